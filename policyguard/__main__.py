@@ -1,0 +1,3 @@
+from policyguard.cli import main
+
+main()

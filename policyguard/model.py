@@ -1,0 +1,436 @@
+"""The common resource model: what every parser produces and every rule, reporter and fix reads.
+
+Everything here is plain data (dataclasses with slots) and serialises to JSON through
+``to_dict``. The JSON form is the public contract published as
+``policyguard/schemas/resource.schema.json`` and ``report.schema.json``.
+
+Attribute paths
+---------------
+An attribute path addresses a value inside ``Resource.attributes``. Its canonical text form is
+dotted keys with ``[n]`` list indices, e.g. ``spec.template.spec.containers[0].image`` or
+``server_side_encryption_configuration[0].rule[0]``. Keys that are not identifiers are quoted:
+``metadata.annotations["policyguard.dev/ignore"]``. ``format_path``/``parse_path`` convert
+between the text form and a tuple of ``str | int`` segments.
+
+Unknown values
+--------------
+A value a parser could not resolve (an input variable without value, a data source, a computed
+attribute, ``Fn::ImportValue``, a remote module output) is never guessed. It is the JSON object
+``{"__unknown__": "<expression>"}`` (optionally with ``"reason"``), built by ``unknown()``.
+Rules and the engine test for it with ``is_unknown()``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+UNKNOWN_KEY = "__unknown__"
+
+PathSegment = str | int
+AttrPath = tuple[PathSegment, ...]
+
+
+# --------------------------------------------------------------------------- unknown markers
+def unknown(expression: str, reason: str | None = None) -> dict[str, Any]:
+    """The marker for a value that could not be resolved, naming the expression."""
+    marker: dict[str, Any] = {UNKNOWN_KEY: expression}
+    if reason:
+        marker["reason"] = reason
+    return marker
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, dict) and UNKNOWN_KEY in value
+
+
+def unknown_expressions(value: Any) -> list[str]:
+    """Every unresolved expression inside ``value`` (depth first, in order)."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if UNKNOWN_KEY in v:
+                found.append(str(v[UNKNOWN_KEY]))
+            else:
+                stack.extend(reversed(list(v.values())))
+        elif isinstance(v, list):
+            stack.extend(reversed(v))
+    return found
+
+
+# --------------------------------------------------------------------------- attribute paths
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_\-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
+
+
+def format_path(path: AttrPath | list[PathSegment]) -> str:
+    out: list[str] = []
+    for seg in path:
+        if isinstance(seg, int):
+            out.append(f"[{seg}]")
+        elif _IDENT.match(seg):
+            out.append(f".{seg}" if out else seg)
+        else:
+            escaped = seg.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+def parse_path(text: str) -> AttrPath:
+    """Inverse of ``format_path``; raises ValueError on malformed text."""
+    segs: list[PathSegment] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"malformed attribute path {text!r} at offset {pos}")
+        if m.group(1) is not None:
+            segs.append(m.group(1))
+        elif m.group(2) is not None:
+            segs.append(int(m.group(2)))
+        else:
+            segs.append(re.sub(r"\\(.)", r"\1", m.group(3)))
+        pos = m.end()
+    return tuple(segs)
+
+
+def get_path(value: Any, path: AttrPath) -> Any:
+    """The value at ``path`` or None; stops at (and returns) an unknown marker on the way."""
+    cur = value
+    for seg in path:
+        if is_unknown(cur):
+            return cur
+        if isinstance(seg, int) and isinstance(cur, list) and -len(cur) <= seg < len(cur):
+            cur = cur[seg]
+        elif isinstance(seg, str) and isinstance(cur, dict) and seg in cur:
+            cur = cur[seg]
+        else:
+            return None
+    return cur
+
+
+# --------------------------------------------------------------------------- source locations
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file. Lines and columns are 1-based; ``end_col`` is exclusive."""
+
+    file: str
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "start_line": self.start_line,
+            "start_col": self.start_col,
+            "end_line": self.end_line,
+            "end_col": self.end_col,
+        }
+
+
+class Platform(enum.StrEnum):
+    TERRAFORM = "terraform"
+    TERRAFORM_PLAN = "terraform_plan"
+    CLOUDFORMATION = "cloudformation"
+    KUBERNETES = "kubernetes"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An edge: the value at ``path`` of this resource points at resource ``target``."""
+
+    path: str
+    target: str
+    expression: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "target": self.target, "expression": self.expression}
+
+
+@dataclass(slots=True)
+class Resource:
+    """One resource as every rule sees it, whatever the source format.
+
+    ``platform`` is the *rule* platform (terraform plans map to ``terraform`` so one rule covers
+    both; ``source_format`` keeps the precise origin). ``attributes`` is the evaluated
+    configuration as plain JSON. Terraform nested blocks are lists of objects, exactly as in
+    ``terraform show -json`` so rules are written once for HCL and plans. CloudFormation
+    attributes are the resource's ``Properties``; Kubernetes attributes are the whole object.
+
+    ``pod_spec_path`` (Kubernetes workloads only) names where the pod spec lives inside
+    attributes (``spec`` for a Pod, ``spec.template.spec`` for a Deployment,
+    ``spec.jobTemplate.spec.template.spec`` for a CronJob); the engine exposes that object to
+    rules as ``pod_spec`` and maps result paths that start with ``pod_spec`` back onto it.
+    """
+
+    id: str
+    platform: str
+    type: str
+    name: str
+    attributes: dict[str, Any]
+    span: Span
+    source_format: str = ""
+    module: str = ""
+    attribute_spans: dict[str, Span] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
+    referenced_by: list[Reference] = field(default_factory=list)
+    pod_spec_path: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def span_for(self, path: str | AttrPath | None) -> Span:
+        """The most precise span known for ``path``: itself, else its nearest ancestor."""
+        if path is None or path == "":
+            return self.span
+        segs = parse_path(path) if isinstance(path, str) else tuple(path)
+        while segs:
+            hit = self.attribute_spans.get(format_path(segs))
+            if hit is not None:
+                return hit
+            segs = segs[:-1]
+        return self.span
+
+    def pod_spec(self) -> dict[str, Any] | None:
+        if self.pod_spec_path is None:
+            return None
+        spec = get_path(self.attributes, parse_path(self.pod_spec_path))
+        return spec if isinstance(spec, dict) else None
+
+    def to_dict(self, *, with_spans: bool = True) -> dict[str, Any]:
+        """The JSON envelope (rule input and ``scan --format json`` resource records)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "platform": self.platform,
+            "source_format": self.source_format or self.platform,
+            "type": self.type,
+            "name": self.name,
+            "module": self.module,
+            "attributes": self.attributes,
+            "references": [r.to_dict() for r in self.references],
+            "referenced_by": [r.to_dict() for r in self.referenced_by],
+            "source": self.span.to_dict(),
+            "meta": self.meta,
+        }
+        if self.pod_spec_path is not None:
+            out["pod_spec_path"] = self.pod_spec_path
+        if with_spans:
+            out["attribute_spans"] = {k: s.to_dict() for k, s in self.attribute_spans.items()}
+        return out
+
+
+class ErrorKind(enum.StrEnum):
+    PARSE = "parse-error"
+    UNREADABLE = "unreadable"
+    TEMPLATE = "template-not-rendered"
+    LIMIT = "limit-exceeded"
+    CONFIG = "config-error"
+    RULE_LOAD = "rule-load-error"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """A file (or part of one) the gate could not turn into resources. Never a silent skip."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    kind: ErrorKind = ErrorKind.PARSE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "kind": str(self.kind),
+        }
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.kind}: {self.message}"
+
+
+@dataclass(slots=True)
+class ParseResult:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+    def extend(self, other: ParseResult) -> None:
+        self.resources.extend(other.resources)
+        self.errors.extend(other.errors)
+
+
+# --------------------------------------------------------------------------- rules and findings
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected one of: {', '.join(s.label for s in cls)})"
+            ) from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    ERROR = "error"
+    SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True, slots=True)
+class FixOp:
+    """One edit, relative to a resource's attributes (see the fix package for rendering).
+
+    ``op``: ``set`` (create or replace the value at ``path``), ``add`` (append an item to the
+    list or nested-block list at ``path``), ``remove`` (delete the value at ``path``) or
+    ``add_resource`` (a companion resource: ``value`` is ``{"type", "name", "attributes"}``
+    and ``path`` is unused).
+    """
+
+    op: str
+    path: str
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"op": self.op, "path": self.path}
+        if self.op != "remove":
+            out["value"] = self.value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str
+    ops: tuple[FixOp, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"description": self.description, "ops": [o.to_dict() for o in self.ops]}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """Rule metadata, identical for Rego (``# METADATA`` custom fields) and Python rules."""
+
+    id: str
+    title: str
+    severity: Severity
+    description: str = ""
+    remediation: str = ""
+    # platform -> native types; "*" as a type means every resource of that platform
+    resource_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    frameworks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    fixable: bool = False
+    source: str = ""  # rule file (for error messages and `rules show`)
+    language: str = "rego"
+
+    def applies_to(self, resource: Resource) -> bool:
+        types = self.resource_types.get(resource.platform)
+        return bool(types) and ("*" in types or resource.type in types)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.label,
+            "description": self.description,
+            "remediation": self.remediation,
+            "resource_types": {k: list(v) for k, v in self.resource_types.items()},
+            "frameworks": {k: list(v) for k, v in self.frameworks.items()},
+            "tags": list(self.tags),
+            "fixable": self.fixable,
+            "source": self.source,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is suppressed (inline comment, annotation, Metadata, config or baseline)."""
+
+    source: str  # "inline" | "annotation" | "metadata" | "config" | "baseline"
+    reason: str = ""
+    owner: str = ""
+    expires: str = ""  # ISO date
+    location: str = ""  # file:line of the suppression itself
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires,
+            "location": self.location,
+        }
+
+
+@dataclass(slots=True)
+class Finding:
+    """One rule judged against one resource (a pass is a finding too: reports count them)."""
+
+    rule_id: str
+    status: Status
+    severity: Severity
+    resource_id: str
+    resource_type: str
+    platform: str
+    span: Span
+    message: str = ""
+    path: str = ""  # attribute path judged (text form), "" for the whole resource
+    unknowns: tuple[str, ...] = ()  # expressions an `unknown` verdict depends on
+    fix: Fix | None = None
+    suppression: Suppression | None = None
+    fingerprint: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.span.file
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "status": str(self.status),
+            "severity": self.severity.label,
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+            "platform": self.platform,
+            "location": self.span.to_dict(),
+            "message": self.message,
+            "path": self.path,
+            "unknowns": list(self.unknowns),
+            "fingerprint": self.fingerprint,
+        }
+        if self.fix is not None:
+            out["fix"] = self.fix.to_dict()
+        if self.suppression is not None:
+            out["suppression"] = self.suppression.to_dict()
+        return out
+
+
+def iter_values(value: Any, prefix: AttrPath = ()) -> Iterator[tuple[AttrPath, Any]]:
+    """Every (path, value) below ``value``, containers included, depth first."""
+    yield prefix, value
+    if isinstance(value, dict) and not is_unknown(value):
+        for k, v in value.items():
+            yield from iter_values(v, prefix + (str(k),))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from iter_values(v, prefix + (i,))

@@ -1,0 +1,144 @@
+"""The scan core shared by every front door (CLI, pre-commit hook, CI gate, webhook).
+
+files -> discover -> parsers -> model (link references) -> engine -> findings.
+Suppressions, baselines and the verdict are applied afterwards by ``policyguard.gate``; this
+module stops at raw findings so the webhook can reuse it on in-memory objects.
+
+Work is split into *units* (one Terraform root directory, one template, one manifest file,
+one plan). Each unit is parsed and evaluated on its own, so units run in parallel worker
+processes (``jobs``) and cross-resource rules see every resource of their unit.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policyguard.model import ErrorKind, Finding, ParseError, ParseResult, Reference, Resource, RuleMeta
+
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    paths: list[str]
+    excludes: list[str] = field(default_factory=list)
+    rule_dirs: list[str] = field(default_factory=list)
+    builtin_rules: bool = True
+    enabled_rules: list[str] = field(default_factory=list)  # empty: all
+    disabled_rules: list[str] = field(default_factory=list)
+    frameworks: list[str] = field(default_factory=list)  # e.g. ["cis-aws"]: only mapped rules
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    jobs: int = 0  # 0: every core
+    rego_engine: str = "embedded"  # embedded | opa | opa-server | opa-golib
+    opa_path: str | None = None
+    opa_url: str | None = None
+    rule_timeout: float = 5.0  # seconds per rule x unit
+    scan_timeout: float = 600.0  # seconds for the whole scan
+    evaluate: bool = True  # False: parse only (``--parse-only``, benchmarks)
+
+
+@dataclass(slots=True)
+class ScanResult:
+    resources: list[Resource] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    rules: dict[str, RuleMeta] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resources": [r.to_dict() for r in self.resources],
+            "findings": [f.to_dict() for f in self.findings],
+            "errors": [e.to_dict() for e in self.errors],
+            "files": self.files,
+        }
+
+
+def link_references(resources: list[Resource]) -> None:
+    """Fill ``referenced_by`` from every resource's ``references`` (reverse edges)."""
+    by_id = {r.id: r for r in resources}
+    for r in resources:
+        r.referenced_by.clear()
+    for r in resources:
+        for ref in r.references:
+            target = by_id.get(ref.target)
+            if target is not None and target is not r:
+                target.referenced_by.append(Reference(ref.path, r.id, ref.expression))
+
+
+def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
+    """Parse one unit with the parser of its format. Never raises: failures become errors."""
+    from policyguard import parsers
+
+    try:
+        result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables)
+    except RecursionError:
+        result = ParseResult(errors=[ParseError(str(unit.path), 1, 1, "nesting too deep to parse", ErrorKind.LIMIT)])
+    except Exception as exc:  # a parser bug must not lose the file: it becomes a located error
+        result = ParseResult(
+            errors=[ParseError(str(unit.path), 1, 1, f"internal parser error: {type(exc).__name__}: {exc}")]
+        )
+    link_references(result.resources)
+    return result
+
+
+# A worker process builds its rule set and evaluator once, on first use (after fork).
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _evaluator(options: ScanOptions) -> Any:
+    ev = _WORKER_STATE.get("evaluator")
+    if ev is None:
+        from policyguard import engine
+
+        ruleset = engine.load_ruleset(options)
+        ev = engine.make_evaluator(ruleset, options)
+        _WORKER_STATE["evaluator"] = ev
+    return ev
+
+
+def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
+    parsed = parse_unit(unit, options)
+    findings: list[Finding] = []
+    if options.evaluate and parsed.resources:
+        findings = _evaluator(options).evaluate(parsed.resources)
+    return parsed, findings
+
+
+def scan(options: ScanOptions) -> ScanResult:
+    from policyguard import discover, engine
+
+    found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
+    result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
+    result.files = sorted({str(f) for u in found.units for f in u.files})
+
+    ruleset = engine.load_ruleset(options) if options.evaluate else None
+    if ruleset is not None:
+        result.rules = {m.id: m for m in ruleset.metas}
+        result.errors.extend(ruleset.errors)
+
+    jobs = options.jobs or os.cpu_count() or 1
+    units = found.units
+    if jobs > 1 and len(units) > 1:
+        # fork start: workers inherit imported modules; each builds its own engine lazily
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as pool:
+            outcomes = list(pool.map(_scan_unit, units, [options] * len(units), chunksize=max(1, len(units) // (jobs * 8))))
+    else:
+        outcomes = [_scan_unit(u, options) for u in units]
+
+    for parsed, findings in outcomes:
+        result.resources.extend(parsed.resources)
+        result.errors.extend(parsed.errors)
+        result.findings.extend(findings)
+    return result
