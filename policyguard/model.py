@@ -326,6 +326,32 @@ class Fix:
 
 
 @dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace the text between two 1-based positions (end exclusive) of ``file`` with ``text``.
+
+    The fix stage renders a ``Fix`` into these for a concrete file; SARIF ``fixes``, diffs and
+    ``fix --write`` are all made from them.
+    """
+
+    file: str
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "start_line": self.start_line,
+            "start_col": self.start_col,
+            "end_line": self.end_line,
+            "end_col": self.end_col,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RuleMeta:
     """Rule metadata, identical for Rego (``# METADATA`` custom fields) and Python rules."""
 
@@ -399,6 +425,7 @@ class Finding:
     fix: Fix | None = None
     suppression: Suppression | None = None
     fingerprint: str = ""
+    edits: tuple[TextEdit, ...] = ()  # the fix rendered for this file (filled by the fix stage)
 
     @property
     def file(self) -> str:
