@@ -1,0 +1,77 @@
+# METADATA
+# title: policyguard rule library
+# description: Helpers every built-in and user rule may import as data.policyguard.lib.
+package policyguard.lib
+
+import rego.v1
+
+# is_unknown(x): x is the marker of a value a parser could not resolve ({"__unknown__": expr}).
+is_unknown(x) if {
+	is_object(x)
+	_ = x.__unknown__
+}
+
+# unknown_expr(x): the expression an unknown marker names.
+unknown_expr(x) := x.__unknown__ if is_unknown(x)
+
+# has(obj, key): obj is an object holding key (whatever its value, null and false included).
+has(obj, key) if {
+	is_object(obj)
+	_ = obj[key]
+}
+
+# get(obj, key, fallback): obj[key], or fallback when obj is not an object or lacks key.
+get(obj, key, fallback) := obj[key] if has(obj, key)
+
+get(obj, key, fallback) := fallback if not has(obj, key)
+
+_true_strings := {"true", "yes", "on", "1", "enabled"}
+
+_false_strings := {"false", "no", "off", "0", "disabled", ""}
+
+# truthy(x): x is true, or a string/number that IaC formats use for true
+# ("true", "True", "yes", "on", "1", 1). Unknown markers are neither truthy nor falsy.
+truthy(x) if x == true
+
+truthy(x) if {
+	is_string(x)
+	lower(trim_space(x)) in _true_strings
+}
+
+truthy(x) if {
+	is_number(x)
+	x == 1
+}
+
+# falsy(x): x is false, null, or a false-like string/number. Absent values are not falsy:
+# test with has() first or use not truthy().
+falsy(x) if x == false
+
+falsy(x) if x == null
+
+falsy(x) if {
+	is_string(x)
+	lower(trim_space(x)) in _false_strings
+}
+
+falsy(x) if {
+	is_number(x)
+	x == 0
+}
+
+# containers(pod_spec): every container of a pod spec, init and ephemeral containers included,
+# as {"container": c, "kind": "containers"|"initContainers"|"ephemeralContainers",
+#     "path": "pod_spec.containers[0]"} (a result path the engine maps onto the real object).
+containers(pod_spec) := [c |
+	some kind in ["containers", "initContainers", "ephemeralContainers"]
+	is_array(pod_spec[kind])
+	some i, ctr in pod_spec[kind]
+	is_object(ctr)
+	c := {"container": ctr, "kind": kind, "path": sprintf("pod_spec.%s[%d]", [kind, i])}
+]
+
+# as_array(x): x if it is an array, [x] for any other defined value (CloudFormation and
+# Kubernetes allow a single item where a list is expected in a few places).
+as_array(x) := x if is_array(x)
+
+as_array(x) := [x] if not is_array(x)
