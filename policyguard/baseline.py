@@ -1,0 +1,120 @@
+"""Baselines: a file of current non-passing findings keyed by fingerprint; later scans fail only
+on findings that are not in it.
+
+Format (JSON, versioned)::
+
+    {"policyguard_baseline": 1, "created": "...", "findings": [
+        {"fingerprint": "...", "rule_id": "...", "resource_id": "...", "file": "...",
+         "path": "...", "severity": "high", "status": "fail"}, ...]}
+
+Only ``fingerprint`` matters for matching; the rest makes the file reviewable in a diff.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policyguard.model import Finding, Status, Suppression
+
+BASELINE_VERSION = 1
+BASELINED = (Status.FAIL, Status.UNKNOWN)
+
+
+class BaselineError(Exception):
+    """An unreadable or malformed baseline file (exit 2)."""
+
+
+@dataclass(slots=True)
+class Baseline:
+    path: str
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # fingerprint -> entry
+
+
+@dataclass(slots=True)
+class BaselineOutcome:
+    matched: int = 0
+    new: int = 0
+    absent: list[dict[str, Any]] = field(default_factory=list)  # in the baseline, gone now (fixed)
+
+
+def build(findings: list[Finding], rel: Any = str) -> dict[str, Any]:
+    entries = []
+    for f in sorted(findings, key=lambda f: (f.span.file, f.rule_id, f.resource_id, f.path, f.fingerprint)):
+        if f.status not in BASELINED and not (f.status == Status.SUPPRESSED and f.suppression and f.suppression.source == "baseline"):
+            continue
+        entries.append(
+            {
+                "fingerprint": f.fingerprint,
+                "rule_id": f.rule_id,
+                "resource_id": f.resource_id,
+                "file": rel(f.span.file),
+                "path": f.path,
+                "severity": f.severity.label,
+                "status": "fail" if f.status == Status.SUPPRESSED else str(f.status),
+            }
+        )
+    return {
+        "policyguard_baseline": BASELINE_VERSION,
+        "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "findings": entries,
+    }
+
+
+def write(path: str, findings: list[Finding], rel: Any = str) -> int:
+    doc = build(findings, rel)
+    text = json.dumps(doc, indent=2) + "\n"
+    if path == "-":
+        import sys
+
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+    return len(doc["findings"])
+
+
+def load(path: str) -> Baseline:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{path}:{exc.lineno}:{exc.colno}: baseline is not valid JSON: {exc.msg}") from None
+    if not isinstance(doc, dict) or "policyguard_baseline" not in doc:
+        raise BaselineError(f"{path}:1: not a policyguard baseline (missing 'policyguard_baseline' version key)")
+    if doc["policyguard_baseline"] != BASELINE_VERSION:
+        raise BaselineError(
+            f"{path}:1: unsupported baseline version {doc['policyguard_baseline']!r} (expected {BASELINE_VERSION})"
+        )
+    items = doc.get("findings")
+    if not isinstance(items, list):
+        raise BaselineError(f"{path}:1: 'findings' must be a list")
+    out = Baseline(path=path)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str) or not item["fingerprint"]:
+            raise BaselineError(f"{path}: findings[{i}]: each entry needs a non-empty string 'fingerprint'")
+        out.entries[item["fingerprint"]] = item
+    return out
+
+
+def apply(findings: list[Finding], baseline: Baseline) -> BaselineOutcome:
+    """Mark findings present in the baseline as suppressed (source ``baseline``)."""
+    outcome = BaselineOutcome()
+    seen: set[str] = set()
+    for f in findings:
+        if f.status not in BASELINED:
+            continue
+        if f.fingerprint in baseline.entries:
+            seen.add(f.fingerprint)
+            f.status = Status.SUPPRESSED
+            f.suppression = Suppression(source="baseline", reason="present in baseline", location=baseline.path)
+            outcome.matched += 1
+        else:
+            outcome.new += 1
+    outcome.absent = [e for fp, e in baseline.entries.items() if fp not in seen]
+    return outcome

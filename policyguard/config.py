@@ -1,0 +1,225 @@
+"""``.policyguard.yaml``: discovery, validation against ``schemas/config.schema.json`` and the
+typed ``Config`` the gate reads.
+
+Errors name the file, the line and the key (``ConfigError``); the CLI turns them into exit 2.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAMES = (".policyguard.yaml", ".policyguard.yml")
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
+
+
+class ConfigError(Exception):
+    """A configuration problem, already formatted as ``file:line: key: what is wrong``."""
+
+
+@dataclass(slots=True)
+class ConfigSuppression:
+    rule: str
+    path: str = ""
+    resource: str = ""
+    reason: str = ""
+    expires: str = ""
+    owner: str = ""
+    line: int = 0  # line of the entry in the config file
+
+
+@dataclass(slots=True)
+class SuppressionPolicy:
+    require_reason: bool = True
+    require_expiry: bool = False
+    max_expiry_days: int | None = None
+    forbid_inline_rules: list[str] = field(default_factory=list)
+    forbid_inline_severities: list[str] = field(default_factory=list)
+    stale: str = "warn"  # warn | fail | ignore
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path | None = None  # the file it came from (None: defaults)
+    rule_dirs: list[str] = field(default_factory=list)  # absolute or relative to cwd
+    builtin_rules: bool = True
+    enabled_rules: list[str] = field(default_factory=list)
+    disabled_rules: list[str] = field(default_factory=list)
+    frameworks: list[str] = field(default_factory=list)
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    excludes: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    soft_fail: bool | None = None
+    unknown_as: str | None = None
+    suppressions: list[ConfigSuppression] = field(default_factory=list)
+    policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+
+    @property
+    def root(self) -> Path | None:
+        return self.path.parent if self.path else None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.policyguard.yaml`` in ``start`` (a file's directory) or above it."""
+    cur = start.resolve()
+    if cur.is_file() or not cur.exists():
+        cur = cur.parent
+    for d in (cur, *cur.parents):
+        for name in CONFIG_NAMES:
+            candidate = d / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _line_index(text: str) -> dict[tuple[str | int, ...], int]:
+    """JSON path (keys / indices) -> 1-based line, from the YAML node tree."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return {}
+    index: dict[tuple[str | int, ...], int] = {}
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), root)] if root is not None else []
+    while stack:
+        path, node = stack.pop()
+        index.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = str(k.value)
+                index[path + (key,)] = k.start_mark.line + 1
+                stack.append((path + (key,), v))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                stack.append((path + (i,), v))
+    return index
+
+
+def _plain(value: Any) -> Any:
+    """YAML timestamps to ISO strings so ``expires: 2027-03-31`` validates as a date string."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def _fmt_path(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for seg in path:
+        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else seg)
+    return out or "<top level>"
+
+
+def load_config(path: Path) -> Config:
+    """Read, validate and type a config file. Raises ``ConfigError``."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}:{line}: invalid YAML: {problem}") from None
+    if data is None:
+        data = {}
+    data = _plain(data)
+    lines = _line_index(text)
+
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        msgs = []
+        for e in errors:
+            p = tuple(e.absolute_path)
+            line = lines.get(p, 1)
+            message = e.message
+            if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+                allowed = sorted((e.schema.get("properties") or {}).keys())
+                extra = sorted(set(e.instance) - set(allowed))
+                if extra:
+                    p = p + (extra[0],)
+                    line = lines.get(p, line)
+                    message = f"unknown key {extra[0]!r} (allowed: {', '.join(allowed)})"
+            msgs.append(f"{path}:{line}: {_fmt_path(p)}: {message}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(msgs))
+    return _typed(data, path, lines)
+
+
+def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], int]) -> Config:
+    base = path.parent
+    rules = data.get("rules") or {}
+    gate = data.get("gate") or {}
+    pol = data.get("suppression_policy") or {}
+    forbid = pol.get("forbid_inline") or {}
+    cfg = Config(
+        path=path,
+        rule_dirs=[str(base / d) for d in rules.get("dirs", [])],
+        builtin_rules=bool(rules.get("builtin", True)),
+        enabled_rules=list(rules.get("enable", [])),
+        disabled_rules=list(rules.get("disable", [])),
+        frameworks=list(rules.get("frameworks", [])),
+        severity_overrides=dict(rules.get("severity", {})),
+        excludes=list(data.get("exclude", [])),
+        fail_on=gate.get("fail_on"),
+        soft_fail=gate.get("soft_fail"),
+        unknown_as=gate.get("unknown_as"),
+        policy=SuppressionPolicy(
+            require_reason=bool(pol.get("require_reason", True)),
+            require_expiry=bool(pol.get("require_expiry", False)),
+            max_expiry_days=pol.get("max_expiry_days"),
+            forbid_inline_rules=list(forbid.get("rules", [])),
+            forbid_inline_severities=list(forbid.get("severities", [])),
+            stale=str(pol.get("stale", "warn")),
+        ),
+    )
+    for i, s in enumerate(data.get("suppressions", [])):
+        expires = s.get("expires", "")
+        if expires:
+            try:
+                _dt.date.fromisoformat(expires)
+            except ValueError:
+                line = lines.get(("suppressions", i, "expires"), 1)
+                raise ConfigError(f"{path}:{line}: suppressions[{i}].expires: {expires!r} is not a valid date") from None
+        cfg.suppressions.append(
+            ConfigSuppression(
+                rule=s["rule"],
+                path=s.get("path", ""),
+                resource=s.get("resource", ""),
+                reason=s.get("reason", ""),
+                expires=expires,
+                owner=s.get("owner", ""),
+                line=lines.get(("suppressions", i), 1),
+            )
+        )
+    return cfg
+
+
+def resolve_config(explicit: str | None, scan_paths: list[str]) -> Config:
+    """``--config`` if given, else the nearest config above the first scan path, else defaults."""
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return load_config(p)
+    start = Path(scan_paths[0]) if scan_paths else Path.cwd()
+    found = find_config(start)
+    return load_config(found) if found else Config()

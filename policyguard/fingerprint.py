@@ -1,0 +1,81 @@
+"""Stable finding fingerprints.
+
+A fingerprint is the SHA-256 of: rule id, the unit the resource lives in (its directory for
+Terraform, where a resource may move between files of one module; its file otherwise), the
+resource id, the attribute path judged and a normalised form of the value at that path.
+Line numbers are never part of it, so moving a resource or editing another one keeps every
+fingerprint, while changing the offending value changes exactly that finding's fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from policyguard.model import Finding, Resource, get_path, is_unknown, parse_path
+
+_ABSENT = "<absent>"
+
+
+def normalise_value(value: Any) -> str:
+    """Canonical text of a value: sorted-key compact JSON, strings stripped, unknowns by expression."""
+    if value is None:
+        return _ABSENT
+    if is_unknown(value):
+        return "unknown:" + str(value.get("__unknown__"))
+    if isinstance(value, str):
+        return json.dumps(value.strip())
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def unit_key(file: str, platform: str) -> str:
+    path = os.path.normpath(file).replace(os.sep, "/")
+    if platform == "terraform" and (path.endswith(".tf") or path.endswith(".tf.json")):
+        return os.path.dirname(path) or "."
+    return path
+
+
+def fingerprint(finding: Finding, resource: Resource | None, root: str | None = None) -> str:
+    value: Any = None
+    if resource is not None:
+        if finding.path:
+            try:
+                value = get_path(resource.attributes, parse_path(finding.path))
+            except ValueError:
+                value = finding.path
+        else:
+            value = None
+    file = finding.span.file
+    if root:
+        try:
+            file = os.path.relpath(os.path.abspath(file), root)
+        except ValueError:  # different drive (Windows)
+            pass
+    parts = [
+        "v1",
+        finding.rule_id,
+        unit_key(file, finding.platform),
+        finding.resource_id,
+        finding.path,
+        normalise_value(value) if finding.path else _ABSENT,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resource], root: str | None = None) -> None:
+    """Fill ``Finding.fingerprint``; identical keys (two results of one rule at one path) get ``:n``."""
+    index: dict[tuple[str, str], Resource] = {}
+    by_id: dict[str, Resource] = {}
+    for r in resources:
+        index[(r.id, r.span.file)] = r
+        by_id.setdefault(r.id, r)
+    seen: dict[str, int] = {}
+    for f in findings:
+        res = index.get((f.resource_id, f.span.file)) or by_id.get(f.resource_id)
+        fp = fingerprint(f, res, root)
+        n = seen.get(fp, 0)
+        seen[fp] = n + 1
+        f.fingerprint = fp if n == 0 else f"{fp}:{n}"

@@ -1,0 +1,465 @@
+"""Suppressions with governance.
+
+Sources (``Suppression.source``):
+
+- ``inline``: a comment in the source file, in the comment block right above a resource or
+  anywhere inside it::
+
+      # policyguard:ignore PG-AWS-S3-001 reason="public website" expires=2027-03-31 owner=team-web
+      // policyguard:ignore PG-AWS-S3-001,PG-AWS-S3-002 reason=legacy
+      "//": "policyguard:ignore PG-AWS-S3-001 reason=legacy"      (Terraform JSON / JSON comment keys)
+
+- ``annotation``: Kubernetes ``metadata.annotations["policyguard.dev/ignore"]`` holding one
+  directive per line (or ``;``-separated), same syntax without the ``policyguard:ignore`` prefix.
+- ``metadata``: CloudFormation resource ``Metadata: {policyguard: {ignore: [{id, reason,
+  expires, owner}]}}`` (a string item uses the inline syntax).
+- ``config``: ``suppressions:`` in ``.policyguard.yaml`` scoped by rule, path glob and resource.
+
+Policy (``suppression_policy``): a suppression without a required reason or expiry, with an
+expiry too far out, in the past, or inline for a rule/severity that forbids inline suppressions
+is *rejected*: the finding keeps failing and a notice says why. A suppression that matches no
+failing finding is *stale*.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from policyguard.model import Finding, Resource, Severity, Status, Suppression
+
+if TYPE_CHECKING:
+    from policyguard.config import Config, SuppressionPolicy
+
+MARKER = "policyguard:ignore"
+ANNOTATION = "policyguard.dev/ignore"
+SUPPRESSIBLE = (Status.FAIL, Status.UNKNOWN)
+KEYS = ("reason", "expires", "owner")
+
+_COMMENT_MARK = re.compile(r'(#|//|/\*|"(?://|\$comment)"\s*:\s*(?="))')
+_KV = re.compile(r"""([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"']+)""")
+_COMMENT_LINE = re.compile(r"\s*(#|//|/\*|\*)")
+
+
+@dataclass(slots=True)
+class Directive:
+    rules: list[str]
+    source: str  # inline | annotation | metadata | config
+    file: str
+    line: int
+    reason: str = ""
+    expires: str = ""
+    owner: str = ""
+    resource_id: str | None = None  # attached resource (inline, annotation, metadata)
+    path_glob: str = ""  # config scope
+    resource_glob: str = ""  # config scope
+    problems: list[str] = field(default_factory=list)  # why it can never apply
+    used_rules: set[str] = field(default_factory=set)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_suppression(self) -> Suppression:
+        return Suppression(
+            source=self.source, reason=self.reason, owner=self.owner, expires=self.expires, location=self.location
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A suppression problem shown in every report: stale, expired, rejected or invalid."""
+
+    kind: str
+    file: str
+    line: int
+    message: str
+    rule_id: str = ""
+    resource_id: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "rule_id": self.rule_id,
+            "resource_id": self.resource_id,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: suppression {self.kind}: {self.message}"
+
+
+@dataclass(slots=True)
+class SuppressOutcome:
+    directives: list[Directive] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    suppressed: int = 0
+
+    @property
+    def stale(self) -> list[Notice]:
+        return [n for n in self.notices if n.kind == "stale"]
+
+
+# --------------------------------------------------------------------------- parsing
+def parse_directive_body(body: str, source: str, file: str, line: int) -> Directive:
+    """``RULE[,RULE...] key=value ...`` -> Directive (problems recorded, never raised)."""
+    body = body.strip()
+    if body.endswith("*/"):
+        body = body[:-2].strip()
+    first_kv = _KV.search(body)
+    head = body[: first_kv.start()] if first_kv else body
+    rules = [r for r in re.split(r"[,\s]+", head) if r]
+    d = Directive(rules=rules, source=source, file=file, line=line)
+    if first_kv:
+        rest = body[first_kv.start() :]
+        pos = 0
+        for m in _KV.finditer(rest):
+            gap = rest[pos : m.start()].strip()
+            if gap:
+                d.problems.append(f"cannot parse {gap!r} (expected key=value)")
+            pos = m.end()
+            key, raw = m.group(1).lower(), m.group(2)
+            if raw[:1] == '"':
+                value = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            elif raw[:1] == "'":
+                value = raw[1:-1]
+            else:
+                value = raw
+            if key not in KEYS:
+                d.problems.append(f"unknown key {key!r} (allowed: {', '.join(KEYS)})")
+            else:
+                setattr(d, key, value)
+        tail = rest[pos:].strip()
+        if tail:
+            d.problems.append(f"cannot parse {tail!r} (expected key=value)")
+    if not rules:
+        d.problems.append("names no rule id (suppressions are rule-scoped: policyguard:ignore RULE-ID ...)")
+    if d.expires:
+        try:
+            _dt.date.fromisoformat(d.expires)
+        except ValueError:
+            d.problems.append(f"expires={d.expires!r} is not a date (YYYY-MM-DD)")
+    return d
+
+
+def scan_text(text: str, file: str) -> list[Directive]:
+    """Every inline directive in a file's text."""
+    out: list[Directive] = []
+    if MARKER not in text:
+        return out
+    for lineno, line in enumerate(text.splitlines(), 1):
+        idx = line.find(MARKER)
+        if idx < 0:
+            continue
+        mark = None
+        for m in _COMMENT_MARK.finditer(line, 0, idx):
+            mark = m
+        if mark is None:
+            continue  # the marker inside a plain value is not a directive
+        if mark.group(1).startswith('"'):
+            try:
+                body, _ = json.JSONDecoder().raw_decode(line, mark.end())
+            except json.JSONDecodeError:
+                body = line[mark.end() :]
+            body = str(body)
+            at = body.find(MARKER)
+            body = body[at + len(MARKER) :] if at >= 0 else ""
+        else:
+            body = line[idx + len(MARKER) :]
+        if body[:1] not in ("", " ", "\t"):
+            continue  # e.g. policyguard:ignore-file, not ours
+        out.append(parse_directive_body(body, "inline", file, lineno))
+    return out
+
+
+def _comment_block_above(lines: list[str], start_line: int) -> range:
+    """1-based line numbers of the contiguous comment lines right above ``start_line``."""
+    first = start_line
+    i = start_line - 1
+    while i >= 1 and _COMMENT_LINE.match(lines[i - 1]):
+        first = i
+        i -= 1
+    return range(first, start_line)
+
+
+def _read(file: str, cache: dict[str, str | None]) -> str | None:
+    if file not in cache:
+        try:
+            with open(file, encoding="utf-8", errors="replace") as fh:
+                cache[file] = fh.read()
+        except OSError:
+            cache[file] = None
+    return cache[file]
+
+
+def collect_inline(resources: list[Resource], cache: dict[str, str | None] | None = None) -> list[Directive]:
+    """Inline comment directives, each attached to exactly one resource of its file."""
+    cache = {} if cache is None else cache
+    by_file: dict[str, list[Resource]] = {}
+    for r in resources:
+        by_file.setdefault(r.span.file, []).append(r)
+    out: list[Directive] = []
+    for file, res in by_file.items():
+        text = _read(file, cache)
+        if not text or MARKER not in text:
+            continue
+        lines = text.splitlines()
+        above: dict[int, Resource] = {}
+        for r in res:
+            for ln in _comment_block_above(lines, r.span.start_line):
+                above.setdefault(ln, r)
+        for d in scan_text(text, file):
+            owner = above.get(d.line)
+            if owner is None:
+                inside = [r for r in res if r.span.start_line <= d.line <= r.span.end_line]
+                if inside:  # the innermost (latest starting) span wins
+                    owner = max(inside, key=lambda r: (r.span.start_line, -r.span.end_line))
+            if owner is None:
+                d.problems.append("is not attached to any resource (put it above or inside the resource)")
+            else:
+                d.resource_id = owner.id
+            out.append(d)
+    return out
+
+
+def collect_annotations(resources: list[Resource]) -> list[Directive]:
+    out: list[Directive] = []
+    for r in resources:
+        if r.platform != "kubernetes":
+            continue
+        meta = r.attributes.get("metadata")
+        ann = meta.get("annotations") if isinstance(meta, dict) else None
+        if not isinstance(ann, dict) or ANNOTATION not in ann:
+            continue
+        span = r.span_for(f'metadata.annotations["{ANNOTATION}"]')
+        value = ann[ANNOTATION]
+        if not isinstance(value, str):
+            d = Directive(rules=[], source="annotation", file=span.file, line=span.start_line, resource_id=r.id)
+            d.problems.append(f"annotation {ANNOTATION} must be a string")
+            out.append(d)
+            continue
+        for part in re.split(r"[;\n]", value):
+            part = part.strip()
+            if part.startswith(MARKER):
+                part = part[len(MARKER) :]
+            if part:
+                d = parse_directive_body(part, "annotation", span.file, span.start_line)
+                d.resource_id = r.id
+                out.append(d)
+    return out
+
+
+def collect_metadata(resources: list[Resource]) -> list[Directive]:
+    out: list[Directive] = []
+    for r in resources:
+        if r.platform != "cloudformation":
+            continue
+        md = r.meta.get("Metadata")
+        pg = md.get("policyguard") if isinstance(md, dict) else None
+        if pg is None:
+            continue
+        file, line = r.span.file, r.span.start_line
+        items = pg.get("ignore") if isinstance(pg, dict) else None
+        if not isinstance(items, list):
+            d = Directive(rules=[], source="metadata", file=file, line=line, resource_id=r.id)
+            d.problems.append("Metadata.policyguard must be {ignore: [{id, reason, expires, owner}, ...]}")
+            out.append(d)
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                d = parse_directive_body(item, "metadata", file, line)
+            elif isinstance(item, dict):
+                rid = item.get("id", item.get("rule"))
+                rules = [str(x) for x in rid] if isinstance(rid, list) else ([str(rid)] if rid else [])
+                d = Directive(rules=rules, source="metadata", file=file, line=line)
+                for k, v in item.items():
+                    if k in ("id", "rule"):
+                        continue
+                    if k not in KEYS:
+                        d.problems.append(f"Metadata.policyguard.ignore[{i}]: unknown key {k!r} (allowed: id, {', '.join(KEYS)})")
+                    else:
+                        setattr(d, k, v.isoformat() if isinstance(v, _dt.date) else str(v))
+                if not rules:
+                    d.problems.append(f"Metadata.policyguard.ignore[{i}] names no rule id")
+                if d.expires:
+                    try:
+                        _dt.date.fromisoformat(d.expires)
+                    except ValueError:
+                        d.problems.append(f"expires={d.expires!r} is not a date (YYYY-MM-DD)")
+            else:
+                d = Directive(rules=[], source="metadata", file=file, line=line)
+                d.problems.append(f"Metadata.policyguard.ignore[{i}] must be a mapping or a string")
+            d.resource_id = r.id
+            out.append(d)
+    return out
+
+
+def collect_config(config: Config) -> list[Directive]:
+    out = []
+    file = str(config.path) if config.path else ".policyguard.yaml"
+    for s in config.suppressions:
+        out.append(
+            Directive(
+                rules=[s.rule], source="config", file=file, line=s.line, reason=s.reason, expires=s.expires,
+                owner=s.owner, path_glob=s.path, resource_glob=s.resource,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- policy
+def policy_problems(d: Directive, policy: SuppressionPolicy, today: _dt.date) -> list[str]:
+    """Why ``d`` may not apply (besides parse problems and per-finding inline bans)."""
+    probs: list[str] = []
+    if policy.require_reason and not d.reason.strip():
+        probs.append("has no reason (suppression_policy.require_reason)")
+    exp: _dt.date | None = None
+    if d.expires:
+        try:
+            exp = _dt.date.fromisoformat(d.expires)
+        except ValueError:
+            exp = None
+    if policy.require_expiry and not d.expires:
+        probs.append("has no expiry (suppression_policy.require_expiry)")
+    if exp is not None and policy.max_expiry_days is not None and (exp - today).days > policy.max_expiry_days:
+        probs.append(
+            f"expires {d.expires}, more than {policy.max_expiry_days} days out (suppression_policy.max_expiry_days)"
+        )
+    return probs
+
+
+def is_expired(d: Directive, today: _dt.date) -> bool:
+    try:
+        return bool(d.expires) and _dt.date.fromisoformat(d.expires) < today
+    except ValueError:
+        return False
+
+
+def inline_forbidden(rule_id: str, severity: Severity, policy: SuppressionPolicy) -> bool:
+    if any(fnmatch.fnmatchcase(rule_id, pat) for pat in policy.forbid_inline_rules):
+        return True
+    return severity.label in policy.forbid_inline_severities
+
+
+def _rule_match(d: Directive, rule_id: str) -> str | None:
+    for pat in d.rules:
+        if pat == rule_id or fnmatch.fnmatchcase(rule_id, pat):
+            return pat
+    return None
+
+
+def _rel(file: str, root: str | None) -> str:
+    if not root:
+        return os.path.normpath(file).replace(os.sep, "/")
+    try:
+        return os.path.relpath(os.path.abspath(file), root).replace(os.sep, "/")
+    except ValueError:
+        return file
+
+
+def _path_match(glob: str, rel: str) -> bool:
+    glob = glob.rstrip("/")
+    return fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob + "/*") or rel.startswith(glob + "/")
+
+
+# --------------------------------------------------------------------------- apply
+def apply(
+    findings: list[Finding],
+    resources: list[Resource],
+    config: Config,
+    *,
+    root: str | None = None,
+    today: _dt.date | None = None,
+    cache: dict[str, str | None] | None = None,
+) -> SuppressOutcome:
+    """Mark suppressible findings ``suppressed`` where a valid directive covers them; report the rest."""
+    today = today or _dt.datetime.now(_dt.UTC).date()
+    policy = config.policy
+    directives = collect_inline(resources, cache) + collect_annotations(resources) + collect_metadata(resources)
+    directives += collect_config(config)
+    out = SuppressOutcome(directives=directives)
+
+    for d in directives:
+        if d.problems:
+            out.notices.append(Notice("invalid", d.file, d.line, f"{d.source} suppression {'; '.join(d.problems)}",
+                                      ",".join(d.rules), d.resource_id or ""))
+    policy_probs = {id(d): policy_problems(d, policy, today) for d in directives}
+    attached: dict[str, list[Directive]] = {}
+    scoped: list[Directive] = []
+    for d in directives:
+        if d.source == "config":
+            scoped.append(d)
+        elif d.resource_id is not None:
+            attached.setdefault(d.resource_id, []).append(d)
+
+    reported: set[tuple[int, str, str]] = set()
+
+    def note(kind: str, d: Directive, f: Finding, msg: str) -> None:
+        key = (id(d), f.rule_id, f.resource_id + kind)
+        if key not in reported:
+            reported.add(key)
+            out.notices.append(Notice(kind, d.file, d.line, msg, f.rule_id, f.resource_id))
+
+    for f in findings:
+        if f.status not in SUPPRESSIBLE:
+            continue
+        rel = _rel(f.span.file, root)
+        candidates: list[tuple[Directive, str]] = []
+        for d in attached.get(f.resource_id, []):
+            if d.file != f.span.file:
+                continue
+            pat = _rule_match(d, f.rule_id)
+            if pat is not None:
+                candidates.append((d, pat))
+        for d in scoped:
+            pat = _rule_match(d, f.rule_id)
+            if pat is None:
+                continue
+            if d.path_glob and not _path_match(d.path_glob, rel):
+                continue
+            if d.resource_glob and not fnmatch.fnmatchcase(f.resource_id, d.resource_glob):
+                continue
+            candidates.append((d, pat))
+        applied = None
+        for d, pat in candidates:
+            d.used_rules.add(pat)
+            if d.problems:
+                continue
+            if d.source != "config" and inline_forbidden(f.rule_id, f.severity, policy):
+                note("rejected", d, f, f"{d.source} suppression of {f.rule_id} ({f.severity.label}) on {f.resource_id} "
+                     "is forbidden by suppression_policy.forbid_inline; suppress it in the config file")
+                continue
+            if policy_probs[id(d)]:
+                note("rejected", d, f, f"{d.source} suppression of {f.rule_id} on {f.resource_id} "
+                     + "; ".join(policy_probs[id(d)]))
+                continue
+            if is_expired(d, today):
+                note("expired", d, f, f"{d.source} suppression of {f.rule_id} on {f.resource_id} expired on "
+                     f"{d.expires}: the finding counts again")
+                continue
+            applied = d
+            break
+        if applied is not None:
+            f.status = Status.SUPPRESSED
+            f.suppression = applied.to_suppression()
+            out.suppressed += 1
+
+    if policy.stale != "ignore":
+        for d in directives:
+            if d.problems:
+                continue
+            for pat in d.rules:
+                if pat not in d.used_rules:
+                    where = f" on {d.resource_id}" if d.resource_id else ""
+                    out.notices.append(Notice("stale", d.file, d.line,
+                                              f"{d.source} suppression of {pat}{where} matches no failing finding; remove it",
+                                              pat, d.resource_id or ""))
+    out.notices.sort(key=lambda n: (n.file, n.line, n.kind, n.rule_id))
+    return out
