@@ -1,0 +1,534 @@
+"""YAML and JSON loading with a source span for every node path.
+
+Why not ``yaml.load``: it gives values without positions, and PyYAML's C composer recurses
+(a 100k-deep flow sequence segfaults the interpreter). Here libyaml's C *parser* produces
+events and a small iterative composer in this module builds plain Python values and, in
+the same pass, a ``dict[path, Span]`` keyed by ``model.format_path`` text. That is also
+where the limits are enforced (depth, alias expansion, node and document counts).
+
+Conventions:
+
+* Values are plain JSON-like Python (dict with ``str`` keys, list, str, int, float, bool,
+  None). Mapping keys are the key's source text (``on:`` stays ``"on"``, ``1:`` is ``"1"``);
+  timestamps and ``!!binary`` stay strings. Merge keys (``<<``) are applied.
+* CloudFormation short-form tags become their long form: ``!Ref X`` -> ``{"Ref": "X"}``,
+  ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``, ``!Condition C`` -> ``{"Condition": "C"}``,
+  every other ``!Name v`` -> ``{"Fn::Name": v}``. Other unknown local tags are ignored.
+* The span of a mapping entry runs from its key to the end of its value (that is the line a
+  user looks at); a sequence item's span is the item itself; ``""`` is the document root.
+  Paths below a tagged intrinsic (``BucketName.Ref``) share the tag's span. Paths below an
+  alias reuse the anchored node's spans. Values reached through an alias are shared
+  objects (bounded by ``Limits.max_alias_nodes``): treat loaded values as read-only.
+* JSON is decoded with ``json`` (exact JSON semantics and error positions) and positioned
+  with the same event walk (JSON is YAML flow syntax).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policyguard.limits import DEFAULT_LIMITS, Limits
+from policyguard.model import ErrorKind, ParseError, Span
+
+CFN_TAGS = frozenset(
+    {
+        "Ref", "Sub", "GetAtt", "If", "Join", "Select", "Split", "FindInMap", "ImportValue",
+        "Base64", "Cidr", "GetAZs", "Equals", "And", "Or", "Not", "Condition", "Transform",
+        "Length", "ToJsonString",
+    }
+)  # fmt: skip
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")  # must match model.format_path
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+class SourceError(Exception):
+    """A located problem that stops loading a file; ``error`` is the ParseError to report."""
+
+    def __init__(self, error: ParseError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML document (or a whole JSON file) with the spans of all its node paths."""
+
+    value: Any
+    spans: dict[str, Span]
+    span: Span
+    index: int = 0
+
+
+@dataclass(slots=True)
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- paths
+def child_path(parent: str, seg: str | int) -> str:
+    """``format_path(parent_segments + (seg,))`` computed incrementally from the parent text."""
+    if isinstance(seg, int):
+        return f"{parent}[{seg}]"
+    if _IDENT.match(seg):
+        return f"{parent}.{seg}" if parent else seg
+    escaped = seg.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{parent}["{escaped}"]'
+
+
+def _rebase(path: str, old: str, new: str) -> str:
+    """Move ``path`` (which starts with ``old``) under ``new``."""
+    rest = path[len(old) :]
+    if not new:
+        return rest[1:] if rest.startswith(".") else rest
+    if not old and rest and not rest.startswith("["):
+        return f"{new}.{rest}"
+    return new + rest
+
+
+# --------------------------------------------------------------------------- reading
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The file's text (UTF-8, BOM stripped) or a SourceError (UNREADABLE / LIMIT)."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise SourceError(
+                ParseError(
+                    name, 1, 1, f"file is {size} bytes, above the {limits.max_file_bytes}-byte limit", ErrorKind.LIMIT
+                )
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(ParseError(name, 1, 1, f"cannot read file: {exc.strerror or exc}", ErrorKind.UNREADABLE)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(
+            ParseError(name, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", ErrorKind.UNREADABLE)
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+# --------------------------------------------------------------------------- scalar construction
+_constructor: Any = None
+_resolvers: dict[str | None, list[tuple[str, Any]]] | None = None
+
+
+def _setup() -> tuple[Any, dict[str | None, list[tuple[str, Any]]]]:
+    global _constructor, _resolvers
+    if _constructor is None or _resolvers is None:
+        import yaml
+
+        _constructor = yaml.constructor.SafeConstructor()
+        _resolvers = dict(yaml.resolver.Resolver.yaml_implicit_resolvers)
+    return _constructor, _resolvers
+
+
+def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
+    from yaml.nodes import ScalarNode
+
+    short = tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
+    if short == "null":
+        return None
+    if short == "bool":
+        return value.lower() in ("yes", "true", "on", "y")
+    if short == "int":
+        return cons.construct_yaml_int(ScalarNode(tag, value))
+    if short == "float":
+        return cons.construct_yaml_float(ScalarNode(tag, value))
+    return value  # str, timestamp, binary, merge marker handled by caller, anything else
+
+
+# --------------------------------------------------------------------------- the composer
+class _Frame:
+    __slots__ = ("kind", "value", "path", "start", "flow", "anchor", "key", "key_start", "index",
+                 "span_from", "last_end", "merges", "explicit", "size", "tag", "child_base")  # fmt: skip
+
+    def __init__(self, kind: str, value: Any, path: str, start: tuple[int, int], flow: bool, anchor: str | None,
+                 span_from: int, tag: str | None) -> None:  # fmt: skip
+        self.kind = kind
+        self.value = value
+        self.path = path
+        self.start = start
+        self.flow = flow
+        self.anchor = anchor
+        self.key: str | None = None
+        self.key_start: tuple[int, int] = start
+        self.index = 0
+        self.span_from = span_from
+        self.last_end = start
+        self.merges: list[tuple[Any, tuple[int, int], tuple[int, int], int, int]] = []
+        self.explicit: set[str] = set()
+        self.size = 1
+        self.tag = tag
+        # children of a tagged intrinsic live under its long-form key: X["Fn::If"][0]
+        self.child_base = child_path(path, _cfn_key(tag)) if tag else path
+
+
+class _Composer:
+    """Builds documents from libyaml events, iteratively (no recursion, so no depth crash)."""
+
+    def __init__(self, text: str, file: str, limits: Limits, *, positions_only: bool = False) -> None:
+        self.text = text
+        self.file = file
+        self.limits = limits
+        self.positions_only = positions_only
+        self._lines: list[str] | None = None
+        self.nodes = 0
+        self.alias_nodes = 0
+
+    # ---- helpers
+    def _err(self, mark: Any, message: str, kind: ErrorKind = ErrorKind.PARSE) -> SourceError:
+        return SourceError(ParseError(self.file, mark.line + 1, mark.column + 1, message, kind))
+
+    def _span(self, start: tuple[int, int], end: tuple[int, int]) -> Span:
+        return Span(self.file, start[0], start[1], end[0], end[1])
+
+    def _scalar_end(self, ev: Any) -> tuple[int, int]:
+        end = (ev.end_mark.line + 1, ev.end_mark.column + 1)
+        if ev.style in ("|", ">") and ev.end_mark.line > ev.start_mark.line:
+            # block scalars end where the next token starts: pull the end back to the last
+            # non-blank character of the scalar's own lines
+            if self._lines is None:
+                self._lines = self.text.split("\n")
+            line = ev.end_mark.line  # 0-based index of the line holding the end mark
+            col = ev.end_mark.column
+            while line > ev.start_mark.line:
+                chunk = self._lines[line][:col] if line < len(self._lines) else ""
+                if chunk.strip():
+                    break
+                line -= 1
+                col = len(self._lines[line]) if line < len(self._lines) else 0
+            text_line = self._lines[line] if line < len(self._lines) else ""
+            end = (line + 1, len(text_line[:col].rstrip()) + 1)
+        return end
+
+    # ---- main loop
+    def compose(self) -> tuple[list[Document], ParseError | None]:
+        import yaml
+
+        cons, resolvers = _setup()
+        loader = yaml.CSafeLoader(self.text)
+        docs: list[Document] = []
+        try:
+            self._run(loader, docs, cons, resolvers)
+        except SourceError as exc:
+            return docs, exc.error
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            msg = exc.problem or exc.context or "invalid YAML"
+            if exc.context and exc.problem:
+                ctx_mark = exc.context_mark
+                where = f" (line {ctx_mark.line + 1}, column {ctx_mark.column + 1})" if ctx_mark is not None else ""
+                msg = f"{exc.problem} {exc.context}{where}"
+            return docs, ParseError(self.file, line, col, f"YAML: {msg}")
+        except yaml.YAMLError as exc:
+            return docs, ParseError(self.file, 1, 1, f"YAML: {exc}")
+        finally:
+            loader.dispose()
+        return docs, None
+
+    def _run(self, loader: Any, docs: list[Document], cons: Any, resolvers: dict[str | None, list[tuple[str, Any]]]) -> None:
+        from yaml import events as E
+
+        limits = self.limits
+        stack: list[_Frame] = []
+        spans: list[tuple[str, Span]] = []
+        anchors: dict[str, tuple[Any, str, int, int, int]] = {}  # value, path, span range, size
+        doc_start = (1, 1)
+        root: list[Any] = []
+        value: Any = None
+
+        while True:
+            ev = loader.get_event()
+            if ev is None:
+                break
+            cls = type(ev)
+
+            if cls is E.DocumentStartEvent:
+                if len(docs) >= limits.max_documents:
+                    raise self._err(ev.start_mark, f"more than {limits.max_documents} YAML documents", ErrorKind.LIMIT)
+                spans = []
+                anchors = {}
+                root = []
+                doc_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                continue
+            if cls is E.DocumentEndEvent:
+                value = root[0] if root else None
+                end = (ev.end_mark.line + 1, ev.end_mark.column + 1)
+                if root and spans:
+                    end = spans[0][1].end_line, spans[0][1].end_col
+                    doc_start = spans[0][1].start_line, spans[0][1].start_col
+                table = {p: s for p, s in spans if not p.startswith("\0")}
+                docs.append(Document(value, table, self._span(doc_start, end), len(docs)))
+                continue
+            if cls is E.StreamStartEvent or cls is E.StreamEndEvent:
+                continue
+
+            # ---- a node (scalar, alias, collection start) or a collection end
+            if cls is E.MappingEndEvent or cls is E.SequenceEndEvent:
+                frame = stack.pop()
+                end = (ev.end_mark.line + 1, ev.end_mark.column + 1) if frame.flow else frame.last_end
+                value = frame.value
+                if frame.kind == "map" and frame.merges:
+                    value = self._apply_merges(frame, spans)
+                if frame.tag is not None:
+                    value = self._cfn(frame.tag, value, None)
+                    spans.append((frame.child_base, self._span(frame.start, end)))
+                size = frame.size
+                self._finish(stack, root, spans, value, frame.path, frame.start, end, size, frame.span_from,
+                             frame.anchor, anchors, is_collection=True)  # fmt: skip
+                continue
+
+            # value-position bookkeeping: is this event a mapping key?
+            parent = stack[-1] if stack else None
+            if parent is not None and parent.kind == "map" and parent.key is None:
+                # this event is a key
+                if cls is not E.ScalarEvent:
+                    if cls is E.AliasEvent:
+                        akey = anchors.get(ev.anchor)
+                        if akey is not None and isinstance(akey[0], str):
+                            parent.key = akey[0]
+                            parent.key_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                            continue
+                    raise self._err(ev.start_mark, "mapping key is not a scalar (a template placeholder like {{ }}?)")
+                parent.key = ev.value
+                if ev.tag is None and ev.implicit[0] and ev.value == "<<":
+                    parent.key = "<<\0merge"
+                parent.key_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                if ev.anchor:
+                    anchors[ev.anchor] = (ev.value, "", len(spans), len(spans), 1)
+                continue
+
+            if parent is None:
+                path = ""
+                start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+            elif parent.kind == "map":
+                assert parent.key is not None
+                if parent.key == "<<\0merge":
+                    path = "\0" + parent.child_base  # dropped or re-based by _apply_merges
+                else:
+                    path = child_path(parent.child_base, parent.key)
+                start = parent.key_start
+            else:
+                path = child_path(parent.child_base, parent.index)
+                start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+
+            self.nodes += 1
+            if self.nodes > limits.max_nodes:
+                raise self._err(ev.start_mark, f"more than {limits.max_nodes} YAML nodes in one file", ErrorKind.LIMIT)
+
+            if cls is E.ScalarEvent:
+                tag = ev.tag
+                raw = ev.value
+                cfn: str | None = None
+                if tag is None or tag == "!":
+                    if ev.implicit[0] and tag is None:
+                        value = raw
+                        for rtag, regexp in resolvers.get(raw[:1] if raw else "", ()):
+                            if regexp.match(raw):
+                                value = _construct_scalar(rtag, raw, cons)
+                                break
+                    else:
+                        value = raw
+                elif tag.startswith(_YAML_TAG):
+                    try:
+                        value = _construct_scalar(tag, raw, cons)
+                    except Exception:
+                        raise self._err(ev.start_mark, f"cannot read {raw!r} as {tag}") from None
+                elif tag.startswith("!") and tag[1:] in CFN_TAGS:
+                    cfn = tag[1:]
+                    value = raw
+                else:
+                    value = raw
+                if cfn is not None:
+                    value = self._cfn(cfn, value, ev)
+                end = self._scalar_end(ev)
+                self._finish(stack, root, spans, value, path, start, end, 1, len(spans), ev.anchor, anchors,
+                             is_collection=False)  # fmt: skip
+                if cfn is not None:
+                    inner = self._span((ev.start_mark.line + 1, ev.start_mark.column + 1), end)
+                    for sub in _cfn_subpaths(path, dict(value)):
+                        spans.append((sub, inner))
+                continue
+
+            if cls is E.AliasEvent:
+                target = anchors.get(ev.anchor)
+                if target is None:
+                    raise self._err(ev.start_mark, f"unknown alias *{ev.anchor}")
+                value, apath, lo, hi, size = target
+                self.alias_nodes += size
+                self.nodes += size - 1
+                if self.alias_nodes > limits.max_alias_nodes:
+                    raise self._err(
+                        ev.start_mark,
+                        f"aliases expand to more than {limits.max_alias_nodes} nodes (YAML alias bomb?)",
+                        ErrorKind.LIMIT,
+                    )
+                end = (ev.end_mark.line + 1, ev.end_mark.column + 1)
+                from_idx = len(spans)
+                copied = [(_rebase(p, apath, path), s) for p, s in spans[lo + 1 : hi]] if hi > lo + 1 else []
+                self._finish(stack, root, spans, value, path, start, end, size, from_idx, None, anchors,
+                             is_collection=False, extra=copied)  # fmt: skip
+                continue
+
+            # collection start
+            if len(stack) >= limits.max_depth:
+                raise self._err(ev.start_mark, f"nesting deeper than {limits.max_depth} levels", ErrorKind.LIMIT)
+            tag = ev.tag
+            cfn_tag = tag[1:] if tag and tag.startswith("!") and tag[1:] in CFN_TAGS else None
+            kind = "map" if cls is E.MappingStartEvent else "seq"
+            container: Any = {} if kind == "map" else []
+            frame = _Frame(kind, container, path, start, bool(ev.flow_style), ev.anchor, len(spans), cfn_tag)
+            spans.append((path, self._span(start, start)))  # placeholder, fixed in _finish
+            stack.append(frame)
+
+    def _finish(
+        self,
+        stack: list[_Frame],
+        root: list[Any],
+        spans: list[tuple[str, Span]],
+        value: Any,
+        path: str,
+        start: tuple[int, int],
+        end: tuple[int, int],
+        size: int,
+        span_from: int,
+        anchor: str | None,
+        anchors: dict[str, tuple[Any, str, int, int, int]],
+        *,
+        is_collection: bool,
+        extra: list[tuple[str, Span]] | None = None,
+    ) -> None:
+        span = self._span(start, end)
+        if is_collection:
+            spans[span_from] = (path, span)
+        else:
+            spans.append((path, span))
+        if extra:
+            spans.extend(extra)
+        if anchor:
+            anchors[anchor] = (value, path, span_from, len(spans), size)
+        parent = stack[-1] if stack else None
+        if parent is None:
+            root.append(value)
+            return
+        parent.size += size
+        parent.last_end = end
+        if parent.kind == "map":
+            key = parent.key
+            assert key is not None
+            if key == "<<\0merge":
+                parent.merges.append((value, start, end, span_from, len(spans)))
+            else:
+                parent.value[key] = value
+                parent.explicit.add(key)
+            parent.key = None
+        else:
+            parent.value.append(value)
+            parent.index += 1
+
+    def _apply_merges(self, frame: _Frame, spans: list[tuple[str, Span]]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        base = frame.child_base
+        mpath = "\0" + base
+        for value, start, end, lo, hi in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            taken: dict[str, str] = {}
+            for i, src in enumerate(sources):
+                if not isinstance(src, dict):
+                    raise SourceError(
+                        ParseError(self.file, start[0], start[1], "merge key '<<' needs a mapping or a list of mappings")
+                    )
+                src_base = child_path(mpath, i) if isinstance(value, list) else mpath
+                for k, v in src.items():
+                    if k not in merged and k not in frame.explicit:
+                        merged[k] = v
+                        taken[child_path(src_base, k)] = child_path(base, k)
+                        spans.append((child_path(base, k), self._span(start, end)))
+            for j in range(lo, hi):  # nested spans of the merged entries move under this mapping
+                p, s = spans[j]
+                for old, new in taken.items():
+                    if p.startswith(old) and (len(p) == len(old) or p[len(old)] in ".["):
+                        spans.append((_rebase(p, old, new), s))
+                        break
+        merged.update(frame.value)
+        return merged
+
+    def _cfn(self, tag: str, value: Any, ev: Any) -> Any:
+        if tag == "Ref":
+            return {"Ref": value}
+        if tag == "Condition":
+            return {"Condition": value}
+        if tag == "GetAtt" and isinstance(value, str):
+            res, dot, attr = value.partition(".")
+            return {"Fn::GetAtt": [res, attr] if dot else [res]}
+        return {f"Fn::{tag}": value}
+
+
+def _cfn_key(tag: str) -> str:
+    return tag if tag in ("Ref", "Condition") else f"Fn::{tag}"
+
+
+def _cfn_subpaths(path: str, value: dict[str, Any]) -> list[str]:
+    """Paths inside a scalar-tag intrinsic's long form (``X.Ref``, ``X["Fn::GetAtt"][0]``)."""
+    (key, inner), = value.items()
+    base = child_path(path, key)
+    out = [base]
+    if isinstance(inner, list):
+        out.extend(child_path(base, i) for i in range(len(inner)))
+    return out
+
+
+# --------------------------------------------------------------------------- public API
+def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
+    """Every document of a YAML stream; on a syntax error, the documents before it and the error."""
+    return _Composer(text, file, limits).compose()
+
+
+_JSON_SLASH = re.compile(r"\\[\\/]")
+
+
+def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
+    """A JSON file as one document: values from ``json`` (exact semantics), spans from the event walk."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
+    except RecursionError:
+        return [], ParseError(file, 1, 1, "JSON nesting too deep", ErrorKind.LIMIT)
+    # libyaml knows no "\/" escape; "\\" keeps the same length, so positions do not move
+    yaml_text = _JSON_SLASH.sub(lambda m: "\\\\", text) if "\\/" in text else text
+    docs, err = _Composer(yaml_text, file, limits).compose()
+    if err is not None and err.kind == ErrorKind.LIMIT:
+        return [], err
+    end_line = text.count("\n") + 1
+    whole = Span(file, 1, 1, end_line, len(text) - (text.rfind("\n") + 1) + 1)
+    spans = docs[0].spans if docs and err is None else {"": whole}
+    span = docs[0].span if docs and err is None else whole
+    return [Document(value, spans, span, 0)], None
+
+
+def load_file(path: Path, *, json_file: bool | None = None, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
+    """Read and load ``path`` (JSON if ``json_file`` or, when None, if it ends with ``.json``)."""
+    result = LoadResult()
+    try:
+        text = read_text(path, limits)
+    except SourceError as exc:
+        result.errors.append(exc.error)
+        return result
+    is_json = path.suffix.lower() == ".json" if json_file is None else json_file
+    docs, err = (load_json if is_json else load_yaml)(text, str(path), limits)
+    result.documents = docs
+    if err is not None:
+        result.errors.append(err)
+    return result
