@@ -24,8 +24,11 @@ def builtin_rules_dir() -> Any:
 
 
 def load_ruleset(options: ScanOptions) -> RuleSet:
+    from policyguard.engine.rego.backends import check_available
     from policyguard.engine.rules import load_ruleset as _load
 
+    if options.evaluate:
+        check_available(options.rego_engine, options.opa_path, options.opa_url)
     return _load(options)
 
 

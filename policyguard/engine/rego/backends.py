@@ -1,0 +1,357 @@
+"""Rego backends behind one call: evaluate the driver over a batch input, return its value.
+
+Every backend loads the same modules (``lib.rego``, the rule files and the generated driver)
+and evaluates the same query, ``data.policyguard.driver.batch``, over the same input, so the
+verdicts are the engine's, never the backend's:
+
+- ``embedded``   regorus in-process (default); one engine per thread, built lazily.
+- ``opa-golib``  real OPA v1.20.2 as a Go library (``opa_bindings``), the strict reference.
+- ``opa``        the ``opa`` binary: ``opa eval --format json --data <dir> --stdin-input``,
+                 one invocation per batch (a scan unit).
+- ``opa-server`` a running OPA: policies pushed with ``PUT /v1/policies/<id>``, each batch
+                 sent with ``POST /v1/data/policyguard/driver/batch``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+
+DRIVER_PACKAGE = "policyguard.driver"
+DRIVER_QUERY = "data.policyguard.driver.batch"
+DRIVER_DATA_PATH = "policyguard/driver/batch"
+
+
+class BackendError(Exception):
+    """The backend could not evaluate the batch (policy error, engine panic, timeout, I/O)."""
+
+
+class BackendUnavailable(BackendError, click.ClickException):
+    """The backend cannot run at all here (binary missing, bad --opa-url): a usage error that
+    the CLI prints as one line and exits 2 for."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        BackendError.__init__(self, message)
+        click.ClickException.__init__(self, message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_available(name: str, opa_path: str | None, opa_url: str | None) -> None:
+    """Raise BackendUnavailable early (in the parent, before workers start) when the chosen
+    backend cannot run here."""
+    if name == "opa":
+        OpaCliBackend.find_opa(opa_path)
+    elif name == "opa-server":
+        OpaServerBackend([], opa_url, 1.0)
+    elif name == "opa-golib":
+        try:
+            import opa_bindings  # noqa: F401
+        except ImportError:
+            raise BackendUnavailable(
+                "--rego-engine opa-golib needs opa-golib-python-bindings "
+                "(pip install --ignore-requires-python opa-golib-python-bindings)"
+            ) from None
+    elif name not in ("embedded", "", None):
+        raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
+
+
+def driver_source(rules: list[tuple[str, str, bool]]) -> str:
+    """The generated driver module. ``rules``: (rule id, package, defines ``unknown``).
+
+    ``out[id]`` is only evaluated when ``input.rules[id]`` is true, so each resource pays only
+    for the rules that apply to it; ``batch`` evaluates every resource of the unit in one query
+    with ``input.resource`` rebound by ``with`` (``input.resources`` is shared, not copied)."""
+    lines = [
+        f"package {DRIVER_PACKAGE}",
+        "",
+        "import rego.v1",
+        "",
+    ]
+    for rid, package, has_unknown in rules:
+        ref = "data." + package
+        body = f'"fail": {ref}.fail'
+        if has_unknown:
+            body += f', "unknown": {ref}.unknown'
+        lines.append(f"out[{json.dumps(rid)}] := {{{body}}} if input.rules[{json.dumps(rid)}]")
+    lines += [
+        "",
+        "batch := [r |",
+        "\tsome b in input.batch",
+        "\tres := input.resources[b.id]",
+        "\to := out with input.resource as res with input.rules as b.rules",
+        "\tr := {\"id\": b.id, \"out\": o}",
+        "]",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _first_line(exc: BaseException) -> str:
+    """regorus errors carry a Rust backtrace: keep the located message only."""
+    text = str(exc).strip()
+    keep = []
+    for ln in text.splitlines():
+        if ln.strip().startswith("Stack backtrace"):
+            break
+        if ln.strip():
+            keep.append(ln.strip())
+    return " ".join(keep)[:500] or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- embedded regorus
+class RegorusBackend:
+    name = "embedded"
+
+    def __init__(self, modules: list[tuple[str, str]]) -> None:
+        self._modules = modules
+        self._local = threading.local()
+
+    def _engine(self) -> Any:
+        eng = getattr(self._local, "engine", None)
+        if eng is None:
+            import regorus
+
+            eng = regorus.Engine()
+            for file, source in self._modules:
+                try:
+                    eng.add_policy(file, source)
+                except Exception as exc:
+                    raise BackendError(f"{file}: {_first_line(exc)}") from None
+            self._local.engine = eng
+        return eng
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+        eng = self._engine()
+        try:
+            eng.set_input_json(input_json)
+            out = eng.eval_rule_as_json(DRIVER_QUERY)
+        except BaseException as exc:  # pyo3 PanicException derives from BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise BackendError(f"embedded Rego engine: {_first_line(exc)}") from None
+        return json.loads(out)
+
+
+# --------------------------------------------------------------------------- OPA as a Go library
+class OpaGolibBackend:
+    name = "opa-golib"
+
+    def __init__(self, modules: list[tuple[str, str]]) -> None:
+        self._modules = modules
+        self._local = threading.local()
+
+    def _engine(self) -> Any:
+        eng = getattr(self._local, "engine", None)
+        if eng is None:
+            try:
+                import opa_bindings
+            except ImportError as exc:
+                raise BackendUnavailable(
+                    "--rego-engine opa-golib needs opa-golib-python-bindings "
+                    "(pip install --ignore-requires-python opa-golib-python-bindings)"
+                ) from exc
+            eng = opa_bindings.OpaEngine()
+            for file, source in self._modules:
+                try:
+                    eng.add_policy(file, source)
+                except Exception as exc:
+                    raise BackendError(f"{file}: {exc}") from None
+            self._local.engine = eng
+        return eng
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+        import opa_bindings
+
+        eng = self._engine()
+        try:
+            return eng.eval_document(DRIVER_DATA_PATH.replace("/", "."), input_doc)
+        except opa_bindings.OpaUndefinedError:
+            raise BackendError("OPA: data.policyguard.driver.batch is undefined") from None
+        except opa_bindings.OpaError as exc:
+            raise BackendError(f"OPA: {exc}") from None
+
+
+# --------------------------------------------------------------------------- opa CLI
+def _write_bundle_dir(modules: list[tuple[str, str]]) -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix="policyguard-rego-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    for i, (file, source) in enumerate(modules):
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:60]
+        (tmp / f"{i:04d}_{stem}.rego").write_text(source, encoding="utf-8")
+    return tmp
+
+
+class OpaCliBackend:
+    name = "opa"
+
+    def __init__(self, modules: list[tuple[str, str]], opa_path: str | None) -> None:
+        self._modules = modules
+        self._opa = self.find_opa(opa_path)
+        self._dir: Path | None = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def find_opa(opa_path: str | None) -> str:
+        if opa_path:
+            p = Path(opa_path)
+            if p.is_file() and os.access(p, os.X_OK):
+                return str(p)
+            raise BackendUnavailable(f"--opa-path {opa_path}: not an executable file")
+        found = shutil.which("opa")
+        if not found:
+            raise BackendUnavailable(
+                "--rego-engine opa: no `opa` binary on PATH; install OPA (https://www.openpolicyagent.org/docs/latest/#running-opa) "
+                "or pass --opa-path, or use the default embedded engine"
+            )
+        return found
+
+    def command(self) -> list[str]:
+        with self._lock:
+            if self._dir is None:
+                self._dir = _write_bundle_dir(self._modules)
+        return [self._opa, "eval", "--format", "json", "--data", str(self._dir), "--stdin-input", DRIVER_QUERY]
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+        cmd = self.command()
+        try:
+            proc = subprocess.run(cmd, input=input_json.encode(), capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise BackendError(f"opa eval exceeded its time budget ({timeout:.1f}s)") from None
+        except OSError as exc:
+            raise BackendUnavailable(f"cannot run {self._opa}: {exc}") from None
+        return parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
+
+
+def parse_opa_eval_output(returncode: int, stdout: bytes, stderr: bytes) -> Any:
+    """Decode ``opa eval --format json`` output: ``{"result": [{"expressions": [{"value"}]}]}``,
+    ``{}`` when undefined, ``{"errors": [...]}`` (exit 1) on evaluation errors."""
+    try:
+        doc = json.loads(stdout or b"{}")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        msg = (stderr or stdout).decode(errors="replace").strip()[:500]
+        raise BackendError(f"opa eval failed (exit {returncode}): {msg or 'no output'}")
+    if doc.get("errors"):
+        errs = doc["errors"]
+        parts = []
+        for e in errs if isinstance(errs, list) else [errs]:
+            if isinstance(e, dict):
+                loc = e.get("location") or {}
+                where = f"{loc.get('file', '')}:{loc.get('row', '')}: " if loc else ""
+                parts.append(f"{where}{e.get('code', '')}: {e.get('message', '')}")
+            else:
+                parts.append(str(e))
+        raise BackendError("opa eval: " + "; ".join(parts)[:800])
+    if returncode != 0:
+        raise BackendError(f"opa eval failed (exit {returncode}): {stderr.decode(errors='replace').strip()[:500]}")
+    try:
+        return doc["result"][0]["expressions"][0]["value"]
+    except (KeyError, IndexError, TypeError):
+        raise BackendError("opa eval: data.policyguard.driver.batch is undefined") from None
+
+
+# --------------------------------------------------------------------------- OPA server (REST)
+class OpaServerBackend:
+    """The OPA REST data API through a small stdlib client (see README "Rego backends" for why
+    not opa-python-client by default). Policies are pushed once per process unless
+    ``POLICYGUARD_OPA_PUSH=0`` (the server then must already hold them as a bundle)."""
+
+    name = "opa-server"
+
+    def __init__(self, modules: list[tuple[str, str]], url: str | None, timeout: float) -> None:
+        if not url:
+            raise BackendUnavailable("--rego-engine opa-server needs --opa-url (e.g. http://127.0.0.1:8181)")
+        parsed = urllib.parse.urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise BackendUnavailable(f"--opa-url {url!r}: expected http(s)://host:port")
+        self.url = url.rstrip("/")
+        self._modules = modules
+        self._timeout = timeout
+        self._pushed = False
+        self._lock = threading.Lock()
+        self.push = os.environ.get("POLICYGUARD_OPA_PUSH", "1") != "0"
+
+    def policy_requests(self) -> list[tuple[str, str, bytes]]:
+        """(method, url, body) of every policy upload."""
+        out = []
+        for i, (file, source) in enumerate(self._modules):
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:60]
+            out.append(("PUT", f"{self.url}/v1/policies/policyguard/{i:04d}_{stem}", source.encode()))
+        return out
+
+    def data_request(self, input_json: str) -> tuple[str, str, bytes]:
+        return ("POST", f"{self.url}/v1/data/{DRIVER_DATA_PATH}", b'{"input":' + input_json.encode() + b"}")
+
+    def _send(self, method: str, url: str, body: bytes, content_type: str, timeout: float) -> Any:
+        req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": content_type})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:500]
+            try:
+                d = json.loads(detail)
+                detail = f"{d.get('code', '')}: {d.get('message', '')}"
+                for e in d.get("errors", []) or []:
+                    loc = e.get("location") or {}
+                    detail += f"; {loc.get('file', '')}:{loc.get('row', '')}: {e.get('message', '')}"
+            except (ValueError, AttributeError):
+                pass
+            raise BackendError(f"OPA server {method} {url}: HTTP {exc.code}: {detail}") from None
+        except TimeoutError:
+            raise BackendError(f"OPA server {method} {url}: timed out after {timeout:.1f}s") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise BackendError(f"OPA server {method} {url}: timed out after {timeout:.1f}s") from None
+            raise BackendError(f"OPA server {method} {url}: connection failed: {reason}") from None
+        try:
+            return json.loads(raw or b"{}")
+        except ValueError:
+            raise BackendError(f"OPA server {method} {url}: response is not JSON") from None
+
+    def _ensure_pushed(self) -> None:
+        with self._lock:
+            if self._pushed or not self.push:
+                return
+            for method, url, body in self.policy_requests():
+                self._send(method, url, body, "text/plain", self._timeout)
+            self._pushed = True
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+        self._ensure_pushed()
+        method, url, body = self.data_request(input_json)
+        doc = self._send(method, url, body, "application/json", timeout)
+        if not isinstance(doc, dict) or "result" not in doc:
+            raise BackendError(f"OPA server: {DRIVER_QUERY} is undefined (are the policies loaded?)")
+        return doc["result"]
+
+
+def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float) -> Any:
+    if name in ("embedded", "", None):
+        return RegorusBackend(modules)
+    if name == "opa-golib":
+        return OpaGolibBackend(modules)
+    if name == "opa":
+        return OpaCliBackend(modules, opa_path)
+    if name == "opa-server":
+        return OpaServerBackend(modules, opa_url, timeout)
+    raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")

@@ -1,0 +1,369 @@
+"""Finding, validating and filtering rules (Rego files with ``# METADATA``, Python ``@rule``s).
+
+A rule directory is walked recursively; ``fixtures/`` directories and ``*_test.rego`` files are
+skipped. A ``.rego`` file is a *rule* when its package-scope ``# METADATA`` block has a
+``custom.id`` or it defines ``fail``; any other ``.rego`` file is a helper module loaded beside
+the rules. A ``.py`` file is imported when it uses ``policyguard.engine.python_rules``.
+Every problem becomes a ``ParseError(kind=RULE_LOAD)`` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import importlib.util
+import json
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policyguard.model import ErrorKind, ParseError, RuleMeta, Severity
+
+if TYPE_CHECKING:
+    from policyguard.engine.python_rules import PythonRule
+    from policyguard.scan import ScanOptions
+
+LIB_PATH = Path(__file__).parent / "rego" / "lib.rego"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "rule-metadata.schema.json"
+
+_PACKAGE_RE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.M)
+_FAIL_RE = re.compile(r"^[ \t]*fail\b[ \t]*(contains\b|\[|:=|=|if\b|\{)", re.M)
+_UNKNOWN_RE = re.compile(r"^[ \t]*unknown\b[ \t]*(contains\b|\[|:=|=|if\b|\{)", re.M)
+_RESERVED_PACKAGES = ("policyguard.lib", "policyguard.driver")
+
+
+@dataclass(frozen=True, slots=True)
+class RegoRule:
+    id: str
+    package: str  # e.g. policyguard.rules.aws.s3.encryption
+    has_unknown: bool
+    file: str
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """Rules after filtering. ``modules`` holds every Rego source to load (rules and helpers,
+    filtered-out rules included so helper imports between them keep compiling)."""
+
+    metas: list[RuleMeta] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    rego: dict[str, RegoRule] = field(default_factory=dict)
+    python: dict[str, PythonRule] = field(default_factory=dict)
+    modules: list[tuple[str, str]] = field(default_factory=list)  # (file, source)
+
+    @property
+    def by_id(self) -> dict[str, RuleMeta]:
+        return {m.id: m for m in self.metas}
+
+
+def builtin_rules_dir() -> Path:
+    """``<repo>/rules`` in a source checkout, else the copy installed as ``policyguard/builtin_rules``."""
+    pkg = Path(__file__).resolve().parent.parent
+    checkout = pkg.parent / "rules"
+    if (checkout / "README.md").is_file() and (pkg.parent / "pyproject.toml").is_file():
+        return checkout
+    return pkg / "builtin_rules"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+# --------------------------------------------------------------------------- Rego metadata
+def _metadata_block(source: str) -> tuple[list[tuple[int, str]], int] | None:
+    """The package-scope ``# METADATA`` block: [(file line, yaml text line)], and its first line.
+
+    OPA attaches a METADATA block directly above ``package`` to the package; we take the first
+    block that precedes the package statement."""
+    lines = source.splitlines()
+    pkg = _PACKAGE_RE.search(source)
+    pkg_line = source.count("\n", 0, pkg.start()) if pkg else len(lines)
+    for i in range(min(pkg_line, len(lines))):
+        if lines[i].strip() == "# METADATA":
+            block: list[tuple[int, str]] = []
+            j = i + 1
+            while j < len(lines) and lines[j].lstrip().startswith("#"):
+                text = lines[j].lstrip()[1:]
+                block.append((j + 1, text[1:] if text.startswith(" ") else text))
+                j += 1
+            return block, i + 1
+    return None
+
+
+def _line_of_key(block: list[tuple[int, str]], keys: list[str], default: int) -> int:
+    """Best-effort line of a (nested) key inside the YAML block, for schema error messages."""
+    line = default
+    start = 0
+    for key in keys:
+        pat = re.compile(rf"^\s*-?\s*[\"']?{re.escape(str(key))}[\"']?\s*:")
+        for idx in range(start, len(block)):
+            if pat.match(block[idx][1]):
+                line, start = block[idx][0], idx + 1
+                break
+    return line
+
+
+def _schema_errors(meta: dict[str, Any], file: str, line_for: Any) -> list[ParseError]:
+    errors = []
+    for err in sorted(_validator().iter_errors(meta), key=lambda e: list(e.absolute_path)):
+        where = ".".join(str(p) for p in err.absolute_path) or "metadata"
+        msg = err.message
+        if err.validator == "additionalProperties" and not err.absolute_path:
+            msg = f"{msg} (allowed: {', '.join(sorted(_validator().schema['properties']))})"
+        errors.append(
+            ParseError(file, line_for([str(p) for p in err.absolute_path if not isinstance(p, int)]), 1,
+                       f"invalid rule metadata at {where}: {msg}", ErrorKind.RULE_LOAD)
+        )
+    return errors
+
+
+def _meta_from_dict(meta: dict[str, Any], file: str, language: str) -> RuleMeta:
+    return RuleMeta(
+        id=meta["id"],
+        title=meta["title"],
+        severity=Severity.parse(meta["severity"]),
+        description=str(meta.get("description", "") or "").strip(),
+        remediation=str(meta.get("remediation", "") or "").strip(),
+        resource_types={k: tuple(v) for k, v in meta["resource_types"].items()},
+        frameworks={k: tuple(str(c) for c in v) for k, v in (meta.get("frameworks") or {}).items()},
+        tags=tuple(meta.get("tags") or ()),
+        fixable=bool(meta.get("fixable", False)),
+        source=file,
+        language=language,
+    )
+
+
+def _rego_syntax_error(file: str, source: str) -> ParseError | None:
+    """Parse the module with the embedded engine: a syntax error names file, line and column."""
+    import regorus
+
+    try:
+        eng = regorus.Engine()
+        eng.add_policy(file, source)
+    except Exception as exc:  # regorus raises RuntimeError with a rendered, located message
+        text = str(exc).strip()
+        m = re.search(r"-->\s*.*?:(\d+):(\d+)", text)
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        err = next((ln.strip() for ln in text.splitlines() if ln.strip().startswith("error:")), "")
+        detail = err.removeprefix("error:").strip() or text.splitlines()[0] if text else repr(exc)
+        return ParseError(file, line, col, f"Rego syntax error: {detail}", ErrorKind.RULE_LOAD)
+    return None
+
+
+def load_rego_file(path: Path) -> tuple[RuleMeta | None, RegoRule | None, tuple[str, str] | None, list[ParseError]]:
+    file = str(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, None, None, [ParseError(file, 1, 1, f"cannot read rule file: {exc}", ErrorKind.RULE_LOAD)]
+    syntax = _rego_syntax_error(file, source)
+    if syntax is not None:
+        return None, None, None, [syntax]
+    pkg_m = _PACKAGE_RE.search(source)
+    if pkg_m is None:
+        return None, None, None, [ParseError(file, 1, 1, "Rego file has no package statement", ErrorKind.RULE_LOAD)]
+    package = pkg_m.group(1)
+    pkg_line = source.count("\n", 0, pkg_m.start()) + 1
+    if package in _RESERVED_PACKAGES:
+        return None, None, None, [ParseError(file, pkg_line, 1, f"package {package} is reserved by policyguard", ErrorKind.RULE_LOAD)]
+    defines_fail = bool(_FAIL_RE.search(source))
+    block = _metadata_block(source)
+    raw: dict[str, Any] | None = None
+    if block is not None:
+        import yaml
+
+        lines, first = block
+        try:
+            raw = yaml.safe_load("\n".join(t for _, t in lines)) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = lines[min(mark.line, len(lines) - 1)][0] if mark is not None and lines else first
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            return None, None, None, [ParseError(file, line, 1, f"# METADATA is not valid YAML: {problem}", ErrorKind.RULE_LOAD)]
+        if not isinstance(raw, dict):
+            return None, None, None, [ParseError(file, first, 1, "# METADATA must be a YAML mapping", ErrorKind.RULE_LOAD)]
+    custom = raw.get("custom") if raw else None
+    if not defines_fail and not (isinstance(custom, dict) and "id" in custom):
+        return None, None, (file, source), []  # a helper module
+    if raw is None:
+        return None, None, None, [ParseError(file, pkg_line, 1, "rule defines `fail` but has no # METADATA block above its package", ErrorKind.RULE_LOAD)]
+    assert block is not None
+    lines, first = block
+    if not isinstance(custom, dict):
+        return None, None, None, [ParseError(file, _line_of_key(lines, ["custom"], first), 1,
+                                             "# METADATA has no `custom:` mapping with the policyguard fields (id, severity, resource_types...)",
+                                             ErrorKind.RULE_LOAD)]
+    meta = dict(custom)
+    for key in ("title", "description"):
+        if key in raw and key not in meta:
+            meta[key] = raw[key]
+    errors = _schema_errors(meta, file, lambda keys: _line_of_key(lines, keys, first))
+    if not defines_fail:
+        errors.append(ParseError(file, pkg_line, 1, "rule defines no `fail` rule (`fail contains result if {...}`)", ErrorKind.RULE_LOAD))
+    if errors:
+        return None, None, None, errors
+    rmeta = _meta_from_dict(meta, file, "rego")
+    return rmeta, RegoRule(rmeta.id, package, bool(_UNKNOWN_RE.search(source)), file), (file, source), []
+
+
+# --------------------------------------------------------------------------- Python rules
+def load_python_file(path: Path) -> tuple[list[tuple[RuleMeta, PythonRule]], list[ParseError]]:
+    from policyguard.engine.python_rules import RULE_ATTR, PythonRule
+
+    file = str(path)
+    name = "policyguard_rules_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError("cannot create a module spec")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        line = 1
+        if isinstance(exc, SyntaxError) and exc.lineno:
+            line = exc.lineno
+        else:
+            for fr in traceback.extract_tb(exc.__traceback__):
+                if fr.filename == file or Path(fr.filename).resolve() == path.resolve():
+                    line = fr.lineno or 1
+        return [], [ParseError(file, line, 1, f"cannot import Python rule: {type(exc).__name__}: {exc}", ErrorKind.RULE_LOAD)]
+    found: list[tuple[RuleMeta, PythonRule]] = []
+    errors: list[ParseError] = []
+    for obj in vars(module).values():
+        prule = getattr(obj, RULE_ATTR, None)
+        if not isinstance(prule, PythonRule) or getattr(obj, "__module__", None) != name:
+            continue
+        errs = _schema_errors(prule.metadata, file, lambda _keys, ln=prule.line: ln)
+        if errs:
+            errors.extend(errs)
+            continue
+        found.append((_meta_from_dict(prule.metadata, file, "python"), prule))
+    return found, errors
+
+
+# --------------------------------------------------------------------------- directory walk
+def _rule_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    out = []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).parts
+        if any(part in ("fixtures", "__pycache__") or part.startswith(".") for part in rel[:-1]):
+            continue
+        if p.suffix == ".rego" and not p.name.endswith("_test.rego") and p.is_file():
+            out.append(p)
+        elif p.suffix == ".py" and p.is_file() and p.name not in ("conftest.py", "setup.py", "__init__.py"):
+            try:
+                text = p.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "python_rules" in text:
+                out.append(p)
+    return out
+
+
+def load_dirs(dirs: list[Path]) -> RuleSet:
+    """Every rule under ``dirs`` (unfiltered); duplicate ids are load errors."""
+    rs = RuleSet()
+    seen: dict[str, str] = {}
+    packages: dict[str, str] = {}
+    for root in dirs:
+        if not root.exists():
+            rs.errors.append(ParseError(str(root), 1, 1, "rule directory does not exist", ErrorKind.RULE_LOAD))
+            continue
+        for path in _rule_files(root):
+            if path.suffix == ".rego":
+                meta, rrule, module, errs = load_rego_file(path)
+                rs.errors.extend(errs)
+                if module is not None:
+                    rs.modules.append(module)
+                if meta is not None and rrule is not None:
+                    if meta.id in seen:
+                        rs.errors.append(ParseError(str(path), 1, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
+                        rs.modules.pop()
+                        continue
+                    if rrule.package in packages:
+                        rs.errors.append(ParseError(str(path), 1, 1, f"package {rrule.package} is also used by {packages[rrule.package]}; each rule needs its own package", ErrorKind.RULE_LOAD))
+                        rs.modules.pop()
+                        continue
+                    seen[meta.id] = str(path)
+                    packages[rrule.package] = str(path)
+                    rs.metas.append(meta)
+                    rs.rego[meta.id] = rrule
+            else:
+                found, errs = load_python_file(path)
+                rs.errors.extend(errs)
+                for meta, prule in found:
+                    if meta.id in seen:
+                        rs.errors.append(ParseError(str(path), prule.line, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
+                        continue
+                    seen[meta.id] = str(path)
+                    rs.metas.append(meta)
+                    rs.python[meta.id] = prule
+    return rs
+
+
+def _matches(rule_id: str, patterns: list[str]) -> bool:
+    return any(rule_id == p or fnmatch.fnmatchcase(rule_id, p) for p in patterns)
+
+
+def filter_ruleset(rs: RuleSet, options: ScanOptions) -> RuleSet:
+    out = RuleSet(errors=list(rs.errors), modules=list(rs.modules))
+    wanted_fw = [f.lower() for f in options.frameworks]
+    for meta in rs.metas:
+        if options.enabled_rules and not _matches(meta.id, options.enabled_rules):
+            continue
+        if options.disabled_rules and _matches(meta.id, options.disabled_rules):
+            continue
+        if wanted_fw and not any(fw.lower() in wanted_fw for fw in meta.frameworks):
+            continue
+        override = options.severity_overrides.get(meta.id)
+        if override:
+            try:
+                meta = replace(meta, severity=Severity.parse(override))
+            except ValueError as exc:
+                out.errors.append(ParseError("<config>", 1, 1, f"severity override for {meta.id}: {exc}", ErrorKind.CONFIG))
+        out.metas.append(meta)
+        if meta.id in rs.rego:
+            out.rego[meta.id] = rs.rego[meta.id]
+        if meta.id in rs.python:
+            out.python[meta.id] = rs.python[meta.id]
+    out.metas.sort(key=lambda m: m.id)
+    return out
+
+
+def rule_dirs_for(rule_dirs: list[str], builtin: bool) -> list[Path]:
+    dirs = [builtin_rules_dir()] if builtin else []
+    dirs.extend(Path(d) for d in rule_dirs)
+    return dirs
+
+
+_CACHE: dict[tuple[Any, ...], RuleSet] = {}
+
+
+def load_ruleset(options: ScanOptions) -> RuleSet:
+    """Load, validate and filter. Cached per process on the options that matter (scan workers
+    forked from the parent reuse the parent's load)."""
+    key = (
+        tuple(options.rule_dirs),
+        options.builtin_rules,
+        tuple(options.enabled_rules),
+        tuple(options.disabled_rules),
+        tuple(options.frameworks),
+        tuple(sorted(options.severity_overrides.items())),
+    )
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = filter_ruleset(load_dirs(rule_dirs_for(options.rule_dirs, options.builtin_rules)), options)
+        _CACHE[key] = hit
+    return hit
