@@ -1,0 +1,626 @@
+"""Expression evaluation over the HCL AST.
+
+Values are plain JSON (str, int/float, bool, None, list, dict). A value that cannot be known
+statically is an unknown marker (``model.unknown``) naming the expression; every operation on
+an unknown operand yields a new marker naming the enclosing expression, with the innermost
+unresolved expression in its ``reason``. Type errors raise ``EvalError``; the caller turns them
+into a marker for that attribute (``try``/``can`` catch them, as in Terraform).
+
+Names (``var.x``, ``local.y``, ``aws_s3_bucket.b.id``, ``module.m.out``...) are resolved by the
+module instance through the ``Resolver`` protocol; the evaluator only handles local bindings
+(``for`` variables, ``each``, ``count``, dynamic-block iterators).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from policyguard.model import UNKNOWN_KEY, is_unknown, unknown
+
+from . import functions as fn
+from .hcl import (
+    BinOp,
+    Call,
+    CondE,
+    Expr,
+    ForE,
+    GetAttr,
+    HclSyntaxError,
+    Index,
+    Lit,
+    ObjectE,
+    Scope,
+    Splat,
+    TFor,
+    TIf,
+    Tmpl,
+    TupleE,
+    UnOp,
+)
+
+MAX_EVAL_DEPTH = 200
+MAX_TEMPLATE_FILE = 1024 * 1024
+
+
+class EvalError(Exception):
+    pass
+
+
+class Resolver(Protocol):
+    """What a module instance offers the evaluator."""
+
+    module_dir: Path
+    root_dir: Path
+
+    def resolve(self, name: str, steps: list[Expr], env: Env) -> tuple[Any, int]:
+        """Value of the root name ``name`` followed by ``steps`` (GetAttr/Index nodes); returns the
+        value and how many steps were consumed."""
+        ...
+
+
+class Env:
+    """One evaluation: the resolver, local bindings and the references seen so far."""
+
+    __slots__ = ("res", "bindings", "refs", "depth")
+
+    def __init__(self, res: Resolver, bindings: dict[str, Any] | None = None, refs: list[tuple[str, str]] | None = None):
+        self.res = res
+        self.bindings = bindings or {}
+        self.refs: list[tuple[str, str]] = refs if refs is not None else []
+        self.depth = 0
+
+    def child(self, extra: dict[str, Any]) -> Env:
+        e = Env(self.res, {**self.bindings, **extra}, self.refs)
+        e.depth = self.depth
+        return e
+
+
+def deep_unknown(v: Any) -> dict[str, Any] | None:
+    """The first unknown marker inside ``v`` (or ``v`` itself), else None."""
+    if isinstance(v, dict):
+        if UNKNOWN_KEY in v:
+            return v
+        for x in v.values():
+            if isinstance(x, (dict, list)):
+                u = deep_unknown(x)
+                if u is not None:
+                    return u
+    elif isinstance(v, list):
+        for x in v:
+            if isinstance(x, (dict, list)):
+                u = deep_unknown(x)
+                if u is not None:
+                    return u
+    return None
+
+
+def _because(outer: Expr | str, inner: dict[str, Any]) -> dict[str, Any]:
+    text = outer if isinstance(outer, str) else outer.text
+    inner_expr = inner.get(UNKNOWN_KEY, "")
+    if inner_expr == text:
+        return inner
+    reason = inner.get("reason")
+    why = f"depends on {inner_expr}" + (f" ({reason})" if reason else "")
+    return unknown(text, why)
+
+
+def ev(e: Expr, env: Env) -> Any:
+    env.depth += 1
+    if env.depth > MAX_EVAL_DEPTH:
+        env.depth -= 1
+        raise EvalError(f"expression evaluation deeper than {MAX_EVAL_DEPTH} levels")
+    try:
+        return _DISPATCH[e.__class__](e, env)
+    finally:
+        env.depth -= 1
+
+
+def _lit(e: Lit, env: Env) -> Any:
+    return e.value
+
+
+# --------------------------------------------------------------------------- traversals
+def _traversal(e: Expr, env: Env) -> Any:
+    steps: list[Expr] = []
+    cur: Expr = e
+    while isinstance(cur, (GetAttr, Index)):
+        steps.append(cur)
+        cur = cur.obj
+    steps.reverse()
+    if isinstance(cur, Scope):
+        name = cur.name
+        if name in env.bindings:
+            value = env.bindings[name]
+            used = 0
+        else:
+            value, used = env.res.resolve(name, steps, env)
+    else:
+        value = ev(cur, env)
+        used = 0
+    for step in steps[used:]:
+        if is_unknown(value):
+            return _because(e, value)
+        value = _step(value, step, env)
+    return value
+
+
+def _step(value: Any, step: Expr, env: Env) -> Any:
+    if isinstance(step, GetAttr):
+        return get_attr(value, step.name, step)
+    assert isinstance(step, Index)
+    key = ev(step.key, env)
+    if is_unknown(key):
+        return _because(step, key)
+    return get_index(value, key, step)
+
+
+def get_attr(value: Any, name: str, where: Expr) -> Any:
+    if isinstance(value, dict):
+        if name in value:
+            return value[name]
+        raise EvalError(f"{where.text}: object has no attribute {name!r}")
+    if value is None:
+        raise EvalError(f"{where.text}: attempt to get attribute {name!r} of a null value")
+    raise EvalError(f"{where.text}: cannot get attribute {name!r} of a {fn.type_name(value)}")
+
+
+def get_index(value: Any, key: Any, where: Expr) -> Any:
+    if isinstance(value, list):
+        try:
+            i = fn.to_int(key)
+        except fn.FuncError as exc:
+            raise EvalError(f"{where.text}: invalid list index: {exc}") from None
+        if 0 <= i < len(value):
+            return value[i]
+        raise EvalError(f"{where.text}: index {i} out of range for a list of {len(value)}")
+    if isinstance(value, dict):
+        k = key if isinstance(key, str) else fn.to_str(key)
+        if k in value:
+            return value[k]
+        raise EvalError(f"{where.text}: no key {k!r}")
+    if value is None:
+        raise EvalError(f"{where.text}: attempt to index a null value")
+    raise EvalError(f"{where.text}: cannot index a {fn.type_name(value)}")
+
+
+def _scope(e: Scope, env: Env) -> Any:
+    if e.name in env.bindings:
+        return env.bindings[e.name]
+    value, _ = env.res.resolve(e.name, [], env)
+    return value
+
+
+def _splat(e: Splat, env: Env) -> Any:
+    base = ev(e.obj, env)
+    if is_unknown(base):
+        return _because(e, base)
+    if base is None:
+        return []
+    items = base if isinstance(base, list) else [base]
+    out = []
+    for item in items:
+        v = item
+        for kind, arg in e.steps:
+            if is_unknown(v):
+                break
+            if kind == "attr":
+                v = get_attr(v, arg, e)
+            else:
+                k = ev(arg, env)
+                if is_unknown(k):
+                    return _because(e, k)
+                v = get_index(v, k, e)
+        out.append(v)
+    return out
+
+
+# --------------------------------------------------------------------------- templates
+def _tmpl(e: Tmpl, env: Env) -> Any:
+    parts = e.parts
+    if len(parts) == 1 and isinstance(parts[0], Expr):
+        return ev(parts[0], env)
+    out: list[str] = []
+    u = _render(parts, env, out)
+    if u is not None:
+        return _because(e, u)
+    return "".join(out)
+
+
+def _render(parts: list[Any], env: Env, out: list[str]) -> dict[str, Any] | None:
+    for p in parts:
+        if isinstance(p, str):
+            out.append(p)
+        elif isinstance(p, Expr):
+            v = ev(p, env)
+            if is_unknown(v):
+                return v
+            if isinstance(v, (list, dict)):
+                u = deep_unknown(v)
+                if u is not None:
+                    return u
+            try:
+                out.append(fn.to_str(v))
+            except fn.FuncError as exc:
+                raise EvalError(f"{p.text}: {exc}") from None
+        elif isinstance(p, TIf):
+            c = ev(p.cond, env)
+            if is_unknown(c):
+                return c
+            try:
+                branch = p.then if fn.to_bool(c) else p.other
+            except fn.FuncError as exc:
+                raise EvalError(f"%{{ if {p.cond.text} }}: {exc}") from None
+            u = _render(branch, env, out)
+            if u is not None:
+                return u
+        elif isinstance(p, TFor):
+            coll = ev(p.coll, env)
+            if is_unknown(coll):
+                return coll
+            for k, v in _iter_coll(coll, p.coll):
+                b: dict[str, Any] = {p.vname: v}
+                if p.kname:
+                    b[p.kname] = k
+                u = _render(p.body, env.child(b), out)
+                if u is not None:
+                    return u
+    return None
+
+
+def _iter_coll(coll: Any, where: Expr) -> list[tuple[Any, Any]]:
+    if isinstance(coll, list):
+        return list(enumerate(coll))
+    if isinstance(coll, dict):
+        return [(k, coll[k]) for k in sorted(coll)]
+    if coll is None:
+        raise EvalError(f"{where.text}: cannot iterate over a null value")
+    raise EvalError(f"{where.text}: cannot iterate over a {fn.type_name(coll)}")
+
+
+# --------------------------------------------------------------------------- collections
+def _tuple(e: TupleE, env: Env) -> Any:
+    return [ev(x, env) for x in e.items]
+
+
+def _object(e: ObjectE, env: Env) -> Any:
+    out: dict[str, Any] = {}
+    for kexpr, vexpr, static, _span in e.items:
+        if static is not None:
+            k = static
+        else:
+            kv = ev(kexpr, env)
+            if is_unknown(kv):
+                return _because(e, kv)
+            try:
+                k = fn.to_str(kv)
+            except fn.FuncError as exc:
+                raise EvalError(f"{kexpr.text}: invalid object key: {exc}") from None
+        out[k] = ev(vexpr, env)
+    return out
+
+
+def _for(e: ForE, env: Env) -> Any:
+    assert e.coll is not None and e.vexpr is not None
+    coll = ev(e.coll, env)
+    if is_unknown(coll):
+        return _because(e, coll)
+    items = _iter_coll(coll, e.coll)
+    if e.is_obj:
+        obj: dict[str, Any] = {}
+        assert e.kexpr is not None
+        for k, v in items:
+            b: dict[str, Any] = {e.vname: v}
+            if e.kname:
+                b[e.kname] = k
+            sub = env.child(b)
+            if e.cond is not None:
+                c = ev(e.cond, sub)
+                if is_unknown(c):
+                    return _because(e, c)
+                if not _truth(c, e.cond):
+                    continue
+            kv = ev(e.kexpr, sub)
+            if is_unknown(kv):
+                return _because(e, kv)
+            key = fn.to_str(kv)
+            val = ev(e.vexpr, sub)
+            if e.group:
+                obj.setdefault(key, []).append(val)
+            elif key in obj:
+                raise EvalError(f"{e.text}: duplicate key {key!r} (use '...' to group)")
+            else:
+                obj[key] = val
+        return obj
+    out = []
+    for k, v in items:
+        b = {e.vname: v}
+        if e.kname:
+            b[e.kname] = k
+        sub = env.child(b)
+        if e.cond is not None:
+            c = ev(e.cond, sub)
+            if is_unknown(c):
+                return _because(e, c)
+            if not _truth(c, e.cond):
+                continue
+        out.append(ev(e.vexpr, sub))
+    return out
+
+
+def _truth(v: Any, where: Expr) -> bool:
+    try:
+        return fn.to_bool(v)
+    except fn.FuncError as exc:
+        raise EvalError(f"{where.text}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- operators
+def _cond(e: CondE, env: Env) -> Any:
+    c = ev(e.cond, env)
+    if is_unknown(c):
+        return _because(e, c)
+    return ev(e.then if _truth(c, e.cond) else e.other, env)
+
+
+def _unop(e: UnOp, env: Env) -> Any:
+    v = ev(e.operand, env)
+    if is_unknown(v):
+        return _because(e, v)
+    try:
+        if e.op == "!":
+            return not fn.to_bool(v)
+        return -fn.to_num(v)
+    except fn.FuncError as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and bool(a == b)
+
+
+def _binop(e: BinOp, env: Env) -> Any:
+    op = e.op
+    a = ev(e.left, env)
+    if op == "&&" and a is False:
+        return False
+    if op == "||" and a is True:
+        return True
+    b = ev(e.right, env)
+    for v in (a, b):
+        if is_unknown(v):
+            return _because(e, v)
+    if op in ("==", "!="):
+        ua, ub = deep_unknown(a), deep_unknown(b)
+        if ua is not None or ub is not None:
+            return _because(e, ua or ub or {})
+        r = _eq(a, b)
+        return r if op == "==" else not r
+    try:
+        if op == "&&":
+            return fn.to_bool(a) and fn.to_bool(b)
+        if op == "||":
+            return fn.to_bool(a) or fn.to_bool(b)
+        x, y = fn.to_num(a), fn.to_num(b)
+        if op == "+":
+            return fn.norm_num(x + y)
+        if op == "-":
+            return fn.norm_num(x - y)
+        if op == "*":
+            return fn.norm_num(x * y)
+        if op == "/":
+            if y == 0:
+                raise EvalError(f"{e.text}: division by zero")
+            return fn.norm_num(x / y)
+        if op == "%":
+            if y == 0:
+                raise EvalError(f"{e.text}: modulo by zero")
+            return fn.norm_num(x % y)
+        if op == "<":
+            return x < y
+        if op == ">":
+            return x > y
+        if op == "<=":
+            return x <= y
+        if op == ">=":
+            return x >= y
+    except fn.FuncError as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+    raise EvalError(f"{e.text}: unsupported operator {op!r}")
+
+
+# --------------------------------------------------------------------------- function calls
+_LENIENT = frozenset({"coalesce", "coalescelist"})
+
+
+def _call(e: Call, env: Env) -> Any:
+    name = e.name
+    if "::" in name:  # provider-defined functions (provider::aws::arn_parse)
+        return unknown(e.text, f"provider function {name} is not evaluated")
+    if name == "try":
+        for a in e.args:
+            try:
+                v = ev(a, env)
+            except EvalError:
+                continue
+            return v
+        raise EvalError(f"{e.text}: no argument of try() could be evaluated")
+    if name == "can":
+        if len(e.args) != 1:
+            raise EvalError(f"{e.text}: can() takes one argument")
+        try:
+            v = ev(e.args[0], env)
+        except EvalError:
+            return False
+        if is_unknown(v):
+            return _because(e, v)
+        return True
+    if name in ("file", "templatefile", "fileexists", "filebase64", "fileset", "abspath", "dirname", "basename", "pathexpand"):
+        return _file_call(e, env)
+    if name in fn.IMPURE:
+        return unknown(e.text, f"{name}() differs on every run")
+    func = fn.FUNCTIONS.get(name)
+    if func is None:
+        return unknown(e.text, f"function {name!r} is not supported by the evaluator")
+    args = [ev(a, env) for a in e.args]
+    if e.expand and args:
+        last = args.pop()
+        if is_unknown(last):
+            return _because(e, last)
+        if not isinstance(last, list):
+            raise EvalError(f"{e.text}: '...' expects a list")
+        args.extend(last)
+    if name not in _LENIENT:
+        for a in args:
+            if is_unknown(a):
+                return _because(e, a)
+        if name not in fn.STRUCTURAL:
+            for a in args:
+                u = deep_unknown(a)
+                if u is not None:
+                    return _because(e, u)
+    try:
+        result = func(*args)
+    except fn.FuncError as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+    except TypeError:
+        raise EvalError(f"{e.text}: wrong number or type of arguments for {name}()") from None
+    except (ValueError, OverflowError, ZeroDivisionError) as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+    if isinstance(result, float):
+        return fn.norm_num(result)
+    return result
+
+
+def _resolve_file(env: Env, p: str) -> Path:
+    path = Path(p)
+    if not path.is_absolute():
+        path = env.res.root_dir / path
+    return path
+
+
+def _file_call(e: Call, env: Env) -> Any:
+    name = e.name
+    args = [ev(a, env) for a in e.args]
+    for a in args:
+        u = deep_unknown(a)
+        if u is not None:
+            return _because(e, u)
+    if not args:
+        raise EvalError(f"{e.text}: missing argument")
+    try:
+        p = fn.to_str(args[0])
+    except fn.FuncError as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+    if name == "dirname":
+        return str(Path(p).parent) if "/" in p else "."
+    if name == "basename":
+        return Path(p).name
+    if name == "abspath":
+        return str(_resolve_file(env, p).resolve())
+    if name == "pathexpand":
+        return str(Path(p).expanduser())
+    path = _resolve_file(env, p)
+    if name == "fileexists":
+        return path.is_file()
+    if name == "fileset":
+        if len(args) < 2:
+            raise EvalError(f"{e.text}: fileset(path, pattern)")
+        base = path
+        try:
+            pattern = fn.to_str(args[1])
+            return sorted(str(x.relative_to(base)) for x in base.glob(pattern) if x.is_file())
+        except (OSError, ValueError) as exc:
+            return unknown(e.text, f"fileset failed: {exc}")
+    if not path.is_file():
+        return unknown(e.text, f"file {p} not found")
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_FILE:
+            return unknown(e.text, f"file {p} larger than {MAX_TEMPLATE_FILE} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        return unknown(e.text, f"cannot read {p}: {exc.strerror}")
+    if name == "filebase64":
+        import base64
+
+        return base64.b64encode(data).decode()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvalError(f"{e.text}: {p} is not UTF-8 text") from None
+    if name == "file":
+        return text
+    # templatefile
+    variables = args[1] if len(args) > 1 else {}
+    if not isinstance(variables, dict):
+        raise EvalError(f"{e.text}: templatefile variables must be an object")
+    tmpl = _parse_template(str(path), text)
+    tenv = Env(env.res, dict(variables), env.refs)
+    tenv.depth = env.depth
+    result = ev(tmpl, tenv)
+    if is_unknown(result):
+        return _because(e, result)
+    return result
+
+
+_TEMPLATE_CACHE: dict[tuple[str, str], Expr] = {}
+
+
+def _parse_template(path: str, text: str) -> Expr:
+    key = (path, text)
+    hit = _TEMPLATE_CACHE.get(key)
+    if hit is not None:
+        return hit
+    from .hcl import parse_source
+
+    marker = "PGTEMPLATEEOT"
+    while marker in text:
+        marker += "X"
+    wrapped = f"v = <<{marker}\n{text}\n{marker}\n"
+    try:
+        body = parse_source(path, wrapped.encode())
+    except HclSyntaxError as exc:
+        raise EvalError(f"template {path}:{max(exc.line - 1, 1)}: {exc.message}") from None
+    expr = body.attrs["v"].expr
+    # the wrapper adds one newline after the text
+    if isinstance(expr, Tmpl) and expr.parts and isinstance(expr.parts[-1], str) and expr.parts[-1].endswith("\n"):
+        expr.parts[-1] = expr.parts[-1][:-1]
+        if expr.parts[-1] == "":
+            expr.parts.pop()
+    if isinstance(expr, Tmpl) and len(expr.parts) == 1 and isinstance(expr.parts[0], Expr):
+        expr.parts.insert(0, "")  # a template file always renders to a string
+    _TEMPLATE_CACHE[key] = expr
+    return expr
+
+
+_DISPATCH: dict[type, Any] = {
+    Lit: _lit,
+    Tmpl: _tmpl,
+    Scope: _scope,
+    GetAttr: _traversal,
+    Index: _traversal,
+    Splat: _splat,
+    Call: _call,
+    TupleE: _tuple,
+    ObjectE: _object,
+    ForE: _for,
+    CondE: _cond,
+    BinOp: _binop,
+    UnOp: _unop,
+}
+
+
+def safe_eval(e: Expr, env: Env) -> Any:
+    """Evaluate; any evaluation failure becomes an unknown marker naming the expression."""
+    try:
+        return ev(e, env)
+    except EvalError as exc:
+        return unknown(e.text, f"evaluation error: {exc}")
+    except RecursionError:
+        return unknown(e.text, "expression too deeply nested to evaluate")
+    except (fn.FuncError, TypeError, ValueError, KeyError, IndexError, OverflowError, ZeroDivisionError) as exc:
+        return unknown(e.text, f"evaluation error: {exc}")

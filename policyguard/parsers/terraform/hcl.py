@@ -1,0 +1,753 @@
+"""HCL native syntax -> a small expression AST, on top of tree-sitter-hcl.
+
+tree-sitter gives an error-tolerant concrete syntax tree with exact positions and is implemented
+in C (see the "HCL parser" measurement in BENCHMARKS.md). This module walks that tree once per
+file and builds plain Python objects the evaluator works on: ``Body`` (attributes and blocks)
+and ``Expr`` subclasses. Syntax errors (tree-sitter ``ERROR``/``MISSING`` nodes) become a
+located ``HclSyntaxError``; nothing here evaluates anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from policyguard.model import ErrorKind, Span
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 256
+
+
+class HclSyntaxError(Exception):
+    """A located problem in an HCL file (syntax error, limit exceeded, unreadable)."""
+
+    def __init__(self, file: str, line: int, column: int, message: str, kind: ErrorKind = ErrorKind.PARSE):
+        super().__init__(f"{file}:{line}:{column}: {message}")
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+        self.kind = kind
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_hcl
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+
+
+class Source:
+    """One file's bytes plus position helpers (tree-sitter columns are bytes; ours are characters)."""
+
+    __slots__ = ("path", "data", "ascii", "_line_starts")
+
+    def __init__(self, path: str, data: bytes):
+        self.path = path
+        self.data = data
+        self.ascii = data.isascii()
+        self._line_starts: list[int] | None = None
+
+    def text(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8", "replace")
+
+    def col(self, row: int, byte_col: int) -> int:
+        """1-based character column for a 0-based row and byte column."""
+        if self.ascii:
+            return byte_col + 1
+        if self._line_starts is None:
+            starts = [0]
+            find = self.data.find
+            i = find(b"\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find(b"\n", i + 1)
+            self._line_starts = starts
+        ls = self._line_starts[row] if row < len(self._line_starts) else 0
+        return len(self.data[ls : ls + byte_col].decode("utf-8", "replace")) + 1
+
+    def span(self, node: Any) -> Span:
+        s = node.start_point
+        e = node.end_point
+        return Span(self.path, s[0] + 1, self.col(s[0], s[1]), e[0] + 1, self.col(e[0], e[1]))
+
+
+# --------------------------------------------------------------------------- AST
+class Expr:
+    __slots__ = ("src", "s", "e", "row", "bcol", "erow", "ebcol")
+
+    def init(self, src: Source, node: Any) -> Expr:
+        self.src = src
+        self.s = node.start_byte
+        self.e = node.end_byte
+        self.row, self.bcol = node.start_point
+        self.erow, self.ebcol = node.end_point
+        return self
+
+    def span(self) -> Span:
+        src = self.src
+        return Span(src.path, self.row + 1, src.col(self.row, self.bcol), self.erow + 1, src.col(self.erow, self.ebcol))
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.src.text(self.s, self.e).split())
+
+    @property
+    def line(self) -> int:
+        return int(self.row) + 1
+
+
+class Lit(Expr):
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+class Tmpl(Expr):
+    """A string template: parts are str, Expr, TIf or TFor."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Any]):
+        self.parts = parts
+
+
+@dataclass(slots=True)
+class TIf:
+    cond: Expr
+    then: list[Any]
+    other: list[Any]
+
+
+@dataclass(slots=True)
+class TFor:
+    kname: str | None
+    vname: str
+    coll: Expr
+    body: list[Any]
+
+
+class Scope(Expr):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class GetAttr(Expr):
+    __slots__ = ("obj", "name")
+
+    def __init__(self, obj: Expr, name: str):
+        self.obj = obj
+        self.name = name
+
+
+class Index(Expr):
+    __slots__ = ("obj", "key")
+
+    def __init__(self, obj: Expr, key: Expr):
+        self.obj = obj
+        self.key = key
+
+
+class Splat(Expr):
+    """``obj[*].a.b`` / ``obj.*.a``: ``steps`` (("attr", name) | ("index", Expr)) apply per element."""
+
+    __slots__ = ("obj", "steps", "full")
+
+    def __init__(self, obj: Expr, steps: list[tuple[str, Any]], full: bool):
+        self.obj = obj
+        self.steps = steps
+        self.full = full
+
+
+class Call(Expr):
+    __slots__ = ("name", "args", "expand")
+
+    def __init__(self, name: str, args: list[Expr], expand: bool):
+        self.name = name
+        self.args = args
+        self.expand = expand
+
+
+class TupleE(Expr):
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Expr]):
+        self.items = items
+
+
+class ObjectE(Expr):
+    """items: (key expression, value expression, static key name or None, elem node span)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[Expr, Expr, str | None, Span]]):
+        self.items = items
+
+
+class ForE(Expr):
+    __slots__ = ("is_obj", "kname", "vname", "coll", "kexpr", "vexpr", "cond", "group")
+
+    def __init__(self) -> None:
+        self.is_obj = False
+        self.kname: str | None = None
+        self.vname = ""
+        self.coll: Expr | None = None
+        self.kexpr: Expr | None = None
+        self.vexpr: Expr | None = None
+        self.cond: Expr | None = None
+        self.group = False
+
+
+class CondE(Expr):
+    __slots__ = ("cond", "then", "other")
+
+    def __init__(self, cond: Expr, then: Expr, other: Expr):
+        self.cond = cond
+        self.then = then
+        self.other = other
+
+
+class BinOp(Expr):
+    __slots__ = ("op", "left", "right")
+
+    def __init__(self, op: str, left: Expr, right: Expr):
+        self.op = op
+        self.left = left
+        self.right = right
+
+
+class UnOp(Expr):
+    __slots__ = ("op", "operand")
+
+    def __init__(self, op: str, operand: Expr):
+        self.op = op
+        self.operand = operand
+
+
+@dataclass(slots=True)
+class Attribute:
+    name: str
+    expr: Expr
+    span: Span
+
+
+@dataclass(slots=True)
+class Block:
+    type: str
+    labels: list[str]
+    body: Body
+    span: Span
+    src: Source
+
+
+@dataclass(slots=True)
+class Body:
+    attrs: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- conversion
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|\$\$\{|%%\{", re.S)
+_SIMPLE_ESC = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(s: str, quoted: bool) -> str:
+    if "\\" not in s and "$${" not in s and "%%{" not in s:
+        return s
+
+    def rep(m: re.Match[str]) -> str:
+        t = m.group(0)
+        if t == "$${":
+            return "${"
+        if t == "%%{":
+            return "%{"
+        if not quoted:
+            return t
+        c = m.group(1)
+        if c[0] in "uU" and len(c) > 1:
+            return chr(int(c[1:], 16))
+        return _SIMPLE_ESC.get(c, t)
+
+    return _ESCAPE.sub(rep, s)
+
+
+_STRIP_L = object()  # strip whitespace at the end of the previous literal
+_STRIP_R = object()  # strip whitespace at the start of the next literal
+
+
+def _apply_strip(parts: list[Any]) -> list[Any]:
+    if not any(p is _STRIP_L or p is _STRIP_R for p in parts):
+        return parts
+    out: list[Any] = []
+    strip_next = False
+    for p in parts:
+        if p is _STRIP_L:
+            if out and isinstance(out[-1], str):
+                out[-1] = out[-1].rstrip()
+            continue
+        if p is _STRIP_R:
+            strip_next = True
+            continue
+        if isinstance(p, str) and strip_next:
+            p = p.lstrip()
+        strip_next = False
+        out.append(p)
+    return [p for p in out if not (isinstance(p, str) and p == "")]
+
+
+class _Converter:
+    def __init__(self, src: Source):
+        self.src = src
+        self.depth = 0
+
+    # -- errors
+    def limit(self, node: Any) -> HclSyntaxError:
+        r, c = node.start_point
+        return HclSyntaxError(
+            self.src.path, r + 1, self.src.col(r, c), f"expression nested deeper than {MAX_DEPTH} levels", ErrorKind.LIMIT
+        )
+
+    # -- bodies
+    def body(self, node: Any) -> Body:
+        body = Body()
+        if node is None:
+            return body
+        for child in node.named_children:
+            t = child.type
+            if t == "attribute":
+                name_node = child.named_children[0]
+                name = self.src.text(name_node.start_byte, name_node.end_byte)
+                expr_node = child.named_children[1]
+                if name in body.attrs:
+                    r, c = child.start_point
+                    prev = body.attrs[name].span.start_line
+                    raise HclSyntaxError(
+                        self.src.path,
+                        r + 1,
+                        self.src.col(r, c),
+                        f"attribute {name!r} redefined (first defined on line {prev})",
+                    )
+                body.attrs[name] = Attribute(name, self.expr(expr_node), self.src.span(child))
+            elif t == "block":
+                body.blocks.append(self.block(child))
+        return body
+
+    def block(self, node: Any) -> Block:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.limit(node)
+        btype = ""
+        labels: list[str] = []
+        inner = None
+        for child in node.named_children:
+            t = child.type
+            if t == "identifier":
+                if not btype:
+                    btype = self.src.text(child.start_byte, child.end_byte)
+                else:
+                    labels.append(self.src.text(child.start_byte, child.end_byte))
+            elif t == "string_lit":
+                labels.append(_unescape(self.src.text(child.start_byte + 1, child.end_byte - 1), True))
+            elif t == "body":
+                inner = child
+        blk = Block(btype, labels, self.body(inner), self.src.span(node), self.src)
+        self.depth -= 1
+        return blk
+
+    # -- expressions
+    def expr(self, node: Any) -> Expr:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.limit(node)
+        e = self._expr(node)
+        self.depth -= 1
+        return e
+
+    def _expr(self, node: Any) -> Expr:
+        t = node.type
+        if t == "expression":
+            children = node.children
+            first = children[0]
+            if first.type == "(":
+                base: Expr = self.expr(children[1]).init(self.src, node)
+                rest = children[3:]
+            else:
+                base = self.expr(first)
+                rest = children[1:]
+            for post in rest:
+                base = self.postfix(base, post, node)
+            return base
+        if t == "literal_value":
+            return self.literal(node.children[0]).init(self.src, node)
+        if t == "variable_expr":
+            return Scope(self.src.text(node.start_byte, node.end_byte)).init(self.src, node)
+        if t == "template_expr":
+            return self.expr(node.children[0])
+        if t == "quoted_template":
+            return Tmpl(self.template(node.children, node.start_byte + 1, node.end_byte - 1, True)).init(self.src, node)
+        if t == "heredoc_template":
+            return self.heredoc(node)
+        if t == "collection_value":
+            return self.expr(node.children[0])
+        if t == "tuple":
+            return TupleE([self.expr(c) for c in node.named_children if c.type == "expression"]).init(self.src, node)
+        if t == "object":
+            items = []
+            for c in node.named_children:
+                if c.type != "object_elem":
+                    continue
+                k = c.child_by_field_name("key")
+                v = c.child_by_field_name("val")
+                kexpr = self.expr(k)
+                static: str | None = None
+                if isinstance(kexpr, Scope):
+                    static = kexpr.name
+                    kexpr = Lit(static).init(self.src, k)
+                elif isinstance(kexpr, Lit) and isinstance(kexpr.value, str):
+                    static = kexpr.value
+                elif isinstance(kexpr, Tmpl) and all(isinstance(p, str) for p in kexpr.parts):
+                    static = "".join(kexpr.parts)
+                items.append((kexpr, self.expr(v), static, self.src.span(c)))
+            return ObjectE(items).init(self.src, node)
+        if t == "function_call":
+            name = ""
+            args: list[Expr] = []
+            expand = False
+            for c in node.named_children:
+                if c.type == "identifier":
+                    name = self.src.text(c.start_byte, c.end_byte)
+                elif c.type == "function_arguments":
+                    for a in c.named_children:
+                        if a.type == "expression":
+                            args.append(self.expr(a))
+                        elif a.type == "ellipsis":
+                            expand = True
+            return Call(name, args, expand).init(self.src, node)
+        if t == "conditional":
+            es = [c for c in node.named_children if c.type == "expression"]
+            return CondE(self.expr(es[0]), self.expr(es[1]), self.expr(es[2])).init(self.src, node)
+        if t == "operation":
+            return self.expr(node.children[0])
+        if t == "unary_operation":
+            op = node.children[0].type
+            return UnOp(op, self.operand(node.children[1:])).init(self.src, node)
+        if t == "binary_operation":
+            children = node.children
+            # operands may be parenthesised: '(' expression ')'
+            i = 0
+            if children[0].type == "(":
+                left = self.expr(children[1])
+                i = 3
+            else:
+                left = self.expr(children[0])
+                i = 1
+            op = children[i].type
+            right = self.operand(children[i + 1 :])
+            return BinOp(op, left, right).init(self.src, node)
+        if t == "for_expr":
+            return self.for_expr(node.children[0])
+        if t == "string_lit":
+            return Lit(self.string_lit(node)).init(self.src, node)
+        raise HclSyntaxError(
+            self.src.path,
+            node.start_point[0] + 1,
+            self.src.col(*node.start_point),
+            f"unsupported expression syntax {t!r}",
+        )
+
+    def operand(self, nodes: list[Any]) -> Expr:
+        if nodes and nodes[0].type == "(":
+            return self.expr(nodes[1])
+        return self.expr(nodes[0])
+
+    def postfix(self, base: Expr, post: Any, whole: Any) -> Expr:
+        t = post.type
+        if t == "get_attr":
+            ident = post.named_children[0]
+            return self._wrap(GetAttr(base, self.src.text(ident.start_byte, ident.end_byte)), base, post)
+        if t == "index":
+            inner = post.children[0]
+            if inner.type == "legacy_index":
+                txt = self.src.text(inner.start_byte + 1, inner.end_byte)
+                key: Expr = Lit(int(txt) if txt.isdigit() else txt).init(self.src, inner)
+            else:
+                key = self.expr(next(c for c in inner.named_children if c.type == "expression"))
+            return self._wrap(Index(base, key), base, post)
+        if t == "splat":
+            inner = post.children[0]
+            steps: list[tuple[str, Any]] = []
+            for c in inner.named_children:
+                if c.type == "get_attr":
+                    ident = c.named_children[0]
+                    steps.append(("attr", self.src.text(ident.start_byte, ident.end_byte)))
+                elif c.type == "index":
+                    ii = c.children[0]
+                    if ii.type == "legacy_index":
+                        txt = self.src.text(ii.start_byte + 1, ii.end_byte)
+                        steps.append(("index", Lit(int(txt) if txt.isdigit() else txt).init(self.src, ii)))
+                    else:
+                        steps.append(("index", self.expr(next(x for x in ii.named_children if x.type == "expression"))))
+            return self._wrap(Splat(base, steps, inner.type == "full_splat"), base, post)
+        raise HclSyntaxError(
+            self.src.path, post.start_point[0] + 1, self.src.col(*post.start_point), f"unsupported syntax {t!r}"
+        )
+
+    @staticmethod
+    def _wrap(e: Expr, base: Expr, post: Any) -> Expr:
+        e.src = base.src
+        e.s = base.s
+        e.e = post.end_byte
+        e.row = base.row
+        e.bcol = base.bcol
+        e.erow, e.ebcol = post.end_point
+        return e
+
+    def literal(self, node: Any) -> Lit:
+        t = node.type
+        if t == "numeric_lit":
+            txt = self.src.text(node.start_byte, node.end_byte)
+            try:
+                return Lit(int(txt))
+            except ValueError:
+                f = float(txt)
+                return Lit(int(f) if f.is_integer() and "e" not in txt.lower() and "." not in txt else f)
+        if t == "bool_lit":
+            return Lit(self.src.text(node.start_byte, node.end_byte) == "true")
+        if t == "null_lit":
+            return Lit(None)
+        if t == "string_lit":
+            return Lit(self.string_lit(node))
+        raise HclSyntaxError(
+            self.src.path, node.start_point[0] + 1, self.src.col(*node.start_point), f"unsupported literal {t!r}"
+        )
+
+    def string_lit(self, node: Any) -> str:
+        return _unescape(self.src.text(node.start_byte + 1, node.end_byte - 1), True)
+
+    # -- templates
+    def template(self, children: list[Any], start: int, end: int, quoted: bool, dedent: int = 0) -> list[Any]:
+        parts: list[Any] = []
+        pos = start
+        for c in children:
+            t = c.type
+            if t in ("template_interpolation", "template_directive"):
+                if c.start_byte > pos:
+                    parts.append(self.lit_text(pos, c.start_byte, quoted, dedent))
+                if t == "template_interpolation":
+                    raw = self.src.data[c.start_byte : c.end_byte]
+                    if raw.startswith(b"${~"):
+                        parts.append(_STRIP_L)
+                    inner = next((x for x in c.named_children if x.type == "expression"), None)
+                    if inner is not None:
+                        parts.append(self.expr(inner))
+                    if raw.endswith(b"~}"):
+                        parts.append(_STRIP_R)
+                else:
+                    parts.extend(self.directive(c.children[0], quoted, dedent))
+                pos = c.end_byte
+        if end > pos:
+            parts.append(self.lit_text(pos, end, quoted, dedent))
+        return _apply_strip(parts)
+
+    def lit_text(self, s: int, e: int, quoted: bool, dedent: int) -> str:
+        txt = self.src.text(s, e)
+        if dedent:
+            lines = txt.split("\n")
+            start_of_line = s == 0 or self.src.data[s - 1 : s] == b"\n"
+            out = []
+            for i, ln in enumerate(lines):
+                if i > 0 or start_of_line:
+                    n = 0
+                    while n < dedent and n < len(ln) and ln[n] in " \t":
+                        n += 1
+                    ln = ln[n:]
+                out.append(ln)
+            txt = "\n".join(out)
+        return _unescape(txt, quoted)
+
+    def _marks(self, node: Any) -> tuple[bool, bool]:
+        raw = self.src.data[node.start_byte : node.end_byte]
+        return raw.startswith(b"%{~"), raw.endswith(b"~}")
+
+    def directive(self, node: Any, quoted: bool, dedent: int) -> list[Any]:
+        kids = node.children
+        out: list[Any] = []
+        if node.type == "template_if":
+            intro = kids[0]
+            cond = self.expr(next(x for x in intro.named_children if x.type == "expression"))
+            else_i = next((i for i, k in enumerate(kids) if k.type == "template_else_intro"), None)
+            end_node = kids[-1]
+            sl, sr = self._marks(intro)
+            if sl:
+                out.append(_STRIP_L)
+            then_kids = kids[1 : else_i if else_i is not None else len(kids) - 1]
+            then_end = kids[else_i].start_byte if else_i is not None else end_node.start_byte
+            then_parts = ([_STRIP_R] if sr else []) + self.template(then_kids, intro.end_byte, then_end, quoted, dedent)
+            other_parts: list[Any] = []
+            el, er = self._marks(end_node)
+            if else_i is not None:
+                else_node = kids[else_i]
+                xl, xr = self._marks(else_node)
+                if xl:
+                    then_parts.append(_STRIP_L)
+                other_parts = ([_STRIP_R] if xr else []) + self.template(
+                    kids[else_i + 1 : -1], else_node.end_byte, end_node.start_byte, quoted, dedent
+                )
+                if el:
+                    other_parts.append(_STRIP_L)
+            elif el:
+                then_parts.append(_STRIP_L)
+            out.append(TIf(cond, _apply_strip(then_parts), _apply_strip(other_parts)))
+            if er:
+                out.append(_STRIP_R)
+            return out
+        if node.type == "template_for":
+            intro = kids[0]
+            names = [self.src.text(x.start_byte, x.end_byte) for x in intro.named_children if x.type == "identifier"]
+            coll = self.expr(next(x for x in intro.named_children if x.type == "expression"))
+            end_node = kids[-1]
+            sl, sr = self._marks(intro)
+            el, er = self._marks(end_node)
+            if sl:
+                out.append(_STRIP_L)
+            body = ([_STRIP_R] if sr else []) + self.template(kids[1:-1], intro.end_byte, end_node.start_byte, quoted, dedent)
+            if el:
+                body.append(_STRIP_L)
+            kname, vname = (names[0], names[1]) if len(names) > 1 else (None, names[0])
+            out.append(TFor(kname, vname, coll, _apply_strip(body)))
+            if er:
+                out.append(_STRIP_R)
+            return out
+        raise HclSyntaxError(
+            self.src.path, node.start_point[0] + 1, self.src.col(*node.start_point), f"unsupported directive {node.type!r}"
+        )
+
+    def heredoc(self, node: Any) -> Expr:
+        kids = node.children
+        strip = self.src.data[kids[0].start_byte : kids[0].end_byte] == b"<<-"
+        ident_open = kids[1]
+        ident_close = kids[-1]
+        data = self.src.data
+        nl = data.find(b"\n", ident_open.end_byte)
+        start = nl + 1 if nl >= 0 else ident_open.end_byte
+        end = data.rfind(b"\n", 0, ident_close.start_byte) + 1
+        if end < start:
+            end = start
+        dedent = 0
+        if strip:
+            indents = [len(ln) - len(ln.lstrip(b" \t")) for ln in data[start:end].split(b"\n") if ln.strip()]
+            dedent = min(indents) if indents else 0
+        parts = self.template(kids[2:-1], start, end, False, dedent)
+        return Tmpl(parts).init(self.src, node)
+
+    def for_expr(self, node: Any) -> Expr:
+        fe = ForE()
+        fe.is_obj = node.type == "for_object_expr"
+        exprs: list[Any] = []
+        for c in node.children:
+            t = c.type
+            if t == "for_intro":
+                names = [self.src.text(x.start_byte, x.end_byte) for x in c.named_children if x.type == "identifier"]
+                if len(names) > 1:
+                    fe.kname, fe.vname = names[0], names[1]
+                else:
+                    fe.vname = names[0]
+                fe.coll = self.expr(next(x for x in c.named_children if x.type == "expression"))
+            elif t == "expression":
+                exprs.append(c)
+            elif t == "for_cond":
+                fe.cond = self.expr(next(x for x in c.named_children if x.type == "expression"))
+            elif t == "ellipsis":
+                fe.group = True
+        if fe.is_obj:
+            fe.kexpr = self.expr(exprs[0])
+            fe.vexpr = self.expr(exprs[1])
+        else:
+            fe.vexpr = self.expr(exprs[0])
+        return fe.init(self.src, node)
+
+
+# --------------------------------------------------------------------------- syntax errors
+def _first_error(root: Any) -> Any:
+    """The first ERROR or MISSING node in document order (iterative, no recursion)."""
+    cursor = root.walk()
+    while True:
+        node = cursor.node
+        if node.is_missing or node.type == "ERROR":
+            return node
+        if node.has_error and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return None
+
+
+def _describe(src: Source, node: Any) -> tuple[int, int, str]:
+    r, c = node.start_point
+    if node.is_missing:
+        what = node.type
+        if what == "}" or what == "block_end":
+            msg = "unclosed block: missing '}'"
+        elif what in ("]", "tuple_end"):
+            msg = "unclosed list: missing ']'"
+        elif what in ("object_end",):
+            msg = "unclosed object: missing '}'"
+        elif what == "quoted_template_end":
+            msg = "unterminated string: missing '\"'"
+        else:
+            msg = f"missing {what!r}"
+        return r + 1, src.col(r, c), msg
+    # ERROR: name the first offending token
+    leaf = node
+    while leaf.child_count:
+        leaf = leaf.children[0]
+        if leaf.type == "ERROR" and leaf.child_count == 0:
+            break
+    r, c = leaf.start_point
+    tok = src.text(leaf.start_byte, leaf.end_byte).split("\n")[0][:40]
+    if not tok:
+        tok = src.text(node.start_byte, min(node.end_byte, node.start_byte + 40)).split("\n")[0]
+    if not tok.strip():
+        return r + 1, src.col(r, c), "unexpected end of file (unclosed block, string or bracket?)"
+    return r + 1, src.col(r, c), f"unexpected {tok!r}"
+
+
+def parse_source(path: str, data: bytes) -> Body:
+    """Parse HCL ``data`` into a Body; raises HclSyntaxError with line/column on bad input."""
+    if len(data) > MAX_FILE_BYTES:
+        raise HclSyntaxError(path, 1, 1, f"file is {len(data)} bytes, over the {MAX_FILE_BYTES} byte limit", ErrorKind.LIMIT)
+    if b"\x00" in data:
+        raise HclSyntaxError(path, 1, 1, "binary file (NUL bytes), not HCL text")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise HclSyntaxError(path, line, col, "file is not valid UTF-8") from None
+    src = Source(path, data)
+    tree = _parser().parse(data)
+    root = tree.root_node
+    if root.has_error:
+        bad = _first_error(root)
+        if bad is None:
+            bad = root
+        line, col, msg = _describe(src, bad)
+        raise HclSyntaxError(path, line, col, msg)
+    conv = _Converter(src)
+    body_node = next((c for c in root.named_children if c.type == "body"), None)
+    try:
+        return conv.body(body_node)
+    except RecursionError:
+        raise HclSyntaxError(path, 1, 1, "nesting too deep to evaluate", ErrorKind.LIMIT) from None
+
+
+def parse_expression(text: str, name: str = "<expr>") -> Expr:
+    """Parse a standalone expression (``-var`` values); raises HclSyntaxError."""
+    body = parse_source(name, f"v = {text}\n".encode())
+    return body.attrs["v"].expr
