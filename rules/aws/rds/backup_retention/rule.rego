@@ -1,0 +1,56 @@
+# METADATA
+# title: RDS databases keep automated backups for at least 7 days
+# description: >-
+#   Automated backups and point-in-time restore cover only the retention window; a period under
+#   7 days (0 disables backups) leaves little time to notice corruption or a destructive change
+#   before the restore point is gone.
+# custom:
+#   id: PG-AWS-RDS-003
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_db_instance, aws_rds_cluster]
+#     cloudformation: ["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"]
+#   frameworks:
+#     nist-800-53: ["CP-9"]
+#     soc2: ["A1.2"]
+#   remediation: >-
+#     Set backup_retention_period (CloudFormation: BackupRetentionPeriod) to 7 days or more (up
+#     to 35).
+#   fixable: true
+package policyguard.rules.aws.rds.backup_retention
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
+	not lib.has(input.resource.attributes, "replicate_source_db")
+	not at_least(input.resource.attributes.backup_retention_period, 7)
+
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automated backups are kept for fewer than 7 days", describe([v | v := input.resource.attributes.backup_retention_period])]),
+		"path": "backup_retention_period",
+		"fix": {"description": "Keep automated backups for 7 days", "ops": [{"op": "set", "path": "backup_retention_period", "value": 7}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}
+	not lib.has(input.resource.attributes, "DBClusterIdentifier")
+	not lib.has(input.resource.attributes, "SourceDBInstanceIdentifier")
+	not at_least(input.resource.attributes.BackupRetentionPeriod, 7)
+
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automated backups are kept for fewer than 7 days", describe([v | v := input.resource.attributes.BackupRetentionPeriod])]),
+		"path": "BackupRetentionPeriod",
+		"fix": {"description": "Keep automated backups for 7 days", "ops": [{"op": "set", "path": "BackupRetentionPeriod", "value": 7}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+at_least(v, n) if to_number(v) >= n
