@@ -75,6 +75,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
 @click.option("--soft-fail", is_flag=True, help="Report policy failures but exit 0 for them (errors still exit 2).")
 @click.option("--unknown-as", type=click.Choice(["fail", "pass", "report"]), default=None, help="How unknown verdicts count (default: report).")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline.")
+@click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
 @_scan_options
 def scan(**kwargs: object) -> None:

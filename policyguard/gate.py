@@ -1,34 +1,74 @@
-"""The gate: scan, then turn findings into reports and an exit code.
+"""The gate: scan, then config -> severity overrides -> precise regions -> fingerprints ->
+suppressions -> baseline -> verdict -> reports.
 
-(First cut: text/json reports and the basic exit code. Config, suppressions, baselines,
-thresholds and the other reporters are built on this by the gate work.)
+Exit-code precedence (first match wins):
+
+1. **2** -- usage, configuration or baseline errors, or the scan produced errors (a file that
+   could not be read or parsed, a rule pack that failed to load, a rule that crashed).
+   ``--soft-fail`` never hides these.
+2. **0** -- ``--soft-fail``: policy failures are reported but do not fail the gate.
+3. **1** -- an unsuppressed ``fail`` at or above ``--fail-on``; an ``unknown`` at or above it
+   when ``--unknown-as fail``; a stale suppression when ``suppression_policy.stale: fail``.
+4. **0** -- otherwise.
+
+Command-line options override the config file, which overrides the defaults
+(``fail_on: high``, ``soft_fail: false``, ``unknown_as: report``).
 """
 
 from __future__ import annotations
 
-import json
+import datetime as _dt
+import os
 import sys
-from typing import Any
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from policyguard.model import Severity, Status
+from policyguard.model import Finding, ParseError, Resource, Severity, Status
 from policyguard.scan import ScanOptions, ScanResult, scan
 
+if TYPE_CHECKING:
+    from policyguard.config import Config
+    from policyguard.report import Report, Verdict
+    from policyguard.suppress import Notice
+
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+DEFAULT_FAIL_ON = "high"
+DEFAULT_UNKNOWN_AS = "report"
 
 
-def options_from_cli(kw: dict[str, Any]) -> ScanOptions:
+class UsageError(Exception):
+    """Bad combination of options (exit 2)."""
+
+
+@dataclass(slots=True)
+class GateSettings:
+    fail_on: Severity = Severity.HIGH
+    soft_fail: bool = False
+    unknown_as: str = DEFAULT_UNKNOWN_AS
+    stale: str = "warn"
+
+
+# --------------------------------------------------------------------------- options
+def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOptions:
     variables = {}
     for item in kw.get("variables") or ():
-        name, _, value = str(item).partition("=")
+        name, sep, value = str(item).partition("=")
+        if not sep or not name:
+            raise UsageError(f"--var {item!r}: expected NAME=VALUE")
         variables[name] = value
+    cfg_dirs = list(config.rule_dirs) if config else []
     return ScanOptions(
         paths=list(kw["paths"]),
-        excludes=list(kw.get("excludes") or ()),
-        rule_dirs=list(kw.get("rule_dirs") or ()),
-        builtin_rules=not kw.get("no_builtin_rules"),
-        enabled_rules=list(kw.get("only_rules") or ()),
-        disabled_rules=list(kw.get("skip_rules") or ()),
-        frameworks=list(kw.get("frameworks") or ()),
+        excludes=(list(config.excludes) if config else []) + list(kw.get("excludes") or ()),
+        rule_dirs=cfg_dirs + list(kw.get("rule_dirs") or ()),
+        builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
+        enabled_rules=list(kw.get("only_rules") or ()) or (list(config.enabled_rules) if config else []),
+        disabled_rules=(list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ()),
+        frameworks=list(kw.get("frameworks") or ()) or (list(config.frameworks) if config else []),
+        severity_overrides=dict(config.severity_overrides) if config else {},
         var_files=list(kw.get("var_files") or ()),
         variables=variables,
         jobs=int(kw.get("jobs") or 0),
@@ -39,23 +79,327 @@ def options_from_cli(kw: dict[str, Any]) -> ScanOptions:
     )
 
 
-def exit_code(result: ScanResult, fail_on: Severity = Severity.HIGH) -> int:
-    if result.errors:
-        return EXIT_ERROR
-    if any(f.status == Status.FAIL and f.severity >= fail_on for f in result.findings):
-        return EXIT_FAIL
-    return EXIT_OK
+def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
+    fail_on = kw.get("fail_on") or (config.fail_on if config else None) or DEFAULT_FAIL_ON
+    soft = kw.get("soft_fail") or (bool(config.soft_fail) if config and config.soft_fail is not None else False)
+    unknown_as = kw.get("unknown_as") or (config.unknown_as if config else None) or DEFAULT_UNKNOWN_AS
+    return GateSettings(
+        fail_on=Severity.parse(str(fail_on)),
+        soft_fail=bool(soft),
+        unknown_as=str(unknown_as),
+        stale=config.policy.stale if config else "warn",
+    )
+
+
+def project_root(config: Config | None, start: Path | None = None) -> str:
+    """Where repo-relative paths start: the config file's directory, else the enclosing git
+    work tree, else the current directory."""
+    if config is not None and config.root is not None:
+        return str(config.root.resolve())
+    cur = (start or Path.cwd()).resolve()
+    for d in (cur, *cur.parents):
+        if (d / ".git").exists():
+            return str(d)
+    return str(cur)
+
+
+# --------------------------------------------------------------------------- stages
+def _resource_index(resources: list[Resource]) -> tuple[dict[tuple[str, str], Resource], dict[str, Resource]]:
+    exact: dict[tuple[str, str], Resource] = {}
+    by_id: dict[str, Resource] = {}
+    for r in resources:
+        exact[(r.id, r.span.file)] = r
+        by_id.setdefault(r.id, r)
+    return exact, by_id
+
+
+def apply_severity_overrides(result: ScanResult, overrides: dict[str, str]) -> None:
+    if not overrides:
+        return
+    sev = {rid: Severity.parse(s) for rid, s in overrides.items()}
+    for f in result.findings:
+        if f.rule_id in sev:
+            f.severity = sev[f.rule_id]
+    for rid, s in sev.items():
+        if rid in result.rules:
+            result.rules[rid] = replace(result.rules[rid], severity=s)
+
+
+def refine_spans(result: ScanResult) -> None:
+    """Point a finding at its attribute, not the whole resource, whenever the parser knows the
+    attribute's span (an engine that reports the resource span loses nothing)."""
+    exact, by_id = _resource_index(result.resources)
+    for f in result.findings:
+        if not f.path:
+            continue
+        res = exact.get((f.resource_id, f.span.file)) or by_id.get(f.resource_id)
+        if res is None or f.span != res.span:
+            continue
+        try:
+            precise = res.span_for(f.path)
+        except ValueError:
+            continue
+        f.span = precise
+
+
+def compute_verdict(
+    findings: list[Finding], errors: list[ParseError], notices: list[Notice], settings: GateSettings
+) -> Verdict:
+    from policyguard.report import Verdict
+
+    v = Verdict(exit_code=EXIT_OK, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
+                unknown_as=settings.unknown_as, reason="")
+    failing = [
+        f for f in findings
+        if f.severity >= settings.fail_on
+        and (f.status == Status.FAIL or (f.status == Status.UNKNOWN and settings.unknown_as == "fail"))
+    ]
+    v.failing = len(failing)
+    stale = [n for n in notices if n.kind == "stale"] if settings.stale == "fail" else []
+    rule_errors = [f for f in findings if f.status == Status.ERROR]
+    if errors or rule_errors:
+        kinds = sorted({str(e.kind) for e in errors} | ({"rule-error"} if rule_errors else set()))
+        n = len(errors) + len(rule_errors)
+        v.exit_code = EXIT_ERROR
+        v.reason = f"{n} error(s) ({', '.join(kinds)}): results are incomplete, the gate cannot pass"
+    elif settings.soft_fail:
+        v.reason = (f"--soft-fail: {len(failing)} finding(s) at or above {settings.fail_on.label} reported, not enforced"
+                    if failing or stale else f"no findings at or above {settings.fail_on.label}")
+    elif failing or stale:
+        v.exit_code = EXIT_FAIL
+        parts = []
+        if failing:
+            parts.append(f"{len(failing)} finding(s) at or above {settings.fail_on.label}")
+        if stale:
+            parts.append(f"{len(stale)} stale suppression(s) (suppression_policy.stale: fail)")
+        v.reason = " and ".join(parts)
+    else:
+        v.reason = f"no findings at or above {settings.fail_on.label}"
+    return v
+
+
+def evaluate_gate(
+    result: ScanResult,
+    config: Config,
+    settings: GateSettings,
+    *,
+    root: str,
+    baseline_path: str | None = None,
+    today: _dt.date | None = None,
+    tool_version: str = "",
+) -> Report:
+    """Every post-scan stage on an in-memory ScanResult; returns the Report the reporters read.
+    Mutates the findings (span, severity, fingerprint, status, suppression)."""
+    from policyguard import baseline as baseline_mod
+    from policyguard import suppress
+    from policyguard.fingerprint import assign_fingerprints
+    from policyguard.report import Report
+
+    apply_severity_overrides(result, config.severity_overrides)
+    refine_spans(result)
+    assign_fingerprints(result.findings, result.resources, root)
+    sup = suppress.apply(result.findings, result.resources, config, root=root, today=today)
+    notices = list(sup.notices)
+    if settings.stale == "ignore":
+        notices = [n for n in notices if n.kind != "stale"]
+    base_info: dict[str, Any] | None = None
+    errors = list(result.errors)
+    if baseline_path:
+        bl = baseline_mod.load(baseline_path)  # BaselineError handled by the caller
+        outcome = baseline_mod.apply(result.findings, bl)
+        base_info = {"path": baseline_path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
+    verdict = compute_verdict(result.findings, errors, notices, settings)
+    return Report(
+        findings=result.findings,
+        rules=result.rules,
+        errors=errors,
+        verdict=verdict,
+        notices=notices,
+        files=result.files,
+        root=root,
+        baseline=base_info,
+        tool_version=tool_version,
+    )
+
+
+# --------------------------------------------------------------------------- progress
+class _Spinner:
+    """Elapsed-time indicator on stderr for scans longer than a second (TTY only)."""
+
+    FRAMES = "|/-\\"
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled
+        self.label = label
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._shown = False
+
+    def __enter__(self) -> _Spinner:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        if self._stop.wait(1.0):
+            return
+        i = 0
+        while not self._stop.wait(0.1):
+            sys.stderr.write(f"\r{self.FRAMES[i % 4]} {self.label} {time.monotonic() - start:5.1f}s")
+            sys.stderr.flush()
+            self._shown = True
+            i += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._shown:
+            sys.stderr.write("\r" + " " * (len(self.label) + 12) + "\r")
+            sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- outputs
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``--format`` i writes to ``--output`` i; formats without an output write to stdout."""
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise UsageError(f"{len(outputs)} --output given for {len(formats)} --format: each --output needs its --format")
+    pairs = [(fmt, outputs[i] if i < len(outputs) else "-") for i, fmt in enumerate(formats)]
+    to_stdout = [fmt for fmt, out in pairs if out == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError(f"formats {', '.join(to_stdout)} would all write to stdout: give each but one an --output FILE")
+    return pairs
+
+
+def _want_color(dest: str) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return dest == "-" and sys.stdout.isatty()
+
+
+def write_reports(report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None) -> None:
+    from policyguard.report import render
+
+    if result is not None and any(fmt in ("sarif", "json") for fmt, _ in pairs):
+        _attach_edits(result)
+    for fmt, dest in pairs:
+        text = render(fmt, report, color=_want_color(dest) and fmt == "text")
+        if dest == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            Path(dest).parent.mkdir(parents=True, exist_ok=True)
+            Path(dest).write_text(text, encoding="utf-8")
+
+
+def _attach_edits(result: ScanResult) -> None:
+    """Let the fix stage render ``Finding.edits`` (SARIF ``fixes``) when it is installed."""
+    try:
+        from policyguard.fix import attach_edits  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    try:
+        attach_edits(result)
+    except Exception as exc:  # fixes are an extra: a fixer bug must not lose the report
+        print(f"policyguard: warning: could not render fixes: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- commands
+def _err(msg: str) -> int:
+    print(f"policyguard: {msg}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _prepare(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
+    from policyguard.config import resolve_config
+
+    config = resolve_config(kw.get("config_path"), list(kw.get("paths") or ()))
+    options = options_from_cli(kw, config)
+    root = project_root(config)
+    return config, options, root
+
+
+def _run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
+    with _Spinner(sys.stderr.isatty() and not quiet, "policyguard: scanning"):
+        return scan(options)
 
 
 def run_scan_command(**kw: Any) -> int:
-    result = scan(options_from_cli(kw))
-    fmt = (kw.get("formats") or ("text",))[0]
-    if fmt == "json":
+    from policyguard import __version__
+    from policyguard.baseline import BaselineError
+    from policyguard.config import ConfigError
+
+    try:
+        pairs = pair_outputs(tuple(kw.get("formats") or ()), tuple(kw.get("outputs") or ()))
+        config, options, root = _prepare(kw)
+        settings = gate_settings(kw, config)
+    except (ConfigError, UsageError, ValueError) as exc:
+        return _err(str(exc))
+
+    result = _run_scan(options, bool(kw.get("quiet")))
+    if kw.get("parse_only"):
+        import json
+
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-    else:
         for e in result.errors:
-            print(str(e))
-        for f in result.findings:
-            if f.status != Status.PASS:
-                print(f"{f.span.file}:{f.span.start_line}: {f.status} {f.rule_id} {f.severity.label} {f.resource_id}: {f.message}")
-    return exit_code(result)
+            print(str(e), file=sys.stderr)
+        return EXIT_ERROR if result.errors else EXIT_OK
+    try:
+        report = evaluate_gate(result, config, settings, root=root, baseline_path=kw.get("baseline"),
+                               tool_version=__version__)
+    except BaselineError as exc:
+        return _err(str(exc))
+    report.quiet = bool(kw.get("quiet"))
+    report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
+    try:
+        write_reports(report, pairs, result)
+    except OSError as exc:
+        return _err(f"cannot write report: {exc}")
+    return report.verdict.exit_code
+
+
+def run_baseline_create(**kw: Any) -> int:
+    from policyguard import __version__
+    from policyguard import baseline as baseline_mod
+    from policyguard.config import ConfigError
+
+    try:
+        config, options, root = _prepare(kw)
+        settings = gate_settings(kw, config)
+    except (ConfigError, UsageError, ValueError) as exc:
+        return _err(str(exc))
+    result = _run_scan(options, False)
+    report = evaluate_gate(result, config, settings, root=root, tool_version=__version__)
+    out = str(kw.get("output") or ".policyguard-baseline.json")
+    try:
+        n = baseline_mod.write(out, report.findings, report.rel)
+    except OSError as exc:
+        return _err(f"cannot write baseline {out}: {exc}")
+    print(f"policyguard: baseline {out}: {n} finding(s) recorded", file=sys.stderr)
+    if report.errors:
+        for e in report.errors:
+            print(str(e), file=sys.stderr)
+        return _err(f"{len(report.errors)} file(s) could not be scanned: their findings are missing from the baseline")
+    return EXIT_OK
+
+
+# kept for callers of the first cut
+def exit_code(result: ScanResult, fail_on: Severity = Severity.HIGH) -> int:
+    settings = GateSettings(fail_on=fail_on)
+    return compute_verdict(result.findings, result.errors, [], settings).exit_code
+
+
+__all__ = [
+    "GateSettings",
+    "compute_verdict",
+    "evaluate_gate",
+    "exit_code",
+    "options_from_cli",
+    "run_baseline_create",
+    "run_scan_command",
+]

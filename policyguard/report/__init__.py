@@ -1,0 +1,104 @@
+"""Reporters: each turns a ``Report`` (findings + rule metas + errors + suppression notices +
+verdict) into text. They read nothing else: no parser, engine or file access besides the
+optional source root for relative URIs.
+
+Registry: ``render(fmt, report, color=...)`` imports the reporter module lazily so a text-only
+run never pays for sarif-om.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from policyguard.model import Finding, ParseError, RuleMeta, Severity, Status
+
+if TYPE_CHECKING:
+    from policyguard.suppress import Notice
+
+REPORTERS: dict[str, str] = {
+    "text": "policyguard.report.text",
+    "json": "policyguard.report.json_report",
+    "sarif": "policyguard.report.sarif",
+    "junit": "policyguard.report.junit",
+    "github": "policyguard.report.github",
+}
+
+
+@dataclass(slots=True)
+class Verdict:
+    exit_code: int
+    fail_on: Severity
+    soft_fail: bool
+    unknown_as: str
+    reason: str  # one line: why this exit code
+    failing: int = 0  # findings that count against the gate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exit_code": self.exit_code,
+            "passed": self.exit_code == 0,
+            "fail_on": self.fail_on.label,
+            "soft_fail": self.soft_fail,
+            "unknown_as": self.unknown_as,
+            "reason": self.reason,
+            "failing": self.failing,
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    findings: list[Finding]
+    rules: dict[str, RuleMeta]
+    errors: list[ParseError]
+    verdict: Verdict
+    notices: list[Notice] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    root: str = ""  # absolute source root: URIs are relative to it
+    baseline: dict[str, Any] | None = None  # {"path", "matched", "new", "absent"} when --baseline
+    quiet: bool = False
+    automation_id: str = ""  # SARIF runAutomationDetails.id
+    tool_version: str = ""
+
+    def rel(self, file: str) -> str:
+        """``file`` relative to the source root (posix), or as given when outside it."""
+        if not self.root:
+            return file.replace(os.sep, "/")
+        ab = os.path.abspath(file)
+        try:
+            rel = os.path.relpath(ab, self.root)
+        except ValueError:
+            return ab
+        if rel.startswith(".."):
+            return ab.replace(os.sep, "/")
+        return rel.replace(os.sep, "/")
+
+    def counts(self) -> dict[str, int]:
+        c = {str(s): 0 for s in Status}
+        for f in self.findings:
+            c[str(f.status)] += 1
+        c["errors"] = len(self.errors)
+        c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
+        c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale")
+        return c
+
+    def counts_against(self, f: Finding) -> bool:
+        """Does this finding make the gate fail (before --soft-fail)?"""
+        if f.severity < self.verdict.fail_on:
+            return False
+        if f.status == Status.FAIL:
+            return True
+        return f.status == Status.UNKNOWN and self.verdict.unknown_as == "fail"
+
+    def rule(self, rule_id: str) -> RuleMeta | None:
+        return self.rules.get(rule_id)
+
+
+def render(fmt: str, report: Report, *, color: bool = False) -> str:
+    if fmt not in REPORTERS:
+        raise ValueError(f"unknown report format {fmt!r} (expected one of: {', '.join(REPORTERS)})")
+    module = importlib.import_module(REPORTERS[fmt])
+    out: str = module.render(report, color=color)
+    return out

@@ -1,0 +1,52 @@
+"""Machine-readable report, versioned and described by ``policyguard/schemas/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policyguard.report import Report
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_ID = "https://policyguard.dev/schemas/report.schema.json"
+
+
+def build(report: Report) -> dict[str, Any]:
+    findings = []
+    for f in report.findings:
+        d = f.to_dict()
+        d["location"]["file"] = report.rel(f.span.file)
+        d["counts_against_gate"] = report.counts_against(f)
+        if f.edits:
+            d["edits"] = [dict(e.to_dict(), file=report.rel(e.file)) for e in f.edits]
+        findings.append(d)
+    errors = []
+    for e in report.errors:
+        d = e.to_dict()
+        d["file"] = report.rel(e.file)
+        errors.append(d)
+    notices = []
+    for n in report.notices:
+        nd = n.to_dict()
+        nd["file"] = report.rel(n.file)
+        notices.append(nd)
+    doc: dict[str, Any] = {
+        "$schema": SCHEMA_ID,
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "policyguard", "version": report.tool_version},
+        "verdict": report.verdict.to_dict(),
+        "summary": report.counts(),
+        "files": [report.rel(f) for f in report.files],
+        "rules": {rid: m.to_dict() for rid, m in sorted(report.rules.items())},
+        "findings": findings,
+        "errors": errors,
+        "suppression_notices": notices,
+    }
+    if report.baseline is not None:
+        b = report.baseline
+        doc["baseline"] = {"path": b["path"], "matched": b["matched"], "new": b["new"], "absent": b["absent"]}
+    return doc
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return json.dumps(build(report), indent=2) + "\n"

@@ -1,0 +1,320 @@
+"""SARIF 2.1.0, built with the ``sarif-om`` object model (one run).
+
+Parse errors are *results* of a dedicated ``parse-error`` rule (level ``error``) located at the
+file, line and column that failed: GitHub code scanning turns results into alerts and PR
+annotations, while ``toolExecutionNotifications`` only show on the tool-status page, where a
+broken file would go unseen. The same errors are also listed as notifications for consumers
+that judge run health from the invocation. Rule crashes (``error`` verdicts) are notifications
+tied to the rule: they are tool failures, not findings about the code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from policyguard.model import Finding, ParseError, RuleMeta, Severity, Status
+from policyguard.report import Report
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+PARSE_ERROR_RULE = "parse-error"
+INFO_URI = "https://github.com/policyguard/policyguard"
+
+# GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9), low.
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
+LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+INLINE_SOURCES = ("inline", "annotation", "metadata")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """sarif-om objects (attrs classes) -> plain JSON with the schema's property names.
+
+    Fields left at their attrs default are omitted (sarif-om defaults such as ``rank=-1`` and
+    ``level="warning"`` are placeholders, not values to emit). sarif-om names the suppression
+    status ``state``; SARIF 2.1.0 calls it ``status``, so it is renamed here.
+    """
+    import attr
+
+    if attr.has(type(obj)):
+        out: dict[str, Any] = {}
+        for f in attr.fields(type(obj)):
+            value = getattr(obj, f.name)
+            default = f.default
+            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            if value is None or (default is not attr.NOTHING and value == default):
+                continue
+            name = f.metadata.get("schema_property_name", f.name)
+            if name == "state" and type(obj).__name__ == "Suppression":
+                name = "status"
+            out[name] = to_jsonable(value)
+        return out
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    return obj
+
+
+def _rule_descriptor(meta: RuleMeta) -> Any:
+    import sarif_om as so
+
+    tags = ["security", "iac"]
+    tags += sorted(meta.resource_types)
+    tags += list(meta.tags)
+    compliance = []
+    for fw, ids in sorted(meta.frameworks.items()):
+        for cid in ids:
+            tags.append(f"{fw}/{cid}")
+            compliance.append((fw, cid))
+    full = meta.description or meta.title
+    help_text = full + (f"\n\nRemediation: {meta.remediation}" if meta.remediation else "")
+    md = [f"**{meta.title}** ({meta.severity.label})", "", full]
+    if meta.remediation:
+        md += ["", "**Remediation:** " + meta.remediation]
+    if compliance:
+        md += ["", "| Framework | Control |", "|---|---|"] + [f"| {fw} | {cid} |" for fw, cid in compliance]
+    types = [f"{p}: {', '.join(t)}" for p, t in sorted(meta.resource_types.items())]
+    if types:
+        md += ["", "Applies to " + "; ".join(types) + "."]
+    if meta.fixable:
+        md += ["", "`policyguard fix` can remediate this automatically."]
+    return so.ReportingDescriptor(
+        id=meta.id,
+        name=meta.id.replace("-", ""),
+        short_description=so.MultiformatMessageString(text=meta.title),
+        full_description=so.MultiformatMessageString(text=full),
+        help=so.MultiformatMessageString(text=help_text, markdown="\n".join(md)),
+        default_configuration=so.ReportingConfiguration(level=LEVEL[meta.severity]),
+        properties={
+            "security-severity": SECURITY_SEVERITY[meta.severity],
+            "problem.severity": "error" if meta.severity >= Severity.HIGH else "warning",
+            "precision": "very-high",
+            "tags": list(dict.fromkeys(tags)),
+            "policyguard-severity": meta.severity.label,
+        },
+    )
+
+
+def _parse_error_descriptor() -> Any:
+    import sarif_om as so
+
+    text = "policyguard could not parse this file, so no rule judged it. A file that cannot be parsed fails the gate."
+    return so.ReportingDescriptor(
+        id=PARSE_ERROR_RULE,
+        name="ParseError",
+        short_description=so.MultiformatMessageString(text="File could not be parsed"),
+        full_description=so.MultiformatMessageString(text=text),
+        help=so.MultiformatMessageString(text=text + " Fix the syntax error at the reported location.",
+                                         markdown="**File could not be parsed.** " + text),
+        default_configuration=so.ReportingConfiguration(level="error"),
+        properties={"security-severity": "8.0", "problem.severity": "error", "tags": ["policyguard", "parse-error"]},
+    )
+
+
+def _location(report: Report, file: str, sl: int, sc: int, el: int, ec: int) -> Any:
+    import sarif_om as so
+
+    sl, sc = max(sl, 1), max(sc, 1)
+    el, ec = max(el, sl), max(ec, 1)
+    if el == sl and ec < sc:
+        ec = sc
+    rel = report.rel(file)
+    if rel.startswith("/"):
+        art = so.ArtifactLocation(uri=Path(rel).as_uri())
+    else:
+        art = so.ArtifactLocation(uri=rel, uri_base_id=SRCROOT)
+    region = so.Region(start_line=sl, start_column=sc, end_line=el, end_column=ec)
+    return so.Location(physical_location=so.PhysicalLocation(artifact_location=art, region=region))
+
+
+def _suppression(f: Finding) -> Any:
+    import sarif_om as so
+
+    s = f.suppression
+    assert s is not None
+    just = s.reason or "no reason given"
+    if s.owner:
+        just += f" (owner: {s.owner})"
+    if s.expires:
+        just += f" (expires: {s.expires})"
+    return so.Suppression(
+        kind="inSource" if s.source in INLINE_SOURCES else "external",
+        state="accepted",
+        justification=just,
+        properties={"source": s.source, "owner": s.owner, "expires": s.expires, "location": s.location},
+    )
+
+
+def _fixes(report: Report, f: Finding) -> list[Any] | None:
+    if not f.edits:
+        return None
+    import sarif_om as so
+
+    by_file: dict[str, list[Any]] = {}
+    for e in f.edits:
+        region = so.Region(start_line=e.start_line, start_column=e.start_col, end_line=e.end_line, end_column=e.end_col)
+        by_file.setdefault(e.file, []).append(
+            so.Replacement(deleted_region=region, inserted_content=so.ArtifactContent(text=e.text))
+        )
+    changes = []
+    for file, repl in by_file.items():
+        loc = _location(report, file, 1, 1, 1, 1).physical_location.artifact_location
+        changes.append(so.ArtifactChange(artifact_location=loc, replacements=repl))
+    desc = f.fix.description if f.fix is not None else "Apply the policyguard fix"
+    return [so.Fix(description=so.Message(text=desc), artifact_changes=changes)]
+
+
+def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
+    import sarif_om as so
+
+    unknown_fails = report.verdict.unknown_as == "fail"
+    if f.status == Status.UNKNOWN and not unknown_fails:
+        kind, level = "review", "none"
+        text = f"{f.message or 'Undecidable'} (unknown: depends on {', '.join(f.unknowns) or 'an unresolved value'})"
+    else:
+        kind, level = "fail", LEVEL[f.severity]
+        text = f.message or (report.rules[f.rule_id].title if f.rule_id in report.rules else f.rule_id)
+        if f.status == Status.UNKNOWN:
+            text += f" (unknown: depends on {', '.join(f.unknowns)}; counted as fail)"
+    text = f"{f.resource_id}: {text}"
+    loc = _location(report, f.span.file, f.span.start_line, f.span.start_col, f.span.end_line, f.span.end_col)
+    loc.logical_locations = [so.LogicalLocation(fully_qualified_name=f.resource_id, kind="resource")]
+    props: dict[str, Any] = {"status": str(f.status), "severity": f.severity.label, "resource_type": f.resource_type}
+    if f.path:
+        props["attribute_path"] = f.path
+    fp = f.fingerprint or "0"
+    res = so.Result(
+        rule_id=f.rule_id,
+        rule_index=rule_index.get(f.rule_id, -1),
+        kind=kind,
+        level=level,
+        message=so.Message(text=text),
+        locations=[loc],
+        partial_fingerprints={"primaryLocationLineHash": fp if ":" in fp else fp + ":1"},
+        fingerprints={"policyguard/v1": fp},
+        properties=props,
+    )
+    if f.status == Status.SUPPRESSED:
+        res.suppressions = [_suppression(f)]
+        if f.suppression is not None and f.suppression.source == "baseline":
+            res.baseline_state = "unchanged"
+    elif report.baseline is not None:
+        res.baseline_state = "new"
+    fixes = _fixes(report, f)
+    if fixes:
+        res.fixes = fixes
+    return res
+
+
+def _parse_error_result(report: Report, e: ParseError, index: int) -> Any:
+    import sarif_om as so
+
+    loc = _location(report, e.file, e.line, e.column, e.line, e.column + 1)
+    return so.Result(
+        rule_id=PARSE_ERROR_RULE,
+        rule_index=index,
+        kind="fail",
+        level="error",
+        message=so.Message(text=f"{e.kind}: {e.message}"),
+        locations=[loc],
+        partial_fingerprints={"primaryLocationLineHash": f"{e.kind}:{report.rel(e.file)}:1"},
+        properties={"kind": str(e.kind)},
+    )
+
+
+def build(report: Report) -> dict[str, Any]:
+    import sarif_om as so
+
+    metas = [report.rules[k] for k in sorted(report.rules)]
+    descriptors = [_rule_descriptor(m) for m in metas]
+    rule_index = {m.id: i for i, m in enumerate(metas)}
+    if report.errors:
+        rule_index[PARSE_ERROR_RULE] = len(descriptors)
+        descriptors.append(_parse_error_descriptor())
+
+    results = []
+    for f in report.findings:
+        if f.status in (Status.PASS, Status.ERROR):
+            continue
+        if f.status == Status.UNKNOWN and report.verdict.unknown_as == "pass":
+            continue
+        results.append(_result(report, f, rule_index))
+    for e in report.errors:
+        results.append(_parse_error_result(report, e, rule_index[PARSE_ERROR_RULE]))
+
+    notifications = []
+    for e in report.errors:
+        notifications.append(
+            so.Notification(
+                level="error",
+                message=so.Message(text=f"{e.kind}: {e.message}"),
+                locations=[_location(report, e.file, e.line, e.column, e.line, e.column + 1)],
+                descriptor=so.ReportingDescriptorReference(id=PARSE_ERROR_RULE, index=rule_index[PARSE_ERROR_RULE]),
+            )
+        )
+    for f in report.findings:
+        if f.status == Status.ERROR:
+            notifications.append(
+                so.Notification(
+                    level="error",
+                    message=so.Message(text=f"rule {f.rule_id} failed on {f.resource_id}: {f.message}"),
+                    locations=[_location(report, f.span.file, f.span.start_line, f.span.start_col,
+                                         f.span.end_line, f.span.end_col)],
+                    associated_rule=so.ReportingDescriptorReference(id=f.rule_id, index=rule_index.get(f.rule_id, -1)),
+                )
+            )
+    for n in report.notices:
+        notifications.append(
+            so.Notification(
+                level="warning",
+                message=so.Message(text=f"suppression {n.kind}: {n.message}"),
+                locations=[_location(report, n.file, n.line, 1, n.line, 1)],
+            )
+        )
+
+    root_uri = Path(report.root).as_uri().rstrip("/") + "/" if report.root else None
+    invocation = so.Invocation(
+        execution_successful=True,
+        exit_code=report.verdict.exit_code,
+        tool_execution_notifications=notifications or None,
+    )
+    run = so.Run(
+        tool=so.Tool(
+            driver=so.ToolComponent(
+                name="policyguard",
+                version=report.tool_version or None,
+                semantic_version=report.tool_version or None,
+                information_uri=INFO_URI,
+                rules=descriptors,
+            )
+        ),
+        automation_details=so.RunAutomationDetails(id=report.automation_id or "policyguard/"),
+        invocations=[invocation],
+        results=results,
+        column_kind="unicodeCodePoints",
+    )
+    if root_uri:
+        run.original_uri_base_ids = {SRCROOT: so.ArtifactLocation(uri=root_uri)}
+    log = so.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
+    doc: dict[str, Any] = to_jsonable(log)
+    # keep "$schema" and "version" first for readers that sniff the head of the file
+    return {"$schema": doc.pop("$schema"), "version": doc.pop("version"), **doc}
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return json.dumps(build(report), indent=2) + "\n"
