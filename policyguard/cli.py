@@ -163,6 +163,16 @@ def baseline_create(**kwargs: object) -> None:
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--no-builtin-rules", is_flag=True)
 @click.option("--insecure", is_flag=True, help="Serve plain HTTP (tests and local use only).")
+@click.option("--failure-mode", type=click.Choice(["deny", "allow"]), default=None, help="Answer on deadline or internal error (default: deny; allow adds a warning).")
+@click.option("--enforce", multiple=True, metavar="KEY=MODE", help="Enforcement mode (deny|warn|audit|off) per severity, rule id or 'default' (repeatable).")
+@click.option("--exclude-namespace", "exclude_namespaces", multiple=True, metavar="GLOB", help="Namespaces never judged (default: kube-system).")
+@click.option("--exclude-user", "exclude_users", multiple=True, metavar="GLOB", help="Users never judged (repeatable).")
+@click.option("--only-new-on-update", is_flag=True, help="On UPDATE, judge only findings not already present on oldObject.")
+@click.option("--subresource", "subresources", multiple=True, metavar="NAME", help="Judge this subresource too (repeatable; '*' for all).")
+@click.option("--audit-log", type=click.Path(dir_okay=False), help="JSON-lines audit log of decisions ('-' for stdout).")
+@click.option("--audit-include-object", is_flag=True, help="Include object bodies in the audit log.")
+@click.option("--max-body-bytes", type=click.IntRange(1024), default=None, help="Request body limit (default 3 MiB; 413 above).")
+@click.option("--default-timeout", default=None, metavar="DURATION", help="Deadline when the apiserver sends no ?timeout= (default 10s).")
 def serve(**kwargs: object) -> None:
     """Run the Kubernetes admission webhook (/validate, /mutate, /healthz, /readyz, /metrics)."""
     from policyguard.webhook.command import run_serve
@@ -179,7 +189,8 @@ def webhook() -> None:
 @click.option("--namespace", default="policyguard", show_default=True)
 @click.option("--service", default="policyguard-webhook", show_default=True)
 @click.option("--out-dir", default="certs", show_default=True, type=click.Path(file_okay=False))
-@click.option("--days", default=365, show_default=True, type=int)
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1))
+@click.option("--extra-name", "extra_names", multiple=True, metavar="NAME", help="Extra DNS name or IP in the serving certificate (repeatable).")
 def webhook_certs(**kwargs: object) -> None:
     """Create a CA and a serving certificate for the webhook Service DNS names."""
     from policyguard.webhook.command import run_certs
@@ -190,11 +201,12 @@ def webhook_certs(**kwargs: object) -> None:
 @webhook.command("manifests")
 @click.option("--namespace", default="policyguard", show_default=True)
 @click.option("--service", default="policyguard-webhook", show_default=True)
-@click.option("--image", default="ghcr.io/policyguard/policyguard:latest", show_default=True)
+@click.option("--image", default=f"ghcr.io/policyguard/policyguard:{__version__}", show_default=True)
 @click.option("--replicas", default=2, show_default=True, type=click.IntRange(1))
 @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificate (PEM) for caBundle.")
 @click.option("--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True)
 @click.option("--timeout-seconds", default=5, show_default=True, type=click.IntRange(1, 30))
+@click.option("--certs-dir", type=click.Path(exists=True, file_okay=False), help="Directory from `webhook certs`: adds the TLS Secret and caBundle.")
 def webhook_manifests(**kwargs: object) -> None:
     """Print the Kubernetes manifests that deploy the webhook."""
     from policyguard.webhook.command import run_manifests

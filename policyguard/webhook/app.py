@@ -1,0 +1,296 @@
+"""The ASGI application: routing, body limits, deadlines, and the admission flow.
+
+A bare ASGI callable (no framework): the hot path is read body -> parse -> hand the object to
+the worker's evaluation thread -> build the response, and every layer a framework adds is
+latency at 200 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from policyguard.scan import ScanOptions
+from policyguard.webhook import admission
+from policyguard.webhook.admission import AdmissionError, Review
+from policyguard.webhook.audit import AuditLog
+from policyguard.webhook.config import WebhookConfig, parse_duration
+from policyguard.webhook.enforcement import (
+    Decision,
+    decide,
+    deny_message,
+    rules_for_operation,
+    skip_reason,
+    warning_texts,
+)
+from policyguard.webhook.evaluation import EvalThread
+from policyguard.webhook.metrics import Metrics
+from policyguard.webhook.tls import ReloadingTLS
+
+log = logging.getLogger("policyguard.webhook")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_JSON = [(b"content-type", b"application/json")]
+_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+_PROM = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
+
+
+class WebhookApp:
+    def __init__(
+        self,
+        cfg: WebhookConfig,
+        options: ScanOptions,
+        *,
+        ruleset: Any | None = None,
+        tls: ReloadingTLS | None = None,
+        metrics_dir: str | None = None,
+        worker: int = 0,
+    ) -> None:
+        self.cfg = cfg
+        self.options = options
+        self.tls = tls
+        self.metrics = Metrics(metrics_dir, worker)
+        self.audit = AuditLog(cfg.audit_log, cfg.audit_include_object)
+        self.evaluator = EvalThread(options, ruleset)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ ASGI entry
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        typ = scope["type"]
+        if typ == "http":
+            await self._http(scope, receive, send)
+        elif typ == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                await self.evaluator.start()
+                if self.evaluator.error:
+                    log.error("rules could not be loaded: %s (the webhook answers with its failure mode)", self.evaluator.error)
+                if self.tls is not None:
+                    self._tasks.append(asyncio.create_task(self.tls.watch(self.cfg.tls_reload_interval, self._tls_result)))
+                self._tasks.append(asyncio.create_task(self._flush_metrics()))
+                await send({"type": "lifespan.startup.complete"})
+            elif msg["type"] == "lifespan.shutdown":
+                for t in self._tasks:
+                    t.cancel()
+                self.metrics.maybe_flush(force=True)
+                self.evaluator.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _tls_result(self, ok: bool) -> None:
+        self.metrics.inc("policyguard_webhook_tls_reloads_total", result="ok" if ok else "failed")
+
+    async def _flush_metrics(self) -> None:
+        while True:
+            await asyncio.sleep(self.metrics.flush_interval)
+            self.metrics.maybe_flush()
+
+    # ------------------------------------------------------------------ HTTP
+    @staticmethod
+    async def _reply(send: Send, code: int, body: bytes, headers: list[tuple[bytes, bytes]], close: bool = False) -> None:
+        hdrs = headers + [(b"content-length", str(len(body)).encode())]
+        if close:
+            hdrs.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": code, "headers": hdrs})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        method = scope["method"]
+        if path in ("/validate", "/mutate"):
+            if method != "POST":
+                await self._reply(send, 405, admission.http_error_body(405, f"{path} takes POST"), _JSON + [(b"allow", b"POST")])
+                self.metrics.inc("policyguard_webhook_requests_total", endpoint=path, code="405")
+                return
+            await self._admission(scope, receive, send, path[1:])
+            return
+        if method not in ("GET", "HEAD"):
+            code = 405 if path in ("/healthz", "/readyz", "/metrics") else 404
+            await self._reply(send, code, admission.http_error_body(code, f"{method} {path} is not served"), _JSON)
+            return
+        if path in ("/healthz", "/livez"):
+            await self._reply(send, 200, b"ok\n", _TEXT)
+        elif path == "/readyz":
+            if self.evaluator.ready:
+                await self._reply(send, 200, f"ok: {len(self.evaluator.metas)} rules loaded\n".encode(), _TEXT)
+            else:
+                why = self.evaluator.error or "rules are loading"
+                await self._reply(send, 503, f"not ready: {why}\n".encode(), _TEXT)
+        elif path == "/metrics":
+            body = self.metrics.render({"policyguard_webhook_rules_loaded": float(len(self.evaluator.metas))})
+            await self._reply(send, 200, body.encode(), _PROM)
+        else:
+            await self._reply(send, 404, admission.http_error_body(404, f"no such endpoint {path} (try /validate, /mutate, /healthz, /readyz, /metrics)"), _JSON)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        limit = self.cfg.max_body_bytes
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise AdmissionError(400, f"invalid Content-Length {value.decode('latin1')!r}") from None
+                if declared > limit:
+                    raise AdmissionError(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.cfg.body_timeout
+        while True:
+            remaining = end - loop.time()
+            if remaining <= 0:
+                raise AdmissionError(408, f"request body not received within {self.cfg.body_timeout:g}s")
+            try:
+                msg = await asyncio.wait_for(receive(), remaining)
+            except TimeoutError:
+                raise AdmissionError(408, f"request body not received within {self.cfg.body_timeout:g}s") from None
+            if msg["type"] == "http.disconnect":
+                raise ConnectionResetError("client went away")
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise AdmissionError(413, f"body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+            if not msg.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    def _deadline(self, scope: Scope) -> float:
+        """Seconds we may spend, from the apiserver's ``?timeout=`` (minus a safety margin)."""
+        budget = self.cfg.default_timeout
+        qs = scope.get("query_string", b"")
+        if qs:
+            vals = parse_qs(qs.decode("latin1")).get("timeout")
+            if vals:
+                try:
+                    budget = parse_duration(vals[0])
+                except ValueError:
+                    raise AdmissionError(400, f"query parameter timeout={vals[0]!r} is not a duration (e.g. 10s)") from None
+                if budget <= 0:
+                    raise AdmissionError(400, f"query parameter timeout={vals[0]!r} must be positive")
+        return max(budget - self.cfg.timeout_margin, budget * 0.5)
+
+    async def _admission(self, scope: Scope, receive: Receive, send: Send, endpoint: str) -> None:
+        t0 = time.perf_counter()
+        code = 200
+        outcome = "error"
+        try:
+            try:
+                budget = self._deadline(scope)
+                body = await self._read_body(scope, receive)
+                review = admission.parse_review(body, max_depth=self.cfg.max_depth)
+            except AdmissionError as exc:
+                code = exc.code
+                outcome = "rejected"
+                await self._reply(send, code, admission.http_error_body(code, exc.message), _JSON, close=code in (408, 413))
+                return
+            except ConnectionResetError:
+                code, outcome = 499, "disconnected"
+                return
+            result, outcome = await self._judge(review, endpoint, budget - (time.perf_counter() - t0))
+            await self._reply(send, 200, admission.dumps(result), _JSON)
+        except Exception as exc:  # never a traceback to the client; the process keeps serving
+            log.exception("internal error answering %s", endpoint)
+            code, outcome = 500, "error"
+            self.metrics.inc("policyguard_webhook_evaluation_errors_total", kind="internal")
+            try:
+                await self._reply(send, 500, admission.http_error_body(500, f"internal error: {type(exc).__name__}"), _JSON)
+            except Exception:
+                pass
+        finally:
+            m = self.metrics
+            m.inc("policyguard_webhook_requests_total", endpoint=endpoint, code=str(code))
+            m.inc("policyguard_webhook_decisions_total", endpoint=endpoint, outcome=outcome)
+            m.observe("policyguard_webhook_request_duration_seconds", time.perf_counter() - t0, endpoint=endpoint)
+
+    def _failure(self, review: Review, endpoint: str, why: str) -> tuple[dict[str, Any], str]:
+        """The configured answer when we cannot decide in time or hit an internal error."""
+        self.audit.record(review, endpoint, None, f"failure-{self.cfg.failure_mode}", why)
+        if self.cfg.failure_mode == "allow":
+            warn = [f"policyguard: {why}; request allowed by the webhook's failure mode"]
+            return admission.response(review.api_version, review.uid, True, warnings=warn), "allowed-on-failure"
+        msg = f"policyguard: {why}; request denied by the webhook's failure mode (retry, or ask the cluster admins)"
+        return admission.response(review.api_version, review.uid, False, code=500, message=msg, reason="InternalError"), "denied-on-failure"
+
+    async def _judge(self, review: Review, endpoint: str, budget: float) -> tuple[dict[str, Any], str]:
+        ev = self.evaluator
+        if not ev.ready:
+            self.metrics.inc("policyguard_webhook_evaluation_errors_total", kind="not-ready")
+            return self._failure(review, endpoint, f"rules not loaded ({ev.error or 'starting'})")
+        op_rules = rules_for_operation(review.operation, self.cfg, ev.metas) if review.operation in ("DELETE", "CONNECT") else set()
+        why = skip_reason(review, self.cfg, op_rules)
+        if why is not None:
+            return admission.response(review.api_version, review.uid, True), "skipped"
+        obj = review.obj if review.operation != "DELETE" else review.old_obj
+        if obj is None:  # DELETE without oldObject: nothing to judge
+            return admission.response(review.api_version, review.uid, True), "skipped"
+        mutating = endpoint == "mutate" and review.operation in ("CREATE", "UPDATE")
+        patch_rules: set[str] | None = None
+        if mutating:
+            patch_rules = {rid for rid, m in ev.metas.items() if m.fixable and self.cfg.enforcement.mode(rid, m.severity) in ("deny", "warn")}
+        with_old = review.operation == "UPDATE" and self.cfg.only_new_on_update and review.old_obj is not None
+        try:
+            j = await ev.judge(obj, review.old_obj, with_old=with_old, patch_rules=patch_rules, timeout=max(budget, 0.001))
+        except TimeoutError:
+            self.metrics.inc("policyguard_webhook_evaluation_errors_total", kind="deadline")
+            return self._failure(review, endpoint, f"evaluation did not finish within the {budget:.3g}s deadline")
+        except Exception as exc:
+            log.warning("evaluation failed for %s %s/%s: %s: %s", review.gvk, review.namespace, review.name, type(exc).__name__, exc)
+            self.metrics.inc("policyguard_webhook_evaluation_errors_total", kind="internal")
+            return self._failure(review, endpoint, f"evaluation failed: {type(exc).__name__}: {exc}")
+        ignore = None
+        if with_old:
+            from policyguard.model import Status
+
+            ignore = {(f.rule_id, f.path) for f in j.old_findings if f.status is Status.FAIL}
+        only = op_rules if review.operation in ("DELETE", "CONNECT") else None
+        decision = decide(j.findings, ev.metas, self.cfg, only_rules=only, ignore=ignore)
+        if mutating:
+            return self._mutate_answer(review, decision, j.patch, j.fixed_rules)
+        return self._validate_answer(review, endpoint, decision)
+
+    def _count(self, d: Decision) -> None:
+        for mode, hits in (("deny", d.deny), ("warn", d.warn), ("audit", d.audit), ("error", d.errors)):
+            for h in hits:
+                self.metrics.inc("policyguard_webhook_rule_findings_total", rule=h.rule_id, outcome=mode)
+        if d.errors:
+            self.metrics.inc("policyguard_webhook_evaluation_errors_total", len(d.errors), kind="rule")
+
+    def _validate_answer(self, review: Review, endpoint: str, d: Decision) -> tuple[dict[str, Any], str]:
+        self._count(d)
+        warnings = warning_texts(d)
+        annotations = {}
+        if d.audit:
+            annotations["policyguard.dev/audit"] = ",".join(sorted({h.rule_id for h in d.audit}))
+        if d.deny:
+            outcome = "denied"
+            resp = admission.response(
+                review.api_version, review.uid, False, code=403, message=deny_message(review, d), warnings=warnings, audit_annotations=annotations
+            )
+        else:
+            outcome = "allowed-with-warnings" if warnings else "allowed"
+            resp = admission.response(review.api_version, review.uid, True, warnings=warnings, audit_annotations=annotations)
+        if d.deny or d.warn or d.audit or d.errors:
+            self.audit.record(review, endpoint, d, outcome)
+        return resp, outcome
+
+    def _mutate_answer(self, review: Review, d: Decision, patch: list[dict[str, Any]], fixed: list[str]) -> tuple[dict[str, Any], str]:
+        """/mutate applies the fixes and allows; /validate (after mutation) does the denying."""
+        warnings = [f"policyguard: mutated to satisfy {rid}" for rid in fixed]
+        if patch:
+            self.audit.record(review, "mutate", d, "mutated")
+            for rid in fixed:
+                self.metrics.inc("policyguard_webhook_rule_findings_total", rule=rid, outcome="mutated")
+        resp = admission.response(review.api_version, review.uid, True, warnings=warnings, patch=patch or None)
+        return resp, "mutated" if patch else "allowed"

@@ -1,0 +1,221 @@
+"""Webhook settings: the ``webhook:`` section of ``.policyguard.yaml`` overlaid by CLI options."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policyguard.model import Severity
+
+MODES = ("deny", "warn", "audit", "off")
+FAILURE_MODES = ("deny", "allow")
+OPERATIONS = ("CREATE", "UPDATE", "DELETE", "CONNECT")
+
+
+class WebhookConfigError(ValueError):
+    """A setting is wrong; the message names the file/option and the value."""
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def parse_duration(text: str) -> float:
+    """A Go duration (``10s``, ``1m30s``, ``500ms``) or bare seconds, in seconds.
+
+    The apiserver sends the webhook's ``timeoutSeconds`` as ``?timeout=10s``.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("empty duration")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    pos, total = 0, 0.0
+    while pos < len(text):
+        m = _DURATION.match(text, pos)
+        if not m:
+            raise ValueError(f"malformed duration {text!r} (expected e.g. 10s, 1m30s, 500ms)")
+        total += float(m.group(1)) * _UNIT[m.group(2)]
+        pos = m.end()
+    return total
+
+
+@dataclass(slots=True)
+class Enforcement:
+    """Which mode a failing rule gets: per-rule override, else per-severity, else ``default``."""
+
+    default: str = "deny"
+    severity: dict[str, str] = field(default_factory=lambda: {"info": "warn", "low": "warn"})
+    rules: dict[str, str] = field(default_factory=dict)
+
+    def mode(self, rule_id: str, severity: Severity) -> str:
+        m = self.rules.get(rule_id)
+        if m is not None:
+            return m
+        return self.severity.get(severity.label, self.default)
+
+
+@dataclass(slots=True)
+class WebhookConfig:
+    enforcement: Enforcement = field(default_factory=Enforcement)
+    failure_mode: str = "deny"  # answer on deadline / internal error: deny, or allow with a warning
+    default_timeout: float = 10.0  # when the apiserver sends no ?timeout=
+    timeout_margin: float = 0.05  # answer this much before the apiserver gives up (seconds)
+    exclude_namespaces: list[str] = field(default_factory=lambda: ["kube-system"])
+    exclude_users: list[str] = field(default_factory=list)  # fnmatch globs on userInfo.username
+    exclude_groups: list[str] = field(default_factory=list)  # fnmatch globs on userInfo.groups
+    only_new_on_update: bool = False
+    subresources: list[str] = field(default_factory=list)  # judged subresources ("*" = all)
+    operation_rules: dict[str, list[str]] = field(default_factory=dict)  # DELETE/CONNECT -> rule ids
+    audit_log: str | None = None  # path, or "-" for stdout
+    audit_include_object: bool = False
+    max_body_bytes: int = 3 * 1024 * 1024
+    max_depth: int = 64
+    body_timeout: float = 10.0  # slow body upload -> 408
+    header_timeout: float = 10.0  # slow request head -> 408
+    keep_alive: float = 75.0
+    tls_reload_interval: float = 2.0
+    max_warnings_chars: int = 4096
+    rule_dirs: list[str] = field(default_factory=list)
+    no_builtin_rules: bool = False
+    skip_rules: list[str] = field(default_factory=list)
+    only_rules: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "webhook config") -> WebhookConfig:
+        """Build and validate; unknown keys and wrong types are errors naming ``source``."""
+        if not isinstance(data, dict):
+            raise WebhookConfigError(f"{source}: expected a mapping, got {type(data).__name__}")
+        cfg = cls()
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key, value in data.items():
+            name = key.replace("-", "_")
+            if name not in known:
+                raise WebhookConfigError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+            if name == "enforcement":
+                cfg.enforcement = _enforcement(value, f"{source}: enforcement")
+                continue
+            if name in ("default_timeout", "body_timeout", "header_timeout", "keep_alive", "timeout_margin") and isinstance(value, str):
+                try:
+                    value = parse_duration(value)
+                except ValueError as exc:
+                    raise WebhookConfigError(f"{source}: {key}: {exc}") from None
+            current = getattr(cfg, name)
+            expected = type(current) if current is not None else str
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise WebhookConfigError(f"{source}: {key}: expected {expected.__name__}, got {value!r}")
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise WebhookConfigError(f"{source}: {key}: expected a list of strings, got {value!r}")
+            setattr(cfg, name, value)
+        cfg.validate(source)
+        return cfg
+
+    def validate(self, source: str = "webhook config") -> None:
+        if self.failure_mode not in FAILURE_MODES:
+            raise WebhookConfigError(f"{source}: failure_mode must be one of {FAILURE_MODES}, got {self.failure_mode!r}")
+        for op, ids in self.operation_rules.items():
+            if op not in ("DELETE", "CONNECT"):
+                raise WebhookConfigError(f"{source}: operation_rules: only DELETE and CONNECT take rule lists, got {op!r}")
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise WebhookConfigError(f"{source}: operation_rules.{op}: expected a list of rule ids")
+        if self.max_body_bytes < 1024:
+            raise WebhookConfigError(f"{source}: max_body_bytes must be at least 1024, got {self.max_body_bytes}")
+        if self.max_depth < 8:
+            raise WebhookConfigError(f"{source}: max_depth must be at least 8, got {self.max_depth}")
+        for name in ("default_timeout", "body_timeout", "header_timeout", "keep_alive", "tls_reload_interval"):
+            if getattr(self, name) <= 0:
+                raise WebhookConfigError(f"{source}: {name} must be positive")
+
+
+def _enforcement(value: Any, where: str) -> Enforcement:
+    if not isinstance(value, dict):
+        raise WebhookConfigError(f"{where}: expected a mapping with default/severity/rules")
+    enf = Enforcement()
+    for key, v in value.items():
+        if key == "default":
+            enf.default = _mode(v, f"{where}.default")
+        elif key == "severity":
+            if not isinstance(v, dict):
+                raise WebhookConfigError(f"{where}.severity: expected a mapping severity -> mode")
+            sev: dict[str, str] = {}
+            for s, m in v.items():
+                try:
+                    label = Severity.parse(str(s)).label
+                except ValueError as exc:
+                    raise WebhookConfigError(f"{where}.severity: {exc}") from None
+                sev[label] = _mode(m, f"{where}.severity.{s}")
+            enf.severity = sev
+        elif key == "rules":
+            if not isinstance(v, dict):
+                raise WebhookConfigError(f"{where}.rules: expected a mapping rule id -> mode")
+            enf.rules = {str(r): _mode(m, f"{where}.rules.{r}") for r, m in v.items()}
+        else:
+            raise WebhookConfigError(f"{where}: unknown key {key!r} (expected default, severity, rules)")
+    return enf
+
+
+def _mode(value: Any, where: str) -> str:
+    if value not in MODES:
+        raise WebhookConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {value!r}")
+    return str(value)
+
+
+def apply_enforce_options(enf: Enforcement, items: tuple[str, ...] | list[str]) -> None:
+    """``--enforce low=warn --enforce PG-K8S-001=audit --enforce default=deny``."""
+    for item in items:
+        key, sep, mode = item.partition("=")
+        if not sep:
+            raise WebhookConfigError(f"--enforce {item!r}: expected SEVERITY=MODE, RULE-ID=MODE or default=MODE")
+        mode = _mode(mode.strip(), f"--enforce {item}")
+        key = key.strip()
+        if key == "default":
+            enf.default = mode
+        elif key.lower() in {s.label for s in Severity}:
+            enf.severity[key.lower()] = mode
+        else:
+            enf.rules[key] = mode
+
+
+def find_config_file(start: Path) -> Path | None:
+    for d in [start, *start.parents]:
+        for name in (".policyguard.yaml", ".policyguard.yml"):
+            p = d / name
+            if p.is_file():
+                return p
+    return None
+
+
+def load_file_section(path: Path) -> dict[str, Any]:
+    """The ``webhook:`` mapping of a gate config file ({} if absent)."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WebhookConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise WebhookConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise WebhookConfigError(f"{path}: expected a mapping at the top level")
+    section = data.get("webhook", {})
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise WebhookConfigError(f"{path}: webhook: expected a mapping")
+    return section

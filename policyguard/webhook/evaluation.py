@@ -1,0 +1,121 @@
+"""Rule evaluation for the webhook: one engine per worker, confined to one thread.
+
+The embedded Rego engine cannot cross threads (and holds the GIL while it runs), so each
+worker process owns exactly one ``EvalThread``: a single-thread executor whose thread builds
+the evaluator (after fork) and runs every evaluation. The event loop awaits the future with
+the request's deadline; when the deadline passes first, the request gets the configured
+failure answer while the thread finishes the late evaluation and discards it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from policyguard.model import Finding, RuleMeta, Status
+from policyguard.scan import ScanOptions
+
+
+@dataclass(slots=True)
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)
+    old_findings: list[Finding] = field(default_factory=list)
+    patch: list[dict[str, Any]] = field(default_factory=list)
+    fixed_rules: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Judge:
+    """Evaluator + rule metadata. Build and use in one thread only."""
+
+    def __init__(self, options: ScanOptions, ruleset: Any | None = None) -> None:
+        from policyguard import engine
+
+        self.options = options
+        self.ruleset = ruleset if ruleset is not None else engine.load_ruleset(options)
+        self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
+        self.evaluator = engine.make_evaluator(self.ruleset, options)
+
+    def _resource(self, obj: dict[str, Any]) -> Any:
+        from policyguard.parsers.kubernetes import resource_from_object
+
+        return resource_from_object(obj, file="<admission>")
+
+    def evaluate(self, obj: dict[str, Any]) -> tuple[Any, list[Finding]]:
+        res = self._resource(obj)
+        return res, list(self.evaluator.evaluate([res]))
+
+    def judge(
+        self,
+        obj: dict[str, Any],
+        old_obj: dict[str, Any] | None,
+        *,
+        with_old: bool,
+        patch_rules: set[str] | None,
+    ) -> Judgement:
+        """Evaluate ``obj`` (and ``old_obj`` when asked); build a JSON Patch from the fixes of
+        the failing rules in ``patch_rules`` (None: no patch)."""
+        import time
+
+        t0 = time.perf_counter()
+        res, findings = self.evaluate(obj)
+        j = Judgement(findings=findings)
+        if with_old and old_obj is not None:
+            j.old_findings = self.evaluate(old_obj)[1]
+        if patch_rules:
+            fixes = [f.fix for f in findings if f.status is Status.FAIL and f.fix is not None and f.rule_id in patch_rules]
+            if fixes:
+                from policyguard.fix.jsonpatch import json_patch
+
+                j.patch = json_patch(obj, fixes, res.pod_spec_path)
+                j.fixed_rules = sorted({f.rule_id for f in findings if f.status is Status.FAIL and f.fix is not None and f.rule_id in patch_rules})
+        j.seconds = time.perf_counter() - t0
+        return j
+
+
+class EvalThread:
+    """The worker's single evaluation thread (see module docstring)."""
+
+    def __init__(self, options: ScanOptions, ruleset: Any | None = None) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyguard-eval")
+        self._local = threading.local()
+        self._options = options
+        self._ruleset = ruleset
+        self.ready = False
+        self.error: str | None = None
+        self.metas: dict[str, RuleMeta] = {}
+
+    def _build(self) -> None:
+        judge = Judge(self._options, self._ruleset)
+        self._local.judge = judge
+        self.metas = judge.metas
+
+    async def start(self) -> None:
+        try:
+            await asyncio.wrap_future(self._pool.submit(self._build))
+            self.ready = True
+        except Exception as exc:  # readiness reports it; requests get the failure answer
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None) -> Judgement:
+        judge: Judge = self._local.judge
+        return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules)
+
+    async def judge(
+        self,
+        obj: dict[str, Any],
+        old: dict[str, Any] | None,
+        *,
+        with_old: bool,
+        patch_rules: set[str] | None,
+        timeout: float,
+    ) -> Judgement:
+        """Raises ``asyncio.TimeoutError`` when ``timeout`` passes first."""
+        fut = self._pool.submit(self._run, obj, old, with_old, patch_rules)
+        return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

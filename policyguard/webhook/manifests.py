@@ -1,0 +1,246 @@
+"""Kubernetes manifests that deploy the webhook (``policyguard webhook manifests``).
+
+The server is stateless, so scaling and availability are the orchestrator's job: a Deployment
+with 2+ replicas spread over nodes, a PodDisruptionBudget, and a CPU-based HPA.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+from typing import Any
+
+APP = "policyguard-webhook"
+PORT = 8443
+
+# Resources worth judging at admission; leases/events/etc. are left out on purpose (they are
+# written every few seconds by every node and no rule reads them).
+WEBHOOK_RULES: list[tuple[list[str], list[str]]] = [
+    ([""], ["pods", "services", "serviceaccounts", "namespaces", "configmaps", "persistentvolumeclaims"]),
+    (["apps"], ["deployments", "statefulsets", "daemonsets", "replicasets"]),
+    (["batch"], ["jobs", "cronjobs"]),
+    (["networking.k8s.io"], ["ingresses", "networkpolicies"]),
+    (["rbac.authorization.k8s.io"], ["roles", "clusterroles", "rolebindings", "clusterrolebindings"]),
+    (["policy"], ["poddisruptionbudgets"]),
+]
+
+
+def build_manifests(
+    *,
+    namespace: str = "policyguard",
+    service: str = APP,
+    image: str = "ghcr.io/policyguard/policyguard:0.1.0",
+    replicas: int = 2,
+    ca_bundle: bytes | None = None,
+    failure_policy: str = "Fail",
+    timeout_seconds: int = 5,
+    tls_secret: str | None = None,
+    tls_files: tuple[bytes, bytes] | None = None,
+    workers: int = 2,
+) -> list[dict[str, Any]]:
+    if replicas < 1:
+        raise ValueError("replicas must be at least 1")
+    if failure_policy not in ("Fail", "Ignore"):
+        raise ValueError(f"failure policy must be Fail or Ignore, got {failure_policy!r}")
+    if not 1 <= timeout_seconds <= 30:
+        raise ValueError(f"timeoutSeconds must be 1..30 (the apiserver's range), got {timeout_seconds}")
+    secret = tls_secret or f"{service}-tls"
+    labels = {"app.kubernetes.io/name": APP, "app.kubernetes.io/instance": service, "app.kubernetes.io/component": "admission-webhook"}
+    selector = {"app.kubernetes.io/name": APP, "app.kubernetes.io/instance": service}
+    docs: list[dict[str, Any]] = []
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": namespace,
+                "labels": {
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "automountServiceAccountToken": False,
+        }
+    )
+    if tls_files is not None:
+        crt, key = tls_files
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "kubernetes.io/tls",
+                "metadata": {"name": secret, "namespace": namespace, "labels": labels},
+                "data": {"tls.crt": base64.b64encode(crt).decode(), "tls.key": base64.b64encode(key).decode()},
+            }
+        )
+    probe_common = {"periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
+    container = {
+        "name": "webhook",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "args": [
+            "serve",
+            "--host=0.0.0.0",
+            f"--port={PORT}",
+            "--tls-cert=/certs/tls.crt",
+            "--tls-key=/certs/tls.key",
+            f"--workers={workers}",
+        ],
+        "ports": [{"name": "https", "containerPort": PORT, "protocol": "TCP"}],
+        "env": [{"name": "TMPDIR", "value": "/tmp"}],
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"}, "initialDelaySeconds": 2, **probe_common},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "https", "scheme": "HTTPS"}, "initialDelaySeconds": 10, **probe_common},
+        "startupProbe": {"httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"}, "periodSeconds": 2, "failureThreshold": 30},
+        "resources": {
+            "requests": {"cpu": "500m", "memory": "256Mi", "ephemeral-storage": "64Mi"},
+            "limits": {"cpu": "2", "memory": "512Mi", "ephemeral-storage": "256Mi"},
+        },
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 65532,
+            "runAsGroup": 65532,
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [
+            {"name": "certs", "mountPath": "/certs", "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+    }
+    docs.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {
+                "replicas": replicas,
+                "revisionHistoryLimit": 5,
+                "selector": {"matchLabels": selector},
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "serviceAccountName": service,
+                        "automountServiceAccountToken": False,
+                        "securityContext": {
+                            "runAsNonRoot": True,
+                            "runAsUser": 65532,
+                            "runAsGroup": 65532,
+                            "fsGroup": 65532,
+                            "seccompProfile": {"type": "RuntimeDefault"},
+                        },
+                        "hostNetwork": False,
+                        "hostPID": False,
+                        "hostIPC": False,
+                        "terminationGracePeriodSeconds": 30,
+                        "topologySpreadConstraints": [
+                            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}
+                        ],
+                        "containers": [container],
+                        "volumes": [
+                            {"name": "certs", "secret": {"secretName": secret, "defaultMode": 0o440}},
+                            {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                        ],
+                    },
+                },
+            },
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {"type": "ClusterIP", "selector": selector, "ports": [{"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}]},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {"minAvailable": 1 if replicas > 1 else 0, "selector": {"matchLabels": selector}},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service},
+                "minReplicas": replicas,
+                "maxReplicas": max(replicas * 3, math.ceil(replicas * 1.5) + 1),
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+            },
+        }
+    )
+    client: dict[str, Any] = {"service": {"namespace": namespace, "name": service, "path": "/validate", "port": 443}}
+    if ca_bundle is not None:
+        client["caBundle"] = base64.b64encode(ca_bundle).decode()
+    ns_selector = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": sorted({namespace, "kube-system"})}]}
+    rules = [
+        {"apiGroups": groups, "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": res, "scope": "*"}
+        for groups, res in WEBHOOK_RULES
+    ]
+
+    def hook(name: str, path: str, mutating: bool) -> dict[str, Any]:
+        cc = {**client, "service": {**client["service"], "path": path}}
+        h: dict[str, Any] = {
+            "name": name,
+            "clientConfig": cc,
+            "rules": rules,
+            "failurePolicy": failure_policy,
+            "matchPolicy": "Equivalent",
+            "sideEffects": "None",
+            "timeoutSeconds": timeout_seconds,
+            "admissionReviewVersions": ["v1", "v1beta1"],
+            "namespaceSelector": ns_selector,
+        }
+        if mutating:
+            h["reinvocationPolicy"] = "IfNeeded"
+        return h
+
+    docs.append(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingWebhookConfiguration",
+            "metadata": {"name": service, "labels": labels},
+            "webhooks": [hook(f"validate.{service}.{namespace}.svc", "/validate", False)],
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": service, "labels": labels},
+            "webhooks": [hook(f"mutate.{service}.{namespace}.svc", "/mutate", True)],
+        }
+    )
+    return docs
+
+
+def render_yaml(docs: list[dict[str, Any]]) -> str:
+    import yaml
+
+    return "".join("---\n" + yaml.safe_dump(d, sort_keys=False, default_flow_style=False) for d in docs)
+
+
+def read_ca(path: str | None) -> bytes | None:
+    if not path:
+        return None
+    data = Path(path).read_bytes()
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise ValueError(f"{path}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)")
+    return data

@@ -1,0 +1,227 @@
+"""Serving: uvicorn (uvloop + httptools) in N forked worker processes sharing one socket.
+
+Why our own supervisor instead of ``uvicorn.run(workers=N)``: uvicorn's multiprocess mode
+spawns fresh interpreters that re-import the app by name, so the TLS context (which we must
+keep a handle on to reload certificates) and the loaded rule set cannot be handed over. Here
+the parent binds the socket, loads and checks the rules once (fail fast, exit 2), then forks;
+each child builds its own TLS context and its own rule engine (after fork, in its evaluation
+thread) and runs a ``uvicorn.Server`` on the inherited socket. The parent restarts a worker
+that dies and forwards SIGTERM/SIGINT for a graceful shutdown.
+
+Slow clients: uvicorn times out idle keep-alive connections but not a client that trickles
+its request head; ``SlowClientProtocol`` adds that (408 + close). A trickled body is timed
+out by the app (``body_timeout``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+import time
+from typing import Any
+
+from policyguard.scan import ScanOptions
+from policyguard.webhook.config import WebhookConfig
+
+log = logging.getLogger("policyguard.webhook")
+
+
+def _protocol_class(header_timeout: float) -> type:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    body = b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"request head not received in time","reason":"Timeout","code":408}'
+    answer = (
+        b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+
+    class SlowClientProtocol(HttpToolsProtocol):  # type: ignore[misc]
+        """httptools protocol with a deadline for receiving a complete request head."""
+
+        _head_timer: Any = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(header_timeout, self._head_timeout)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self._head_timer is None:
+                self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            # the keep-alive timer covers the idle gap; our timer restarts at the next message
+
+        def _head_timeout(self) -> None:
+            self._head_timer = None
+            if self.transport.is_closing():
+                return
+            if self.cycle is not None and not self.cycle.response_complete:
+                return  # a request is in flight: the app owns the timing now
+            self.transport.write(answer)
+            self.transport.close()
+
+    return SlowClientProtocol
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(4096)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_worker(
+    sock: socket.socket,
+    cfg: WebhookConfig,
+    options: ScanOptions,
+    *,
+    ruleset: Any,
+    cert: str | None,
+    key: str | None,
+    metrics_dir: str | None,
+    worker: int,
+) -> None:
+    """Run one uvicorn server on ``sock`` until SIGTERM/SIGINT (blocks)."""
+    import uvicorn
+
+    from policyguard.webhook.app import WebhookApp
+    from policyguard.webhook.tls import ReloadingTLS
+
+    tls = ReloadingTLS(cert, key) if cert and key else None
+    app = WebhookApp(cfg, options, ruleset=ruleset, tls=tls, metrics_dir=metrics_dir, worker=worker)
+    try:
+        import uvloop  # noqa: F401
+
+        loop = "uvloop"
+    except ImportError:  # pragma: no cover
+        loop = "asyncio"
+    kwargs: dict[str, Any] = {}
+    if tls is not None:
+        kwargs["ssl_context_factory"] = lambda _cfg, _default: tls.context
+    config = uvicorn.Config(
+        app,
+        loop=loop,
+        http=_protocol_class(cfg.header_timeout),
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=int(cfg.keep_alive),
+        timeout_graceful_shutdown=10,
+        server_header=False,
+        date_header=False,
+        **kwargs,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve(
+    cfg: WebhookConfig,
+    options: ScanOptions,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    cert: str | None,
+    key: str | None,
+    ruleset: Any,
+    ready_message: bool = True,
+) -> int:
+    """Bind, fork ``workers`` processes, supervise them. Returns the exit code."""
+    sock = bind_socket(host, port)
+    actual_port = sock.getsockname()[1]
+    scheme = "https" if cert else "http"
+    if ready_message:
+        print(f"policyguard webhook serving {scheme}://{host}:{actual_port} with {workers} worker(s)", file=sys.stderr, flush=True)
+    if workers <= 1:
+        run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=None, worker=0)
+        return 0
+
+    metrics_dir = tempfile.mkdtemp(prefix="policyguard-metrics-")
+    children: dict[int, int] = {}  # pid -> worker index
+    stopping = False
+
+    def spawn(index: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # child
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 0
+            try:
+                run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=metrics_dir, worker=index)
+            except BaseException as exc:  # noqa: BLE001 - a worker must exit, never return into the parent's code
+                if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    print(f"policyguard webhook worker {index}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                    code = 3
+            os._exit(code)
+        children[pid] = index
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for i in range(workers):
+        spawn(i)
+    restarts: list[float] = []
+    exit_code = 0
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        index = children.pop(pid, None)
+        if index is None or stopping:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        print(f"policyguard webhook worker {index} (pid {pid}) exited with {code}; restarting", file=sys.stderr, flush=True)
+        now = time.monotonic()
+        restarts = [t for t in restarts if now - t < 60] + [now]
+        if len(restarts) > 5 * workers:  # crash loop: give up loudly instead of spinning
+            print("policyguard webhook: workers keep crashing, shutting down", file=sys.stderr, flush=True)
+            stop(signal.SIGTERM, None)
+            exit_code = 3
+            continue
+        spawn(index)
+    try:
+        for p in os.listdir(metrics_dir):
+            os.unlink(os.path.join(metrics_dir, p))
+        os.rmdir(metrics_dir)
+    except OSError:
+        pass
+    return exit_code
