@@ -129,6 +129,8 @@ def rules_show(**kwargs: object) -> None:
 @main.command("test")
 @click.argument("rule_dirs", nargs=-1, type=click.Path(exists=True))
 @click.option("--rego-engine", type=click.Choice(REGO_ENGINES), default="embedded")
+@click.option("--opa-path", type=click.Path(), help="`opa` binary for --rego-engine opa (default: PATH).")
+@click.option("--opa-url", help="OPA server URL for --rego-engine opa-server.")
 @click.option("--verbose", "-v", is_flag=True)
 def test_rules(**kwargs: object) -> None:
     """Run rules' pass/fail fixtures (the built-in pack when no RULE_DIRS are given)."""

@@ -312,7 +312,7 @@ class Evaluator:
                     continue
                 seen.add(key)
                 if status is Status.UNKNOWN and res_kind == "fail":
-                    msg = f"{msg} (depends on unresolved {unknowns[0]})"
+                    msg = f"{msg} (depends on unresolved {', '.join(unknowns)})"
                 found.append(mk(status, msg, real, unknowns, fix))
         if not found:
             return [mk(Status.PASS)]

@@ -351,19 +351,18 @@ def rule_dirs_for(rule_dirs: list[str], builtin: bool) -> list[Path]:
 _CACHE: dict[tuple[Any, ...], RuleSet] = {}
 
 
-def load_ruleset(options: ScanOptions) -> RuleSet:
-    """Load, validate and filter. Cached per process on the options that matter (scan workers
-    forked from the parent reuse the parent's load)."""
-    key = (
-        tuple(options.rule_dirs),
-        options.builtin_rules,
-        tuple(options.enabled_rules),
-        tuple(options.disabled_rules),
-        tuple(options.frameworks),
-        tuple(sorted(options.severity_overrides.items())),
-    )
+def load_all(rule_dirs: list[str], builtin: bool) -> RuleSet:
+    """Every rule of the built-in pack and ``rule_dirs``, unfiltered; cached per process (scan
+    workers forked from the parent reuse the parent's load)."""
+    dirs = rule_dirs_for(rule_dirs, builtin)
+    key = tuple(str(d.resolve()) for d in dirs)
     hit = _CACHE.get(key)
     if hit is None:
-        hit = filter_ruleset(load_dirs(rule_dirs_for(options.rule_dirs, options.builtin_rules)), options)
+        hit = load_dirs(dirs)
         _CACHE[key] = hit
     return hit
+
+
+def load_ruleset(options: ScanOptions) -> RuleSet:
+    """Load (cached), validate and filter by the options."""
+    return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules), options)
