@@ -1,0 +1,94 @@
+"""PG-K8S-POD-008: AppArmor is not disabled (Pod Security Standards baseline).
+
+Checks both ways of choosing a profile: the securityContext.appArmorProfile field (Kubernetes
+1.30+, pod and container level) and the older per-container pod annotation
+``container.apparmor.security.beta.kubernetes.io/<container>``, which lives in the pod
+template's metadata rather than in the pod spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from policyguard.engine.python_rules import RuleResult, fail, rule
+
+WORKLOADS = [
+    "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
+    "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
+]
+ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
+ALLOWED_FIELD_TYPES = {"RuntimeDefault", "Localhost"}
+
+
+def _containers(pod_spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for kind in ("containers", "initContainers", "ephemeralContainers"):
+        items = pod_spec.get(kind)
+        if isinstance(items, list):
+            for i, c in enumerate(items):
+                if isinstance(c, dict):
+                    yield f"pod_spec.{kind}[{i}]", c
+
+
+def _pod_metadata_path(pod_spec_path: str) -> str:
+    # "spec" (Pod) -> "metadata"; "spec.template.spec" -> "spec.template.metadata"
+    return "metadata" if pod_spec_path == "spec" else pod_spec_path.rsplit(".", 1)[0] + ".metadata"
+
+
+def _get(obj: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _annotation_ok(value: Any) -> bool:
+    return value == "runtime/default" or (isinstance(value, str) and value.startswith("localhost/"))
+
+
+@rule(
+    id="PG-K8S-POD-008",
+    title="AppArmor is not disabled",
+    severity="high",
+    resource_types={"kubernetes": WORKLOADS},
+    description=(
+        "An Unconfined AppArmor profile removes the mandatory access control the container runtime "
+        "applies by default. The Pod Security Standards baseline profile allows only RuntimeDefault "
+        "and Localhost profiles (annotation values runtime/default and localhost/<profile>)."
+    ),
+    remediation="Remove the Unconfined profile, or set appArmorProfile.type (or the annotation) to RuntimeDefault / runtime/default.",
+    frameworks={"pss-baseline": ["AppArmor"], "nist-800-53": ["AC-3", "AC-6"]},
+    fixable=True,
+)
+def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleResult]:
+    pod_spec = resource.get("pod_spec")
+    if not isinstance(pod_spec, dict):
+        return
+    contexts = [("pod_spec.securityContext", "the pod", pod_spec.get("securityContext"))]
+    contexts += [(f"{p}.securityContext", f"container {c.get('name')!r}", c.get("securityContext")) for p, c in _containers(pod_spec)]
+    for base, who, ctx in contexts:
+        profile = ctx.get("appArmorProfile") if isinstance(ctx, dict) else None
+        if isinstance(profile, dict) and "type" in profile and profile["type"] not in ALLOWED_FIELD_TYPES:
+            path = f"{base}.appArmorProfile.type"
+            yield fail(
+                f"{who} sets appArmorProfile.type {profile['type']!r} (RuntimeDefault or Localhost required)",
+                path=path,
+                fix={"description": "Use the runtime's default AppArmor profile",
+                     "ops": [{"op": "set", "path": path, "value": "RuntimeDefault"}]},
+            )
+
+    meta_path = _pod_metadata_path(str(resource.get("pod_spec_path") or "spec"))
+    annotations = _get(resource.get("attributes"), meta_path + ".annotations")
+    if not isinstance(annotations, dict):
+        return
+    for key, value in annotations.items():
+        if isinstance(key, str) and key.startswith(ANNOTATION) and not _annotation_ok(value):
+            path = f'{meta_path}.annotations["{key}"]'
+            yield fail(
+                f"container {key[len(ANNOTATION):]!r} uses AppArmor profile {value!r} "
+                "(runtime/default or localhost/<profile> required)",
+                path=path,
+                fix={"description": "Use the runtime's default AppArmor profile",
+                     "ops": [{"op": "set", "path": path, "value": "runtime/default"}]},
+            )

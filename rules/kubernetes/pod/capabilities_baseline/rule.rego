@@ -1,0 +1,50 @@
+# METADATA
+# title: Containers add no capabilities beyond the baseline set
+# description: >-
+#   The Pod Security Standards baseline profile allows adding only AUDIT_WRITE, CHOWN,
+#   DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP,
+#   SETUID and SYS_CHROOT. Others (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, ALL...) widen the
+#   kernel attack surface or allow escaping the container. Names are compared case-insensitively
+#   and with or without the CAP_ prefix, as container runtimes accept both.
+# custom:
+#   id: PG-K8S-POD-005
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [Capabilities]
+#     cis-kubernetes: ["5.2.8", "5.2.9"]
+#     nist-800-53: [AC-6, CM-7]
+#   remediation: Remove the extra capabilities from securityContext.capabilities.add.
+#   fixable: true
+package policyguard.rules.kubernetes.pod.capabilities_baseline
+
+import rego.v1
+
+import data.policyguard.lib
+
+allowed := {
+	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+}
+
+normalise(cap) := trim_prefix(upper(cap), "CAP_") if is_string(cap)
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	added := c.container.securityContext.capabilities.add
+	is_array(added)
+	extra := [cap | some cap in added; not normalise(cap) in allowed]
+	count(extra) > 0
+	kept := [cap | some cap in added; normalise(cap) in allowed]
+	path := sprintf("%s.securityContext.capabilities.add", [c.path])
+	result := {
+		"msg": sprintf("container %q adds capabilities outside the baseline set: %s", [c.container.name, concat(", ", [sprintf("%v", [x]) | some x in extra])]),
+		"path": path,
+		"fix": {"description": "Drop the capabilities outside the baseline set", "ops": [fix_op(path, kept)]},
+	}
+}
+
+fix_op(path, kept) := {"op": "remove", "path": path} if count(kept) == 0
+
+fix_op(path, kept) := {"op": "set", "path": path, "value": kept} if count(kept) > 0

@@ -1,0 +1,34 @@
+# METADATA
+# title: Pods do not share the host Network namespace
+# description: >-
+#   A pod with hostNetwork: true shares the node's network stack (it can sniff node traffic and reach services bound to the node's loopback). The Pod Security Standards baseline
+#   profile forbids it.
+# custom:
+#   id: PG-K8S-POD-001
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [Host Namespaces]
+#     cis-kubernetes: ["5.2.5"]
+#     nist-800-53: [SC-39, AC-6]
+#   remediation: Remove hostNetwork from the pod spec (or set it to false).
+#   fixable: true
+package policyguard.rules.kubernetes.pod.host_network
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	value := input.resource.pod_spec.hostNetwork
+	not lib.falsy(value)
+	result := {
+		"msg": sprintf("pod spec sets hostNetwork to %v: the pod shares the host Network namespace", [value]),
+		"path": "pod_spec.hostNetwork",
+		"fix": {
+			"description": "Set hostNetwork to false",
+			"ops": [{"op": "set", "path": "pod_spec.hostNetwork", "value": false}],
+		},
+	}
+}

@@ -1,0 +1,31 @@
+# METADATA
+# title: Pods do not mount hostPath volumes
+# description: >-
+#   A hostPath volume exposes the node's file system to the pod (container runtime sockets,
+#   kubelet credentials, /etc). Forbidden by the Pod Security Standards baseline profile; use a
+#   PersistentVolumeClaim, emptyDir, configMap or secret instead.
+# custom:
+#   id: PG-K8S-POD-006
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [HostPath Volumes]
+#     cis-kubernetes: ["5.2.12"]
+#     nist-800-53: [AC-6, SC-39]
+#   remediation: Replace the hostPath volume with a PersistentVolumeClaim, emptyDir, configMap, secret or CSI volume.
+#   fixable: false
+package policyguard.rules.kubernetes.pod.host_path
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some i, volume in input.resource.pod_spec.volumes
+	lib.has(volume, "hostPath")
+	result := {
+		"msg": sprintf("volume %q mounts host path %v from the node", [volume.name, object.get(volume.hostPath, "path", "?")]),
+		"path": sprintf("pod_spec.volumes[%d].hostPath", [i]),
+	}
+}

@@ -1,0 +1,34 @@
+# METADATA
+# title: Pods do not share the host PID namespace
+# description: >-
+#   A pod with hostPID: true shares the node's process ID namespace (it can see and signal every process on the node). The Pod Security Standards baseline
+#   profile forbids it.
+# custom:
+#   id: PG-K8S-POD-002
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [Host Namespaces]
+#     cis-kubernetes: ["5.2.3"]
+#     nist-800-53: [SC-39, AC-6]
+#   remediation: Remove hostPID from the pod spec (or set it to false).
+#   fixable: true
+package policyguard.rules.kubernetes.pod.host_pid
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	value := input.resource.pod_spec.hostPID
+	not lib.falsy(value)
+	result := {
+		"msg": sprintf("pod spec sets hostPID to %v: the pod shares the host PID namespace", [value]),
+		"path": "pod_spec.hostPID",
+		"fix": {
+			"description": "Set hostPID to false",
+			"ops": [{"op": "set", "path": "pod_spec.hostPID", "value": false}],
+		},
+	}
+}

@@ -1,0 +1,37 @@
+# METADATA
+# title: Containers disallow privilege escalation
+# description: >-
+#   Unless allowPrivilegeEscalation is false, a process can gain more privileges than its parent
+#   (setuid binaries, file capabilities). The Pod Security Standards restricted profile requires
+#   it to be set to false on every container; Windows pods (spec.os.name windows) are exempt.
+# custom:
+#   id: PG-K8S-POD-015
+#   severity: medium
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-restricted: [Privilege Escalation]
+#     cis-kubernetes: ["5.2.6"]
+#     nist-800-53: [AC-6]
+#   remediation: Set securityContext.allowPrivilegeEscalation to false on every container.
+#   fixable: true
+package policyguard.rules.kubernetes.pod.privilege_escalation
+
+import rego.v1
+
+import data.policyguard.lib
+
+windows if input.resource.pod_spec.os.name == "windows"
+
+fail contains result if {
+	not windows
+	some c in lib.containers(input.resource.pod_spec)
+	value := object.get(c.container, ["securityContext", "allowPrivilegeEscalation"], "unset")
+	value != false
+	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path])
+	result := {
+		"msg": sprintf("container %q does not set allowPrivilegeEscalation to false (found: %v)", [c.container.name, value]),
+		"path": path,
+		"fix": {"description": "Set allowPrivilegeEscalation to false", "ops": [{"op": "set", "path": path, "value": false}]},
+	}
+}

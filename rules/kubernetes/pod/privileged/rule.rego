@@ -1,0 +1,33 @@
+# METADATA
+# title: Containers do not run privileged
+# description: >-
+#   A privileged container gets every capability and access to all host devices; escaping to the
+#   node is trivial. Forbidden by the Pod Security Standards baseline profile.
+# custom:
+#   id: PG-K8S-POD-004
+#   severity: critical
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [Privileged Containers]
+#     cis-kubernetes: ["5.2.2"]
+#     nist-800-53: [AC-6, CM-7]
+#   remediation: Set securityContext.privileged to false (or remove it) and grant only the specific capabilities needed.
+#   fixable: true
+package policyguard.rules.kubernetes.pod.privileged
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	value := c.container.securityContext.privileged
+	not lib.falsy(value)
+	path := sprintf("%s.securityContext.privileged", [c.path])
+	result := {
+		"msg": sprintf("container %q runs privileged (securityContext.privileged: %v)", [c.container.name, value]),
+		"path": path,
+		"fix": {"description": "Set privileged to false", "ops": [{"op": "set", "path": path, "value": false}]},
+	}
+}

@@ -1,0 +1,33 @@
+# METADATA
+# title: Containers use the default /proc mount
+# description: >-
+#   procMount: Unmasked exposes the parts of /proc the runtime normally masks (kernel
+#   parameters, keys, timers). The Pod Security Standards baseline profile requires the
+#   Default /proc mount type.
+# custom:
+#   id: PG-K8S-POD-010
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [/proc Mount Type]
+#     nist-800-53: [AC-6, SC-39]
+#   remediation: Remove securityContext.procMount or set it to Default.
+#   fixable: true
+package policyguard.rules.kubernetes.pod.proc_mount
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	value := c.container.securityContext.procMount
+	value != "Default"
+	path := sprintf("%s.securityContext.procMount", [c.path])
+	result := {
+		"msg": sprintf("container %q uses procMount %q", [c.container.name, value]),
+		"path": path,
+		"fix": {"description": "Use the default /proc mount", "ops": [{"op": "set", "path": path, "value": "Default"}]},
+	}
+}

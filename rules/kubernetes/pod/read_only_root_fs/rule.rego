@@ -1,0 +1,32 @@
+# METADATA
+# title: Containers use a read-only root file system
+# description: >-
+#   A writable root file system lets an attacker drop tools or modify binaries inside the
+#   container. Mount emptyDir volumes for the paths the application must write to and set
+#   readOnlyRootFilesystem to true.
+# custom:
+#   id: PG-K8S-POD-020
+#   severity: medium
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     nist-800-53: [CM-5, SI-7]
+#   remediation: Set securityContext.readOnlyRootFilesystem to true and mount emptyDir volumes for writable paths.
+#   fixable: true
+package policyguard.rules.kubernetes.pod.read_only_root_fs
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	value := object.get(c.container, ["securityContext", "readOnlyRootFilesystem"], "unset")
+	value != true
+	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path])
+	result := {
+		"msg": sprintf("container %q has a writable root file system (readOnlyRootFilesystem: %v)", [c.container.name, value]),
+		"path": path,
+		"fix": {"description": "Make the root file system read-only", "ops": [{"op": "set", "path": path, "value": true}]},
+	}
+}

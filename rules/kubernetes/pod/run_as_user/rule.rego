@@ -1,0 +1,48 @@
+# METADATA
+# title: Pods and containers do not set runAsUser 0
+# description: >-
+#   runAsUser: 0 runs the container process as root, whatever the image declares. The Pod
+#   Security Standards restricted profile forbids it at pod and container level.
+# custom:
+#   id: PG-K8S-POD-017
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-restricted: [Running as Non-root user]
+#     cis-kubernetes: ["5.2.7"]
+#     nist-800-53: [AC-6]
+#   remediation: Remove runAsUser 0 and run as a non-zero UID (set in the image or in securityContext.runAsUser).
+#   fixable: true
+package policyguard.rules.kubernetes.pod.run_as_user
+
+import rego.v1
+
+import data.policyguard.lib
+
+contexts contains ["pod_spec.securityContext", "the pod", input.resource.pod_spec.securityContext]
+
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), c.container.securityContext] if {
+	some c in lib.containers(input.resource.pod_spec)
+}
+
+fail contains result if {
+	some [base, who, ctx] in contexts
+	ctx.runAsUser == 0
+	path := sprintf("%s.runAsUser", [base])
+	result := {
+		"msg": sprintf("%s runs as root (runAsUser: 0)", [who]),
+		"path": path,
+		"fix": {"description": "Remove runAsUser 0 (run as the image's non-root user)", "ops": [{"op": "remove", "path": path}]},
+	}
+}
+
+unknown contains result if {
+	some [base, who, ctx] in contexts
+	lib.is_unknown(ctx.runAsUser)
+	result := {
+		"msg": sprintf("%s runAsUser is not known", [who]),
+		"path": sprintf("%s.runAsUser", [base]),
+		"expr": lib.unknown_expr(ctx.runAsUser),
+	}
+}

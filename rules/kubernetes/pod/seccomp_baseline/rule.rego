@@ -1,0 +1,39 @@
+# METADATA
+# title: Seccomp is not disabled
+# description: >-
+#   seccompProfile type Unconfined turns off system call filtering for the pod or container,
+#   exposing the full kernel syscall surface. The Pod Security Standards baseline profile forbids
+#   it at pod and container level.
+# custom:
+#   id: PG-K8S-POD-011
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [Seccomp]
+#     cis-kubernetes: ["5.7.2"]
+#     nist-800-53: [CM-7, SC-39]
+#   remediation: Set seccompProfile.type to RuntimeDefault (or a Localhost profile).
+#   fixable: true
+package policyguard.rules.kubernetes.pod.seccomp_baseline
+
+import rego.v1
+
+import data.policyguard.lib
+
+contexts contains ["pod_spec.securityContext", "the pod", input.resource.pod_spec.securityContext]
+
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), c.container.securityContext] if {
+	some c in lib.containers(input.resource.pod_spec)
+}
+
+fail contains result if {
+	some [base, who, ctx] in contexts
+	ctx.seccompProfile.type == "Unconfined"
+	path := sprintf("%s.seccompProfile.type", [base])
+	result := {
+		"msg": sprintf("%s disables seccomp (seccompProfile.type: Unconfined)", [who]),
+		"path": path,
+		"fix": {"description": "Use the runtime's default seccomp profile", "ops": [{"op": "set", "path": path, "value": "RuntimeDefault"}]},
+	}
+}

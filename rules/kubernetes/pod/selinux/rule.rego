@@ -1,0 +1,56 @@
+# METADATA
+# title: Pods do not set custom SELinux user, role or type
+# description: >-
+#   Setting an SELinux user or role, or a type other than container_t, container_init_t,
+#   container_kvm_t or container_engine_t, can give the container an unconfined or host
+#   label. The Pod Security Standards baseline profile forbids it, at pod and container level.
+# custom:
+#   id: PG-K8S-POD-009
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     pss-baseline: [SELinux]
+#     nist-800-53: [AC-6, AC-3]
+#   remediation: Remove seLinuxOptions.user and seLinuxOptions.role, and leave type unset or use container_t.
+#   fixable: true
+package policyguard.rules.kubernetes.pod.selinux
+
+import rego.v1
+
+import data.policyguard.lib
+
+allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+
+# Every securityContext of the pod: the pod-level one and each container's.
+contexts contains ["pod_spec.securityContext", "the pod", input.resource.pod_spec.securityContext]
+
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), c.container.securityContext] if {
+	some c in lib.containers(input.resource.pod_spec)
+}
+
+fail contains result if {
+	some [base, who, ctx] in contexts
+	opts := ctx.seLinuxOptions
+	some key in ["user", "role"]
+	value := opts[key]
+	value != ""
+	path := sprintf("%s.seLinuxOptions.%s", [base, key])
+	result := {
+		"msg": sprintf("%s sets a custom SELinux %s %q", [who, key, value]),
+		"path": path,
+		"fix": {"description": sprintf("Remove the SELinux %s", [key]), "ops": [{"op": "remove", "path": path}]},
+	}
+}
+
+fail contains result if {
+	some [base, who, ctx] in contexts
+	value := ctx.seLinuxOptions.type
+	not value in allowed_types
+	path := sprintf("%s.seLinuxOptions.type", [base])
+	result := {
+		"msg": sprintf("%s sets SELinux type %q (allowed: container_t, container_init_t, container_kvm_t, container_engine_t)", [who, value]),
+		"path": path,
+		"fix": {"description": "Remove the custom SELinux type", "ops": [{"op": "remove", "path": path}]},
+	}
+}

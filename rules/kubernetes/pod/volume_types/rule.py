@@ -1,0 +1,44 @@
+"""PG-K8S-POD-014: only the restricted profile's volume types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from policyguard.engine.python_rules import RuleResult, fail, rule
+
+WORKLOADS = [
+    "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
+    "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
+]
+ALLOWED = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+
+
+@rule(
+    id="PG-K8S-POD-014",
+    title="Pods use only restricted volume types",
+    severity="medium",
+    resource_types={"kubernetes": WORKLOADS},
+    description=(
+        "The Pod Security Standards restricted profile allows only configMap, csi, downwardAPI, "
+        "emptyDir, ephemeral, persistentVolumeClaim, projected and secret volumes. Other in-tree "
+        "sources (hostPath, nfs, iscsi, cephfs, gitRepo...) bypass the PersistentVolume abstraction "
+        "and its access controls; gitRepo even runs git on the node."
+    ),
+    remediation="Replace the volume with a PersistentVolumeClaim (or another allowed type).",
+    frameworks={"pss-restricted": ["Volume Types"], "nist-800-53": ["CM-7"]},
+    fixable=False,
+)
+def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
+    pod_spec = resource.get("pod_spec")
+    volumes = pod_spec.get("volumes") if isinstance(pod_spec, dict) else None
+    for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        if not isinstance(volume, dict):
+            continue
+        sources = [k for k in volume if k != "name"]
+        bad = [k for k in sources if k not in ALLOWED]
+        if bad:
+            yield fail(
+                f"volume {volume.get('name')!r} uses type {', '.join(bad)} (not allowed by the restricted profile)",
+                path=f"pod_spec.volumes[{i}].{bad[0]}",
+            )
