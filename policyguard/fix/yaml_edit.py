@@ -304,7 +304,7 @@ class YamlEditor:
                 else:
                     raise FixError(f"index {seg} is out of range in {format_path(segs[:i])}")
             elif _is_null(node) and key_node is not None and kind != "remove":
-                return self._replace_node(node, _nest(segs[i:], value if kind == "set" else [value]), st, key_node)
+                return [self._replace_node(node, _nest(segs[i:], value if kind == "set" else [value]), st, key_node)]
             else:
                 raise FixError(f"{format_path(segs[: i + 1])} does not match the file's structure")
         raise FixError("empty path")
