@@ -27,7 +27,6 @@ fail contains result if {
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
 	not lib.has(input.resource.attributes, "replicate_source_db")
 	not at_least(input.resource.attributes.backup_retention_period, 7)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automated backups are kept for fewer than 7 days", describe([v | v := input.resource.attributes.backup_retention_period])]),
 		"path": "backup_retention_period",
@@ -41,7 +40,6 @@ fail contains result if {
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
 	not lib.has(input.resource.attributes, "SourceDBInstanceIdentifier")
 	not at_least(input.resource.attributes.BackupRetentionPeriod, 7)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automated backups are kept for fewer than 7 days", describe([v | v := input.resource.attributes.BackupRetentionPeriod])]),
 		"path": "BackupRetentionPeriod",

@@ -24,7 +24,6 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
 	not lib.truthy(input.resource.attributes.deletion_protection)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "deletion protection is not enabled", describe([v | v := input.resource.attributes.deletion_protection])]),
 		"path": "deletion_protection",
@@ -37,7 +36,6 @@ fail contains result if {
 	input.resource.type in {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
 	not lib.truthy(input.resource.attributes.DeletionProtection)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "deletion protection is not enabled", describe([v | v := input.resource.attributes.DeletionProtection])]),
 		"path": "DeletionProtection",

@@ -26,7 +26,6 @@ fail contains result if {
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
 	iam_capable(object.get(input.resource.attributes, "engine", "aurora"))
 	not lib.truthy(input.resource.attributes.iam_database_authentication_enabled)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IAM database authentication is not enabled", describe([v | v := input.resource.attributes.iam_database_authentication_enabled])]),
 		"path": "iam_database_authentication_enabled",
@@ -40,7 +39,6 @@ fail contains result if {
 	iam_capable(object.get(input.resource.attributes, "Engine", "aurora"))
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
 	not lib.truthy(input.resource.attributes.EnableIAMDatabaseAuthentication)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IAM database authentication is not enabled", describe([v | v := input.resource.attributes.EnableIAMDatabaseAuthentication])]),
 		"path": "EnableIAMDatabaseAuthentication",

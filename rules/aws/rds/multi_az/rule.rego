@@ -24,7 +24,6 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance"}
 	not lib.truthy(input.resource.attributes.multi_az)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance is single-AZ", describe([v | v := input.resource.attributes.multi_az])]),
 		"path": "multi_az",
@@ -37,7 +36,6 @@ fail contains result if {
 	input.resource.type in {"AWS::RDS::DBInstance"}
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
 	not lib.truthy(input.resource.attributes.MultiAZ)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance is single-AZ", describe([v | v := input.resource.attributes.MultiAZ])]),
 		"path": "MultiAZ",

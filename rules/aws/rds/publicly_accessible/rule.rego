@@ -26,7 +26,6 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster_instance"}
 	bad(input.resource.attributes.publicly_accessible)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance is publicly accessible", describe([v | v := input.resource.attributes.publicly_accessible])]),
 		"path": "publicly_accessible",
@@ -38,7 +37,6 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::RDS::DBInstance"}
 	bad(input.resource.attributes.PubliclyAccessible)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance is publicly accessible", describe([v | v := input.resource.attributes.PubliclyAccessible])]),
 		"path": "PubliclyAccessible",

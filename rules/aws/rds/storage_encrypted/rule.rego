@@ -32,7 +32,6 @@ fail contains result if {
 	not lib.has(input.resource.attributes, "snapshot_identifier")
 	not object.get(input.resource.attributes, "engine_mode", "") == "serverless"
 	not lib.truthy(input.resource.attributes.storage_encrypted)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "storage encryption is not enabled", describe([v | v := input.resource.attributes.storage_encrypted])]),
 		"path": "storage_encrypted",
@@ -49,7 +48,6 @@ fail contains result if {
 	not lib.has(input.resource.attributes, "SnapshotIdentifier")
 	not object.get(input.resource.attributes, "EngineMode", "") == "serverless"
 	not lib.truthy(input.resource.attributes.StorageEncrypted)
-
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "storage encryption is not enabled", describe([v | v := input.resource.attributes.StorageEncrypted])]),
 		"path": "StorageEncrypted",

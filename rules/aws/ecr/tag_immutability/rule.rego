@@ -1,0 +1,47 @@
+# METADATA
+# title: ECR repositories make image tags immutable
+# description: >-
+#   With mutable tags anyone allowed to push can silently replace the image behind a tag that is
+#   already deployed or approved.
+# custom:
+#   id: PG-AWS-ECR-002
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_ecr_repository]
+#     cloudformation: ["AWS::ECR::Repository"]
+#   frameworks:
+#     nist-800-53: ["CM-14", "SI-7"]
+#   remediation: >-
+#     Set image_tag_mutability = "IMMUTABLE" (CloudFormation: ImageTagMutability: IMMUTABLE) and
+#     deploy by digest or unique tags.
+#   fixable: true
+package policyguard.rules.aws.ecr.tag_immutability
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_ecr_repository"}
+	not input.resource.attributes.image_tag_mutability in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "image tags are mutable", describe([v | v := input.resource.attributes.image_tag_mutability])]),
+		"path": "image_tag_mutability",
+		"fix": {"description": "Make image tags immutable", "ops": [{"op": "set", "path": "image_tag_mutability", "value": "IMMUTABLE"}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::ECR::Repository"}
+	not input.resource.attributes.ImageTagMutability in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "image tags are mutable", describe([v | v := input.resource.attributes.ImageTagMutability])]),
+		"path": "ImageTagMutability",
+		"fix": {"description": "Make image tags immutable", "ops": [{"op": "set", "path": "ImageTagMutability", "value": "IMMUTABLE"}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0

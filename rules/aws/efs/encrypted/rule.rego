@@ -1,0 +1,50 @@
+# METADATA
+# title: EFS file systems are encrypted at rest
+# description: >-
+#   An unencrypted EFS file system stores file data and metadata in clear text; encryption can
+#   only be chosen at creation.
+# custom:
+#   id: PG-AWS-EFS-001
+#   severity: high
+#   resource_types:
+#     terraform: [aws_efs_file_system]
+#     cloudformation: ["AWS::EFS::FileSystem"]
+#   frameworks:
+#     cis-aws: ["2.4.1"]
+#     nist-800-53: ["SC-28"]
+#     pci-dss-4.0: ["3.5.1"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Set encrypted = true (CloudFormation: Encrypted: true), optionally with kms_key_id;
+#     migrate data from existing unencrypted file systems.
+#   fixable: true
+package policyguard.rules.aws.efs.encrypted
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_efs_file_system"}
+	not lib.truthy(input.resource.attributes.encrypted)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the file system is not encrypted", describe([v | v := input.resource.attributes.encrypted])]),
+		"path": "encrypted",
+		"fix": {"description": "Encrypt the file system (forces a new file system)", "ops": [{"op": "set", "path": "encrypted", "value": true}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::EFS::FileSystem"}
+	not lib.truthy(input.resource.attributes.Encrypted)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the file system is not encrypted", describe([v | v := input.resource.attributes.Encrypted])]),
+		"path": "Encrypted",
+		"fix": {"description": "Encrypt the file system (forces a new file system)", "ops": [{"op": "set", "path": "Encrypted", "value": true}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0

@@ -1,0 +1,48 @@
+# METADATA
+# title: ElastiCache replication groups encrypt traffic in transit
+# description: >-
+#   Without TLS, cached data (often sessions and tokens) and AUTH credentials travel in clear
+#   text between clients and nodes.
+# custom:
+#   id: PG-AWS-ELASTICACHE-001
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_elasticache_replication_group]
+#     cloudformation: ["AWS::ElastiCache::ReplicationGroup"]
+#   frameworks:
+#     nist-800-53: ["SC-8"]
+#     soc2: ["CC6.7"]
+#   remediation: >-
+#     Set transit_encryption_enabled = true (CloudFormation: TransitEncryptionEnabled: true) and
+#     connect clients with TLS.
+#   fixable: true
+package policyguard.rules.aws.elasticache.transit_encryption
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_elasticache_replication_group"}
+	not lib.truthy(input.resource.attributes.transit_encryption_enabled)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "in-transit encryption is not enabled", describe([v | v := input.resource.attributes.transit_encryption_enabled])]),
+		"path": "transit_encryption_enabled",
+		"fix": {"description": "Enable in-transit encryption", "ops": [{"op": "set", "path": "transit_encryption_enabled", "value": true}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::ElastiCache::ReplicationGroup"}
+	not lib.truthy(input.resource.attributes.TransitEncryptionEnabled)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "in-transit encryption is not enabled", describe([v | v := input.resource.attributes.TransitEncryptionEnabled])]),
+		"path": "TransitEncryptionEnabled",
+		"fix": {"description": "Enable in-transit encryption", "ops": [{"op": "set", "path": "TransitEncryptionEnabled", "value": true}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0

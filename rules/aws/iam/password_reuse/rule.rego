@@ -1,0 +1,37 @@
+# METADATA
+# title: IAM password policy prevents password reuse
+# description: >-
+#   Without reuse prevention users cycle back to old, possibly leaked passwords.
+# custom:
+#   id: PG-AWS-IAM-005
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_iam_account_password_policy]
+#   frameworks:
+#     cis-aws: ["1.9"]
+#     nist-800-53: ["IA-5(1)"]
+#     pci-dss-4.0: ["8.3.7"]
+#   remediation: >-
+#     Set password_reuse_prevention = 24 on aws_iam_account_password_policy.
+#   fixable: true
+package policyguard.rules.aws.iam.password_reuse
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_iam_account_password_policy"}
+	not at_least(input.resource.attributes.password_reuse_prevention, 24)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "fewer than the last 24 passwords are blocked from reuse", describe([v | v := input.resource.attributes.password_reuse_prevention])]),
+		"path": "password_reuse_prevention",
+		"fix": {"description": "Block reuse of the last 24 passwords", "ops": [{"op": "set", "path": "password_reuse_prevention", "value": 24}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+at_least(v, n) if to_number(v) >= n

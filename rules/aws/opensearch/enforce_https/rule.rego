@@ -1,0 +1,87 @@
+# METADATA
+# title: OpenSearch domains require HTTPS with TLS 1.2 or later
+# description: >-
+#   A domain that accepts plain HTTP (or TLS 1.0/1.1) exposes queries, documents and credentials
+#   to anyone on the network path.
+# custom:
+#   id: PG-AWS-OPENSEARCH-003
+#   severity: high
+#   resource_types:
+#     terraform: [aws_opensearch_domain, aws_elasticsearch_domain]
+#     cloudformation: ["AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"]
+#   frameworks:
+#     nist-800-53: ["SC-8", "SC-13"]
+#     pci-dss-4.0: ["4.2.1"]
+#     soc2: ["CC6.7"]
+#   remediation: >-
+#     Set domain_endpoint_options { enforce_https = true, tls_security_policy = "Policy-Min-
+#     TLS-1-2-2019-07" } (CloudFormation: DomainEndpointOptions EnforceHTTPS /
+#     TLSSecurityPolicy).
+#   fixable: true
+package policyguard.rules.aws.opensearch.enforce_https
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_opensearch_domain", "aws_elasticsearch_domain"}
+	not lib.truthy(input.resource.attributes.domain_endpoint_options[0].enforce_https)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "HTTPS is not enforced", describe([v | v := input.resource.attributes.domain_endpoint_options[0].enforce_https])]),
+		"path": path_0,
+		"fix": {"description": "Enforce HTTPS", "ops": [fix_op_0]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"}
+	not lib.truthy(input.resource.attributes.DomainEndpointOptions.EnforceHTTPS)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "HTTPS is not enforced", describe([v | v := input.resource.attributes.DomainEndpointOptions.EnforceHTTPS])]),
+		"path": path_1,
+		"fix": {"description": "Enforce HTTPS", "ops": [fix_op_1]}
+	}
+}
+
+# where target 0 is judged: the attribute, or the enclosing block when that is missing
+path_0 := "domain_endpoint_options[0].enforce_https" if {
+	_ = input.resource.attributes.domain_endpoint_options[0]
+} else := "domain_endpoint_options"
+
+fix_op_0 := {"op": "set", "path": "domain_endpoint_options[0].enforce_https", "value": true} if {
+	_ = input.resource.attributes.domain_endpoint_options[0]
+} else := {"op": "set", "path": "domain_endpoint_options", "value": [{"enforce_https": true}]}
+
+# where target 1 is judged: the attribute, or the enclosing block when that is missing
+path_1 := "DomainEndpointOptions.EnforceHTTPS" if {
+	_ = input.resource.attributes.DomainEndpointOptions
+} else := "DomainEndpointOptions"
+
+fix_op_1 := {"op": "set", "path": "DomainEndpointOptions.EnforceHTTPS", "value": true} if {
+	_ = input.resource.attributes.DomainEndpointOptions
+} else := {"op": "set", "path": "DomainEndpointOptions", "value": {"EnforceHTTPS": true}}
+
+# TLS 1.0/1.1 policies are judged even when HTTPS is enforced
+fail contains result if {
+	some p, policy in tls_policy
+	policy == "Policy-Min-TLS-1-0-2019-07"
+	result := {
+		"msg": sprintf("%s: the endpoint TLS policy %s allows TLS 1.0 and 1.1", [input.resource.id, policy]),
+		"path": p,
+		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": p, "value": "Policy-Min-TLS-1-2-2019-07"}]},
+	}
+}
+
+tls_policy["domain_endpoint_options[0].tls_security_policy"] := input.resource.attributes.domain_endpoint_options[0].tls_security_policy if {
+	input.resource.platform == "terraform"
+}
+
+tls_policy["DomainEndpointOptions.TLSSecurityPolicy"] := input.resource.attributes.DomainEndpointOptions.TLSSecurityPolicy if {
+	input.resource.platform == "cloudformation"
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0

@@ -1,0 +1,48 @@
+# METADATA
+# title: Redshift clusters are encrypted at rest
+# description: >-
+#   An unencrypted Redshift cluster stores warehouse data, snapshots and backups in clear text.
+# custom:
+#   id: PG-AWS-REDSHIFT-001
+#   severity: high
+#   resource_types:
+#     terraform: [aws_redshift_cluster]
+#     cloudformation: ["AWS::Redshift::Cluster"]
+#   frameworks:
+#     nist-800-53: ["SC-28"]
+#     pci-dss-4.0: ["3.5.1"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Set encrypted = true (CloudFormation: Encrypted: true), preferably with a customer managed
+#     kms_key_id.
+#   fixable: true
+package policyguard.rules.aws.redshift.encrypted
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_redshift_cluster"}
+	not lib.truthy(input.resource.attributes.encrypted)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is not encrypted", describe([v | v := input.resource.attributes.encrypted])]),
+		"path": "encrypted",
+		"fix": {"description": "Encrypt the cluster", "ops": [{"op": "set", "path": "encrypted", "value": true}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Redshift::Cluster"}
+	not lib.truthy(input.resource.attributes.Encrypted)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is not encrypted", describe([v | v := input.resource.attributes.Encrypted])]),
+		"path": "Encrypted",
+		"fix": {"description": "Encrypt the cluster", "ops": [{"op": "set", "path": "Encrypted", "value": true}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0

@@ -1,0 +1,51 @@
+# METADATA
+# title: Redshift clusters are not publicly accessible
+# description: >-
+#   A publicly accessible cluster gets a public IP address and its endpoint can be reached from
+#   the internet wherever security groups allow.
+# custom:
+#   id: PG-AWS-REDSHIFT-002
+#   severity: high
+#   resource_types:
+#     terraform: [aws_redshift_cluster]
+#     cloudformation: ["AWS::Redshift::Cluster"]
+#   frameworks:
+#     nist-800-53: ["AC-3", "SC-7"]
+#     soc2: ["CC6.6"]
+#   remediation: >-
+#     Set publicly_accessible = false (CloudFormation: PubliclyAccessible: false).
+#   fixable: true
+package policyguard.rules.aws.redshift.publicly_accessible
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_redshift_cluster"}
+	bad(input.resource.attributes.publicly_accessible)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is publicly accessible", describe([v | v := input.resource.attributes.publicly_accessible])]),
+		"path": "publicly_accessible",
+		"fix": {"description": "Make the cluster private", "ops": [{"op": "set", "path": "publicly_accessible", "value": false}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Redshift::Cluster"}
+	bad(input.resource.attributes.PubliclyAccessible)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is publicly accessible", describe([v | v := input.resource.attributes.PubliclyAccessible])]),
+		"path": "PubliclyAccessible",
+		"fix": {"description": "Make the cluster private", "ops": [{"op": "set", "path": "PubliclyAccessible", "value": false}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+bad(v) if lib.truthy(v)
+
+bad(v) if lib.is_unknown(v)

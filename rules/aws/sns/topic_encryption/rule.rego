@@ -1,0 +1,55 @@
+# METADATA
+# title: SNS topics encrypt messages at rest
+# description: >-
+#   SNS stores messages until delivery; without a KMS key they are kept unencrypted, and topics
+#   often carry application data or alerts with sensitive details.
+# custom:
+#   id: PG-AWS-SNS-001
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_sns_topic]
+#     cloudformation: ["AWS::SNS::Topic"]
+#   frameworks:
+#     nist-800-53: ["SC-28"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Set kms_master_key_id (CloudFormation: KmsMasterKeyId) to alias/aws/sns or a customer
+#     managed key (required if publishers are other AWS services).
+#   fixable: true
+package policyguard.rules.aws.sns.topic_encryption
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_sns_topic"}
+	not present(input.resource.attributes.kms_master_key_id)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the topic is not encrypted with KMS", describe([v | v := input.resource.attributes.kms_master_key_id])]),
+		"path": "kms_master_key_id",
+		"fix": {"description": "Encrypt the topic with the AWS managed SNS key", "ops": [{"op": "set", "path": "kms_master_key_id", "value": "alias/aws/sns"}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::SNS::Topic"}
+	not present(input.resource.attributes.KmsMasterKeyId)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the topic is not encrypted with KMS", describe([v | v := input.resource.attributes.KmsMasterKeyId])]),
+		"path": "KmsMasterKeyId",
+		"fix": {"description": "Encrypt the topic with the AWS managed SNS key", "ops": [{"op": "set", "path": "KmsMasterKeyId", "value": "alias/aws/sns"}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+present(v) if {
+	is_string(v)
+	v != ""
+}
+
+present(v) if lib.is_unknown(v)
