@@ -27,7 +27,7 @@ from policyguard.webhook.enforcement import (
     skip_reason,
     warning_texts,
 )
-from policyguard.webhook.evaluation import EvalThread
+from policyguard.webhook.evaluation import EvalThread, ObjectError
 from policyguard.webhook.metrics import Metrics
 from policyguard.webhook.tls import ReloadingTLS
 
@@ -190,6 +190,7 @@ class WebhookApp:
                 budget = self._deadline(scope)
                 body = await self._read_body(scope, receive)
                 review = admission.parse_review(body, max_depth=self.cfg.max_depth)
+                result, outcome = await self._judge(review, endpoint, budget - (time.perf_counter() - t0))
             except AdmissionError as exc:
                 code = exc.code
                 outcome = "rejected"
@@ -198,7 +199,6 @@ class WebhookApp:
             except ConnectionResetError:
                 code, outcome = 499, "disconnected"
                 return
-            result, outcome = await self._judge(review, endpoint, budget - (time.perf_counter() - t0))
             await self._reply(send, 200, admission.dumps(result), _JSON)
         except Exception as exc:  # never a traceback to the client; the process keeps serving
             log.exception("internal error answering %s", endpoint)
@@ -242,6 +242,9 @@ class WebhookApp:
         with_old = review.operation == "UPDATE" and self.cfg.only_new_on_update and review.old_obj is not None
         try:
             j = await ev.judge(obj, review.old_obj, with_old=with_old, patch_rules=patch_rules, timeout=max(budget, 0.001))
+        except ObjectError as exc:
+            what = "request.oldObject" if review.operation == "DELETE" else "request.object"
+            raise AdmissionError(400, f"{what}: {exc}") from None
         except TimeoutError:
             self.metrics.inc("policyguard_webhook_evaluation_errors_total", kind="deadline")
             return self._failure(review, endpoint, f"evaluation did not finish within the {budget:.3g}s deadline")

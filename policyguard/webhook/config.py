@@ -50,7 +50,8 @@ class Enforcement:
     """Which mode a failing rule gets: per-rule override, else per-severity, else ``default``."""
 
     default: str = "deny"
-    severity: dict[str, str] = field(default_factory=lambda: {"info": "warn", "low": "warn"})
+    # the gate's default threshold is high: deny at high/critical, warn below
+    severity: dict[str, str] = field(default_factory=lambda: {"info": "warn", "low": "warn", "medium": "warn"})
     rules: dict[str, str] = field(default_factory=dict)
 
     def mode(self, rule_id: str, severity: Severity) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Any
 
 from policyguard.model import Finding, RuleMeta, Severity, Status
 from policyguard.webhook.admission import Review
@@ -124,7 +123,7 @@ def deny_message(review: Review, decision: Decision, limit: int = 8192) -> str:
     remediations: dict[str, str] = {}
     for h in decision.deny:
         if h.status is Status.ERROR:
-            parts.append(f"[{h.rule_id}] could not be evaluated: {h.message}")
+            parts.append(f"[{h.rule_id}] {h.message}" if h.rule_id in h.message else f"[{h.rule_id}] could not be evaluated: {h.message}")
         else:
             parts.append(f"{h.short()} [{h.severity.label}]")
         if h.remediation:
@@ -137,9 +136,6 @@ def deny_message(review: Review, decision: Decision, limit: int = 8192) -> str:
 
 def warning_texts(decision: Decision) -> list[str]:
     out = [f"policyguard: {h.short()}" + (f" -- {h.remediation}" if h.remediation else "") for h in decision.warn]
-    out += [f"policyguard: rule {h.rule_id} could not be evaluated: {h.message}" for h in decision.errors if h not in decision.deny]
+    out += [f"policyguard: {h.message}" if h.rule_id in h.message else f"policyguard: rule {h.rule_id} could not be evaluated: {h.message}"
+            for h in decision.errors if h not in decision.deny]
     return out
-
-
-def object_ref(review: Review) -> dict[str, Any]:
-    return review.object_ref()

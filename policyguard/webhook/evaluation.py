@@ -28,6 +28,10 @@ class Judgement:
     seconds: float = 0.0
 
 
+class ObjectError(ValueError):
+    """The reviewed object is not a Kubernetes object the parser accepts (bad request)."""
+
+
 class Judge:
     """Evaluator + rule metadata. Build and use in one thread only."""
 
@@ -42,7 +46,10 @@ class Judge:
     def _resource(self, obj: dict[str, Any]) -> Any:
         from policyguard.parsers.kubernetes import resource_from_object
 
-        return resource_from_object(obj, file="<admission>")
+        try:
+            return resource_from_object(obj, file="<admission>")
+        except ValueError as exc:
+            raise ObjectError(str(exc)) from None
 
     def evaluate(self, obj: dict[str, Any]) -> tuple[Any, list[Finding]]:
         res = self._resource(obj)
@@ -64,7 +71,10 @@ class Judge:
         res, findings = self.evaluate(obj)
         j = Judgement(findings=findings)
         if with_old and old_obj is not None:
-            j.old_findings = self.evaluate(old_obj)[1]
+            try:
+                j.old_findings = self.evaluate(old_obj)[1]
+            except ObjectError as exc:
+                raise ObjectError(f"oldObject: {exc}") from None
         if patch_rules:
             fixes = [f.fix for f in findings if f.status is Status.FAIL and f.fix is not None and f.rule_id in patch_rules]
             if fixes:
