@@ -118,8 +118,11 @@ def _schema_errors(meta: dict[str, Any], file: str, line_for: Any) -> list[Parse
         msg = err.message
         if err.validator == "additionalProperties" and not err.absolute_path:
             msg = f"{msg} (allowed: {', '.join(sorted(_validator().schema['properties']))})"
+        keys = [str(p) for p in err.absolute_path if not isinstance(p, int)]
+        if "propertyNames" in list(err.absolute_schema_path) and isinstance(err.instance, str):
+            keys.append(err.instance)  # the offending key itself
         errors.append(
-            ParseError(file, line_for([str(p) for p in err.absolute_path if not isinstance(p, int)]), 1,
+            ParseError(file, line_for(keys), 1,
                        f"invalid rule metadata at {where}: {msg}", ErrorKind.RULE_LOAD)
         )
     return errors
