@@ -13,7 +13,9 @@ Conventions:
   timestamps and ``!!binary`` stay strings. Merge keys (``<<``) are applied.
 * CloudFormation short-form tags become their long form: ``!Ref X`` -> ``{"Ref": "X"}``,
   ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``, ``!Condition C`` -> ``{"Condition": "C"}``,
-  every other ``!Name v`` -> ``{"Fn::Name": v}``. Other unknown local tags are ignored.
+  every other ``!Name v`` -> ``{"Fn::Name": v}``; Rain directives (``!Rain::Module p``) ->
+  ``{"Rain::Module": p}`` so the CloudFormation parser can report them. Other local tags are
+  ignored (the value is kept as written).
 * The span of a mapping entry runs from its key to the end of its value (that is the line a
   user looks at); a sequence item's span is the item itself; ``""`` is the document root.
   Paths below a tagged intrinsic (``BucketName.Ref``) share the tag's span. Paths below an
@@ -345,7 +347,7 @@ class _Composer:
                         value = _construct_scalar(tag, raw, cons)
                     except Exception:
                         raise self._err(ev.start_mark, f"cannot read {raw!r} as {tag}") from None
-                elif tag.startswith("!") and tag[1:] in CFN_TAGS:
+                elif tag.startswith("!") and (tag[1:] in CFN_TAGS or tag.startswith("!Rain::")):
                     cfn = tag[1:]
                     value = raw
                 else:
@@ -385,7 +387,7 @@ class _Composer:
             if len(stack) >= limits.max_depth:
                 raise self._err(ev.start_mark, f"nesting deeper than {limits.max_depth} levels", ErrorKind.LIMIT)
             tag = ev.tag
-            cfn_tag = tag[1:] if tag and tag.startswith("!") and tag[1:] in CFN_TAGS else None
+            cfn_tag = tag[1:] if tag and tag.startswith("!") and (tag[1:] in CFN_TAGS or tag.startswith("!Rain::")) else None
             kind = "map" if cls is E.MappingStartEvent else "seq"
             container: Any = {} if kind == "map" else []
             frame = _Frame(kind, container, path, start, bool(ev.flow_style), ev.anchor, len(spans), cfn_tag)
@@ -472,11 +474,11 @@ class _Composer:
         if tag == "GetAtt" and isinstance(value, str):
             res, dot, attr = value.partition(".")
             return {"Fn::GetAtt": [res, attr] if dot else [res]}
-        return {f"Fn::{tag}": value}
+        return {_cfn_key(tag): value}
 
 
 def _cfn_key(tag: str) -> str:
-    return tag if tag in ("Ref", "Condition") else f"Fn::{tag}"
+    return tag if tag in ("Ref", "Condition") or tag.startswith("Rain::") else f"Fn::{tag}"
 
 
 def _cfn_subpaths(path: str, value: dict[str, Any]) -> list[str]:
