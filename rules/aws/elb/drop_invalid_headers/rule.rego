@@ -1,0 +1,70 @@
+# METADATA
+# title: Application load balancers drop invalid HTTP headers
+# description: >-
+#   Forwarding header fields with invalid names lets clients smuggle ambiguous headers to
+#   targets, the basis of request smuggling and header injection attacks.
+# custom:
+#   id: PG-AWS-ELB-003
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_lb, aws_alb]
+#     cloudformation: ["AWS::ElasticLoadBalancingV2::LoadBalancer"]
+#   frameworks:
+#     nist-800-53: ["SI-10"]
+#   remediation: >-
+#     Set drop_invalid_header_fields = true on the ALB (CloudFormation: LoadBalancerAttributes
+#     routing.http.drop_invalid_header_fields.enabled = "true").
+#   fixable: true
+package policyguard.rules.aws.elb.drop_invalid_headers
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_lb", "aws_alb"}
+	object.get(input.resource.attributes, "load_balancer_type", "application") == "application"
+	not lib.truthy(input.resource.attributes.drop_invalid_header_fields)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "invalid HTTP header fields are forwarded to targets", describe([v | v := input.resource.attributes.drop_invalid_header_fields])]),
+		"path": "drop_invalid_header_fields",
+		"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "set", "path": "drop_invalid_header_fields", "value": true}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	object.get(input.resource.attributes, "Type", "application") == "application"
+	not lib.truthy(cfn_attribute("routing.http.drop_invalid_header_fields.enabled"))
+	result := cfn_result
+}
+
+cfn_attribute(key) := value if {
+	some a in input.resource.attributes.LoadBalancerAttributes
+	a.Key == key
+	value := a.Value
+}
+
+cfn_result := {
+	"msg": sprintf("%s: invalid HTTP header fields are forwarded to targets (routing.http.drop_invalid_header_fields.enabled is %v)", [input.resource.id, v]),
+	"path": sprintf("LoadBalancerAttributes[%d].Value", [i]),
+	"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "set", "path": sprintf("LoadBalancerAttributes[%d].Value", [i]), "value": "true"}]},
+} if {
+	some i, a in input.resource.attributes.LoadBalancerAttributes
+	a.Key == "routing.http.drop_invalid_header_fields.enabled"
+	v := a.Value
+} else := {
+	"msg": sprintf("%s: invalid HTTP header fields are forwarded to targets (routing.http.drop_invalid_header_fields.enabled is not set)", [input.resource.id]),
+	"path": "LoadBalancerAttributes",
+	"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "add", "path": "LoadBalancerAttributes", "value": {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}}]},
+} if {
+	is_array(input.resource.attributes.LoadBalancerAttributes)
+} else := {
+	"msg": sprintf("%s: invalid HTTP header fields are forwarded to targets (routing.http.drop_invalid_header_fields.enabled is not set)", [input.resource.id]),
+	"path": "LoadBalancerAttributes",
+	"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "set", "path": "LoadBalancerAttributes", "value": [{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}]}]},
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0

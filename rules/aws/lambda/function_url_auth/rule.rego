@@ -1,0 +1,48 @@
+# METADATA
+# title: Lambda function URLs require IAM authentication
+# description: >-
+#   A function URL with authorization type NONE can be invoked by anyone on the internet who
+#   learns the URL; only functions that are deliberately public (and authenticate requests
+#   themselves) should use it.
+# custom:
+#   id: PG-AWS-LAMBDA-005
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_lambda_function_url]
+#     cloudformation: ["AWS::Lambda::Url"]
+#   frameworks:
+#     nist-800-53: ["AC-3", "IA-2"]
+#   remediation: >-
+#     Set authorization_type = "AWS_IAM" (CloudFormation: AuthType: AWS_IAM), or front the
+#     function with API Gateway and an authorizer.
+#   fixable: true
+package policyguard.rules.aws.lambda.function_url_auth
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_lambda_function_url"}
+	not input.resource.attributes.authorization_type == "AWS_IAM"
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the function URL does not require authentication", describe([v | v := input.resource.attributes.authorization_type])]),
+		"path": "authorization_type",
+		"fix": {"description": "Require IAM authentication", "ops": [{"op": "set", "path": "authorization_type", "value": "AWS_IAM"}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Lambda::Url"}
+	not input.resource.attributes.AuthType == "AWS_IAM"
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the function URL does not require authentication", describe([v | v := input.resource.attributes.AuthType])]),
+		"path": "AuthType",
+		"fix": {"description": "Require IAM authentication", "ops": [{"op": "set", "path": "AuthType", "value": "AWS_IAM"}]}
+	}
+}
+
+describe(vs) := "not set" if count(vs) == 0
+
+describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
