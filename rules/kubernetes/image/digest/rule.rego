@@ -1,0 +1,31 @@
+# METADATA
+# title: Container images are referenced by digest
+# description: >-
+#   Tags are mutable: the registry can serve different content under the same tag. Only a
+#   digest (image@sha256:...) guarantees the image that was reviewed and scanned is the one
+#   that runs.
+# custom:
+#   id: PG-K8S-IMAGE-002
+#   severity: low
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     nist-800-53: [CM-14, SI-7]
+#   remediation: Pin the image by digest (registry/name:tag@sha256:<digest>), e.g. with your CD tool's image updater.
+#   fixable: false
+package policyguard.rules.kubernetes.image.digest
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	image := c.container.image
+	is_string(image)
+	not contains(image, "@sha256:")
+	result := {
+		"msg": sprintf("container %q image %q is not pinned by digest", [c.container.name, image]),
+		"path": sprintf("%s.image", [c.path]),
+	}
+}

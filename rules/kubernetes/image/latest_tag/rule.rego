@@ -1,0 +1,53 @@
+# METADATA
+# title: Container images are pinned to a version
+# description: >-
+#   An image without a tag, or tagged latest, resolves to whatever was pushed last: rollouts
+#   are not reproducible and a compromised or broken push reaches production unnoticed. An
+#   image pinned by digest passes whatever its tag.
+# custom:
+#   id: PG-K8S-IMAGE-001
+#   severity: medium
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     nist-800-53: [CM-2, CM-14]
+#   remediation: Reference images by an immutable version tag, or better by digest (image@sha256:...).
+#   fixable: false
+package policyguard.rules.kubernetes.image.latest_tag
+
+import rego.v1
+
+import data.policyguard.lib
+
+# The tag of an image reference: what follows the last ":" after the last "/" (a ":" before
+# the last "/" is a registry port, e.g. registry.local:5000/app).
+tag(image) := t if {
+	parts := split(image, "/")
+	last := parts[count(parts) - 1]
+	contains(last, ":")
+	t := split(last, ":")[1]
+}
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	image := c.container.image
+	is_string(image)
+	not contains(image, "@")
+	not tag(image)
+	result := {
+		"msg": sprintf("container %q uses image %q without a tag (implicitly latest)", [c.container.name, image]),
+		"path": sprintf("%s.image", [c.path]),
+	}
+}
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	image := c.container.image
+	is_string(image)
+	not contains(image, "@")
+	tag(image) == "latest"
+	result := {
+		"msg": sprintf("container %q uses the mutable tag latest (%q)", [c.container.name, image]),
+		"path": sprintf("%s.image", [c.path]),
+	}
+}

@@ -1,0 +1,52 @@
+# METADATA
+# title: Ingresses terminate TLS for every host
+# description: >-
+#   An Ingress without a tls section serves its hosts over plain HTTP; credentials and session
+#   cookies cross the network in clear text. When tls lists hosts, every rule host must be
+#   covered by one of them.
+# custom:
+#   id: PG-K8S-INGRESS-001
+#   severity: medium
+#   resource_types:
+#     kubernetes: [networking.k8s.io/v1/Ingress]
+#   frameworks:
+#     nist-800-53: [SC-8, SC-13]
+#     pci-dss-4.0: ["4.2.1"]
+#     soc2: [CC6.7]
+#   remediation: Add spec.tls with the hosts and a certificate secret (e.g. issued by cert-manager).
+#   fixable: false
+package policyguard.rules.kubernetes.ingress.tls
+
+import rego.v1
+
+spec := input.resource.attributes.spec
+
+fail contains result if {
+	count(object.get(spec, "tls", [])) == 0
+	result := {
+		"msg": sprintf("Ingress %q has no tls section: its hosts are served over plain HTTP", [input.resource.attributes.metadata.name]),
+		"path": "spec",
+	}
+}
+
+covered(host) if {
+	some t in spec.tls
+	host in object.get(t, "hosts", [])
+}
+
+# a tls entry without hosts applies to the controller's default certificate for every host
+covered(_) if {
+	some t in spec.tls
+	count(object.get(t, "hosts", [])) == 0
+}
+
+fail contains result if {
+	count(object.get(spec, "tls", [])) > 0
+	some i, r in spec.rules
+	host := r.host
+	not covered(host)
+	result := {
+		"msg": sprintf("Ingress %q host %q is not listed in any tls entry", [input.resource.attributes.metadata.name, host]),
+		"path": sprintf("spec.rules[%d].host", [i]),
+	}
+}

@@ -1,0 +1,28 @@
+# METADATA
+# title: Objects are not placed in the default namespace
+# description: >-
+#   The default namespace has no isolation of its own: resource quotas, network policies and
+#   RBAC are usually designed per application namespace. Objects whose manifest sets namespace
+#   default explicitly fail; objects without a namespace pass, as the namespace is then chosen at
+#   deploy time (kubectl -n, kustomize, Helm, Argo CD).
+# custom:
+#   id: PG-K8S-NS-001
+#   severity: low
+#   resource_types:
+#     kubernetes: ["*"]
+#   frameworks:
+#     cis-kubernetes: ["5.7.4"]
+#     nist-800-53: [AC-4, SC-7]
+#   remediation: Deploy into a dedicated namespace (metadata.namespace or the deploy tool's namespace setting).
+#   fixable: false
+package policyguard.rules.kubernetes.namespace.default_namespace
+
+import rego.v1
+
+fail contains result if {
+	input.resource.attributes.metadata.namespace == "default"
+	result := {
+		"msg": sprintf("%s %q is placed in the default namespace", [input.resource.attributes.kind, input.resource.attributes.metadata.name]),
+		"path": "metadata.namespace",
+	}
+}

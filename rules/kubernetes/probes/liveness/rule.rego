@@ -1,0 +1,43 @@
+# METADATA
+# title: Long-running containers define a liveness probe
+# description: >-
+#   Without a livenessProbe, the kubelet cannot restart a container that is deadlocked or hung. Checked on the containers of long-running workloads and on
+#   native sidecars (init containers with restartPolicy Always); Jobs and CronJobs, plain init
+#   containers and ephemeral containers are exempt as probes do not apply to them.
+# custom:
+#   id: PG-K8S-PROBE-001
+#   severity: low
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     nist-800-53: [SC-5, SI-4]
+#   remediation: Add a livenessProbe (httpGet, tcpSocket, grpc or exec) to every serving container.
+#   fixable: false
+package policyguard.rules.kubernetes.probes.liveness
+
+import rego.v1
+
+import data.policyguard.lib
+
+probed contains c if {
+	some c in lib.containers(input.resource.pod_spec)
+	c.kind == "containers"
+}
+
+probed contains c if {
+	some c in lib.containers(input.resource.pod_spec)
+	c.kind == "initContainers"
+	c.container.restartPolicy == "Always"
+}
+
+fail contains result if {
+	not input.resource.attributes.kind in {"Job", "CronJob"}
+	# bare Pods owned by a Job are not distinguishable; a Pod with restartPolicy Never/OnFailure is batch
+	object.get(input.resource.pod_spec, "restartPolicy", "Always") == "Always"
+	some c in probed
+	not lib.has(c.container, "livenessProbe")
+	result := {
+		"msg": sprintf("container %q has no liveness probe", [c.container.name]),
+		"path": sprintf("%s.livenessProbe", [c.path]),
+	}
+}

@@ -1,0 +1,29 @@
+# METADATA
+# title: Containers set a CPU limit
+# description: >-
+#   Without resources.limits.cpu, a runaway process can starve co-located pods of CPU (some teams deliberately omit CPU limits to avoid throttling; suppress this rule if so). Checked on containers and init containers
+#   (the API does not allow resources on ephemeral containers).
+# custom:
+#   id: PG-K8S-RES-004
+#   severity: low
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     nist-800-53: [SC-6]
+#   remediation: Set resources.limits.cpu on every container, sized from observed usage.
+#   fixable: false
+package policyguard.rules.kubernetes.resources.cpu_limits
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	c.kind != "ephemeralContainers"
+	not lib.has(object.get(c.container, ["resources", "limits"], {}), "cpu")
+	result := {
+		"msg": sprintf("container %q sets no CPU limit (resources.limits.cpu)", [c.container.name]),
+		"path": sprintf("%s.resources.limits.cpu", [c.path]),
+	}
+}

@@ -1,0 +1,29 @@
+# METADATA
+# title: Containers set a memory limit
+# description: >-
+#   Without resources.limits.memory, a leak or a malicious workload can exhaust the node's memory and get other pods evicted. Checked on containers and init containers
+#   (the API does not allow resources on ephemeral containers).
+# custom:
+#   id: PG-K8S-RES-003
+#   severity: medium
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     nist-800-53: [SC-6]
+#   remediation: Set resources.limits.memory on every container, sized from observed usage.
+#   fixable: false
+package policyguard.rules.kubernetes.resources.memory_limits
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some c in lib.containers(input.resource.pod_spec)
+	c.kind != "ephemeralContainers"
+	not lib.has(object.get(c.container, ["resources", "limits"], {}), "memory")
+	result := {
+		"msg": sprintf("container %q sets no memory limit (resources.limits.memory)", [c.container.name]),
+		"path": sprintf("%s.resources.limits.memory", [c.path]),
+	}
+}

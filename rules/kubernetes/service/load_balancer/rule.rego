@@ -1,0 +1,61 @@
+# METADATA
+# title: LoadBalancer Services restrict their source ranges
+# description: >-
+#   A LoadBalancer Service without loadBalancerSourceRanges (or with 0.0.0.0/0) is reachable
+#   from the whole Internet. Internal load balancers (the AWS, Azure, GCP/GKE and OCI internal
+#   annotations) pass.
+# custom:
+#   id: PG-K8S-SVC-002
+#   severity: medium
+#   resource_types:
+#     kubernetes: [v1/Service]
+#   frameworks:
+#     nist-800-53: [SC-7, AC-4]
+#     pci-dss-4.0: ["1.3.1"]
+#   remediation: Set spec.loadBalancerSourceRanges to the client CIDRs, or make the load balancer internal with your cloud's annotation.
+#   fixable: false
+package policyguard.rules.kubernetes.service.load_balancer
+
+import rego.v1
+
+import data.policyguard.lib
+
+internal_annotations := {
+	"service.beta.kubernetes.io/aws-load-balancer-internal": {"true", "0.0.0.0/0"},
+	"service.beta.kubernetes.io/aws-load-balancer-scheme": {"internal"},
+	"service.beta.kubernetes.io/azure-load-balancer-internal": {"true"},
+	"cloud.google.com/load-balancer-type": {"internal"},
+	"networking.gke.io/load-balancer-type": {"internal"},
+	"service.beta.kubernetes.io/oci-load-balancer-internal": {"true"},
+}
+
+internal if {
+	some key, values in internal_annotations
+	value := input.resource.attributes.metadata.annotations[key]
+	lower(sprintf("%v", [value])) in values
+}
+
+open_ranges := {"0.0.0.0/0", "::/0"}
+
+fail contains result if {
+	spec := input.resource.attributes.spec
+	spec.type == "LoadBalancer"
+	not internal
+	count(object.get(spec, "loadBalancerSourceRanges", [])) == 0
+	result := {
+		"msg": sprintf("LoadBalancer Service %q is reachable from any address (no loadBalancerSourceRanges, not internal)", [input.resource.attributes.metadata.name]),
+		"path": "spec.type",
+	}
+}
+
+fail contains result if {
+	spec := input.resource.attributes.spec
+	spec.type == "LoadBalancer"
+	not internal
+	some i, cidr in spec.loadBalancerSourceRanges
+	cidr in open_ranges
+	result := {
+		"msg": sprintf("LoadBalancer Service %q allows source range %s", [input.resource.attributes.metadata.name, cidr]),
+		"path": sprintf("spec.loadBalancerSourceRanges[%d]", [i]),
+	}
+}

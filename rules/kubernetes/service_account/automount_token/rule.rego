@@ -1,0 +1,61 @@
+# METADATA
+# title: Service account tokens are not mounted unless needed
+# description: >-
+#   By default every pod gets a token for its service account mounted at
+#   /var/run/secrets/kubernetes.io/serviceaccount; a compromised container can use it against
+#   the API server. Most applications never call the API. The control passes when the pod spec
+#   sets automountServiceAccountToken false, or when it leaves it unset and the pod's
+#   ServiceAccount, defined in the same scan, sets it to false.
+# custom:
+#   id: PG-K8S-SA-001
+#   severity: medium
+#   resource_types:
+#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#   frameworks:
+#     cis-kubernetes: ["5.1.6"]
+#     nist-800-53: [AC-6, IA-5]
+#   remediation: Set automountServiceAccountToken false in the pod spec (or on its ServiceAccount), and true only for pods that call the Kubernetes API.
+#   fixable: true
+package policyguard.rules.kubernetes.service_account.automount_token
+
+import rego.v1
+
+import data.policyguard.lib
+
+namespace := object.get(input.resource.attributes.metadata, "namespace", "default")
+
+sa_name := object.get(input.resource.pod_spec, "serviceAccountName", object.get(input.resource.pod_spec, "serviceAccount", "default"))
+
+# The pod's ServiceAccount, when the scan defines it, opts out of automounting.
+sa_opts_out if {
+	some r in input.resources
+	r.attributes.kind == "ServiceAccount"
+	r.attributes.metadata.name == sa_name
+	object.get(r.attributes.metadata, "namespace", "default") == namespace
+	r.attributes.automountServiceAccountToken == false
+}
+
+fix := {
+	"description": "Do not mount the service account token",
+	"ops": [{"op": "set", "path": "pod_spec.automountServiceAccountToken", "value": false}],
+}
+
+fail contains result if {
+	not lib.has(input.resource.pod_spec, "automountServiceAccountToken")
+	not sa_opts_out
+	result := {
+		"msg": sprintf("the pod mounts the token of service account %q (automountServiceAccountToken is not set, here or on the ServiceAccount)", [sa_name]),
+		"path": "pod_spec.automountServiceAccountToken",
+		"fix": fix,
+	}
+}
+
+fail contains result if {
+	value := input.resource.pod_spec.automountServiceAccountToken
+	value != false
+	result := {
+		"msg": sprintf("the pod mounts the token of service account %q (automountServiceAccountToken: %v)", [sa_name, value]),
+		"path": "pod_spec.automountServiceAccountToken",
+		"fix": fix,
+	}
+}
