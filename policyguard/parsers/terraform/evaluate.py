@@ -101,7 +101,9 @@ def _because(outer: Expr | str, inner: dict[str, Any]) -> dict[str, Any]:
     if inner_expr == text:
         return inner
     reason = inner.get("reason")
-    why = f"depends on {inner_expr}" + (f" ({reason})" if reason else "")
+    if reason and reason.startswith("depends on "):
+        return unknown(text, reason)  # keep the innermost cause, not the whole chain
+    why = f"depends on {inner_expr}" + (f": {reason}" if reason else "")
     return unknown(text, why)
 
 

@@ -277,6 +277,7 @@ def _unescape(s: str, quoted: bool) -> str:
     return _ESCAPE.sub(rep, s)
 
 
+_BINARY_OPS = frozenset({"&&", "||", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%"})
 _STRIP_L = object()  # strip whitespace at the end of the previous literal
 _STRIP_R = object()  # strip whitespace at the start of the next literal
 
@@ -372,17 +373,7 @@ class _Converter:
     def _expr(self, node: Any) -> Expr:
         t = node.type
         if t == "expression":
-            children = node.children
-            first = children[0]
-            if first.type == "(":
-                base: Expr = self.expr(children[1]).init(self.src, node)
-                rest = children[3:]
-            else:
-                base = self.expr(first)
-                rest = children[1:]
-            for post in rest:
-                base = self.postfix(base, post, node)
-            return base
+            return self.seq(node.children, node)
         if t == "literal_value":
             return self.literal(node.children[0]).init(self.src, node)
         if t == "variable_expr":
@@ -435,21 +426,22 @@ class _Converter:
         if t == "operation":
             return self.expr(node.children[0])
         if t == "unary_operation":
-            op = node.children[0].type
-            return UnOp(op, self.operand(node.children[1:])).init(self.src, node)
-        if t == "binary_operation":
             children = node.children
-            # operands may be parenthesised: '(' expression ')'
-            i = 0
-            if children[0].type == "(":
-                left = self.expr(children[1])
-                i = 3
-            else:
-                left = self.expr(children[0])
-                i = 1
-            op = children[i].type
-            right = self.operand(children[i + 1 :])
-            return BinOp(op, left, right).init(self.src, node)
+            return UnOp(children[0].type, self.seq(children[1:], None)).init(self.src, node)
+        if t == "binary_operation":
+            children = [c for c in node.children if c.type != "comment"]
+            # operands are term sequences (``local.a``, ``(x)[0]``): split at the operator token
+            depth = 0
+            for i, c in enumerate(children):
+                ct = c.type
+                if ct == "(":
+                    depth += 1
+                elif ct == ")":
+                    depth -= 1
+                elif depth == 0 and i > 0 and not c.is_named and ct in _BINARY_OPS:
+                    left = self.seq(children[:i], None)
+                    right = self.seq(children[i + 1 :], None)
+                    return BinOp(ct, left, right).init(self.src, node)
         if t == "for_expr":
             return self.for_expr(node.children[0])
         if t == "string_lit":
@@ -461,10 +453,24 @@ class _Converter:
             f"unsupported expression syntax {t!r}",
         )
 
-    def operand(self, nodes: list[Any]) -> Expr:
-        if nodes and nodes[0].type == "(":
-            return self.expr(nodes[1])
-        return self.expr(nodes[0])
+    def seq(self, children: list[Any], whole: Any) -> Expr:
+        """A term followed by postfix traversals; ``( expr )`` counts as a term."""
+        children = [c for c in children if c.type != "comment"]
+        first = children[0]
+        if first.type == "(":
+            base: Expr = self.expr(children[1])
+            close = next((i for i in range(2, len(children)) if children[i].type == ")"), len(children) - 1)
+            base.s = first.start_byte
+            base.row, base.bcol = first.start_point
+            base.e = children[close].end_byte
+            base.erow, base.ebcol = children[close].end_point
+            rest = children[close + 1 :]
+        else:
+            base = self.expr(first)
+            rest = children[1:]
+        for post in rest:
+            base = self.postfix(base, post, whole)
+        return base
 
     def postfix(self, base: Expr, post: Any, whole: Any) -> Expr:
         t = post.type

@@ -1,0 +1,72 @@
+"""Terraform parsers: HCL configuration directories and ``terraform show -json`` plans.
+
+``parse_directory`` evaluates one root module (and the local or downloaded modules it calls)
+into the common resource model. The plan parser lives in ``plan``. Heavy imports (tree-sitter)
+happen on first use, not at import.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from policyguard.model import ErrorKind, ParseError, ParseResult
+
+__all__ = ["parse_directory"]
+
+
+def _auto_var_files(directory: Path) -> list[Path]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    out = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if (directory / n).is_file()]
+    out += [directory / n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
+    return [p for p in out if p.is_file()]
+
+
+def parse_directory(
+    path: Path,
+    *,
+    files: list[Path] | None = None,
+    var_files: list[str] | None = None,
+    variables: dict[str, str] | None = None,
+) -> ParseResult:
+    """Evaluate the Terraform root module in ``path`` into resources (never raises on bad input).
+
+    Variable precedence follows Terraform: defaults < ``terraform.tfvars`` <
+    ``terraform.tfvars.json`` < ``*.auto.tfvars(.json)`` (lexical order) < ``var_files`` (in
+    order) < ``variables`` (``-var``, later wins).
+    """
+    from .evaluate import EvalError
+    from .module import Context, ModuleInstance, cli_variable, load_module, read_var_file
+
+    path = Path(path)
+    result = ParseResult()
+    ctx = Context(path, result)
+    try:
+        mdef = load_module(path, [Path(f) for f in files] if files is not None else None)
+        for err in mdef.errors:
+            ctx.error(err)
+        values: dict[str, Any] = {}
+        for vf in _auto_var_files(path):
+            values.update(read_var_file(vf, path, result.errors))
+        for name in var_files or []:
+            vp = Path(name)
+            if not vp.is_file() and not vp.is_absolute() and (path / vp).is_file():
+                vp = path / vp
+            if not vp.is_file():
+                result.errors.append(ParseError(str(vp), 0, 0, "variables file given with --var-file not found", ErrorKind.CONFIG))
+                continue
+            values.update(read_var_file(vp, path, result.errors))
+        for name, text in (variables or {}).items():
+            try:
+                values[name] = cli_variable(name, text, mdef.variables.get(name))
+            except EvalError as exc:
+                result.errors.append(ParseError(f"-var {name}", 0, 0, str(exc), ErrorKind.CONFIG))
+        root = ModuleInstance(ctx, mdef, "", "", None, values, (str(path.resolve()),))
+        root.build()
+    except RecursionError:
+        result.errors.append(ParseError(str(path), 1, 1, "configuration nested too deeply to evaluate", ErrorKind.LIMIT))
+    return result

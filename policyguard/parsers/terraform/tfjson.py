@@ -1,0 +1,124 @@
+"""Terraform JSON configuration syntax (``*.tf.json``) -> the same Body/Block AST as HCL.
+
+Strings are parsed as HCL templates (``"${var.x}"`` works as in Terraform); other JSON values
+are literals. Without provider schemas a JSON object is an attribute (map) and a list of
+objects stays a list, which is also how nested blocks are shaped in the resource model.
+Positions: each block's span starts at the line of its name key (found by scanning the text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from policyguard.model import Span
+
+from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, parse_source
+
+_BLOCK_LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1}
+
+
+class _Pos:
+    """Line lookup of a key in the raw text, searched forward from a cursor."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.cursor = 0
+
+    def find(self, key: str) -> tuple[int, int]:
+        m = re.compile(r'"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:').search(self.text, self.cursor)
+        if m is None:
+            return 1, 1
+        self.cursor = m.end()
+        line = self.text.count("\n", 0, m.start()) + 1
+        col = m.start() - (self.text.rfind("\n", 0, m.start()) + 1) + 1
+        return line, col
+
+
+def _lit(value: Any, src: Source) -> Expr:
+    e = Lit(value)
+    text = json.dumps(value)
+    e.src = Source(src.path, text.encode())
+    e.s, e.e, e.row, e.bcol, e.erow, e.ebcol = 0, len(text), 0, 0, 0, len(text)
+    return e
+
+
+def _value_expr(value: Any, src: Source) -> Expr:
+    if isinstance(value, str) and ("${" in value or "%{" in value):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        try:
+            return parse_source(src.path, f'v = "{escaped}"\n'.encode()).attrs["v"].expr
+        except HclSyntaxError:
+            return _lit(value, src)
+    if isinstance(value, (dict, list)) and "${" in json.dumps(value):
+        # containers holding templates: evaluate element-wise through an object/tuple expression
+        from .hcl import ObjectE, TupleE
+
+        if isinstance(value, list):
+            t = TupleE([_value_expr(x, src) for x in value])
+            base = _lit(value, src)
+            t.src, t.s, t.e, t.row, t.bcol, t.erow, t.ebcol = base.src, base.s, base.e, 0, 0, 0, base.ebcol
+            return t
+        span = Span(src.path, 1, 1, 1, 1)
+        o = ObjectE([(_lit(k, src), _value_expr(v, src), k, span) for k, v in value.items()])
+        base = _lit(value, src)
+        o.src, o.s, o.e, o.row, o.bcol, o.erow, o.ebcol = base.src, base.s, base.e, 0, 0, 0, base.ebcol
+        return o
+    return _lit(value, src)
+
+
+def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> Body:
+    body = Body()
+    for k, v in obj.items():
+        line, col = pos.find(k)
+        span = Span(src.path, line, col, line, col + len(k) + 2)
+        if nested_blocks and k in ("dynamic", "lifecycle", "provisioner", "content") and isinstance(v, dict):
+            body.blocks.append(Block(k, [], _body(v, src, pos, True), span, src))
+        else:
+            body.attrs[k] = Attribute(k, _value_expr(v, src), span)
+    return body
+
+
+def parse_tf_json(path: str, data: bytes) -> Body:
+    try:
+        text = data.decode("utf-8")
+        doc = json.loads(text)
+    except UnicodeDecodeError:
+        raise HclSyntaxError(path, 1, 1, "file is not valid UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise HclSyntaxError(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise HclSyntaxError(path, 1, 1, "a .tf.json file must hold a JSON object")
+    src = Source(path, data)
+    pos = _Pos(text)
+    root = Body()
+    for btype, content in doc.items():
+        if btype.startswith("//"):
+            continue
+        items = content if isinstance(content, list) else [content]
+        nlabels = _BLOCK_LABELS.get(btype, 0)
+        for item in items:
+            if not isinstance(item, dict):
+                line, col = pos.find(btype)
+                raise HclSyntaxError(path, line, col, f"{btype!r} must be a JSON object")
+            _labelled(root, btype, item, nlabels, [], src, pos)
+    return root
+
+
+def _labelled(root: Body, btype: str, obj: dict[str, Any], nlabels: int, labels: list[str], src: Source, pos: _Pos) -> None:
+    if len(labels) == nlabels:
+        if btype == "locals":
+            for k, v in obj.items():
+                line, col = pos.find(k)
+                root.blocks.append(Block("locals", [], Body({k: Attribute(k, _value_expr(v, src), Span(src.path, line, col, line, col))}), Span(src.path, line, col, line, col), src))
+            return
+        line = pos.text.count("\n", 0, pos.cursor) + 1
+        body = _body(obj, src, pos, btype in ("resource", "data"))
+        root.blocks.append(Block(btype, list(labels), body, Span(src.path, line, 1, pos.text.count("\n", 0, pos.cursor) + 1, 1), src))
+        return
+    for label, inner in obj.items():
+        pos.find(label)
+        for item in inner if isinstance(inner, list) else [inner]:
+            if isinstance(item, dict):
+                _labelled(root, btype, item, nlabels, labels + [label], src, pos)
