@@ -38,6 +38,8 @@ LEVEL = {
     Severity.INFO: "note",
 }
 INLINE_SOURCES = ("inline", "annotation", "metadata")
+# emitted even when equal to the SARIF default: readers should not have to know the defaults
+_ALWAYS = {"Result": ("kind", "level"), "Notification": ("level",)}
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -56,9 +58,10 @@ def to_jsonable(obj: Any) -> Any:
             default = f.default
             if isinstance(default, attr.Factory):  # type: ignore[arg-type]
                 default = default.factory()
-            if value is None or (default is not attr.NOTHING and value == default):
-                continue
             name = f.metadata.get("schema_property_name", f.name)
+            explicit = name in _ALWAYS.get(type(obj).__name__, ())
+            if value is None or (default is not attr.NOTHING and value == default and not explicit):
+                continue
             if name == "state" and type(obj).__name__ == "Suppression":
                 name = "status"
             out[name] = to_jsonable(value)

@@ -100,3 +100,56 @@ def run_scan(*paths: str | Path) -> ScanResult:
     from policyguard.scan import ScanOptions, scan
 
     return scan(ScanOptions(paths=[str(p) for p in paths], jobs=1))
+
+
+def sample_report(tmp_path: Path, **verdict_kw: Any) -> Any:
+    """A Report over a small Terraform file with fail, unknown, pass, suppressed and error findings,
+    a parse error, a suppression notice and a fix rendered as text edits."""
+    import datetime as dt
+
+    from policyguard.config import Config
+    from policyguard.gate import GateSettings, evaluate_gate
+    from policyguard.model import ErrorKind, Fix, FixOp, ParseError, TextEdit
+
+    f = tmp_path / "infra" / "main.tf"
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(
+        'resource "aws_db_instance" "a" {\n'
+        "  publicly_accessible = true\n"
+        "  storage_encrypted   = false # policyguard:ignore PG-T-002 reason=\"migrating, ticket OPS-1\" expires=2099-01-01 owner=dba\n"
+        "  kms_key_id          = var.kms\n"
+        "}\n"
+        "\n"
+        'resource "aws_db_instance" "b" {\n'
+        "  # policyguard:ignore PG-T-009 reason=stale\n"
+        "  publicly_accessible = false\n"
+        "}\n"
+    )
+    a, b = build_resources(f, [
+        Spec("aws_db_instance.a", '"a"', {"publicly_accessible": True, "storage_encrypted": False,
+                                          "kms_key_id": {"__unknown__": "var.kms"}},
+             {"publicly_accessible": "publicly_accessible", "storage_encrypted": "storage_encrypted",
+              "kms_key_id": "kms_key_id"}, type="aws_db_instance"),
+        Spec("aws_db_instance.b", '"b"', {"publicly_accessible": False}, {"publicly_accessible": "publicly_accessible"},
+             type="aws_db_instance"),
+    ])
+    f1 = finding(a, "PG-T-001", "publicly_accessible", message="instance is publicly accessible")
+    f1.fix = Fix("Make the instance private", (FixOp("set", "publicly_accessible", False),))
+    f1.edits = (TextEdit(str(f), 2, 25, 2, 29, "false"),)
+    fs = [
+        f1,
+        finding(a, "PG-T-002", "storage_encrypted", message="storage is not encrypted"),
+        finding(a, "PG-T-003", "kms_key_id", status=Status.UNKNOWN, severity=Severity.MEDIUM, message="key unknown"),
+        finding(b, "PG-T-001", "publicly_accessible", status=Status.PASS),
+        finding(b, "PG-T-004", "", status=Status.FAIL, severity=Severity.LOW, message="low <thing> & \"quotes\""),
+    ]
+    fs[2].unknowns = ("var.kms",)
+    # engine reports the resource span: the gate refines it to the attribute
+    fs[1].span = a.span
+    metas = [meta("PG-T-001", Severity.HIGH, fixable=True), meta("PG-T-002"), meta("PG-T-003", Severity.MEDIUM),
+             meta("PG-T-004", Severity.LOW)]
+    res = result([a, b], fs, metas)
+    res.errors.append(ParseError(str(tmp_path / "infra" / "broken.yaml"), 3, 7, "mapping values are not allowed here",
+                                 ErrorKind.PARSE))
+    settings = GateSettings(**verdict_kw)
+    return evaluate_gate(res, Config(), settings, root=str(tmp_path), today=dt.date(2026, 11, 22), tool_version="0.1.0")
