@@ -115,6 +115,19 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(keep)[:500] or type(exc).__name__
 
 
+def _restore_names(message: str, names: dict[str, str]) -> str:
+    """Error messages name the copies OPA loaded (temp files, policy ids): name the rule files."""
+    for alias in sorted(names, key=len, reverse=True):
+        message = message.replace(alias, names[alias])
+    return message
+
+
+def _module_alias(i: int, file: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:60]
+    parent = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).parent.name)[:40]
+    return f"{i:04d}_{parent}_{stem}"
+
+
 # --------------------------------------------------------------------------- embedded regorus
 class RegorusBackend:
     name = "embedded"
@@ -189,13 +202,15 @@ class OpaGolibBackend:
 
 
 # --------------------------------------------------------------------------- opa CLI
-def _write_bundle_dir(modules: list[tuple[str, str]]) -> Path:
+def _write_bundle_dir(modules: list[tuple[str, str]]) -> tuple[Path, dict[str, str]]:
     tmp = Path(tempfile.mkdtemp(prefix="policyguard-rego-"))
     atexit.register(shutil.rmtree, tmp, True)
+    names = {}
     for i, (file, source) in enumerate(modules):
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:60]
-        (tmp / f"{i:04d}_{stem}.rego").write_text(source, encoding="utf-8")
-    return tmp
+        target = tmp / f"{_module_alias(i, file)}.rego"
+        target.write_text(source, encoding="utf-8")
+        names[str(target)] = file
+    return tmp, names
 
 
 class OpaCliBackend:
@@ -205,6 +220,7 @@ class OpaCliBackend:
         self._modules = modules
         self._opa = self.find_opa(opa_path)
         self._dir: Path | None = None
+        self._names: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -225,7 +241,7 @@ class OpaCliBackend:
     def command(self) -> list[str]:
         with self._lock:
             if self._dir is None:
-                self._dir = _write_bundle_dir(self._modules)
+                self._dir, self._names = _write_bundle_dir(self._modules)
         return [self._opa, "eval", "--format", "json", "--data", str(self._dir), "--stdin-input", DRIVER_QUERY]
 
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
@@ -236,7 +252,10 @@ class OpaCliBackend:
             raise BackendError(f"opa eval exceeded its time budget ({timeout:.1f}s)") from None
         except OSError as exc:
             raise BackendUnavailable(f"cannot run {self._opa}: {exc}") from None
-        return parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
+        try:
+            return parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
+        except BackendError as exc:
+            raise BackendError(_restore_names(str(exc), self._names)) from None
 
 
 def parse_opa_eval_output(returncode: int, stdout: bytes, stderr: bytes) -> Any:
@@ -288,14 +307,12 @@ class OpaServerBackend:
         self._pushed = False
         self._lock = threading.Lock()
         self.push = os.environ.get("POLICYGUARD_OPA_PUSH", "1") != "0"
+        self._names = {f"policyguard/{_module_alias(i, file)}": file for i, (file, _src) in enumerate(modules)}
 
     def policy_requests(self) -> list[tuple[str, str, bytes]]:
         """(method, url, body) of every policy upload."""
-        out = []
-        for i, (file, source) in enumerate(self._modules):
-            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:60]
-            out.append(("PUT", f"{self.url}/v1/policies/policyguard/{i:04d}_{stem}", source.encode()))
-        return out
+        return [("PUT", f"{self.url}/v1/policies/policyguard/{_module_alias(i, file)}", source.encode())
+                for i, (file, source) in enumerate(self._modules)]
 
     def data_request(self, input_json: str) -> tuple[str, str, bytes]:
         return ("POST", f"{self.url}/v1/data/{DRIVER_DATA_PATH}", b'{"input":' + input_json.encode() + b"}")
@@ -339,7 +356,10 @@ class OpaServerBackend:
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
         self._ensure_pushed()
         method, url, body = self.data_request(input_json)
-        doc = self._send(method, url, body, "application/json", timeout)
+        try:
+            doc = self._send(method, url, body, "application/json", timeout)
+        except BackendError as exc:
+            raise BackendError(_restore_names(str(exc), self._names)) from None
         if not isinstance(doc, dict) or "result" not in doc:
             raise BackendError(f"OPA server: {DRIVER_QUERY} is undefined (are the policies loaded?)")
         return doc["result"]

@@ -1,0 +1,175 @@
+"""The four Rego backends give identical findings; the `opa` CLI and OPA REST request builders
+follow OPA's wire formats; unreachable/slow servers and a missing binary are clear errors.
+
+The `opa` binary and OPA server are test doubles (tests/opa_shim/) over the real OPA engine of
+opa-golib-python-bindings: no OPA binary can be installed on the build machine."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+
+import pytest
+from test_engine_helpers import OPA_SHIM, comparable, have_golib, k8s_deployment, options, s3_unit
+
+from policyguard import engine
+from policyguard.engine.rego.backends import (
+    DRIVER_QUERY,
+    BackendUnavailable,
+    OpaCliBackend,
+    OpaServerBackend,
+    parse_opa_eval_output,
+)
+from policyguard.model import Status
+
+pytestmark = pytest.mark.skipif(not have_golib(), reason="opa-golib-python-bindings not installed")
+
+RULES = ["s3_encrypted", "ebs_encrypted", "rego_blowup", "py_k8s"]
+
+
+@pytest.fixture(scope="module")
+def rest_shim():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
+    from server import OpaRestShim
+
+    shim = OpaRestShim().start()
+    yield shim
+    shim.stop()
+
+
+def _unit():
+    unit = s3_unit()
+    blow = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
+                                 "id": "aws_ebs_volume.blowup", "name": "blowup"})
+    return [*unit, blow, k8s_deployment(True, "bad"), k8s_deployment(False, "good")]
+
+
+def _run(backend: str, rules: list[str] = RULES, **kw):
+    opts = options(rules, engine=backend, **kw)
+    return engine.make_evaluator(engine.load_ruleset(opts), opts).evaluate(_unit())
+
+
+def test_all_backends_agree(rest_shim):
+    embedded = _run("embedded")
+    assert {f.status for f in embedded} == {Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR}
+    golib = _run("opa-golib")
+    cli = _run("opa", opa_path=str(OPA_SHIM))
+    server = _run("opa-server", opa_url=rest_shim.url)
+    assert comparable(golib) == comparable(embedded)
+    assert comparable(cli) == comparable(embedded)
+    assert comparable(server) == comparable(embedded)
+    # the error verdict names the failing rule file on every backend
+    for fs in (embedded, golib, cli, server):
+        [err] = [f for f in fs if f.status is Status.ERROR]
+        assert err.rule_id == "TEST-REGO-ERR" and err.resource_id == "aws_ebs_volume.blowup"
+        assert "rule.rego" in err.message
+
+
+def test_cli_backend_is_one_invocation_per_unit(tmp_path):
+    # a wrapper that counts invocations of the shim
+    counter = tmp_path / "calls"
+    wrapper = tmp_path / "opa"
+    wrapper.write_text(f'#!/bin/sh\necho x >> "{counter}"\nexec "{OPA_SHIM}" "$@"\n')
+    wrapper.chmod(0o755)
+    findings = _run("opa", ["s3_encrypted", "ebs_encrypted"], opa_path=str(wrapper))
+    assert counter.read_text().count("x") == 1
+    assert comparable(findings) == comparable(_run("embedded", ["s3_encrypted", "ebs_encrypted"]))
+    # a rule that errors makes the backend isolate it: one more call per rule x resource pair
+    assert any(f.status is Status.ERROR for f in _run("opa", opa_path=str(wrapper)))
+
+
+def test_cli_request_follows_opa_eval_wire_format():
+    opts = options(["ebs_encrypted"], engine="opa", opa_path=str(OPA_SHIM))
+    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    cmd = ev.backend.command()
+    assert cmd[1:4] == ["eval", "--format", "json"]
+    assert cmd[4] == "--data" and "--stdin-input" in cmd and cmd[-1] == DRIVER_QUERY
+    # the bundle dir holds plain .rego files, loadable by any opa
+    from pathlib import Path
+
+    files = sorted(p.name for p in Path(cmd[5]).iterdir())
+    assert files and all(f.endswith(".rego") for f in files)
+    # the same input through the real OPA CLI contract gives the embedded verdicts
+    doc = {"resources": {"aws_ebs_volume.w": {"id": "aws_ebs_volume.w", "platform": "terraform", "type": "aws_ebs_volume",
+                                              "name": "w", "attributes": {"encrypted": False}}},
+           "batch": [{"id": "aws_ebs_volume.w", "rules": {"TEST-EBS-001": True}}]}
+    proc = subprocess.run(cmd, input=json.dumps(doc).encode(), capture_output=True, check=False, timeout=60)
+    value = parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
+    eopts = options(["ebs_encrypted"])
+    embedded = engine.make_evaluator(engine.load_ruleset(eopts), eopts).backend
+    assert value == embedded.eval_batch(doc, json.dumps(doc), 10)
+    assert value[0]["out"]["TEST-EBS-001"]["fail"][0]["path"] == "encrypted"
+
+
+def test_opa_eval_output_parsing():
+    assert parse_opa_eval_output(0, b'{"result":[{"expressions":[{"value":[1],"text":"q"}]}]}', b"") == [1]
+    with pytest.raises(Exception, match="undefined"):
+        parse_opa_eval_output(0, b"{}", b"")
+    with pytest.raises(Exception, match="rule.rego:3: eval_conflict_error: complete rules"):
+        parse_opa_eval_output(1, json.dumps({"errors": [{"code": "eval_conflict_error", "message": "complete rules must not produce multiple outputs",
+                                                          "location": {"file": "rule.rego", "row": 3}}]}).encode(), b"")
+    with pytest.raises(Exception, match="exit 2"):
+        parse_opa_eval_output(2, b"panic: boom", b"")
+
+
+def test_server_request_builders():
+    b = OpaServerBackend([("lib.rego", "package a"), ("x/rule.rego", "package b")], "http://127.0.0.1:8181/", 1.0)
+    reqs = b.policy_requests()
+    assert [r[0] for r in reqs] == ["PUT", "PUT"]
+    assert reqs[0][1] == "http://127.0.0.1:8181/v1/policies/policyguard/0000__lib" and reqs[0][2] == b"package a"
+    method, url, body = b.data_request('{"batch":[]}')
+    assert (method, url) == ("POST", "http://127.0.0.1:8181/v1/data/policyguard/driver/batch")
+    assert json.loads(body) == {"input": {"batch": []}}
+
+
+def test_server_unreachable_gives_error_findings():
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    findings = _run("opa-server", opa_url=f"http://127.0.0.1:{port}")
+    rego = [f for f in findings if f.rule_id.startswith("TEST-") and f.rule_id != "TEST-PY-PRIV"]
+    assert rego and all(f.status is Status.ERROR for f in rego)
+    assert all("connection failed" in f.message for f in rego)
+    # Python rules do not depend on the server
+    assert {f.status for f in findings if f.rule_id == "TEST-PY-PRIV"} == {Status.PASS, Status.FAIL}
+
+
+def test_server_timeout_gives_error_findings():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
+    from server import OpaRestShim
+
+    slow = OpaRestShim(delay=1.0).start()
+    try:
+        findings = _run("opa-server", opa_url=slow.url, rule_timeout=0.2, scan_timeout=3)
+    finally:
+        slow.stop()
+    rego = [f for f in findings if f.rule_id == "TEST-EBS-001"]
+    assert rego and all(f.status is Status.ERROR for f in rego)
+    assert any("timed out" in f.message for f in rego)
+
+
+def test_missing_opa_binary_is_a_clear_usage_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BackendUnavailable, match="no `opa` binary on PATH") as info:
+        engine.load_ruleset(options(["ebs_encrypted"], engine="opa"))
+    assert info.value.exit_code == 2
+    with pytest.raises(BackendUnavailable, match="not an executable"):
+        OpaCliBackend.find_opa(str(tmp_path / "nope"))
+    with pytest.raises(BackendUnavailable, match="needs --opa-url"):
+        engine.load_ruleset(options(["ebs_encrypted"], engine="opa-server"))
+
+
+def test_cli_test_command_reports_missing_opa(tmp_path):
+    proc = subprocess.run(
+        ["python", "-m", "policyguard", "test", "--rego-engine", "opa", "--opa-path", str(tmp_path / "opa")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2
+    assert "not an executable file" in proc.stderr and "Traceback" not in proc.stderr
