@@ -120,10 +120,10 @@ def parse_review(body: bytes, *, max_depth: int = 64) -> Review:
         if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
             raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels") from None
         raise AdmissionError(400, f"body is not valid JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise AdmissionError(400, f"expected an AdmissionReview JSON object, got a JSON {type(doc).__name__}")
     if max_depth_exceeded(doc, max_depth):
         raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels")
+    if not isinstance(doc, dict):
+        raise AdmissionError(400, f"expected an AdmissionReview JSON object, got a JSON {type(doc).__name__}")
     kind = doc.get("kind")
     if kind != "AdmissionReview":
         raise AdmissionError(400, f"kind must be AdmissionReview, got {kind!r}")
@@ -183,16 +183,17 @@ def parse_review(body: bytes, *, max_depth: int = 64) -> Review:
     )
 
 
-def peek_uid_and_version(body: bytes) -> tuple[str, str]:
-    """Best-effort uid and apiVersion of a review we could parse as JSON (for failure answers)."""
-    try:
-        doc = loads(body)
-        req = doc.get("request") if isinstance(doc, dict) else None
-        uid = req.get("uid") if isinstance(req, dict) else None
-        ver = doc.get("apiVersion") if isinstance(doc, dict) else None
-        return (uid if isinstance(uid, str) else "", ver if ver in API_VERSIONS else API_VERSIONS[0])
-    except Exception:
-        return "", API_VERSIONS[0]
+def with_type(obj: dict[str, Any], gvk: dict[str, str]) -> dict[str, Any]:
+    """``obj`` with apiVersion/kind filled from ``request.kind`` when it lacks them (a shallow copy;
+    the apiserver always sends them, hand-written test requests sometimes do not)."""
+    if isinstance(obj.get("apiVersion"), str) and obj.get("apiVersion") and isinstance(obj.get("kind"), str) and obj.get("kind"):
+        return obj
+    out = dict(obj)
+    if not (isinstance(out.get("apiVersion"), str) and out.get("apiVersion")) and gvk.get("version"):
+        out["apiVersion"] = f"{gvk['group']}/{gvk['version']}" if gvk.get("group") else gvk["version"]
+    if not (isinstance(out.get("kind"), str) and out.get("kind")) and gvk.get("kind"):
+        out["kind"] = gvk["kind"]
+    return out
 
 
 def limit_warnings(warnings: list[str], total: int = WARNINGS_TOTAL_CHARS) -> list[str]:

@@ -235,13 +235,15 @@ class WebhookApp:
         obj = review.obj if review.operation != "DELETE" else review.old_obj
         if obj is None:  # DELETE without oldObject: nothing to judge
             return admission.response(review.api_version, review.uid, True), "skipped"
+        obj = admission.with_type(obj, review.kind)
         mutating = endpoint == "mutate" and review.operation in ("CREATE", "UPDATE")
         patch_rules: set[str] | None = None
         if mutating:
             patch_rules = {rid for rid, m in ev.metas.items() if m.fixable and self.cfg.enforcement.mode(rid, m.severity) in ("deny", "warn")}
         with_old = review.operation == "UPDATE" and self.cfg.only_new_on_update and review.old_obj is not None
+        old = admission.with_type(review.old_obj, review.kind) if with_old and review.old_obj is not None else None
         try:
-            j = await ev.judge(obj, review.old_obj, with_old=with_old, patch_rules=patch_rules, timeout=max(budget, 0.001))
+            j = await ev.judge(obj, old, with_old=with_old, patch_rules=patch_rules, timeout=max(budget, 0.001))
         except ObjectError as exc:
             what = "request.oldObject" if review.operation == "DELETE" else "request.object"
             raise AdmissionError(400, f"{what}: {exc}") from None
