@@ -370,6 +370,9 @@ def _zipmap(keys: Any, vals: Any) -> dict[str, Any]:
 
 def _range(*args: Any) -> list[int | float]:
     nums = [to_num(a) for a in args]
+    start: int | float
+    stop: int | float
+    step: int | float
     if len(nums) == 1:
         start, stop, step = 0, nums[0], 1
     elif len(nums) == 2:

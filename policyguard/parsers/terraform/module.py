@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policyguard.model import ErrorKind, ParseError, ParseResult, Reference, Resource, Span, format_path, is_unknown, unknown
+from policyguard.model import (
+    ErrorKind,
+    ParseError,
+    ParseResult,
+    Reference,
+    Resource,
+    Span,
+    format_path,
+    is_unknown,
+    unknown,
+)
 
 from . import functions as fn
 from .evaluate import Env, EvalError, _because, ev, safe_eval
@@ -407,7 +417,7 @@ class ModuleInstance:
                 targets = [base + index_suffix(key if isinstance(key, int) and not isinstance(key, bool) else fn.to_str(key))]
         else:
             targets = self._instance_ids(base, expansion)
-        node = steps[used - 1]
+        node: Expr = steps[used - 1]
         if len(steps) > used and isinstance(steps[used], GetAttr):
             node = steps[used]
             used += 1
