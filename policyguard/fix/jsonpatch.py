@@ -1,0 +1,126 @@
+"""Fix definitions as RFC 6902 JSON Patch operations against a Kubernetes object.
+
+Used by the mutating webhook (``/mutate``) and ``policyguard fix --format jsonpatch``. The ops
+are computed against a working copy that each op updates, so a later op sees the containers an
+earlier one created, and an op whose result is already in the object produces nothing (applying
+the patch to its own output is a no-op). ``add_resource`` has no meaning inside one object and
+is skipped.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from policyguard.fix.common import map_pod_spec
+from policyguard.model import Fix, parse_path
+
+
+def pointer(segs: list[str | int] | tuple[str | int, ...]) -> str:
+    return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in segs)
+
+
+def _nest(segs: tuple[str | int, ...], value: Any) -> Any:
+    for seg in reversed(segs):
+        value = [value] if isinstance(seg, int) else {seg: value}
+    return value
+
+
+def json_patch(obj: dict[str, Any], fixes: list[Fix], pod_spec_path: str | None) -> list[dict[str, Any]]:
+    """RFC 6902 ops that apply ``fixes`` to ``obj`` (which is not modified)."""
+    work = copy.deepcopy(obj)
+    ops: list[dict[str, Any]] = []
+    for fix in fixes:
+        for op in fix.ops:
+            if op.op == "add_resource":
+                continue
+            segs = parse_path(map_pod_spec(op.path, pod_spec_path))
+            if not segs:
+                continue
+            if op.op == "set":
+                _set(work, segs, copy.deepcopy(op.value), ops)
+            elif op.op == "add":
+                _add(work, segs, copy.deepcopy(op.value), ops)
+            elif op.op == "remove":
+                _remove(work, segs, ops)
+            else:
+                raise ValueError(f"unknown fix op {op.op!r}")
+    return ops
+
+
+def _walk(work: Any, segs: tuple[str | int, ...]) -> tuple[Any, int]:
+    """The deepest existing container along ``segs`` and how many segments it consumed."""
+    cur = work
+    for i, seg in enumerate(segs[:-1]):
+        nxt = _child(cur, seg)
+        if nxt is _MISSING or not isinstance(nxt, dict | list):
+            return cur, i
+        cur = nxt
+    return cur, len(segs) - 1
+
+
+_MISSING = object()
+
+
+def _child(cur: Any, seg: str | int) -> Any:
+    if isinstance(cur, dict) and isinstance(seg, str):
+        return cur.get(seg, _MISSING)
+    if isinstance(cur, list) and isinstance(seg, int) and 0 <= seg < len(cur):
+        return cur[seg]
+    return _MISSING
+
+
+def _put(cur: Any, seg: str | int, value: Any, path: tuple[str | int, ...], ops: list[dict[str, Any]]) -> None:
+    """Create or replace ``cur[seg]`` and record the op."""
+    if isinstance(cur, dict) and isinstance(seg, str):
+        kind = "replace" if seg in cur else "add"
+        cur[seg] = value
+        ops.append({"op": kind, "path": pointer(path), "value": value})
+    elif isinstance(cur, list) and isinstance(seg, int):
+        if seg < len(cur):
+            cur[seg] = value
+            ops.append({"op": "replace", "path": pointer(path), "value": value})
+        elif seg == len(cur):
+            cur.append(value)
+            ops.append({"op": "add", "path": pointer(path[:-1]) + "/-", "value": value})
+        else:
+            raise ValueError(f"index {seg} out of range at {pointer(path)}")
+    else:
+        raise ValueError(f"{pointer(path)} does not match the object's structure")
+
+
+def _set(work: Any, segs: tuple[str | int, ...], value: Any, ops: list[dict[str, Any]]) -> None:
+    cur, depth = _walk(work, segs)
+    if depth == len(segs) - 1:
+        if _child(cur, segs[-1]) == value:
+            return
+        _put(cur, segs[-1], value, segs, ops)
+        return
+    # an intermediate container is missing (or is a scalar such as null): create it whole
+    _put(cur, segs[depth], _nest(segs[depth + 1 :], value), segs[: depth + 1], ops)
+
+
+def _add(work: Any, segs: tuple[str | int, ...], value: Any, ops: list[dict[str, Any]]) -> None:
+    cur, depth = _walk(work, segs)
+    if depth == len(segs) - 1:
+        existing = _child(cur, segs[-1])
+        if isinstance(existing, list):
+            if value not in existing:
+                existing.append(value)
+                ops.append({"op": "add", "path": pointer(segs) + "/-", "value": value})
+            return
+        _put(cur, segs[-1], [value], segs, ops)
+        return
+    _put(cur, segs[depth], _nest(segs[depth + 1 :], [value]), segs[: depth + 1], ops)
+
+
+def _remove(work: Any, segs: tuple[str | int, ...], ops: list[dict[str, Any]]) -> None:
+    cur, depth = _walk(work, segs)
+    if depth != len(segs) - 1 or _child(cur, segs[-1]) is _MISSING:
+        return
+    seg = segs[-1]
+    if isinstance(cur, dict) and isinstance(seg, str):
+        del cur[seg]
+    elif isinstance(cur, list) and isinstance(seg, int):
+        del cur[seg]
+    ops.append({"op": "remove", "path": pointer(segs)})

@@ -1,0 +1,441 @@
+"""Plan, render and verify fixes for a set of scan paths.
+
+1. Baseline: every discovered unit is parsed and evaluated on its own, with *all* rules (so
+   "no new failure" covers rules the user did not ask to fix).
+2. Candidates: failing findings with a fix (filtered by rule and severity). Findings that ask
+   for the same edit of the same declaration (``count``/``for_each`` instances, a module used
+   twice) form one *group* and are rendered once.
+3. Rendering: per file, groups are applied bottom-up on the running text (each op re-parses
+   the text it edits, so two fixes that both create ``securityContext`` merge instead of
+   clashing). Each group is also rendered alone against the original bytes: those edits are
+   what SARIF ``fixes`` carry.
+4. Verification: the patched files are laid over the real tree in a scratch directory (real
+   copies of the patched files, symlinks for everything else, so relative module sources still
+   resolve) and every unit that reads them is parsed and evaluated again. A group is verified
+   when its file still parses, its targeted findings no longer fail (nor turn unknown or
+   error), no new failing finding appears and rendering it again on the result changes
+   nothing. Problems are pinned on files; the groups of a blamed file are then verified one
+   by one, and what still fails is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policyguard.fix.common import FixError, diff_edits
+from policyguard.model import Finding, ParseError, Resource, Severity, Status, TextEdit
+
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+    from policyguard.scan import ScanOptions
+
+FKey = tuple[str, str, str, str]  # rule id, resource id, file, path
+
+
+def _abs(p: str | Path) -> str:
+    return os.path.abspath(str(p))
+
+
+# --------------------------------------------------------------------------- unit scans
+@dataclass(slots=True)
+class UnitScan:
+    unit: Unit
+    resources: list[Resource] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+    def files(self, unmap: Any = _abs) -> set[str]:
+        out = {unmap(f) for f in self.unit.files}
+        out |= {unmap(r.span.file) for r in self.resources}
+        out |= {unmap(e.file) for e in self.errors}
+        return out
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _evaluate(resources: list[Resource], options: ScanOptions) -> list[Finding]:
+    ev = _STATE.get("evaluator")
+    if ev is None or _STATE.get("options") is not options:
+        from policyguard import engine
+
+        ev = engine.make_evaluator(engine.load_ruleset(options), options)
+        _STATE["evaluator"], _STATE["options"] = ev, options
+    findings: list[Finding] = ev.evaluate(resources)
+    return findings
+
+
+def _scan_one(unit: Unit, options: ScanOptions) -> tuple[list[Resource], list[Finding], list[ParseError]]:
+    from policyguard.scan import parse_unit
+
+    parsed = parse_unit(unit, options)
+    findings = _evaluate(parsed.resources, options) if parsed.resources else []
+    return parsed.resources, findings, parsed.errors
+
+
+def scan_units(units: list[Unit], options: ScanOptions) -> list[UnitScan]:
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(units) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as pool:
+            chunk = max(1, len(units) // (jobs * 8))
+            outs = list(pool.map(_scan_one, units, [options] * len(units), chunksize=chunk))
+    else:
+        outs = [_scan_one(u, options) for u in units]
+    return [UnitScan(u, r, f, e) for u, (r, f, e) in zip(units, outs, strict=True)]
+
+
+# --------------------------------------------------------------------------- overlays
+class Overlay:
+    """A scratch tree that mirrors the real one with some files replaced."""
+
+    def __init__(self, base: str, patched: dict[str, str], keep_real: Iterable[str]) -> None:
+        self.root = tempfile.mkdtemp(prefix="ov", dir=base)
+        needed: set[str] = set()
+        for p in list(patched) + list(keep_real):
+            d = os.path.dirname(p) if p in patched or not os.path.isdir(p) else p
+            while True:
+                needed.add(d)
+                parent = os.path.dirname(d)
+                if parent == d:
+                    break
+                d = parent
+        for d in sorted(needed):
+            target = self.map(d)
+            os.makedirs(target, exist_ok=True)
+            try:
+                entries = os.listdir(d)
+            except OSError:
+                continue
+            for name in entries:
+                real = os.path.join(d, name)
+                if real in needed:
+                    continue
+                dest = os.path.join(target, name)
+                if real in patched:
+                    with open(dest, "w", encoding="utf-8", newline="") as fh:
+                        fh.write(patched[real])
+                else:
+                    try:
+                        os.symlink(real, dest)
+                    except OSError:
+                        pass
+
+    def map(self, p: str | Path) -> str:
+        return self.root + _abs(p)
+
+    def unmap(self, p: str | Path) -> str:
+        a = _abs(p)
+        return a[len(self.root) :] if a.startswith(self.root + os.sep) else a
+
+    def unit(self, unit: Unit) -> Unit:
+        return replace(unit, path=Path(self.map(unit.path)), files=[Path(self.map(f)) for f in unit.files])
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass(slots=True)
+class Group:
+    """One edit of one declaration, shared by every finding that asks for it."""
+
+    gid: int
+    file: str  # absolute
+    resource: Resource
+    findings: list[tuple[int, Finding]]  # (unit index, finding)
+    new_alone: str = ""
+    edits: list[TextEdit] = field(default_factory=list)
+    status: str = "candidate"  # candidate | verified | refused
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class FixPlan:
+    scans: list[UnitScan]
+    groups: list[Group]
+    originals: dict[str, str]  # absolute file -> original text
+    results: dict[str, str]  # absolute file -> text with every verified group applied
+    unfixable: list[Finding]  # failing findings without a fix definition
+    discovery_errors: list[ParseError]
+    rounds: int = 0
+
+    @property
+    def verified(self) -> list[Group]:
+        return [g for g in self.groups if g.status == "verified"]
+
+    @property
+    def refused(self) -> list[Group]:
+        return [g for g in self.groups if g.status == "refused"]
+
+
+def _fkey(f: Finding, unmap: Any = _abs) -> FKey:
+    return (f.rule_id, f.resource_id, unmap(f.span.file), f.path)
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def plan_fixes(
+    options: ScanOptions,
+    *,
+    only_rules: Iterable[str] = (),
+    min_severity: Severity | None = None,
+    select: Any = None,
+) -> FixPlan:
+    """Scan ``options.paths`` and return verified (and refused) fix groups; writes nothing.
+
+    ``select(finding) -> bool`` narrows the candidates further (``attach_edits`` uses it)."""
+    from policyguard import discover
+
+    options = replace(options, enabled_rules=[])
+    found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
+    scans = scan_units(list(found.units), options)
+    wanted = set(only_rules)
+
+    groups: dict[tuple[Any, ...], Group] = {}
+    unfixable: list[Finding] = []
+    originals: dict[str, str] = {}
+    for ui, us in enumerate(scans):
+        by_id = {r.id: r for r in us.resources}
+        for f in us.findings:
+            if f.status != Status.FAIL:
+                continue
+            if wanted and f.rule_id not in wanted:
+                continue
+            if min_severity is not None and f.severity < min_severity:
+                continue
+            if select is not None and not select(f):
+                continue
+            if f.fix is None or not f.fix.ops:
+                unfixable.append(f)
+                continue
+            res = by_id.get(f.resource_id)
+            if res is None:
+                continue
+            file = _abs(res.span.file)
+            key = (file, res.type, res.name, res.span.start_line, repr(f.fix.to_dict()))
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = Group(len(groups), file, res, [])
+            g.findings.append((ui, f))
+
+    glist = list(groups.values())
+    for g in glist:
+        if g.file not in originals:
+            try:
+                originals[g.file] = _read(g.file)
+            except (OSError, UnicodeDecodeError) as exc:
+                originals[g.file] = ""
+                g.status, g.reason = "refused", f"cannot read {g.file}: {exc}"
+                continue
+        _render_alone(g, originals[g.file])
+
+    plan = FixPlan(scans, glist, originals, {}, unfixable, list(found.errors))
+    _verify_loop(plan, options)
+    return plan
+
+
+def _fix_of(g: Group) -> Any:
+    fix = g.findings[0][1].fix
+    assert fix is not None
+    return fix
+
+
+def _render_alone(g: Group, original: str) -> None:
+    from policyguard.fix.render import apply_fix_text
+
+    if g.status == "refused":
+        return
+    try:
+        new = apply_fix_text(original, g.resource, _fix_of(g))
+    except FixError as exc:
+        g.status, g.reason = "refused", str(exc)
+        return
+    except RecursionError:
+        g.status, g.reason = "refused", "the file is nested too deeply to edit"
+        return
+    if new == original:
+        g.status, g.reason = "refused", "the fix changes nothing in the file (its ops do not address this finding)"
+        return
+    g.new_alone = new
+    g.edits = diff_edits(g.resource.span.file, original, new)
+
+
+def combine(plan: FixPlan, groups: list[Group]) -> tuple[dict[str, str], list[tuple[Group, str]]]:
+    """Apply ``groups`` per file, bottom-up; returns the texts and the groups that clash."""
+    from policyguard.fix.render import apply_fix_text
+
+    by_file: dict[str, list[Group]] = {}
+    for g in groups:
+        by_file.setdefault(g.file, []).append(g)
+    texts: dict[str, str] = {}
+    clashes: list[tuple[Group, str]] = []
+    for file, gs in by_file.items():
+        text = plan.originals[file]
+        for g in sorted(gs, key=lambda g: (g.resource.span.start_line, g.gid), reverse=True):
+            try:
+                text = apply_fix_text(text, g.resource, _fix_of(g))
+            except (FixError, RecursionError) as exc:
+                clashes.append((g, f"conflicts with another fix in the same file: {exc}"))
+        texts[file] = text
+    return texts, clashes
+
+
+@dataclass(slots=True)
+class _Check:
+    blamed: dict[str, str] = field(default_factory=dict)  # file -> reason
+    group_reasons: dict[int, str] = field(default_factory=dict)
+    after: dict[int, UnitScan] = field(default_factory=dict)  # unit index -> rescan
+    overlay: Overlay | None = None
+
+
+def _verify_set(plan: FixPlan, options: ScanOptions, sets: list[list[Group]], base: str) -> list[_Check]:
+    """Verify several independent group sets in one parallel rescan."""
+    jobs: list[tuple[int, int, Unit]] = []  # (set index, unit index, overlay unit)
+    checks: list[_Check] = []
+    for si, groups in enumerate(sets):
+        texts, clashes = combine(plan, groups)
+        check = _Check()
+        for g, why in clashes:
+            check.group_reasons[g.gid] = why
+        patched = {f: t for f, t in texts.items() if t != plan.originals[f]}
+        affected = [ui for ui, us in enumerate(plan.scans) if us.files() & set(patched)]
+        keep = [_abs(plan.scans[ui].unit.path) for ui in affected]
+        check.overlay = Overlay(base, patched, keep)
+        for ui in affected:
+            jobs.append((si, ui, check.overlay.unit(plan.scans[ui].unit)))
+        checks.append(check)
+    rescans = scan_units([j[2] for j in jobs], options) if jobs else []
+    for (si, ui, _), us in zip(jobs, rescans, strict=True):
+        checks[si].after[ui] = us
+    for si, groups in enumerate(sets):
+        _judge(plan, groups, checks[si])
+    return checks
+
+
+def _judge(plan: FixPlan, groups: list[Group], check: _Check) -> None:
+    ov = check.overlay
+    assert ov is not None
+    patched_files = {g.file for g in groups}
+    for ui, after in check.after.items():
+        before = plan.scans[ui]
+        before_fail = {_fkey(f) for f in before.findings if f.status == Status.FAIL}
+        after_fail = {_fkey(f, ov.unmap): f for f in after.findings if f.status == Status.FAIL}
+        for key, f in after_fail.items():
+            if key not in before_fail and not any(key in _targets(g) for g in groups):
+                file = key[2] if key[2] in patched_files else next(iter(patched_files & after.files(ov.unmap)), key[2])
+                check.blamed.setdefault(file, f"a new failure would appear: {f.rule_id} on {f.resource_id} ({f.message})")
+        before_err = {(_abs(e.file), e.message) for e in before.errors}
+        for e in after.errors:
+            ef = ov.unmap(e.file)
+            if (ef, e.message) not in before_err and ef in patched_files:
+                check.blamed.setdefault(ef, f"the patched file would not parse: line {e.line}: {e.message}")
+        status_after: dict[tuple[str, str, str], list[Finding]] = {}
+        for f in after.findings:
+            status_after.setdefault((f.rule_id, f.resource_id, ov.unmap(f.span.file)), []).append(f)
+        for g in groups:
+            for gui, f in g.findings:
+                if gui != ui:
+                    continue
+                key = _fkey(f)
+                if key in after_fail:
+                    check.group_reasons.setdefault(g.gid, f"{f.rule_id} still fails on {f.resource_id} after the fix")
+                    continue
+                for a in status_after.get(key[:3], []):
+                    if a.status in (Status.ERROR, Status.UNKNOWN) and (a.path == f.path or not a.path):
+                        check.group_reasons.setdefault(g.gid, f"{f.rule_id} on {f.resource_id} turns {a.status} after the fix")
+
+
+def _targets(g: Group) -> set[FKey]:
+    return {_fkey(f) for _, f in g.findings}
+
+
+def _idempotent(plan: FixPlan, groups: list[Group], texts: dict[str, str], check: _Check) -> None:
+    """Rendering each fix again on the patched text (with the re-evaluated resource) must be a
+    no-op."""
+    from policyguard.fix.render import apply_fix_text
+
+    ov = check.overlay
+    assert ov is not None
+    for g in groups:
+        if g.gid in check.group_reasons:
+            continue
+        text = texts.get(g.file)
+        if text is None:
+            continue
+        again: Resource | None = None
+        for ui, _ in g.findings:
+            after = check.after.get(ui)
+            if after is None:
+                continue
+            for r in after.resources:
+                if r.id == g.resource.id and ov.unmap(r.span.file) == g.file:
+                    again = r
+                    break
+            if again is not None:
+                break
+        if again is None:
+            continue
+        try:
+            twice = apply_fix_text(text, again, _fix_of(g))
+        except FixError as exc:
+            check.group_reasons[g.gid] = f"applying the fix a second time fails: {exc}"
+            continue
+        if twice != text:
+            check.group_reasons[g.gid] = "applying the fix a second time changes the file again"
+
+
+def _verify_loop(plan: FixPlan, options: ScanOptions) -> None:
+    active = [g for g in plan.groups if g.status == "candidate"]
+    if not active:
+        return
+    alone_tested: set[int] = set()
+    with tempfile.TemporaryDirectory(prefix="policyguard-fix-") as base:
+        for _ in range(6):
+            plan.rounds += 1
+            check = _verify_set(plan, options, [active], base)[0]
+            texts, _ = combine(plan, active)
+            if not check.blamed and not check.group_reasons:
+                _idempotent(plan, active, texts, check)
+            if not check.blamed and not check.group_reasons:
+                for g in active:
+                    g.status = "verified"
+                plan.results = {f: t for f, t in texts.items() if t != plan.originals[f]}
+                return
+            drop: set[int] = set()
+            for gid, why in check.group_reasons.items():
+                g = plan.groups[gid]
+                g.status, g.reason = "refused", why
+                drop.add(gid)
+            suspects = [g for g in active if g.file in check.blamed and g.gid not in drop]
+            untested = [g for g in suspects if g.gid not in alone_tested]
+            if untested:
+                alone = _verify_set(plan, options, [[g] for g in untested], base)
+                for g, c in zip(untested, alone, strict=True):
+                    alone_tested.add(g.gid)
+                    why = c.group_reasons.get(g.gid) or next(iter(c.blamed.values()), "")
+                    if why:
+                        g.status, g.reason = "refused", why
+                        drop.add(g.gid)
+                    if c.overlay is not None:
+                        shutil.rmtree(c.overlay.root, ignore_errors=True)
+            else:
+                for g in suspects:
+                    g.status, g.reason = "refused", f"fails verification together with the other fixes of its file: {check.blamed[g.file]}"
+                    drop.add(g.gid)
+            if check.overlay is not None:
+                shutil.rmtree(check.overlay.root, ignore_errors=True)
+            active = [g for g in active if g.gid not in drop]
+            if not active:
+                return
+        for g in active:
+            g.status, g.reason = "refused", "verification did not converge"

@@ -1,0 +1,73 @@
+"""Render one ``model.Fix`` for one resource onto the text of the file that declares it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policyguard.fix.common import FixError, map_pod_spec
+from policyguard.model import Fix, FixOp, Resource
+
+
+def fix_format(resource: Resource) -> str:
+    """``hcl``, ``yaml`` or ``json``; FixError for sources that cannot be edited."""
+    fmt = resource.source_format or resource.platform
+    file = resource.span.file.lower()
+    if fmt == "terraform_plan":
+        raise FixError("a plan is generated output: fix the Terraform configuration instead")
+    if fmt == "terraform":
+        if file.endswith(".tf.json"):
+            raise FixError("editing Terraform JSON configuration is not supported")
+        return "hcl"
+    if fmt in ("cloudformation", "kubernetes"):
+        return "json" if file.endswith(".json") else "yaml"
+    raise FixError(f"no editor for {fmt!r} sources")
+
+
+def logical_id(resource: Resource) -> str:
+    meta_id = resource.meta.get("logical_id") if isinstance(resource.meta, dict) else None
+    return str(meta_id or resource.name or resource.id)
+
+
+def apply_fix_text(text: str, resource: Resource, fix: Fix, attrs: dict[str, Any] | None = None) -> str:
+    """``text`` with every op of ``fix`` applied to ``resource``'s declaration.
+
+    ``attrs`` (default: the resource's evaluated attributes) decides which ops are already
+    satisfied: those produce no edit, which makes a second application a no-op."""
+    attrs = resource.attributes if attrs is None else attrs
+    fmt = fix_format(resource)
+    ops = [FixOp(o.op, map_pod_spec(o.path, resource.pod_spec_path), o.value) for o in fix.ops]
+    if fmt == "hcl":
+        from policyguard.fix.hcl import HclEditor
+
+        if resource.type.startswith(("data.", "provider.")) or resource.type == "module":
+            raise FixError(f"{resource.type} blocks are not fixable")
+        hed = HclEditor(text)
+        for op in ops:
+            hed.text = hed.apply(resource.type, resource.name, op, attrs, resource.span.start_line)
+        return hed.text
+    from policyguard.fix.yaml_edit import Root, cloudformation_root
+
+    root: Root
+    if resource.platform == "cloudformation":
+        root = cloudformation_root(logical_id(resource))
+    elif fmt == "json":
+        from policyguard.fix.json_edit import kubernetes_json_root
+
+        root = kubernetes_json_root(text, resource.span.start_line)
+    else:
+        from policyguard.fix.yaml_edit import kubernetes_root
+
+        root = kubernetes_root(text, resource.span.start_line)
+    if fmt == "json":
+        from policyguard.fix.json_edit import JsonEditor
+
+        jed = JsonEditor(text)
+        for op in ops:
+            jed.text = jed.apply(root, op, attrs)
+        return jed.text
+    from policyguard.fix.yaml_edit import YamlEditor
+
+    yed = YamlEditor(text)
+    for op in ops:
+        yed.text = yed.apply(root, op, attrs)
+    return yed.text
