@@ -40,7 +40,17 @@ from pathlib import Path
 from typing import Any
 
 from policyguard.limits import DEFAULT_LIMITS, Limits
-from policyguard.model import ErrorKind, ParseError, ParseResult, Reference, Resource, Span, is_unknown, unknown
+from policyguard.model import (
+    ErrorKind,
+    ParseError,
+    ParseResult,
+    Reference,
+    Resource,
+    Span,
+    is_unknown,
+    parse_path,
+    unknown,
+)
 from policyguard.parsers.yaml_source import SourceError, child_path, load_json, load_yaml, read_text
 
 PLATFORM = "cloudformation"
@@ -221,6 +231,11 @@ class _Resolver:
             return unknown(f"!ImportValue {name if isinstance(name, str) else render(arg)}", "exported by another stack")
         if fn == "Fn::GetAZs":
             return unknown(render(node), "availability zones depend on the account and region")
+        if fn in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
+            decided = self.cond_value(node)
+            if decided is None:
+                return unknown(render(node), "condition cannot be decided from the template")
+            return decided
         if fn in ("Fn::Transform",):
             return unknown(render(node), "macro output: known after the transform runs")
 
@@ -322,9 +337,24 @@ def _pure(fn: str, args: Any) -> Any:
         return len(args)
     if fn == "Fn::ToJsonString":
         return json.dumps(args, separators=(",", ":"))
-    if fn in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
-        return _UNSUPPORTED
     return _UNSUPPORTED
+
+
+def _exists(value: Any, path: str) -> bool:
+    """Is ``path`` an attribute of the resolved value (not inside an unknown marker)?"""
+    try:
+        segs = parse_path(path)
+    except ValueError:
+        return False
+    cur = value
+    for seg in segs:
+        if isinstance(seg, int) and isinstance(cur, list) and 0 <= seg < len(cur):
+            cur = cur[seg]
+        elif isinstance(seg, str) and isinstance(cur, dict) and seg in cur and not is_unknown(cur):
+            cur = cur[seg]
+        else:
+            return False
+    return True
 
 
 def _text(x: Any) -> str:
@@ -509,6 +539,7 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
                 if p.startswith(src) and len(p) > slen and p[slen] in ".[":
                     rest = p[slen:]
                     rel.setdefault((dst + rest) if dst else rest.lstrip("."), s)
+        rel = {p: sp for p, sp in rel.items() if _exists(attributes, p)}
         span = spans.get(d.source_path, doc_span)
         result.resources.append(
             Resource(
