@@ -25,6 +25,11 @@ get(obj, key, fallback) := obj[key] if has(obj, key)
 
 get(obj, key, fallback) := fallback if not has(obj, key)
 
+# attr(key): the current resource's attribute, or null when absent. Safe under `not`:
+# `not lib.truthy(lib.attr("encrypted"))` fires for a missing attribute on OPA and regorus alike
+# (a function call on an undefined reference under `not` is undefined in OPA).
+attr(key) := object.get(input.resource.attributes, key, null)
+
 _true_strings := {"true", "yes", "on", "1", "enabled"}
 
 _false_strings := {"false", "no", "off", "0", "disabled", ""}
