@@ -85,7 +85,8 @@ def render(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(render(v) for v in value) + "]"
     if isinstance(value, str):
-        return json.dumps(value) if (not value or any(c in value for c in " ,[]{}:#'\"")) else value
+        plain = value and not any(c in value for c in " ,[]{}#'\"") and not value.endswith(":")
+        return value if plain else json.dumps(value)
     return json.dumps(value)
 
 
