@@ -404,8 +404,9 @@ class ModuleInstance:
         used = 1
         if blk is None:
             what = "data source" if data else "resource"
-            node = steps[1] if len(steps) > 1 and isinstance(steps[1], GetAttr) else first
-            return unknown(node.text, f"{what} {rtype}.{rname} is not declared in this module"), base_used + used + (node is not first)
+            missing: Expr = steps[1] if len(steps) > 1 and isinstance(steps[1], GetAttr) else first
+            consumed = base_used + used + (1 if missing is not first else 0)
+            return unknown(missing.text, f"{what} {rtype}.{rname} is not declared in this module"), consumed
         targets: list[str]
         expansion = self.expansion(blk)
         if len(steps) > 1 and isinstance(steps[1], Index):
