@@ -61,7 +61,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         variables[name] = value
     cfg_dirs = list(config.rule_dirs) if config else []
     return ScanOptions(
-        paths=list(kw["paths"]),
+        paths=expand_paths(list(kw["paths"])),
         excludes=(list(config.excludes) if config else []) + list(kw.get("excludes") or ()),
         rule_dirs=cfg_dirs + list(kw.get("rule_dirs") or ()),
         builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
@@ -77,6 +77,25 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         opa_url=kw.get("opa_url"),
         evaluate=not kw.get("parse_only"),
     )
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """A changed ``*.tfvars`` file (pre-commit passes it alone) stands for the Terraform
+    directory that reads it; everything else is passed through unchanged."""
+    out: list[str] = []
+    for p in paths:
+        low = p.lower()
+        if low.endswith((".tfvars", ".tfvars.json")):
+            parent = Path(p).parent
+            try:
+                has_tf = any(c.name.endswith((".tf", ".tf.json")) for c in parent.iterdir())
+            except OSError:
+                has_tf = False
+            if has_tf:
+                p = str(parent)
+        if p not in out:
+            out.append(p)
+    return out
 
 
 def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
