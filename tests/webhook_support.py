@@ -147,6 +147,8 @@ def start_server(tmp: Path, *args: str, config: dict[str, Any] | None = None, wo
         cfg_path = cwd / ".policyguard.yaml"
         cfg_path.write_text(yaml.safe_dump({"webhook": config}), encoding="utf-8")
         cmd += ["--config", str(cfg_path)]
+    if "--rules" not in args:  # the Kubernetes pack, as the acceptance criteria say
+        cmd += ["--rules", str(RULES / "kubernetes"), "--no-builtin-rules"]
     cmd += list(args)
     log = tmp / "server.log"
     fh = open(log, "wb")  # noqa: SIM115 - lives as long as the server
@@ -189,7 +191,7 @@ def judge_locally(obj: dict[str, Any], rule_ids: set[str] | None = None) -> list
     from policyguard.parsers.kubernetes import resource_from_object
     from policyguard.scan import ScanOptions
 
-    opts = ScanOptions(paths=[])
+    opts = ScanOptions(paths=[], rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False)
     opts.scan_timeout = 1e9
     rs = engine.load_ruleset(opts)
     ev = engine.make_evaluator(rs, opts)

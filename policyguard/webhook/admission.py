@@ -74,6 +74,18 @@ class Review:
         v = self.kind.get("version", "")
         return f"{g}/{v}/{self.kind.get('kind', '')}" if g else f"{v}/{self.kind.get('kind', '')}"
 
+    def context(self) -> dict[str, Any]:
+        """What rules see as ``input.resource.meta.admission``."""
+        return {
+            "operation": self.operation,
+            "namespace": self.namespace,
+            "name": self.name,
+            "subResource": self.sub_resource,
+            "user": self.user,
+            "groups": self.groups,
+            "dryRun": self.dry_run,
+        }
+
     def object_ref(self) -> dict[str, str]:
         return {
             "group": self.kind.get("group", ""),

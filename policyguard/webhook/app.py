@@ -243,7 +243,7 @@ class WebhookApp:
         with_old = review.operation == "UPDATE" and self.cfg.only_new_on_update and review.old_obj is not None
         old = admission.with_type(review.old_obj, review.kind) if with_old and review.old_obj is not None else None
         try:
-            j = await ev.judge(obj, old, with_old=with_old, patch_rules=patch_rules, timeout=max(budget, 0.001))
+            j = await ev.judge(obj, old, with_old=with_old, patch_rules=patch_rules, timeout=max(budget, 0.001), admission=review.context())
         except ObjectError as exc:
             what = "request.oldObject" if review.operation == "DELETE" else "request.object"
             raise AdmissionError(400, f"{what}: {exc}") from None

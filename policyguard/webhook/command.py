@@ -145,7 +145,7 @@ def run_serve(**kw: Any) -> int:
     from policyguard.webhook.server import serve
 
     try:
-        return serve(cfg, options, host=kw.get("host") or "0.0.0.0", port=int(kw.get("port") or 8443), workers=workers, cert=cert, key=key, ruleset=ruleset)
+        return serve(cfg, options, host=kw.get("host") or "0.0.0.0", port=int(8443 if kw.get("port") is None else kw["port"]), workers=workers, cert=cert, key=key, ruleset=ruleset)
     except OSError as exc:
         return _err(f"cannot listen on {kw.get('host')}:{kw.get('port')}: {exc.strerror or exc}")
 

@@ -51,8 +51,11 @@ class Judge:
         except ValueError as exc:
             raise ObjectError(str(exc)) from None
 
-    def evaluate(self, obj: dict[str, Any]) -> tuple[Any, list[Finding]]:
+    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None) -> tuple[Any, list[Finding]]:
         res = self._resource(obj)
+        if admission:
+            # rules can tell the admission context apart: input.resource.meta.admission.operation
+            res.meta["admission"] = admission
         return res, list(self.evaluator.evaluate([res]))
 
     def judge(
@@ -62,17 +65,18 @@ class Judge:
         *,
         with_old: bool,
         patch_rules: set[str] | None,
+        admission: dict[str, Any] | None = None,
     ) -> Judgement:
         """Evaluate ``obj`` (and ``old_obj`` when asked); build a JSON Patch from the fixes of
         the failing rules in ``patch_rules`` (None: no patch)."""
         import time
 
         t0 = time.perf_counter()
-        res, findings = self.evaluate(obj)
+        res, findings = self.evaluate(obj, admission)
         j = Judgement(findings=findings)
         if with_old and old_obj is not None:
             try:
-                j.old_findings = self.evaluate(old_obj)[1]
+                j.old_findings = self.evaluate(old_obj, admission)[1]
             except ObjectError as exc:
                 raise ObjectError(f"oldObject: {exc}") from None
         if patch_rules:
@@ -110,9 +114,10 @@ class EvalThread:
         except Exception as exc:  # readiness reports it; requests get the failure answer
             self.error = f"{type(exc).__name__}: {exc}"
 
-    def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None) -> Judgement:
+    def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None,
+             admission: dict[str, Any] | None) -> Judgement:
         judge: Judge = self._local.judge
-        return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules)
+        return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission)
 
     async def judge(
         self,
@@ -122,9 +127,10 @@ class EvalThread:
         with_old: bool,
         patch_rules: set[str] | None,
         timeout: float,
+        admission: dict[str, Any] | None = None,
     ) -> Judgement:
         """Raises ``asyncio.TimeoutError`` when ``timeout`` passes first."""
-        fut = self._pool.submit(self._run, obj, old, with_old, patch_rules)
+        fut = self._pool.submit(self._run, obj, old, with_old, patch_rules, admission)
         return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
 
     def shutdown(self) -> None:
