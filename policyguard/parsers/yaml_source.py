@@ -230,7 +230,9 @@ class _Composer:
             msg = exc.problem or exc.context or "invalid YAML"
             if exc.context and exc.problem:
                 ctx_mark = exc.context_mark
-                where = f" (line {ctx_mark.line + 1}, column {ctx_mark.column + 1})" if ctx_mark is not None else ""
+                where = ""
+                if ctx_mark is not None and (ctx_mark.line + 1, ctx_mark.column + 1) != (line, col):
+                    where = f" (line {ctx_mark.line + 1}, column {ctx_mark.column + 1})"
                 msg = f"{exc.problem} {exc.context}{where}"
             return docs, ParseError(self.file, line, col, f"YAML: {msg}")
         except yaml.YAMLError as exc:
