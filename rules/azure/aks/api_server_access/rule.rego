@@ -1,0 +1,61 @@
+# METADATA
+# title: AKS API servers are private or restricted to authorized IP ranges
+# description: >-
+#   A public AKS API server without authorized IP ranges is reachable from the whole Internet;
+#   only authentication stands between attackers and the control plane. Passes when the cluster
+#   is private (private_cluster_enabled) or lists authorized ranges (api_server_access_profile
+#   authorized_ip_ranges, or api_server_authorized_ip_ranges in azurerm v3) without 0.0.0.0/0.
+# custom:
+#   id: PG-AZURE-AKS-002
+#   severity: high
+#   resource_types:
+#     terraform: [azurerm_kubernetes_cluster]
+#   frameworks:
+#     nist-800-53: [SC-7, AC-17]
+#     pci-dss-4.0: ["1.3.1"]
+#   remediation: Set private_cluster_enabled = true, or api_server_access_profile { authorized_ip_ranges = [...] } with your administration networks.
+#   fixable: false
+package policyguard.rules.azure.aks.api_server_access
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+ranges := array.concat(
+	object.get(attrs, "api_server_authorized_ip_ranges", []),
+	[r | some p in object.get(attrs, "api_server_access_profile", []); some r in object.get(p, "authorized_ip_ranges", [])],
+)
+
+private if lib.truthy(attrs.private_cluster_enabled)
+
+fail contains result if {
+	not private
+	not lib.is_unknown(attrs.private_cluster_enabled)
+	count(ranges) == 0
+	result := {
+		"msg": sprintf("AKS cluster %q has a public API server reachable from any address (not private, no authorized IP ranges)", [input.resource.name]),
+		"path": "private_cluster_enabled",
+	}
+}
+
+fail contains result if {
+	not private
+	some r in ranges
+	r in {"0.0.0.0/0", "0.0.0.0"}
+	result := {
+		"msg": sprintf("AKS cluster %q authorizes %s on its public API server", [input.resource.name, r]),
+		"path": "api_server_access_profile",
+	}
+}
+
+unknown contains result if {
+	lib.is_unknown(attrs.private_cluster_enabled)
+	count(ranges) == 0
+	result := {
+		"msg": sprintf("AKS cluster %q: whether the API server is private is not known", [input.resource.name]),
+		"path": "private_cluster_enabled",
+		"expr": lib.unknown_expr(attrs.private_cluster_enabled),
+	}
+}

@@ -1,0 +1,32 @@
+# METADATA
+# title: App Service apps accept HTTPS only
+# description: >-
+#   https_only defaults to false: the app also answers plain HTTP, exposing session cookies and
+#   credentials to anyone on the path. Web apps and function apps are checked.
+# custom:
+#   id: PG-AZURE-APPSERVICE-001
+#   severity: medium
+#   resource_types:
+#     terraform: [azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app, azurerm_windows_function_app, azurerm_app_service, azurerm_function_app]
+#   frameworks:
+#     cis-azure: ["9.2"]
+#     nist-800-53: [SC-8]
+#     pci-dss-4.0: ["4.2.1"]
+#     soc2: [CC6.7]
+#   remediation: Set https_only = true.
+#   fixable: true
+package policyguard.rules.azure.app_service.https_only
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	value := object.get(input.resource.attributes, "https_only", false)
+	not lib.truthy(value)
+	result := {
+		"msg": sprintf("%s %q accepts plain HTTP (https_only = %v)", [input.resource.type, input.resource.name, value]),
+		"path": "https_only",
+		"fix": {"description": "Redirect HTTP to HTTPS", "ops": [{"op": "set", "path": "https_only", "value": true}]},
+	}
+}

@@ -1,0 +1,43 @@
+# METADATA
+# title: Key vault firewalls deny by default
+# description: >-
+#   Without network_acls whose default_action is Deny, the vault's data plane is reachable from
+#   any network and only authentication protects keys and secrets.
+# custom:
+#   id: PG-AZURE-KEYVAULT-002
+#   severity: medium
+#   resource_types:
+#     terraform: [azurerm_key_vault]
+#   frameworks:
+#     nist-800-53: [SC-7, AC-4]
+#     pci-dss-4.0: ["1.3.1"]
+#   remediation: Add network_acls { default_action = "Deny", bypass = "AzureServices" } with the allowed subnets and IP ranges (or use a private endpoint).
+#   fixable: true
+package policyguard.rules.azure.keyvault.network_default_deny
+
+import rego.v1
+
+attrs := input.resource.attributes
+
+fail contains result if {
+	count(object.get(attrs, "network_acls", [])) == 0
+	result := {
+		"msg": sprintf("key vault %q has no network ACLs: it accepts connections from any network", [input.resource.name]),
+		"path": "network_acls",
+		"fix": {
+			"description": "Deny network access by default (allow trusted Azure services)",
+			"ops": [{"op": "add", "path": "network_acls", "value": {"default_action": "Deny", "bypass": "AzureServices"}}],
+		},
+	}
+}
+
+fail contains result if {
+	some i, acl in attrs.network_acls
+	acl.default_action != "Deny"
+	path := sprintf("network_acls[%d].default_action", [i])
+	result := {
+		"msg": sprintf("key vault %q network ACLs allow by default (default_action = %v)", [input.resource.name, acl.default_action]),
+		"path": path,
+		"fix": {"description": "Deny by default", "ops": [{"op": "set", "path": path, "value": "Deny"}]},
+	}
+}

@@ -1,0 +1,109 @@
+# METADATA
+# title: Network security groups do not allow RDP from the Internet
+# description: >-
+#   An inbound Allow rule from any source (*, 0.0.0.0/0, Internet, Any) covering TCP port
+#   3389 exposes RDP to brute force and to exploits of the remote administration service.
+#   Inline security_rule blocks of azurerm_network_security_group and separate
+#   azurerm_network_security_rule resources are both checked; port ranges and * count.
+# custom:
+#   id: PG-AZURE-NETWORK-002
+#   severity: high
+#   resource_types:
+#     terraform: [azurerm_network_security_group, azurerm_network_security_rule]
+#   frameworks:
+#     cis-azure: ["6.1"]
+#     nist-800-53: [SC-7, AC-17]
+#     pci-dss-4.0: ["1.3.1"]
+#     soc2: [CC6.6]
+#   remediation: Restrict the rule's source to known administration networks, or use Azure Bastion / a VPN and remove the rule.
+#   fixable: true
+package policyguard.rules.azure.network.nsg_rdp_internet
+
+import rego.v1
+
+import data.policyguard.lib
+
+port := 3389
+
+open_sources := {"*", "0.0.0.0", "0.0.0.0/0", "internet", "any", "::/0"}
+
+# (path prefix, rule object) for inline blocks and for the separate resource
+rules contains [sprintf("security_rule[%d].", [i]), r] if {
+	input.resource.type == "azurerm_network_security_group"
+	some i, r in input.resource.attributes.security_rule
+}
+
+rules contains ["", input.resource.attributes] if input.resource.type == "azurerm_network_security_rule"
+
+covers(range) if range == "*"
+
+covers(range) if {
+	regex.match(`^\s*[0-9]+\s*$`, range)
+	to_number(trim_space(range)) == port
+}
+
+covers(range) if {
+	parts := split(range, "-")
+	count(parts) == 2
+	regex.match(`^\s*[0-9]+\s*$`, parts[0])
+	regex.match(`^\s*[0-9]+\s*$`, parts[1])
+	to_number(trim_space(parts[0])) <= port
+	to_number(trim_space(parts[1])) >= port
+}
+
+port_open(r) if covers(r.destination_port_range)
+
+port_open(r) if {
+	some range in r.destination_port_ranges
+	covers(range)
+}
+
+inbound_allow(r) if {
+	lower(r.direction) == "inbound"
+	lower(r.access) == "allow"
+	lower(r.protocol) in {"tcp", "*"}
+}
+
+fail contains result if {
+	some [prefix, r] in rules
+	inbound_allow(r)
+	port_open(r)
+	lower(r.source_address_prefix) in open_sources
+	path := concat("", [prefix, "source_address_prefix"])
+	result := {
+		"msg": sprintf("rule %q allows RDP (port %d) from %s", [object.get(r, "name", input.resource.name), port, r.source_address_prefix]),
+		"path": path,
+		"fix": {"description": "Allow RDP only from the virtual network", "ops": [{"op": "set", "path": path, "value": "VirtualNetwork"}]},
+	}
+}
+
+fail contains result if {
+	some [prefix, r] in rules
+	inbound_allow(r)
+	port_open(r)
+	some j, src in r.source_address_prefixes
+	lower(src) in open_sources
+	kept := [s | some s in r.source_address_prefixes; not lower(s) in open_sources]
+	path := concat("", [prefix, "source_address_prefixes"])
+	result := {
+		"msg": sprintf("rule %q allows RDP (port %d) from %s", [object.get(r, "name", input.resource.name), port, src]),
+		"path": sprintf("%s[%d]", [path, j]),
+		"fix": {"description": "Remove the Internet source", "ops": [{"op": "set", "path": path, "value": fallback(kept)}]},
+	}
+}
+
+fallback(kept) := kept if count(kept) > 0
+
+fallback(kept) := ["VirtualNetwork"] if count(kept) == 0
+
+unknown contains result if {
+	some [prefix, r] in rules
+	inbound_allow(r)
+	port_open(r)
+	lib.is_unknown(r.source_address_prefix)
+	result := {
+		"msg": sprintf("rule %q allows RDP from a source that is not known", [object.get(r, "name", input.resource.name)]),
+		"path": concat("", [prefix, "source_address_prefix"]),
+		"expr": lib.unknown_expr(r.source_address_prefix),
+	}
+}

@@ -1,0 +1,85 @@
+# METADATA
+# title: SQL servers have auditing enabled
+# description: >-
+#   Without auditing there is no record of logins, queries and permission changes to
+#   investigate a breach. Auditing may be configured inline (the legacy extended_auditing_policy
+#   block) or with a separate azurerm_mssql_server_extended_auditing_policy resource pointing at
+#   the server; a policy with enabled = false does not count.
+# custom:
+#   id: PG-AZURE-SQL-001
+#   severity: medium
+#   resource_types:
+#     terraform: [azurerm_mssql_server, azurerm_sql_server]
+#   frameworks:
+#     cis-azure: ["4.1.1"]
+#     nist-800-53: [AU-2, AU-12]
+#     pci-dss-4.0: ["10.2.1"]
+#     soc2: [CC7.2]
+#   remediation: Add an azurerm_mssql_server_extended_auditing_policy for the server (to Log Analytics or a storage account).
+#   fixable: true
+package policyguard.rules.azure.sql.auditing
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+policies contains r if {
+	some ref in input.resource.referenced_by
+	r := input.resources[ref.source]
+	r.type == "azurerm_mssql_server_extended_auditing_policy"
+}
+
+enabled(p) if not lib.has(p, "enabled")
+
+enabled(p) if lib.truthy(p.enabled)
+
+audited if {
+	some p in attrs.extended_auditing_policy
+	enabled(p)
+}
+
+audited if {
+	some p in policies
+	enabled(p.attributes)
+}
+
+fail contains result if {
+	not audited
+	count(object.get(attrs, "extended_auditing_policy", [])) + count(policies) == 0
+	result := {
+		"msg": sprintf("SQL server %q has no auditing policy", [input.resource.name]),
+		"path": "",
+		"fix": {
+			"description": "Audit the server to Azure Monitor",
+			"ops": [{"op": "add_resource", "path": "", "value": {
+				"type": "azurerm_mssql_server_extended_auditing_policy",
+				"name": input.resource.name,
+				"attributes": {"server_id": sprintf("${%s.%s.id}", [input.resource.type, input.resource.name]), "log_monitoring_enabled": true},
+			}}],
+		},
+	}
+}
+
+fail contains result if {
+	not audited
+	some i, p in attrs.extended_auditing_policy
+	not enabled(p)
+	path := sprintf("extended_auditing_policy[%d].enabled", [i])
+	result := {
+		"msg": sprintf("SQL server %q auditing policy is disabled (enabled = %v)", [input.resource.name, p.enabled]),
+		"path": path,
+		"fix": {"description": "Enable auditing", "ops": [{"op": "set", "path": path, "value": true}]},
+	}
+}
+
+fail contains result if {
+	not audited
+	some p in policies
+	not enabled(p.attributes)
+	result := {
+		"msg": sprintf("SQL server %q auditing policy %s is disabled (enabled = %v)", [input.resource.name, p.id, p.attributes.enabled]),
+		"path": "",
+	}
+}

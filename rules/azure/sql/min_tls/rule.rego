@@ -1,0 +1,31 @@
+# METADATA
+# title: SQL servers require TLS 1.2 or later
+# description: >-
+#   minimum_tls_version below 1.2 (or Disabled) lets clients negotiate deprecated protocols.
+#   azurerm defaults it to 1.2; this rule fails when a configuration lowers it.
+# custom:
+#   id: PG-AZURE-SQL-004
+#   severity: medium
+#   resource_types:
+#     terraform: [azurerm_mssql_server]
+#   frameworks:
+#     nist-800-53: [SC-8, SC-13]
+#     pci-dss-4.0: ["4.2.1"]
+#   remediation: Set minimum_tls_version = "1.2".
+#   fixable: true
+package policyguard.rules.azure.sql.min_tls
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	lib.has(input.resource.attributes, "minimum_tls_version")
+	value := input.resource.attributes.minimum_tls_version
+	not value in {"1.2", "1.3"}
+	result := {
+		"msg": sprintf("SQL server %q accepts TLS below 1.2 (minimum_tls_version = %v)", [input.resource.name, value]),
+		"path": "minimum_tls_version",
+		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": "minimum_tls_version", "value": "1.2"}]},
+	}
+}

@@ -1,0 +1,31 @@
+# METADATA
+# title: SQL servers disable public network access
+# description: >-
+#   With public network access on (the azurerm default) the server's endpoint accepts
+#   connections from the Internet, filtered only by server firewall rules. Use private endpoints.
+# custom:
+#   id: PG-AZURE-SQL-002
+#   severity: high
+#   resource_types:
+#     terraform: [azurerm_mssql_server]
+#   frameworks:
+#     nist-800-53: [SC-7, AC-4]
+#     pci-dss-4.0: ["1.3.1"]
+#     soc2: [CC6.6]
+#   remediation: Set public_network_access_enabled = false and connect through a private endpoint.
+#   fixable: true
+package policyguard.rules.azure.sql.public_network_access
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	value := object.get(input.resource.attributes, "public_network_access_enabled", true)
+	not lib.falsy(value)
+	result := {
+		"msg": sprintf("SQL server %q allows public network access (public_network_access_enabled = %v)", [input.resource.name, value]),
+		"path": "public_network_access_enabled",
+		"fix": {"description": "Disable public network access", "ops": [{"op": "set", "path": "public_network_access_enabled", "value": false}]},
+	}
+}

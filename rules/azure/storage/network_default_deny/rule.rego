@@ -1,0 +1,65 @@
+# METADATA
+# title: Storage account firewalls deny by default
+# description: >-
+#   Without network rules whose default action is Deny, the storage account endpoint accepts
+#   connections from any network. The rules may be inline (network_rules block) or in a separate
+#   azurerm_storage_account_network_rules resource pointing at the account; either passes.
+# custom:
+#   id: PG-AZURE-STORAGE-004
+#   severity: medium
+#   resource_types:
+#     terraform: [azurerm_storage_account]
+#   frameworks:
+#     cis-azure: ["3.8"]
+#     nist-800-53: [SC-7, AC-4]
+#     pci-dss-4.0: ["1.3.1"]
+#   remediation: Add network_rules { default_action = "Deny" ... } with the allowed subnets and IP ranges, and bypass AzureServices if needed.
+#   fixable: true
+package policyguard.rules.azure.storage.network_default_deny
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+separate contains r if {
+	some ref in input.resource.referenced_by
+	r := input.resources[ref.source]
+	r.type == "azurerm_storage_account_network_rules"
+}
+
+fail contains result if {
+	count(object.get(attrs, "network_rules", [])) == 0
+	count(separate) == 0
+	result := {
+		"msg": sprintf("storage account %q has no network rules: it accepts connections from any network", [input.resource.name]),
+		"path": "network_rules",
+		"fix": {
+			"description": "Deny network access by default (allow trusted Azure services)",
+			"ops": [{"op": "add", "path": "network_rules", "value": {"default_action": "Deny", "bypass": ["AzureServices"]}}],
+		},
+	}
+}
+
+fail contains result if {
+	some i, rules in attrs.network_rules
+	value := object.get(rules, "default_action", "Allow")
+	value != "Deny"
+	result := {
+		"msg": sprintf("storage account %q network rules allow by default (default_action = %v)", [input.resource.name, value]),
+		"path": sprintf("network_rules[%d].default_action", [i]),
+		"fix": {"description": "Deny by default", "ops": [{"op": "set", "path": sprintf("network_rules[%d].default_action", [i]), "value": "Deny"}]},
+	}
+}
+
+fail contains result if {
+	count(object.get(attrs, "network_rules", [])) == 0
+	some r in separate
+	value := object.get(r.attributes, "default_action", "Allow")
+	value != "Deny"
+	result := {
+		"msg": sprintf("storage account %q network rules (%s) allow by default (default_action = %v)", [input.resource.name, r.id, value]),
+		"path": "network_rules",
+	}
+}
