@@ -1,0 +1,234 @@
+"""Kubernetes parser: multi-doc, List, workloads, references, CRDs, templates, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policyguard.model import ErrorKind, Reference, Resource
+from policyguard.parsers.kubernetes import parse_file, resource_from_object
+
+DATA = Path(__file__).parent / "data" / "kubernetes"
+
+
+def _ids(resources: list[Resource]) -> list[str]:
+    return [r.id for r in resources]
+
+
+def test_multi_document_file() -> None:
+    result = parse_file(DATA / "multi.yaml")
+    assert _ids(result.resources) == [
+        "v1/ServiceAccount/prod/api",
+        "apps/v1/Deployment/prod/api",
+        "v1/Service/default/api",  # no namespace: "default", flagged in meta
+    ]
+    sa, deploy, svc = result.resources
+    assert (sa.type, sa.name, sa.platform) == ("v1/ServiceAccount", "api", "kubernetes")
+    assert (sa.span.start_line, sa.span.start_col, sa.span.end_line) == (2, 1, 6)
+    assert (deploy.span.start_line, deploy.span.end_line) == (8, 37)
+    assert deploy.meta == {"document": 1}
+    assert svc.meta == {"namespace_defaulted": True, "document": 5}
+    assert deploy.attributes["kind"] == "Deployment"  # attributes are the whole object
+    # the empty document is ignored; the list and the kind-less documents are located errors
+    assert [(e.line, e.column, e.message) for e in result.errors] == [
+        (40, 1, "document is a list, not a Kubernetes object (a mapping with apiVersion and kind)"),
+        (43, 1, "Kubernetes object has no kind"),
+    ]
+    assert all(e.kind == ErrorKind.PARSE for e in result.errors)
+
+
+def test_workload_references() -> None:
+    deploy = parse_file(DATA / "multi.yaml").resources[1]
+    assert deploy.references == [
+        Reference("spec.template.spec.serviceAccountName", "v1/ServiceAccount/prod/api", "serviceAccountName: api"),
+        Reference("spec.template.spec.imagePullSecrets[0].name", "v1/Secret/prod/registry", "imagePullSecrets: registry"),
+        Reference("spec.template.spec.volumes[0].configMap.name", "v1/ConfigMap/prod/api-config", "configMap: api-config"),
+        Reference("spec.template.spec.volumes[1].secret.secretName", "v1/Secret/prod/api-creds", "secret: api-creds"),
+        Reference(
+            "spec.template.spec.volumes[2].persistentVolumeClaim.claimName",
+            "v1/PersistentVolumeClaim/prod/api-data",
+            "persistentVolumeClaim: api-data",
+        ),
+        Reference("spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name", "v1/Secret/prod/api-token", "env: Secret/api-token"),
+    ]
+
+
+def test_attribute_spans() -> None:
+    deploy = parse_file(DATA / "multi.yaml").resources[1]
+    image = deploy.attribute_spans["spec.template.spec.containers[0].image"]
+    assert (image.start_line, image.start_col, image.end_line, image.end_col) == (31, 11, 31, 35)
+    container = deploy.attribute_spans["spec.template.spec.containers[0]"]
+    assert (container.start_line, container.start_col, container.end_line) == (30, 11, 37)
+    assert deploy.span_for("spec.template.spec.containers[0].securityContext.privileged") == container
+
+
+@pytest.mark.parametrize(
+    ("kind", "pod_spec_path", "line"),
+    [
+        ("Pod", "spec", 9),
+        ("Deployment", "spec.template.spec", 21),
+        ("StatefulSet", "spec.template.spec", 33),
+        ("DaemonSet", "spec.template.spec", 45),
+        ("ReplicaSet", "spec.template.spec", 57),
+        ("ReplicationController", "spec.template.spec", 69),
+        ("Job", "spec.template.spec", 81),
+        ("CronJob", "spec.jobTemplate.spec.template.spec", 95),
+        ("PodTemplate", "template.spec", 106),
+    ],
+)
+def test_every_workload_kind_has_a_pod_spec(kind: str, pod_spec_path: str, line: int) -> None:
+    by_kind = {r.attributes["kind"]: r for r in parse_file(DATA / "workloads.yaml").resources}
+    res = by_kind[kind]
+    assert res.pod_spec_path == pod_spec_path
+    spec = res.pod_spec()
+    assert spec is not None
+    assert spec["containers"][0]["image"] == f"example/{kind.lower()}:1"
+    assert res.attribute_spans[f"{pod_spec_path}.containers[0].image"].start_line == line
+    assert res.id.endswith(f"/{kind}/work/{kind.lower()}")
+
+
+def test_list_is_expanded_with_item_paths() -> None:
+    result = parse_file(DATA / "list.yaml")
+    assert _ids(result.resources) == ["v1/Pod/ns1/one", "v1/ConfigMap/ns1/two"]
+    pod, cm = result.resources
+    assert pod.meta == {"list_item": 0}
+    assert pod.pod_spec_path == "spec"
+    assert (pod.span.start_line, pod.span.start_col) == (4, 5)
+    assert pod.attribute_spans["spec.containers[0].image"].start_line == 12
+    assert cm.attribute_spans["data.k"].start_line == 19
+    (err,) = result.errors
+    assert (err.line, err.column, err.message) == (20, 5, "Kubernetes object has no apiVersion")
+
+
+def test_json_list() -> None:
+    result = parse_file(DATA / "list.json")
+    assert result.errors == []
+    (pod,) = result.resources
+    assert pod.id == "v1/Pod/jsonns/p"
+    assert pod.attribute_spans["spec.containers[0].image"].start_line == 9
+    assert (pod.span.start_line, pod.span.start_col) == (5, 5)
+
+
+def test_crd_and_custom_resource_are_generic() -> None:
+    result = parse_file(DATA / "crd.yaml")
+    assert result.errors == []
+    crd, widget = result.resources
+    assert crd.id == "apiextensions.k8s.io/v1/CustomResourceDefinition/_cluster/widgets.example.com"
+    assert widget.id == "example.com/v1/Widget/toys/blue"
+    assert widget.type == "example.com/v1/Widget"
+    assert widget.pod_spec_path is None  # a custom kind is never a workload, whatever its shape
+    assert widget.attributes["spec"]["color"] == "blue"
+
+
+def test_rbac_references() -> None:
+    role, binding, cluster_binding = parse_file(DATA / "rbac.yaml").resources
+    assert role.references == []
+    assert binding.references == [
+        Reference("roleRef.name", "rbac.authorization.k8s.io/v1/Role/ops/reader", "roleRef: Role/reader"),
+        Reference("subjects[0].name", "v1/ServiceAccount/ops/bot", "subject: ServiceAccount/bot"),
+    ]
+    assert cluster_binding.id == "rbac.authorization.k8s.io/v1/ClusterRoleBinding/_cluster/admins"
+    assert cluster_binding.references == [
+        Reference("roleRef.name", "rbac.authorization.k8s.io/v1/ClusterRole/_cluster/cluster-admin", "roleRef: ClusterRole/cluster-admin"),
+        Reference("subjects[0].name", "v1/ServiceAccount/ci/deployer", "subject: ServiceAccount/deployer"),
+    ]
+
+
+def test_helm_template_is_reported_not_rendered() -> None:
+    result = parse_file(DATA / "helm-deployment.yaml")
+    assert result.resources == []
+    (err,) = result.errors
+    assert err.kind == ErrorKind.TEMPLATE
+    assert (err.line, err.column) == (1, 1)
+    assert "not rendered" in err.message
+
+
+def test_braces_inside_strings_are_data() -> None:
+    result = parse_file(DATA / "alerts-configmap.yaml")
+    assert result.errors == []
+    (cm,) = result.resources
+    assert cm.attributes["data"]["rule"] == "instance {{ $labels.instance }} is down"
+
+
+def test_template_placeholder_in_value_position(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n")
+    (err,) = parse_file(f).errors
+    assert (err.kind, err.line, err.column) == (ErrorKind.TEMPLATE, 4, 9)
+
+
+def test_tab_indentation_error_location() -> None:
+    result = parse_file(DATA / "tabs.yaml")
+    assert result.resources == []
+    (err,) = result.errors
+    assert (err.line, err.column, err.kind) == (6, 1, ErrorKind.PARSE)
+    assert err.message.startswith("YAML: found character that cannot start any token")
+
+
+def test_bad_indentation_error_location(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   namespace: y\n")
+    (err,) = parse_file(f).errors
+    assert (err.line, err.column) == (5, 13)
+    assert "mapping values are not allowed" in err.message
+
+
+def test_alias_bomb_is_a_limit_error(tmp_path: Path) -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    f = tmp_path / "bomb.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n" + "\n".join("  " + x for x in lines) + "\n")
+    result = parse_file(f)
+    assert result.resources == []
+    (err,) = result.errors
+    assert err.kind == ErrorKind.LIMIT
+    assert "alias" in err.message
+    assert err.line > 5
+
+
+def test_deep_nesting_is_a_limit_error(tmp_path: Path) -> None:
+    f = tmp_path / "deep.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    (err,) = parse_file(f).errors
+    assert err.kind == ErrorKind.LIMIT
+    assert (err.line, err.message) == (4, "nesting deeper than 200 levels")
+
+
+def test_huge_file_is_a_limit_error(tmp_path: Path) -> None:
+    f = tmp_path / "huge.yaml"
+    with f.open("wb") as fh:
+        fh.write(b"apiVersion: v1\nkind: ConfigMap\n")
+        fh.truncate(21 * 1024 * 1024)  # sparse: above the 20 MiB limit without writing it
+    (err,) = parse_file(f).errors
+    assert err.kind == ErrorKind.LIMIT
+    assert "limit" in err.message
+
+
+def test_duplicate_ids_are_made_unique(tmp_path: Path) -> None:
+    f = tmp_path / "d.yaml"
+    f.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    assert _ids(parse_file(f).resources) == ["v1/ConfigMap/default/x", "v1/ConfigMap/default/x#2"]
+
+
+def test_resource_from_object_for_admission() -> None:
+    obj = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"generateName": "migrate-", "namespace": "db"},
+        "spec": {"template": {"spec": {"serviceAccountName": "migrator", "containers": [{"name": "m", "image": "x:1"}]}}},
+    }
+    res = resource_from_object(obj)
+    assert res.id == "batch/v1/Job/db/migrate-*"
+    assert res.name == "migrate-*"
+    assert res.span.file == "<admission>"
+    assert res.pod_spec_path == "spec.template.spec"
+    assert res.references == [
+        Reference("spec.template.spec.serviceAccountName", "v1/ServiceAccount/db/migrator", "serviceAccountName: migrator")
+    ]
+    ns = resource_from_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "db"}})
+    assert ns.id == "v1/Namespace/_cluster/db"
+    with pytest.raises(ValueError, match="no kind"):
+        resource_from_object({"apiVersion": "v1"})
