@@ -25,8 +25,8 @@ def _id(p: Path) -> str:
     return str(p.relative_to(REPO / "rules"))
 
 
-@pytest.fixture(scope="module")
-def rest_shim():
+@pytest.fixture()
+def rest_shim():  # one server per test: policies of other rule dirs do not accumulate
     sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
     from server import OpaRestShim
 
