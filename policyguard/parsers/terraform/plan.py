@@ -66,10 +66,11 @@ def is_plan(doc: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- internals
-def _address_lines(text: str | None) -> dict[str, int]:
+def _address_lines(text: str | None) -> dict[str, tuple[int, int, int]]:
+    """Address -> (line, start column, end column) of its first ``"address": "..."`` entry."""
     if not text:
         return {}
-    out: dict[str, int] = {}
+    out: dict[str, tuple[int, int, int]] = {}
     line = 1
     last = 0
     for m in _ADDRESS.finditer(text):
@@ -79,7 +80,9 @@ def _address_lines(text: str | None) -> dict[str, int]:
             addr = json.loads(m.group(1))
         except ValueError:
             continue
-        out.setdefault(addr, line)
+        if addr not in out:
+            col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            out[addr] = (line, col, col + (m.end() - m.start()))
     return out
 
 
@@ -191,7 +194,7 @@ def _expr_refs(expr: Any, path: tuple[str | int, ...], out: list[tuple[str, str]
             _expr_refs(v, path + (i,), out)
 
 
-def _providers(doc: dict[str, Any], file: str, lines: dict[str, int]) -> list[Resource]:
+def _providers(doc: dict[str, Any], file: str) -> list[Resource]:
     out: list[Resource] = []
     pcfg = (doc.get("configuration") or {}).get("provider_config") or {}
     if not isinstance(pcfg, dict):
@@ -269,14 +272,14 @@ def _parse(doc: Any, file: str, config_dir: Path | None, text: str | None) -> Pa
             meta["actions"] = change["actions"]
         if r.get("sensitive_values"):
             meta["sensitive_values"] = r["sensitive_values"]
-        line = lines.get(address, 1)
+        line, col, end_col = lines.get(address, (1, 1, 1))
         res = Resource(
             id=address,
             platform="terraform",
             type=f"data.{rtype}" if mode == "data" else rtype,
             name=str(r.get("name", "")),
             attributes=attrs,
-            span=Span(file, line, 1, line, 1),
+            span=Span(file, line, col, line, end_col),
             source_format="terraform_plan",
             module=_module_of(address),
             meta=meta,
@@ -301,7 +304,7 @@ def _parse(doc: Any, file: str, config_dir: Path | None, text: str | None) -> Pa
                 for t in by_base[target_base]:
                     if t != res.id:
                         res.references.append(Reference(path, t, ref))
-    result.resources.extend(_providers(doc, file, lines))
+    result.resources.extend(_providers(doc, file))
     result.resources.extend(resources)
     return result
 
