@@ -123,7 +123,7 @@ def deny_message(review: Review, decision: Decision, limit: int = 8192) -> str:
     remediations: dict[str, str] = {}
     for h in decision.deny:
         if h.status is Status.ERROR:
-            parts.append(f"[{h.rule_id}] {h.message}" if h.rule_id in h.message else f"[{h.rule_id}] could not be evaluated: {h.message}")
+            parts.append(f"[{h.rule_id}] {_error_text(h)}")
         else:
             parts.append(f"{h.short()} [{h.severity.label}]")
         if h.remediation:
@@ -134,8 +134,12 @@ def deny_message(review: Review, decision: Decision, limit: int = 8192) -> str:
     return msg if len(msg) <= limit else msg[: limit - 3] + "..."
 
 
+def _error_text(h: Hit) -> str:
+    # the engine's message usually says it already ("rule X could not be evaluated: ...")
+    return h.message if "could not be evaluated" in h.message else f"could not be evaluated: {h.message}"
+
+
 def warning_texts(decision: Decision) -> list[str]:
     out = [f"policyguard: {h.short()}" + (f" -- {h.remediation}" if h.remediation else "") for h in decision.warn]
-    out += [f"policyguard: {h.message}" if h.rule_id in h.message else f"policyguard: rule {h.rule_id} could not be evaluated: {h.message}"
-            for h in decision.errors if h not in decision.deny]
+    out += [f"policyguard: [{h.rule_id}] {_error_text(h)}" for h in decision.errors if h not in decision.deny]
     return out

@@ -1,4 +1,6 @@
-"""Kubernetes manifests that deploy the webhook (``policyguard webhook manifests``).
+"""Kubernetes manifests that deploy the webhook (``policyguard webhook manifests``): Namespace,
+ServiceAccount, (TLS Secret), Deployment, Service, NetworkPolicy, PodDisruptionBudget,
+HorizontalPodAutoscaler, Validating- and MutatingWebhookConfiguration.
 
 The server is stateless, so scaling and availability are the orchestrator's job: a Deployment
 with 2+ replicas spread over nodes, a PodDisruptionBudget, and a CPU-based HPA.
@@ -163,6 +165,21 @@ def build_manifests(
             "kind": "Service",
             "metadata": {"name": service, "namespace": namespace, "labels": labels},
             "spec": {"type": "ClusterIP", "selector": selector, "ports": [{"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}]},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {
+                # the apiserver's address is not selectable: admit the webhook port from anywhere,
+                # nothing else in; the server makes no outgoing connections at all
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"ports": [{"protocol": "TCP", "port": PORT}]}],
+                "egress": [],
+            },
         }
     )
     docs.append(

@@ -1,0 +1,337 @@
+"""Webhook pieces without a server: config, review parsing, response limits, enforcement,
+metrics text, certificates and the deployment manifests (checked with policyguard's own
+Kubernetes parser and rule pack)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import ssl
+from pathlib import Path
+
+import pytest
+from webhook_support import RULES
+
+from policyguard.model import Finding, RuleMeta, Severity, Span, Status
+from policyguard.webhook import admission
+from policyguard.webhook.admission import AdmissionError, limit_warnings, parse_review
+from policyguard.webhook.config import Enforcement, WebhookConfig, WebhookConfigError, apply_enforce_options, parse_duration
+from policyguard.webhook.enforcement import decide, deny_message, rules_for_operation, skip_reason, warning_texts
+from policyguard.webhook.metrics import Metrics
+
+
+def _review(**req: object) -> bytes:
+    base: dict[str, object] = {
+        "uid": "u-1",
+        "operation": "CREATE",
+        "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "namespace": "default",
+        "name": "p",
+        "userInfo": {"username": "alice", "groups": ["dev"]},
+        "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}},
+    }
+    base.update(req)
+    return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": base}).encode()
+
+
+# ------------------------------------------------------------------ config
+@pytest.mark.parametrize(("text", "seconds"), [("10s", 10.0), ("1m30s", 90.0), ("500ms", 0.5), ("2", 2.0), ("1h", 3600.0)])
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "ten", "10x", "s10"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_config_from_dict_and_errors() -> None:
+    cfg = WebhookConfig.from_dict(
+        {"failure_mode": "allow", "default_timeout": "3s", "enforcement": {"default": "warn", "severity": {"HIGH": "deny"}, "rules": {"X": "audit"}}},
+        source="f.yaml: webhook",
+    )
+    assert cfg.failure_mode == "allow" and cfg.default_timeout == 3.0
+    assert cfg.enforcement.mode("X", Severity.CRITICAL) == "audit"
+    assert cfg.enforcement.mode("Y", Severity.HIGH) == "deny"
+    assert cfg.enforcement.mode("Y", Severity.CRITICAL) == "warn"
+    with pytest.raises(WebhookConfigError, match=r"f.yaml: webhook: unknown key 'nope'"):
+        WebhookConfig.from_dict({"nope": 1}, source="f.yaml: webhook")
+    with pytest.raises(WebhookConfigError, match="failure_mode"):
+        WebhookConfig.from_dict({"failure_mode": "maybe"})
+    with pytest.raises(WebhookConfigError, match="mode must be one of"):
+        WebhookConfig.from_dict({"enforcement": {"rules": {"X": "block"}}})
+    with pytest.raises(WebhookConfigError, match="max_body_bytes: expected int"):
+        WebhookConfig.from_dict({"max_body_bytes": "big"})
+    with pytest.raises(WebhookConfigError, match="unknown severity"):
+        WebhookConfig.from_dict({"enforcement": {"severity": {"urgent": "deny"}}})
+
+
+def test_enforce_options() -> None:
+    enf = Enforcement()
+    apply_enforce_options(enf, ["default=warn", "low=off", "PG-K8S-POD-004=audit"])
+    assert enf.default == "warn" and enf.severity["low"] == "off" and enf.rules["PG-K8S-POD-004"] == "audit"
+    with pytest.raises(WebhookConfigError):
+        apply_enforce_options(enf, ["nonsense"])
+
+
+def test_default_enforcement_follows_gate_threshold() -> None:
+    enf = WebhookConfig().enforcement
+    assert [enf.mode("R", s) for s in Severity] == ["warn", "warn", "warn", "deny", "deny"]
+
+
+def test_config_file_webhook_section(tmp_path: Path) -> None:
+    from policyguard.webhook.command import build_config
+
+    p = tmp_path / ".policyguard.yaml"
+    p.write_text("rules:\n  disable: [PG-K8S-POD-020]\nwebhook:\n  failure_mode: allow\n  exclude_users: ['ci-*']\n", encoding="utf-8")
+    cfg, options = build_config({"config_path": str(p), "failure_mode": None})
+    assert cfg.failure_mode == "allow" and cfg.exclude_users == ["ci-*"]
+    assert "PG-K8S-POD-020" in options.disabled_rules
+    cfg2, _ = build_config({"config_path": str(p), "failure_mode": "deny"})  # CLI wins
+    assert cfg2.failure_mode == "deny"
+    p.write_text("webhook:\n  failure_mode: [\n", encoding="utf-8")
+    with pytest.raises(Exception, match=r"\.policyguard\.yaml:\d+"):
+        build_config({"config_path": str(p)})
+
+
+# ------------------------------------------------------------------ review parsing
+def test_parse_review_fields() -> None:
+    r = parse_review(_review(dryRun=True, subResource="status"))
+    assert (r.uid, r.operation, r.namespace, r.name, r.sub_resource, r.user, r.groups, r.dry_run) == (
+        "u-1", "CREATE", "default", "p", "status", "alice", ["dev"], True,
+    )
+    assert r.gvk == "v1/Pod" and r.api_version == "admission.k8s.io/v1"
+
+
+@pytest.mark.parametrize(
+    ("req", "fragment"),
+    [
+        ({"uid": ""}, "request.uid is empty"),
+        ({"operation": "PATCH"}, "request.operation"),
+        ({"kind": "Pod"}, "request.kind"),
+        ({"object": [1]}, "request.object must be an object"),
+        ({"object": None}, "request.object is missing"),
+        ({"userInfo": {"username": 3}}, "userInfo"),
+        ({"dryRun": "yes"}, "dryRun"),
+        ({"namespace": 5}, "request.namespace must be a string"),
+    ],
+)
+def test_parse_review_rejects(req: dict[str, object], fragment: str) -> None:
+    with pytest.raises(AdmissionError) as info:
+        parse_review(_review(**req))
+    assert info.value.code == 400 and fragment in info.value.message
+
+
+def test_delete_without_object_is_fine() -> None:
+    r = parse_review(_review(operation="DELETE", object=None, oldObject={"apiVersion": "v1", "kind": "Pod"}))
+    assert r.obj is None and r.old_obj is not None
+
+
+def test_depth_limit() -> None:
+    deep: object = "x"
+    for _ in range(70):
+        deep = {"a": deep}
+    body = _review(object={"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": deep})
+    with pytest.raises(AdmissionError, match="nested deeper"):
+        parse_review(body, max_depth=64)
+    assert parse_review(body, max_depth=128).uid == "u-1"
+
+
+def test_with_type_fills_from_request_kind() -> None:
+    obj = {"metadata": {"name": "j"}}
+    out = admission.with_type(obj, {"group": "batch", "version": "v1", "kind": "Job"})
+    assert out["apiVersion"] == "batch/v1" and out["kind"] == "Job" and "apiVersion" not in obj
+    core = admission.with_type({}, {"group": "", "version": "v1", "kind": "Pod"})
+    assert core["apiVersion"] == "v1"
+
+
+# ------------------------------------------------------------------ responses
+def test_warning_limits() -> None:
+    long = ["w" * 1000] + [f"warning {i} " + "x" * 200 for i in range(40)]
+    out = limit_warnings(long)
+    assert all(len(w) <= 256 for w in out)
+    assert sum(len(w) for w in out) <= 4096
+    assert out[-1].startswith("policyguard:") and "more warnings not shown" in out[-1]
+    assert limit_warnings(["a\nb\tc"]) == ["a b c"]
+
+
+def test_response_shapes() -> None:
+    allow = admission.response("admission.k8s.io/v1beta1", "u", True)
+    assert allow == {"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview", "response": {"uid": "u", "allowed": True}}
+    deny = admission.response("admission.k8s.io/v1", "u", False, code=403, message="no")["response"]
+    assert deny["status"] == {"metadata": {}, "code": 403, "message": "no", "status": "Failure", "reason": "Forbidden"}
+    patched = admission.response("admission.k8s.io/v1", "u", True, patch=[{"op": "add", "path": "/a", "value": 1}])["response"]
+    assert patched["patchType"] == "JSONPatch"
+    assert json.loads(base64.b64decode(patched["patch"])) == [{"op": "add", "path": "/a", "value": 1}]
+    err = json.loads(admission.http_error_body(413, "too big"))
+    assert err["code"] == 413 and err["reason"] == "RequestEntityTooLarge" and err["kind"] == "Status"
+
+
+# ------------------------------------------------------------------ enforcement
+def _meta(rid: str, sev: Severity, tags: tuple[str, ...] = ()) -> RuleMeta:
+    return RuleMeta(id=rid, title=rid, severity=sev, remediation=f"fix {rid} like this", tags=tags)
+
+
+def _finding(rid: str, sev: Severity, status: Status = Status.FAIL, path: str = "spec.x") -> Finding:
+    return Finding(rid, status, sev, "v1/Pod/default/p", "v1/Pod", "kubernetes", Span("<admission>", 1, 1, 1, 1), message=f"{rid} failed", path=path)
+
+
+def test_decide_modes_and_message() -> None:
+    metas = {m.id: m for m in (_meta("A", Severity.CRITICAL), _meta("B", Severity.MEDIUM), _meta("C", Severity.HIGH), _meta("D", Severity.LOW))}
+    cfg = WebhookConfig()
+    cfg.enforcement.rules["C"] = "audit"
+    cfg.enforcement.rules["D"] = "off"
+    findings = [_finding("A", Severity.CRITICAL), _finding("B", Severity.MEDIUM), _finding("C", Severity.HIGH), _finding("D", Severity.LOW),
+                _finding("A", Severity.CRITICAL, Status.PASS, "other")]
+    d = decide(findings, metas, cfg)
+    assert [h.rule_id for h in d.deny] == ["A"] and [h.rule_id for h in d.warn] == ["B"] and [h.rule_id for h in d.audit] == ["C"]
+    r = parse_review(_review())
+    msg = deny_message(r, d)
+    assert "[A] A failed (spec.x) [critical]" in msg and "fix A: fix A like this" in msg and "default/p" in msg
+    assert warning_texts(d) == ["policyguard: [B] B failed (spec.x) -- fix B like this"]
+
+
+def test_decide_rule_errors_follow_failure_mode() -> None:
+    metas = {"E": _meta("E", Severity.HIGH)}
+    err = [_finding("E", Severity.HIGH, Status.ERROR)]
+    cfg = WebhookConfig()
+    assert [h.rule_id for h in decide(err, metas, cfg).deny] == ["E"]
+    cfg.failure_mode = "allow"
+    d = decide(err, metas, cfg)
+    assert d.allowed and warning_texts(d) and "could not be evaluated" in warning_texts(d)[0]
+
+
+def test_decide_only_new_and_only_rules() -> None:
+    metas = {"A": _meta("A", Severity.HIGH), "B": _meta("B", Severity.HIGH)}
+    f = [_finding("A", Severity.HIGH), _finding("B", Severity.HIGH)]
+    assert [h.rule_id for h in decide(f, metas, WebhookConfig(), ignore={("A", "spec.x")}).deny] == ["B"]
+    assert [h.rule_id for h in decide(f, metas, WebhookConfig(), only_rules={"A"}).deny] == ["A"]
+
+
+def test_skip_reasons() -> None:
+    cfg = WebhookConfig(exclude_users=["system:serviceaccount:kube-system:*"], exclude_groups=["ops"])
+    assert "subresource" in (skip_reason(parse_review(_review(subResource="status")), cfg, set()) or "")
+    cfg.subresources = ["status"]
+    assert skip_reason(parse_review(_review(subResource="status")), cfg, set()) is None
+    assert "namespace" in (skip_reason(parse_review(_review(namespace="kube-system")), cfg, set()) or "")
+    sa = {"username": "system:serviceaccount:kube-system:replicaset-controller", "groups": []}
+    assert "user" in (skip_reason(parse_review(_review(userInfo=sa)), cfg, set()) or "")
+    assert "group" in (skip_reason(parse_review(_review(userInfo={"username": "bob", "groups": ["ops"]})), cfg, set()) or "")
+    delete = parse_review(_review(operation="DELETE", object=None, oldObject={"apiVersion": "v1", "kind": "Pod"}))
+    assert "no rule targets DELETE" in (skip_reason(delete, cfg, set()) or "")
+    assert skip_reason(delete, cfg, {"X"}) is None
+    metas = {"X": _meta("X", Severity.HIGH, ("admission:delete",)), "Y": _meta("Y", Severity.HIGH)}
+    assert rules_for_operation("DELETE", cfg, metas) == {"X"}
+    cfg.operation_rules = {"CONNECT": ["Y"]}
+    assert rules_for_operation("CONNECT", cfg, metas) == {"Y"}
+
+
+# ------------------------------------------------------------------ metrics
+def test_metrics_render_and_aggregate(tmp_path: Path) -> None:
+    a, b = Metrics(str(tmp_path), 0), Metrics(str(tmp_path), 1)
+    for m in (a, b):
+        m.inc("policyguard_webhook_requests_total", endpoint="validate", code="200")
+        m.observe("policyguard_webhook_request_duration_seconds", 0.003, endpoint="validate")
+    a.observe("policyguard_webhook_request_duration_seconds", 0.2, endpoint="validate")
+    b.maybe_flush(force=True)
+    text = a.render()
+    assert 'policyguard_webhook_requests_total{code="200",endpoint="validate"} 2' in text
+    assert 'policyguard_webhook_request_duration_seconds_bucket{endpoint="validate",le="0.005"} 2' in text
+    assert 'policyguard_webhook_request_duration_seconds_bucket{endpoint="validate",le="+Inf"} 3' in text
+    assert 'policyguard_webhook_request_duration_seconds_count{endpoint="validate"} 3' in text
+    assert "# TYPE policyguard_webhook_request_duration_seconds histogram" in text
+    single = Metrics()
+    single.inc("policyguard_webhook_tls_reloads_total", result='we"ird')
+    assert 'result="we\\"ird"' in single.render()
+
+
+# ------------------------------------------------------------------ certificates
+def test_certs_sans_and_chain(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    from policyguard.webhook.certs import make_certs
+
+    files = make_certs(tmp_path, service="pg", namespace="sec", days=30)
+    cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
+    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    assert sans == ["pg", "pg.sec", "pg.sec.svc", "pg.sec.svc.cluster.local"]
+    assert oct(files.key.stat().st_mode & 0o777) == "0o600"
+    ca = x509.load_pem_x509_certificate(files.ca_cert.read_bytes())
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
+    cert.verify_directly_issued_by(ca)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(files.cert, files.key)  # the pair matches
+
+
+def test_certs_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from policyguard.cli import main
+
+    out = tmp_path / "c"
+    r = CliRunner().invoke(main, ["webhook", "certs", "--out-dir", str(out), "--service", "s", "--namespace", "n"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["ca.crt", "ca.key", "tls.crt", "tls.key"]
+
+
+def test_reloading_tls_errors(tmp_path: Path) -> None:
+    from policyguard.webhook.tls import ReloadingTLS, TLSConfigError
+
+    with pytest.raises(TLSConfigError, match="no such file"):
+        ReloadingTLS(str(tmp_path / "x.crt"), str(tmp_path / "x.key"))
+    (tmp_path / "bad.crt").write_text("nope")
+    (tmp_path / "bad.key").write_text("nope")
+    with pytest.raises(TLSConfigError, match="cannot load"):
+        ReloadingTLS(str(tmp_path / "bad.crt"), str(tmp_path / "bad.key"))
+
+
+# ------------------------------------------------------------------ manifests
+def test_manifests_contract(tmp_path: Path) -> None:
+    from policyguard.webhook.certs import make_certs
+    from policyguard.webhook.manifests import build_manifests
+
+    files = make_certs(tmp_path, days=1)
+    docs = build_manifests(namespace="pg", service="hook", replicas=3, ca_bundle=files.ca_cert.read_bytes(), timeout_seconds=7, failure_policy="Ignore")
+    kinds = [d["kind"] for d in docs]
+    for k in ("Namespace", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler",
+              "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "NetworkPolicy"):
+        assert k in kinds
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    assert dep["spec"]["replicas"] == 3
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz" and c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert c["securityContext"]["runAsNonRoot"] and c["securityContext"]["readOnlyRootFilesystem"]
+    assert c["resources"]["requests"] and c["resources"]["limits"]
+    for kind, path in (("ValidatingWebhookConfiguration", "/validate"), ("MutatingWebhookConfiguration", "/mutate")):
+        hook = next(d for d in docs if d["kind"] == kind)["webhooks"][0]
+        assert hook["sideEffects"] == "None" and hook["timeoutSeconds"] == 7 and hook["failurePolicy"] == "Ignore"
+        assert hook["admissionReviewVersions"] == ["v1", "v1beta1"]
+        assert hook["clientConfig"]["service"] == {"namespace": "pg", "name": "hook", "path": path, "port": 443}
+        assert base64.b64decode(hook["clientConfig"]["caBundle"]) == files.ca_cert.read_bytes()
+        expr = hook["namespaceSelector"]["matchExpressions"][0]
+        assert expr["operator"] == "NotIn" and "pg" in expr["values"]
+    with pytest.raises(ValueError):
+        build_manifests(timeout_seconds=31)
+
+
+def test_manifests_pass_own_rule_pack(tmp_path: Path) -> None:
+    """`webhook manifests` output parses with policyguard's Kubernetes parser and passes the
+    Kubernetes rule pack (image pinned by digest, as a production install should)."""
+    from click.testing import CliRunner
+
+    from policyguard.cli import main
+    from policyguard.scan import ScanOptions, scan
+
+    image = "ghcr.io/policyguard/policyguard:0.1.0@sha256:" + "0123456789abcdef" * 4
+    r = CliRunner().invoke(main, ["webhook", "manifests", "--image", image, "--replicas", "2"])
+    assert r.exit_code == 0, r.output
+    f = tmp_path / "webhook.yaml"
+    f.write_text(r.output, encoding="utf-8")
+    result = scan(ScanOptions(paths=[str(f)], rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False, jobs=1))
+    assert not result.errors, [str(e) for e in result.errors]
+    kinds = sorted({res.type for res in result.resources})
+    assert "apps/v1/Deployment" in kinds and "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration" in kinds
+    assert result.findings, "the pack must have judged the manifests"
+    bad = [(f.rule_id, f.resource_id, f.message) for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
+    assert not bad, bad
