@@ -15,7 +15,13 @@ from webhook_support import RULES
 from policyguard.model import Finding, RuleMeta, Severity, Span, Status
 from policyguard.webhook import admission
 from policyguard.webhook.admission import AdmissionError, limit_warnings, parse_review
-from policyguard.webhook.config import Enforcement, WebhookConfig, WebhookConfigError, apply_enforce_options, parse_duration
+from policyguard.webhook.config import (
+    Enforcement,
+    WebhookConfig,
+    WebhookConfigError,
+    apply_enforce_options,
+    parse_duration,
+)
 from policyguard.webhook.enforcement import decide, deny_message, rules_for_operation, skip_reason, warning_texts
 from policyguard.webhook.metrics import Metrics
 
