@@ -232,3 +232,23 @@ def test_builtin_pack_loads_without_errors():
     rs = engine.load_ruleset(ScanOptions(paths=[]))
     assert rs.errors == [], "\n".join(map(str, rs.errors))
     assert len(rs.metas) > 0
+
+
+def test_runaway_rego_rule_is_stopped_and_isolated():
+    opts = options(["rego_range", "ebs_encrypted"], rule_timeout=1.0)
+    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    unit = s3_unit()
+    huge = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
+                                 "id": "aws_ebs_volume.huge", "name": "huge"})
+    started = time.monotonic()
+    findings = ev.evaluate([huge, *unit])
+    assert time.monotonic() - started < 15
+    rr = _by(findings, "TEST-REGO-HUGE")
+    assert rr["aws_ebs_volume.huge"].status is Status.ERROR
+    assert "time budget" in rr["aws_ebs_volume.huge"].message or "crashed" in rr["aws_ebs_volume.huge"].message
+    assert rr["aws_ebs_volume.e"].status is Status.PASS
+    ebs = _by(findings, "TEST-EBS-001")
+    assert ebs["aws_ebs_volume.huge"].status is Status.PASS and ebs["aws_ebs_volume.w"].status is Status.FAIL
+    # the helper is restarted: the next unit evaluates normally
+    again = _by(ev.evaluate(unit), "TEST-EBS-001")
+    assert again["aws_ebs_volume.w"].status is Status.FAIL

@@ -150,16 +150,19 @@ class RegorusBackend:
             self._local.engine = eng
         return eng
 
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+    def eval_raw(self, input_json: str) -> str:
         eng = self._engine()
         try:
             eng.set_input_json(input_json)
-            out = eng.eval_rule_as_json(DRIVER_QUERY)
+            out: str = eng.eval_rule_as_json(DRIVER_QUERY)
         except BaseException as exc:  # pyo3 PanicException derives from BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             raise BackendError(f"embedded Rego engine: {_first_line(exc)}") from None
-        return json.loads(out)
+        return out
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+        return json.loads(self.eval_raw(input_json))
 
 
 # --------------------------------------------------------------------------- OPA as a Go library
@@ -367,6 +370,10 @@ class OpaServerBackend:
 
 def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float) -> Any:
     if name in ("embedded", "", None):
+        if os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0" and hasattr(os, "fork"):
+            from policyguard.engine.rego.guard import GuardedBackend
+
+            return GuardedBackend("embedded", lambda: RegorusBackend(modules))
         return RegorusBackend(modules)
     if name == "opa-golib":
         return OpaGolibBackend(modules)

@@ -1,0 +1,183 @@
+"""Run the embedded Rego engine in a forked helper process so a runaway policy cannot hang
+or exhaust a scan.
+
+regorus has no execution limits and holds the GIL while it evaluates: a policy such as
+``count(numbers.range(1, 1e10))`` would run for minutes and eat memory, and no Python-level
+timer could interrupt it. The guard forks one helper per thread (lazily; the engine is built
+in the helper), sends each batch's input JSON through a pipe and waits with a deadline. On
+timeout the helper is killed (SIGKILL) and restarted on the next call; a crash (panic abort,
+out of memory under the helper's address-space limit) becomes a ``BackendError``. The
+evaluator then isolates the rule x resource pairs, so only the guilty pair is an ``error``.
+Overhead: one pipe round trip per unit (measured in README "Rego backends").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import struct
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from policyguard.engine.rego.backends import BackendError
+
+_HDR = struct.Struct("!BQ")  # status (0 ok, 1 error), payload length
+MEMORY_LIMIT = int(os.environ.get("POLICYGUARD_REGO_MEMORY_MB", "4096")) * 1024 * 1024
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks = []
+    while n:
+        b = os.read(fd, min(n, 1 << 20))
+        if not b:
+            return None
+        chunks.append(b)
+        n -= len(b)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _child(rfd: int, wfd: int, factory: Callable[[], Any]) -> None:
+    try:
+        import resource
+
+        if MEMORY_LIMIT > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):
+        pass
+    try:  # an abort here (allocation failure under the limit) is reported by the parent
+        import faulthandler
+
+        faulthandler.disable()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    except OSError:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; ^C reaches it
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    inner = factory()
+    while True:
+        hdr = _read_exact(rfd, 8)
+        if hdr is None:
+            return
+        (n,) = struct.unpack("!Q", hdr)
+        payload = _read_exact(rfd, n)
+        if payload is None:
+            return
+        try:
+            out = inner.eval_raw(payload.decode())
+            status = 0
+        except BaseException as exc:  # report, keep serving
+            out, status = str(exc), 1
+        body = out.encode()
+        _write_all(wfd, _HDR.pack(status, len(body)) + body)
+
+
+class _Helper:
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        r1, w1 = os.pipe()
+        r2, w2 = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the helper
+            code = 0
+            try:
+                os.close(w1)
+                os.close(r2)
+                _child(r1, w2, factory)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(r1)
+        os.close(w2)
+        self.pid, self.w, self.r = pid, w1, r2
+
+    def kill(self) -> str:
+        for fd in (self.w, self.r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return "exited"
+        if os.WIFSIGNALED(status):
+            return f"killed by signal {os.WTERMSIG(status)}"
+        return f"exit status {os.WEXITSTATUS(status)}"
+
+    def call(self, payload: bytes, timeout: float) -> tuple[int, bytes] | None:
+        """(status, body), or None on timeout; raises EOFError when the helper died."""
+        deadline = time.monotonic() + timeout
+        try:
+            _write_all(self.w, struct.pack("!Q", len(payload)) + payload)
+        except BrokenPipeError:
+            raise EOFError from None
+        buf = b""
+        need = _HDR.size
+        hdr: tuple[int, int] | None = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.r], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(self.r, 1 << 20)
+            if not chunk:
+                raise EOFError
+            buf += chunk
+            if hdr is None and len(buf) >= need:
+                hdr = _HDR.unpack(buf[:need])
+                buf = buf[need:]
+            if hdr is not None and len(buf) >= hdr[1]:
+                return hdr[0], buf[: hdr[1]]
+
+
+class GuardedBackend:
+    """Wraps a backend factory whose product has ``eval_raw(input_json) -> str`` (JSON)."""
+
+    def __init__(self, name: str, factory: Callable[[], Any]) -> None:
+        self.name = name
+        self._factory = factory
+        self._local = threading.local()
+
+    def close(self) -> None:
+        helper = getattr(self._local, "helper", None)
+        if helper is not None:
+            helper.kill()
+            self._local.helper = None
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+        helper = getattr(self._local, "helper", None)
+        if helper is None or getattr(self._local, "owner", None) != os.getpid():
+            helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
+            self._local.helper, self._local.owner = helper, os.getpid()
+        try:
+            got = helper.call(input_json.encode(), timeout)
+        except EOFError:
+            why = helper.kill()
+            self._local.helper = None
+            raise BackendError(f"embedded Rego engine crashed ({why}; memory limit {MEMORY_LIMIT >> 20} MiB)") from None
+        if got is None:
+            helper.kill()
+            self._local.helper = None
+            raise BackendError(f"Rego evaluation exceeded its time budget ({timeout:.1f}s)")
+        status, body = got
+        if status:
+            raise BackendError(body.decode(errors="replace"))
+        return json.loads(body)
