@@ -1,0 +1,47 @@
+# METADATA
+# title: Interactive serial console access is disabled
+# description: >-
+#   With serial-port-enable set, anyone with the right IAM role can reach the instance's serial
+#   console from any IP address; firewall rules do not apply to it. Checks instance metadata and
+#   project-wide metadata.
+# custom:
+#   id: PG-GCP-COMPUTE-003
+#   severity: medium
+#   resource_types:
+#     terraform: [google_compute_instance, google_compute_instance_template, google_compute_region_instance_template, google_compute_instance_from_template, google_compute_project_metadata, google_compute_project_metadata_item]
+#   frameworks:
+#     cis-gcp: ["4.5"]
+#     nist-800-53: [AC-17, CM-7]
+#   remediation: Remove serial-port-enable from the metadata (or set it to "false").
+#   fixable: true
+package policyguard.rules.gcp.compute.serial_port
+
+import rego.v1
+
+import data.policyguard.lib
+
+key := "serial-port-enable"
+
+fail contains result if {
+	input.resource.type != "google_compute_project_metadata_item"
+	value := input.resource.attributes.metadata[key]
+	not lib.falsy(value)
+	path := sprintf("metadata[%q]", [key])
+	result := {
+		"msg": sprintf("%s %q enables the interactive serial console (serial-port-enable = %v)", [input.resource.type, input.resource.name, value]),
+		"path": path,
+		"fix": {"description": "Disable the serial console", "ops": [{"op": "remove", "path": path}]},
+	}
+}
+
+fail contains result if {
+	input.resource.type == "google_compute_project_metadata_item"
+	input.resource.attributes.key == key
+	value := input.resource.attributes.value
+	not lib.falsy(value)
+	result := {
+		"msg": sprintf("project metadata enables the interactive serial console for every instance (serial-port-enable = %v)", [value]),
+		"path": "value",
+		"fix": {"description": "Disable the serial console", "ops": [{"op": "set", "path": "value", "value": "false"}]},
+	}
+}

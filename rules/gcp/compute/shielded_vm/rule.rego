@@ -1,0 +1,46 @@
+# METADATA
+# title: Compute instances use Shielded VM secure boot
+# description: >-
+#   Secure boot only runs signed boot components, so rootkits and bootkits cannot persist below
+#   the operating system. enable_secure_boot defaults to false (vTPM and integrity monitoring
+#   default to true). Requires a Shielded VM compatible image, which all current public images are.
+# custom:
+#   id: PG-GCP-COMPUTE-004
+#   severity: low
+#   resource_types:
+#     terraform: [google_compute_instance, google_compute_instance_template, google_compute_region_instance_template, google_compute_instance_from_template]
+#   frameworks:
+#     cis-gcp: ["4.8"]
+#     nist-800-53: [SI-7]
+#   remediation: Add shielded_instance_config { enable_secure_boot = true, enable_vtpm = true, enable_integrity_monitoring = true }.
+#   fixable: true
+package policyguard.rules.gcp.compute.shielded_vm
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+fail contains result if {
+	count(object.get(attrs, "shielded_instance_config", [])) == 0
+	result := {
+		"msg": sprintf("instance %q does not enable Shielded VM secure boot (no shielded_instance_config)", [input.resource.name]),
+		"path": "shielded_instance_config",
+		"fix": {"description": "Enable Shielded VM", "ops": [{"op": "add", "path": "shielded_instance_config", "value": {
+			"enable_secure_boot": true, "enable_vtpm": true, "enable_integrity_monitoring": true,
+		}}]},
+	}
+}
+
+fail contains result if {
+	some i, cfg in attrs.shielded_instance_config
+	value := object.get(cfg, "enable_secure_boot", false)
+	not lib.truthy(value)
+	path := sprintf("shielded_instance_config[%d].enable_secure_boot", [i])
+	result := {
+		"msg": sprintf("instance %q does not enable secure boot (enable_secure_boot = %v)", [input.resource.name, value]),
+		"path": path,
+		"fix": {"description": "Enable secure boot", "ops": [{"op": "set", "path": path, "value": true}]},
+	}
+}

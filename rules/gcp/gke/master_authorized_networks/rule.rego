@@ -1,0 +1,54 @@
+# METADATA
+# title: GKE control planes restrict access with authorized networks
+# description: >-
+#   Without master authorized networks (and without a private-only endpoint) the cluster's API
+#   server accepts connections from any IP address. An empty master_authorized_networks_config
+#   block allows only Google Cloud internal access; add cidr_blocks for administration networks.
+#   A 0.0.0.0/0 entry defeats the control.
+# custom:
+#   id: PG-GCP-GKE-003
+#   severity: high
+#   resource_types:
+#     terraform: [google_container_cluster]
+#   frameworks:
+#     nist-800-53: [SC-7, AC-17]
+#     pci-dss-4.0: ["1.3.1"]
+#   remediation: Add master_authorized_networks_config with cidr_blocks for your administration networks (or enable_private_endpoint).
+#   fixable: true
+package policyguard.rules.gcp.gke.master_authorized_networks
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+private_endpoint if {
+	some cfg in attrs.private_cluster_config
+	lib.truthy(cfg.enable_private_endpoint)
+}
+
+fail contains result if {
+	not private_endpoint
+	count(object.get(attrs, "master_authorized_networks_config", [])) == 0
+	result := {
+		"msg": sprintf("GKE cluster %q API server accepts connections from any address (no master_authorized_networks_config)", [input.resource.name]),
+		"path": "master_authorized_networks_config",
+		"fix": {
+			"description": "Restrict the API server to authorized networks (none yet: Google Cloud internal only)",
+			"ops": [{"op": "add", "path": "master_authorized_networks_config", "value": {}}],
+		},
+	}
+}
+
+fail contains result if {
+	some i, cfg in attrs.master_authorized_networks_config
+	some j, block in cfg.cidr_blocks
+	block.cidr_block in {"0.0.0.0/0", "::/0"}
+	path := sprintf("master_authorized_networks_config[%d].cidr_blocks[%d]", [i, j])
+	result := {
+		"msg": sprintf("GKE cluster %q authorizes %s on its API server", [input.resource.name, block.cidr_block]),
+		"path": sprintf("%s.cidr_block", [path]),
+		"fix": {"description": "Remove the open authorized network", "ops": [{"op": "remove", "path": path}]},
+	}
+}

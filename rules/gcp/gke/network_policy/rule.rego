@@ -1,0 +1,45 @@
+# METADATA
+# title: GKE clusters enforce network policies
+# description: >-
+#   Without network policy enforcement NetworkPolicy objects are ignored and every pod can reach
+#   every other pod. Passes with network_policy { enabled = true }, with GKE Dataplane V2
+#   (datapath_provider = "ADVANCED_DATAPATH", which enforces policies natively), and on
+#   Autopilot clusters.
+# custom:
+#   id: PG-GCP-GKE-006
+#   severity: medium
+#   resource_types:
+#     terraform: [google_container_cluster]
+#   frameworks:
+#     nist-800-53: [SC-7, AC-4]
+#     pci-dss-4.0: ["1.2.1"]
+#   remediation: Use datapath_provider = "ADVANCED_DATAPATH" (Dataplane V2) for new clusters, or network_policy { enabled = true } with the network policy addon.
+#   fixable: false
+package policyguard.rules.gcp.gke.network_policy
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+enforced if lib.truthy(object.get(attrs, "enable_autopilot", false))
+
+enforced if attrs.datapath_provider == "ADVANCED_DATAPATH"
+
+enforced if {
+	some p in attrs.network_policy
+	lib.truthy(p.enabled)
+}
+
+fail contains result if {
+	not enforced
+	result := {
+		"msg": sprintf("GKE cluster %q does not enforce network policies (no network_policy.enabled, not Dataplane V2 or Autopilot)", [input.resource.name]),
+		"path": path,
+	}
+}
+
+default path := "network_policy"
+
+path := "network_policy[0].enabled" if count(object.get(attrs, "network_policy", [])) > 0

@@ -1,0 +1,41 @@
+# METADATA
+# title: GKE clusters use private nodes
+# description: >-
+#   Nodes with external IP addresses are directly reachable from the Internet (kubelet, node
+#   ports, SSH). With private nodes they only have internal addresses and reach the Internet
+#   through Cloud NAT. Set at cluster creation.
+# custom:
+#   id: PG-GCP-GKE-001
+#   severity: medium
+#   resource_types:
+#     terraform: [google_container_cluster]
+#   frameworks:
+#     nist-800-53: [SC-7]
+#     pci-dss-4.0: ["1.4.1"]
+#   remediation: Add private_cluster_config { enable_private_nodes = true, master_ipv4_cidr_block = "<unused /28>" } and Cloud NAT for egress.
+#   fixable: false
+package policyguard.rules.gcp.gke.private_nodes
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+fail contains result if {
+	count(object.get(attrs, "private_cluster_config", [])) == 0
+	result := {
+		"msg": sprintf("GKE cluster %q has no private_cluster_config: nodes get public IP addresses", [input.resource.name]),
+		"path": "private_cluster_config",
+	}
+}
+
+fail contains result if {
+	some i, cfg in attrs.private_cluster_config
+	value := object.get(cfg, "enable_private_nodes", false)
+	not lib.truthy(value)
+	result := {
+		"msg": sprintf("GKE cluster %q nodes have public IP addresses (enable_private_nodes = %v)", [input.resource.name, value]),
+		"path": sprintf("private_cluster_config[%d].enable_private_nodes", [i]),
+	}
+}

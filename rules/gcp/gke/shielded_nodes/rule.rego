@@ -1,0 +1,31 @@
+# METADATA
+# title: GKE clusters keep Shielded GKE Nodes enabled
+# description: >-
+#   Shielded GKE Nodes give nodes a verifiable identity and integrity (secure boot, vTPM), so a
+#   compromised pod cannot impersonate a node to the control plane. enable_shielded_nodes
+#   defaults to true; this rule fails when a configuration disables it.
+# custom:
+#   id: PG-GCP-GKE-005
+#   severity: medium
+#   resource_types:
+#     terraform: [google_container_cluster]
+#   frameworks:
+#     nist-800-53: [SI-7, IA-3]
+#   remediation: Set enable_shielded_nodes = true (or remove it).
+#   fixable: true
+package policyguard.rules.gcp.gke.shielded_nodes
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	lib.has(input.resource.attributes, "enable_shielded_nodes")
+	value := input.resource.attributes.enable_shielded_nodes
+	not lib.truthy(value)
+	result := {
+		"msg": sprintf("GKE cluster %q disables Shielded GKE Nodes (enable_shielded_nodes = %v)", [input.resource.name, value]),
+		"path": "enable_shielded_nodes",
+		"fix": {"description": "Enable Shielded GKE Nodes", "ops": [{"op": "set", "path": "enable_shielded_nodes", "value": true}]},
+	}
+}

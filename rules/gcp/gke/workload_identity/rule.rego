@@ -1,0 +1,38 @@
+# METADATA
+# title: GKE clusters use Workload Identity
+# description: >-
+#   Without Workload Identity, pods reach Google APIs with the node's service account and can
+#   read the node's metadata (including kube-env credentials on older clusters). Workload
+#   Identity gives each Kubernetes service account its own IAM identity. Autopilot clusters
+#   always have it.
+# custom:
+#   id: PG-GCP-GKE-004
+#   severity: medium
+#   resource_types:
+#     terraform: [google_container_cluster]
+#   frameworks:
+#     nist-800-53: [AC-6, IA-2]
+#   remediation: Add workload_identity_config { workload_pool = "<project-id>.svc.id.goog" } and GKE_METADATA on node pools.
+#   fixable: false
+package policyguard.rules.gcp.gke.workload_identity
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+configured if {
+	some cfg in attrs.workload_identity_config
+	some key in ["workload_pool", "identity_namespace"]
+	not lib.falsy(object.get(cfg, key, ""))
+}
+
+fail contains result if {
+	not lib.truthy(object.get(attrs, "enable_autopilot", false))
+	not configured
+	result := {
+		"msg": sprintf("GKE cluster %q does not enable Workload Identity (no workload_identity_config.workload_pool)", [input.resource.name]),
+		"path": "workload_identity_config",
+	}
+}

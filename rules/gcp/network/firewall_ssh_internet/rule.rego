@@ -1,0 +1,111 @@
+# METADATA
+# title: Firewall rules do not allow SSH from the Internet
+# description: >-
+#   An enabled INGRESS allow rule from 0.0.0.0/0 (or ::/0) covering TCP port 22 exposes SSH
+#   on every targeted instance to the Internet. Port ranges, protocol "all" and allow blocks
+#   without ports count. A rule with no source ranges, tags or service accounts also applies to
+#   0.0.0.0/0. Use Identity-Aware Proxy TCP forwarding (source 35.235.240.0/20) instead.
+# custom:
+#   id: PG-GCP-NETWORK-001
+#   severity: high
+#   resource_types:
+#     terraform: [google_compute_firewall]
+#   frameworks:
+#     cis-gcp: ["3.6"]
+#     nist-800-53: [SC-7, AC-17]
+#     pci-dss-4.0: ["1.3.1"]
+#     soc2: [CC6.6]
+#   remediation: Restrict source_ranges to your administration networks or to the IAP range 35.235.240.0/20.
+#   fixable: true
+package policyguard.rules.gcp.network.firewall_ssh_internet
+
+import rego.v1
+
+import data.policyguard.lib
+
+port := 22
+
+attrs := input.resource.attributes
+
+open := {"0.0.0.0/0", "::/0"}
+
+iap_range := "35.235.240.0/20"
+
+ingress if upper(object.get(attrs, "direction", "INGRESS")) == "INGRESS"
+
+enabled if not lib.truthy(object.get(attrs, "disabled", false))
+
+covers(range) if {
+	regex.match(`^[0-9]+$`, range)
+	to_number(range) == port
+}
+
+covers(range) if {
+	parts := split(range, "-")
+	count(parts) == 2
+	regex.match(`^[0-9]+$`, parts[0])
+	regex.match(`^[0-9]+$`, parts[1])
+	to_number(parts[0]) <= port
+	to_number(parts[1]) >= port
+}
+
+port_allowed if {
+	some a in attrs.allow
+	lower(a.protocol) in {"tcp", "all", "6"}
+	count(object.get(a, "ports", [])) == 0
+}
+
+port_allowed if {
+	some a in attrs.allow
+	lower(a.protocol) in {"tcp", "all", "6"}
+	some range in a.ports
+	covers(sprintf("%v", [range]))
+}
+
+no_source if {
+	count(object.get(attrs, "source_ranges", [])) == 0
+	count(object.get(attrs, "source_tags", [])) == 0
+	count(object.get(attrs, "source_service_accounts", [])) == 0
+}
+
+fail contains result if {
+	ingress
+	enabled
+	port_allowed
+	some i, cidr in attrs.source_ranges
+	cidr in open
+	kept := [c | some c in attrs.source_ranges; not c in open]
+	result := {
+		"msg": sprintf("firewall %q allows SSH (tcp/%d) from %s", [object.get(attrs, "name", input.resource.name), port, cidr]),
+		"path": sprintf("source_ranges[%d]", [i]),
+		"fix": {"description": "Allow SSH only through Identity-Aware Proxy", "ops": [{"op": "set", "path": "source_ranges", "value": fallback(kept)}]},
+	}
+}
+
+fail contains result if {
+	ingress
+	enabled
+	port_allowed
+	no_source
+	result := {
+		"msg": sprintf("firewall %q allows SSH (tcp/%d) and names no source, so it applies to 0.0.0.0/0", [object.get(attrs, "name", input.resource.name), port]),
+		"path": "source_ranges",
+		"fix": {"description": "Allow SSH only through Identity-Aware Proxy", "ops": [{"op": "set", "path": "source_ranges", "value": [iap_range]}]},
+	}
+}
+
+fallback(kept) := kept if count(kept) > 0
+
+fallback(kept) := [iap_range] if count(kept) == 0
+
+unknown contains result if {
+	ingress
+	enabled
+	port_allowed
+	lib.is_unknown(attrs.source_ranges)
+	result := {
+		"msg": sprintf("firewall %q allows SSH from source ranges that are not known", [object.get(attrs, "name", input.resource.name)]),
+		"path": "source_ranges",
+		"expr": lib.unknown_expr(attrs.source_ranges),
+	}
+}

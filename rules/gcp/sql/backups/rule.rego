@@ -1,0 +1,49 @@
+# METADATA
+# title: Cloud SQL instances have automated backups
+# description: >-
+#   Without automated backups a deleted table, a corrupting bug or ransomware means permanent
+#   data loss. Read replicas (master_instance_name set) are exempt: they cannot have backups.
+# custom:
+#   id: PG-GCP-SQL-003
+#   severity: medium
+#   resource_types:
+#     terraform: [google_sql_database_instance]
+#   frameworks:
+#     cis-gcp: ["6.7"]
+#     nist-800-53: [CP-9]
+#     soc2: [A1.2]
+#   remediation: Set settings.backup_configuration { enabled = true } (plus point_in_time_recovery_enabled or binary_log_enabled as the engine supports).
+#   fixable: true
+package policyguard.rules.gcp.sql.backups
+
+import rego.v1
+
+import data.policyguard.lib
+
+replica if not lib.falsy(object.get(input.resource.attributes, "master_instance_name", ""))
+
+fail contains result if {
+	not replica
+	some i, settings in input.resource.attributes.settings
+	count(object.get(settings, "backup_configuration", [])) == 0
+	path := sprintf("settings[%d].backup_configuration", [i])
+	result := {
+		"msg": sprintf("Cloud SQL instance %q has no automated backups (no backup_configuration)", [input.resource.name]),
+		"path": path,
+		"fix": {"description": "Enable automated backups", "ops": [{"op": "add", "path": path, "value": {"enabled": true}}]},
+	}
+}
+
+fail contains result if {
+	not replica
+	some i, settings in input.resource.attributes.settings
+	some j, backup in settings.backup_configuration
+	value := object.get(backup, "enabled", false)
+	not lib.truthy(value)
+	path := sprintf("settings[%d].backup_configuration[%d].enabled", [i, j])
+	result := {
+		"msg": sprintf("Cloud SQL instance %q has automated backups disabled (enabled = %v)", [input.resource.name, value]),
+		"path": path,
+		"fix": {"description": "Enable automated backups", "ops": [{"op": "set", "path": path, "value": true}]},
+	}
+}

@@ -1,0 +1,43 @@
+# METADATA
+# title: Cloud SQL instances have no public IP address
+# description: >-
+#   A public IPv4 address (ipv4_enabled defaults to true) puts the database endpoint on the
+#   Internet, protected only by authorized networks and credentials. Use private IP through
+#   private services access, and the Cloud SQL Auth Proxy for administration.
+# custom:
+#   id: PG-GCP-SQL-001
+#   severity: high
+#   resource_types:
+#     terraform: [google_sql_database_instance]
+#   frameworks:
+#     cis-gcp: ["6.6"]
+#     nist-800-53: [SC-7]
+#     pci-dss-4.0: ["1.4.1"]
+#     soc2: [CC6.6]
+#   remediation: Set settings.ip_configuration { ipv4_enabled = false, private_network = <VPC self link> }.
+#   fixable: false
+package policyguard.rules.gcp.sql.public_ip
+
+import rego.v1
+
+import data.policyguard.lib
+
+fail contains result if {
+	some i, settings in input.resource.attributes.settings
+	count(object.get(settings, "ip_configuration", [])) == 0
+	result := {
+		"msg": sprintf("Cloud SQL instance %q has a public IP address (no ip_configuration: ipv4_enabled defaults to true)", [input.resource.name]),
+		"path": sprintf("settings[%d].ip_configuration", [i]),
+	}
+}
+
+fail contains result if {
+	some i, settings in input.resource.attributes.settings
+	some j, ip in settings.ip_configuration
+	value := object.get(ip, "ipv4_enabled", true)
+	not lib.falsy(value)
+	result := {
+		"msg": sprintf("Cloud SQL instance %q has a public IP address (ipv4_enabled = %v)", [input.resource.name, value]),
+		"path": sprintf("settings[%d].ip_configuration[%d].ipv4_enabled", [i, j]),
+	}
+}

@@ -1,0 +1,29 @@
+# METADATA
+# title: Storage buckets enforce public access prevention
+# description: >-
+#   public_access_prevention = "enforced" makes the bucket refuse any grant to allUsers or
+#   allAuthenticatedUsers, whatever IAM or ACL change is made later. The default "inherited"
+#   only protects the bucket if an organization policy enforces it.
+# custom:
+#   id: PG-GCP-STORAGE-002
+#   severity: medium
+#   resource_types:
+#     terraform: [google_storage_bucket]
+#   frameworks:
+#     nist-800-53: [AC-3, AC-22]
+#     soc2: [CC6.1]
+#   remediation: Set public_access_prevention = "enforced" (or enforce storage.publicAccessPrevention as an organization policy and suppress this rule).
+#   fixable: true
+package policyguard.rules.gcp.storage.public_access_prevention
+
+import rego.v1
+
+fail contains result if {
+	value := object.get(input.resource.attributes, "public_access_prevention", "inherited")
+	value != "enforced"
+	result := {
+		"msg": sprintf("bucket %q does not enforce public access prevention (public_access_prevention = %v)", [input.resource.name, value]),
+		"path": "public_access_prevention",
+		"fix": {"description": "Enforce public access prevention", "ops": [{"op": "set", "path": "public_access_prevention", "value": "enforced"}]},
+	}
+}

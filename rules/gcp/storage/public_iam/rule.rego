@@ -1,0 +1,81 @@
+# METADATA
+# title: Storage buckets are not granted to allUsers or allAuthenticatedUsers
+# description: >-
+#   A grant to allUsers makes the bucket's objects readable (or writable) by anyone on the
+#   Internet; allAuthenticatedUsers means any Google account, which is no restriction either.
+#   Checks IAM members and bindings, bucket ACL entries, default object ACLs and predefined ACLs.
+# custom:
+#   id: PG-GCP-STORAGE-003
+#   severity: critical
+#   resource_types:
+#     terraform: [google_storage_bucket_iam_member, google_storage_bucket_iam_binding, google_storage_bucket_access_control, google_storage_default_object_access_control, google_storage_bucket_acl]
+#   frameworks:
+#     cis-gcp: ["5.1"]
+#     nist-800-53: [AC-3, AC-22]
+#     pci-dss-4.0: ["7.2.1"]
+#     soc2: [CC6.1]
+#   remediation: Remove the allUsers / allAuthenticatedUsers grant; share objects with signed URLs or specific principals.
+#   fixable: false
+package policyguard.rules.gcp.storage.public_iam
+
+import rego.v1
+
+import data.policyguard.lib
+
+public := {"allUsers", "allAuthenticatedUsers"}
+
+attrs := input.resource.attributes
+
+fail contains result if {
+	input.resource.type == "google_storage_bucket_iam_member"
+	attrs.member in public
+	result := {
+		"msg": sprintf("bucket IAM member grants %v to %s", [attrs.role, attrs.member]),
+		"path": "member",
+	}
+}
+
+fail contains result if {
+	input.resource.type == "google_storage_bucket_iam_binding"
+	some i, m in attrs.members
+	m in public
+	result := {
+		"msg": sprintf("bucket IAM binding grants %v to %s", [attrs.role, m]),
+		"path": sprintf("members[%d]", [i]),
+	}
+}
+
+fail contains result if {
+	input.resource.type in {"google_storage_bucket_access_control", "google_storage_default_object_access_control"}
+	attrs.entity in public
+	result := {
+		"msg": sprintf("%s grants %v to %s", [input.resource.type, attrs.role, attrs.entity]),
+		"path": "entity",
+	}
+}
+
+fail contains result if {
+	input.resource.type == "google_storage_bucket_acl"
+	some i, entry in attrs.role_entity
+	some p in public
+	endswith(entry, concat(":", ["", p]))
+	result := {
+		"msg": sprintf("bucket ACL grants %s", [entry]),
+		"path": sprintf("role_entity[%d]", [i]),
+	}
+}
+
+fail contains result if {
+	input.resource.type == "google_storage_bucket_acl"
+	attrs.predefined_acl in {"publicRead", "publicReadWrite", "authenticatedRead"}
+	result := {
+		"msg": sprintf("bucket ACL uses predefined ACL %s", [attrs.predefined_acl]),
+		"path": "predefined_acl",
+	}
+}
+
+unknown contains result if {
+	input.resource.type == "google_storage_bucket_iam_member"
+	lib.is_unknown(attrs.member)
+	result := {"msg": "bucket IAM member is not known", "path": "member", "expr": lib.unknown_expr(attrs.member)}
+}

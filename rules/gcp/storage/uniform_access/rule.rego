@@ -1,0 +1,42 @@
+# METADATA
+# title: Storage buckets use uniform bucket-level access
+# description: >-
+#   With fine-grained (ACL) access, every object can carry its own ACL, so a single object can be
+#   made public or shared outside IAM review. Uniform bucket-level access disables ACLs and
+#   leaves IAM as the only access control. It defaults to false in the google provider.
+# custom:
+#   id: PG-GCP-STORAGE-001
+#   severity: medium
+#   resource_types:
+#     terraform: [google_storage_bucket]
+#   frameworks:
+#     cis-gcp: ["5.2"]
+#     nist-800-53: [AC-3, AC-6]
+#     soc2: [CC6.1]
+#   remediation: Set uniform_bucket_level_access = true.
+#   fixable: true
+package policyguard.rules.gcp.storage.uniform_access
+
+import rego.v1
+
+import data.policyguard.lib
+
+attrs := input.resource.attributes
+
+enabled if lib.truthy(attrs.uniform_bucket_level_access)
+
+# provider v3 name of the same setting
+enabled if {
+	not lib.has(attrs, "uniform_bucket_level_access")
+	lib.truthy(attrs.bucket_policy_only)
+}
+
+fail contains result if {
+	not enabled
+	value := object.get(attrs, "uniform_bucket_level_access", false)
+	result := {
+		"msg": sprintf("bucket %q uses fine-grained ACLs (uniform_bucket_level_access = %v)", [input.resource.name, value]),
+		"path": "uniform_bucket_level_access",
+		"fix": {"description": "Enable uniform bucket-level access", "ops": [{"op": "set", "path": "uniform_bucket_level_access", "value": true}]},
+	}
+}
