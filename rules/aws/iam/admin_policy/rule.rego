@@ -1,0 +1,97 @@
+# METADATA
+# title: IAM policies do not grant full administrative access
+# description: >-
+#   An Allow statement with Action "*" on Resource "*" grants every permission on every
+#   resource: whoever holds it can disable logging, create users and read all data. Covers
+#   managed policies, inline role/user/group policies (Terraform and CloudFormation) and the
+#   inline_policy blocks of aws_iam_role. Policy documents that cannot be resolved statically
+#   give an unknown verdict.
+# custom:
+#   id: PG-AWS-IAM-001
+#   severity: critical
+#   resource_types:
+#     terraform: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#     cloudformation: ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"]
+#   frameworks:
+#     cis-aws: ["1.16"]
+#     nist-800-53: ["AC-6"]
+#     pci-dss-4.0: ["7.2.1"]
+#     soc2: ["CC6.3"]
+#   remediation: >-
+#     Grant only the actions and resources the principal needs (IAM Access Analyzer can generate
+#     a policy from CloudTrail activity). Reserve administrator access for break-glass roles
+#     using the AWS managed AdministratorAccess policy with MFA conditions.
+#   fixable: false
+package policyguard.rules.aws.iam.admin_policy
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	some s in statements
+	s.st.Effect == "Allow"
+	some action in lib.as_array(s.st.Action)
+	action in {"*", "*:*"}
+	"*" in lib.as_array(s.st.Resource)
+	result := {
+		"msg": sprintf("%s: %s allows Action %q on Resource \"*\" (full administrator access)", [input.resource.id, label(s.st), action]),
+		"path": field_path(s, "Action"),
+	}
+}
+
+# ---------------------------------------------------------------------------------------------
+# Permission policy documents of this resource, wherever they are written. Terraform documents
+# are JSON strings (heredoc, or jsonencode evaluated by the parser); CloudFormation documents are
+# objects. An unresolved document is reported on its path, which the engine turns into unknown.
+# ---------------------------------------------------------------------------------------------
+documents contains {"path": "policy", "doc": input.resource.attributes.policy} if {
+	input.resource.type in {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
+}
+
+documents contains {"path": sprintf("inline_policy[%d].policy", [i]), "doc": p.policy} if {
+	input.resource.type == "aws_iam_role"
+	some i, p in input.resource.attributes.inline_policy
+}
+
+documents contains {"path": "PolicyDocument", "doc": input.resource.attributes.PolicyDocument} if {
+	input.resource.type in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
+}
+
+documents contains {"path": sprintf("Policies[%d].PolicyDocument", [i]), "doc": p.PolicyDocument} if {
+	input.resource.type in {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"}
+	some i, p in input.resource.attributes.Policies
+}
+
+# every statement with the most precise path that can point at it
+statements contains {"path": d.path, "st": st} if {
+	some d in documents
+	is_string(d.doc)
+	parsed := json.unmarshal(d.doc)
+	some st in lib.as_array(parsed.Statement)
+}
+
+statements contains {"path": statement_path(d.path, d.doc.Statement, i), "st": st} if {
+	some d in documents
+	is_object(d.doc)
+	not lib.is_unknown(d.doc)
+	some i, st in lib.as_array(d.doc.Statement)
+}
+
+statement_path(base, list, i) := sprintf("%s.Statement[%d]", [base, i]) if is_array(list)
+
+statement_path(base, list, _) := sprintf("%s.Statement", [base]) if not is_array(list)
+
+# a field of a statement as a path when the document is an object, else the document path
+field_path(s, key) := sprintf("%s.%s", [s.path, key]) if contains(s.path, "Statement")
+
+field_path(s, _) := s.path if not contains(s.path, "Statement")
+
+fail contains result if {
+	some d in documents
+	lib.is_unknown(d.doc)
+	result := {"msg": sprintf("%s: the policy document is not resolved", [input.resource.id]), "path": d.path}
+}
+
+label(st) := sprintf("statement %q", [st.Sid]) if is_string(st.Sid)
+
+label(st) := "a statement" if not is_string(st.Sid)

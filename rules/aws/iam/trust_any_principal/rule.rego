@@ -1,0 +1,72 @@
+# METADATA
+# title: IAM role trust policies do not let anyone assume the role
+# description: >-
+#   A trust policy that allows Principal "*" (or {"AWS": "*"}) without a condition lets any AWS
+#   account in the world assume the role and use its permissions. Statements restricted by a
+#   condition (sts:ExternalId, aws:PrincipalOrgID, aws:SourceArn...) are not reported; federated
+#   and service principals are not affected.
+# custom:
+#   id: PG-AWS-IAM-006
+#   severity: critical
+#   resource_types:
+#     terraform: [aws_iam_role]
+#     cloudformation: ["AWS::IAM::Role"]
+#   frameworks:
+#     nist-800-53: ["AC-3", "AC-6"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Name the trusted accounts, roles or services in Principal, or add a condition such as
+#     aws:PrincipalOrgID or sts:ExternalId to the statement.
+#   fixable: false
+package policyguard.rules.aws.iam.trust_any_principal
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	doc := json.unmarshal(input.resource.attributes.assume_role_policy)
+	some st in lib.as_array(doc.Statement)
+	open_trust(st)
+	result := {
+		"msg": sprintf("%s: the trust policy lets any AWS principal call %s without a condition", [input.resource.id, json.marshal(object.get(st, "Action", "sts:AssumeRole"))]),
+		"path": "assume_role_policy",
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	statements := input.resource.attributes.AssumeRolePolicyDocument.Statement
+	some i, st in lib.as_array(statements)
+	open_trust(st)
+	result := {
+		"msg": sprintf("%s: the trust policy lets any AWS principal call %s without a condition", [input.resource.id, json.marshal(object.get(st, "Action", "sts:AssumeRole"))]),
+		"path": statement_path(statements, i),
+	}
+}
+
+# an unresolved trust policy is reported on its path (the engine turns it into unknown)
+fail contains result if {
+	some key in ["assume_role_policy", "AssumeRolePolicyDocument"]
+	lib.is_unknown(input.resource.attributes[key])
+	result := {"msg": sprintf("%s: the trust policy is not resolved", [input.resource.id]), "path": key}
+}
+
+open_trust(st) if {
+	st.Effect == "Allow"
+	everyone(st.Principal)
+	not conditioned(st)
+}
+
+everyone(p) if p == "*"
+
+everyone(p) if "*" in lib.as_array(p.AWS)
+
+conditioned(st) if {
+	is_object(st.Condition)
+	count(st.Condition) > 0
+}
+
+statement_path(list, i) := sprintf("AssumeRolePolicyDocument.Statement[%d].Principal", [i]) if is_array(list)
+
+statement_path(list, _) := "AssumeRolePolicyDocument.Statement.Principal" if not is_array(list)

@@ -1,0 +1,114 @@
+# METADATA
+# title: IAM policies do not allow wildcard actions
+# description: >-
+#   Service-wide wildcards such as "s3:*" or "iam:*", a bare "*" on limited resources, or Allow
+#   with NotAction grant every current and future action of a service, including destructive
+#   and privilege-escalating ones nobody reviewed. Full "*" on "*" is reported by PG-AWS-IAM-001
+#   instead.
+# custom:
+#   id: PG-AWS-IAM-002
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#     cloudformation: ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"]
+#   frameworks:
+#     nist-800-53: ["AC-6"]
+#     pci-dss-4.0: ["7.2.2"]
+#     soc2: ["CC6.3"]
+#   remediation: >-
+#     List the specific actions needed (for example s3:GetObject and s3:PutObject instead of
+#     s3:*). Prefix wildcards that stay within read-only actions (s3:Get*) are not reported.
+#   fixable: false
+package policyguard.rules.aws.iam.wildcard_actions
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains result if {
+	some s in statements
+	s.st.Effect == "Allow"
+	wild := [a | some a in lib.as_array(s.st.Action); wildcard(a, s.st)]
+	count(wild) > 0
+	result := {
+		"msg": sprintf("%s: %s allows wildcard actions %s", [input.resource.id, label(s.st), concat(", ", wild)]),
+		"path": field_path(s, "Action"),
+	}
+}
+
+fail contains result if {
+	some s in statements
+	s.st.Effect == "Allow"
+	s.st.NotAction
+	result := {
+		"msg": sprintf("%s: %s uses Allow with NotAction, granting every action except %s", [input.resource.id, label(s.st), json.marshal(s.st.NotAction)]),
+		"path": field_path(s, "NotAction"),
+	}
+}
+
+# "service:*" (any case), or "*" when the statement does not also cover every resource
+wildcard(a, _) if {
+	is_string(a)
+	regex.match(`^[A-Za-z0-9-]+:\*$`, a)
+}
+
+wildcard(a, st) if {
+	a in {"*", "*:*"}
+	not "*" in lib.as_array(st.Resource)
+}
+
+# ---------------------------------------------------------------------------------------------
+# Permission policy documents of this resource, wherever they are written. Terraform documents
+# are JSON strings (heredoc, or jsonencode evaluated by the parser); CloudFormation documents are
+# objects. An unresolved document is reported on its path, which the engine turns into unknown.
+# ---------------------------------------------------------------------------------------------
+documents contains {"path": "policy", "doc": input.resource.attributes.policy} if {
+	input.resource.type in {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
+}
+
+documents contains {"path": sprintf("inline_policy[%d].policy", [i]), "doc": p.policy} if {
+	input.resource.type == "aws_iam_role"
+	some i, p in input.resource.attributes.inline_policy
+}
+
+documents contains {"path": "PolicyDocument", "doc": input.resource.attributes.PolicyDocument} if {
+	input.resource.type in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
+}
+
+documents contains {"path": sprintf("Policies[%d].PolicyDocument", [i]), "doc": p.PolicyDocument} if {
+	input.resource.type in {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"}
+	some i, p in input.resource.attributes.Policies
+}
+
+# every statement with the most precise path that can point at it
+statements contains {"path": d.path, "st": st} if {
+	some d in documents
+	is_string(d.doc)
+	parsed := json.unmarshal(d.doc)
+	some st in lib.as_array(parsed.Statement)
+}
+
+statements contains {"path": statement_path(d.path, d.doc.Statement, i), "st": st} if {
+	some d in documents
+	is_object(d.doc)
+	not lib.is_unknown(d.doc)
+	some i, st in lib.as_array(d.doc.Statement)
+}
+
+statement_path(base, list, i) := sprintf("%s.Statement[%d]", [base, i]) if is_array(list)
+
+statement_path(base, list, _) := sprintf("%s.Statement", [base]) if not is_array(list)
+
+# a field of a statement as a path when the document is an object, else the document path
+field_path(s, key) := sprintf("%s.%s", [s.path, key]) if contains(s.path, "Statement")
+
+field_path(s, _) := s.path if not contains(s.path, "Statement")
+
+fail contains result if {
+	some d in documents
+	lib.is_unknown(d.doc)
+	result := {"msg": sprintf("%s: the policy document is not resolved", [input.resource.id]), "path": d.path}
+}
+
+label(st) := sprintf("statement %q", [st.Sid]) if is_string(st.Sid)
+
+label(st) := "a statement" if not is_string(st.Sid)
