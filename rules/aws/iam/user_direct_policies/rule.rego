@@ -27,7 +27,7 @@ fail contains result if {
 	input.resource.type == "aws_iam_user_policy"
 	result := {
 		"msg": sprintf("%s: an inline policy is attached directly to user %v", [input.resource.id, object.get(input.resource.attributes, "user", "?")]),
-		"path": "user",
+		"path": "",
 	}
 }
 
@@ -35,7 +35,7 @@ fail contains result if {
 	input.resource.type == "aws_iam_user_policy_attachment"
 	result := {
 		"msg": sprintf("%s: managed policy %v is attached directly to user %v", [input.resource.id, object.get(input.resource.attributes, "policy_arn", "?"), object.get(input.resource.attributes, "user", "?")]),
-		"path": "user",
+		"path": "",
 	}
 }
 
