@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""pre-commit hook latency: 5 changed IaC files through the `policyguard` hook entry, end to end
+(new interpreter each run, exactly the command pre-commit executes), median of N runs.
+
+usage: python bench/precommit_hook.py [--runs 10] [--exe policyguard] [--with-pre-commit]
+
+The 5 files: two Terraform modules (a .tf file in each; the hook scans the module directory),
+one CloudFormation template and two Kubernetes manifests, written to a temporary directory.
+--with-pre-commit also times `pre-commit run --files ...` in a temporary git repo (adds
+pre-commit's own start-up; the hook is served with language: system from this interpreter).
+Prints one Markdown table row per measurement for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FILES = {
+    "network/main.tf": """\
+resource "aws_db_instance" "reporting" {
+  identifier          = "reporting"
+  engine              = "postgres"
+  instance_class      = "db.t3.micro"
+  publicly_accessible = true
+  storage_encrypted   = false
+}
+""",
+    "queues/main.tf": """\
+resource "aws_sqs_queue" "jobs" {
+  name                    = "jobs"
+  sqs_managed_sse_enabled = true
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+""",
+    "stacks/logs.yaml": """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  LogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      RetentionInDays: 30
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+""",
+    "k8s/web.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.2
+          ports: [{containerPort: 8080}]
+""",
+    "k8s/agent.yaml": """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+  namespace: ops
+spec:
+  hostNetwork: true
+  containers:
+    - name: agent
+      image: busybox:1.36
+      securityContext: {privileged: true}
+""",
+}
+
+
+def _time(cmd: list[str], cwd: Path, runs: int, env: dict[str, str] | None = None) -> tuple[list[float], int]:
+    subprocess.run(cmd, cwd=cwd, capture_output=True, env=env)  # warm the page cache
+    times, rc = [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env)
+        times.append(time.perf_counter() - t0)
+        rc = p.returncode
+    return times, rc
+
+
+def _row(label: str, times: list[float], rc: int) -> str:
+    ms = sorted(t * 1000 for t in times)
+    return (f"| {label} | {statistics.median(ms):.0f} ms | {ms[0]:.0f} ms | {ms[-1]:.0f} ms | {len(ms)} | exit {rc} |")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--exe", default=shutil.which("policyguard") or "", help="policyguard console script")
+    ap.add_argument("--with-pre-commit", action="store_true")
+    args = ap.parse_args()
+    if not args.exe:
+        print("policyguard console script not found (pip install -e .)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="pg-hook-bench-") as tmp:
+        root = Path(tmp)
+        for name, text in FILES.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        files = list(FILES)
+        print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        print("| command | median | min | max | runs | result |")
+        print("|---|---|---|---|---|---|")
+        print(_row("`python -c pass` (interpreter floor)", *_time([sys.executable, "-c", "pass"], root, args.runs)))
+        print(_row("`policyguard --version` (CLI start-up)", *_time([args.exe, "--version"], root, args.runs)))
+        print(_row("hook: `policyguard scan --quiet` + 5 files", *_time([args.exe, "scan", "--quiet", *files], root, args.runs)))
+        print(_row("same, `-j 1` (no worker processes)",
+                   *_time([args.exe, "scan", "--quiet", "-j", "1", *files], root, args.runs)))
+        if args.with_pre_commit and shutil.which("pre-commit"):
+            env = dict(os.environ, PRE_COMMIT_HOME=str(root / ".pc-cache"), GIT_AUTHOR_NAME="b",
+                       GIT_AUTHOR_EMAIL="b@x.invalid", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x.invalid")
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True, env=env)
+            (root / ".pre-commit-config.yaml").write_text(
+                "repos:\n- repo: local\n  hooks:\n  - id: policyguard\n    name: policyguard\n"
+                f"    entry: {args.exe} scan --quiet\n    language: system\n"
+                "    files: '(\\.tf|\\.tf\\.json|\\.json|\\.ya?ml)$'\n    require_serial: true\n"
+            )
+            subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+            print(_row("`pre-commit run --files` + 5 files (incl. pre-commit)",
+                       *_time(["pre-commit", "run", "--files", *files], root, args.runs, env)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The composite GitHub Action: its gate and enforce steps run for real in bash."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+_spec = importlib.util.spec_from_file_location("gate_support", Path(__file__).parent / "data" / "gate" / "support.py")
+assert _spec and _spec.loader
+sup = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("gate_support", sup)
+_spec.loader.exec_module(sup)
+
+ACTION = Path(__file__).resolve().parents[1] / "action.yml"
+
+
+def _steps() -> dict[str, dict]:
+    doc = yaml.safe_load(ACTION.read_text())
+    assert doc["runs"]["using"] == "composite"
+    return {s.get("id") or s["name"]: s for s in doc["runs"]["steps"]}
+
+
+def test_action_shape() -> None:
+    doc = yaml.safe_load(ACTION.read_text())
+    assert {"paths", "fail-on", "soft-fail", "unknown-as", "baseline", "sarif-file", "upload-sarif"} <= set(doc["inputs"])
+    steps = _steps()
+    upload = steps["Upload SARIF to code scanning"]
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert "always()" in upload["if"]  # the SARIF is uploaded even when the gate fails
+    assert all(s.get("shell") == "bash" for s in steps.values() if "run" in s)
+
+
+@pytest.fixture(scope="module")
+def ready() -> None:
+    if shutil.which("bash") is None or shutil.which("policyguard") is None:
+        pytest.skip("bash or the policyguard console script not available")
+    why = sup.pipeline_ready()
+    if why:
+        pytest.skip(why)
+
+
+def _run_step(step: dict, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", step["run"]], cwd=cwd, env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("sub", "soft", "code", "enforced"), [("terraform", "false", 1, 1),
+                                                               ("terraform", "true", 0, 0),
+                                                               ("terraform_pass", "false", 0, 0)])
+def test_gate_and_enforce_steps(ready: None, tmp_path: Path, sub: str, soft: str, code: int, enforced: int) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / sub).mkdir()
+    (tmp_path / sub / "main.tf").write_text((sup.DATA / sub / "main.tf").read_text())
+    out, summary = tmp_path / "gh_output", tmp_path / "gh_summary"
+    env = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary), "PG_PATHS": sub, "PG_FAIL_ON": "",
+           "PG_SOFT_FAIL": soft, "PG_UNKNOWN_AS": "", "PG_CONFIG": "", "PG_BASELINE": "",
+           "PG_EXTRA": "--exclude 'nothing/**'", "PG_SARIF": "results/pg.sarif", "PG_CATEGORY": "policyguard"}
+    steps = _steps()
+    p = _run_step(steps["scan"], tmp_path, env)
+    assert p.returncode == 0, p.stderr  # the scan step never fails: the SARIF upload must still run
+    assert f"exit-code={code}" in out.read_text()
+    sarif = json.loads((tmp_path / "results" / "pg.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "policyguard/"
+    if code == 1 or soft == "true":
+        assert "::error file=" in p.stdout and "PG-AWS-RDS-002" in p.stdout
+    e = _run_step(steps["Enforce the verdict"], tmp_path, {"PG_CODE": str(code)})
+    assert e.returncode == enforced
