@@ -15,7 +15,7 @@
 #     pci-dss-4.0: ["7.2.1"]
 #     soc2: [CC6.1]
 #   remediation: Remove the allUsers / allAuthenticatedUsers grant; share objects with signed URLs or specific principals.
-#   fixable: false
+#   fixable: true
 package policyguard.rules.gcp.storage.public_iam
 
 import rego.v1
@@ -42,6 +42,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("bucket IAM binding grants %v to %s", [attrs.role, m]),
 		"path": sprintf("members[%d]", [i]),
+		"fix": {"description": "Remove the public members", "ops": [{"op": "set", "path": "members", "value": [x | some x in attrs.members; not x in public]}]},
 	}
 }
 
@@ -54,14 +55,19 @@ fail contains result if {
 	}
 }
 
+public_entry(entry) if {
+	some p in public
+	endswith(entry, concat(":", ["", p]))
+}
+
 fail contains result if {
 	input.resource.type == "google_storage_bucket_acl"
 	some i, entry in attrs.role_entity
-	some p in public
-	endswith(entry, concat(":", ["", p]))
+	public_entry(entry)
 	result := {
 		"msg": sprintf("bucket ACL grants %s", [entry]),
 		"path": sprintf("role_entity[%d]", [i]),
+		"fix": {"description": "Remove the public ACL entries", "ops": [{"op": "set", "path": "role_entity", "value": [e | some e in attrs.role_entity; not public_entry(e)]}]},
 	}
 }
 
@@ -71,6 +77,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("bucket ACL uses predefined ACL %s", [attrs.predefined_acl]),
 		"path": "predefined_acl",
+		"fix": {"description": "Use the private predefined ACL", "ops": [{"op": "set", "path": "predefined_acl", "value": "private"}]},
 	}
 }
 

@@ -14,7 +14,7 @@
 #     cis-kubernetes: ["5.7.4"]
 #     nist-800-53: [AC-4, SC-7]
 #   remediation: Deploy into a dedicated namespace (metadata.namespace or the deploy tool's namespace setting).
-#   fixable: false
+#   fixable: true
 package policyguard.rules.kubernetes.namespace.default_namespace
 
 import rego.v1
@@ -24,5 +24,9 @@ fail contains result if {
 	result := {
 		"msg": sprintf("%s %q is placed in the default namespace", [input.resource.attributes.kind, input.resource.attributes.metadata.name]),
 		"path": "metadata.namespace",
+		"fix": {
+			"description": "Remove the explicit default namespace (choose it at deploy time)",
+			"ops": [{"op": "remove", "path": "metadata.namespace"}],
+		},
 	}
 }

@@ -15,7 +15,7 @@
 #     nist-800-53: [SC-7, AC-4]
 #     pci-dss-4.0: ["1.2.1"]
 #   remediation: Add a NetworkPolicy to the namespace, starting with a default-deny ingress policy (podSelector {}).
-#   fixable: false
+#   fixable: true
 package policyguard.rules.kubernetes.network_policy.namespace_isolation
 
 import rego.v1
@@ -34,5 +34,18 @@ fail contains result if {
 	result := {
 		"msg": sprintf("namespace %q has no NetworkPolicy in this scan: all pod-to-pod traffic is allowed", [name]),
 		"path": "metadata.name",
+		"fix": {
+			"description": "Add a default-deny ingress NetworkPolicy to the namespace",
+			"ops": [{"op": "add_resource", "path": "", "value": {
+				"type": "networking.k8s.io/v1/NetworkPolicy",
+				"name": "default-deny-ingress",
+				"attributes": {
+					"apiVersion": "networking.k8s.io/v1",
+					"kind": "NetworkPolicy",
+					"metadata": {"name": "default-deny-ingress", "namespace": name},
+					"spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+				},
+			}}],
+		},
 	}
 }

@@ -12,7 +12,7 @@
 #   frameworks:
 #     nist-800-53: [SC-7, CM-7]
 #   remediation: Change spec.type to ClusterIP and expose the Service through an Ingress or Gateway.
-#   fixable: false
+#   fixable: true
 package policyguard.rules.kubernetes.service.node_port
 
 import rego.v1
@@ -23,5 +23,15 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Service %q is of type NodePort: ports %s are open on every node", [input.resource.attributes.metadata.name, concat(", ", ports)]),
 		"path": "spec.type",
+		"fix": {
+			"description": "Make the Service cluster-internal (ClusterIP)",
+			"ops": array.concat(
+				[{"op": "set", "path": "spec.type", "value": "ClusterIP"}],
+				[{"op": "remove", "path": sprintf("spec.ports[%d].nodePort", [i])} |
+					some i, p in object.get(input.resource.attributes.spec, "ports", [])
+					p.nodePort
+				],
+			),
+		},
 	}
 }
