@@ -152,7 +152,7 @@ def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
 # --------------------------------------------------------------------------- the composer
 class _Frame:
     __slots__ = ("kind", "value", "path", "start", "flow", "anchor", "key", "key_start", "index",
-                 "span_from", "last_end", "merges", "explicit", "size", "tag", "child_base")  # fmt: skip
+                 "span_from", "last_end", "merges", "explicit", "size", "tag", "child_base", "node_start")  # fmt: skip
 
     def __init__(self, kind: str, value: Any, path: str, start: tuple[int, int], flow: bool, anchor: str | None,
                  span_from: int, tag: str | None) -> None:  # fmt: skip
@@ -173,6 +173,7 @@ class _Frame:
         self.tag = tag
         # children of a tagged intrinsic live under its long-form key: X["Fn::If"][0]
         self.child_base = child_path(path, _cfn_key(tag)) if tag else path
+        self.node_start = start  # where the collection itself (or its tag) starts
 
 
 class _Composer:
@@ -287,7 +288,7 @@ class _Composer:
                     value = self._apply_merges(frame, spans)
                 if frame.tag is not None:
                     value = self._cfn(frame.tag, value, None)
-                    spans.append((frame.child_base, self._span(frame.start, end)))
+                    spans.append((frame.child_base, self._span(frame.node_start, end)))
                 size = frame.size
                 self._finish(stack, root, spans, value, frame.path, frame.start, end, size, frame.span_from,
                              frame.anchor, anchors, is_collection=True)  # fmt: skip
@@ -393,6 +394,7 @@ class _Composer:
             kind = "map" if cls is E.MappingStartEvent else "seq"
             container: Any = {} if kind == "map" else []
             frame = _Frame(kind, container, path, start, bool(ev.flow_style), ev.anchor, len(spans), cfn_tag)
+            frame.node_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
             spans.append((path, self._span(start, start)))  # placeholder, fixed in _finish
             stack.append(frame)
 
@@ -499,7 +501,36 @@ def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[li
     return _Composer(text, file, limits).compose()
 
 
-_JSON_SLASH = re.compile(r"\\[\\/]")
+# JSON text that libyaml would read differently, replaced by same-length stand-ins so every
+# position stays put: "\/" (no such YAML escape), surrogate escapes, characters YAML does not
+# allow, and U+0085/U+2028/U+2029 (line breaks to YAML, not to JSON).
+_JSON_ESCAPES = re.compile(r"\\(?:[\\/]|u[dD][89a-fA-F][0-9a-fA-F]{2})")
+_JSON_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _json_for_yaml(text: str) -> str:
+    text = _JSON_ESCAPES.sub(lambda m: "\\\\" if len(m.group()) == 2 else "\\u003F", text)
+    return _JSON_NOT_YAML.sub("?", text)
+
+
+def _remap(spans: dict[str, Span], yv: Any, jv: Any, ypath: str, jpath: str, out: dict[str, Span]) -> bool:
+    """Carry spans from the YAML reading's paths to the JSON value's paths (same shape)."""
+    if ypath in spans:
+        out[jpath] = spans[ypath]
+    if isinstance(jv, dict):
+        if not isinstance(yv, dict) or len(yv) != len(jv):
+            return False
+        return all(
+            _remap(spans, yval, jval, child_path(ypath, yk), child_path(jpath, jk), out)
+            for (yk, yval), (jk, jval) in zip(yv.items(), jv.items(), strict=True)
+        )
+    if isinstance(jv, list):
+        if not isinstance(yv, list) or len(yv) != len(jv):
+            return False
+        return all(
+            _remap(spans, y, j, child_path(ypath, i), child_path(jpath, i), out) for i, (y, j) in enumerate(zip(yv, jv, strict=True))
+        )
+    return not isinstance(yv, dict | list)
 
 
 def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
@@ -510,16 +541,20 @@ def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[li
         return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
     except RecursionError:
         return [], ParseError(file, 1, 1, "JSON nesting too deep", ErrorKind.LIMIT)
-    # libyaml knows no "\/" escape; "\\" keeps the same length, so positions do not move
-    yaml_text = _JSON_SLASH.sub(lambda m: "\\\\", text) if "\\/" in text else text
-    docs, err = _Composer(yaml_text, file, limits).compose()
+    docs, err = _Composer(_json_for_yaml(text), file, limits).compose()
     if err is not None and err.kind == ErrorKind.LIMIT:
         return [], err
     end_line = text.count("\n") + 1
     whole = Span(file, 1, 1, end_line, len(text) - (text.rfind("\n") + 1) + 1)
-    spans = docs[0].spans if docs and err is None else {"": whole}
-    span = docs[0].span if docs and err is None else whole
-    return [Document(value, spans, span, 0)], None
+    if err is not None or len(docs) != 1:
+        return [Document(value, {"": whole}, whole, 0)], None
+    doc = docs[0]
+    spans = doc.spans
+    if doc.value != value:  # keys read differently (escapes, stand-ins) or duplicate keys
+        spans = {}
+        if not _remap(doc.spans, doc.value, value, "", "", spans):
+            spans = {"": doc.span}
+    return [Document(value, spans, doc.span, 0)], None
 
 
 def load_file(path: Path, *, json_file: bool | None = None, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
