@@ -66,12 +66,18 @@ class Judge:
         with_old: bool,
         patch_rules: set[str] | None,
         admission: dict[str, Any] | None = None,
+        deadline: float | None = None,
     ) -> Judgement:
         """Evaluate ``obj`` (and ``old_obj`` when asked); build a JSON Patch from the fixes of
-        the failing rules in ``patch_rules`` (None: no patch)."""
+        the failing rules in ``patch_rules`` (None: no patch). ``deadline`` (time.monotonic())
+        bounds the engine: the guarded Rego helper is killed when it passes."""
         import time
 
         t0 = time.perf_counter()
+        if deadline is not None and hasattr(self.evaluator, "_deadline"):
+            # The evaluator keeps one scan-wide deadline; a server needs one per request.
+            # (Interface wish for the engine: evaluate(resources, deadline=...).)
+            self.evaluator._deadline = deadline
         res, findings = self.evaluate(obj, admission)
         j = Judgement(findings=findings)
         if with_old and old_obj is not None:
@@ -115,9 +121,9 @@ class EvalThread:
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None,
-             admission: dict[str, Any] | None) -> Judgement:
+             admission: dict[str, Any] | None, deadline: float) -> Judgement:
         judge: Judge = self._local.judge
-        return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission)
+        return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
 
     async def judge(
         self,
@@ -130,7 +136,9 @@ class EvalThread:
         admission: dict[str, Any] | None = None,
     ) -> Judgement:
         """Raises ``asyncio.TimeoutError`` when ``timeout`` passes first."""
-        fut = self._pool.submit(self._run, obj, old, with_old, patch_rules, admission)
+        import time
+
+        fut = self._pool.submit(self._run, obj, old, with_old, patch_rules, admission, time.monotonic() + timeout)
         return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
 
     def shutdown(self) -> None:
