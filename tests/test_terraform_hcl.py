@@ -603,3 +603,26 @@ def test_recursive_module_is_reported(tmp_path: Path) -> None:
     r = parse_directory(tmp_path, files=None, var_files=[], variables={})
     assert any("recursive" in e.message for e in r.errors)
     assert {x.id for x in r.resources} == {"module.self"}
+
+
+def test_path_module_and_templatefile_in_child_module(tmp_path: Path) -> None:
+    res = scan(
+        tmp_path,
+        {
+            "main.tf": 'module "m" {\n  source = "./mods/m"\n  who = "root"\n}\n',
+            "mods/m/main.tf": 'variable "who" {}\nresource "t_r" "x" {\n  p = path.module\n  t = templatefile("${path.module}/hi.tpl", { who = var.who })\n}\n',
+            "mods/m/hi.tpl": "hi ${who}",
+        },
+    )
+    assert res["module.m.t_r.x"].attributes == {"p": "mods/m", "t": "hi root"}
+
+
+def test_null_input_keeps_null_unless_not_nullable(tmp_path: Path) -> None:
+    res = scan(
+        tmp_path,
+        {
+            "main.tf": 'module "m" {\n  source = "./m"\n  a = null\n  b = null\n}\n',
+            "m/main.tf": 'variable "a" {\n  default = "d"\n}\nvariable "b" {\n  default = "d"\n  nullable = false\n}\nresource "t_r" "x" {\n  a = var.a\n  b = var.b\n}\n',
+        },
+    )
+    assert res["module.m.t_r.x"].attributes == {"a": None, "b": "d"}

@@ -28,7 +28,7 @@ from policyguard.model import (
 
 from . import functions as fn
 from .evaluate import Env, EvalError, _because, ev, safe_eval
-from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, ObjectE, Scope, TupleE, parse_source
+from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, Lit, ObjectE, Scope, TupleE, parse_source
 
 MAX_MODULE_DEPTH = 24
 MAX_INSTANCES = 10_000
@@ -293,6 +293,10 @@ class ModuleInstance:
         self.ancestors = ancestors
         self.module_dir = mdef.dir
         self.root_dir = ctx.root
+        try:
+            self.path_module = os.path.relpath(mdef.dir, ctx.root)
+        except ValueError:  # another drive on Windows
+            self.path_module = str(mdef.dir)
         self._vars: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
         self._locals: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
         self._outputs: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
@@ -330,7 +334,7 @@ class ModuleInstance:
                     expr, penv = given
                     penv2 = Env(penv.res, penv.bindings, sub.refs)
                     value = safe_eval(expr, penv2)
-                    if value is not None or "default" not in blk.body.attrs:
+                    if value is not None or not self._non_nullable(blk):
                         return value
             elif self.root_values is not None and name in self.root_values:
                 return self.root_values[name]
@@ -348,6 +352,12 @@ class ModuleInstance:
             texpr = type_attr.expr
             return self._memo(self._vars, "var", name, env, lambda sub: convert(compute(sub), texpr))
         return self._memo(self._vars, "var", name, env, compute)
+
+    @staticmethod
+    def _non_nullable(blk: Block) -> bool:
+        """``nullable = false``: a null input takes the default instead."""
+        attr = blk.body.attrs.get("nullable")
+        return attr is not None and isinstance(attr.expr, Lit) and attr.expr.value is False and "default" in blk.body.attrs
 
     def local(self, name: str, env: Env) -> Any:
         attr = self.mdef.locals.get(name)
@@ -376,7 +386,8 @@ class ModuleInstance:
                 raise EvalError("local must be followed by a name")
             return self.local(first.name, env), 1
         if name == "path":
-            return {"module": os.path.normpath(str(self.mdef.dir)), "root": os.path.normpath(str(self.ctx.root)), "cwd": "."}, 0
+            # as in Terraform: relative to the working directory, which is the root module
+            return {"module": self.path_module, "root": ".", "cwd": "."}, 0
         if name == "terraform":
             return {"workspace": "default"}, 0
         if name in ("count", "each"):
