@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,6 +177,14 @@ class _Walker:
             return
         if not name.endswith((".json", ".yaml", ".yml")):
             self.out.skipped.append((str(path), f"not IaC: file type {path.suffix or '(none)'} is not scanned"))
+            return
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            self.out.errors.append(ParseError(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}", ErrorKind.UNREADABLE))
+            return
+        if not stat.S_ISREG(mode):  # a FIFO or device would block the reader forever
+            self.out.skipped.append((str(path), "not IaC: not a regular file"))
             return
         self.document_file(path)
 
