@@ -1,0 +1,65 @@
+# METADATA
+# title: EKS clusters send API, audit and authenticator logs to CloudWatch
+# description: >-
+#   Control plane logging is off by default. Without the api, audit and authenticator logs
+#   there is no record of who changed what in the cluster or which IAM identity authenticated.
+# custom:
+#   id: PG-AWS-EKS-002
+#   severity: medium
+#   resource_types:
+#     terraform: [aws_eks_cluster]
+#     cloudformation: ["AWS::EKS::Cluster"]
+#   frameworks:
+#     nist-800-53: ["AU-2", "AU-12"]
+#     pci-dss-4.0: ["10.2.1"]
+#     soc2: ["CC7.2"]
+#   remediation: >-
+#     Set enabled_cluster_log_types to include api, audit and authenticator (CloudFormation:
+#     Logging.ClusterLogging.EnabledTypes), and set a retention on the /aws/eks/<cluster>/cluster
+#     log group.
+#   fixable: true
+package policyguard.rules.aws.eks.control_plane_logging
+
+import data.policyguard.lib
+import rego.v1
+
+required := {"api", "audit", "authenticator"}
+
+all_types := ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+fail contains result if {
+	input.resource.platform == "terraform"
+	types := object.get(input.resource.attributes, "enabled_cluster_log_types", [])
+	not lib.is_unknown(types)
+	missing := required - {t | some t in types}
+	count(missing) > 0
+	result := {
+		"msg": sprintf("%s: control plane log types %s are not enabled", [input.resource.id, concat(", ", sort(missing))]),
+		"path": "enabled_cluster_log_types",
+		"fix": {"description": "Enable every control plane log type", "ops": [{"op": "set", "path": "enabled_cluster_log_types", "value": all_types}]},
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	entries := object.get(object.get(object.get(input.resource.attributes, "Logging", {}), "ClusterLogging", {}), "EnabledTypes", [])
+	not lib.is_unknown(entries)
+	missing := required - {e.Type | some e in entries}
+	count(missing) > 0
+	result := {
+		"msg": sprintf("%s: control plane log types %s are not enabled", [input.resource.id, concat(", ", sort(missing))]),
+		"path": cfn_path,
+		"fix": {"description": "Enable every control plane log type", "ops": [{"op": "set", "path": "Logging", "value": {"ClusterLogging": {"EnabledTypes": [{"Type": t} | some t in all_types]}}}]},
+	}
+}
+
+# unresolved lists are reported on their path: the engine turns them into unknown
+fail contains result if {
+	some path in ["enabled_cluster_log_types"]
+	lib.is_unknown(input.resource.attributes[path])
+	result := {"msg": sprintf("%s: enabled log types are not resolved", [input.resource.id]), "path": path}
+}
+
+cfn_path := "Logging.ClusterLogging.EnabledTypes" if {
+	_ = input.resource.attributes.Logging.ClusterLogging
+} else := "Logging"
