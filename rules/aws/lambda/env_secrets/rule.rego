@@ -1,0 +1,82 @@
+# METADATA
+# title: Lambda environment variables do not hold literal secrets
+# description: >-
+#   Environment variables are stored with the function configuration, shown in the console, returned
+#   by GetFunctionConfiguration to anyone with read access, and committed with the IaC source.
+#   A literal value in a variable named like a password, token or key, or a value that looks like
+#   an AWS access key, private key or well-known API token, is reported. Values that point at a
+#   secret store (Secrets Manager or SSM ARNs, CloudFormation dynamic references, parameter paths)
+#   and unresolved references pass.
+# custom:
+#   id: PG-AWS-LAMBDA-004
+#   severity: high
+#   resource_types:
+#     terraform: [aws_lambda_function]
+#     cloudformation: ["AWS::Lambda::Function"]
+#   frameworks:
+#     nist-800-53: ["IA-5(7)", "SC-28"]
+#     pci-dss-4.0: ["8.3.2"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Store the secret in Secrets Manager or SSM Parameter Store (SecureString), pass its ARN or
+#     name in the environment, and read it at runtime (for example with the AWS Parameters and
+#     Secrets Lambda Extension). Rotate any secret that was committed.
+#   fixable: false
+package policyguard.rules.aws.lambda.env_secrets
+
+import rego.v1
+
+variables := {"base": "environment[0].variables", "vars": input.resource.attributes.environment[0].variables} if {
+	input.resource.platform == "terraform"
+}
+
+variables := {"base": "Environment.Variables", "vars": input.resource.attributes.Environment.Variables} if {
+	input.resource.platform == "cloudformation"
+}
+
+fail contains result if {
+	some name, value in variables.vars
+	is_string(value)
+	reason := why(name, value)
+	result := {
+		"msg": sprintf("%s: environment variable %s %s (value not shown)", [input.resource.id, name, reason]),
+		"path": key_path(variables.base, name),
+	}
+}
+
+why(name, value) := "looks like a credential value" if {
+	credential_value(value)
+} else := "is named like a secret and holds a literal value" if {
+	secret_name(name)
+	literal_secret(value)
+}
+
+secret_name(name) if {
+	regex.match(`(?i)(password|passwd|pwd|secret|token|api_?key|apikey|private_?key|access_?key|credential)`, name)
+	not regex.match(`(?i)[_-](arn|name|id|path|param|parameter|url|uri|ref|ssm|file|env|length|ttl|header|type|table|bucket|region|endpoint)$`, name)
+}
+
+credential_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
+
+credential_value(v) if contains(v, "PRIVATE KEY-----")
+
+credential_value(v) if regex.match(`^(gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,})$`, v)
+
+# a value that is a secret itself, not a pointer to one
+literal_secret(v) if {
+	count(v) >= 6
+	not pointer(v)
+	not lower(v) in {"true", "false", "none", "null", "changeme-in-ssm"}
+}
+
+pointer(v) if startswith(v, "arn:")
+
+pointer(v) if startswith(v, "{{resolve:")
+
+pointer(v) if startswith(v, "/")
+
+pointer(v) if startswith(v, "${")
+
+key_path(base, name) := sprintf("%s.%s", [base, name]) if regex.match(`^[A-Za-z_][A-Za-z0-9_-]*$`, name)
+
+key_path(base, name) := sprintf("%s[%s]", [base, json.marshal(name)]) if not regex.match(`^[A-Za-z_][A-Za-z0-9_-]*$`, name)
