@@ -187,3 +187,30 @@ def test_update_only_new_findings(modes_server: Server) -> None:
     new["object"]["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"privileged": True}
     resp = modes_server.review("/validate", wrap(new))["response"]
     assert resp["allowed"] is False and f"[{priv}]" in resp["status"]["message"]
+
+
+# ------------------------------------------------------------------ supervisor
+def test_worker_crash_restarted_and_graceful_stop(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    srv = start_server(tmp_path, workers=2)
+    try:
+        kids = Path(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read_text().split()
+        workers = [int(k) for k in kids if "policyguard" in Path(f"/proc/{k}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)  # a worker dies hard
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "restarting" not in srv.log.read_text(errors="replace"):
+            time.sleep(0.1)
+        assert "restarting" in srv.log.read_text(errors="replace")
+        for i in range(6):  # every request is still answered (by the survivor or the replacement)
+            req = copy.deepcopy(load_request("04"))
+            req["uid"] = f"after-crash-{i}"
+            srv._conns.clear()  # new connections, so both workers get some
+            resp = srv.review("/validate", wrap(req))["response"]
+            assert resp["uid"] == f"after-crash-{i}" and resp["allowed"] is False
+    finally:
+        t0 = time.monotonic()
+        srv.stop()
+    assert srv.proc.returncode == 0 and time.monotonic() - t0 < 10
