@@ -550,8 +550,22 @@ def test_syntax_error_unclosed_block(tmp_path: Path) -> None:
     assert len(errs) == 1
     e = errs[0]
     assert e.file == str(tmp_path / "main.tf") and e.kind == ErrorKind.PARSE
-    assert "unclosed block" in e.message or "end of file" in e.message
-    assert e.line >= 1
+    assert (e.line, e.column, e.message) == (3, 1, "unclosed block: missing '}' (opened on line 1)")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "message"),
+    [
+        ('resource "a" "b" {\n  x = 1 @ 2\n}\n', 2, 9, "unexpected '@'"),
+        ('resource "a" "b" {\n  x = 1\n  y = = 2\n}\n', 3, 7, "unexpected '='"),
+        ('x = "${var.a"\n', 1, 13, "unexpected '\"'"),
+        ("x = <<EOT\nabc\n", 3, 1, "unterminated heredoc: closing marker not found"),
+        ("x = [1, 2\ny = 3\n", 2, 1, "unclosed list: missing ']' (opened on line 1)"),
+    ],
+)
+def test_syntax_error_messages(tmp_path: Path, text: str, line: int, col: int, message: str) -> None:
+    errs = _errors(tmp_path, text)
+    assert [(e.line, e.column, e.message) for e in errs] == [(line, col, message)]
 
 
 def test_syntax_error_unexpected_token(tmp_path: Path) -> None:

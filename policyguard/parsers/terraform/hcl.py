@@ -698,30 +698,62 @@ def _describe(src: Source, node: Any) -> tuple[int, int, str]:
     r, c = node.start_point
     if node.is_missing:
         what = node.type
-        if what == "}" or what == "block_end":
-            msg = "unclosed block: missing '}'"
+        opened = node.parent
+        while opened is not None and opened.type not in ("block", "tuple", "object", "ERROR", "config_file"):
+            opened = opened.parent
+        where = ""
+        if opened is not None and opened.type in ("block", "tuple", "object"):
+            where = f" (opened on line {opened.start_point[0] + 1})"
+        if what in ("}", "block_end"):
+            msg = f"unclosed block: missing '}}'{where}"
         elif what in ("]", "tuple_end"):
-            msg = "unclosed list: missing ']'"
-        elif what in ("object_end",):
-            msg = "unclosed object: missing '}'"
+            msg = f"unclosed list: missing ']'{where}"
+        elif what == "object_end":
+            msg = f"unclosed object: missing '}}'{where}"
         elif what == "quoted_template_end":
             msg = "unterminated string: missing '\"'"
+        elif what == "heredoc_identifier":
+            msg = "unterminated heredoc: closing marker not found"
+        elif what == "template_interpolation_end":
+            msg = "unterminated interpolation: missing '}' after '${'"
         else:
-            msg = f"missing {what!r}"
+            tok = _token_at(src.data, node.start_byte)
+            msg = f"unexpected {tok!r}" if tok else "unexpected end of file"
         return r + 1, src.col(r, c), msg
-    # ERROR: name the first offending token
-    leaf = node
-    while leaf.child_count:
-        leaf = leaf.children[0]
-        if leaf.type == "ERROR" and leaf.child_count == 0:
+    # ERROR: use the innermost ERROR node, then find where its valid prefix ends
+    inner = node
+    while True:
+        nxt = next((ch for ch in inner.children if ch.type == "ERROR"), None)
+        if nxt is None:
             break
-    r, c = leaf.start_point
-    tok = src.text(leaf.start_byte, leaf.end_byte).split("\n")[0][:40]
-    if not tok:
-        tok = src.text(node.start_byte, min(node.end_byte, node.start_byte + 40)).split("\n")[0]
-    if not tok.strip():
-        return r + 1, src.col(r, c), "unexpected end of file (unclosed block, string or bracket?)"
-    return r + 1, src.col(r, c), f"unexpected {tok!r}"
+        inner = nxt
+    kids = [ch for ch in inner.children if ch.end_byte > ch.start_byte]
+    data = src.data
+    if len(kids) <= 1:
+        pos = inner.start_byte
+    else:
+        pos = kids[-1].end_byte
+        if pos >= len(data.rstrip()):
+            pos = kids[-1].start_byte
+    while pos < len(data) and data[pos : pos + 1] in (b" ", b"\t", b"\r", b"\n"):
+        pos += 1
+    if pos >= len(data):
+        line = data.count(b"\n") + 1
+        col = len(data) - (data.rfind(b"\n") + 1) + 1
+        return line, col, "unexpected end of file (unclosed block, string or bracket?)"
+    line = data.count(b"\n", 0, pos) + 1
+    line_start = data.rfind(b"\n", 0, pos) + 1
+    col = len(data[line_start:pos].decode("utf-8", "replace")) + 1
+    return line, col, f"unexpected {_token_at(data, pos)!r}"
+
+
+_TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*|\d+(?:\.\d+)?|\$\{|%\{|<<-?|==|!=|<=|>=|&&|\|\||=>|\.\.\.|\S")
+
+
+def _token_at(data: bytes, pos: int) -> str:
+    tok = data[pos : pos + 40].decode("utf-8", "replace").split("\n")[0].strip()
+    m = _TOKEN_RE.match(tok)
+    return m.group(0) if m else tok
 
 
 def parse_source(path: str, data: bytes) -> Body:
