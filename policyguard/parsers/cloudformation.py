@@ -48,7 +48,6 @@ from policyguard.model import (
     Resource,
     Span,
     is_unknown,
-    parse_path,
     unknown,
 )
 from policyguard.parsers.yaml_source import SourceError, child_path, load_json, load_yaml, read_text
@@ -341,21 +340,37 @@ def _pure(fn: str, args: Any) -> Any:
     return _UNSUPPORTED
 
 
-def _exists(value: Any, path: str) -> bool:
-    """Is ``path`` an attribute of the resolved value (not inside an unknown marker)?"""
-    try:
-        segs = parse_path(path)
-    except ValueError:
-        return False
-    cur = value
-    for seg in segs:
-        if isinstance(seg, int) and isinstance(cur, list) and 0 <= seg < len(cur):
-            cur = cur[seg]
-        elif isinstance(seg, str) and isinstance(cur, dict) and seg in cur and not is_unknown(cur):
-            cur = cur[seg]
-        else:
-            return False
-    return True
+def _attribute_paths(value: Any) -> set[str]:
+    """Every path text inside the resolved value (not inside unknown markers)."""
+    out: set[str] = set()
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, dict) and not is_unknown(v):
+            for k, item in v.items():
+                p = child_path(path, k)
+                out.add(p)
+                stack.append((p, item))
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                p = child_path(path, i)
+                out.add(p)
+                stack.append((p, item))
+    return out
+
+
+def _spans_by_properties(spans: dict[str, Span], props_paths: set[str]) -> dict[str, list[tuple[str, Span]]]:
+    """The document's spans below each resource's ``Properties``, in one pass over the spans."""
+    out: dict[str, list[tuple[str, Span]]] = {}
+    for p, s in spans.items():
+        i = p.find(".Properties")
+        while i != -1:
+            end = i + len(".Properties")
+            if end < len(p) and p[end] in ".[" and p[:end] in props_paths:
+                out.setdefault(p[:end], []).append((p, s))
+                break
+            i = p.find(".Properties", i + 1)
+    return out
 
 
 def _text(x: Any) -> str:
@@ -480,6 +495,7 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
     for epath, msg in expand_errors:
         err(epath, msg)
     ctx = _Context(params, mappings or {}, conditions or {}, {d.logical_id for d in defs})
+    by_props = _spans_by_properties(spans, {child_path(d.source_path, "Properties") for d in defs})
     globals_ = value.get("Globals") if isinstance(value.get("Globals"), dict) else {}
 
     for d in defs:
@@ -529,18 +545,17 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
 
         # spans: property paths relative to Properties, then moved where intrinsics resolved
         rel: dict[str, Span] = dict(extra_spans)
-        prefix = props_path
-        plen = len(prefix)
-        for p, s in spans.items():
-            if p.startswith(prefix) and len(p) > plen and p[plen] in ".[":
-                rel[p[plen + 1 :] if p[plen] == "." else p[plen:]] = s
+        plen = len(props_path)
+        for p, s in by_props.get(props_path, ()):
+            rel[p[plen + 1 :] if p[plen] == "." else p[plen:]] = s
         for src, dst in resolver.moves:
             slen = len(src)
             for p, s in list(rel.items()):
                 if p.startswith(src) and len(p) > slen and p[slen] in ".[":
                     rest = p[slen:]
                     rel.setdefault((dst + rest) if dst else rest.lstrip("."), s)
-        rel = {p: sp for p, sp in rel.items() if _exists(attributes, p)}
+        present = _attribute_paths(attributes)
+        rel = {p: sp for p, sp in rel.items() if p in present}
         span = spans.get(d.source_path, doc_span)
         result.resources.append(
             Resource(
