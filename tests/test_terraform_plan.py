@@ -126,3 +126,18 @@ def test_not_a_plan_is_an_error(tmp_path: Path) -> None:
 def test_unreadable_plan(tmp_path: Path) -> None:
     r = parse_plan_file(tmp_path / "missing.json")
     assert r.errors[0].kind == ErrorKind.UNREADABLE
+
+
+def test_resources_validate_against_the_published_schema() -> None:
+    import jsonschema
+
+    from policyguard.parsers.terraform import parse_directory
+
+    schema = json.loads((Path(__file__).parents[1] / "policyguard" / "schemas" / "resource.schema.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    resources = parse_plan_file(DATA / "planmap" / "plan.json").resources + parse_plan(_doc(), "plan.json").resources
+    resources += parse_directory(DATA / "modroot", files=None, var_files=[], variables={}).resources
+    assert len(resources) > 8
+    for r in resources:
+        errors = [e.message for e in validator.iter_errors(json.loads(json.dumps(r.to_dict())))]
+        assert errors == [], (r.id, errors)
