@@ -60,7 +60,6 @@ _CFN_YAML = re.compile(
     r"^\s+Type\s*:\s*['\"]?(?:AWS|Alexa)::\w+::",
     re.MULTILINE,
 )
-_CFN_YAML_RESOURCES = re.compile(r"^Resources\s*:", re.MULTILINE)
 _K8S_YAML_API = re.compile(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
 _K8S_YAML_KIND = re.compile(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
 _TEMPLATE = re.compile(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
@@ -85,7 +84,8 @@ def sniff(path: Path, head: str, *, full: str | None = None) -> tuple[str | None
     """(format or None, reason) for a JSON/YAML file from its first KB (``full``: whole text)."""
     name = path.name
     text = full if full is not None else head
-    if name.lower().endswith(".json"):
+    low = name.lower()
+    if low.endswith(".json") or (low.endswith(".template") and text.lstrip().startswith("{")):
         if _PLAN_JSON.search(text) and _PLAN_JSON_BODY.search(text):
             return TERRAFORM_PLAN, ""
         if _CFN_JSON.search(text):
@@ -101,8 +101,8 @@ def sniff(path: Path, head: str, *, full: str | None = None) -> tuple[str | None
         return KUBERNETES, ""
     if "{{" in text and _TEMPLATE.search(text) and (_K8S_YAML_API.search(text) or _K8S_YAML_KIND.search(text)):
         return KUBERNETES, ""  # a Helm template: the Kubernetes parser reports "template, not rendered"
-    if full is None and (_CFN_YAML_RESOURCES.search(text) or _K8S_YAML_API.search(text) or "\n---" in text):
-        return None, "more"
+    if full is None:
+        return None, "more"  # a long header or Parameters section may hide what follows
     return None, _why_not_yaml(name, text)
 
 
@@ -175,7 +175,7 @@ class _Walker:
         if name.endswith((".tfvars", ".tfvars.json")):
             self.out.skipped.append((str(path), "Terraform variables: read with the configuration directory"))
             return
-        if not name.endswith((".json", ".yaml", ".yml")):
+        if not name.endswith((".json", ".yaml", ".yml", ".template")):
             self.out.skipped.append((str(path), f"not IaC: file type {path.suffix or '(none)'} is not scanned"))
             return
         try:
@@ -231,7 +231,7 @@ class _Walker:
         if head is None:
             # only an error if it might be IaC at all: decode leniently to decide
             lenient = data.decode("utf-8", errors="replace")
-            fmt, _ = sniff(path, lenient)
+            fmt, _ = sniff(path, lenient, full=lenient if complete else None)
             if fmt is not None or not complete:
                 self.out.errors.append(ParseError(name, 1, 1, "not valid UTF-8 text", ErrorKind.UNREADABLE))
             else:

@@ -173,6 +173,16 @@ def test_json_template_positions() -> None:
     assert res["LogKey"].attribute_spans["EnableKeyRotation"].start_line == 16
 
 
+def test_json_dot_template(tmp_path: Path) -> None:
+    f = tmp_path / "stack.template"
+    f.write_text('{\n  "Resources": {\n    "T": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t\\/x"}}\n  }\n}\n')
+    result = parse_file(f)
+    assert result.errors == []
+    (topic,) = result.resources
+    assert topic.attributes == {"TopicName": "t/x"}  # JSON semantics: "\/" is "/"
+    assert topic.attribute_spans["TopicName"].start_line == 3
+
+
 def test_sam_resources_and_globals() -> None:
     result = parse_file(DATA / "sam.yaml")
     assert result.errors == []

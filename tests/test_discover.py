@@ -43,6 +43,8 @@ def test_formats_by_content(tmp_path: Path) -> None:
             "cfn/sam.yaml": "Transform: AWS::Serverless-2016-10-31\nResources: {}\n",
             "cfn/template.json": '{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
             "cfn/alexa.json": '{"Resources": {"S": {"Type": "Alexa::ASK::Skill"}}}',
+            "cfn/legacy.template": '{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
+            "cfn/long-header.yaml": "Parameters:\n" + "".join(f"  P{i}:\n    Type: String\n" for i in range(800)) + "Resources:\n  T:\n    Type: AWS::SNS::Topic\n",
             "k8s/app.yaml": "# comment\n---\n" + K8S_YAML + "---\n" + K8S_YAML,
             "k8s/list.json": '{"apiVersion": "v1", "kind": "List", "items": []}',
             "plan/plan.json": '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}',
@@ -54,6 +56,8 @@ def test_formats_by_content(tmp_path: Path) -> None:
     assert found.errors == []
     assert _formats(found, tmp_path) == {
         "cfn/alexa.json": "cloudformation",
+        "cfn/legacy.template": "cloudformation",
+        "cfn/long-header.yaml": "cloudformation",  # Resources past the sniffed head
         "cfn/resources-only.yml": "cloudformation",
         "cfn/sam.yaml": "cloudformation",
         "cfn/template.json": "cloudformation",

@@ -581,7 +581,8 @@ def parse_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
     except SourceError as exc:
         return ParseResult(errors=[exc.error])
     file = str(path)
-    is_json = path.suffix.lower() == ".json"
+    suffix = path.suffix.lower()
+    is_json = suffix == ".json" or (suffix == ".template" and text.lstrip().startswith("{"))
     docs, err = (load_json if is_json else load_yaml)(text, file, limits)
     result = ParseResult()
     if err is not None:
