@@ -26,7 +26,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_api_gateway_stage", "aws_apigatewayv2_stage"}
-	not present(input.resource.attributes.access_log_settings[0].destination_arn)
+	not present(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "access logging is not configured", describe([v | v := input.resource.attributes.access_log_settings[0].destination_arn])]),
 		"path": path_0
@@ -36,7 +36,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::ApiGateway::Stage"}
-	not present(input.resource.attributes.AccessLogSetting.DestinationArn)
+	not present(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "access logging is not configured", describe([v | v := input.resource.attributes.AccessLogSetting.DestinationArn])]),
 		"path": path_1
@@ -46,7 +46,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::ApiGatewayV2::Stage"}
-	not present(input.resource.attributes.AccessLogSettings.DestinationArn)
+	not present(value_2)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "access logging is not configured", describe([v | v := input.resource.attributes.AccessLogSettings.DestinationArn])]),
 		"path": path_2
@@ -58,15 +58,30 @@ path_0 := "access_log_settings[0].destination_arn" if {
 	_ = input.resource.attributes.access_log_settings[0]
 } else := "access_log_settings"
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.access_log_settings[0].destination_arn
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "AccessLogSetting.DestinationArn" if {
 	_ = input.resource.attributes.AccessLogSetting
 } else := "AccessLogSetting"
 
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.AccessLogSetting.DestinationArn
+} else := null
+
 # where target 2 is judged: the attribute, or the enclosing block when that is missing
 path_2 := "AccessLogSettings.DestinationArn" if {
 	_ = input.resource.attributes.AccessLogSettings
 } else := "AccessLogSettings"
+
+# the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
+value_2 := v if {
+	v := input.resource.attributes.AccessLogSettings.DestinationArn
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

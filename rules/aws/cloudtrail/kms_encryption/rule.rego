@@ -25,7 +25,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_cloudtrail"}
-	not present(input.resource.attributes.kms_key_id)
+	not present(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logs are not encrypted with a KMS key", describe([v | v := input.resource.attributes.kms_key_id])]),
 		"path": "kms_key_id"
@@ -35,12 +35,22 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::CloudTrail::Trail"}
-	not present(input.resource.attributes.KMSKeyId)
+	not present(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logs are not encrypted with a KMS key", describe([v | v := input.resource.attributes.KMSKeyId])]),
 		"path": "KMSKeyId"
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.kms_key_id
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.KMSKeyId
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_cloudtrail"}
-	not lib.truthy(input.resource.attributes.enable_logging)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logging is turned off", describe([v | v := input.resource.attributes.enable_logging])]),
 		"path": "enable_logging",
@@ -35,13 +35,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::CloudTrail::Trail"}
-	not lib.truthy(input.resource.attributes.IsLogging)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logging is turned off", describe([v | v := input.resource.attributes.IsLogging])]),
 		"path": "IsLogging",
 		"fix": {"description": "CloudTrail trails are logging", "ops": [{"op": "set", "path": "IsLogging", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.enable_logging
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.IsLogging
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -25,7 +25,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_cloudtrail"}
-	not lib.truthy(input.resource.attributes.is_multi_region_trail)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the trail is not multi-region", describe([v | v := input.resource.attributes.is_multi_region_trail])]),
 		"path": "is_multi_region_trail",
@@ -36,13 +36,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::CloudTrail::Trail"}
-	not lib.truthy(input.resource.attributes.IsMultiRegionTrail)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the trail is not multi-region", describe([v | v := input.resource.attributes.IsMultiRegionTrail])]),
 		"path": "IsMultiRegionTrail",
 		"fix": {"description": "CloudTrail trails record every region", "ops": [{"op": "set", "path": "IsMultiRegionTrail", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.is_multi_region_trail
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.IsMultiRegionTrail
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

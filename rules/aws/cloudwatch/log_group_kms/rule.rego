@@ -23,7 +23,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_cloudwatch_log_group"}
-	not present(input.resource.attributes.kms_key_id)
+	not present(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the log group is not encrypted with a customer managed KMS key", describe([v | v := input.resource.attributes.kms_key_id])]),
 		"path": "kms_key_id"
@@ -33,12 +33,22 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::Logs::LogGroup"}
-	not present(input.resource.attributes.KmsKeyId)
+	not present(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the log group is not encrypted with a customer managed KMS key", describe([v | v := input.resource.attributes.KmsKeyId])]),
 		"path": "KmsKeyId"
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.kms_key_id
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.KmsKeyId
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

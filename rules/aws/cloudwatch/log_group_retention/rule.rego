@@ -26,7 +26,7 @@ fail contains result if {
 	input.resource.type in {"aws_cloudwatch_log_group"}
 	lib.has(input.resource.attributes, "retention_in_days")
 	not input.resource.attributes.retention_in_days == 0
-	not at_least(input.resource.attributes.retention_in_days, 365)
+	not at_least(value_0, 365)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logs are kept for less than 365 days", describe([v | v := input.resource.attributes.retention_in_days])]),
 		"path": "retention_in_days",
@@ -38,13 +38,23 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::Logs::LogGroup"}
 	lib.has(input.resource.attributes, "RetentionInDays")
-	not at_least(input.resource.attributes.RetentionInDays, 365)
+	not at_least(value_1, 365)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logs are kept for less than 365 days", describe([v | v := input.resource.attributes.RetentionInDays])]),
 		"path": "RetentionInDays",
 		"fix": {"description": "Keep logs for one year", "ops": [{"op": "set", "path": "RetentionInDays", "value": 365}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.retention_in_days
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.RetentionInDays
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

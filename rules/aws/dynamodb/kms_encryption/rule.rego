@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_dynamodb_table"}
-	not lib.truthy(input.resource.attributes.server_side_encryption[0].enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the table is encrypted with the AWS owned key, not a KMS key", describe([v | v := input.resource.attributes.server_side_encryption[0].enabled])]),
 		"path": path_0,
@@ -35,7 +35,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::DynamoDB::Table"}
-	not lib.truthy(input.resource.attributes.SSESpecification.SSEEnabled)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the table is encrypted with the AWS owned key, not a KMS key", describe([v | v := input.resource.attributes.SSESpecification.SSEEnabled])]),
 		"path": path_1,
@@ -52,6 +52,11 @@ fix_op_0 := {"op": "set", "path": "server_side_encryption[0].enabled", "value": 
 	_ = input.resource.attributes.server_side_encryption[0]
 } else := {"op": "set", "path": "server_side_encryption", "value": [{"enabled": true}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.server_side_encryption[0].enabled
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "SSESpecification.SSEEnabled" if {
 	_ = input.resource.attributes.SSESpecification
@@ -60,6 +65,11 @@ path_1 := "SSESpecification.SSEEnabled" if {
 fix_op_1 := {"op": "set", "path": "SSESpecification.SSEEnabled", "value": true} if {
 	_ = input.resource.attributes.SSESpecification
 } else := {"op": "set", "path": "SSESpecification", "value": {"SSEEnabled": true}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.SSESpecification.SSEEnabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_dynamodb_table"}
-	not lib.truthy(input.resource.attributes.point_in_time_recovery[0].enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "point-in-time recovery is not enabled", describe([v | v := input.resource.attributes.point_in_time_recovery[0].enabled])]),
 		"path": path_0,
@@ -35,7 +35,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::DynamoDB::Table"}
-	not lib.truthy(input.resource.attributes.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "point-in-time recovery is not enabled", describe([v | v := input.resource.attributes.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled])]),
 		"path": path_1,
@@ -52,6 +52,11 @@ fix_op_0 := {"op": "set", "path": "point_in_time_recovery[0].enabled", "value": 
 	_ = input.resource.attributes.point_in_time_recovery[0]
 } else := {"op": "set", "path": "point_in_time_recovery", "value": [{"enabled": true}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.point_in_time_recovery[0].enabled
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled" if {
 	_ = input.resource.attributes.PointInTimeRecoverySpecification
@@ -60,6 +65,11 @@ path_1 := "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled" if {
 fix_op_1 := {"op": "set", "path": "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", "value": true} if {
 	_ = input.resource.attributes.PointInTimeRecoverySpecification
 } else := {"op": "set", "path": "PointInTimeRecoverySpecification", "value": {"PointInTimeRecoveryEnabled": true}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

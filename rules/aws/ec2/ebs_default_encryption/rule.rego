@@ -23,13 +23,18 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_ebs_encryption_by_default"}
-	disabled(input.resource.attributes.enabled)
+	disabled(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "EBS encryption by default is disabled", describe([v | v := input.resource.attributes.enabled])]),
 		"path": "enabled",
 		"fix": {"description": "Enable EBS encryption by default", "ops": [{"op": "set", "path": "enabled", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.enabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

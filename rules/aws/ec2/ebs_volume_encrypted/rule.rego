@@ -27,7 +27,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_ebs_volume"}
 	not default_encryption_on
-	not lib.truthy(input.resource.attributes.encrypted)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the volume is not encrypted", describe([v | v := input.resource.attributes.encrypted])]),
 		"path": "encrypted",
@@ -38,13 +38,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::EC2::Volume"}
-	not lib.truthy(input.resource.attributes.Encrypted)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the volume is not encrypted", describe([v | v := input.resource.attributes.Encrypted])]),
 		"path": "Encrypted",
 		"fix": {"description": "Encrypt the volume (forces a new volume)", "ops": [{"op": "set", "path": "Encrypted", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.encrypted
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.Encrypted
+} else := null
 
 # account default: every new volume is encrypted unless this is disabled
 default_encryption_on if {

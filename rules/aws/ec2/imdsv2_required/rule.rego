@@ -26,7 +26,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_instance", "aws_launch_template", "aws_launch_configuration"}
 	not input.resource.attributes.metadata_options[0].http_endpoint == "disabled"
-	not input.resource.attributes.metadata_options[0].http_tokens == "required"
+	not value_0 == "required"
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IMDSv1 is allowed (http_tokens is not \"required\")", describe([v | v := input.resource.attributes.metadata_options[0].http_tokens])]),
 		"path": path_0,
@@ -38,7 +38,7 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::EC2::LaunchTemplate"}
 	not input.resource.attributes.LaunchTemplateData.MetadataOptions.HttpEndpoint == "disabled"
-	not input.resource.attributes.LaunchTemplateData.MetadataOptions.HttpTokens == "required"
+	not value_1 == "required"
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IMDSv1 is allowed (HttpTokens is not \"required\")", describe([v | v := input.resource.attributes.LaunchTemplateData.MetadataOptions.HttpTokens])]),
 		"path": path_1,
@@ -55,6 +55,11 @@ fix_op_0 := {"op": "set", "path": "metadata_options[0].http_tokens", "value": "r
 	_ = input.resource.attributes.metadata_options[0]
 } else := {"op": "set", "path": "metadata_options", "value": [{"http_tokens": "required"}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.metadata_options[0].http_tokens
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "LaunchTemplateData.MetadataOptions.HttpTokens" if {
 	_ = input.resource.attributes.LaunchTemplateData.MetadataOptions
@@ -63,6 +68,11 @@ path_1 := "LaunchTemplateData.MetadataOptions.HttpTokens" if {
 fix_op_1 := {"op": "set", "path": "LaunchTemplateData.MetadataOptions.HttpTokens", "value": "required"} if {
 	_ = input.resource.attributes.LaunchTemplateData.MetadataOptions
 } else := {"op": "set", "path": "LaunchTemplateData.MetadataOptions", "value": {"HttpTokens": "required"}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.LaunchTemplateData.MetadataOptions.HttpTokens
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -25,7 +25,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_instance"}
-	bad(input.resource.attributes.associate_public_ip_address)
+	bad(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance gets a public IP address", describe([v | v := input.resource.attributes.associate_public_ip_address])]),
 		"path": "associate_public_ip_address",
@@ -36,7 +36,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_launch_template"}
-	bad(input.resource.attributes.network_interfaces[0].associate_public_ip_address)
+	bad(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "instances launched from this template get a public IP address", describe([v | v := input.resource.attributes.network_interfaces[0].associate_public_ip_address])]),
 		"path": path_1,
@@ -57,7 +57,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::EC2::Instance"}
-	bad(input.resource.attributes.NetworkInterfaces[0].AssociatePublicIpAddress)
+	bad(value_2)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance gets a public IP address", describe([v | v := input.resource.attributes.NetworkInterfaces[0].AssociatePublicIpAddress])]),
 		"path": path_2,
@@ -78,7 +78,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::EC2::LaunchTemplate"}
-	bad(input.resource.attributes.LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress)
+	bad(value_3)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "instances launched from this template get a public IP address", describe([v | v := input.resource.attributes.LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress])]),
 		"path": path_3,
@@ -96,6 +96,11 @@ fail contains result if {
 	}
 }
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.associate_public_ip_address
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "network_interfaces[0].associate_public_ip_address" if {
 	_ = input.resource.attributes.network_interfaces[0]
@@ -104,6 +109,11 @@ path_1 := "network_interfaces[0].associate_public_ip_address" if {
 fix_op_1 := {"op": "set", "path": "network_interfaces[0].associate_public_ip_address", "value": false} if {
 	_ = input.resource.attributes.network_interfaces[0]
 } else := {"op": "set", "path": "network_interfaces", "value": [{"associate_public_ip_address": false}]}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.network_interfaces[0].associate_public_ip_address
+} else := null
 
 # where target 2 is judged: the attribute, or the enclosing block when that is missing
 path_2 := "NetworkInterfaces[0].AssociatePublicIpAddress" if {
@@ -114,6 +124,11 @@ fix_op_2 := {"op": "set", "path": "NetworkInterfaces[0].AssociatePublicIpAddress
 	_ = input.resource.attributes.NetworkInterfaces[0]
 } else := {"op": "set", "path": "NetworkInterfaces", "value": [{"AssociatePublicIpAddress": false}]}
 
+# the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
+value_2 := v if {
+	v := input.resource.attributes.NetworkInterfaces[0].AssociatePublicIpAddress
+} else := null
+
 # where target 3 is judged: the attribute, or the enclosing block when that is missing
 path_3 := "LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress" if {
 	_ = input.resource.attributes.LaunchTemplateData.NetworkInterfaces[0]
@@ -122,6 +137,11 @@ path_3 := "LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress" if 
 fix_op_3 := {"op": "set", "path": "LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress", "value": false} if {
 	_ = input.resource.attributes.LaunchTemplateData.NetworkInterfaces[0]
 } else := {"op": "set", "path": "LaunchTemplateData.NetworkInterfaces", "value": [{"AssociatePublicIpAddress": false}]}
+
+# the judged value of target 3, null when absent (portable: no undefined arguments under `not`)
+value_3 := v if {
+	v := input.resource.attributes.LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

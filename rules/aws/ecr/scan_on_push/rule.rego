@@ -26,7 +26,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_ecr_repository"}
 	not registry_scanning
-	not lib.truthy(input.resource.attributes.image_scanning_configuration[0].scan_on_push)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "images are not scanned on push", describe([v | v := input.resource.attributes.image_scanning_configuration[0].scan_on_push])]),
 		"path": path_0,
@@ -38,7 +38,7 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::ECR::Repository"}
 	not registry_scanning
-	not lib.truthy(input.resource.attributes.ImageScanningConfiguration.ScanOnPush)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "images are not scanned on push", describe([v | v := input.resource.attributes.ImageScanningConfiguration.ScanOnPush])]),
 		"path": path_1,
@@ -55,6 +55,11 @@ fix_op_0 := {"op": "set", "path": "image_scanning_configuration[0].scan_on_push"
 	_ = input.resource.attributes.image_scanning_configuration[0]
 } else := {"op": "set", "path": "image_scanning_configuration", "value": [{"scan_on_push": true}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.image_scanning_configuration[0].scan_on_push
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "ImageScanningConfiguration.ScanOnPush" if {
 	_ = input.resource.attributes.ImageScanningConfiguration
@@ -63,6 +68,11 @@ path_1 := "ImageScanningConfiguration.ScanOnPush" if {
 fix_op_1 := {"op": "set", "path": "ImageScanningConfiguration.ScanOnPush", "value": true} if {
 	_ = input.resource.attributes.ImageScanningConfiguration
 } else := {"op": "set", "path": "ImageScanningConfiguration", "value": {"ScanOnPush": true}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.ImageScanningConfiguration.ScanOnPush
+} else := null
 
 # a registry-wide scanning configuration covers every repository of the account/region
 registry_scanning if {

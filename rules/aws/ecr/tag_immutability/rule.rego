@@ -23,7 +23,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_ecr_repository"}
-	not input.resource.attributes.image_tag_mutability in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}
+	not value_0 in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "image tags are mutable", describe([v | v := input.resource.attributes.image_tag_mutability])]),
 		"path": "image_tag_mutability",
@@ -34,13 +34,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::ECR::Repository"}
-	not input.resource.attributes.ImageTagMutability in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}
+	not value_1 in {"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"}
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "image tags are mutable", describe([v | v := input.resource.attributes.ImageTagMutability])]),
 		"path": "ImageTagMutability",
 		"fix": {"description": "Make image tags immutable", "ops": [{"op": "set", "path": "ImageTagMutability", "value": "IMMUTABLE"}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.image_tag_mutability
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.ImageTagMutability
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

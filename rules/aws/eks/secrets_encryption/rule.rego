@@ -24,13 +24,13 @@ import rego.v1
 
 fail contains result if {
 	input.resource.platform == "terraform"
-	not encrypts_secrets(input.resource.attributes.encryption_config, "resources")
+	not encrypts_secrets(object.get(input.resource.attributes, "encryption_config", []), "resources")
 	result := {"msg": sprintf("%s: Kubernetes secrets are not envelope-encrypted with a KMS key", [input.resource.id]), "path": "encryption_config"}
 }
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	not encrypts_secrets(input.resource.attributes.EncryptionConfig, "Resources")
+	not encrypts_secrets(object.get(input.resource.attributes, "EncryptionConfig", []), "Resources")
 	result := {"msg": sprintf("%s: Kubernetes secrets are not envelope-encrypted with a KMS key", [input.resource.id]), "path": "EncryptionConfig"}
 }
 

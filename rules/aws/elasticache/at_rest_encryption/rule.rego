@@ -24,7 +24,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_elasticache_replication_group"}
 	not object.get(input.resource.attributes, "engine", "redis") == "valkey"
-	not lib.truthy(input.resource.attributes.at_rest_encryption_enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "at-rest encryption is not enabled", describe([v | v := input.resource.attributes.at_rest_encryption_enabled])]),
 		"path": "at_rest_encryption_enabled",
@@ -36,13 +36,23 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::ElastiCache::ReplicationGroup"}
 	not object.get(input.resource.attributes, "Engine", "redis") == "valkey"
-	not lib.truthy(input.resource.attributes.AtRestEncryptionEnabled)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "at-rest encryption is not enabled", describe([v | v := input.resource.attributes.AtRestEncryptionEnabled])]),
 		"path": "AtRestEncryptionEnabled",
 		"fix": {"description": "Enable at-rest encryption", "ops": [{"op": "set", "path": "AtRestEncryptionEnabled", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.at_rest_encryption_enabled
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.AtRestEncryptionEnabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

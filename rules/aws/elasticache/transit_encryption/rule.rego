@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_elasticache_replication_group"}
-	not lib.truthy(input.resource.attributes.transit_encryption_enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "in-transit encryption is not enabled", describe([v | v := input.resource.attributes.transit_encryption_enabled])]),
 		"path": "transit_encryption_enabled",
@@ -35,13 +35,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::ElastiCache::ReplicationGroup"}
-	not lib.truthy(input.resource.attributes.TransitEncryptionEnabled)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "in-transit encryption is not enabled", describe([v | v := input.resource.attributes.TransitEncryptionEnabled])]),
 		"path": "TransitEncryptionEnabled",
 		"fix": {"description": "Enable in-transit encryption", "ops": [{"op": "set", "path": "TransitEncryptionEnabled", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.transit_encryption_enabled
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.TransitEncryptionEnabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -28,7 +28,7 @@ import rego.v1
 fail contains result if {
 	input.resource.type in {"aws_lb", "aws_alb"}
 	object.get(input.resource.attributes, "load_balancer_type", "application") == "application"
-	not lib.truthy(input.resource.attributes.access_logs[0].enabled)
+	not lib.truthy(alb_logging_enabled)
 	result := {"msg": sprintf("%s: access logs are not enabled", [input.resource.id]), "path": tf_path}
 }
 
@@ -48,7 +48,7 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.type == "AWS::ElasticLoadBalancing::LoadBalancer"
-	not lib.truthy(input.resource.attributes.AccessLoggingPolicy.Enabled)
+	not lib.truthy(classic_cfn_enabled)
 	result := {"msg": sprintf("%s: access logs are not enabled", [input.resource.id]), "path": "AccessLoggingPolicy"}
 }
 
@@ -71,3 +71,12 @@ cfn_v2_path := sprintf("LoadBalancerAttributes[%d].Value", [i]) if {
 	some i, a in input.resource.attributes.LoadBalancerAttributes
 	a.Key == "access_logs.s3.enabled"
 } else := "LoadBalancerAttributes"
+
+# portable: bind optional values through a default (OPA leaves `not f(undefined)` undefined)
+alb_logging_enabled := v if {
+	v := input.resource.attributes.access_logs[0].enabled
+} else := null
+
+classic_cfn_enabled := v if {
+	v := input.resource.attributes.AccessLoggingPolicy.Enabled
+} else := null

@@ -24,13 +24,18 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_lb", "aws_alb"}
 	object.get(input.resource.attributes, "load_balancer_type", "application") == "application"
-	not lib.truthy(input.resource.attributes.drop_invalid_header_fields)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "invalid HTTP header fields are forwarded to targets", describe([v | v := input.resource.attributes.drop_invalid_header_fields])]),
 		"path": "drop_invalid_header_fields",
 		"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "set", "path": "drop_invalid_header_fields", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.drop_invalid_header_fields
+} else := null
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
@@ -39,11 +44,12 @@ fail contains result if {
 	result := cfn_result
 }
 
+# portable: null when the attribute is absent (OPA leaves `not f(undefined)` undefined)
 cfn_attribute(key) := value if {
 	some a in input.resource.attributes.LoadBalancerAttributes
 	a.Key == key
 	value := a.Value
-}
+} else := null
 
 cfn_result := {
 	"msg": sprintf("%s: invalid HTTP header fields are forwarded to targets (routing.http.drop_invalid_header_fields.enabled is %v)", [input.resource.id, v]),

@@ -92,6 +92,6 @@ fail contains result if {
 	result := {"msg": sprintf("%s: the policy document is not resolved", [input.resource.id]), "path": d.path}
 }
 
-label(st) := sprintf("statement %q", [st.Sid]) if is_string(st.Sid)
+label(st) := sprintf("statement %q", [st.Sid]) if is_string(object.get(st, "Sid", null))
 
-label(st) := "a statement" if not is_string(st.Sid)
+label(st) := "a statement" if not is_string(object.get(st, "Sid", null))

@@ -23,13 +23,18 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_iam_account_password_policy"}
-	not at_least(input.resource.attributes.minimum_password_length, 14)
+	not at_least(value_0, 14)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "minimum password length is below 14", describe([v | v := input.resource.attributes.minimum_password_length])]),
 		"path": "minimum_password_length",
 		"fix": {"description": "Require passwords of at least 14 characters", "ops": [{"op": "set", "path": "minimum_password_length", "value": 14}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.minimum_password_length
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

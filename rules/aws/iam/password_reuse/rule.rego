@@ -22,13 +22,18 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_iam_account_password_policy"}
-	not at_least(input.resource.attributes.password_reuse_prevention, 24)
+	not at_least(value_0, 24)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "fewer than the last 24 passwords are blocked from reuse", describe([v | v := input.resource.attributes.password_reuse_prevention])]),
 		"path": "password_reuse_prevention",
 		"fix": {"description": "Block reuse of the last 24 passwords", "ops": [{"op": "set", "path": "password_reuse_prevention", "value": 24}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.password_reuse_prevention
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -53,7 +53,7 @@ wildcard(a, _) if {
 
 wildcard(a, st) if {
 	a in {"*", "*:*"}
-	not "*" in lib.as_array(st.Resource)
+	not "*" in lib.as_array(object.get(st, "Resource", []))
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +109,6 @@ fail contains result if {
 	result := {"msg": sprintf("%s: the policy document is not resolved", [input.resource.id]), "path": d.path}
 }
 
-label(st) := sprintf("statement %q", [st.Sid]) if is_string(st.Sid)
+label(st) := sprintf("statement %q", [st.Sid]) if is_string(object.get(st, "Sid", null))
 
-label(st) := "a statement" if not is_string(st.Sid)
+label(st) := "a statement" if not is_string(object.get(st, "Sid", null))

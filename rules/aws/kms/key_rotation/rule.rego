@@ -25,7 +25,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_kms_key"}
 	not asymmetric(object.get(input.resource.attributes, "customer_master_key_spec", "SYMMETRIC_DEFAULT"))
-	not lib.truthy(input.resource.attributes.enable_key_rotation)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automatic key rotation is not enabled", describe([v | v := input.resource.attributes.enable_key_rotation])]),
 		"path": "enable_key_rotation",
@@ -37,13 +37,23 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::KMS::Key"}
 	not asymmetric(object.get(input.resource.attributes, "KeySpec", "SYMMETRIC_DEFAULT"))
-	not lib.truthy(input.resource.attributes.EnableKeyRotation)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automatic key rotation is not enabled", describe([v | v := input.resource.attributes.EnableKeyRotation])]),
 		"path": "EnableKeyRotation",
 		"fix": {"description": "Enable automatic key rotation", "ops": [{"op": "set", "path": "EnableKeyRotation", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.enable_key_rotation
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.EnableKeyRotation
+} else := null
 
 # rotation exists only for symmetric encryption keys; an unresolved spec is judged
 asymmetric(spec) if {

@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_lambda_function_url"}
-	not input.resource.attributes.authorization_type == "AWS_IAM"
+	not value_0 == "AWS_IAM"
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the function URL does not require authentication", describe([v | v := input.resource.attributes.authorization_type])]),
 		"path": "authorization_type",
@@ -35,13 +35,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::Lambda::Url"}
-	not input.resource.attributes.AuthType == "AWS_IAM"
+	not value_1 == "AWS_IAM"
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the function URL does not require authentication", describe([v | v := input.resource.attributes.AuthType])]),
 		"path": "AuthType",
 		"fix": {"description": "Require IAM authentication", "ops": [{"op": "set", "path": "AuthType", "value": "AWS_IAM"}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.authorization_type
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.AuthType
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

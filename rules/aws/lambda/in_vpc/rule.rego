@@ -24,13 +24,13 @@ import rego.v1
 
 fail contains result if {
 	input.resource.platform == "terraform"
-	not attached(input.resource.attributes.vpc_config[0].subnet_ids)
+	not attached(tf_subnets)
 	result := {"msg": sprintf("%s: the function is not attached to VPC subnets", [input.resource.id]), "path": tf_path}
 }
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	not attached(input.resource.attributes.VpcConfig.SubnetIds)
+	not attached(cfn_subnets)
 	result := {"msg": sprintf("%s: the function is not attached to VPC subnets", [input.resource.id]), "path": cfn_path}
 }
 
@@ -46,3 +46,12 @@ tf_path := "vpc_config[0].subnet_ids" if {
 cfn_path := "VpcConfig.SubnetIds" if {
 	_ = input.resource.attributes.VpcConfig
 } else := "VpcConfig"
+
+# portable: bind optional values through a default (OPA leaves `not f(undefined)` undefined)
+tf_subnets := v if {
+	v := input.resource.attributes.vpc_config[0].subnet_ids
+} else := null
+
+cfn_subnets := v if {
+	v := input.resource.attributes.VpcConfig.SubnetIds
+} else := null

@@ -21,7 +21,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_lambda_function"}
-	not input.resource.attributes.tracing_config[0].mode == "Active"
+	not value_0 == "Active"
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "X-Ray tracing is not active", describe([v | v := input.resource.attributes.tracing_config[0].mode])]),
 		"path": path_0,
@@ -32,7 +32,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::Lambda::Function"}
-	not input.resource.attributes.TracingConfig.Mode == "Active"
+	not value_1 == "Active"
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "X-Ray tracing is not active", describe([v | v := input.resource.attributes.TracingConfig.Mode])]),
 		"path": path_1,
@@ -49,6 +49,11 @@ fix_op_0 := {"op": "set", "path": "tracing_config[0].mode", "value": "Active"} i
 	_ = input.resource.attributes.tracing_config[0]
 } else := {"op": "set", "path": "tracing_config", "value": [{"mode": "Active"}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.tracing_config[0].mode
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "TracingConfig.Mode" if {
 	_ = input.resource.attributes.TracingConfig
@@ -57,6 +62,11 @@ path_1 := "TracingConfig.Mode" if {
 fix_op_1 := {"op": "set", "path": "TracingConfig.Mode", "value": "Active"} if {
 	_ = input.resource.attributes.TracingConfig
 } else := {"op": "set", "path": "TracingConfig", "value": {"Mode": "Active"}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.TracingConfig.Mode
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -25,7 +25,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_opensearch_domain", "aws_elasticsearch_domain"}
-	not lib.truthy(input.resource.attributes.encrypt_at_rest[0].enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "encryption at rest is not enabled", describe([v | v := input.resource.attributes.encrypt_at_rest[0].enabled])]),
 		"path": path_0,
@@ -36,7 +36,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"}
-	not lib.truthy(input.resource.attributes.EncryptionAtRestOptions.Enabled)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "encryption at rest is not enabled", describe([v | v := input.resource.attributes.EncryptionAtRestOptions.Enabled])]),
 		"path": path_1,
@@ -53,6 +53,11 @@ fix_op_0 := {"op": "set", "path": "encrypt_at_rest[0].enabled", "value": true} i
 	_ = input.resource.attributes.encrypt_at_rest[0]
 } else := {"op": "set", "path": "encrypt_at_rest", "value": [{"enabled": true}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.encrypt_at_rest[0].enabled
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "EncryptionAtRestOptions.Enabled" if {
 	_ = input.resource.attributes.EncryptionAtRestOptions
@@ -61,6 +66,11 @@ path_1 := "EncryptionAtRestOptions.Enabled" if {
 fix_op_1 := {"op": "set", "path": "EncryptionAtRestOptions.Enabled", "value": true} if {
 	_ = input.resource.attributes.EncryptionAtRestOptions
 } else := {"op": "set", "path": "EncryptionAtRestOptions", "value": {"Enabled": true}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.EncryptionAtRestOptions.Enabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -26,7 +26,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_opensearch_domain", "aws_elasticsearch_domain"}
-	not lib.truthy(input.resource.attributes.domain_endpoint_options[0].enforce_https)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "HTTPS is not enforced", describe([v | v := input.resource.attributes.domain_endpoint_options[0].enforce_https])]),
 		"path": path_0,
@@ -37,7 +37,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"}
-	not lib.truthy(input.resource.attributes.DomainEndpointOptions.EnforceHTTPS)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "HTTPS is not enforced", describe([v | v := input.resource.attributes.DomainEndpointOptions.EnforceHTTPS])]),
 		"path": path_1,
@@ -54,6 +54,11 @@ fix_op_0 := {"op": "set", "path": "domain_endpoint_options[0].enforce_https", "v
 	_ = input.resource.attributes.domain_endpoint_options[0]
 } else := {"op": "set", "path": "domain_endpoint_options", "value": [{"enforce_https": true}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.domain_endpoint_options[0].enforce_https
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "DomainEndpointOptions.EnforceHTTPS" if {
 	_ = input.resource.attributes.DomainEndpointOptions
@@ -62,6 +67,11 @@ path_1 := "DomainEndpointOptions.EnforceHTTPS" if {
 fix_op_1 := {"op": "set", "path": "DomainEndpointOptions.EnforceHTTPS", "value": true} if {
 	_ = input.resource.attributes.DomainEndpointOptions
 } else := {"op": "set", "path": "DomainEndpointOptions", "value": {"EnforceHTTPS": true}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.DomainEndpointOptions.EnforceHTTPS
+} else := null
 
 # TLS 1.0/1.1 policies are judged even when HTTPS is enforced
 fail contains result if {

@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_opensearch_domain", "aws_elasticsearch_domain"}
-	not lib.truthy(input.resource.attributes.node_to_node_encryption[0].enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "node-to-node encryption is not enabled", describe([v | v := input.resource.attributes.node_to_node_encryption[0].enabled])]),
 		"path": path_0,
@@ -35,7 +35,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"}
-	not lib.truthy(input.resource.attributes.NodeToNodeEncryptionOptions.Enabled)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "node-to-node encryption is not enabled", describe([v | v := input.resource.attributes.NodeToNodeEncryptionOptions.Enabled])]),
 		"path": path_1,
@@ -52,6 +52,11 @@ fix_op_0 := {"op": "set", "path": "node_to_node_encryption[0].enabled", "value":
 	_ = input.resource.attributes.node_to_node_encryption[0]
 } else := {"op": "set", "path": "node_to_node_encryption", "value": [{"enabled": true}]}
 
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.node_to_node_encryption[0].enabled
+} else := null
+
 # where target 1 is judged: the attribute, or the enclosing block when that is missing
 path_1 := "NodeToNodeEncryptionOptions.Enabled" if {
 	_ = input.resource.attributes.NodeToNodeEncryptionOptions
@@ -60,6 +65,11 @@ path_1 := "NodeToNodeEncryptionOptions.Enabled" if {
 fix_op_1 := {"op": "set", "path": "NodeToNodeEncryptionOptions.Enabled", "value": true} if {
 	_ = input.resource.attributes.NodeToNodeEncryptionOptions
 } else := {"op": "set", "path": "NodeToNodeEncryptionOptions", "value": {"Enabled": true}}
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.NodeToNodeEncryptionOptions.Enabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -26,7 +26,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
 	not lib.has(input.resource.attributes, "replicate_source_db")
-	not at_least(input.resource.attributes.backup_retention_period, 7)
+	not at_least(value_0, 7)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automated backups are kept for fewer than 7 days", describe([v | v := input.resource.attributes.backup_retention_period])]),
 		"path": "backup_retention_period",
@@ -39,13 +39,23 @@ fail contains result if {
 	input.resource.type in {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
 	not lib.has(input.resource.attributes, "SourceDBInstanceIdentifier")
-	not at_least(input.resource.attributes.BackupRetentionPeriod, 7)
+	not at_least(value_1, 7)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "automated backups are kept for fewer than 7 days", describe([v | v := input.resource.attributes.BackupRetentionPeriod])]),
 		"path": "BackupRetentionPeriod",
 		"fix": {"description": "Keep automated backups for 7 days", "ops": [{"op": "set", "path": "BackupRetentionPeriod", "value": 7}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.backup_retention_period
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.BackupRetentionPeriod
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -23,7 +23,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
-	not lib.truthy(input.resource.attributes.deletion_protection)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "deletion protection is not enabled", describe([v | v := input.resource.attributes.deletion_protection])]),
 		"path": "deletion_protection",
@@ -35,13 +35,23 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
-	not lib.truthy(input.resource.attributes.DeletionProtection)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "deletion protection is not enabled", describe([v | v := input.resource.attributes.DeletionProtection])]),
 		"path": "DeletionProtection",
 		"fix": {"description": "Enable deletion protection", "ops": [{"op": "set", "path": "DeletionProtection", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.deletion_protection
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.DeletionProtection
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -25,7 +25,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance", "aws_rds_cluster"}
 	iam_capable(object.get(input.resource.attributes, "engine", "aurora"))
-	not lib.truthy(input.resource.attributes.iam_database_authentication_enabled)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IAM database authentication is not enabled", describe([v | v := input.resource.attributes.iam_database_authentication_enabled])]),
 		"path": "iam_database_authentication_enabled",
@@ -38,13 +38,23 @@ fail contains result if {
 	input.resource.type in {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster"}
 	iam_capable(object.get(input.resource.attributes, "Engine", "aurora"))
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
-	not lib.truthy(input.resource.attributes.EnableIAMDatabaseAuthentication)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IAM database authentication is not enabled", describe([v | v := input.resource.attributes.EnableIAMDatabaseAuthentication])]),
 		"path": "EnableIAMDatabaseAuthentication",
 		"fix": {"description": "Enable IAM database authentication", "ops": [{"op": "set", "path": "EnableIAMDatabaseAuthentication", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.iam_database_authentication_enabled
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.EnableIAMDatabaseAuthentication
+} else := null
 
 # engines that support IAM database authentication (an unresolved engine is judged too)
 iam_capable(engine) if lib.is_unknown(engine)

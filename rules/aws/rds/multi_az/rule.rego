@@ -23,7 +23,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_db_instance"}
-	not lib.truthy(input.resource.attributes.multi_az)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance is single-AZ", describe([v | v := input.resource.attributes.multi_az])]),
 		"path": "multi_az",
@@ -35,13 +35,23 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::RDS::DBInstance"}
 	not lib.has(input.resource.attributes, "DBClusterIdentifier")
-	not lib.truthy(input.resource.attributes.MultiAZ)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the instance is single-AZ", describe([v | v := input.resource.attributes.MultiAZ])]),
 		"path": "MultiAZ",
 		"fix": {"description": "Deploy the instance Multi-AZ", "ops": [{"op": "set", "path": "MultiAZ", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.multi_az
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.MultiAZ
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

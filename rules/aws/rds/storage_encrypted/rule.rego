@@ -31,7 +31,7 @@ fail contains result if {
 	not lib.has(input.resource.attributes, "replicate_source_db")
 	not lib.has(input.resource.attributes, "snapshot_identifier")
 	not object.get(input.resource.attributes, "engine_mode", "") == "serverless"
-	not lib.truthy(input.resource.attributes.storage_encrypted)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "storage encryption is not enabled", describe([v | v := input.resource.attributes.storage_encrypted])]),
 		"path": "storage_encrypted",
@@ -47,13 +47,23 @@ fail contains result if {
 	not lib.has(input.resource.attributes, "DBSnapshotIdentifier")
 	not lib.has(input.resource.attributes, "SnapshotIdentifier")
 	not object.get(input.resource.attributes, "EngineMode", "") == "serverless"
-	not lib.truthy(input.resource.attributes.StorageEncrypted)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "storage encryption is not enabled", describe([v | v := input.resource.attributes.StorageEncrypted])]),
 		"path": "StorageEncrypted",
 		"fix": {"description": "Enable storage encryption (forces a new database)", "ops": [{"op": "set", "path": "StorageEncrypted", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.storage_encrypted
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.StorageEncrypted
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

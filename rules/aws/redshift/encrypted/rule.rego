@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_redshift_cluster"}
-	not lib.truthy(input.resource.attributes.encrypted)
+	not lib.truthy(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is not encrypted", describe([v | v := input.resource.attributes.encrypted])]),
 		"path": "encrypted",
@@ -35,13 +35,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::Redshift::Cluster"}
-	not lib.truthy(input.resource.attributes.Encrypted)
+	not lib.truthy(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is not encrypted", describe([v | v := input.resource.attributes.Encrypted])]),
 		"path": "Encrypted",
 		"fix": {"description": "Encrypt the cluster", "ops": [{"op": "set", "path": "Encrypted", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.encrypted
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.Encrypted
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

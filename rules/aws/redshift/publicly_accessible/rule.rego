@@ -23,7 +23,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_redshift_cluster"}
-	bad(input.resource.attributes.publicly_accessible)
+	bad(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is publicly accessible", describe([v | v := input.resource.attributes.publicly_accessible])]),
 		"path": "publicly_accessible",
@@ -34,13 +34,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::Redshift::Cluster"}
-	bad(input.resource.attributes.PubliclyAccessible)
+	bad(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the cluster is publicly accessible", describe([v | v := input.resource.attributes.PubliclyAccessible])]),
 		"path": "PubliclyAccessible",
 		"fix": {"description": "Make the cluster private", "ops": [{"op": "set", "path": "PubliclyAccessible", "value": false}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.publicly_accessible
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.PubliclyAccessible
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

@@ -28,7 +28,7 @@ import rego.v1
 
 fail contains result if {
 	input.resource.platform == "terraform"
-	not configured(input.resource.attributes.server_side_encryption_configuration)
+	not configured(object.get(input.resource.attributes, "server_side_encryption_configuration", null))
 	count(companions("aws_s3_bucket_server_side_encryption_configuration")) == 0
 	result := {
 		"msg": sprintf("%s: no default encryption configuration (neither an inline server_side_encryption_configuration block nor an aws_s3_bucket_server_side_encryption_configuration resource for this bucket)", [input.resource.id]),
@@ -52,7 +52,7 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	not configured(input.resource.attributes.BucketEncryption.ServerSideEncryptionConfiguration)
+	not configured(cfn_rules)
 	result := {
 		"msg": sprintf("%s: BucketEncryption is not configured", [input.resource.id]),
 		"path": cfn_path,
@@ -94,3 +94,8 @@ points_here(_, r) if {
 	is_string(name)
 	r.attributes.bucket == name
 }
+
+# portable: bind optional values through a default (OPA leaves `not f(undefined)` undefined)
+cfn_rules := r if {
+	r := input.resource.attributes.BucketEncryption.ServerSideEncryptionConfiguration
+} else := null

@@ -25,7 +25,7 @@ import rego.v1
 
 fail contains result if {
 	input.resource.platform == "terraform"
-	not lib.truthy(input.resource.attributes.object_lock_enabled)
+	not lib.truthy(object.get(input.resource.attributes, "object_lock_enabled", null))
 	not input.resource.attributes.object_lock_configuration[0].object_lock_enabled == "Enabled"
 	result := {
 		"msg": sprintf("%s: Object Lock is not enabled (object_lock_enabled is %s)", [input.resource.id, json.marshal(object.get(input.resource.attributes, "object_lock_enabled", "not set"))]),
@@ -36,7 +36,7 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	not lib.truthy(input.resource.attributes.ObjectLockEnabled)
+	not lib.truthy(object.get(input.resource.attributes, "ObjectLockEnabled", null))
 	result := {
 		"msg": sprintf("%s: Object Lock is not enabled (ObjectLockEnabled is %s)", [input.resource.id, json.marshal(object.get(input.resource.attributes, "ObjectLockEnabled", "not set"))]),
 		"path": "ObjectLockEnabled",

@@ -60,7 +60,7 @@ fail contains result if {
 fail contains result if {
 	input.resource.type in {"aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"}
 	some setting in tf_settings
-	not lib.truthy(input.resource.attributes[setting])
+	not lib.truthy(object.get(input.resource.attributes, setting, null))
 	result := {
 		"msg": sprintf("%s: %s is not enabled (%s)", [input.resource.id, setting, describe(input.resource.attributes, setting)]),
 		"path": setting,
@@ -86,7 +86,7 @@ fail contains result if {
 	is_object(conf)
 	not lib.is_unknown(conf)
 	some setting in cfn_settings
-	not lib.truthy(conf[setting])
+	not lib.truthy(object.get(conf, setting, null))
 	path := sprintf("PublicAccessBlockConfiguration.%s", [setting])
 	result := {
 		"msg": sprintf("%s: %s is not enabled (%s)", [input.resource.id, setting, describe(conf, setting)]),

@@ -86,9 +86,9 @@ has_condition(st) if {
 
 has_condition(st) if lib.is_unknown(st.Condition)
 
-label(st, _) := sprintf("%q", [st.Sid]) if is_string(st.Sid)
+label(st, _) := sprintf("%q", [st.Sid]) if is_string(object.get(st, "Sid", null))
 
-label(st, i) := sprintf("#%d", [i]) if not is_string(st.Sid)
+label(st, i) := sprintf("#%d", [i]) if not is_string(object.get(st, "Sid", null))
 
 statement_path(statements, i) := sprintf("PolicyDocument.Statement[%d]", [i]) if is_array(statements)
 

@@ -27,7 +27,7 @@ import rego.v1
 fail contains result if {
 	input.resource.type == "aws_s3_bucket"
 	count(companions("aws_s3_bucket_versioning")) == 0
-	not lib.truthy(input.resource.attributes.versioning[0].enabled)
+	not lib.truthy(inline_enabled)
 	result := tf_bucket_result
 }
 
@@ -96,3 +96,8 @@ points_here(_, r) if {
 	is_string(name)
 	r.attributes.bucket == name
 }
+
+# portable: bind optional values through a default (OPA leaves `not f(undefined)` undefined)
+inline_enabled := v if {
+	v := input.resource.attributes.versioning[0].enabled
+} else := null

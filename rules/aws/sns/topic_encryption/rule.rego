@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_sns_topic"}
-	not present(input.resource.attributes.kms_master_key_id)
+	not present(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the topic is not encrypted with KMS", describe([v | v := input.resource.attributes.kms_master_key_id])]),
 		"path": "kms_master_key_id",
@@ -35,13 +35,23 @@ fail contains result if {
 fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::SNS::Topic"}
-	not present(input.resource.attributes.KmsMasterKeyId)
+	not present(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the topic is not encrypted with KMS", describe([v | v := input.resource.attributes.KmsMasterKeyId])]),
 		"path": "KmsMasterKeyId",
 		"fix": {"description": "Encrypt the topic with the AWS managed SNS key", "ops": [{"op": "set", "path": "KmsMasterKeyId", "value": "alias/aws/sns"}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.kms_master_key_id
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.KmsMasterKeyId
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 

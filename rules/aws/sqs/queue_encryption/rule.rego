@@ -25,7 +25,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_sqs_queue"}
 	not lib.has(input.resource.attributes, "kms_master_key_id")
-	disabled(input.resource.attributes.sqs_managed_sse_enabled)
+	disabled(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "server-side encryption is disabled", describe([v | v := input.resource.attributes.sqs_managed_sse_enabled])]),
 		"path": "sqs_managed_sse_enabled",
@@ -37,13 +37,23 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	input.resource.type in {"AWS::SQS::Queue"}
 	not lib.has(input.resource.attributes, "KmsMasterKeyId")
-	disabled(input.resource.attributes.SqsManagedSseEnabled)
+	disabled(value_1)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "server-side encryption is disabled", describe([v | v := input.resource.attributes.SqsManagedSseEnabled])]),
 		"path": "SqsManagedSseEnabled",
 		"fix": {"description": "Enable SQS managed server-side encryption", "ops": [{"op": "set", "path": "SqsManagedSseEnabled", "value": true}]}
 	}
 }
+
+# the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
+value_0 := v if {
+	v := input.resource.attributes.sqs_managed_sse_enabled
+} else := null
+
+# the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
+value_1 := v if {
+	v := input.resource.attributes.SqsManagedSseEnabled
+} else := null
 
 describe(vs) := "not set" if count(vs) == 0
 
