@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 PARSERS = {
-    "pyhcl2": "lark LALR grammar -> typed AST; byte-offset spans on every node",
-    "python-hcl2": "lark LALR grammar -> dict (hcl2.loads); the dict has no positions",
     "tree-sitter-hcl": "C parser (tree-sitter 0.25+) -> concrete syntax tree with row/column on every node",
+    "python-hcl2": "lark LALR grammar -> dict (hcl2.loads); the dict has no positions",
+    "pyhcl2": "lark LALR grammar -> typed AST; byte-offset spans on every node",
     "policyguard-ast": "tree-sitter-hcl + policyguard's conversion to its expression AST (hcl.parse_source)",
     "policyguard-model": "policyguard parse_directory on every directory: parse + evaluate + resources",
 }
@@ -44,6 +44,8 @@ def _worker(name: str, corpus: Path) -> dict[str, object]:
 
     files = sorted(corpus.rglob("*.tf"))
     failures: list[str] = []
+    u0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = u0.ru_utime + u0.ru_stime
     t0 = time.perf_counter()
     if name == "pyhcl2":
         from pyhcl2.parse import parse_module
@@ -89,8 +91,9 @@ def _worker(name: str, corpus: Path) -> dict[str, object]:
     else:
         raise SystemExit(f"unknown parser {name}")
     wall = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"files": len(files), "seconds": wall, "failures": failures, "rss_mb": rss_mb}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu0
+    return {"files": len(files), "seconds": wall, "cpu_seconds": cpu, "failures": failures, "rss_mb": usage.ru_maxrss / 1024}
 
 
 def _run(name: str, corpus: Path) -> dict[str, object]:
@@ -125,6 +128,7 @@ def main() -> None:
     for name in args.parsers.split(","):
         runs = [_run(name, args.corpus) for _ in range(args.runs)]
         secs = [float(r["seconds"]) for r in runs]  # type: ignore[arg-type]
+        cpus = [float(r["cpu_seconds"]) for r in runs]  # type: ignore[arg-type]
         procs = [float(r["process_seconds"]) for r in runs]  # type: ignore[arg-type]
         row = {
             "parser": name,
@@ -132,6 +136,7 @@ def main() -> None:
             "files": runs[0]["files"],
             "median_s": round(statistics.median(secs), 2),
             "runs_s": [round(s, 2) for s in secs],
+            "median_cpu_s": round(statistics.median(cpus), 2),
             "median_process_s": round(statistics.median(procs), 2),
             "peak_rss_mb": round(max(float(r["rss_mb"]) for r in runs), 1),  # type: ignore[arg-type]
             "failures": len(runs[0]["failures"]),  # type: ignore[arg-type]
@@ -140,17 +145,19 @@ def main() -> None:
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
+        if args.json:  # written after every parser so a long run leaves partial results
+            args.json.write_text(json.dumps({"rows": rows}, indent=2))
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}",
         "corpus": str(args.corpus),
         "runs": args.runs,
     }
-    print("\n| parser | files | median wall (s) | process incl. start (s) | peak RSS (MB) | files failing | positions |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("\n| parser | files | median wall (s) | median CPU (s) | process incl. start (s) | peak RSS (MB) | files failing | positions |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(
-            f"| {r['parser']} | {r['files']} | {r['median_s']} | {r['median_process_s']} | {r['peak_rss_mb']} | {r['failures']} | {r['positions']} |"
+            f"| {r['parser']} | {r['files']} | {r['median_s']} | {r['median_cpu_s']} | {r['median_process_s']} | {r['peak_rss_mb']} | {r['failures']} | {r['positions']} |"
         )
     print(f"\n{meta['date']} - {meta['machine']} - runs: {meta['runs']}")
     if args.json:

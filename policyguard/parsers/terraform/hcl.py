@@ -776,6 +776,10 @@ def parse_source(path: str, data: bytes) -> Body:
         if bad is None:
             bad = root
         line, col, msg = _describe(src, bad)
+        stripped = data.strip()
+        if b"\n" not in stripped and re.fullmatch(rb"[\w./-]+\.tf(?:\.json)?", stripped):
+            msg = f"the file holds only the path {stripped.decode()!r} (a symbolic link checked out as text?)"
+            line, col = 1, 1
         raise HclSyntaxError(path, line, col, msg)
     conv = _Converter(src)
     body_node = next((c for c in root.named_children if c.type == "body"), None)

@@ -749,7 +749,7 @@ class ModuleInstance:
             spans[key] = a.span
             if isinstance(a.expr, (ObjectE, TupleE)):
                 _literal_spans(a.expr, p, spans)
-            for target, text in env.refs:
+            for target, text in dict.fromkeys(env.refs):
                 refs.append(Reference(key, target, text))
         for blk in body.blocks:
             btype = blk.type
@@ -793,7 +793,7 @@ class ModuleInstance:
             it_name = it.expr.name
         env = Env(self, bindings)
         coll = safe_eval(fe.expr, env)
-        for target, text in env.refs:
+        for target, text in dict.fromkeys(env.refs):
             refs.append(Reference(lkey, target, text))
         if lkey not in spans:
             spans[lkey] = blk.span
