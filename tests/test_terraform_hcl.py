@@ -640,3 +640,33 @@ def test_null_input_keeps_null_unless_not_nullable(tmp_path: Path) -> None:
         },
     )
     assert res["module.m.t_r.x"].attributes == {"a": None, "b": "d"}
+
+
+def test_for_each_module_and_keyed_reference(tmp_path: Path) -> None:
+    res = scan(
+        tmp_path,
+        {
+            "main.tf": """
+            module "svc" {
+              for_each = { api = 8080, web = 80 }
+              source   = "./svc"
+              port     = each.value
+            }
+            resource "aws_s3_bucket" "b" {
+              for_each = toset(["k"])
+            }
+            resource "t_r" "x" {
+              bucket = aws_s3_bucket.b["k"].id
+              port   = module.svc["web"].port
+              ports  = [for k, m in module.svc : m.port]
+            }
+            """,
+            "svc/main.tf": 'variable "port" {}\nresource "t_r" "listener" {\n  port = var.port\n}\noutput "port" {\n  value = var.port\n}\n',
+        },
+    )
+    assert res['module.svc["api"].t_r.listener'].attributes == {"port": 8080}
+    assert res['module.svc["api"].t_r.listener'].module == 'module.svc["api"]'
+    x = res["t_r.x"]
+    assert x.attributes["port"] == 80
+    assert x.attributes["ports"] == [8080, 80]
+    assert Reference("bucket", 'aws_s3_bucket.b["k"]', 'aws_s3_bucket.b["k"].id') in x.references
