@@ -251,6 +251,25 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert (err.line, err.column) == (4, 30)
 
 
+def test_impossible_functions_are_unknown_not_crashes(tmp_path: Path) -> None:
+    f = tmp_path / "t.yaml"
+    f.write_text(
+        "Conditions:\n  A: !Condition B\n  B: !Condition A\n"
+        "Resources:\n  X:\n    Type: AWS::EC2::VPC\n    Properties:\n"
+        "      Many: !Cidr [10.0.0.0/24, 1000000000, 8]\n"
+        "      Few: !Cidr [10.0.0.0/24, 4, 7]\n"
+        "      Out: !Select [5, [a]]\n"
+        "      Cycle: !If [A, x, y]\n"
+    )
+    result = parse_file(f)
+    assert result.errors == []
+    a = result.resources[0].attributes
+    assert a["Many"]["reason"] == "cannot evaluate: Fn::Cidr count 1000000000 is outside 1..256"
+    assert a["Few"]["reason"] == "cannot evaluate: 10.0.0.0/24 holds fewer than 4 /25 subnets"
+    assert a["Out"]["__unknown__"] == "!Select [5, [a]]"
+    assert a["Cycle"]["__unknown__"] == "!If A"
+
+
 def test_render_short_form() -> None:
     assert render({"Fn::GetAtt": ["A", "B"]}) == "!GetAtt A.B"
     assert render({"Fn::Join": ["", [{"Ref": "X"}, "y"]]}) == '!Join ["", [!Ref X, y]]'

@@ -328,9 +328,14 @@ def _pure(fn: str, args: Any) -> Any:
     if fn == "Fn::Cidr":
         block, count, bits = args
         net = ipaddress.ip_network(str(block), strict=False)
-        new_prefix = net.max_prefixlen - int(bits)
-        subnets = net.subnets(new_prefix=new_prefix)
-        return [str(next(subnets)) for _ in range(int(count))]
+        n = int(count)
+        if not 1 <= n <= 256:  # the CloudFormation limit
+            raise ValueError(f"Fn::Cidr count {n} is outside 1..256")
+        subnets = net.subnets(new_prefix=net.max_prefixlen - int(bits))
+        out = [str(s) for _, s in zip(range(n), subnets, strict=False)]
+        if len(out) < n:
+            raise ValueError(f"{block} holds fewer than {n} /{net.max_prefixlen - int(bits)} subnets")
+        return out
     if fn == "Fn::Length":
         if not isinstance(args, list):
             raise ValueError("Fn::Length needs a list")
