@@ -60,4 +60,14 @@ describe(vs) := "not set" if count(vs) == 0
 
 describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
 
-at_least(v, n) if to_number(v) >= n
+# numbers may be written as strings (CloudFormation); anything else is not "at least n"
+at_least(v, n) if {
+	is_number(v)
+	v >= n
+}
+
+at_least(v, n) if {
+	is_string(v)
+	regex.match(`^[0-9]+$`, v)
+	to_number(v) >= n
+}

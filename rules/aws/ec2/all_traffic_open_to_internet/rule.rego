@@ -130,8 +130,8 @@ all_traffic(e) if e.protocol in all_protocols
 
 all_traffic(e) if {
 	lower(sprintf("%v", [e.protocol])) in {"tcp", "6", "udp", "17"}
-	to_number(e.from) <= 0
-	to_number(e.to) >= 65535
+	num(e.from) <= 0
+	num(e.to) >= 65535
 }
 
 resolved(e) if {
@@ -140,9 +140,17 @@ resolved(e) if {
 	not lib.is_unknown(e.to)
 }
 
-unresolved_expr(e) := lib.unknown_expr(x) if {
+unresolved_expr(e) := concat(", ", sort([lib.unknown_expr(x) |
 	some x in [e.protocol, e.from, e.to]
 	lib.is_unknown(x)
+]))
+
+# ports as numbers (CloudFormation often writes them as strings); undefined when not numeric
+num(x) := x if is_number(x)
+
+num(x) := to_number(x) if {
+	is_string(x)
+	regex.match(`^-?[0-9]+$`, x)
 }
 
 # a source that is (or may be) the whole internet

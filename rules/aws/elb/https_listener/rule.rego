@@ -92,11 +92,13 @@ plain_http(p) if lib.is_unknown(p)
 tf_redirects if {
 	some a in input.resource.attributes.default_action
 	a.type == "redirect"
+	is_string(a.redirect[0].protocol)
 	upper(a.redirect[0].protocol) == "HTTPS"
 }
 
 cfn_redirects if {
 	some a in input.resource.attributes.DefaultActions
 	a.Type == "redirect"
+	is_string(a.RedirectConfig.Protocol)
 	upper(a.RedirectConfig.Protocol) == "HTTPS"
 }

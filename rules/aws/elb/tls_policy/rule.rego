@@ -40,7 +40,10 @@ fail contains result if {
 	}
 }
 
-encrypted_listener(p) if upper(p) in {"HTTPS", "TLS"}
+encrypted_listener(p) if {
+	is_string(p)
+	upper(p) in {"HTTPS", "TLS"}
+}
 
 modern(policy) if {
 	is_string(policy)

@@ -66,6 +66,7 @@ documents contains {"path": sprintf("Policies[%d].PolicyDocument", [i]), "doc": 
 statements contains {"path": d.path, "st": st} if {
 	some d in documents
 	is_string(d.doc)
+	json.is_valid(d.doc)
 	parsed := json.unmarshal(d.doc)
 	some st in lib.as_array(parsed.Statement)
 }

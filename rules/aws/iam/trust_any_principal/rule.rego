@@ -25,7 +25,10 @@ import rego.v1
 
 fail contains result if {
 	input.resource.platform == "terraform"
-	doc := json.unmarshal(input.resource.attributes.assume_role_policy)
+	policy := input.resource.attributes.assume_role_policy
+	is_string(policy)
+	json.is_valid(policy)
+	doc := json.unmarshal(policy)
 	some st in lib.as_array(doc.Statement)
 	open_trust(st)
 	result := {

@@ -30,6 +30,7 @@ fail contains result if {
 	input.resource.platform == "terraform"
 	policy := input.resource.attributes.policy
 	is_string(policy)
+	json.is_valid(policy)
 	doc := json.unmarshal(policy)
 	some i, st in lib.as_array(doc.Statement)
 	public_allow(st)

@@ -88,6 +88,7 @@ policies contains p if {
 documents contains doc if {
 	some p in policies
 	is_string(p)
+	json.is_valid(p)
 	doc := json.unmarshal(p)
 }
 
