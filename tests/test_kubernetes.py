@@ -232,3 +232,66 @@ def test_resource_from_object_for_admission() -> None:
     assert ns.id == "v1/Namespace/_cluster/db"
     with pytest.raises(ValueError, match="no kind"):
         resource_from_object({"apiVersion": "v1"})
+
+
+def test_ingress_hpa_and_projected_volume_references(tmp_path: Path) -> None:
+    f = tmp_path / "net.yaml"
+    f.write_text(
+        "apiVersion: networking.k8s.io/v1\n"
+        "kind: Ingress\n"
+        "metadata: {name: web, namespace: shop}\n"
+        "spec:\n"
+        "  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n"
+        "  rules:\n"
+        "    - http:\n"
+        "        paths:\n"
+        "          - path: /\n"
+        "            pathType: Prefix\n"
+        "            backend: {service: {name: web, port: {number: 80}}}\n"
+        "---\n"
+        "apiVersion: autoscaling/v2\n"
+        "kind: HorizontalPodAutoscaler\n"
+        "metadata: {name: web, namespace: shop}\n"
+        "spec:\n"
+        "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+        "---\n"
+        "apiVersion: v1\n"
+        "kind: Pod\n"
+        "metadata: {name: p, namespace: shop}\n"
+        "spec:\n"
+        "  serviceAccount: legacy\n"
+        "  volumes:\n"
+        "    - name: all\n"
+        "      projected:\n"
+        "        sources:\n"
+        "          - configMap: {name: settings}\n"
+        "          - secret: {name: keys}\n"
+        "  containers:\n"
+        "    - name: c\n"
+        "      image: x:1\n"
+        "      envFrom: [{secretRef: {name: env}}]\n"
+    )
+    ingress, hpa, pod = parse_file(f).resources
+    assert [(r.path, r.target) for r in ingress.references] == [
+        ("spec.defaultBackend.service.name", "v1/Service/shop/fallback"),
+        ("spec.rules[0].http.paths[0].backend.service.name", "v1/Service/shop/web"),
+    ]
+    assert [(r.path, r.target) for r in hpa.references] == [("spec.scaleTargetRef.name", "apps/v1/Deployment/shop/web")]
+    assert [(r.path, r.target) for r in pod.references] == [
+        ("spec.serviceAccount", "v1/ServiceAccount/shop/legacy"),
+        ("spec.volumes[0].projected.sources[0].configMap.name", "v1/ConfigMap/shop/settings"),
+        ("spec.volumes[0].projected.sources[1].secret.name", "v1/Secret/shop/keys"),
+        ("spec.containers[0].envFrom[0].secretRef.name", "v1/Secret/shop/env"),
+    ]
+
+
+def test_not_an_object_and_scalar_documents(tmp_path: Path) -> None:
+    f = tmp_path / "odd.yaml"
+    f.write_text("just text\n---\napiVersion: v1\nkind: Pod\nmetadata: [a]\n---\napiVersion: v1\nkind: Pod\n")
+    result = parse_file(f)
+    assert [(e.line, e.message) for e in result.errors] == [
+        (1, "document is a str scalar, not a Kubernetes object (a mapping with apiVersion and kind)"),
+        (3, "metadata is not a mapping"),
+    ]
+    (pod,) = result.resources
+    assert pod.id == "v1/Pod/default/_unnamed@7"
