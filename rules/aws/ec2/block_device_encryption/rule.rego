@@ -41,17 +41,21 @@ fail contains result if {
 devices contains {"label": "root_block_device", "path": "root_block_device[0].encrypted", "value": object.get(dev, "encrypted", null), "fix": true} if {
 	input.resource.type == "aws_instance"
 	dev := input.resource.attributes.root_block_device[0]
+	is_object(dev)
 }
 
 devices contains {"label": sprintf("ebs_block_device %v", [object.get(dev, "device_name", i)]), "path": sprintf("ebs_block_device[%d].encrypted", [i]), "value": object.get(dev, "encrypted", null), "fix": true} if {
 	input.resource.type == "aws_instance"
 	some i, dev in input.resource.attributes.ebs_block_device
+	is_object(dev)
 }
 
 devices contains {"label": sprintf("block device %v", [object.get(m, "device_name", i)]), "path": sprintf("block_device_mappings[%d].ebs[0].encrypted", [i]), "value": object.get(ebs, "encrypted", null), "fix": "true"} if {
 	input.resource.type == "aws_launch_template"
 	some i, m in input.resource.attributes.block_device_mappings
+	is_object(m)
 	ebs := m.ebs[0]
+	is_object(ebs)
 }
 
 devices contains {"label": sprintf("block device %v", [object.get(m, "DeviceName", i)]), "path": sprintf("%sBlockDeviceMappings[%d].Ebs.Encrypted", [prefix, i]), "value": object.get(m.Ebs, "Encrypted", null), "fix": true} if {

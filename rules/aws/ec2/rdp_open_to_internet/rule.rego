@@ -78,7 +78,8 @@ ports := {
 # ---------------------------------------------------------------------------------------------
 entries contains e if {
 	input.resource.type == "aws_security_group"
-	some i, rule in input.resource.attributes.ingress
+	some i, rule in as_list(input.resource.attributes.ingress)
+	usable(rule)
 	e := entry(rule, sprintf("ingress[%d]", [i]), "protocol", "from_port", "to_port", ["cidr_blocks", "ipv6_cidr_blocks"])
 }
 
@@ -95,7 +96,8 @@ entries contains e if {
 
 entries contains e if {
 	input.resource.type == "AWS::EC2::SecurityGroup"
-	some i, rule in input.resource.attributes.SecurityGroupIngress
+	some i, rule in as_list(input.resource.attributes.SecurityGroupIngress)
+	usable(rule)
 	e := entry(rule, sprintf("SecurityGroupIngress[%d]", [i]), "IpProtocol", "FromPort", "ToPort", ["CidrIp", "CidrIpv6"])
 }
 
@@ -132,6 +134,23 @@ fail contains result if {
 	some key in ["ingress", "SecurityGroupIngress"]
 	lib.is_unknown(input.resource.attributes[key])
 	result := {"msg": sprintf("%s: ingress rules are not resolved", [input.resource.id]), "path": key}
+}
+
+# a single unresolved entry of an inline list (e.g. a CloudFormation !If) is judged unknown
+fail contains result if {
+	some key in ["ingress", "SecurityGroupIngress"]
+	some i, rule in as_list(input.resource.attributes[key])
+	lib.is_unknown(rule)
+	result := {"msg": sprintf("%s: ingress rule %d is not resolved", [input.resource.id, i]), "path": sprintf("%s[%d]", [key, i])}
+}
+
+as_list(x) := x if is_array(x)
+
+as_list(x) := [] if not is_array(x)
+
+usable(rule) if {
+	is_object(rule)
+	not lib.is_unknown(rule)
 }
 
 internet := {"0.0.0.0/0", "::/0"}

@@ -58,7 +58,7 @@ fail contains result if {
 	input.resource.type == "aws_s3_bucket_versioning"
 	not input.resource.attributes.versioning_configuration[0].status == "Enabled"
 	result := {
-		"msg": sprintf("%s: versioning status is %s, not Enabled", [input.resource.id, json.marshal(object.get(input.resource.attributes.versioning_configuration[0], "status", "not set"))]),
+		"msg": sprintf("%s: versioning status is %s, not Enabled", [input.resource.id, json.marshal(companion_status)]),
 		"path": "versioning_configuration[0].status",
 		"fix": {"description": "Enable versioning", "ops": [{"op": "set", "path": "versioning_configuration[0].status", "value": "Enabled"}]},
 	}
@@ -101,3 +101,7 @@ points_here(_, r) if {
 inline_enabled := v if {
 	v := input.resource.attributes.versioning[0].enabled
 } else := null
+
+companion_status := v if {
+	v := input.resource.attributes.versioning_configuration[0].status
+} else := "not set"
