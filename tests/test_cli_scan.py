@@ -26,8 +26,15 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads((REPO / "policyguard" / "schemas" / "resource.schema.json").read_text()))
 
 
+def _runner() -> CliRunner:
+    try:  # click 8.1 mixes stderr into stdout unless told not to; 8.2+ always separates them
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
 def _scan(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["scan", *args], catch_exceptions=False)
+    result = _runner().invoke(main, ["scan", *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
