@@ -58,6 +58,9 @@ def test_parse_only_json_on_fixtures_validates_against_the_schema() -> None:
     } <= ids
     if HAS_TERRAFORM:
         assert {"aws_s3_bucket.reports", "aws_security_group.admin", "aws_s3_bucket.flow_logs"} <= ids
+        plan = {r["id"]: r for r in doc["resources"] if r["source_format"] == "terraform_plan"}
+        assert {"aws_s3_bucket.uploads", "aws_db_instance.orders"} <= set(plan)
+        assert plan["aws_db_instance.orders"]["platform"] == "terraform"
     for res in doc["resources"]:
         errors = [e.message for e in _validator().iter_errors(res)]
         assert errors == [], (res["id"], errors)
