@@ -27,6 +27,8 @@ required := {"api", "audit", "authenticator"}
 
 all_types := ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
+# the Terraform fix appends only the missing types, keeping what is already enabled
+
 fail contains result if {
 	input.resource.platform == "terraform"
 	types := object.get(input.resource.attributes, "enabled_cluster_log_types", [])
@@ -36,7 +38,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("%s: control plane log types %s are not enabled", [input.resource.id, concat(", ", sort(missing))]),
 		"path": "enabled_cluster_log_types",
-		"fix": {"description": "Enable every control plane log type", "ops": [{"op": "set", "path": "enabled_cluster_log_types", "value": all_types}]},
+		"fix": {"description": "Enable the missing control plane log types", "ops": [{"op": "add", "path": "enabled_cluster_log_types", "value": t} | some t in sort(missing)]},
 	}
 }
 
