@@ -301,11 +301,13 @@ def _want_color(dest: str) -> bool:
     return dest == "-" and sys.stdout.isatty()
 
 
-def write_reports(report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None) -> None:
+def write_reports(
+    report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None
+) -> None:
     from policyguard.report import render
 
-    if result is not None and any(fmt in ("sarif", "json") for fmt, _ in pairs):
-        _attach_edits(result)
+    if result is not None and any(fmt == "sarif" for fmt, _ in pairs):
+        _attach_edits(result, options)
     for fmt, dest in pairs:
         text = render(fmt, report, color=_want_color(dest) and fmt == "text")
         if dest == "-":
@@ -316,14 +318,15 @@ def write_reports(report: Report, pairs: list[tuple[str, str]], result: ScanResu
             Path(dest).write_text(text, encoding="utf-8")
 
 
-def _attach_edits(result: ScanResult) -> None:
-    """Let the fix stage render ``Finding.edits`` (SARIF ``fixes``) when it is installed."""
+def _attach_edits(result: ScanResult, options: ScanOptions | None) -> None:
+    """Let the fix stage render ``Finding.edits`` (SARIF ``fixes``) when it is installed. It
+    verifies each fix by a re-scan, so it only runs when a SARIF report is requested."""
     try:
         from policyguard.fix import attach_edits  # type: ignore[attr-defined]
     except ImportError:
         return
     try:
-        attach_edits(result)
+        attach_edits(result, options)
     except Exception as exc:  # fixes are an extra: a fixer bug must not lose the report
         print(f"policyguard: warning: could not render fixes: {type(exc).__name__}: {exc}", file=sys.stderr)
 
@@ -376,7 +379,7 @@ def run_scan_command(**kw: Any) -> int:
     report.quiet = bool(kw.get("quiet"))
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
     try:
-        write_reports(report, pairs, result)
+        write_reports(report, pairs, result, options)
     except OSError as exc:
         return _err(f"cannot write report: {exc}")
     return report.verdict.exit_code

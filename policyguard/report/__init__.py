@@ -61,9 +61,16 @@ class Report:
     quiet: bool = False
     automation_id: str = ""  # SARIF runAutomationDetails.id
     tool_version: str = ""
+    _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
-        """``file`` relative to the source root (posix), or as given when outside it."""
+        """``file`` relative to the source root (posix), or absolute when outside it."""
+        hit = self._rel_cache.get(file)
+        if hit is None:
+            hit = self._rel_cache[file] = self._rel(file)
+        return hit
+
+    def _rel(self, file: str) -> str:
         if not self.root:
             return file.replace(os.sep, "/")
         ab = os.path.abspath(file)

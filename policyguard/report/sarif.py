@@ -42,35 +42,56 @@ INLINE_SOURCES = ("inline", "annotation", "metadata")
 _ALWAYS = {"Result": ("kind", "level"), "Notification": ("level",)}
 
 
-def to_jsonable(obj: Any) -> Any:
-    """sarif-om objects (attrs classes) -> plain JSON with the schema's property names.
+_FIELDS: dict[type, list[tuple[str, str, Any, bool]]] = {}
+_NO_DEFAULT = object()
 
-    Fields left at their attrs default are omitted (sarif-om defaults such as ``rank=-1`` and
-    ``level="warning"`` are placeholders, not values to emit). sarif-om names the suppression
-    status ``state``; SARIF 2.1.0 calls it ``status``, so it is renamed here.
-    """
-    import attr
 
-    if attr.has(type(obj)):
-        out: dict[str, Any] = {}
-        for f in attr.fields(type(obj)):
-            value = getattr(obj, f.name)
+def _fields(cls: type) -> list[tuple[str, str, Any, bool]] | None:
+    """(attribute, JSON name, default, always emit) per sarif-om class, computed once."""
+    spec = _FIELDS.get(cls)
+    if spec is None:
+        import attr
+
+        if not attr.has(cls):
+            return None
+        spec = []
+        for f in attr.fields(cls):
             default = f.default
             if isinstance(default, attr.Factory):  # type: ignore[arg-type]
                 default = default.factory()
+            elif default is attr.NOTHING:
+                default = _NO_DEFAULT
             name = f.metadata.get("schema_property_name", f.name)
-            explicit = name in _ALWAYS.get(type(obj).__name__, ())
-            if value is None or (default is not attr.NOTHING and value == default and not explicit):
-                continue
-            if name == "state" and type(obj).__name__ == "Suppression":
+            if name == "state" and cls.__name__ == "Suppression":
                 name = "status"
-            out[name] = to_jsonable(value)
-        return out
+            spec.append((f.name, name, default, name in _ALWAYS.get(cls.__name__, ())))
+        _FIELDS[cls] = spec
+    return spec
+
+
+def to_jsonable(obj: Any) -> Any:
+    """sarif-om objects (attrs classes) -> plain JSON with the schema's property names.
+
+    Fields left at their attrs default are omitted (sarif-om defaults such as ``rank=-1`` are
+    placeholders, not values to emit). sarif-om names the suppression status ``state``; SARIF
+    2.1.0 calls it ``status``, so it is renamed here.
+    """
+    if obj is None or isinstance(obj, str | int | float | bool):
+        return obj
     if isinstance(obj, dict):
         return {k: to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [to_jsonable(v) for v in obj]
-    return obj
+    spec = _fields(type(obj))
+    if spec is None:
+        return obj
+    out: dict[str, Any] = {}
+    for attr_name, name, default, explicit in spec:
+        value = getattr(obj, attr_name)
+        if value is None or (not explicit and default is not _NO_DEFAULT and value == default):
+            continue
+        out[name] = to_jsonable(value)
+    return out
 
 
 def _rule_descriptor(meta: RuleMeta) -> Any:
