@@ -61,12 +61,17 @@ _STATE: dict[str, Any] = {}
 
 
 def _evaluate(resources: list[Resource], options: ScanOptions) -> list[Finding]:
+    key = (
+        tuple(options.rule_dirs), options.builtin_rules, tuple(options.enabled_rules), tuple(options.disabled_rules),
+        tuple(options.frameworks), tuple(sorted(options.severity_overrides.items())), options.rego_engine,
+        options.opa_path, options.opa_url, options.rule_timeout,
+    )
     ev = _STATE.get("evaluator")
-    if ev is None or _STATE.get("options") is not options:
+    if ev is None or _STATE.get("key") != key:
         from policyguard import engine
 
         ev = engine.make_evaluator(engine.load_ruleset(options), options)
-        _STATE["evaluator"], _STATE["options"] = ev, options
+        _STATE["evaluator"], _STATE["key"] = ev, key
     findings: list[Finding] = ev.evaluate(resources)
     return findings
 

@@ -116,13 +116,16 @@ def render_flow(value: Any, quote: str) -> str:
 
 
 class _Style:
-    def __init__(self, text: str, docs: list[Any]) -> None:
+    def __init__(self, text: str, docs: list[Any], doc_index: int = 0) -> None:
         unit = detect_indent_unit(text)
         self.unit = len(unit) if unit != "\t" else 2
         self.quote = "'" if text.count("'") > text.count('"') else '"'
-        self.seq_offset = self._seq_offset(docs)
+        # the edited document's own habit first, then the file's
+        local = self._seq_offset(docs[doc_index : doc_index + 1], None) if doc_index < len(docs) else None
+        whole = self._seq_offset(docs, self.unit)
+        self.seq_offset: int = local if local is not None else (whole if whole is not None else self.unit)
 
-    def _seq_offset(self, docs: list[Any]) -> int:
+    def _seq_offset(self, docs: list[Any], default: int | None) -> int | None:
         """How far a block sequence under a key is indented past the key (0 or the unit)."""
         votes: dict[int, int] = {}
         stack = list(docs)
@@ -137,7 +140,7 @@ class _Style:
             elif _is_seq(n):
                 stack.extend(n.value)
         if not votes:
-            return self.unit
+            return default
         return max(votes.items(), key=lambda kv: kv[1])[0]
 
 
@@ -238,7 +241,7 @@ class YamlEditor:
             if kind == "remove" and current is None:
                 continue
             docs = compose_all(self.text)
-            st = _Style(self.text, docs)
+            st = _Style(self.text, docs, root.doc_index)
             anchor = self._anchor(docs, root)
             try:
                 splices = self._op(kind, anchor, root.prefix + path, value, st, len(root.prefix))
@@ -265,6 +268,7 @@ class YamlEditor:
         """Walk ``segs`` from ``node``; ``skip`` leading segments are structural (not
         intrinsic-checked)."""
         key_node: Any = None
+        parent: Any = None
         for i, seg in enumerate(segs):
             last = i == len(segs) - 1
             rest = segs[i + 1 :]
@@ -282,22 +286,29 @@ class YamlEditor:
                     raise FixError(f"{seg!r} is a YAML alias; edit its anchor instead")
                 if last:
                     if kind == "remove":
+                        if len(node.value) == 1 and parent is not None and key_node is not None and not node.flow_style:
+                            # the last key goes: drop the now empty mapping with its key
+                            return [self._delete_pair(parent, key_node, node)]
                         return [self._delete_pair(node, k, v)]
                     if kind == "add":
                         return self._append(k, v, value, st)
                     if i >= skip and is_intrinsic(v):
                         raise FixError(f"{format_path(segs)} is a CloudFormation intrinsic; change it at its source")
                     return self._replace(node, k, v, value, st, segs)
+                parent = node if i >= skip else None
                 key_node, node = k, v
             elif _is_seq(node) and isinstance(seg, int):
                 if seg < len(node.value):
                     if last:
                         if kind == "remove":
+                            if len(node.value) == 1 and parent is not None and key_node is not None and not node.flow_style:
+                                # the last item goes: drop the now empty list with its key
+                                return [self._delete_pair(parent, key_node, node)]
                             return [self._delete_item(node, seg)]
                         if kind == "set" and isinstance(value, dict) and _is_map(node.value[seg]) and not node.value[seg].flow_style:
                             raise _Expand([(segs + (k,), v) for k, v in value.items()])
                         return [self._replace_node(node.value[seg], value, st, None)]
-                    key_node, node = None, node.value[seg]
+                    key_node, node, parent = None, node.value[seg], None
                 elif seg == len(node.value) and kind != "remove":
                     item = _nest(rest, value) if kind == "set" else _nest(rest, [value])
                     return self._append(key_node, node, item, st)
@@ -408,7 +419,7 @@ class YamlEditor:
         if not isinstance(value, dict) or "type" not in value or "name" not in value:
             raise FixError("add_resource needs {type, name, attributes}")
         docs = compose_all(self.text)
-        st = _Style(self.text, docs)
+        st = _Style(self.text, docs, root.doc_index)
         resources = self._anchor(docs, Root(root.doc_index, root.keys[:1]))
         if _find_pair(resources, str(value["name"])) is not None:
             return self.text
