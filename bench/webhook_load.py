@@ -96,6 +96,16 @@ def pod_review(n: str, compliant: bool) -> dict[str, Any]:
     }
 
 
+FLOOR_RULE = '''
+from policyguard.engine.python_rules import rule
+
+
+@rule(id="PG-K8S-BENCH-001", title="Matches ConfigMaps only", severity="low",
+      resource_types={"kubernetes": ["v1/ConfigMap"]}, description="Benchmark floor: applies to no Pod.")
+def check(resource, resources):
+    return []
+'''
+
 LUA = r"""
 local parts = {}
 local counter = 0
@@ -169,7 +179,8 @@ def start_server(tmp: Path, workers: int, extra: list[str]) -> tuple[subprocess.
     cmd = [
         sys.executable, "-m", "policyguard", "serve", "--host", "127.0.0.1", "--port", "0", "--workers", str(workers),
         "--tls-cert", str(certs.cert), "--tls-key", str(certs.key),
-        "--rules", str(REPO / "rules" / "kubernetes"), "--no-builtin-rules", "--exclude-namespace", "kube-system", *extra,
+        *(["--rules", str(REPO / "rules" / "kubernetes")] if "--rules" not in extra else []),
+        "--no-builtin-rules", "--exclude-namespace", "kube-system", *extra,
     ]
     proc = subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, cwd=tmp)  # noqa: SIM115
     deadline = time.monotonic() + 60
@@ -294,6 +305,8 @@ def main() -> int:
     ap.add_argument("--client", choices=["wrk", "asyncio"], default="wrk" if shutil.which("wrk") else "asyncio")
     ap.add_argument("--json", type=Path, help="write the raw results here")
     ap.add_argument("--server-arg", action="append", default=[], help="extra `policyguard serve` argument (repeatable)")
+    ap.add_argument("--floor", action="store_true",
+                    help="serve one rule that matches no Pod: measures the webhook's own cost (TLS, HTTP, JSON, decision) without rule evaluation")
     args = ap.parse_args()
     clients = args.clients or [10, 200]
 
@@ -305,11 +318,18 @@ def main() -> int:
     script = tmp / "bench.lua"
     script.write_text(LUA, encoding="utf-8")
 
-    proc, port, ca = start_server(tmp, args.workers, args.server_arg)
+    server_args = list(args.server_arg)
+    if args.floor:
+        rdir = tmp / "floor-rules" / "kubernetes" / "configmap" / "noop"
+        rdir.mkdir(parents=True)
+        (rdir / "rule.py").write_text(FLOOR_RULE, encoding="utf-8")
+        server_args = ["--rules", str(tmp / "floor-rules"), *server_args]
+    proc, port, ca = start_server(tmp, args.workers, server_args)
     results: list[dict[str, Any]] = []
     try:
-        seen = check_answers(port, ca, bodies)
-        print(f"# answers checked: {seen['allowed']} allowed, {seen['denied']} denied (uid echoed, verdicts as expected)", file=sys.stderr)
+        if not args.floor:
+            seen = check_answers(port, ca, bodies)
+            print(f"# answers checked: {seen['allowed']} allowed, {seen['denied']} denied (uid echoed, verdicts as expected)", file=sys.stderr)
         pids = _proc_tree(proc.pid)
         if args.warmup:
             if args.client == "wrk":
@@ -355,7 +375,7 @@ def main() -> int:
         print(f"# server log shows errors:\n{log_text[-3000:]}", file=sys.stderr)
     shutil.rmtree(tmp, ignore_errors=True)
 
-    n_rules = "the Kubernetes pack"
+    n_rules = "no applicable rule (--floor: the webhook's own cost)" if args.floor else "the Kubernetes pack"
     print(f"Machine: {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}; date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"Server: policyguard serve --workers {args.workers}, TLS (ECDSA P-256), {n_rules}; client: {args.client}; {args.duration}s per row")
     print()
