@@ -136,6 +136,18 @@ def test_json_values_and_positions() -> None:
     assert _pos(doc, "c") == (3, 3, 3, 12)
 
 
+def test_json_positions_survive_duplicates_and_odd_characters() -> None:
+    docs, _ = load_json('{"a": 1,\n "a": {"b": 2},\n "\\ud800": 3, "?": 5, "\x7f": 6}', "d.json")
+    (doc,) = docs
+    assert doc.value == {"a": {"b": 2}, "\ud800": 3, "?": 5, "\x7f": 6}
+    assert doc.spans["a"].start_line == 2  # the value JSON keeps is the last one
+    assert doc.spans["a.b"].start_line == 2
+    assert [doc.spans[format_path((k,))].start_col for k in ("\ud800", "?", "\x7f")] == [2, 15, 23]
+    # stand-ins never collide with real keys: "\ud800" is read as U+E000 but both keep their spans
+    docs, _ = load_json('{"\\ud800": 1, "\\ue000": 2, "?": 3, "\x7f": 4}', "c.json")
+    assert len(docs[0].spans) == 5
+
+
 def test_json_error_location() -> None:
     docs, err = load_json('{\n  "a": 1,\n}\n', "bad.json")
     assert docs == []

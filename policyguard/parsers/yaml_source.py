@@ -309,6 +309,8 @@ class _Composer:
                 parent.key = ev.value
                 if ev.tag is None and ev.implicit[0] and ev.value == "<<":
                     parent.key = "<<\0merge"
+                elif self.positions_only and ev.value in parent.explicit:
+                    parent.key = f"{ev.value}\0dup{len(parent.explicit)}"  # keep both: shapes must match
                 parent.key_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
                 if ev.anchor:
                     anchors[ev.anchor] = (ev.value, "", len(spans), len(spans), 1)
@@ -503,14 +505,23 @@ def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[li
 
 # JSON text that libyaml would read differently, replaced by same-length stand-ins so every
 # position stays put: "\/" (no such YAML escape), surrogate escapes, characters YAML does not
-# allow, and U+0085/U+2028/U+2029 (line breaks to YAML, not to JSON).
+# allow, and U+0085/U+2028/U+2029 (line breaks to YAML, not to JSON). Keys read this way can
+# differ from the JSON keys: ``_remap`` carries the spans over by shape.
 _JSON_ESCAPES = re.compile(r"\\(?:[\\/]|u[dD][89a-fA-F][0-9a-fA-F]{2})")
 _JSON_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def _escape_stand_in(m: re.Match[str]) -> str:
+    esc = m.group()
+    if len(esc) == 2:
+        return "\\\\"
+    return f"\\u{0xE000 + int(esc[2:], 16) - 0xD800:04X}"  # surrogate -> private use, still distinct
+
+
 def _json_for_yaml(text: str) -> str:
-    text = _JSON_ESCAPES.sub(lambda m: "\\\\" if len(m.group()) == 2 else "\\u003F", text)
-    return _JSON_NOT_YAML.sub("?", text)
+    text = _JSON_ESCAPES.sub(_escape_stand_in, text)
+    # one character for one character, distinct ones staying distinct (plane-15 private use)
+    return _JSON_NOT_YAML.sub(lambda m: chr(0xF0000 + ord(m.group())), text)
 
 
 def _remap(spans: dict[str, Span], yv: Any, jv: Any, ypath: str, jpath: str, out: dict[str, Span]) -> bool:
@@ -518,11 +529,20 @@ def _remap(spans: dict[str, Span], yv: Any, jv: Any, ypath: str, jpath: str, out
     if ypath in spans:
         out[jpath] = spans[ypath]
     if isinstance(jv, dict):
-        if not isinstance(yv, dict) or len(yv) != len(jv):
+        if not isinstance(yv, dict):
             return False
+        items = list(yv.items())
+        if len(items) != len(jv):  # duplicate keys: JSON keeps the first position, the last value
+            last: dict[str, tuple[str, Any]] = {}
+            for yk, yval in items:
+                base = yk.split("\0dup", 1)[0]
+                last[base] = (yk, yval)  # dict order stays that of the first occurrence
+            items = list(last.values())
+            if len(items) != len(jv):
+                return False
         return all(
             _remap(spans, yval, jval, child_path(ypath, yk), child_path(jpath, jk), out)
-            for (yk, yval), (jk, jval) in zip(yv.items(), jv.items(), strict=True)
+            for (yk, yval), (jk, jval) in zip(items, jv.items(), strict=True)
         )
     if isinstance(jv, list):
         if not isinstance(yv, list) or len(yv) != len(jv):
@@ -541,7 +561,7 @@ def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[li
         return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
     except RecursionError:
         return [], ParseError(file, 1, 1, "JSON nesting too deep", ErrorKind.LIMIT)
-    docs, err = _Composer(_json_for_yaml(text), file, limits).compose()
+    docs, err = _Composer(_json_for_yaml(text), file, limits, positions_only=True).compose()
     if err is not None and err.kind == ErrorKind.LIMIT:
         return [], err
     end_line = text.count("\n") + 1
