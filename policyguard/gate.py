@@ -206,6 +206,7 @@ def evaluate_gate(
     baseline_path: str | None = None,
     today: _dt.date | None = None,
     tool_version: str = "",
+    complete_rule_set: bool = True,
 ) -> Report:
     """Every post-scan stage on an in-memory ScanResult; returns the Report the reporters read.
     Mutates the findings (span, severity, fingerprint, status, suppression)."""
@@ -217,7 +218,10 @@ def evaluate_gate(
     apply_severity_overrides(result, config.severity_overrides)
     refine_spans(result)
     assign_fingerprints(result.findings, result.resources, root)
-    sup = suppress.apply(result.findings, result.resources, config, root=root, today=today)
+    sup = suppress.apply(
+        result.findings, result.resources, config, root=root, today=today,
+        evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set,
+    )
     notices = list(sup.notices)
     if settings.stale == "ignore":
         notices = [n for n in notices if n.kind != "stale"]
@@ -351,6 +355,11 @@ def _run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
         return scan(options)
 
 
+def _complete(options: ScanOptions) -> bool:
+    """Were all loaded rules evaluated (no id or framework filter)?"""
+    return not (options.enabled_rules or options.disabled_rules or options.frameworks)
+
+
 def run_scan_command(**kw: Any) -> int:
     from policyguard import __version__
     from policyguard.baseline import BaselineError
@@ -373,7 +382,7 @@ def run_scan_command(**kw: Any) -> int:
         return EXIT_ERROR if result.errors else EXIT_OK
     try:
         report = evaluate_gate(result, config, settings, root=root, baseline_path=kw.get("baseline"),
-                               tool_version=__version__)
+                               tool_version=__version__, complete_rule_set=_complete(options))
     except BaselineError as exc:
         return _err(str(exc))
     report.quiet = bool(kw.get("quiet"))
@@ -396,7 +405,8 @@ def run_baseline_create(**kw: Any) -> int:
     except (ConfigError, UsageError, ValueError) as exc:
         return _err(str(exc))
     result = _run_scan(options, False)
-    report = evaluate_gate(result, config, settings, root=root, tool_version=__version__)
+    report = evaluate_gate(result, config, settings, root=root, tool_version=__version__,
+                           complete_rule_set=_complete(options))
     out = str(kw.get("output") or ".policyguard-baseline.json")
     try:
         n = baseline_mod.write(out, report.findings, report.rel)

@@ -369,6 +369,22 @@ def _path_match(glob: str, rel: str) -> bool:
     return fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob + "/*") or rel.startswith(glob + "/")
 
 
+def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]]) -> bool:
+    for rule_id, resource_id, rel in judged:
+        if not (pat == rule_id or fnmatch.fnmatchcase(rule_id, pat)):
+            continue
+        if d.resource_id is not None and d.source != "config":
+            if resource_id == d.resource_id:
+                return True
+            continue
+        if d.path_glob and not _path_match(d.path_glob, rel):
+            continue
+        if d.resource_glob and not fnmatch.fnmatchcase(resource_id, d.resource_glob):
+            continue
+        return True
+    return False
+
+
 # --------------------------------------------------------------------------- apply
 def apply(
     findings: list[Finding],
@@ -378,8 +394,17 @@ def apply(
     root: str | None = None,
     today: _dt.date | None = None,
     cache: dict[str, str | None] | None = None,
+    evaluated_rules: set[str] | None = None,
+    complete_rule_set: bool = True,
 ) -> SuppressOutcome:
-    """Mark suppressible findings ``suppressed`` where a valid directive covers them; report the rest."""
+    """Mark suppressible findings ``suppressed`` where a valid directive covers them; report the rest.
+
+    Staleness needs evidence, so partial scans (pre-commit on a few files, ``--rule``) do not
+    flag suppressions for code or rules they never looked at: with ``evaluated_rules`` given, a
+    directive is stale only when its rule judged something in the directive's scope and nothing
+    there needed suppressing, or when it names no rule at all (``complete_rule_set``: no
+    ``--rule``/``--skip-rule``/``--framework`` filter hid the others). Without
+    ``evaluated_rules`` every unused directive is stale."""
     today = today or _dt.datetime.now(_dt.UTC).date()
     policy = config.policy
     directives = collect_inline(resources, cache) + collect_annotations(resources) + collect_metadata(resources)
@@ -452,14 +477,27 @@ def apply(
             out.suppressed += 1
 
     if policy.stale != "ignore":
+        judged: list[tuple[str, str, str]] = []  # (rule id, resource id, relative file) of every finding
+        if evaluated_rules is not None:
+            judged = [(f.rule_id, f.resource_id, _rel(f.span.file, root)) for f in findings]
         for d in directives:
             if d.problems:
                 continue
             for pat in d.rules:
-                if pat not in d.used_rules:
-                    where = f" on {d.resource_id}" if d.resource_id else ""
-                    out.notices.append(Notice("stale", d.file, d.line,
-                                              f"{d.source} suppression of {pat}{where} matches no failing finding; remove it",
-                                              pat, d.resource_id or ""))
+                if pat in d.used_rules:
+                    continue
+                where = f" on {d.resource_id}" if d.resource_id else ""
+                if evaluated_rules is None:
+                    msg = "matches no failing finding"
+                elif not any(pat == r or fnmatch.fnmatchcase(r, pat) for r in evaluated_rules):
+                    if not complete_rule_set:
+                        continue  # the rule may exist but was filtered out of this scan
+                    msg = "names no rule of the loaded rule set"
+                elif _judged_in_scope(d, pat, judged):
+                    msg = "matches no failing finding"
+                else:
+                    continue  # nothing in its scope was scanned: no evidence either way
+                out.notices.append(Notice("stale", d.file, d.line, f"{d.source} suppression of {pat}{where} {msg}; remove it",
+                                          pat, d.resource_id or ""))
     out.notices.sort(key=lambda n: (n.file, n.line, n.kind, n.rule_id))
     return out

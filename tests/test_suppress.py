@@ -219,3 +219,24 @@ def test_marker_in_a_value_is_not_a_directive() -> None:
     assert d[0].rules == ["PG-1", "PG-2"] and d[0].reason == 'a "quoted" word' and d[0].problems == []
     d = suppress.scan_text("/* policyguard:ignore PG-AWS-* reason=all */\n", "x.tf")
     assert d[0].rules == ["PG-AWS-*"] and d[0].reason == "all"
+
+
+def test_stale_needs_evidence_on_partial_scans(tmp_path: Path) -> None:
+    site, logs = _tf(tmp_path, TF.replace("PG-S3-002", "PG-NOPE-1"))
+    cfg = Config(suppressions=[
+        ConfigSuppression(rule="PG-S3-001", path="elsewhere/**", reason="other dir", line=3),  # not scanned
+        ConfigSuppression(rule="PG-S3-001", path="main.tf", resource="aws_s3_bucket.logs", reason="x", line=7),
+    ])
+    fs = [sup.finding(site, "PG-S3-001", status=Status.PASS), sup.finding(logs, "PG-S3-001", status=Status.PASS)]
+    out = suppress.apply(fs, [site, logs], cfg, root=str(tmp_path), today=TODAY, evaluated_rules={"PG-S3-001"})
+    got = sorted((n.line, n.rule_id, n.message.endswith("matches no failing finding; remove it"),
+                  n.message.endswith("names no rule of the loaded rule set; remove it")) for n in out.notices)
+    assert got == [
+        (1, "PG-S3-001", True, False),  # inline above site: the rule judged that resource
+        (7, "PG-S3-001", True, False),  # the config suppression's scope was scanned
+        (9, "PG-NOPE-1", False, True),
+    ]
+    # with a rule filter active, an unknown id is not evidence of staleness
+    out = suppress.apply(fs, [site, logs], cfg, root=str(tmp_path), today=TODAY, evaluated_rules={"PG-S3-001"},
+                         complete_rule_set=False)
+    assert sorted(n.line for n in out.notices) == [1, 7]
