@@ -8,7 +8,7 @@
 #   severity: low
 #   resource_types:
 #     terraform: [aws_api_gateway_stage, aws_apigatewayv2_stage]
-#     cloudformation: ["AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"]
+#     cloudformation: ["AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage", "AWS::Serverless::Api", "AWS::Serverless::HttpApi"]
 #   frameworks:
 #     nist-800-53: ["AU-2", "AU-12"]
 #     pci-dss-4.0: ["10.2.1"]
@@ -53,6 +53,26 @@ fail contains result if {
 	}
 }
 
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Serverless::Api"}
+	not present(value_3)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "access logging is not configured", describe([v | v := input.resource.attributes.AccessLogSetting.DestinationArn])]),
+		"path": path_3
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Serverless::HttpApi"}
+	not present(value_4)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "access logging is not configured", describe([v | v := input.resource.attributes.AccessLogSettings.DestinationArn])]),
+		"path": path_4
+	}
+}
+
 # where target 0 is judged: the attribute, or the enclosing block when that is missing
 path_0 := "access_log_settings[0].destination_arn" if {
 	_ = input.resource.attributes.access_log_settings[0]
@@ -80,6 +100,26 @@ path_2 := "AccessLogSettings.DestinationArn" if {
 
 # the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
 value_2 := v if {
+	v := input.resource.attributes.AccessLogSettings.DestinationArn
+} else := null
+
+# where target 3 is judged: the attribute, or the enclosing block when that is missing
+path_3 := "AccessLogSetting.DestinationArn" if {
+	_ = input.resource.attributes.AccessLogSetting
+} else := "AccessLogSetting"
+
+# the judged value of target 3, null when absent (portable: no undefined arguments under `not`)
+value_3 := v if {
+	v := input.resource.attributes.AccessLogSetting.DestinationArn
+} else := null
+
+# where target 4 is judged: the attribute, or the enclosing block when that is missing
+path_4 := "AccessLogSettings.DestinationArn" if {
+	_ = input.resource.attributes.AccessLogSettings
+} else := "AccessLogSettings"
+
+# the judged value of target 4, null when absent (portable: no undefined arguments under `not`)
+value_4 := v if {
 	v := input.resource.attributes.AccessLogSettings.DestinationArn
 } else := null
 

@@ -12,7 +12,7 @@
 #   severity: high
 #   resource_types:
 #     terraform: [aws_lambda_function]
-#     cloudformation: ["AWS::Lambda::Function"]
+#     cloudformation: ["AWS::Lambda::Function", "AWS::Serverless::Function"]
 #   frameworks:
 #     nist-800-53: ["IA-5(7)", "SC-28"]
 #     pci-dss-4.0: ["8.3.2"]

@@ -9,7 +9,7 @@
 #   severity: medium
 #   resource_types:
 #     terraform: [aws_lambda_function_url]
-#     cloudformation: ["AWS::Lambda::Url"]
+#     cloudformation: ["AWS::Lambda::Url", "AWS::Serverless::Function"]
 #   frameworks:
 #     nist-800-53: ["AC-3", "IA-2"]
 #   remediation: >-
@@ -43,6 +43,18 @@ fail contains result if {
 	}
 }
 
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Serverless::Function"}
+	lib.has(input.resource.attributes, "FunctionUrlConfig")
+	not value_2 == "AWS_IAM"
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the function URL does not require authentication", describe([v | v := input.resource.attributes.FunctionUrlConfig.AuthType])]),
+		"path": path_2,
+		"fix": {"description": "Require IAM authentication", "ops": [fix_op_2]}
+	}
+}
+
 # the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
 value_0 := v if {
 	v := input.resource.attributes.authorization_type
@@ -51,6 +63,20 @@ value_0 := v if {
 # the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
 value_1 := v if {
 	v := input.resource.attributes.AuthType
+} else := null
+
+# where target 2 is judged: the attribute, or the enclosing block when that is missing
+path_2 := "FunctionUrlConfig.AuthType" if {
+	_ = input.resource.attributes.FunctionUrlConfig
+} else := "FunctionUrlConfig"
+
+fix_op_2 := {"op": "set", "path": "FunctionUrlConfig.AuthType", "value": "AWS_IAM"} if {
+	_ = input.resource.attributes.FunctionUrlConfig
+} else := {"op": "set", "path": "FunctionUrlConfig", "value": {"AuthType": "AWS_IAM"}}
+
+# the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
+value_2 := v if {
+	v := input.resource.attributes.FunctionUrlConfig.AuthType
 } else := null
 
 describe(vs) := "not set" if count(vs) == 0

@@ -10,7 +10,7 @@
 #   severity: low
 #   resource_types:
 #     terraform: [aws_lambda_function]
-#     cloudformation: ["AWS::Lambda::Function"]
+#     cloudformation: ["AWS::Lambda::Function", "AWS::Serverless::Function"]
 #   frameworks:
 #     nist-800-53: ["SC-7"]
 #   remediation: >-

@@ -8,7 +8,7 @@
 #   severity: low
 #   resource_types:
 #     terraform: [aws_lambda_function]
-#     cloudformation: ["AWS::Lambda::Function"]
+#     cloudformation: ["AWS::Lambda::Function", "AWS::Serverless::Function"]
 #   remediation: >-
 #     Add tracing_config { mode = "Active" } (CloudFormation: TracingConfig: {Mode: Active}) and
 #     allow xray:PutTraceSegments in the function role.
@@ -40,6 +40,17 @@ fail contains result if {
 	}
 }
 
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::Serverless::Function"}
+	not value_2 == "Active"
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "X-Ray tracing is not active", describe([v | v := input.resource.attributes.Tracing])]),
+		"path": "Tracing",
+		"fix": {"description": "Enable active X-Ray tracing", "ops": [{"op": "set", "path": "Tracing", "value": "Active"}]}
+	}
+}
+
 # where target 0 is judged: the attribute, or the enclosing block when that is missing
 path_0 := "tracing_config[0].mode" if {
 	_ = input.resource.attributes.tracing_config[0]
@@ -66,6 +77,11 @@ fix_op_1 := {"op": "set", "path": "TracingConfig.Mode", "value": "Active"} if {
 # the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
 value_1 := v if {
 	v := input.resource.attributes.TracingConfig.Mode
+} else := null
+
+# the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
+value_2 := v if {
+	v := input.resource.attributes.Tracing
 } else := null
 
 describe(vs) := "not set" if count(vs) == 0
