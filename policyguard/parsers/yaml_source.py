@@ -45,6 +45,7 @@ CFN_TAGS = frozenset(
 )  # fmt: skip
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")  # must match model.format_path
+_PLAIN_KEYS: dict[str, bool] = {}  # key -> written without quotes (keys repeat a lot)
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
@@ -77,7 +78,12 @@ def child_path(parent: str, seg: str | int) -> str:
     """``format_path(parent_segments + (seg,))`` computed incrementally from the parent text."""
     if isinstance(seg, int):
         return f"{parent}[{seg}]"
-    if _IDENT.match(seg):
+    plain = _PLAIN_KEYS.get(seg)
+    if plain is None:
+        plain = _IDENT.match(seg) is not None
+        if len(_PLAIN_KEYS) < 65536:
+            _PLAIN_KEYS[seg] = plain
+    if plain:
         return f"{parent}.{seg}" if parent else seg
     escaped = seg.replace("\\", "\\\\").replace('"', '\\"')
     return f'{parent}["{escaped}"]'
