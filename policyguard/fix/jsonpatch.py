@@ -75,14 +75,14 @@ def _put(cur: Any, seg: str | int, value: Any, path: tuple[str | int, ...], ops:
     if isinstance(cur, dict) and isinstance(seg, str):
         kind = "replace" if seg in cur else "add"
         cur[seg] = value
-        ops.append({"op": kind, "path": pointer(path), "value": value})
+        ops.append({"op": kind, "path": pointer(path), "value": copy.deepcopy(value)})
     elif isinstance(cur, list) and isinstance(seg, int):
         if seg < len(cur):
             cur[seg] = value
-            ops.append({"op": "replace", "path": pointer(path), "value": value})
+            ops.append({"op": "replace", "path": pointer(path), "value": copy.deepcopy(value)})
         elif seg == len(cur):
             cur.append(value)
-            ops.append({"op": "add", "path": pointer(path[:-1]) + "/-", "value": value})
+            ops.append({"op": "add", "path": pointer(path[:-1]) + "/-", "value": copy.deepcopy(value)})
         else:
             raise ValueError(f"index {seg} out of range at {pointer(path)}")
     else:
@@ -107,7 +107,7 @@ def _add(work: Any, segs: tuple[str | int, ...], value: Any, ops: list[dict[str,
         if isinstance(existing, list):
             if value not in existing:
                 existing.append(value)
-                ops.append({"op": "add", "path": pointer(segs) + "/-", "value": value})
+                ops.append({"op": "add", "path": pointer(segs) + "/-", "value": copy.deepcopy(value)})
             return
         _put(cur, segs[-1], [value], segs, ops)
         return

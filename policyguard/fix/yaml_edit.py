@@ -412,9 +412,26 @@ class YamlEditor:
         end = line_end(self.text, _content_end(item))
         return Splice(start, min(end + 1, len(self.text)), "")
 
-    # ---- companion resources (CloudFormation)
+    # ---- companion resources
+    def _add_document(self, root: Root, value: Any) -> str:
+        """Kubernetes: the companion object becomes a new document after the resource's."""
+        obj = value.get("attributes") if isinstance(value, dict) else None
+        if not isinstance(obj, dict) or not obj.get("kind"):
+            raise FixError("add_resource for Kubernetes needs the whole object in attributes")
+        docs = compose_all(self.text)
+        if any(_same_object(_plain(d), obj) for d in docs):
+            return self.text
+        if root.doc_index >= len(docs):
+            raise FixError("the YAML document of the resource is gone")
+        st = _Style(self.text, docs, root.doc_index)
+        lines = render_block_lines(obj, 0, st)
+        pos = line_end(self.text, _content_end(docs[root.doc_index]))
+        return apply_splices(self.text, [Splice(pos, pos, "\n---\n" + "\n".join(lines))])
+
     def _add_resource(self, root: Root, value: Any) -> str:
-        if not root.keys or root.keys[0] != "Resources":
+        if not root.keys:
+            return self._add_document(root, value)
+        if root.keys[0] != "Resources":
             raise FixError("companion resources can only be added to CloudFormation templates")
         if not isinstance(value, dict) or "type" not in value or "name" not in value:
             raise FixError("add_resource needs {type, name, attributes}")
@@ -434,8 +451,30 @@ class YamlEditor:
         return apply_splices(self.text, [self._insert_after(me[1], text)])
 
 
+def _same_object(a: Any, b: dict[str, Any]) -> bool:
+    if not isinstance(a, dict):
+        return False
+    ma, mb = a.get("metadata") or {}, b.get("metadata") or {}
+    return (
+        a.get("kind") == b.get("kind")
+        and isinstance(ma, dict)
+        and isinstance(mb, dict)
+        and ma.get("name") == mb.get("name")
+        and ma.get("namespace") == mb.get("namespace")
+    )
+
+
 def _find_pair(mapping: Any, key: str) -> tuple[Any, Any] | None:
     for k, v in mapping.value:
         if _is_scalar(k) and str(k.value) == key:
             return k, v
     return None
+
+
+def _plain(node: Any) -> Any:
+    """Scalars of a composed node as text (enough to compare kinds and names)."""
+    if _is_map(node):
+        return {str(k.value): _plain(v) for k, v in node.value if _is_scalar(k)}
+    if _is_seq(node):
+        return [_plain(v) for v in node.value]
+    return node.value
