@@ -62,6 +62,8 @@ _CFN_YAML = re.compile(
 )
 _K8S_YAML_API = re.compile(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
 _K8S_YAML_KIND = re.compile(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
+_BUILD_CONFIG = re.compile(r"^kind\s*:\s*['\"]?(?:Kustomization|Component|Config)['\"]?\s*$", re.MULTILINE)
+_OTHER_KIND = re.compile(r"^kind\s*:\s*['\"]?(?!(?:Kustomization|Component|Config)['\"]?\s*$)\S", re.MULTILINE)
 _TEMPLATE = re.compile(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
 
 
@@ -98,6 +100,8 @@ def sniff(path: Path, head: str, *, full: str | None = None) -> tuple[str | None
     if _CFN_YAML.search(text):
         return CLOUDFORMATION, ""
     if _K8S_YAML_API.search(text) and _K8S_YAML_KIND.search(text):
+        if _BUILD_CONFIG.search(text) and not _OTHER_KIND.search(text):
+            return None, "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)"
         return KUBERNETES, ""
     if "{{" in text and _TEMPLATE.search(text) and (_K8S_YAML_API.search(text) or _K8S_YAML_KIND.search(text)):
         return KUBERNETES, ""  # a Helm template: the Kubernetes parser reports "template, not rendered"

@@ -46,6 +46,7 @@ def test_formats_by_content(tmp_path: Path) -> None:
             "cfn/legacy.template": '{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
             "cfn/long-header.yaml": "Parameters:\n" + "".join(f"  P{i}:\n    Type: String\n" for i in range(800)) + "Resources:\n  T:\n    Type: AWS::SNS::Topic\n",
             "k8s/app.yaml": "# comment\n---\n" + K8S_YAML + "---\n" + K8S_YAML,
+            "k8s/configmap-named-config.yaml": K8S_YAML + "---\napiVersion: v1\nkind: Config\n",
             "k8s/list.json": '{"apiVersion": "v1", "kind": "List", "items": []}',
             "plan/plan.json": '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}',
             "plan/sorted-keys.json": '{"configuration": {' + ' "x": 1,' * 3000 + ' "y": 2}, "format_version": "0.1", "resource_changes": []}',
@@ -64,6 +65,7 @@ def test_formats_by_content(tmp_path: Path) -> None:
         "cfn/template.yaml": "cloudformation",
         "helm/templates/deploy.yaml": "kubernetes",  # the parser reports "template, not rendered"
         "k8s/app.yaml": "kubernetes",
+        "k8s/configmap-named-config.yaml": "kubernetes",  # another kind in the file: objects
         "k8s/list.json": "kubernetes",
         "plan/plan.json": "terraform_plan",
         "plan/sorted-keys.json": "terraform_plan",  # format_version past the sniffed head
@@ -84,6 +86,8 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
             "README.md": "# hi\n",
             "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
             "vars/prod.tfvars": 'region = "eu-west-1"\n',
+            "overlays/prod/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n",
+            "kubeconfig.yaml": "apiVersion: v1\nkind: Config\nclusters: []\n",
         },
     )
     found = discover([tmp_path], excludes=[])
@@ -97,6 +101,8 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
         "logo.png": "not IaC: file type .png is not scanned",
         "package.json": "not IaC: JSON that is neither a CloudFormation template, a Terraform plan nor Kubernetes objects",
         "vars/prod.tfvars": "Terraform variables: read with the configuration directory",
+        "overlays/prod/kustomization.yaml": "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)",
+        "kubeconfig.yaml": "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)",
     }
 
 
