@@ -3,8 +3,8 @@
 # description: >-
 #   Server access logs record every request made to a bucket (requester, operation, object,
 #   result), which is what an investigation needs to tell which objects were read or changed.
-#   Buckets that are themselves the target of access logging (log buckets) are not judged:
-#   logging a log bucket into itself would loop.
+#   Buckets that receive logs themselves (targets of S3 access logging, CloudTrail, AWS Config,
+#   load balancer, VPC flow log or CloudFront logs) are not judged.
 # custom:
 #   id: PG-AWS-S3-005
 #   severity: low
@@ -64,10 +64,19 @@ points_here(_, r) if {
 	r.attributes.bucket == name
 }
 
-# this bucket receives access logs from other buckets (by reference or by name)
+# attributes through which a service delivers its logs into a bucket
+log_delivery_paths := [
+	"target_bucket", "logging", "LoggingConfiguration", # S3 server access logs
+	"s3_bucket_name", "S3BucketName", # CloudTrail, AWS Config
+	"access_logs", "LoadBalancerAttributes", # load balancers
+	"log_destination", "LogDestination", # VPC flow logs
+	"logging_config", "DistributionConfig.Logging", # CloudFront
+]
+
+# this bucket is a log destination (by reference or by name): logging it would loop
 log_target if {
 	some ref in input.resource.referenced_by
-	some prefix in ["target_bucket", "logging", "LoggingConfiguration"]
+	some prefix in log_delivery_paths
 	startswith(ref.path, prefix)
 }
 
