@@ -58,7 +58,7 @@ class WebhookApp:
         self.tls = tls
         self.metrics = Metrics(metrics_dir, worker)
         self.audit = AuditLog(cfg.audit_log, cfg.audit_include_object)
-        self.evaluator = EvalThread(options, ruleset)
+        self.evaluator = EvalThread(options, ruleset, inline=cfg.evaluation == "inline")
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ ASGI entry
@@ -145,26 +145,23 @@ class WebhookApp:
                     raise AdmissionError(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
         chunks: list[bytes] = []
         size = 0
-        loop = asyncio.get_running_loop()
-        end = loop.time() + self.cfg.body_timeout
-        while True:
-            remaining = end - loop.time()
-            if remaining <= 0:
-                raise AdmissionError(408, f"request body not received within {self.cfg.body_timeout:g}s")
-            try:
-                msg = await asyncio.wait_for(receive(), remaining)
-            except TimeoutError:
-                raise AdmissionError(408, f"request body not received within {self.cfg.body_timeout:g}s") from None
-            if msg["type"] == "http.disconnect":
-                raise ConnectionResetError("client went away")
-            chunk = msg.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise AdmissionError(413, f"body exceeds the limit of {limit} bytes")
-            chunks.append(chunk)
-            if not msg.get("more_body", False):
-                break
-        return b"".join(chunks)
+        try:
+            # one timer for the whole body (asyncio.timeout: no extra task per chunk)
+            async with asyncio.timeout(self.cfg.body_timeout):
+                while True:
+                    msg = await receive()
+                    if msg["type"] == "http.disconnect":
+                        raise ConnectionResetError("client went away")
+                    chunk = msg.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise AdmissionError(413, f"body exceeds the limit of {limit} bytes")
+                    chunks.append(chunk)
+                    if not msg.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise AdmissionError(408, f"request body not received within {self.cfg.body_timeout:g}s") from None
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _deadline(self, scope: Scope) -> float:
         """Seconds we may spend, from the apiserver's ``?timeout=`` (minus a safety margin)."""

@@ -81,6 +81,7 @@ class WebhookConfig:
     header_timeout: float = 10.0  # slow request head -> 408
     keep_alive: float = 75.0
     tls_reload_interval: float = 2.0
+    evaluation: str = "inline"  # inline (on the event loop thread) | thread (see evaluation.py)
     max_warnings_chars: int = 4096
     rule_dirs: list[str] = field(default_factory=list)
     no_builtin_rules: bool = False
@@ -129,6 +130,8 @@ class WebhookConfig:
                 raise WebhookConfigError(f"{source}: operation_rules: only DELETE and CONNECT take rule lists, got {op!r}")
             if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
                 raise WebhookConfigError(f"{source}: operation_rules.{op}: expected a list of rule ids")
+        if self.evaluation not in ("inline", "thread"):
+            raise WebhookConfigError(f"{source}: evaluation must be inline or thread, got {self.evaluation!r}")
         if self.max_body_bytes < 1024:
             raise WebhookConfigError(f"{source}: max_body_bytes must be at least 1024, got {self.max_body_bytes}")
         if self.max_depth < 8:

@@ -1,10 +1,16 @@
 """Rule evaluation for the webhook: one engine per worker, confined to one thread.
 
 The embedded Rego engine cannot cross threads (and holds the GIL while it runs), so each
-worker process owns exactly one ``EvalThread``: a single-thread executor whose thread builds
-the evaluator (after fork) and runs every evaluation. The event loop awaits the future with
-the request's deadline; when the deadline passes first, the request gets the configured
-failure answer while the thread finishes the late evaluation and discards it.
+worker process owns exactly one engine, built after fork and only ever used from one thread.
+Two placements (``webhook.evaluation``):
+
+* ``inline`` (default): on the event loop's thread. The engine bounds its own time with the
+  request deadline (the guarded Rego helper process is killed when it passes; Python rules run
+  under SIGALRM, which only works on the main thread). No thread hand-off per request.
+* ``thread``: a single-thread executor whose thread builds the engine and runs every
+  evaluation; the event loop awaits the future with the deadline and answers with the failure
+  answer when it passes first. Measured slower under many concurrent clients: every request
+  pays two GIL hand-offs between the loop and the evaluation thread (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -99,7 +105,8 @@ class Judge:
 class EvalThread:
     """The worker's single evaluation thread (see module docstring)."""
 
-    def __init__(self, options: ScanOptions, ruleset: Any | None = None) -> None:
+    def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, inline: bool = False) -> None:
+        self.inline = inline
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyguard-eval")
         self._local = threading.local()
         self._options = options
@@ -115,7 +122,10 @@ class EvalThread:
 
     async def start(self) -> None:
         try:
-            await asyncio.wrap_future(self._pool.submit(self._build))
+            if self.inline:
+                self._build()
+            else:
+                await asyncio.wrap_future(self._pool.submit(self._build))
             self.ready = True
         except Exception as exc:  # readiness reports it; requests get the failure answer
             self.error = f"{type(exc).__name__}: {exc}"
@@ -138,6 +148,14 @@ class EvalThread:
         """Raises ``asyncio.TimeoutError`` when ``timeout`` passes first."""
         import time
 
+        if self.inline:
+            # on the event loop's (main) thread: the engine enforces the deadline itself (the
+            # guarded Rego helper is killed, Python rules run under SIGALRM on the main thread)
+            t0 = time.monotonic()
+            j = self._run(obj, old, with_old, patch_rules, admission, t0 + timeout)
+            if time.monotonic() - t0 > timeout:
+                raise TimeoutError
+            return j
         fut = self._pool.submit(self._run, obj, old, with_old, patch_rules, admission, time.monotonic() + timeout)
         return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
 
