@@ -274,6 +274,7 @@ def test_json_round_trip_and_every_path_has_a_span(value: Any, indent: int | Non
         assert format_path(path) in doc.spans, (text, path)
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.integers(0, 50), st.text(max_size=8)), max_size=6))
 def test_child_path_matches_format_path(segments: list[str | int]) -> None:
     built = ""
