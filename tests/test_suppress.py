@@ -240,3 +240,22 @@ def test_stale_needs_evidence_on_partial_scans(tmp_path: Path) -> None:
     out = suppress.apply(fs, [site, logs], cfg, root=str(tmp_path), today=TODAY, evaluated_rules={"PG-S3-001"},
                          complete_rule_set=False)
     assert sorted(n.line for n in out.notices) == [1, 7]
+
+
+def test_end_to_end_metadata_and_inline_yaml(tmp_path: Path) -> None:
+    """Real parser and engine: CloudFormation Metadata and an inline YAML comment."""
+    why = sup.pipeline_ready()
+    if why:
+        pytest.skip(why)
+    import json
+    import subprocess
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "template.yaml").write_text((sup.DATA / "cloudformation" / "template.yaml").read_text())
+    p = subprocess.run([sys.executable, "-m", "policyguard", "scan", "template.yaml", "--rule", "PG-AWS-RDS-00[12]",
+                        "-f", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    doc = json.loads(p.stdout)
+    got = {f["rule_id"]: (f["status"], f["suppression"]["source"], f["suppression"]["location"]) for f in doc["findings"]}
+    assert got == {"PG-AWS-RDS-001": ("suppressed", "inline", "template.yaml:15"),
+                   "PG-AWS-RDS-002": ("suppressed", "metadata", "template.yaml:3")}

@@ -70,6 +70,11 @@ class Report:
             hit = self._rel_cache[file] = self._rel(file)
         return hit
 
+    def rel_location(self, location: str) -> str:
+        """``file:line`` with the file made relative like ``rel``."""
+        file, sep, line = location.rpartition(":")
+        return f"{self.rel(file)}:{line}" if sep and line.isdigit() else location
+
     def _rel(self, file: str) -> str:
         if not self.root:
             return file.replace(os.sep, "/")

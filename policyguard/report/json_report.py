@@ -17,6 +17,8 @@ def build(report: Report) -> dict[str, Any]:
         d = f.to_dict()
         d["location"]["file"] = report.rel(f.span.file)
         d["counts_against_gate"] = report.counts_against(f)
+        if "suppression" in d and d["suppression"]["source"] != "baseline":
+            d["suppression"]["location"] = report.rel_location(d["suppression"]["location"])
         if f.edits:
             d["edits"] = [dict(e.to_dict(), file=report.rel(e.file)) for e in f.edits]
         findings.append(d)

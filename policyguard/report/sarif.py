@@ -166,7 +166,7 @@ def _location(report: Report, file: str, sl: int, sc: int, el: int, ec: int) -> 
     return so.Location(physical_location=so.PhysicalLocation(artifact_location=art, region=region))
 
 
-def _suppression(f: Finding) -> Any:
+def _suppression(report: Report, f: Finding) -> Any:
     import sarif_om as so
 
     s = f.suppression
@@ -180,7 +180,8 @@ def _suppression(f: Finding) -> Any:
         kind="inSource" if s.source in INLINE_SOURCES else "external",
         state="accepted",
         justification=just,
-        properties={"source": s.source, "owner": s.owner, "expires": s.expires, "location": s.location},
+        properties={"source": s.source, "owner": s.owner, "expires": s.expires,
+                    "location": s.location if s.source == "baseline" else report.rel_location(s.location)},
     )
 
 
@@ -234,7 +235,7 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
         properties=props,
     )
     if f.status == Status.SUPPRESSED:
-        res.suppressions = [_suppression(f)]
+        res.suppressions = [_suppression(report, f)]
         if f.suppression is not None and f.suppression.source == "baseline":
             res.baseline_state = "unchanged"
     elif report.baseline is not None:

@@ -59,7 +59,7 @@ def render(report: Report, *, color: bool = False) -> str:
         if f.suppression is not None:
             s = f.suppression
             extra = "".join(f" {k}={v}" for k, v in (("owner", s.owner), ("expires", s.expires)) if v)
-            body.append(f"      suppressed ({s.source} at {s.location}): {s.reason or 'no reason given'}{extra}")
+            body.append(f"      suppressed ({s.source} at {report.rel_location(s.location) if s.source != 'baseline' else s.location}): {s.reason or 'no reason given'}{extra}")
         elif meta is not None and meta.remediation and f.status in (Status.FAIL, Status.UNKNOWN):
             body.append(f"      fix: {meta.remediation}")
         by_file.setdefault(report.rel(f.span.file), []).append((f.span.start_line, f.span.start_col, "\n".join(body)))
