@@ -9,13 +9,14 @@
 #   severity: high
 #   resource_types:
 #     terraform: [aws_instance, aws_launch_template, aws_launch_configuration]
-#     cloudformation: ["AWS::EC2::LaunchTemplate"]
+#     cloudformation: ["AWS::EC2::LaunchTemplate", "AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"]
 #   frameworks:
 #     cis-aws: ["5.6"]
 #     nist-800-53: ["AC-3", "SC-7"]
 #   remediation: >-
-#     Add metadata_options { http_tokens = "required" } (CloudFormation launch template:
-#     MetadataOptions: {HttpTokens: required}).
+#     Add metadata_options { http_tokens = "required" } (CloudFormation:
+#     MetadataOptions.HttpTokens: required on the instance, LaunchTemplateData or launch
+#     configuration).
 #   fixable: true
 package policyguard.rules.aws.ec2.imdsv2_required
 
@@ -46,6 +47,18 @@ fail contains result if {
 	}
 }
 
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"}
+	not input.resource.attributes.MetadataOptions.HttpEndpoint == "disabled"
+	not value_2 == "required"
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IMDSv1 is allowed (HttpTokens is not \"required\")", describe([v | v := input.resource.attributes.MetadataOptions.HttpTokens])]),
+		"path": path_2,
+		"fix": {"description": "Require IMDSv2 session tokens", "ops": [fix_op_2]}
+	}
+}
+
 # where target 0 is judged: the attribute, or the enclosing block when that is missing
 path_0 := "metadata_options[0].http_tokens" if {
 	_ = input.resource.attributes.metadata_options[0]
@@ -72,6 +85,20 @@ fix_op_1 := {"op": "set", "path": "LaunchTemplateData.MetadataOptions.HttpTokens
 # the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
 value_1 := v if {
 	v := input.resource.attributes.LaunchTemplateData.MetadataOptions.HttpTokens
+} else := null
+
+# where target 2 is judged: the attribute, or the enclosing block when that is missing
+path_2 := "MetadataOptions.HttpTokens" if {
+	_ = input.resource.attributes.MetadataOptions
+} else := "MetadataOptions"
+
+fix_op_2 := {"op": "set", "path": "MetadataOptions.HttpTokens", "value": "required"} if {
+	_ = input.resource.attributes.MetadataOptions
+} else := {"op": "set", "path": "MetadataOptions", "value": {"HttpTokens": "required"}}
+
+# the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
+value_2 := v if {
+	v := input.resource.attributes.MetadataOptions.HttpTokens
 } else := null
 
 describe(vs) := "not set" if count(vs) == 0
