@@ -8,8 +8,8 @@
 #   id: PG-AWS-EC2-007
 #   severity: low
 #   resource_types:
-#     terraform: [aws_instance, aws_launch_template]
-#     cloudformation: ["AWS::EC2::Instance", "AWS::EC2::LaunchTemplate"]
+#     terraform: [aws_instance, aws_launch_template, aws_launch_configuration]
+#     cloudformation: ["AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration"]
 #   frameworks:
 #     nist-800-53: ["SC-7"]
 #   remediation: >-
@@ -96,6 +96,28 @@ fail contains result if {
 	}
 }
 
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_launch_configuration"}
+	bad(value_4)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "instances launched with this configuration get a public IP address", describe([v | v := input.resource.attributes.associate_public_ip_address])]),
+		"path": "associate_public_ip_address",
+		"fix": {"description": "Do not assign a public IP address", "ops": [{"op": "set", "path": "associate_public_ip_address", "value": false}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::AutoScaling::LaunchConfiguration"}
+	bad(value_5)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "instances launched with this configuration get a public IP address", describe([v | v := input.resource.attributes.AssociatePublicIpAddress])]),
+		"path": "AssociatePublicIpAddress",
+		"fix": {"description": "Do not assign a public IP address", "ops": [{"op": "set", "path": "AssociatePublicIpAddress", "value": false}]}
+	}
+}
+
 # the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
 value_0 := v if {
 	v := input.resource.attributes.associate_public_ip_address
@@ -141,6 +163,16 @@ fix_op_3 := {"op": "set", "path": "LaunchTemplateData.NetworkInterfaces[0].Assoc
 # the judged value of target 3, null when absent (portable: no undefined arguments under `not`)
 value_3 := v if {
 	v := input.resource.attributes.LaunchTemplateData.NetworkInterfaces[0].AssociatePublicIpAddress
+} else := null
+
+# the judged value of target 4, null when absent (portable: no undefined arguments under `not`)
+value_4 := v if {
+	v := input.resource.attributes.associate_public_ip_address
+} else := null
+
+# the judged value of target 5, null when absent (portable: no undefined arguments under `not`)
+value_5 := v if {
+	v := input.resource.attributes.AssociatePublicIpAddress
 } else := null
 
 describe(vs) := "not set" if count(vs) == 0

@@ -1,5 +1,5 @@
 # METADATA
-# title: Redshift clusters are not publicly accessible
+# title: Redshift clusters and serverless workgroups are not publicly accessible
 # description: >-
 #   A publicly accessible cluster gets a public IP address and its endpoint can be reached from
 #   the internet wherever security groups allow.
@@ -7,8 +7,8 @@
 #   id: PG-AWS-REDSHIFT-002
 #   severity: high
 #   resource_types:
-#     terraform: [aws_redshift_cluster]
-#     cloudformation: ["AWS::Redshift::Cluster"]
+#     terraform: [aws_redshift_cluster, aws_redshiftserverless_workgroup]
+#     cloudformation: ["AWS::Redshift::Cluster", "AWS::RedshiftServerless::Workgroup"]
 #   frameworks:
 #     nist-800-53: ["AC-3", "SC-7"]
 #     soc2: ["CC6.6"]
@@ -42,6 +42,28 @@ fail contains result if {
 	}
 }
 
+fail contains result if {
+	input.resource.platform == "terraform"
+	input.resource.type in {"aws_redshiftserverless_workgroup"}
+	bad(value_2)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the workgroup is publicly accessible", describe([v | v := input.resource.attributes.publicly_accessible])]),
+		"path": "publicly_accessible",
+		"fix": {"description": "Make the workgroup private", "ops": [{"op": "set", "path": "publicly_accessible", "value": false}]}
+	}
+}
+
+fail contains result if {
+	input.resource.platform == "cloudformation"
+	input.resource.type in {"AWS::RedshiftServerless::Workgroup"}
+	bad(value_3)
+	result := {
+		"msg": sprintf("%s: %s (%s)", [input.resource.id, "the workgroup is publicly accessible", describe([v | v := input.resource.attributes.PubliclyAccessible])]),
+		"path": "PubliclyAccessible",
+		"fix": {"description": "Make the workgroup private", "ops": [{"op": "set", "path": "PubliclyAccessible", "value": false}]}
+	}
+}
+
 # the judged value of target 0, null when absent (portable: no undefined arguments under `not`)
 value_0 := v if {
 	v := input.resource.attributes.publicly_accessible
@@ -49,6 +71,16 @@ value_0 := v if {
 
 # the judged value of target 1, null when absent (portable: no undefined arguments under `not`)
 value_1 := v if {
+	v := input.resource.attributes.PubliclyAccessible
+} else := null
+
+# the judged value of target 2, null when absent (portable: no undefined arguments under `not`)
+value_2 := v if {
+	v := input.resource.attributes.publicly_accessible
+} else := null
+
+# the judged value of target 3, null when absent (portable: no undefined arguments under `not`)
+value_3 := v if {
 	v := input.resource.attributes.PubliclyAccessible
 } else := null
 
