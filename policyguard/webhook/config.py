@@ -81,7 +81,7 @@ class WebhookConfig:
     header_timeout: float = 10.0  # slow request head -> 408
     keep_alive: float = 75.0
     tls_reload_interval: float = 2.0
-    evaluation: str = "inline"  # inline (on the event loop thread) | thread (see evaluation.py)
+    evaluation: str = "thread"  # thread (one evaluation thread per worker) | inline (see evaluation.py)
     max_warnings_chars: int = 4096
     rule_dirs: list[str] = field(default_factory=list)
     no_builtin_rules: bool = False

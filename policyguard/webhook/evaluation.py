@@ -4,13 +4,14 @@ The embedded Rego engine cannot cross threads (and holds the GIL while it runs),
 worker process owns exactly one engine, built after fork and only ever used from one thread.
 Two placements (``webhook.evaluation``):
 
-* ``inline`` (default): on the event loop's thread. The engine bounds its own time with the
-  request deadline (the guarded Rego helper process is killed when it passes; Python rules run
-  under SIGALRM, which only works on the main thread). No thread hand-off per request.
-* ``thread``: a single-thread executor whose thread builds the engine and runs every
+* ``thread`` (default): a single-thread executor whose thread builds the engine and runs every
   evaluation; the event loop awaits the future with the deadline and answers with the failure
-  answer when it passes first. Measured slower under many concurrent clients: every request
-  pays two GIL hand-offs between the loop and the evaluation thread (BENCHMARKS.md).
+  answer when it passes first. While the thread waits for the guarded Rego helper process (GIL
+  released), the loop keeps reading, parsing and answering other requests.
+* ``inline``: on the event loop's thread. The engine bounds its own time with the request
+  deadline (the guarded Rego helper is killed when it passes; Python rules run under SIGALRM,
+  which only works on the main thread). No hand-off, but the loop stalls during every
+  evaluation: measured 2-4x lower throughput at 10 and 100 clients (BENCHMARKS.md).
 """
 
 from __future__ import annotations
