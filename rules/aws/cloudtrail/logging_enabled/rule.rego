@@ -24,7 +24,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_cloudtrail"}
-	not lib.truthy(value_0)
+	disabled(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "logging is turned off", describe([v | v := input.resource.attributes.enable_logging])]),
 		"path": "enable_logging",
@@ -56,3 +56,9 @@ value_1 := v if {
 describe(vs) := "not set" if count(vs) == 0
 
 describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+disabled(v) if v == false
+
+disabled(v) if v == "false"
+
+disabled(v) if lib.is_unknown(v)
