@@ -12,7 +12,7 @@
 #   frameworks:
 #     cis-gcp: ["4.5"]
 #     nist-800-53: [AC-17, CM-7]
-#   remediation: Remove serial-port-enable from the metadata (or set it to "false").
+#   remediation: Set serial-port-enable to "FALSE" in the metadata (or remove the key).
 #   fixable: true
 package policyguard.rules.gcp.compute.serial_port
 
@@ -30,7 +30,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("%s %q enables the interactive serial console (serial-port-enable = %v)", [input.resource.type, input.resource.name, value]),
 		"path": path,
-		"fix": {"description": "Disable the serial console", "ops": [{"op": "remove", "path": path}]},
+		"fix": {"description": "Disable the serial console", "ops": [{"op": "set", "path": path, "value": "FALSE"}]},
 	}
 }
 

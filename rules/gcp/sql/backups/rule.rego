@@ -26,11 +26,11 @@ fail contains result if {
 	not replica
 	some i, settings in input.resource.attributes.settings
 	count(object.get(settings, "backup_configuration", [])) == 0
-	path := sprintf("settings[%d].backup_configuration", [i])
+	path := sprintf("settings[%d].backup_configuration[0].enabled", [i])
 	result := {
 		"msg": sprintf("Cloud SQL instance %q has no automated backups (no backup_configuration)", [input.resource.name]),
 		"path": path,
-		"fix": {"description": "Enable automated backups", "ops": [{"op": "add", "path": path, "value": {"enabled": true}}]},
+		"fix": {"description": "Enable automated backups", "ops": [{"op": "set", "path": path, "value": true}]},
 	}
 }
 

@@ -27,7 +27,7 @@ fail contains result if {
 	count(object.get(settings, "ip_configuration", [])) == 0
 	result := {
 		"msg": sprintf("Cloud SQL instance %q has a public IP address (no ip_configuration: ipv4_enabled defaults to true)", [input.resource.name]),
-		"path": sprintf("settings[%d].ip_configuration", [i]),
+		"path": sprintf("settings[%d].ip_configuration[0].ipv4_enabled", [i]),
 	}
 }
 

@@ -44,7 +44,7 @@ fail contains result if {
 	count(object.get(settings, "ip_configuration", [])) == 0
 	result := {
 		"msg": sprintf("Cloud SQL instance %q accepts unencrypted connections (no ip_configuration.ssl_mode)", [input.resource.name]),
-		"path": sprintf("settings[%d].ip_configuration", [i]),
+		"path": sprintf("settings[%d].ip_configuration[0].ssl_mode", [i]),
 		"fix": fix(i, 0, {}),
 	}
 }
