@@ -146,6 +146,22 @@ def test_delete_allowed_without_patch(server: Server, prefix: str) -> None:
         assert "patch" not in resp and "patchType" not in resp
 
 
+def test_connect_allowed(server: Server) -> None:
+    """Derived from 04: `kubectl exec` into the privileged pod is a CONNECT on pods/exec with a
+    PodExecOptions object; no rule targets CONNECT, so it is allowed without evaluation."""
+    req = copy.deepcopy(load_request("04"))
+    req.update(
+        uid="derived-connect-exec",
+        operation="CONNECT",
+        subResource="exec",
+        kind={"group": "", "version": "v1", "kind": "PodExecOptions"},
+        object={"apiVersion": "v1", "kind": "PodExecOptions", "stdin": True, "tty": True, "container": "nginx", "command": ["sh"]},
+        oldObject=None,
+    )
+    for endpoint in ("/validate", "/mutate"):
+        assert _resp(server.review(endpoint, wrap(req))) == {"uid": "derived-connect-exec", "allowed": True}
+
+
 def test_v1beta1_answered_as_v1beta1(server: Server) -> None:
     req = load_request("04")
     doc = server.review("/validate", wrap(req, "admission.k8s.io/v1beta1"))
