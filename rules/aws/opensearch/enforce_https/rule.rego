@@ -26,7 +26,7 @@ import rego.v1
 fail contains result if {
 	input.resource.platform == "terraform"
 	input.resource.type in {"aws_opensearch_domain", "aws_elasticsearch_domain"}
-	not lib.truthy(value_0)
+	disabled(value_0)
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "HTTPS is not enforced", describe([v | v := input.resource.attributes.domain_endpoint_options[0].enforce_https])]),
 		"path": path_0,
@@ -73,6 +73,18 @@ value_1 := v if {
 	v := input.resource.attributes.DomainEndpointOptions.EnforceHTTPS
 } else := null
 
+# Terraform: enforce_https defaults to true inside domain_endpoint_options, but without the
+# block the service default (plain HTTP accepted) applies
+fail contains result if {
+	input.resource.platform == "terraform"
+	not input.resource.attributes.domain_endpoint_options[0]
+	result := {
+		"msg": sprintf("%s: HTTPS is not enforced (no domain_endpoint_options block)", [input.resource.id]),
+		"path": "domain_endpoint_options",
+		"fix": {"description": "Enforce HTTPS with TLS 1.2", "ops": [{"op": "set", "path": "domain_endpoint_options", "value": [{"enforce_https": true, "tls_security_policy": "Policy-Min-TLS-1-2-2019-07"}]}]},
+	}
+}
+
 # TLS 1.0/1.1 policies are judged even when HTTPS is enforced
 fail contains result if {
 	some p, policy in tls_policy
@@ -95,3 +107,9 @@ tls_policy["DomainEndpointOptions.TLSSecurityPolicy"] := input.resource.attribut
 describe(vs) := "not set" if count(vs) == 0
 
 describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+disabled(v) if v == false
+
+disabled(v) if v == "false"
+
+disabled(v) if lib.is_unknown(v)

@@ -1,7 +1,10 @@
 # METADATA
-# title: Redshift clusters are encrypted at rest
+# title: Redshift clusters declare encryption at rest
 # description: >-
 #   An unencrypted Redshift cluster stores warehouse data, snapshots and backups in clear text.
+#   AWS encrypts new provisioned clusters by default since January 2025, but clusters created
+#   earlier, restores and older provider versions are not; declaring encrypted = true (ideally
+#   with a customer managed kms_key_id) keeps the control explicit and reviewable.
 # custom:
 #   id: PG-AWS-REDSHIFT-001
 #   severity: high
