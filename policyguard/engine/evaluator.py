@@ -122,18 +122,47 @@ class Evaluator:
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
         self._applicable: dict[tuple[str, str], list[RuleMeta]] = {}
+        self._groups, self._group_of = self._make_groups()
         self._deadline = time.monotonic() + max(0.0, options.scan_timeout)
         self._backend: Any = None
         self._backend_lock = threading.Lock()
 
     # ------------------------------------------------------------------ set-up
+    def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str], str]]:
+        """Rego rules grouped by the resource types they apply to: one group per (platform,
+        type) named by any rule, plus one per platform for every other type ("*" rules only)."""
+        rego = [m for m in self.metas if m.id in self._rego_ids]
+        keys: set[tuple[str, str]] = set()
+        for m in rego:
+            for plat, types in m.resource_types.items():
+                keys.add((plat, "*"))
+                keys.update((plat, t) for t in types if t != "*")
+        by_members: dict[tuple[str, ...], str] = {}
+        groups: dict[str, list[str]] = {}
+        group_of: dict[tuple[str, str], str] = {}
+        for plat, typ in sorted(keys):
+            members = tuple(m.id for m in rego if _covers(m.resource_types.get(plat, ()), typ))
+            if not members:
+                continue
+            name = by_members.get(members)
+            if name is None:
+                name = f"g{len(by_members)}"
+                by_members[members] = name
+                groups[name] = list(members)
+            group_of[(plat, typ)] = name
+        return groups, group_of
+
+    def group_for(self, resource: Resource) -> str | None:
+        g = self._group_of.get((resource.platform, resource.type))
+        return g if g is not None else self._group_of.get((resource.platform, "*"))
+
     def modules(self) -> list[tuple[str, str]]:
         """Every Rego module a backend loads: lib, rules (and helpers), the driver."""
         rules = [(rid, self.ruleset.rego[rid].package, self.ruleset.rego[rid].has_unknown) for rid in sorted(self._rego_ids)]
         return [
             (str(LIB_PATH), LIB_PATH.read_text(encoding="utf-8")),
             *self.ruleset.modules,
-            ("policyguard/driver.rego", driver_source(rules)),
+            ("policyguard/driver.rego", driver_source(rules, self._groups)),
         ]
 
     @property
@@ -189,15 +218,25 @@ class Evaluator:
     def _eval_rego(self, per_resource: list[tuple[Resource, list[RuleMeta]]], envs: dict[str, Any],
                    raw: dict[tuple[str, str], tuple[str, Any]]) -> None:
         batch: list[dict[str, Any]] = []
+        grouped: list[dict[str, Any]] = []
+        exact = True
         for r, metas in per_resource:
             ids = [m.id for m in metas if m.id in self._rego_ids]
             if ids:
                 batch.append({"id": r.id, "rules": dict.fromkeys(ids, True)})
+                group = self.group_for(r)
+                # a group is exactly the applicable rules by construction; stay exact anyway
+                exact = exact and group is not None and self._groups[group] == ids
+                grouped.append({"id": r.id, "group": group})
         if not batch:
             return
         n_rules = len({rid for b in batch for rid in b["rules"]})
         try:
-            self._run_batch(batch, envs, raw, self._rego_budget(n_rules))
+            if exact:
+                names = sorted({g["group"] for g in grouped})
+                self._run_batch(grouped, envs, raw, self._rego_budget(n_rules), names)
+            else:
+                self._run_batch(batch, envs, raw, self._rego_budget(n_rules))
             return
         except BackendError as exc:
             first_error = str(exc)
@@ -218,9 +257,9 @@ class Evaluator:
                     raw[(item["id"], rid)] = ("error", str(exc))
 
     def _run_batch(self, batch: list[dict[str, Any]], envs: dict[str, Any],
-                   raw: dict[tuple[str, str], tuple[str, Any]], timeout: float) -> None:
+                   raw: dict[tuple[str, str], tuple[str, Any]], timeout: float, groups: list[str] | None = None) -> None:
         doc = {"resources": envs, "batch": batch}
-        value = self.backend.eval_batch(doc, _dumps(doc), timeout)
+        value = self.backend.eval_batch(doc, _dumps(doc), timeout, groups)
         if not isinstance(value, list):
             raise BackendError(f"driver returned {type(value).__name__}, expected a list")
         for entry in value:
@@ -318,6 +357,10 @@ class Evaluator:
             return [mk(Status.PASS)]
         found.sort(key=lambda f: (f.status != Status.FAIL, f.path, f.message))
         return found
+
+
+def _covers(types: tuple[str, ...], typ: str) -> bool:
+    return "*" in types or (typ != "*" and typ in types)
 
 
 def _normalise_result(item: Any, m: RuleMeta) -> tuple[str, str, Any, str]:

@@ -146,10 +146,10 @@ def _meta_from_dict(meta: dict[str, Any], file: str, language: str) -> RuleMeta:
 
 def _rego_syntax_error(file: str, source: str) -> ParseError | None:
     """Parse the module with the embedded engine: a syntax error names file, line and column."""
-    import regorus
+    from policyguard.engine.rego.backends import make_regorus_engine
 
     try:
-        eng = regorus.Engine()
+        eng = make_regorus_engine()
         eng.add_policy(file, source)
     except Exception as exc:  # regorus raises RuntimeError with a rendered, located message
         text = str(exc).strip()

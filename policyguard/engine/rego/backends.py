@@ -72,24 +72,25 @@ def check_available(name: str, opa_path: str | None, opa_url: str | None) -> Non
         raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
 
 
-def driver_source(rules: list[tuple[str, str, bool]]) -> str:
-    """The generated driver module. ``rules``: (rule id, package, defines ``unknown``).
+def driver_source(rules: list[tuple[str, str, bool]], groups: dict[str, list[str]] | None = None) -> str:
+    """The generated driver module. ``rules``: (rule id, package, defines ``unknown``);
+    ``groups``: group name -> the rule ids that apply to one resource type.
 
-    ``out[id]`` is only evaluated when ``input.rules[id]`` is true, so each resource pays only
-    for the rules that apply to it; ``batch`` evaluates every resource of the unit in one query
-    with ``input.resource`` rebound by ``with`` (``input.resources`` is shared, not copied)."""
-    lines = [
-        f"package {DRIVER_PACKAGE}",
-        "",
-        "import rego.v1",
-        "",
-    ]
+    Two entry points, same results:
+    - ``batch_<group>``: every batch item of that group (``{"id", "group"}``) judged by all the
+      group's rules; ``input.resource`` is rebound with ``with`` so ``input.resources`` is shared,
+      not copied. One definition per group means a resource pays only for its applicable rules.
+    - ``batch``: items ``{"id", "rules": {id: true}}`` judged by any subset of rules (used to
+      isolate a failing rule x resource pair)."""
+    lines = [f"package {DRIVER_PACKAGE}", "", "import rego.v1", ""]
+    refs: dict[str, str] = {}
     for rid, package, has_unknown in rules:
         ref = "data." + package
         body = f'"fail": {ref}.fail'
         if has_unknown:
             body += f', "unknown": {ref}.unknown'
-        lines.append(f"out[{json.dumps(rid)}] := {{{body}}} if input.rules[{json.dumps(rid)}]")
+        refs[rid] = "{" + body + "}"
+        lines.append(f"out[{json.dumps(rid)}] := {refs[rid]} if input.rules[{json.dumps(rid)}]")
     lines += [
         "",
         "batch := [r |",
@@ -100,7 +101,27 @@ def driver_source(rules: list[tuple[str, str, bool]]) -> str:
         "]",
         "",
     ]
+    for name, ids in sorted((groups or {}).items()):
+        members = [f"\t{json.dumps(rid)}: {refs[rid]}," for rid in ids if rid in refs]
+        lines += [
+            f"group_{name} := {{",
+            *members,
+            "}",
+            "",
+            f"batch_{name} := [r |",
+            "\tsome b in input.batch",
+            f"\tb.group == {json.dumps(name)}",
+            "\tres := input.resources[b.id]",
+            f"\to := group_{name} with input.resource as res",
+            "\tr := {\"id\": b.id, \"out\": o}",
+            "]",
+            "",
+        ]
     return "\n".join(lines)
+
+
+def _group_path(group: str | None) -> str:
+    return DRIVER_DATA_PATH if group is None else f"{DRIVER_DATA_PATH}_{group}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -129,6 +150,19 @@ def _module_alias(i: int, file: str) -> str:
 
 
 # --------------------------------------------------------------------------- embedded regorus
+def make_regorus_engine() -> Any:
+    """A regorus engine whose policy size limits match OPA's (regorus defaults to 1,024
+    columns per line, which real policies and generated data tables exceed)."""
+    import regorus
+
+    eng = regorus.Engine()
+    try:
+        eng.set_policy_length_config(max_col=1 << 20, max_file_bytes=64 << 20, max_lines=1 << 20)
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return eng
+
+
 class RegorusBackend:
     name = "embedded"
 
@@ -139,30 +173,39 @@ class RegorusBackend:
     def _engine(self) -> Any:
         eng = getattr(self._local, "engine", None)
         if eng is None:
-            import regorus
-
-            eng = regorus.Engine()
+            failed = getattr(self._local, "failed", None)
+            if failed is not None:  # do not rebuild (slow) on every call
+                raise BackendError(failed)
+            eng = make_regorus_engine()
             for file, source in self._modules:
                 try:
                     eng.add_policy(file, source)
                 except Exception as exc:
-                    raise BackendError(f"{file}: {_first_line(exc)}") from None
+                    self._local.failed = f"{file}: {_first_line(exc)}"
+                    raise BackendError(self._local.failed) from None
             self._local.engine = eng
         return eng
 
-    def eval_raw(self, input_json: str) -> str:
+    def eval_raw(self, input_json: str, groups: list[str] | None = None) -> str:
+        """JSON text of the results: the driver's ``batch`` (groups None) or the concatenated
+        ``batch_<group>`` arrays."""
         eng = self._engine()
         try:
             eng.set_input_json(input_json)
-            out: str = eng.eval_rule_as_json(DRIVER_QUERY)
+            if groups is None:
+                out: str = eng.eval_rule_as_json(DRIVER_QUERY)
+                return out
+            parts = [eng.eval_rule_as_json("data." + _group_path(g).replace("/", ".")).strip() for g in groups]
         except BaseException as exc:  # pyo3 PanicException derives from BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             raise BackendError(f"embedded Rego engine: {_first_line(exc)}") from None
-        return out
+        inner = [p[1:-1].strip() for p in parts]
+        return "[" + ",".join(x for x in inner if x) + "]"
 
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
-        return json.loads(self.eval_raw(input_json))
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
+                   groups: list[str] | None = None) -> Any:
+        return json.loads(self.eval_raw(input_json, groups))
 
 
 # --------------------------------------------------------------------------- OPA as a Go library
@@ -192,16 +235,24 @@ class OpaGolibBackend:
             self._local.engine = eng
         return eng
 
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
+                   groups: list[str] | None = None) -> Any:
         import opa_bindings
 
         eng = self._engine()
-        try:
-            return eng.eval_document(DRIVER_DATA_PATH.replace("/", "."), input_doc)
-        except opa_bindings.OpaUndefinedError:
-            raise BackendError("OPA: data.policyguard.driver.batch is undefined") from None
-        except opa_bindings.OpaError as exc:
-            raise BackendError(f"OPA: {exc}") from None
+        out: list[Any] = []
+        for g in groups if groups is not None else [None]:
+            path = _group_path(g).replace("/", ".")
+            try:
+                value = eng.eval_document(path, input_doc)
+            except opa_bindings.OpaUndefinedError:
+                raise BackendError(f"OPA: data.{path} is undefined") from None
+            except opa_bindings.OpaError as exc:
+                raise BackendError(f"OPA: {exc}") from None
+            if groups is None:
+                return value
+            out.extend(value)
+        return out
 
 
 # --------------------------------------------------------------------------- opa CLI
@@ -241,14 +292,17 @@ class OpaCliBackend:
             )
         return found
 
-    def command(self) -> list[str]:
+    def command(self, groups: list[str] | None = None) -> list[str]:
+        """``opa eval`` of the driver's ``batch``, or of one array per group (one invocation)."""
         with self._lock:
             if self._dir is None:
                 self._dir, self._names = _write_bundle_dir(self._modules)
-        return [self._opa, "eval", "--format", "json", "--data", str(self._dir), "--stdin-input", DRIVER_QUERY]
+        query = DRIVER_QUERY if groups is None else "[" + ", ".join("data." + _group_path(g).replace("/", ".") for g in groups) + "]"
+        return [self._opa, "eval", "--format", "json", "--data", str(self._dir), "--stdin-input", query]
 
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
-        cmd = self.command()
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
+                   groups: list[str] | None = None) -> Any:
+        cmd = self.command(groups)
         try:
             proc = subprocess.run(cmd, input=input_json.encode(), capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -256,9 +310,14 @@ class OpaCliBackend:
         except OSError as exc:
             raise BackendUnavailable(f"cannot run {self._opa}: {exc}") from None
         try:
-            return parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
+            value = parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
         except BackendError as exc:
             raise BackendError(_restore_names(str(exc), self._names)) from None
+        if groups is None:
+            return value
+        if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
+            raise BackendError("opa eval: unexpected result shape for the group query")
+        return [entry for part in value for entry in part]
 
 
 def parse_opa_eval_output(returncode: int, stdout: bytes, stderr: bytes) -> Any:
@@ -317,8 +376,8 @@ class OpaServerBackend:
         return [("PUT", f"{self.url}/v1/policies/policyguard/{_module_alias(i, file)}", source.encode())
                 for i, (file, source) in enumerate(self._modules)]
 
-    def data_request(self, input_json: str) -> tuple[str, str, bytes]:
-        return ("POST", f"{self.url}/v1/data/{DRIVER_DATA_PATH}", b'{"input":' + input_json.encode() + b"}")
+    def data_request(self, input_json: str, group: str | None = None) -> tuple[str, str, bytes]:
+        return ("POST", f"{self.url}/v1/data/{_group_path(group)}", b'{"input":' + input_json.encode() + b"}")
 
     def _send(self, method: str, url: str, body: bytes, content_type: str, timeout: float) -> Any:
         req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": content_type})
@@ -356,16 +415,24 @@ class OpaServerBackend:
                 self._send(method, url, body, "text/plain", self._timeout)
             self._pushed = True
 
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
+                   groups: list[str] | None = None) -> Any:
+        """One POST per group present in the batch (a unit usually holds one to three)."""
         self._ensure_pushed()
-        method, url, body = self.data_request(input_json)
-        try:
-            doc = self._send(method, url, body, "application/json", timeout)
-        except BackendError as exc:
-            raise BackendError(_restore_names(str(exc), self._names)) from None
-        if not isinstance(doc, dict) or "result" not in doc:
-            raise BackendError(f"OPA server: {DRIVER_QUERY} is undefined (are the policies loaded?)")
-        return doc["result"]
+        out: list[Any] = []
+        for g in groups if groups is not None else [None]:
+            method, url, body = self.data_request(input_json, g)
+            try:
+                doc = self._send(method, url, body, "application/json", timeout)
+            except BackendError as exc:
+                raise BackendError(_restore_names(str(exc), self._names)) from None
+            if not isinstance(doc, dict) or "result" not in doc:
+                raise BackendError(f"OPA server: data.{_group_path(g).replace('/', '.')} is undefined (are the policies loaded?)")
+            if groups is None:
+                return doc["result"]
+            if isinstance(doc["result"], list):
+                out.extend(doc["result"])
+        return out
 
 
 def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float) -> Any:

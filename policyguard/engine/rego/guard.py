@@ -75,7 +75,8 @@ def _child(rfd: int, wfd: int, factory: Callable[[], Any]) -> None:
         if payload is None:
             return
         try:
-            out = inner.eval_raw(payload.decode())
+            head, _, body = payload.partition(b"\x00")
+            out = inner.eval_raw(body.decode(), json.loads(head))
             status = 0
         except BaseException as exc:  # report, keep serving
             out, status = str(exc), 1
@@ -162,13 +163,14 @@ class GuardedBackend:
             helper.kill()
             self._local.helper = None
 
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float) -> Any:
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
+                   groups: list[str] | None = None) -> Any:
         helper = getattr(self._local, "helper", None)
         if helper is None or getattr(self._local, "owner", None) != os.getpid():
             helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
             self._local.helper, self._local.owner = helper, os.getpid()
         try:
-            got = helper.call(input_json.encode(), timeout)
+            got = helper.call(json.dumps(groups).encode() + b"\x00" + input_json.encode(), timeout)
         except EOFError:
             why = helper.kill()
             self._local.helper = None
