@@ -82,7 +82,7 @@ def test_fixture_resources_validate() -> None:
         *parse_k8s(REPO / "fixtures" / "kubernetes" / "deployment.yaml").resources,
         *parse_k8s(REPO / "fixtures" / "kubernetes" / "cronjob.yaml").resources,
     ]
-    assert len(resources) == 8
+    assert len(resources) == 9
     for res in resources:
         assert _errors(_json(res)) == [], res.id
 
