@@ -311,7 +311,7 @@ class _Converter:
     def limit(self, node: Any) -> HclSyntaxError:
         r, c = node.start_point
         return HclSyntaxError(
-            self.src.path, r + 1, self.src.col(r, c), f"expression nested deeper than {MAX_DEPTH} levels", ErrorKind.LIMIT
+            self.src.path, r + 1, self.src.col(r, c), f"expression nested too deeply (over {MAX_DEPTH} syntax levels)", ErrorKind.LIMIT
         )
 
     # -- bodies
