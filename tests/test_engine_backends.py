@@ -69,6 +69,14 @@ def test_all_backends_agree(rest_shim):
         assert "rule.rego" in err.message
 
 
+def test_opa_python_client_transport_agrees(rest_shim, monkeypatch):
+    pytest.importorskip("opa_client")
+    monkeypatch.setenv("POLICYGUARD_OPA_CLIENT", "opa-python-client")
+    server = _run("opa-server", opa_url=rest_shim.url)
+    monkeypatch.delenv("POLICYGUARD_OPA_CLIENT")
+    assert comparable(server) == comparable(_run("embedded"))
+
+
 def test_cli_backend_is_one_invocation_per_unit(tmp_path):
     # a wrapper that counts invocations of the shim
     counter = tmp_path / "calls"

@@ -226,12 +226,16 @@ class OpaGolibBackend:
                     "--rego-engine opa-golib needs opa-golib-python-bindings "
                     "(pip install --ignore-requires-python opa-golib-python-bindings)"
                 ) from exc
+            failed = getattr(self._local, "failed", None)
+            if failed is not None:
+                raise BackendError(failed)
             eng = opa_bindings.OpaEngine()
             for file, source in self._modules:
                 try:
                     eng.add_policy(file, source)
                 except Exception as exc:
-                    raise BackendError(f"{file}: {exc}") from None
+                    self._local.failed = f"OPA: {file}: {exc}"
+                    raise BackendError(self._local.failed) from None
             self._local.engine = eng
         return eng
 
@@ -370,6 +374,45 @@ class OpaServerBackend:
         self._lock = threading.Lock()
         self.push = os.environ.get("POLICYGUARD_OPA_PUSH", "1") != "0"
         self._names = {f"policyguard/{_module_alias(i, file)}": file for i, (file, _src) in enumerate(modules)}
+        # transport: the stdlib client (default) or opa-python-client (extra `opa-server`)
+        self.transport = os.environ.get("POLICYGUARD_OPA_CLIENT", "urllib")
+        if self.transport not in ("urllib", "opa-python-client"):
+            raise BackendUnavailable(f"POLICYGUARD_OPA_CLIENT={self.transport!r}: expected urllib or opa-python-client")
+        self._client: Any = None
+
+    def _opa_client(self, timeout: float) -> Any:
+        """opa-python-client's OpaClient (imports requests/aiohttp: ~0.3-0.8 s, hence optional)."""
+        if self._client is None:
+            try:
+                from opa_client.opa import OpaClient
+            except ImportError:
+                raise BackendUnavailable("POLICYGUARD_OPA_CLIENT=opa-python-client needs: pip install 'policyguard[opa-server]'") from None
+            u = urllib.parse.urlparse(self.url)
+            self._client = OpaClient(host=u.hostname or "localhost", port=u.port or (443 if u.scheme == "https" else 80),
+                                     ssl=u.scheme == "https", retries=0, timeout=timeout)
+        self._client.timeout = timeout
+        return self._client
+
+    def _send_client(self, method: str, url: str, body: bytes, input_doc: Any, timeout: float) -> Any:
+        import requests
+
+        client = self._opa_client(timeout)
+        path = url.split("/v1/", 1)[1]
+        try:
+            if method == "PUT":
+                client.update_policy_from_string(body.decode(), path.removeprefix("policies/"), rego_compat=False)
+                return {}
+            return client.query_rule(input_doc, path.removeprefix("data/"))
+        except requests.Timeout:
+            raise BackendError(f"OPA server {method} {url}: timed out after {timeout:.1f}s") from None
+        except requests.HTTPError as exc:
+            resp = exc.response
+            detail = resp.text[:500] if resp is not None else str(exc)
+            raise BackendError(f"OPA server {method} {url}: HTTP {getattr(resp, 'status_code', '?')}: {detail}") from None
+        except requests.RequestException as exc:
+            raise BackendError(f"OPA server {method} {url}: connection failed: {exc}") from None
+        except Exception as exc:  # opa_client wraps some failures in its own exception types
+            raise BackendError(f"OPA server {method} {url}: {type(exc).__name__}: {exc}") from None
 
     def policy_requests(self) -> list[tuple[str, str, bytes]]:
         """(method, url, body) of every policy upload."""
@@ -412,7 +455,10 @@ class OpaServerBackend:
             if self._pushed or not self.push:
                 return
             for method, url, body in self.policy_requests():
-                self._send(method, url, body, "text/plain", self._timeout)
+                if self.transport == "opa-python-client":
+                    self._send_client(method, url, body, None, self._timeout)
+                else:
+                    self._send(method, url, body, "text/plain", self._timeout)
             self._pushed = True
 
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
@@ -423,7 +469,10 @@ class OpaServerBackend:
         for g in groups if groups is not None else [None]:
             method, url, body = self.data_request(input_json, g)
             try:
-                doc = self._send(method, url, body, "application/json", timeout)
+                if self.transport == "opa-python-client":
+                    doc = self._send_client(method, url, body, input_doc, timeout)
+                else:
+                    doc = self._send(method, url, body, "application/json", timeout)
             except BackendError as exc:
                 raise BackendError(_restore_names(str(exc), self._names)) from None
             if not isinstance(doc, dict) or "result" not in doc:
