@@ -12,7 +12,6 @@
 #   frameworks:
 #     cis-aws: ["5.4"]
 #     nist-800-53: ["SC-7", "AC-4"]
-#     pci-dss-4.0: ["1.2.1"]
 #     soc2: ["CC6.6"]
 #   remediation: >-
 #     Declare aws_default_security_group for every VPC without ingress or egress blocks, and give

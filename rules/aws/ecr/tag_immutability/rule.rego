@@ -10,7 +10,7 @@
 #     terraform: [aws_ecr_repository]
 #     cloudformation: ["AWS::ECR::Repository"]
 #   frameworks:
-#     nist-800-53: ["CM-14", "SI-7"]
+#     nist-800-53: ["SI-7"]
 #   remediation: >-
 #     Set image_tag_mutability = "IMMUTABLE" (CloudFormation: ImageTagMutability: IMMUTABLE) and
 #     deploy by digest or unique tags.

@@ -13,7 +13,6 @@
 #     cloudformation: ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"]
 #   frameworks:
 #     nist-800-53: ["AC-6"]
-#     pci-dss-4.0: ["7.2.2"]
 #     soc2: ["CC6.3"]
 #   remediation: >-
 #     List the specific actions needed (for example s3:GetObject and s3:PutObject instead of

@@ -12,7 +12,6 @@
 #     terraform: [aws_s3_bucket_policy, aws_s3_bucket]
 #     cloudformation: ["AWS::S3::BucketPolicy"]
 #   frameworks:
-#     cis-aws: ["2.1.4"]
 #     nist-800-53: ["AC-3", "AC-6"]
 #     soc2: ["CC6.1"]
 #   remediation: >-
