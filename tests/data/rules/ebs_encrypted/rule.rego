@@ -15,9 +15,10 @@ package policyguard.test.ebs_encrypted
 import data.policyguard.lib
 import rego.v1
 
-flag := input.resource.attributes.encrypted if input.resource.platform == "terraform"
+# lib.attr gives null for a missing attribute, so `not lib.truthy(flag)` fires on OPA too
+flag := lib.attr("encrypted") if input.resource.platform == "terraform"
 
-flag := input.resource.attributes.Encrypted if input.resource.platform == "cloudformation"
+flag := lib.attr("Encrypted") if input.resource.platform == "cloudformation"
 
 attr := "encrypted" if input.resource.platform == "terraform"
 
