@@ -252,3 +252,12 @@ def test_runaway_rego_rule_is_stopped_and_isolated():
     # the helper is restarted: the next unit evaluates normally
     again = _by(ev.evaluate(unit), "TEST-EBS-001")
     assert again["aws_ebs_volume.w"].status is Status.FAIL
+
+
+def test_per_call_deadline():
+    opts = options(["ebs_encrypted"])
+    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    past = ev.evaluate(s3_unit(), deadline=time.monotonic() - 1)
+    assert past and all(f.status is Status.ERROR for f in past)
+    # the scan-wide budget is back for the next call
+    assert {f.status for f in ev.evaluate(s3_unit())} == {Status.PASS, Status.FAIL, Status.UNKNOWN}

@@ -187,7 +187,19 @@ class Evaluator:
         return hit
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, resources: list[Resource]) -> list[Finding]:
+    def evaluate(self, resources: list[Resource], deadline: float | None = None) -> list[Finding]:
+        """Findings for one unit. ``deadline`` (a ``time.monotonic()`` value) bounds this call
+        instead of the scan-wide budget: a server passes each request's deadline."""
+        if deadline is None:
+            return self._evaluate(resources)
+        saved = self._deadline
+        self._deadline = deadline
+        try:
+            return self._evaluate(resources)
+        finally:
+            self._deadline = saved
+
+    def _evaluate(self, resources: list[Resource]) -> list[Finding]:
         if not resources or not self.metas:
             return []
         envs = {r.id: envelope(r) for r in resources}
