@@ -81,8 +81,15 @@ fail contains result if {
 	}
 }
 
+# An unresolved member that is still recognisably a specific principal cannot be public:
+# "serviceAccount:${google_service_account.x.email}", google_service_account.x.member.
+specific_principal(expr) if regex.match(`^"(serviceAccount|user|group|domain|principal|principalSet|deleted:[a-zA-Z]+):`, expr)
+
+specific_principal(expr) if startswith(expr, "google_service_account.")
+
 unknown contains result if {
 	input.resource.type == "google_storage_bucket_iam_member"
 	lib.is_unknown(attrs.member)
+	not specific_principal(lib.unknown_expr(attrs.member))
 	result := {"msg": "bucket IAM member is not known", "path": "member", "expr": lib.unknown_expr(attrs.member)}
 }

@@ -20,10 +20,15 @@ import rego.v1
 
 import data.policyguard.lib
 
-contexts contains ["pod_spec.securityContext", "the pod", input.resource.pod_spec.securityContext]
+contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
+	ctx := input.resource.pod_spec.securityContext
+	is_object(ctx)
+}
 
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), c.container.securityContext] if {
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), ctx] if {
 	some c in lib.containers(input.resource.pod_spec)
+	ctx := c.container.securityContext
+	is_object(ctx)
 }
 
 fail contains result if {

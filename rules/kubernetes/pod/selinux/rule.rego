@@ -23,10 +23,15 @@ import data.policyguard.lib
 allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 # Every securityContext of the pod: the pod-level one and each container's.
-contexts contains ["pod_spec.securityContext", "the pod", input.resource.pod_spec.securityContext]
+contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
+	ctx := input.resource.pod_spec.securityContext
+	is_object(ctx)
+}
 
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), c.container.securityContext] if {
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), ctx] if {
 	some c in lib.containers(input.resource.pod_spec)
+	ctx := c.container.securityContext
+	is_object(ctx)
 }
 
 fail contains result if {

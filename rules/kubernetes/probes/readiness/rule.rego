@@ -33,6 +33,7 @@ probed contains c if {
 fail contains result if {
 	not input.resource.attributes.kind in {"Job", "CronJob"}
 	# bare Pods owned by a Job are not distinguishable; a Pod with restartPolicy Never/OnFailure is batch
+	is_object(input.resource.pod_spec)
 	object.get(input.resource.pod_spec, "restartPolicy", "Always") == "Always"
 	some c in probed
 	not lib.has(c.container, "readinessProbe")

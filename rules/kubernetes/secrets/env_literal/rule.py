@@ -24,7 +24,12 @@ NOT_SECRET_SUFFIX = re.compile(
     r"ENDPOINT|ISSUER|AUDIENCE|POLICY)$",
     re.IGNORECASE,
 )
-PLACEHOLDER = re.compile(r"^\s*(\$\(.*\)|\$\{.*\}|<.*>|changeme|change-me|xxx+|\*+|none|null|false|true)?\s*$", re.IGNORECASE)
+# ...or the value is not a credential: empty, a reference ($(VAR), ${VAR}), a placeholder, a
+# boolean-like flag (MYSQL_ALLOW_EMPTY_PASSWORD=1) or a file path (GOOGLE_APPLICATION_CREDENTIALS).
+PLACEHOLDER = re.compile(
+    r"^\s*(\$\(.*\)|\$\{.*\}|<.*>|changeme|change-me|xxx+|\*+|none|null|false|true|yes|no|on|off|0|1|/\S*)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _looks_secret(name: str, value: Any) -> bool:
@@ -43,7 +48,8 @@ def _looks_secret(name: str, value: Any) -> bool:
         "in the API server and in every copy of the object; anyone with read access to the workload "
         "sees it. Use valueFrom.secretKeyRef (or a mounted Secret / external secret store) instead. "
         "Variables are matched by name (PASSWORD, SECRET, TOKEN, API_KEY, ...); names that only "
-        "describe a credential (DB_PASSWORD_FILE, TOKEN_TTL) and placeholders ($(VAR), <...>) pass."
+        "describe a credential (DB_PASSWORD_FILE, TOKEN_TTL), placeholders ($(VAR), <...>), boolean flags "
+        "(MYSQL_ALLOW_EMPTY_PASSWORD=1) and absolute file paths pass."
     ),
     remediation="Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef.",
     frameworks={"cis-kubernetes": ["5.4.1"], "nist-800-53": ["IA-5", "SC-28"], "pci-dss-4.0": ["8.3.2"], "soc2": ["CC6.1"]},

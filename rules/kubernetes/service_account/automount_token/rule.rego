@@ -24,7 +24,9 @@ import data.policyguard.lib
 
 namespace := object.get(input.resource.attributes.metadata, "namespace", "default")
 
-sa_name := object.get(input.resource.pod_spec, "serviceAccountName", object.get(input.resource.pod_spec, "serviceAccount", "default"))
+pod_spec := input.resource.pod_spec if is_object(input.resource.pod_spec)
+
+sa_name := object.get(pod_spec, "serviceAccountName", object.get(pod_spec, "serviceAccount", "default"))
 
 # The pod's ServiceAccount, when the scan defines it, opts out of automounting.
 sa_opts_out if {
@@ -41,7 +43,7 @@ fix := {
 }
 
 fail contains result if {
-	not lib.has(input.resource.pod_spec, "automountServiceAccountToken")
+	not lib.has(pod_spec, "automountServiceAccountToken")
 	not sa_opts_out
 	result := {
 		"msg": sprintf("the pod mounts the token of service account %q (automountServiceAccountToken is not set, here or on the ServiceAccount)", [sa_name]),
@@ -51,7 +53,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	value := input.resource.pod_spec.automountServiceAccountToken
+	value := pod_spec.automountServiceAccountToken
 	value != false
 	result := {
 		"msg": sprintf("the pod mounts the token of service account %q (automountServiceAccountToken: %v)", [sa_name, value]),
