@@ -261,3 +261,21 @@ def test_per_call_deadline():
     assert past and all(f.status is Status.ERROR for f in past)
     # the scan-wide budget is back for the next call
     assert {f.status for f in ev.evaluate(s3_unit())} == {Status.PASS, Status.FAIL, Status.UNKNOWN}
+
+
+def test_python_rule_loop_is_stopped_off_the_main_thread():
+    import threading
+
+    opts = options(["py_loop"], rule_timeout=0.5)
+    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    unit = s3_unit()
+    loop = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
+                                 "id": "aws_ebs_volume.loop", "name": "loop"})
+    out: list = []
+    t = threading.Thread(target=lambda: out.extend(ev.evaluate([loop, *unit])))
+    t.start()
+    t.join(10)
+    assert not t.is_alive()
+    lp = _by(out, "TEST-PY-LOOP")
+    assert lp["aws_ebs_volume.loop"].status is Status.ERROR and "time budget" in lp["aws_ebs_volume.loop"].message
+    assert lp["aws_ebs_volume.e"].status is Status.PASS
