@@ -4,7 +4,8 @@
 #   A trust policy that allows Principal "*" (or {"AWS": "*"}) without a condition lets any AWS
 #   account in the world assume the role and use its permissions. Statements restricted by a
 #   condition (sts:ExternalId, aws:PrincipalOrgID, aws:SourceArn...) are not reported; federated
-#   and service principals are not affected.
+#   and service principals are not affected. Trust policies written as an
+#   aws_iam_policy_document data source are read from it.
 # custom:
 #   id: PG-AWS-IAM-006
 #   severity: critical
@@ -48,11 +49,47 @@ fail contains result if {
 	}
 }
 
+# assume_role_policy = data.aws_iam_policy_document.<name>.json: judge the data source's blocks
+fail contains result if {
+	some block in trust_document.attributes.statement
+	object.get(block, "effect", "Allow") == "Allow"
+	some p in object.get(block, "principals", [])
+	block_everyone(p)
+	count(object.get(block, "condition", [])) == 0
+	result := {
+		"msg": sprintf("%s: the trust policy (%s) lets any AWS principal call %s without a condition", [input.resource.id, trust_document.id, json.marshal(object.get(block, "actions", ["sts:AssumeRole"]))]),
+		"path": "",
+	}
+}
+
 # an unresolved trust policy is reported on its path (the engine turns it into unknown)
 fail contains result if {
 	some key in ["assume_role_policy", "AssumeRolePolicyDocument"]
 	lib.is_unknown(input.resource.attributes[key])
+	not trust_document
 	result := {"msg": sprintf("%s: the trust policy is not resolved", [input.resource.id]), "path": key}
+}
+
+# the self-contained aws_iam_policy_document data source the trust policy is written as
+trust_document := src if {
+	expr := lib.unknown_expr(input.resource.attributes.assume_role_policy)
+	endswith(expr, ".json")
+	some ref in input.resource.references
+	ref.path == "assume_role_policy"
+	ref.expression == expr
+	src := input.resources[ref.target]
+	src.type == "data.aws_iam_policy_document"
+	is_array(src.attributes.statement)
+	every key in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+		object.get(src.attributes, key, null) in {null, [], ""}
+	}
+}
+
+block_everyone(p) if p.type == "*"
+
+block_everyone(p) if {
+	p.type == "AWS"
+	"*" in p.identifiers
 }
 
 open_trust(st) if {

@@ -9,7 +9,7 @@
 #   id: PG-AWS-IAM-002
 #   severity: medium
 #   resource_types:
-#     terraform: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role]
+#     terraform: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role, data.aws_iam_policy_document]
 #     cloudformation: ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"]
 #   frameworks:
 #     nist-800-53: ["AC-6"]
@@ -98,15 +98,59 @@ statement_path(base, list, i) := sprintf("%s.Statement[%d]", [base, i]) if is_ar
 
 statement_path(base, list, _) := sprintf("%s.Statement", [base]) if not is_array(list)
 
-# a field of a statement as a path when the document is an object, else the document path
-field_path(s, key) := sprintf("%s.%s", [s.path, key]) if contains(s.path, "Statement")
+# aws_iam_policy_document data sources, in block form: identity-policy statements only (a
+# statement with principals belongs to a resource policy such as a key or bucket policy)
+statements contains {"path": sprintf("statement[%d]", [i]), "st": st, "fields": block_fields} if {
+	input.resource.type == "data.aws_iam_policy_document"
+	some i, block in input.resource.attributes.statement
+	is_object(block)
+	count(object.get(block, "principals", [])) == 0
+	count(object.get(block, "not_principals", [])) == 0
+	st := {
+		"Sid": object.get(block, "sid", null),
+		"Effect": object.get(block, "effect", "Allow"),
+		"Action": object.get(block, "actions", []),
+		"NotAction": not_actions(block),
+		"Resource": object.get(block, "resources", []),
+	}
+}
 
-field_path(s, _) := s.path if not contains(s.path, "Statement")
+block_fields := {"Action": "actions", "NotAction": "not_actions", "Resource": "resources"}
+
+not_actions(block) := block.not_actions if {
+	is_array(block.not_actions)
+	count(block.not_actions) > 0
+} else := false
+
+# a field of a statement: the block attribute, the JSON/object key, or the document itself
+field_path(s, key) := sprintf("%s.%s", [s.path, f]) if {
+	f := object.get(object.get(s, "fields", {}), key, null)
+	f != null
+} else := sprintf("%s.%s", [s.path, key]) if {
+	contains(s.path, "Statement")
+} else := s.path
 
 fail contains result if {
 	some d in documents
 	lib.is_unknown(d.doc)
+	not judged_on_data_source(d)
 	result := {"msg": sprintf("%s: the policy document is not resolved", [input.resource.id]), "path": d.path}
+}
+
+# policy = data.aws_iam_policy_document.<name>.json with nothing merged into the data source:
+# its statements are judged on the data source itself, so the policy is not reported unknown
+judged_on_data_source(d) if {
+	expr := lib.unknown_expr(d.doc)
+	endswith(expr, ".json")
+	some ref in input.resource.references
+	ref.path == d.path
+	ref.expression == expr
+	src := input.resources[ref.target]
+	src.type == "data.aws_iam_policy_document"
+	is_array(src.attributes.statement)
+	every key in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+		object.get(src.attributes, key, null) in {null, [], ""}
+	}
 }
 
 label(st) := sprintf("statement %q", [st.Sid]) if is_string(object.get(st, "Sid", null))

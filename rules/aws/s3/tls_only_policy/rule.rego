@@ -4,8 +4,9 @@
 #   S3 accepts plain HTTP requests unless the bucket policy denies them; a Deny statement for all
 #   principals and actions with the condition aws:SecureTransport = false forces TLS for every
 #   client. The policy may be inline (legacy policy argument), a separate aws_s3_bucket_policy,
-#   or an AWS::S3::BucketPolicy pointing at the bucket. Policies that cannot be resolved
-#   statically (for example built from data sources) give an unknown verdict, not a pass.
+#   or an AWS::S3::BucketPolicy pointing at the bucket; a policy written as
+#   data.aws_iam_policy_document.<name>.json is read from that data source. Policies that cannot
+#   be resolved statically give an unknown verdict, not a pass.
 # custom:
 #   id: PG-AWS-S3-006
 #   severity: medium
@@ -51,7 +52,16 @@ why := "no bucket policy exists, so plain HTTP requests are accepted" if {
 	count(unresolved) == 0
 } else := "no bucket policy statement denies requests with aws:SecureTransport = false"
 
-fail_path := "policy" if input.resource.platform == "terraform"
+fail_path := "policy" if {
+	input.resource.platform == "terraform"
+	not lib.is_unknown(input.resource.attributes.policy)
+}
+
+# the bucket's own policy stood for a data source: point at the resource, not the marker
+fail_path := "" if {
+	input.resource.platform == "terraform"
+	lib.is_unknown(input.resource.attributes.policy)
+}
 
 fail_path := "" if input.resource.platform == "cloudformation"
 
@@ -61,20 +71,50 @@ enforced if {
 	denies_insecure(st)
 }
 
-# every policy attached to this bucket, as written (string, object or unknown marker)
-policies contains p if {
-	input.resource.platform == "terraform"
-	p := input.resource.attributes.policy
-	p != null
-	p != ""
+enforced if {
+	some x in data_docs
+	some st in x.doc.attributes.statement
+	tf_denies_insecure(st)
 }
 
-policies contains p if {
+# Terraform resources that can carry this bucket's policy: the bucket and its policy resources
+tf_holders contains input.resource if input.resource.platform == "terraform"
+
+tf_holders contains r if {
 	input.resource.platform == "terraform"
 	some id, r in input.resources
 	r.type == "aws_s3_bucket_policy"
 	points_here(id, r, "bucket")
+}
+
+# every policy attached to this bucket, as written (string, object or unknown marker)
+policies contains p if {
+	some r in tf_holders
 	p := r.attributes.policy
+	p != null
+	p != ""
+}
+
+# policy = data.aws_iam_policy_document.<name>.json: the data source in this unit stands for the
+# unresolved JSON when nothing is merged into it (source/override documents stay unknown)
+data_docs contains {"expr": expr, "doc": d} if {
+	some r in tf_holders
+	lib.is_unknown(r.attributes.policy)
+	expr := lib.unknown_expr(r.attributes.policy)
+	endswith(expr, ".json")
+	some ref in r.references
+	ref.path == "policy"
+	ref.expression == expr
+	d := input.resources[ref.target]
+	d.type == "data.aws_iam_policy_document"
+	self_contained(d)
+}
+
+self_contained(d) if {
+	is_array(d.attributes.statement)
+	every key in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+		object.get(d.attributes, key, null) in {null, [], ""}
+	}
 }
 
 policies contains p if {
@@ -98,9 +138,16 @@ documents contains p if {
 	not lib.is_unknown(p)
 }
 
-unresolved contains lib.unknown_expr(p) if {
+unresolved contains expr if {
 	some p in policies
 	lib.is_unknown(p)
+	expr := lib.unknown_expr(p)
+	not resolved_by_data(expr)
+}
+
+resolved_by_data(expr) if {
+	some x in data_docs
+	x.expr == expr
 }
 
 points_here(id, _, key) if {
@@ -132,3 +179,19 @@ denies_insecure(st) if {
 every_principal(p) if p == "*"
 
 every_principal(p) if "*" in lib.as_array(p.AWS)
+
+# the same statement in aws_iam_policy_document block form (effect defaults to Allow)
+tf_denies_insecure(st) if {
+	object.get(st, "effect", "Allow") == "Deny"
+	some action in object.get(st, "actions", [])
+	action in {"*", "s3:*"}
+	some p in object.get(st, "principals", [])
+	p.type in {"*", "AWS"}
+	"*" in p.identifiers
+	some c in object.get(st, "condition", [])
+	c.test in {"Bool", "BoolIfExists"}
+	is_string(c.variable)
+	lower(c.variable) == "aws:securetransport"
+	some v in c.values
+	lib.falsy(v)
+}
