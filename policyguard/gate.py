@@ -60,8 +60,9 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
             raise UsageError(f"--var {item!r}: expected NAME=VALUE")
         variables[name] = value
     cfg_dirs = list(config.rule_dirs) if config else []
+    paths = expand_paths(list(kw["paths"]))
     return ScanOptions(
-        paths=expand_paths(list(kw["paths"])),
+        paths=paths,
         excludes=(list(config.excludes) if config else []) + list(kw.get("excludes") or ()),
         rule_dirs=cfg_dirs + list(kw.get("rule_dirs") or ()),
         builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
@@ -71,12 +72,23 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         severity_overrides=dict(config.severity_overrides) if config else {},
         var_files=list(kw.get("var_files") or ()),
         variables=variables,
-        jobs=int(kw.get("jobs") or 0),
+        jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
         rego_engine=str(kw.get("rego_engine") or "embedded"),
         opa_path=kw.get("opa_path"),
         opa_url=kw.get("opa_url"),
         evaluate=not kw.get("parse_only"),
     )
+
+
+SMALL_SCAN_FILES = 16
+
+
+def auto_jobs(paths: list[str]) -> int:
+    """1 for a short list of files (the pre-commit hook's case: forking workers that each build
+    their own rule engine costs more than it saves), else 0 (every core)."""
+    if len(paths) <= SMALL_SCAN_FILES and all(os.path.isfile(p) for p in paths):
+        return 1
+    return 0
 
 
 def expand_paths(paths: list[str]) -> list[str]:

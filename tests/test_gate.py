@@ -156,3 +156,18 @@ def test_cli_unknown_as(ready: None, tmp_path: Path) -> None:
     assert _pg(tmp_path, "scan", "tf", "--rule", "PG-AWS-RDS-002", "--unknown-as", "fail").returncode == 1
     p = _pg(tmp_path, "scan", "tf", "--rule", "PG-AWS-RDS-002", "--unknown-as", "pass")
     assert p.returncode == 0 and "var.public" not in p.stdout
+
+
+def test_auto_jobs_for_short_file_lists(tmp_path: Path) -> None:
+    from policyguard.gate import auto_jobs, options_from_cli
+
+    files = []
+    for i in range(3):
+        f = tmp_path / f"m{i}.yaml"
+        f.write_text("a: 1\n")
+        files.append(str(f))
+    assert auto_jobs(files) == 1
+    assert auto_jobs([str(tmp_path)]) == 0  # a directory: use every core
+    assert auto_jobs(files * 10) == 0
+    assert options_from_cli({"paths": files}).jobs == 1
+    assert options_from_cli({"paths": files, "jobs": 2}).jobs == 2  # explicit -j wins
