@@ -54,7 +54,7 @@ why := "no bucket policy exists, so plain HTTP requests are accepted" if {
 
 fail_path := "policy" if {
 	input.resource.platform == "terraform"
-	not lib.is_unknown(input.resource.attributes.policy)
+	not lib.is_unknown(object.get(input.resource.attributes, "policy", null))
 }
 
 # the bucket's own policy stood for a data source: point at the resource, not the marker
