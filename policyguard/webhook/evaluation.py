@@ -58,12 +58,13 @@ class Judge:
         except ValueError as exc:
             raise ObjectError(str(exc)) from None
 
-    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None) -> tuple[Any, list[Finding]]:
+    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None, deadline: float | None = None) -> tuple[Any, list[Finding]]:
         res = self._resource(obj)
         if admission:
             # rules can tell the admission context apart: input.resource.meta.admission.operation
             res.meta["admission"] = admission
-        return res, list(self.evaluator.evaluate([res]))
+        # the request's deadline bounds the engine (a runaway Rego helper is killed at it)
+        return res, list(self.evaluator.evaluate([res], deadline=deadline))
 
     def judge(
         self,
@@ -81,15 +82,11 @@ class Judge:
         import time
 
         t0 = time.perf_counter()
-        if deadline is not None and hasattr(self.evaluator, "_deadline"):
-            # The evaluator keeps one scan-wide deadline; a server needs one per request.
-            # (Interface wish for the engine: evaluate(resources, deadline=...).)
-            self.evaluator._deadline = deadline
-        res, findings = self.evaluate(obj, admission)
+        res, findings = self.evaluate(obj, admission, deadline)
         j = Judgement(findings=findings)
         if with_old and old_obj is not None:
             try:
-                j.old_findings = self.evaluate(old_obj, admission)[1]
+                j.old_findings = self.evaluate(old_obj, admission, deadline)[1]
             except ObjectError as exc:
                 raise ObjectError(f"oldObject: {exc}") from None
         if patch_rules:
