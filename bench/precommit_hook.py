@@ -115,12 +115,48 @@ def _row(label: str, walls: list[float], cpus: list[float], rc: int) -> str:
             f"| {len(ms)} | exit {rc} |")
 
 
+def breakdown(files: list[str]) -> dict[str, float]:
+    """CPU milliseconds per stage of the same scan, in this process (run from the temp root)."""
+    t0 = time.process_time()
+    import policyguard.cli  # noqa: F401
+    from policyguard import discover, engine
+    from policyguard.config import Config
+    from policyguard.gate import GateSettings, evaluate_gate, options_from_cli
+    from policyguard.report import render
+    from policyguard.scan import ScanResult, parse_unit
+
+    t1 = time.process_time()
+    opts = options_from_cli({"paths": files})
+    found = discover.discover([Path(p) for p in opts.paths], excludes=[])
+    t2 = time.process_time()
+    rs = engine.load_ruleset(opts)
+    t3 = time.process_time()
+    ev = engine.make_evaluator(rs, opts)
+    t4 = time.process_time()
+    parsed = [parse_unit(u, opts) for u in found.units]
+    t5 = time.process_time()
+    findings = [f for p in parsed for f in ev.evaluate(p.resources)]
+    t6 = time.process_time()
+    res = ScanResult(resources=[r for p in parsed for r in p.resources], findings=findings,
+                     rules={m.id: m for m in rs.metas})
+    render("text", evaluate_gate(res, Config(), GateSettings(), root="."))
+    t7 = time.process_time()
+    return {"import policyguard.cli": t1 - t0, "discover": t2 - t1, f"load rule pack ({len(rs.metas)} rules)": t3 - t2,
+            "build evaluator": t4 - t3, "parse": t5 - t4, "evaluate": t6 - t5, "gate + text report": t7 - t6}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--exe", default=shutil.which("policyguard") or "", help="policyguard console script")
     ap.add_argument("--with-pre-commit", action="store_true")
+    ap.add_argument("--breakdown", action="store_true", help="print CPU ms per stage (in a fresh interpreter, x3)")
+    ap.add_argument("--_breakdown-here", dest="breakdown_here", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.breakdown_here:
+        for k, v in breakdown(list(FILES)).items():
+            print(f"{k}\t{v * 1000:.0f}")
+        return 0
     if not args.exe:
         print("policyguard console script not found (pip install -e .)", file=sys.stderr)
         return 2
@@ -139,6 +175,17 @@ def main() -> int:
         print(_row("hook: `policyguard scan --quiet` + 5 files", *_time([args.exe, "scan", "--quiet", *files], root, args.runs)))
         print(_row("same, `-j 1` (no worker processes)",
                    *_time([args.exe, "scan", "--quiet", "-j", "1", *files], root, args.runs)))
+        if args.breakdown:
+            rows: dict[str, list[str]] = {}
+            for _ in range(3):
+                out = subprocess.run([sys.executable, __file__, "--_breakdown-here"], cwd=root, capture_output=True,
+                                     text=True, check=True).stdout
+                for line in out.splitlines():
+                    k, v = line.split("\t")
+                    rows.setdefault(k, []).append(v)
+            print("\n| stage (CPU, 3 fresh interpreters) | ms |\n|---|---|")
+            for k, vs in rows.items():
+                print(f"| {k} | {' / '.join(vs)} |")
         if args.with_pre_commit and shutil.which("pre-commit"):
             env = dict(os.environ, PRE_COMMIT_HOME=str(root / ".pc-cache"), GIT_AUTHOR_NAME="b",
                        GIT_AUTHOR_EMAIL="b@x.invalid", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x.invalid")
