@@ -114,6 +114,10 @@ def test_cli_config_file_sets_threshold_and_suppresses(ready: None, tmp_path: Pa
     p = _pg(tmp_path, "scan", "terraform", "--fail-on", "high", "-f", "json")
     assert p.returncode == 0, p.stdout
     doc = json.loads(p.stdout)
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "policyguard" / "schemas" / "report.schema.json").read_text())
+    assert [e.message for e in Draft202012Validator(schema).iter_errors(doc)] == []
     sup_ids = sorted(f["rule_id"] for f in doc["findings"] if f["status"] == "suppressed")
     assert sup_ids == ["PG-AWS-RDS-001", "PG-AWS-RDS-002"]
     assert doc["verdict"]["fail_on"] == "high"  # the command line wins over the file
