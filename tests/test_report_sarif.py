@@ -122,12 +122,12 @@ def test_sarif_end_to_end_regions_point_at_the_attribute(ready: None, tmp_path: 
     """Real pipeline: each result's startLine is the line of the offending attribute, or the
     resource's first line when the attribute is absent."""
     (tmp_path / ".git").mkdir()
-    for sub in ("terraform", "kubernetes"):
+    for sub in ("terraform", "kubernetes", "cloudformation"):
         (tmp_path / sub).mkdir()
         for f in (sup.DATA / sub).iterdir():
             (tmp_path / sub / f.name).write_text(f.read_text())
     out = tmp_path / "out.sarif"
-    p = subprocess.run([sys.executable, "-m", "policyguard", "scan", "terraform", "kubernetes", "-f", "sarif", "-o",
+    p = subprocess.run([sys.executable, "-m", "policyguard", "scan", "terraform", "kubernetes", "cloudformation", "-f", "sarif", "-o",
                         str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert p.returncode == 1, p.stderr
     doc = json.loads(out.read_text())
@@ -135,7 +135,7 @@ def test_sarif_end_to_end_regions_point_at_the_attribute(ready: None, tmp_path: 
     results = doc["runs"][0]["results"]
     assert len(results) >= 8
     # the parser's own spans, from an in-process scan of the same files
-    scanned = sup.run_scan(tmp_path / "terraform", tmp_path / "kubernetes")
+    scanned = sup.run_scan(tmp_path / "terraform", tmp_path / "kubernetes", tmp_path / "cloudformation")
     res_by_id = {r.id: r for r in scanned.resources}
     present = 0
     for r in results:
@@ -152,9 +152,12 @@ def test_sarif_end_to_end_regions_point_at_the_attribute(ready: None, tmp_path: 
             leaf = path.split(".")[-1].split("[")[0]
             assert leaf in line_text, (r["ruleId"], path, line_text)
     assert present >= 4
-    supp = [r for r in results if r.get("suppressions")]
-    assert [r["ruleId"] for r in supp] == ["PG-K8S-POD-001"]
-    assert supp[0]["suppressions"][0]["justification"].startswith("node exporter needs the host network")
+    supp = {r["ruleId"]: r["suppressions"][0] for r in results if r.get("suppressions")}
+    assert set(supp) == {"PG-K8S-POD-001", "PG-AWS-RDS-001", "PG-AWS-RDS-002"}
+    assert supp["PG-K8S-POD-001"]["justification"].startswith("node exporter needs the host network")
+    assert supp["PG-AWS-RDS-002"]["kind"] == "inSource" and supp["PG-AWS-RDS-002"]["properties"]["source"] == "metadata"
+    assert any(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "cloudformation/template.yaml"
+               for r in results)
 
 
 def test_sarif_shared_validator_accepts_it(ready: None, tmp_path: Path) -> None:
