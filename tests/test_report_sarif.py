@@ -152,6 +152,15 @@ def test_sarif_end_to_end_regions_point_at_the_attribute(ready: None, tmp_path: 
             leaf = path.split(".")[-1].split("[")[0]
             assert leaf in line_text, (r["ruleId"], path, line_text)
     assert present >= 4
+    if importlib.util.find_spec("policyguard.fix.plan") is not None:  # the fix stage is installed
+        fixed = [r for r in results if r.get("fixes")]
+        assert fixed, "no SARIF fixes although policyguard.fix is installed"
+        for r in fixed:
+            for change in r["fixes"][0]["artifactChanges"]:
+                assert change["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+                lines = (tmp_path / change["artifactLocation"]["uri"]).read_text().splitlines()
+                for rep in change["replacements"]:
+                    assert 1 <= rep["deletedRegion"]["startLine"] <= len(lines) + 1
     supp = {r["ruleId"]: r["suppressions"][0] for r in results if r.get("suppressions")}
     assert set(supp) == {"PG-K8S-POD-001", "PG-AWS-RDS-001", "PG-AWS-RDS-002"}
     assert supp["PG-K8S-POD-001"]["justification"].startswith("node exporter needs the host network")
