@@ -56,6 +56,9 @@ class Directive:
     expires: str = ""
     owner: str = ""
     resource_id: str | None = None  # attached resource (inline, annotation, metadata)
+    # every resource the directive covers: one block in a module file is one resource per module
+    # instance (module.a.aws_x.y and module.b.aws_x.y share the span)
+    also: tuple[str, ...] = ()
     path_glob: str = ""  # config scope
     resource_glob: str = ""  # config scope
     problems: list[str] = field(default_factory=list)  # why it can never apply
@@ -225,6 +228,7 @@ def collect_inline(resources: list[Resource], cache: dict[str, str | None] | Non
                 d.problems.append("is not attached to any resource (put it above or inside the resource)")
             else:
                 d.resource_id = owner.id
+                d.also = tuple(r.id for r in res if r.span == owner.span and r.id != owner.id)
             out.append(d)
     return out
 
@@ -374,7 +378,7 @@ def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]])
         if not (pat == rule_id or fnmatch.fnmatchcase(rule_id, pat)):
             continue
         if d.resource_id is not None and d.source != "config":
-            if resource_id == d.resource_id:
+            if resource_id == d.resource_id or resource_id in d.also:
                 return True
             continue
         if d.path_glob and not _path_match(d.path_glob, rel):
@@ -422,7 +426,8 @@ def apply(
         if d.source == "config":
             scoped.append(d)
         elif d.resource_id is not None:
-            attached.setdefault(d.resource_id, []).append(d)
+            for rid in (d.resource_id, *d.also):
+                attached.setdefault(rid, []).append(d)
 
     reported: set[tuple[int, str, str]] = set()
 

@@ -259,3 +259,14 @@ def test_end_to_end_metadata_and_inline_yaml(tmp_path: Path) -> None:
     got = {f["rule_id"]: (f["status"], f["suppression"]["source"], f["suppression"]["location"]) for f in doc["findings"]}
     assert got == {"PG-AWS-RDS-001": ("suppressed", "inline", "template.yaml:15"),
                    "PG-AWS-RDS-002": ("suppressed", "metadata", "template.yaml:3")}
+
+
+def test_inline_in_a_module_file_covers_every_instance(tmp_path: Path) -> None:
+    f = tmp_path / "main.tf"
+    f.write_text('# policyguard:ignore PG-S3-001 reason="shared module, accepted"\nresource "aws_s3_bucket" "b" {\n}\n')
+    specs = [sup.Spec(rid, "resource", {}) for rid in ("module.a.aws_s3_bucket.b", "module.c.aws_s3_bucket.b")]
+    a = sup.build_resources(f, specs[:1])[0]
+    c = sup.build_resources(f, specs[1:])[0]
+    fs = [sup.finding(a, "PG-S3-001"), sup.finding(c, "PG-S3-001")]
+    out = suppress.apply(fs, [a, c], Config(), today=TODAY)
+    assert [x.status for x in fs] == [Status.SUPPRESSED, Status.SUPPRESSED] and out.notices == []
