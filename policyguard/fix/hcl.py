@@ -199,7 +199,7 @@ def render_block_body(content: dict[str, Any], indent: str, unit: str) -> str:
 def render_block(name: str, content: dict[str, Any], indent: str, unit: str, labels: tuple[str, ...] = ()) -> str:
     head = " ".join([name, *(_quote(lbl) for lbl in labels)])
     if not content:
-        return f"{indent}{head} {{\n{indent}}}\n"
+        return f"{indent}{head} {{}}\n"
     return f"{indent}{head} {{\n" + render_block_body(content, indent + unit, unit) + f"{indent}}}\n"
 
 
@@ -549,11 +549,21 @@ class HclEditor:
         return [Splice(doc.start(el), doc.start(elems[1]), "")]
 
     def _delete_lines(self, doc: _Doc, node: Any) -> Splice:
+        """Delete ``node``'s lines and one blank line that would be left doubled or dangling:
+        the blank after it when one follows, else the blank before it when the body closes."""
         start = line_start(self.text, doc.start(node))
         if self.text[start : doc.start(node)].strip():
             raise FixError("the element shares its line with other code")
-        end = line_end(self.text, doc.end(node))
-        return Splice(start, min(end + 1, len(self.text)), "")
+        end = min(line_end(self.text, doc.end(node)) + 1, len(self.text))
+        nxt_end = line_end(self.text, end)
+        next_line = self.text[end:nxt_end]
+        if end < len(self.text) and not next_line.strip():
+            return Splice(start, min(nxt_end + 1, len(self.text)), "")
+        if start > 0:
+            prev_start = line_start(self.text, start - 1)
+            if not self.text[prev_start : start - 1].strip() and next_line.strip().startswith("}"):
+                return Splice(prev_start, end, "")
+        return Splice(start, end, "")
 
     def _add_resource(self, doc: _Doc, block: Any, value: Any) -> list[Splice]:
         if not isinstance(value, dict) or "type" not in value or "name" not in value:

@@ -198,7 +198,7 @@ class JsonEditor:
         return m.group(0) if m else ""
 
     def _render(self, value: Any, indent: str) -> str:
-        text = json.dumps(value, indent=self.unit, ensure_ascii=False, separators=(",", self.colon))
+        text = json.dumps(_ordered(value), indent=self.unit, ensure_ascii=False, separators=(",", self.colon))
         return text.replace("\n", "\n" + indent)
 
     def _op(self, kind: str, node: JNode, segs: tuple[Seg, ...], value: Any, skip: int) -> list[Splice]:
@@ -323,3 +323,13 @@ def _one_insert(splices: list[Splice]) -> list[Splice]:
             raise FixError("two edits replace the same text")
         merged[key] = merged.get(key, "") + s.new
     return [Splice(a, b, t) for (a, b), t in merged.items()]
+
+
+def _ordered(value: Any) -> Any:
+    """Plain members before nested ones in new objects (Rego sorts object keys)."""
+    if isinstance(value, dict):
+        plain = {k: v for k, v in value.items() if not isinstance(v, dict | list)}
+        return {**plain, **{k: _ordered(v) for k, v in value.items() if k not in plain}}
+    if isinstance(value, list):
+        return [_ordered(v) for v in value]
+    return value

@@ -149,7 +149,7 @@ def render_block_lines(value: Any, col: int, st: _Style) -> list[str]:
     pad = " " * col
     lines: list[str] = []
     if isinstance(value, dict):
-        for k, v in value.items():
+        for k, v in _scalars_first(value):
             key = render_scalar(str(k), st.quote)
             if isinstance(v, dict) and v:
                 lines.append(f"{pad}{key}:")
@@ -170,6 +170,13 @@ def render_block_lines(value: Any, col: int, st: _Style) -> list[str]:
                 lines.append(f"{pad}- {render_flow(item, st.quote)}")
         return lines
     return [pad + render_scalar(value, st.quote)]
+
+
+def _scalars_first(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    """New mappings list plain values before nested ones (``Type: redirect`` above its
+    ``RedirectConfig``), as people write them; Rego hands objects over sorted by key."""
+    items = list(value.items())
+    return [kv for kv in items if not isinstance(kv[1], dict | list)] + [kv for kv in items if isinstance(kv[1], dict | list)]
 
 
 def _value_text(value: Any, key_col: int, st: _Style) -> str:
