@@ -141,3 +141,12 @@ def test_resources_validate_against_the_published_schema() -> None:
     for r in resources:
         errors = [e.message for e in validator.iter_errors(json.loads(json.dumps(r.to_dict())))]
         assert errors == [], (r.id, errors)
+
+
+def test_state_document_values() -> None:
+    doc = {
+        "format_version": "1.0",
+        "values": {"root_module": {"resources": [{"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b", "values": {"bucket": "b", "arn": "arn:aws:s3:::b"}}]}},
+    }
+    (r,) = parse_plan(doc, "state.json").resources
+    assert (r.id, r.attributes["arn"]) == ("aws_s3_bucket.b", "arn:aws:s3:::b")

@@ -62,7 +62,8 @@ def parse_plan(doc: dict[str, Any], file: str, config_dir: Path | None = None) -
 
 
 def is_plan(doc: Any) -> bool:
-    return isinstance(doc, dict) and "format_version" in doc and ("planned_values" in doc or "resource_changes" in doc)
+    """A ``terraform show -json`` document: a plan, or a state (``values`` instead of ``planned_values``)."""
+    return isinstance(doc, dict) and "format_version" in doc and any(k in doc for k in ("planned_values", "resource_changes", "values"))
 
 
 # --------------------------------------------------------------------------- internals
@@ -230,14 +231,15 @@ def _providers(doc: dict[str, Any], file: str) -> list[Resource]:
 def _parse(doc: Any, file: str, config_dir: Path | None, text: str | None) -> ParseResult:
     result = ParseResult()
     if not is_plan(doc):
-        result.errors.append(ParseError(file, 1, 1, "not a Terraform plan: expected 'format_version' and 'planned_values' (terraform show -json)"))
+        result.errors.append(ParseError(file, 1, 1, "not a Terraform plan: expected 'format_version' and 'planned_values' or 'values' (terraform show -json)"))
         return result
     lines = _address_lines(text)
     changes: dict[str, dict[str, Any]] = {}
     for rc in doc.get("resource_changes") or []:
         if isinstance(rc, dict) and isinstance(rc.get("address"), str):
             changes[rc["address"]] = rc
-    planned = _walk_modules((doc.get("planned_values") or {}).get("root_module") or {})
+    values_doc = doc.get("planned_values") if "planned_values" in doc else doc.get("values")
+    planned = _walk_modules((values_doc if isinstance(values_doc, dict) else {}).get("root_module") or {})
     seen: set[str] = set()
     hcl: dict[str, Resource] = {}
     hcl_base: dict[str, Resource] = {}
