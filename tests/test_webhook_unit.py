@@ -341,3 +341,44 @@ def test_manifests_pass_own_rule_pack(tmp_path: Path) -> None:
     assert result.findings, "the pack must have judged the manifests"
     bad = [(f.rule_id, f.resource_id, f.message) for f in result.findings if f.status in (Status.FAIL, Status.ERROR)]
     assert not bad, bad
+
+
+def test_manifests_with_certs_dir(tmp_path: Path) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from policyguard.cli import main
+    from policyguard.webhook.certs import make_certs
+
+    make_certs(tmp_path, days=1)
+    r = CliRunner().invoke(main, ["webhook", "manifests", "--certs-dir", str(tmp_path), "--namespace", "sec"])
+    assert r.exit_code == 0, r.output
+    docs = list(yaml.safe_load_all(r.output))
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    assert secret["type"] == "kubernetes.io/tls" and base64.b64decode(secret["data"]["tls.crt"]) == (tmp_path / "tls.crt").read_bytes()
+    hook = next(d for d in docs if d["kind"] == "ValidatingWebhookConfiguration")["webhooks"][0]
+    assert base64.b64decode(hook["clientConfig"]["caBundle"]) == (tmp_path / "ca.crt").read_bytes()
+    bad = tmp_path / "not-a-cert.pem"
+    bad.write_text("hello")
+    r = CliRunner().invoke(main, ["webhook", "manifests", "--ca-bundle", str(bad)])
+    assert r.exit_code == 2 and "not a PEM certificate" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ([], "needs --tls-cert and --tls-key"),
+        (["--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"], "no such file"),
+        (["--insecure", "--tls-cert", "x", "--tls-key", "y"], "mutually exclusive"),
+        (["--insecure", "--enforce", "bogus"], "--enforce"),
+        (["--insecure", "--default-timeout", "soon"], "duration"),
+    ],
+)
+def test_serve_refuses_bad_options(args: list[str], fragment: str) -> None:
+    from click.testing import CliRunner
+
+    from policyguard.cli import main
+
+    r = CliRunner().invoke(main, ["serve", "--port", "0", *args])
+    assert r.exit_code == 2
+    assert fragment in r.output, r.output
