@@ -29,7 +29,7 @@ internal_annotations := {
 	"service.beta.kubernetes.io/oci-load-balancer-internal": {"true"},
 }
 
-internal if {
+internal_lb if {
 	some key, values in internal_annotations
 	value := input.resource.attributes.metadata.annotations[key]
 	lower(sprintf("%v", [value])) in values
@@ -40,7 +40,7 @@ open_ranges := {"0.0.0.0/0", "::/0"}
 fail contains result if {
 	spec := input.resource.attributes.spec
 	spec.type == "LoadBalancer"
-	not internal
+	not internal_lb
 	count(object.get(spec, "loadBalancerSourceRanges", [])) == 0
 	result := {
 		"msg": sprintf("LoadBalancer Service %q is reachable from any address (no loadBalancerSourceRanges, not internal)", [input.resource.attributes.metadata.name]),
@@ -51,7 +51,7 @@ fail contains result if {
 fail contains result if {
 	spec := input.resource.attributes.spec
 	spec.type == "LoadBalancer"
-	not internal
+	not internal_lb
 	some i, cidr in spec.loadBalancerSourceRanges
 	cidr in open_ranges
 	result := {
