@@ -123,14 +123,15 @@ def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
 
 
 def project_root(config: Config | None, start: Path | None = None) -> str:
-    """Where repo-relative paths start: the config file's directory, else the enclosing git
-    work tree, else the current directory."""
-    if config is not None and config.root is not None:
-        return str(config.root.resolve())
+    """Where report paths (SARIF URIs, fingerprints) start: the git work tree around the current
+    directory (what code scanning expects), else the config file's directory, else the current
+    directory. Config ``suppressions[].path`` globs are relative to the config file instead."""
     cur = (start or Path.cwd()).resolve()
     for d in (cur, *cur.parents):
         if (d / ".git").exists():
             return str(d)
+    if config is not None and config.root is not None:
+        return str(config.root.resolve())
     return str(cur)
 
 

@@ -414,6 +414,7 @@ def apply(
     directives = collect_inline(resources, cache) + collect_annotations(resources) + collect_metadata(resources)
     directives += collect_config(config)
     out = SuppressOutcome(directives=directives)
+    glob_root = str(config.root.resolve()) if config.root is not None else root  # config path globs
 
     for d in directives:
         if d.problems:
@@ -440,7 +441,7 @@ def apply(
     for f in findings:
         if f.status not in SUPPRESSIBLE:
             continue
-        rel = _rel(f.span.file, root)
+        rel = _rel(f.span.file, glob_root)
         candidates: list[tuple[Directive, str]] = []
         for d in attached.get(f.resource_id, []):
             if d.file != f.span.file:
@@ -484,7 +485,7 @@ def apply(
     if policy.stale != "ignore":
         judged: list[tuple[str, str, str]] = []  # (rule id, resource id, relative file) of every finding
         if evaluated_rules is not None:
-            judged = [(f.rule_id, f.resource_id, _rel(f.span.file, root)) for f in findings]
+            judged = [(f.rule_id, f.resource_id, _rel(f.span.file, glob_root)) for f in findings]
         for d in directives:
             if d.problems:
                 continue
