@@ -175,3 +175,17 @@ def test_auto_jobs_for_short_file_lists(tmp_path: Path) -> None:
     assert auto_jobs(files * 10) == 0
     assert options_from_cli({"paths": files}).jobs == 1
     assert options_from_cli({"paths": files, "jobs": 2}).jobs == 2  # explicit -j wins
+
+
+def test_project_root_prefers_the_git_work_tree(tmp_path: Path) -> None:
+    from policyguard.config import load_config
+    from policyguard.gate import project_root
+
+    (tmp_path / "infra").mkdir()
+    cfg_file = tmp_path / "infra" / ".policyguard.yaml"
+    cfg_file.write_text("version: 1\n")
+    cfg = load_config(cfg_file)
+    assert project_root(cfg, tmp_path / "infra") == str((tmp_path / "infra").resolve())  # no git: the config dir
+    (tmp_path / ".git").mkdir()
+    assert project_root(cfg, tmp_path / "infra") == str(tmp_path.resolve())  # SARIF URIs are repo-relative
+    assert project_root(None, tmp_path / "infra") == str(tmp_path.resolve())
