@@ -42,7 +42,7 @@ def _region_line(root: Path, result: dict) -> str:
 
 def test_sarif_validates_and_carries_everything(tmp_path: Path) -> None:
     report = sup.sample_report(tmp_path)
-    report.automation_id = "policyguard/infra/"
+    report.automation_id = "policyguard/infra"
     doc = json.loads(render("sarif", report))
     _validate(doc)
     assert doc["version"] == "2.1.0" and len(doc["runs"]) == 1

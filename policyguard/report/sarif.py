@@ -262,6 +262,13 @@ def _parse_error_result(report: Report, e: ParseError, index: int) -> Any:
     )
 
 
+def _automation_id(category: str) -> str:
+    """GitHub reads ``automationDetails.id`` as ``<category>/<run id>``: a bare category gets the
+    trailing slash so it is never taken for a run id."""
+    category = category or "policyguard"
+    return category if category.endswith("/") else category + "/"
+
+
 def build(report: Report) -> dict[str, Any]:
     import sarif_om as so
 
@@ -328,7 +335,7 @@ def build(report: Report) -> dict[str, Any]:
                 rules=descriptors,
             )
         ),
-        automation_details=so.RunAutomationDetails(id=report.automation_id or "policyguard/"),
+        automation_details=so.RunAutomationDetails(id=_automation_id(report.automation_id)),
         invocations=[invocation],
         results=results,
         column_kind="unicodeCodePoints",
