@@ -189,3 +189,14 @@ def test_project_root_prefers_the_git_work_tree(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     assert project_root(cfg, tmp_path / "infra") == str(tmp_path.resolve())  # SARIF URIs are repo-relative
     assert project_root(None, tmp_path / "infra") == str(tmp_path.resolve())
+
+
+def test_changed_tfvars_scans_its_module(ready: None, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text(
+        'variable "public" {}\nresource "aws_db_instance" "x" {\n  identifier = "x"\n'
+        "  publicly_accessible = var.public\n  storage_encrypted = true\n}\n")
+    (tmp_path / "mod" / "terraform.tfvars").write_text("public = true\n")
+    p = _pg(tmp_path, "scan", "mod/terraform.tfvars", "--rule", "PG-AWS-RDS-002")
+    assert p.returncode == 1 and "mod/main.tf" in p.stdout and "4:3" in p.stdout, p.stdout + p.stderr
