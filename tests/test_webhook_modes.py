@@ -47,11 +47,38 @@ def check(resource, resources):
 '''
 
 
+SPIN_RULE = """# METADATA
+# title: Pods labelled spin burn CPU in Rego
+# description: Exercises the deadline on a Rego rule, which holds the GIL while it runs.
+# custom:
+#   id: PG-K8S-TEST-003
+#   severity: high
+#   resource_types:
+#     kubernetes: ["v1/Pod"]
+#   remediation: Remove the spin label.
+package policyguard.rules.kubernetes.test.spin
+
+import rego.v1
+
+fail contains result if {
+	input.resource.attributes.metadata.labels.spin == "true"
+	every i in numbers.range(1, 20000) {
+		every j in numbers.range(1, 20000) {
+			i * j >= 0
+		}
+	}
+	result := {"msg": "pod spins", "path": "metadata.labels.spin"}
+}
+"""
+
+
 def _rules(tmp: Path) -> Path:
     d = tmp / "rules" / "kubernetes" / "test"
     for name, src in (("slow", SLOW_RULE), ("protect", PROTECT_RULE)):
         (d / name).mkdir(parents=True)
         (d / name / "rule.py").write_text(textwrap.dedent(src), encoding="utf-8")
+    (d / "spin").mkdir(parents=True)
+    (d / "spin" / "rule.rego").write_text(SPIN_RULE, encoding="utf-8")
     return tmp / "rules"
 
 
@@ -94,6 +121,28 @@ def test_deadline_failure_deny(deny_server: Server) -> None:
     assert fast == {"uid": "fast", "allowed": True}
     code, _, body = deny_server.request("GET", "/metrics")
     assert 'policyguard_webhook_evaluation_errors_total{kind="deadline"} 1' in body.decode()
+
+
+def test_deadline_runaway_rego(deny_server: Server, allow_server: Server) -> None:
+    """A Rego rule that would spin for minutes: the answer still comes inside the apiserver's
+    timeout (the engine kills its Rego helper at the request deadline), and the worker is free
+    for the next review."""
+    for srv, allowed in ((deny_server, False), (allow_server, True)):
+        req = _pod(f"spin-{allowed}", False)
+        req["object"]["metadata"]["labels"] = {"spin": "true"}
+        t0 = time.monotonic()
+        resp = srv.review("/validate", wrap(req), query="?timeout=1s")["response"]
+        took = time.monotonic() - t0
+        assert took < 1.5, f"answer after {took:.2f}s"
+        assert resp["uid"] == f"spin-{allowed}" and resp["allowed"] is allowed
+        if allowed:
+            assert resp["warnings"] and any("PG-K8S-TEST-003" in w or "deadline" in w for w in resp["warnings"])
+        else:
+            assert resp["status"]["code"] in (403, 500)
+        t0 = time.monotonic()
+        fast = srv.review("/validate", wrap(_pod(f"after-spin-{allowed}", False)), query="?timeout=2s")["response"]
+        assert fast == {"uid": f"after-spin-{allowed}", "allowed": True}
+        assert time.monotonic() - t0 < 1.5
 
 
 def test_deadline_failure_allow(allow_server: Server) -> None:
