@@ -15,6 +15,9 @@ from policyguard.model import Severity
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
+# The plan of the most recent ``run_fix_command`` in this process (for embedding and tests).
+LAST_PLAN: FixPlan | None = None
+
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr)
@@ -82,7 +85,9 @@ def run_fix_command(**kw: Any) -> int:
     fmt = str(kw.get("fix_format") or "diff")
     severity = Severity.parse(str(kw["severity"])) if kw.get("severity") else None
 
+    global LAST_PLAN
     plan = plan_fixes(options, only_rules=list(kw.get("only_rules") or ()), min_severity=severity)
+    LAST_PLAN = plan
     errors = plan.discovery_errors + [e for s in plan.scans for e in s.errors]
     for e in errors:
         _say(str(e))

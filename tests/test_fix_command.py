@@ -1,0 +1,106 @@
+"""The ``policyguard fix`` command and ``attach_edits`` on small hand-written projects."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import jsonpatch
+from click.testing import CliRunner
+
+from policyguard.cli import main
+
+MANIFEST = """\
+# web tier
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+spec:
+  containers:
+    - name: web
+      image: registry.example.com/web:1.0   # pinned by the release job
+      securityContext:
+        privileged: true
+"""
+
+TF = """\
+resource "aws_sqs_queue" "jobs" {
+  name                    = "jobs"
+  sqs_managed_sse_enabled = false # TODO
+}
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "pod.yaml").write_text(MANIFEST)
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text(TF)
+    os.chmod(tmp_path / "tf" / "main.tf", 0o640)
+    return tmp_path
+
+
+def test_diff_by_default_writes_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    res = CliRunner().invoke(main, ["fix", "-j", "1", "--rule", "PG-K8S-POD-004", "--rule", "PG-AWS-SQS-001", str(root)])
+    assert res.exit_code == 0, res.output
+    assert "-        privileged: true\n+        privileged: false\n" in res.output
+    assert "-  sqs_managed_sse_enabled = false # TODO\n+  sqs_managed_sse_enabled = true # TODO\n" in res.output
+    assert (root / "k8s" / "pod.yaml").read_text() == MANIFEST
+    assert "2 verified fix(es)" in res.output
+
+
+def test_write_applies_and_keeps_mode_and_second_run_is_noop(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    args = ["fix", "-j", "1", "--rule", "PG-K8S-POD-004", "--rule", "PG-AWS-SQS-001", "--write", str(root)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert (root / "k8s" / "pod.yaml").read_text() == MANIFEST.replace("privileged: true", "privileged: false")
+    assert (root / "tf" / "main.tf").read_text() == TF.replace("= false # TODO", "= true # TODO")
+    assert stat.S_IMODE((root / "tf" / "main.tf").stat().st_mode) == 0o640
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and "0 verified fix(es)" in again.output
+
+
+def test_severity_filter(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    res = CliRunner().invoke(main, ["fix", "-j", "1", "--rule", "PG-K8S-POD-004", "--severity", "critical", str(root / "k8s")])
+    assert "privileged: false" in res.output  # PG-K8S-POD-004 is critical
+
+
+def test_jsonpatch_format_applies(tmp_path: Path) -> None:
+    import yaml
+
+    root = _project(tmp_path)
+    res = CliRunner().invoke(main, ["fix", "-j", "1", "--rule", "PG-K8S-POD-004", "--format", "jsonpatch", str(root / "k8s")])
+    assert res.exit_code == 0, res.output
+    start = res.output.index("[")
+    report = json.JSONDecoder().raw_decode(res.output[start:])[0]
+    assert [r["rules"] for r in report] == [["PG-K8S-POD-004"]]
+    obj = yaml.safe_load(MANIFEST)
+    patched = jsonpatch.apply_patch(obj, report[0]["patch"])
+    assert patched["spec"]["containers"][0]["securityContext"]["privileged"] is False
+
+
+def test_interactive_needs_a_tty(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["fix", "-i", str(_project(tmp_path))])
+    assert res.exit_code == 2 and "needs a terminal" in res.output
+
+
+def test_attach_edits_fills_sarif_edits(tmp_path: Path) -> None:
+    from policyguard.fix import attach_edits
+    from policyguard.fix.common import apply_text_edits
+    from policyguard.scan import ScanOptions, scan
+
+    root = _project(tmp_path)
+    options = ScanOptions(paths=[str(root / "k8s")], jobs=1, enabled_rules=["PG-K8S-POD-004"])
+    result = scan(options)
+    attach_edits(result, options)
+    failing = [f for f in result.findings if f.status == "fail"]
+    assert failing and all(f.edits for f in failing)
+    edits = list(failing[0].edits)
+    assert apply_text_edits(MANIFEST, edits) == MANIFEST.replace("privileged: true", "privileged: false")

@@ -1,0 +1,86 @@
+"""``policyguard fix --write`` over a copy of the real-world corpus.
+
+Proves on inputs nobody on the project wrote: every touched file still parses, every fixable
+failure is either gone or listed as refused (with a reason), and no new failure appears.
+The corpus is read through ``POLICYGUARD_CORPUS`` (default ``<repo>/../shared/corpus``); the
+test skips when it is absent. It scans the corpus twice (baseline and verification inside
+``fix``) plus the touched units once more, with every core.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from policyguard.model import Status
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("POLICYGUARD_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+def _key(f, root: Path) -> tuple[str, str, str, str]:  # type: ignore[no-untyped-def]
+    return (f.rule_id, f.resource_id, os.path.relpath(os.path.abspath(f.span.file), root), f.path)
+
+
+@pytest.mark.slow
+def test_fix_write_over_corpus(tmp_path: Path) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS} (set POLICYGUARD_CORPUS)")
+    from policyguard.cli import main
+    from policyguard.fix import command
+    from policyguard.fix.plan import scan_units
+    from policyguard.scan import ScanOptions
+
+    work = tmp_path / "corpus"
+    shutil.copytree(CORPUS, work, symlinks=True)
+    before_bytes = {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and not p.is_symlink()}
+    modes = {p: p.stat().st_mode for p in before_bytes}
+
+    result = CliRunner().invoke(main, ["fix", "--write", "-j", "0", str(work)])
+    plan = command.LAST_PLAN
+    assert plan is not None, result.output
+    assert result.exit_code == (1 if plan.refused else 0), result.output
+
+    touched = {p for p, data in before_bytes.items() if p.read_bytes() != data}
+    assert {str(p) for p in touched} == set(plan.results), "written files differ from the verified plan"
+    assert all(p.stat().st_mode == modes[p] for p in touched), "file modes changed"
+
+    # re-scan every unit that reads a touched file
+    touched_abs = {os.path.abspath(p) for p in touched}
+    affected = [i for i, us in enumerate(plan.scans) if us.files() & touched_abs]
+    options = ScanOptions(paths=[str(work)], jobs=0)
+    after = dict(zip(affected, scan_units([plan.scans[i].unit for i in affected], options), strict=True))
+
+    new_failures, new_errors = [], []
+    fixable_before, fixable_after = 0, []
+    for i, us in enumerate(plan.scans):
+        now = after.get(i, us)
+        before_fail = {_key(f, work) for f in us.findings if f.status == Status.FAIL}
+        fixable_before += sum(1 for f in us.findings if f.status == Status.FAIL and f.fix is not None)
+        for f in now.findings:
+            if f.status != Status.FAIL:
+                continue
+            if _key(f, work) not in before_fail:
+                new_failures.append(f"{f.rule_id} {f.resource_id} {f.span.file}: {f.message}")
+            if f.fix is not None:
+                fixable_after.append(_key(f, work))
+        before_err = {(os.path.abspath(e.file), e.message) for e in us.errors}
+        new_errors += [str(e) for e in now.errors if (os.path.abspath(e.file), e.message) not in before_err]
+
+    assert not new_errors, f"touched files no longer parse: {new_errors[:10]}"
+    assert not new_failures, f"new failures after fixing: {new_failures[:10]}"
+    refused_keys = {_key(f, work) for g in plan.refused for _, f in g.findings}
+    unexplained = [k for k in fixable_after if k not in refused_keys]
+    assert not unexplained, f"fixable failures left without a listed refusal: {unexplained[:10]}"
+    for g in plan.refused:  # every refusal is reported with its reason
+        assert g.reason and g.reason in result.output
+    fixed = sum(len(g.findings) for g in plan.verified)
+    print(
+        f"\ncorpus fix: {fixable_before} fixable failures before, {len(fixable_after)} after "
+        f"({len(plan.refused)} refused fix groups), {fixed} fixed by {len(plan.verified)} fixes in "
+        f"{len(touched)} files; {len(plan.unfixable)} failures have no fix definition"
+    )
