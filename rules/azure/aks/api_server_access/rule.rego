@@ -32,7 +32,8 @@ private if lib.truthy(attrs.private_cluster_enabled)
 
 fail contains result if {
 	not private
-	not lib.is_unknown(attrs.private_cluster_enabled)
+	# object.get: OPA (unlike regorus) makes `not f(x.missing)` undefined instead of true
+	not lib.is_unknown(object.get(attrs, "private_cluster_enabled", false))
 	count(ranges) == 0
 	result := {
 		"msg": sprintf("AKS cluster %q has a public API server reachable from any address (not private, no authorized IP ranges)", [input.resource.name]),

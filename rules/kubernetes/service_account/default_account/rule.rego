@@ -21,6 +21,7 @@ import rego.v1
 import data.policyguard.lib
 
 fail contains result if {
+	is_object(input.resource.pod_spec)
 	not lib.has(input.resource.pod_spec, "serviceAccountName")
 	not lib.has(input.resource.pod_spec, "serviceAccount")
 	result := {
