@@ -670,3 +670,36 @@ def test_for_each_module_and_keyed_reference(tmp_path: Path) -> None:
     assert x.attributes["port"] == 80
     assert x.attributes["ports"] == [8080, 80]
     assert Reference("bucket", 'aws_s3_bucket.b["k"]', 'aws_s3_bucket.b["k"].id') in x.references
+
+
+def test_configured_argument_of_another_resource_is_known(tmp_path: Path) -> None:
+    res = scan(
+        tmp_path,
+        {
+            "main.tf": """
+            variable "env" {
+              default = "dev"
+            }
+            resource "aws_s3_bucket" "b" {
+              bucket = "logs-${var.env}"
+            }
+            resource "aws_sqs_queue" "q" {
+              count = 2
+              name  = "q${count.index}"
+            }
+            resource "t_r" "x" {
+              name  = aws_s3_bucket.b.bucket
+              id    = aws_s3_bucket.b.id
+              queue = aws_sqs_queue.q[1].name
+              any   = aws_sqs_queue.q[*].name
+            }
+            """
+        },
+    )
+    x = res["t_r.x"]
+    assert x.attributes["name"] == "logs-dev"
+    assert x.attributes["queue"] == "q1"
+    assert x.attributes["id"]["__unknown__"] == "aws_s3_bucket.b.id"
+    assert x.attributes["any"]["__unknown__"] == "aws_sqs_queue.q[*].name"
+    assert Reference("name", "aws_s3_bucket.b", "aws_s3_bucket.b.bucket") in x.references
+    assert Reference("queue", "aws_sqs_queue.q[1]", "aws_sqs_queue.q[1].name") in x.references

@@ -27,7 +27,7 @@ from policyguard.model import (
 )
 
 from . import functions as fn
-from .evaluate import Env, EvalError, _because, ev, safe_eval
+from .evaluate import Env, EvalError, _because, deep_unknown, ev, safe_eval
 from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, Lit, ObjectE, Scope, TupleE, parse_source
 
 MAX_MODULE_DEPTH = 24
@@ -232,6 +232,9 @@ class _Cycle(EvalError):
     pass
 
 
+_NOT_KNOWN = object()
+
+
 def _modules_manifest(root: Path) -> dict[str, str]:
     """``.terraform/modules/modules.json``: module key (``a.b``) -> downloaded directory."""
     path = root / ".terraform" / "modules" / "modules.json"
@@ -301,6 +304,7 @@ class ModuleInstance:
         self._locals: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
         self._outputs: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
         self._busy: set[str] = set()
+        self._configured_cache: dict[str, tuple[Any]] = {}
         self._expansions: dict[int, Expansion] = {}
         self._children: dict[str, dict[Any, ModuleInstance] | str] = {}
 
@@ -430,17 +434,48 @@ class ModuleInstance:
         else:
             targets = self._instance_ids(base, expansion)
         node: Expr = steps[used - 1]
-        if len(steps) > used and isinstance(steps[used], GetAttr):
-            node = steps[used]
+        attr_step = steps[used] if len(steps) > used and isinstance(steps[used], GetAttr) else None
+        if attr_step is not None:
+            node = attr_step
             used += 1
         text = node.text
         for t in targets:
             env.refs.append((t, text))
+        if attr_step is not None and not data and len(targets) == 1:
+            # an argument set in the configuration is known at plan time, as in `terraform plan`
+            known = self._configured(blk, base, targets[0], expansion, attr_step.name)
+            if known is not _NOT_KNOWN:
+                return known, base_used + used
         if data:
             reason = f"data source {rtype}.{rname} is read at plan/apply time"
         else:
             reason = f"attribute of {rtype}.{rname} known after apply"
         return unknown(text, reason), base_used + used
+
+    def _configured(self, blk: Block, base: str, target: str, expansion: Expansion, name: str) -> Any:
+        """The evaluated argument ``name`` of one resource instance, or _NOT_KNOWN."""
+        attr = blk.body.attrs.get(name)
+        if attr is None or name in RESOURCE_META or isinstance(expansion, dict):
+            return _NOT_KNOWN
+        suffix = target[len(base) :]
+        inst = next(((k, v) for k, v in expansion if index_suffix(k) == suffix), None)
+        if inst is None:
+            return _NOT_KNOWN
+        tag = f"{target}.{name}"
+        hit = self._configured_cache.get(tag)
+        if hit is None:
+            if tag in self._busy:
+                return _NOT_KNOWN
+            self._busy.add(tag)
+            try:
+                value = safe_eval(attr.expr, Env(self, self.bindings_for(blk, inst[0], inst[1], expansion)))
+            finally:
+                self._busy.discard(tag)
+            hit = self._configured_cache[tag] = (value,)
+        value = hit[0]
+        if value is None or deep_unknown(value) is not None:
+            return _NOT_KNOWN  # null: optional+computed arguments are filled in by the provider
+        return value
 
     @staticmethod
     def _instance_ids(base: str, expansion: Expansion) -> list[str]:
