@@ -434,7 +434,11 @@ class ModuleInstance:
         else:
             targets = self._instance_ids(base, expansion)
         node: Expr = steps[used - 1]
-        attr_step = steps[used] if len(steps) > used and isinstance(steps[used], GetAttr) else None
+        attr_step: GetAttr | None = None
+        if len(steps) > used:
+            nxt = steps[used]
+            if isinstance(nxt, GetAttr):
+                attr_step = nxt
         if attr_step is not None:
             node = attr_step
             used += 1
