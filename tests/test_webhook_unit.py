@@ -382,3 +382,13 @@ def test_serve_refuses_bad_options(args: list[str], fragment: str) -> None:
     r = CliRunner().invoke(main, ["serve", "--port", "0", *args])
     assert r.exit_code == 2
     assert fragment in r.output, r.output
+
+
+def test_serve_loads_only_the_kubernetes_part_of_the_builtin_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policyguard.webhook.command import build_config
+
+    monkeypatch.chdir(tmp_path)  # no .policyguard.yaml above
+    _, options = build_config({})
+    assert options.builtin_rules is False and options.rule_dirs == [str(RULES / "kubernetes")]
+    _, options = build_config({"no_builtin_rules": True, "rule_dirs": ("mine",)})
+    assert options.builtin_rules is False and options.rule_dirs == ["mine"]

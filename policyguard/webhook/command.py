@@ -75,6 +75,16 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     options.rule_dirs = [*options.rule_dirs, *cfg.rule_dirs, *(kw.get("rule_dirs") or ())]
     if kw.get("no_builtin_rules") or cfg.no_builtin_rules:
         options.builtin_rules = False
+    elif options.builtin_rules:
+        # Only the Kubernetes part of the built-in pack can ever apply to an admission object;
+        # loading the cloud rules too made every review ~1.6x as expensive (regorus cost grows
+        # with the modules loaded; measured in BENCHMARKS.md "Admission webhook").
+        from policyguard import engine
+
+        k8s = Path(engine.builtin_rules_dir()) / "kubernetes"
+        if k8s.is_dir():
+            options.builtin_rules = False
+            options.rule_dirs = [str(k8s), *options.rule_dirs]
     options.disabled_rules = [*options.disabled_rules, *cfg.skip_rules]
     if cfg.only_rules:
         options.enabled_rules = list(cfg.only_rules)
