@@ -25,7 +25,7 @@ fail contains result if {
 	is_string(image)
 	not contains(image, "@sha256:")
 	result := {
-		"msg": sprintf("container %q image %q is not pinned by digest", [c.container.name, image]),
+		"msg": sprintf("container %q image %q is not pinned by digest", [object.get(c.container, "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }

@@ -35,7 +35,7 @@ fail contains result if {
 	not contains(image, "@")
 	not tag(image)
 	result := {
-		"msg": sprintf("container %q uses image %q without a tag (implicitly latest)", [c.container.name, image]),
+		"msg": sprintf("container %q uses image %q without a tag (implicitly latest)", [object.get(c.container, "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }
@@ -47,7 +47,7 @@ fail contains result if {
 	not contains(image, "@")
 	tag(image) == "latest"
 	result := {
-		"msg": sprintf("container %q uses the mutable tag latest (%q)", [c.container.name, image]),
+		"msg": sprintf("container %q uses the mutable tag latest (%q)", [object.get(c.container, "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }

@@ -13,6 +13,11 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
 
+
+def _q(value: Any) -> str:
+    """A value quoted the way the Rego rules' %q does, for uniform messages."""
+    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
+
 WORKLOADS = [
     "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
     "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
@@ -66,13 +71,13 @@ def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleR
     if not isinstance(pod_spec, dict):
         return
     contexts = [("pod_spec.securityContext", "the pod", pod_spec.get("securityContext"))]
-    contexts += [(f"{p}.securityContext", f"container {c.get('name')!r}", c.get("securityContext")) for p, c in _containers(pod_spec)]
+    contexts += [(f"{p}.securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")) for p, c in _containers(pod_spec)]
     for base, who, ctx in contexts:
         profile = ctx.get("appArmorProfile") if isinstance(ctx, dict) else None
         if isinstance(profile, dict) and "type" in profile and profile["type"] not in ALLOWED_FIELD_TYPES:
             path = f"{base}.appArmorProfile.type"
             yield fail(
-                f"{who} sets appArmorProfile.type {profile['type']!r} (RuntimeDefault or Localhost required)",
+                f"{who} sets appArmorProfile.type {_q(profile['type'])} (RuntimeDefault or Localhost required)",
                 path=path,
                 fix={"description": "Use the runtime's default AppArmor profile",
                      "ops": [{"op": "set", "path": path, "value": "RuntimeDefault"}]},
@@ -86,7 +91,7 @@ def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleR
         if isinstance(key, str) and key.startswith(ANNOTATION) and not _annotation_ok(value):
             path = f'{meta_path}.annotations["{key}"]'
             yield fail(
-                f"container {key[len(ANNOTATION):]!r} uses AppArmor profile {value!r} "
+                f"container {_q(key[len(ANNOTATION):])} uses AppArmor profile {_q(value)} "
                 "(runtime/default or localhost/<profile> required)",
                 path=path,
                 fix={"description": "Use the runtime's default AppArmor profile",

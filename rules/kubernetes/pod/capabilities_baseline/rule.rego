@@ -39,7 +39,7 @@ fail contains result if {
 	kept := [cap | some cap in added; normalise(cap) in allowed]
 	path := sprintf("%s.securityContext.capabilities.add", [c.path])
 	result := {
-		"msg": sprintf("container %q adds capabilities outside the baseline set: %s", [c.container.name, concat(", ", [sprintf("%v", [x]) | some x in extra])]),
+		"msg": sprintf("container %q adds capabilities outside the baseline set: %s", [object.get(c.container, "name", "<unnamed>"), concat(", ", [sprintf("%v", [x]) | some x in extra])]),
 		"path": path,
 		"fix": {"description": "Drop the capabilities outside the baseline set", "ops": [fix_op(path, kept)]},
 	}

@@ -7,6 +7,11 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
 
+
+def _q(value: Any) -> str:
+    """A value quoted the way the Rego rules' %q does, for uniform messages."""
+    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
+
 WORKLOADS = [
     "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
     "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
@@ -52,7 +57,7 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
             drop_list = drop if isinstance(drop, list) else []
             if "ALL" not in {_norm(d) for d in drop_list}:
                 yield fail(
-                    f"container {name!r} does not drop ALL capabilities (drop: {drop_list})",
+                    f"container {_q(name)} does not drop ALL capabilities (drop: {drop_list})",
                     path=f"{base}.drop",
                     fix={"description": "Drop all capabilities", "ops": [{"op": "set", "path": f"{base}.drop", "value": ["ALL"]}]},
                 )
@@ -63,7 +68,7 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
                     kept = [a for a in add if _norm(a) == "NET_BIND_SERVICE"]
                     op = {"op": "set", "path": f"{base}.add", "value": kept} if kept else {"op": "remove", "path": f"{base}.add"}
                     yield fail(
-                        f"container {name!r} adds capabilities {', '.join(map(str, extra))} (only NET_BIND_SERVICE allowed)",
+                        f"container {_q(name)} adds capabilities {', '.join(map(str, extra))} (only NET_BIND_SERVICE allowed)",
                         path=f"{base}.add",
                         fix={"description": "Add back only NET_BIND_SERVICE", "ops": [op]},
                     )

@@ -28,7 +28,7 @@ fail contains result if {
 	value != 0
 	path := sprintf("%s.ports[%d].hostPort", [c.path, i])
 	result := {
-		"msg": sprintf("container %q binds host port %v", [c.container.name, value]),
+		"msg": sprintf("container %q binds host port %v", [object.get(c.container, "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Remove the host port binding", "ops": [{"op": "remove", "path": path}]},
 	}

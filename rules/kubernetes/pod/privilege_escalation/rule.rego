@@ -30,7 +30,7 @@ fail contains result if {
 	value != false
 	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path])
 	result := {
-		"msg": sprintf("container %q does not set allowPrivilegeEscalation to false (found: %v)", [c.container.name, value]),
+		"msg": sprintf("container %q does not set allowPrivilegeEscalation to false (found: %v)", [object.get(c.container, "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Set allowPrivilegeEscalation to false", "ops": [{"op": "set", "path": path, "value": false}]},
 	}

@@ -26,7 +26,7 @@ fail contains result if {
 	not lib.falsy(value)
 	path := sprintf("%s.securityContext.privileged", [c.path])
 	result := {
-		"msg": sprintf("container %q runs privileged (securityContext.privileged: %v)", [c.container.name, value]),
+		"msg": sprintf("container %q runs privileged (securityContext.privileged: %v)", [object.get(c.container, "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Set privileged to false", "ops": [{"op": "set", "path": path, "value": false}]},
 	}

@@ -26,7 +26,7 @@ fail contains result if {
 	value != "Default"
 	path := sprintf("%s.securityContext.procMount", [c.path])
 	result := {
-		"msg": sprintf("container %q uses procMount %q", [c.container.name, value]),
+		"msg": sprintf("container %q uses procMount %q", [object.get(c.container, "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Use the default /proc mount", "ops": [{"op": "set", "path": path, "value": "Default"}]},
 	}

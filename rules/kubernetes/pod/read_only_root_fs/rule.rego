@@ -3,7 +3,8 @@
 # description: >-
 #   A writable root file system lets an attacker drop tools or modify binaries inside the
 #   container. Mount emptyDir volumes for the paths the application must write to and set
-#   readOnlyRootFilesystem to true.
+#   readOnlyRootFilesystem to true. Windows pods (spec.os.name windows) are exempt: the field is
+#   not supported there.
 # custom:
 #   id: PG-K8S-POD-020
 #   severity: medium
@@ -19,13 +20,16 @@ import rego.v1
 
 import data.policyguard.lib
 
+windows if input.resource.pod_spec.os.name == "windows"
+
 fail contains result if {
+	not windows
 	some c in lib.containers(input.resource.pod_spec)
 	value := object.get(c.container, ["securityContext", "readOnlyRootFilesystem"], "unset")
 	value != true
 	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path])
 	result := {
-		"msg": sprintf("container %q has a writable root file system (readOnlyRootFilesystem: %v)", [c.container.name, value]),
+		"msg": sprintf("container %q has a writable root file system (readOnlyRootFilesystem: %v)", [object.get(c.container, "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Make the root file system read-only", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

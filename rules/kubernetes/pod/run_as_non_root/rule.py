@@ -12,6 +12,11 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule, unknown
 
+
+def _q(value: Any) -> str:
+    """A value quoted the way the Rego rules' %q does, for uniform messages."""
+    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
+
 WORKLOADS = [
     "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
     "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
@@ -56,10 +61,10 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
             value = ctx.get("runAsNonRoot") if isinstance(ctx, dict) else None
             path = f"pod_spec.{kind}[{i}].securityContext.runAsNonRoot"
             if _marker(value):
-                yield unknown(f"container {c.get('name')!r} runAsNonRoot is not known", expr=_marker(value) or "", path=path)
+                yield unknown(f"container {_q(c.get('name'))} runAsNonRoot is not known", expr=_marker(value) or "", path=path)
             elif value is False or (value is not None and value is not True):
                 yield fail(
-                    f"container {c.get('name')!r} sets runAsNonRoot to {value!r}",
+                    f"container {_q(c.get('name'))} sets runAsNonRoot to {_q(value)}",
                     path=path,
                     fix={"description": "Require a non-root user", "ops": [{"op": "set", "path": path, "value": True}]},
                 )
@@ -67,9 +72,9 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
                 unset.append(str(c.get("name")))
     if unset:
         path = "pod_spec.securityContext.runAsNonRoot"
-        found = "is not set" if pod_value is None else f"is {pod_value!r}"
+        found = "is not set" if pod_value is None else f"is {_q(pod_value)}"
         yield fail(
-            f"the pod's runAsNonRoot {found} and containers {', '.join(repr(n) for n in unset)} do not set it",
+            f"the pod's runAsNonRoot {found} and containers {', '.join(_q(n) for n in unset)} do not set it",
             path=path,
             fix={"description": "Require a non-root user for the whole pod", "ops": [{"op": "set", "path": path, "value": True}]},
         )

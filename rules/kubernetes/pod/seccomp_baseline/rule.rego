@@ -26,7 +26,7 @@ contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
 	is_object(ctx)
 }
 
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [c.container.name]), ctx] if {
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [object.get(c.container, "name", "<unnamed>")]), ctx] if {
 	some c in lib.containers(input.resource.pod_spec)
 	ctx := c.container.securityContext
 	is_object(ctx)

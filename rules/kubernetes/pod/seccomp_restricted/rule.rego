@@ -50,7 +50,7 @@ fail contains result if {
 	not allowed[value]
 	path := sprintf("%s.securityContext.seccompProfile.type", [c.path])
 	result := {
-		"msg": sprintf("container %q sets seccompProfile.type %q (RuntimeDefault or Localhost required)", [c.container.name, value]),
+		"msg": sprintf("container %q sets seccompProfile.type %q (RuntimeDefault or Localhost required)", [object.get(c.container, "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Use the runtime's default seccomp profile", "ops": [{"op": "set", "path": path, "value": "RuntimeDefault"}]},
 	}
@@ -60,7 +60,7 @@ fail contains result if {
 fail contains result if {
 	not windows
 	not pod_type
-	unset := [c.container.name |
+	unset := [object.get(c.container, "name", "<unnamed>") |
 		some c in lib.containers(input.resource.pod_spec)
 		not c.container.securityContext.seccompProfile.type
 	]

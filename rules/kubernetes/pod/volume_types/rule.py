@@ -7,6 +7,11 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
 
+
+def _q(value: Any) -> str:
+    """A value quoted the way the Rego rules' %q does, for uniform messages."""
+    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
+
 WORKLOADS = [
     "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
     "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
@@ -39,6 +44,6 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
         bad = [k for k in sources if k not in ALLOWED]
         if bad:
             yield fail(
-                f"volume {volume.get('name')!r} uses type {', '.join(bad)} (not allowed by the restricted profile)",
+                f"volume {_q(volume.get('name'))} uses type {', '.join(bad)} (not allowed by the restricted profile)",
                 path=f"pod_spec.volumes[{i}].{bad[0]}",
             )

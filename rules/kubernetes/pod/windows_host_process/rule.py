@@ -7,6 +7,11 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
 
+
+def _q(value: Any) -> str:
+    """A value quoted the way the Rego rules' %q does, for uniform messages."""
+    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
+
 WORKLOADS = [
     "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
     "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
@@ -36,7 +41,7 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
         items = pod_spec.get(kind)
         for i, c in enumerate(items if isinstance(items, list) else []):
             if isinstance(c, dict):
-                contexts.append((f"pod_spec.{kind}[{i}].securityContext", f"container {c.get('name')!r}", c.get("securityContext")))
+                contexts.append((f"pod_spec.{kind}[{i}].securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")))
     for base, who, ctx in contexts:
         opts = ctx.get("windowsOptions") if isinstance(ctx, dict) else None
         if isinstance(opts, dict) and opts.get("hostProcess") is True:

@@ -38,7 +38,7 @@ fail contains result if {
 	some c in probed
 	not lib.has(c.container, "livenessProbe")
 	result := {
-		"msg": sprintf("container %q has no liveness probe", [c.container.name]),
+		"msg": sprintf("container %q has no liveness probe", [object.get(c.container, "name", "<unnamed>")]),
 		"path": sprintf("%s.livenessProbe", [c.path]),
 	}
 }

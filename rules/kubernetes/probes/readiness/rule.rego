@@ -38,7 +38,7 @@ fail contains result if {
 	some c in probed
 	not lib.has(c.container, "readinessProbe")
 	result := {
-		"msg": sprintf("container %q has no readiness probe", [c.container.name]),
+		"msg": sprintf("container %q has no readiness probe", [object.get(c.container, "name", "<unnamed>")]),
 		"path": sprintf("%s.readinessProbe", [c.path]),
 	}
 }

@@ -23,7 +23,7 @@ fail contains result if {
 	c.kind != "ephemeralContainers"
 	not lib.has(object.get(c.container, ["resources", "limits"], {}), "cpu")
 	result := {
-		"msg": sprintf("container %q sets no CPU limit (resources.limits.cpu)", [c.container.name]),
+		"msg": sprintf("container %q sets no CPU limit (resources.limits.cpu)", [object.get(c.container, "name", "<unnamed>")]),
 		"path": sprintf("%s.resources.limits.cpu", [c.path]),
 	}
 }

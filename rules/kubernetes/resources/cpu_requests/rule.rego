@@ -23,7 +23,7 @@ fail contains result if {
 	c.kind != "ephemeralContainers"
 	not lib.has(object.get(c.container, ["resources", "requests"], {}), "cpu")
 	result := {
-		"msg": sprintf("container %q sets no CPU request (resources.requests.cpu)", [c.container.name]),
+		"msg": sprintf("container %q sets no CPU request (resources.requests.cpu)", [object.get(c.container, "name", "<unnamed>")]),
 		"path": sprintf("%s.resources.requests.cpu", [c.path]),
 	}
 }

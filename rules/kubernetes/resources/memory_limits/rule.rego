@@ -23,7 +23,7 @@ fail contains result if {
 	c.kind != "ephemeralContainers"
 	not lib.has(object.get(c.container, ["resources", "limits"], {}), "memory")
 	result := {
-		"msg": sprintf("container %q sets no memory limit (resources.limits.memory)", [c.container.name]),
+		"msg": sprintf("container %q sets no memory limit (resources.limits.memory)", [object.get(c.container, "name", "<unnamed>")]),
 		"path": sprintf("%s.resources.limits.memory", [c.path]),
 	}
 }

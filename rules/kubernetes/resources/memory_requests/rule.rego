@@ -23,7 +23,7 @@ fail contains result if {
 	c.kind != "ephemeralContainers"
 	not lib.has(object.get(c.container, ["resources", "requests"], {}), "memory")
 	result := {
-		"msg": sprintf("container %q sets no memory request (resources.requests.memory)", [c.container.name]),
+		"msg": sprintf("container %q sets no memory request (resources.requests.memory)", [object.get(c.container, "name", "<unnamed>")]),
 		"path": sprintf("%s.resources.requests.memory", [c.path]),
 	}
 }
