@@ -4,6 +4,7 @@ module that owns the concept, imported lazily so `policyguard --help` starts fas
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -78,7 +79,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
 @_scan_options
-def scan(**kwargs: object) -> None:
+def scan(**kwargs: Any) -> None:
     """Scan PATHS (files or directories) and gate on the findings."""
     from policyguard.gate import run_scan_command
 
@@ -92,7 +93,7 @@ def scan(**kwargs: object) -> None:
 @click.option("--interactive", "-i", is_flag=True, help="Ask before each fix (needs a TTY).")
 @click.option("--format", "-f", "fix_format", type=click.Choice(["diff", "jsonpatch"]), default="diff", help="Fix output.")
 @_scan_options
-def fix(**kwargs: object) -> None:
+def fix(**kwargs: Any) -> None:
     """Propose (or with --write apply) verified fixes for failing findings."""
     from policyguard.fix.command import run_fix_command
 
@@ -109,7 +110,7 @@ def rules() -> None:
 @click.option("--no-builtin-rules", is_flag=True)
 @click.option("--framework", "frameworks", multiple=True)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
-def rules_list(**kwargs: object) -> None:
+def rules_list(**kwargs: Any) -> None:
     """List rules: id, severity, platforms, fixable, frameworks."""
     from policyguard.engine.commands import run_rules_list
 
@@ -119,7 +120,7 @@ def rules_list(**kwargs: object) -> None:
 @rules.command("show")
 @click.argument("rule_id")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
-def rules_show(**kwargs: object) -> None:
+def rules_show(**kwargs: Any) -> None:
     """Show one rule's metadata and source."""
     from policyguard.engine.commands import run_rules_show
 
@@ -132,7 +133,7 @@ def rules_show(**kwargs: object) -> None:
 @click.option("--opa-path", type=click.Path(), help="`opa` binary for --rego-engine opa (default: PATH).")
 @click.option("--opa-url", help="OPA server URL for --rego-engine opa-server.")
 @click.option("--verbose", "-v", is_flag=True)
-def test_rules(**kwargs: object) -> None:
+def test_rules(**kwargs: Any) -> None:
     """Run rules' pass/fail fixtures (the built-in pack when no RULE_DIRS are given)."""
     from policyguard.engine.commands import run_rule_tests
 
@@ -148,7 +149,7 @@ def baseline() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--output", "-o", default=".policyguard-baseline.json", show_default=True, type=click.Path(dir_okay=False))
 @_scan_options
-def baseline_create(**kwargs: object) -> None:
+def baseline_create(**kwargs: Any) -> None:
     """Write a baseline of the current failing findings."""
     from policyguard.gate import run_baseline_create
 
@@ -175,7 +176,7 @@ def baseline_create(**kwargs: object) -> None:
 @click.option("--audit-include-object", is_flag=True, help="Include object bodies in the audit log.")
 @click.option("--max-body-bytes", type=click.IntRange(1024), default=None, help="Request body limit (default 3 MiB; 413 above).")
 @click.option("--default-timeout", default=None, metavar="DURATION", help="Deadline when the apiserver sends no ?timeout= (default 10s).")
-def serve(**kwargs: object) -> None:
+def serve(**kwargs: Any) -> None:
     """Run the Kubernetes admission webhook (/validate, /mutate, /healthz, /readyz, /metrics)."""
     from policyguard.webhook.command import run_serve
 
@@ -193,7 +194,7 @@ def webhook() -> None:
 @click.option("--out-dir", default="certs", show_default=True, type=click.Path(file_okay=False))
 @click.option("--days", default=365, show_default=True, type=click.IntRange(1))
 @click.option("--extra-name", "extra_names", multiple=True, metavar="NAME", help="Extra DNS name or IP in the serving certificate (repeatable).")
-def webhook_certs(**kwargs: object) -> None:
+def webhook_certs(**kwargs: Any) -> None:
     """Create a CA and a serving certificate for the webhook Service DNS names."""
     from policyguard.webhook.command import run_certs
 
@@ -209,7 +210,7 @@ def webhook_certs(**kwargs: object) -> None:
 @click.option("--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True)
 @click.option("--timeout-seconds", default=5, show_default=True, type=click.IntRange(1, 30))
 @click.option("--certs-dir", type=click.Path(exists=True, file_okay=False), help="Directory from `webhook certs`: adds the TLS Secret and caBundle.")
-def webhook_manifests(**kwargs: object) -> None:
+def webhook_manifests(**kwargs: Any) -> None:
     """Print the Kubernetes manifests that deploy the webhook."""
     from policyguard.webhook.command import run_manifests
 

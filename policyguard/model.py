@@ -369,8 +369,8 @@ class RuleMeta:
     language: str = "rego"
 
     def applies_to(self, resource: Resource) -> bool:
-        types = self.resource_types.get(resource.platform)
-        return bool(types) and ("*" in types or resource.type in types)
+        types = self.resource_types.get(resource.platform, ())
+        return "*" in types or resource.type in types
 
     def to_dict(self) -> dict[str, Any]:
         return {
