@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 UNKNOWN_KEY = "__unknown__"
 
