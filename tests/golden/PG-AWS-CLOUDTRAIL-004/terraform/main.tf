@@ -1,0 +1,5 @@
+resource "aws_cloudtrail" "org" {
+  name           = "org-trail"
+  s3_bucket_name = "acme-cloudtrail-logs"
+  enable_logging = true
+}

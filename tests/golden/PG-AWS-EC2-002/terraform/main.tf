@@ -1,0 +1,12 @@
+resource "aws_security_group" "ops" {
+  name   = "ops"
+  vpc_id = "vpc-0a1b2c3d4e5f60718"
+
+  ingress {
+    description = "RDP"
+    from_port   = 3389
+    to_port     = 3389
+    protocol    = "tcp"
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+}

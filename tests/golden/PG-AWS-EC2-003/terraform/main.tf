@@ -1,0 +1,12 @@
+resource "aws_security_group" "ops" {
+  name   = "ops"
+  vpc_id = "vpc-0a1b2c3d4e5f60718"
+
+  ingress {
+    description = "PostgreSQL"
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["10.20.0.0/16"]
+  }
+}

@@ -1,0 +1,4 @@
+resource "aws_s3_bucket" "website" {
+  bucket = "acme-website"
+  acl    = "private"
+}

@@ -1,0 +1,23 @@
+resource "azurerm_resource_group" "main" {
+  name     = "rg-shop-prod"
+  location = "westeurope"
+}
+resource "azurerm_service_plan" "main" {
+  name                = "asp-shop-prod"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = azurerm_resource_group.main.location
+  os_type             = "Linux"
+  sku_name            = "P1v3"
+}
+
+resource "azurerm_linux_web_app" "web" {
+  name                = "app-shop-prod"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = azurerm_service_plan.main.location
+  service_plan_id     = azurerm_service_plan.main.id
+  https_only          = true
+
+  site_config {
+    ftps_state = "Disabled"
+  }
+}

@@ -1,0 +1,10 @@
+resource "google_storage_bucket" "assets" {
+  name     = "shop-prod-assets"
+  location = "EU"
+  public_access_prevention = "enforced"
+  uniform_bucket_level_access = true
+
+  versioning {
+    enabled = true
+  }
+}
