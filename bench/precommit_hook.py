@@ -175,17 +175,6 @@ def main() -> int:
         print(_row("hook: `policyguard scan --quiet` + 5 files", *_time([args.exe, "scan", "--quiet", *files], root, args.runs)))
         print(_row("same, `-j 1` (no worker processes)",
                    *_time([args.exe, "scan", "--quiet", "-j", "1", *files], root, args.runs)))
-        if args.breakdown:
-            rows: dict[str, list[str]] = {}
-            for _ in range(3):
-                out = subprocess.run([sys.executable, __file__, "--_breakdown-here"], cwd=root, capture_output=True,
-                                     text=True, check=True).stdout
-                for line in out.splitlines():
-                    k, v = line.split("\t")
-                    rows.setdefault(k, []).append(v)
-            print("\n| stage (CPU, 3 fresh interpreters) | ms |\n|---|---|")
-            for k, vs in rows.items():
-                print(f"| {k} | {' / '.join(vs)} |")
         if args.with_pre_commit and shutil.which("pre-commit"):
             env = dict(os.environ, PRE_COMMIT_HOME=str(root / ".pc-cache"), GIT_AUTHOR_NAME="b",
                        GIT_AUTHOR_EMAIL="b@x.invalid", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x.invalid")
@@ -198,6 +187,17 @@ def main() -> int:
             subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
             print(_row("`pre-commit run --files` + 5 files (incl. pre-commit)",
                        *_time(["pre-commit", "run", "--files", *files], root, args.runs, env)))
+        if args.breakdown:
+            rows: dict[str, list[str]] = {}
+            for _ in range(3):
+                out = subprocess.run([sys.executable, __file__, "--_breakdown-here"], cwd=root, capture_output=True,
+                                     text=True, check=True).stdout
+                for line in out.splitlines():
+                    k, v = line.split("\t")
+                    rows.setdefault(k, []).append(v)
+            print("\n| stage (CPU, 3 fresh interpreters) | ms |\n|---|---|")
+            for k, vs in rows.items():
+                print(f"| {k} | {' / '.join(vs)} |")
     return 0
 
 
