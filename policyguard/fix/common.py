@@ -126,3 +126,14 @@ def map_pod_spec(path: str, pod_spec_path: str | None) -> str:
     if pod_spec_path and (path == "pod_spec" or path.startswith(("pod_spec.", "pod_spec["))):
         return pod_spec_path + path[len("pod_spec") :]
     return path
+
+
+EXPECT_KEY = "__expect__"
+
+
+def expected_here(pinned: object, current: object) -> bool:
+    """A pinned ``remove`` (value ``{"__expect__": v}``) applies only while ``v`` is still at
+    its path: removing list item 0 twice must not remove the next item."""
+    if isinstance(pinned, dict) and EXPECT_KEY in pinned:
+        return bool(pinned[EXPECT_KEY] == current)
+    return True

@@ -20,6 +20,7 @@ from policyguard.fix.common import (
     Splice,
     apply_splices,
     detect_indent_unit,
+    expected_here,
     line_end,
     line_start,
     split_path,
@@ -245,7 +246,7 @@ class HclEditor:
             return self.text
         if op.op == "add" and isinstance(current, list) and op.value in current:
             return self.text
-        if op.op == "remove" and segs and current is None:
+        if op.op == "remove" and segs and (current is None or not expected_here(op.value, current)):
             return self.text
         doc = _Doc(self.text)
         if doc.tree.root_node.has_error:

@@ -12,7 +12,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from policyguard.fix.common import FixError, Splice, apply_splices, detect_indent_unit, line_start, split_path
+from policyguard.fix.common import (
+    FixError,
+    Splice,
+    apply_splices,
+    detect_indent_unit,
+    expected_here,
+    line_start,
+    split_path,
+)
 from policyguard.fix.yaml_edit import Root
 from policyguard.model import FixOp, format_path, get_path
 
@@ -170,7 +178,7 @@ class JsonEditor:
             return self.text
         if op.op == "add" and isinstance(current, list) and op.value in current:
             return self.text
-        if op.op == "remove" and current is None:
+        if op.op == "remove" and (current is None or not expected_here(op.value, current)):
             return self.text
         anchor = self._anchor(parse(self.text), root)
         splices = self._op(op.op, anchor, root.prefix + segs, op.value, len(root.prefix))
@@ -186,7 +194,7 @@ class JsonEditor:
             else:
                 nxt = None
             if nxt is None:
-                raise FixError(f"key {k!r} not found")
+                raise FixError(f"{'/'.join(root.keys)} is not written literally in the file (generated, e.g. by Fn::ForEach)")
             node = nxt
         if node.kind != "object":
             raise FixError("the resource is not an object")

@@ -155,6 +155,7 @@ class Group:
     file: str  # absolute
     resource: Resource
     findings: list[tuple[int, Finding]]  # (unit index, finding)
+    fix: Any = None  # the finding's fix with removals pinned to their values
     new_alone: str = ""
     edits: list[TextEdit] = field(default_factory=list)
     status: str = "candidate"  # candidate | verified | refused
@@ -230,7 +231,9 @@ def plan_fixes(
             key = (file, res.type, res.name, res.span.start_line, repr(f.fix.to_dict()))
             g = groups.get(key)
             if g is None:
-                g = groups[key] = Group(len(groups), file, res, [])
+                from policyguard.fix.render import pin_fix
+
+                g = groups[key] = Group(len(groups), file, res, [], pin_fix(f.fix, res))
             g.findings.append((ui, f))
 
     glist = list(groups.values())
@@ -250,9 +253,20 @@ def plan_fixes(
 
 
 def _fix_of(g: Group) -> Any:
-    fix = g.findings[0][1].fix
-    assert fix is not None
-    return fix
+    return g.fix
+
+
+def _order(g: Group) -> tuple[Any, ...]:
+    """Bottom-up: later resources first; within one resource, higher list indices first so
+    that removing item 2 happens before item 0 shifts it."""
+    first = g.fix.ops[0].path if g.fix.ops else ""
+    try:
+        from policyguard.model import parse_path
+
+        segs = tuple((0, s, "") if isinstance(s, int) else (1, 0, s) for s in parse_path(first))
+    except ValueError:
+        segs = ()
+    return (g.resource.span.start_line, segs, g.gid)
 
 
 def _render_alone(g: Group, original: str) -> None:
@@ -286,7 +300,7 @@ def combine(plan: FixPlan, groups: list[Group]) -> tuple[dict[str, str], list[tu
     clashes: list[tuple[Group, str]] = []
     for file, gs in by_file.items():
         text = plan.originals[file]
-        for g in sorted(gs, key=lambda g: (g.resource.span.start_line, g.gid), reverse=True):
+        for g in sorted(gs, key=_order, reverse=True):
             try:
                 text = apply_fix_text(text, g.resource, _fix_of(g))
             except (FixError, RecursionError) as exc:

@@ -71,3 +71,22 @@ def apply_fix_text(text: str, resource: Resource, fix: Fix, attrs: dict[str, Any
     for op in ops:
         yed.text = yed.apply(root, op, attrs)
     return yed.text
+
+
+def pin_fix(fix: Fix, resource: Resource) -> Fix:
+    """``fix`` with each ``remove`` pinned to the value it removes (see ``expected_here``), so
+    that rendering it again after it was applied is a no-op even for list indices."""
+    from policyguard.fix.common import EXPECT_KEY, split_path
+    from policyguard.model import get_path
+
+    ops = []
+    for o in fix.ops:
+        if o.op == "remove" and o.value is None:
+            try:
+                current = get_path(resource.attributes, split_path(map_pod_spec(o.path, resource.pod_spec_path)))
+            except FixError:
+                current = None
+            if current is not None:
+                o = FixOp("remove", o.path, {EXPECT_KEY: current})
+        ops.append(o)
+    return Fix(fix.description, tuple(ops))

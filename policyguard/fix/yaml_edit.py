@@ -13,7 +13,16 @@ import json
 import re
 from typing import Any
 
-from policyguard.fix.common import FixError, Splice, apply_splices, detect_indent_unit, line_end, line_start, split_path
+from policyguard.fix.common import (
+    FixError,
+    Splice,
+    apply_splices,
+    detect_indent_unit,
+    expected_here,
+    line_end,
+    line_start,
+    split_path,
+)
 from policyguard.model import FixOp, format_path, get_path
 
 Seg = str | int
@@ -245,7 +254,7 @@ class YamlEditor:
                 continue
             if kind == "add" and isinstance(current, list) and value in current:
                 continue
-            if kind == "remove" and current is None:
+            if kind == "remove" and (current is None or not expected_here(value, current)):
                 continue
             docs = compose_all(self.text)
             st = _Style(self.text, docs, root.doc_index)
@@ -265,7 +274,7 @@ class YamlEditor:
         for k in root.keys:
             pair = _find_pair(node, k) if _is_map(node) else None
             if pair is None:
-                raise FixError(f"key {k!r} not found")
+                raise FixError(f"{'/'.join(root.keys)} is not written literally in the file (generated, e.g. by Fn::ForEach)")
             node = pair[1]
         if not _is_map(node):
             raise FixError("the resource is not a mapping")
@@ -350,7 +359,13 @@ class YamlEditor:
         """Insert ``text`` (lines, no trailing newline) on new lines after ``node``'s content."""
         leaf = _last_leaf(node)
         if _is_block_scalar(leaf):
-            pos = line_start(self.text, leaf.end_mark.index) if self.text[leaf.end_mark.index - 1 : leaf.end_mark.index] == "\n" else leaf.end_mark.index
+            header = self.text[leaf.start_mark.index : line_end(self.text, leaf.start_mark.index)]
+            if "+" not in header.split("#")[0]:
+                # clip/strip chomping: trailing blank lines are not content; insert before them
+                end = len(self.text[: leaf.end_mark.index].rstrip())
+                pos = line_end(self.text, end)
+                return Splice(pos, pos, "\n" + text)
+            pos = leaf.end_mark.index
             if pos > 0 and self.text[pos - 1] == "\n":
                 return Splice(pos, pos, text + "\n")
         pos = line_end(self.text, _content_end(node))
