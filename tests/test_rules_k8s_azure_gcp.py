@@ -144,3 +144,40 @@ def test_corpus_manifests_evaluate_without_errors() -> None:
     assert not errors, "\n".join(errors[:20])
     judged = {f.rule_id for f in result.findings}
     assert len(judged) >= 35, sorted(judged)
+
+
+def test_null_anywhere_never_gives_an_error_verdict() -> None:
+    """Plans and YAML carry null for unset lists and blocks (`volumes:`, `source_tags: null`), and
+    regorus raises on count/iteration/object.get/sprintf %q over null. Null out every list, object
+    and string of every fixture resource, one at a time: every verdict must still be pass, fail or
+    unknown."""
+    import copy
+    from dataclasses import replace
+
+    from policyguard import engine
+    from policyguard.model import format_path, iter_values
+    from policyguard.scan import ScanOptions, scan
+
+    opts = ScanOptions(paths=[], rule_dirs=[str(d) for d in AREA_DIRS], builtin_rules=False, jobs=1)
+    evaluator = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    cases = sorted(p for d in AREA_DIRS for p in d.rglob("fixtures/*/*") if p.is_dir())
+    errors: list[str] = []
+    verdicts = 0
+    for case in cases:
+        resources = scan(replace(opts, paths=[str(case)], evaluate=False)).resources
+        for res in resources:
+            for path, value in iter_values(res.attributes):
+                if not path or not isinstance(value, (list, dict, str)):
+                    continue
+                attrs = copy.deepcopy(res.attributes)
+                parent = attrs
+                for seg in path[:-1]:
+                    parent = parent[seg]
+                parent[path[-1]] = None
+                others = [r for r in resources if r is not res]
+                for f in evaluator.evaluate([replace(res, attributes=attrs), *others]):
+                    verdicts += 1
+                    if f.status is Status.ERROR:
+                        errors.append(f"{case.relative_to(REPO)} {format_path(path)}=null: {f.rule_id}: {f.message[:160]}")
+    assert verdicts > 10_000
+    assert not errors, f"{len(errors)} error verdicts:\n" + "\n".join(errors[:15])

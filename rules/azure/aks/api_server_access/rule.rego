@@ -21,11 +21,22 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 ranges := array.concat(
-	object.get(attrs, "api_server_authorized_ip_ranges", []),
-	[r | some p in object.get(attrs, "api_server_access_profile", []); some r in object.get(p, "authorized_ip_ranges", [])],
+	arr(object.get(obj(attrs), "api_server_authorized_ip_ranges", [])),
+	[r | some p in arr(object.get(obj(attrs), "api_server_access_profile", [])); some r in arr(object.get(obj(p), "authorized_ip_ranges", []))],
 )
 
 private if lib.truthy(attrs.private_cluster_enabled)
@@ -33,10 +44,10 @@ private if lib.truthy(attrs.private_cluster_enabled)
 fail contains result if {
 	not private
 	# object.get: OPA (unlike regorus) makes `not f(x.missing)` undefined instead of true
-	not lib.is_unknown(object.get(attrs, "private_cluster_enabled", false))
+	not lib.is_unknown(object.get(obj(attrs), "private_cluster_enabled", false))
 	count(ranges) == 0
 	result := {
-		"msg": sprintf("AKS cluster %q has a public API server reachable from any address (not private, no authorized IP ranges)", [input.resource.name]),
+		"msg": sprintf("AKS cluster \"%v\" has a public API server reachable from any address (not private, no authorized IP ranges)", [input.resource.name]),
 		"path": "private_cluster_enabled",
 	}
 }
@@ -46,7 +57,7 @@ fail contains result if {
 	some r in ranges
 	r in {"0.0.0.0/0", "0.0.0.0"}
 	result := {
-		"msg": sprintf("AKS cluster %q authorizes %s on its public API server", [input.resource.name, r]),
+		"msg": sprintf("AKS cluster \"%v\" authorizes %s on its public API server", [input.resource.name, r]),
 		"path": "api_server_access_profile",
 	}
 }
@@ -55,7 +66,7 @@ unknown contains result if {
 	lib.is_unknown(attrs.private_cluster_enabled)
 	count(ranges) == 0
 	result := {
-		"msg": sprintf("AKS cluster %q: whether the API server is private is not known", [input.resource.name]),
+		"msg": sprintf("AKS cluster \"%v\": whether the API server is private is not known", [input.resource.name]),
 		"path": "private_cluster_enabled",
 		"expr": lib.unknown_expr(attrs.private_cluster_enabled),
 	}

@@ -20,22 +20,33 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 fail contains result if {
-	count(object.get(attrs, "network_profile", [])) == 0
+	count(arr(object.get(obj(attrs), "network_profile", []))) == 0
 	result := {
-		"msg": sprintf("AKS cluster %q has no network_profile: the default kubenet network enforces no network policies", [input.resource.name]),
+		"msg": sprintf("AKS cluster \"%v\" has no network_profile: the default kubenet network enforces no network policies", [input.resource.name]),
 		"path": "network_profile",
 	}
 }
 
 fail contains result if {
-	some i, profile in attrs.network_profile
-	value := object.get(profile, "network_policy", "")
+	some i, profile in arr(attrs.network_profile)
+	value := object.get(obj(profile), "network_policy", "")
 	lib.falsy(value)
 	result := {
-		"msg": sprintf("AKS cluster %q sets no network_policy: NetworkPolicy objects are not enforced", [input.resource.name]),
+		"msg": sprintf("AKS cluster \"%v\" sets no network_policy: NetworkPolicy objects are not enforced", [input.resource.name]),
 		"path": sprintf("network_profile[%d].network_policy", [i]),
 	}
 }

@@ -20,25 +20,31 @@ import rego.v1
 
 import data.policyguard.lib
 
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 fail contains result if {
 	lib.has(attrs, "role_based_access_control_enabled")
 	not lib.truthy(attrs.role_based_access_control_enabled)
 	result := {
-		"msg": sprintf("AKS cluster %q disables Kubernetes RBAC (role_based_access_control_enabled = %v)", [input.resource.name, attrs.role_based_access_control_enabled]),
+		"msg": sprintf("AKS cluster \"%v\" disables Kubernetes RBAC (role_based_access_control_enabled = %v)", [input.resource.name, attrs.role_based_access_control_enabled]),
 		"path": "role_based_access_control_enabled",
 		"fix": {"description": "Enable Kubernetes RBAC", "ops": [{"op": "set", "path": "role_based_access_control_enabled", "value": true}]},
 	}
 }
 
 fail contains result if {
-	some i, block in attrs.role_based_access_control
+	some i, block in arr(attrs.role_based_access_control)
 	lib.has(block, "enabled")
 	not lib.truthy(block.enabled)
 	path := sprintf("role_based_access_control[%d].enabled", [i])
 	result := {
-		"msg": sprintf("AKS cluster %q disables Kubernetes RBAC (role_based_access_control.enabled = %v)", [input.resource.name, block.enabled]),
+		"msg": sprintf("AKS cluster \"%v\" disables Kubernetes RBAC (role_based_access_control.enabled = %v)", [input.resource.name, block.enabled]),
 		"path": path,
 		"fix": {"description": "Enable Kubernetes RBAC", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

@@ -18,13 +18,19 @@ package policyguard.rules.azure.app_service.ftps
 
 import rego.v1
 
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, site in input.resource.attributes.site_config
+	some i, site in arr(input.resource.attributes.site_config)
 	value := site.ftps_state
 	not value in {"Disabled", "FtpsOnly"}
 	path := sprintf("site_config[%d].ftps_state", [i])
 	result := {
-		"msg": sprintf("%s %q allows plain FTP (ftps_state = %v)", [input.resource.type, input.resource.name, value]),
+		"msg": sprintf("%s \"%v\" allows plain FTP (ftps_state = %v)", [input.resource.type, input.resource.name, value]),
 		"path": path,
 		"fix": {"description": "Disable FTP", "ops": [{"op": "set", "path": path, "value": "Disabled"}]},
 	}

@@ -21,11 +21,16 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
-	value := object.get(input.resource.attributes, "https_only", false)
+	value := object.get(obj(input.resource.attributes), "https_only", false)
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("%s %q accepts plain HTTP (https_only = %v)", [input.resource.type, input.resource.name, value]),
+		"msg": sprintf("%s \"%v\" accepts plain HTTP (https_only = %v)", [input.resource.type, input.resource.name, value]),
 		"path": "https_only",
 		"fix": {"description": "Redirect HTTP to HTTPS", "ops": [{"op": "set", "path": "https_only", "value": true}]},
 	}

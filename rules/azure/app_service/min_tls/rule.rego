@@ -18,14 +18,20 @@ package policyguard.rules.azure.app_service.min_tls
 
 import rego.v1
 
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, site in input.resource.attributes.site_config
+	some i, site in arr(input.resource.attributes.site_config)
 	some key in ["minimum_tls_version", "min_tls_version"]
 	value := site[key]
 	not value in {"1.2", "1.3"}
 	path := sprintf("site_config[%d].%s", [i, key])
 	result := {
-		"msg": sprintf("%s %q accepts TLS below 1.2 (%s = %v)", [input.resource.type, input.resource.name, key, value]),
+		"msg": sprintf("%s \"%v\" accepts TLS below 1.2 (%s = %v)", [input.resource.type, input.resource.name, key, value]),
 		"path": path,
 		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": path, "value": "1.2"}]},
 	}

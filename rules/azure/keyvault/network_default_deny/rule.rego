@@ -17,12 +17,23 @@ package policyguard.rules.azure.keyvault.network_default_deny
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 fail contains result if {
-	count(object.get(attrs, "network_acls", [])) == 0
+	count(arr(object.get(obj(attrs), "network_acls", []))) == 0
 	result := {
-		"msg": sprintf("key vault %q has no network ACLs: it accepts connections from any network", [input.resource.name]),
+		"msg": sprintf("key vault \"%v\" has no network ACLs: it accepts connections from any network", [input.resource.name]),
 		"path": "network_acls",
 		"fix": {
 			"description": "Deny network access by default (allow trusted Azure services)",
@@ -32,11 +43,11 @@ fail contains result if {
 }
 
 fail contains result if {
-	some i, acl in attrs.network_acls
+	some i, acl in arr(attrs.network_acls)
 	acl.default_action != "Deny"
 	path := sprintf("network_acls[%d].default_action", [i])
 	result := {
-		"msg": sprintf("key vault %q network ACLs allow by default (default_action = %v)", [input.resource.name, acl.default_action]),
+		"msg": sprintf("key vault \"%v\" network ACLs allow by default (default_action = %v)", [input.resource.name, acl.default_action]),
 		"path": path,
 		"fix": {"description": "Deny by default", "ops": [{"op": "set", "path": path, "value": "Deny"}]},
 	}

@@ -22,13 +22,18 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 attrs := input.resource.attributes
 
 fail contains result if {
-	value := object.get(attrs, "purge_protection_enabled", false)
+	value := object.get(obj(attrs), "purge_protection_enabled", false)
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("key vault %q has no purge protection (purge_protection_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("key vault \"%v\" has no purge protection (purge_protection_enabled = %v)", [input.resource.name, value]),
 		"path": "purge_protection_enabled",
 		"fix": {"description": "Enable purge protection", "ops": [{"op": "set", "path": "purge_protection_enabled", "value": true}]},
 	}
@@ -37,7 +42,7 @@ fail contains result if {
 fail contains result if {
 	lib.falsy(attrs.soft_delete_enabled)
 	result := {
-		"msg": sprintf("key vault %q disables soft delete", [input.resource.name]),
+		"msg": sprintf("key vault \"%v\" disables soft delete", [input.resource.name]),
 		"path": "soft_delete_enabled",
 		"fix": {"description": "Keep soft delete enabled", "ops": [{"op": "remove", "path": "soft_delete_enabled"}]},
 	}

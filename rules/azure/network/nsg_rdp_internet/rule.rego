@@ -23,6 +23,20 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+# low(x): lower-cased x; undefined (not an error) for null or non-strings
+low(x) := lower(x) if is_string(x)
+
 port := 3389
 
 open_sources := {"*", "0.0.0.0", "0.0.0.0/0", "internet", "any", "::/0"}
@@ -30,7 +44,7 @@ open_sources := {"*", "0.0.0.0", "0.0.0.0/0", "internet", "any", "::/0"}
 # (path prefix, rule object) for inline blocks and for the separate resource
 rules contains [sprintf("security_rule[%d].", [i]), r] if {
 	input.resource.type == "azurerm_network_security_group"
-	some i, r in input.resource.attributes.security_rule
+	some i, r in arr(input.resource.attributes.security_rule)
 }
 
 rules contains ["", input.resource.attributes] if input.resource.type == "azurerm_network_security_rule"
@@ -38,11 +52,13 @@ rules contains ["", input.resource.attributes] if input.resource.type == "azurer
 covers(range) if range == "*"
 
 covers(range) if {
+	is_string(range)
 	regex.match(`^\s*[0-9]+\s*$`, range)
 	to_number(trim_space(range)) == port
 }
 
 covers(range) if {
+	is_string(range)
 	parts := split(range, "-")
 	count(parts) == 2
 	regex.match(`^\s*[0-9]+\s*$`, parts[0])
@@ -54,24 +70,24 @@ covers(range) if {
 port_open(r) if covers(r.destination_port_range)
 
 port_open(r) if {
-	some range in r.destination_port_ranges
+	some range in arr(r.destination_port_ranges)
 	covers(range)
 }
 
 inbound_allow(r) if {
-	lower(r.direction) == "inbound"
-	lower(r.access) == "allow"
-	lower(r.protocol) in {"tcp", "*"}
+	low(r.direction) == "inbound"
+	low(r.access) == "allow"
+	low(r.protocol) in {"tcp", "*"}
 }
 
 fail contains result if {
 	some [prefix, r] in rules
 	inbound_allow(r)
 	port_open(r)
-	lower(r.source_address_prefix) in open_sources
+	low(r.source_address_prefix) in open_sources
 	path := concat("", [prefix, "source_address_prefix"])
 	result := {
-		"msg": sprintf("rule %q allows RDP (port %d) from %s", [object.get(r, "name", input.resource.name), port, r.source_address_prefix]),
+		"msg": sprintf("rule \"%v\" allows RDP (port %d) from %s", [object.get(obj(r), "name", input.resource.name), port, r.source_address_prefix]),
 		"path": path,
 		"fix": {"description": "Allow RDP only from the virtual network", "ops": [{"op": "set", "path": path, "value": "VirtualNetwork"}]},
 	}
@@ -81,12 +97,12 @@ fail contains result if {
 	some [prefix, r] in rules
 	inbound_allow(r)
 	port_open(r)
-	some j, src in r.source_address_prefixes
-	lower(src) in open_sources
-	kept := [s | some s in r.source_address_prefixes; not lower(s) in open_sources]
+	some j, src in arr(r.source_address_prefixes)
+	low(src) in open_sources
+	kept := [s | some s in arr(r.source_address_prefixes); not low(s) in open_sources]
 	path := concat("", [prefix, "source_address_prefixes"])
 	result := {
-		"msg": sprintf("rule %q allows RDP (port %d) from %s", [object.get(r, "name", input.resource.name), port, src]),
+		"msg": sprintf("rule \"%v\" allows RDP (port %d) from %s", [object.get(obj(r), "name", input.resource.name), port, src]),
 		"path": sprintf("%s[%d]", [path, j]),
 		"fix": {"description": "Remove the Internet source", "ops": [{"op": "set", "path": path, "value": fallback(kept)}]},
 	}
@@ -102,7 +118,7 @@ unknown contains result if {
 	port_open(r)
 	lib.is_unknown(r.source_address_prefix)
 	result := {
-		"msg": sprintf("rule %q allows RDP from a source that is not known", [object.get(r, "name", input.resource.name)]),
+		"msg": sprintf("rule \"%v\" allows RDP from a source that is not known", [object.get(obj(r), "name", input.resource.name)]),
 		"path": concat("", [prefix, "source_address_prefix"]),
 		"expr": lib.unknown_expr(r.source_address_prefix),
 	}

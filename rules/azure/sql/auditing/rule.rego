@@ -23,10 +23,21 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 policies contains r if {
-	some ref in input.resource.referenced_by
+	some ref in arr(input.resource.referenced_by)
 	r := input.resources[ref.source]
 	r.type == "azurerm_mssql_server_extended_auditing_policy"
 }
@@ -36,7 +47,7 @@ enabled(p) if not lib.has(p, "enabled")
 enabled(p) if lib.truthy(p.enabled)
 
 audited if {
-	some p in attrs.extended_auditing_policy
+	some p in arr(attrs.extended_auditing_policy)
 	enabled(p)
 }
 
@@ -47,9 +58,9 @@ audited if {
 
 fail contains result if {
 	not audited
-	count(object.get(attrs, "extended_auditing_policy", [])) + count(policies) == 0
+	count(arr(object.get(obj(attrs), "extended_auditing_policy", []))) + count(policies) == 0
 	result := {
-		"msg": sprintf("SQL server %q has no auditing policy", [input.resource.name]),
+		"msg": sprintf("SQL server \"%v\" has no auditing policy", [input.resource.name]),
 		"path": "",
 		"fix": {
 			"description": "Audit the server to Azure Monitor",
@@ -64,11 +75,11 @@ fail contains result if {
 
 fail contains result if {
 	not audited
-	some i, p in attrs.extended_auditing_policy
+	some i, p in arr(attrs.extended_auditing_policy)
 	not enabled(p)
 	path := sprintf("extended_auditing_policy[%d].enabled", [i])
 	result := {
-		"msg": sprintf("SQL server %q auditing policy is disabled (enabled = %v)", [input.resource.name, p.enabled]),
+		"msg": sprintf("SQL server \"%v\" auditing policy is disabled (enabled = %v)", [input.resource.name, p.enabled]),
 		"path": path,
 		"fix": {"description": "Enable auditing", "ops": [{"op": "set", "path": path, "value": true}]},
 	}
@@ -79,7 +90,7 @@ fail contains result if {
 	some p in policies
 	not enabled(p.attributes)
 	result := {
-		"msg": sprintf("SQL server %q auditing policy %s is disabled (enabled = %v)", [input.resource.name, p.id, p.attributes.enabled]),
+		"msg": sprintf("SQL server \"%v\" auditing policy %s is disabled (enabled = %v)", [input.resource.name, p.id, p.attributes.enabled]),
 		"path": "",
 	}
 }

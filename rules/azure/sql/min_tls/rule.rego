@@ -24,7 +24,7 @@ fail contains result if {
 	value := input.resource.attributes.minimum_tls_version
 	not value in {"1.2", "1.3"}
 	result := {
-		"msg": sprintf("SQL server %q accepts TLS below 1.2 (minimum_tls_version = %v)", [input.resource.name, value]),
+		"msg": sprintf("SQL server \"%v\" accepts TLS below 1.2 (minimum_tls_version = %v)", [input.resource.name, value]),
 		"path": "minimum_tls_version",
 		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": "minimum_tls_version", "value": "1.2"}]},
 	}

@@ -20,11 +20,16 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
-	value := object.get(input.resource.attributes, "public_network_access_enabled", true)
+	value := object.get(obj(input.resource.attributes), "public_network_access_enabled", true)
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("SQL server %q allows public network access (public_network_access_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("SQL server \"%v\" allows public network access (public_network_access_enabled = %v)", [input.resource.name, value]),
 		"path": "public_network_access_enabled",
 		"fix": {"description": "Disable public network access", "ops": [{"op": "set", "path": "public_network_access_enabled", "value": false}]},
 	}

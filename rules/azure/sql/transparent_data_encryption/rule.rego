@@ -26,7 +26,7 @@ fail contains result if {
 	value := input.resource.attributes.transparent_data_encryption_enabled
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("SQL database %q disables transparent data encryption (transparent_data_encryption_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("SQL database \"%v\" disables transparent data encryption (transparent_data_encryption_enabled = %v)", [input.resource.name, value]),
 		"path": "transparent_data_encryption_enabled",
 		"fix": {"description": "Enable transparent data encryption", "ops": [{"op": "set", "path": "transparent_data_encryption_enabled", "value": true}]},
 	}

@@ -29,7 +29,7 @@ fail contains result if {
 	value := input.resource.attributes[key]
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("storage account %q allows plain HTTP (%s = %v)", [input.resource.name, key, value]),
+		"msg": sprintf("storage account \"%v\" allows plain HTTP (%s = %v)", [input.resource.name, key, value]),
 		"path": key,
 		"fix": {"description": "Require secure transfer", "ops": [{"op": "set", "path": key, "value": true}]},
 	}

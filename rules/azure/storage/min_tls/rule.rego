@@ -25,7 +25,7 @@ fail contains result if {
 	value := input.resource.attributes.min_tls_version
 	not value in {"TLS1_2", "TLS1_3"}
 	result := {
-		"msg": sprintf("storage account %q accepts TLS versions below 1.2 (min_tls_version = %v)", [input.resource.name, value]),
+		"msg": sprintf("storage account \"%v\" accepts TLS versions below 1.2 (min_tls_version = %v)", [input.resource.name, value]),
 		"path": "min_tls_version",
 		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": "min_tls_version", "value": "TLS1_2"}]},
 	}

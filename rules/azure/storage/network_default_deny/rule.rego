@@ -21,19 +21,30 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 separate contains r if {
-	some ref in input.resource.referenced_by
+	some ref in arr(input.resource.referenced_by)
 	r := input.resources[ref.source]
 	r.type == "azurerm_storage_account_network_rules"
 }
 
 fail contains result if {
-	count(object.get(attrs, "network_rules", [])) == 0
+	count(arr(object.get(obj(attrs), "network_rules", []))) == 0
 	count(separate) == 0
 	result := {
-		"msg": sprintf("storage account %q has no network rules: it accepts connections from any network", [input.resource.name]),
+		"msg": sprintf("storage account \"%v\" has no network rules: it accepts connections from any network", [input.resource.name]),
 		"path": "network_rules",
 		"fix": {
 			"description": "Deny network access by default (allow trusted Azure services)",
@@ -43,23 +54,23 @@ fail contains result if {
 }
 
 fail contains result if {
-	some i, rules in attrs.network_rules
-	value := object.get(rules, "default_action", "Allow")
+	some i, rules in arr(attrs.network_rules)
+	value := object.get(obj(rules), "default_action", "Allow")
 	value != "Deny"
 	result := {
-		"msg": sprintf("storage account %q network rules allow by default (default_action = %v)", [input.resource.name, value]),
+		"msg": sprintf("storage account \"%v\" network rules allow by default (default_action = %v)", [input.resource.name, value]),
 		"path": sprintf("network_rules[%d].default_action", [i]),
 		"fix": {"description": "Deny by default", "ops": [{"op": "set", "path": sprintf("network_rules[%d].default_action", [i]), "value": "Deny"}]},
 	}
 }
 
 fail contains result if {
-	count(object.get(attrs, "network_rules", [])) == 0
+	count(arr(object.get(obj(attrs), "network_rules", []))) == 0
 	some r in separate
-	value := object.get(r.attributes, "default_action", "Allow")
+	value := object.get(obj(r.attributes), "default_action", "Allow")
 	value != "Deny"
 	result := {
-		"msg": sprintf("storage account %q network rules (%s) allow by default (default_action = %v)", [input.resource.name, r.id, value]),
+		"msg": sprintf("storage account \"%v\" network rules (%s) allow by default (default_action = %v)", [input.resource.name, r.id, value]),
 		"path": "network_rules",
 	}
 }

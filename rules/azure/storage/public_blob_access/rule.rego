@@ -34,7 +34,7 @@ fail contains result if {
 	not lib.has(attrs, "allow_nested_items_to_be_public")
 	not lib.has(attrs, "allow_blob_public_access")
 	result := {
-		"msg": sprintf("storage account %q allows public blob access (allow_nested_items_to_be_public defaults to true)", [input.resource.name]),
+		"msg": sprintf("storage account \"%v\" allows public blob access (allow_nested_items_to_be_public defaults to true)", [input.resource.name]),
 		"path": "allow_nested_items_to_be_public",
 		"fix": fix,
 	}
@@ -45,7 +45,7 @@ fail contains result if {
 	lib.has(attrs, key)
 	not lib.falsy(attrs[key])
 	result := {
-		"msg": sprintf("storage account %q allows public blob access (%s = %v)", [input.resource.name, key, attrs[key]]),
+		"msg": sprintf("storage account \"%v\" allows public blob access (%s = %v)", [input.resource.name, key, attrs[key]]),
 		"path": key,
 		"fix": {"description": "Forbid anonymous access to blobs", "ops": [{"op": "set", "path": key, "value": false}]},
 	}

@@ -21,22 +21,33 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, sa in input.resource.attributes.service_account
-	email := object.get(sa, "email", "")
+	some i, sa in arr(input.resource.attributes.service_account)
+	email := object.get(obj(sa), "email", "")
 	is_string(email)
 	endswith(email, "-compute@developer.gserviceaccount.com")
 	result := {
-		"msg": sprintf("instance %q runs as the Compute Engine default service account %s", [input.resource.name, email]),
+		"msg": sprintf("instance \"%v\" runs as the Compute Engine default service account %s", [input.resource.name, email]),
 		"path": sprintf("service_account[%d].email", [i]),
 	}
 }
 
 fail contains result if {
-	some i, sa in input.resource.attributes.service_account
-	lib.falsy(object.get(sa, "email", ""))
+	some i, sa in arr(input.resource.attributes.service_account)
+	lib.falsy(object.get(obj(sa), "email", ""))
 	result := {
-		"msg": sprintf("instance %q service_account block names no email: it runs as the Compute Engine default service account", [input.resource.name]),
+		"msg": sprintf("instance \"%v\" service_account block names no email: it runs as the Compute Engine default service account", [input.resource.name]),
 		"path": sprintf("service_account[%d]", [i]),
 	}
 }

@@ -25,7 +25,7 @@ fail contains result if {
 	value := input.resource.attributes.can_ip_forward
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("instance %q forwards IP packets (can_ip_forward = %v)", [input.resource.name, value]),
+		"msg": sprintf("instance \"%v\" forwards IP packets (can_ip_forward = %v)", [input.resource.name, value]),
 		"path": "can_ip_forward",
 		"fix": {"description": "Disable IP forwarding", "ops": [{"op": "set", "path": "can_ip_forward", "value": false}]},
 	}

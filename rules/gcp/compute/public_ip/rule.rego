@@ -19,12 +19,23 @@ package policyguard.rules.gcp.compute.public_ip
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, nic in input.resource.attributes.network_interface
-	count(object.get(nic, "access_config", [])) > 0
+	some i, nic in arr(input.resource.attributes.network_interface)
+	count(arr(object.get(obj(nic), "access_config", []))) > 0
 	path := sprintf("network_interface[%d].access_config", [i])
 	result := {
-		"msg": sprintf("instance %q network interface %d has an external IP address (access_config)", [input.resource.name, i]),
+		"msg": sprintf("instance \"%v\" network interface %d has an external IP address (access_config)", [input.resource.name, i]),
 		"path": path,
 		"fix": {"description": "Remove the external IP address", "ops": [{"op": "remove", "path": path}]},
 	}

@@ -26,9 +26,9 @@ fail contains result if {
 	input.resource.type != "google_compute_project_metadata_item"
 	value := input.resource.attributes.metadata[key]
 	not lib.falsy(value)
-	path := sprintf("metadata[%q]", [key])
+	path := sprintf("metadata[\"%v\"]", [key])
 	result := {
-		"msg": sprintf("%s %q enables the interactive serial console (serial-port-enable = %v)", [input.resource.type, input.resource.name, value]),
+		"msg": sprintf("%s \"%v\" enables the interactive serial console (serial-port-enable = %v)", [input.resource.type, input.resource.name, value]),
 		"path": path,
 		"fix": {"description": "Disable the serial console", "ops": [{"op": "set", "path": path, "value": "FALSE"}]},
 	}

@@ -20,12 +20,23 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 fail contains result if {
-	count(object.get(attrs, "shielded_instance_config", [])) == 0
+	count(arr(object.get(obj(attrs), "shielded_instance_config", []))) == 0
 	result := {
-		"msg": sprintf("instance %q does not enable Shielded VM secure boot (no shielded_instance_config)", [input.resource.name]),
+		"msg": sprintf("instance \"%v\" does not enable Shielded VM secure boot (no shielded_instance_config)", [input.resource.name]),
 		"path": "shielded_instance_config",
 		"fix": {"description": "Enable Shielded VM", "ops": [{"op": "add", "path": "shielded_instance_config", "value": {
 			"enable_secure_boot": true, "enable_vtpm": true, "enable_integrity_monitoring": true,
@@ -34,12 +45,12 @@ fail contains result if {
 }
 
 fail contains result if {
-	some i, cfg in attrs.shielded_instance_config
-	value := object.get(cfg, "enable_secure_boot", false)
+	some i, cfg in arr(attrs.shielded_instance_config)
+	value := object.get(obj(cfg), "enable_secure_boot", false)
 	not lib.truthy(value)
 	path := sprintf("shielded_instance_config[%d].enable_secure_boot", [i])
 	result := {
-		"msg": sprintf("instance %q does not enable secure boot (enable_secure_boot = %v)", [input.resource.name, value]),
+		"msg": sprintf("instance \"%v\" does not enable secure boot (enable_secure_boot = %v)", [input.resource.name, value]),
 		"path": path,
 		"fix": {"description": "Enable secure boot", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

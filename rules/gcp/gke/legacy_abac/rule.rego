@@ -25,7 +25,7 @@ fail contains result if {
 	value := input.resource.attributes.enable_legacy_abac
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("GKE cluster %q enables legacy ABAC (enable_legacy_abac = %v)", [input.resource.name, value]),
+		"msg": sprintf("GKE cluster \"%v\" enables legacy ABAC (enable_legacy_abac = %v)", [input.resource.name, value]),
 		"path": "enable_legacy_abac",
 		"fix": {"description": "Disable legacy ABAC", "ops": [{"op": "set", "path": "enable_legacy_abac", "value": false}]},
 	}

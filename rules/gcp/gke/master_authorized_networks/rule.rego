@@ -21,18 +21,29 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 private_endpoint if {
-	some cfg in attrs.private_cluster_config
+	some cfg in arr(attrs.private_cluster_config)
 	lib.truthy(cfg.enable_private_endpoint)
 }
 
 fail contains result if {
 	not private_endpoint
-	count(object.get(attrs, "master_authorized_networks_config", [])) == 0
+	count(arr(object.get(obj(attrs), "master_authorized_networks_config", []))) == 0
 	result := {
-		"msg": sprintf("GKE cluster %q API server accepts connections from any address (no master_authorized_networks_config)", [input.resource.name]),
+		"msg": sprintf("GKE cluster \"%v\" API server accepts connections from any address (no master_authorized_networks_config)", [input.resource.name]),
 		"path": "master_authorized_networks_config",
 		"fix": {
 			"description": "Restrict the API server to authorized networks (none yet: Google Cloud internal only)",
@@ -42,12 +53,12 @@ fail contains result if {
 }
 
 fail contains result if {
-	some i, cfg in attrs.master_authorized_networks_config
-	some j, block in cfg.cidr_blocks
+	some i, cfg in arr(attrs.master_authorized_networks_config)
+	some j, block in arr(cfg.cidr_blocks)
 	block.cidr_block in {"0.0.0.0/0", "::/0"}
 	path := sprintf("master_authorized_networks_config[%d].cidr_blocks[%d]", [i, j])
 	result := {
-		"msg": sprintf("GKE cluster %q authorizes %s on its API server", [input.resource.name, block.cidr_block]),
+		"msg": sprintf("GKE cluster \"%v\" authorizes %s on its API server", [input.resource.name, block.cidr_block]),
 		"path": sprintf("%s.cidr_block", [path]),
 		"fix": {"description": "Remove the open authorized network", "ops": [{"op": "remove", "path": path}]},
 	}

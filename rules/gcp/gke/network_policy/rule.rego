@@ -21,25 +21,36 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
-enforced if lib.truthy(object.get(attrs, "enable_autopilot", false))
+enforced if lib.truthy(object.get(obj(attrs), "enable_autopilot", false))
 
 enforced if attrs.datapath_provider == "ADVANCED_DATAPATH"
 
 enforced if {
-	some p in attrs.network_policy
+	some p in arr(attrs.network_policy)
 	lib.truthy(p.enabled)
 }
 
 fail contains result if {
 	not enforced
 	result := {
-		"msg": sprintf("GKE cluster %q does not enforce network policies (no network_policy.enabled, not Dataplane V2 or Autopilot)", [input.resource.name]),
+		"msg": sprintf("GKE cluster \"%v\" does not enforce network policies (no network_policy.enabled, not Dataplane V2 or Autopilot)", [input.resource.name]),
 		"path": path,
 	}
 }
 
 default path := "network_policy"
 
-path := "network_policy[0].enabled" if count(object.get(attrs, "network_policy", [])) > 0
+path := "network_policy[0].enabled" if count(arr(object.get(obj(attrs), "network_policy", []))) > 0

@@ -20,22 +20,33 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 fail contains result if {
-	count(object.get(attrs, "private_cluster_config", [])) == 0
+	count(arr(object.get(obj(attrs), "private_cluster_config", []))) == 0
 	result := {
-		"msg": sprintf("GKE cluster %q has no private_cluster_config: nodes get public IP addresses", [input.resource.name]),
+		"msg": sprintf("GKE cluster \"%v\" has no private_cluster_config: nodes get public IP addresses", [input.resource.name]),
 		"path": "private_cluster_config",
 	}
 }
 
 fail contains result if {
-	some i, cfg in attrs.private_cluster_config
-	value := object.get(cfg, "enable_private_nodes", false)
+	some i, cfg in arr(attrs.private_cluster_config)
+	value := object.get(obj(cfg), "enable_private_nodes", false)
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("GKE cluster %q nodes have public IP addresses (enable_private_nodes = %v)", [input.resource.name, value]),
+		"msg": sprintf("GKE cluster \"%v\" nodes have public IP addresses (enable_private_nodes = %v)", [input.resource.name, value]),
 		"path": sprintf("private_cluster_config[%d].enable_private_nodes", [i]),
 	}
 }

@@ -24,7 +24,7 @@ fail contains result if {
 	value := input.resource.attributes.enable_shielded_nodes
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("GKE cluster %q disables Shielded GKE Nodes (enable_shielded_nodes = %v)", [input.resource.name, value]),
+		"msg": sprintf("GKE cluster \"%v\" disables Shielded GKE Nodes (enable_shielded_nodes = %v)", [input.resource.name, value]),
 		"path": "enable_shielded_nodes",
 		"fix": {"description": "Enable Shielded GKE Nodes", "ops": [{"op": "set", "path": "enable_shielded_nodes", "value": true}]},
 	}

@@ -20,19 +20,30 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 attrs := input.resource.attributes
 
 configured if {
-	some cfg in attrs.workload_identity_config
+	some cfg in arr(attrs.workload_identity_config)
 	some key in ["workload_pool", "identity_namespace"]
-	not lib.falsy(object.get(cfg, key, ""))
+	not lib.falsy(object.get(obj(cfg), key, ""))
 }
 
 fail contains result if {
-	not lib.truthy(object.get(attrs, "enable_autopilot", false))
+	not lib.truthy(object.get(obj(attrs), "enable_autopilot", false))
 	not configured
 	result := {
-		"msg": sprintf("GKE cluster %q does not enable Workload Identity (no workload_identity_config.workload_pool)", [input.resource.name]),
+		"msg": sprintf("GKE cluster \"%v\" does not enable Workload Identity (no workload_identity_config.workload_pool)", [input.resource.name]),
 		"path": "workload_identity_config",
 	}
 }

@@ -23,6 +23,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 port := 3389
 
 attrs := input.resource.attributes
@@ -31,9 +42,14 @@ open := {"0.0.0.0/0", "::/0"}
 
 iap_range := "35.235.240.0/20"
 
-ingress if upper(object.get(attrs, "direction", "INGRESS")) == "INGRESS"
+# direction defaults to INGRESS (also when null, as in plans)
+default direction := "INGRESS"
 
-enabled if not lib.truthy(object.get(attrs, "disabled", false))
+direction := upper(attrs.direction) if is_string(attrs.direction)
+
+ingress if direction == "INGRESS"
+
+enabled if not lib.truthy(object.get(obj(attrs), "disabled", false))
 
 covers(range) if {
 	regex.match(`^[0-9]+$`, range)
@@ -50,33 +66,33 @@ covers(range) if {
 }
 
 port_allowed if {
-	some a in attrs.allow
-	lower(a.protocol) in {"tcp", "all", "6"}
-	count(object.get(a, "ports", [])) == 0
+	some a in arr(attrs.allow)
+	lower(sprintf("%v", [a.protocol])) in {"tcp", "all", "6"}
+	count(arr(object.get(obj(a), "ports", []))) == 0
 }
 
 port_allowed if {
-	some a in attrs.allow
-	lower(a.protocol) in {"tcp", "all", "6"}
-	some range in a.ports
+	some a in arr(attrs.allow)
+	lower(sprintf("%v", [a.protocol])) in {"tcp", "all", "6"}
+	some range in arr(a.ports)
 	covers(sprintf("%v", [range]))
 }
 
 no_source if {
-	count(object.get(attrs, "source_ranges", [])) == 0
-	count(object.get(attrs, "source_tags", [])) == 0
-	count(object.get(attrs, "source_service_accounts", [])) == 0
+	count(arr(object.get(obj(attrs), "source_ranges", []))) == 0
+	count(arr(object.get(obj(attrs), "source_tags", []))) == 0
+	count(arr(object.get(obj(attrs), "source_service_accounts", []))) == 0
 }
 
 fail contains result if {
 	ingress
 	enabled
 	port_allowed
-	some i, cidr in attrs.source_ranges
+	some i, cidr in arr(attrs.source_ranges)
 	cidr in open
-	kept := [c | some c in attrs.source_ranges; not c in open]
+	kept := [c | some c in arr(attrs.source_ranges); not c in open]
 	result := {
-		"msg": sprintf("firewall %q allows RDP (tcp/%d) from %s", [object.get(attrs, "name", input.resource.name), port, cidr]),
+		"msg": sprintf("firewall \"%v\" allows RDP (tcp/%d) from %s", [object.get(obj(attrs), "name", input.resource.name), port, cidr]),
 		"path": sprintf("source_ranges[%d]", [i]),
 		"fix": {"description": "Allow RDP only through Identity-Aware Proxy", "ops": [{"op": "set", "path": "source_ranges", "value": fallback(kept)}]},
 	}
@@ -88,7 +104,7 @@ fail contains result if {
 	port_allowed
 	no_source
 	result := {
-		"msg": sprintf("firewall %q allows RDP (tcp/%d) and names no source, so it applies to 0.0.0.0/0", [object.get(attrs, "name", input.resource.name), port]),
+		"msg": sprintf("firewall \"%v\" allows RDP (tcp/%d) and names no source, so it applies to 0.0.0.0/0", [object.get(obj(attrs), "name", input.resource.name), port]),
 		"path": "source_ranges",
 		"fix": {"description": "Allow RDP only through Identity-Aware Proxy", "ops": [{"op": "set", "path": "source_ranges", "value": [iap_range]}]},
 	}
@@ -104,7 +120,7 @@ unknown contains result if {
 	port_allowed
 	lib.is_unknown(attrs.source_ranges)
 	result := {
-		"msg": sprintf("firewall %q allows RDP from source ranges that are not known", [object.get(attrs, "name", input.resource.name)]),
+		"msg": sprintf("firewall \"%v\" allows RDP from source ranges that are not known", [object.get(obj(attrs), "name", input.resource.name)]),
 		"path": "source_ranges",
 		"expr": lib.unknown_expr(attrs.source_ranges),
 	}

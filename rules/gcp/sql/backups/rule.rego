@@ -20,15 +20,26 @@ import rego.v1
 
 import data.policyguard.lib
 
-replica if not lib.falsy(object.get(input.resource.attributes, "master_instance_name", ""))
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+replica if not lib.falsy(object.get(obj(input.resource.attributes), "master_instance_name", ""))
 
 fail contains result if {
 	not replica
-	some i, settings in input.resource.attributes.settings
-	count(object.get(settings, "backup_configuration", [])) == 0
+	some i, settings in arr(input.resource.attributes.settings)
+	count(arr(object.get(obj(settings), "backup_configuration", []))) == 0
 	path := sprintf("settings[%d].backup_configuration[0].enabled", [i])
 	result := {
-		"msg": sprintf("Cloud SQL instance %q has no automated backups (no backup_configuration)", [input.resource.name]),
+		"msg": sprintf("Cloud SQL instance \"%v\" has no automated backups (no backup_configuration)", [input.resource.name]),
 		"path": path,
 		"fix": {"description": "Enable automated backups", "ops": [{"op": "set", "path": path, "value": true}]},
 	}
@@ -36,13 +47,13 @@ fail contains result if {
 
 fail contains result if {
 	not replica
-	some i, settings in input.resource.attributes.settings
-	some j, backup in settings.backup_configuration
-	value := object.get(backup, "enabled", false)
+	some i, settings in arr(input.resource.attributes.settings)
+	some j, backup in arr(settings.backup_configuration)
+	value := object.get(obj(backup), "enabled", false)
 	not lib.truthy(value)
 	path := sprintf("settings[%d].backup_configuration[%d].enabled", [i, j])
 	result := {
-		"msg": sprintf("Cloud SQL instance %q has automated backups disabled (enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("Cloud SQL instance \"%v\" has automated backups disabled (enabled = %v)", [input.resource.name, value]),
 		"path": path,
 		"fix": {"description": "Enable automated backups", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

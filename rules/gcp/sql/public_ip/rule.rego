@@ -22,22 +22,33 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, settings in input.resource.attributes.settings
-	count(object.get(settings, "ip_configuration", [])) == 0
+	some i, settings in arr(input.resource.attributes.settings)
+	count(arr(object.get(obj(settings), "ip_configuration", []))) == 0
 	result := {
-		"msg": sprintf("Cloud SQL instance %q has a public IP address (no ip_configuration: ipv4_enabled defaults to true)", [input.resource.name]),
+		"msg": sprintf("Cloud SQL instance \"%v\" has a public IP address (no ip_configuration: ipv4_enabled defaults to true)", [input.resource.name]),
 		"path": sprintf("settings[%d].ip_configuration[0].ipv4_enabled", [i]),
 	}
 }
 
 fail contains result if {
-	some i, settings in input.resource.attributes.settings
-	some j, ip in settings.ip_configuration
-	value := object.get(ip, "ipv4_enabled", true)
+	some i, settings in arr(input.resource.attributes.settings)
+	some j, ip in arr(settings.ip_configuration)
+	value := object.get(obj(ip), "ipv4_enabled", true)
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("Cloud SQL instance %q has a public IP address (ipv4_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("Cloud SQL instance \"%v\" has a public IP address (ipv4_enabled = %v)", [input.resource.name, value]),
 		"path": sprintf("settings[%d].ip_configuration[%d].ipv4_enabled", [i, j]),
 	}
 }

@@ -22,6 +22,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 secure_modes := {"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"}
 
 secure(ip) if ip.ssl_mode in secure_modes
@@ -40,23 +51,23 @@ fix(i, j, ip) := {
 }
 
 fail contains result if {
-	some i, settings in input.resource.attributes.settings
-	count(object.get(settings, "ip_configuration", [])) == 0
+	some i, settings in arr(input.resource.attributes.settings)
+	count(arr(object.get(obj(settings), "ip_configuration", []))) == 0
 	result := {
-		"msg": sprintf("Cloud SQL instance %q accepts unencrypted connections (no ip_configuration.ssl_mode)", [input.resource.name]),
+		"msg": sprintf("Cloud SQL instance \"%v\" accepts unencrypted connections (no ip_configuration.ssl_mode)", [input.resource.name]),
 		"path": sprintf("settings[%d].ip_configuration[0].ssl_mode", [i]),
 		"fix": fix(i, 0, {}),
 	}
 }
 
 fail contains result if {
-	some i, settings in input.resource.attributes.settings
-	some j, ip in settings.ip_configuration
+	some i, settings in arr(input.resource.attributes.settings)
+	some j, ip in arr(settings.ip_configuration)
 	not secure(ip)
-	found := object.get(ip, "ssl_mode", object.get(ip, "require_ssl", "unset"))
+	found := object.get(obj(ip), "ssl_mode", object.get(obj(ip), "require_ssl", "unset"))
 	path := sprintf("settings[%d].ip_configuration[%d].%s", [i, j, field(ip)])
 	result := {
-		"msg": sprintf("Cloud SQL instance %q accepts unencrypted connections (%s = %v)", [input.resource.name, field(ip), found]),
+		"msg": sprintf("Cloud SQL instance \"%v\" accepts unencrypted connections (%s = %v)", [input.resource.name, field(ip), found]),
 		"path": path,
 		"fix": fix(i, j, ip),
 	}

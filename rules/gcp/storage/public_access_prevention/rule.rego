@@ -18,11 +18,16 @@ package policyguard.rules.gcp.storage.public_access_prevention
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
-	value := object.get(input.resource.attributes, "public_access_prevention", "inherited")
+	value := object.get(obj(input.resource.attributes), "public_access_prevention", "inherited")
 	value != "enforced"
 	result := {
-		"msg": sprintf("bucket %q does not enforce public access prevention (public_access_prevention = %v)", [input.resource.name, value]),
+		"msg": sprintf("bucket \"%v\" does not enforce public access prevention (public_access_prevention = %v)", [input.resource.name, value]),
 		"path": "public_access_prevention",
 		"fix": {"description": "Enforce public access prevention", "ops": [{"op": "set", "path": "public_access_prevention", "value": "enforced"}]},
 	}

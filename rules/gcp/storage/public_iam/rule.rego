@@ -22,6 +22,12 @@ import rego.v1
 
 import data.policyguard.lib
 
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 public := {"allUsers", "allAuthenticatedUsers"}
 
 attrs := input.resource.attributes
@@ -37,12 +43,12 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.type == "google_storage_bucket_iam_binding"
-	some i, m in attrs.members
+	some i, m in arr(attrs.members)
 	m in public
 	result := {
 		"msg": sprintf("bucket IAM binding grants %v to %s", [attrs.role, m]),
 		"path": sprintf("members[%d]", [i]),
-		"fix": {"description": "Remove the public members", "ops": [{"op": "set", "path": "members", "value": [x | some x in attrs.members; not x in public]}]},
+		"fix": {"description": "Remove the public members", "ops": [{"op": "set", "path": "members", "value": [x | some x in arr(attrs.members); not x in public]}]},
 	}
 }
 
@@ -56,18 +62,19 @@ fail contains result if {
 }
 
 public_entry(entry) if {
+	is_string(entry)
 	some p in public
 	endswith(entry, concat(":", ["", p]))
 }
 
 fail contains result if {
 	input.resource.type == "google_storage_bucket_acl"
-	some i, entry in attrs.role_entity
+	some i, entry in arr(attrs.role_entity)
 	public_entry(entry)
 	result := {
 		"msg": sprintf("bucket ACL grants %s", [entry]),
 		"path": sprintf("role_entity[%d]", [i]),
-		"fix": {"description": "Remove the public ACL entries", "ops": [{"op": "set", "path": "role_entity", "value": [e | some e in attrs.role_entity; not public_entry(e)]}]},
+		"fix": {"description": "Remove the public ACL entries", "ops": [{"op": "set", "path": "role_entity", "value": [e | some e in arr(attrs.role_entity); not public_entry(e)]}]},
 	}
 }
 

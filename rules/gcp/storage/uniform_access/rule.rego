@@ -21,6 +21,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 attrs := input.resource.attributes
 
 enabled if lib.truthy(attrs.uniform_bucket_level_access)
@@ -33,9 +38,9 @@ enabled if {
 
 fail contains result if {
 	not enabled
-	value := object.get(attrs, "uniform_bucket_level_access", false)
+	value := object.get(obj(attrs), "uniform_bucket_level_access", false)
 	result := {
-		"msg": sprintf("bucket %q uses fine-grained ACLs (uniform_bucket_level_access = %v)", [input.resource.name, value]),
+		"msg": sprintf("bucket \"%v\" uses fine-grained ACLs (uniform_bucket_level_access = %v)", [input.resource.name, value]),
 		"path": "uniform_bucket_level_access",
 		"fix": {"description": "Enable uniform bucket-level access", "ops": [{"op": "set", "path": "uniform_bucket_level_access", "value": true}]},
 	}

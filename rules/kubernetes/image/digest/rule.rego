@@ -19,13 +19,18 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
 	some c in lib.containers(input.resource.pod_spec)
 	image := c.container.image
 	is_string(image)
 	not contains(image, "@sha256:")
 	result := {
-		"msg": sprintf("container %q image %q is not pinned by digest", [object.get(c.container, "name", "<unnamed>"), image]),
+		"msg": sprintf("container \"%v\" image \"%v\" is not pinned by digest", [object.get(obj(c.container), "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }

@@ -19,6 +19,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 # The tag of an image reference: what follows the last ":" after the last "/" (a ":" before
 # the last "/" is a registry port, e.g. registry.local:5000/app).
 tag(image) := t if {
@@ -35,7 +40,7 @@ fail contains result if {
 	not contains(image, "@")
 	not tag(image)
 	result := {
-		"msg": sprintf("container %q uses image %q without a tag (implicitly latest)", [object.get(c.container, "name", "<unnamed>"), image]),
+		"msg": sprintf("container \"%v\" uses image \"%v\" without a tag (implicitly latest)", [object.get(obj(c.container), "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }
@@ -47,7 +52,7 @@ fail contains result if {
 	not contains(image, "@")
 	tag(image) == "latest"
 	result := {
-		"msg": sprintf("container %q uses the mutable tag latest (%q)", [object.get(c.container, "name", "<unnamed>"), image]),
+		"msg": sprintf("container \"%v\" uses the mutable tag latest (\"%v\")", [object.get(obj(c.container), "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }

@@ -19,34 +19,45 @@ package policyguard.rules.kubernetes.ingress.tls
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 spec := input.resource.attributes.spec
 
 fail contains result if {
-	count(object.get(spec, "tls", [])) == 0
+	count(arr(object.get(obj(spec), "tls", []))) == 0
 	result := {
-		"msg": sprintf("Ingress %q has no tls section: its hosts are served over plain HTTP", [input.resource.attributes.metadata.name]),
+		"msg": sprintf("Ingress \"%v\" has no tls section: its hosts are served over plain HTTP", [input.resource.attributes.metadata.name]),
 		"path": "spec",
 	}
 }
 
 covered(host) if {
-	some t in spec.tls
-	host in object.get(t, "hosts", [])
+	some t in arr(spec.tls)
+	host in arr(object.get(obj(t), "hosts", []))
 }
 
 # a tls entry without hosts applies to the controller's default certificate for every host
 covered(_) if {
-	some t in spec.tls
-	count(object.get(t, "hosts", [])) == 0
+	some t in arr(spec.tls)
+	count(arr(object.get(obj(t), "hosts", []))) == 0
 }
 
 fail contains result if {
-	count(object.get(spec, "tls", [])) > 0
-	some i, r in spec.rules
+	count(arr(object.get(obj(spec), "tls", []))) > 0
+	some i, r in arr(spec.rules)
 	host := r.host
 	not covered(host)
 	result := {
-		"msg": sprintf("Ingress %q host %q is not listed in any tls entry", [input.resource.attributes.metadata.name, host]),
+		"msg": sprintf("Ingress \"%v\" host \"%v\" is not listed in any tls entry", [input.resource.attributes.metadata.name, host]),
 		"path": sprintf("spec.rules[%d].host", [i]),
 	}
 }

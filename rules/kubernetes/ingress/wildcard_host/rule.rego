@@ -17,11 +17,18 @@ package policyguard.rules.kubernetes.ingress.wildcard_host
 
 import rego.v1
 
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, r in input.resource.attributes.spec.rules
+	some i, r in arr(input.resource.attributes.spec.rules)
+	is_string(r.host)
 	startswith(r.host, "*")
 	result := {
-		"msg": sprintf("Ingress %q routes wildcard host %q", [input.resource.attributes.metadata.name, r.host]),
+		"msg": sprintf("Ingress \"%v\" routes wildcard host \"%v\"", [input.resource.attributes.metadata.name, r.host]),
 		"path": sprintf("spec.rules[%d].host", [i]),
 	}
 }

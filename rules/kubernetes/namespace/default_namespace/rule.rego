@@ -22,7 +22,7 @@ import rego.v1
 fail contains result if {
 	input.resource.attributes.metadata.namespace == "default"
 	result := {
-		"msg": sprintf("%s %q is placed in the default namespace", [input.resource.attributes.kind, input.resource.attributes.metadata.name]),
+		"msg": sprintf("%s \"%v\" is placed in the default namespace", [input.resource.attributes.kind, input.resource.attributes.metadata.name]),
 		"path": "metadata.namespace",
 		"fix": {
 			"description": "Remove the explicit default namespace (choose it at deploy time)",

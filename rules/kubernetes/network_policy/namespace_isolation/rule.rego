@@ -32,7 +32,7 @@ fail contains result if {
 	not name in {"kube-system", "kube-public", "kube-node-lease"}
 	not has_policy
 	result := {
-		"msg": sprintf("namespace %q has no NetworkPolicy in this scan: all pod-to-pod traffic is allowed", [name]),
+		"msg": sprintf("namespace \"%v\" has no NetworkPolicy in this scan: all pod-to-pod traffic is allowed", [name]),
 		"path": "metadata.name",
 		"fix": {
 			"description": "Add a default-deny ingress NetworkPolicy to the namespace",

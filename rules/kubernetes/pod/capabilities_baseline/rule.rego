@@ -23,6 +23,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 allowed := {
 	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
 	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
@@ -39,7 +44,7 @@ fail contains result if {
 	kept := [cap | some cap in added; normalise(cap) in allowed]
 	path := sprintf("%s.securityContext.capabilities.add", [c.path])
 	result := {
-		"msg": sprintf("container %q adds capabilities outside the baseline set: %s", [object.get(c.container, "name", "<unnamed>"), concat(", ", [sprintf("%v", [x]) | some x in extra])]),
+		"msg": sprintf("container \"%v\" adds capabilities outside the baseline set: %s", [object.get(obj(c.container), "name", "<unnamed>"), concat(", ", [sprintf("%v", [x]) | some x in extra])]),
 		"path": path,
 		"fix": {"description": "Drop the capabilities outside the baseline set", "ops": [fix_op(path, kept)]},
 	}

@@ -21,11 +21,22 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, volume in input.resource.pod_spec.volumes
+	some i, volume in arr(input.resource.pod_spec.volumes)
 	lib.has(volume, "hostPath")
 	result := {
-		"msg": sprintf("volume %q mounts host path %v from the node", [volume.name, object.get(volume.hostPath, "path", "?")]),
+		"msg": sprintf("volume \"%v\" mounts host path %v from the node", [volume.name, object.get(obj(volume.hostPath), "path", "?")]),
 		"path": sprintf("pod_spec.volumes[%d].hostPath", [i]),
 	}
 }

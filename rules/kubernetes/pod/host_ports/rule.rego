@@ -21,14 +21,25 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
 	some c in lib.containers(input.resource.pod_spec)
-	some i, port in c.container.ports
+	some i, port in arr(c.container.ports)
 	value := port.hostPort
 	value != 0
 	path := sprintf("%s.ports[%d].hostPort", [c.path, i])
 	result := {
-		"msg": sprintf("container %q binds host port %v", [object.get(c.container, "name", "<unnamed>"), value]),
+		"msg": sprintf("container \"%v\" binds host port %v", [object.get(obj(c.container), "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Remove the host port binding", "ops": [{"op": "remove", "path": path}]},
 	}

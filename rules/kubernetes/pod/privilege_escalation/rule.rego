@@ -21,16 +21,21 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 windows if input.resource.pod_spec.os.name == "windows"
 
 fail contains result if {
 	not windows
 	some c in lib.containers(input.resource.pod_spec)
-	value := object.get(c.container, ["securityContext", "allowPrivilegeEscalation"], "unset")
+	value := object.get(obj(c.container), ["securityContext", "allowPrivilegeEscalation"], "unset")
 	value != false
 	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path])
 	result := {
-		"msg": sprintf("container %q does not set allowPrivilegeEscalation to false (found: %v)", [object.get(c.container, "name", "<unnamed>"), value]),
+		"msg": sprintf("container \"%v\" does not set allowPrivilegeEscalation to false (found: %v)", [object.get(obj(c.container), "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Set allowPrivilegeEscalation to false", "ops": [{"op": "set", "path": path, "value": false}]},
 	}

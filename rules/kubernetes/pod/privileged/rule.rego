@@ -20,13 +20,18 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
 	some c in lib.containers(input.resource.pod_spec)
 	value := c.container.securityContext.privileged
 	not lib.falsy(value)
 	path := sprintf("%s.securityContext.privileged", [c.path])
 	result := {
-		"msg": sprintf("container %q runs privileged (securityContext.privileged: %v)", [object.get(c.container, "name", "<unnamed>"), value]),
+		"msg": sprintf("container \"%v\" runs privileged (securityContext.privileged: %v)", [object.get(obj(c.container), "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Set privileged to false", "ops": [{"op": "set", "path": path, "value": false}]},
 	}

@@ -20,13 +20,18 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
 	some c in lib.containers(input.resource.pod_spec)
 	value := c.container.securityContext.procMount
 	value != "Default"
 	path := sprintf("%s.securityContext.procMount", [c.path])
 	result := {
-		"msg": sprintf("container %q uses procMount %q", [object.get(c.container, "name", "<unnamed>"), value]),
+		"msg": sprintf("container \"%v\" uses procMount \"%v\"", [object.get(obj(c.container), "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Use the default /proc mount", "ops": [{"op": "set", "path": path, "value": "Default"}]},
 	}

@@ -20,16 +20,21 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 windows if input.resource.pod_spec.os.name == "windows"
 
 fail contains result if {
 	not windows
 	some c in lib.containers(input.resource.pod_spec)
-	value := object.get(c.container, ["securityContext", "readOnlyRootFilesystem"], "unset")
+	value := object.get(obj(c.container), ["securityContext", "readOnlyRootFilesystem"], "unset")
 	value != true
 	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path])
 	result := {
-		"msg": sprintf("container %q has a writable root file system (readOnlyRootFilesystem: %v)", [object.get(c.container, "name", "<unnamed>"), value]),
+		"msg": sprintf("container \"%v\" has a writable root file system (readOnlyRootFilesystem: %v)", [object.get(obj(c.container), "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Make the root file system read-only", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

@@ -21,12 +21,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
 	ctx := input.resource.pod_spec.securityContext
 	is_object(ctx)
 }
 
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [object.get(c.container, "name", "<unnamed>")]), ctx] if {
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")]), ctx] if {
 	some c in lib.containers(input.resource.pod_spec)
 	ctx := c.container.securityContext
 	is_object(ctx)

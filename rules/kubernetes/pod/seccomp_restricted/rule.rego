@@ -21,6 +21,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 allowed := {"RuntimeDefault", "Localhost"}
 
 windows if input.resource.pod_spec.os.name == "windows"
@@ -37,7 +42,7 @@ fail contains result if {
 	not allowed[pod_type]
 	pod_type
 	result := {
-		"msg": sprintf("the pod sets seccompProfile.type %q (RuntimeDefault or Localhost required)", [pod_type]),
+		"msg": sprintf("the pod sets seccompProfile.type \"%v\" (RuntimeDefault or Localhost required)", [pod_type]),
 		"path": "pod_spec.securityContext.seccompProfile.type",
 		"fix": fix_pod,
 	}
@@ -50,7 +55,7 @@ fail contains result if {
 	not allowed[value]
 	path := sprintf("%s.securityContext.seccompProfile.type", [c.path])
 	result := {
-		"msg": sprintf("container %q sets seccompProfile.type %q (RuntimeDefault or Localhost required)", [object.get(c.container, "name", "<unnamed>"), value]),
+		"msg": sprintf("container \"%v\" sets seccompProfile.type \"%v\" (RuntimeDefault or Localhost required)", [object.get(obj(c.container), "name", "<unnamed>"), value]),
 		"path": path,
 		"fix": {"description": "Use the runtime's default seccomp profile", "ops": [{"op": "set", "path": path, "value": "RuntimeDefault"}]},
 	}
@@ -60,13 +65,13 @@ fail contains result if {
 fail contains result if {
 	not windows
 	not pod_type
-	unset := [object.get(c.container, "name", "<unnamed>") |
+	unset := [object.get(obj(c.container), "name", "<unnamed>") |
 		some c in lib.containers(input.resource.pod_spec)
 		not c.container.securityContext.seccompProfile.type
 	]
 	count(unset) > 0
 	result := {
-		"msg": sprintf("no seccomp profile for the pod, and containers %s set none", [concat(", ", [sprintf("%q", [n]) | some n in unset])]),
+		"msg": sprintf("no seccomp profile for the pod, and containers %s set none", [concat(", ", [sprintf("\"%v\"", [n]) | some n in unset])]),
 		"path": "pod_spec.securityContext",
 		"fix": fix_pod,
 	}

@@ -20,6 +20,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 # Every securityContext of the pod: the pod-level one and each container's.
@@ -28,7 +33,7 @@ contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
 	is_object(ctx)
 }
 
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container %q", [object.get(c.container, "name", "<unnamed>")]), ctx] if {
+contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")]), ctx] if {
 	some c in lib.containers(input.resource.pod_spec)
 	ctx := c.container.securityContext
 	is_object(ctx)
@@ -42,7 +47,7 @@ fail contains result if {
 	value != ""
 	path := sprintf("%s.seLinuxOptions.%s", [base, key])
 	result := {
-		"msg": sprintf("%s sets a custom SELinux %s %q", [who, key, value]),
+		"msg": sprintf("%s sets a custom SELinux %s \"%v\"", [who, key, value]),
 		"path": path,
 		"fix": {"description": sprintf("Remove the SELinux %s", [key]), "ops": [{"op": "remove", "path": path}]},
 	}
@@ -54,7 +59,7 @@ fail contains result if {
 	not value in allowed_types
 	path := sprintf("%s.seLinuxOptions.type", [base])
 	result := {
-		"msg": sprintf("%s sets SELinux type %q (allowed: container_t, container_init_t, container_kvm_t, container_engine_t)", [who, value]),
+		"msg": sprintf("%s sets SELinux type \"%v\" (allowed: container_t, container_init_t, container_kvm_t, container_engine_t)", [who, value]),
 		"path": path,
 		"fix": {"description": "Remove the custom SELinux type", "ops": [{"op": "remove", "path": path}]},
 	}

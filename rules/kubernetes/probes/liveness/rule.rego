@@ -19,6 +19,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 probed contains c if {
 	some c in lib.containers(input.resource.pod_spec)
 	c.kind == "containers"
@@ -34,11 +39,11 @@ fail contains result if {
 	not input.resource.attributes.kind in {"Job", "CronJob"}
 	# bare Pods owned by a Job are not distinguishable; a Pod with restartPolicy Never/OnFailure is batch
 	is_object(input.resource.pod_spec)
-	object.get(input.resource.pod_spec, "restartPolicy", "Always") == "Always"
+	object.get(obj(input.resource.pod_spec), "restartPolicy", "Always") == "Always"
 	some c in probed
 	not lib.has(c.container, "livenessProbe")
 	result := {
-		"msg": sprintf("container %q has no liveness probe", [object.get(c.container, "name", "<unnamed>")]),
+		"msg": sprintf("container \"%v\" has no liveness probe", [object.get(obj(c.container), "name", "<unnamed>")]),
 		"path": sprintf("%s.livenessProbe", [c.path]),
 	}
 }

@@ -20,17 +20,28 @@ package policyguard.rules.kubernetes.rbac.cluster_admin_binding
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
 	ref := input.resource.attributes.roleRef
 	ref.kind == "ClusterRole"
 	ref.name == "cluster-admin"
 	subjects := [sprintf("%s %s", [s.kind, s.name]) |
-		some s in object.get(input.resource.attributes, "subjects", [])
+		some s in arr(object.get(obj(input.resource.attributes), "subjects", []))
 		not s.name == "system:masters"
 	]
 	count(subjects) > 0
 	result := {
-		"msg": sprintf("%s %q grants cluster-admin to %s", [input.resource.attributes.kind, input.resource.attributes.metadata.name, concat(", ", subjects)]),
+		"msg": sprintf("%s \"%v\" grants cluster-admin to %s", [input.resource.attributes.kind, input.resource.attributes.metadata.name, concat(", ", subjects)]),
 		"path": "roleRef.name",
 	}
 }

@@ -19,19 +19,30 @@ package policyguard.rules.kubernetes.rbac.secrets_access
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 read_verbs := {"get", "list", "watch", "*"}
 
 fail contains result if {
-	some i, r in input.resource.attributes.rules
-	some group in object.get(r, "apiGroups", [])
+	some i, r in arr(input.resource.attributes.rules)
+	some group in arr(object.get(obj(r), "apiGroups", []))
 	group in {"", "*"}
-	some j, res in r.resources
+	some j, res in arr(r.resources)
 	res in {"secrets", "*"}
-	verbs := [v | some v in r.verbs; v in read_verbs]
+	verbs := [v | some v in arr(r.verbs); v in read_verbs]
 	count(verbs) > 0
-	count(object.get(r, "resourceNames", [])) == 0
+	count(arr(object.get(obj(r), "resourceNames", []))) == 0
 	result := {
-		"msg": sprintf("%s %q rule %d allows %s on %s", [input.resource.attributes.kind, input.resource.attributes.metadata.name, i, concat(", ", verbs), res]),
+		"msg": sprintf("%s \"%v\" rule %d allows %s on %s", [input.resource.attributes.kind, input.resource.attributes.metadata.name, i, concat(", ", verbs), res]),
 		"path": sprintf("rules[%d].resources[%d]", [i, j]),
 	}
 }

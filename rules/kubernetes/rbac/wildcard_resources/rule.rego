@@ -18,12 +18,23 @@ package policyguard.rules.kubernetes.rbac.wildcard_resources
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, r in input.resource.attributes.rules
-	some j, res in r.resources
+	some i, r in arr(input.resource.attributes.rules)
+	some j, res in arr(r.resources)
 	res == "*"
 	result := {
-		"msg": sprintf("%s %q rule %d grants %v on every resource (\"*\") of API groups %v", [input.resource.attributes.kind, input.resource.attributes.metadata.name, i, object.get(r, "verbs", []), object.get(r, "apiGroups", [])]),
+		"msg": sprintf("%s \"%v\" rule %d grants %v on every resource (\"*\") of API groups %v", [input.resource.attributes.kind, input.resource.attributes.metadata.name, i, arr(object.get(obj(r), "verbs", [])), arr(object.get(obj(r), "apiGroups", []))]),
 		"path": sprintf("rules[%d].resources[%d]", [i, j]),
 	}
 }

@@ -18,12 +18,23 @@ package policyguard.rules.kubernetes.rbac.wildcard_verbs
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
-	some i, r in input.resource.attributes.rules
-	some j, verb in r.verbs
+	some i, r in arr(input.resource.attributes.rules)
+	some j, verb in arr(r.verbs)
 	verb == "*"
 	result := {
-		"msg": sprintf("%s %q rule %d grants every verb (\"*\") on %v", [input.resource.attributes.kind, input.resource.attributes.metadata.name, i, object.get(r, "resources", object.get(r, "nonResourceURLs", []))]),
+		"msg": sprintf("%s \"%v\" rule %d grants every verb (\"*\") on %v", [input.resource.attributes.kind, input.resource.attributes.metadata.name, i, arr(object.get(obj(r), "resources", object.get(obj(r), "nonResourceURLs", [])))]),
 		"path": sprintf("rules[%d].verbs[%d]", [i, j]),
 	}
 }

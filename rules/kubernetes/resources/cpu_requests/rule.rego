@@ -18,12 +18,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
 fail contains result if {
 	some c in lib.containers(input.resource.pod_spec)
 	c.kind != "ephemeralContainers"
-	not lib.has(object.get(c.container, ["resources", "requests"], {}), "cpu")
+	not lib.has(object.get(obj(c.container), ["resources", "requests"], {}), "cpu")
 	result := {
-		"msg": sprintf("container %q sets no CPU request (resources.requests.cpu)", [object.get(c.container, "name", "<unnamed>")]),
+		"msg": sprintf("container \"%v\" sets no CPU request (resources.requests.cpu)", [object.get(obj(c.container), "name", "<unnamed>")]),
 		"path": sprintf("%s.resources.requests.cpu", [c.path]),
 	}
 }

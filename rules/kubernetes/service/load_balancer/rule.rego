@@ -20,6 +20,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 internal_annotations := {
 	"service.beta.kubernetes.io/aws-load-balancer-internal": {"true", "0.0.0.0/0"},
 	"service.beta.kubernetes.io/aws-load-balancer-scheme": {"internal"},
@@ -41,9 +52,9 @@ fail contains result if {
 	spec := input.resource.attributes.spec
 	spec.type == "LoadBalancer"
 	not internal_lb
-	count(object.get(spec, "loadBalancerSourceRanges", [])) == 0
+	count(arr(object.get(obj(spec), "loadBalancerSourceRanges", []))) == 0
 	result := {
-		"msg": sprintf("LoadBalancer Service %q is reachable from any address (no loadBalancerSourceRanges, not internal)", [input.resource.attributes.metadata.name]),
+		"msg": sprintf("LoadBalancer Service \"%v\" is reachable from any address (no loadBalancerSourceRanges, not internal)", [input.resource.attributes.metadata.name]),
 		"path": "spec.type",
 	}
 }
@@ -52,10 +63,10 @@ fail contains result if {
 	spec := input.resource.attributes.spec
 	spec.type == "LoadBalancer"
 	not internal_lb
-	some i, cidr in spec.loadBalancerSourceRanges
+	some i, cidr in arr(spec.loadBalancerSourceRanges)
 	cidr in open_ranges
 	result := {
-		"msg": sprintf("LoadBalancer Service %q allows source range %s", [input.resource.attributes.metadata.name, cidr]),
+		"msg": sprintf("LoadBalancer Service \"%v\" allows source range %s", [input.resource.attributes.metadata.name, cidr]),
 		"path": sprintf("spec.loadBalancerSourceRanges[%d]", [i]),
 	}
 }

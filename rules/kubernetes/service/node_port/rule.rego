@@ -17,18 +17,29 @@ package policyguard.rules.kubernetes.service.node_port
 
 import rego.v1
 
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
+# iterating or counting null is an evaluation error)
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
 fail contains result if {
 	input.resource.attributes.spec.type == "NodePort"
-	ports := [sprintf("%v", [object.get(p, "nodePort", p.port)]) | some p in object.get(input.resource.attributes.spec, "ports", [])]
+	ports := [sprintf("%v", [object.get(obj(p), "nodePort", p.port)]) | some p in arr(object.get(obj(input.resource.attributes.spec), "ports", []))]
 	result := {
-		"msg": sprintf("Service %q is of type NodePort: ports %s are open on every node", [input.resource.attributes.metadata.name, concat(", ", ports)]),
+		"msg": sprintf("Service \"%v\" is of type NodePort: ports %s are open on every node", [input.resource.attributes.metadata.name, concat(", ", ports)]),
 		"path": "spec.type",
 		"fix": {
 			"description": "Make the Service cluster-internal (ClusterIP)",
 			"ops": array.concat(
 				[{"op": "set", "path": "spec.type", "value": "ClusterIP"}],
 				[{"op": "remove", "path": sprintf("spec.ports[%d].nodePort", [i])} |
-					some i, p in object.get(input.resource.attributes.spec, "ports", [])
+					some i, p in arr(object.get(obj(input.resource.attributes.spec), "ports", []))
 					p.nodePort
 				],
 			),

@@ -22,18 +22,23 @@ import rego.v1
 
 import data.policyguard.lib
 
-namespace := object.get(input.resource.attributes.metadata, "namespace", "default")
+# obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+namespace := object.get(obj(input.resource.attributes.metadata), "namespace", "default")
 
 pod_spec := input.resource.pod_spec if is_object(input.resource.pod_spec)
 
-sa_name := object.get(pod_spec, "serviceAccountName", object.get(pod_spec, "serviceAccount", "default"))
+sa_name := object.get(obj(pod_spec), "serviceAccountName", object.get(obj(pod_spec), "serviceAccount", "default"))
 
 # The pod's ServiceAccount, when the scan defines it, opts out of automounting.
 sa_opts_out if {
 	some r in input.resources
 	r.attributes.kind == "ServiceAccount"
 	r.attributes.metadata.name == sa_name
-	object.get(r.attributes.metadata, "namespace", "default") == namespace
+	object.get(obj(r.attributes.metadata), "namespace", "default") == namespace
 	r.attributes.automountServiceAccountToken == false
 }
 
@@ -46,7 +51,7 @@ fail contains result if {
 	not lib.has(pod_spec, "automountServiceAccountToken")
 	not sa_opts_out
 	result := {
-		"msg": sprintf("the pod mounts the token of service account %q (automountServiceAccountToken is not set, here or on the ServiceAccount)", [sa_name]),
+		"msg": sprintf("the pod mounts the token of service account \"%v\" (automountServiceAccountToken is not set, here or on the ServiceAccount)", [sa_name]),
 		"path": "pod_spec.automountServiceAccountToken",
 		"fix": fix,
 	}
@@ -56,7 +61,7 @@ fail contains result if {
 	value := pod_spec.automountServiceAccountToken
 	value != false
 	result := {
-		"msg": sprintf("the pod mounts the token of service account %q (automountServiceAccountToken: %v)", [sa_name, value]),
+		"msg": sprintf("the pod mounts the token of service account \"%v\" (automountServiceAccountToken: %v)", [sa_name, value]),
 		"path": "pod_spec.automountServiceAccountToken",
 		"fix": fix,
 	}
