@@ -43,7 +43,10 @@ def test_fix_write_over_corpus(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fix", "--write", "-j", "0", str(work)])
     plan = command.LAST_PLAN
     assert plan is not None, result.output
-    assert result.exit_code == (1 if plan.refused else 0), result.output
+    # the corpus holds files that cannot be judged (e.g. unrendered Rain modules): those are
+    # reported and make the exit code 2, but the verified fixes are still written
+    errors = plan.discovery_errors + [e for s in plan.scans for e in s.errors]
+    assert result.exit_code == (2 if errors else 1 if plan.refused else 0), result.output[-2000:]
 
     touched = {p for p, data in before_bytes.items() if p.read_bytes() != data}
     assert {str(p) for p in touched} == set(plan.results), "written files differ from the verified plan"
