@@ -41,10 +41,22 @@ ranges := array.concat(
 
 private if lib.truthy(attrs.private_cluster_enabled)
 
+# Unresolved inputs the decision depends on (a variable for the ranges or the private flag, a
+# dynamic api_server_access_profile block): the verdict is unknown, not a guess.
+unresolved contains lib.unknown_expr(attrs.private_cluster_enabled) if lib.is_unknown(attrs.private_cluster_enabled)
+
+unresolved contains lib.unknown_expr(attrs.api_server_authorized_ip_ranges) if lib.is_unknown(attrs.api_server_authorized_ip_ranges)
+
+unresolved contains lib.unknown_expr(attrs.api_server_access_profile) if lib.is_unknown(attrs.api_server_access_profile)
+
+unresolved contains lib.unknown_expr(p.authorized_ip_ranges) if {
+	some p in arr(attrs.api_server_access_profile)
+	lib.is_unknown(p.authorized_ip_ranges)
+}
+
 fail contains result if {
 	not private
-	# object.get: OPA (unlike regorus) makes `not f(x.missing)` undefined instead of true
-	not lib.is_unknown(object.get(obj(attrs), "private_cluster_enabled", false))
+	count(unresolved) == 0
 	count(ranges) == 0
 	result := {
 		"msg": sprintf("AKS cluster \"%v\" has a public API server reachable from any address (not private, no authorized IP ranges)", [input.resource.name]),
@@ -63,11 +75,12 @@ fail contains result if {
 }
 
 unknown contains result if {
-	lib.is_unknown(attrs.private_cluster_enabled)
+	not private
 	count(ranges) == 0
+	some expr in unresolved
 	result := {
-		"msg": sprintf("AKS cluster \"%v\": whether the API server is private is not known", [input.resource.name]),
+		"msg": sprintf("AKS cluster \"%v\": whether the API server is private or restricted depends on %s", [input.resource.name, expr]),
 		"path": "private_cluster_enabled",
-		"expr": lib.unknown_expr(attrs.private_cluster_enabled),
+		"expr": expr,
 	}
 }

@@ -20,6 +20,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
 # iterating or counting null is an evaluation error)
 arr(x) := x if is_array(x)
@@ -32,7 +37,7 @@ fail contains result if {
 	lib.has(attrs, "role_based_access_control_enabled")
 	not lib.truthy(attrs.role_based_access_control_enabled)
 	result := {
-		"msg": sprintf("AKS cluster \"%v\" disables Kubernetes RBAC (role_based_access_control_enabled = %v)", [input.resource.name, attrs.role_based_access_control_enabled]),
+		"msg": sprintf("AKS cluster \"%v\" disables Kubernetes RBAC (role_based_access_control_enabled = %v)", [input.resource.name, show(attrs.role_based_access_control_enabled)]),
 		"path": "role_based_access_control_enabled",
 		"fix": {"description": "Enable Kubernetes RBAC", "ops": [{"op": "set", "path": "role_based_access_control_enabled", "value": true}]},
 	}
@@ -44,7 +49,7 @@ fail contains result if {
 	not lib.truthy(block.enabled)
 	path := sprintf("role_based_access_control[%d].enabled", [i])
 	result := {
-		"msg": sprintf("AKS cluster \"%v\" disables Kubernetes RBAC (role_based_access_control.enabled = %v)", [input.resource.name, block.enabled]),
+		"msg": sprintf("AKS cluster \"%v\" disables Kubernetes RBAC (role_based_access_control.enabled = %v)", [input.resource.name, show(block.enabled)]),
 		"path": path,
 		"fix": {"description": "Enable Kubernetes RBAC", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

@@ -18,6 +18,13 @@ package policyguard.rules.azure.app_service.ftps
 
 import rego.v1
 
+import data.policyguard.lib
+
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
 # iterating or counting null is an evaluation error)
 arr(x) := x if is_array(x)
@@ -30,7 +37,7 @@ fail contains result if {
 	not value in {"Disabled", "FtpsOnly"}
 	path := sprintf("site_config[%d].ftps_state", [i])
 	result := {
-		"msg": sprintf("%s \"%v\" allows plain FTP (ftps_state = %v)", [input.resource.type, input.resource.name, value]),
+		"msg": sprintf("%s \"%v\" allows plain FTP (ftps_state = %v)", [input.resource.type, input.resource.name, show(value)]),
 		"path": path,
 		"fix": {"description": "Disable FTP", "ops": [{"op": "set", "path": path, "value": "Disabled"}]},
 	}

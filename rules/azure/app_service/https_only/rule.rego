@@ -21,6 +21,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -30,7 +35,7 @@ fail contains result if {
 	value := object.get(obj(input.resource.attributes), "https_only", false)
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("%s \"%v\" accepts plain HTTP (https_only = %v)", [input.resource.type, input.resource.name, value]),
+		"msg": sprintf("%s \"%v\" accepts plain HTTP (https_only = %v)", [input.resource.type, input.resource.name, show(value)]),
 		"path": "https_only",
 		"fix": {"description": "Redirect HTTP to HTTPS", "ops": [{"op": "set", "path": "https_only", "value": true}]},
 	}

@@ -18,6 +18,13 @@ package policyguard.rules.azure.app_service.min_tls
 
 import rego.v1
 
+import data.policyguard.lib
+
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # arr(x): x when it is an array, otherwise [] (plans and YAML give null for unset lists, and
 # iterating or counting null is an evaluation error)
 arr(x) := x if is_array(x)
@@ -31,7 +38,7 @@ fail contains result if {
 	not value in {"1.2", "1.3"}
 	path := sprintf("site_config[%d].%s", [i, key])
 	result := {
-		"msg": sprintf("%s \"%v\" accepts TLS below 1.2 (%s = %v)", [input.resource.type, input.resource.name, key, value]),
+		"msg": sprintf("%s \"%v\" accepts TLS below 1.2 (%s = %v)", [input.resource.type, input.resource.name, key, show(value)]),
 		"path": path,
 		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": path, "value": "1.2"}]},
 	}

@@ -17,6 +17,13 @@ package policyguard.rules.azure.keyvault.network_default_deny
 
 import rego.v1
 
+import data.policyguard.lib
+
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -47,7 +54,7 @@ fail contains result if {
 	acl.default_action != "Deny"
 	path := sprintf("network_acls[%d].default_action", [i])
 	result := {
-		"msg": sprintf("key vault \"%v\" network ACLs allow by default (default_action = %v)", [input.resource.name, acl.default_action]),
+		"msg": sprintf("key vault \"%v\" network ACLs allow by default (default_action = %v)", [input.resource.name, show(acl.default_action)]),
 		"path": path,
 		"fix": {"description": "Deny by default", "ops": [{"op": "set", "path": path, "value": "Deny"}]},
 	}

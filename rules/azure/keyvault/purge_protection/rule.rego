@@ -22,6 +22,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -33,7 +38,7 @@ fail contains result if {
 	value := object.get(obj(attrs), "purge_protection_enabled", false)
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("key vault \"%v\" has no purge protection (purge_protection_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("key vault \"%v\" has no purge protection (purge_protection_enabled = %v)", [input.resource.name, show(value)]),
 		"path": "purge_protection_enabled",
 		"fix": {"description": "Enable purge protection", "ops": [{"op": "set", "path": "purge_protection_enabled", "value": true}]},
 	}

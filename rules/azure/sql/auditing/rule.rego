@@ -23,6 +23,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -79,7 +84,7 @@ fail contains result if {
 	not enabled(p)
 	path := sprintf("extended_auditing_policy[%d].enabled", [i])
 	result := {
-		"msg": sprintf("SQL server \"%v\" auditing policy is disabled (enabled = %v)", [input.resource.name, p.enabled]),
+		"msg": sprintf("SQL server \"%v\" auditing policy is disabled (enabled = %v)", [input.resource.name, show(p.enabled)]),
 		"path": path,
 		"fix": {"description": "Enable auditing", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

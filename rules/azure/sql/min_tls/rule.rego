@@ -19,12 +19,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	lib.has(input.resource.attributes, "minimum_tls_version")
 	value := input.resource.attributes.minimum_tls_version
 	not value in {"1.2", "1.3"}
 	result := {
-		"msg": sprintf("SQL server \"%v\" accepts TLS below 1.2 (minimum_tls_version = %v)", [input.resource.name, value]),
+		"msg": sprintf("SQL server \"%v\" accepts TLS below 1.2 (minimum_tls_version = %v)", [input.resource.name, show(value)]),
 		"path": "minimum_tls_version",
 		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": "minimum_tls_version", "value": "1.2"}]},
 	}

@@ -20,6 +20,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -29,7 +34,7 @@ fail contains result if {
 	value := object.get(obj(input.resource.attributes), "public_network_access_enabled", true)
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("SQL server \"%v\" allows public network access (public_network_access_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("SQL server \"%v\" allows public network access (public_network_access_enabled = %v)", [input.resource.name, show(value)]),
 		"path": "public_network_access_enabled",
 		"fix": {"description": "Disable public network access", "ops": [{"op": "set", "path": "public_network_access_enabled", "value": false}]},
 	}

@@ -21,12 +21,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	lib.has(input.resource.attributes, "transparent_data_encryption_enabled")
 	value := input.resource.attributes.transparent_data_encryption_enabled
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("SQL database \"%v\" disables transparent data encryption (transparent_data_encryption_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("SQL database \"%v\" disables transparent data encryption (transparent_data_encryption_enabled = %v)", [input.resource.name, show(value)]),
 		"path": "transparent_data_encryption_enabled",
 		"fix": {"description": "Enable transparent data encryption", "ops": [{"op": "set", "path": "transparent_data_encryption_enabled", "value": true}]},
 	}

@@ -23,13 +23,18 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	some key in ["https_traffic_only_enabled", "enable_https_traffic_only"]
 	lib.has(input.resource.attributes, key)
 	value := input.resource.attributes[key]
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("storage account \"%v\" allows plain HTTP (%s = %v)", [input.resource.name, key, value]),
+		"msg": sprintf("storage account \"%v\" allows plain HTTP (%s = %v)", [input.resource.name, key, show(value)]),
 		"path": key,
 		"fix": {"description": "Require secure transfer", "ops": [{"op": "set", "path": key, "value": true}]},
 	}

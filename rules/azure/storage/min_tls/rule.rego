@@ -20,12 +20,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	lib.has(input.resource.attributes, "min_tls_version")
 	value := input.resource.attributes.min_tls_version
 	not value in {"TLS1_2", "TLS1_3"}
 	result := {
-		"msg": sprintf("storage account \"%v\" accepts TLS versions below 1.2 (min_tls_version = %v)", [input.resource.name, value]),
+		"msg": sprintf("storage account \"%v\" accepts TLS versions below 1.2 (min_tls_version = %v)", [input.resource.name, show(value)]),
 		"path": "min_tls_version",
 		"fix": {"description": "Require TLS 1.2", "ops": [{"op": "set", "path": "min_tls_version", "value": "TLS1_2"}]},
 	}

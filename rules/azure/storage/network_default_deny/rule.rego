@@ -21,6 +21,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -58,7 +63,7 @@ fail contains result if {
 	value := object.get(obj(rules), "default_action", "Allow")
 	value != "Deny"
 	result := {
-		"msg": sprintf("storage account \"%v\" network rules allow by default (default_action = %v)", [input.resource.name, value]),
+		"msg": sprintf("storage account \"%v\" network rules allow by default (default_action = %v)", [input.resource.name, show(value)]),
 		"path": sprintf("network_rules[%d].default_action", [i]),
 		"fix": {"description": "Deny by default", "ops": [{"op": "set", "path": sprintf("network_rules[%d].default_action", [i]), "value": "Deny"}]},
 	}
@@ -70,7 +75,7 @@ fail contains result if {
 	value := object.get(obj(r.attributes), "default_action", "Allow")
 	value != "Deny"
 	result := {
-		"msg": sprintf("storage account \"%v\" network rules (%s) allow by default (default_action = %v)", [input.resource.name, r.id, value]),
+		"msg": sprintf("storage account \"%v\" network rules (%s) allow by default (default_action = %v)", [input.resource.name, r.id, show(value)]),
 		"path": "network_rules",
 	}
 }

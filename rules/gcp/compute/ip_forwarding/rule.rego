@@ -20,12 +20,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	lib.has(input.resource.attributes, "can_ip_forward")
 	value := input.resource.attributes.can_ip_forward
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("instance \"%v\" forwards IP packets (can_ip_forward = %v)", [input.resource.name, value]),
+		"msg": sprintf("instance \"%v\" forwards IP packets (can_ip_forward = %v)", [input.resource.name, show(value)]),
 		"path": "can_ip_forward",
 		"fix": {"description": "Disable IP forwarding", "ops": [{"op": "set", "path": "can_ip_forward", "value": false}]},
 	}

@@ -20,6 +20,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 key := "serial-port-enable"
 
 fail contains result if {
@@ -28,7 +33,7 @@ fail contains result if {
 	not lib.falsy(value)
 	path := sprintf("metadata[\"%v\"]", [key])
 	result := {
-		"msg": sprintf("%s \"%v\" enables the interactive serial console (serial-port-enable = %v)", [input.resource.type, input.resource.name, value]),
+		"msg": sprintf("%s \"%v\" enables the interactive serial console (serial-port-enable = %v)", [input.resource.type, input.resource.name, show(value)]),
 		"path": path,
 		"fix": {"description": "Disable the serial console", "ops": [{"op": "set", "path": path, "value": "FALSE"}]},
 	}

@@ -20,6 +20,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -50,7 +55,7 @@ fail contains result if {
 	not lib.truthy(value)
 	path := sprintf("shielded_instance_config[%d].enable_secure_boot", [i])
 	result := {
-		"msg": sprintf("instance \"%v\" does not enable secure boot (enable_secure_boot = %v)", [input.resource.name, value]),
+		"msg": sprintf("instance \"%v\" does not enable secure boot (enable_secure_boot = %v)", [input.resource.name, show(value)]),
 		"path": path,
 		"fix": {"description": "Enable secure boot", "ops": [{"op": "set", "path": path, "value": true}]},
 	}

@@ -20,12 +20,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	lib.has(input.resource.attributes, "enable_legacy_abac")
 	value := input.resource.attributes.enable_legacy_abac
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("GKE cluster \"%v\" enables legacy ABAC (enable_legacy_abac = %v)", [input.resource.name, value]),
+		"msg": sprintf("GKE cluster \"%v\" enables legacy ABAC (enable_legacy_abac = %v)", [input.resource.name, show(value)]),
 		"path": "enable_legacy_abac",
 		"fix": {"description": "Disable legacy ABAC", "ops": [{"op": "set", "path": "enable_legacy_abac", "value": false}]},
 	}

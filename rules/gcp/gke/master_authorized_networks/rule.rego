@@ -41,6 +41,7 @@ private_endpoint if {
 
 fail contains result if {
 	not private_endpoint
+	not endpoint_unknown
 	count(arr(object.get(obj(attrs), "master_authorized_networks_config", []))) == 0
 	result := {
 		"msg": sprintf("GKE cluster \"%v\" API server accepts connections from any address (no master_authorized_networks_config)", [input.resource.name]),
@@ -61,5 +62,26 @@ fail contains result if {
 		"msg": sprintf("GKE cluster \"%v\" authorizes %s on its API server", [input.resource.name, block.cidr_block]),
 		"path": sprintf("%s.cidr_block", [path]),
 		"fix": {"description": "Remove the open authorized network", "ops": [{"op": "remove", "path": path}]},
+	}
+}
+
+# a private_cluster_config (or its enable_private_endpoint) given by a variable or dynamic block
+endpoint_expr := lib.unknown_expr(attrs.private_cluster_config) if lib.is_unknown(attrs.private_cluster_config)
+
+endpoint_expr := lib.unknown_expr(cfg.enable_private_endpoint) if {
+	some cfg in arr(attrs.private_cluster_config)
+	lib.is_unknown(cfg.enable_private_endpoint)
+}
+
+endpoint_unknown if endpoint_expr
+
+unknown contains result if {
+	not private_endpoint
+	endpoint_unknown
+	count(arr(object.get(obj(attrs), "master_authorized_networks_config", []))) == 0
+	result := {
+		"msg": sprintf("GKE cluster \"%v\": whether the API server endpoint is private is not known", [input.resource.name]),
+		"path": "private_cluster_config",
+		"expr": endpoint_expr,
 	}
 }

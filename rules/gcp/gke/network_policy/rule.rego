@@ -45,6 +45,7 @@ enforced if {
 
 fail contains result if {
 	not enforced
+	count(unresolved) == 0
 	result := {
 		"msg": sprintf("GKE cluster \"%v\" does not enforce network policies (no network_policy.enabled, not Dataplane V2 or Autopilot)", [input.resource.name]),
 		"path": path,
@@ -54,3 +55,18 @@ fail contains result if {
 default path := "network_policy"
 
 path := "network_policy[0].enabled" if count(arr(object.get(obj(attrs), "network_policy", []))) > 0
+
+unresolved contains lib.unknown_expr(attrs[key]) if {
+	some key in ["enable_autopilot", "datapath_provider", "network_policy"]
+	lib.is_unknown(attrs[key])
+}
+
+unknown contains result if {
+	not enforced
+	some expr in unresolved
+	result := {
+		"msg": sprintf("GKE cluster \"%v\": network policy enforcement depends on %s", [input.resource.name, expr]),
+		"path": "network_policy",
+		"expr": expr,
+	}
+}

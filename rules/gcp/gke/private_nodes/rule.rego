@@ -20,6 +20,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -46,7 +51,7 @@ fail contains result if {
 	value := object.get(obj(cfg), "enable_private_nodes", false)
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("GKE cluster \"%v\" nodes have public IP addresses (enable_private_nodes = %v)", [input.resource.name, value]),
+		"msg": sprintf("GKE cluster \"%v\" nodes have public IP addresses (enable_private_nodes = %v)", [input.resource.name, show(value)]),
 		"path": sprintf("private_cluster_config[%d].enable_private_nodes", [i]),
 	}
 }

@@ -19,12 +19,17 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 fail contains result if {
 	lib.has(input.resource.attributes, "enable_shielded_nodes")
 	value := input.resource.attributes.enable_shielded_nodes
 	not lib.truthy(value)
 	result := {
-		"msg": sprintf("GKE cluster \"%v\" disables Shielded GKE Nodes (enable_shielded_nodes = %v)", [input.resource.name, value]),
+		"msg": sprintf("GKE cluster \"%v\" disables Shielded GKE Nodes (enable_shielded_nodes = %v)", [input.resource.name, show(value)]),
 		"path": "enable_shielded_nodes",
 		"fix": {"description": "Enable Shielded GKE Nodes", "ops": [{"op": "set", "path": "enable_shielded_nodes", "value": true}]},
 	}

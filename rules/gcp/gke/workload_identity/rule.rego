@@ -41,9 +41,20 @@ configured if {
 
 fail contains result if {
 	not lib.truthy(object.get(obj(attrs), "enable_autopilot", false))
+	not lib.is_unknown(object.get(obj(attrs), "enable_autopilot", false))
 	not configured
 	result := {
 		"msg": sprintf("GKE cluster \"%v\" does not enable Workload Identity (no workload_identity_config.workload_pool)", [input.resource.name]),
 		"path": "workload_identity_config",
+	}
+}
+
+unknown contains result if {
+	not configured
+	lib.is_unknown(attrs.enable_autopilot)
+	result := {
+		"msg": sprintf("GKE cluster \"%v\": whether it is an Autopilot cluster (always Workload Identity) is not known", [input.resource.name]),
+		"path": "enable_autopilot",
+		"expr": lib.unknown_expr(attrs.enable_autopilot),
 	}
 }

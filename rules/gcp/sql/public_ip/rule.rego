@@ -22,6 +22,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -48,7 +53,7 @@ fail contains result if {
 	value := object.get(obj(ip), "ipv4_enabled", true)
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("Cloud SQL instance \"%v\" has a public IP address (ipv4_enabled = %v)", [input.resource.name, value]),
+		"msg": sprintf("Cloud SQL instance \"%v\" has a public IP address (ipv4_enabled = %v)", [input.resource.name, show(value)]),
 		"path": sprintf("settings[%d].ip_configuration[%d].ipv4_enabled", [i, j]),
 	}
 }

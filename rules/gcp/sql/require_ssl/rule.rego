@@ -22,6 +22,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -67,7 +72,7 @@ fail contains result if {
 	found := object.get(obj(ip), "ssl_mode", object.get(obj(ip), "require_ssl", "unset"))
 	path := sprintf("settings[%d].ip_configuration[%d].%s", [i, j, field(ip)])
 	result := {
-		"msg": sprintf("Cloud SQL instance \"%v\" accepts unencrypted connections (%s = %v)", [input.resource.name, field(ip), found]),
+		"msg": sprintf("Cloud SQL instance \"%v\" accepts unencrypted connections (%s = %v)", [input.resource.name, field(ip), show(found)]),
 		"path": path,
 		"fix": fix(i, j, ip),
 	}

@@ -18,6 +18,13 @@ package policyguard.rules.gcp.storage.public_access_prevention
 
 import rego.v1
 
+import data.policyguard.lib
+
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -27,7 +34,7 @@ fail contains result if {
 	value := object.get(obj(input.resource.attributes), "public_access_prevention", "inherited")
 	value != "enforced"
 	result := {
-		"msg": sprintf("bucket \"%v\" does not enforce public access prevention (public_access_prevention = %v)", [input.resource.name, value]),
+		"msg": sprintf("bucket \"%v\" does not enforce public access prevention (public_access_prevention = %v)", [input.resource.name, show(value)]),
 		"path": "public_access_prevention",
 		"fix": {"description": "Enforce public access prevention", "ops": [{"op": "set", "path": "public_access_prevention", "value": "enforced"}]},
 	}

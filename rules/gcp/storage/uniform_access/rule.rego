@@ -21,6 +21,11 @@ import rego.v1
 
 import data.policyguard.lib
 
+# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := v if not lib.is_unknown(v)
+
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
@@ -40,7 +45,7 @@ fail contains result if {
 	not enabled
 	value := object.get(obj(attrs), "uniform_bucket_level_access", false)
 	result := {
-		"msg": sprintf("bucket \"%v\" uses fine-grained ACLs (uniform_bucket_level_access = %v)", [input.resource.name, value]),
+		"msg": sprintf("bucket \"%v\" uses fine-grained ACLs (uniform_bucket_level_access = %v)", [input.resource.name, show(value)]),
 		"path": "uniform_bucket_level_access",
 		"fix": {"description": "Enable uniform bucket-level access", "ops": [{"op": "set", "path": "uniform_bucket_level_access", "value": true}]},
 	}
