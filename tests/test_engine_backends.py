@@ -84,7 +84,8 @@ def test_cli_backend_is_one_invocation_per_unit(tmp_path):
     wrapper.write_text(f'#!/bin/sh\necho x >> "{counter}"\nexec "{OPA_SHIM}" "$@"\n')
     wrapper.chmod(0o755)
     findings = _run("opa", ["s3_encrypted", "ebs_encrypted"], opa_path=str(wrapper))
-    assert counter.read_text().count("x") == 1
+    # one check of the policy set when the backend is built, then one invocation for the unit
+    assert counter.read_text().count("x") == 2
     assert comparable(findings) == comparable(_run("embedded", ["s3_encrypted", "ebs_encrypted"]))
     # a rule that errors makes the backend isolate it: one more call per rule x resource pair
     assert any(f.status is Status.ERROR for f in _run("opa", opa_path=str(wrapper)))
@@ -128,7 +129,8 @@ def test_server_request_builders():
     b = OpaServerBackend([("lib.rego", "package a"), ("x/rule.rego", "package b")], "http://127.0.0.1:8181/", 1.0)
     reqs = b.policy_requests()
     assert [r[0] for r in reqs] == ["PUT", "PUT"]
-    assert reqs[0][1] == "http://127.0.0.1:8181/v1/policies/policyguard/0000__lib" and reqs[0][2] == b"package a"
+    assert reqs[0][1].startswith("http://127.0.0.1:8181/v1/policies/policyguard/_lib_") and reqs[0][2] == b"package a"
+    assert len({r[1] for r in reqs}) == 2
     method, url, body = b.data_request('{"batch":[]}')
     assert (method, url) == ("POST", "http://127.0.0.1:8181/v1/data/policyguard/driver/batch")
     assert json.loads(body) == {"input": {"batch": []}}
@@ -181,3 +183,16 @@ def test_cli_test_command_reports_missing_opa(tmp_path):
     )
     assert proc.returncode == 2
     assert "not an executable file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_rule_that_breaks_opa_compilation_is_set_aside():
+    embedded = {(f.rule_id, f.resource_id): f for f in _run("embedded", ["ebs_encrypted", "opa_shadow"])}
+    golib = {(f.rule_id, f.resource_id): f for f in _run("opa-golib", ["ebs_encrypted", "opa_shadow"])}
+    assert embedded[("TEST-OPA-SHADOW", "aws_ebs_volume.v")].status is Status.FAIL
+    assert embedded[("TEST-OPA-SHADOW", "aws_ebs_volume.e")].status is Status.PASS
+    shadow = [f for k, f in golib.items() if k[0] == "TEST-OPA-SHADOW"]
+    assert shadow and all(f.status is Status.ERROR for f in shadow)
+    assert "does not compile on the opa-golib engine" in shadow[0].message and "opa_shadow/rule.rego" in shadow[0].message
+    # the other rules are unaffected
+    ebs = {k: f for k, f in golib.items() if k[0] == "TEST-EBS-001"}
+    assert ebs and {k: f.status for k, f in ebs.items()} == {k: f.status for k, f in embedded.items() if k[0] == "TEST-EBS-001"}

@@ -191,6 +191,9 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
             if not kdir.is_dir():
                 continue
             for case in sorted(p for p in kdir.iterdir() if p.is_dir()):
+                cached = scan_mod._WORKER_STATE.get("evaluator")
+                if cached is not None:  # each case is a scan of its own: give it the full budget
+                    cached.restart_budget()
                 result = scan_mod.scan(replace(base, paths=[str(case)]))
                 for rid in ids:
                     results.append(check_case(rid, kind, case, result))

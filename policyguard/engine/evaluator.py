@@ -122,6 +122,7 @@ class Evaluator:
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
         self._applicable: dict[tuple[str, str], list[RuleMeta]] = {}
+        self._broken: dict[str, str] = {}  # rule id -> why it cannot run on this backend
         self._groups, self._group_of = self._make_groups()
         self._deadline = time.monotonic() + max(0.0, options.scan_timeout)
         self._backend: Any = None
@@ -159,24 +160,53 @@ class Evaluator:
     def modules(self) -> list[tuple[str, str]]:
         """Every Rego module a backend loads: lib, rules (and helpers), the driver."""
         rules = [(rid, self.ruleset.rego[rid].package, self.ruleset.rego[rid].has_unknown) for rid in sorted(self._rego_ids)]
+        broken_files = {self.ruleset.rego[rid].file for rid in self._broken if rid in self.ruleset.rego}
         return [
             (str(LIB_PATH), LIB_PATH.read_text(encoding="utf-8")),
-            *self.ruleset.modules,
+            *(m for m in self.ruleset.modules if m[0] not in broken_files),
             ("policyguard/driver.rego", driver_source(rules, self._groups)),
         ]
 
     @property
     def backend(self) -> Any:
+        """The backend, built on first use and checked with one empty evaluation. A rule that
+        makes the whole policy set fail to compile on this backend (OPA compiles all modules
+        together) is set aside as ``broken``: its resources get an ``error`` naming the compile
+        message, and the other rules still run."""
         with self._backend_lock:
             if self._backend is None:
-                self._backend = make_backend(
-                    self.options.rego_engine,
-                    self.modules(),
-                    opa_path=self.options.opa_path,
-                    opa_url=self.options.opa_url,
-                    timeout=self.options.rule_timeout,
-                )
+                for _attempt in range(10):
+                    backend = make_backend(
+                        self.options.rego_engine,
+                        self.modules(),
+                        opa_path=self.options.opa_path,
+                        opa_url=self.options.opa_url,
+                        timeout=self.options.rule_timeout,
+                    )
+                    culprits = self._check_backend(backend)
+                    if not culprits:
+                        break
+                    close = getattr(backend, "close", None)
+                    if close is not None:
+                        close()
+                self._backend = backend
             return self._backend
+
+    def _check_backend(self, backend: Any) -> list[str]:
+        """Rule ids whose files a compile error of the whole set names (and sets them aside)."""
+        doc: dict[str, Any] = {"resources": {}, "batch": []}
+        try:
+            backend.eval_batch(doc, _dumps(doc), max(self.options.rule_timeout, 30.0), None)
+            return []
+        except BackendError as exc:
+            message = str(exc)
+        culprits = [rid for rid in sorted(self._rego_ids) if self.ruleset.rego[rid].file in message]
+        for rid in culprits:
+            self._broken[rid] = f"rule does not compile on the {self.options.rego_engine} engine: {message}"
+            self._rego_ids.discard(rid)
+        if culprits:
+            self._groups, self._group_of = self._make_groups()
+        return culprits
 
     def applicable(self, resource: Resource) -> list[RuleMeta]:
         key = (resource.platform, resource.type)
@@ -187,6 +217,11 @@ class Evaluator:
         return hit
 
     # ------------------------------------------------------------------ evaluation
+    def restart_budget(self) -> None:
+        """Start a new scan-wide time budget (a process that runs several scans with one
+        evaluator, like ``policyguard test``)."""
+        self._deadline = time.monotonic() + max(0.0, self.options.scan_timeout)
+
     def evaluate(self, resources: list[Resource], deadline: float | None = None) -> list[Finding]:
         """Findings for one unit. ``deadline`` (a ``time.monotonic()`` value) bounds this call
         instead of the scan-wide budget: a server passes each request's deadline."""
@@ -229,6 +264,11 @@ class Evaluator:
 
     def _eval_rego(self, per_resource: list[tuple[Resource, list[RuleMeta]]], envs: dict[str, Any],
                    raw: dict[tuple[str, str], tuple[str, Any]]) -> None:
+        self.backend  # noqa: B018 - build and check first: it may set rules aside
+        for r, metas in per_resource:
+            for m in metas:
+                if m.id in self._broken:
+                    raw[(r.id, m.id)] = ("error", self._broken[m.id])
         batch: list[dict[str, Any]] = []
         grouped: list[dict[str, Any]] = []
         exact = True

@@ -144,9 +144,14 @@ def _restore_names(message: str, names: dict[str, str]) -> str:
 
 
 def _module_alias(i: int, file: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:60]
+    """A stable, unique name for a module on OPA's side (file names, policy ids): derived from
+    the path, not the position, so re-pushing after a rule is set aside replaces, not adds."""
+    import hashlib
+
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).stem)[:40]
     parent = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).parent.name)[:40]
-    return f"{i:04d}_{parent}_{stem}"
+    digest = hashlib.sha1(file.encode()).hexdigest()[:8]
+    return f"{parent}_{stem}_{digest}"
 
 
 # --------------------------------------------------------------------------- embedded regorus
