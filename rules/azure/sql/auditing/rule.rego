@@ -63,6 +63,7 @@ audited if {
 
 fail contains result if {
 	not audited
+	not lib.is_unknown(object.get(obj(attrs), "extended_auditing_policy", []))
 	count(arr(object.get(obj(attrs), "extended_auditing_policy", []))) + count(policies) == 0
 	result := {
 		"msg": sprintf("SQL server \"%v\" has no auditing policy", [input.resource.name]),
@@ -97,5 +98,17 @@ fail contains result if {
 	result := {
 		"msg": sprintf("SQL server \"%v\" auditing policy %s is disabled (enabled = %v)", [input.resource.name, p.id, p.attributes.enabled]),
 		"path": "",
+	}
+}
+
+# a dynamic or variable-driven extended_auditing_policy block
+unknown contains result if {
+	not audited
+	count(policies) == 0
+	lib.is_unknown(attrs.extended_auditing_policy)
+	result := {
+		"msg": sprintf("SQL server \"%v\": whether auditing is configured is not known", [input.resource.name]),
+		"path": "extended_auditing_policy",
+		"expr": lib.unknown_expr(attrs.extended_auditing_policy),
 	}
 }
