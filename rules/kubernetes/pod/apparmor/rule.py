@@ -49,7 +49,8 @@ def _get(obj: Any, dotted: str) -> Any:
 
 
 def _annotation_ok(value: Any) -> bool:
-    return value == "runtime/default" or (isinstance(value, str) and value.startswith("localhost/"))
+    # the standard allows an empty value (runtime default) as well
+    return value in ("", "runtime/default") or (isinstance(value, str) and value.startswith("localhost/"))
 
 
 @rule(
