@@ -1,5 +1,5 @@
 # METADATA
-# title: Pods do not share the host Network namespace
+# title: Pods do not share the host network namespace
 # description: >-
 #   A pod with hostNetwork: true shares the node's network stack (it can sniff node traffic and reach services bound to the node's loopback). The Pod Security Standards baseline
 #   profile forbids it.
@@ -24,7 +24,7 @@ fail contains result if {
 	value := input.resource.pod_spec.hostNetwork
 	not lib.falsy(value)
 	result := {
-		"msg": sprintf("pod spec sets hostNetwork to %v: the pod shares the host Network namespace", [value]),
+		"msg": sprintf("pod spec sets hostNetwork to %v: the pod shares the host network namespace", [value]),
 		"path": "pod_spec.hostNetwork",
 		"fix": {
 			"description": "Set hostNetwork to false",
