@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -172,7 +173,7 @@ def test_null_anywhere_never_gives_an_error_verdict() -> None:
                 if not path or not isinstance(value, (list, dict, str)):
                     continue
                 attrs = copy.deepcopy(res.attributes)
-                parent = attrs
+                parent: Any = attrs
                 for seg in path[:-1]:
                     parent = parent[seg]
                 parent[path[-1]] = None
