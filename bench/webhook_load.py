@@ -330,7 +330,6 @@ def main() -> int:
         if not args.floor:
             seen = check_answers(port, ca, bodies)
             print(f"# answers checked: {seen['allowed']} allowed, {seen['denied']} denied (uid echoed, verdicts as expected)", file=sys.stderr)
-        pids = _proc_tree(proc.pid)
         if args.warmup:
             if args.client == "wrk":
                 run_wrk(port, 10, args.warmup, script, bodies_file, args.wrk_threads)
@@ -338,6 +337,8 @@ def main() -> int:
                 run_asyncio(port, ca, 10, args.warmup, bodies)
         clk = os.sysconf("SC_CLK_TCK")
         for c in clients:
+            # after the warm-up: every worker has forked its Rego helper by now (they count too)
+            pids = _proc_tree(proc.pid)
             load0 = os.getloadavg()[0]
             t0, cpu0 = time.monotonic(), _cpu_ticks(pids)
             if args.client == "wrk":
@@ -345,7 +346,8 @@ def main() -> int:
             else:
                 res, client_cpu = run_asyncio(port, ca, c, args.duration, bodies)
             wall = time.monotonic() - t0
-            server_cpu = (_cpu_ticks(pids) - cpu0) / clk
+            late = [p for p in _proc_tree(proc.pid) if p not in pids]  # helpers (re)started during the run
+            server_cpu = (_cpu_ticks(pids) - cpu0 + _cpu_ticks(late)) / clk
             secs = res["duration_us"] / 1e6
             row = {
                 "clients": c,
