@@ -399,6 +399,11 @@ class YamlEditor:
         if self.text[start : k.start_mark.index].strip():
             if len(mapping.value) == 1:
                 raise FixError("the key shares its line with a list dash; remove the list item instead")
+            idx = next(i for i, (kk, _) in enumerate(mapping.value) if kk is k)
+            if idx == 0 and self.text[start : k.start_mark.index].strip() == "-":
+                # `- Key: a` followed by more keys: the next key moves up onto the dash line
+                nxt = mapping.value[1][0]
+                return Splice(k.start_mark.index, nxt.start_mark.index, "")
             raise FixError("the key shares its line with other content")
         end = line_end(self.text, _content_end(v))
         return Splice(start, min(end + 1, len(self.text)), "")
