@@ -264,6 +264,8 @@ class Evaluator:
 
     def _eval_rego(self, per_resource: list[tuple[Resource, list[RuleMeta]]], envs: dict[str, Any],
                    raw: dict[tuple[str, str], tuple[str, Any]]) -> None:
+        if not any(m.id in self.ruleset.rego for _, metas in per_resource for m in metas):
+            return
         self.backend  # noqa: B018 - build and check first: it may set rules aside
         for r, metas in per_resource:
             for m in metas:
