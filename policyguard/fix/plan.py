@@ -283,7 +283,12 @@ def _render_alone(g: Group, original: str) -> None:
         g.status, g.reason = "refused", "the file is nested too deeply to edit"
         return
     if new == original:
-        g.status, g.reason = "refused", "the fix changes nothing in the file (its ops do not address this finding)"
+        if any(o.op == "add_resource" for o in g.fix.ops):
+            names = ", ".join(f'{o.value.get("type")} "{o.value.get("name")}"' for o in g.fix.ops if o.op == "add_resource" and isinstance(o.value, dict))
+            g.reason = f"the companion resource {names} already exists in the file but does not satisfy the rule (check its count/for_each or settings)"
+        else:
+            g.reason = "the fix changes nothing in the file (its ops do not address this finding)"
+        g.status = "refused"
         return
     g.new_alone = new
     g.edits = diff_edits(g.resource.span.file, original, new)
