@@ -104,3 +104,15 @@ def test_attach_edits_fills_sarif_edits(tmp_path: Path) -> None:
     assert failing and all(f.edits for f in failing)
     edits = list(failing[0].edits)
     assert apply_text_edits(MANIFEST, edits) == MANIFEST.replace("privileged: true", "privileged: false")
+
+
+def test_suppressed_findings_are_not_fixed(tmp_path: Path) -> None:
+    text = MANIFEST.replace(
+        "  namespace: shop\n",
+        '  namespace: shop\n  annotations:\n    policyguard.dev/ignore: PG-K8S-POD-004 reason="node debugging pod"\n',
+    )
+    (tmp_path / "pod.yaml").write_text(text)
+    res = CliRunner().invoke(main, ["fix", "-j", "1", "--rule", "PG-K8S-POD-004", "--write", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "pod.yaml").read_text() == text
+    assert "0 verified fix(es)" in res.output

@@ -74,7 +74,7 @@ def run_fix_command(**kw: Any) -> int:
     from policyguard.gate import UsageError, _prepare
 
     try:
-        _config, options, _root = _prepare(kw)
+        config, options, root = _prepare(kw)
     except (ConfigError, UsageError, ValueError) as exc:
         _say(f"policyguard: {exc}")
         return EXIT_ERROR
@@ -86,7 +86,12 @@ def run_fix_command(**kw: Any) -> int:
     severity = Severity.parse(str(kw["severity"])) if kw.get("severity") else None
 
     global LAST_PLAN
-    plan = plan_fixes(options, only_rules=list(kw.get("only_rules") or ()), min_severity=severity)
+    plan = plan_fixes(
+        options,
+        only_rules=list(kw.get("only_rules") or ()),
+        min_severity=severity,
+        suppressed=lambda findings, resources: suppressed_ids(findings, resources, config, root),
+    )
     LAST_PLAN = plan
     errors = plan.discovery_errors + [e for s in plan.scans for e in s.errors]
     for e in errors:
@@ -124,6 +129,18 @@ def run_fix_command(**kw: Any) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_REFUSED if plan.refused else EXIT_OK
+
+
+def suppressed_ids(findings: list[Any], resources: list[Any], config: Any, root: str) -> set[int]:
+    """ids of the findings a suppression (inline, annotation, Metadata, config) covers, judged
+    on copies so the plan's own findings keep their raw status for verification."""
+    import dataclasses
+
+    from policyguard import suppress
+
+    copies = [dataclasses.replace(f) for f in findings]
+    suppress.apply(copies, resources, config, root=root)
+    return {id(f) for f, c in zip(findings, copies, strict=True) if c.status == "suppressed"}
 
 
 def jsonpatch_report(plan: FixPlan) -> list[dict[str, Any]]:

@@ -196,10 +196,13 @@ def plan_fixes(
     only_rules: Iterable[str] = (),
     min_severity: Severity | None = None,
     select: Any = None,
+    suppressed: Any = None,
 ) -> FixPlan:
     """Scan ``options.paths`` and return verified (and refused) fix groups; writes nothing.
 
-    ``select(finding) -> bool`` narrows the candidates further (``attach_edits`` uses it)."""
+    ``select(finding) -> bool`` narrows the candidates further (``attach_edits`` uses it);
+    ``suppressed(findings, resources) -> set of id(finding)`` names findings a suppression
+    covers: an accepted risk is not "fixed"."""
     from policyguard import discover
 
     options = replace(options, enabled_rules=[])
@@ -212,8 +215,9 @@ def plan_fixes(
     originals: dict[str, str] = {}
     for ui, us in enumerate(scans):
         by_id = {r.id: r for r in us.resources}
+        skip = suppressed(us.findings, us.resources) if suppressed is not None else set()
         for f in us.findings:
-            if f.status != Status.FAIL:
+            if f.status != Status.FAIL or id(f) in skip:
                 continue
             if wanted and f.rule_id not in wanted:
                 continue
