@@ -116,3 +116,17 @@ def test_suppressed_findings_are_not_fixed(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert (tmp_path / "pod.yaml").read_text() == text
     assert "0 verified fix(es)" in res.output
+
+
+def test_reverify_subset_for_interactive_answers(tmp_path: Path) -> None:
+    from policyguard.fix.plan import plan_fixes
+    from policyguard.scan import ScanOptions
+
+    two = MANIFEST + "---\n" + MANIFEST.replace("name: web\n  namespace", "name: api\n  namespace")
+    (tmp_path / "pods.yaml").write_text(two)
+    plan = plan_fixes(ScanOptions(paths=[str(tmp_path)], jobs=1), only_rules=["PG-K8S-POD-004"])
+    assert len(plan.verified) == 2
+    plan.reverify(plan.verified[1:])
+    assert len(plan.verified) == 1 and [g.status for g in plan.groups].count("declined") == 1
+    (text,) = plan.results.values()
+    assert text.count("privileged: false") == 1 and text.count("privileged: true") == 1

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from typing import Any
 
-from policyguard.fix.plan import FixPlan, Group, combine, plan_fixes
+from policyguard.fix.plan import FixPlan, Group, plan_fixes
 from policyguard.model import Severity
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
@@ -105,10 +105,8 @@ def run_fix_command(**kw: Any) -> int:
             click.echo(unified_diff(g.file, plan.originals[g.file], g.new_alone), nl=False)
             if click.confirm(f"Apply: {_describe(g)}?", default=True):
                 chosen.append(g)
-        texts, clashes = combine(plan, chosen)
-        for g, why in clashes:
-            g.status, g.reason = "refused", why
-        plan.results = {f: t for f, t in texts.items() if t != plan.originals[f]}
+        if len(chosen) != len(plan.verified):
+            plan.reverify(chosen)  # a subset of a verified set is proven again before writing
 
     if fmt == "jsonpatch":
         out = jsonpatch_report(plan)

@@ -171,6 +171,17 @@ class FixPlan:
     unfixable: list[Finding]  # failing findings without a fix definition
     discovery_errors: list[ParseError]
     rounds: int = 0
+    options: Any = None  # the scan options verification used
+
+    def reverify(self, keep: list[Group]) -> None:
+        """Verify again with only ``keep`` (``--interactive`` answers): the others are declined."""
+        for g in self.verified:
+            if g not in keep:
+                g.status, g.reason = "declined", "declined"
+            else:
+                g.status = "candidate"
+        self.results = {}
+        _verify_loop(self, self.options)
 
     @property
     def verified(self) -> list[Group]:
@@ -251,7 +262,7 @@ def plan_fixes(
                 continue
         _render_alone(g, originals[g.file])
 
-    plan = FixPlan(scans, glist, originals, {}, unfixable, list(found.errors))
+    plan = FixPlan(scans, glist, originals, {}, unfixable, list(found.errors), options=options)
     _verify_loop(plan, options)
     return plan
 
