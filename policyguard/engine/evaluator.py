@@ -258,8 +258,11 @@ class Evaluator:
                 findings.extend(self._findings(r, m, outcome))
         return findings
 
+    # `opa eval` starts a process and compiles the whole policy set on every call: allow for it
+    STARTUP_ALLOWANCE = {"opa": 10.0}
+
     def _rego_budget(self, n_pairs: int) -> float:
-        budget = self.options.rule_timeout * max(1, n_pairs)
+        budget = self.options.rule_timeout * max(1, n_pairs) + self.STARTUP_ALLOWANCE.get(self.options.rego_engine, 0.0)
         return max(0.1, min(budget, self._deadline - time.monotonic()))
 
     def _eval_rego(self, per_resource: list[tuple[Resource, list[RuleMeta]]], envs: dict[str, Any],
