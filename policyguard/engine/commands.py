@@ -63,12 +63,12 @@ def run_rules_show(rule_id: str, rule_dirs: tuple[str, ...] = ()) -> int:
         click.echo(f"policyguard: no rule {rule_id!r}" + (f" (did you mean: {', '.join(close)})" if close else ""), err=True)
         return EXIT_ERROR
     click.echo(f"{meta.id}  [{meta.severity.label}]  {meta.title}")
-    click.echo(f"source:      {meta.source} ({meta.language})")
+    click.echo(f"{'source:':<16}{meta.source} ({meta.language})")
     for plat, types in sorted(meta.resource_types.items()):
-        click.echo(f"{plat + ':':<13}{', '.join(types)}")
+        click.echo(f"{plat + ':':<16}{', '.join(types)}")
     if meta.frameworks:
-        click.echo("frameworks:  " + "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(meta.frameworks.items())))
-    click.echo(f"fixable:     {'yes' if meta.fixable else 'no'}")
+        click.echo(f"{'frameworks:':<16}" + "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(meta.frameworks.items())))
+    click.echo(f"{'fixable:':<16}{'yes' if meta.fixable else 'no'}")
     if meta.description:
         click.echo(f"\n{meta.description}")
     if meta.remediation:
