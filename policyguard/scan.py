@@ -90,19 +90,53 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
     return result
 
 
-# A worker process builds its rule set and evaluator once, on first use (after fork).
+# A process builds its rule set and evaluator once per rule configuration. scan() loads the rule
+# set in the parent before forking, so workers inherit it and only build their own engine (the
+# embedded Rego engine cannot cross processes or threads).
 _WORKER_STATE: dict[str, Any] = {}
 
 
+def _rules_key(options: ScanOptions) -> tuple[Any, ...]:
+    """Everything that changes which rules run or how: a different key means a new evaluator."""
+    return (
+        tuple(options.rule_dirs),
+        options.builtin_rules,
+        tuple(options.enabled_rules),
+        tuple(options.disabled_rules),
+        tuple(options.frameworks),
+        tuple(sorted(options.severity_overrides.items())),
+        options.rego_engine,
+        options.opa_path,
+        options.opa_url,
+        options.rule_timeout,
+    )
+
+
+def _ruleset(options: ScanOptions) -> Any:
+    key = _rules_key(options)
+    if _WORKER_STATE.get("ruleset_key") != key:
+        from policyguard import engine
+
+        _WORKER_STATE.pop("evaluator", None)
+        _WORKER_STATE["ruleset"] = engine.load_ruleset(options)
+        _WORKER_STATE["ruleset_key"] = key
+    return _WORKER_STATE["ruleset"]
+
+
 def _evaluator(options: ScanOptions) -> Any:
+    ruleset = _ruleset(options)
     ev = _WORKER_STATE.get("evaluator")
     if ev is None:
         from policyguard import engine
 
-        ruleset = engine.load_ruleset(options)
         ev = engine.make_evaluator(ruleset, options)
         _WORKER_STATE["evaluator"] = ev
     return ev
+
+
+def _forked_worker_init() -> None:
+    """A forked worker must not share the parent's engine (or its guard helper's pipes)."""
+    _WORKER_STATE.pop("evaluator", None)
 
 
 def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
@@ -114,16 +148,19 @@ def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Find
 
 
 def scan(options: ScanOptions) -> ScanResult:
-    from policyguard import discover, engine
+    from policyguard import discover
 
     found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
     result.files = sorted({str(f) for u in found.units for f in u.files})
 
-    ruleset = engine.load_ruleset(options) if options.evaluate else None
+    ruleset = _ruleset(options) if options.evaluate else None
     if ruleset is not None:
         result.rules = {m.id: m for m in ruleset.metas}
         result.errors.extend(ruleset.errors)
+        cached = _WORKER_STATE.get("evaluator")
+        if cached is not None and hasattr(cached, "restart_budget"):
+            cached.restart_budget()  # the per-scan time budget starts now, not when the engine was built
 
     jobs = options.jobs or os.cpu_count() or 1
     units = found.units
@@ -132,8 +169,12 @@ def scan(options: ScanOptions) -> ScanResult:
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as pool:
-            outcomes = list(pool.map(_scan_unit, units, [options] * len(units), chunksize=max(1, len(units) // (jobs * 8))))
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(units)), mp_context=ctx, initializer=_forked_worker_init
+        ) as pool:
+            outcomes = list(
+                pool.map(_scan_unit, units, [options] * len(units), chunksize=max(1, len(units) // (jobs * 8)))
+            )
     else:
         outcomes = [_scan_unit(u, options) for u in units]
 
