@@ -22,9 +22,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -369,6 +366,8 @@ class OpaServerBackend:
     def __init__(self, modules: list[tuple[str, str]], url: str | None, timeout: float) -> None:
         if not url:
             raise BackendUnavailable("--rego-engine opa-server needs --opa-url (e.g. http://127.0.0.1:8181)")
+        import urllib.parse  # here, not at module level: urllib.request costs ~10 ms of every CLI start
+
         parsed = urllib.parse.urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise BackendUnavailable(f"--opa-url {url!r}: expected http(s)://host:port")
@@ -392,6 +391,8 @@ class OpaServerBackend:
                 from opa_client.opa import OpaClient
             except ImportError:
                 raise BackendUnavailable("POLICYGUARD_OPA_CLIENT=opa-python-client needs: pip install 'policyguard[opa-server]'") from None
+            import urllib.parse
+
             u = urllib.parse.urlparse(self.url)
             self._client = OpaClient(host=u.hostname or "localhost", port=u.port or (443 if u.scheme == "https" else 80),
                                      ssl=u.scheme == "https", retries=0, timeout=timeout)
@@ -428,6 +429,9 @@ class OpaServerBackend:
         return ("POST", f"{self.url}/v1/data/{_group_path(group)}", b'{"input":' + input_json.encode() + b"}")
 
     def _send(self, method: str, url: str, body: bytes, content_type: str, timeout: float) -> Any:
+        import urllib.error
+        import urllib.request
+
         req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": content_type})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -489,9 +493,15 @@ class OpaServerBackend:
         return out
 
 
-def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float) -> Any:
+def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float,
+                 guard: bool | None = None) -> Any:
+    """``guard`` (embedded engine only): run regorus in a forked helper (None: the
+    ``POLICYGUARD_REGO_GUARD`` environment variable, default on). A server that bounds a
+    stuck worker by other means (the webhook's supervisor watchdog) passes False."""
     if name in ("embedded", "", None):
-        if os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0" and hasattr(os, "fork"):
+        if guard is None:
+            guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
+        if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend
 
             return GuardedBackend("embedded", lambda: RegorusBackend(modules))
