@@ -165,33 +165,213 @@ def make_regorus_engine() -> Any:
     return eng
 
 
-class RegorusBackend:
-    name = "embedded"
+# Rego source with strings and comments blanked: `data` in a message or a comment is no reference
+_LEXEMES_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*')
+_MODULE_PACKAGE_RE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.M)
+_DATA_REF_RE = re.compile(r"\bdata((?:\.[A-Za-z_]\w*)+)")
+_DYNAMIC_DATA_RE = re.compile(r"\bdata\b(?!\.[A-Za-z_])")  # `data[x]`, `import data`, `x := data`
+_DRIVER_GROUP_RE = re.compile(r"^group_(\w+) := \{\n(.*?)^\}", re.M | re.S)
+_DRIVER_OUT_RE = re.compile(r'^out\[("(?:[^"\\]|\\.)*")\] := (\{.*\}) if input\.rules', re.M)
+
+
+def _code_only(source: str) -> str:
+    return _LEXEMES_RE.sub(lambda m: '""' if m.group(0)[0] in "\"`" else "", source)
+
+
+def _overlaps(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two data paths overlap when one is a prefix of the other (``data.a.b`` holds ``a.b.c``)."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+_DRIVER_HEADER = f"package {DRIVER_PACKAGE}\n\nimport rego.v1\n\n"
+
+
+def split_driver(source: str) -> dict[str, str] | None:
+    """The generated driver (``driver_source``) as independent modules of the same package:
+    ``core`` (the ``batch`` entry point), ``out:<rule id>`` (one ``out`` entry each) and
+    ``group:<name>`` (``group_<name>`` + ``batch_<name>``). Together they define exactly what
+    the whole driver does (Rego merges a package's rules across modules). None when the text
+    is not in the generated shape."""
+    if not source.startswith(_DRIVER_HEADER):
+        return None
+    lines = source[len(_DRIVER_HEADER):].split("\n")
+    parts: dict[str, list[str]] = {}
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        m = _DRIVER_OUT_RE.match(line)
+        if m:
+            key = "out:" + json.loads(m.group(1))
+            if key in parts:
+                return None
+            parts[key] = [line]
+            i += 1
+            continue
+        g = re.match(r"(group|batch)_(\w+) := [\[{]", line)
+        if line.startswith("batch := [r |"):
+            key, close = "core", "]"
+        elif g:
+            key, close = f"group:{g.group(2)}", "}" if g.group(1) == "group" else "]"
+        else:
+            return None
+        j = i
+        while j < len(lines) and lines[j] != close:
+            j += 1
+        if j == len(lines):
+            return None
+        parts.setdefault(key, []).extend([*lines[i:j + 1], ""])
+        i = j + 1
+    if "core" not in parts:
+        return None
+    return {k: _DRIVER_HEADER + "\n".join(v) + "\n" for k, v in parts.items()}
+
+
+class _LoadPlan:
+    """Which modules an evaluation needs: the library, the parts of the driver it runs, and the
+    closure of those parts' data references (``data.<path>``, read from the code with strings
+    and comments blanked) over the rule and helper modules. A module with a dynamic ``data``
+    reference (``data[x]``, ``import data``) pulls in every module."""
 
     def __init__(self, modules: list[tuple[str, str]]) -> None:
+        driver_pkg = tuple(DRIVER_PACKAGE.split("."))
+        self.units: dict[str, tuple[str, str]] = {}  # key -> (policy name, source), in load order
+        self.packages: dict[str, tuple[str, ...]] = {}
+        self.code: dict[str, str] = {}
+        self.ok = True
+        drivers = 0
+        for i, (file, source) in enumerate(modules):
+            code = _code_only(source)
+            m = _MODULE_PACKAGE_RE.search(code)
+            pkg = tuple(m.group(1).split(".")) if m else ()
+            if pkg == driver_pkg and drivers == 0:
+                drivers += 1
+                split = split_driver(source)
+                if split is None:
+                    self.ok = False
+                    return
+                for key, text in split.items():
+                    self.units[key] = (f"{file}#{key}", text)
+                    self.code[key] = _code_only(text)
+                    self.packages[key] = driver_pkg
+                continue
+            key = f"m{i}"
+            self.units[key] = (file, source)
+            self.code[key] = code
+            self.packages[key] = pkg
+        self.base = {k for k, p in self.packages.items() if p == ("policyguard", "lib")} | {"core"}
+        self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}
+
+    @staticmethod
+    def _refs_in(code: str) -> tuple[tuple[str, ...], ...] | None:
+        if _DYNAMIC_DATA_RE.search(code):
+            return None
+        return tuple(tuple(m.group(1)[1:].split(".")) for m in _DATA_REF_RE.finditer(code))
+
+    def refs(self, key: str) -> tuple[tuple[str, ...], ...] | None:
+        if key not in self._refs:
+            self._refs[key] = self._refs_in(self.code[key])
+        return self._refs[key]
+
+    def closure(self, roots: set[str]) -> set[str] | None:
+        """The units to load for these driver parts (None: all of them)."""
+        need = set(self.base) | roots
+        todo: list[tuple[str, ...]] = []
+        for key in need:
+            r = self.refs(key)
+            if r is None:
+                return None
+            todo.extend(r)
+        seen: set[tuple[str, ...]] = set()
+        while todo:
+            ref = todo.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            for key, pkg in self.packages.items():
+                if key in need or key.startswith(("out:", "group:")) or (pkg and not _overlaps(ref, pkg)):
+                    continue
+                need.add(key)  # (a module without a package statement is always loaded: OPA's view)
+                r = self.refs(key)
+                if r is None:
+                    return None
+                todo.extend(r)
+        return need
+
+    def for_groups(self, groups: list[str]) -> set[str] | None:
+        roots = {f"group:{g}" for g in groups}
+        return self.closure(roots) if roots <= self.units.keys() else None
+
+    def for_batch(self, input_json: str) -> set[str] | None:
+        """The ``batch`` entry point: the rules named by the items (none for the empty check)."""
+        try:
+            items = json.loads(input_json)["batch"]
+            roots = {"out:" + rid for item in items for rid in item["rules"]}
+        except (ValueError, TypeError, KeyError):
+            return None
+        if items and not roots:
+            return None
+        return self.closure(roots) if roots <= self.units.keys() else None
+
+
+class RegorusBackend:
+    """regorus in-process. Lazy by default: an engine holds only the modules its evaluations
+    have needed so far (the lib, the driver parts of the evaluated groups and the rule modules
+    they reference), so a scan of a few files does not parse and prepare the whole pack (the
+    whole set costs ~140 ms). Rules of other groups do not apply to the evaluated resources,
+    so the verdicts are the same; ``POLICYGUARD_REGO_LAZY=0`` loads everything up front."""
+
+    name = "embedded"
+
+    def __init__(self, modules: list[tuple[str, str]], lazy: bool | None = None) -> None:
         self._modules = modules
         self._local = threading.local()
+        self._lazy = os.environ.get("POLICYGUARD_REGO_LAZY", "1") != "0" if lazy is None else lazy
+        self._plan: _LoadPlan | None = None
+        self._plan_lock = threading.Lock()
 
-    def _engine(self) -> Any:
+    def _units(self, input_json: str, groups: list[str] | None) -> list[tuple[str, str, str]]:
+        """(key, policy name, source) of every module this evaluation needs, in load order."""
+        plan = None
+        if self._lazy:
+            with self._plan_lock:
+                if self._plan is None:
+                    self._plan = _LoadPlan(self._modules)
+                plan = self._plan if self._plan.ok else None
+        if plan is None:
+            return [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
+        need = plan.for_batch(input_json) if groups is None else plan.for_groups(groups)
+        return [(k, f, s) for k, (f, s) in plan.units.items() if need is None or k in need]
+
+    def _engine(self, units: list[tuple[str, str, str]] | None = None) -> Any:
+        if units is None:
+            units = [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
+        failed = getattr(self._local, "failed", None)
+        if failed is not None:  # do not rebuild (slow) on every call
+            raise BackendError(failed)
         eng = getattr(self._local, "engine", None)
         if eng is None:
-            failed = getattr(self._local, "failed", None)
-            if failed is not None:  # do not rebuild (slow) on every call
-                raise BackendError(failed)
             eng = make_regorus_engine()
-            for file, source in self._modules:
-                try:
-                    eng.add_policy(file, source)
-                except Exception as exc:
-                    self._local.failed = f"{file}: {_first_line(exc)}"
-                    raise BackendError(self._local.failed) from None
-            self._local.engine = eng
+            self._local.engine, self._local.loaded = eng, set()
+        loaded: set[str] = self._local.loaded
+        for key, file, source in units:
+            if key in loaded:
+                continue
+            try:
+                eng.add_policy(file, source)
+            except Exception as exc:
+                self._local.failed = f"{file}: {_first_line(exc)}"
+                raise BackendError(self._local.failed) from None
+            loaded.add(key)
         return eng
 
     def eval_raw(self, input_json: str, groups: list[str] | None = None) -> str:
         """JSON text of the results: the driver's ``batch`` (groups None) or the concatenated
         ``batch_<group>`` arrays."""
-        eng = self._engine()
+        eng = self._engine(self._units(input_json, groups))
         try:
             eng.set_input_json(input_json)
             if groups is None:
