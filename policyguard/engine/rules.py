@@ -559,7 +559,8 @@ _CACHE: dict[tuple[Any, ...], RuleSet] = {}
 
 def load_all(rule_dirs: list[str], builtin: bool) -> RuleSet:
     """Every rule of the built-in pack and ``rule_dirs``, unfiltered; cached per process (scan
-    workers forked from the parent reuse the parent's load)."""
+    workers forked from the parent reuse the parent's load) and on disk across processes
+    (``RuleCache``: an unchanged Rego file skips its syntax check, YAML and schema validation)."""
     dirs = rule_dirs_for(rule_dirs, builtin)
     key = tuple(str(d.resolve()) for d in dirs)
     hit = _CACHE.get(key)
