@@ -256,3 +256,24 @@ def test_lazy_and_eager_give_identical_findings() -> None:
     doc2 = json.dumps({"resources": envs, "batch": single})
     assert lazy.eval_batch({}, doc2, 30) == eager.eval_batch({}, doc2, 30)
     assert lazy.eval_batch({}, doc, 30, names)  # non-empty
+
+
+def test_lazy_module_that_fails_to_load_only_fails_its_group() -> None:
+    from policyguard.engine.rego.backends import BackendError, driver_source
+
+    lib = ("lib.rego", "package policyguard.lib\n")
+    good = ("good.rego", 'package policyguard.rules.good\nimport rego.v1\nfail contains "bad" if input.resource.x\n')
+    bad = ("bad.rego", "package policyguard.rules.bad\nfail contains x if {{{\n")
+    drv = ("driver.rego", driver_source([("G", "policyguard.rules.good", False), ("B", "policyguard.rules.bad", False)],
+                                        {"g0": ["G"], "g1": ["B"]}))
+    backend = RegorusBackend([lib, good, bad, drv], lazy=True)
+    doc = json.dumps({"resources": {"r": {"x": True}}, "batch": [{"id": "r", "group": "g1"}]})
+    with pytest.raises(BackendError, match="bad.rego"):
+        backend.eval_batch({}, doc, 30, ["g1"])
+    ok = json.dumps({"resources": {"r": {"x": True}}, "batch": [{"id": "r", "group": "g0"}]})
+    assert backend.eval_batch({}, ok, 30, ["g0"]) == [{"id": "r", "out": {"G": {"fail": ["bad"]}}}]
+    with pytest.raises(BackendError, match="bad.rego"):  # remembered, not re-parsed
+        backend.eval_batch({}, doc, 30, ["g1"])
+    eager = RegorusBackend([lib, good, bad, drv], lazy=False)
+    with pytest.raises(BackendError, match="bad.rego"):
+        eager.eval_batch({}, ok, 30, ["g0"])

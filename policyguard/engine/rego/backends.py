@@ -349,22 +349,22 @@ class RegorusBackend:
     def _engine(self, units: list[tuple[str, str, str]] | None = None) -> Any:
         if units is None:
             units = [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
-        failed = getattr(self._local, "failed", None)
-        if failed is not None:  # do not rebuild (slow) on every call
-            raise BackendError(failed)
         eng = getattr(self._local, "engine", None)
         if eng is None:
             eng = make_regorus_engine()
-            self._local.engine, self._local.loaded = eng, set()
+            self._local.engine, self._local.loaded, self._local.failed = eng, set(), {}
         loaded: set[str] = self._local.loaded
+        failed: dict[str, str] = self._local.failed  # key -> message: not retried (slow) on every call
         for key, file, source in units:
+            if key in failed:
+                raise BackendError(failed[key])
             if key in loaded:
                 continue
             try:
                 eng.add_policy(file, source)
             except Exception as exc:
-                self._local.failed = f"{file}: {_first_line(exc)}"
-                raise BackendError(self._local.failed) from None
+                failed[key] = f"{file}: {_first_line(exc)}"
+                raise BackendError(failed[key]) from None
             loaded.add(key)
         return eng
 
