@@ -127,6 +127,12 @@ class Evaluator:
         self._deadline = time.monotonic() + max(0.0, options.scan_timeout)
         self._backend: Any = None
         self._backend_lock = threading.Lock()
+        # Server settings (the webhook sets them before the first evaluation):
+        # rego_guard: forked Rego helper (None: engine default); python_watchdog: bound Python
+        # rules off the main thread with a trace function (False: the caller bounds a stuck
+        # evaluation itself, e.g. the webhook's request deadline + supervisor watchdog).
+        self.rego_guard: bool | None = None
+        self.python_watchdog = True
 
     # ------------------------------------------------------------------ set-up
     def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str], str]]:
@@ -182,6 +188,7 @@ class Evaluator:
                         opa_path=self.options.opa_path,
                         opa_url=self.options.opa_url,
                         timeout=self.options.rule_timeout,
+                        guard=self.rego_guard,
                     )
                     culprits = self._check_backend(backend)
                     if not culprits:
@@ -222,19 +229,21 @@ class Evaluator:
         evaluator, like ``policyguard test``)."""
         self._deadline = time.monotonic() + max(0.0, self.options.scan_timeout)
 
-    def evaluate(self, resources: list[Resource], deadline: float | None = None) -> list[Finding]:
+    def evaluate(self, resources: list[Resource], deadline: float | None = None, *, problems_only: bool = False) -> list[Finding]:
         """Findings for one unit. ``deadline`` (a ``time.monotonic()`` value) bounds this call
-        instead of the scan-wide budget: a server passes each request's deadline."""
+        instead of the scan-wide budget: a server passes each request's deadline.
+        ``problems_only``: no ``pass`` findings (a server that only acts on fail/unknown/error
+        skips building one object per passing rule)."""
         if deadline is None:
-            return self._evaluate(resources)
+            return self._evaluate(resources, problems_only)
         saved = self._deadline
         self._deadline = deadline
         try:
-            return self._evaluate(resources)
+            return self._evaluate(resources, problems_only)
         finally:
             self._deadline = saved
 
-    def _evaluate(self, resources: list[Resource]) -> list[Finding]:
+    def _evaluate(self, resources: list[Resource], problems_only: bool = False) -> list[Finding]:
         if not resources or not self.metas:
             return []
         envs = {r.id: envelope(r) for r in resources}
@@ -255,6 +264,8 @@ class Evaluator:
                 outcome = raw.get((r.id, m.id))
                 if outcome is None:
                     outcome = ("error", "rule produced no result")
+                if problems_only and outcome[0] == "ok" and _no_results(outcome[1]):
+                    continue
                 findings.extend(self._findings(r, m, outcome))
         return findings
 
@@ -331,11 +342,14 @@ class Evaluator:
         if not python:
             return
         use_timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        traced = not use_timer and self.python_watchdog
+        # rule ids per resource: `m in metas` compared RuleMeta dataclasses field by field
+        applicable_ids = [(r, {x.id for x in metas}) for r, metas in per_resource]
         for m in self.metas:
             prule = python.get(m.id)
             if prule is None:
                 continue
-            targets = [r for r, metas in per_resource if m in metas]
+            targets = [r for r, ids in applicable_ids if m.id in ids]
             if not targets:
                 continue
             timeouts = 0
@@ -352,8 +366,10 @@ class Evaluator:
                         old_handler = signal.signal(signal.SIGALRM, _on_alarm)
                         signal.setitimer(signal.ITIMER_REAL, budget)
                         results = prule.run(envs[r.id], envs)
-                    else:  # not the main thread (a server's evaluation thread): a trace-based watchdog
+                    elif traced:  # not the main thread (a server's evaluation thread): a trace-based watchdog
                         results = _run_traced(prule, envs[r.id], envs, time.monotonic() + budget)
+                    else:  # the caller bounds a stuck evaluation (see ``python_watchdog``)
+                        results = prule.run(envs[r.id], envs)
                     raw[(r.id, m.id)] = ("ok", {"fail": [x.to_dict() for x in results if x.kind == "fail"],
                                                 "unknown": [x.to_dict() for x in results if x.kind == "unknown"]})
                 except _RuleTimeout:
@@ -438,6 +454,12 @@ def _run_traced(prule: Any, resource: Any, resources: Any, until: float) -> Any:
         return prule.run(resource, resources)
     finally:
         sys.settrace(old)
+
+
+def _no_results(out: Any) -> bool:
+    """A well-formed result with no fail and no unknown entries (what ``_findings`` turns into
+    a single ``pass``)."""
+    return isinstance(out, dict) and not out.get("fail") and not out.get("unknown")
 
 
 def _covers(types: tuple[str, ...], typ: str) -> bool:

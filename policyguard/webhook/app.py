@@ -30,6 +30,7 @@ from policyguard.webhook.enforcement import (
 from policyguard.webhook.evaluation import EvalThread, ObjectError
 from policyguard.webhook.metrics import Metrics
 from policyguard.webhook.tls import ReloadingTLS
+from policyguard.webhook.watchdog import Heartbeat
 
 log = logging.getLogger("policyguard.webhook")
 
@@ -52,13 +53,14 @@ class WebhookApp:
         tls: ReloadingTLS | None = None,
         metrics_dir: str | None = None,
         worker: int = 0,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self.cfg = cfg
         self.options = options
         self.tls = tls
         self.metrics = Metrics(metrics_dir, worker)
         self.audit = AuditLog(cfg.audit_log, cfg.audit_include_object)
-        self.evaluator = EvalThread(options, ruleset, inline=cfg.evaluation == "inline")
+        self.evaluator = EvalThread(options, ruleset, inline=cfg.evaluation == "inline", heartbeat=heartbeat)
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ ASGI entry

@@ -82,6 +82,9 @@ class WebhookConfig:
     keep_alive: float = 75.0
     tls_reload_interval: float = 2.0
     evaluation: str = "thread"  # thread (one evaluation thread per worker) | inline (see evaluation.py)
+    # watchdog: in-process Rego, supervisor restarts a stuck worker (watchdog.py; needs 2+ workers)
+    # guard: Rego in a forked helper per worker, killed at each request deadline
+    isolation: str = "watchdog"
     max_warnings_chars: int = 4096
     rule_dirs: list[str] = field(default_factory=list)
     no_builtin_rules: bool = False
@@ -132,6 +135,8 @@ class WebhookConfig:
                 raise WebhookConfigError(f"{source}: operation_rules.{op}: expected a list of rule ids")
         if self.evaluation not in ("inline", "thread"):
             raise WebhookConfigError(f"{source}: evaluation must be inline or thread, got {self.evaluation!r}")
+        if self.isolation not in ("watchdog", "guard"):
+            raise WebhookConfigError(f"{source}: isolation must be watchdog or guard, got {self.isolation!r}")
         if self.max_body_bytes < 1024:
             raise WebhookConfigError(f"{source}: max_body_bytes must be at least 1024, got {self.max_body_bytes}")
         if self.max_depth < 8:

@@ -24,6 +24,7 @@ from typing import Any
 
 from policyguard.model import Finding, RuleMeta, Status
 from policyguard.scan import ScanOptions
+from policyguard.webhook.watchdog import Heartbeat
 
 
 @dataclass(slots=True)
@@ -42,13 +43,18 @@ class ObjectError(ValueError):
 class Judge:
     """Evaluator + rule metadata. Build and use in one thread only."""
 
-    def __init__(self, options: ScanOptions, ruleset: Any | None = None) -> None:
+    def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, supervised: bool = False) -> None:
         from policyguard import engine
 
         self.options = options
         self.ruleset = ruleset if ruleset is not None else engine.load_ruleset(options)
         self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
         self.evaluator = engine.make_evaluator(self.ruleset, options)
+        if supervised:
+            # A supervisor watchdog restarts this worker when an evaluation is stuck (see
+            # EvalThread): run regorus in-process and Python rules without a trace function.
+            self.evaluator.rego_guard = False
+            self.evaluator.python_watchdog = False
 
     def _resource(self, obj: dict[str, Any]) -> Any:
         from policyguard.parsers.kubernetes import resource_from_object
@@ -64,7 +70,8 @@ class Judge:
             # rules can tell the admission context apart: input.resource.meta.admission.operation
             res.meta["admission"] = admission
         # the request's deadline bounds the engine (a runaway Rego helper is killed at it)
-        return res, list(self.evaluator.evaluate([res], deadline=deadline))
+        # fail/unknown/error only: the decision never looks at passes
+        return res, list(self.evaluator.evaluate([res], deadline=deadline, problems_only=True))
 
     def judge(
         self,
@@ -103,8 +110,13 @@ class Judge:
 class EvalThread:
     """The worker's single evaluation thread (see module docstring)."""
 
-    def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, inline: bool = False) -> None:
+    def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, inline: bool = False,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.inline = inline
+        # supervised: the supervisor kills this worker when an evaluation is stuck (watchdog.py),
+        # so regorus runs in-process and Python rules without a trace function
+        self.heartbeat = heartbeat
+        self._beat_task: asyncio.Task[None] | None = None
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyguard-eval")
         self._local = threading.local()
         self._options = options
@@ -114,7 +126,7 @@ class EvalThread:
         self.metas: dict[str, RuleMeta] = {}
 
     def _build(self) -> None:
-        judge = Judge(self._options, self._ruleset)
+        judge = Judge(self._options, self._ruleset, supervised=self.heartbeat is not None)
         self._local.judge = judge
         self.metas = judge.metas
 
@@ -125,13 +137,38 @@ class EvalThread:
             else:
                 await asyncio.wrap_future(self._pool.submit(self._build))
             self.ready = True
+            if self.heartbeat is not None:
+                self._beat_task = asyncio.create_task(self._beat(self.heartbeat))
         except Exception as exc:  # readiness reports it; requests get the failure answer
             self.error = f"{type(exc).__name__}: {exc}"
+
+    @staticmethod
+    async def _beat(hb: Heartbeat) -> None:
+        import logging
+
+        from policyguard.webhook.watchdog import BEAT
+
+        warned = False
+        while True:
+            if not hb.beat() and not warned:
+                warned = True
+                logging.getLogger("policyguard.webhook").error(
+                    "an evaluation is stuck past its watchdog limit: the supervisor will restart this worker")
+            await asyncio.sleep(BEAT)
 
     def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None,
              admission: dict[str, Any] | None, deadline: float) -> Judgement:
         judge: Judge = self._local.judge
-        return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
+        hb = self.heartbeat
+        if hb is None:
+            return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
+        import time
+
+        hb.begin(max(0.001, deadline - time.monotonic()))
+        try:
+            return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
+        finally:
+            hb.end()
 
     async def judge(
         self,
@@ -158,4 +195,6 @@ class EvalThread:
         return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
 
     def shutdown(self) -> None:
+        if self._beat_task is not None:
+            self._beat_task.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)

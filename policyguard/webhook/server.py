@@ -108,6 +108,7 @@ def run_worker(
     key: str | None,
     metrics_dir: str | None,
     worker: int,
+    heartbeat: Any = None,
 ) -> None:
     """Run one uvicorn server on ``sock`` until SIGTERM/SIGINT (blocks)."""
     import uvicorn
@@ -116,7 +117,7 @@ def run_worker(
     from policyguard.webhook.tls import ReloadingTLS
 
     tls = ReloadingTLS(cert, key) if cert and key else None
-    app = WebhookApp(cfg, options, ruleset=ruleset, tls=tls, metrics_dir=metrics_dir, worker=worker)
+    app = WebhookApp(cfg, options, ruleset=ruleset, tls=tls, metrics_dir=metrics_dir, worker=worker, heartbeat=heartbeat)
     try:
         import uvloop  # noqa: F401
 
@@ -164,18 +165,25 @@ def serve(
         run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=None, worker=0)
         return 0
 
+    from policyguard.webhook.watchdog import STARTUP, Slots
+
     metrics_dir = tempfile.mkdtemp(prefix="policyguard-metrics-")
     children: dict[int, int] = {}  # pid -> worker index
+    slots = Slots(workers)  # stuck-evaluation watchdog (watchdog.py)
     stopping = False
 
+    watch = cfg.isolation == "watchdog"
+
     def spawn(index: int) -> None:
+        slots.set(index, time.monotonic() + STARTUP if watch else float("inf"))
         pid = os.fork()
         if pid == 0:  # child
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 0
             try:
-                run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=metrics_dir, worker=index)
+                run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=metrics_dir, worker=index,
+                           heartbeat=slots.heartbeat(index) if watch else None)
             except BaseException as exc:  # noqa: BLE001 - a worker must exit, never return into the parent's code
                 if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     print(f"policyguard webhook worker {index}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
@@ -198,13 +206,28 @@ def serve(
         spawn(i)
     restarts: list[float] = []
     exit_code = 0
+    killed: set[int] = set()
     while children:
         try:
-            pid, status = os.wait()
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             break
         except InterruptedError:
             continue
+        if pid == 0:  # nobody exited: check the heartbeats, then poll again
+            now = time.monotonic()
+            for cpid, cindex in list(children.items()):
+                if cpid not in killed and not stopping and now > slots.get(cindex):
+                    print(f"policyguard webhook worker {cindex} (pid {cpid}) is stuck (an evaluation ran past the watchdog "
+                          "limit or the worker stopped answering); killing it", file=sys.stderr, flush=True)
+                    killed.add(cpid)
+                    try:
+                        os.kill(cpid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.1)
+            continue
+        killed.discard(pid)
         index = children.pop(pid, None)
         if index is None or stopping:
             continue

@@ -240,12 +240,11 @@ class _LoadPlan:
         driver_pkg = tuple(DRIVER_PACKAGE.split("."))
         self.units: dict[str, tuple[str, str]] = {}  # key -> (policy name, source), in load order
         self.packages: dict[str, tuple[str, ...]] = {}
-        self.code: dict[str, str] = {}
         self.ok = True
         drivers = 0
         for i, (file, source) in enumerate(modules):
-            code = _code_only(source)
-            m = _MODULE_PACKAGE_RE.search(code)
+            # the package statement precedes any string, and comment lines start with `#`
+            m = _MODULE_PACKAGE_RE.search(source)
             pkg = tuple(m.group(1).split(".")) if m else ()
             if pkg == driver_pkg and drivers == 0:
                 drivers += 1
@@ -255,12 +254,10 @@ class _LoadPlan:
                     return
                 for key, text in split.items():
                     self.units[key] = (f"{file}#{key}", text)
-                    self.code[key] = _code_only(text)
                     self.packages[key] = driver_pkg
                 continue
             key = f"m{i}"
             self.units[key] = (file, source)
-            self.code[key] = code
             self.packages[key] = pkg
         self.base = {k for k, p in self.packages.items() if p == ("policyguard", "lib")} | {"core"}
         self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}
@@ -273,7 +270,7 @@ class _LoadPlan:
 
     def refs(self, key: str) -> tuple[tuple[str, ...], ...] | None:
         if key not in self._refs:
-            self._refs[key] = self._refs_in(self.code[key])
+            self._refs[key] = self._refs_in(_code_only(self.units[key][1]))
         return self._refs[key]
 
     def closure(self, roots: set[str]) -> set[str] | None:
