@@ -8,6 +8,7 @@ into findings here, in Python, so backends cannot disagree on paths, unknowns, s
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import threading
@@ -72,22 +73,37 @@ def map_path(resource: Resource, path: str) -> str:
     """``pod_spec...`` result paths onto the real attribute path of the workload."""
     if not path or not path.startswith("pod_spec") or resource.pod_spec_path is None:
         return path
+    return _map_pod_spec(resource.pod_spec_path, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _map_pod_spec(pod_spec_path: str, path: str) -> str:
+    # cached: the same few result paths recur on every resource of a kind (a server judges
+    # thousands); parse_path is a regex walk
     try:
         segs = parse_path(path)
     except ValueError:
         return path
     if not segs or segs[0] != "pod_spec":
         return path
-    return format_path(parse_path(resource.pod_spec_path) + segs[1:])
+    return format_path(parse_path(pod_spec_path) + segs[1:])
+
+
+@functools.lru_cache(maxsize=4096)
+def _segments(path: str) -> tuple[Any, ...] | None:
+    """``parse_path`` as a tuple, None when malformed (cached, see ``_map_pod_spec``)."""
+    try:
+        return tuple(parse_path(path))
+    except ValueError:
+        return None
 
 
 def unknown_on_path(attributes: Any, path: str) -> str | None:
     """The expression of the first unknown marker at or above ``path`` in ``attributes``."""
     if not path:
         return None
-    try:
-        segs = parse_path(path)
-    except ValueError:
+    segs = _segments(path)
+    if segs is None:
         return None
     cur = attributes
     for seg in segs:
@@ -409,8 +425,8 @@ class Evaluator:
                 msg, path, fix_raw, expr = _normalise_result(item, m)
                 try:
                     real = map_path(r, path)
-                    if real:
-                        parse_path(real)
+                    if real and _segments(real) is None:
+                        raise ValueError(real)
                 except ValueError:
                     found.append(mk(Status.ERROR, f"rule {m.id} returned a malformed path {path!r}"))
                     continue

@@ -261,6 +261,9 @@ class _LoadPlan:
             self.packages[key] = pkg
         self.base = {k for k, p in self.packages.items() if p == ("policyguard", "lib")} | {"core"}
         self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}
+        # closures by root set: a server evaluates the same few groups thousands of times, and
+        # the closure walk cost ~0.3-0.8 ms per evaluation (more than half the Rego time)
+        self._closures: dict[frozenset[str], set[str] | None] = {}
 
     @staticmethod
     def _refs_in(code: str) -> tuple[tuple[str, ...], ...] | None:
@@ -274,7 +277,19 @@ class _LoadPlan:
         return self._refs[key]
 
     def closure(self, roots: set[str]) -> set[str] | None:
-        """The units to load for these driver parts (None: all of them)."""
+        """The units to load for these driver parts (None: all of them). Cached per root set
+        (callers only test membership; the returned set is never mutated)."""
+        key = frozenset(roots)
+        try:
+            return self._closures[key]
+        except KeyError:
+            pass
+        need = self._closure(roots)
+        if len(self._closures) < 4096:
+            self._closures[key] = need
+        return need
+
+    def _closure(self, roots: set[str]) -> set[str] | None:
         need = set(self.base) | roots
         todo: list[tuple[str, ...]] = []
         for key in need:
