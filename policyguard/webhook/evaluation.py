@@ -12,6 +12,11 @@ Two placements (``webhook.evaluation``):
   deadline (the guarded Rego helper is killed when it passes; Python rules run under SIGALRM,
   which only works on the main thread). No hand-off, but the loop stalls during every
   evaluation: measured 2-4x lower throughput at 10 and 100 clients (BENCHMARKS.md).
+
+Isolation: with a supervisor (2+ workers, ``isolation: watchdog``) regorus runs in-process and
+Python rules without a trace function, and the supervisor replaces a worker whose evaluation
+is stuck (watchdog.py). Otherwise the engine's defaults apply: the Rego helper process killed
+at the deadline, and a trace-based watchdog for Python rules off the main thread.
 """
 
 from __future__ import annotations
