@@ -277,3 +277,18 @@ def test_lazy_module_that_fails_to_load_only_fails_its_group() -> None:
     eager = RegorusBackend([lib, good, bad, drv], lazy=False)
     with pytest.raises(BackendError, match="bad.rego"):
         eager.eval_batch({}, ok, 30, ["g0"])
+
+
+def test_cache_files_are_capped(cache_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules_mod, "_MAX_CACHE_FILES", 3)
+    roots = []
+    for i in range(5):
+        root = tmp_path / f"set{i}"
+        shutil.copytree(TEST_RULES / "s3_encrypted", root / "s3")
+        for p in root.rglob("*"):
+            os.utime(p, (OLD, OLD))
+        roots.append(root)
+        load_dirs([root], cache=True)
+    kept = _cache_files(cache_env)
+    assert len(kept) == 3
+    assert RuleCache(cache_env, [roots[-1]]).path in kept  # the newest survives

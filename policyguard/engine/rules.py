@@ -301,6 +301,7 @@ def _rule_files(root: Path) -> list[Path]:
 _RegoLoad = tuple[RuleMeta | None, RegoRule | None, tuple[str, str] | None, list[ParseError]]
 _CACHE_FORMAT = 1
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime tick
+_MAX_CACHE_FILES = 16
 
 
 def cache_dir() -> Path | None:
@@ -449,6 +450,7 @@ class RuleCache:
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
             tmp = None
+            self._prune()
         except Exception:  # noqa: BLE001 - an unwritable cache only costs the next run a full load
             pass
         finally:
@@ -457,6 +459,23 @@ class RuleCache:
                     os.unlink(tmp)
                 except OSError:
                     pass
+
+
+    def _prune(self) -> None:
+        """Keep the newest ``_MAX_CACHE_FILES`` caches (one per set of rule directories: scans
+        with ever-new ``--rules`` directories, e.g. temporary ones, must not fill the disk)."""
+        files = []
+        for e in os.scandir(self.path.parent):
+            if e.name.startswith("rules-") and e.name.endswith(".pickle") and e.name != self.path.name:
+                try:
+                    files.append((e.stat().st_mtime_ns, e.path))
+                except OSError:
+                    continue
+        for _mtime, old in sorted(files, reverse=True)[max(0, _MAX_CACHE_FILES - 1):]:
+            try:
+                os.unlink(old)
+            except OSError:
+                pass
 
 
 def open_cache(dirs: list[Path]) -> RuleCache | None:
