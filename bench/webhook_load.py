@@ -149,12 +149,20 @@ end
 
 
 def _proc_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants. ``/proc/P/task/T/children`` lists only the children forked
+    by thread T: read every thread's list (a worker forks its Rego helper from its evaluation
+    thread, which reading only the main thread's list missed before 2026-11-22 05:15)."""
     out = [pid]
+    kids: list[str] = []
     try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                kids += (task / "children").read_text().split()
+            except OSError:
+                pass
     except OSError:
         return out
-    for k in kids:
+    for k in dict.fromkeys(kids):
         out += _proc_tree(int(k))
     return out
 
