@@ -88,12 +88,15 @@ def _protocol_class(header_timeout: float) -> type:
     return SlowClientProtocol
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int, *, reuseport: bool = False, listen: bool = True) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuseport:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(4096)
+    if listen:
+        sock.listen(4096)
     sock.set_inheritable(True)
     return sock
 
@@ -155,8 +158,14 @@ def serve(
     ruleset: Any,
     ready_message: bool = True,
 ) -> int:
-    """Bind, fork ``workers`` processes, supervise them. Returns the exit code."""
-    sock = bind_socket(host, port)
+    """Bind, fork ``workers`` processes, supervise them. Returns the exit code.
+
+    With several workers each one listens on its own SO_REUSEPORT socket (the parent only
+    reserves the port), so the kernel spreads new connections over the workers. On one shared
+    listening socket the first worker to wake accepted every pending connection (uvloop accepts
+    until EAGAIN): measured 10 of 10 keep-alive clients on one worker, the other idle."""
+    reuseport = workers > 1 and hasattr(socket, "SO_REUSEPORT")
+    sock = bind_socket(host, port, reuseport=reuseport, listen=not reuseport)
     actual_port = sock.getsockname()[1]
     scheme = "https" if cert else "http"
     if ready_message:
@@ -182,7 +191,8 @@ def serve(
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 0
             try:
-                run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=metrics_dir, worker=index,
+                wsock = bind_socket(host, actual_port, reuseport=True) if reuseport else sock
+                run_worker(wsock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=metrics_dir, worker=index,
                            heartbeat=slots.heartbeat(index) if watch else None)
             except BaseException as exc:  # noqa: BLE001 - a worker must exit, never return into the parent's code
                 if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
