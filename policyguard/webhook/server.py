@@ -1,4 +1,5 @@
-"""Serving: uvicorn (uvloop + httptools) in N forked worker processes sharing one socket.
+"""Serving: uvicorn (uvloop + httptools) in N forked worker processes on one port
+(one SO_REUSEPORT listening socket per worker; see ``serve``).
 
 Why our own supervisor instead of ``uvicorn.run(workers=N)``: uvicorn's multiprocess mode
 spawns fresh interpreters that re-import the app by name, so the TLS context (which we must
