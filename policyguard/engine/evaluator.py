@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from policyguard.engine.rego.backends import BackendError, driver_source, make_backend
 from policyguard.engine.rules import LIB_PATH, RuleSet
 from policyguard.model import (
+    UNKNOWN_KEY,
     Finding,
     Fix,
     FixOp,
@@ -28,6 +29,7 @@ from policyguard.model import (
     RuleMeta,
     Status,
     format_path,
+    get_path,
     is_unknown,
     parse_path,
 )
@@ -105,17 +107,8 @@ def unknown_on_path(attributes: Any, path: str) -> str | None:
     segs = _segments(path)
     if segs is None:
         return None
-    cur = attributes
-    for seg in segs:
-        if is_unknown(cur):
-            return str(cur["__unknown__"])
-        if isinstance(seg, int) and isinstance(cur, list) and -len(cur) <= seg < len(cur):
-            cur = cur[seg]
-        elif isinstance(seg, str) and isinstance(cur, dict) and seg in cur:
-            cur = cur[seg]
-        else:
-            return None
-    return str(cur["__unknown__"]) if is_unknown(cur) else None
+    value = get_path(attributes, segs)  # stops at (and returns) an unknown marker on the way
+    return str(value[UNKNOWN_KEY]) if is_unknown(value) else None
 
 
 def _fix_from(raw: Any, resource: Resource) -> Fix | None:
