@@ -13,6 +13,7 @@ module instance through the ``Resolver`` protocol; the evaluator only handles lo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -302,26 +303,36 @@ def _object(e: ObjectE, env: Env) -> Any:
     return out
 
 
+def _for_scopes(e: ForE, items: Iterable[tuple[Any, Any]], env: Env) -> Iterator[Env | dict[str, Any]]:
+    """The scope of each item its ``if`` keeps, in order; an unknown condition is yielded as its
+    marker (the caller stops there: the result depends on it)."""
+    for k, v in items:
+        b: dict[str, Any] = {e.vname: v}
+        if e.kname:
+            b[e.kname] = k
+        sub = env.child(b)
+        if e.cond is not None:
+            c = ev(e.cond, sub)
+            if is_unknown(c):
+                yield c
+                return
+            if not _truth(c, e.cond):
+                continue
+        yield sub
+
+
 def _for(e: ForE, env: Env) -> Any:
     assert e.coll is not None and e.vexpr is not None
     coll = ev(e.coll, env)
     if is_unknown(coll):
         return _because(e, coll)
-    items = _iter_coll(coll, e.coll)
+    scopes = _for_scopes(e, _iter_coll(coll, e.coll), env)
     if e.is_obj:
         obj: dict[str, Any] = {}
         assert e.kexpr is not None
-        for k, v in items:
-            b: dict[str, Any] = {e.vname: v}
-            if e.kname:
-                b[e.kname] = k
-            sub = env.child(b)
-            if e.cond is not None:
-                c = ev(e.cond, sub)
-                if is_unknown(c):
-                    return _because(e, c)
-                if not _truth(c, e.cond):
-                    continue
+        for sub in scopes:
+            if not isinstance(sub, Env):
+                return _because(e, sub)
             kv = ev(e.kexpr, sub)
             if is_unknown(kv):
                 return _because(e, kv)
@@ -335,17 +346,9 @@ def _for(e: ForE, env: Env) -> Any:
                 obj[key] = val
         return obj
     out = []
-    for k, v in items:
-        b = {e.vname: v}
-        if e.kname:
-            b[e.kname] = k
-        sub = env.child(b)
-        if e.cond is not None:
-            c = ev(e.cond, sub)
-            if is_unknown(c):
-                return _because(e, c)
-            if not _truth(c, e.cond):
-                continue
+    for sub in scopes:
+        if not isinstance(sub, Env):
+            return _because(e, sub)
         out.append(ev(e.vexpr, sub))
     return out
 
