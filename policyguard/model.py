@@ -23,6 +23,7 @@ Rules and the engine test for it with ``is_unknown()``.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,8 +82,10 @@ def format_path(path: AttrPath | list[PathSegment]) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_path(text: str) -> AttrPath:
-    """Inverse of ``format_path``; raises ValueError on malformed text."""
+    """Inverse of ``format_path``; raises ValueError on malformed text. Cached: the same few
+    paths recur on every resource of a kind (a server judges thousands)."""
     segs: list[PathSegment] = []
     pos = 0
     while pos < len(text):
@@ -186,7 +189,7 @@ class Resource:
 
     def span_for(self, path: str | AttrPath | None) -> Span:
         """The most precise span known for ``path``: itself, else its nearest ancestor."""
-        if path is None or path == "":
+        if path is None or path == "" or not self.attribute_spans:
             return self.span
         segs = parse_path(path) if isinstance(path, str) else tuple(path)
         while segs:

@@ -9,7 +9,6 @@ into findings here, in Python, so backends cannot disagree on paths, unknowns, s
 from __future__ import annotations
 
 import functools
-import json
 import signal
 import threading
 import time
@@ -37,17 +36,7 @@ from policyguard.model import (
 if TYPE_CHECKING:
     from policyguard.scan import ScanOptions
 
-try:  # orjson is optional: 3-5x faster for the large unit inputs
-    import orjson as _orjson
-
-    def _dumps(value: Any) -> str:
-        return _orjson.dumps(value, default=str).decode()
-
-except ImportError:  # pragma: no cover - depends on the environment
-
-    def _dumps(value: Any) -> str:
-        return json.dumps(value, separators=(",", ":"), default=str)
-
+from policyguard.jsonfast import dumps as _dumps
 
 _MAX_TIMEOUTS_PER_UNIT = 3
 
@@ -142,6 +131,9 @@ class Evaluator:
         # evaluation itself, e.g. the webhook's request deadline + supervisor watchdog).
         self.rego_guard: bool | None = None
         self.python_watchdog = True
+        # rego_compiled: run rule groups on regorus's compiled VM, one resource per call (the
+        # webhook: one object per request; needs rego_guard False)
+        self.rego_compiled = False
 
     # ------------------------------------------------------------------ set-up
     def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str], str]]:
@@ -198,6 +190,8 @@ class Evaluator:
                         opa_url=self.options.opa_url,
                         timeout=self.options.rule_timeout,
                         guard=self.rego_guard,
+                        compiled=(self._groups, {rid: self.ruleset.rego[rid].package for rid in self._rego_ids})
+                        if self.rego_compiled else None,
                     )
                     culprits = self._check_backend(backend)
                     if not culprits:
@@ -336,7 +330,8 @@ class Evaluator:
     def _run_batch(self, batch: list[dict[str, Any]], envs: dict[str, Any],
                    raw: dict[tuple[str, str], tuple[str, Any]], timeout: float, groups: list[str] | None = None) -> None:
         doc = {"resources": envs, "batch": batch}
-        value = self.backend.eval_batch(doc, _dumps(doc), timeout, groups)
+        backend = self.backend
+        value = backend.eval_batch(doc, _dumps(doc) if getattr(backend, "needs_json", True) else "", timeout, groups)
         if not isinstance(value, list):
             raise BackendError(f"driver returned {type(value).__name__}, expected a list")
         for entry in value:

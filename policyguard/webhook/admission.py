@@ -10,6 +10,9 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from policyguard.jsonfast import DECODE_ERRORS as _JSONError
+from policyguard.jsonfast import dumps_bytes as dumps
+from policyguard.jsonfast import loads
 from policyguard.webhook.config import OPERATIONS
 
 API_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
@@ -27,27 +30,6 @@ class AdmissionError(Exception):
         self.code = code
         self.message = message
 
-
-try:  # orjson is ~5x faster on the hot path; the stdlib is the fallback
-    import orjson as _orjson
-
-    def loads(body: bytes) -> Any:
-        return _orjson.loads(body)
-
-    def dumps(obj: Any) -> bytes:
-        return _orjson.dumps(obj)
-
-    _JSONError: tuple[type[Exception], ...] = (_orjson.JSONDecodeError, RecursionError)
-except ImportError:  # pragma: no cover - exercised only without orjson
-    import json as _json
-
-    def loads(body: bytes) -> Any:
-        return _json.loads(body)
-
-    def dumps(obj: Any) -> bytes:
-        return _json.dumps(obj, separators=(",", ":")).encode()
-
-    _JSONError = (ValueError, RecursionError)
 
 
 @dataclass(slots=True)

@@ -59,6 +59,7 @@ class Judge:
             # A supervisor watchdog restarts this worker when an evaluation is stuck (see
             # EvalThread): run regorus in-process and Python rules without a trace function.
             self.evaluator.rego_guard = False
+            self.evaluator.rego_compiled = True
             self.evaluator.python_watchdog = False
 
     def _resource(self, obj: dict[str, Any]) -> Any:

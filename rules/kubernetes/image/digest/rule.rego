@@ -25,7 +25,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	image := c.container.image
 	is_string(image)
 	not contains(image, "@sha256:")

@@ -34,7 +34,7 @@ tag(image) := t if {
 }
 
 fail contains result if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	image := c.container.image
 	is_string(image)
 	not contains(image, "@")
@@ -46,7 +46,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	image := c.container.image
 	is_string(image)
 	not contains(image, "@")

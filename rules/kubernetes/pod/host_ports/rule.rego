@@ -33,7 +33,7 @@ arr(x) := x if is_array(x)
 arr(x) := [] if not is_array(x)
 
 fail contains result if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	some i, port in arr(c.container.ports)
 	value := port.hostPort
 	value != 0

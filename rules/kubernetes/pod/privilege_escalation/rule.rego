@@ -30,7 +30,7 @@ windows if input.resource.pod_spec.os.name == "windows"
 
 fail contains result if {
 	not windows
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	value := object.get(obj(c.container), ["securityContext", "allowPrivilegeEscalation"], "unset")
 	value != false
 	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path])

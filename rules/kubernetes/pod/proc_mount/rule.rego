@@ -26,7 +26,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	value := c.container.securityContext.procMount
 	value != "Default"
 	path := sprintf("%s.securityContext.procMount", [c.path])

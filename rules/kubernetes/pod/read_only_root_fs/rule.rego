@@ -29,7 +29,7 @@ windows if input.resource.pod_spec.os.name == "windows"
 
 fail contains result if {
 	not windows
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	value := object.get(obj(c.container), ["securityContext", "readOnlyRootFilesystem"], "unset")
 	value != true
 	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path])

@@ -31,7 +31,7 @@ contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
 }
 
 contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")]), ctx] if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	ctx := c.container.securityContext
 	is_object(ctx)
 }

@@ -50,7 +50,7 @@ fail contains result if {
 
 fail contains result if {
 	not windows
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	value := c.container.securityContext.seccompProfile.type
 	not allowed[value]
 	path := sprintf("%s.securityContext.seccompProfile.type", [c.path])
@@ -66,7 +66,7 @@ fail contains result if {
 	not windows
 	not pod_type
 	unset := [object.get(obj(c.container), "name", "<unnamed>") |
-		some c in lib.containers(input.resource.pod_spec)
+		some c in lib.pod_containers
 		not c.container.securityContext.seccompProfile.type
 	]
 	count(unset) > 0

@@ -25,12 +25,12 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 probed contains c if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	c.kind == "containers"
 }
 
 probed contains c if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	c.kind == "initContainers"
 	c.container.restartPolicy == "Always"
 }

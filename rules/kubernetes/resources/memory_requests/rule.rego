@@ -24,7 +24,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.containers(input.resource.pod_spec)
+	some c in lib.pod_containers
 	c.kind != "ephemeralContainers"
 	not lib.has(object.get(obj(c.container), ["resources", "requests"], {}), "memory")
 	result := {
