@@ -4,7 +4,7 @@ The embedded Rego engine cannot cross threads (and holds the GIL while it runs),
 worker process owns exactly one engine, built after fork and only ever used from one thread.
 Two placements (``webhook.evaluation``):
 
-* ``thread`` (default): a single-thread executor whose thread builds the engine and runs every
+* ``thread`` (default): one evaluation thread that builds the engine and runs every
   evaluation; the event loop awaits the future with the deadline and answers with the failure
   answer when it passes first. While the thread waits for the guarded Rego helper process (GIL
   released), the loop keeps reading, parsing and answering other requests.
@@ -22,7 +22,7 @@ at the deadline, and a trace-based watchdog for Python rules off the main thread
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import queue
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,7 +114,12 @@ class Judge:
 
 
 class EvalThread:
-    """The worker's single evaluation thread (see module docstring)."""
+    """The worker's single evaluation thread (see module docstring).
+
+    Hand-off: a ``SimpleQueue`` in, ``call_soon_threadsafe`` on an asyncio future out. Leaner
+    than an executor (no ``concurrent.futures.Future`` with its condition variable and chained
+    callbacks per request): measured in BENCHMARKS.md. A request whose deadline passed while it
+    waited in the queue is not evaluated at all."""
 
     def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, inline: bool = False,
                  heartbeat: Heartbeat | None = None) -> None:
@@ -123,8 +128,9 @@ class EvalThread:
         # so regorus runs in-process and Python rules without a trace function
         self.heartbeat = heartbeat
         self._beat_task: asyncio.Task[None] | None = None
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyguard-eval")
-        self._local = threading.local()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._judge: Judge | None = None
         self._options = options
         self._ruleset = ruleset
         self.ready = False
@@ -133,20 +139,48 @@ class EvalThread:
 
     def _build(self) -> None:
         judge = Judge(self._options, self._ruleset, supervised=self.heartbeat is not None)
-        self._local.judge = judge
+        self._judge = judge
         self.metas = judge.metas
+
+    def _serve(self) -> None:
+        """The evaluation thread: build the engine here (it cannot cross threads), then judge
+        queued requests until the ``None`` sentinel."""
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fn, args, loop, fut = item
+            if fut.cancelled():  # timed out while queued
+                continue
+            try:
+                result, error = fn(*args), None
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting request
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(_settle, fut, result, error)
+            except RuntimeError:  # loop closed during shutdown
+                return
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        self._queue.put((fn, args, loop, fut))
+        return await fut
 
     async def start(self) -> None:
         try:
             if self.inline:
                 self._build()
             else:
-                await asyncio.wrap_future(self._pool.submit(self._build))
+                self._thread = threading.Thread(target=self._serve, name="policyguard-eval", daemon=True)
+                self._thread.start()
+                await self._call(self._build)
             self.ready = True
             if self.heartbeat is not None:
                 self._beat_task = asyncio.create_task(self._beat(self.heartbeat))
         except Exception as exc:  # readiness reports it; requests get the failure answer
             self.error = f"{type(exc).__name__}: {exc}"
+        _tune_gc()
 
     @staticmethod
     async def _beat(hb: Heartbeat) -> None:
@@ -164,7 +198,8 @@ class EvalThread:
 
     def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None,
              admission: dict[str, Any] | None, deadline: float) -> Judgement:
-        judge: Judge = self._local.judge
+        judge = self._judge
+        assert judge is not None
         hb = self.heartbeat
         if hb is None:
             return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
@@ -186,7 +221,7 @@ class EvalThread:
         timeout: float,
         admission: dict[str, Any] | None = None,
     ) -> Judgement:
-        """Raises ``asyncio.TimeoutError`` when ``timeout`` passes first."""
+        """Raises ``TimeoutError`` when ``timeout`` passes first."""
         import time
 
         if self.inline:
@@ -197,10 +232,32 @@ class EvalThread:
             if time.monotonic() - t0 > timeout:
                 raise TimeoutError
             return j
-        fut = self._pool.submit(self._run, obj, old, with_old, patch_rules, admission, time.monotonic() + timeout)
-        return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+        async with asyncio.timeout(timeout):
+            result: Judgement = await self._call(self._run, obj, old, with_old, patch_rules, admission, time.monotonic() + timeout)
+            return result
 
     def shutdown(self) -> None:
         if self._beat_task is not None:
             self._beat_task.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._queue.put(None)
+
+
+def _settle(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if fut.done():  # the request's deadline cancelled it meanwhile
+        return
+    if error is not None:
+        fut.set_exception(error)
+    else:
+        fut.set_result(result)
+
+
+def _tune_gc() -> None:
+    """After start-up: move the loaded rules, engine and modules out of the collector's sight
+    (``gc.freeze``) and collect the youngest generation less often. A review allocates
+    thousands of short-lived containers, and with the default threshold (700) the cyclic
+    collector ran several times per review: ~6% of a worker's CPU under load (py-spy)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
