@@ -363,6 +363,28 @@ def test_slow_client_body_408(server: Server) -> None:
     assert server.request("GET", "/healthz")[0] == 200
 
 
+def test_expect_100_continue_is_answered_before_the_body(server: Server) -> None:
+    """The response-head coalescing (server._CoalescingTransport) must not hold an interim
+    100 Continue: the client waits for it before sending the body."""
+    body = json.dumps(wrap(load_request("04"))).encode()
+    s = _raw_tls(server)
+    s.sendall(b"POST /validate?timeout=10s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Expect: 100-continue\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    interim = s.recv(4096)
+    assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+    s.sendall(body)
+    buf = b""
+    while b"\r\n\r\n" not in buf or len(buf.split(b"\r\n\r\n", 1)[1]) < int(
+            [h for h in buf.split(b"\r\n\r\n", 1)[0].split(b"\r\n") if h.lower().startswith(b"content-length")][0].split(b":")[1]):
+        chunk = s.recv(65536)
+        assert chunk, buf
+        buf += chunk
+    head, payload = buf.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200")
+    assert json.loads(payload)["response"]["allowed"] is False
+    s.close()
+
+
 def test_routes(server: Server) -> None:
     assert server.request("GET", "/healthz")[0] == 200
     code, _, body = server.request("GET", "/readyz")

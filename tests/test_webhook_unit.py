@@ -392,3 +392,34 @@ def test_serve_loads_only_the_kubernetes_part_of_the_builtin_pack(tmp_path: Path
     assert options.builtin_rules is False and options.rule_dirs == [str(RULES / "kubernetes")]
     _, options = build_config({"no_builtin_rules": True, "rule_dirs": ("mine",)})
     assert options.builtin_rules is False and options.rule_dirs == ["mine"]
+
+
+def test_coalescing_transport_joins_head_and_body_only() -> None:
+    from policyguard.webhook.server import _CoalescingTransport
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info:{name}"
+
+    rec = Recorder()
+    t = _CoalescingTransport(rec)
+    t.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+    assert rec.writes == []  # held until the body
+    t.write(b"ok")
+    t.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # interim: straight through
+    t.write(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 2\r\n\r\n{}")  # complete: straight through
+    t.write(b"HTTP/1.1 204 No Content\r\n\r\n")  # held, then flushed by close
+    t.close()
+    assert rec.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", b"HTTP/1.1 100 Continue\r\n\r\n",
+                          b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 2\r\n\r\n{}", b"HTTP/1.1 204 No Content\r\n\r\n"]
+    assert rec.closed and t.get_extra_info("peername") == "info:peername"

@@ -345,7 +345,8 @@ class Evaluator:
         python = self.ruleset.python
         if not python:
             return
-        use_timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        # python_watchdog False: the caller bounds a stuck evaluation (no timer, no trace)
+        use_timer = self.python_watchdog and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
         traced = not use_timer and self.python_watchdog
         # rule ids per resource: `m in metas` compared RuleMeta dataclasses field by field
         applicable_ids = [(r, {x.id for x in metas}) for r, metas in per_resource]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import GeneratorType
 from typing import Any
 
 RULE_ATTR = "__policyguard_rule__"
@@ -77,7 +78,7 @@ def normalise_results(out: Any) -> list[RuleResult]:
         return [fail(out)]
     if out is False:
         return [fail("rule returned False")]
-    if isinstance(out, Iterable):
+    if isinstance(out, (list, tuple, GeneratorType)) or isinstance(out, Iterable):  # ABC check last: slow
         results: list[RuleResult] = []
         for item in out:
             if isinstance(item, RuleResult):

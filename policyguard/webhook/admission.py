@@ -80,16 +80,26 @@ class Review:
 
 
 def max_depth_exceeded(value: Any, limit: int) -> bool:
-    """True when containers nest deeper than ``limit`` (iterative: no recursion on hostile input)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if d > limit:
+    """True when containers nest deeper than ``limit``. Recursive but bounded: it stops
+    descending at ``limit`` + 1, whatever the input's depth (and the JSON decoder has already
+    refused input nested past its own limit)."""
+    return _deeper(value, 1, limit)
+
+
+def _deeper(v: Any, depth: int, limit: int) -> bool:
+    if depth > limit:
+        return True
+    t = type(v)
+    if t is dict:
+        items: Any = v.values()
+    elif t is list:
+        items = v
+    else:
+        return False
+    for c in items:
+        tc = type(c)
+        if (tc is dict or tc is list) and _deeper(c, depth + 1, limit):
             return True
-        if isinstance(v, dict):
-            stack.extend((c, d + 1) for c in v.values() if isinstance(c, (dict, list)))
-        elif isinstance(v, list):
-            stack.extend((c, d + 1) for c in v if isinstance(c, (dict, list)))
     return False
 
 

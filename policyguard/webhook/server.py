@@ -31,6 +31,38 @@ from policyguard.webhook.config import WebhookConfig
 log = logging.getLogger("policyguard.webhook")
 
 
+class _CoalescingTransport:
+    """Holds a response head until its body is written and sends both in one write.
+
+    uvicorn writes the status line and headers, then the body, as two transport writes: over
+    TLS that is two records, two encryptions and two send() calls per review (and two reads
+    for the client). Interim 1xx heads (100 Continue) and anything that is not a complete
+    response head go straight through; closing flushes a held head."""
+
+    __slots__ = ("_transport", "_head")
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 1") and data.endswith(b"\r\n\r\n"):
+            self._head = bytes(data)
+            return
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def _protocol_class(header_timeout: float) -> type:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -58,6 +90,7 @@ def _protocol_class(header_timeout: float) -> type:
 
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self.transport = _CoalescingTransport(self.transport)
             self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -137,6 +170,7 @@ def run_worker(
         http=_protocol_class(cfg.header_timeout),
         lifespan="on",
         access_log=False,
+        proxy_headers=False,  # the apiserver calls us directly: no X-Forwarded-* to trust
         log_level="warning",
         timeout_keep_alive=int(cfg.keep_alive),
         timeout_graceful_shutdown=10,
