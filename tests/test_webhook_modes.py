@@ -263,3 +263,46 @@ def test_worker_crash_restarted_and_graceful_stop(tmp_path: Path) -> None:
         t0 = time.monotonic()
         srv.stop()
     assert srv.proc.returncode == 0 and time.monotonic() - t0 < 10
+
+
+VM_HAZARD_RULE = """# METADATA
+# title: Every container names an owner label value
+# custom:
+#   id: PG-TEST-VM-001
+#   severity: high
+#   resource_types:
+#     kubernetes: [v1/Pod]
+package policyguard.test.vm_hazard
+
+import rego.v1
+
+# a comprehension in a body that iterates: the compiled VM gets the empty case wrong
+# (tests/test_rego_vm.py), so the webhook must run this rule on the interpreter
+fail contains {"msg": sprintf("container %v has no env", [c.name]), "path": "spec"} if {
+	some c in input.resource.attributes.spec.containers
+	envs := [e | some e in object.get(c, "env", [])]
+	count(envs) == 0
+}
+"""
+
+
+def test_rule_the_vm_cannot_run_faithfully_is_logged_and_judged_right(tmp_path: Path) -> None:
+    rdir = tmp_path / "rules" / "vm_hazard"
+    rdir.mkdir(parents=True)
+    (rdir / "rule.rego").write_text(VM_HAZARD_RULE, encoding="utf-8")
+    srv = start_server(tmp_path, "--rules", str(tmp_path / "rules"))
+    try:
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "team"},
+               "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+        req = {"uid": "u-1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+               "resource": {"group": "", "version": "v1", "resource": "pods"}, "operation": "CREATE",
+               "namespace": "team", "name": "p", "userInfo": {"username": "dev"}, "object": pod}
+        resp = srv.review("/validate", wrap(req))["response"]
+        assert resp["allowed"] is False and "PG-TEST-VM-001" in resp["status"]["message"]
+        pod["spec"]["containers"][0]["env"] = [{"name": "A", "value": "1"}]
+        assert srv.review("/validate", wrap(req))["response"]["allowed"] is True
+        log = srv.log.read_text(errors="replace")
+        assert "on the Rego interpreter, not the compiled VM" in log and "PG-TEST-VM-001" in log
+        assert "comprehension in a rule body that iterates" in log
+    finally:
+        srv.stop()

@@ -160,6 +160,15 @@ class Evaluator:
             group_of[(plat, typ)] = name
         return groups, group_of
 
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        """Rego rule groups: name -> the rule ids that apply to one resource type."""
+        return self._groups
+
+    @property
+    def has_rego(self) -> bool:
+        return bool(self._rego_ids)
+
     def group_for(self, resource: Resource) -> str | None:
         g = self._group_of.get((resource.platform, resource.type))
         return g if g is not None else self._group_of.get((resource.platform, "*"))

@@ -59,6 +59,7 @@ class WebhookApp:
         self.options = options
         self.tls = tls
         self.metrics = Metrics(metrics_dir, worker)
+        self.worker = worker
         self.audit = AuditLog(cfg.audit_log, cfg.audit_include_object)
         self.evaluator = EvalThread(options, ruleset, inline=cfg.evaluation == "inline", heartbeat=heartbeat)
         self._tasks: list[asyncio.Task[None]] = []
@@ -78,6 +79,9 @@ class WebhookApp:
                 await self.evaluator.start()
                 if self.evaluator.error:
                     log.error("rules could not be loaded: %s (the webhook answers with its failure mode)", self.evaluator.error)
+                if self.worker == 0:
+                    for line in self.evaluator.interpreted:
+                        log.warning("on the Rego interpreter, not the compiled VM (slower, same verdicts): %s", line)
                 if self.tls is not None:
                     self._tasks.append(asyncio.create_task(self.tls.watch(self.cfg.tls_reload_interval, self._tls_result)))
                 self._tasks.append(asyncio.create_task(self._flush_metrics()))
@@ -253,6 +257,8 @@ class WebhookApp:
             log.warning("evaluation failed for %s %s/%s: %s: %s", review.gvk, review.namespace, review.name, type(exc).__name__, exc)
             self.metrics.inc("policyguard_webhook_evaluation_errors_total", kind="internal")
             return self._failure(review, endpoint, f"evaluation failed: {type(exc).__name__}: {exc}")
+        if j.interpreter_fallbacks:
+            self.metrics.inc("policyguard_webhook_interpreter_fallbacks_total", j.interpreter_fallbacks)
         ignore = None
         if with_old:
             from policyguard.model import Status

@@ -39,6 +39,7 @@ class Judgement:
     patch: list[dict[str, Any]] = field(default_factory=list)
     fixed_rules: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    interpreter_fallbacks: int = 0  # compiled-VM executions re-run on the interpreter (compiled.py)
 
 
 class ObjectError(ValueError):
@@ -61,6 +62,17 @@ class Judge:
             self.evaluator.rego_guard = False
             self.evaluator.rego_compiled = True
             self.evaluator.python_watchdog = False
+        self._backend = self.evaluator.backend if self.evaluator.has_rego else None  # built now, not on the first review
+
+    def interpreted_groups(self) -> list[str]:
+        """Why some rules run on the Rego interpreter instead of the compiled VM (one line per
+        group: its rule ids and the reason), empty when all run on the VM or no VM is used."""
+        reasons: dict[str, str] = getattr(self._backend, "interpreted", None) or {}
+        groups = self.evaluator.groups
+        return [f"{', '.join(groups.get(g, []))}: {why}" for g, why in sorted(reasons.items())]
+
+    def _fallbacks(self) -> int:
+        return int(getattr(self._backend, "fallbacks", 0))
 
     def _resource(self, obj: dict[str, Any]) -> Any:
         from policyguard.parsers.kubernetes import resource_from_object
@@ -95,6 +107,7 @@ class Judge:
         import time
 
         t0 = time.perf_counter()
+        fallbacks = self._fallbacks()
         res, findings = self.evaluate(obj, admission, deadline)
         j = Judgement(findings=findings)
         if with_old and old_obj is not None:
@@ -110,6 +123,7 @@ class Judge:
                 j.patch = json_patch(obj, fixes, res.pod_spec_path)
                 j.fixed_rules = sorted({f.rule_id for f in findings if f.status is Status.FAIL and f.fix is not None and f.rule_id in patch_rules})
         j.seconds = time.perf_counter() - t0
+        j.interpreter_fallbacks = self._fallbacks() - fallbacks
         return j
 
 
@@ -136,11 +150,13 @@ class EvalThread:
         self.ready = False
         self.error: str | None = None
         self.metas: dict[str, RuleMeta] = {}
+        self.interpreted: list[str] = []
 
     def _build(self) -> None:
         judge = Judge(self._options, self._ruleset, supervised=self.heartbeat is not None)
         self._judge = judge
         self.metas = judge.metas
+        self.interpreted = judge.interpreted_groups()
 
     def _serve(self) -> None:
         """The evaluation thread: build the engine here (it cannot cross threads), then judge

@@ -23,6 +23,7 @@ _HELP = {
     "policyguard_webhook_decisions_total": ("counter", "Admission decisions by endpoint and outcome."),
     "policyguard_webhook_rule_findings_total": ("counter", "Failing rules on admitted/denied objects by rule and enforcement outcome."),
     "policyguard_webhook_evaluation_errors_total": ("counter", "Evaluations that hit the deadline, an internal error or a rule error."),
+    "policyguard_webhook_interpreter_fallbacks_total": ("counter", "Compiled-VM Rego executions re-run on the interpreter (instruction limit, VM error)."),
     "policyguard_webhook_tls_reloads_total": ("counter", "Serving certificate reloads by result."),
     "policyguard_webhook_request_duration_seconds": ("histogram", "Time from request start to response for admission endpoints."),
 }

@@ -90,7 +90,7 @@ def _protocol_class(header_timeout: float) -> type:
 
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self.transport = _CoalescingTransport(self.transport)
+            self.transport = _CoalescingTransport(self.transport)  # type: ignore[assignment]
             self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
