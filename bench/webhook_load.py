@@ -349,6 +349,7 @@ def main() -> int:
             pids = _proc_tree(proc.pid)
             load0 = os.getloadavg()[0]
             t0, cpu0 = time.monotonic(), _cpu_ticks(pids)
+            per0 = {p: _cpu_ticks([p]) for p in pids}
             if args.client == "wrk":
                 res, client_cpu = run_wrk(port, c, args.duration, script, bodies_file, args.wrk_threads)
             else:
@@ -356,6 +357,7 @@ def main() -> int:
             wall = time.monotonic() - t0
             late = [p for p in _proc_tree(proc.pid) if p not in pids]  # helpers (re)started during the run
             server_cpu = (_cpu_ticks(pids) - cpu0 + _cpu_ticks(late)) / clk
+            per_process = sorted((100 * (_cpu_ticks([p]) - per0[p]) / clk / (time.monotonic() - t0) for p in pids), reverse=True)
             secs = res["duration_us"] / 1e6
             row = {
                 "clients": c,
@@ -369,11 +371,17 @@ def main() -> int:
                 "server_cpu_pct": 100 * server_cpu / wall,
                 "client_cpu_pct": 100 * client_cpu / wall,
                 "loadavg_before": load0,
+                "process_cpu_pct": [round(x) for x in per_process],  # supervisor and workers: an idle worker shows here
+                "processes_started_during_run": len(late),
                 "raw": res,
             }
             results.append(row)
             print(f"# {c} clients: {row['rps']:.0f} rps, p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms, "
-                  f"errors {row['errors']}, server CPU {row['server_cpu_pct']:.0f}%, client CPU {row['client_cpu_pct']:.0f}%", file=sys.stderr)
+                  f"errors {row['errors']}, server CPU {row['server_cpu_pct']:.0f}% (per process {row['process_cpu_pct']}), "
+                  f"client CPU {row['client_cpu_pct']:.0f}%", file=sys.stderr)
+            if row["errors"] or late:
+                print(f"# errors or restarted processes in this row; server log so far:\n{(tmp / 'server.log').read_text(errors='replace')[-3000:]}",
+                      file=sys.stderr)
     finally:
         proc.terminate()
         try:

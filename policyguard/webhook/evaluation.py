@@ -201,15 +201,21 @@ class EvalThread:
     @staticmethod
     async def _beat(hb: Heartbeat) -> None:
         import logging
+        import time
 
         from policyguard.webhook.watchdog import BEAT
 
+        log = logging.getLogger("policyguard.webhook")
         warned = False
+        last = time.monotonic()
         while True:
+            now = time.monotonic()
+            if now - last > BEAT + 1.0:  # the loop could not run its timer: say so, it explains a kill
+                log.warning("event loop stalled: heartbeat %.1fs late", now - last - BEAT)
+            last = now
             if not hb.beat() and not warned:
                 warned = True
-                logging.getLogger("policyguard.webhook").error(
-                    "an evaluation is stuck past its watchdog limit: the supervisor will restart this worker")
+                log.error("an evaluation is stuck past its watchdog limit: the supervisor will restart this worker")
             await asyncio.sleep(BEAT)
 
     def _run(self, obj: dict[str, Any], old: dict[str, Any] | None, with_old: bool, patch_rules: set[str] | None,

@@ -209,7 +209,7 @@ def serve(
         run_worker(sock, cfg, options, ruleset=ruleset, cert=cert, key=key, metrics_dir=None, worker=0)
         return 0
 
-    from policyguard.webhook.watchdog import STARTUP, Slots
+    from policyguard.webhook.watchdog import CONFIRM, STARTUP, Slots
 
     metrics_dir = tempfile.mkdtemp(prefix="policyguard-metrics-")
     children: dict[int, int] = {}  # pid -> worker index
@@ -252,6 +252,7 @@ def serve(
     restarts: list[float] = []
     exit_code = 0
     killed: set[int] = set()
+    expired: dict[int, float] = {}  # pid -> when its heartbeat slot was first seen expired
     while children:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -262,9 +263,19 @@ def serve(
         if pid == 0:  # nobody exited: check the heartbeats, then poll again
             now = time.monotonic()
             for cpid, cindex in list(children.items()):
-                if cpid not in killed and not stopping and now > slots.get(cindex):
+                until = slots.get(cindex)
+                if now <= until or cpid in killed or stopping:
+                    expired.pop(cpid, None)
+                    continue
+                # confirm on a later poll: a live worker extends its slot every BEAT seconds,
+                # so one late read (a torn read of the shared slot, a stalled supervisor) is
+                # never a kill on its own
+                first = expired.setdefault(cpid, now)
+                if now - first >= CONFIRM:
                     print(f"policyguard webhook worker {cindex} (pid {cpid}) is stuck (an evaluation ran past the watchdog "
-                          "limit or the worker stopped answering); killing it", file=sys.stderr, flush=True)
+                          f"limit or the worker stopped answering, {now - until:.1f}s past its heartbeat); killing it",
+                          file=sys.stderr, flush=True)
+                    expired.pop(cpid, None)
                     killed.add(cpid)
                     try:
                         os.kill(cpid, signal.SIGKILL)

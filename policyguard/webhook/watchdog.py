@@ -29,6 +29,7 @@ MULTIPLE = 3.0  # a stuck evaluation is killed after this many times its request
 GRACE = 5.0  # seconds the event loop may stall (GIL held, huge body) before the worker is killed
 BEAT = 0.5  # seconds between event-loop heartbeats
 STARTUP = 120.0  # seconds a new worker has to load its rules before the first heartbeat
+CONFIRM = 1.0  # seconds a slot must stay expired (several polls, two beats) before the kill
 
 _SLOT = struct.Struct("d")
 
