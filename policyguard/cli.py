@@ -162,6 +162,7 @@ def baseline_create(**kwargs: Any) -> None:
 @click.option("--tls-cert", type=click.Path(), help="Serving certificate (PEM); reloaded when it changes.")
 @click.option("--tls-key", type=click.Path(), help="Serving key (PEM).")
 @click.option("--workers", default=0, type=click.IntRange(0), show_default="all cores")
+@click.option("--pin-workers", is_flag=True, help="Pin each worker to its own CPU (dedicated machines, exclusive-CPU pods).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--no-builtin-rules", is_flag=True)

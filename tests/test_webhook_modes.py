@@ -306,3 +306,22 @@ def test_rule_the_vm_cannot_run_faithfully_is_logged_and_judged_right(tmp_path: 
         assert "comprehension in a rule body that iterates" in log
     finally:
         srv.stop()
+
+
+def test_pin_workers_gives_each_worker_its_own_cpu(tmp_path: Path) -> None:
+    import os
+
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs 2 CPUs")
+    srv = start_server(tmp_path, "--pin-workers", workers=2)
+    try:
+        kids = []
+        for task in Path(f"/proc/{srv.proc.pid}/task").iterdir():
+            kids += (task / "children").read_text().split()
+        assert len(kids) == 2
+        pinned = sorted(os.sched_getaffinity(int(k)) for k in kids)
+        assert pinned == [{cpus[0]}, {cpus[1]}]
+        assert os.sched_getaffinity(srv.proc.pid) == set(cpus)  # the supervisor is not pinned
+    finally:
+        srv.stop()

@@ -58,6 +58,8 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
         cfg.exclude_users = list(kw["exclude_users"])
     if kw.get("only_new_on_update"):
         cfg.only_new_on_update = True
+    if kw.get("pin_workers"):
+        cfg.pin_workers = True
     if kw.get("subresources"):
         cfg.subresources = list(kw["subresources"])
     if kw.get("audit_log"):

@@ -85,6 +85,9 @@ class WebhookConfig:
     # watchdog: in-process Rego, supervisor restarts a stuck worker (watchdog.py; needs 2+ workers)
     # guard: Rego in a forked helper per worker, killed at each request deadline
     isolation: str = "watchdog"
+    # pin worker i to the i-th CPU this process may use: for a dedicated machine or a pod with
+    # exclusive CPUs (static CPU manager), where it steadies tail latency (BENCHMARKS.md)
+    pin_workers: bool = False
     max_warnings_chars: int = 4096
     rule_dirs: list[str] = field(default_factory=list)
     no_builtin_rules: bool = False

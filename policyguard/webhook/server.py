@@ -150,6 +150,10 @@ def run_worker(
     """Run one uvicorn server on ``sock`` until SIGTERM/SIGINT (blocks)."""
     import uvicorn
 
+    if cfg.pin_workers and hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[worker % len(cpus)]})
+
     from policyguard.webhook.app import WebhookApp
     from policyguard.webhook.tls import ReloadingTLS
 
