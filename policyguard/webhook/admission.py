@@ -121,7 +121,8 @@ def parse_review(body: bytes, *, max_depth: int = 64) -> Review:
     try:
         doc = loads(body)
     except _JSONError as exc:
-        if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
+        text = str(exc).lower()
+        if isinstance(exc, RecursionError) or "recursion" in text or "depth limit" in text:  # orjson < 3.9 / >= 3.9
             raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels") from None
         raise AdmissionError(400, f"body is not valid JSON: {exc}") from None
     if max_depth_exceeded(doc, max_depth):
