@@ -141,6 +141,20 @@ def test_a_group_with_an_unsafe_module_runs_on_the_interpreter() -> None:
     assert out == [{"id": "x", "out": {"A": {"fail": []}}}, {"id": "x", "out": {"B": {"fail": []}}}]
 
 
+def test_a_rule_reading_input_resources_gets_them_on_the_vm() -> None:
+    """Only groups whose modules may read more of ``input`` than ``input.resource`` get the whole
+    unit as VM input; a ``#`` inside a string must not hide such a read (it is no comment)."""
+    modules = [
+        ("c.rego", 'package r.c\nimport rego.v1\nfail contains msg if { msg := sprintf("#%v", [count(input.resources)]) }\n'),
+        ("policyguard/driver.rego", "package policyguard.driver\n\nimport rego.v1\n\n"
+         'group_g0 := {\n\t"C": {"fail": data.r.c.fail},\n}\n'),
+    ]
+    backend = CompiledRegorusBackend(modules, {"g0": ["C"]}, {"C": "r.c"})
+    assert backend.interpreted == {}
+    doc = {"resources": {"x": {"id": "x"}, "y": {"id": "y"}}, "batch": [{"id": "x", "group": "g0"}]}
+    assert backend.eval_batch(doc, "", 5.0, ["g0"]) == [{"id": "x", "out": {"C": {"fail": ["#2"]}}}]
+
+
 # --------------------------------------------------------------------------- whole pipeline
 @cache
 def _evaluators() -> tuple[Any, Any]:

@@ -32,18 +32,24 @@ import re
 import threading
 from typing import Any
 
-from policyguard.engine.rego.backends import DRIVER_PACKAGE, RegorusBackend, _first_line
+from policyguard.engine.rego.backends import (
+    _DRIVER_GROUP_RE,
+    _DRIVER_HEADER,
+    _MODULE_PACKAGE_RE,
+    DRIVER_PACKAGE,
+    RegorusBackend,
+    _code_only,
+    _first_line,
+    make_regorus_engine,
+)
 from policyguard.jsonfast import dumps, loads
 
-_GROUP_DEF = re.compile(r"^group_(\w+) := \{\n.*?\n\}\n", re.M | re.S)
 # `input` used other than as `input.resource...`: the module may read input.resources
 _OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*resource\b(?!s))")
 
 
 def _ast(file: str, source: str) -> Any:
-    import regorus
-
-    eng = regorus.Engine()
+    eng = make_regorus_engine()  # the interpreter's policy size limits, so what it loads parses here
     eng.add_policy(file, source)
     return json.loads(eng.get_ast_as_json())[0]["ast"]
 
@@ -194,7 +200,7 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
 
 def vm_driver(driver: str) -> str:
     """The batch driver reduced to its per-group objects (no ``with``)."""
-    return "\n".join([f"package {DRIVER_PACKAGE}", "", "import rego.v1", "", *(m.group(0) for m in _GROUP_DEF.finditer(driver))])
+    return _DRIVER_HEADER + "\n\n".join(m.group(0) for m in _DRIVER_GROUP_RE.finditer(driver)) + "\n"
 
 
 class CompiledRegorusBackend:
@@ -214,19 +220,22 @@ class CompiledRegorusBackend:
         rule_packages = set(packages.values())
         reads_all: set[str] = set()  # packages that may read input.resources ("" for a helper)
         driver = ""
+        file_of: dict[str, str] = {}  # rule package -> its module (compile errors name the file)
         for file, source in modules:
             if file.endswith("driver.rego") and source.startswith(f"package {DRIVER_PACKAGE}"):
                 driver = source
                 continue
             new, why = vm_source(file, source)
-            pkg_match = re.search(r"^package\s+(\S+)", source, re.M)
+            pkg_match = _MODULE_PACKAGE_RE.search(source)
             pkg = pkg_match.group(1) if pkg_match and pkg_match.group(1) in rule_packages else ""
+            if pkg:
+                file_of[pkg] = file
             if why is not None:
                 if pkg:
                     unsafe_packages[pkg] = why
                 else:
                     helper_problem = why
-            if _OTHER_INPUT.search(re.sub(r"#[^\n]*", "", source)):
+            if _OTHER_INPUT.search(_code_only(source)):  # strings and comments blanked
                 reads_all.add(pkg)
             rewritten.append((file, new))
         rewritten.append(("policyguard/vm_driver.rego", vm_driver(driver)))
@@ -245,13 +254,12 @@ class CompiledRegorusBackend:
         # one program for every group (one parse of the modules); a compile error names a module:
         # the groups using it go to the interpreter and the rest is compiled again
         self._programs: list[list[str]] = []
-        files_of = {pkg: f for f, src in rewritten for pkg in re.findall(r"^package\s+(\S+)", src, re.M)}
         while candidates:
             why = self._try_compile(candidates)
             if why is None:
                 self._programs.append(candidates)
                 break
-            culprits = [g for g in candidates if any(files_of.get(packages.get(r, ""), "\0") in why for r in groups[g])]
+            culprits = [g for g in candidates if any(file_of.get(packages.get(r, ""), "\0") in why for r in groups[g])]
             if not culprits:  # not attributable to a rule module: compile group by group
                 for group in candidates:
                     one = self._try_compile([group])
