@@ -70,7 +70,7 @@ def map_path(resource: Resource, path: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _map_pod_spec(pod_spec_path: str, path: str) -> str:
     # cached: the same few result paths recur on every resource of a kind (a server judges
-    # thousands); parse_path is a regex walk
+    # thousands); parse_path is cached too, this saves the format_path
     try:
         segs = parse_path(path)
     except ValueError:
@@ -80,11 +80,10 @@ def _map_pod_spec(pod_spec_path: str, path: str) -> str:
     return format_path(parse_path(pod_spec_path) + segs[1:])
 
 
-@functools.lru_cache(maxsize=4096)
 def _segments(path: str) -> tuple[Any, ...] | None:
-    """``parse_path`` as a tuple, None when malformed (cached, see ``_map_pod_spec``)."""
+    """``parse_path`` (itself cached), None when malformed."""
     try:
-        return tuple(parse_path(path))
+        return parse_path(path)
     except ValueError:
         return None
 

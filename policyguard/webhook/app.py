@@ -77,6 +77,7 @@ class WebhookApp:
             msg = await receive()
             if msg["type"] == "lifespan.startup":
                 await self.evaluator.start()
+                _tune_gc()  # this worker's rules and engine are loaded: the long-lived part of the heap
                 if self.evaluator.error:
                     log.error("rules could not be loaded: %s (the webhook answers with its failure mode)", self.evaluator.error)
                 if self.worker == 0:
@@ -304,3 +305,15 @@ class WebhookApp:
                 self.metrics.inc("policyguard_webhook_rule_findings_total", rule=rid, outcome="mutated")
         resp = admission.response(review.api_version, review.uid, True, warnings=warnings, patch=patch or None)
         return resp, "mutated" if patch else "allowed"
+
+
+def _tune_gc() -> None:
+    """After a worker's start-up: move the loaded rules, engine and modules out of the
+    collector's sight (``gc.freeze``) and collect the youngest generation less often. A review
+    allocates thousands of short-lived containers, and with the default threshold (700) the
+    cyclic collector ran several times per review: ~6% of a worker's CPU under load (py-spy)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)

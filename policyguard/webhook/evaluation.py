@@ -196,7 +196,6 @@ class EvalThread:
                 self._beat_task = asyncio.create_task(self._beat(self.heartbeat))
         except Exception as exc:  # readiness reports it; requests get the failure answer
             self.error = f"{type(exc).__name__}: {exc}"
-        _tune_gc()
 
     @staticmethod
     async def _beat(hb: Heartbeat) -> None:
@@ -272,14 +271,3 @@ def _settle(fut: asyncio.Future[Any], result: Any, error: BaseException | None) 
     else:
         fut.set_result(result)
 
-
-def _tune_gc() -> None:
-    """After start-up: move the loaded rules, engine and modules out of the collector's sight
-    (``gc.freeze``) and collect the youngest generation less often. A review allocates
-    thousands of short-lived containers, and with the default threshold (700) the cyclic
-    collector ran several times per review: ~6% of a worker's CPU under load (py-spy)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
