@@ -348,16 +348,17 @@ def main() -> int:
             # after the warm-up: every worker has forked its Rego helper by now (they count too)
             pids = _proc_tree(proc.pid)
             load0 = os.getloadavg()[0]
-            t0, cpu0 = time.monotonic(), _cpu_ticks(pids)
-            per0 = {p: _cpu_ticks([p]) for p in pids}
+            t0 = time.monotonic()
+            per0 = {p: _cpu_ticks([p]) for p in pids}  # per process: an idle or restarted worker shows
             if args.client == "wrk":
                 res, client_cpu = run_wrk(port, c, args.duration, script, bodies_file, args.wrk_threads)
             else:
                 res, client_cpu = run_asyncio(port, ca, c, args.duration, bodies)
             wall = time.monotonic() - t0
             late = [p for p in _proc_tree(proc.pid) if p not in pids]  # helpers (re)started during the run
-            server_cpu = (_cpu_ticks(pids) - cpu0 + _cpu_ticks(late)) / clk
-            per_process = sorted((100 * (_cpu_ticks([p]) - per0[p]) / clk / (time.monotonic() - t0) for p in pids), reverse=True)
+            spent = [_cpu_ticks([p]) - per0[p] for p in pids]
+            server_cpu = (sum(spent) + _cpu_ticks(late)) / clk
+            per_process = sorted((100 * x / clk / wall for x in spent), reverse=True)
             secs = res["duration_us"] / 1e6
             row = {
                 "clients": c,
