@@ -668,17 +668,24 @@ class ModuleInstance:
         attrs, spans, refs = self.eval_body(blk.body, {}, top=False)
         alias = attrs.get("alias")
         pid = f"{self.prefix}provider.{pname}" + (f".{alias}" if isinstance(alias, str) else "")
+        return self._resource(pid, f"provider.{pname}", pname, blk.span, (attrs, spans, refs), {})
+
+    def _resource(self, rid: str, rtype: str, name: str, span: Span,
+                  evaluated: tuple[dict[str, Any], dict[str, Span], list[Reference]], meta: dict[str, Any]) -> Resource:
+        """A model resource of this module instance from an evaluated block (``eval_body``)."""
+        attrs, spans, refs = evaluated
         return Resource(
-            id=pid,
+            id=rid,
             platform="terraform",
-            type=f"provider.{pname}",
-            name=pname,
+            type=rtype,
+            name=name,
             attributes=attrs,
-            span=blk.span,
+            span=span,
             source_format="terraform",
             module=self.address,
             attribute_spans=spans,
             references=refs,
+            meta=meta,
         )
 
     def _resources(self, blk: Block) -> None:
@@ -698,7 +705,7 @@ class ModuleInstance:
             meta_base["expansion"] = expansion
         for key, each_value in keys:
             bindings = self.bindings_for(blk, key, each_value, expansion)
-            attrs, spans, refs = self.eval_body(blk.body, bindings, top=True)
+            evaluated = self.eval_body(blk.body, bindings, top=True)
             meta = dict(meta_base)
             if key is not None:
                 meta["index"] = key
@@ -706,20 +713,7 @@ class ModuleInstance:
                 if b.type == "lifecycle":
                     meta["lifecycle"] = self.eval_body(b.body, bindings, top=False)[0]
             self.ctx.result.resources.append(
-                Resource(
-                    id=base + index_suffix(key),
-                    platform="terraform",
-                    type=f"data.{rtype}" if data else rtype,
-                    name=rname,
-                    attributes=attrs,
-                    span=blk.span,
-                    source_format="terraform",
-                    module=self.address,
-                    attribute_spans=spans,
-                    references=refs,
-                    meta=meta,
-                )
-            )
+                self._resource(base + index_suffix(key), f"data.{rtype}" if data else rtype, rname, blk.span, evaluated, meta))
 
     def _module_resources(self, name: str, call: Block, children: dict[Any, ModuleInstance] | str, expansion: Expansion) -> None:
         keys: list[tuple[Any, Any]] = [(None, None)] if isinstance(expansion, dict) else expansion
@@ -727,7 +721,7 @@ class ModuleInstance:
         source = src.expr.text.strip('"') if src is not None else ""
         for key, each_value in keys:
             bindings = self.bindings_for(call, key, each_value, expansion)
-            attrs, spans, refs = self.eval_body(call.body, bindings, top=True, skip=MODULE_META)
+            evaluated = self.eval_body(call.body, bindings, top=True, skip=MODULE_META)
             meta: dict[str, Any] = {"source": source, "resolved": not isinstance(children, str)}
             if isinstance(children, str):
                 meta["reason"] = children
@@ -743,20 +737,7 @@ class ModuleInstance:
             if isinstance(expansion, dict):
                 meta["expansion"] = expansion
             self.ctx.result.resources.append(
-                Resource(
-                    id=f"{self.prefix}module.{name}{index_suffix(key)}",
-                    platform="terraform",
-                    type="module",
-                    name=name,
-                    attributes=attrs,
-                    span=call.span,
-                    source_format="terraform",
-                    module=self.address,
-                    attribute_spans=spans,
-                    references=refs,
-                    meta=meta,
-                )
-            )
+                self._resource(f"{self.prefix}module.{name}{index_suffix(key)}", "module", name, call.span, evaluated, meta))
 
     # -- bodies -> attributes
     def eval_body(
