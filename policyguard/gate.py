@@ -354,7 +354,9 @@ def _err(msg: str) -> int:
     return EXIT_ERROR
 
 
-def _prepare(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
+def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
+    """The config file, scan options and project root for CLI arguments ``kw`` (shared by
+    ``scan``, ``baseline create`` and ``fix``, so they read the same configuration the same way)."""
     from policyguard.config import resolve_config
 
     config = resolve_config(kw.get("config_path"), list(kw.get("paths") or ()))
@@ -380,7 +382,7 @@ def run_scan_command(**kw: Any) -> int:
 
     try:
         pairs = pair_outputs(tuple(kw.get("formats") or ()), tuple(kw.get("outputs") or ()))
-        config, options, root = _prepare(kw)
+        config, options, root = prepare_scan(kw)
         settings = gate_settings(kw, config)
     except (ConfigError, UsageError, ValueError) as exc:
         return _err(str(exc))
@@ -413,7 +415,7 @@ def run_baseline_create(**kw: Any) -> int:
     from policyguard.config import ConfigError
 
     try:
-        config, options, root = _prepare(kw)
+        config, options, root = prepare_scan(kw)
         settings = gate_settings(kw, config)
     except (ConfigError, UsageError, ValueError) as exc:
         return _err(str(exc))

@@ -71,10 +71,10 @@ def summary(plan: FixPlan) -> list[str]:
 
 def run_fix_command(**kw: Any) -> int:
     from policyguard.config import ConfigError
-    from policyguard.gate import UsageError, _prepare
+    from policyguard.gate import UsageError, prepare_scan
 
     try:
-        config, options, root = _prepare(kw)
+        config, options, root = prepare_scan(kw)
     except (ConfigError, UsageError, ValueError) as exc:
         _say(f"policyguard: {exc}")
         return EXIT_ERROR
