@@ -71,6 +71,9 @@ def test_config_from_dict_and_errors() -> None:
         WebhookConfig.from_dict({"max_body_bytes": "big"})
     with pytest.raises(WebhookConfigError, match="unknown severity"):
         WebhookConfig.from_dict({"enforcement": {"severity": {"urgent": "deny"}}})
+    assert WebhookConfig.from_dict({"pin_workers": True}).pin_workers is True
+    with pytest.raises(WebhookConfigError, match=r"f.yaml: webhook: pin_workers: expected bool, got 'yes'"):
+        WebhookConfig.from_dict({"pin_workers": "yes"}, source="f.yaml: webhook")
 
 
 def test_enforce_options() -> None:
