@@ -397,14 +397,19 @@ def test_routes(server: Server) -> None:
 
 def test_metrics(server: Server) -> None:
     server.review("/validate", wrap(load_request("04")))
-    time.sleep(1.2)  # other workers flush their snapshots every second
-    code, hdrs, body = server.request("GET", "/metrics")
+    denied = f'policyguard_webhook_rule_findings_total{{outcome="deny",rule="{rule_id("privileged")}"}}'
+    deadline = time.monotonic() + 10  # other workers flush their snapshots every second
+    while True:
+        code, hdrs, body = server.request("GET", "/metrics")
+        text = body.decode()
+        if denied in text or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert code == 200 and hdrs["content-type"].startswith("text/plain; version=0.0.4")
-    text = body.decode()
     assert '# TYPE policyguard_webhook_requests_total counter' in text
     assert 'policyguard_webhook_requests_total{code="200",endpoint="validate"}' in text
     assert 'policyguard_webhook_decisions_total{endpoint="validate",outcome="denied"}' in text
-    assert f'policyguard_webhook_rule_findings_total{{outcome="deny",rule="{rule_id("privileged")}"}}' in text
+    assert denied in text
     assert 'policyguard_webhook_request_duration_seconds_bucket{endpoint="validate",le="+Inf"}' in text
     assert "policyguard_webhook_request_duration_seconds_count" in text
     for line in text.splitlines():
