@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from policyguard import engine
 from policyguard.discover import discover
-from policyguard.engine.rego.compiled import CompiledRegorusBackend, vm_source
+from policyguard.engine.rego.backends import driver_source
+from policyguard.engine.rego.compiled import UNIT_RESOURCES, CompiledRegorusBackend, unit_source, vm_source
 from policyguard.model import Finding, Resource
 from policyguard.parsers import parse_unit
 from policyguard.parsers.kubernetes import resource_from_object
@@ -142,17 +143,27 @@ def test_a_group_with_an_unsafe_module_runs_on_the_interpreter() -> None:
 
 
 def test_a_rule_reading_input_resources_gets_them_on_the_vm() -> None:
-    """Only groups whose modules may read more of ``input`` than ``input.resource`` get the whole
-    unit as VM input; a ``#`` inside a string must not hide such a read (it is no comment)."""
-    modules = [
-        ("c.rego", 'package r.c\nimport rego.v1\nfail contains msg if { msg := sprintf("#%v", [count(input.resources)]) }\n'),
-        ("policyguard/driver.rego", "package policyguard.driver\n\nimport rego.v1\n\n"
-         'group_g0 := {\n\t"C": {"fail": data.r.c.fail},\n}\n'),
-    ]
+    """A module that reads ``input.resources`` sees the unit on the VM: for a one-resource unit
+    (the webhook) the driver derives it from ``input.resource`` (``unit_source``: the input is
+    not shipped twice), a larger unit goes to the interpreter. A ``#`` inside a string must not
+    hide such a read (it is no comment)."""
+    rule = 'package r.c\nimport rego.v1\nfail contains msg if { msg := sprintf("#%v %v", [count(input.resources), input.resources[input.resource.id].id]) }\n'
+    modules = [("c.rego", rule), ("policyguard/driver.rego", driver_source([("C", "r.c", False)], {"g0": ["C"]}))]
     backend = CompiledRegorusBackend(modules, {"g0": ["C"]}, {"C": "r.c"})
     assert backend.interpreted == {}
-    doc = {"resources": {"x": {"id": "x"}, "y": {"id": "y"}}, "batch": [{"id": "x", "group": "g0"}]}
-    assert backend.eval_batch(doc, "", 5.0, ["g0"]) == [{"id": "x", "out": {"C": {"fail": ["#2"]}}}]
+    assert "input.resources" not in dict(backend.modules)["c.rego"]
+    one = {"resources": {"x": {"id": "x"}}, "batch": [{"id": "x", "group": "g0"}]}
+    assert backend.eval_batch(one, "", 5.0, ["g0"]) == [{"id": "x", "out": {"C": {"fail": ["#1 x"]}}}]
+    assert backend.fallbacks == 0
+    two = {"resources": {"x": {"id": "x"}, "y": {"id": "y"}}, "batch": [{"id": "x", "group": "g0"}]}
+    assert backend.eval_batch(two, "", 5.0, ["g0"]) == [{"id": "x", "out": {"C": {"fail": ["#2 x"]}}}]
+
+
+def test_unit_source_leaves_other_input_uses_alone() -> None:
+    assert unit_source('package p\nx := input["resources"]\n') is None
+    assert unit_source("package p\nimport input.resources\nx := resources\n") is None
+    src = 'package p\n# input.resources here is a comment\nx := "input.resources" if count(input . resources) > 0\n'
+    assert unit_source(src) == src.replace("input . resources", UNIT_RESOURCES)
 
 
 # --------------------------------------------------------------------------- whole pipeline

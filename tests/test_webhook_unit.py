@@ -147,6 +147,22 @@ def test_depth_limit() -> None:
     assert parse_review(body, max_depth=128).uid == "u-1"
 
 
+@pytest.mark.parametrize("bracket", ["{", "["])
+def test_depth_limit_boundary(bracket: str) -> None:
+    """The walk is skipped when the body has fewer opening brackets than the limit has levels:
+    exactly at the limit passes, one level more fails, whichever bracket nests."""
+    for wrappers, ok in ((17, True), (18, False)):  # review, request and object are 3 levels
+        deep: object = "x"
+        for _ in range(wrappers):
+            deep = {"a": deep} if bracket == "{" else [deep]
+        body = _review(object={"apiVersion": "v1", "kind": "Pod", "spec": deep})
+        if ok:
+            assert parse_review(body, max_depth=20).uid == "u-1"
+        else:
+            with pytest.raises(AdmissionError, match="nested deeper"):
+                parse_review(body, max_depth=20)
+
+
 def test_with_type_fills_from_request_kind() -> None:
     obj = {"metadata": {"name": "j"}}
     out = admission.with_type(obj, {"group": "batch", "version": "v1", "kind": "Job"})

@@ -125,7 +125,8 @@ def parse_review(body: bytes, *, max_depth: int = 64) -> Review:
         if isinstance(exc, RecursionError) or "recursion" in text or "depth limit" in text:  # orjson < 3.9 / >= 3.9
             raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels") from None
         raise AdmissionError(400, f"body is not valid JSON: {exc}") from None
-    if max_depth_exceeded(doc, max_depth):
+    # d levels of nesting take d opening brackets: fewer brackets than the limit, no walk
+    if body.count(b"{") + body.count(b"[") > max_depth and max_depth_exceeded(doc, max_depth):
         raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels")
     if not isinstance(doc, dict):
         raise AdmissionError(400, f"expected an AdmissionReview JSON object, got a JSON {type(doc).__name__}")

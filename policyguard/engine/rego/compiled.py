@@ -35,6 +35,7 @@ from typing import Any
 from policyguard.engine.rego.backends import (
     _DRIVER_GROUP_RE,
     _DRIVER_HEADER,
+    _LEXEMES_RE,
     _MODULE_PACKAGE_RE,
     DRIVER_PACKAGE,
     RegorusBackend,
@@ -46,6 +47,24 @@ from policyguard.jsonfast import dumps, loads
 
 # `input` used other than as `input.resource...`: the module may read input.resources
 _OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*resource\b(?!s))")
+# `input` used other than as `input.resource...` or `input.resources...` (`input[k]`, `x := input`)
+_FREE_INPUT = re.compile(r"\binput\b(?!\s*\.\s*resources?\b)")
+# `input.resources` in code (strings and comments matched first, and kept)
+_RESOURCES_REF = re.compile(_LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resources\b)")
+UNIT_RESOURCES = f"data.{DRIVER_PACKAGE}.unit_resources"
+
+
+def unit_source(source: str) -> str | None:
+    """``source`` reading ``input.resources`` from the VM driver's ``unit_resources`` (the
+    resource under judgement, by id), or None when the module uses ``input`` in another way
+    (``input[k]``, ``import input...``): then the execution's input carries the unit itself.
+
+    One resource per execution (the webhook) means the unit is that resource: deriving the map
+    in Rego instead of shipping a second copy halves the input the VM parses on every review."""
+    code = _code_only(source)
+    if _FREE_INPUT.search(code) or re.search(r"^[ \t]*import[ \t]+input\b", code, re.M):
+        return None
+    return _RESOURCES_REF.sub(lambda m: UNIT_RESOURCES if m.group("ref") else m.group(0), source)
 
 
 def _ast(file: str, source: str) -> Any:
@@ -199,8 +218,10 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
 
 
 def vm_driver(driver: str) -> str:
-    """The batch driver reduced to its per-group objects (no ``with``)."""
-    return _DRIVER_HEADER + "\n\n".join(m.group(0) for m in _DRIVER_GROUP_RE.finditer(driver)) + "\n"
+    """The batch driver reduced to its per-group objects (no ``with``), plus ``unit_resources``
+    (see ``unit_source``)."""
+    groups = "\n\n".join(m.group(0) for m in _DRIVER_GROUP_RE.finditer(driver))
+    return _DRIVER_HEADER + groups + "\n\nunit_resources := {input.resource.id: input.resource}\n"
 
 
 class CompiledRegorusBackend:
@@ -219,6 +240,7 @@ class CompiledRegorusBackend:
         helper_problem: str | None = None
         rule_packages = set(packages.values())
         reads_all: set[str] = set()  # packages that may read input.resources ("" for a helper)
+        reads_unit: set[str] = set()  # ... through the driver's unit_resources instead (unit_source)
         driver = ""
         file_of: dict[str, str] = {}  # rule package -> its module (compile errors name the file)
         for file, source in modules:
@@ -236,7 +258,12 @@ class CompiledRegorusBackend:
                 else:
                     helper_problem = why
             if _OTHER_INPUT.search(_code_only(source)):  # strings and comments blanked
-                reads_all.add(pkg)
+                unit = unit_source(new)
+                if unit is None:
+                    reads_all.add(pkg)
+                else:
+                    new = unit
+                    reads_unit.add(pkg)
             rewritten.append((file, new))
         rewritten.append(("policyguard/vm_driver.rego", vm_driver(driver)))
         self.modules = rewritten
@@ -244,6 +271,8 @@ class CompiledRegorusBackend:
         self.fallbacks = 0  # executions the VM refused (instruction limit, error): re-run on the interpreter
         # groups whose rules may read input.resources get the whole unit as input too
         self._with_resources = {g for g, ids in groups.items() if "" in reads_all or any(packages.get(r) in reads_all for r in ids)}
+        # groups that take input.resources to be the judged resource alone (one-resource units)
+        self._unit_only = {g for g, ids in groups.items() if "" in reads_unit or any(packages.get(r) in reads_unit for r in ids)}
         candidates: list[str] = []
         for group, ids in sorted(groups.items()):
             why = helper_problem or next((unsafe_packages[packages[r]] for r in ids if packages.get(r) in unsafe_packages), None)
@@ -329,7 +358,7 @@ class CompiledRegorusBackend:
         for item in input_doc.get("batch", []):
             group = item.get("group")
             value = None
-            if group in self._compiled:
+            if group in self._compiled and (len(resources) == 1 or group not in self._unit_only):
                 doc = {"resource": resources[item["id"]]}
                 if group in self._with_resources:
                     doc["resources"] = resources
