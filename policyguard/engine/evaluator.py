@@ -118,6 +118,7 @@ class Evaluator:
         self.options = options
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
+        self._python_rules = [(m, ruleset.python[m.id]) for m in self.metas if m.id in ruleset.python]  # in rule order
         self._applicable: dict[tuple[str, str], list[RuleMeta]] = {}
         self._broken: dict[str, str] = {}  # rule id -> why it cannot run on this backend
         self._groups, self._group_of = self._make_groups()
@@ -350,7 +351,7 @@ class Evaluator:
 
     def _eval_python(self, per_resource: list[tuple[Resource, list[RuleMeta]]], envs: dict[str, Any],
                      raw: dict[tuple[str, str], tuple[str, Any]]) -> None:
-        python = self.ruleset.python
+        python = self._python_rules
         if not python:
             return
         # python_watchdog False: the caller bounds a stuck evaluation (no timer, no trace)
@@ -358,10 +359,7 @@ class Evaluator:
         traced = not use_timer and self.python_watchdog
         # rule ids per resource: `m in metas` compared RuleMeta dataclasses field by field
         applicable_ids = [(r, {x.id for x in metas}) for r, metas in per_resource]
-        for m in self.metas:
-            prule = python.get(m.id)
-            if prule is None:
-                continue
+        for m, prule in python:
             targets = [r for r, ids in applicable_ids if m.id in ids]
             if not targets:
                 continue
