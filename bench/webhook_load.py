@@ -7,7 +7,7 @@ the restricted profile and half privileged/root, so every request is a full eval
 `wrk`, an asyncio client over `ssl` does the same (it costs far more CPU per request, and the
 client shares the cores with the server: prefer wrk).
 
-    python bench/webhook_load.py                       # 10 and 200 clients, 15 s each
+    python bench/webhook_load.py                       # 10 and 200 clients, 15 s each, 3 rounds interleaved
     python bench/webhook_load.py --clients 10 --clients 200 --duration 20 --workers 2 --json out.json
 
 Prints a Markdown table (rps, p50/p95/p99, errors, server CPU) and the machine context. wrk is
@@ -302,10 +302,27 @@ def run_asyncio(port: int, ca: Path, clients: int, duration: int, bodies: list[s
     return res, (r1.user - r0.user) + (r1.system - r0.system)
 
 
+def summarise(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per client count: the median of each figure over the rounds, the p99 spread, all errors."""
+    import statistics
+
+    out = []
+    for c in sorted({r["clients"] for r in results}):
+        rows = [r for r in results if r["clients"] == c]
+        med = {k: statistics.median(r[k] for r in rows) for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "server_cpu_pct")}
+        out.append({"clients": c, "rounds": len(rows), **med,
+                    "p99_min_ms": min(r["p99_ms"] for r in rows), "p99_max_ms": max(r["p99_ms"] for r in rows),
+                    "errors": sum(r["errors"] for r in rows),
+                    "cpu_ms_per_review": statistics.median(10 * r["server_cpu_pct"] / r["rps"] for r in rows)})
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, action="append", help="concurrent clients (repeatable; default 10 and 200)")
     ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds over the client counts (interleaved: 10, 200, 10, 200, ...); the summary gives per-count medians")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--wrk-threads", type=int, default=2)
@@ -344,7 +361,7 @@ def main() -> int:
             else:
                 run_asyncio(port, ca, 10, args.warmup, bodies)
         clk = os.sysconf("SC_CLK_TCK")
-        for c in clients:
+        for c in [c for _ in range(max(1, args.repeat)) for c in clients]:
             # after the warm-up: every worker has forked its Rego helper by now (they count too)
             pids = _proc_tree(proc.pid)
             load0 = os.getloadavg()[0]
@@ -403,8 +420,19 @@ def main() -> int:
     for r in results:
         print(f"| {r['clients']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} | "
               f"{r['server_cpu_pct']:.0f}% | {r['client_cpu_pct']:.0f}% | {r['loadavg_before']:.2f} |")
+    summary = summarise(results)
+    if args.repeat > 1:
+        print()
+        print(f"Medians over {args.repeat} rounds (this machine is shared and noisy: quote these, with the spread)")
+        print()
+        print("| clients | rps | p50 ms | p95 ms | p99 ms (min-max) | errors (all rows) | server CPU per review |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for m in summary:
+            print(f"| {m['clients']} | {m['rps']:.0f} | {m['p50_ms']:.2f} | {m['p95_ms']:.2f} | {m['p99_ms']:.2f} ({m['p99_min_ms']:.2f}-{m['p99_max_ms']:.2f}) | "
+                  f"{m['errors']} | {m['cpu_ms_per_review']:.2f} ms |")
     if args.json:
-        args.json.write_text(json.dumps({"workers": args.workers, "client": args.client, "duration": args.duration, "results": results}, indent=2))
+        args.json.write_text(json.dumps({"workers": args.workers, "client": args.client, "duration": args.duration, "repeat": args.repeat,
+                                         "results": results, "medians": summary}, indent=2))
     return 0 if all(r["errors"] == 0 for r in results) else 1
 
 
