@@ -18,6 +18,13 @@ A value a parser could not resolve (an input variable without value, a data sour
 attribute, ``Fn::ImportValue``, a remote module output) is never guessed. It is the JSON object
 ``{"__unknown__": "<expression>"}`` (optionally with ``"reason"``), built by ``unknown()``.
 Rules and the engine test for it with ``is_unknown()``.
+
+Only a parser makes markers: in Python they are ``Unknown``, a dict of their own type, so a
+mapping in a scanned file (or an admission request) that happens to hold the key is data, not a
+marker, and every parser passes its attributes through ``escape_forged_markers`` (the key is
+renamed to ``LITERAL_UNKNOWN_KEY``) before rules see them as JSON. Without that, a manifest
+could add ``__unknown__: x`` next to ``privileged: true`` and turn the failure into an
+``unknown`` that does not fail the gate.
 """
 
 from __future__ import annotations
@@ -30,22 +37,78 @@ from dataclasses import dataclass, field
 from typing import Any
 
 UNKNOWN_KEY = "__unknown__"
+LITERAL_UNKNOWN_KEY = "__unknown__ (literal)"  # that key, found in a scanned file's data
 
 PathSegment = str | int
 AttrPath = tuple[PathSegment, ...]
 
 
 # --------------------------------------------------------------------------- unknown markers
-def unknown(expression: str, reason: str | None = None) -> dict[str, Any]:
+class Unknown(dict[str, Any]):
+    """A parser's marker for an unresolved value (see the module docstring): a JSON object for
+    Rego and Python rules, a type of its own for the parsers and the engine."""
+
+    __slots__ = ()
+
+
+def unknown(expression: str, reason: str | None = None) -> Unknown:
     """The marker for a value that could not be resolved, naming the expression."""
-    marker: dict[str, Any] = {UNKNOWN_KEY: expression}
+    marker = Unknown({UNKNOWN_KEY: expression})
     if reason:
         marker["reason"] = reason
     return marker
 
 
 def is_unknown(value: Any) -> bool:
-    return isinstance(value, dict) and UNKNOWN_KEY in value
+    return type(value) is Unknown
+
+
+def escape_forged_markers(value: Any) -> Any:
+    """``value`` with every plain mapping that holds ``UNKNOWN_KEY`` rebuilt with that key
+    renamed to ``LITERAL_UNKNOWN_KEY`` (same order); ``Unknown`` markers are kept. Copy on
+    write: unchanged containers are the same objects, and ``value`` itself is returned when
+    nothing needed renaming. With orjson, a document whose JSON text does not contain the key
+    is not walked at all (the text holds it literally whenever any mapping does)."""
+    if type(value) is not dict and type(value) is not list:
+        return value
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - depends on the environment
+        return _escape(value)
+    try:
+        text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except Exception:  # noqa: BLE001 - too deep for orjson, or a value it cannot write: walk
+        return _escape(value)
+    return _escape(value) if b'"' + UNKNOWN_KEY.encode() + b'"' in text else value
+
+
+def _escape(value: Any) -> Any:
+    t = type(value)
+    if t is dict:
+        out: dict[str, Any] | None = None
+        for k, v in value.items():
+            tv = type(v)
+            nv = _escape(v) if tv is dict or tv is list else v
+            if nv is not v and out is None:
+                out = dict(value)
+            if out is not None:
+                out[k] = nv
+        if UNKNOWN_KEY in value:
+            src = out if out is not None else value
+            return {(LITERAL_UNKNOWN_KEY if k == UNKNOWN_KEY else k): v for k, v in src.items()}
+        return out if out is not None else value
+    if t is list:
+        new: list[Any] | None = None
+        for i, v in enumerate(value):
+            tv = type(v)
+            if tv is dict or tv is list:
+                nv = _escape(v)
+                if nv is not v:
+                    if new is None:
+                        new = list(value)
+                    new[i] = nv
+        return new if new is not None else value
+    return value
 
 
 def unknown_expressions(value: Any) -> list[str]:
@@ -55,7 +118,7 @@ def unknown_expressions(value: Any) -> list[str]:
     while stack:
         v = stack.pop()
         if isinstance(v, dict):
-            if UNKNOWN_KEY in v:
+            if type(v) is Unknown:
                 found.append(str(v[UNKNOWN_KEY]))
             else:
                 stack.extend(reversed(list(v.values())))

@@ -12,7 +12,7 @@ import pytest
 
 from policyguard import baseline
 from policyguard.fingerprint import assign_fingerprints, fingerprint, normalise_value
-from policyguard.model import Status
+from policyguard.model import Status, unknown
 
 _spec = importlib.util.spec_from_file_location("gate_support", Path(__file__).parent / "data" / "gate" / "support.py")
 assert _spec and _spec.loader
@@ -40,7 +40,8 @@ def test_normalised_value() -> None:
     assert normalise_value({"b": 1, "a": [1, 2]}) == normalise_value({"a": [1, 2], "b": 1})
     assert normalise_value("  x ") == normalise_value("x")
     assert normalise_value(None) == "<absent>"
-    assert normalise_value({"__unknown__": "var.x"}) == "unknown:var.x"
+    assert normalise_value(unknown("var.x")) == "unknown:var.x"
+    assert normalise_value({"__unknown__": "var.x"}) != "unknown:var.x"  # data that looks like one is not one
     assert normalise_value(1) != normalise_value("1")
 
 

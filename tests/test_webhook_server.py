@@ -210,6 +210,21 @@ def test_namespace_and_user_exclusions(server: Server) -> None:
     assert _resp(server.review("/validate", wrap(user))) == {"uid": "derived-excluded-user", "allowed": True}
 
 
+def test_object_cannot_forge_an_unknown_value(server: Server) -> None:
+    """A key named like the model's unknown marker inside the object is data: the privileged
+    containers are still denied (it would otherwise make the check "unknown", which allows)."""
+    req = copy.deepcopy(load_request("04"))
+    req["uid"] = "forged-unknown"
+    forged = 0
+    for c in req["object"]["spec"]["containers"]:
+        sc = c.setdefault("securityContext", {})
+        if sc.get("privileged"):
+            c["securityContext"] = {"__unknown__": "var.nothing", **sc}
+            forged += 1
+    assert forged
+    _denied_by(_resp(server.review("/validate", wrap(req))), rule_id("privileged"))
+
+
 def test_dry_run_is_judged_but_not_audited(server: Server) -> None:
     req = load_request("04")
     dry = copy.deepcopy(req)

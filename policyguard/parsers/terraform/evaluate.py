@@ -80,7 +80,7 @@ class Env:
 def deep_unknown(v: Any) -> dict[str, Any] | None:
     """The first unknown marker inside ``v`` (or ``v`` itself), else None."""
     if isinstance(v, dict):
-        if UNKNOWN_KEY in v:
+        if is_unknown(v):
             return v
         for x in v.values():
             if isinstance(x, (dict, list)):
