@@ -301,7 +301,12 @@ def test_rule_the_vm_cannot_run_faithfully_is_logged_and_judged_right(tmp_path: 
         assert resp["allowed"] is False and "PG-TEST-VM-001" in resp["status"]["message"]
         pod["spec"]["containers"][0]["env"] = [{"name": "A", "value": "1"}]
         assert srv.review("/validate", wrap(req))["response"]["allowed"] is True
-        log = srv.log.read_text(errors="replace")
+        # worker 0 logs it when its start-up ends, which may come after another worker answered
+        deadline = time.monotonic() + 30
+        while "comprehension in a rule body that iterates" not in (log := srv.log.read_text(errors="replace")):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert "on the Rego interpreter, not the compiled VM" in log and "PG-TEST-VM-001" in log
         assert "comprehension in a rule body that iterates" in log
     finally:

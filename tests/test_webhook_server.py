@@ -78,6 +78,19 @@ def test_privileged_ephemeral_container_denied(server: Server) -> None:
     assert "ephemeralContainers" in resp["status"]["message"]
 
 
+def test_kubectl_debug_through_the_ephemeralcontainers_subresource_is_judged(server: Server) -> None:
+    """Derived from 05: `kubectl debug` adds its container to a running Pod as an UPDATE of
+    pods/ephemeralcontainers (the object is the whole Pod). Judged by default: a privileged debug
+    container is denied. /mutate sends no patch through a subresource."""
+    req = copy.deepcopy(load_request("05"))
+    old = copy.deepcopy(req["object"])
+    old["spec"].pop("ephemeralContainers")
+    req.update(uid="derived-ephemeral", operation="UPDATE", subResource="ephemeralcontainers", oldObject=old)
+    _denied_by(_resp(server.review("/validate", wrap(req))), rule_id("privileged"))
+    resp = _resp(server.review("/mutate", wrap(req)))
+    assert resp["allowed"] is True and "patch" not in resp
+
+
 @pytest.mark.parametrize("prefix", ["06", "11", "12"], ids=["cronjob", "statefulset", "daemonset"])
 def test_root_workloads_denied(server: Server, prefix: str) -> None:
     req = load_request(prefix)

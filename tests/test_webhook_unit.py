@@ -237,6 +237,8 @@ def test_decide_only_new_and_only_rules() -> None:
 def test_skip_reasons() -> None:
     cfg = WebhookConfig(exclude_users=["system:serviceaccount:kube-system:*"], exclude_groups=["ops"])
     assert "subresource" in (skip_reason(parse_review(_review(subResource="status")), cfg, set()) or "")
+    # kubectl debug's subresource is judged out of the box
+    assert skip_reason(parse_review(_review(operation="UPDATE", subResource="ephemeralcontainers")), cfg, set()) is None
     cfg.subresources = ["status"]
     assert skip_reason(parse_review(_review(subResource="status")), cfg, set()) is None
     assert "namespace" in (skip_reason(parse_review(_review(namespace="kube-system")), cfg, set()) or "")
@@ -336,6 +338,13 @@ def test_manifests_contract(tmp_path: Path) -> None:
         assert base64.b64decode(hook["clientConfig"]["caBundle"]) == files.ca_cert.read_bytes()
         expr = hook["namespaceSelector"]["matchExpressions"][0]
         assert expr["operator"] == "NotIn" and "pg" in expr["values"]
+    hooks = {d["kind"]: d["webhooks"][0] for d in docs if d["kind"].endswith("WebhookConfiguration")}
+    def judged(kind: str) -> set[str]:
+        return {r for rule in hooks[kind]["rules"] for r in rule["resources"]}
+    # kubectl debug: validated, never mutated (a patch through the subresource may only touch it)
+    assert "pods/ephemeralcontainers" in judged("ValidatingWebhookConfiguration")
+    assert "pods/ephemeralcontainers" not in judged("MutatingWebhookConfiguration")
+    assert "pods" in judged("MutatingWebhookConfiguration")
     with pytest.raises(ValueError):
         build_manifests(timeout_seconds=31)
 

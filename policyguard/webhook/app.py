@@ -232,7 +232,7 @@ class WebhookApp:
         obj = admission.with_type(obj, review.kind)
         mutating = endpoint == "mutate" and review.operation in ("CREATE", "UPDATE")
         patch_rules: set[str] | None = None
-        if mutating:
+        if mutating and not review.sub_resource:  # no patch through a subresource (it may change only its own part)
             patch_rules = {rid for rid, m in ev.metas.items() if m.fixable and self.cfg.enforcement.mode(rid, m.severity) in ("deny", "warn")}
         with_old = review.operation == "UPDATE" and self.cfg.only_new_on_update and review.old_obj is not None
         old = admission.with_type(review.old_obj, review.kind) if with_old and review.old_obj is not None else None

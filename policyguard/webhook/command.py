@@ -60,8 +60,8 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
         cfg.only_new_on_update = True
     if kw.get("pin_workers"):
         cfg.pin_workers = True
-    if kw.get("subresources"):
-        cfg.subresources = list(kw["subresources"])
+    if kw.get("subresources"):  # in addition to the configured ones ("judge this subresource too")
+        cfg.subresources = list(dict.fromkeys([*cfg.subresources, *kw["subresources"]]))
     if kw.get("audit_log"):
         cfg.audit_log = kw["audit_log"]
     if kw.get("audit_include_object"):

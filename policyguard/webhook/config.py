@@ -71,7 +71,10 @@ class WebhookConfig:
     exclude_users: list[str] = field(default_factory=list)  # fnmatch globs on userInfo.username
     exclude_groups: list[str] = field(default_factory=list)  # fnmatch globs on userInfo.groups
     only_new_on_update: bool = False
-    subresources: list[str] = field(default_factory=list)  # judged subresources ("*" = all)
+    # judged subresources ("*" = all). pods/ephemeralcontainers by default: `kubectl debug` adds a
+    # container to a running Pod through it (an UPDATE whose object is the whole Pod), and a
+    # privileged debug container must not bypass the rules (Pod Security Admission judges it too)
+    subresources: list[str] = field(default_factory=lambda: ["ephemeralcontainers"])
     operation_rules: dict[str, list[str]] = field(default_factory=dict)  # DELETE/CONNECT -> rule ids
     audit_log: str | None = None  # path, or "-" for stdout
     audit_include_object: bool = False

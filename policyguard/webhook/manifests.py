@@ -211,13 +211,17 @@ def build_manifests(
         {"apiGroups": groups, "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": res, "scope": "*"}
         for groups, res in WEBHOOK_RULES
     ]
+    # `kubectl debug` adds containers through this subresource: validated (not mutated: a patch
+    # there may only touch ephemeral containers), as the server judges it by default
+    ephemeral = {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["UPDATE"], "resources": ["pods/ephemeralcontainers"],
+                 "scope": "Namespaced"}
 
     def hook(name: str, path: str, mutating: bool) -> dict[str, Any]:
         cc = {**client, "service": {**client["service"], "path": path}}
         h: dict[str, Any] = {
             "name": name,
             "clientConfig": cc,
-            "rules": rules,
+            "rules": rules if mutating else [*rules, ephemeral],
             "failurePolicy": failure_policy,
             "matchPolicy": "Equivalent",
             "sideEffects": "None",
