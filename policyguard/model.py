@@ -418,6 +418,29 @@ class TextEdit:
         }
 
 
+# Deployments, DaemonSets and ReplicaSets were served from extensions/v1beta1 before apps
+_K8S_GROUP_ALIASES = {("extensions", "Deployment"): "apps", ("extensions", "DaemonSet"): "apps",
+                      ("extensions", "ReplicaSet"): "apps"}
+
+
+@functools.lru_cache(maxsize=4096)
+def type_key(platform: str, typ: str) -> str:
+    """What a rule's resource type and a resource's type are matched on. Kubernetes: the API
+    group and kind, not the version: a rule written for ``batch/v1/CronJob`` judges a
+    ``batch/v1beta1`` CronJob too (clusters served it until 1.25, a CRD may serve several
+    versions at once), and the old ``extensions`` Deployment/DaemonSet/ReplicaSet count as
+    ``apps``. Exact matching let such manifests through unjudged. Other platforms: the type."""
+    if platform != "kubernetes" or typ == "*":
+        return typ
+    parts = typ.split("/")
+    if len(parts) == 2:  # core: v1/Pod
+        return "/" + parts[1]
+    if len(parts) == 3:
+        group, _version, kind = parts
+        return f"{_K8S_GROUP_ALIASES.get((group, kind), group)}/{kind}"
+    return typ
+
+
 @dataclass(frozen=True, slots=True)
 class RuleMeta:
     """Rule metadata, identical for Rego (``# METADATA`` custom fields) and Python rules."""
@@ -437,7 +460,10 @@ class RuleMeta:
 
     def applies_to(self, resource: Resource) -> bool:
         types = self.resource_types.get(resource.platform, ())
-        return "*" in types or resource.type in types
+        if "*" in types or resource.type in types:
+            return True
+        key = type_key(resource.platform, resource.type)
+        return key != resource.type and any(type_key(resource.platform, t) == key for t in types)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -295,3 +295,50 @@ def test_not_an_object_and_scalar_documents(tmp_path: Path) -> None:
     ]
     (pod,) = result.resources
     assert pod.id == "v1/Pod/default/_unnamed@7"
+
+
+# --------------------------------------------------------------------------- rule matching by group and kind
+def test_type_key_ignores_the_version_and_maps_old_extensions_workloads() -> None:
+    from policyguard.model import type_key
+
+    assert type_key("kubernetes", "batch/v1beta1/CronJob") == type_key("kubernetes", "batch/v1/CronJob") == "batch/CronJob"
+    assert type_key("kubernetes", "extensions/v1beta1/Deployment") == type_key("kubernetes", "apps/v1/Deployment")
+    assert type_key("kubernetes", "extensions/v1beta1/Ingress") == "extensions/Ingress"  # not a workload alias
+    assert type_key("kubernetes", "v1/Pod") == "/Pod" != type_key("kubernetes", "example.com/v1/Pod")
+    assert type_key("terraform", "aws_s3_bucket") == "aws_s3_bucket"
+
+
+OLD_VERSIONS = """\
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: old-cron, namespace: team}
+spec:
+  schedule: "*/5 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - {name: app, image: "registry.example.com/app:1.0", securityContext: {privileged: true}}
+---
+apiVersion: extensions/v1beta1
+kind: DaemonSet
+metadata: {name: old-ds, namespace: team}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: app, image: "registry.example.com/app:1.0", securityContext: {privileged: true}}
+"""
+
+
+def test_rules_judge_every_served_version_of_a_kind(tmp_path: Path) -> None:
+    """The pod rules name apps/v1 and batch/v1 types; manifests in older versions of the same
+    kinds (served by older clusters) were judged by no pod rule at all, so passed the gate."""
+    from policyguard.scan import ScanOptions, scan
+
+    (tmp_path / "old.yaml").write_text(OLD_VERSIONS, encoding="utf-8")
+    res = scan(ScanOptions(paths=[str(tmp_path)], jobs=1))
+    privileged = {f.resource_id for f in res.findings if f.rule_id == "PG-K8S-POD-004" and f.status.value == "fail"}
+    assert privileged == {"batch/v1beta1/CronJob/team/old-cron", "extensions/v1beta1/DaemonSet/team/old-ds"}

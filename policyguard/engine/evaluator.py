@@ -31,6 +31,7 @@ from policyguard.model import (
     get_path,
     is_unknown,
     parse_path,
+    type_key,
 )
 
 if TYPE_CHECKING:
@@ -144,12 +145,12 @@ class Evaluator:
         for m in rego:
             for plat, types in m.resource_types.items():
                 keys.add((plat, "*"))
-                keys.update((plat, t) for t in types if t != "*")
+                keys.update((plat, type_key(plat, t)) for t in types if t != "*")
         by_members: dict[tuple[str, ...], str] = {}
         groups: dict[str, list[str]] = {}
         group_of: dict[tuple[str, str], str] = {}
         for plat, typ in sorted(keys):
-            members = tuple(m.id for m in rego if _covers(m.resource_types.get(plat, ()), typ))
+            members = tuple(m.id for m in rego if _covers(plat, m.resource_types.get(plat, ()), typ))
             if not members:
                 continue
             name = by_members.get(members)
@@ -170,7 +171,7 @@ class Evaluator:
         return bool(self._rego_ids)
 
     def group_for(self, resource: Resource) -> str | None:
-        g = self._group_of.get((resource.platform, resource.type))
+        g = self._group_of.get((resource.platform, type_key(resource.platform, resource.type)))
         return g if g is not None else self._group_of.get((resource.platform, "*"))
 
     def modules(self) -> list[tuple[str, str]]:
@@ -473,8 +474,9 @@ def _no_results(out: Any) -> bool:
     return isinstance(out, dict) and not out.get("fail") and not out.get("unknown")
 
 
-def _covers(types: tuple[str, ...], typ: str) -> bool:
-    return "*" in types or (typ != "*" and typ in types)
+def _covers(platform: str, types: tuple[str, ...], key: str) -> bool:
+    """A rule's types cover the type key ``key`` (``type_key``; "*": the other types)."""
+    return "*" in types or (key != "*" and any(type_key(platform, t) == key for t in types))
 
 
 def _normalise_result(item: Any, m: RuleMeta) -> tuple[str, str, Any, str]:
