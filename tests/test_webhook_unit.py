@@ -451,3 +451,27 @@ def test_coalescing_transport_joins_head_and_body_only() -> None:
     assert rec.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", b"HTTP/1.1 100 Continue\r\n\r\n",
                           b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 2\r\n\r\n{}", b"HTTP/1.1 204 No Content\r\n\r\n"]
     assert rec.closed and t.get_extra_info("peername") == "info:peername"
+
+
+def test_manifests_register_every_kind_the_kubernetes_pack_judges() -> None:
+    """A kind the rules judge but the ValidatingWebhookConfiguration does not list is never
+    sent to the webhook (ReplicationControllers were missing)."""
+    from policyguard import engine
+    from policyguard.scan import ScanOptions
+    from policyguard.webhook.manifests import build_manifests
+
+    def plural(kind: str) -> str:
+        k = kind.lower()
+        return k[:-1] + "ies" if k.endswith("y") else k + "es" if k.endswith("s") else k + "s"
+
+    docs = build_manifests()
+    hook = next(d for d in docs if d["kind"] == "ValidatingWebhookConfiguration")["webhooks"][0]
+    registered = {(g, r) for rule in hook["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    ruleset = engine.load_ruleset(ScanOptions(paths=[], rule_dirs=[str(Path(__file__).parent.parent / "rules" / "kubernetes")],
+                                              builtin_rules=False))
+    judged = {t for m in ruleset.metas for t in m.resource_types.get("kubernetes", ()) if t != "*"}
+    assert judged
+    for t in sorted(judged):
+        parts = t.split("/")
+        group, kind = ("" if len(parts) == 2 else parts[0]), parts[-1]
+        assert (group, plural(kind)) in registered, f"{t}: not registered with the apiserver"

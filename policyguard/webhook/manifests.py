@@ -19,7 +19,7 @@ PORT = 8443
 # Resources worth judging at admission; leases/events/etc. are left out on purpose (they are
 # written every few seconds by every node and no rule reads them).
 WEBHOOK_RULES: list[tuple[list[str], list[str]]] = [
-    ([""], ["pods", "services", "serviceaccounts", "namespaces", "configmaps", "persistentvolumeclaims"]),
+    ([""], ["pods", "replicationcontrollers", "services", "serviceaccounts", "namespaces", "configmaps", "persistentvolumeclaims"]),
     (["apps"], ["deployments", "statefulsets", "daemonsets", "replicasets"]),
     (["batch"], ["jobs", "cronjobs"]),
     (["networking.k8s.io"], ["ingresses", "networkpolicies"]),
