@@ -44,10 +44,13 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
                 contexts.append((f"pod_spec.{kind}[{i}].securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")))
     for base, who, ctx in contexts:
         opts = ctx.get("windowsOptions") if isinstance(ctx, dict) else None
-        if isinstance(opts, dict) and opts.get("hostProcess") is True:
+        # anything but false (or absent) fails: `hostProcess: y` is a string here but true for
+        # kubectl (its YAML reader takes y/n for booleans)
+        if isinstance(opts, dict) and opts.get("hostProcess", False) is not False:
             path = f"{base}.windowsOptions.hostProcess"
+            shown = str(opts["hostProcess"]).lower() if isinstance(opts["hostProcess"], bool) else repr(opts["hostProcess"])
             yield fail(
-                f"{who} runs as a Windows HostProcess container (windowsOptions.hostProcess: true)",
+                f"{who} runs as a Windows HostProcess container (windowsOptions.hostProcess: {shown})",
                 path=path,
                 fix={"description": "Disable HostProcess", "ops": [{"op": "set", "path": path, "value": False}]},
             )
