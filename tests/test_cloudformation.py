@@ -274,3 +274,11 @@ def test_render_short_form() -> None:
     assert render({"Fn::GetAtt": ["A", "B"]}) == "!GetAtt A.B"
     assert render({"Fn::Join": ["", [{"Ref": "X"}, "y"]]}) == '!Join ["", [!Ref X, y]]'
     assert render({"Fn::If": ["C", 1, {"Ref": "AWS::NoValue"}]}) == "!If [C, 1, !Ref AWS::NoValue]"
+
+
+def test_plain_y_stays_a_string_in_cloudformation(tmp_path: Path) -> None:
+    """Only the Kubernetes parser reads y/n as kubectl does; templates keep PyYAML's reading."""
+    from policyguard.parsers.yaml_source import load_yaml
+
+    docs, err = load_yaml("A: y\nB: yes\n", "t.yaml")
+    assert err is None and docs[0].value == {"A": "y", "B": True}

@@ -342,3 +342,20 @@ def test_rules_judge_every_served_version_of_a_kind(tmp_path: Path) -> None:
     res = scan(ScanOptions(paths=[str(tmp_path)], jobs=1))
     privileged = {f.resource_id for f in res.findings if f.rule_id == "PG-K8S-POD-004" and f.status.value == "fail"}
     assert privileged == {"batch/v1beta1/CronJob/team/old-cron", "extensions/v1beta1/DaemonSet/team/old-ds"}
+
+
+def test_plain_y_and_n_are_booleans_as_kubectl_reads_them(tmp_path: Path) -> None:
+    """kubectl's YAML reader (go-yaml v2, YAML 1.1) takes a plain y/Y/n/N for a boolean, PyYAML
+    does not: the manifest is judged as the cluster will read it. Quoted, they stay strings."""
+    f = tmp_path / "pod.yaml"
+    f.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team, labels: {answer: \"y\"}}\n"
+        "spec:\n  hostNetwork: Y\n  containers:\n    - name: app\n      image: nginx:1.27\n"
+        "      securityContext: {privileged: y, readOnlyRootFilesystem: n}\n",
+        encoding="utf-8",
+    )
+    res = parse_file(f)
+    pod = res.resources[0].attributes
+    assert pod["spec"]["hostNetwork"] is True
+    assert pod["spec"]["containers"][0]["securityContext"] == {"privileged": True, "readOnlyRootFilesystem": False}
+    assert pod["metadata"]["labels"] == {"answer": "y"}

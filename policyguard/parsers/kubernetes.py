@@ -317,7 +317,8 @@ def parse_text(text: str, file: str, *, json_file: bool = False, limits: Limits 
     if terr is not None:
         result.errors.append(terr)
         return result
-    docs, err = (load_json if json_file else load_yaml)(text, file, limits)
+    # YAML read as kubectl reads it (a plain y/n is a boolean there)
+    docs, err = load_json(text, file, limits) if json_file else load_yaml(text, file, limits, kubectl_booleans=True)
     if err is not None:
         if "{{" in text:  # a template that broke YAML somewhere we did not recognise
             pos = text.index("{{")

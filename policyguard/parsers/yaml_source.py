@@ -130,14 +130,25 @@ _constructor: Any = None
 _resolvers: dict[str | None, list[tuple[str, Any]]] | None = None
 
 
-def _setup() -> tuple[Any, dict[str | None, list[tuple[str, Any]]]]:
-    global _constructor, _resolvers
-    if _constructor is None or _resolvers is None:
+_kubectl_resolvers: dict[str | None, list[tuple[str, Any]]] | None = None
+# kubectl reads YAML with go-yaml v2 (YAML 1.1), which also takes a plain y/Y/n/N for a boolean;
+# PyYAML's resolvers do not. A manifest must be judged as the cluster will read it
+# (`hostProcess: y` is true there), so the Kubernetes parser adds them (see load_yaml).
+YN_BOOL = "policyguard:yn-bool"
+
+
+def _setup(kubectl_booleans: bool = False) -> tuple[Any, dict[str | None, list[tuple[str, Any]]]]:
+    global _constructor, _resolvers, _kubectl_resolvers
+    if _constructor is None or _resolvers is None or _kubectl_resolvers is None:
         import yaml
 
         _constructor = yaml.constructor.SafeConstructor()
         _resolvers = dict(yaml.resolver.Resolver.yaml_implicit_resolvers)
-    return _constructor, _resolvers
+        yn = re.compile(r"^[yYnN]$")
+        _kubectl_resolvers = {k: list(v) for k, v in _resolvers.items()}
+        for first in "yYnN":
+            _kubectl_resolvers[first] = [(YN_BOOL, yn), *_kubectl_resolvers.get(first, [])]
+    return _constructor, (_kubectl_resolvers if kubectl_booleans else _resolvers)
 
 
 def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
@@ -185,7 +196,9 @@ class _Frame:
 class _Composer:
     """Builds documents from libyaml events, iteratively (no recursion, so no depth crash)."""
 
-    def __init__(self, text: str, file: str, limits: Limits, *, positions_only: bool = False) -> None:
+    def __init__(self, text: str, file: str, limits: Limits, *, positions_only: bool = False,
+                 kubectl_booleans: bool = False) -> None:
+        self.kubectl_booleans = kubectl_booleans
         self.text = text
         self.file = file
         self.limits = limits
@@ -224,7 +237,7 @@ class _Composer:
     def compose(self) -> tuple[list[Document], ParseError | None]:
         import yaml
 
-        cons, resolvers = _setup()
+        cons, resolvers = _setup(self.kubectl_booleans)
         loader = yaml.CSafeLoader(self.text)
         docs: list[Document] = []
         try:
@@ -349,7 +362,7 @@ class _Composer:
                         value = raw
                         for rtag, regexp in resolvers.get(raw[:1] if raw else "", ()):
                             if regexp.match(raw):
-                                value = _construct_scalar(rtag, raw, cons)
+                                value = raw in ("y", "Y") if rtag == YN_BOOL else _construct_scalar(rtag, raw, cons)
                                 break
                     else:
                         value = raw
@@ -504,9 +517,11 @@ def _cfn_subpaths(path: str, value: dict[str, Any]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- public API
-def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
-    """Every document of a YAML stream; on a syntax error, the documents before it and the error."""
-    return _Composer(text, file, limits).compose()
+def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS, *,
+              kubectl_booleans: bool = False) -> tuple[list[Document], ParseError | None]:
+    """Every document of a YAML stream; on a syntax error, the documents before it and the error.
+    ``kubectl_booleans``: read a plain y/Y/n/N as a boolean, as kubectl does (``YN_BOOL``)."""
+    return _Composer(text, file, limits, kubectl_booleans=kubectl_booleans).compose()
 
 
 # JSON text that libyaml would read differently, replaced by same-length stand-ins so every
