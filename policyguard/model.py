@@ -21,8 +21,8 @@ Rules and the engine test for it with ``is_unknown()``.
 
 Only a parser makes markers: in Python they are ``Unknown``, a dict of their own type, so a
 mapping in a scanned file (or an admission request) that happens to hold the key is data, not a
-marker, and every parser passes its attributes through ``escape_forged_markers`` (the key is
-renamed to ``LITERAL_UNKNOWN_KEY``) before rules see them as JSON. Without that, a manifest
+marker, and a ``Resource`` passes its attributes through ``escape_forged_markers`` when it is
+built (the key is renamed to ``LITERAL_UNKNOWN_KEY``) before rules see them as JSON. Without that, a manifest
 could add ``__unknown__: x`` next to ``privileged: true`` and turn the failure into an
 ``unknown`` that does not fail the gate.
 """
@@ -249,6 +249,10 @@ class Resource:
     referenced_by: list[Reference] = field(default_factory=list)
     pod_spec_path: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the one place user data becomes rule input: no parser can forget it (module docstring)
+        self.attributes = escape_forged_markers(self.attributes)
 
     def span_for(self, path: str | AttrPath | None) -> Span:
         """The most precise span known for ``path``: itself, else its nearest ancestor."""

@@ -47,7 +47,6 @@ from policyguard.model import (
     Reference,
     Resource,
     Span,
-    escape_forged_markers,
     is_unknown,
     unknown,
 )
@@ -569,7 +568,7 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
                 platform=PLATFORM,
                 type=rtype,
                 name=d.logical_id,
-                attributes=escape_forged_markers(attributes) if isinstance(attributes, dict) else {},
+                attributes=attributes if isinstance(attributes, dict) else {},
                 span=span,
                 source_format=PLATFORM,
                 attribute_spans=rel,

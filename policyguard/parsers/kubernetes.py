@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from policyguard.limits import DEFAULT_LIMITS, Limits
-from policyguard.model import ErrorKind, ParseError, ParseResult, Reference, Resource, Span, escape_forged_markers
+from policyguard.model import ErrorKind, ParseError, ParseResult, Reference, Resource, Span
 from policyguard.parsers.yaml_source import SourceError, child_path, load_json, load_yaml, read_text
 
 PLATFORM = "kubernetes"
@@ -253,7 +253,6 @@ def resource_from_object(
         raise ValueError(why)
     spans = spans or {}
     res_span = span or spans.get("") or Span(file, 1, 1, 1, 1)
-    obj = escape_forged_markers(obj)
     api_version = str(obj["apiVersion"])
     kind = str(obj["kind"])
     ns = object_namespace(obj)

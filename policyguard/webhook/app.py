@@ -8,7 +8,6 @@ latency at 200 concurrent clients.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -173,7 +172,18 @@ class WebhookApp:
 
     def _deadline(self, scope: Scope) -> float:
         """Seconds we may spend, from the apiserver's ``?timeout=`` (minus a safety margin)."""
-        return _budget(scope.get("query_string", b""), self.cfg.default_timeout, self.cfg.timeout_margin)
+        budget = self.cfg.default_timeout
+        qs = scope.get("query_string", b"")
+        if qs:
+            vals = parse_qs(qs.decode("latin1")).get("timeout")
+            if vals:
+                try:
+                    budget = parse_duration(vals[0])
+                except ValueError:
+                    raise AdmissionError(400, f"query parameter timeout={vals[0]!r} is not a duration (e.g. 10s)") from None
+                if budget <= 0:
+                    raise AdmissionError(400, f"query parameter timeout={vals[0]!r} must be positive")
+        return max(budget - self.cfg.timeout_margin, budget * 0.5)
 
     async def _admission(self, scope: Scope, receive: Receive, send: Send, endpoint: str) -> None:
         t0 = time.perf_counter()
@@ -295,23 +305,6 @@ class WebhookApp:
                 self.metrics.inc("policyguard_webhook_rule_findings_total", rule=rid, outcome="mutated")
         resp = admission.response(review.api_version, review.uid, True, warnings=warnings, patch=patch or None)
         return resp, "mutated" if patch else "allowed"
-
-
-@functools.lru_cache(maxsize=64)
-def _budget(qs: bytes, default: float, margin: float) -> float:
-    """``WebhookApp._deadline`` for one query string (an apiserver sends the same one, e.g.
-    ``timeout=10s``, on every request: parsed once). A bad value raises every time."""
-    budget = default
-    if qs:
-        vals = parse_qs(qs.decode("latin1")).get("timeout")
-        if vals:
-            try:
-                budget = parse_duration(vals[0])
-            except ValueError:
-                raise AdmissionError(400, f"query parameter timeout={vals[0]!r} is not a duration (e.g. 10s)") from None
-            if budget <= 0:
-                raise AdmissionError(400, f"query parameter timeout={vals[0]!r} must be positive")
-    return max(budget - margin, budget * 0.5)
 
 
 def _tune_gc() -> None:
