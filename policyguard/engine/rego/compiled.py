@@ -269,10 +269,14 @@ class CompiledRegorusBackend:
         self.modules = rewritten
         self.interpreted: dict[str, str] = {}  # group -> why it runs on the interpreter
         self.fallbacks = 0  # executions the VM refused (instruction limit, error): re-run on the interpreter
+        def using(pkgs: set[str]) -> set[str]:
+            """Groups with a rule in one of ``pkgs`` ("": a helper module every group loads)."""
+            return {g for g, ids in groups.items() if "" in pkgs or any(packages.get(r) in pkgs for r in ids)}
+
         # groups whose rules may read input.resources get the whole unit as input too
-        self._with_resources = {g for g, ids in groups.items() if "" in reads_all or any(packages.get(r) in reads_all for r in ids)}
+        self._with_resources = using(reads_all)
         # groups that take input.resources to be the judged resource alone (one-resource units)
-        self._unit_only = {g for g, ids in groups.items() if "" in reads_unit or any(packages.get(r) in reads_unit for r in ids)}
+        self._unit_only = using(reads_unit)
         candidates: list[str] = []
         for group, ids in sorted(groups.items()):
             why = helper_problem or next((unsafe_packages[packages[r]] for r in ids if packages.get(r) in unsafe_packages), None)
