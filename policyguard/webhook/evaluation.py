@@ -222,15 +222,15 @@ class EvalThread:
         judge = self._judge
         assert judge is not None
         hb = self.heartbeat
-        if hb is None:
-            return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
-        import time
+        if hb is not None:
+            import time
 
-        hb.begin(max(0.001, deadline - time.monotonic()))
+            hb.begin(max(0.001, deadline - time.monotonic()))
         try:
             return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
         finally:
-            hb.end()
+            if hb is not None:
+                hb.end()
 
     async def judge(
         self,
