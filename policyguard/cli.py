@@ -49,7 +49,9 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
     """Options shared by `scan`, `fix` and `baseline create`."""
     opts = [
         click.option("--exclude", "excludes", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: .policyguard.yaml found upward)."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Trusted config file (default: the repository's .policyguard.yaml found upward)."),
+        click.option("--org-config", type=click.Path(dir_okay=False), help="Trusted organisation config, under --config and the repository's (env POLICYGUARD_ORG_CONFIG)."),
+        click.option("--untrusted-repo", is_flag=True, help="The scanned repository is untrusted (a pull request): its config may tighten the gate, not loosen it (env POLICYGUARD_UNTRUSTED_REPO=1)."),
         click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory (repeatable)."),
         click.option("--no-builtin-rules", is_flag=True, help="Use only --rules / configured rule dirs."),
         click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),

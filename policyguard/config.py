@@ -29,6 +29,7 @@ class ConfigSuppression:
     expires: str = ""
     owner: str = ""
     line: int = 0  # line of the entry in the config file
+    file: str = ""  # the config file it came from (its directory anchors ``path``)
 
 
 @dataclass(slots=True)
@@ -39,6 +40,17 @@ class SuppressionPolicy:
     forbid_inline_rules: list[str] = field(default_factory=list)
     forbid_inline_severities: list[str] = field(default_factory=list)
     stale: str = "warn"  # warn | fail | ignore
+    forbid_inline_globs: bool = False  # untrusted repository: an inline rule pattern must be one id
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigNotice:
+    """A repository setting the trust model did not honour (``kind`` ``rejected``)."""
+
+    kind: str
+    file: str
+    line: int
+    message: str
 
 
 @dataclass(slots=True)
@@ -56,6 +68,22 @@ class Config:
     unknown_as: str | None = None
     suppressions: list[ConfigSuppression] = field(default_factory=list)
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    # ``repo_config`` (trusted configs only): how a repository's own config is treated
+    repo_trust: str | None = None  # local | untrusted
+    may_loosen: list[str] = field(default_factory=list)
+    # the validated document and its key lines: what the file set, not what defaults filled in
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    # set by policyguard.trust when a repository config was merged under a trusted one
+    trusted_path: Path | None = None
+    # overrides that may only raise: rule id -> (file, line) of the repository setting
+    severity_raise_only: dict[str, tuple[str, int]] = field(default_factory=dict)
+    rego_only_rule_dirs: list[str] = field(default_factory=list)  # named by a repository config
+    notices: list[ConfigNotice] = field(default_factory=list)
+    untrusted: bool = False  # the scanned repository is untrusted (policyguard.trust)
+
+    def line_of(self, *keys: str | int) -> int:
+        return self.lines.get(tuple(keys), 1)
 
     @property
     def root(self) -> Path | None:
@@ -187,6 +215,10 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         fail_on=gate.get("fail_on"),
         soft_fail=gate.get("soft_fail"),
         unknown_as=gate.get("unknown_as"),
+        repo_trust=(data.get("repo_config") or {}).get("trust"),
+        may_loosen=list((data.get("repo_config") or {}).get("may_loosen", [])),
+        data=data,
+        lines=lines,
         policy=SuppressionPolicy(
             require_reason=bool(pol.get("require_reason", True)),
             require_expiry=bool(pol.get("require_expiry", False)),
@@ -213,6 +245,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
                 expires=expires,
                 owner=s.get("owner", ""),
                 line=lines.get(("suppressions", i), 1),
+                file=str(path),
             )
         )
     return cfg

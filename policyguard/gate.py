@@ -69,7 +69,10 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         enabled_rules=list(kw.get("only_rules") or ()) or (list(config.enabled_rules) if config else []),
         disabled_rules=(list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ()),
         frameworks=list(kw.get("frameworks") or ()) or (list(config.frameworks) if config else []),
-        severity_overrides=dict(config.severity_overrides) if config else {},
+        rego_only_rule_dirs=list(config.rego_only_rule_dirs) if config else [],
+        # raise-only overrides (untrusted repository) are checked by the gate against each rule
+        severity_overrides={k: v for k, v in config.severity_overrides.items() if k not in config.severity_raise_only}
+        if config else {},
         var_files=list(kw.get("var_files") or ()),
         variables=variables,
         jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
@@ -157,6 +160,28 @@ def apply_severity_overrides(result: ScanResult, overrides: dict[str, str]) -> N
             result.rules[rid] = replace(result.rules[rid], severity=s)
 
 
+def honoured_overrides(result: ScanResult, config: Config, notices: list[Notice]) -> dict[str, str]:
+    """The severity overrides to apply: an untrusted repository's may raise a rule's severity,
+    never lower it (a rejected lowering becomes a notice)."""
+    if not config.severity_raise_only:
+        return config.severity_overrides
+    from policyguard.suppress import Notice
+
+    out: dict[str, str] = {}
+    for rid, sev in config.severity_overrides.items():
+        meta = result.rules.get(rid)
+        if rid in config.severity_raise_only and meta is not None and Severity.parse(sev) < meta.severity:
+            file, line = config.severity_raise_only[rid]
+            notices.append(Notice(
+                "rejected", file, line,
+                f"rules.severity.{rid}: {sev} lowers the rule's severity ({meta.severity.label}) and the repository "
+                "is untrusted, so it is ignored (a trusted config can allow it: repo_config: {may_loosen: [severity]})",
+                rule_id=rid, subject="config"))
+            continue
+        out[rid] = sev
+    return out
+
+
 def refine_spans(result: ScanResult) -> None:
     """Point a finding at its attribute, not the whole resource, whenever the parser knows the
     attribute's span (an engine that reports the resource span loses nothing)."""
@@ -227,15 +252,18 @@ def evaluate_gate(
     from policyguard import suppress
     from policyguard.fingerprint import assign_fingerprints
     from policyguard.report import Report
+    from policyguard.suppress import Notice
 
-    apply_severity_overrides(result, config.severity_overrides)
+    config_notices = [Notice(n.kind, n.file, n.line, n.message, subject="config") for n in config.notices]
+    overrides = honoured_overrides(result, config, config_notices)
+    apply_severity_overrides(result, overrides)
     refine_spans(result)
     assign_fingerprints(result.findings, result.resources, root)
     sup = suppress.apply(
         result.findings, result.resources, config, root=root, today=today,
         evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set,
     )
-    notices = list(sup.notices)
+    notices = config_notices + list(sup.notices)
     if settings.stale == "ignore":
         notices = [n for n in notices if n.kind != "stale"]
     base_info: dict[str, Any] | None = None
@@ -357,9 +385,13 @@ def _err(msg: str) -> int:
 def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     """The config file, scan options and project root for CLI arguments ``kw`` (shared by
     ``scan``, ``baseline create`` and ``fix``, so they read the same configuration the same way)."""
-    from policyguard.config import resolve_config
+    from policyguard import trust
 
-    config = resolve_config(kw.get("config_path"), list(kw.get("paths") or ()))
+    config, untrusted = trust.resolve(
+        kw.get("config_path"), list(kw.get("paths") or ()),
+        org_config=kw.get("org_config"), untrusted=bool(kw.get("untrusted_repo")),
+    )
+    config.untrusted = untrusted
     options = options_from_cli(kw, config)
     root = project_root(config)
     return config, options, root
@@ -395,8 +427,16 @@ def run_scan_command(**kw: Any) -> int:
         for e in result.errors:
             print(str(e), file=sys.stderr)
         return EXIT_ERROR if result.errors else EXIT_OK
+    baseline_path = kw.get("baseline")
+    if baseline_path:
+        from policyguard import trust
+
+        rejected = trust.baseline_allowed(baseline_path, options.paths, config, config.untrusted)
+        if rejected is not None:
+            config.notices.append(rejected)
+            baseline_path = None
     try:
-        report = evaluate_gate(result, config, settings, root=root, baseline_path=kw.get("baseline"),
+        report = evaluate_gate(result, config, settings, root=root, baseline_path=baseline_path,
                                tool_version=__version__, complete_rule_set=_complete(options))
     except BaselineError as exc:
         return _err(str(exc))

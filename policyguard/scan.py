@@ -27,6 +27,8 @@ class ScanOptions:
     paths: list[str]
     excludes: list[str] = field(default_factory=list)
     rule_dirs: list[str] = field(default_factory=list)
+    # of ``rule_dirs``, those a repository config named: Rego is loaded, Python never imported
+    rego_only_rule_dirs: list[str] = field(default_factory=list)
     builtin_rules: bool = True
     enabled_rules: list[str] = field(default_factory=list)  # empty: all
     disabled_rules: list[str] = field(default_factory=list)
@@ -99,6 +101,7 @@ def _rules_key(options: ScanOptions) -> tuple[Any, ...]:
     """Everything that changes which rules run or how: a different key means a new evaluator."""
     return (
         tuple(options.rule_dirs),
+        tuple(options.rego_only_rule_dirs),
         options.builtin_rules,
         tuple(options.enabled_rules),
         tuple(options.disabled_rules),

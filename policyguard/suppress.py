@@ -76,7 +76,8 @@ class Directive:
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A suppression problem shown in every report: stale, expired, rejected or invalid."""
+    """A problem shown in every report: a suppression that is stale, expired, rejected or
+    invalid, or (``subject`` ``config``) a repository setting the trust model rejected."""
 
     kind: str
     file: str
@@ -84,9 +85,11 @@ class Notice:
     message: str
     rule_id: str = ""
     resource_id: str = ""
+    subject: str = "suppression"  # suppression | config
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "subject": self.subject,
             "kind": self.kind,
             "file": self.file,
             "line": self.line,
@@ -96,7 +99,7 @@ class Notice:
         }
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: suppression {self.kind}: {self.message}"
+        return f"{self.file}:{self.line}: {self.subject} {self.kind}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -307,11 +310,11 @@ def collect_metadata(resources: list[Resource]) -> list[Directive]:
 
 def collect_config(config: Config) -> list[Directive]:
     out = []
-    file = str(config.path) if config.path else ".policyguard.yaml"
+    default_file = str(config.path) if config.path else ".policyguard.yaml"
     for s in config.suppressions:
         out.append(
             Directive(
-                rules=[s.rule], source="config", file=file, line=s.line, reason=s.reason, expires=s.expires,
+                rules=[s.rule], source="config", file=s.file or default_file, line=s.line, reason=s.reason, expires=s.expires,
                 owner=s.owner, path_glob=s.path, resource_glob=s.resource,
             )
         )
@@ -373,15 +376,24 @@ def _path_match(glob: str, rel: str) -> bool:
     return fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob + "/*") or rel.startswith(glob + "/")
 
 
-def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]]) -> bool:
-    for rule_id, resource_id, rel in judged:
+def _glob_root(d: Directive, default: str | None) -> str | None:
+    """A config suppression's path glob starts at its own config file's directory (a scan may
+    merge a trusted config with the repository's)."""
+    if d.source == "config" and d.file and os.path.isabs(d.file):
+        return os.path.dirname(d.file)
+    return default
+
+
+def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]], glob_root: str | None) -> bool:
+    root = _glob_root(d, glob_root)
+    for rule_id, resource_id, file in judged:
         if not (pat == rule_id or fnmatch.fnmatchcase(rule_id, pat)):
             continue
         if d.resource_id is not None and d.source != "config":
             if resource_id == d.resource_id or resource_id in d.also:
                 return True
             continue
-        if d.path_glob and not _path_match(d.path_glob, rel):
+        if d.path_glob and not _path_match(d.path_glob, _rel(file, root)):
             continue
         if d.resource_glob and not fnmatch.fnmatchcase(resource_id, d.resource_glob):
             continue
@@ -441,7 +453,6 @@ def apply(
     for f in findings:
         if f.status not in SUPPRESSIBLE:
             continue
-        rel = _rel(f.span.file, glob_root)
         candidates: list[tuple[Directive, str]] = []
         for d in attached.get(f.resource_id, []):
             if d.file != f.span.file:
@@ -453,7 +464,7 @@ def apply(
             pat = _rule_match(d, f.rule_id)
             if pat is None:
                 continue
-            if d.path_glob and not _path_match(d.path_glob, rel):
+            if d.path_glob and not _path_match(d.path_glob, _rel(f.span.file, _glob_root(d, glob_root))):
                 continue
             if d.resource_glob and not fnmatch.fnmatchcase(f.resource_id, d.resource_glob):
                 continue
@@ -462,6 +473,11 @@ def apply(
         for d, pat in candidates:
             d.used_rules.add(pat)
             if d.problems:
+                continue
+            if d.source != "config" and policy.forbid_inline_globs and pat != f.rule_id:
+                note("rejected", d, f, f"{d.source} suppression pattern {pat!r} covers {f.rule_id} on {f.resource_id}: "
+                     "the repository is untrusted, so an inline suppression must name one rule id "
+                     "(a trusted config can allow patterns: repo_config: {may_loosen: [suppressions]})")
                 continue
             if d.source != "config" and inline_forbidden(f.rule_id, f.severity, policy):
                 note("rejected", d, f, f"{d.source} suppression of {f.rule_id} ({f.severity.label}) on {f.resource_id} "
@@ -483,9 +499,9 @@ def apply(
             out.suppressed += 1
 
     if policy.stale != "ignore":
-        judged: list[tuple[str, str, str]] = []  # (rule id, resource id, relative file) of every finding
+        judged: list[tuple[str, str, str]] = []  # (rule id, resource id, file) of every finding
         if evaluated_rules is not None:
-            judged = [(f.rule_id, f.resource_id, _rel(f.span.file, glob_root)) for f in findings]
+            judged = [(f.rule_id, f.resource_id, f.span.file) for f in findings]
         for d in directives:
             if d.problems:
                 continue
@@ -499,7 +515,7 @@ def apply(
                     if not complete_rule_set:
                         continue  # the rule may exist but was filtered out of this scan
                     msg = "names no rule of the loaded rule set"
-                elif _judged_in_scope(d, pat, judged):
+                elif _judged_in_scope(d, pat, judged, glob_root):
                     msg = "matches no failing finding"
                 else:
                     continue  # nothing in its scope was scanned: no evidence either way

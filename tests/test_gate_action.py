@@ -73,3 +73,24 @@ def test_gate_and_enforce_steps(ready: None, tmp_path: Path, sub: str, soft: str
         assert "::error file=" in p.stdout and "PG-AWS-RDS-002" in p.stdout
     e = _run_step(steps["Enforce the verdict"], tmp_path, {"PG_CODE": str(code)})
     assert e.returncode == enforced
+
+
+@pytest.mark.parametrize(("event", "untrusted", "code"), [("push", "auto", 0), ("pull_request", "auto", 1),
+                                                          ("pull_request_target", "auto", 1), ("pull_request", "false", 0),
+                                                          ("push", "true", 1)])
+def test_pull_requests_cannot_switch_the_gate_off(ready: None, tmp_path: Path, event: str, untrusted: str, code: int) -> None:
+    """On a pull request the checkout's own config may not soften the gate (README "Security model")."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "terraform").mkdir()
+    (tmp_path / "terraform" / "main.tf").write_text((sup.DATA / "terraform" / "main.tf").read_text())
+    (tmp_path / ".policyguard.yaml").write_text("gate: {soft_fail: true}\n")
+    out = tmp_path / "gh_output"
+    env = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "PG_PATHS": "terraform",
+           "PG_FAIL_ON": "", "PG_SOFT_FAIL": "false", "PG_UNKNOWN_AS": "", "PG_CONFIG": "", "PG_BASELINE": "",
+           "PG_EXTRA": "", "PG_SARIF": "pg.sarif", "PG_CATEGORY": "policyguard", "GITHUB_EVENT_NAME": event,
+           "PG_UNTRUSTED": untrusted, "PG_ORG_CONFIG": ""}
+    p = _run_step(_steps()["scan"], tmp_path, env)
+    assert p.returncode == 0, p.stderr
+    assert f"exit-code={code}" in out.read_text(), p.stdout + p.stderr
+    if code == 1:
+        assert "policyguard config rejected" in p.stdout

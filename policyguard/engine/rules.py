@@ -488,17 +488,29 @@ def open_cache(dirs: list[Path]) -> RuleCache | None:
         return None
 
 
-def load_dirs(dirs: list[Path], cache: bool = False) -> RuleSet:
+def load_dirs(dirs: list[Path], cache: bool = False, rego_only: frozenset[Path] = frozenset()) -> RuleSet:
     """Every rule under ``dirs`` (unfiltered); duplicate ids are load errors. ``cache``: use the
-    on-disk rule cache (``RuleCache``) unless ``POLICYGUARD_NO_CACHE`` is set."""
+    on-disk rule cache (``RuleCache``) unless ``POLICYGUARD_NO_CACHE`` is set. Under a directory in
+    ``rego_only`` (named by a scanned repository's config) Python rule files are never imported:
+    each is a load error saying how to trust it."""
     store = open_cache(dirs) if cache else None
-    rs = _load_dirs(dirs, store)
+    rs = _load_dirs(dirs, store, rego_only)
     if store is not None:
         store.save()
     return rs
 
 
-def _load_dirs(dirs: list[Path], store: RuleCache | None) -> RuleSet:
+def _not_imported(path: Path) -> ParseError:
+    return ParseError(
+        str(path), 1, 1,
+        "Python rule not imported: its directory is named by the scanned repository's config (rules.dirs), "
+        "and code from the repository under review never runs in the gate; name the directory with --rules "
+        "or in a trusted config (--config, --org-config) to load it",
+        ErrorKind.RULE_LOAD,
+    )
+
+
+def _load_dirs(dirs: list[Path], store: RuleCache | None, rego_only: frozenset[Path] = frozenset()) -> RuleSet:
     rs = RuleSet()
     seen: dict[str, str] = {}
     packages: dict[str, str] = {}
@@ -525,6 +537,8 @@ def _load_dirs(dirs: list[Path], store: RuleCache | None) -> RuleSet:
                     packages[rrule.package] = str(path)
                     rs.metas.append(meta)
                     rs.rego[meta.id] = rrule
+            elif root in rego_only:
+                rs.errors.append(_not_imported(path))
             else:
                 found, errs = load_python_file(path, store)
                 rs.errors.extend(errs)
@@ -576,19 +590,21 @@ def rule_dirs_for(rule_dirs: list[str], builtin: bool) -> list[Path]:
 _CACHE: dict[tuple[Any, ...], RuleSet] = {}
 
 
-def load_all(rule_dirs: list[str], builtin: bool) -> RuleSet:
+def load_all(rule_dirs: list[str], builtin: bool, rego_only_dirs: list[str] | None = None) -> RuleSet:
     """Every rule of the built-in pack and ``rule_dirs``, unfiltered; cached per process (scan
     workers forked from the parent reuse the parent's load) and on disk across processes
-    (``RuleCache``: an unchanged Rego file skips its syntax check, YAML and schema validation)."""
+    (``RuleCache``: an unchanged Rego file skips its syntax check, YAML and schema validation).
+    ``rego_only_dirs`` (a subset of ``rule_dirs``) load Rego only (see ``load_dirs``)."""
     dirs = rule_dirs_for(rule_dirs, builtin)
-    key = tuple(str(d.resolve()) for d in dirs)
+    rego_only = frozenset(Path(d) for d in rego_only_dirs or ())
+    key = tuple(str(d.resolve()) + ("\0rego-only" if d in rego_only else "") for d in dirs)
     hit = _CACHE.get(key)
     if hit is None:
-        hit = load_dirs(dirs, cache=True)
+        hit = load_dirs(dirs, cache=True, rego_only=rego_only)
         _CACHE[key] = hit
     return hit
 
 
 def load_ruleset(options: ScanOptions) -> RuleSet:
     """Load (cached), validate and filter by the options."""
-    return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules), options)
+    return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs), options)

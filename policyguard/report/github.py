@@ -54,7 +54,7 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append(_cmd(level, report.rel(s.file), s.start_line, s.start_col, s.end_line, s.end_col, title, msg))
     for n in report.notices:
         out.append(_cmd("warning" if n.kind != "stale" else "notice", report.rel(n.file), n.line, 1, 0, 0,
-                        f"policyguard suppression {n.kind}", n.message))
+                        f"policyguard {n.subject} {n.kind}", n.message))
     v = report.verdict
     out.append(f"policyguard: exit {v.exit_code}: {v.reason}")
     return "\n".join(out) + "\n"

@@ -314,7 +314,7 @@ def build(report: Report) -> dict[str, Any]:
         notifications.append(
             so.Notification(
                 level="warning",
-                message=so.Message(text=f"suppression {n.kind}: {n.message}"),
+                message=so.Message(text=f"{n.subject} {n.kind}: {n.message}"),
                 locations=[_location(report, n.file, n.line, 1, n.line, 1)],
             )
         )

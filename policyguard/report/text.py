@@ -72,9 +72,10 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append("")
 
     if report.notices:
-        out.append(st("Suppressions", bold=True))
+        out.append(st("Suppressions" if all(n.subject == "suppression" for n in report.notices) else "Notices", bold=True))
         for n in report.notices:
-            kind = st(n.kind.upper(), fg="yellow" if n.kind == "stale" else "red")
+            label = n.kind.upper() if n.subject == "suppression" else f"{n.subject.upper()} {n.kind.upper()}"
+            kind = st(label, fg="yellow" if n.kind == "stale" else "red")
             out.append(f"  {report.rel(n.file)}:{n.line}  {kind}  {n.message}")
         out.append("")
 
