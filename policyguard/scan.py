@@ -43,6 +43,9 @@ class ScanOptions:
     rule_timeout: float = 5.0  # seconds per rule x unit
     scan_timeout: float = 600.0  # seconds for the whole scan
     evaluate: bool = True  # False: parse only (``--parse-only``, benchmarks)
+    # where expressions in scanned files may read other files (Terraform file()...): filled by
+    # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
+    read_roots: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -80,7 +83,8 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
     from policyguard import parsers
 
     try:
-        result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables)
+        result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
+                                    read_roots=options.read_roots)
     except RecursionError:
         result = ParseResult(errors=[ParseError(str(unit.path), 1, 1, "nesting too deep to parse", ErrorKind.LIMIT)])
     except Exception as exc:  # a parser bug must not lose the file: it becomes a located error
@@ -151,7 +155,10 @@ def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Find
 
 def scan(options: ScanOptions) -> ScanResult:
     from policyguard import discover
+    from policyguard.roots import repository_roots
 
+    if not options.read_roots:
+        options.read_roots = tuple(str(r) for r in repository_roots(options.paths))
     found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
     result.files = sorted({str(f) for u in found.units for f in u.files})

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from policyguard.config import Config, ConfigError, ConfigNotice, SuppressionPolicy, find_config, load_config
+from policyguard.roots import inside, repository_roots
 
 CATEGORIES = ("exclude", "rules", "rule_dirs", "severity", "gate", "suppressions", "baseline")
 ORG_CONFIG_ENV = "POLICYGUARD_ORG_CONFIG"
@@ -36,24 +37,6 @@ DEFAULT_FAIL_ON = "high"
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
-def repository_roots(scan_paths: list[str]) -> list[Path]:
-    """The trees a pull request controls: the git work tree around each scan path, else the
-    scanned directory itself (a file's directory)."""
-    roots: list[Path] = []
-    for raw in scan_paths or ["."]:
-        p = Path(raw).resolve()
-        start = p if p.is_dir() else p.parent
-        top = next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
-        if top not in roots:
-            roots.append(top)
-    return roots
-
-
-def inside(path: Path, roots: list[Path]) -> bool:
-    real = path.resolve()
-    return any(real == r or r in real.parents for r in roots)
 
 
 def _load(path_text: str, what: str) -> Config:

@@ -33,6 +33,7 @@ from policyguard.model import (
     parse_path,
     type_key,
 )
+from policyguard.redact import redact
 
 if TYPE_CHECKING:
     from policyguard.scan import ScanOptions
@@ -402,7 +403,7 @@ class Evaluator:
         def mk(status: Status, message: str = "", path: str = "", unknowns: tuple[str, ...] = (), fix: Fix | None = None) -> Finding:
             return Finding(
                 rule_id=m.id, status=status, severity=m.severity, resource_id=r.id, resource_type=r.type,
-                platform=r.platform, span=r.span_for(path) if path else r.span, message=message, path=path,
+                platform=r.platform, span=r.span_for(path) if path else r.span, message=redact(message), path=path,
                 unknowns=unknowns, fix=fix,
             )
 

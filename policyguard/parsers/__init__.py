@@ -14,13 +14,21 @@ if TYPE_CHECKING:
     from policyguard.discover import Unit
 
 
-def parse_unit(unit: Unit, *, var_files: list[str] | None = None, variables: dict[str, str] | None = None) -> ParseResult:
-    """Dispatch a discovered unit to the parser of its format (imports stay lazy for start-up)."""
+def parse_unit(
+    unit: Unit,
+    *,
+    var_files: list[str] | None = None,
+    variables: dict[str, str] | None = None,
+    read_roots: tuple[str, ...] = (),
+) -> ParseResult:
+    """Dispatch a discovered unit to the parser of its format (imports stay lazy for start-up).
+    ``read_roots``: where expressions may read files (default: the repository around the unit)."""
     fmt = unit.format
     if fmt == "terraform":
         from policyguard.parsers.terraform import parse_directory
 
-        return parse_directory(unit.path, files=unit.files, var_files=var_files or [], variables=variables or {})
+        return parse_directory(unit.path, files=unit.files, var_files=var_files or [], variables=variables or {},
+                               read_roots=read_roots)
     if fmt == "terraform_plan":
         from policyguard.parsers.terraform.plan import parse_plan_file
 

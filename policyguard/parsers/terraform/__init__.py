@@ -32,8 +32,11 @@ def parse_directory(
     files: list[Path] | None = None,
     var_files: list[str] | None = None,
     variables: dict[str, str] | None = None,
+    read_roots: tuple[str, ...] = (),
 ) -> ParseResult:
     """Evaluate the Terraform root module in ``path`` into resources (never raises on bad input).
+    ``file()`` and its kin read only inside ``read_roots`` (default: the repository around
+    ``path``, see policyguard.roots).
 
     Variable precedence follows Terraform: defaults < ``terraform.tfvars`` <
     ``terraform.tfvars.json`` < ``*.auto.tfvars(.json)`` (lexical order) < ``var_files`` (in
@@ -44,7 +47,10 @@ def parse_directory(
 
     path = Path(path)
     result = ParseResult()
-    ctx = Context(path, result)
+    from policyguard.roots import repository_roots
+
+    roots = tuple(Path(r) for r in read_roots) or repository_roots([path])
+    ctx = Context(path, result, roots)
     try:
         mdef = load_module(path, [Path(f) for f in files] if files is not None else None)
         for err in mdef.errors:

@@ -13,11 +13,14 @@ module instance through the ``Resolver`` protocol; the evaluator only handles lo
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from policyguard.model import UNKNOWN_KEY, is_unknown, unknown
+from policyguard.roots import inside, readable_file
 
 from . import functions as fn
 from .hcl import (
@@ -53,6 +56,7 @@ class Resolver(Protocol):
 
     module_dir: Path
     root_dir: Path
+    read_roots: tuple[Path, ...]  # file() and its kin read nothing outside these (policyguard.roots)
 
     def resolve(self, name: str, steps: list[Expr], env: Env) -> tuple[Any, int]:
         """Value of the root name ``name`` followed by ``steps`` (GetAttr/Index nodes); returns the
@@ -508,6 +512,17 @@ def _resolve_file(env: Env, p: str) -> Path:
     return path
 
 
+def _read_bounded(path: Path, limit: int) -> bytes | None:
+    """At most ``limit`` bytes (None when the file is larger); opened without blocking, so a
+    file swapped for a FIFO after the check cannot stall the scan."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        data = fh.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def _file_call(e: Call, env: Env) -> Any:
     name = e.name
     args = [ev(a, env) for a in e.args]
@@ -528,27 +543,35 @@ def _file_call(e: Call, env: Env) -> Any:
     if name == "abspath":
         return str(_resolve_file(env, p).resolve())
     if name == "pathexpand":
-        return str(Path(p).expanduser())
+        if p.startswith("~"):  # the home directory of whoever runs the gate, not the code's
+            return unknown(e.text, "pathexpand() of ~ depends on the machine that runs Terraform")
+        return p
     path = _resolve_file(env, p)
+    roots = env.res.read_roots
     if name == "fileexists":
+        if not inside(path, roots):  # existence outside the repository is not the repository's to ask
+            return unknown(e.text, f"{p} is outside the scanned repository: not looked at")
         return path.is_file()
     if name == "fileset":
         if len(args) < 2:
             raise EvalError(f"{e.text}: fileset(path, pattern)")
+        if not inside(path, roots):
+            return unknown(e.text, f"{p} is outside the scanned repository: not listed")
         base = path
         try:
             pattern = fn.to_str(args[1])
-            return sorted(str(x.relative_to(base)) for x in base.glob(pattern) if x.is_file())
+            return sorted(str(x.relative_to(base)) for x in base.glob(pattern) if x.is_file() and inside(x, roots))
         except (OSError, ValueError) as exc:
             return unknown(e.text, f"fileset failed: {exc}")
-    if not path.is_file():
-        return unknown(e.text, f"file {p} not found")
+    refused = readable_file(path, roots)
+    if refused is not None:
+        return unknown(e.text, refused)
     try:
-        if path.stat().st_size > MAX_TEMPLATE_FILE:
-            return unknown(e.text, f"file {p} larger than {MAX_TEMPLATE_FILE} bytes")
-        data = path.read_bytes()
+        data = _read_bounded(path, MAX_TEMPLATE_FILE)
     except OSError as exc:
         return unknown(e.text, f"cannot read {p}: {exc.strerror}")
+    if data is None:
+        return unknown(e.text, f"file {p} larger than {MAX_TEMPLATE_FILE} bytes")
     if name == "filebase64":
         import base64
 

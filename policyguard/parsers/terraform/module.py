@@ -253,9 +253,10 @@ def _modules_manifest(root: Path) -> dict[str, str]:
 class Context:
     """State shared by every module instance of one root module evaluation."""
 
-    def __init__(self, root: Path, result: ParseResult):
+    def __init__(self, root: Path, result: ParseResult, read_roots: tuple[Path, ...] = ()):
         self.root = root
         self.result = result
+        self.read_roots = read_roots or (root.resolve(),)  # where file() may read
         self._manifest: dict[str, str] | None = None
         self._seen_errors: set[tuple[str, int, int, str]] = set()
 
@@ -296,6 +297,7 @@ class ModuleInstance:
         self.ancestors = ancestors
         self.module_dir = mdef.dir
         self.root_dir = ctx.root
+        self.read_roots = ctx.read_roots
         try:
             self.path_module = os.path.relpath(mdef.dir, ctx.root)
         except ValueError:  # another drive on Windows
@@ -867,6 +869,7 @@ class _NoNames:
     def __init__(self, root: Path):
         self.module_dir = root
         self.root_dir = root
+        self.read_roots = (root.resolve(),)
 
     def resolve(self, name: str, steps: list[Expr], env: Env) -> tuple[Any, int]:
         raise EvalError(f"variables files cannot refer to {name!r}")
