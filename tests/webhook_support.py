@@ -112,9 +112,13 @@ class Server:
         assert code == 200, doc
         return doc
 
-    def stop(self) -> None:
+    def stop_connections(self) -> None:
         for c in self._conns.values():
             c.close()
+        self._conns.clear()
+
+    def stop(self) -> None:
+        self.stop_connections()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -13,10 +13,23 @@ Two placements (``webhook.evaluation``):
   which only works on the main thread). No hand-off, but the loop stalls during every
   evaluation: measured 2-4x lower throughput at 10 and 100 clients (BENCHMARKS.md).
 
-Isolation: with a supervisor (2+ workers, ``isolation: watchdog``) regorus runs in-process and
-Python rules without a trace function, and the supervisor replaces a worker whose evaluation
-is stuck (watchdog.py). Otherwise the engine's defaults apply: the Rego helper process killed
-at the deadline, and a trace-based watchdog for Python rules off the main thread.
+Two lanes, so that no object can stall the worker (the reviewed object is the namespace
+user's): the *main* lane runs Rego only on regorus's compiled VM, whose executions stop at a
+fixed instruction limit, so its time is bounded by the object's size; whatever the VM cannot
+finish (a rule group the VM cannot run faithfully, or an execution that reaches the limit,
+e.g. a Role whose 1,000 x 1,000 repeated entries make a million results) is handed to the
+*heavy* lane: a second evaluation thread whose interpreter runs in a forked helper process that
+is killed at the request's deadline. Waiting on that process releases the GIL, so the main lane
+and the event loop keep answering other requests meanwhile, and the expensive request gets the
+failure answer on time.
+
+That is the placement under a supervisor (2+ workers, ``isolation: watchdog``, the default),
+where Python rules run without a trace function and the supervisor replaces a worker whose
+evaluation is stuck (watchdog.py), e.g. a custom rule whose built-in calls make even the VM's
+bounded instruction count slow. Without one (``isolation: guard``) every Rego evaluation runs
+in the forked helper killed at the deadline and a trace-based watchdog bounds Python rules: a
+hard bound on each request, at the price of one lane (an expensive request delays the ones
+queued behind it, up to its deadline).
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from policyguard.engine.rego.compiled import NeedsInterpreter
 from policyguard.model import Finding, RuleMeta, Status
 from policyguard.scan import ScanOptions
 from policyguard.webhook.watchdog import Heartbeat
@@ -49,20 +63,31 @@ class ObjectError(ValueError):
 class Judge:
     """Evaluator + rule metadata. Build and use in one thread only."""
 
-    def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, supervised: bool = False) -> None:
+    def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, supervised: bool = False,
+                 lane: str = "main") -> None:
+        """``lane`` ``main``: Rego on the compiled VM only (bounded; what it cannot finish raises
+        ``NeedsInterpreter``); ``heavy``: the interpreter in a helper process killed at the
+        deadline. ``supervised``: a supervisor watchdog restarts a stuck worker, so Python rules
+        run without a trace function."""
         from policyguard import engine
 
         self.options = options
         self.ruleset = ruleset if ruleset is not None else engine.load_ruleset(options)
         self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
         self.evaluator = engine.make_evaluator(self.ruleset, options)
-        if supervised:
-            # A supervisor watchdog restarts this worker when an evaluation is stuck (see
-            # EvalThread): run regorus in-process and Python rules without a trace function.
+        two_lanes = supervised and lane == "main"
+        if two_lanes:
+            # the supervisor restarts this worker when a Python rule is stuck (EvalThread):
+            # no trace function; Rego on the bounded VM in-process, the rest to the heavy lane
             self.evaluator.rego_guard = False
             self.evaluator.rego_compiled = True
             self.evaluator.python_watchdog = False
+        elif lane == "heavy":
+            self.evaluator.rego_guard = True
         self._backend = self.evaluator.backend if self.evaluator.has_rego else None  # built now, not on the first review
+        backend = self._backend
+        if two_lanes and backend is not None and hasattr(backend, "interpret_here"):
+            backend.interpret_here = False
 
     def interpreted_groups(self) -> list[str]:
         """Why some rules run on the Rego interpreter instead of the compiled VM (one line per
@@ -136,8 +161,12 @@ class EvalThread:
     waited in the queue is not evaluated at all."""
 
     def __init__(self, options: ScanOptions, ruleset: Any | None = None, *, inline: bool = False,
-                 heartbeat: Heartbeat | None = None) -> None:
+                 heartbeat: Heartbeat | None = None, lane: str = "main") -> None:
         self.inline = inline
+        self.lane = lane
+        # the heavy lane (module docstring), started with this one
+        self.heavy: EvalThread | None = None
+        self.heavy_reviews = 0
         # supervised: the supervisor kills this worker when an evaluation is stuck (watchdog.py),
         # so regorus runs in-process and Python rules without a trace function
         self.heartbeat = heartbeat
@@ -153,7 +182,7 @@ class EvalThread:
         self.interpreted: list[str] = []
 
     def _build(self) -> None:
-        judge = Judge(self._options, self._ruleset, supervised=self.heartbeat is not None)
+        judge = Judge(self._options, self._ruleset, supervised=self.heartbeat is not None, lane=self.lane)
         self._judge = judge
         self.metas = judge.metas
         self.interpreted = judge.interpreted_groups()
@@ -196,6 +225,11 @@ class EvalThread:
                 self._beat_task = asyncio.create_task(self._beat(self.heartbeat))
         except Exception as exc:  # readiness reports it; requests get the failure answer
             self.error = f"{type(exc).__name__}: {exc}"
+            return
+        if self.lane == "main" and self.heartbeat is not None:
+            heavy = EvalThread(self._options, self._ruleset, lane="heavy")
+            await heavy.start()  # a failure there only fails the requests that need it
+            self.heavy = heavy
 
     @staticmethod
     async def _beat(hb: Heartbeat) -> None:
@@ -228,6 +262,8 @@ class EvalThread:
             hb.begin(max(0.001, deadline - time.monotonic()))
         try:
             return judge.judge(obj, old, with_old=with_old, patch_rules=patch_rules, admission=admission, deadline=deadline)
+        except NeedsInterpreter:
+            return _HEAVY
         finally:
             if hb is not None:
                 hb.end()
@@ -245,22 +281,37 @@ class EvalThread:
         """Raises ``TimeoutError`` when ``timeout`` passes first."""
         import time
 
-        if self.inline:
-            # on the event loop's (main) thread: the engine enforces the deadline itself (the
-            # guarded Rego helper is killed, Python rules run under SIGALRM on the main thread)
-            t0 = time.monotonic()
-            j = self._run(obj, old, with_old, patch_rules, admission, t0 + timeout)
-            if time.monotonic() - t0 > timeout:
-                raise TimeoutError
-            return j
+        deadline = time.monotonic() + timeout
+        args = (obj, old, with_old, patch_rules, admission, deadline)
         async with asyncio.timeout(timeout):
-            result: Judgement = await self._call(self._run, obj, old, with_old, patch_rules, admission, time.monotonic() + timeout)
+            if self.inline:
+                # on the event loop's (main) thread: the VM is bounded, Python rules run under
+                # SIGALRM on the main thread
+                result = self._run(*args)
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+            else:
+                result = await self._call(self._run, *args)
+            if result is _HEAVY:
+                heavy = self.heavy
+                if heavy is None or not heavy.ready:
+                    raise RuntimeError(f"the object needs the interpreter lane, which is not available: "
+                                       f"{heavy.error if heavy is not None else 'not started'}")
+                self.heavy_reviews += 1
+                result = await heavy._call(heavy._run, *args)
+                result.interpreter_fallbacks = max(1, result.interpreter_fallbacks)
+            assert isinstance(result, Judgement)
             return result
 
     def shutdown(self) -> None:
         if self._beat_task is not None:
             self._beat_task.cancel()
         self._queue.put(None)
+        if self.heavy is not None:
+            self.heavy.shutdown()
+
+
+_HEAVY: Any = object()  # the main lane's answer for "judge this on the heavy lane"
 
 
 def _settle(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

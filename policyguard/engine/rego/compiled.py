@@ -224,6 +224,12 @@ def vm_driver(driver: str) -> str:
     return _DRIVER_HEADER + groups + "\n\nunit_resources := {input.resource.id: input.resource}\n"
 
 
+class NeedsInterpreter(Exception):  # noqa: N818 - a request for another lane, not a failure
+    """The VM cannot judge this input (its group runs on the interpreter, or the VM refused to
+    finish) and the backend was told not to run the interpreter, whose time has no bound, in
+    the calling thread (``CompiledRegorusBackend.interpret_here``)."""
+
+
 class CompiledRegorusBackend:
     """Rule groups compiled into one VM program (one per group if some do not compile), one
     resource per execution; groups the VM cannot run faithfully go to the interpreter (reasons
@@ -269,6 +275,9 @@ class CompiledRegorusBackend:
         self.modules = rewritten
         self.interpreted: dict[str, str] = {}  # group -> why it runs on the interpreter
         self.fallbacks = 0  # executions the VM refused (instruction limit, error): re-run on the interpreter
+        # False: raise NeedsInterpreter instead of interpreting here (the webhook's main lane,
+        # where only the VM's bounded executions may run: evaluation.py)
+        self.interpret_here = True
         def using(pkgs: set[str]) -> set[str]:
             """Groups with a rule in one of ``pkgs`` ("": a helper module every group loads)."""
             return {g for g, ids in groups.items() if "" in pkgs or any(packages.get(r) in pkgs for r in ids)}
@@ -368,6 +377,8 @@ class CompiledRegorusBackend:
                     doc["resources"] = resources
                 value = self._execute(group, doc)
             if value is None:  # the interpreter judges it (the same verdicts, and its own errors)
+                if not self.interpret_here:
+                    raise NeedsInterpreter(group or "")
                 one = {"resources": resources, "batch": [item]}
                 out.extend(self._interpreter.eval_batch(one, dumps(one), timeout, None if group is None else [group]))
             else:
