@@ -56,10 +56,18 @@ class Config:
     unknown_as: str | None = None
     suppressions: list[ConfigSuppression] = field(default_factory=list)
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    # key path (``("rules", "enable", 0)``) -> 1-based line, so later checks (a rule selector
+    # that matches no rule) can name the line like schema errors do
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> Path | None:
         return self.path.parent if self.path else None
+
+    def where(self, *key: str | int) -> str:
+        """``file:line: dotted.key[i]`` for a message about the value at ``key``."""
+        line = self.lines.get(tuple(key)) or self.lines.get(tuple(key[:-1])) or 1
+        return f"{self.path or CONFIG_NAMES[0]}:{line}: {_fmt_path(tuple(key))}"
 
 
 def find_config(start: Path) -> Path | None:
@@ -187,6 +195,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         fail_on=gate.get("fail_on"),
         soft_fail=gate.get("soft_fail"),
         unknown_as=gate.get("unknown_as"),
+        lines=lines,
         policy=SuppressionPolicy(
             require_reason=bool(pol.get("require_reason", True)),
             require_expiry=bool(pol.get("require_expiry", False)),

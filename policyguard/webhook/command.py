@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-EXIT_OK = 0
-EXIT_ERROR = 2
+from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 
 
 def _err(msg: str) -> int:
