@@ -34,6 +34,7 @@ from policyguard.scan import ScanOptions, ScanResult, scan
 
 if TYPE_CHECKING:
     from policyguard.config import Config
+    from policyguard.engine.rules import Selector
     from policyguard.report import Report, Verdict
     from policyguard.suppress import Notice
 
@@ -392,6 +393,19 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     return config, options, root
 
 
+def config_selectors(config: Config) -> tuple[list[Selector], list[Selector]]:
+    """The config file's rule-id selectors (``rules.enable``/``disable``/``severity`` keys) and
+    framework selectors, each located (``file:line: rules.disable[1]``) for error messages."""
+    from policyguard.engine.rules import Selector
+
+    rules = [Selector(config.where("rules", key, i), str(v))
+             for key, values in (("enable", config.enabled_rules), ("disable", config.disabled_rules))
+             for i, v in enumerate(values)]
+    rules += [Selector(config.where("rules", "severity", rid), rid) for rid in config.severity_overrides]
+    frameworks = [Selector(config.where("rules", "frameworks", i), str(v)) for i, v in enumerate(config.frameworks)]
+    return rules, frameworks
+
+
 def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any]) -> None:
     """Every rule selector must select something: a ``--rule``/``--skip-rule``/``--framework``
     (UsageError) or config ``rules.enable``/``disable``/``frameworks``/``severity`` entry
@@ -402,11 +416,7 @@ def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any
     from policyguard.engine.rules import Selector, filter_ruleset, load_all, selector_problems
 
     rs = load_all(options.rule_dirs, options.builtin_rules)
-    cfg_rules = [Selector(config.where("rules", key, i), str(v))
-                 for key, values in (("enable", config.enabled_rules), ("disable", config.disabled_rules))
-                 for i, v in enumerate(values)]
-    cfg_rules += [Selector(config.where("rules", "severity", rid), rid) for rid in config.severity_overrides]
-    cfg_fw = [Selector(config.where("rules", "frameworks", i), str(v)) for i, v in enumerate(config.frameworks)]
+    cfg_rules, cfg_fw = config_selectors(config)
     problems = selector_problems(rs, cfg_rules, cfg_fw)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
