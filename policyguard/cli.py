@@ -10,11 +10,8 @@ import click
 
 from policyguard import __version__
 
-# Exit codes (see README "Exit codes"): 0 gate passes, 1 policy failures at/above threshold,
-# 2 usage, configuration, rule-load or parse errors.
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_ERROR = 2
+# Exit codes: defined and explained in policyguard/exitcodes.py (README "Exit codes").
+from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 FORMATS = ["text", "json", "sarif", "junit", "github"]
@@ -32,7 +29,7 @@ class _Group(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("policyguard: interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # last line of defence: a located message and exit 2
             click.echo(f"policyguard: internal error: {type(exc).__name__}: {exc}", err=True)
             click.echo("please report this with the command line and input that caused it", err=True)
@@ -57,6 +54,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
         click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),
         click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not evaluate these rule ids."),
         click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted)."),
+        click.option("--allow-empty", is_flag=True, help="Pass (exit 0) when the paths hold no Terraform, CloudFormation or Kubernetes file (default: exit 3)."),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Terraform variable (repeatable)."),
         click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default="all cores", help="Worker processes."),

@@ -73,7 +73,8 @@ class Config:
     may_loosen: list[str] = field(default_factory=list)
     # the validated document and its key lines: what the file set, not what defaults filled in
     data: dict[str, Any] = field(default_factory=dict)
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    # key path (``("rules", "enable", 0)``) -> 1-based line: messages name the line
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
     # set by policyguard.trust when a repository config was merged under a trusted one
     trusted_path: Path | None = None
     # overrides that may only raise: rule id -> (file, line) of the repository setting
@@ -81,6 +82,8 @@ class Config:
     rego_only_rule_dirs: list[str] = field(default_factory=list)  # named by a repository config
     notices: list[ConfigNotice] = field(default_factory=list)
     untrusted: bool = False  # the scanned repository is untrusted (policyguard.trust)
+    # the files merged into this one, in order (policyguard.trust): each names its own lines
+    sources: list[Config] = field(default_factory=list, repr=False)
 
     def line_of(self, *keys: str | int) -> int:
         return self.lines.get(tuple(keys), 1)
@@ -88,6 +91,11 @@ class Config:
     @property
     def root(self) -> Path | None:
         return self.path.parent if self.path else None
+
+    def where(self, *key: str | int) -> str:
+        """``file:line: dotted.key[i]`` for a message about the value at ``key``."""
+        line = self.lines.get(tuple(key)) or self.lines.get(tuple(key[:-1])) or 1
+        return f"{self.path or CONFIG_NAMES[0]}:{line}: {_fmt_path(tuple(key))}"
 
 
 def find_config(start: Path) -> Path | None:

@@ -1,15 +1,17 @@
 """The gate: scan, then config -> severity overrides -> precise regions -> fingerprints ->
 suppressions -> baseline -> verdict -> reports.
 
-Exit-code precedence (first match wins):
+Exit-code precedence (first match wins; the codes are defined in ``policyguard.exitcodes``):
 
-1. **2** -- usage, configuration or baseline errors, or the scan produced errors (a file that
-   could not be read or parsed, a rule pack that failed to load, a rule that crashed).
-   ``--soft-fail`` never hides these.
-2. **0** -- ``--soft-fail``: policy failures are reported but do not fail the gate.
-3. **1** -- an unsuppressed ``fail`` at or above ``--fail-on``; an ``unknown`` at or above it
+1. **2** -- usage, configuration or baseline errors (a rule selector that selects no rule
+   included), or the scan produced errors (a file that could not be read or parsed, a rule pack
+   that failed to load, a rule that crashed). ``--soft-fail`` never hides these.
+2. **3** -- nothing to scan: no Terraform, CloudFormation or Kubernetes file under the paths
+   (``--allow-empty``: 0). ``--soft-fail`` does not hide it either.
+3. **0** -- ``--soft-fail``: policy failures are reported but do not fail the gate.
+4. **1** -- an unsuppressed ``fail`` at or above ``--fail-on``; an ``unknown`` at or above it
    when ``--unknown-as fail``; a stale suppression when ``suppression_policy.stale: fail``.
-4. **0** -- otherwise.
+5. **0** -- otherwise.
 
 Command-line options override the config file, which overrides the defaults
 (``fail_on: high``, ``soft_fail: false``, ``unknown_as: report``).
@@ -26,15 +28,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, EXIT_FAIL, EXIT_OK
 from policyguard.model import Finding, ParseError, Resource, Severity, Status
 from policyguard.scan import ScanOptions, ScanResult, scan
 
 if TYPE_CHECKING:
     from policyguard.config import Config
+    from policyguard.engine.rules import Selector
     from policyguard.report import Report, Verdict
     from policyguard.suppress import Notice
 
-EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 DEFAULT_FAIL_ON = "high"
 DEFAULT_UNKNOWN_AS = "report"
 
@@ -49,6 +52,7 @@ class GateSettings:
     soft_fail: bool = False
     unknown_as: str = DEFAULT_UNKNOWN_AS
     stale: str = "warn"
+    allow_empty: bool = False  # a scan that found no IaC file passes (exit 0) instead of exit 3
 
 
 # --------------------------------------------------------------------------- options
@@ -122,6 +126,7 @@ def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
         soft_fail=bool(soft),
         unknown_as=str(unknown_as),
         stale=config.policy.stale if config else "warn",
+        allow_empty=bool(kw.get("allow_empty")),
     )
 
 
@@ -199,9 +204,18 @@ def refine_spans(result: ScanResult) -> None:
         f.span = precise
 
 
+def empty_scan_reason(paths: list[str], skipped: int) -> str:
+    """What an empty scan says, naming where it looked (the exit-3 message)."""
+    shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+    why = f" ({skipped} file(s) skipped as not IaC)" if skipped else ""
+    return f"no Terraform, CloudFormation or Kubernetes files found under {shown or '.'}{why}"
+
+
 def compute_verdict(
-    findings: list[Finding], errors: list[ParseError], notices: list[Notice], settings: GateSettings
+    findings: list[Finding], errors: list[ParseError], notices: list[Notice], settings: GateSettings,
+    *, empty: str = "",
 ) -> Verdict:
+    """``empty``: the reason when the scan found no IaC file at all (exit 3 unless allow_empty)."""
     from policyguard.report import Verdict
 
     v = Verdict(exit_code=EXIT_OK, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
@@ -219,6 +233,10 @@ def compute_verdict(
         n = len(errors) + len(rule_errors)
         v.exit_code = EXIT_ERROR
         v.reason = f"{n} error(s) ({', '.join(kinds)}): results are incomplete, the gate cannot pass"
+    elif empty:
+        v.exit_code = EXIT_OK if settings.allow_empty else EXIT_EMPTY
+        v.reason = empty + (" (--allow-empty)" if settings.allow_empty else
+                            ": nothing was checked (pass --allow-empty if that is expected)")
     elif settings.soft_fail:
         v.reason = (f"--soft-fail: {len(failing)} finding(s) at or above {settings.fail_on.label} reported, not enforced"
                     if failing or stale else f"no findings at or above {settings.fail_on.label}")
@@ -245,9 +263,11 @@ def evaluate_gate(
     today: _dt.date | None = None,
     tool_version: str = "",
     complete_rule_set: bool = True,
+    paths: list[str] | None = None,
 ) -> Report:
     """Every post-scan stage on an in-memory ScanResult; returns the Report the reporters read.
-    Mutates the findings (span, severity, fingerprint, status, suppression)."""
+    Mutates the findings (span, severity, fingerprint, status, suppression). ``paths``: the scanned
+    paths, to judge (and name) an empty scan; None for in-memory results."""
     from policyguard import baseline as baseline_mod
     from policyguard import suppress
     from policyguard.fingerprint import assign_fingerprints
@@ -272,7 +292,8 @@ def evaluate_gate(
         bl = baseline_mod.load(baseline_path)  # BaselineError handled by the caller
         outcome = baseline_mod.apply(result.findings, bl)
         base_info = {"path": baseline_path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
-    verdict = compute_verdict(result.findings, errors, notices, settings)
+    empty = empty_scan_reason(paths, len(result.skipped)) if paths is not None and not result.files else ""
+    verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
     return Report(
         findings=result.findings,
         rules=result.rules,
@@ -382,6 +403,11 @@ def _err(msg: str) -> int:
     return EXIT_ERROR
 
 
+def _empty(msg: str) -> int:
+    print(f"policyguard: {msg} (pass --allow-empty if that is expected)", file=sys.stderr)
+    return EXIT_EMPTY
+
+
 def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     """The config file, scan options and project root for CLI arguments ``kw`` (shared by
     ``scan``, ``baseline create`` and ``fix``, so they read the same configuration the same way)."""
@@ -393,8 +419,58 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     )
     config.untrusted = untrusted
     options = options_from_cli(kw, config)
+    if options.evaluate:
+        check_rule_selection(config, options, kw)
     root = project_root(config)
     return config, options, root
+
+
+def config_selectors(config: Config) -> tuple[list[Selector], list[Selector]]:
+    """The config file's rule-id selectors (``rules.enable``/``disable``/``severity`` keys) and
+    framework selectors, each located (``file:line: rules.disable[1]``) for error messages."""
+    from policyguard.engine.rules import Selector
+
+    rules: list[Selector] = []
+    frameworks: list[Selector] = []
+    for source in config.sources or [config]:  # each file names its own lines (policyguard.trust merges them)
+        rules += [Selector(source.where("rules", key, i), str(v))
+                  for key, values in (("enable", source.enabled_rules), ("disable", source.disabled_rules))
+                  for i, v in enumerate(values)]
+        rules += [Selector(source.where("rules", "severity", rid), rid) for rid in source.severity_overrides]
+        frameworks += [Selector(source.where("rules", "frameworks", i), str(v)) for i, v in enumerate(source.frameworks)]
+    return rules, frameworks
+
+
+def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any]) -> None:
+    """Every rule selector must select something: a ``--rule``/``--skip-rule``/``--framework``
+    (UsageError) or config ``rules.enable``/``disable``/``frameworks``/``severity`` entry
+    (ConfigError, located) that matches no rule, or a combination that leaves no rule at all,
+    would otherwise make a gate that evaluates nothing and passes. The unfiltered rule set comes
+    from the per-process cache the scan itself loads from, so this costs no extra load."""
+    from policyguard.config import ConfigError
+    from policyguard.engine.rules import Selector, filter_ruleset, load_all, selector_problems
+
+    rs = load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs)
+    cfg_rules, cfg_fw = config_selectors(config)
+    problems = selector_problems(rs, cfg_rules, cfg_fw)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--skip-rule", "skip_rules"))
+                 for v in kw.get(key) or ()]
+    cli_fw = [Selector("--framework", str(v)) for v in kw.get("frameworks") or ()]
+    problems = selector_problems(rs, cli_rules, cli_fw)
+    if problems:
+        raise UsageError("\n".join(problems) if len(problems) == 1 else "bad rule selection:\n  " + "\n  ".join(problems))
+    if rs.errors:
+        return  # the scan reports the load errors (exit 2); an empty selection is explained by them
+    if not rs.metas:
+        raise UsageError("no rules to evaluate: --no-builtin-rules (or rules.builtin: false) and no --rules "
+                         "directory holding rules")
+    if not filter_ruleset(rs, options).metas:
+        given = [f"{s.origin} {s.value}" for s in cli_rules + cli_fw]
+        given += [f"{s.origin} {s.value}" for s in cfg_rules[: len(config.enabled_rules) + len(config.disabled_rules)]
+                  + cfg_fw]
+        raise UsageError("the rule selection leaves no rule to evaluate: " + "; ".join(given))
 
 
 def _run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
@@ -426,6 +502,8 @@ def run_scan_command(**kw: Any) -> int:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         for e in result.errors:
             print(str(e), file=sys.stderr)
+        if not result.files and not result.errors:  # not a gate: say it, but the model is the answer
+            print(f"policyguard: {empty_scan_reason(list(kw.get('paths') or ()), len(result.skipped))}", file=sys.stderr)
         return EXIT_ERROR if result.errors else EXIT_OK
     baseline_path = kw.get("baseline")
     if baseline_path:
@@ -437,7 +515,8 @@ def run_scan_command(**kw: Any) -> int:
             baseline_path = None
     try:
         report = evaluate_gate(result, config, settings, root=root, baseline_path=baseline_path,
-                               tool_version=__version__, complete_rule_set=_complete(options))
+                               tool_version=__version__, complete_rule_set=_complete(options),
+                               paths=list(kw.get("paths") or ()))
     except BaselineError as exc:
         return _err(str(exc))
     report.quiet = bool(kw.get("quiet"))
@@ -462,6 +541,9 @@ def run_baseline_create(**kw: Any) -> int:
     result = _run_scan(options, False)
     report = evaluate_gate(result, config, settings, root=root, tool_version=__version__,
                            complete_rule_set=_complete(options))
+    if not result.files and not result.errors and not kw.get("allow_empty"):
+        # an empty baseline would silently accept everything a later scan finds
+        return _empty(empty_scan_reason(list(kw.get("paths") or ()), len(result.skipped)) + ": no baseline written")
     out = str(kw.get("output") or ".policyguard-baseline.json")
     try:
         n = baseline_mod.write(out, report.findings, report.rel)

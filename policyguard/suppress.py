@@ -19,6 +19,13 @@ Policy (``suppression_policy``): a suppression without a required reason or expi
 expiry too far out, in the past, or inline for a rule/severity that forbids inline suppressions
 is *rejected*: the finding keeps failing and a notice says why. A suppression that matches no
 failing finding is *stale*.
+
+Near misses are *invalid*, never ignored: a comment that names policyguard (or a close
+misspelling such as ``policygaurd``) followed by ``:``/``-``/``=`` and a suppression-like verb
+(``ignore``, ``skip``, ``disable``, ``suppress``, ``exclude``...) but is not exactly
+``policyguard:ignore RULE ...``; a Kubernetes annotation or label whose key looks like ours but is
+not ``policyguard.dev/ignore``; a CloudFormation ``Metadata`` key that looks like ``policyguard``.
+Someone meant to suppress something there, so the report must say it suppresses nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +51,89 @@ KEYS = ("reason", "expires", "owner")
 _COMMENT_MARK = re.compile(r'(#|//|/\*|"(?://|\$comment)"\s*:\s*(?="))')
 _KV = re.compile(r"""([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"']+)""")
 _COMMENT_LINE = re.compile(r"\s*(#|//|/\*|\*)")
+
+# Near misses of the inline marker: <name like policyguard> [:=-] <suppression-like verb>.
+_VERBS = r"(?:ignor|skip|disabl|suppress|exclud|exempt|waiv|allow|nocheck|no-check|nolint|mute|silenc)[a-z_-]*"
+_LOOKALIKE = re.compile(rf"(?i)(?<![\w.])([a-z][a-z_-]{{4,18}}?)[ \t]*[:=-][ \t]*{_VERBS}")
+_LOOKALIKE_PREFILTER = re.compile(rf"(?i)[:=-][ \t]*{_VERBS}")
+_RULE_ID = re.compile(r"\bPG-[A-Za-z0-9*?_-]+")
+NAME = "policyguard"
+# policyguard's own annotations that are not suppressions (written by the webhook)
+OTHER_ANNOTATIONS = frozenset({"policyguard.dev/audit"})
+SYNTAX = 'policyguard:ignore RULE-ID reason="..." expires=YYYY-MM-DD'
+
+
+def looks_like_name(word: str) -> bool:
+    """``policyguard`` or a close misspelling (``policygaurd``, ``policy-guard``, ``PolicyGuard``)."""
+    w = re.sub(r"[-_ ]", "", word.lower())
+    if NAME in w:
+        return True
+    import difflib
+
+    return len(w) >= 8 and difflib.SequenceMatcher(None, w, NAME).ratio() >= 0.8
+
+
+def looks_like_key(key: str) -> bool:
+    """An annotation / Metadata key with a part named like policyguard (``policyguard.io/ignore``)."""
+    return any(looks_like_name(part) for part in re.split(r"[./:]", key) if part)
+
+
+def _lookalike(line: str, near: list[int]) -> str | None:
+    """The text of a comment on ``line`` that looks like a suppression but is not the exact
+    ``policyguard:ignore <space>`` form, else None. ``near``: offsets of name hints in ``line``;
+    only a window around each is searched (minified JSON lines can be megabytes long)."""
+    for hint in near:
+        lo, hi = max(0, hint - 20), hint + 60
+        if not _LOOKALIKE_PREFILTER.search(line, lo, hi):
+            continue
+        for m in _LOOKALIKE.finditer(line, lo, hi):
+            if not looks_like_name(m.group(1)):
+                continue
+            if (line.startswith(MARKER, m.start()) and m.end() == m.start() + len(MARKER)
+                    and line[m.end() : m.end() + 1] in ("", " ", "\t", '"')):
+                continue  # the real marker
+            if not any(True for _ in _COMMENT_MARK.finditer(line, 0, m.start())):
+                continue  # inside a plain value, not a comment
+            tail = re.match(r"\S*", line[m.end() :])
+            return m.group(0) + (tail.group(0).rstrip('"*/') if tail else "")
+    return None
+
+
+# A near miss must resemble "policyguard" closely (looks_like_name), so it keeps "polic" or
+# "guard" (as the marker does): only lines with a hint are examined. str.find is C-speed; a regex
+# (even an alternation of literals) over every file cost several times more on the corpus.
+_HINTS = ("polic", "guard")
+
+
+def _hinted_lines(text: str) -> list[tuple[int, str, list[int]]]:
+    """(1-based line number, line, hint offsets in the line) of every line of ``text`` that holds
+    a hint, in order."""
+    low = text.lower()
+    positions: list[int] = []
+    for h in _HINTS:
+        i = low.find(h)
+        while i >= 0:
+            positions.append(i)
+            i = low.find(h, i + 1)
+    if not positions:
+        return []
+    import bisect
+    import itertools
+
+    lines = text.splitlines(keepends=True)
+    ends = list(itertools.accumulate(map(len, lines)))
+    by_line: dict[int, list[int]] = {}
+    for pos in sorted(positions):
+        i = bisect.bisect_right(ends, pos)
+        if i < len(lines):
+            by_line.setdefault(i, []).append(pos - (ends[i] - len(lines[i])))
+    return [(i + 1, lines[i].rstrip("\r\n"), offs) for i, offs in sorted(by_line.items())]
+
+
+def may_hold_directive(text: str) -> bool:
+    """Cheap test before the per-line scan: the marker or something that could be a near miss."""
+    low = text.lower()
+    return any(h in low for h in _HINTS)
 
 
 @dataclass(slots=True)
@@ -158,9 +248,13 @@ def parse_directive_body(body: str, source: str, file: str, line: int) -> Direct
 def scan_text(text: str, file: str) -> list[Directive]:
     """Every inline directive in a file's text."""
     out: list[Directive] = []
-    if MARKER not in text:
-        return out
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line, offsets in _hinted_lines(text):
+        near = _lookalike(line, offsets)
+        if near is not None:
+            d = Directive(rules=_RULE_ID.findall(line[line.find(near) :]), source="inline", file=file, line=lineno)
+            d.problems.append(f"{near!r} does not parse, so it suppresses nothing (the syntax is {SYNTAX})")
+            out.append(d)
+            continue
         idx = line.find(MARKER)
         if idx < 0:
             continue
@@ -214,7 +308,7 @@ def collect_inline(resources: list[Resource], cache: dict[str, str | None] | Non
     out: list[Directive] = []
     for file, res in by_file.items():
         text = _read(file, cache)
-        if not text or MARKER not in text:
+        if not text or not may_hold_directive(text):
             continue
         lines = text.splitlines()
         above: dict[int, Resource] = {}
@@ -243,6 +337,7 @@ def collect_annotations(resources: list[Resource]) -> list[Directive]:
             continue
         meta = r.attributes.get("metadata")
         ann = meta.get("annotations") if isinstance(meta, dict) else None
+        out.extend(_near_miss_keys(r, meta))
         if not isinstance(ann, dict) or ANNOTATION not in ann:
             continue
         span = r.span_for(f'metadata.annotations["{ANNOTATION}"]')
@@ -263,16 +358,54 @@ def collect_annotations(resources: list[Resource]) -> list[Directive]:
     return out
 
 
+def _near_miss_keys(r: Resource, meta: object) -> list[Directive]:
+    """Annotations whose key looks like ours but is not ``policyguard.dev/ignore``, and the
+    suppression key put under ``labels``: each an invalid directive at its key."""
+    out: list[Directive] = []
+    if not isinstance(meta, dict):
+        return out
+    for section in ("annotations", "labels"):
+        values = meta.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key in values:
+            key = str(key)
+            if section == "annotations" and (key == ANNOTATION or key in OTHER_ANNOTATIONS):
+                continue
+            if not looks_like_key(key):
+                continue
+            span = r.span_for(f"metadata.{section}[{json.dumps(key)}]")
+            d = Directive(rules=_RULE_ID.findall(str(values[key])), source="annotation", file=span.file,
+                          line=span.start_line, resource_id=r.id)
+            why = ("a label is not read: suppressions are the annotation" if key == ANNOTATION
+                   else f"{section[:-1]} {key!r} is not read: the suppression annotation is")
+            d.problems.append(f"{why} {ANNOTATION}: \"RULE-ID reason=...\"; this suppresses nothing")
+            out.append(d)
+    return out
+
+
 def collect_metadata(resources: list[Resource]) -> list[Directive]:
     out: list[Directive] = []
     for r in resources:
         if r.platform != "cloudformation":
             continue
         md = r.meta.get("Metadata")
+        file, line = r.span.file, r.span.start_line
+        for key, value in md.items() if isinstance(md, dict) else ():
+            if key != "policyguard" and looks_like_key(str(key)):
+                d = Directive(rules=_RULE_ID.findall(json.dumps(value, default=str)), source="metadata", file=file,
+                              line=line, resource_id=r.id)
+                d.problems.append(f"Metadata key {str(key)!r} is not read: suppressions go under "
+                                  "Metadata: {policyguard: {ignore: [{id, reason, expires, owner}]}}; this suppresses nothing")
+                out.append(d)
         pg = md.get("policyguard") if isinstance(md, dict) else None
         if pg is None:
             continue
-        file, line = r.span.file, r.span.start_line
+        for key in pg if isinstance(pg, dict) else ():
+            if key != "ignore":
+                d = Directive(rules=[], source="metadata", file=file, line=line, resource_id=r.id)
+                d.problems.append(f"Metadata.policyguard: unknown key {str(key)!r} (allowed: ignore); it suppresses nothing")
+                out.append(d)
         items = pg.get("ignore") if isinstance(pg, dict) else None
         if not isinstance(items, list):
             d = Directive(rules=[], source="metadata", file=file, line=line, resource_id=r.id)

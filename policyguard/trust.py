@@ -98,6 +98,7 @@ def resolve(
     for repo in repo_files:
         effective = _merge_repository(effective, repo, allowed, untrusted, notices)
     effective.notices = notices + effective.notices
+    effective.sources = [*trusted, *repo_files]
     if untrusted and "suppressions" not in allowed:
         effective.policy = replace(effective.policy, forbid_inline_globs=True)
     return effective, untrusted

@@ -94,3 +94,24 @@ def test_pull_requests_cannot_switch_the_gate_off(ready: None, tmp_path: Path, e
     assert f"exit-code={code}" in out.read_text(), p.stdout + p.stderr
     if code == 1:
         assert "policyguard config rejected" in p.stdout
+
+
+@pytest.mark.parametrize(("allow", "code"), [("false", 3), ("true", 0)])
+def test_action_on_paths_without_iac(ready: None, tmp_path: Path, allow: str, code: int) -> None:
+    """A path with no IaC is exit 3 (the job fails, saying why) unless allow-empty is set."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.md").write_text("nothing to scan\n")
+    out, summary = tmp_path / "gh_output", tmp_path / "gh_summary"
+    env = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary), "PG_PATHS": "docs", "PG_FAIL_ON": "",
+           "PG_SOFT_FAIL": "false", "PG_UNKNOWN_AS": "", "PG_CONFIG": "", "PG_BASELINE": "", "PG_ALLOW_EMPTY": allow,
+           "PG_EXTRA": "", "PG_SARIF": "pg.sarif", "PG_CATEGORY": "policyguard"}
+    steps = _steps()
+    p = _run_step(steps["scan"], tmp_path, env)
+    assert p.returncode == 0, p.stderr
+    assert f"exit-code={code}" in out.read_text()
+    assert "no Terraform, CloudFormation or Kubernetes files found under docs" in p.stdout
+    e = _run_step(steps["Enforce the verdict"], tmp_path, {"PG_CODE": str(code)})
+    assert e.returncode == code
+    if code:
+        assert "allow-empty" in e.stdout

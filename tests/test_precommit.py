@@ -147,6 +147,25 @@ def test_installed_hook_blocks_and_allows_git_commit(ready: None, tmp_path: Path
     assert _run(["git", "rev-parse", "HEAD"], proj, env).stdout == head  # the commit was blocked
 
 
+def test_commit_of_only_non_iac_yaml_passes_the_hook(ready: None, tmp_path: Path) -> None:
+    """The staged-files hook matches any .json/.yaml: a commit of only CI workflows or Helm values
+    holds no IaC, which must not block it (the hook passes --allow-empty); the full-scan hook on a
+    repository without any IaC says so and fails (exit 3)."""
+    env = _env(tmp_path)
+    hooks = _system_hook_repo(tmp_path, env)
+    proj = tmp_path / "project"
+    _git_repo(proj, env)
+    (proj / ".github" / "workflows").mkdir(parents=True)
+    (proj / ".github" / "workflows" / "ci.yml").write_text("on: [push]\njobs: {build: {runs-on: ubuntu-latest}}\n")
+    (proj / "values.yaml").write_text("replicaCount: 2\n")
+    (proj / "package.json").write_text('{"name": "web"}\n')
+    files = [".github/workflows/ci.yml", "values.yaml", "package.json"]
+    ok = _run(["pre-commit", "try-repo", str(hooks), "policyguard", "--files", *files], proj, env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    full = _run(["pre-commit", "try-repo", str(hooks), "policyguard-ci", "--all-files"], proj, env)
+    assert full.returncode != 0 and "no Terraform, CloudFormation or Kubernetes files found" in full.stdout
+
+
 @pytest.mark.skipif(os.environ.get("POLICYGUARD_PRECOMMIT_VENV") != "1", reason="set POLICYGUARD_PRECOMMIT_VENV=1")
 def test_try_repo_with_the_real_python_hook(ready: None, tmp_path: Path) -> None:
     """pre-commit builds the hook's virtualenv from a clone of this work tree (network)."""

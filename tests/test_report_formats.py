@@ -43,7 +43,7 @@ def test_junit_one_testcase_per_rule_and_resource(tmp_path: Path) -> None:
     root = ET.fromstring(render("junit", sup.sample_report(tmp_path)))
     assert root.tag == "testsuites"
     suites = {s.get("name", "").split(":")[0]: s for s in root.findall("testsuite")}
-    assert set(suites) == {"PG-T-001", "PG-T-002", "PG-T-003", "PG-T-004", "parse-error"}
+    assert set(suites) == {"PG-T-001", "PG-T-002", "PG-T-003", "PG-T-004", "parse-error", "suppression-notice"}
     s1 = suites["PG-T-001"]
     cases = s1.findall("testcase")
     assert len(cases) == 2 and s1.get("tests") == "2" and s1.get("failures") == "1"
@@ -54,7 +54,10 @@ def test_junit_one_testcase_per_rule_and_resource(tmp_path: Path) -> None:
     assert "suppressed" in suites["PG-T-002"].find("testcase/skipped").get("message", "")  # type: ignore[union-attr]
     assert suites["PG-T-003"].find("testcase/skipped") is not None  # unknown, reported only
     assert suites["parse-error"].find("testcase/error") is not None
-    assert root.get("tests") == "6" and root.get("errors") == "1" and root.get("failures") == "2"
+    notices = suites["suppression-notice"].findall("testcase")  # every suppression notice, visible in CI
+    assert notices and all(c.find("skipped") is not None for c in notices)
+    assert all(c.find("skipped").get("message", "").startswith("suppression ") for c in notices)  # type: ignore[union-attr]
+    assert root.get("tests") == str(6 + len(notices)) and root.get("errors") == "1" and root.get("failures") == "2"
     # special characters survive XML escaping
     low = suites["PG-T-004"].find("testcase/failure")
     assert low is not None and low.get("message") == 'low <thing> & "quotes"'

@@ -412,6 +412,22 @@ def test_serve_refuses_bad_options(args: list[str], fragment: str) -> None:
     assert fragment in r.output, r.output
 
 
+def test_serve_refuses_config_selectors_that_select_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A misspelt rule id in the shared .policyguard.yaml would silently change what the webhook
+    judges: exit 2 before serving, located. An AWS id in the same file is fine (the file also
+    configures the CI gate), though the webhook loads only the Kubernetes rules."""
+    from click.testing import CliRunner
+
+    from policyguard.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / ".policyguard.yaml"
+    cfg.write_text("version: 1\nrules:\n  disable:\n    - PG-AWS-S3-001\n    - PG-K8S-POD-0001\n")
+    r = CliRunner().invoke(main, ["serve", "--insecure", "--port", "0"])
+    assert r.exit_code == 2
+    assert f"{cfg}:5: rules.disable[1]: no such rule 'PG-K8S-POD-0001' (did you mean PG-K8S-POD-001" in r.output
+
+
 def test_serve_loads_only_the_kubernetes_part_of_the_builtin_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from policyguard.webhook.command import build_config
 

@@ -13,6 +13,7 @@ of a short scan, so ``load_all`` keeps a per-user on-disk cache of each Rego fil
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import importlib.util
@@ -608,3 +609,78 @@ def load_all(rule_dirs: list[str], builtin: bool, rego_only_dirs: list[str] | No
 def load_ruleset(options: ScanOptions) -> RuleSet:
     """Load (cached), validate and filter by the options."""
     return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs), options)
+
+
+# --------------------------------------------------------------------------- selectors
+# Words that name an IaC type (Checkov's --framework values and common short forms), not a
+# compliance framework: `--framework terraform` is a Checkov habit that would select no rule.
+IAC_TYPES_SCANNED = frozenset({
+    "terraform", "terraform_plan", "terraform-plan", "terraform_json", "tf", "hcl", "tfplan",
+    "cloudformation", "cfn", "sam", "kubernetes", "k8s",
+})
+IAC_TYPES_OTHER = frozenset({
+    "helm", "kustomize", "arm", "bicep", "serverless", "dockerfile", "docker", "ansible", "github_actions",
+    "gitlab_ci", "bitbucket_pipelines", "azure_pipelines", "circleci_pipelines", "secrets", "openapi",
+    "sca_package", "sca_image", "argo_workflows", "json", "yaml", "all",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """One rule-id pattern or framework name a user gave, with where it came from
+    (``--rule`` or ``.policyguard.yaml:4: rules.enable[0]``) for the error message."""
+
+    origin: str
+    value: str
+
+
+def suggest(word: str, candidates: list[str], n: int = 3) -> list[str]:
+    """Close matches for ``word`` (case-insensitive), best first: difflib on the whole word,
+    else candidates that contain it (``S3`` -> ``PG-AWS-S3-001``...)."""
+    by_low: dict[str, str] = {}
+    for c in candidates:
+        by_low.setdefault(c.lower(), c)
+    low = word.lower()
+    close = [by_low[c] for c in difflib.get_close_matches(low, list(by_low), n=n, cutoff=0.6)]
+    if not close and len(low) >= 2:
+        close = sorted(c for lc, c in by_low.items() if low.strip("*?") and low.strip("*?") in lc)[:n]
+    return close
+
+
+def _did_you_mean(word: str, candidates: list[str]) -> str:
+    close = suggest(word, candidates)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def framework_names(metas: list[RuleMeta]) -> list[str]:
+    return sorted({k for m in metas for k in m.frameworks})
+
+
+def selector_problems(rs: RuleSet, rules: list[Selector], frameworks: list[Selector]) -> list[str]:
+    """A message for every rule-id pattern and framework name that selects no rule of ``rs``
+    (the unfiltered set). Globs are fine as long as they match something."""
+    ids = [m.id for m in rs.metas]
+    problems: list[str] = []
+    for sel in rules:
+        if not any(_matches(i, [sel.value]) for i in ids):
+            what = "no rule matches" if any(ch in sel.value for ch in "*?[") else "no such rule"
+            problems.append(f"{sel.origin}: {what} {sel.value!r}{_did_you_mean(sel.value, ids)}")
+    names = framework_names(rs.metas)
+    known = {n.lower() for n in names}
+    for sel in frameworks:
+        low = sel.value.lower()
+        if low in known:
+            continue
+        listed = ", ".join(names) or "none in the loaded rules"
+        if low in IAC_TYPES_SCANNED or low in IAC_TYPES_OTHER:
+            kind = ("policyguard finds Terraform, CloudFormation and Kubernetes files by content, no type filter is "
+                    "needed (scan or --exclude paths instead)" if low in IAC_TYPES_SCANNED
+                    else f"policyguard does not scan {sel.value} files")
+            problems.append(f"{sel.origin}: {sel.value!r} is an IaC type, not a compliance framework: {kind}; "
+                            f"--framework selects compliance frameworks: {listed}")
+        else:
+            problems.append(f"{sel.origin}: unknown framework {sel.value!r}{_did_you_mean(sel.value, names)} "
+                            f"(frameworks: {listed})")
+    if rs.errors and problems:
+        problems.append(f"({len(rs.errors)} rule file error(s) while loading the rules may explain a missing rule)")
+    return problems

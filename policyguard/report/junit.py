@@ -1,6 +1,8 @@
 """JUnit XML (GitLab, Jenkins, Azure DevOps): one testsuite per rule, one testcase per
 rule x resource. fail -> <failure>, rule crash -> <error>, suppressed / reported-only unknown ->
-<skipped> with the reason; parse errors are testcases of a ``parse-error`` suite."""
+<skipped> with the reason; parse errors are testcases of a ``parse-error`` suite; suppression
+notices (stale, expired, rejected, invalid) are <skipped> testcases of a ``suppression-notice``
+suite, so a suppression that does nothing is visible in CI test views too."""
 
 from __future__ import annotations
 
@@ -74,6 +76,17 @@ def render(report: Report, *, color: bool = False) -> str:
             el.text = f"{rel}:{e.line}:{e.column}: {e.kind}: {e.message}"
         n = len(report.errors)
         for k, v in {"tests": n, "failures": 0, "errors": n, "skipped": 0}.items():
+            suite.set(k, str(v))
+            totals[k] += v
+    if report.notices:
+        suite = ET.SubElement(root, "testsuite", name="suppression-notice")
+        for notice in report.notices:
+            rel = report.rel(notice.file)
+            case = ET.SubElement(suite, "testcase", name=f"{rel}:{notice.line} suppression {notice.kind}",
+                                 classname="suppression-notice", file=rel, line=str(notice.line))
+            ET.SubElement(case, "skipped", message=f"suppression {notice.kind}: {notice.message}")
+        n_notices = len(report.notices)
+        for k, v in {"tests": n_notices, "failures": 0, "errors": 0, "skipped": n_notices}.items():
             suite.set(k, str(v))
             totals[k] += v
     for k, v in totals.items():

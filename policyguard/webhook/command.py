@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-EXIT_OK = 0
-EXIT_ERROR = 2
+from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 
 
 def _err(msg: str) -> int:
@@ -106,6 +105,23 @@ def _gate_config(path: Path) -> Any:
     return load_config(path)
 
 
+def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
+    """The config file's rule selectors that select no rule (the same check as ``scan``). Checked
+    against every rule the file configures (built-in pack and its dirs), not only the Kubernetes
+    part the webhook loads, so one config shared by the CI gate and the webhook stays valid."""
+    from policyguard.webhook.config import find_config_file
+
+    config_path = kw.get("config_path")
+    path = Path(config_path) if config_path else find_config_file(Path.cwd())
+    gate = _gate_config(path) if path is not None else None
+    if gate is None:
+        return []
+    from policyguard.engine.rules import load_all, selector_problems
+    from policyguard.gate import config_selectors
+
+    return selector_problems(load_all(list(gate.rule_dirs), gate.builtin_rules), *config_selectors(gate))
+
+
 def run_serve(**kw: Any) -> int:
     from policyguard.webhook.config import WebhookConfigError
 
@@ -150,6 +166,9 @@ def run_serve(**kw: Any) -> int:
         for e in errors:
             click.echo(f"policyguard: {e}", err=True)
         return EXIT_ERROR
+    problems = _config_selector_problems(kw)
+    if problems:  # a misspelt rules.disable / enable / frameworks entry must not change what is judged unseen
+        return _err("invalid configuration:\n  " + "\n  ".join(problems))
     if not ruleset.metas:
         return _err("no rules loaded (check --rules / --no-builtin-rules): the webhook would allow everything")
 

@@ -1,0 +1,23 @@
+"""Every exit code policyguard returns, in one place (README "Exit codes" documents the same table).
+
+Kept import-free so the CLI can read it without loading anything else.
+"""
+
+from __future__ import annotations
+
+# The gate passed (also: --soft-fail with policy failures, --allow-empty with nothing to scan).
+EXIT_OK = 0
+# Policy failures at or above --fail-on (unknowns with --unknown-as fail; stale suppressions with
+# suppression_policy.stale: fail); `policyguard test`: a fixture gave the wrong verdict.
+EXIT_FAIL = 1
+# Usage, configuration or baseline errors (including a rule selector that matches no rule), or
+# the scan produced errors (unreadable/unparsable file, rule pack load error, rule crash).
+EXIT_ERROR = 2
+# Nothing to scan: the paths hold no Terraform, CloudFormation or Kubernetes file (an empty
+# directory, only READMEs, every file excluded). A gate that looked at nothing must not pass
+# quietly; --allow-empty turns this into EXIT_OK.
+EXIT_EMPTY = 3
+# Interrupted by Ctrl-C.
+EXIT_INTERRUPTED = 130
+
+__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK"]
