@@ -26,10 +26,16 @@ class _Group(click.Group):
     but we also catch unexpected exceptions so no traceback ever reaches a user)."""
 
     def invoke(self, ctx: click.Context) -> object:
+        from policyguard import procs  # every child a command starts is reaped before it exits
+
         try:
-            return super().invoke(ctx)
+            with procs.command_scope():
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except procs.Terminated:
+            click.echo("policyguard: terminated", err=True)
+            sys.exit(procs.EXIT_TERMINATED)
         except KeyboardInterrupt:
             click.echo("policyguard: interrupted", err=True)
             sys.exit(130)
