@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from policyguard.model import ErrorKind, Span
+from policyguard.parsers import numbers
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 256
@@ -530,11 +531,13 @@ class _Converter:
         t = node.type
         if t == "numeric_lit":
             txt = self.src.text(node.start_byte, node.end_byte)
-            try:
-                return Lit(int(txt))
-            except ValueError:
-                f = float(txt)
-                return Lit(int(f) if f.is_integer() and "e" not in txt.lower() and "." not in txt else f)
+            try:  # Terraform numbers are arbitrary precision: integers stay exact (parsers/numbers.py)
+                if txt.isdigit():
+                    return Lit(numbers.to_int(txt))
+                return Lit(numbers.to_float(txt))
+            except numbers.NumberError as exc:
+                raise HclSyntaxError(self.src.path, node.start_point[0] + 1, self.src.col(*node.start_point),
+                                     exc.message, ErrorKind.LIMIT) from None
         if t == "bool_lit":
             return Lit(self.src.text(node.start_byte, node.end_byte) == "true")
         if t == "null_lit":
