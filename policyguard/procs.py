@@ -63,7 +63,8 @@ _subreaper_before: frozenset[int] | None = None
 
 
 def adopt(pid: int, name: str, close: Callable[[], None] | None = None) -> None:
-    """Record a child this process forked; it is reaped by ``reap``/``reap_all``."""
+    """Record a child this process forked; it is reaped by ``reap``/``reap_all``. ``close``
+    must be idempotent (``close_all`` and ``reap_all`` may both call it)."""
     global _atexit_registered
     with _lock:
         _children[pid] = _Child(pid, name, close, os.getpid())
@@ -85,17 +86,44 @@ _GONE = -1  # not (or no longer) our child: waited for elsewhere; its pid may be
 
 def _wait(pid: int, deadline: float) -> int | None:
     """The wait status of ``pid`` once it exited before ``deadline``; None while it still runs;
-    ``_GONE`` when it is not our child."""
-    while True:
-        try:
-            got, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return _GONE
-        if got == pid:
-            return status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.005)
+    ``_GONE`` when it is not our child. Sleeps on a pidfd where there is one (Linux 5.3+: woken
+    the moment the child exits), else polls every 5 ms."""
+    pidfd = -1
+    try:
+        while True:
+            try:
+                got, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return _GONE
+            if got == pid:
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if pidfd < 0 and hasattr(os, "pidfd_open"):
+                try:
+                    pidfd = os.pidfd_open(pid)
+                except OSError:
+                    pidfd = -2  # not supported here: poll
+            if pidfd >= 0:
+                import select
+
+                select.select([pidfd], [], [], left)
+            else:
+                time.sleep(min(0.005, left))
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
+
+
+def close_all() -> None:
+    """The command needs no more evaluations: ask every child to exit now, so it winds down
+    while the command writes its reports; ``reap_all`` at the end then finds it gone."""
+    me = os.getpid()
+    with _lock:
+        mine = [c for c in _children.values() if c.owner == me]
+    for c in mine:
+        _close(c)
 
 
 def describe(status: int | None) -> str:

@@ -169,6 +169,8 @@ class GuardedBackend:
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
                    groups: list[str] | None = None) -> Any:
         helper = getattr(self._local, "helper", None)
+        if helper is not None and helper.closed and getattr(self._local, "owner", None) == os.getpid():
+            procs.reap(helper.pid)  # closed by procs.close_all (the command thought it was done): it is exiting
         if helper is None or helper.closed or getattr(self._local, "owner", None) != os.getpid():
             helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
             self._local.helper, self._local.owner = helper, os.getpid()
