@@ -2,12 +2,15 @@
 """pre-commit hook latency: 5 changed IaC files through the `policyguard` hook entry, end to end
 (new interpreter each run, exactly the command pre-commit executes), median of N runs.
 
-usage: python bench/precommit_hook.py [--runs 10] [--exe policyguard] [--with-pre-commit]
+usage: python bench/precommit_hook.py [--runs 10] [--exe policyguard] [--with-pre-commit] [--scan PATH]
 
 The 5 files: two Terraform modules (a .tf file in each; the hook scans the module directory),
 one CloudFormation template and two Kubernetes manifests, written to a temporary directory.
 --with-pre-commit also times `pre-commit run --files ...` in a temporary git repo (adds
 pre-commit's own start-up; the hook is served with language: system from this interpreter).
+CPU and peak memory are given as `time` sees them (wait4 on the command) and for the whole
+process tree (this bench is the subreaper of every run, so a descendant the command left
+behind is waited for and counted; "orphans" counts them).
 Prints one Markdown table row per measurement for BENCHMARKS.md.
 """
 
@@ -16,13 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 FILES = {
@@ -92,27 +95,70 @@ spec:
 }
 
 
-def _time(cmd: list[str], cwd: Path, runs: int, env: dict[str, str] | None = None) -> tuple[list[float], list[float], int]:
-    """Wall-clock and CPU (user+sys of the child tree) seconds per run. The machine is shared:
-    CPU time is the figure that does not move with other people's load."""
-    subprocess.run(cmd, cwd=cwd, capture_output=True, env=env)  # warm the page cache
-    walls, cpus, rc = [], [], 0
-    for _ in range(runs):
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env)
-        walls.append(time.perf_counter() - t0)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
-        rc = p.returncode
-    return walls, cpus, rc
+_PR_SET_CHILD_SUBREAPER = 36
 
 
-def _row(label: str, walls: list[float], cpus: list[float], rc: int) -> str:
-    ms = sorted(t * 1000 for t in walls)
-    cpu = statistics.median(cpus) * 1000
-    return (f"| {label} | {statistics.median(ms):.0f} ms | {ms[0]:.0f} ms | {ms[-1]:.0f} ms | {cpu:.0f} ms "
-            f"| {len(ms)} | exit {rc} |")
+def _become_subreaper() -> bool:
+    """Orphaned descendants of a measured command (a helper its parent never waited for) are
+    re-parented to this process instead of init, so they can be waited for and counted."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu_visible: float  # user+sys of the command as `time` sees it (wait4 on the command)
+    rss_visible: int  # KiB, its peak RSS (the largest of it and the children it waited for)
+    cpu_tree: float  # plus every orphaned descendant, waited for here as their subreaper
+    rss_tree: int  # KiB, the largest peak of any process of the tree
+    orphans: int  # descendants that outlived the command
+    rc: int
+
+
+def _run_once(cmd: list[str], cwd: Path, env: dict[str, str] | None) -> Run:
+    """One run: stdout/stderr to /dev/null (an orphan holding a captured pipe open would stretch
+    the wall time), then every orphan the command left is waited for (60 s at most)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    cpu = ru.ru_utime + ru.ru_stime
+    run = Run(wall, cpu, ru.ru_maxrss, cpu, ru.ru_maxrss, 0, p.returncode)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            pid, status, ru = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.005)
+            continue
+        run.orphans += 1
+        run.cpu_tree += ru.ru_utime + ru.ru_stime
+        run.rss_tree = max(run.rss_tree, ru.ru_maxrss)
+    return run
+
+
+def _time(cmd: list[str], cwd: Path, runs: int, env: dict[str, str] | None = None) -> list[Run]:
+    """Wall clock, CPU and peak memory per run, of the command and of its whole process tree.
+    The machine is shared: CPU time is the figure that does not move with other people's load."""
+    _run_once(cmd, cwd, env)  # warm the page cache
+    return [_run_once(cmd, cwd, env) for _ in range(runs)]
+
+
+def _row(label: str, got: list[Run]) -> str:
+    ms = sorted(r.wall * 1000 for r in got)
+    med = statistics.median
+    return (f"| {label} | {med(ms):.0f} ms | {ms[0]:.0f} ms | {ms[-1]:.0f} ms "
+            f"| {med(r.cpu_visible for r in got) * 1000:.0f} ms | {med(r.cpu_tree for r in got) * 1000:.0f} ms "
+            f"| {med(r.rss_visible for r in got) / 1024:.0f} MiB | {med(r.rss_tree for r in got) / 1024:.0f} MiB "
+            f"| {max(r.orphans for r in got)} | {len(ms)} | exit {got[-1].rc} |")
 
 
 def breakdown(files: list[str]) -> dict[str, float]:
@@ -150,6 +196,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--exe", default=shutil.which("policyguard") or "", help="policyguard console script")
     ap.add_argument("--with-pre-commit", action="store_true")
+    ap.add_argument("--scan", action="append", default=[], metavar="PATH",
+                    help="also time `policyguard scan --quiet PATH` (repeatable), e.g. ../shared/corpus/tfplan")
     ap.add_argument("--breakdown", action="store_true", help="print CPU ms per stage (in a fresh interpreter, x3)")
     ap.add_argument("--_breakdown-here", dest="breakdown_here", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -168,13 +216,19 @@ def main() -> int:
         files = list(FILES)
         print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-        print("| command | wall median | wall min | wall max | CPU median | runs | result |")
-        print("|---|---|---|---|---|---|---|")
-        print(_row("`python -c pass` (interpreter floor)", *_time([sys.executable, "-c", "pass"], root, args.runs)))
-        print(_row("`policyguard --version` (CLI start-up)", *_time([args.exe, "--version"], root, args.runs)))
-        print(_row("hook: `policyguard scan --quiet` + 5 files", *_time([args.exe, "scan", "--quiet", *files], root, args.runs)))
+        if not _become_subreaper():
+            print("# (not a subreaper: orphaned descendants are not counted in the tree columns)")
+        print("| command | wall median | wall min | wall max | CPU (time) | CPU (tree) | peak RSS (time) "
+              "| peak RSS (tree) | orphans | runs | result |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print(_row("`python -c pass` (interpreter floor)", _time([sys.executable, "-c", "pass"], root, args.runs)))
+        print(_row("`policyguard --version` (CLI start-up)", _time([args.exe, "--version"], root, args.runs)))
+        print(_row("hook: `policyguard scan --quiet` + 5 files", _time([args.exe, "scan", "--quiet", *files], root, args.runs)))
         print(_row("same, `-j 1` (no worker processes)",
-                   *_time([args.exe, "scan", "--quiet", "-j", "1", *files], root, args.runs)))
+                   _time([args.exe, "scan", "--quiet", "-j", "1", *files], root, args.runs)))
+        for extra in args.scan:
+            target = str(Path(extra).resolve())
+            print(_row(f"`policyguard scan --quiet {extra}`", _time([args.exe, "scan", "--quiet", target], root, args.runs)))
         if args.with_pre_commit and shutil.which("pre-commit"):
             env = dict(os.environ, PRE_COMMIT_HOME=str(root / ".pc-cache"), GIT_AUTHOR_NAME="b",
                        GIT_AUTHOR_EMAIL="b@x.invalid", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x.invalid")
@@ -186,7 +240,7 @@ def main() -> int:
             )
             subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
             print(_row("`pre-commit run --files` + 5 files (incl. pre-commit)",
-                       *_time(["pre-commit", "run", "--files", *files], root, args.runs, env)))
+                       _time(["pre-commit", "run", "--files", *files], root, args.runs, env)))
         if args.breakdown:
             rows: dict[str, list[str]] = {}
             for _ in range(3):

@@ -11,7 +11,7 @@ import click
 from policyguard import __version__
 
 # Exit codes: defined and explained in policyguard/exitcodes.py (README "Exit codes").
-from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED
+from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 FORMATS = ["text", "json", "sarif", "junit", "github"]
@@ -23,10 +23,16 @@ class _Group(click.Group):
     but we also catch unexpected exceptions so no traceback ever reaches a user)."""
 
     def invoke(self, ctx: click.Context) -> object:
+        from policyguard import procs  # every child a command starts is reaped before it exits
+
         try:
-            return super().invoke(ctx)
+            with procs.command_scope():
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except procs.Terminated:
+            click.echo("policyguard: terminated", err=True)
+            sys.exit(EXIT_TERMINATED)
         except KeyboardInterrupt:
             click.echo("policyguard: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)

@@ -19,5 +19,7 @@ EXIT_ERROR = 2
 EXIT_EMPTY = 3
 # Interrupted by Ctrl-C.
 EXIT_INTERRUPTED = 130
+# Ended by SIGTERM (128 + 15, the shell's convention), after every child process was reaped.
+EXIT_TERMINATED = 143
 
-__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK"]
+__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED"]

@@ -496,6 +496,10 @@ def run_scan_command(**kw: Any) -> int:
         return _err(str(exc))
 
     result = _run_scan(options, bool(kw.get("quiet")))
+    if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
+        from policyguard import procs
+
+        procs.close_all()  # the Rego helper exits while the reports are written
     if kw.get("parse_only"):
         import json
 

@@ -4,16 +4,25 @@ Both produce compact JSON; values JSON cannot hold are written as ``str(value)``
 
 from __future__ import annotations
 
+import json as _json
 from typing import Any
+
+
+def _std_dumps(value: Any) -> str:
+    return _json.dumps(value, separators=(",", ":"), default=str)
+
 
 try:
     import orjson as _orjson
 
     def dumps_bytes(value: Any) -> bytes:
-        return _orjson.dumps(value, default=str)
+        try:
+            return _orjson.dumps(value, default=str)
+        except TypeError:  # orjson holds integers to 64 bits; the model keeps them exact (parsers/numbers.py)
+            return _std_dumps(value).encode()
 
     def dumps(value: Any) -> str:
-        return _orjson.dumps(value, default=str).decode()
+        return dumps_bytes(value).decode()
 
     def loads(data: bytes | str) -> Any:
         return _orjson.loads(data)
@@ -21,10 +30,9 @@ try:
     DECODE_ERRORS: tuple[type[Exception], ...] = (_orjson.JSONDecodeError, RecursionError)
 
 except ImportError:  # pragma: no cover - depends on the environment
-    import json as _json
 
     def dumps(value: Any) -> str:
-        return _json.dumps(value, separators=(",", ":"), default=str)
+        return _std_dumps(value)
 
     def dumps_bytes(value: Any) -> bytes:
         return dumps(value).encode()

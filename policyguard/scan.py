@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyguard import procs
 from policyguard.model import ErrorKind, Finding, ParseError, ParseResult, Reference, Resource, RuleMeta
 
 if TYPE_CHECKING:
@@ -141,8 +142,34 @@ def _evaluator(options: ScanOptions) -> Any:
 
 
 def _forked_worker_init() -> None:
-    """A forked worker must not share the parent's engine (or its guard helper's pipes)."""
+    """A forked worker must not share the parent's engine (or its guard helper's pipes), and
+    reaps the helper it starts before it exits (``procs.worker_init``)."""
     _WORKER_STATE.pop("evaluator", None)
+    procs.worker_init()
+
+
+def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int) -> list[tuple[ParseResult, list[Finding]]]:
+    """Units in forked worker processes. On success the pool is shut down and every worker
+    waited for; on any exception (a crash, ^C, SIGTERM turned into ``procs.Terminated``) the
+    pending units are cancelled and the workers stopped and waited for before it propagates,
+    instead of the executor's ``__exit__`` running the rest of the scan first."""
+    # fork start: workers inherit imported modules; each builds its own engine lazily
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # here: ~16 ms of import a one-process hook run skips
+
+    procs.become_subreaper()  # a helper whose worker died is re-parented to us, not to init
+    before = {p.pid for p in multiprocessing.active_children()}
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_forked_worker_init)
+    try:
+        chunk = max(1, len(units) // (workers * 8))
+        outcomes = list(pool.map(_scan_unit, units, [options] * len(units), chunksize=chunk))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        procs.stop_processes([p for p in multiprocessing.active_children() if p.pid not in before])
+        raise
+    pool.shutdown(wait=True)
+    return outcomes
 
 
 def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
@@ -174,17 +201,7 @@ def scan(options: ScanOptions) -> ScanResult:
     jobs = options.jobs or os.cpu_count() or 1
     units = found.units
     if jobs > 1 and len(units) > 1:
-        # fork start: workers inherit imported modules; each builds its own engine lazily
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor  # here: ~16 ms of import a one-process hook run skips
-
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(units)), mp_context=ctx, initializer=_forked_worker_init
-        ) as pool:
-            outcomes = list(
-                pool.map(_scan_unit, units, [options] * len(units), chunksize=max(1, len(units) // (jobs * 8)))
-            )
+        outcomes = _scan_in_pool(units, options, min(jobs, len(units)))
     else:
         outcomes = [_scan_unit(u, options) for u in units]
 

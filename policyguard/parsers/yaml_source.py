@@ -35,6 +35,7 @@ from typing import Any
 
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError, Span
+from policyguard.parsers import numbers
 
 CFN_TAGS = frozenset(
     {
@@ -151,6 +152,9 @@ def _setup(kubectl_booleans: bool = False) -> tuple[Any, dict[str | None, list[t
     return _constructor, (_kubectl_resolvers if kubectl_booleans else _resolvers)
 
 
+_INF = float("inf")
+
+
 def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
     from yaml.nodes import ScalarNode
 
@@ -160,9 +164,15 @@ def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
     if short == "bool":
         return value.lower() in ("yes", "true", "on", "y")
     if short == "int":
-        return cons.construct_yaml_int(ScalarNode(tag, value))
+        if sum(c.isdigit() for c in value) > numbers.MAX_INT_DIGITS + 2:  # before int(): quadratic
+            return numbers.to_int(value.replace(",", ""))  # raises the located limit error
+        return numbers.check(cons.construct_yaml_int(ScalarNode(tag, value)), value)
     if short == "float":
-        return cons.construct_yaml_float(ScalarNode(tag, value))
+        f = cons.construct_yaml_float(ScalarNode(tag, value))
+        if f != f or f in (_INF, -_INF):
+            if value.lstrip("+-").lower() not in (".inf", ".nan"):  # YAML's own spellings stay what they say
+                return numbers.to_float(value)  # 1e400: raises the located limit error
+        return f
     return value  # str, timestamp, binary, merge marker handled by caller, anything else
 
 
@@ -362,13 +372,18 @@ class _Composer:
                         value = raw
                         for rtag, regexp in resolvers.get(raw[:1] if raw else "", ()):
                             if regexp.match(raw):
-                                value = raw in ("y", "Y") if rtag == YN_BOOL else _construct_scalar(rtag, raw, cons)
+                                try:
+                                    value = raw in ("y", "Y") if rtag == YN_BOOL else _construct_scalar(rtag, raw, cons)
+                                except numbers.NumberError as exc:
+                                    raise self._err(ev.start_mark, exc.message, ErrorKind.LIMIT) from None
                                 break
                     else:
                         value = raw
                 elif tag.startswith(_YAML_TAG):
                     try:
                         value = _construct_scalar(tag, raw, cons)
+                    except numbers.NumberError as exc:
+                        raise self._err(ev.start_mark, exc.message, ErrorKind.LIMIT) from None
                     except Exception:
                         raise self._err(ev.start_mark, f"cannot read {raw!r} as {tag}") from None
                 elif tag.startswith("!") and (tag[1:] in CFN_TAGS or tag.startswith("!Rain::")):
@@ -577,9 +592,12 @@ def _remap(spans: dict[str, Span], yv: Any, jv: Any, ypath: str, jpath: str, out
 def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
     """A JSON file as one document: values from ``json`` (exact semantics), spans from the event walk."""
     try:
-        value = json.loads(text)
+        value = numbers.json_loads(text)
     except json.JSONDecodeError as exc:
         return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
+    except numbers.NumberError as exc:
+        return [], ParseError(file, *numbers.locate(text, exc.text), exc.message,
+                              ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE)
     except RecursionError:
         return [], ParseError(file, 1, 1, "JSON nesting too deep", ErrorKind.LIMIT)
     docs, err = _Composer(_json_for_yaml(text), file, limits, positions_only=True).compose()

@@ -144,10 +144,10 @@ class WebhookApp:
         limit = self.cfg.max_body_bytes
         for name, value in scope["headers"]:
             if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    raise AdmissionError(400, f"invalid Content-Length {value.decode('latin1')!r}") from None
+                text = value.strip()
+                if not text.isdigit() or len(text) > 18:  # RFC 9110: 1*DIGIT (int() would take "-1", "1_0", " 1")
+                    raise AdmissionError(400, f"invalid Content-Length {value.decode('latin1')[:40]!r}")
+                declared = int(text)
                 if declared > limit:
                     raise AdmissionError(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
         chunks: list[bytes] = []
@@ -175,14 +175,17 @@ class WebhookApp:
         budget = self.cfg.default_timeout
         qs = scope.get("query_string", b"")
         if qs:
-            vals = parse_qs(qs.decode("latin1")).get("timeout")
+            vals = parse_qs(qs.decode("latin1"), keep_blank_values=True).get("timeout")
             if vals:
+                if len(vals) > 1:
+                    raise AdmissionError(400, f"query parameter timeout given {len(vals)} times")
+                shown = vals[0][:40]
                 try:
                     budget = parse_duration(vals[0])
-                except ValueError:
-                    raise AdmissionError(400, f"query parameter timeout={vals[0]!r} is not a duration (e.g. 10s)") from None
+                except ValueError as exc:
+                    raise AdmissionError(400, f"query parameter timeout={shown!r} is not a duration (e.g. 10s): {exc}") from None
                 if budget <= 0:
-                    raise AdmissionError(400, f"query parameter timeout={vals[0]!r} must be positive")
+                    raise AdmissionError(400, f"query parameter timeout={shown!r} must be positive")
         return max(budget - self.cfg.timeout_margin, budget * 0.5)
 
     async def _admission(self, scope: Scope, receive: Receive, send: Send, endpoint: str) -> None:

@@ -19,30 +19,44 @@ class WebhookConfigError(ValueError):
     """A setting is wrong; the message names the file/option and the value."""
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
-_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|μs|ns)")
+_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
+
+
+MAX_DURATION = (2**63 - 1) / 1e9  # Go's time.Duration is int64 nanoseconds: ~292 years
+_BARE_SECONDS = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 
 
 def parse_duration(text: str) -> float:
-    """A Go duration (``10s``, ``1m30s``, ``500ms``) or bare seconds, in seconds.
+    """A Go duration (``10s``, ``1m30s``, ``500ms``, ``1.5h``) or bare seconds, in seconds.
 
-    The apiserver sends the webhook's ``timeoutSeconds`` as ``?timeout=10s``.
+    The apiserver sends the webhook's ``timeoutSeconds`` as ``?timeout=10s`` (Go's
+    ``time.Duration.String()``), so this reads Go's ``time.ParseDuration`` syntax: an optional
+    sign, then decimal numbers each with a unit (ns, us, µs, ms, s, m, h); ``0`` alone is zero.
+    Bare decimal seconds (``2``, ``0.5``) are also accepted for configuration files. Anything
+    else is a ``ValueError`` naming the text: ``nan``, ``inf``, ``1e400`` (Python's float()
+    would read them), an empty string, and durations beyond Go's int64-nanosecond range.
     """
     text = text.strip()
     if not text:
-        raise ValueError("empty duration")
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    pos, total = 0, 0.0
-    while pos < len(text):
-        m = _DURATION.match(text, pos)
-        if not m:
-            raise ValueError(f"malformed duration {text!r} (expected e.g. 10s, 1m30s, 500ms)")
-        total += float(m.group(1)) * _UNIT[m.group(2)]
-        pos = m.end()
-    return total
+        raise ValueError("empty duration (expected e.g. 10s, 1m30s, 500ms)")
+    body = text[1:] if text[:1] in "+-" else text
+    sign = -1.0 if text[:1] == "-" else 1.0
+    if _BARE_SECONDS.fullmatch(body):
+        total = float(body)
+    else:
+        pos, total = 0, 0.0
+        while pos < len(body):
+            m = _DURATION.match(body, pos)
+            if not m:
+                raise ValueError(f"malformed duration {text[:40]!r} (expected e.g. 10s, 1m30s, 500ms)")
+            total += float(m.group(1)) * _UNIT[m.group(2)]
+            pos = m.end()
+        if not body:
+            raise ValueError(f"malformed duration {text[:40]!r} (expected e.g. 10s, 1m30s, 500ms)")
+    if total > MAX_DURATION:  # also catches inf from a number with hundreds of digits
+        raise ValueError(f"duration {text[:40]!r} is out of range (at most {MAX_DURATION:.0f}s)")
+    return sign * total
 
 
 @dataclass(slots=True)

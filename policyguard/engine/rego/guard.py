@@ -5,10 +5,11 @@ regorus has no execution limits and holds the GIL while it evaluates: a policy s
 ``count(numbers.range(1, 1e10))`` would run for minutes and eat memory, and no Python-level
 timer could interrupt it. The guard forks one helper per thread (lazily; the engine is built
 in the helper), sends each batch's input JSON through a pipe and waits with a deadline. On
-timeout the helper is killed (SIGKILL) and restarted on the next call; a crash (panic abort,
+timeout the helper is killed (SIGKILL), waited for, and restarted on the next call; a crash (panic abort,
 out of memory under the helper's address-space limit) becomes a ``BackendError``. The
 evaluator then isolates the rule x resource pairs, so only the guilty pair is an ``error``.
 Overhead: one pipe round trip per unit (measured in README "Rego backends").
+Every helper is registered with ``policyguard.procs``, which reaps it when the command ends.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from policyguard import procs
 from policyguard.engine.rego.backends import BackendError
 
 _HDR = struct.Struct("!BQ")  # status (0 ok, 1 error), payload length
@@ -102,24 +104,25 @@ class _Helper:
         os.close(r1)
         os.close(w2)
         self.pid, self.w, self.r = pid, w1, r2
+        self.closed = False
+        procs.adopt(pid, "embedded Rego helper", self.close)
 
-    def kill(self) -> str:
+    def close(self) -> None:
+        """Close both pipe ends: an idle helper reads EOF and exits. Idempotent, so a reaped
+        helper is never written to again (its descriptor numbers may be reused)."""
+        if self.closed:
+            return
+        self.closed = True
         for fd in (self.w, self.r):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            return "exited"
-        if os.WIFSIGNALED(status):
-            return f"killed by signal {os.WTERMSIG(status)}"
-        return f"exit status {os.WEXITSTATUS(status)}"
+
+    def kill(self) -> str:
+        """Stop the helper now (timeout, crash) and wait for it."""
+        self.close()
+        return procs.describe(procs.reap(self.pid, 0))
 
     def call(self, payload: bytes, timeout: float) -> tuple[int, bytes] | None:
         """(status, body), or None on timeout; raises EOFError when the helper died."""
@@ -166,7 +169,9 @@ class GuardedBackend:
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
                    groups: list[str] | None = None) -> Any:
         helper = getattr(self._local, "helper", None)
-        if helper is None or getattr(self._local, "owner", None) != os.getpid():
+        if helper is not None and helper.closed and getattr(self._local, "owner", None) == os.getpid():
+            procs.reap(helper.pid)  # closed by procs.close_all (the command thought it was done): it is exiting
+        if helper is None or helper.closed or getattr(self._local, "owner", None) != os.getpid():
             helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
             self._local.helper, self._local.owner = helper, os.getpid()
         try:

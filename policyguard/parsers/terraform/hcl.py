@@ -15,9 +15,22 @@ from functools import lru_cache
 from typing import Any
 
 from policyguard.model import ErrorKind, Span
+from policyguard.parsers import numbers
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 256
+
+
+def _kids(node: Any) -> list[Any]:
+    """A node's children without comments: tree-sitter puts a ``comment`` node wherever one
+    was written, and HCL allows comments anywhere whitespace may go (between an attribute
+    name and ``=``, around block labels, inside expressions)."""
+    return [c for c in node.children if c.type != "comment"]
+
+
+def _named(node: Any) -> list[Any]:
+    """Named children without comments (see ``_kids``)."""
+    return [c for c in node.named_children if c.type != "comment"]
 
 
 class HclSyntaxError(Exception):
@@ -319,12 +332,12 @@ class _Converter:
         body = Body()
         if node is None:
             return body
-        for child in node.named_children:
+        for child in _named(node):
             t = child.type
             if t == "attribute":
-                name_node = child.named_children[0]
+                name_node = _named(child)[0]
                 name = self.src.text(name_node.start_byte, name_node.end_byte)
-                expr_node = child.named_children[1]
+                expr_node = _named(child)[1]
                 if name in body.attrs:
                     r, c = child.start_point
                     prev = body.attrs[name].span.start_line
@@ -346,7 +359,7 @@ class _Converter:
         btype = ""
         labels: list[str] = []
         inner = None
-        for child in node.named_children:
+        for child in _named(node):
             t = child.type
             if t == "identifier":
                 if not btype:
@@ -373,24 +386,24 @@ class _Converter:
     def _expr(self, node: Any) -> Expr:
         t = node.type
         if t == "expression":
-            return self.seq(node.children, node)
+            return self.seq(_kids(node), node)
         if t == "literal_value":
-            return self.literal(node.children[0]).init(self.src, node)
+            return self.literal(_kids(node)[0]).init(self.src, node)
         if t == "variable_expr":
             return Scope(self.src.text(node.start_byte, node.end_byte)).init(self.src, node)
         if t == "template_expr":
-            return self.expr(node.children[0])
+            return self.expr(_kids(node)[0])
         if t == "quoted_template":
-            return Tmpl(self.template(node.children, node.start_byte + 1, node.end_byte - 1, True)).init(self.src, node)
+            return Tmpl(self.template(_kids(node), node.start_byte + 1, node.end_byte - 1, True)).init(self.src, node)
         if t == "heredoc_template":
             return self.heredoc(node)
         if t == "collection_value":
-            return self.expr(node.children[0])
+            return self.expr(_kids(node)[0])
         if t == "tuple":
-            return TupleE([self.expr(c) for c in node.named_children if c.type == "expression"]).init(self.src, node)
+            return TupleE([self.expr(c) for c in _named(node) if c.type == "expression"]).init(self.src, node)
         if t == "object":
             items = []
-            for c in node.named_children:
+            for c in _named(node):
                 if c.type != "object_elem":
                     continue
                 k = c.child_by_field_name("key")
@@ -410,26 +423,26 @@ class _Converter:
             name = ""
             args: list[Expr] = []
             expand = False
-            for c in node.named_children:
+            for c in _named(node):
                 if c.type == "identifier":
                     name = self.src.text(c.start_byte, c.end_byte)
                 elif c.type == "function_arguments":
-                    for a in c.named_children:
+                    for a in _named(c):
                         if a.type == "expression":
                             args.append(self.expr(a))
                         elif a.type == "ellipsis":
                             expand = True
             return Call(name, args, expand).init(self.src, node)
         if t == "conditional":
-            es = [c for c in node.named_children if c.type == "expression"]
+            es = [c for c in _named(node) if c.type == "expression"]
             return CondE(self.expr(es[0]), self.expr(es[1]), self.expr(es[2])).init(self.src, node)
         if t == "operation":
-            return self.expr(node.children[0])
+            return self.expr(_kids(node)[0])
         if t == "unary_operation":
-            children = node.children
+            children = _kids(node)
             return UnOp(children[0].type, self.seq(children[1:], None)).init(self.src, node)
         if t == "binary_operation":
-            children = [c for c in node.children if c.type != "comment"]
+            children = [c for c in _kids(node) if c.type != "comment"]
             # operands are term sequences (``local.a``, ``(x)[0]``): split at the operator token
             depth = 0
             for i, c in enumerate(children):
@@ -443,7 +456,7 @@ class _Converter:
                     right = self.seq(children[i + 1 :], None)
                     return BinOp(ct, left, right).init(self.src, node)
         if t == "for_expr":
-            return self.for_expr(node.children[0])
+            return self.for_expr(_kids(node)[0])
         if t == "string_lit":
             return Lit(self.string_lit(node)).init(self.src, node)
         raise HclSyntaxError(
@@ -475,30 +488,30 @@ class _Converter:
     def postfix(self, base: Expr, post: Any, whole: Any) -> Expr:
         t = post.type
         if t == "get_attr":
-            ident = post.named_children[0]
+            ident = _named(post)[0]
             return self._wrap(GetAttr(base, self.src.text(ident.start_byte, ident.end_byte)), base, post)
         if t == "index":
-            inner = post.children[0]
+            inner = _kids(post)[0]
             if inner.type == "legacy_index":
                 txt = self.src.text(inner.start_byte + 1, inner.end_byte)
                 key: Expr = Lit(int(txt) if txt.isdigit() else txt).init(self.src, inner)
             else:
-                key = self.expr(next(c for c in inner.named_children if c.type == "expression"))
+                key = self.expr(next(c for c in _named(inner) if c.type == "expression"))
             return self._wrap(Index(base, key), base, post)
         if t == "splat":
-            inner = post.children[0]
+            inner = _kids(post)[0]
             steps: list[tuple[str, Any]] = []
-            for c in inner.named_children:
+            for c in _named(inner):
                 if c.type == "get_attr":
-                    ident = c.named_children[0]
+                    ident = _named(c)[0]
                     steps.append(("attr", self.src.text(ident.start_byte, ident.end_byte)))
                 elif c.type == "index":
-                    ii = c.children[0]
+                    ii = _kids(c)[0]
                     if ii.type == "legacy_index":
                         txt = self.src.text(ii.start_byte + 1, ii.end_byte)
                         steps.append(("index", Lit(int(txt) if txt.isdigit() else txt).init(self.src, ii)))
                     else:
-                        steps.append(("index", self.expr(next(x for x in ii.named_children if x.type == "expression"))))
+                        steps.append(("index", self.expr(next(x for x in _named(ii) if x.type == "expression"))))
             return self._wrap(Splat(base, steps, inner.type == "full_splat"), base, post)
         raise HclSyntaxError(
             self.src.path, post.start_point[0] + 1, self.src.col(*post.start_point), f"unsupported syntax {t!r}"
@@ -518,11 +531,13 @@ class _Converter:
         t = node.type
         if t == "numeric_lit":
             txt = self.src.text(node.start_byte, node.end_byte)
-            try:
-                return Lit(int(txt))
-            except ValueError:
-                f = float(txt)
-                return Lit(int(f) if f.is_integer() and "e" not in txt.lower() and "." not in txt else f)
+            try:  # Terraform numbers are arbitrary precision: integers stay exact (parsers/numbers.py)
+                if txt.isdigit():
+                    return Lit(numbers.to_int(txt))
+                return Lit(numbers.to_float(txt))
+            except numbers.NumberError as exc:
+                raise HclSyntaxError(self.src.path, node.start_point[0] + 1, self.src.col(*node.start_point),
+                                     exc.message, ErrorKind.LIMIT) from None
         if t == "bool_lit":
             return Lit(self.src.text(node.start_byte, node.end_byte) == "true")
         if t == "null_lit":
@@ -549,13 +564,13 @@ class _Converter:
                     raw = self.src.data[c.start_byte : c.end_byte]
                     if raw.startswith(b"${~"):
                         parts.append(_STRIP_L)
-                    inner = next((x for x in c.named_children if x.type == "expression"), None)
+                    inner = next((x for x in _named(c) if x.type == "expression"), None)
                     if inner is not None:
                         parts.append(self.expr(inner))
                     if raw.endswith(b"~}"):
                         parts.append(_STRIP_R)
                 else:
-                    parts.extend(self.directive(c.children[0], quoted, dedent))
+                    parts.extend(self.directive(_kids(c)[0], quoted, dedent))
                 pos = c.end_byte
         if end > pos:
             parts.append(self.lit_text(pos, end, quoted, dedent))
@@ -582,11 +597,11 @@ class _Converter:
         return raw.startswith(b"%{~"), raw.endswith(b"~}")
 
     def directive(self, node: Any, quoted: bool, dedent: int) -> list[Any]:
-        kids = node.children
+        kids = _kids(node)
         out: list[Any] = []
         if node.type == "template_if":
             intro = kids[0]
-            cond = self.expr(next(x for x in intro.named_children if x.type == "expression"))
+            cond = self.expr(next(x for x in _named(intro) if x.type == "expression"))
             else_i = next((i for i, k in enumerate(kids) if k.type == "template_else_intro"), None)
             end_node = kids[-1]
             sl, sr = self._marks(intro)
@@ -615,8 +630,8 @@ class _Converter:
             return out
         if node.type == "template_for":
             intro = kids[0]
-            names = [self.src.text(x.start_byte, x.end_byte) for x in intro.named_children if x.type == "identifier"]
-            coll = self.expr(next(x for x in intro.named_children if x.type == "expression"))
+            names = [self.src.text(x.start_byte, x.end_byte) for x in _named(intro) if x.type == "identifier"]
+            coll = self.expr(next(x for x in _named(intro) if x.type == "expression"))
             end_node = kids[-1]
             sl, sr = self._marks(intro)
             el, er = self._marks(end_node)
@@ -635,7 +650,7 @@ class _Converter:
         )
 
     def heredoc(self, node: Any) -> Expr:
-        kids = node.children
+        kids = _kids(node)
         strip = self.src.data[kids[0].start_byte : kids[0].end_byte] == b"<<-"
         ident_open = kids[1]
         ident_close = kids[-1]
@@ -656,19 +671,19 @@ class _Converter:
         fe = ForE()
         fe.is_obj = node.type == "for_object_expr"
         exprs: list[Any] = []
-        for c in node.children:
+        for c in _kids(node):
             t = c.type
             if t == "for_intro":
-                names = [self.src.text(x.start_byte, x.end_byte) for x in c.named_children if x.type == "identifier"]
+                names = [self.src.text(x.start_byte, x.end_byte) for x in _named(c) if x.type == "identifier"]
                 if len(names) > 1:
                     fe.kname, fe.vname = names[0], names[1]
                 else:
                     fe.vname = names[0]
-                fe.coll = self.expr(next(x for x in c.named_children if x.type == "expression"))
+                fe.coll = self.expr(next(x for x in _named(c) if x.type == "expression"))
             elif t == "expression":
                 exprs.append(c)
             elif t == "for_cond":
-                fe.cond = self.expr(next(x for x in c.named_children if x.type == "expression"))
+                fe.cond = self.expr(next(x for x in _named(c) if x.type == "expression"))
             elif t == "ellipsis":
                 fe.group = True
         if fe.is_obj:

@@ -25,6 +25,7 @@ from policyguard.model import (
     is_unknown,
     unknown,
 )
+from policyguard.parsers import numbers
 
 from . import functions as fn
 from .evaluate import Env, EvalError, _because, deep_unknown, ev, safe_eval
@@ -884,7 +885,12 @@ def read_var_file(path: Path, root: Path, errors: list[ParseError]) -> dict[str,
             errors.append(ParseError(sp, 1, 1, f"cannot read variables file: {exc.strerror}", ErrorKind.UNREADABLE))
             return {}
         try:
-            doc = json.loads(raw)
+            text = raw.decode("utf-8-sig")
+            doc = numbers.json_loads(text)
+        except numbers.NumberError as exc:
+            errors.append(ParseError(sp, *numbers.locate(text, exc.text), exc.message,
+                                     ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE))
+            return {}
         except ValueError as exc:
             line = getattr(exc, "lineno", 1)
             col = getattr(exc, "colno", 1)

@@ -25,6 +25,7 @@ from policyguard.model import (
     format_path,
     unknown,
 )
+from policyguard.parsers import numbers
 
 MAX_PLAN_BYTES = 512 * 1024 * 1024
 _ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\\n]|\\.)*")')
@@ -44,11 +45,14 @@ def parse_plan_file(path: Path, config_dir: Path | None = None) -> ParseResult:
         return ParseResult(errors=[ParseError(sp, 1, 1, f"cannot read plan: {exc.strerror}", ErrorKind.UNREADABLE)])
     try:
         text = data.decode("utf-8-sig")
-        doc = json.loads(text)
+        doc = numbers.json_loads(text)
     except UnicodeDecodeError:
         return ParseResult(errors=[ParseError(sp, 1, 1, "plan is not valid UTF-8")])
     except json.JSONDecodeError as exc:
         return ParseResult(errors=[ParseError(sp, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")])
+    except numbers.NumberError as exc:
+        return ParseResult(errors=[ParseError(sp, *numbers.locate(text, exc.text), exc.message,
+                                              ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE)])
     except RecursionError:
         return ParseResult(errors=[ParseError(sp, 1, 1, "JSON nested too deeply", ErrorKind.LIMIT)])
     if config_dir is None and any(path.parent.glob("*.tf")):

@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-from policyguard.model import Span
+from policyguard.model import ErrorKind, Span
+from policyguard.parsers import numbers
 
 from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, parse_source
 
@@ -83,9 +84,12 @@ def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> B
 def parse_tf_json(path: str, data: bytes) -> Body:
     try:
         text = data.decode("utf-8")
-        doc = json.loads(text)
+        doc = numbers.json_loads(text)
     except UnicodeDecodeError:
         raise HclSyntaxError(path, 1, 1, "file is not valid UTF-8") from None
+    except numbers.NumberError as exc:
+        raise HclSyntaxError(path, *numbers.locate(text, exc.text), exc.message,
+                             ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE) from None
     except json.JSONDecodeError as exc:
         raise HclSyntaxError(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
     if not isinstance(doc, dict):
