@@ -1,19 +1,24 @@
 """JSON on the hot paths (rule inputs, engine results, admission bodies): orjson when it is
 installed (3-5x faster than the standard library on these documents), the stdlib otherwise.
-Both produce compact JSON; values JSON cannot hold are written as ``str(value)``."""
+Both produce compact JSON; values JSON cannot hold are written as ``str(value)``; integers
+beyond 64 bits (a Terraform number may be arbitrarily large) go through the stdlib."""
 
 from __future__ import annotations
 
+import json as _json
 from typing import Any
 
 try:
     import orjson as _orjson
 
     def dumps_bytes(value: Any) -> bytes:
-        return _orjson.dumps(value, default=str)
+        try:
+            return _orjson.dumps(value, default=str)
+        except TypeError:  # orjson cannot write integers beyond 64 bits; the stdlib can
+            return _json.dumps(value, separators=(",", ":"), default=str).encode()
 
     def dumps(value: Any) -> str:
-        return _orjson.dumps(value, default=str).decode()
+        return dumps_bytes(value).decode()
 
     def loads(data: bytes | str) -> Any:
         return _orjson.loads(data)
@@ -21,7 +26,6 @@ try:
     DECODE_ERRORS: tuple[type[Exception], ...] = (_orjson.JSONDecodeError, RecursionError)
 
 except ImportError:  # pragma: no cover - depends on the environment
-    import json as _json
 
     def dumps(value: Any) -> str:
         return _json.dumps(value, separators=(",", ":"), default=str)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from policyguard.model import ErrorKind, Span
+from policyguard.model import ErrorKind, Span, unknown
+
+from .functions import FuncError, parse_number
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 256
@@ -518,11 +520,10 @@ class _Converter:
         t = node.type
         if t == "numeric_lit":
             txt = self.src.text(node.start_byte, node.end_byte)
-            try:
-                return Lit(int(txt))
-            except ValueError:
-                f = float(txt)
-                return Lit(int(f) if f.is_integer() and "e" not in txt.lower() and "." not in txt else f)
+            try:  # exact: ``1e3`` and ``1.0`` are the whole numbers 1000 and 1, as in Terraform
+                return Lit(parse_number(txt))
+            except FuncError as exc:  # valid syntax, but beyond the evaluated range
+                return Lit(unknown(txt, str(exc)))
         if t == "bool_lit":
             return Lit(self.src.text(node.start_byte, node.end_byte) == "true")
         if t == "null_lit":

@@ -12,8 +12,9 @@ import json
 import re
 from typing import Any
 
-from policyguard.model import Span
+from policyguard.model import Span, unknown
 
+from .functions import FuncError, parse_number
 from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, parse_source
 
 _BLOCK_LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1}
@@ -34,6 +35,15 @@ class _Pos:
         line = self.text.count("\n", 0, m.start()) + 1
         col = m.start() - (self.text.rfind("\n", 0, m.start()) + 1) + 1
         return line, col
+
+
+def _json_number(text: str) -> Any:
+    """A JSON number as Terraform reads it: exact (``1e3`` is 1000); beyond the evaluated range
+    (``1e400``, which ``float`` would turn into an infinity) it is an unknown, never a wrong value."""
+    try:
+        return parse_number(text)
+    except FuncError as exc:
+        return unknown(text, str(exc))
 
 
 def _lit(value: Any, src: Source) -> Expr:
@@ -83,7 +93,7 @@ def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> B
 def parse_tf_json(path: str, data: bytes) -> Body:
     try:
         text = data.decode("utf-8")
-        doc = json.loads(text)
+        doc = json.loads(text, parse_float=_json_number, parse_int=_json_number)
     except UnicodeDecodeError:
         raise HclSyntaxError(path, 1, 1, "file is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
