@@ -388,6 +388,8 @@ def _unop(e: UnOp, env: Env) -> Any:
         if e.op == "!":
             return not fn.to_bool(v)
         return -fn.to_num(v)
+    except fn.NotEvaluated as exc:
+        return unknown(e.text, str(exc))
     except fn.FuncError as exc:
         raise EvalError(f"{e.text}: {exc}") from None
 

@@ -631,10 +631,16 @@ def _tolist(v: Any) -> list[Any]:
 
 
 def _toset(v: Any) -> list[Any]:
-    ls = _distinct(to_list(v))
-    if all(isinstance(x, str) for x in ls):
-        return sorted(ls)
-    return ls
+    """cty's set order: strings lexically, numbers ascending, false before true; mixed
+    primitives are unified to strings first (``toset(["a", 1])`` is ``["1", "a"]``)."""
+    ls = to_list(v)
+    prims = [x for x in ls if isinstance(x, (str, int, float)) and not is_unknown(x)]
+    if ls and len(prims) == len(ls):
+        kinds = {bool if isinstance(x, bool) else str if isinstance(x, str) else float for x in ls}
+        if len(kinds) > 1:
+            return sorted(_distinct([to_str(x) for x in ls]))
+        return sorted(_distinct(ls))
+    return _distinct(ls)
 
 
 def _tomap(v: Any) -> dict[str, Any]:
@@ -838,10 +844,38 @@ def _json_into(v: Any, out: list[str], depth: int) -> None:
 
 
 def _jsondecode(s: Any) -> Any:
+    """Go's JSON with cty numbers: exact (``1.0`` is 1, ``1e400`` is not an infinity) and no
+    ``NaN``/``Infinity`` (which Python's json accepts)."""
+
+    def constant(name: str) -> Any:
+        raise FuncError(f"jsondecode: invalid JSON: {name} is not a JSON value")
+
     try:
-        return json.loads(to_str(s))
+        value = json.loads(to_str(s), parse_float=parse_number, parse_int=parse_number, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise FuncError(f"jsondecode: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise NotEvaluated("jsondecode: document nested too deeply") from None
+    _check_size(value, "jsondecode")
+    return value
+
+
+MAX_DECODED = 1_000_000
+
+
+def _check_size(value: Any, what: str) -> None:
+    """A decoded document must stay small once aliases are expanded (a YAML alias bomb is tiny
+    as text and as Python objects, but not as the JSON every later stage writes)."""
+    count, stack = 0, [value]
+    while stack:
+        v = stack.pop()
+        count += 1
+        if count > MAX_DECODED:
+            raise NotEvaluated(f"{what}: the decoded value has more than {MAX_DECODED} elements")
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
 
 
 def _yamlencode(v: Any) -> str:
@@ -902,12 +936,177 @@ def _yaml_flow(v: Any) -> str:
 
 
 def _yamldecode(s: Any) -> Any:
+    """go-cty-yaml's reading of YAML, not PyYAML's YAML 1.1 one: plain ``y``/``n``/``on``/``off``
+    are booleans, ``1e3`` and ``0777`` are the decimal numbers 1000 and 777, ``0x1F`` and ``1:20``
+    are strings, a date is an RFC 3339 string, ``.inf`` is an infinity (not evaluated) and
+    ``.nan`` an error; mapping keys are strings. One document only."""
     import yaml
 
+    loader = _cty_yaml_loader()
     try:
-        return yaml.safe_load(to_str(s))
+        value = yaml.load(to_str(s), Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise FuncError(f"yamldecode: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise NotEvaluated("yamldecode: document nested too deeply") from None
+    _check_size(value, "yamldecode")
+    return value
+
+
+_YAML_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_YAML_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+_YAML_NULL = {"", "~", "null", "Null", "NULL"}
+_YAML_INF = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"}
+_YAML_TS = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})"
+    r"| (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?)?\Z"
+)
+_PLAIN_TAG = "tag:policyguard,2026:plain"
+
+
+def _yaml_timestamp(src: str) -> str | None:
+    import datetime as dt
+
+    m = _YAML_TS.match(src)
+    if m is None:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    h, mi, sec = (int(m.group(k) or m.group(k + 4) or 0) for k in (4, 5, 6))
+    zone = m.group(7) or "Z"
+    try:
+        dt.datetime(y, mo, d, h, mi, sec)
+    except ValueError:
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{sec:02d}{'Z' if zone in ('Z', '+00:00') else zone}"
+
+
+def _yaml_number(src: str) -> int | float | None:
+    plain = src.replace("_", "")
+    try:
+        return parse_number(plain)
+    except NotEvaluated:
+        raise
+    except FuncError:
+        pass
+    body, sign = (plain[1:], -1) if plain.startswith("-") else (plain.lstrip("+"), 1)
+    try:
+        if body.startswith(("0x", "0X")):
+            n = int(body[2:], 16)
+        elif body.startswith("0b"):
+            n = int(body[2:], 2)
+        elif body.startswith(("0o", "0O")):
+            n = int(body[2:], 8)
+        else:
+            return None
+    except ValueError:
+        return None
+    return sign * n if n < 2**64 else None
+
+
+def _yaml_plain(src: str) -> Any:
+    """An untagged plain scalar, resolved as go-cty-yaml does."""
+    if src in _YAML_TRUE:
+        return True
+    if src in _YAML_FALSE:
+        return False
+    if src in _YAML_NULL:
+        return None
+    if src in _YAML_INF:
+        raise NotEvaluated(f"yamldecode: {src} is an infinity, which is not evaluated")
+    if src in (".nan", ".NaN", ".NAN"):
+        raise FuncError("yamldecode: floating point NaN is not supported")
+    if src[:1] == ".":
+        try:
+            return parse_number(src)
+        except NotEvaluated:
+            raise
+        except FuncError:
+            return src
+    if src[:1] in "0123456789+-" and src:
+        ts = _yaml_timestamp(src)
+        if ts is not None:
+            return ts
+        plain = src.replace("_", "")
+        try:
+            return parse_number(plain)
+        except NotEvaluated:
+            raise
+        except FuncError:
+            pass
+        if plain.startswith(("0b", "-0b")):
+            n = _yaml_number(src)
+            if n is not None:
+                return n
+    return src
+
+
+@lru_cache(maxsize=1)
+def _cty_yaml_loader() -> Any:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0]:
+                return "tag:yaml.org,2002:merge" if value == "<<" else _PLAIN_TAG
+            return super().resolve(kind, value, implicit)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            # keys one by one: a Python dict would merge the keys 1 and true before they are
+            # turned into the strings "1" and "true"
+            self.flatten_mapping(node)
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise yaml.constructor.ConstructorError(None, None, "only strings are allowed as mapping keys", key_node.start_mark)
+                k = self.construct_object(key_node, deep=deep)
+                if k is None:
+                    raise yaml.constructor.ConstructorError(None, None, "mapping key cannot be null", key_node.start_mark)
+                out[to_str(k)] = self.construct_object(value_node, deep=deep)
+            return out
+
+    def plain(loader: Any, node: Any) -> Any:
+        return _yaml_plain(loader.construct_scalar(node))
+
+    def tagged_number(loader: Any, node: Any) -> Any:
+        src = loader.construct_scalar(node)
+        n = _yaml_number(src)
+        if n is None:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot parse {src!r} as {node.tag}", node.start_mark)
+        return n
+
+    def tagged_bool(loader: Any, node: Any) -> Any:
+        src = loader.construct_scalar(node)
+        if src not in _YAML_TRUE and src not in _YAML_FALSE:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot parse {src!r} as !!bool", node.start_mark)
+        return src in _YAML_TRUE
+
+    def tagged_timestamp(loader: Any, node: Any) -> Any:
+        src = loader.construct_scalar(node)
+        ts = _yaml_timestamp(src)
+        if ts is None:
+            raise yaml.constructor.ConstructorError(None, None, f"cannot parse {src!r} as !!timestamp", node.start_mark)
+        return ts
+
+    def tagged_binary(loader: Any, node: Any) -> Any:
+        src = loader.construct_scalar(node)
+        try:
+            base64.b64decode(src, validate=True)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(None, None, "!!binary value is not valid base64", node.start_mark) from None
+        return src
+
+    Loader.add_constructor(_PLAIN_TAG, plain)
+    def tagged_str(loader: Any, node: Any) -> Any:
+        return loader.construct_scalar(node)
+
+    Loader.add_constructor("tag:yaml.org,2002:str", tagged_str)
+    Loader.add_constructor("tag:yaml.org,2002:int", tagged_number)
+    Loader.add_constructor("tag:yaml.org,2002:float", tagged_number)
+    Loader.add_constructor("tag:yaml.org,2002:bool", tagged_bool)
+    Loader.add_constructor("tag:yaml.org,2002:null", lambda loader, node: None)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", tagged_timestamp)
+    Loader.add_constructor("tag:yaml.org,2002:binary", tagged_binary)
+    return Loader
 
 
 def _b64enc(s: Any) -> str:
