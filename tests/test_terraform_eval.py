@@ -192,6 +192,16 @@ def test_decimal_arithmetic_is_exact(a: Decimal, b: Decimal) -> None:
         ('element(["a", "b", "c"], 3)', "a"),
         ('element(["a", "b", "c"], -1)', None),
         ('uuidv5("dns", "www.terraform.io")', "a5008fae-b28c-5ba5-96cd-82b4c53552d6"),
+        ('substr("hello world", 1, 4)', "ello"),
+        ('substr("🤔🤷", 0, 1)', "🤔"),
+        ('substr("hello world", -5, 3)', "wor"),
+        ('substr("abc", -1, 0)', "c"),  # cty: a zero length after a negative offset takes the rest
+        ('substr("abc", 0, 0)', ""),
+        ('strrev("hello")', "olleh"),
+        ('strrev("a ☃")', "☃ a"),
+        ('length("a\\r\\nb")', 3),  # CR LF is one character
+        ('upper("straße")', "STRAßE"),  # Go's simple case mapping; Python gives STRASSE
+        ('lower("İ")', "i"),
         ("toset([3, 1, 2, 1])", [1, 2, 3]),
         ('toset(["a", 1])', ["1", "a"]),
         ('jsondecode("{\\"a\\": 1.0, \\"b\\": [0.1, 100000000000000000000000]}")', {"a": 1, "b": [0.1, 100000000000000000000000]}),
@@ -231,7 +241,7 @@ def test_file_hash_functions_and_templatestring(tmp_path: Path) -> None:
     assert is_unknown(attrs["f"]) and "reference" in attrs["f"]["reason"]
 
 
-@pytest.mark.parametrize("expr", ['yamldecode("a: .inf")', 'jsondecode("1.0e99999")', 'issensitive("x")', 'ephemeralasnull("x")', 'base64gzip("x")', "timestamp()", "uuid()", 'bcrypt("x")', "plantimestamp()"])
+@pytest.mark.parametrize("expr", ['length("e\\u0301")', 'strrev("e\\u0301x")', 'yamldecode("a: .inf")', 'jsondecode("1.0e99999")', 'issensitive("x")', 'ephemeralasnull("x")', 'base64gzip("x")', "timestamp()", "uuid()", 'bcrypt("x")', "plantimestamp()"])
 def test_untracked_or_impure_functions_stay_unknown(tmp_path: Path, expr: str) -> None:
     got = _v(tmp_path, expr)
     assert is_unknown(got) and "evaluation error" not in got.get("reason", ""), got

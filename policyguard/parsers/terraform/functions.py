@@ -424,14 +424,86 @@ def _expand(rx: Any, m: Any, template: str) -> str:
             out.append(m.group(rx.groupindex[name]) or "")
 
 
+# length, substr and strrev count grapheme clusters in Terraform ("e" + U+0301 is one
+# character). Without a segmentation library, a string is split exactly when no code point in it
+# can join a cluster (all but CR LF stand alone); otherwise the result is not evaluated.
+_JOINING = frozenset({"Mn", "Me", "Mc", "Cf"})
+_JOINING_CODEPOINTS = frozenset({0x0D4E, 0x0E33, 0x0EB3, 0xFF9E, 0xFF9F, 0x111C2, 0x111C3, 0x1193F, 0x11941, 0x11A3A, 0x11D46})
+_JOINING_RANGES = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF), (0x1F1E6, 0x1F1FF), (0x1F3FB, 0x1F3FF), (0x11A84, 0x11A89))
+
+
+def graphemes(s: str) -> list[str]:
+    import unicodedata
+
+    if not s.isascii():
+        for c in s:
+            o = ord(c)
+            if o < 0x300:
+                continue
+            if (
+                unicodedata.category(c) in _JOINING
+                or o in _JOINING_CODEPOINTS
+                or any(lo <= o <= hi for lo, hi in _JOINING_RANGES)
+            ):
+                raise NotEvaluated("grapheme clusters of this string (combining marks, joiners...) are not computed")
+    if "\r\n" not in s:
+        return list(s)
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        step = 2 if s.startswith("\r\n", i) else 1
+        out.append(s[i : i + step])
+        i += step
+    return out
+
+
+def _str_length(s: str) -> int:
+    if s.isascii() and "\r" not in s:
+        return len(s)
+    return len(graphemes(s))
+
+
 def _substr(s: Any, offset: Any, length: Any) -> str:
-    s = to_str(s)
+    """cty's Substr on grapheme clusters: a negative offset counts from the end, a negative
+    length takes the rest, and (cty's loop) a zero length after a negative offset does too."""
+    g = graphemes(to_str(s))
     off, ln = to_int(offset), to_int(length)
     if off < 0:
-        off = max(len(s) + off, 0)
-    if ln < 0:
-        return s[off:]
-    return s[off : off + ln]
+        off += len(g)
+    elif ln == 0:
+        return ""
+    start = max(off, 0)
+    if start >= len(g):
+        return ""
+    if ln <= 0:
+        return "".join(g[start:])
+    return "".join(g[start : start + ln])
+
+
+def _strrev(s: Any) -> str:
+    return "".join(reversed(graphemes(to_str(s))))
+
+
+def _upper(s: Any) -> str:
+    """Go's per-rune simple case mapping (``upper("ß")`` is ``ß``, not Python's ``SS``)."""
+    text = to_str(s)
+    if text.isascii():
+        return text.upper()
+    out: list[str] = []
+    for c in text:
+        u = c.upper()
+        if len(u) != 1:
+            t = c.title()
+            u = t if len(t) == 1 else c
+        out.append(u)
+    return "".join(out)
+
+
+def _lower(s: Any) -> str:
+    text = to_str(s)
+    if text.isascii():
+        return text.lower()
+    return "".join("i" if c == "\u0130" else c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def _title(s: Any) -> str:
@@ -475,7 +547,7 @@ def _trimsuffix(s: Any, p: Any) -> str:
 # --------------------------------------------------------------------------- collections
 def _length(v: Any) -> int:
     if isinstance(v, str):
-        return len(v)
+        return _str_length(v)
     if isinstance(v, (list, dict)):
         return len(v)
     raise FuncError(f"length: cannot take the length of {type_name(v)}")
@@ -1485,8 +1557,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "formatlist": _formatlist,
     "join": _join,
     "split": _split,
-    "lower": lambda s: to_str(s).lower(),
-    "upper": lambda s: to_str(s).upper(),
+    "lower": _lower,
+    "upper": _upper,
     "title": _title,
     "replace": _replace,
     "substr": _substr,
@@ -1496,7 +1568,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trimsuffix": _trimsuffix,
     "chomp": lambda s: to_str(s).rstrip("\r\n"),
     "indent": _indent,
-    "strrev": lambda s: to_str(s)[::-1],
+    "strrev": _strrev,
     "startswith": lambda s, p: to_str(s).startswith(to_str(p)),
     "endswith": lambda s, p: to_str(s).endswith(to_str(p)),
     "strcontains": lambda s, p: to_str(p) in to_str(s),
