@@ -192,6 +192,23 @@ def test_decimal_arithmetic_is_exact(a: Decimal, b: Decimal) -> None:
         ('element(["a", "b", "c"], 3)', "a"),
         ('element(["a", "b", "c"], -1)', None),
         ('uuidv5("dns", "www.terraform.io")', "a5008fae-b28c-5ba5-96cd-82b4c53552d6"),
+        ('format("Hello, %s!", "Ander")', "Hello, Ander!"),
+        ('format("There are %d lights", 4)', "There are 4 lights"),
+        ('format("%v", 1000000)', "1e+06"),  # Go's shortest %g; str() gave "1000000"
+        ('format("arn:aws:iam::%v:root", 123456789012)', "arn:aws:iam::1.23456789012e+11:root"),
+        ('format("%v|%v|%v", 123456, 0.5, true)', "123456|0.5|true"),
+        ('format("%#v", "x")', '"x"'),
+        ('format("%v", [1, "a"])', '[1,"a"]'),
+        ('format("%[2]s-%[1]s", "a", "b")', "b-a"),
+        ('format("%#o|%#08x|%.3d|%+d|%-4d|", 8, 255, 7, 5, 1)', "010|0x0000ff|007|+5|1   |"),  # big.Int pads sign+prefix+digits to the width
+        ('format("%.2f|%e|%g|%08.2f", 3.14159, 1234.5678, 1234567, -3.14159)', "3.14|1.234568e+03|1.234567e+06|-0003.14"),
+        ('format("%f", 12345678901234567890)', "12345678901234567890.000000"),  # exact, not via float
+        ('format("%.1s|%5s|%q", "hello", "hi", "<a>")', 'h|   hi|"\\u003ca\\u003e"'),
+        ('format("%s", "a", "b")', None),  # an unused argument is an error
+        ('format("%s %s", "a")', None),
+        ('format("%d", 1.5)', None),
+        ('format("%s", null)', None),
+        ('format("%z", 1)', None),
         ('substr("hello world", 1, 4)', "ello"),
         ('substr("🤔🤷", 0, 1)', "🤔"),
         ('substr("hello world", -5, 3)', "wor"),

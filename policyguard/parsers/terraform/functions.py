@@ -16,6 +16,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from functools import lru_cache
 from typing import Any
@@ -230,42 +231,257 @@ def _distinct(items: list[Any]) -> list[Any]:
 
 
 # --------------------------------------------------------------------------- string functions
-_FMT = re.compile(r"%(%|[-+ 0#]*\d*(?:\.\d+)?[vdsqftTbxXoeEgG])")
+@dataclass
+class _Verb:
+    raw: str
+    offset: int
+    arg: int
+    mode: str = ""
+    flags: str = ""
+    width: int | None = None
+    prec: int | None = None
 
 
 def _format(fmt: Any, *args: Any) -> str:
-    fmt = to_str(fmt)
-    it = iter(args)
+    """cty's ``format``: verbs ``%[flags][[n]][width][.prec]letter``, every argument must be
+    used, null only for ``%v``; ``%v`` of a number is Go's shortest ``%g`` (1000000 is
+    ``1e+06``), numbers are formatted from their exact decimal value, widths count characters."""
+    text = to_str(fmt)
+    out: list[str] = []
+    next_arg, highest, i, n = 1, 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "%":
+            out.append(c)
+            i += 1
+            continue
+        if text.startswith("%%", i):
+            out.append("%")
+            i += 2
+            continue
+        verb = _Verb(raw="", offset=i, arg=next_arg)
+        j = i + 1
+        while j < n and text[j] in "0#-+ ":
+            verb.flags += text[j]
+            j += 1
+        m = re.compile(r"\[([1-9][0-9]*)\]").match(text, j)
+        if m:
+            verb.arg = int(m.group(1))
+            j = m.end()
+        m = re.compile(r"[1-9][0-9]*").match(text, j)
+        if m:
+            verb.width = int(m.group(0))
+            j = m.end()
+        if j < n and text[j] == ".":
+            m = re.compile(r"[0-9]*").match(text, j + 1)
+            assert m is not None
+            verb.prec = int(m.group(0) or "0")
+            j = m.end()
+        if j >= n:
+            raise FuncError(f"format: invalid format string starting at offset {i}")
+        if not ("a" <= text[j] <= "z" or "A" <= text[j] <= "Z"):
+            raise FuncError(f"format: unrecognized format character {text[j]!r} at offset {j}")
+        verb.mode = text[j]
+        verb.raw = text[i : j + 1]
+        if verb.arg > len(args):
+            raise FuncError(f"format: not enough arguments for {verb.raw!r} at {i}: need index {verb.arg} but have {len(args)} total")
+        out.append(_format_verb(verb, args[verb.arg - 1]))
+        highest = max(highest, verb.arg)
+        next_arg = verb.arg + 1
+        i = j + 1
+    if highest < len(args):
+        if highest == 0:
+            raise FuncError("format: too many arguments; no verbs in format string")
+        raise FuncError(f"format: too many arguments; only {highest} used by format string")
+    return "".join(out)
 
-    def rep(m: re.Match[str]) -> str:
-        spec = m.group(1)
-        if spec == "%":
-            return "%"
-        try:
-            arg = next(it)
-        except StopIteration:
-            raise FuncError(f"format: not enough arguments for {fmt!r}") from None
-        verb = spec[-1]
-        flags = spec[:-1]
-        if verb in "vs":
-            s = to_str(arg) if not isinstance(arg, (list, dict)) else json.dumps(arg, separators=(",", ":"))
-            return ("%" + flags + "s") % s
-        if verb == "q":
-            return json.dumps(to_str(arg))
-        if verb == "t":
-            return "true" if to_bool(arg) else "false"
-        if verb == "d":
-            return ("%" + flags + "d") % to_int(arg)
-        if verb in "fFeEgG":
-            return ("%" + flags + verb) % float(to_num(arg))
-        if verb in "xXob":
-            n = to_int(arg)
-            if verb == "b":
-                return format(n, "b")
-            return ("%" + flags + verb) % n
-        raise FuncError(f"format: unsupported verb %{verb}")
 
-    return _FMT.sub(rep, fmt)
+def _format_verb(verb: _Verb, arg: Any) -> str:
+    mode = verb.mode
+    if arg is None and mode != "v":
+        raise FuncError(f"format: unsupported value for {verb.raw!r} at {verb.offset}: null value cannot be formatted")
+    if mode == "v":
+        if "#" not in verb.flags and isinstance(arg, str):
+            return _pad(verb, arg)
+        if "#" not in verb.flags and isinstance(arg, (int, float)) and not isinstance(arg, bool):
+            return _pad(verb, _go_g(to_decimal(arg), None))
+        return _pad(verb, _jsonencode(arg))
+    if mode == "t":
+        return "true" if to_bool(arg) else "false"
+    if mode in "bdoxX":
+        n = to_num(arg)
+        if isinstance(n, float):
+            raise FuncError(f"format: unsupported value for {verb.raw!r} at {verb.offset}: an integer is required")
+        return _go_int(verb, n)
+    if mode in "eEfgG":
+        return _go_float(verb, to_decimal(to_num(arg)))
+    if mode in "sq":
+        s = to_str(arg)
+        if verb.prec is not None and verb.prec > 0:
+            s = "".join(graphemes(s)[: verb.prec])
+        return _pad(verb, s if mode == "s" else _json_str(s))
+    raise FuncError(f"format: unsupported format verb {mode!r} in {verb.raw!r} at offset {verb.offset}")
+
+
+def _pad(verb: _Verb, s: str) -> str:
+    if verb.width is None:
+        return s
+    size = len(s) if s.isascii() else len(graphemes(s))
+    if size >= verb.width:
+        return s
+    pad = ("0" if "0" in verb.flags else " ") * (verb.width - size)
+    return s + pad if "-" in verb.flags else pad + s
+
+
+def _go_int(verb: _Verb, n: int) -> str:
+    """Go's ``big.Int`` Format: [left pad][sign][prefix][zeros][digits][right pad]."""
+    base = {"b": 2, "o": 8, "d": 10, "x": 16, "X": 16}[verb.mode]
+    digits = _to_base(abs(n), base)
+    if verb.mode == "X":
+        digits = digits.upper()
+    sign = "-" if n < 0 else "+" if "+" in verb.flags else " " if " " in verb.flags else ""
+    prefix = {"b": "0b", "o": "0", "x": "0x", "X": "0X"}.get(verb.mode, "") if "#" in verb.flags else ""
+    zeros = left = right = 0
+    if verb.prec is not None:
+        if len(digits) < verb.prec:
+            zeros = verb.prec - len(digits)
+        elif digits == "0" and verb.prec == 0:
+            return ""
+    length = len(sign) + len(prefix) + zeros + len(digits)
+    if verb.width is not None and length < verb.width:
+        d = verb.width - length
+        if "-" in verb.flags:
+            right = d
+        elif "0" in verb.flags and verb.prec is None:
+            zeros = d
+        else:
+            left = d
+    return " " * left + sign + prefix + "0" * zeros + digits + " " * right
+
+
+def _to_base(n: int, base: int) -> str:
+    if base == 10:
+        return str(n)
+    return format(n, {2: "b", 8: "o", 16: "x"}[base])
+
+
+def _digits(d: Decimal) -> tuple[str, int]:
+    """(significant digits without trailing zeros, point position): ``d = 0.digits * 10**exp``."""
+    _, dig, e = d.as_tuple()
+    assert isinstance(e, int)
+    text = "".join(map(str, dig))
+    if not text.strip("0"):
+        return "", 0
+    return text.rstrip("0"), e + len(text)
+
+
+def _round_digits(d: Decimal, mant: str, exp: int, keep: int) -> tuple[str, int]:
+    """``mant`` rounded to ``keep`` digits as Go rounds the binary value (half to even on an
+    exact half of the 512-bit number, else by which side of the half that number lies)."""
+    if keep < 0:
+        return "", exp
+    if len(mant) <= keep:
+        return mant, exp
+    head, rest = mant[:keep], mant[keep:]
+    up: bool | None
+    if rest[0] > "5" or (rest[0] == "5" and rest[1:].strip("0")):
+        up = True
+    elif rest[0] < "5":
+        up = False
+    else:
+        up = _binary_side(abs(d))
+        if up is None:
+            up = bool(head) and int(head[-1]) % 2 == 1
+    if up:
+        if not head:
+            return "1", exp + 1
+        num = str(int(head) + 1)
+        if len(num) > len(head):
+            return num.rstrip("0") or "0", exp + 1
+        head = num
+    return head.rstrip("0"), exp
+
+
+def _binary_side(d: Decimal) -> bool | None:
+    """Whether the 512-bit binary number Terraform holds for ``d`` is above (True) or below
+    (False) ``d``; None when it is ``d`` exactly."""
+    from fractions import Fraction
+
+    fr = Fraction(d)
+    shift = 512 - (fr.numerator.bit_length() - fr.denominator.bit_length())
+    m = round(fr * Fraction(2) ** shift)
+    if m.bit_length() > 512:
+        shift -= 1
+        m = round(fr * Fraction(2) ** shift)
+    b = Fraction(m) / Fraction(2) ** shift
+    return None if b == fr else b > fr
+
+
+def _go_g(d: Decimal, prec: int | None) -> str:
+    """Go's big.Float ``Text('g', prec)`` (prec None: shortest)."""
+    neg = d < 0
+    mant, exp = _digits(abs(d))
+    if not mant:
+        return "0"
+    if prec is None:
+        eprec, p = 6, len(mant)
+    else:
+        p = max(prec, 1)
+        mant, exp = _round_digits(d, mant, exp, p)
+        eprec = p
+        if eprec > len(mant) and len(mant) >= exp:
+            eprec = len(mant)
+    x = exp - 1
+    if x < -4 or x >= eprec:
+        body = _fmt_e(mant, exp, min(p, len(mant)) - 1, "e")
+    else:
+        body = _fmt_f(mant, exp, max((len(mant) if p > exp else p) - exp, 0))
+    return ("-" if neg else "") + body
+
+
+def _fmt_e(mant: str, exp: int, prec: int, e: str) -> str:
+    first = mant[:1] or "0"
+    frac = (mant[1 : prec + 1]).ljust(prec, "0") if prec > 0 else ""
+    x = exp - 1 if mant else 0
+    return first + ("." + frac if prec > 0 else "") + e + ("-" if x < 0 else "+") + f"{abs(x):02d}"
+
+
+def _fmt_f(mant: str, exp: int, prec: int) -> str:
+    if exp > 0:
+        whole = mant[:exp].ljust(exp, "0")
+    else:
+        whole = "0"
+    if prec <= 0:
+        return whole
+    frac = "".join(mant[exp + k] if 0 <= exp + k < len(mant) else "0" for k in range(prec))
+    return whole + "." + frac
+
+
+def _go_float(verb: _Verb, d: Decimal) -> str:
+    """Go's big.Float Format for %e %E %f %g %G (default precision 6, %g shortest)."""
+    mode = verb.mode
+    mant, exp = _digits(abs(d))
+    if mode in "eE":
+        prec = 6 if verb.prec is None else verb.prec
+        mant, exp = _round_digits(d, mant, exp, 1 + prec)
+        body = _fmt_e(mant, exp, prec, mode)
+    elif mode == "f":
+        prec = 6 if verb.prec is None else verb.prec
+        mant, exp = _round_digits(d, mant, exp, exp + prec)
+        body = _fmt_f(mant, exp, prec)
+    else:
+        body = _go_g(abs(d), verb.prec)
+        if mode == "G":
+            body = body.upper()
+    sign = "-" if d < 0 and mant else "+" if "+" in verb.flags else " " if " " in verb.flags else ""
+    pad = 0
+    if verb.width is not None and verb.width > len(sign) + len(body):
+        pad = verb.width - len(sign) - len(body)
+    if "0" in verb.flags:
+        return sign + "0" * pad + body
+    if "-" in verb.flags:
+        return sign + body + " " * pad
+    return " " * pad + sign + body
 
 
 def _formatlist(fmt: Any, *args: Any) -> list[str]:
