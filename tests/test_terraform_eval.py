@@ -373,6 +373,8 @@ def _acl_status(doc: dict[str, Any]) -> set[str]:
         'replace("private-read", "/^pri(v)ate/", "public")',
         "local.buckets.*.acl[0]",  # was: legacy splat indexed each element
         'formatdate("\'public-read\'", "2024-01-01T00:00:00Z")',
+        'var.unset ? "public-read" : "public-read"',  # was: unknown condition -> unknown
+        'local.acls[1] != "" || var.unset ? "public-read" : "private"',  # true || unknown is true
     ],
 )
 def test_public_acl_computed_by_terraform_semantics_fails_the_gate(tmp_path: Path, acl: str) -> None:
@@ -380,6 +382,7 @@ def test_public_acl_computed_by_terraform_semantics_fails_the_gate(tmp_path: Pat
         tmp_path,
         {
             "main.tf": f"""
+            variable "unset" {{}}
             locals {{
               acls    = ["private", "public-read", "log-delivery-write"]
               buckets = [{{ acl = "public-read" }}, {{ acl = "private" }}]
@@ -419,3 +422,31 @@ def test_cloudformation_select_over_a_list_with_a_pseudo_parameter_fails_the_gat
     )
     assert _acl_status(doc) == {"fail"}, doc["findings"]
     assert code == 1
+
+
+# --------------------------------------------------------------------------- operators and conditionals
+def test_boolean_operators_short_circuit_both_ways(tmp_path: Path) -> None:
+    attrs = _attrs(
+        tmp_path,
+        "a = false && local.nope.x\nb = local.nope.x && false\nc = var.u || true\nd = true || var.u\n"
+        "e = var.u && true\nf = local.nope.x || false\ng = var.u || local.nope.x",
+        extra='variable "u" {}\n',
+    )
+    assert attrs["a"] is False and attrs["b"] is False  # the error on the other side is dropped
+    assert attrs["c"] is True and attrs["d"] is True  # an unknown does not matter when true decides
+    assert is_unknown(attrs["e"])
+    assert is_unknown(attrs["f"]) and "evaluation error" in attrs["f"]["reason"]
+    assert is_unknown(attrs["g"])
+
+
+def test_conditional_with_unknown_condition_and_equal_branches_is_known(tmp_path: Path) -> None:
+    attrs = _attrs(
+        tmp_path,
+        'a = var.u ? "public-read" : "public-read"\nb = var.u ? "public-read" : "private"\n'
+        'c = var.u ? { x = [1] } : { x = [1] }\nd = var.u ? 1 : local.nope.x',
+        extra='variable "u" {}\n',
+    )
+    assert attrs["a"] == "public-read"
+    assert is_unknown(attrs["b"])
+    assert attrs["c"] == {"x": [1]}
+    assert is_unknown(attrs["d"])

@@ -376,8 +376,23 @@ def _truth(v: Any, where: Expr) -> bool:
 def _cond(e: CondE, env: Env) -> Any:
     c = ev(e.cond, env)
     if is_unknown(c):
+        # whichever branch is taken, the value is the same: it is determined
+        try:
+            a, b = ev(e.then, env), ev(e.other, env)
+        except EvalError:
+            return _because(e, c)
+        if deep_unknown(a) is None and deep_unknown(b) is None and _same_value(a, b):
+            return a
         return _because(e, c)
     return ev(e.then if _truth(c, e.cond) else e.other, env)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    return _eq(a, b)
 
 
 def _unop(e: UnOp, env: Env) -> Any:
@@ -405,13 +420,39 @@ def _eq(a: Any, b: Any) -> bool:
 _ARITH = frozenset("+-*/%")
 
 
+def _logical(e: BinOp, env: Env) -> Any:
+    """HCL's ``&&``/``||`` (since hcl#713, Terraform 1.11): either operand that decides the
+    result (``false`` for ``&&``, ``true`` for ``||``) decides it, whatever the other one is:
+    unknown or an error. Otherwise an error on either side is the result."""
+    decisive = e.op == "||"
+    results: list[Any] = []
+    for side in (e.left, e.right):
+        try:
+            v = ev(side, env)
+        except EvalError as exc:
+            results.append(exc)
+            continue
+        if v is decisive:
+            return decisive
+        results.append(v)
+    a, b = results
+    for v in (a, b):
+        if isinstance(v, EvalError) and not (v is b and is_unknown(a)):
+            raise v
+        if is_unknown(v):
+            return _because(e, v)
+    try:
+        x, y = fn.to_bool(a), fn.to_bool(b)
+    except fn.FuncError as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+    return (x or y) if decisive else (x and y)
+
+
 def _binop(e: BinOp, env: Env) -> Any:
     op = e.op
+    if op in ("&&", "||"):
+        return _logical(e, env)
     a = ev(e.left, env)
-    if op == "&&" and a is False:
-        return False
-    if op == "||" and a is True:
-        return True
     b = ev(e.right, env)
     for v in (a, b):
         if is_unknown(v):
@@ -423,10 +464,6 @@ def _binop(e: BinOp, env: Env) -> Any:
         r = _eq(a, b)
         return r if op == "==" else not r
     try:
-        if op == "&&":
-            return fn.to_bool(a) and fn.to_bool(b)
-        if op == "||":
-            return fn.to_bool(a) or fn.to_bool(b)
         x, y = fn.to_num(a), fn.to_num(b)
         if op in _ARITH:
             if op == "/" and y == 0 and x != 0:
