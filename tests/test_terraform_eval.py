@@ -219,6 +219,14 @@ def test_decimal_arithmetic_is_exact(a: Decimal, b: Decimal) -> None:
         ('length("a\\r\\nb")', 3),  # CR LF is one character
         ('upper("straße")', "STRAßE"),  # Go's simple case mapping; Python gives STRASSE
         ('lower("İ")', "i"),
+        ('tolist(["a", 1, true])', ["a", "1", "true"]),  # unified to list(string)
+        ('tomap({ a = 1, b = "x" })', {"a": "1", "b": "x"}),
+        ('coalesce(1, "a")', "1"),
+        ("tolist([1, true])", None),  # number and bool have no common type
+        ('true ? 1 : "a"', "1"),  # the conditional's result type is the unified one
+        ('false ? "a" : 22', "22"),
+        ("true ? 1 : false", None),
+        ("true ? 1 : 2", 1),
         ("toset([3, 1, 2, 1])", [1, 2, 3]),
         ('toset(["a", 1])', ["1", "a"]),
         ('jsondecode("{\\"a\\": 1.0, \\"b\\": [0.1, 100000000000000000000000]}")', {"a": 1, "b": [0.1, 100000000000000000000000]}),
@@ -450,3 +458,17 @@ def test_conditional_with_unknown_condition_and_equal_branches_is_known(tmp_path
     assert is_unknown(attrs["b"])
     assert attrs["c"] == {"x": [1]}
     assert is_unknown(attrs["d"])
+
+
+def test_nested_conditionals_are_right_associative(tmp_path: Path) -> None:
+    """HCL reads ``a ? b : c ? d : e`` as ``a ? b : (c ? d : e)`` (tree-sitter-hcl groups it to
+    the left, which turned a known result into an error or a different value)."""
+    attrs = _attrs(
+        tmp_path,
+        'a = local.env == "prod" ? "private" : local.env == "dev" ? "public-read" : "x"\n'
+        'b = false ? 1 : false ? 2 : true ? 3 : 4\n'
+        'c = (true ? false : true) ? "yes" : "no"\n'
+        'd = true ? 1 : 2 > 1 ? 3 : 4',
+        extra='locals {\n  env = "prod"\n}\n',
+    )
+    assert attrs == {"a": "private", "b": 3, "c": "no", "d": 1}

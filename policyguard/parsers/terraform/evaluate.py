@@ -384,7 +384,23 @@ def _cond(e: CondE, env: Env) -> Any:
         if deep_unknown(a) is None and deep_unknown(b) is None and _same_value(a, b):
             return a
         return _because(e, c)
-    return ev(e.then if _truth(c, e.cond) else e.other, env)
+    chosen, other = (e.then, e.other) if _truth(c, e.cond) else (e.other, e.then)
+    v = ev(chosen, env)
+    if isinstance(v, (str, int, float)) and not isinstance(v, str):
+        # the result has the type both branches unify to (cond ? 1 : "a" is the string "1");
+        # the other branch only lends its type: its errors and references are dropped
+        mark = len(env.refs)
+        try:
+            w = ev(other, env)
+        except EvalError:
+            w = None
+        del env.refs[mark:]
+        if isinstance(w, (str, int, float)):
+            try:
+                v = fn.unify([v, w], "conditional")[0]
+            except fn.FuncError as exc:
+                raise EvalError(f"{e.text}: inconsistent conditional result types: {exc}") from None
+    return v
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -828,8 +828,31 @@ def _flatten(ls: Any) -> list[Any]:
     return out
 
 
+def unify(values: list[Any], what: str) -> list[Any]:
+    """cty's type unification of primitives, as when a tuple becomes a list or the two results
+    of a conditional meet: a string among numbers or bools turns them all into strings
+    (``tolist(["a", 1])`` is ``["a", "1"]``); numbers and bools have no common type."""
+    kinds = set()
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            kinds.add("bool")
+        elif isinstance(v, (int, float)):
+            kinds.add("number")
+        elif isinstance(v, str):
+            kinds.add("string")
+        else:
+            return values  # collections and unknowns: not unified here
+    if len(kinds) <= 1:
+        return values
+    if "string" in kinds:
+        return [None if v is None else to_str(v) for v in values]
+    raise FuncError(f"{what}: a number and a bool have no common type")
+
+
 def _coalesce(*vals: Any) -> Any:
-    for v in vals:
+    for v in unify(list(vals), "coalesce"):
         if is_unknown(v):
             return v
         if v is not None and v != "":
@@ -914,25 +937,22 @@ def _values(m: Any) -> list[Any]:
 
 def _tolist(v: Any) -> list[Any]:
     if isinstance(v, list):
-        return v
+        return unify(v, "tolist")
     raise FuncError(f"tolist: cannot convert {type_name(v)} to list")
 
 
 def _toset(v: Any) -> list[Any]:
     """cty's set order: strings lexically, numbers ascending, false before true; mixed
     primitives are unified to strings first (``toset(["a", 1])`` is ``["1", "a"]``)."""
-    ls = to_list(v)
-    prims = [x for x in ls if isinstance(x, (str, int, float)) and not is_unknown(x)]
-    if ls and len(prims) == len(ls):
-        kinds = {bool if isinstance(x, bool) else str if isinstance(x, str) else float for x in ls}
-        if len(kinds) > 1:
-            return sorted(_distinct([to_str(x) for x in ls]))
+    ls = unify(to_list(v), "toset")
+    if ls and all(isinstance(x, (str, int, float)) for x in ls):
         return sorted(_distinct(ls))
     return _distinct(ls)
 
 
 def _tomap(v: Any) -> dict[str, Any]:
-    return dict(to_map(v))
+    m = to_map(v)
+    return dict(zip(m, unify(list(m.values()), "tomap"), strict=True))
 
 
 def _tostring(v: Any) -> Any:

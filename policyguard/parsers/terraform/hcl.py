@@ -207,12 +207,31 @@ class ForE(Expr):
 
 
 class CondE(Expr):
-    __slots__ = ("cond", "then", "other")
+    __slots__ = ("cond", "then", "other", "regrouped")
 
     def __init__(self, cond: Expr, then: Expr, other: Expr):
         self.cond = cond
         self.then = then
         self.other = other
+        self.regrouped = False  # made by _conditional's rotation, not written in parentheses
+
+
+def _conditional(cond: Expr, then: Expr, other: Expr, bare: bool) -> CondE:
+    """``cond ? then : other``. tree-sitter-hcl groups ``a ? b : c ? d : e`` as
+    ``(a ? b : c) ? d : e``; HCL's conditional is right-associative, so an unparenthesized
+    conditional as the condition is rotated into ``a ? b : (c ? d : e)``."""
+    if bare and isinstance(cond, CondE):
+        inner = cond.other
+        rest = _conditional(inner, then, other, isinstance(inner, CondE) and inner.regrouped)
+        rest.regrouped = True
+        out = CondE(cond.cond, cond.then, rest)
+    else:
+        out = CondE(cond, then, other)
+    first, last = out.cond, out.other
+    out.src = first.src
+    out.s, out.row, out.bcol = first.s, first.row, first.bcol
+    out.e, out.erow, out.ebcol = last.e, last.erow, last.ebcol
+    return out
 
 
 class BinOp(Expr):
@@ -424,7 +443,9 @@ class _Converter:
             return Call(name, args, expand).init(self.src, node)
         if t == "conditional":
             es = [c for c in node.named_children if c.type == "expression"]
-            return CondE(self.expr(es[0]), self.expr(es[1]), self.expr(es[2])).init(self.src, node)
+            cond, then, other = self.expr(es[0]), self.expr(es[1]), self.expr(es[2])
+            bare = es[0].child_count == 1 and es[0].children[0].type == "conditional"
+            return _conditional(cond, then, other, bare)
         if t == "operation":
             return self.expr(node.children[0])
         if t == "unary_operation":
