@@ -1,6 +1,7 @@
 """JSON on the hot paths (rule inputs, engine results, admission bodies): orjson when it is
 installed (3-5x faster than the standard library on these documents), the stdlib otherwise.
-Both produce compact JSON; values JSON cannot hold are written as ``str(value)``."""
+Both produce compact JSON; values JSON cannot hold are written as ``str(value)``; integers
+beyond 64 bits (a Terraform number may be arbitrarily large) go through the stdlib."""
 
 from __future__ import annotations
 

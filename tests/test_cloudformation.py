@@ -282,3 +282,48 @@ def test_plain_y_stays_a_string_in_cloudformation(tmp_path: Path) -> None:
 
     docs, err = load_yaml("A: y\nB: yes\n", "t.yaml")
     assert err is None and docs[0].value == {"A": "y", "B": True}
+
+
+def test_values_the_template_determines_are_known(tmp_path: Path) -> None:
+    """Only what a result depends on decides whether it is known."""
+    p = tmp_path / "t.yaml"
+    p.write_text(
+        """
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Mappings:
+  Acl:
+    us-east-1: {acl: PublicRead, size: 1}
+    eu-west-1: {acl: PublicRead, size: 2}
+Resources:
+  B:
+    Type: AWS::S3::Bucket
+    Properties:
+      Selected: !Select [0, [PublicRead, !Ref "AWS::Region"]]
+      SelectedUnknown: !Select ["1", [PublicRead, !Ref "AWS::Region"]]
+      SameBranches: !If [IsProd, PublicRead, PublicRead]
+      DifferentBranches: !If [IsProd, PublicRead, Private]
+      MapAgrees: !FindInMap [Acl, !Ref "AWS::Region", acl]
+      MapDiffers: !FindInMap [Acl, !Ref "AWS::Region", size]
+      MapDefault: !FindInMap [Acl, !Ref "AWS::Region", other, {DefaultValue: PublicRead}]
+      Length: !Length [a, !Ref "AWS::Region"]
+      JoinOne: !Join [!Ref "AWS::Region", [PublicRead]]
+      JoinTwo: !Join [!Ref "AWS::Region", [a, b]]
+      NegativeIndex: !Select [-1, [a, b]]
+"""
+    )
+    a = _by_id(parse_file(p).resources)["B"].attributes
+    assert a["Selected"] == "PublicRead"
+    assert a["SelectedUnknown"]["__unknown__"] == "!Ref AWS::Region"
+    assert a["SameBranches"] == "PublicRead"
+    assert a["DifferentBranches"]["__unknown__"] == "!If IsProd"
+    assert a["MapAgrees"] == "PublicRead"
+    assert "__unknown__" in a["MapDiffers"]
+    assert a["MapDefault"] == "PublicRead"
+    assert a["Length"] == 2
+    assert a["JoinOne"] == "PublicRead"
+    assert "__unknown__" in a["JoinTwo"]
+    assert "out of range" in a["NegativeIndex"]["reason"]  # Python would have wrapped to "b"

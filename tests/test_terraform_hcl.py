@@ -441,7 +441,7 @@ def test_splat_and_index(tmp_path: Path) -> None:
         ('tobool("true")', True),
         ('jsonencode({ a = [1, "x"] })', '{"a":[1,"x"]}'),
         ('jsondecode("{\\"a\\": 1}")', {"a": 1}),
-        ('yamlencode({ a = 1 })', "a: 1\n"),
+        ('yamlencode({ a = 1 })', '"a": 1\n'),
         ('element(["a", "b"], 3)', "b"),
         ('contains(["a"], "a")', True),
         ("keys({ b = 1, a = 2 })", ["a", "b"]),

@@ -216,8 +216,11 @@ class _Resolver:
             decided = self.condition(arg[0])
             if decided is None:
                 branch_base = child_path(path, "Fn::If")
-                for i in (1, 2):  # both branches may run: keep their edges
-                    self.value(arg[i], child_path(branch_base, i))
+                # both branches may run: keep their edges; when both give the same known value,
+                # the condition does not matter
+                both = [self.value(arg[i], child_path(branch_base, i)) for i in (1, 2)]
+                if both[0] is not _NOVALUE and not _has_unknown(both[0]) and _same(both[0], both[1]):
+                    return both[0]
                 return unknown(f"!If {arg[0]}", f"condition {arg[0]} cannot be decided from the template")
             i = 1 if decided else 2
             self.moves.append((child_path(child_path(path, "Fn::If"), i), path))
@@ -238,6 +241,12 @@ class _Resolver:
             return decided
         if fn in ("Fn::Transform",):
             return unknown(render(node), "macro output: known after the transform runs")
+        if fn in ("Fn::Select", "Fn::Length", "Fn::Join"):
+            # only what the result depends on decides knownness: the selected element, the
+            # number of elements, the delimiter only when there is something to put it between
+            decided_value = self.list_intrinsic(fn, arg, path)
+            if decided_value is not _UNDECIDED:
+                return decided_value
 
         # pure functions of their (resolved) arguments
         args = self.value(arg, path)
@@ -251,23 +260,66 @@ class _Resolver:
             return unknown(render(node), f"{fn} is not evaluated")
         return result
 
+    def list_intrinsic(self, fn: str, arg: Any, path: str) -> Any:
+        """``Fn::Select``/``Fn::Length``/``Fn::Join`` over a list whose shape is known, or
+        ``_UNDECIDED`` (the generic path then decides)."""
+        if not (isinstance(arg, list) and len(arg) == 2) and fn != "Fn::Length":
+            return _UNDECIDED
+        items = self.value(arg if fn == "Fn::Length" else arg[1], path)
+        if not isinstance(items, list):
+            return _UNDECIDED
+        if fn == "Fn::Length":
+            return len(items)
+        if fn == "Fn::Join":
+            if len(items) == 1 and not _has_unknown(items[0]) and not isinstance(items[0], dict | list):
+                return _text(items[0])
+            if not items:
+                return ""
+            return _UNDECIDED
+        index = self.value(arg[0], path)
+        if _has_unknown(index):
+            return _UNDECIDED
+        try:
+            i = _index(index)
+        except ValueError:
+            return _UNDECIDED
+        if not 0 <= i < len(items):
+            return _UNDECIDED  # the generic path reports it
+        return items[i]
+
     def find_in_map(self, arg: Any, node: dict[str, Any], path: str) -> Any:
+        """The entry, or when a key is unknown the value every entry it could name agrees on
+        (an entry that does not exist takes ``DefaultValue``; without one the stack would not
+        deploy, so that key cannot be the one used)."""
         if not isinstance(arg, list) or len(arg) not in (3, 4):
             return unknown(render(node), "malformed Fn::FindInMap")
         keys = [self.value(a, path) for a in arg[:3]]
-        default = None
-        if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
-            default = self.value(arg[3]["DefaultValue"], path)
-        if any(_has_unknown(k) or not isinstance(k, str | int | float) for k in keys):
+        has_default = len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]
+        default = self.value(arg[3]["DefaultValue"], path) if has_default else None
+        if any(not _has_unknown(k) and not isinstance(k, str | int | float) for k in keys):
             return unknown(render(node), "map keys are not known")
-        cur: Any = self.ctx.mappings
+        candidates: list[Any] = [self.ctx.mappings]
         for k in keys:
-            cur = cur.get(str(k)) if isinstance(cur, dict) else None
-            if cur is None:
-                if default is not None:
+            nxt: list[Any] = []
+            for cur in candidates:
+                if cur is _MISSING or not isinstance(cur, dict):
+                    nxt.append(_MISSING)
+                elif _has_unknown(k):
+                    nxt.extend(cur.values() or [_MISSING])
+                else:
+                    nxt.append(cur.get(str(k), _MISSING))
+            candidates = nxt
+        if not any(_has_unknown(k) for k in keys):
+            cur = candidates[0]
+            if cur is _MISSING:
+                if has_default:
                     return default
                 return unknown(render(node), f"no entry {'/'.join(str(x) for x in keys)} in Mappings")
-        return self.value(cur, path)
+            return self.value(cur, path)
+        values = [default if c is _MISSING else self.value(c, path) for c in candidates if c is not _MISSING or has_default]
+        if values and not _has_unknown(values[0]) and all(_same(values[0], v) for v in values[1:]):
+            return values[0]
+        return unknown(render(node), "map keys are not known")
 
     def sub(self, arg: Any, node: dict[str, Any], path: str) -> Any:
         if isinstance(arg, str):
@@ -307,6 +359,27 @@ class _Resolver:
 
 
 _UNSUPPORTED = object()
+_UNDECIDED = object()
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is _NOVALUE or b is _NOVALUE:
+        return a is b
+    return not _has_unknown(b) and json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _index(x: Any) -> int:
+    """A ``Fn::Select`` index: a whole non-negative number, or a string of digits."""
+    if isinstance(x, bool):
+        raise ValueError(f"Fn::Select index {x!r} is not a number")
+    if isinstance(x, int):
+        return x
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    if isinstance(x, str) and x.strip().isdigit():
+        return int(x.strip())
+    raise ValueError(f"Fn::Select index {x!r} is not a whole number")
 
 
 def _pure(fn: str, args: Any) -> Any:
@@ -319,7 +392,10 @@ def _pure(fn: str, args: Any) -> Any:
         index, items = args
         if not isinstance(items, list):
             raise ValueError("Fn::Select needs a list")
-        return items[int(index)]
+        i = _index(index)
+        if not 0 <= i < len(items):  # CloudFormation rejects it; Python would wrap a negative index
+            raise ValueError(f"Fn::Select index {i} is out of range for a list of {len(items)}")
+        return items[i]
     if fn == "Fn::Split":
         delim, text = args
         return str(text).split(str(delim))

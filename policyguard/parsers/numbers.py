@@ -71,13 +71,13 @@ def check(value: Any, text: str) -> Any:
     return value
 
 
-def _no_constant(name: str) -> Any:
+def no_constant(name: str) -> Any:
     raise NumberError(name, f"{name} is not a JSON number (RFC 8259 has no NaN or Infinity)", limit=False)
 
 
 def json_loads(text: str) -> Any:
     """``json.loads`` with the rules above; ``NumberError`` for a number it refuses."""
-    return json.loads(text, parse_int=to_int, parse_float=to_float, parse_constant=_no_constant)
+    return json.loads(text, parse_int=to_int, parse_float=to_float, parse_constant=no_constant)
 
 
 def locate(source: str, token: str) -> tuple[int, int]:

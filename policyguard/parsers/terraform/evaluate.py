@@ -199,27 +199,39 @@ def _scope(e: Scope, env: Env) -> Any:
 
 
 def _splat(e: Splat, env: Env) -> Any:
+    """``x[*].a[0]`` applies every following step to each element; the legacy ``x.*.a[0]``
+    applies only the attribute steps to each element and the first index (and what follows)
+    to the resulting list. A value that is not a list is a one-element list; null is empty."""
     base = ev(e.obj, env)
     if is_unknown(base):
         return _because(e, base)
-    if base is None:
-        return []
-    items = base if isinstance(base, list) else [base]
-    out = []
+    steps, after = e.steps, []
+    if not e.full:
+        cut = next((i for i, (kind, _) in enumerate(steps) if kind == "index"), len(steps))
+        steps, after = steps[:cut], steps[cut:]
+    items = [] if base is None else base if isinstance(base, list) else [base]
+    out: Any = []
     for item in items:
         v = item
-        for kind, arg in e.steps:
+        for kind, arg in steps:
             if is_unknown(v):
                 break
-            if kind == "attr":
-                v = get_attr(v, arg, e)
-            else:
-                k = ev(arg, env)
-                if is_unknown(k):
-                    return _because(e, k)
-                v = get_index(v, k, e)
+            v = _splat_step(e, v, kind, arg, env)
         out.append(v)
+    for kind, arg in after:
+        if is_unknown(out):
+            return out
+        out = _splat_step(e, out, kind, arg, env)
     return out
+
+
+def _splat_step(e: Splat, v: Any, kind: str, arg: Any, env: Env) -> Any:
+    if kind == "attr":
+        return get_attr(v, arg, e)
+    k = ev(arg, env)
+    if is_unknown(k):
+        return _because(e, k)
+    return get_index(v, k, e)
 
 
 # --------------------------------------------------------------------------- templates
@@ -368,8 +380,39 @@ def _truth(v: Any, where: Expr) -> bool:
 def _cond(e: CondE, env: Env) -> Any:
     c = ev(e.cond, env)
     if is_unknown(c):
+        # whichever branch is taken, the value is the same: it is determined
+        try:
+            a, b = ev(e.then, env), ev(e.other, env)
+        except EvalError:
+            return _because(e, c)
+        if deep_unknown(a) is None and deep_unknown(b) is None and _same_value(a, b):
+            return a
         return _because(e, c)
-    return ev(e.then if _truth(c, e.cond) else e.other, env)
+    chosen, other = (e.then, e.other) if _truth(c, e.cond) else (e.other, e.then)
+    v = ev(chosen, env)
+    if isinstance(v, (str, int, float)) and not isinstance(v, str):
+        # the result has the type both branches unify to (cond ? 1 : "a" is the string "1");
+        # the other branch only lends its type: its errors and references are dropped
+        mark = len(env.refs)
+        try:
+            w = ev(other, env)
+        except EvalError:
+            w = None
+        del env.refs[mark:]
+        if isinstance(w, (str, int, float)):
+            try:
+                v = fn.unify([v, w], "conditional")[0]
+            except fn.FuncError as exc:
+                raise EvalError(f"{e.text}: inconsistent conditional result types: {exc}") from None
+    return v
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    return _eq(a, b)
 
 
 def _unop(e: UnOp, env: Env) -> Any:
@@ -380,6 +423,8 @@ def _unop(e: UnOp, env: Env) -> Any:
         if e.op == "!":
             return not fn.to_bool(v)
         return -fn.to_num(v)
+    except fn.NotEvaluated as exc:
+        return unknown(e.text, str(exc))
     except fn.FuncError as exc:
         raise EvalError(f"{e.text}: {exc}") from None
 
@@ -392,13 +437,42 @@ def _eq(a: Any, b: Any) -> bool:
     return type(a) is type(b) and bool(a == b)
 
 
+_ARITH = frozenset("+-*/%")
+
+
+def _logical(e: BinOp, env: Env) -> Any:
+    """HCL's ``&&``/``||`` (since hcl#713, Terraform 1.11): either operand that decides the
+    result (``false`` for ``&&``, ``true`` for ``||``) decides it, whatever the other one is:
+    unknown or an error. Otherwise an error on either side is the result."""
+    decisive = e.op == "||"
+    results: list[Any] = []
+    for side in (e.left, e.right):
+        try:
+            v = ev(side, env)
+        except EvalError as exc:
+            results.append(exc)
+            continue
+        if v is decisive:
+            return decisive
+        results.append(v)
+    a, b = results
+    for v in (a, b):
+        if isinstance(v, EvalError) and not (v is b and is_unknown(a)):
+            raise v
+        if is_unknown(v):
+            return _because(e, v)
+    try:
+        x, y = fn.to_bool(a), fn.to_bool(b)
+    except fn.FuncError as exc:
+        raise EvalError(f"{e.text}: {exc}") from None
+    return (x or y) if decisive else (x and y)
+
+
 def _binop(e: BinOp, env: Env) -> Any:
     op = e.op
+    if op in ("&&", "||"):
+        return _logical(e, env)
     a = ev(e.left, env)
-    if op == "&&" and a is False:
-        return False
-    if op == "||" and a is True:
-        return True
     b = ev(e.right, env)
     for v in (a, b):
         if is_unknown(v):
@@ -410,25 +484,11 @@ def _binop(e: BinOp, env: Env) -> Any:
         r = _eq(a, b)
         return r if op == "==" else not r
     try:
-        if op == "&&":
-            return fn.to_bool(a) and fn.to_bool(b)
-        if op == "||":
-            return fn.to_bool(a) or fn.to_bool(b)
         x, y = fn.to_num(a), fn.to_num(b)
-        if op == "+":
-            return fn.norm_num(x + y)
-        if op == "-":
-            return fn.norm_num(x - y)
-        if op == "*":
-            return fn.norm_num(x * y)
-        if op == "/":
-            if y == 0:
-                raise EvalError(f"{e.text}: division by zero")
-            return fn.norm_num(x / y)
-        if op == "%":
-            if y == 0:
-                raise EvalError(f"{e.text}: modulo by zero")
-            return fn.norm_num(x % y)
+        if op in _ARITH:
+            if op == "/" and y == 0 and x != 0:
+                return unknown(e.text, "division by zero: an infinity in Terraform, which is not evaluated")
+            return fn.arith(op, x, y)
         if op == "<":
             return x < y
         if op == ">":
@@ -437,6 +497,8 @@ def _binop(e: BinOp, env: Env) -> Any:
             return x <= y
         if op == ">=":
             return x >= y
+    except fn.NotEvaluated as exc:
+        return unknown(e.text, str(exc))
     except fn.FuncError as exc:
         raise EvalError(f"{e.text}: {exc}") from None
     raise EvalError(f"{e.text}: unsupported operator {op!r}")
@@ -468,8 +530,10 @@ def _call(e: Call, env: Env) -> Any:
         if is_unknown(v):
             return _because(e, v)
         return True
-    if name in ("file", "templatefile", "fileexists", "filebase64", "fileset", "abspath", "dirname", "basename", "pathexpand"):
+    if name in _FILE_FUNCS:
         return _file_call(e, env)
+    if name == "templatestring":
+        return _templatestring(e, env)
     if name in fn.IMPURE:
         return unknown(e.text, f"{name}() differs on every run")
     func = fn.FUNCTIONS.get(name)
@@ -494,6 +558,8 @@ def _call(e: Call, env: Env) -> Any:
                     return _because(e, u)
     try:
         result = func(*args)
+    except fn.NotEvaluated as exc:
+        return unknown(e.text, str(exc))
     except fn.FuncError as exc:
         raise EvalError(f"{e.text}: {exc}") from None
     except TypeError:
@@ -501,7 +567,44 @@ def _call(e: Call, env: Env) -> Any:
     except (ValueError, OverflowError, ZeroDivisionError) as exc:
         raise EvalError(f"{e.text}: {exc}") from None
     if isinstance(result, float):
-        return fn.norm_num(result)
+        try:
+            return fn.norm_num(result)
+        except fn.NotEvaluated as exc:
+            return unknown(e.text, str(exc))
+    return result
+
+
+_FILE_HASHES = {
+    "filemd5": ("md5", False), "filesha1": ("sha1", False), "filesha256": ("sha256", False),
+    "filesha512": ("sha512", False), "filebase64sha256": ("sha256", True), "filebase64sha512": ("sha512", True),
+}  # fmt: skip
+_FILE_FUNCS = frozenset(
+    {"file", "templatefile", "fileexists", "filebase64", "fileset", "abspath", "dirname", "basename", "pathexpand", *_FILE_HASHES}
+)
+
+
+def _templatestring(e: Call, env: Env) -> Any:
+    """``templatestring(ref, vars)``: the string's value rendered as a template with only
+    ``vars`` in scope (Terraform requires a reference, not a literal, as the first argument)."""
+    if len(e.args) != 2:
+        raise EvalError(f"{e.text}: templatestring(template, vars) takes two arguments")
+    if isinstance(e.args[0], (Lit, Tmpl)):
+        raise EvalError(f"{e.text}: the template must be given by a reference to a string, not a literal")
+    text, variables = ev(e.args[0], env), ev(e.args[1], env)
+    for a in (text, variables):
+        u = deep_unknown(a)
+        if u is not None:
+            return _because(e, u)
+    if not isinstance(text, str):
+        raise EvalError(f"{e.text}: the template must be a string, not {fn.type_name(text)}")
+    if not isinstance(variables, dict):
+        raise EvalError(f"{e.text}: the template variables must be an object")
+    tmpl = _parse_template(f"{e.src.path}:{e.line}", text)
+    tenv = Env(env.res, dict(variables), env.refs)
+    tenv.depth = env.depth
+    result = ev(tmpl, tenv)
+    if is_unknown(result):
+        return _because(e, result)
     return result
 
 
@@ -576,6 +679,13 @@ def _file_call(e: Call, env: Env) -> Any:
         import base64
 
         return base64.b64encode(data).decode()
+    if name in _FILE_HASHES:
+        import base64
+        import hashlib
+
+        algo, b64 = _FILE_HASHES[name]
+        h = hashlib.new(algo, data)
+        return base64.b64encode(h.digest()).decode() if b64 else h.hexdigest()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -17,6 +17,8 @@ from typing import Any
 from policyguard.model import ErrorKind, Span
 from policyguard.parsers import numbers
 
+from .functions import FuncError, parse_number
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 256
 
@@ -32,6 +34,21 @@ def _named(node: Any) -> list[Any]:
     """Named children without comments (see ``_kids``)."""
     return [c for c in node.named_children if c.type != "comment"]
 
+
+
+def literal_number(text: str) -> int | float:
+    """An HCL or ``.tf.json`` number literal as Terraform reads it, exactly (``1e3`` and ``1.0``
+    are the whole numbers 1000 and 1), within the float64 range the Rego engines hold: beyond
+    it a ``NumberError`` (a located ``limit-exceeded`` error; parsers/numbers.py)."""
+    if text.isdigit():
+        return numbers.to_int(text)
+    try:
+        value = parse_number(text)
+    except FuncError as exc:
+        raise numbers.NumberError(text, f"number {text[:24]!r}: {exc}") from None
+    if abs(value) > numbers.FLOAT_MAX:
+        raise numbers.NumberError(text, f"number {text[:24]!r} is outside the float64 range of the Rego engines")
+    return value
 
 class HclSyntaxError(Exception):
     """A located problem in an HCL file (syntax error, limit exceeded, unreadable)."""
@@ -218,12 +235,31 @@ class ForE(Expr):
 
 
 class CondE(Expr):
-    __slots__ = ("cond", "then", "other")
+    __slots__ = ("cond", "then", "other", "regrouped")
 
     def __init__(self, cond: Expr, then: Expr, other: Expr):
         self.cond = cond
         self.then = then
         self.other = other
+        self.regrouped = False  # made by _conditional's rotation, not written in parentheses
+
+
+def _conditional(cond: Expr, then: Expr, other: Expr, bare: bool) -> CondE:
+    """``cond ? then : other``. tree-sitter-hcl groups ``a ? b : c ? d : e`` as
+    ``(a ? b : c) ? d : e``; HCL's conditional is right-associative, so an unparenthesized
+    conditional as the condition is rotated into ``a ? b : (c ? d : e)``."""
+    if bare and isinstance(cond, CondE):
+        inner = cond.other
+        rest = _conditional(inner, then, other, isinstance(inner, CondE) and inner.regrouped)
+        rest.regrouped = True
+        out = CondE(cond.cond, cond.then, rest)
+    else:
+        out = CondE(cond, then, other)
+    first, last = out.cond, out.other
+    out.src = first.src
+    out.s, out.row, out.bcol = first.s, first.row, first.bcol
+    out.e, out.erow, out.ebcol = last.e, last.erow, last.ebcol
+    return out
 
 
 class BinOp(Expr):
@@ -435,7 +471,9 @@ class _Converter:
             return Call(name, args, expand).init(self.src, node)
         if t == "conditional":
             es = [c for c in _named(node) if c.type == "expression"]
-            return CondE(self.expr(es[0]), self.expr(es[1]), self.expr(es[2])).init(self.src, node)
+            cond, then, other = self.expr(es[0]), self.expr(es[1]), self.expr(es[2])
+            bare = es[0].child_count == 1 and es[0].children[0].type == "conditional"
+            return _conditional(cond, then, other, bare)
         if t == "operation":
             return self.expr(_kids(node)[0])
         if t == "unary_operation":
@@ -531,10 +569,8 @@ class _Converter:
         t = node.type
         if t == "numeric_lit":
             txt = self.src.text(node.start_byte, node.end_byte)
-            try:  # Terraform numbers are arbitrary precision: integers stay exact (parsers/numbers.py)
-                if txt.isdigit():
-                    return Lit(numbers.to_int(txt))
-                return Lit(numbers.to_float(txt))
+            try:
+                return Lit(literal_number(txt))
             except numbers.NumberError as exc:
                 raise HclSyntaxError(self.src.path, node.start_point[0] + 1, self.src.col(*node.start_point),
                                      exc.message, ErrorKind.LIMIT) from None

@@ -15,7 +15,7 @@ from typing import Any
 from policyguard.model import ErrorKind, Span
 from policyguard.parsers import numbers
 
-from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, parse_source
+from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, literal_number, parse_source
 
 _BLOCK_LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1}
 
@@ -35,6 +35,12 @@ class _Pos:
         line = self.text.count("\n", 0, m.start()) + 1
         col = m.start() - (self.text.rfind("\n", 0, m.start()) + 1) + 1
         return line, col
+
+
+def _json_number(text: str) -> Any:
+    """A JSON number as Terraform reads it: exact (``1e3`` is 1000); beyond the float64 range
+    (``1e400``) a ``NumberError`` that the caller locates, never a wrong value."""
+    return literal_number(text)
 
 
 def _lit(value: Any, src: Source) -> Expr:
@@ -84,7 +90,7 @@ def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> B
 def parse_tf_json(path: str, data: bytes) -> Body:
     try:
         text = data.decode("utf-8")
-        doc = numbers.json_loads(text)
+        doc = json.loads(text, parse_float=_json_number, parse_int=_json_number, parse_constant=numbers.no_constant)
     except UnicodeDecodeError:
         raise HclSyntaxError(path, 1, 1, "file is not valid UTF-8") from None
     except numbers.NumberError as exc:
