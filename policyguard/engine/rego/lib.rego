@@ -85,3 +85,283 @@ pod_containers := containers(input.resource.pod_spec)
 as_array(x) := x if is_array(x)
 
 as_array(x) := [x] if not is_array(x)
+
+# ---------------------------------------------------------------------------------------------
+# Address ranges. Rules judge what a set of CIDRs *covers*, never how it is spelled: 0.0.0.0/00,
+# 0::/0, ::ffff:0.0.0.0/96, 0.0.0.0/1 + 128.0.0.0/1 and four /2s all mean "every IPv4 address".
+# Addresses are bit strings ("0"/"1", 32 or 128 characters): no arithmetic beyond 16 bits, so
+# IPv6 needs no 128-bit numbers and regorus and OPA give identical results (regorus lacks
+# net.cidr_merge and net.cidr_intersects, and accepts ranges OPA rejects).
+# ---------------------------------------------------------------------------------------------
+
+# cidr(s): the range a CIDR ("10.0.0.0/8", "2001:db8::/32") or bare address ("1.2.3.4", a /32
+# or /128) denotes: {"family": 4|6, "len": prefix length, "bits": its first len bits}. Host bits
+# are ignored (10.0.0.1/8 is 10.0.0.0/8); an IPv4-mapped IPv6 range (::ffff:a.b.c.d/n, n >= 96)
+# is the IPv4 range it maps. Undefined for anything else: a prefix length with more than three
+# digits or beyond the family's width, an IPv4 octet over 255 or with a leading zero (010 is
+# octal to some parsers), zone ids, more than one "::".
+cidr(s) := r if {
+	is_string(s)
+	parts := split(trim_space(s), "/")
+	count(parts) <= 2
+	a := _cidr_address(parts[0])
+	n := _cidr_len(parts, a.width)
+	r := _cidr_unmap(a.family, n, substring(a.bits, 0, n))
+}
+
+_cidr_len(parts, width) := width if count(parts) == 1
+
+_cidr_len(parts, width) := n if {
+	count(parts) == 2
+	regex.match(`^[0-9]{1,3}$`, parts[1])
+	n := _decimal(parts[1])
+	n <= width
+}
+
+# "00" and "032" are read as 0 and 32 (regorus's to_number rejects leading zeros)
+_decimal(d) := 0 if trim_left(d, "0") == ""
+
+_decimal(d) := to_number(trim_left(d, "0")) if trim_left(d, "0") != ""
+
+_cidr_address(s) := {"family": 4, "width": 32, "bits": b} if {
+	b := _v4_bits(s)
+}
+
+_cidr_address(s) := {"family": 6, "width": 128, "bits": b} if {
+	contains(s, ":")
+	not contains(s, ".")
+	b := _v6_bits(lower(s))
+}
+
+# an IPv6 address ending in a dotted IPv4 address (::ffff:1.2.3.4): the tail is parsed as IPv4
+# and stands for the last two groups
+_cidr_address(s) := {"family": 6, "width": 128, "bits": b} if {
+	contains(s, ":")
+	m := regex.find_all_string_submatch_n(`^(.*:)([0-9.]+)$`, lower(s), 1)
+	count(m) == 1
+	v4 := _v4_bits(m[0][2])
+	head := _v6_bits(concat("", [m[0][1], "0:0"]))
+	b := concat("", [substring(head, 0, 96), v4])
+}
+
+_v4_bits(s) := b if {
+	regex.match(`^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$`, s)
+	b := concat("", [_octet_bits(o) | some o in split(s, ".")])
+	count(b) == 32
+}
+
+_octet_bits(o) := concat("", [_hex_bits[substring(h, 0, 1)], _hex_bits[substring(h, 1, 1)]]) if {
+	regex.match(`^(0|[1-9][0-9]*)$`, o)
+	n := to_number(o)
+	n <= 255
+	h := _byte_hex[n]
+}
+
+_v6_bits(s) := b if {
+	halves := split(s, "::")
+	count(halves) == 1
+	groups := split(s, ":")
+	count(groups) == 8
+	b := _groups_bits(groups)
+}
+
+_v6_bits(s) := b if {
+	halves := split(s, "::")
+	count(halves) == 2
+	head := _v6_groups(halves[0])
+	tail := _v6_groups(halves[1])
+	fill := 8 - count(head) - count(tail)
+	fill >= 1
+	b := _groups_bits(array.concat(array.concat(head, array.slice(_zero_groups, 0, fill)), tail))
+}
+
+_v6_groups(h) := [] if h == ""
+
+_v6_groups(h) := split(h, ":") if h != ""
+
+_zero_groups := ["0", "0", "0", "0", "0", "0", "0", "0"]
+
+# each group 1-4 hex digits; a bad group drops out and the length check fails
+_groups_bits(groups) := b if {
+	b := concat("", [_group_bits(g) | some g in groups])
+	count(b) == 16 * count(groups)
+}
+
+_group_bits(g) := concat("", [_hex_bits[substring(p, 0, 1)], _hex_bits[substring(p, 1, 1)], _hex_bits[substring(p, 2, 1)], _hex_bits[substring(p, 3, 1)]]) if {
+	regex.match(`^[0-9a-f]{1,4}$`, g)
+	p := concat("", [substring("000", 0, 4 - count(g)), g])
+}
+
+_hex_bits := {
+	"0": "0000", "1": "0001", "2": "0010", "3": "0011", "4": "0100", "5": "0101", "6": "0110", "7": "0111",
+	"8": "1000", "9": "1001", "a": "1010", "b": "1011", "c": "1100", "d": "1101", "e": "1110", "f": "1111",
+}
+
+_byte_hex := [sprintf("%s%s", [x, y]) | some x in _hex_digits; some y in _hex_digits]
+
+_hex_digits := ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+
+_mapped_v4 := "000000000000000000000000000000000000000000000000000000000000000000000000000000001111111111111111"
+
+_cidr_unmap(family, n, bits) := {"family": 4, "len": n - 96, "bits": substring(bits, 96, n - 96)} if {
+	family == 6
+	n >= 96
+	startswith(bits, _mapped_v4)
+}
+
+_cidr_unmap(family, n, bits) := {"family": family, "len": n, "bits": bits} if {
+	not _is_mapped(family, n, bits)
+}
+
+_is_mapped(family, n, bits) if {
+	family == 6
+	n >= 96
+	startswith(bits, _mapped_v4)
+}
+
+# cidr_within(r, outer): range r lies inside range outer (both cidr() values)
+cidr_within(r, outer) if {
+	r.family == outer.family
+	outer.len <= r.len
+	startswith(r.bits, outer.bits)
+}
+
+# covers_family(ranges, family): the ranges (cidr() values) of that family together cover every
+# address of it. CIDR blocks are nested or disjoint, so after dropping the ones inside another
+# the rest are disjoint, their bit strings sort in address order, and they cover the family iff
+# the first starts at 0, the last ends at all-ones and each ends right before the next begins.
+covers_family(ranges, family) if {
+	top := outermost([r | some r in ranges; r.family == family])
+	ps := sort([r.bits | some r in top])
+	n := count(ps)
+	n > 0
+	not contains(ps[0], "1")
+	not contains(ps[n - 1], "0")
+	count([i | some i in numbers.range(1, n - 1); not _adjacent(ps[i - 1], ps[i])]) == 0
+}
+
+# outermost(ranges): the distinct ranges that lie inside no other one
+outermost(ranges) := {r | some r in ranges; not _inside_another(r, ranges)}
+
+_inside_another(r, ranges) if {
+	some o in ranges
+	o != r
+	cidr_within(r, o)
+}
+
+# the block after prefix p starts with p + 1 (trailing ones cleared, the last zero set)
+_adjacent(p, next) if {
+	q := trim_right(p, "1")
+	q != ""
+	succ := concat("", [substring(q, 0, count(q) - 1), "1"])
+	startswith(next, succ)
+	not contains(substring(next, count(succ), count(next) - count(succ)), "1")
+}
+
+# Address space that is not reachable from the Internet (private, shared, loopback,
+# link-local, multicast and reserved blocks); a large range wholly inside one is not public.
+_non_public := [cidr(c) | some c in [
+	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+	"192.168.0.0/16", "224.0.0.0/3", "fc00::/7", "fe80::/10", "ff00::/8",
+]]
+
+# Threshold of a "large public range": IPv4 /8 or shorter (16.7 million addresses or more),
+# IPv6 /16 or shorter; no legitimate allowlist names a block that size.
+large_prefix := {4: 8, 6: 16}
+
+# large_public(r): r (a cidr() value) is a large range that is not entirely non-public space
+large_public(r) if {
+	r.len <= large_prefix[r.family]
+	count([o | some o in _non_public; cidr_within(r, o)]) == 0
+}
+
+# cidr_looks_like(s): s is meant as an address range (digits, hex, dots, colons, a slash), as
+# opposed to a named source such as an Azure service tag; a malformed one is not to be ignored
+cidr_looks_like(s) if {
+	is_string(s)
+	regex.match(`^\s*[0-9a-fA-F:.]*[:.][0-9a-fA-F:.]*(/.*)?\s*$`, s)
+}
+
+# source_exposure(v, values, any_words, strict): how source value v, judged with the other
+# source values that open the same thing (values; v may be among them), exposes it:
+#   {"kind": "all"}       v alone is every IPv4 or IPv6 address, or one of any_words (lower-case
+#                         words that mean "any source", e.g. Azure's "internet", "*")
+#   {"kind": "combined"}  v is one of the outermost ranges that together cover every address of
+#                         its family (0.0.0.0/1 + 128.0.0.0/1, four /2s, ...)
+#   {"kind": "large"}     a large public range (large_public)
+#   {"kind": "invalid"}   not a well-formed range: a string that looks like one, or with strict
+#                         any string that is not a range or one of any_words
+# plus "value" (v) and "range" (its cidr()). Undefined when v exposes nothing that way and for
+# non-strings (unknown markers, nulls: left to the rule).
+source_exposure(v, values, any_words, strict) := {"kind": "all", "value": v} if _any_word(v, any_words)
+
+source_exposure(v, values, any_words, strict) := {"kind": k, "value": v, "range": r} if {
+	not _any_word(v, any_words)
+	r := cidr(v)
+	ranges := [x | some w in array.concat([v], values); x := cidr(w)]
+	k := _range_kind(r, ranges)
+}
+
+source_exposure(v, values, any_words, strict) := {"kind": "invalid", "value": v} if {
+	is_string(v)
+	not _any_word(v, any_words)
+	not cidr(v)
+	_judged_as_range(v, strict)
+}
+
+# exposure(values, any_words, strict): source_exposure of each value of a list, by index
+exposure(values, any_words, strict) := {i: x |
+	some i, v in values
+	x := source_exposure(v, values, any_words, strict)
+}
+
+# exposure_text(x, together): what a source_exposure means, for a message after the value
+# (nothing for the literal 0.0.0.0/0, ::/0 and named "any" sources); `together` says what the
+# other ranges of a combined one are ("with the rule's other sources")
+exposure_text(x, together) := "" if {
+	x.kind == "all"
+	not x.range
+}
+
+exposure_text(x, together) := "" if {
+	x.kind == "all"
+	x.value in {"0.0.0.0/0", "::/0"}
+}
+
+exposure_text(x, together) := sprintf(" (every IPv%d address)", [x.range.family]) if {
+	x.kind == "all"
+	not x.value in {"0.0.0.0/0", "::/0"}
+}
+
+exposure_text(x, together) := sprintf(" (%s: every IPv%d address)", [together, x.range.family]) if x.kind == "combined"
+
+exposure_text(x, together) := sprintf(" (a large public range, /%d)", [x.range.len]) if x.kind == "large"
+
+exposure_text(x, together) := "" if not x.kind in {"all", "combined", "large"}
+
+_any_word(v, any_words) if {
+	is_string(v)
+	lower(trim_space(v)) in any_words
+}
+
+_judged_as_range(v, strict) if strict == true
+
+_judged_as_range(v, strict) if cidr_looks_like(v)
+
+_range_kind(r, ranges) := "all" if r.len == 0
+
+_range_kind(r, ranges) := "combined" if {
+	r.len > 0
+	_combined(r, ranges)
+}
+
+_range_kind(r, ranges) := "large" if {
+	r.len > 0
+	not _combined(r, ranges)
+	large_public(r)
+}
+
+_combined(r, ranges) if {
+	covers_family(ranges, r.family)
+	not _inside_another(r, ranges)
+}
