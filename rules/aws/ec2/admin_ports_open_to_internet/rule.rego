@@ -31,11 +31,12 @@ fail contains result if {
 	not all_traffic(e)
 	hits := matched_ports(e)
 	count(hits) > 0
+	xs := exposures(e)
 	some s in e.sources
-	exposed(e, s)
+	exposed(xs, s)
 	result := object.union(
 		{
-			"msg": sprintf("%s: ingress from %v%s allows %s (protocol %v, ports %v-%v)", [input.resource.id, shown(s.cidr), reach(e, s), concat(", ", sort(hits)), e.protocol, e.from, e.to]),
+			"msg": sprintf("%s: ingress from %v%s allows %s (protocol %v, ports %v-%v)", [input.resource.id, shown(s.cidr), reach(xs, s), concat(", ", sort(hits)), e.protocol, e.from, e.to]),
 			"path": s.path,
 		},
 		{"fix": f | f := fix_for(e, s)},
@@ -45,8 +46,9 @@ fail contains result if {
 unknown contains result if {
 	some e in entries
 	not resolved(e)
+	xs := exposures(e)
 	some s in e.sources
-	exposed(e, s)
+	exposed(xs, s)
 	result := {
 		"msg": sprintf("%s: ingress from %v has an unresolved protocol or port range; it may allow %s", [input.resource.id, shown(s.cidr), "an administration or database port"]),
 		"path": s.path,
@@ -70,8 +72,9 @@ unknown contains result if {
 	resolved(e)
 	not all_traffic(e)
 	count(matched_ports(e)) > 0
+	xs := exposures(e)
 	some s in e.sources
-	invalid(e, s)
+	invalid(xs, s)
 	result := {
 		"msg": sprintf("%s: ingress source %v is not a valid CIDR, so whether it allows %s from the internet is not known", [input.resource.id, s.cidr, "an administration or database port"]),
 		"path": s.path,
@@ -235,21 +238,23 @@ pool(e) := array.concat(
 	[c | some e2 in group_entries; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
 )
 
-# exposure(e, s): how source s of entry e exposes it (lib.source_exposure: all, combined, large
-# or invalid; undefined for a source that is not exposed); "unresolved" for an unknown source
-exposure(e, s) := lib.source_exposure(s.cidr, pool(e), set(), true) if is_string(s.cidr)
+# exposures(e): lib.exposure of the sources judged with entry e (all, combined, large or invalid
+# by value); computed once per entry: bind it, then ask exposed/invalid/reach about each source
+exposures(e) := lib.exposure(pool(e), set(), true)
 
-exposure(e, s) := {"kind": "unresolved"} if lib.is_unknown(s.cidr)
+exposure(xs, s) := xs[s.cidr] if is_string(s.cidr)
 
-exposed(e, s) if {
-	x := exposure(e, s)
+exposure(xs, s) := {"kind": "unresolved"} if lib.is_unknown(s.cidr)
+
+exposed(xs, s) if {
+	x := exposure(xs, s)
 	x.kind != "invalid"
 }
 
-invalid(e, s) if exposure(e, s).kind == "invalid"
+invalid(xs, s) if exposure(xs, s).kind == "invalid"
 
 # " (every IPv4 address)" etc. after the source in messages; nothing for 0.0.0.0/0 and ::/0
-reach(e, s) := lib.exposure_text(exposure(e, s), "with the group's other sources for this traffic")
+reach(xs, s) := lib.exposure_text(exposure(xs, s), "with the group's other sources for this traffic")
 
 # an ingress list that is unknown as a whole (a dynamic block over a variable) is not skipped
 fail contains result if {

@@ -69,9 +69,16 @@ fix(l) := {"description": "Make the API endpoint private", "ops": [
 	{"op": "set", "path": sprintf("%s.%s", [l.vpc, l.public]), "value": false},
 ]}
 
-# Public access CIDRs are judged by what they cover together (lib.source_exposure): 0.0.0.0/0
+# Public access CIDRs are judged by what they cover together (lib.exposure): 0.0.0.0/0
 # however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges.
-exposure(cidr, cidrs) := lib.source_exposure(cidr, cidrs, set(), true)
+exposures := lib.exposure(public_cidrs, set(), true)
+
+public_cidrs := cidrs if {
+	cidrs := vpc_config[layout[input.resource.platform].cidrs]
+	is_array(cidrs)
+}
+
+exposure(cidr, cidrs) := exposures[cidr]
 
 exposed(cidr, cidrs) if exposure(cidr, cidrs).kind != "invalid"
 

@@ -85,9 +85,11 @@ unknown contains result if {
 	}
 }
 
-# Authorized ranges are judged by what they cover together (lib.source_exposure): 0.0.0.0/0
+# Authorized ranges are judged by what they cover together (lib.exposure): 0.0.0.0/0
 # however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; "0.0.0.0" counts as any address.
-exposure(r) := lib.source_exposure(r, ranges, {"0.0.0.0"}, true)
+exposures := lib.exposure(ranges, {"0.0.0.0"}, true)
+
+exposure(r) := exposures[r]
 
 exposed(r) if exposure(r).kind != "invalid"
 

@@ -40,7 +40,7 @@ low(x) := lower(x) if is_string(x)
 port := 3389
 
 # sources that mean any address whatever the ranges (Azure's "*", "Internet" and "Any" tags);
-# address ranges are judged by what they cover (lib.source_exposure): 0.0.0.0/00, ::0/0,
+# address ranges are judged by what they cover (lib.exposure): 0.0.0.0/00, ::0/0,
 # 0.0.0.0/1 + 128.0.0.0/1 (in one rule or in several rules of the NSG), large public ranges
 any_source := {"*", "0.0.0.0", "internet", "any"}
 
@@ -84,7 +84,9 @@ pool := [v |
 	is_string(v)
 ]
 
-exposure(v) := lib.source_exposure(v, pool, any_source, false)
+exposures := lib.exposure(pool, any_source, false)
+
+exposure(v) := exposures[v]
 
 exposed(v) if exposure(v).kind != "invalid"
 

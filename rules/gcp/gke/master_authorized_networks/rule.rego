@@ -86,14 +86,16 @@ unknown contains result if {
 	}
 }
 
-# Authorized networks are judged by what they cover together (lib.source_exposure): 0.0.0.0/0
+# Authorized networks are judged by what they cover together (lib.exposure): 0.0.0.0/0
 # however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges.
 authorized := [block.cidr_block |
 	some cfg in arr(attrs.master_authorized_networks_config)
 	some block in arr(cfg.cidr_blocks)
 ]
 
-exposure(v) := lib.source_exposure(v, authorized, set(), true)
+exposures := lib.exposure(authorized, set(), true)
+
+exposure(v) := exposures[v]
 
 exposed(v) if exposure(v).kind != "invalid"
 

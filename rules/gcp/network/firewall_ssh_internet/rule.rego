@@ -38,9 +38,11 @@ port := 22
 
 attrs := input.resource.attributes
 
-# source ranges are judged by what they cover together (lib.source_exposure): 0.0.0.0/0 however
+# source ranges are judged by what they cover together (lib.exposure): 0.0.0.0/0 however
 # spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; a malformed range is unknown
-exposure(cidr) := lib.source_exposure(cidr, arr(attrs.source_ranges), set(), true)
+exposures := lib.exposure(arr(attrs.source_ranges), set(), true)
+
+exposure(cidr) := exposures[cidr]
 
 exposed(cidr) if exposure(cidr).kind != "invalid"
 

@@ -45,7 +45,7 @@ fail contains result if {
 	}
 }
 
-# Authorized networks are judged by what they cover together (lib.source_exposure): 0.0.0.0/0
+# Authorized networks are judged by what they cover together (lib.exposure): 0.0.0.0/0
 # however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; "0.0.0.0" counts as any address.
 networks := [net.value |
 	some settings in arr(input.resource.attributes.settings)
@@ -53,7 +53,9 @@ networks := [net.value |
 	some net in arr(ip.authorized_networks)
 ]
 
-exposure(v) := lib.source_exposure(v, networks, {"0.0.0.0"}, true)
+exposures := lib.exposure(networks, {"0.0.0.0"}, true)
+
+exposure(v) := exposures[v]
 
 exposed(v) if exposure(v).kind != "invalid"
 

@@ -46,9 +46,11 @@ internal_lb if {
 	lower(sprintf("%v", [value])) in values
 }
 
-# Source ranges are judged by what they cover together (lib.source_exposure): 0.0.0.0/0 however
+# Source ranges are judged by what they cover together (lib.exposure): 0.0.0.0/0 however
 # spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; a malformed range is unknown.
-exposure(cidr, spec) := lib.source_exposure(cidr, arr(spec.loadBalancerSourceRanges), set(), true)
+exposures := lib.exposure(arr(object.get(obj(input.resource.attributes.spec), "loadBalancerSourceRanges", [])), set(), true)
+
+exposure(cidr, spec) := exposures[cidr]
 
 exposed(cidr, spec) if exposure(cidr, spec).kind != "invalid"
 
