@@ -238,7 +238,7 @@ covers_family(ranges, family) if {
 	n > 0
 	not contains(ps[0], "1")
 	not contains(ps[n - 1], "0")
-	count([i | some i in numbers.range(1, n - 1); not _adjacent(ps[i - 1], ps[i])]) == 0
+	count([i | some i, p in ps; i > 0; not _adjacent(ps[i - 1], p)]) == 0
 }
 
 # cheap necessary conditions first: a range at address 0 and one reaching the last address
