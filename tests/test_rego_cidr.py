@@ -24,6 +24,7 @@ parsed := {c: r | some c in input.values; r := lib.cidr(c)}
 covers := {f | some f in [4, 6]; lib.covers_family([r | some c in input.values; r := lib.cidr(c)], f)}
 exposure := lib.exposure(input.values, {"internet", "*"}, input.strict)
 non_public := lib._non_public
+well_known := {c: r | some c, _ in lib._well_known; r := lib._cidr_range(lib._cidr_address(split(c, "/")[0]), to_number(split(c, "/")[1]))}
 """
 ENGINES = ["regorus"] + (["opa"] if have_golib() else [])
 
@@ -143,6 +144,8 @@ def test_non_public_constants_are_the_ranges_they_name(engine: str) -> None:
     names = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
              "192.168.0.0/16", "224.0.0.0/3", "fc00::/7", "fe80::/10", "ff00::/8"]
     assert ask(engine, "non_public", []) == [expected(n) for n in names]
+    known = ask(engine, "well_known", [])
+    assert known == {c: expected(c) for c in known} and "0.0.0.0/0" in known
 
 
 @st.composite

@@ -100,13 +100,25 @@ as_array(x) := [x] if not is_array(x)
 # is the IPv4 range it maps. Undefined for anything else: a prefix length with more than three
 # digits or beyond the family's width, an IPv4 octet over 255 or with a leading zero (010 is
 # octal to some parsers), zone ids, more than one "::".
+cidr(s) := _well_known[s] if is_string(s)
+
 cidr(s) := r if {
 	is_string(s)
+	not _well_known[s]
 	parts := split(trim_space(s), "/")
 	count(parts) <= 2
 	a := _cidr_address(parts[0])
 	n := _cidr_len(parts, a.width)
 	r := _cidr_range(a, n)
+}
+
+# the spellings most sources use, without parsing them
+_well_known := {
+	"0.0.0.0/0": {"family": 4, "len": 0, "bits": ""},
+	"::/0": {"family": 6, "len": 0, "bits": ""},
+	"10.0.0.0/8": {"family": 4, "len": 8, "bits": "00001010"},
+	"172.16.0.0/12": {"family": 4, "len": 12, "bits": "101011000001"},
+	"192.168.0.0/16": {"family": 4, "len": 16, "bits": "1100000010101000"},
 }
 
 _cidr_len(parts, width) := width if count(parts) == 1
@@ -295,7 +307,12 @@ large_prefix := {4: 8, 6: 16}
 # large_public(r): r (a cidr() value) is a large range that is not entirely non-public space
 large_public(r) if {
 	r.len <= large_prefix[r.family]
-	count([o | some o in _non_public; cidr_within(r, o)]) == 0
+	not _non_public_range(r)
+}
+
+_non_public_range(r) if {
+	some o in _non_public
+	cidr_within(r, o)
 }
 
 # cidr_looks_like(s): s is meant as an address range (digits, hex, dots, colons, a slash), as

@@ -187,7 +187,7 @@ group_entries contains e if {
 # the same traffic (same_traffic is the rule's own notion)
 pool(e) := array.concat(
 	[c | some s in e.sources; c := s.cidr],
-	[c | some e2 in group_entries; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
+	[c | some e2 in group_entries; e2 != e; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
 )
 
 # exposures(e): lib.exposure of the sources judged with entry e (all, combined, large or invalid

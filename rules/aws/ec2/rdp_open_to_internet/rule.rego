@@ -82,11 +82,9 @@ unknown contains result if {
 }
 
 # entries of the group that open the same port of this rule are judged together
-same_traffic(e, e2) if {
-	some port, spec in ports
-	opens(e, port, spec)
-	opens(e2, port, spec)
-}
+same_traffic(e, e2) if count(opened(e) & opened(e2)) > 0
+
+opened(e) := {port | some port, spec in ports; opens(e, port, spec)}
 
 opens(e, port, spec) if all_traffic(e)
 
@@ -210,7 +208,7 @@ group_entries contains e if {
 # the same traffic (same_traffic is the rule's own notion)
 pool(e) := array.concat(
 	[c | some s in e.sources; c := s.cidr],
-	[c | some e2 in group_entries; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
+	[c | some e2 in group_entries; e2 != e; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
 )
 
 # exposures(e): lib.exposure of the sources judged with entry e (all, combined, large or invalid
