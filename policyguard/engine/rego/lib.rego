@@ -85,3 +85,324 @@ pod_containers := containers(input.resource.pod_spec)
 as_array(x) := x if is_array(x)
 
 as_array(x) := [x] if not is_array(x)
+
+# ---------------------------------------------------------------------------------------------
+# Address ranges. Rules judge what a set of CIDRs *covers*, never how it is spelled: 0.0.0.0/00,
+# 0::/0, ::ffff:0.0.0.0/96, 0.0.0.0/1 + 128.0.0.0/1 and four /2s all mean "every IPv4 address".
+# Addresses are bit strings ("0"/"1", 32 or 128 characters): no arithmetic beyond 16 bits, so
+# IPv6 needs no 128-bit numbers and regorus and OPA give identical results (regorus lacks
+# net.cidr_merge and net.cidr_intersects, and accepts ranges OPA rejects).
+# ---------------------------------------------------------------------------------------------
+
+# cidr(s): the range a CIDR ("10.0.0.0/8", "2001:db8::/32") or bare address ("1.2.3.4", a /32
+# or /128) denotes: {"family": 4|6, "len": prefix length, "bits": its first len bits}. Host bits
+# are ignored (10.0.0.1/8 is 10.0.0.0/8); an IPv4-mapped IPv6 range (::ffff:a.b.c.d/n, n >= 96)
+# is the IPv4 range it maps. Undefined for anything else: a prefix length with more than three
+# digits or beyond the family's width, an IPv4 octet over 255 or with a leading zero (010 is
+# octal to some parsers), zone ids, more than one "::".
+cidr(s) := _well_known[s] if is_string(s)
+
+cidr(s) := r if {
+	is_string(s)
+	not _well_known[s]
+	parts := split(trim_space(s), "/")
+	count(parts) <= 2
+	a := _cidr_address(parts[0])
+	n := _cidr_len(parts, a.width)
+	r := _cidr_range(a, n)
+}
+
+# the spellings most sources use, without parsing them
+_well_known := {
+	"0.0.0.0/0": {"family": 4, "len": 0, "bits": ""},
+	"::/0": {"family": 6, "len": 0, "bits": ""},
+	"10.0.0.0/8": {"family": 4, "len": 8, "bits": "00001010"},
+	"172.16.0.0/12": {"family": 4, "len": 12, "bits": "101011000001"},
+	"192.168.0.0/16": {"family": 4, "len": 16, "bits": "1100000010101000"},
+}
+
+_cidr_len(parts, width) := width if count(parts) == 1
+
+_cidr_len(parts, width) := n if {
+	count(parts) == 2
+	regex.match(`^[0-9]{1,3}$`, parts[1])
+	n := _decimal(parts[1])
+	n <= width
+}
+
+# "00" and "032" are read as 0 and 32 (regorus's to_number rejects leading zeros)
+_decimal(d) := 0 if trim_left(d, "0") == ""
+
+_decimal(d) := to_number(trim_left(d, "0")) if trim_left(d, "0") != ""
+
+# the address as IPv4 octets or as eight IPv6 groups of four hex digits; IPv6 bits are only
+# computed for the groups the prefix needs (a /32 reads two groups, not eight)
+_cidr_address(s) := {"family": 4, "width": 32, "octets": o} if o := _v4_octets(s)
+
+_cidr_address(s) := {"family": 6, "width": 128, "groups": g} if {
+	contains(s, ":")
+	not contains(s, ".")
+	g := _v6_groups(lower(s))
+}
+
+# an IPv6 address ending in a dotted IPv4 address (::ffff:1.2.3.4): the tail is read as IPv4
+# and stands for the last two groups
+_cidr_address(s) := {"family": 6, "width": 128, "groups": g} if {
+	contains(s, ":")
+	m := regex.find_all_string_submatch_n(`^(.*:)([0-9.]+)$`, lower(s), 1)
+	count(m) == 1
+	o := _v4_octets(m[0][2])
+	head := _v6_groups(concat("", [m[0][1], "0:0"]))
+	g := array.concat(array.slice(head, 0, 6), [concat("", [_octet_hex(o[0]), _octet_hex(o[1])]), concat("", [_octet_hex(o[2]), _octet_hex(o[3])])])
+}
+
+_cidr_range(a, n) := {"family": 4, "len": n, "bits": substring(_octets_bits(a.octets), 0, n)} if a.family == 4
+
+# ::ffff:a.b.c.d/n (n >= 96) is the IPv4 range a.b.c.d/(n - 96)
+_cidr_range(a, n) := {"family": 4, "len": n - 96, "bits": substring(concat("", [_group_bits(a.groups[6]), _group_bits(a.groups[7])]), 0, n - 96)} if {
+	_mapped(a, n)
+}
+
+_cidr_range(a, n) := {"family": 6, "len": n, "bits": substring(concat("", [_group_bits(g) | some i, g in a.groups; i * 16 < n]), 0, n)} if {
+	a.family == 6
+	not _mapped(a, n)
+}
+
+_mapped(a, n) if {
+	a.family == 6
+	n >= 96
+	array.slice(a.groups, 0, 6) == ["0000", "0000", "0000", "0000", "0000", "ffff"]
+}
+
+# four decimal octets (numbers) without leading zeros (010 is octal to some parsers), each <= 255
+_v4_octets(s) := o if {
+	regex.match(`^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$`, s)
+	o := [n | some d in split(s, "."); n := to_number(d); n <= 255]
+	count(o) == 4
+}
+
+_octets_bits(o) := concat("", [_octet_bits(o[0]), _octet_bits(o[1]), _octet_bits(o[2]), _octet_bits(o[3])])
+
+# "%b" and "%x" without a width: regorus 0.13 ignores the zero padding of "%08b" for small numbers
+_octet_bits(n) := concat("", [substring("00000000", 0, 8 - count(b)), b]) if b := sprintf("%b", [n])
+
+_octet_hex(n) := concat("", [substring("00", 0, 2 - count(h)), h]) if h := sprintf("%x", [n])
+
+# eight groups of four hex digits, "::" expanded; undefined unless 1-4 hex digits per group
+_v6_groups(s) := g if {
+	regex.match(`^[0-9a-f:]+$`, s)
+	not contains(s, "::")
+	g := _pad_groups(split(s, ":"))
+	count(g) == 8
+}
+
+_v6_groups(s) := g if {
+	regex.match(`^[0-9a-f:]+$`, s)
+	halves := split(s, "::")
+	count(halves) == 2
+	head := _split_groups(halves[0])
+	tail := _split_groups(halves[1])
+	fill := 8 - count(head) - count(tail)
+	fill >= 1
+	g := _pad_groups(array.concat(array.concat(head, array.slice(_zero_groups, 0, fill)), tail))
+	count(g) == 8
+}
+
+_split_groups(h) := [] if h == ""
+
+_split_groups(h) := split(h, ":") if h != ""
+
+_zero_groups := ["0", "0", "0", "0", "0", "0", "0", "0"]
+
+# a group that is empty or longer than four digits drops out (and the count check fails)
+_pad_groups(gs) := [p |
+	some g in gs
+	count(g) >= 1
+	count(g) <= 4
+	p := concat("", [substring("000", 0, 4 - count(g)), g])
+]
+
+_group_bits(p) := concat("", [_hex_bits[substring(p, 0, 1)], _hex_bits[substring(p, 1, 1)], _hex_bits[substring(p, 2, 1)], _hex_bits[substring(p, 3, 1)]])
+
+_hex_bits := {
+	"0": "0000", "1": "0001", "2": "0010", "3": "0011", "4": "0100", "5": "0101", "6": "0110", "7": "0111",
+	"8": "1000", "9": "1001", "a": "1010", "b": "1011", "c": "1100", "d": "1101", "e": "1110", "f": "1111",
+}
+
+# cidr_within(r, outer): range r lies inside range outer (both cidr() values)
+cidr_within(r, outer) if {
+	r.family == outer.family
+	outer.len <= r.len
+	startswith(r.bits, outer.bits)
+}
+
+# covers_family(ranges, family): the ranges (cidr() values) of that family together cover every
+# address of it. CIDR blocks are nested or disjoint, so after dropping the ones inside another
+# the rest are disjoint, their bit strings sort in address order, and they cover the family iff
+# the first starts at 0, the last ends at all-ones and each ends right before the next begins.
+covers_family(ranges, family) if {
+	rs := [r | some r in ranges; r.family == family]
+	_starts_at_zero(rs)
+	_ends_at_top(rs)
+	top := outermost(rs)
+	ps := sort([r.bits | some r in top])
+	n := count(ps)
+	n > 0
+	not contains(ps[0], "1")
+	not contains(ps[n - 1], "0")
+	count([i | some i, p in ps; i > 0; not _adjacent(ps[i - 1], p)]) == 0
+}
+
+# cheap necessary conditions first: a range at address 0 and one reaching the last address
+_starts_at_zero(rs) if {
+	some r in rs
+	not contains(r.bits, "1")
+}
+
+_ends_at_top(rs) if {
+	some r in rs
+	not contains(r.bits, "0")
+}
+
+# outermost(ranges): the distinct ranges that lie inside no other one
+outermost(ranges) := {r | some r in ranges; not _inside_another(r, ranges)}
+
+_inside_another(r, ranges) if {
+	some o in ranges
+	o != r
+	cidr_within(r, o)
+}
+
+# the block after prefix p starts with p + 1 (trailing ones cleared, the last zero set)
+_adjacent(p, next) if {
+	q := trim_right(p, "1")
+	q != ""
+	succ := concat("", [substring(q, 0, count(q) - 1), "1"])
+	startswith(next, succ)
+	not contains(substring(next, count(succ), count(next) - count(succ)), "1")
+}
+
+# Address space that is not reachable from the Internet (private, shared, loopback,
+# link-local, multicast and reserved blocks); a large range wholly inside one is not public.
+# Written out as cidr() values (a constant costs nothing per evaluation; parsing these 11
+# strings on every evaluation did); tests/test_rego_cidr.py checks them against cidr().
+_non_public := [
+	{"family": 4, "len": 8, "bits": "00000000"}, # 0.0.0.0/8
+	{"family": 4, "len": 8, "bits": "00001010"}, # 10.0.0.0/8
+	{"family": 4, "len": 10, "bits": "0110010001"}, # 100.64.0.0/10
+	{"family": 4, "len": 8, "bits": "01111111"}, # 127.0.0.0/8
+	{"family": 4, "len": 16, "bits": "1010100111111110"}, # 169.254.0.0/16
+	{"family": 4, "len": 12, "bits": "101011000001"}, # 172.16.0.0/12
+	{"family": 4, "len": 16, "bits": "1100000010101000"}, # 192.168.0.0/16
+	{"family": 4, "len": 3, "bits": "111"}, # 224.0.0.0/3
+	{"family": 6, "len": 7, "bits": "1111110"}, # fc00::/7
+	{"family": 6, "len": 10, "bits": "1111111010"}, # fe80::/10
+	{"family": 6, "len": 8, "bits": "11111111"}, # ff00::/8
+]
+
+# Threshold of a "large public range": IPv4 /8 or shorter (16.7 million addresses or more),
+# IPv6 /16 or shorter; no legitimate allowlist names a block that size.
+large_prefix := {4: 8, 6: 16}
+
+# large_public(r): r (a cidr() value) is a large range that is not entirely non-public space
+large_public(r) if {
+	r.len <= large_prefix[r.family]
+	not _non_public_range(r)
+}
+
+_non_public_range(r) if {
+	some o in _non_public
+	cidr_within(r, o)
+}
+
+# cidr_looks_like(s): s is meant as an address range (digits, hex, dots, colons, a slash), as
+# opposed to a named source such as an Azure service tag; a malformed one is not to be ignored
+cidr_looks_like(s) if {
+	is_string(s)
+	regex.match(`^\s*[0-9a-fA-F:.]*[:.][0-9a-fA-F:.]*(/.*)?\s*$`, s)
+}
+
+# exposure(values, any_words, strict): how each source value of a list (the sources that open
+# the same thing, e.g. every CIDR allowed to one port) exposes it, keyed by value:
+#   {"kind": "all"}       the value alone is every IPv4 or IPv6 address, or one of any_words
+#                         (lower-case words that mean "any source": Azure's "internet", "*")
+#   {"kind": "combined"}  one of the outermost ranges that together cover every address of its
+#                         family (0.0.0.0/1 + 128.0.0.0/1, four /2s, ...)
+#   {"kind": "large"}     a large public range (large_public)
+#   {"kind": "invalid"}   not a well-formed range: a string that looks like one, or with strict
+#                         any string that is neither a range nor one of any_words
+# plus "value" and "range" (its cidr()). Values that expose nothing that way are absent, and so
+# are non-strings (unknown markers, nulls: left to the rule). Every value is parsed once and
+# coverage computed once per family, so call it once per list (bind it in a rule), not per value.
+exposure(values, any_words, strict) := {v: x |
+	parsed := {w: r | some w in values; is_string(w); not _any_word(w, any_words); r := cidr(w)}
+	ranges := [r | some r in parsed]
+	covered := {f | some f in [4, 6]; covers_family(ranges, f)}
+	some v in values
+	x := _exposure_of(v, parsed, ranges, covered, any_words, strict)
+}
+
+_exposure_of(v, parsed, ranges, covered, any_words, strict) := {"kind": "all", "value": v} if _any_word(v, any_words)
+
+_exposure_of(v, parsed, ranges, covered, any_words, strict) := {"kind": k, "value": v, "range": r} if {
+	r := parsed[v]
+	k := _range_kind(r, ranges, covered)
+}
+
+_exposure_of(v, parsed, ranges, covered, any_words, strict) := {"kind": "invalid", "value": v} if {
+	is_string(v)
+	not _any_word(v, any_words)
+	not parsed[v]
+	_judged_as_range(v, strict)
+}
+
+# exposure_text(x, together): what an exposure entry means, for a message after the value
+# (nothing for the literal 0.0.0.0/0, ::/0 and named "any" sources); `together` says what the
+# other ranges of a combined one are ("with the rule's other sources")
+exposure_text(x, together) := "" if {
+	x.kind == "all"
+	not x.range
+}
+
+exposure_text(x, together) := "" if {
+	x.kind == "all"
+	x.value in {"0.0.0.0/0", "::/0"}
+}
+
+exposure_text(x, together) := sprintf(" (every IPv%d address)", [x.range.family]) if {
+	x.kind == "all"
+	not x.value in {"0.0.0.0/0", "::/0"}
+}
+
+exposure_text(x, together) := sprintf(" (%s: every IPv%d address)", [together, x.range.family]) if x.kind == "combined"
+
+exposure_text(x, together) := sprintf(" (a large public range, /%d)", [x.range.len]) if x.kind == "large"
+
+exposure_text(x, together) := "" if not x.kind in {"all", "combined", "large"}
+
+_any_word(v, any_words) if {
+	is_string(v)
+	lower(trim_space(v)) in any_words
+}
+
+_judged_as_range(v, strict) if strict == true
+
+_judged_as_range(v, strict) if cidr_looks_like(v)
+
+_range_kind(r, ranges, covered) := "all" if r.len == 0
+
+_range_kind(r, ranges, covered) := "combined" if {
+	r.len > 0
+	_combined(r, ranges, covered)
+}
+
+_range_kind(r, ranges, covered) := "large" if {
+	r.len > 0
+	not _combined(r, ranges, covered)
+	large_public(r)
+}
+
+_combined(r, ranges, covered) if {
+	r.family in covered
+	not _inside_another(r, ranges)
+}

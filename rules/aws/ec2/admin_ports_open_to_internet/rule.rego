@@ -31,11 +31,12 @@ fail contains result if {
 	not all_traffic(e)
 	hits := matched_ports(e)
 	count(hits) > 0
+	xs := exposures(e)
 	some s in e.sources
-	exposed(s)
+	exposed(xs, s)
 	result := object.union(
 		{
-			"msg": sprintf("%s: ingress from %v allows %s (protocol %v, ports %v-%v)", [input.resource.id, shown(s.cidr), concat(", ", sort(hits)), e.protocol, e.from, e.to]),
+			"msg": sprintf("%s: ingress from %v%s allows %s (protocol %v, ports %v-%v)", [input.resource.id, shown(s.cidr), reach(xs, s), concat(", ", sort(hits)), e.protocol, e.from, e.to]),
 			"path": s.path,
 		},
 		{"fix": f | f := fix_for(e, s)},
@@ -45,8 +46,9 @@ fail contains result if {
 unknown contains result if {
 	some e in entries
 	not resolved(e)
+	xs := exposures(e)
 	some s in e.sources
-	exposed(s)
+	exposed(xs, s)
 	result := {
 		"msg": sprintf("%s: ingress from %v has an unresolved protocol or port range; it may allow %s", [input.resource.id, shown(s.cidr), "an administration or database port"]),
 		"path": s.path,
@@ -63,6 +65,35 @@ matched_ports(e) := {sprintf("%s (%d)", [name, port]) |
 }
 
 protocol_matches(p, protocols) if lower(sprintf("%v", [p])) in protocols
+
+# a source that is not a valid CIDR is not skipped: whether it opens the internet is not known
+unknown contains result if {
+	some e in entries
+	resolved(e)
+	not all_traffic(e)
+	count(matched_ports(e)) > 0
+	xs := exposures(e)
+	some s in e.sources
+	invalid(xs, s)
+	result := {
+		"msg": sprintf("%s: ingress source %v is not a valid CIDR, so whether it allows %s from the internet is not known", [input.resource.id, s.cidr, "an administration or database port"]),
+		"path": s.path,
+		"expr": sprintf("invalid CIDR %v", [s.cidr]),
+	}
+}
+
+# entries of the group that open the same port of this rule are judged together
+same_traffic(e, e2) if count(opened(e) & opened(e2)) > 0
+
+opened(e) := {port | some port, spec in ports; opens(e, port, spec)}
+
+opens(e, port, spec) if all_traffic(e)
+
+opens(e, port, spec) if {
+	protocol_matches(e.protocol, spec.protocols)
+	num(e.from) <= port
+	port <= num(e.to)
+}
 
 shown(c) := c if is_string(c)
 
@@ -97,38 +128,35 @@ ports := {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Every ingress permission of this resource, normalised across the five ways to write one:
+# Every ingress permission of a resource, normalised across the five ways to write one:
 # {"entry": path of the inline entry or "", "protocol", "from", "to",
 #  "sources": [{"cidr": value, "path": attribute path, "key": source attribute, "siblings": n}]}
 # ---------------------------------------------------------------------------------------------
-entries contains e if {
-	input.resource.type == "aws_security_group"
-	some i, rule in as_list(input.resource.attributes.ingress)
+entries := {e | some e in entries_of(input.resource)}
+
+entries_of(res) := {e |
+	some i, rule in as_list(res.attributes.ingress)
 	usable(rule)
 	e := entry(rule, sprintf("ingress[%d]", [i]), "protocol", "from_port", "to_port", ["cidr_blocks", "ipv6_cidr_blocks"])
+} if res.type == "aws_security_group"
+
+entries_of(res) := {entry(res.attributes, "", "protocol", "from_port", "to_port", ["cidr_blocks", "ipv6_cidr_blocks"])} if {
+	res.type == "aws_security_group_rule"
+	res.attributes.type == "ingress"
 }
 
-entries contains e if {
-	input.resource.type == "aws_security_group_rule"
-	input.resource.attributes.type == "ingress"
-	e := entry(input.resource.attributes, "", "protocol", "from_port", "to_port", ["cidr_blocks", "ipv6_cidr_blocks"])
+entries_of(res) := {entry(res.attributes, "", "ip_protocol", "from_port", "to_port", ["cidr_ipv4", "cidr_ipv6"])} if {
+	res.type == "aws_vpc_security_group_ingress_rule"
 }
 
-entries contains e if {
-	input.resource.type == "aws_vpc_security_group_ingress_rule"
-	e := entry(input.resource.attributes, "", "ip_protocol", "from_port", "to_port", ["cidr_ipv4", "cidr_ipv6"])
-}
-
-entries contains e if {
-	input.resource.type == "AWS::EC2::SecurityGroup"
-	some i, rule in as_list(input.resource.attributes.SecurityGroupIngress)
+entries_of(res) := {e |
+	some i, rule in as_list(res.attributes.SecurityGroupIngress)
 	usable(rule)
 	e := entry(rule, sprintf("SecurityGroupIngress[%d]", [i]), "IpProtocol", "FromPort", "ToPort", ["CidrIp", "CidrIpv6"])
-}
+} if res.type == "AWS::EC2::SecurityGroup"
 
-entries contains e if {
-	input.resource.type == "AWS::EC2::SecurityGroupIngress"
-	e := entry(input.resource.attributes, "", "IpProtocol", "FromPort", "ToPort", ["CidrIp", "CidrIpv6"])
+entries_of(res) := {entry(res.attributes, "", "IpProtocol", "FromPort", "ToPort", ["CidrIp", "CidrIpv6"])} if {
+	res.type == "AWS::EC2::SecurityGroupIngress"
 }
 
 entry(rule, at, pkey, fkey, tkey, skeys) := {
@@ -154,6 +182,78 @@ sources_of(value, path, key) := [{"cidr": c, "path": sprintf("%s[%d]", [path, j]
 
 sources_of(value, path, key) := [{"cidr": value, "path": path, "key": key, "siblings": 1}] if not is_array(value)
 
+# ---------------------------------------------------------------------------------------------
+# The security group this resource belongs to, and its other ingress permissions in this scan
+# (inline ones and separate rule resources): 0.0.0.0/1 in one rule and 128.0.0.0/1 in another
+# open the group to every IPv4 address just like 0.0.0.0/0 in one.
+# ---------------------------------------------------------------------------------------------
+group_types := {"aws_security_group", "AWS::EC2::SecurityGroup"}
+
+rule_types := {"aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "AWS::EC2::SecurityGroupIngress"}
+
+group_keys := {"security_group_id", "GroupId"}
+
+groups contains input.resource.id if input.resource.type in group_types
+
+groups contains ref.target if {
+	input.resource.type in rule_types
+	some ref in input.resource.references
+	ref.path in group_keys
+}
+
+members contains id if some id in groups
+
+members contains ref.source if {
+	some g in groups
+	some ref in input.resources[g].referenced_by
+	ref.path in group_keys
+	input.resources[ref.source].type in rule_types
+}
+
+# rule resources naming the same group by a literal id (sg-0123...) belong together too
+members contains id if {
+	input.resource.type in rule_types
+	some key in group_keys
+	gid := input.resource.attributes[key]
+	is_string(gid)
+	some id, r in input.resources
+	r.type in rule_types
+	r.attributes[key] == gid
+}
+
+group_entries contains e if some e in entries
+
+group_entries contains e if {
+	some id in members
+	id != input.resource.id
+	some e in entries_of(input.resources[id])
+}
+
+# the sources judged together with entry e: its own and those of the group's entries that open
+# the same traffic (same_traffic is the rule's own notion)
+pool(e) := array.concat(
+	[c | some s in e.sources; c := s.cidr],
+	[c | some e2 in group_entries; e2 != e; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
+)
+
+# exposures(e): lib.exposure of the sources judged with entry e (all, combined, large or invalid
+# by value); computed once per entry: bind it, then ask exposed/invalid/reach about each source
+exposures(e) := lib.exposure(pool(e), set(), true)
+
+exposure(xs, s) := xs[s.cidr] if is_string(s.cidr)
+
+exposure(xs, s) := {"kind": "unresolved"} if lib.is_unknown(s.cidr)
+
+exposed(xs, s) if {
+	x := exposure(xs, s)
+	x.kind != "invalid"
+}
+
+invalid(xs, s) if exposure(xs, s).kind == "invalid"
+
+# " (every IPv4 address)" etc. after the source in messages; nothing for 0.0.0.0/0 and ::/0
+reach(xs, s) := lib.exposure_text(exposure(xs, s), "with the group's other sources for this traffic")
+
 # an ingress list that is unknown as a whole (a dynamic block over a variable) is not skipped
 fail contains result if {
 	some key in ["ingress", "SecurityGroupIngress"]
@@ -177,8 +277,6 @@ usable(rule) if {
 	is_object(rule)
 	not lib.is_unknown(rule)
 }
-
-internet := {"0.0.0.0/0", "::/0"}
 
 all_protocols := {"-1", "all", -1}
 
@@ -209,11 +307,6 @@ num(x) := to_number(x) if {
 	is_string(x)
 	regex.match(`^-?[0-9]+$`, x)
 }
-
-# a source that is (or may be) the whole internet
-exposed(s) if s.cidr in internet
-
-exposed(s) if lib.is_unknown(s.cidr)
 
 # remove just the offending CIDR when others remain; otherwise the whole inline entry, unless
 # other kinds of sources (security groups, prefix lists, self) would be lost with it

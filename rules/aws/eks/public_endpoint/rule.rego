@@ -48,9 +48,9 @@ fail contains result if {
 	l := layout[input.resource.platform]
 	not lib.falsy(object.get(vpc_config, l.public, true))
 	some i, cidr in vpc_config[l.cidrs]
-	cidr in {"0.0.0.0/0", "::/0"}
+	exposed(cidr, vpc_config[l.cidrs])
 	result := {
-		"msg": sprintf("%s: the public API endpoint accepts %s", [input.resource.id, cidr]),
+		"msg": sprintf("%s: the public API endpoint accepts %s%s", [input.resource.id, cidr, lib.exposure_text(exposure(cidr, vpc_config[l.cidrs]), "with the other public access CIDRs")]),
 		"path": sprintf("%s.%s[%d]", [l.vpc, l.cidrs, i]),
 		"fix": fix(l),
 	}
@@ -68,3 +68,29 @@ fix(l) := {"description": "Make the API endpoint private", "ops": [
 	{"op": "set", "path": sprintf("%s.%s", [l.vpc, l.private]), "value": true},
 	{"op": "set", "path": sprintf("%s.%s", [l.vpc, l.public]), "value": false},
 ]}
+
+# Public access CIDRs are judged by what they cover together (lib.exposure): 0.0.0.0/0
+# however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges.
+exposures := lib.exposure(public_cidrs, set(), true)
+
+public_cidrs := cidrs if {
+	cidrs := vpc_config[layout[input.resource.platform].cidrs]
+	is_array(cidrs)
+}
+
+exposure(cidr, cidrs) := exposures[cidr]
+
+exposed(cidr, cidrs) if exposure(cidr, cidrs).kind != "invalid"
+
+# a public access CIDR that is not a valid CIDR is not skipped
+unknown contains result if {
+	l := layout[input.resource.platform]
+	not lib.falsy(object.get(vpc_config, l.public, true))
+	some i, cidr in vpc_config[l.cidrs]
+	exposure(cidr, vpc_config[l.cidrs]).kind == "invalid"
+	result := {
+		"msg": sprintf("%s: public access CIDR %v is not a valid CIDR, so whether the API endpoint is open to the internet is not known", [input.resource.id, cidr]),
+		"path": sprintf("%s.%s[%d]", [l.vpc, l.cidrs, i]),
+		"expr": sprintf("invalid CIDR %v", [cidr]),
+	}
+}

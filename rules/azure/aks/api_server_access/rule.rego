@@ -67,9 +67,9 @@ fail contains result if {
 fail contains result if {
 	not private
 	some r in ranges
-	r in {"0.0.0.0/0", "0.0.0.0"}
+	exposed(r)
 	result := {
-		"msg": sprintf("AKS cluster \"%v\" authorizes %s on its public API server", [input.resource.name, r]),
+		"msg": sprintf("AKS cluster \"%v\" authorizes %s%s on its public API server", [input.resource.name, r, lib.exposure_text(exposure(r), "with the other authorized ranges")]),
 		"path": "api_server_access_profile",
 	}
 }
@@ -82,5 +82,25 @@ unknown contains result if {
 		"msg": sprintf("AKS cluster \"%v\": whether the API server is private or restricted depends on %s", [input.resource.name, expr]),
 		"path": "private_cluster_enabled",
 		"expr": expr,
+	}
+}
+
+# Authorized ranges are judged by what they cover together (lib.exposure): 0.0.0.0/0
+# however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; "0.0.0.0" counts as any address.
+exposures := lib.exposure(ranges, {"0.0.0.0"}, true)
+
+exposure(r) := exposures[r]
+
+exposed(r) if exposure(r).kind != "invalid"
+
+# an authorized range that is not a valid CIDR is not skipped
+unknown contains result if {
+	not private
+	some r in ranges
+	exposure(r).kind == "invalid"
+	result := {
+		"msg": sprintf("AKS cluster \"%v\": authorized range %v is not a valid CIDR, so whether the API server is open to the Internet is not known", [input.resource.name, r]),
+		"path": "api_server_access_profile",
+		"expr": sprintf("invalid CIDR %v", [r]),
 	}
 }

@@ -39,7 +39,10 @@ low(x) := lower(x) if is_string(x)
 
 port := 22
 
-open_sources := {"*", "0.0.0.0", "0.0.0.0/0", "internet", "any", "::/0"}
+# sources that mean any address whatever the ranges (Azure's "*", "Internet" and "Any" tags);
+# address ranges are judged by what they cover (lib.exposure): 0.0.0.0/00, ::0/0,
+# 0.0.0.0/1 + 128.0.0.0/1 (in one rule or in several rules of the NSG), large public ranges
+any_source := {"*", "0.0.0.0", "internet", "any"}
 
 # (path prefix, rule object) for inline blocks and for the separate resource
 rules contains [sprintf("security_rule[%d].", [i]), r] if {
@@ -48,6 +51,46 @@ rules contains [sprintf("security_rule[%d].", [i]), r] if {
 }
 
 rules contains ["", input.resource.attributes] if input.resource.type == "azurerm_network_security_rule"
+
+# the NSG this resource is or belongs to, and the separate rule resources of that NSG in the scan
+nsgs contains input.resource.id if input.resource.type == "azurerm_network_security_group"
+
+nsgs contains ref.target if {
+	input.resource.type == "azurerm_network_security_rule"
+	some ref in input.resource.references
+	ref.path == "network_security_group_name"
+}
+
+nsg_rules contains r if {
+	some id in nsgs
+	some r in arr(object.get(obj(input.resources[id]).attributes, "security_rule", []))
+}
+
+nsg_rules contains r if {
+	some id in nsgs
+	some ref in input.resources[id].referenced_by
+	ref.path == "network_security_group_name"
+	r := input.resources[ref.source].attributes
+}
+
+nsg_rules contains r if some [_, r] in rules
+
+# every source that inbound Allow rules of the same NSG open the port to: judged together
+pool := [v |
+	some r in nsg_rules
+	inbound_allow(r)
+	port_open(r)
+	some v in array.concat([object.get(obj(r), "source_address_prefix", null)], arr(object.get(obj(r), "source_address_prefixes", [])))
+	is_string(v)
+]
+
+exposures := lib.exposure(pool, any_source, false)
+
+exposure(v) := exposures[v]
+
+exposed(v) if exposure(v).kind != "invalid"
+
+reach(v) := lib.exposure_text(exposure(v), "with the NSG's other sources for this port")
 
 covers(range) if range == "*"
 
@@ -84,10 +127,10 @@ fail contains result if {
 	some [prefix, r] in rules
 	inbound_allow(r)
 	port_open(r)
-	low(r.source_address_prefix) in open_sources
+	exposed(r.source_address_prefix)
 	path := concat("", [prefix, "source_address_prefix"])
 	result := {
-		"msg": sprintf("rule \"%v\" allows SSH (port %d) from %s", [object.get(obj(r), "name", input.resource.name), port, r.source_address_prefix]),
+		"msg": sprintf("rule \"%v\" allows SSH (port %d) from %s%s", [object.get(obj(r), "name", input.resource.name), port, r.source_address_prefix, reach(r.source_address_prefix)]),
 		"path": path,
 		"fix": {"description": "Allow SSH only from the virtual network", "ops": [{"op": "set", "path": path, "value": "VirtualNetwork"}]},
 	}
@@ -98,11 +141,11 @@ fail contains result if {
 	inbound_allow(r)
 	port_open(r)
 	some j, src in arr(r.source_address_prefixes)
-	low(src) in open_sources
-	kept := [s | some s in arr(r.source_address_prefixes); not low(s) in open_sources]
+	exposed(src)
+	kept := [s | some s in arr(r.source_address_prefixes); not exposed(s)]
 	path := concat("", [prefix, "source_address_prefixes"])
 	result := {
-		"msg": sprintf("rule \"%v\" allows SSH (port %d) from %s", [object.get(obj(r), "name", input.resource.name), port, src]),
+		"msg": sprintf("rule \"%v\" allows SSH (port %d) from %s%s", [object.get(obj(r), "name", input.resource.name), port, src, reach(src)]),
 		"path": sprintf("%s[%d]", [path, j]),
 		"fix": {"description": "Remove the Internet source", "ops": [{"op": "set", "path": path, "value": fallback(kept)}]},
 	}
@@ -121,5 +164,22 @@ unknown contains result if {
 		"msg": sprintf("rule \"%v\" allows SSH from a source that is not known", [object.get(obj(r), "name", input.resource.name)]),
 		"path": concat("", [prefix, "source_address_prefix"]),
 		"expr": lib.unknown_expr(r.source_address_prefix),
+	}
+}
+
+# a source that looks like an address range but is not a valid one is not skipped
+unknown contains result if {
+	some [prefix, r] in rules
+	inbound_allow(r)
+	port_open(r)
+	some [path, src] in array.concat(
+		[[concat("", [prefix, "source_address_prefix"]), object.get(obj(r), "source_address_prefix", null)]],
+		[[sprintf("%ssource_address_prefixes[%d]", [prefix, j]), v] | some j, v in arr(object.get(obj(r), "source_address_prefixes", []))],
+	)
+	exposure(src).kind == "invalid"
+	result := {
+		"msg": sprintf("rule \"%v\": source %v is not a valid address range, so whether it allows SSH from the Internet is not known", [object.get(obj(r), "name", input.resource.name), src]),
+		"path": path,
+		"expr": sprintf("invalid address range %v", [src]),
 	}
 }

@@ -56,10 +56,10 @@ fail contains result if {
 fail contains result if {
 	some i, cfg in arr(attrs.master_authorized_networks_config)
 	some j, block in arr(cfg.cidr_blocks)
-	block.cidr_block in {"0.0.0.0/0", "::/0"}
+	exposed(block.cidr_block)
 	path := sprintf("master_authorized_networks_config[%d].cidr_blocks[%d]", [i, j])
 	result := {
-		"msg": sprintf("GKE cluster \"%v\" authorizes %s on its API server", [input.resource.name, block.cidr_block]),
+		"msg": sprintf("GKE cluster \"%v\" authorizes %s%s on its API server", [input.resource.name, block.cidr_block, lib.exposure_text(exposure(block.cidr_block), "with the other authorized networks")]),
 		"path": sprintf("%s.cidr_block", [path]),
 		"fix": {"description": "Remove the open authorized network", "ops": [{"op": "remove", "path": path}]},
 	}
@@ -83,5 +83,30 @@ unknown contains result if {
 		"msg": sprintf("GKE cluster \"%v\": whether the API server endpoint is private is not known", [input.resource.name]),
 		"path": "private_cluster_config",
 		"expr": endpoint_expr,
+	}
+}
+
+# Authorized networks are judged by what they cover together (lib.exposure): 0.0.0.0/0
+# however spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges.
+authorized := [block.cidr_block |
+	some cfg in arr(attrs.master_authorized_networks_config)
+	some block in arr(cfg.cidr_blocks)
+]
+
+exposures := lib.exposure(authorized, set(), true)
+
+exposure(v) := exposures[v]
+
+exposed(v) if exposure(v).kind != "invalid"
+
+# an authorized network that is not a valid CIDR is not skipped
+unknown contains result if {
+	some i, cfg in arr(attrs.master_authorized_networks_config)
+	some j, block in arr(cfg.cidr_blocks)
+	exposure(block.cidr_block).kind == "invalid"
+	result := {
+		"msg": sprintf("GKE cluster \"%v\": authorized network %v is not a valid CIDR, so whether the API server is open to the Internet is not known", [input.resource.name, block.cidr_block]),
+		"path": sprintf("master_authorized_networks_config[%d].cidr_blocks[%d].cidr_block", [i, j]),
+		"expr": sprintf("invalid CIDR %v", [block.cidr_block]),
 	}
 }

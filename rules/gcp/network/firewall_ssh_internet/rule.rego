@@ -38,7 +38,13 @@ port := 22
 
 attrs := input.resource.attributes
 
-open := {"0.0.0.0/0", "::/0"}
+# source ranges are judged by what they cover together (lib.exposure): 0.0.0.0/0 however
+# spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; a malformed range is unknown
+exposures := lib.exposure(arr(attrs.source_ranges), set(), true)
+
+exposure(cidr) := exposures[cidr]
+
+exposed(cidr) if exposure(cidr).kind != "invalid"
 
 iap_range := "35.235.240.0/20"
 
@@ -89,10 +95,10 @@ fail contains result if {
 	enabled
 	port_allowed
 	some i, cidr in arr(attrs.source_ranges)
-	cidr in open
-	kept := [c | some c in arr(attrs.source_ranges); not c in open]
+	exposed(cidr)
+	kept := [c | some c in arr(attrs.source_ranges); not exposed(c)]
 	result := {
-		"msg": sprintf("firewall \"%v\" allows SSH (tcp/%d) from %s", [object.get(obj(attrs), "name", input.resource.name), port, cidr]),
+		"msg": sprintf("firewall \"%v\" allows SSH (tcp/%d) from %s%s", [object.get(obj(attrs), "name", input.resource.name), port, cidr, lib.exposure_text(exposure(cidr), "with the rule's other source ranges")]),
 		"path": sprintf("source_ranges[%d]", [i]),
 		"fix": {"description": "Allow SSH only through Identity-Aware Proxy", "ops": [{"op": "set", "path": "source_ranges", "value": fallback(kept)}]},
 	}
@@ -123,5 +129,19 @@ unknown contains result if {
 		"msg": sprintf("firewall \"%v\" allows SSH from source ranges that are not known", [object.get(obj(attrs), "name", input.resource.name)]),
 		"path": "source_ranges",
 		"expr": lib.unknown_expr(attrs.source_ranges),
+	}
+}
+
+# a source range that is not a valid CIDR is not skipped
+unknown contains result if {
+	ingress
+	enabled
+	port_allowed
+	some i, cidr in arr(attrs.source_ranges)
+	exposure(cidr).kind == "invalid"
+	result := {
+		"msg": sprintf("firewall \"%v\": source range %v is not a valid CIDR, so whether it allows SSH from the Internet is not known", [object.get(obj(attrs), "name", input.resource.name), cidr]),
+		"path": sprintf("source_ranges[%d]", [i]),
+		"expr": sprintf("invalid CIDR %v", [cidr]),
 	}
 }

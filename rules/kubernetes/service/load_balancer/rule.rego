@@ -46,7 +46,13 @@ internal_lb if {
 	lower(sprintf("%v", [value])) in values
 }
 
-open_ranges := {"0.0.0.0/0", "::/0"}
+# Source ranges are judged by what they cover together (lib.exposure): 0.0.0.0/0 however
+# spelled, 0.0.0.0/1 + 128.0.0.0/1, large public ranges; a malformed range is unknown.
+exposures := lib.exposure(arr(object.get(obj(input.resource.attributes.spec), "loadBalancerSourceRanges", [])), set(), true)
+
+exposure(cidr, spec) := exposures[cidr]
+
+exposed(cidr, spec) if exposure(cidr, spec).kind != "invalid"
 
 fail contains result if {
 	spec := input.resource.attributes.spec
@@ -64,9 +70,23 @@ fail contains result if {
 	spec.type == "LoadBalancer"
 	not internal_lb
 	some i, cidr in arr(spec.loadBalancerSourceRanges)
-	cidr in open_ranges
+	exposed(cidr, spec)
 	result := {
-		"msg": sprintf("LoadBalancer Service \"%v\" allows source range %s", [input.resource.attributes.metadata.name, cidr]),
+		"msg": sprintf("LoadBalancer Service \"%v\" allows source range %s%s", [input.resource.attributes.metadata.name, cidr, lib.exposure_text(exposure(cidr, spec), "with the other source ranges")]),
 		"path": sprintf("spec.loadBalancerSourceRanges[%d]", [i]),
+	}
+}
+
+# a source range that is not a valid CIDR is not skipped
+unknown contains result if {
+	spec := input.resource.attributes.spec
+	spec.type == "LoadBalancer"
+	not internal_lb
+	some i, cidr in arr(spec.loadBalancerSourceRanges)
+	exposure(cidr, spec).kind == "invalid"
+	result := {
+		"msg": sprintf("LoadBalancer Service \"%v\": source range %v is not a valid CIDR, so whether it is open to the Internet is not known", [input.resource.attributes.metadata.name, cidr]),
+		"path": sprintf("spec.loadBalancerSourceRanges[%d]", [i]),
+		"expr": sprintf("invalid CIDR %v", [cidr]),
 	}
 }
