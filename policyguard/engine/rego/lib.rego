@@ -85,3 +85,56 @@ pod_containers := containers(input.resource.pod_spec)
 as_array(x) := x if is_array(x)
 
 as_array(x) := [x] if not is_array(x)
+
+# Wrong-typed data. A value can be null (plans write every unset attribute as null), an unknown
+# marker, or the wrong type (a string where a list belongs). Iterating a non-collection
+# (`some x in null`) or passing a wrong type to a built-in (`object.get(null, ...)`,
+# `lower(1)`) is an error on regorus and undefined on OPA: neither is a verdict. Read values a
+# rule iterates or hands to a built-in through these, then decide on what is left: an empty
+# list for a missing log-types list still fails closed.
+
+# arr(x): x if it is an array, else [] (null, a scalar, an object, an unknown marker).
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+# obj(x): x if it is an object (unknown markers included: their path makes a verdict unknown),
+# else {}.
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# coll(x): x if it can be iterated with `some k, v in x` (array, object, set), else [].
+coll(x) := x if is_array(x)
+
+coll(x) := x if is_object(x)
+
+coll(x) := x if is_set(x)
+
+coll(x) := [] if {
+	not is_array(x)
+	not is_object(x)
+	not is_set(x)
+}
+
+# str(x): x if it is a string, else "" (for lower/startswith/contains on a value that may be
+# a number, a list or null).
+str(x) := x if is_string(x)
+
+str(x) := "" if not is_string(x)
+
+# items(x): the items of a list, or [x] for a single object where a list belongs (CloudFormation
+# and Kubernetes accept one item in a few places); [] for null, scalars and unknown markers.
+items(x) := x if is_array(x)
+
+items(x) := [x] if {
+	is_object(x)
+	not is_unknown(x)
+}
+
+items(x) := [] if {
+	not is_array(x)
+	not is_object(x)
+}
+
+items(x) := [] if is_unknown(x)
