@@ -138,3 +138,10 @@ items(x) := [] if {
 }
 
 items(x) := [] if is_unknown(x)
+
+# first(x): the first item of a non-empty array, else null (a nested block a plan writes as
+# null or [], or a value of the wrong type).
+first(x) := x[0] if {
+	is_array(x)
+	count(x) > 0
+} else := null
