@@ -123,22 +123,6 @@ str(x) := x if is_string(x)
 
 str(x) := "" if not is_string(x)
 
-# items(x): the items of a list, or [x] for a single object where a list belongs (CloudFormation
-# and Kubernetes accept one item in a few places); [] for null, scalars and unknown markers.
-items(x) := x if is_array(x)
-
-items(x) := [x] if {
-	is_object(x)
-	not is_unknown(x)
-}
-
-items(x) := [] if {
-	not is_array(x)
-	not is_object(x)
-}
-
-items(x) := [] if is_unknown(x)
-
 # first(x): the first item of a non-empty array, else null (a nested block a plan writes as
 # null or [], or a value of the wrong type).
 first(x) := x[0] if {
