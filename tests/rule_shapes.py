@@ -254,7 +254,8 @@ def evaluator(ids: frozenset[str], rego_engine: str = "embedded") -> Any:
     from policyguard import engine
     from policyguard.scan import ScanOptions
 
-    opts = ScanOptions(paths=[], rego_engine=rego_engine, scan_timeout=1e9, enabled_rules=sorted(ids))
+    # generous time budgets: a shared CI machine must not turn a slow evaluation into an error
+    opts = ScanOptions(paths=[], rego_engine=rego_engine, rule_timeout=60.0, scan_timeout=1e9, enabled_rules=sorted(ids))
     ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
     _STATE[key] = (ids, ev)
     return ev
