@@ -406,3 +406,47 @@ _combined(r, ranges, covered) if {
 	r.family in covered
 	not _inside_another(r, ranges)
 }
+
+# Wrong-typed data. A value can be null (plans write every unset attribute as null), an unknown
+# marker, or the wrong type (a string where a list belongs). Iterating a non-collection
+# (`some x in null`) or passing a wrong type to a built-in (`object.get(null, ...)`,
+# `lower(1)`) is an error on regorus and undefined on OPA: neither is a verdict. Read values a
+# rule iterates or hands to a built-in through these, then decide on what is left: an empty
+# list for a missing log-types list still fails closed.
+
+# arr(x): x if it is an array, else [] (null, a scalar, an object, an unknown marker).
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+# obj(x): x if it is an object (unknown markers included: their path makes a verdict unknown),
+# else {}.
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+# coll(x): x if it can be iterated with `some k, v in x` (array, object, set), else [].
+coll(x) := x if is_array(x)
+
+coll(x) := x if is_object(x)
+
+coll(x) := x if is_set(x)
+
+coll(x) := [] if {
+	not is_array(x)
+	not is_object(x)
+	not is_set(x)
+}
+
+# str(x): x if it is a string, else "" (for lower/startswith/contains on a value that may be
+# a number, a list or null).
+str(x) := x if is_string(x)
+
+str(x) := "" if not is_string(x)
+
+# first(x): the first item of a non-empty array, else null (a nested block a plan writes as
+# null or [], or a value of the wrong type).
+first(x) := x[0] if {
+	is_array(x)
+	count(x) > 0
+} else := null

@@ -46,13 +46,13 @@ devices contains {"label": "root_block_device", "path": "root_block_device[0].en
 
 devices contains {"label": sprintf("ebs_block_device %v", [object.get(dev, "device_name", i)]), "path": sprintf("ebs_block_device[%d].encrypted", [i]), "value": object.get(dev, "encrypted", null), "fix": true} if {
 	input.resource.type == "aws_instance"
-	some i, dev in input.resource.attributes.ebs_block_device
+	some i, dev in lib.coll(input.resource.attributes.ebs_block_device)
 	is_object(dev)
 }
 
 devices contains {"label": sprintf("block device %v", [object.get(m, "device_name", i)]), "path": sprintf("block_device_mappings[%d].ebs[0].encrypted", [i]), "value": object.get(ebs, "encrypted", null), "fix": "true"} if {
 	input.resource.type == "aws_launch_template"
-	some i, m in input.resource.attributes.block_device_mappings
+	some i, m in lib.coll(input.resource.attributes.block_device_mappings)
 	is_object(m)
 	ebs := m.ebs[0]
 	is_object(ebs)
@@ -61,7 +61,7 @@ devices contains {"label": sprintf("block device %v", [object.get(m, "device_nam
 devices contains {"label": sprintf("block device %v", [object.get(m, "DeviceName", i)]), "path": sprintf("%sBlockDeviceMappings[%d].Ebs.Encrypted", [prefix, i]), "value": object.get(m.Ebs, "Encrypted", null), "fix": true} if {
 	input.resource.platform == "cloudformation"
 	some prefix, mappings in cfn_mappings
-	some i, m in mappings
+	some i, m in lib.coll(mappings)
 	is_object(m.Ebs)
 }
 

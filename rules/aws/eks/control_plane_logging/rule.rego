@@ -31,9 +31,11 @@ all_types := ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 fail contains result if {
 	input.resource.platform == "terraform"
+	# a plan writes an unset list as null: nothing is enabled (lib.arr), which fails closed
 	types := object.get(input.resource.attributes, "enabled_cluster_log_types", [])
 	not lib.is_unknown(types)
-	missing := required - {t | some t in types}
+	not has_unknown_item(types)
+	missing := required - {t | some t in lib.arr(types)}
 	count(missing) > 0
 	result := {
 		"msg": sprintf("%s: control plane log types %s are not enabled", [input.resource.id, concat(", ", sort(missing))]),
@@ -44,9 +46,10 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	entries := object.get(object.get(object.get(input.resource.attributes, "Logging", {}), "ClusterLogging", {}), "EnabledTypes", [])
+	entries := object.get(input.resource.attributes, ["Logging", "ClusterLogging", "EnabledTypes"], [])
 	not lib.is_unknown(entries)
-	missing := required - {e.Type | some e in entries}
+	not has_unknown_item(entries)
+	missing := required - {lib.get(e, "Type", null) | some e in lib.arr(entries)}
 	count(missing) > 0
 	result := {
 		"msg": sprintf("%s: control plane log types %s are not enabled", [input.resource.id, concat(", ", sort(missing))]),
@@ -61,6 +64,28 @@ fail contains result if {
 	lib.is_unknown(input.resource.attributes[path])
 	result := {"msg": sprintf("%s: enabled log types are not resolved", [input.resource.id]), "path": path}
 }
+
+# so is a list with an unresolved item (it may be a missing type): reported on that item
+fail contains result if {
+	some path in ["enabled_cluster_log_types", "Logging.ClusterLogging.EnabledTypes"]
+	items := object.get(input.resource.attributes, split(path, "."), [])
+	some i, item in lib.arr(items)
+	unknown_item(item)
+	result := {"msg": sprintf("%s: enabled log types are not resolved", [input.resource.id]), "path": item_path(path, i, item)}
+}
+
+has_unknown_item(items) if {
+	some item in lib.arr(items)
+	unknown_item(item)
+}
+
+unknown_item(item) if lib.is_unknown(item)
+
+unknown_item(item) if lib.is_unknown(lib.get(item, "Type", null))
+
+item_path(path, i, item) := sprintf("%s[%d]", [path, i]) if lib.is_unknown(item)
+
+item_path(path, i, item) := sprintf("%s[%d].Type", [path, i]) if not lib.is_unknown(item)
 
 cfn_path := "Logging.ClusterLogging.EnabledTypes" if {
 	_ = input.resource.attributes.Logging.ClusterLogging

@@ -29,14 +29,15 @@ layout := {
 	"cloudformation": {"vpc": "ResourcesVpcConfig", "public": "EndpointPublicAccess", "private": "EndpointPrivateAccess", "cidrs": "PublicAccessCidrs"},
 }
 
-vpc_config := input.resource.attributes.vpc_config[0] if input.resource.platform == "terraform"
+# a required block: null or a wrong type reads as empty (public, no CIDR list: fails closed)
+vpc_config := lib.obj(lib.first(lib.attr("vpc_config"))) if input.resource.platform == "terraform"
 
-vpc_config := input.resource.attributes.ResourcesVpcConfig if input.resource.platform == "cloudformation"
+vpc_config := lib.obj(lib.attr("ResourcesVpcConfig")) if input.resource.platform == "cloudformation"
 
 fail contains result if {
 	l := layout[input.resource.platform]
 	not lib.falsy(object.get(vpc_config, l.public, true))
-	not lib.has(vpc_config, l.cidrs)
+	object.get(vpc_config, l.cidrs, null) == null # unset, or null in a plan: 0.0.0.0/0
 	result := {
 		"msg": sprintf("%s: the API endpoint is public and %s is not set (defaults to 0.0.0.0/0)", [input.resource.id, l.cidrs]),
 		"path": sprintf("%s.%s", [l.vpc, l.public]),
@@ -47,8 +48,8 @@ fail contains result if {
 fail contains result if {
 	l := layout[input.resource.platform]
 	not lib.falsy(object.get(vpc_config, l.public, true))
-	some i, cidr in vpc_config[l.cidrs]
-	exposed(cidr, vpc_config[l.cidrs])
+	some i, cidr in lib.coll(vpc_config[l.cidrs])
+	exposed(cidr, lib.coll(vpc_config[l.cidrs]))
 	result := {
 		"msg": sprintf("%s: the public API endpoint accepts %s%s", [input.resource.id, cidr, lib.exposure_text(exposure(cidr, vpc_config[l.cidrs]), "with the other public access CIDRs")]),
 		"path": sprintf("%s.%s[%d]", [l.vpc, l.cidrs, i]),
@@ -86,7 +87,7 @@ exposed(cidr, cidrs) if exposure(cidr, cidrs).kind != "invalid"
 unknown contains result if {
 	l := layout[input.resource.platform]
 	not lib.falsy(object.get(vpc_config, l.public, true))
-	some i, cidr in vpc_config[l.cidrs]
+	some i, cidr in lib.coll(vpc_config[l.cidrs])
 	exposure(cidr, vpc_config[l.cidrs]).kind == "invalid"
 	result := {
 		"msg": sprintf("%s: public access CIDR %v is not a valid CIDR, so whether the API endpoint is open to the internet is not known", [input.resource.id, cidr]),

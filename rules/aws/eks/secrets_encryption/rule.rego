@@ -35,6 +35,6 @@ fail contains result if {
 }
 
 encrypts_secrets(configs, key) if {
-	some c in configs
+	some c in lib.coll(configs)
 	"secrets" in c[key]
 }

@@ -58,17 +58,18 @@ tf_path := "access_logs[0].enabled" if {
 
 classic_logging if {
 	block := input.resource.attributes.access_logs[0]
+	is_object(block)
 	not lib.falsy(object.get(block, "enabled", true))
 }
 
 cfn_v2_logging if {
-	some a in input.resource.attributes.LoadBalancerAttributes
+	some a in lib.coll(input.resource.attributes.LoadBalancerAttributes)
 	a.Key == "access_logs.s3.enabled"
 	lib.truthy(a.Value)
 }
 
 cfn_v2_path := sprintf("LoadBalancerAttributes[%d].Value", [i]) if {
-	some i, a in input.resource.attributes.LoadBalancerAttributes
+	some i, a in lib.coll(input.resource.attributes.LoadBalancerAttributes)
 	a.Key == "access_logs.s3.enabled"
 } else := "LoadBalancerAttributes"
 

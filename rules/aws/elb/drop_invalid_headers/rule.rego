@@ -46,7 +46,7 @@ fail contains result if {
 
 # portable: null when the attribute is absent (OPA leaves `not f(undefined)` undefined)
 cfn_attribute(key) := value if {
-	some a in input.resource.attributes.LoadBalancerAttributes
+	some a in lib.arr(input.resource.attributes.LoadBalancerAttributes)
 	a.Key == key
 	value := a.Value
 } else := null
@@ -56,7 +56,7 @@ cfn_result := {
 	"path": sprintf("LoadBalancerAttributes[%d].Value", [i]),
 	"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "set", "path": sprintf("LoadBalancerAttributes[%d].Value", [i]), "value": "true"}]},
 } if {
-	some i, a in input.resource.attributes.LoadBalancerAttributes
+	some i, a in lib.arr(input.resource.attributes.LoadBalancerAttributes)
 	a.Key == "routing.http.drop_invalid_header_fields.enabled"
 	v := a.Value
 } else := {

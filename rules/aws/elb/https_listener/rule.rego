@@ -54,7 +54,7 @@ fail contains result if {
 # classic load balancers: every HTTP listener
 fail contains result if {
 	input.resource.type == "aws_elb"
-	some i, l in input.resource.attributes.listener
+	some i, l in lib.coll(input.resource.attributes.listener)
 	plain_http(l.lb_protocol)
 	result := {
 		"msg": sprintf("%s: classic load balancer listener on port %v uses plain HTTP", [input.resource.id, object.get(l, "lb_port", "?")]),
@@ -64,7 +64,7 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.type == "AWS::ElasticLoadBalancing::LoadBalancer"
-	some i, l in input.resource.attributes.Listeners
+	some i, l in lib.coll(input.resource.attributes.Listeners)
 	plain_http(l.Protocol)
 	result := {
 		"msg": sprintf("%s: classic load balancer listener on port %v uses plain HTTP", [input.resource.id, object.get(l, "LoadBalancerPort", "?")]),
@@ -90,14 +90,14 @@ plain_http(p) if {
 plain_http(p) if lib.is_unknown(p)
 
 tf_redirects if {
-	some a in input.resource.attributes.default_action
+	some a in lib.arr(input.resource.attributes.default_action)
 	a.type == "redirect"
 	is_string(a.redirect[0].protocol)
 	upper(a.redirect[0].protocol) == "HTTPS"
 }
 
 cfn_redirects if {
-	some a in input.resource.attributes.DefaultActions
+	some a in lib.arr(input.resource.attributes.DefaultActions)
 	a.Type == "redirect"
 	is_string(a.RedirectConfig.Protocol)
 	upper(a.RedirectConfig.Protocol) == "HTTPS"

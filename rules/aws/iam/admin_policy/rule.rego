@@ -48,18 +48,20 @@ documents contains {"path": "policy", "doc": input.resource.attributes.policy} i
 	input.resource.type in {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
 }
 
-documents contains {"path": sprintf("inline_policy[%d].policy", [i]), "doc": p.policy} if {
+documents contains {"path": sprintf("inline_policy[%d].policy", [i]), "doc": doc} if {
 	input.resource.type == "aws_iam_role"
-	some i, p in input.resource.attributes.inline_policy
+	some i, p in lib.arr(input.resource.attributes.inline_policy)
+	doc := lib.obj(p).policy
 }
 
 documents contains {"path": "PolicyDocument", "doc": input.resource.attributes.PolicyDocument} if {
 	input.resource.type in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
 }
 
-documents contains {"path": sprintf("Policies[%d].PolicyDocument", [i]), "doc": p.PolicyDocument} if {
+documents contains {"path": sprintf("Policies[%d].PolicyDocument", [i]), "doc": doc} if {
 	input.resource.type in {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"}
-	some i, p in input.resource.attributes.Policies
+	some i, p in lib.arr(input.resource.attributes.Policies)
+	doc := lib.obj(p).PolicyDocument
 }
 
 # every statement with the most precise path that can point at it
@@ -86,10 +88,10 @@ statement_path(base, list, _) := sprintf("%s.Statement", [base]) if not is_array
 # statement with principals belongs to a resource policy such as a key or bucket policy)
 statements contains {"path": sprintf("statement[%d]", [i]), "st": st, "fields": block_fields} if {
 	input.resource.type == "data.aws_iam_policy_document"
-	some i, block in input.resource.attributes.statement
+	some i, block in lib.coll(input.resource.attributes.statement)
 	is_object(block)
-	count(object.get(block, "principals", [])) == 0
-	count(object.get(block, "not_principals", [])) == 0
+	count(lib.coll(object.get(block, "principals", []))) == 0
+	count(lib.coll(object.get(block, "not_principals", []))) == 0
 	st := {
 		"Sid": object.get(block, "sid", null),
 		"Effect": object.get(block, "effect", "Allow"),

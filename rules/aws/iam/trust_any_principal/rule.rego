@@ -51,11 +51,12 @@ fail contains result if {
 
 # assume_role_policy = data.aws_iam_policy_document.<name>.json: judge the data source's blocks
 fail contains result if {
-	some block in trust_document.attributes.statement
+	some block in lib.coll(trust_document.attributes.statement)
+	is_object(block)
 	object.get(block, "effect", "Allow") == "Allow"
-	some p in object.get(block, "principals", [])
+	some p in lib.coll(object.get(block, "principals", []))
 	block_everyone(p)
-	count(object.get(block, "condition", [])) == 0
+	count(lib.coll(object.get(block, "condition", []))) == 0
 	result := {
 		"msg": sprintf("%s: the trust policy (%s) lets any AWS principal call %s without a condition", [input.resource.id, trust_document.id, json.marshal(object.get(block, "actions", ["sts:AssumeRole"]))]),
 		"path": "",

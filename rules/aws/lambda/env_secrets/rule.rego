@@ -24,6 +24,7 @@
 #   fixable: false
 package policyguard.rules.aws.lambda.env_secrets
 
+import data.policyguard.lib
 import rego.v1
 
 variables := {"base": "environment[0].variables", "vars": input.resource.attributes.environment[0].variables} if {
@@ -35,7 +36,7 @@ variables := {"base": "Environment.Variables", "vars": input.resource.attributes
 }
 
 fail contains result if {
-	some name, value in variables.vars
+	some name, value in lib.obj(variables.vars)
 	is_string(value)
 	reason := why(name, value)
 	result := {

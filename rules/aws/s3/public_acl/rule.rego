@@ -47,8 +47,8 @@ fail contains result if {
 
 fail contains result if {
 	input.resource.type == "aws_s3_bucket_acl"
-	some i, grant in input.resource.attributes.access_control_policy[0].grant
-	some grantee in grant.grantee
+	some i, grant in lib.coll(input.resource.attributes.access_control_policy[0].grant)
+	some grantee in lib.coll(grant.grantee)
 	grantee.uri in public_groups
 	result := {
 		"msg": sprintf("%s: grants %s to %s", [input.resource.id, object.get(grant, "permission", "access"), grantee.uri]),

@@ -73,7 +73,7 @@ enforced if {
 
 enforced if {
 	some x in data_docs
-	some st in x.doc.attributes.statement
+	some st in lib.coll(x.doc.attributes.statement)
 	tf_denies_insecure(st)
 }
 
@@ -168,10 +168,10 @@ denies_insecure(st) if {
 	every_principal(st.Principal)
 	some action in lib.as_array(st.Action)
 	action in {"*", "s3:*"}
-	some operator, conditions in st.Condition
+	some operator, conditions in lib.coll(st.Condition)
 	operator in {"Bool", "BoolIfExists"}
-	some key, value in conditions
-	lower(key) == "aws:securetransport"
+	some key, value in lib.coll(conditions)
+	lower(lib.str(key)) == "aws:securetransport"
 	some v in lib.as_array(value)
 	lib.falsy(v)
 }
@@ -182,16 +182,17 @@ every_principal(p) if "*" in lib.as_array(p.AWS)
 
 # the same statement in aws_iam_policy_document block form (effect defaults to Allow)
 tf_denies_insecure(st) if {
+	is_object(st)
 	object.get(st, "effect", "Allow") == "Deny"
-	some action in object.get(st, "actions", [])
+	some action in lib.coll(object.get(st, "actions", []))
 	action in {"*", "s3:*"}
-	some p in object.get(st, "principals", [])
+	some p in lib.coll(object.get(st, "principals", []))
 	p.type in {"*", "AWS"}
-	"*" in p.identifiers
-	some c in object.get(st, "condition", [])
+	"*" in lib.coll(p.identifiers)
+	some c in lib.coll(object.get(st, "condition", []))
 	c.test in {"Bool", "BoolIfExists"}
 	is_string(c.variable)
 	lower(c.variable) == "aws:securetransport"
-	some v in c.values
+	some v in lib.coll(c.values)
 	lib.falsy(v)
 }

@@ -68,7 +68,7 @@ fail contains result if {
 	input.resource.platform == "cloudformation"
 	not input.resource.attributes.VersioningConfiguration.Status == "Enabled"
 	result := {
-		"msg": sprintf("%s: versioning is not enabled (VersioningConfiguration.Status is %s)", [input.resource.id, json.marshal(object.get(object.get(input.resource.attributes, "VersioningConfiguration", {}), "Status", "not set"))]),
+		"msg": sprintf("%s: versioning is not enabled (VersioningConfiguration.Status is %s)", [input.resource.id, json.marshal(object.get(lib.obj(object.get(input.resource.attributes, "VersioningConfiguration", {})), "Status", "not set"))]),
 		"path": cfn_path,
 		"fix": {"description": "Enable versioning", "ops": [{"op": "set", "path": "VersioningConfiguration", "value": {"Status": "Enabled"}}]},
 	}

@@ -48,6 +48,10 @@ def _get(obj: Any, dotted: str) -> Any:
     return obj
 
 
+def _allowed_type(value: Any) -> bool:
+    return isinstance(value, str) and value in ALLOWED_FIELD_TYPES
+
+
 def _annotation_ok(value: Any) -> bool:
     # the standard allows an empty value (runtime default) as well
     return value in ("", "runtime/default") or (isinstance(value, str) and value.startswith("localhost/"))
@@ -75,7 +79,9 @@ def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleR
     contexts += [(f"{p}.securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")) for p, c in _containers(pod_spec)]
     for base, who, ctx in contexts:
         profile = ctx.get("appArmorProfile") if isinstance(ctx, dict) else None
-        if isinstance(profile, dict) and "type" in profile and profile["type"] not in ALLOWED_FIELD_TYPES:
+        # a type that is not one of the allowed strings (a list, an object, null) fails closed;
+        # an unresolved one becomes unknown on its path
+        if isinstance(profile, dict) and "type" in profile and not _allowed_type(profile["type"]):
             path = f"{base}.appArmorProfile.type"
             yield fail(
                 f"{who} sets appArmorProfile.type {_q(profile['type'])} (RuntimeDefault or Localhost required)",
