@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import is_unknown
 
 MAX_ITEMS = 100_000
@@ -520,8 +521,11 @@ def _jsonencode(v: Any) -> str:
 
 
 def _jsondecode(s: Any) -> Any:
+    text = to_str(s)
+    if json_too_deep(text, DEFAULT_LIMITS.max_depth) is not None:
+        raise FuncError(f"jsondecode: {depth_message(DEFAULT_LIMITS.max_depth)}")
     try:
-        return json.loads(to_str(s))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FuncError(f"jsondecode: invalid JSON: {exc}") from None
 
@@ -535,8 +539,14 @@ def _yamlencode(v: Any) -> str:
 def _yamldecode(s: Any) -> Any:
     import yaml
 
+    from policyguard.parsers.yaml_source import yaml_limit_error
+
+    text = to_str(s)
+    limit = yaml_limit_error(text, "<yamldecode>")
+    if limit is not None:
+        raise FuncError(f"yamldecode: {limit.message} (line {limit.line})")
     try:
-        return yaml.safe_load(to_str(s))
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise FuncError(f"yamldecode: invalid YAML: {exc}") from None
 

@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-from policyguard.model import Span
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
+from policyguard.model import ErrorKind, Span
 
 from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, parse_source
 
@@ -83,11 +84,16 @@ def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> B
 def parse_tf_json(path: str, data: bytes) -> Body:
     try:
         text = data.decode("utf-8")
-        doc = json.loads(text)
     except UnicodeDecodeError:
         raise HclSyntaxError(path, 1, 1, "file is not valid UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise HclSyntaxError(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: the decoder stopped a nesting bomb
+        if json_too_deep(text, DEFAULT_LIMITS.max_depth) is None and isinstance(exc, json.JSONDecodeError):
+            raise HclSyntaxError(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
+    deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+    if deep is not None:
+        raise HclSyntaxError(path, deep[0], deep[1], depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT)
     if not isinstance(doc, dict):
         raise HclSyntaxError(path, 1, 1, "a .tf.json file must hold a JSON object")
     src = Source(path, data)
