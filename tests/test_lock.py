@@ -80,3 +80,21 @@ def test_license_is_the_canonical_apache_2_text() -> None:
     data = (ROOT / "LICENSE").read_bytes()
     # md5 of https://www.apache.org/licenses/LICENSE-2.0.txt, byte for byte
     assert hashlib.md5(data).hexdigest() == "3b83ef96387f14655fc854ddc3c6bd57"
+
+
+def test_no_install_instruction_names_the_foreign_pypi_project() -> None:
+    """`pip install policyguard` / `policyguard==X` / `policyguard[extra]` would fetch somebody
+    else's package: every install instruction names a path, a URL or `policyguard-iac`."""
+    files = ["README.md", "action.yml", "Dockerfile", ".ci/run", ".ci/lock", "pyproject.toml", "BENCHMARKS.md",
+             *(str(p.relative_to(ROOT)) for p in (ROOT / "policyguard").rglob("*.py"))]
+    foreign = re.compile(r"pip install(?:(?!&&|;)[^\n`])*?(?<![\w/.-])policyguard(?=$|[\s'\"=\[<>~!]|==)")
+    bad = []
+    for name in files:
+        for n, line in enumerate((ROOT / name).read_text(encoding="utf-8").splitlines(), 1):
+            if foreign.search(line) and "never `pip install policyguard`" not in line:
+                bad.append(f"{name}:{n}: {line.strip()}")
+    assert not bad, bad
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert all("-c constraints.txt" in cmd for cmd in first_block[:2]), first_block[:2]
+    assert "rev: v0.1.0" in readme and f"@v{__version__}" in readme
