@@ -23,10 +23,14 @@ BETWEEN = 600  # past our limit, below libyaml's and the JSON decoder's
 
 @pytest.fixture(params=["c", "python"])
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "c":
-        yaml = pytest.importorskip("yaml")
-        if not getattr(yaml, "__with_libyaml__", False):
-            pytest.skip("PyYAML without libyaml")
+    """"c": PyYAML with libyaml; "python": PyYAML as installed without it (no CSafeLoader, so
+    every reader, ours and ``yaml.load`` callers alike, falls back to the pure-Python classes)."""
+    import yaml
+
+    if request.param == "c" and not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml")
+    if request.param == "python":
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
     monkeypatch.setattr(yaml_source, "EVENT_LOADER", request.param)
     return str(request.param)
 
@@ -187,3 +191,22 @@ def test_admission_body_nesting_bomb(n: int) -> None:
         parse_review(body, max_depth=64)
     assert info.value.code == 400
     assert f"(line 2, column {13 + 64 - 1})" in info.value.message
+
+
+def test_rule_metadata_nesting_bomb(loader: str, tmp_path: Path) -> None:
+    """A rule directory can come from the scanned repository's config (`rules.dirs`)."""
+    from policyguard.engine.rules import load_rego_file
+
+    rule = _write(tmp_path, "deep.rego", "# METADATA\n# title: x\n# custom:\n#   id: X-1\n#   deep: " + "[" * BOMB + "]" * BOMB
+                  + "\npackage p.x\nimport rego.v1\nfail contains 1 if false\n")
+    meta, _, _, errors = load_rego_file(rule)
+    assert meta is None
+    assert [(e.kind, e.file, e.line) for e in errors] == [(ErrorKind.RULE_LOAD, str(rule), 5)]
+
+
+def test_rule_expectations_nesting_bomb(loader: str, tmp_path: Path) -> None:
+    from policyguard.engine.commands import _load_expect
+
+    exp = _write(tmp_path / "case", "expect.yaml", "fail:\n  - " + "[" * BOMB + "]" * BOMB + "\n")
+    doc, err = _load_expect(exp.parent)
+    assert doc == {} and err is not None and err.startswith(f"{exp}:2:")
