@@ -213,6 +213,7 @@ class _Composer:
     def __init__(self, text: str, file: str, limits: Limits, *, positions_only: bool = False,
                  kubectl_booleans: bool = False, loader: str | None = None) -> None:
         self.loader = loader or EVENT_LOADER
+        self.libyaml = False  # set by compose(): whether the events come from libyaml
         self.kubectl_booleans = kubectl_booleans
         self.text = text
         self.file = file
