@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import Finding, Status, Suppression
 
 BASELINE_VERSION = 1
@@ -81,6 +82,9 @@ def load(path: str) -> Baseline:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from None
+    deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+    if deep is not None:  # checked first: the decoder may stop a nesting bomb itself
+        raise BaselineError(f"{path}:{deep[0]}:{deep[1]}: baseline JSON {depth_message(DEFAULT_LIMITS.max_depth)}")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -164,6 +164,11 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    from policyguard.parsers.yaml_source import yaml_limit_error
+
+    limit = yaml_limit_error(text, str(path))  # before yaml.load, whose composer recurses
+    if limit is not None:
+        raise ConfigError(f"{path}:{limit.line}: {limit.message}")
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class _Loader(base):  # type: ignore[valid-type,misc]

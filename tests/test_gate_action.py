@@ -115,3 +115,27 @@ def test_action_on_paths_without_iac(ready: None, tmp_path: Path, allow: str, co
     assert e.returncode == code
     if code:
         assert "allow-empty" in e.stdout
+
+
+def test_install_step_installs_the_pinned_checkout_with_its_lock(tmp_path: Path) -> None:
+    """By default the action installs its own checkout (the version `uses:` pinned) with the
+    checkout's lock file, never a name looked up on PyPI. `python` and `policyguard` are
+    recording doubles here: the real install is what .ci/run does."""
+    bindir, log = tmp_path / "bin", tmp_path / "calls"
+    bindir.mkdir()
+    for name in ("python", "policyguard"):
+        exe = bindir / name
+        exe.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n')
+        exe.chmod(0o755)
+    step = _steps()["Install policyguard"]
+    here = ACTION.parent
+    env = {"PATH": f"{bindir}:{os.environ['PATH']}", "GITHUB_ACTION_PATH": str(here), "PG_FROM": ""}
+    p = _run_step(step, tmp_path, env)
+    assert p.returncode == 0, p.stderr
+    pip, version = log.read_text().splitlines()
+    assert pip == f"python -m pip install --disable-pip-version-check --quiet -c {here}/constraints.txt {here}"
+    assert version == "policyguard --version"
+    assert (here / "constraints.txt").is_file()
+    log.unlink()
+    p = _run_step(step, tmp_path, {**env, "PG_FROM": "."})
+    assert log.read_text().splitlines()[0] == "python -m pip install --disable-pip-version-check --quiet ."

@@ -121,8 +121,14 @@ def _load_expect(case: Path) -> tuple[dict[str, Any], str | None]:
         if p.is_file():
             import yaml
 
+            from policyguard.parsers.yaml_source import yaml_limit_error
+
+            text = p.read_text(encoding="utf-8")
+            limit = yaml_limit_error(text, str(p))  # before yaml.safe_load, whose composer recurses
+            if limit is not None:
+                return {}, f"{p}:{limit.line}:{limit.column}: {limit.message}"
             try:
-                doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+                doc = yaml.safe_load(text) or {}
             except yaml.YAMLError as exc:
                 return {}, f"{p}: invalid YAML: {exc}"
             if not isinstance(doc, dict):

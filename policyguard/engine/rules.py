@@ -193,10 +193,19 @@ def load_rego_file(path: Path) -> tuple[RuleMeta | None, RegoRule | None, tuple[
         import yaml
 
         lines, first = block
+        meta_text = "\n".join(t for _, t in lines)
         try:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
-            raw = yaml.load("\n".join(t for _, t in lines), Loader=loader) or {}  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
+            raw = yaml.load(meta_text, Loader=loader) or {}  # noqa: S506 - a safe loader
+        except (yaml.YAMLError, RecursionError) as exc:
+            # a nesting bomb may stop libyaml (a syntax error) or PyYAML's recursive composer
+            from policyguard.parsers.yaml_source import yaml_limit_error
+
+            limit = yaml_limit_error(meta_text, file)
+            if limit is not None or isinstance(exc, RecursionError):
+                line = lines[min(limit.line, len(lines)) - 1][0] if limit is not None and lines else first
+                why = limit.message if limit is not None else "nested too deeply"
+                return None, None, None, [ParseError(file, line, 1, f"# METADATA: {why}", ErrorKind.RULE_LOAD)]
             mark = getattr(exc, "problem_mark", None)
             line = lines[min(mark.line, len(lines) - 1)][0] if mark is not None and lines else first
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policyguard.limits import DEFAULT_LIMITS, Limits
+from policyguard.limits import DEFAULT_LIMITS, Limits, depth_message, json_too_deep
 from policyguard.model import ErrorKind, ParseError, Span
 from policyguard.parsers import numbers
 
@@ -203,11 +203,27 @@ class _Frame:
         self.node_start = start  # where the collection itself (or its tag) starts
 
 
+EVENT_LOADER = "c"
+"""Which PyYAML parser produces the events: ``"c"`` (libyaml's, when PyYAML was built with it)
+or ``"python"`` (PyYAML's pure-Python parser, also the fallback without libyaml). Both are
+iterative; the tests run the limits against each."""
+
+
+def _event_loader_class(name: str) -> tuple[Any, bool]:
+    """The loader class for ``name`` and whether it is libyaml's."""
+    import yaml
+
+    c_loader = getattr(yaml, "CSafeLoader", None) if name == "c" else None
+    return (c_loader, True) if c_loader is not None else (yaml.SafeLoader, False)
+
+
 class _Composer:
     """Builds documents from libyaml events, iteratively (no recursion, so no depth crash)."""
 
     def __init__(self, text: str, file: str, limits: Limits, *, positions_only: bool = False,
-                 kubectl_booleans: bool = False) -> None:
+                 kubectl_booleans: bool = False, loader: str | None = None) -> None:
+        self.loader = loader or EVENT_LOADER
+        self.libyaml = False  # set by compose(): whether the events come from libyaml
         self.kubectl_booleans = kubectl_booleans
         self.text = text
         self.file = file
@@ -248,7 +264,8 @@ class _Composer:
         import yaml
 
         cons, resolvers = _setup(self.kubectl_booleans)
-        loader = yaml.CSafeLoader(self.text)
+        loader_cls, self.libyaml = _event_loader_class(self.loader)
+        loader = loader_cls(self.text)
         docs: list[Document] = []
         try:
             self._run(loader, docs, cons, resolvers)
@@ -272,6 +289,7 @@ class _Composer:
         return docs, None
 
     def _run(self, loader: Any, docs: list[Document], cons: Any, resolvers: dict[str | None, list[tuple[str, Any]]]) -> None:
+        import yaml
         from yaml import events as E
 
         limits = self.limits
@@ -282,8 +300,13 @@ class _Composer:
         root: list[Any] = []
         value: Any = None
 
+        ev: Any = None
         while True:
-            ev = loader.get_event()
+            try:
+                ev = loader.get_event()
+            except yaml.MarkedYAMLError as exc:
+                self._check_read_ahead(exc, len(stack), ev.end_mark.index if ev is not None else 0)
+                raise
             if ev is None:
                 break
             cls = type(ev)
@@ -424,7 +447,7 @@ class _Composer:
 
             # collection start
             if len(stack) >= limits.max_depth:
-                raise self._err(ev.start_mark, f"nesting deeper than {limits.max_depth} levels", ErrorKind.LIMIT)
+                raise self._err(ev.start_mark, depth_message(limits.max_depth), ErrorKind.LIMIT)
             tag = ev.tag
             cfn_tag = tag[1:] if tag and tag.startswith("!") and (tag[1:] in CFN_TAGS or tag.startswith("!Rain::")) else None
             kind = "map" if cls is E.MappingStartEvent else "seq"
@@ -433,6 +456,32 @@ class _Composer:
             frame.node_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
             spans.append((path, self._span(start, start)))  # placeholder, fixed in _finish
             stack.append(frame)
+
+    def _check_read_ahead(self, exc: Any, depth: int, seen: int) -> None:
+        """Raise the LIMIT error when nesting beyond ``Limits.max_depth`` explains a parser error.
+
+        libyaml's scanner reads up to 1024 characters of a line ahead of the events it has
+        handed out (to decide whether a token starts a simple key), and libyaml (as bundled
+        with PyYAML >= 6.0.4) stops deep nesting itself, with a syntax error, before our depth
+        check sees the events: ``[[[[...`` on one line never reaches level 200 here. So when
+        libyaml fails after text that could hold enough collection starts to pass the limit
+        (a cheap, generous count of indicators between the last event and the error), that
+        text is read again by PyYAML's pure-Python parser, which has no nesting limit of its
+        own and, at the end of the cut text, hands out every pending event: our check then
+        decides, at the exact line and column. Otherwise the syntax error stands.
+        """
+        mark = getattr(exc, "problem_mark", None)
+        if not self.libyaml or mark is None:
+            return
+        stop = min(max(mark.index, 0), len(self.text))
+        region = self.text[min(seen, stop) : stop + 1]
+        bound = sum(region.count(c) for c in "[{-?:\n")
+        if depth + bound <= self.limits.max_depth:
+            return
+        again = _Composer(self.text[: stop + 1], self.file, self.limits, positions_only=True, loader="python")
+        _, err = again.compose()
+        if err is not None and err.kind == ErrorKind.LIMIT:
+            raise SourceError(err)
 
     def _finish(
         self,
@@ -593,13 +642,17 @@ def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[li
     """A JSON file as one document: values from ``json`` (exact semantics), spans from the event walk."""
     try:
         value = numbers.json_loads(text)
-    except json.JSONDecodeError as exc:
-        return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
+    except (json.JSONDecodeError, RecursionError) as exc:
+        # the decoder may stop a nesting bomb itself (RecursionError): locate it independently
+        deep = json_too_deep(text, limits.max_depth)
+        if deep is not None:
+            return [], ParseError(file, deep[0], deep[1], depth_message(limits.max_depth), ErrorKind.LIMIT)
+        if isinstance(exc, json.JSONDecodeError):
+            return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
+        return [], ParseError(file, 1, 1, "JSON nesting too deep for the decoder", ErrorKind.LIMIT)
     except numbers.NumberError as exc:
         return [], ParseError(file, *numbers.locate(text, exc.text), exc.message,
                               ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE)
-    except RecursionError:
-        return [], ParseError(file, 1, 1, "JSON nesting too deep", ErrorKind.LIMIT)
     docs, err = _Composer(_json_for_yaml(text), file, limits, positions_only=True).compose()
     if err is not None and err.kind == ErrorKind.LIMIT:
         return [], err
@@ -614,6 +667,16 @@ def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[li
         if not _remap(doc.spans, doc.value, value, "", "", spans):
             spans = {"": doc.span}
     return [Document(value, spans, doc.span, 0)], None
+
+
+def yaml_limit_error(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> ParseError | None:
+    """The located LIMIT error (nesting, aliases, nodes, documents) of a YAML text, else None.
+
+    For readers that build their values with ``yaml.load`` (config files, test expectations,
+    ``yamldecode``): PyYAML's composer recurses, and without libyaml a deep document is a
+    ``RecursionError``. Syntax errors are left to the caller's own loader and wording."""
+    _, err = load_yaml(text, file, limits)
+    return err if err is not None and err.kind == ErrorKind.LIMIT else None
 
 
 def load_file(path: Path, *, json_file: bool | None = None, limits: Limits = DEFAULT_LIMITS) -> LoadResult:

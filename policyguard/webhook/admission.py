@@ -13,6 +13,7 @@ from typing import Any
 from policyguard.jsonfast import DECODE_ERRORS as _JSONError
 from policyguard.jsonfast import dumps_bytes as dumps
 from policyguard.jsonfast import loads
+from policyguard.limits import json_too_deep
 from policyguard.webhook.config import OPERATIONS
 
 API_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
@@ -103,6 +104,15 @@ def _deeper(v: Any, depth: int, limit: int) -> bool:
     return False
 
 
+def _reject_deep(body: bytes, max_depth: int) -> None:
+    """Raise the located 400 when ``body`` nests deeper than ``max_depth`` levels."""
+    deep = json_too_deep(body.decode("utf-8", "replace"), max_depth)
+    if deep is not None:
+        raise AdmissionError(
+            400, f"JSON nested deeper than the limit of {max_depth} levels (line {deep[0]}, column {deep[1]})"
+        )
+
+
 def _str_field(req: dict[str, Any], key: str, *, required: bool = False) -> str:
     v = req.get(key)
     if v is None:
@@ -121,12 +131,13 @@ def parse_review(body: bytes, *, max_depth: int = 64) -> Review:
     try:
         doc = loads(body)
     except _JSONError as exc:
-        text = str(exc).lower()
-        if isinstance(exc, RecursionError) or "recursion" in text or "depth limit" in text:  # orjson < 3.9 / >= 3.9
-            raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels") from None
+        # the decoder may have stopped a nesting bomb itself (RecursionError, orjson's own limit,
+        # each in its own words): whichever it was, the body's own nesting decides
+        _reject_deep(body, max_depth)
         raise AdmissionError(400, f"body is not valid JSON: {exc}") from None
     # d levels of nesting take d opening brackets: fewer brackets than the limit, no walk
     if body.count(b"{") + body.count(b"[") > max_depth and max_depth_exceeded(doc, max_depth):
+        _reject_deep(body, max_depth)
         raise AdmissionError(400, f"JSON nested deeper than the limit of {max_depth} levels")
     if not isinstance(doc, dict):
         raise AdmissionError(400, f"expected an AdmissionReview JSON object, got a JSON {type(doc).__name__}")

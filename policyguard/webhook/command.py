@@ -150,7 +150,7 @@ def run_serve(**kw: Any) -> int:
     try:
         import uvicorn  # noqa: F401
     except ImportError:
-        return _err("the webhook needs the 'webhook' extra: pip install 'policyguard[webhook]'")
+        return _err("the webhook needs the 'webhook' extra: pip install 'policyguard-iac[webhook]'")
 
     # load and check the rules once, before forking: a broken rule pack exits 2 here
     from policyguard import engine

@@ -232,6 +232,11 @@ def load_file_section(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WebhookConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    from policyguard.parsers.yaml_source import yaml_limit_error
+
+    limit = yaml_limit_error(text, str(path))  # before yaml.safe_load, whose composer recurses
+    if limit is not None:
+        raise WebhookConfigError(f"{path}:{limit.line}:{limit.column}: {limit.message}")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -88,8 +88,8 @@ def build_manifests(
         "name": "webhook",
         "image": image,
         "imagePullPolicy": "IfNotPresent",
+        # the image's ENTRYPOINT is `policyguard serve` (Dockerfile): these are its options
         "args": [
-            "serve",
             "--host=0.0.0.0",
             f"--port={PORT}",
             "--tls-cert=/certs/tls.crt",
@@ -97,7 +97,13 @@ def build_manifests(
             f"--workers={workers}",
         ],
         "ports": [{"name": "https", "containerPort": PORT, "protocol": "TCP"}],
-        "env": [{"name": "TMPDIR", "value": "/tmp"}],
+        # the root filesystem is read-only: temporary files, HOME and the rule cache go to the
+        # /tmp emptyDir (the Dockerfile sets the same)
+        "env": [
+            {"name": "TMPDIR", "value": "/tmp"},
+            {"name": "HOME", "value": "/tmp"},
+            {"name": "POLICYGUARD_CACHE_DIR", "value": "/tmp/policyguard-cache"},
+        ],
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"}, "initialDelaySeconds": 2, **probe_common},
         "livenessProbe": {"httpGet": {"path": "/healthz", "port": "https", "scheme": "HTTPS"}, "initialDelaySeconds": 10, **probe_common},
         "startupProbe": {"httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"}, "periodSeconds": 2, "failureThreshold": 30},

@@ -582,7 +582,7 @@ class OpaServerBackend:
             try:
                 from opa_client.opa import OpaClient
             except ImportError:
-                raise BackendUnavailable("POLICYGUARD_OPA_CLIENT=opa-python-client needs: pip install 'policyguard[opa-server]'") from None
+                raise BackendUnavailable("POLICYGUARD_OPA_CLIENT=opa-python-client needs: pip install 'policyguard-iac[opa-server]'") from None
             import urllib.parse
 
             u = urllib.parse.urlparse(self.url)

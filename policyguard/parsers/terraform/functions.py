@@ -21,6 +21,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, DivisionByZer
 from functools import lru_cache
 from typing import Any
 
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import is_unknown
 
 MAX_ITEMS = 100_000
@@ -1153,13 +1154,17 @@ def _json_into(v: Any, out: list[str], depth: int) -> None:
 
 def _jsondecode(s: Any) -> Any:
     """Go's JSON with cty numbers: exact (``1.0`` is 1, ``1e400`` is not an infinity) and no
-    ``NaN``/``Infinity`` (which Python's json accepts)."""
+    ``NaN``/``Infinity`` (which Python's json accepts); a nesting bomb is an error, located by
+    its own scan whatever the decoder does."""
+    text = to_str(s)
+    if json_too_deep(text, DEFAULT_LIMITS.max_depth) is not None:
+        raise FuncError(f"jsondecode: {depth_message(DEFAULT_LIMITS.max_depth)}")
 
     def constant(name: str) -> Any:
         raise FuncError(f"jsondecode: invalid JSON: {name} is not a JSON value")
 
     try:
-        value = json.loads(to_str(s), parse_float=parse_number, parse_int=parse_number, parse_constant=constant)
+        value = json.loads(text, parse_float=parse_number, parse_int=parse_number, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise FuncError(f"jsondecode: invalid JSON: {exc}") from None
     except RecursionError:
@@ -1250,9 +1255,15 @@ def _yamldecode(s: Any) -> Any:
     ``.nan`` an error; mapping keys are strings. One document only."""
     import yaml
 
+    from policyguard.parsers.yaml_source import yaml_limit_error
+
+    text = to_str(s)
+    limit = yaml_limit_error(text, "<yamldecode>")
+    if limit is not None:
+        raise FuncError(f"yamldecode: {limit.message} (line {limit.line})")
     loader = _cty_yaml_loader()
     try:
-        value = yaml.load(to_str(s), Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        value = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise FuncError(f"yamldecode: invalid YAML: {exc}") from None
     except RecursionError:

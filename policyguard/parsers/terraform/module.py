@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import (
     ErrorKind,
     ParseError,
@@ -241,7 +242,7 @@ def _modules_manifest(root: Path) -> dict[str, str]:
     path = root / ".terraform" / "modules" / "modules.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable like absent: modules stay unresolved
         return {}
     out: dict[str, str] = {}
     for m in doc.get("Modules", []) if isinstance(doc, dict) else []:
@@ -883,6 +884,11 @@ def read_var_file(path: Path, root: Path, errors: list[ParseError]) -> dict[str,
             raw = path.read_bytes()
         except OSError as exc:
             errors.append(ParseError(sp, 1, 1, f"cannot read variables file: {exc.strerror}", ErrorKind.UNREADABLE))
+            return {}
+        text = raw.decode("utf-8", "replace")
+        deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+        if deep is not None:  # before decoding: the decoder may stop a nesting bomb itself
+            errors.append(ParseError(sp, deep[0], deep[1], depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT))
             return {}
         try:
             text = raw.decode("utf-8-sig")

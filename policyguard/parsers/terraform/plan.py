@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import (
     ErrorKind,
     ParseError,
@@ -45,16 +46,22 @@ def parse_plan_file(path: Path, config_dir: Path | None = None) -> ParseResult:
         return ParseResult(errors=[ParseError(sp, 1, 1, f"cannot read plan: {exc.strerror}", ErrorKind.UNREADABLE)])
     try:
         text = data.decode("utf-8-sig")
-        doc = numbers.json_loads(text)
     except UnicodeDecodeError:
         return ParseResult(errors=[ParseError(sp, 1, 1, "plan is not valid UTF-8")])
-    except json.JSONDecodeError as exc:
+    try:
+        doc = numbers.json_loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: the decoder stopped a nesting bomb
+        deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+        if deep is not None or not isinstance(exc, json.JSONDecodeError):
+            line, col = deep or (1, 1)
+            return ParseResult(errors=[ParseError(sp, line, col, depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT)])
         return ParseResult(errors=[ParseError(sp, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")])
     except numbers.NumberError as exc:
         return ParseResult(errors=[ParseError(sp, *numbers.locate(text, exc.text), exc.message,
                                               ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE)])
-    except RecursionError:
-        return ParseResult(errors=[ParseError(sp, 1, 1, "JSON nested too deeply", ErrorKind.LIMIT)])
+    deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+    if deep is not None:
+        return ParseResult(errors=[ParseError(sp, deep[0], deep[1], depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT)])
     if config_dir is None and any(path.parent.glob("*.tf")):
         config_dir = path.parent
     return _parse(doc, sp, config_dir, text)

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import ErrorKind, Span
 from policyguard.parsers import numbers
 
@@ -90,14 +91,22 @@ def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> B
 def parse_tf_json(path: str, data: bytes) -> Body:
     try:
         text = data.decode("utf-8")
-        doc = json.loads(text, parse_float=_json_number, parse_int=_json_number, parse_constant=numbers.no_constant)
     except UnicodeDecodeError:
         raise HclSyntaxError(path, 1, 1, "file is not valid UTF-8") from None
+    try:
+        doc = json.loads(text, parse_float=_json_number, parse_int=_json_number, parse_constant=numbers.no_constant)
     except numbers.NumberError as exc:
         raise HclSyntaxError(path, *numbers.locate(text, exc.text), exc.message,
                              ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE) from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: the decoder stopped a nesting bomb
+        deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+        if deep is not None or not isinstance(exc, json.JSONDecodeError):
+            line, col = deep or (1, 1)
+            raise HclSyntaxError(path, line, col, depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT) from None
         raise HclSyntaxError(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from None
+    deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
+    if deep is not None:
+        raise HclSyntaxError(path, deep[0], deep[1], depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT)
     if not isinstance(doc, dict):
         raise HclSyntaxError(path, 1, 1, "a .tf.json file must hold a JSON object")
     src = Source(path, data)
