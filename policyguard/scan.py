@@ -41,6 +41,7 @@ class ScanOptions:
     rule_timeout: float = 5.0  # seconds per rule x unit
     scan_timeout: float = 600.0  # seconds for the whole scan
     evaluate: bool = True  # False: parse only (``--parse-only``, benchmarks)
+    follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
 
 
 @dataclass(slots=True)
@@ -50,7 +51,7 @@ class ScanResult:
     errors: list[ParseError] = field(default_factory=list)
     rules: dict[str, RuleMeta] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC, or a duplicate path
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,9 +150,10 @@ def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Find
 def scan(options: ScanOptions) -> ScanResult:
     from policyguard import discover
 
-    found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
+    found = discover.discover(
+        [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
+    )
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
-    result.files = sorted({str(f) for u in found.units for f in u.files})
 
     ruleset = _ruleset(options) if options.evaluate else None
     if ruleset is not None:
@@ -178,8 +180,15 @@ def scan(options: ScanOptions) -> ScanResult:
     else:
         outcomes = [_scan_unit(u, options) for u in units]
 
-    for parsed, findings in outcomes:
+    files: set[str] = set()
+    for unit, (parsed, findings) in zip(units, outcomes, strict=True):
+        if parsed.skipped:  # the parse found no IaC in this candidate file
+            result.skipped.append((str(unit.path), parsed.skipped))
+        else:
+            files.update(str(f) for f in unit.files)
         result.resources.extend(parsed.resources)
         result.errors.extend(parsed.errors)
         result.findings.extend(findings)
+    result.files = sorted(files)
+    result.skipped.sort()
     return result

@@ -1,4 +1,5 @@
-"""Discovery: units by content, Terraform directories, excludes, pruning, unreadable files."""
+"""Discovery (units by name, Terraform directories, excludes, pruning, symlinks, file types) and
+the parse that decides a candidate document's format."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from policyguard.discover import Discovery, Unit, discover
 from policyguard.limits import Limits
-from policyguard.model import ErrorKind
+from policyguard.model import ErrorKind, ParseError
+from policyguard.parsers import parse_unit
 
 CFN_YAML = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  B:\n    Type: AWS::S3::Bucket\n"
 K8S_YAML = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
@@ -26,12 +28,35 @@ def _tree(root: Path, files: dict[str, str | bytes]) -> None:
             p.write_text(content)
 
 
+def _outcome(found: Discovery, limits: Limits | None = None) -> tuple[dict[Path, str], dict[Path, str], list[ParseError]]:
+    """What a scan makes of the discovered units: (format by unit path, skipped, errors)."""
+    formats: dict[Path, str] = {}
+    skipped = {Path(f): why for f, why in found.skipped}
+    errors = list(found.errors)
+    for u in found.units:
+        if u.format != "document":
+            formats[u.path] = u.format
+            continue
+        if limits is not None:
+            from policyguard.parsers.documents import parse_document_file
+
+            r = parse_document_file(u.path, limits=limits)
+        else:
+            r = parse_unit(u)
+        errors.extend(r.errors)
+        if r.skipped:
+            skipped[u.path] = r.skipped
+        elif r.format:
+            formats[u.path] = r.format
+    return formats, skipped, errors
+
+
 def _formats(found: Discovery, root: Path) -> dict[str, str]:
-    return {u.path.relative_to(root).as_posix() or ".": u.format for u in found.units}
+    return {p.relative_to(root).as_posix() or ".": f for p, f in _outcome(found)[0].items()}
 
 
 def _skipped(found: Discovery, root: Path) -> dict[str, str]:
-    return {Path(f).relative_to(root).as_posix(): why for f, why in found.skipped}
+    return {p.relative_to(root).as_posix(): why for p, why in _outcome(found)[1].items()}
 
 
 def test_formats_by_content(tmp_path: Path) -> None:
@@ -55,6 +80,7 @@ def test_formats_by_content(tmp_path: Path) -> None:
     )
     found = discover([tmp_path], excludes=[])
     assert found.errors == []
+    assert [e.kind for e in _outcome(found)[2]] == [ErrorKind.TEMPLATE]  # the Helm template
     assert _formats(found, tmp_path) == {
         "cfn/alexa.json": "cloudformation",
         "cfn/legacy.template": "cloudformation",
@@ -91,7 +117,8 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
         },
     )
     found = discover([tmp_path], excludes=[])
-    assert found.units == [] and found.errors == []
+    formats, _, errors = _outcome(found)
+    assert formats == {} and errors == []
     assert _skipped(found, tmp_path) == {
         ".github/workflows/ci.yml": "not IaC: CI workflow (GitHub Actions style)",
         "README.md": "not IaC: file type .md is not scanned",
@@ -181,10 +208,12 @@ def test_unreadable_and_oversized_files_are_errors(tmp_path: Path) -> None:
             "big.tf": "#" * 4000,
         },
     )
-    found = discover([tmp_path], excludes=[], limits=Limits(max_file_bytes=2000))
-    errors = {Path(e.file).name: e.kind for e in found.errors}
+    limits = Limits(max_file_bytes=2000)
+    found = discover([tmp_path], excludes=[], limits=limits)
+    formats, _, errs = _outcome(found, limits)
+    errors = {Path(e.file).name: e.kind for e in errs}
     assert errors == {"latin1.yaml": ErrorKind.UNREADABLE, "big.yaml": ErrorKind.LIMIT, "big.tf": ErrorKind.LIMIT}
-    assert found.units == []
+    assert formats == {}
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
@@ -193,15 +222,19 @@ def test_permission_denied_is_an_error(tmp_path: Path) -> None:
     f.write_text(K8S_YAML)
     f.chmod(0)
     found = discover([tmp_path], excludes=[])
-    assert [e.kind for e in found.errors] == [ErrorKind.UNREADABLE]
+    assert [e.kind for e in _outcome(found)[2]] == [ErrorKind.UNREADABLE]
 
 
 def test_fifo_and_dangling_symlink_do_not_hang(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.yaml")
     (tmp_path / "dangling.yaml").symlink_to(tmp_path / "gone.yaml")
     found = discover([tmp_path], excludes=[])
-    assert _skipped(found, tmp_path) == {"pipe.yaml": "not IaC: not a regular file"}
-    assert [(Path(e.file).name, e.kind) for e in found.errors] == [("dangling.yaml", ErrorKind.UNREADABLE)]
+    _, skipped, errors = _outcome(found)
+    assert skipped == {}
+    assert sorted((Path(e.file).name, e.kind, e.message) for e in errors) == [
+        ("dangling.yaml", ErrorKind.UNREADABLE, f"broken symlink: {tmp_path / 'dangling.yaml'} -> {tmp_path / 'gone.yaml'} does not exist"),
+        ("pipe.yaml", ErrorKind.UNREADABLE, "not a regular file (a FIFO): not read"),
+    ]
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:

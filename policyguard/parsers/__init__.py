@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 def parse_unit(unit: Unit, *, var_files: list[str] | None = None, variables: dict[str, str] | None = None) -> ParseResult:
     """Dispatch a discovered unit to the parser of its format (imports stay lazy for start-up)."""
     fmt = unit.format
+    if fmt == "document":  # a .json/.yaml/.yml/.template file: its parse decides the format
+        from policyguard.parsers.documents import parse_document_file
+
+        return parse_document_file(unit.path)
     if fmt == "terraform":
         from policyguard.parsers.terraform import parse_directory
 

@@ -541,14 +541,14 @@ def _file_call(e: Call, env: Env) -> Any:
             return sorted(str(x.relative_to(base)) for x in base.glob(pattern) if x.is_file())
         except (OSError, ValueError) as exc:
             return unknown(e.text, f"fileset failed: {exc}")
-    if not path.is_file():
+    if not path.exists():
         return unknown(e.text, f"file {p} not found")
+    from policyguard.fsread import ReadError, read_regular
+
     try:
-        if path.stat().st_size > MAX_TEMPLATE_FILE:
-            return unknown(e.text, f"file {p} larger than {MAX_TEMPLATE_FILE} bytes")
-        data = path.read_bytes()
-    except OSError as exc:
-        return unknown(e.text, f"cannot read {p}: {exc.strerror}")
+        data = read_regular(path, MAX_TEMPLATE_FILE)  # never a FIFO or /dev/zero: bounded, non-blocking
+    except ReadError as exc:
+        return unknown(e.text, f"cannot read {p}: {exc.message}")
     if name == "filebase64":
         import base64
 
