@@ -253,3 +253,133 @@ def test_units_are_frozen_and_picklable() -> None:
     assert pickle.loads(pickle.dumps(unit)) == unit
     with pytest.raises(AttributeError):
         unit.format = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- symlinks
+def _messages(found: Discovery, root: Path) -> dict[str, str]:
+    return {Path(e.file).relative_to(root).as_posix(): e.message for e in found.errors}
+
+
+def test_a_symlinked_tf_file_belongs_to_every_directory_it_is_in(tmp_path: Path) -> None:
+    _tree(tmp_path, {"a/main.tf": "", "a/variables.tf": 'variable "x" {}\n', "b/main.tf": ""})
+    (tmp_path / "b" / "variables.tf").symlink_to("../a/variables.tf")
+    found = discover([tmp_path], excludes=[])
+    assert [(u.path.name, [f.name for f in u.files]) for u in found.units] == [
+        ("a", ["main.tf", "variables.tf"]),
+        ("b", ["main.tf", "variables.tf"]),
+    ]
+    assert found.errors == []
+
+
+def test_a_document_reached_twice_is_judged_once_under_its_plain_path(tmp_path: Path) -> None:
+    _tree(tmp_path, {"k8s/app.yaml": K8S_YAML})
+    (tmp_path / "alias").symlink_to("k8s")  # a symlinked directory, walked before k8s by name
+    (tmp_path / "again.yaml").symlink_to("k8s/app.yaml")
+    found = discover([tmp_path], excludes=[])
+    assert [u.path for u in found.units] == [tmp_path / "k8s" / "app.yaml"]
+    assert _skipped(found, tmp_path) == {
+        "alias": "symlink to a directory already scanned under another path",
+        "again.yaml": f"same file as {tmp_path / 'k8s' / 'app.yaml'} (judged once, there)",
+    }
+
+
+def test_a_symlinked_directory_whose_target_is_not_walked_is_walked(tmp_path: Path) -> None:
+    _tree(tmp_path, {"node_modules/pkg/app.yaml": K8S_YAML})
+    (tmp_path / "vendored").symlink_to("node_modules/pkg")
+    found = discover([tmp_path], excludes=[])
+    assert [u.path for u in found.units] == [tmp_path / "vendored" / "app.yaml"]
+
+
+def test_symlinks_leaving_the_root_are_errors_unless_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    _tree(outside, {"app.yaml": K8S_YAML, "mod/main.tf": ""})
+    repo = tmp_path / "repo"
+    _tree(repo, {"ok.yaml": K8S_YAML})
+    (repo / "stolen.yaml").symlink_to(outside / "app.yaml")
+    (repo / "mod").symlink_to(outside / "mod")
+    (repo / "notes.txt").symlink_to("/etc/hostname")  # not a candidate name: never read either way
+    found = discover([repo], excludes=[])
+    assert _messages(found, repo) == {
+        "stolen.yaml": f"symlink {repo / 'stolen.yaml'} -> {outside / 'app.yaml'} leaves the scan root {repo}: not read "
+        "(--follow-external-symlinks reads it)",
+        "mod": f"symlink {repo / 'mod'} -> {outside / 'mod'} leaves the scan root {repo}: not read "
+        "(--follow-external-symlinks reads it)",
+    }
+    assert {e.kind for e in found.errors} == {ErrorKind.UNREADABLE}
+    assert [u.path for u in found.units] == [repo / "ok.yaml"]
+    followed = discover([repo], excludes=[], follow_external_symlinks=True)
+    assert followed.errors == []
+    assert [(u.format, u.path) for u in followed.units] == [
+        ("terraform", repo / "mod"), ("document", repo / "ok.yaml"), ("document", repo / "stolen.yaml"),
+    ]
+
+
+def test_a_file_argument_through_an_external_symlink_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(tmp_path, {"outside/app.yaml": K8S_YAML, "repo/x": ""})
+    (tmp_path / "repo" / "app.yaml").symlink_to(tmp_path / "outside" / "app.yaml")
+    monkeypatch.chdir(tmp_path / "repo")  # pre-commit runs from the repository root with file names
+    found = discover([Path("app.yaml")], excludes=[])
+    assert found.units == [] and len(found.errors) == 1
+    assert "leaves the scan root" in found.errors[0].message
+
+
+def test_symlink_loops_are_errors_and_never_hang(tmp_path: Path) -> None:
+    _tree(tmp_path, {"a/main.tf": "", "a/b/app.yaml": K8S_YAML})
+    (tmp_path / "a" / "b" / "up").symlink_to("..")  # a directory containing the link
+    (tmp_path / "self.yaml").symlink_to("self.yaml")
+    (tmp_path / "p.tf").symlink_to("q.tf")
+    (tmp_path / "q.tf").symlink_to("p.tf")
+    found = discover([tmp_path], excludes=[])
+    msgs = _messages(found, tmp_path)
+    assert msgs["a/b/up"] == f"symlink loop: {tmp_path / 'a/b/up'} -> {tmp_path / 'a'} is a directory that contains the link: not followed"
+    assert msgs["self.yaml"].startswith("symlink loop:") and msgs["p.tf"].startswith("symlink loop:")
+    assert msgs["q.tf"].startswith("symlink loop:")
+    assert {u.path for u in found.units} == {tmp_path / "a", tmp_path / "a" / "b" / "app.yaml"}
+
+
+@pytest.mark.parametrize("name", ["main.tf", "x.yaml"])
+def test_device_symlink_is_never_read(tmp_path: Path, name: str) -> None:
+    """``main.tf -> /dev/zero`` leaves the root; followed, it is still not a regular file."""
+    (tmp_path / name).symlink_to("/dev/zero")
+    found = discover([tmp_path], excludes=[])
+    assert "leaves the scan root" in found.errors[0].message
+    followed = discover([tmp_path], excludes=[], follow_external_symlinks=True)
+    _, _, errors = _outcome(followed)
+    assert [(Path(e.file).name, e.message) for e in errors] == [(name, "not a regular file (a character device): not read")]
+
+
+def test_fifo_named_like_terraform_is_an_error(tmp_path: Path) -> None:
+    _tree(tmp_path, {"main.tf": 'resource "aws_s3_bucket" "b" {}\n'})
+    os.mkfifo(tmp_path / "pipe.tf")
+    found = discover([tmp_path], excludes=[])
+    assert _messages(found, tmp_path) == {"pipe.tf": "not a regular file (a FIFO): not read"}
+    assert [f.name for f in found.units[0].files] == ["main.tf"]
+
+
+def test_fifos_read_by_terraform_never_block(tmp_path: Path) -> None:
+    """Every place Terraform reads a file (a .tf of a called module, terraform.tfvars, a var
+    file, file()) refuses a FIFO with a located error instead of blocking the scan."""
+    import json
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    _tree(repo, {
+        "main.tf": 'module "m" {\n  source = "./mod"\n}\nlocals {\n  t = file("${path.module}/pipe.txt")\n}\n'
+                   'resource "aws_s3_bucket" "b" {\n  bucket = local.t\n}\n',
+        "mod/main.tf": 'resource "aws_s3_bucket" "m" {}\n',
+    })  # fmt: skip
+    for fifo in ("mod/extra.tf", "terraform.tfvars", "prod.auto.tfvars.json", "pipe.txt"):
+        os.mkfifo(repo / fifo)
+    os.mkfifo(tmp_path / "given.tfvars")
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "policyguard.cli", "scan", str(repo), "-j", "1", "--var-file", str(tmp_path / "given.tfvars"),
+         "-f", "json", "-o", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    errors = {Path(e["file"]).name: e["message"] for e in json.loads(out.read_text())["errors"]}
+    for name in ("extra.tf", "terraform.tfvars", "given.tfvars"):
+        assert errors[name] == "not a regular file (a FIFO): not read", errors
+    assert errors["prod.auto.tfvars.json"] == "variables file: not a regular file (a FIFO): not read"

@@ -1,4 +1,4 @@
-"""Kubernetes manifests (multi-document YAML, JSON, ``kind: List``) -> model resources.
+"""Kubernetes manifests (multi-document YAML, JSON, ``kind: List`` nested at any depth) -> model resources.
 
 Identity: ``id`` is ``<apiVersion>/<kind>/<namespace>/<name>`` (``apps/v1/Deployment/prod/web``).
 
