@@ -181,7 +181,7 @@ class _Walker:
                         if e.name not in PRUNE_DIRS and not self.excluded(p, root.path, is_dir=True):
                             subdirs.append(p)
                     else:
-                        self.file(p, root, rank, link=False)
+                        self.file(p, root, rank, link=False, real_dir=real)
                 except OSError as exc:
                     self.error(p, f"cannot read directory entry: {exc.strerror}")
             stack.extend(reversed(subdirs))
@@ -220,12 +220,14 @@ class _Walker:
             return
         self.pending.append((p, root))
 
-    def file(self, path: Path, root: _Root, rank: int, *, link: bool) -> None:
+    def file(self, path: Path, root: _Root, rank: int, *, link: bool, real_dir: str | None = None) -> None:
+        """A file found by name; ``real_dir``: its directory's resolved path, when already known."""
         if self.excluded(path, root.path, is_dir=False):
             return
         name = path.name.lower()
         if name.endswith(_TF_SUFFIXES):
-            real_dir = os.path.realpath(path.parent)
+            if real_dir is None:
+                real_dir = os.path.realpath(path.parent)
             unit = self.tf_dirs.get(real_dir)
             if unit is None:
                 unit = self.tf_dirs[real_dir] = _TfDir(rank, path.parent)
@@ -240,7 +242,7 @@ class _Walker:
             self.out.skipped.append((str(path), f"not IaC: file type {path.suffix or '(none)'} is not scanned"))
             return
         # a manifest, template or plan is judged once per real file, under its plainest path
-        real = os.path.realpath(path)
+        real = os.path.join(real_dir, path.name) if real_dir is not None and not link else os.path.realpath(path)
         doc_rank = rank + (1 if link else 0)
         self.doc_paths.setdefault(real, []).append(path)
         prev = self.docs.get(real)
