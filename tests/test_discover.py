@@ -383,3 +383,33 @@ def test_fifos_read_by_terraform_never_block(tmp_path: Path) -> None:
     for name in ("extra.tf", "terraform.tfvars", "given.tfvars"):
         assert errors[name] == "not a regular file (a FIFO): not read", errors
     assert errors["prod.auto.tfvars.json"] == "variables file: not a regular file (a FIFO): not read"
+
+
+def test_follow_external_symlinks_option_reaches_scan_fix_and_baseline(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    outside = tmp_path / "shared"
+    _tree(outside, {"pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n"
+                                "  containers: [{name: c, image: nginx:1.27, securityContext: {privileged: true}}]\n"})  # fmt: skip
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pod.yaml").symlink_to(outside / "pod.yaml")
+    base = [sys.executable, "-m", "policyguard.cli"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*base, *args], capture_output=True, text=True, timeout=300, check=False)
+
+    out = tmp_path / "r.json"
+    refused = run("scan", str(repo), "-j", "1", "-f", "json", "-o", str(out))
+    assert refused.returncode == 2
+    (err,) = json.loads(out.read_text())["errors"]
+    assert "leaves the scan root" in err["message"] and str(outside / "pod.yaml") in err["message"]
+    followed = run("scan", str(repo), "-j", "1", "-f", "json", "-o", str(out), "--follow-external-symlinks")
+    assert followed.returncode == 1  # the privileged Pod fails the gate
+    assert json.loads(out.read_text())["errors"] == []
+    bl = run("baseline", "create", str(repo), "-j", "1", "-o", str(tmp_path / "b.json"), "--follow-external-symlinks")
+    assert bl.returncode == 0, bl.stderr
+    assert json.loads((tmp_path / "b.json").read_text())["findings"]
+    assert "--follow-external-symlinks" in run("fix", "--help").stdout
