@@ -14,14 +14,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from policyguard.scan import ScanOptions, scan
-from tests.test_corpus import (
+from test_corpus import (
     CORPUS,
     check_discovery_accounts_for_every_file,
     check_templates_and_manifests,
     check_through_scan,
 )
+
+from policyguard.scan import ScanOptions, scan
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS} (set POLICYGUARD_CORPUS)")
 
