@@ -67,6 +67,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
         click.option("--rego-engine", type=click.Choice(REGO_ENGINES), default=None, help="Rego backend (default: embedded)."),
         click.option("--opa-path", type=click.Path(), help="`opa` binary for --rego-engine opa (default: PATH)."),
         click.option("--opa-url", help="OPA server URL for --rego-engine opa-server."),
+        click.option("--follow-external-symlinks", is_flag=True, help="Read symlinks whose target leaves the scanned directory (default: an error naming the link)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -84,6 +85,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline.")
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the files skipped as not IaC, with the reason.")
 @_scan_options
 def scan(**kwargs: Any) -> None:
     """Scan PATHS (files or directories) and gate on the findings."""

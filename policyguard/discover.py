@@ -1,26 +1,42 @@
-"""Discovery: walk the paths given to a scan and cut them into parse *units*, by content.
+"""Discovery: walk the paths given to a scan and cut them into parse *units*.
 
 A unit is what one parser call handles: a Terraform directory (all its ``.tf``/``.tf.json``
-files), a plan JSON, a CloudFormation template or a Kubernetes manifest file. The format of a
-``.json``/``.yaml``/``.yml`` file is decided by sniffing its first few KB with regexes (never
-a full parse: that is the parser's job). Files that are not IaC (README, docker-compose, Helm
-values, GitHub workflows, ...) are listed in ``skipped`` with the reason, for ``--debug``
-output. A candidate file that cannot be read (permissions, not UTF-8, above the size limit)
-is a located ``ParseError``: the gate must not pass it silently.
+files) or one candidate document file (``.json``/``.yaml``/``.yml``/``.template``). Discovery
+decides by *name* only and never opens a file: whether a document is a CloudFormation
+template, Kubernetes objects, a Terraform plan or not IaC at all is decided by parsing it
+(``parsers.documents``), so no style of YAML or JSON can hide IaC from the gate. Files that are
+not candidates are listed in ``skipped`` with the reason (``--verbose``).
 
-Excludes are ``fnmatch`` globs checked against the path relative to the scan root, the path as
-the user wrote it, and the basename; ``dir/**`` prunes a whole directory.
+Symlinks (the scanned tree is untrusted input):
+
+* a symlink whose target stays inside the scan root (the directory argument; for a file
+  argument, the current directory when the file is below it, else the file's directory) is
+  followed; one that leaves it is an error naming the link and its target, and is not read,
+  unless ``follow_external_symlinks``. Broken links and loops are errors; nothing hangs: every
+  real directory is listed at most once.
+* a symlinked ``.tf`` file is part of every directory it appears in (Terraform reads the
+  directory), so two modules sharing ``variables.tf`` through a link both see it.
+* a document file reached by several paths (a symlinked file or directory) is judged once, under
+  its plainest path (no symlink on the way, then the first in walk order); the other paths are
+  listed in ``skipped``. Symlinked directories are walked after the real tree, so a directory
+  that is also reachable directly is scanned under its own path.
+
+Non-regular files (FIFOs, sockets, devices, ``/proc`` entries) named like IaC are errors and are
+never opened (``fsread``). Excludes are ``fnmatch`` globs checked against the path relative to
+the scan root, the path as the user wrote it, and the basename; ``dir/**`` prunes a whole
+directory.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyguard.fsread import file_type, on_pseudo_fs
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError
 
@@ -30,6 +46,7 @@ TERRAFORM = "terraform"
 TERRAFORM_PLAN = "terraform_plan"
 CLOUDFORMATION = "cloudformation"
 KUBERNETES = "kubernetes"
+DOCUMENT = "document"  # a candidate YAML/JSON file: its parse decides the format
 
 
 @dataclass(frozen=True)
@@ -45,91 +62,48 @@ class Unit:
 class Discovery:
     units: list[Unit] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not IaC)
-
-
-# --------------------------------------------------------------------------- content sniffing
-_CFN_JSON = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"(?:AWS|Alexa)::|"Transform"\s*:\s*\[?\s*"AWS::Serverless')
-_PLAN_JSON = re.compile(r'"format_version"\s*:')
-_PLAN_JSON_BODY = re.compile(r'"(?:planned_values|resource_changes|terraform_version|prior_state)"\s*:')
-_K8S_JSON_API = re.compile(r'"apiVersion"\s*:\s*"')
-_K8S_JSON_KIND = re.compile(r'"kind"\s*:\s*"')
-
-_CFN_YAML = re.compile(
-    r"^(?:AWSTemplateFormatVersion\s*:|Transform\s*:\s*\[?\s*['\"]?AWS::Serverless)|"
-    r"^\s+Type\s*:\s*['\"]?(?:AWS|Alexa)::\w+::",
-    re.MULTILINE,
-)
-_K8S_YAML_API = re.compile(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
-_K8S_YAML_KIND = re.compile(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
-_BUILD_CONFIG = re.compile(r"^kind\s*:\s*['\"]?(?:Kustomization|Component|Config)['\"]?\s*$", re.MULTILINE)
-_OTHER_KIND = re.compile(r"^kind\s*:\s*['\"]?(?!(?:Kustomization|Component|Config)['\"]?\s*$)\S", re.MULTILINE)
-_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
-
-
-def _why_not_yaml(name: str, head: str) -> str:
-    low = name.lower()
-    if re.search(r"^jobs\s*:", head, re.MULTILINE) and re.search(r"^['\"]?on['\"]?\s*:", head, re.MULTILINE):
-        return "not IaC: CI workflow (GitHub Actions style)"
-    if re.search(r"^services\s*:", head, re.MULTILINE):
-        return "not IaC: docker-compose file"
-    if low in ("values.yaml", "values.yml") or low.startswith("values-"):
-        return "not IaC: Helm values file"
-    if low in ("chart.yaml", "chart.yml"):
-        return "not IaC: Helm chart metadata"
-    if _K8S_YAML_API.search(head) and not _K8S_YAML_KIND.search(head):
-        return "not IaC: has apiVersion but no kind (not a Kubernetes object)"
-    return "not IaC: YAML that is neither a CloudFormation template nor Kubernetes objects"
-
-
-def sniff(path: Path, head: str, *, full: str | None = None) -> tuple[str | None, str]:
-    """(format or None, reason) for a JSON/YAML file from its first KB (``full``: whole text)."""
-    name = path.name
-    text = full if full is not None else head
-    low = name.lower()
-    if low.endswith(".json") or (low.endswith(".template") and text.lstrip().startswith("{")):
-        if _PLAN_JSON.search(text) and _PLAN_JSON_BODY.search(text):
-            return TERRAFORM_PLAN, ""
-        if _CFN_JSON.search(text):
-            return CLOUDFORMATION, ""
-        if _K8S_JSON_API.search(text) and _K8S_JSON_KIND.search(text):
-            return KUBERNETES, ""
-        if full is None:
-            return None, "more"  # keys may come in any order (plans are often key-sorted): look further
-        return None, "not IaC: JSON that is neither a CloudFormation template, a Terraform plan nor Kubernetes objects"
-    if _CFN_YAML.search(text):
-        return CLOUDFORMATION, ""
-    if _K8S_YAML_API.search(text) and _K8S_YAML_KIND.search(text):
-        if _BUILD_CONFIG.search(text) and not _OTHER_KIND.search(text):
-            return None, "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)"
-        return KUBERNETES, ""
-    if "{{" in text and _TEMPLATE.search(text) and (_K8S_YAML_API.search(text) or _K8S_YAML_KIND.search(text)):
-        return KUBERNETES, ""  # a Helm template: the Kubernetes parser reports "template, not rendered"
-    if full is None:
-        return None, "more"  # a long header or Parameters section may hide what follows
-    return None, _why_not_yaml(name, text)
-
-
-def _decode_head(data: bytes, complete: bool) -> str | None:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if not complete and exc.start >= len(data) - 3:  # a character cut by the sniff window
-            try:
-                return data[: exc.start].decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        return None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not scanned)
 
 
 # --------------------------------------------------------------------------- the walk
+_TF_SUFFIXES = (".tf", ".tf.json")
+_DOC_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+
+
+def _candidate(name: str) -> bool:
+    """Would discovery read a file of this name?"""
+    low = name.lower()
+    return low.endswith(_TF_SUFFIXES) or (low.endswith(_DOC_SUFFIXES) and not low.endswith(".tfvars.json"))
+
+
+def _inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+@dataclass
+class _Root:
+    path: Path  # as given: excludes match paths relative to it
+    real: str  # its resolved path: symlinks must not lead out of it
+
+
+@dataclass
+class _TfDir:
+    rank: int  # 0: reached without a symlinked directory on the way, 1: through one
+    path: Path
+    names: set[str] = field(default_factory=set)
+
+
 class _Walker:
-    def __init__(self, excludes: list[str], limits: Limits) -> None:
+    def __init__(self, excludes: list[str], limits: Limits, follow_external: bool) -> None:
         self.excludes = [e.rstrip("/") if not e.endswith("/**") else e for e in excludes]
         self.limits = limits
+        self.follow_external = follow_external
         self.out = Discovery()
-        self.seen: set[str] = set()
-        self.tf_dirs: dict[str, tuple[Path, list[Path]]] = {}
+        self.docs: dict[str, tuple[int, Path]] = {}  # real file -> (rank, path reached)
+        self.doc_paths: dict[str, list[Path]] = {}  # real file -> every path that reached it
+        self.tf_dirs: dict[str, _TfDir] = {}  # real directory -> unit
+        self.walked: set[str] = set()  # real directories listed
+        self.pending: list[tuple[Path, _Root]] = []  # symlinked directories, walked after the real tree
 
     def excluded(self, path: Path, root: Path, is_dir: bool) -> bool:
         if not self.excludes:
@@ -143,144 +117,188 @@ class _Walker:
             forms |= {f + "/" for f in forms}
         return any(fnmatch.fnmatchcase(f, g) for f in forms for g in self.excludes)
 
+    def error(self, path: Path | str, message: str, kind: ErrorKind = ErrorKind.UNREADABLE) -> None:
+        self.out.errors.append(ParseError(str(path), 1, 1, message, kind))
+
+    # ---- arguments
     def add_path(self, arg: Path) -> None:
+        if not os.path.lexists(arg):
+            self.error(arg, "no such file or directory")
+            return
         if arg.is_dir():
-            self.walk(arg)
-        elif arg.exists():
-            self.file(arg, arg.parent, explicit=True)
+            root = _Root(arg, os.path.realpath(arg))
+            self.walk(arg, root, 0)
+            return
+        # a file argument (pre-commit passes files): its root is the current directory when the
+        # file is below it (the repository), else its own directory
+        cwd = os.getcwd()
+        parent = os.path.abspath(arg.parent)
+        root = _Root(Path(cwd), os.path.realpath(cwd)) if _inside(parent, cwd) else _Root(arg.parent, os.path.realpath(arg.parent))
+        if arg.is_symlink():
+            self.link(arg, root, 0)
         else:
-            self.out.errors.append(ParseError(str(arg), 1, 1, "no such file or directory", ErrorKind.UNREADABLE))
+            self.file(arg, root, 0, link=False)
+        if arg.name.lower().endswith(_TF_SUFFIXES):
+            self.siblings(arg.parent, root)
 
-    def walk(self, root: Path) -> None:
-        def onerror(exc: OSError) -> None:
-            self.out.errors.append(
-                ParseError(str(exc.filename or root), 1, 1, f"cannot list directory: {exc.strerror}", ErrorKind.UNREADABLE)
-            )
-
-        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-            here = Path(dirpath)
-            dirnames[:] = sorted(
-                d for d in dirnames if d not in PRUNE_DIRS and not self.excluded(here / d, root, is_dir=True)
-            )
-            for fn in sorted(filenames):
-                self.file(here / fn, root, explicit=False)
-
-    def file(self, path: Path, root: Path, *, explicit: bool) -> None:
-        if self.excluded(path, root, is_dir=False):
+    def siblings(self, directory: Path, root: _Root) -> None:
+        """A single .tf file given: its unit is its whole directory."""
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            self.error(directory, f"cannot list directory: {exc.strerror}")
             return
-        key = os.path.realpath(path)
-        if key in self.seen:
+        for e in entries:
+            if not e.name.lower().endswith(_TF_SUFFIXES):
+                continue
+            p = directory / e.name
+            if e.is_symlink():
+                self.link(p, root, 0)
+            elif not e.is_dir(follow_symlinks=False):
+                self.file(p, root, 0, link=False)
+
+    # ---- the tree
+    def walk(self, top: Path, root: _Root, rank: int) -> None:
+        stack = [top]
+        while stack:
+            d = stack.pop()
+            real = os.path.realpath(d)
+            if real in self.walked:
+                continue
+            self.walked.add(real)
+            try:
+                entries = sorted(os.scandir(d), key=lambda e: e.name)
+            except OSError as exc:
+                self.error(d, f"cannot list directory: {exc.strerror}")
+                continue
+            subdirs: list[Path] = []
+            for e in entries:
+                p = d / e.name
+                try:
+                    if e.is_symlink():
+                        self.link(p, root, rank)
+                    elif e.is_dir(follow_symlinks=False):
+                        if e.name not in PRUNE_DIRS and not self.excluded(p, root.path, is_dir=True):
+                            subdirs.append(p)
+                    else:
+                        self.file(p, root, rank, link=False, real_dir=real)
+                except OSError as exc:
+                    self.error(p, f"cannot read directory entry: {exc.strerror}")
+            stack.extend(reversed(subdirs))
+
+    def link(self, p: Path, root: _Root, rank: int) -> None:
+        """A symlink: followed when it stays inside the scan root (or with --follow-external-symlinks)."""
+        try:
+            target = os.path.realpath(p, strict=True)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self.error(p, f"symlink loop: {p} -> {_readlink(p)} never reaches a file: not read")
+            elif _candidate(p.name) and not self.excluded(p, root.path, is_dir=False):
+                self.error(p, f"broken symlink: {p} -> {_readlink(p)} does not exist")
+            else:
+                self.out.skipped.append((str(p), "not IaC: broken symlink"))
             return
-        self.seen.add(key)
+        is_dir = os.path.isdir(target)
+        if self.excluded(p, root.path, is_dir=is_dir) or (is_dir and p.name in PRUNE_DIRS):
+            return
+        if not is_dir and not _candidate(p.name):
+            self.file(p, root, rank, link=True)  # skipped by its name, with the reason
+            return
+        if not _inside(target, root.real) and not self.follow_external:
+            self.error(
+                p,
+                f"symlink {p} -> {target} leaves the scan root {root.path}: not read "
+                "(--follow-external-symlinks reads it)",
+            )
+            return
+        if not is_dir:
+            self.file(p, root, rank, link=True)
+            return
+        parent_real = os.path.realpath(p.parent)
+        if _inside(parent_real, target):
+            self.error(p, f"symlink loop: {p} -> {target} is a directory that contains the link: not followed")
+            return
+        self.pending.append((p, root))
+
+    def file(self, path: Path, root: _Root, rank: int, *, link: bool, real_dir: str | None = None) -> None:
+        """A file found by name; ``real_dir``: its directory's resolved path, when already known."""
+        if self.excluded(path, root.path, is_dir=False):
+            return
         name = path.name.lower()
-        if name.endswith(".tf") or name.endswith(".tf.json"):
-            self.terraform_file(path, explicit=explicit)
+        if name.endswith(_TF_SUFFIXES):
+            if real_dir is None:
+                real_dir = os.path.realpath(path.parent)
+            unit = self.tf_dirs.get(real_dir)
+            if unit is None:
+                unit = self.tf_dirs[real_dir] = _TfDir(rank, path.parent)
+            elif rank < unit.rank:
+                unit.rank, unit.path = rank, path.parent
+            unit.names.add(path.name)  # a symlinked file belongs to every directory it is in
             return
         if name.endswith((".tfvars", ".tfvars.json")):
             self.out.skipped.append((str(path), "Terraform variables: read with the configuration directory"))
             return
-        if not name.endswith((".json", ".yaml", ".yml", ".template")):
+        if not name.endswith(_DOC_SUFFIXES):
             self.out.skipped.append((str(path), f"not IaC: file type {path.suffix or '(none)'} is not scanned"))
             return
-        try:
-            mode = path.stat().st_mode
-        except OSError as exc:
-            self.out.errors.append(ParseError(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}", ErrorKind.UNREADABLE))
-            return
-        if not stat.S_ISREG(mode):  # a FIFO or device would block the reader forever
-            self.out.skipped.append((str(path), "not IaC: not a regular file"))
-            return
-        self.document_file(path)
-
-    def terraform_file(self, path: Path, *, explicit: bool) -> None:
-        directory = path.parent
-        key = os.path.realpath(directory)
-        if key in self.tf_dirs:
-            if path not in self.tf_dirs[key][1]:
-                self.tf_dirs[key][1].append(path)
-            if not explicit:
-                return
-        else:
-            self.tf_dirs[key] = (directory, [path])
-        if explicit:  # a single .tf file given: the unit is its whole directory
-            try:
-                siblings = sorted(directory.iterdir())
-            except OSError as exc:
-                self.out.errors.append(ParseError(str(directory), 1, 1, f"cannot list directory: {exc.strerror}", ErrorKind.UNREADABLE))
-                siblings = []
-            files = self.tf_dirs[key][1]
-            for sib in siblings:
-                low = sib.name.lower()
-                if (low.endswith(".tf") or low.endswith(".tf.json")) and sib.is_file() and sib not in files:
-                    files.append(sib)
-                    self.seen.add(os.path.realpath(sib))
-
-    def document_file(self, path: Path) -> None:
-        limits = self.limits
-        name = str(path)
-        try:
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
-                self.out.errors.append(
-                    ParseError(name, 1, 1, f"file is {size} bytes, above the {limits.max_file_bytes}-byte limit", ErrorKind.LIMIT)
-                )
-                return
-            with path.open("rb") as fh:
-                data = fh.read(limits.sniff_bytes)
-        except OSError as exc:
-            self.out.errors.append(ParseError(name, 1, 1, f"cannot read file: {exc.strerror or exc}", ErrorKind.UNREADABLE))
-            return
-        complete = len(data) >= size
-        head = _decode_head(data, complete)
-        if head is None:
-            # only an error if it might be IaC at all: decode leniently to decide
-            lenient = data.decode("utf-8", errors="replace")
-            fmt, _ = sniff(path, lenient, full=lenient if complete else None)
-            if fmt is not None or not complete:
-                self.out.errors.append(ParseError(name, 1, 1, "not valid UTF-8 text", ErrorKind.UNREADABLE))
-            else:
-                self.out.skipped.append((name, "not IaC: binary or non-UTF-8 data"))
-            return
-        fmt, why = sniff(path, head.lstrip("\ufeff"))
-        if fmt is None and why == "more" and not complete:
-            try:
-                full = path.read_bytes().decode("utf-8", errors="replace")
-            except OSError as exc:
-                self.out.errors.append(ParseError(name, 1, 1, f"cannot read file: {exc.strerror or exc}", ErrorKind.UNREADABLE))
-                return
-            fmt, why = sniff(path, head, full=full)
-        elif fmt is None and why == "more":
-            fmt, why = sniff(path, head, full=head)
-        if fmt is None:
-            self.out.skipped.append((name, why))
-            return
-        self.out.units.append(Unit(fmt, path, [path]))
+        # a manifest, template or plan is judged once per real file, under its plainest path
+        real = os.path.join(real_dir, path.name) if real_dir is not None and not link else os.path.realpath(path)
+        doc_rank = rank + (1 if link else 0)
+        self.doc_paths.setdefault(real, []).append(path)
+        prev = self.docs.get(real)
+        if prev is None or doc_rank < prev[0]:
+            self.docs[real] = (doc_rank, path)
 
     def finish(self) -> Discovery:
+        while self.pending:  # symlinked directories whose target the real walk did not list
+            p, root = self.pending.pop(0)
+            if os.path.realpath(p) in self.walked:
+                self.out.skipped.append((str(p), "symlink to a directory already scanned under another path"))
+                continue
+            self.walk(p, root, 1)
         limit = self.limits.max_file_bytes
-        for directory, files in self.tf_dirs.values():
+        for unit in self.tf_dirs.values():
             kept: list[Path] = []
-            for f in sorted(files):
+            for n in sorted(unit.names):
+                f = unit.path / n
                 try:
-                    size = f.stat().st_size
+                    st = os.stat(f)
                 except OSError as exc:
-                    self.out.errors.append(ParseError(str(f), 1, 1, f"cannot read file: {exc.strerror}", ErrorKind.UNREADABLE))
+                    self.error(f, f"cannot read file: {exc.strerror}")
                     continue
-                if size > limit:
-                    self.out.errors.append(
-                        ParseError(str(f), 1, 1, f"file is {size} bytes, above the {limit}-byte limit", ErrorKind.LIMIT)
-                    )
+                if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+                    self.error(f, f"not a regular file ({file_type(st.st_mode)}): not read")
+                    continue
+                if on_pseudo_fs(os.path.realpath(f)):
+                    self.error(f, "not a regular file (a /proc, /sys or /dev entry): not read")
+                    continue
+                if st.st_size > limit:
+                    self.error(f, f"file is {st.st_size} bytes, above the {limit}-byte limit", ErrorKind.LIMIT)
                     continue
                 kept.append(f)
             if kept:
-                self.out.units.append(Unit(TERRAFORM, directory, kept))
+                self.out.units.append(Unit(TERRAFORM, unit.path, kept))
+        for real, (_, path) in self.docs.items():
+            self.out.units.append(Unit(DOCUMENT, path, [path]))
+            for other in dict.fromkeys(self.doc_paths[real]):
+                if other != path:
+                    self.out.skipped.append((str(other), f"same file as {path} (judged once, there)"))
         self.out.units.sort(key=lambda u: (str(u.path), u.format))
         return self.out
 
 
-def discover(paths: list[Path], *, excludes: list[str], limits: Limits = DEFAULT_LIMITS) -> Discovery:
+def _readlink(p: Path) -> str:
+    try:
+        return os.readlink(p)
+    except OSError:
+        return "?"
+
+
+def discover(
+    paths: list[Path], *, excludes: list[str], limits: Limits = DEFAULT_LIMITS, follow_external_symlinks: bool = False
+) -> Discovery:
     """Walk ``paths`` (files or directories) into parse units, errors and skipped files."""
-    walker = _Walker(list(excludes), limits)
+    walker = _Walker(list(excludes), limits, follow_external_symlinks)
     for p in paths:
         walker.add_path(Path(p))
     return walker.finish()

@@ -84,6 +84,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         opa_path=kw.get("opa_path"),
         opa_url=kw.get("opa_url"),
         evaluate=not kw.get("parse_only"),
+        follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
     )
 
 
@@ -304,6 +305,7 @@ def evaluate_gate(
         root=root,
         baseline=base_info,
         tool_version=tool_version,
+        skipped=list(result.skipped),
     )
 
 
@@ -524,6 +526,7 @@ def run_scan_command(**kw: Any) -> int:
     except BaselineError as exc:
         return _err(str(exc))
     report.quiet = bool(kw.get("quiet"))
+    report.verbose = bool(kw.get("verbose"))
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
     try:
         write_reports(report, pairs, result, options)

@@ -330,6 +330,8 @@ class ParseError:
 class ParseResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    format: str = ""  # set when the parse decided the format (``parsers.documents``)
+    skipped: str = ""  # non-empty: the file is not IaC, and why
 
     def extend(self, other: ParseResult) -> None:
         self.resources.extend(other.resources)

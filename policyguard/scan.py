@@ -47,6 +47,7 @@ class ScanOptions:
     # where expressions in scanned files may read other files (Terraform file()...): filled by
     # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
     read_roots: tuple[str, ...] = ()
+    follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
 
 
 @dataclass(slots=True)
@@ -56,7 +57,7 @@ class ScanResult:
     errors: list[ParseError] = field(default_factory=list)
     rules: dict[str, RuleMeta] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC, or a duplicate path
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,9 +187,10 @@ def scan(options: ScanOptions) -> ScanResult:
 
     if not options.read_roots:
         options.read_roots = tuple(str(r) for r in repository_roots(options.paths))
-    found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
+    found = discover.discover(
+        [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
+    )
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
-    result.files = sorted({str(f) for u in found.units for f in u.files})
 
     ruleset = _ruleset(options) if options.evaluate else None
     if ruleset is not None:
@@ -205,8 +207,15 @@ def scan(options: ScanOptions) -> ScanResult:
     else:
         outcomes = [_scan_unit(u, options) for u in units]
 
-    for parsed, findings in outcomes:
+    files: set[str] = set()
+    for unit, (parsed, findings) in zip(units, outcomes, strict=True):
+        if parsed.skipped:  # the parse found no IaC in this candidate file
+            result.skipped.append((str(unit.path), parsed.skipped))
+        else:
+            files.update(str(f) for f in unit.files)
         result.resources.extend(parsed.resources)
         result.errors.extend(parsed.errors)
         result.findings.extend(findings)
+    result.files = sorted(files)
+    result.skipped.sort()
     return result

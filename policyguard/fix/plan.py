@@ -217,7 +217,9 @@ def plan_fixes(
     from policyguard import discover
 
     options = replace(options, enabled_rules=[])
-    found = discover.discover([Path(p) for p in options.paths], excludes=options.excludes)
+    found = discover.discover(
+        [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
+    )
     scans = scan_units(list(found.units), options)
     wanted = set(only_rules)
 

@@ -24,6 +24,10 @@ def parse_unit(
     """Dispatch a discovered unit to the parser of its format (imports stay lazy for start-up).
     ``read_roots``: where expressions may read files (default: the repository around the unit)."""
     fmt = unit.format
+    if fmt == "document":  # a .json/.yaml/.yml/.template file: its parse decides the format
+        from policyguard.parsers.documents import parse_document_file
+
+        return parse_document_file(unit.path)
     if fmt == "terraform":
         from policyguard.parsers.terraform import parse_directory
 

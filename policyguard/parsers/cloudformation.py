@@ -50,7 +50,15 @@ from policyguard.model import (
     is_unknown,
     unknown,
 )
-from policyguard.parsers.yaml_source import SourceError, child_path, load_json, load_yaml, read_text
+from policyguard.parsers.yaml_source import (
+    Document,
+    SourceError,
+    child_path,
+    load_json,
+    load_yaml,
+    read_text,
+    resolve_yn,
+)
 
 PLATFORM = "cloudformation"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -665,6 +673,11 @@ def parse_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
     suffix = path.suffix.lower()
     is_json = suffix == ".json" or (suffix == ".template" and text.lstrip().startswith("{"))
     docs, err = (load_json if is_json else load_yaml)(text, file, limits)
+    return parse_documents(file, docs, err)
+
+
+def parse_documents(file: str, docs: list[Document], err: ParseError | None) -> ParseResult:
+    """Resources of an already loaded template (``err``: the load's error, if any)."""
     result = ParseResult()
     if err is not None:
         result.errors.append(err)
@@ -674,5 +687,6 @@ def parse_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
     if len(docs) > 1:
         s = docs[1].span
         result.errors.append(ParseError(file, s.start_line, s.start_col, "a CloudFormation template is one YAML document; later documents ignored"))
-    result.extend(parse_template(docs[0].value, docs[0].spans, docs[0].span, file))
+    value = resolve_yn(docs[0].value, False) if docs[0].yn else docs[0].value
+    result.extend(parse_template(value, docs[0].spans, docs[0].span, file))
     return result

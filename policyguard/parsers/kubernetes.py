@@ -1,4 +1,4 @@
-"""Kubernetes manifests (multi-document YAML, JSON, ``kind: List``) -> model resources.
+"""Kubernetes manifests (multi-document YAML, JSON, ``kind: List`` nested at any depth) -> model resources.
 
 Identity: ``id`` is ``<apiVersion>/<kind>/<namespace>/<name>`` (``apps/v1/Deployment/prod/web``).
 
@@ -31,7 +31,15 @@ from typing import Any
 
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError, ParseResult, Reference, Resource, Span
-from policyguard.parsers.yaml_source import SourceError, child_path, load_json, load_yaml, read_text
+from policyguard.parsers.yaml_source import (
+    Document,
+    SourceError,
+    child_path,
+    load_json,
+    load_yaml,
+    read_text,
+    resolve_yn,
+)
 
 PLATFORM = "kubernetes"
 
@@ -311,13 +319,33 @@ def template_error(text: str, file: str) -> ParseError | None:
 
 
 def parse_text(text: str, file: str, *, json_file: bool = False, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
+    terr = template_error(text, file)
+    if terr is not None:
+        return ParseResult(errors=[terr])
+    # YAML read as kubectl reads it (a plain y/n is a boolean there)
+    docs, err = load_json(text, file, limits) if json_file else load_yaml(text, file, limits, kubectl_booleans=True)
+    return parse_documents(text, file, docs, err)
+
+
+MAX_LIST_DEPTH = 32
+
+
+def _is_list(obj: Any) -> bool:
+    """A ``v1/List`` or any ``*List`` kind with ``items``: kubectl applies the items."""
+    if not isinstance(obj, dict):
+        return False
+    kind = obj.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list)
+
+
+def parse_documents(text: str, file: str, docs: list[Document], err: ParseError | None) -> ParseResult:
+    """Resources of already loaded manifest documents (``err``: the load's error, if any).
+    ``YN`` scalars (documents loaded before their format was known) become booleans."""
     result = ParseResult()
     terr = template_error(text, file)
     if terr is not None:
         result.errors.append(terr)
         return result
-    # YAML read as kubectl reads it (a plain y/n is a boolean there)
-    docs, err = load_json(text, file, limits) if json_file else load_yaml(text, file, limits, kubectl_booleans=True)
     if err is not None:
         if "{{" in text:  # a template that broke YAML somewhere we did not recognise
             pos = text.index("{{")
@@ -344,17 +372,30 @@ def parse_text(text: str, file: str, *, json_file: bool = False, limits: Limits 
         obj = doc.value
         if obj is None:
             continue  # empty document
+        if doc.yn:
+            obj = resolve_yn(obj, True)
         meta: dict[str, Any] = {"document": doc.index} if len(docs) > 1 else {}
-        kind = obj.get("kind") if isinstance(obj, dict) else None
-        items = obj.get("items") if isinstance(obj, dict) else None
-        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-            per_item = _item_spans(doc.spans, len(items))
-            for i, item in enumerate(items):
-                ispans = per_item[i]
-                ispan = doc.spans.get(child_path("items", i), doc.span)
-                emit(item, ispans, ispan, {**meta, "list_item": i})
-            continue
-        emit(obj, doc.spans, doc.span, meta)
+        # Lists nest (a List of Lists): flatten them all, as kubectl does, so every object is judged
+        todo: list[tuple[Any, dict[str, Span], Span, str, int]] = [(obj, doc.spans, doc.span, "", 0)]
+        while todo:
+            cur, spans, span, where, depth = todo.pop()
+            if not _is_list(cur):
+                extra = dict(meta)
+                if where:
+                    extra["list_item"] = int(where[where.rindex("[") + 1 : -1])
+                    if where.count("[") > 1:
+                        extra["list_path"] = where
+                emit(cur, spans, span, extra)
+                continue
+            if depth >= MAX_LIST_DEPTH:
+                result.errors.append(ParseError(file, span.start_line, span.start_col,
+                                                f"Lists nested deeper than {MAX_LIST_DEPTH} levels", ErrorKind.LIMIT))  # fmt: skip
+                continue
+            items = cur["items"]
+            per_item = _item_spans(spans, len(items))
+            for i in reversed(range(len(items))):
+                ispan = spans.get(child_path("items", i), span)
+                todo.append((items[i], per_item[i], ispan, child_path(child_path(where, "items"), i), depth + 1))
     return result
 
 

@@ -66,6 +66,7 @@ class Document:
     spans: dict[str, Span]
     span: Span
     index: int = 0
+    yn: bool = False  # holds ``YN`` scalars (``yn_marker`` loads): see ``resolve_yn``
 
 
 @dataclass(slots=True)
@@ -102,28 +103,14 @@ def _rebase(path: str, old: str, new: str) -> str:
 
 # --------------------------------------------------------------------------- reading
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
-    """The file's text (UTF-8, BOM stripped) or a SourceError (UNREADABLE / LIMIT)."""
-    name = str(path)
+    """The file's text (UTF-8, or UTF-16/32 with a BOM; BOM stripped) or a SourceError
+    (UNREADABLE / LIMIT). Only regular files are opened, and reads are bounded (``fsread``)."""
+    from policyguard.fsread import ReadError, decode_text, read_regular
+
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise SourceError(
-                ParseError(
-                    name, 1, 1, f"file is {size} bytes, above the {limits.max_file_bytes}-byte limit", ErrorKind.LIMIT
-                )
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(ParseError(name, 1, 1, f"cannot read file: {exc.strerror or exc}", ErrorKind.UNREADABLE)) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SourceError(
-            ParseError(name, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", ErrorKind.UNREADABLE)
-        ) from None
-    return text[1:] if text.startswith("\ufeff") else text
+        return decode_text(read_regular(path, limits.max_file_bytes))
+    except ReadError as exc:
+        raise SourceError(ParseError(str(path), exc.line, exc.column, exc.message, exc.kind)) from None
 
 
 # --------------------------------------------------------------------------- scalar construction
@@ -136,6 +123,33 @@ _kubectl_resolvers: dict[str | None, list[tuple[str, Any]]] | None = None
 # PyYAML's resolvers do not. A manifest must be judged as the cluster will read it
 # (`hostProcess: y` is true there), so the Kubernetes parser adds them (see load_yaml).
 YN_BOOL = "policyguard:yn-bool"
+
+
+class YN(str):
+    """A plain y/Y/n/N scalar read before the format is known (``load_yaml(yn_marker=True)``):
+    ``resolve_yn`` makes it a boolean for Kubernetes and a plain string for everything else."""
+
+    __slots__ = ()
+
+
+def resolve_yn(value: Any, as_bool: bool) -> Any:
+    """``value`` with every ``YN`` scalar replaced (in place: a document is read-only after)."""
+    if isinstance(value, YN):
+        return value in ("y", "Y") if as_bool else str(value)
+    seen: set[int] = set()
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for k, v in list(items):
+            if isinstance(v, YN):
+                node[k] = v in ("y", "Y") if as_bool else str(v)
+            elif isinstance(v, dict | list):
+                stack.append(v)
+    return value
 
 
 def _setup(kubectl_booleans: bool = False) -> tuple[Any, dict[str | None, list[tuple[str, Any]]]]:
@@ -221,10 +235,12 @@ class _Composer:
     """Builds documents from libyaml events, iteratively (no recursion, so no depth crash)."""
 
     def __init__(self, text: str, file: str, limits: Limits, *, positions_only: bool = False,
-                 kubectl_booleans: bool = False, loader: str | None = None) -> None:
+                 kubectl_booleans: bool = False, loader: str | None = None, yn_marker: bool = False) -> None:
         self.loader = loader or EVENT_LOADER
         self.libyaml = False  # set by compose(): whether the events come from libyaml
-        self.kubectl_booleans = kubectl_booleans
+        self.kubectl_booleans = kubectl_booleans or yn_marker
+        self.yn_marker = yn_marker
+        self.yn_seen = False
         self.text = text
         self.file = file
         self.limits = limits
@@ -326,7 +342,8 @@ class _Composer:
                     end = spans[0][1].end_line, spans[0][1].end_col
                     doc_start = spans[0][1].start_line, spans[0][1].start_col
                 table = {p: s for p, s in spans if not p.startswith("\0")}
-                docs.append(Document(value, table, self._span(doc_start, end), len(docs)))
+                docs.append(Document(value, table, self._span(doc_start, end), len(docs), self.yn_seen))
+                self.yn_seen = False
                 continue
             if cls is E.StreamStartEvent or cls is E.StreamEndEvent:
                 continue
@@ -396,7 +413,13 @@ class _Composer:
                         for rtag, regexp in resolvers.get(raw[:1] if raw else "", ()):
                             if regexp.match(raw):
                                 try:
-                                    value = raw in ("y", "Y") if rtag == YN_BOOL else _construct_scalar(rtag, raw, cons)
+                                    if rtag != YN_BOOL:
+                                        value = _construct_scalar(rtag, raw, cons)
+                                    elif self.yn_marker:
+                                        value = YN(raw)
+                                        self.yn_seen = True
+                                    else:
+                                        value = raw in ("y", "Y")
                                 except numbers.NumberError as exc:
                                     raise self._err(ev.start_mark, exc.message, ErrorKind.LIMIT) from None
                                 break
@@ -582,10 +605,11 @@ def _cfn_subpaths(path: str, value: dict[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------- public API
 def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS, *,
-              kubectl_booleans: bool = False) -> tuple[list[Document], ParseError | None]:
+              kubectl_booleans: bool = False, yn_marker: bool = False) -> tuple[list[Document], ParseError | None]:
     """Every document of a YAML stream; on a syntax error, the documents before it and the error.
-    ``kubectl_booleans``: read a plain y/Y/n/N as a boolean, as kubectl does (``YN_BOOL``)."""
-    return _Composer(text, file, limits, kubectl_booleans=kubectl_booleans).compose()
+    ``kubectl_booleans``: read a plain y/Y/n/N as a boolean, as kubectl does (``YN_BOOL``).
+    ``yn_marker``: read them as ``YN`` strings, to be resolved once the format is known."""
+    return _Composer(text, file, limits, kubectl_booleans=kubectl_booleans, yn_marker=yn_marker).compose()
 
 
 # JSON text that libyaml would read differently, replaced by same-length stand-ins so every

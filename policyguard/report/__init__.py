@@ -61,6 +61,8 @@ class Report:
     quiet: bool = False
     automation_id: str = ""  # SARIF runAutomationDetails.id
     tool_version: str = ""
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): candidate files that are not IaC
+    verbose: bool = False  # list the skipped files, not only count them
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
@@ -94,6 +96,7 @@ class Report:
         c["errors"] = len(self.errors)
         c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
         c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale")
+        c["skipped_files"] = len(self.skipped)
         return c
 
     def counts_against(self, f: Finding) -> bool:

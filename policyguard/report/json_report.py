@@ -44,6 +44,8 @@ def build(report: Report) -> dict[str, Any]:
         "errors": errors,
         "suppression_notices": notices,
     }
+    if report.verbose:
+        doc["skipped"] = [{"file": report.rel(f), "reason": why} for f, why in report.skipped]
     if report.baseline is not None:
         b = report.baseline
         doc["baseline"] = {"path": b["path"], "matched": b["matched"], "new": b["new"], "absent": b["absent"]}

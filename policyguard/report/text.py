@@ -86,6 +86,11 @@ def render(report: Report, *, color: bool = False) -> str:
             f"{len(b['absent'])} fixed since the baseline"
         )
 
+    if report.verbose and report.skipped:
+        out.append(st("Skipped (not scanned)", bold=True))
+        out.extend(f"  {report.rel(file)}: {why}" for file, why in report.skipped)
+        out.append("")
+
     c = report.counts()
     failing = sum(1 for f in report.findings if report.counts_against(f))
     parts = [
@@ -99,7 +104,8 @@ def render(report: Report, *, color: bool = False) -> str:
         parts.append(f"{c['error']} rule errors")
     if report.errors:
         parts.append(f"{len(report.errors)} file errors")
-    out.append(f"{len(report.files)} files, {len(report.rules)} rules: " + ", ".join(parts))
+    skipped = f" ({len(report.skipped)} skipped{'' if report.verbose else ', --verbose lists them'})" if report.skipped else ""
+    out.append(f"{len(report.files)} files{skipped}, {len(report.rules)} rules: " + ", ".join(parts))
     v = report.verdict
     status = st("PASS", fg="green", bold=True) if v.exit_code == 0 else st("FAIL", fg="red", bold=True)
     out.append(f"Gate: {status} (exit {v.exit_code}): {v.reason}")

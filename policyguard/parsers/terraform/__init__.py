@@ -21,9 +21,10 @@ def _auto_var_files(directory: Path) -> list[Path]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    out = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if (directory / n).is_file()]
-    out += [directory / n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
-    return [p for p in out if p.is_file()]
+    picked: list[str] = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    picked += [n for n in names if n.endswith(".auto.tfvars") or n.endswith(".auto.tfvars.json")]
+    # anything but a directory: a FIFO or dangling link is a located error when read, not a silent skip
+    return [directory / n for n in picked if not (directory / n).is_dir()]
 
 
 def parse_directory(
@@ -60,9 +61,9 @@ def parse_directory(
             values.update(read_var_file(vf, path, result.errors))
         for name in var_files or []:
             vp = Path(name)
-            if not vp.is_file() and not vp.is_absolute() and (path / vp).is_file():
+            if not vp.exists() and not vp.is_absolute() and (path / vp).exists():
                 vp = path / vp
-            if not vp.is_file():
+            if not vp.exists():
                 result.errors.append(ParseError(str(vp), 0, 0, "variables file given with --var-file not found", ErrorKind.CONFIG))
                 continue
             values.update(read_var_file(vp, path, result.errors))

@@ -13,8 +13,6 @@ module instance through the ``Resolver`` protocol; the evaluator only handles lo
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -615,17 +613,6 @@ def _resolve_file(env: Env, p: str) -> Path:
     return path
 
 
-def _read_bounded(path: Path, limit: int) -> bytes | None:
-    """At most ``limit`` bytes (None when the file is larger); opened without blocking, so a
-    file swapped for a FIFO after the check cannot stall the scan."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OSError(0, "not a regular file")
-        data = fh.read(limit + 1)
-    return None if len(data) > limit else data
-
-
 def _file_call(e: Call, env: Env) -> Any:
     name = e.name
     args = [ev(a, env) for a in e.args]
@@ -666,15 +653,15 @@ def _file_call(e: Call, env: Env) -> Any:
             return sorted(str(x.relative_to(base)) for x in base.glob(pattern) if x.is_file() and inside(x, roots))
         except (OSError, ValueError) as exc:
             return unknown(e.text, f"fileset failed: {exc}")
-    refused = readable_file(path, roots)
+    refused = readable_file(path, roots)  # inside the repository, a regular file
     if refused is not None:
         return unknown(e.text, refused)
+    from policyguard.fsread import ReadError, read_regular
+
     try:
-        data = _read_bounded(path, MAX_TEMPLATE_FILE)
-    except OSError as exc:
-        return unknown(e.text, f"cannot read {p}: {exc.strerror}")
-    if data is None:
-        return unknown(e.text, f"file {p} larger than {MAX_TEMPLATE_FILE} bytes")
+        data = read_regular(path, MAX_TEMPLATE_FILE)  # bounded, non-blocking
+    except ReadError as exc:
+        return unknown(e.text, f"cannot read {p}: {exc.message}")
     if name == "filebase64":
         import base64
 

@@ -45,16 +45,18 @@ _FILE_CACHE: dict[tuple[str, int, int], Body | HclSyntaxError] = {}
 
 def load_file(path: Path) -> Body:
     """Parse one .tf (or .tf.json) file, cached per process; raises HclSyntaxError."""
+    from policyguard.fsread import ReadError, check_regular, read_regular
+
     sp = str(path)
     try:
-        st = path.stat()
-    except OSError as exc:
-        raise HclSyntaxError(sp, 1, 1, f"cannot read file: {exc.strerror}", ErrorKind.UNREADABLE) from None
+        st = check_regular(path)  # a FIFO or /dev/zero named main.tf is never opened
+    except ReadError as exc:
+        raise HclSyntaxError(sp, 1, 1, exc.message, exc.kind) from None
     key = (sp, st.st_mtime_ns, st.st_size)
     hit = _FILE_CACHE.get(key)
     if hit is None:
         try:
-            data = path.read_bytes()
+            data = read_regular(path, DEFAULT_LIMITS.max_file_bytes)
             if sp.endswith(".json"):
                 from .tfjson import parse_tf_json
 
@@ -63,8 +65,8 @@ def load_file(path: Path) -> Body:
                 hit = parse_source(sp, data)
         except HclSyntaxError as exc:
             hit = exc
-        except OSError as exc:
-            hit = HclSyntaxError(sp, 1, 1, f"cannot read file: {exc.strerror}", ErrorKind.UNREADABLE)
+        except ReadError as exc:
+            hit = HclSyntaxError(sp, exc.line, exc.column, exc.message, exc.kind)
         if len(_FILE_CACHE) > 20_000:
             _FILE_CACHE.clear()
         _FILE_CACHE[key] = hit
@@ -82,7 +84,8 @@ def tf_files(directory: Path) -> list[Path]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    return [directory / n for n in names if (n.endswith(".tf") or n.endswith(".tf.json")) and (directory / n).is_file()]
+    # every non-directory entry: a FIFO or device named x.tf must be a located error, not vanish
+    return [directory / n for n in names if (n.endswith(".tf") or n.endswith(".tf.json")) and not (directory / n).is_dir()]
 
 
 # --------------------------------------------------------------------------- module definition
@@ -239,10 +242,12 @@ _NOT_KNOWN = object()
 
 def _modules_manifest(root: Path) -> dict[str, str]:
     """``.terraform/modules/modules.json``: module key (``a.b``) -> downloaded directory."""
+    from policyguard.fsread import ReadError, read_regular
+
     path = root / ".terraform" / "modules" / "modules.json"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):  # unreadable like absent: modules stay unresolved
+        doc = json.loads(read_regular(path, DEFAULT_LIMITS.max_file_bytes))
+    except (ReadError, ValueError, RecursionError):  # unreadable like absent: modules stay unresolved
         return {}
     out: dict[str, str] = {}
     for m in doc.get("Modules", []) if isinstance(doc, dict) else []:
@@ -880,10 +885,13 @@ class _NoNames:
 def read_var_file(path: Path, root: Path, errors: list[ParseError]) -> dict[str, Any]:
     sp = str(path)
     if sp.endswith(".json"):
+        from policyguard.fsread import ReadError, read_regular
+        from policyguard.limits import DEFAULT_LIMITS
+
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            errors.append(ParseError(sp, 1, 1, f"cannot read variables file: {exc.strerror}", ErrorKind.UNREADABLE))
+            raw = read_regular(path, DEFAULT_LIMITS.max_file_bytes)
+        except ReadError as exc:
+            errors.append(ParseError(sp, 1, 1, f"variables file: {exc.message}", exc.kind))
             return {}
         text = raw.decode("utf-8", "replace")
         deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)

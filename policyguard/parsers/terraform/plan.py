@@ -35,19 +35,15 @@ _INDEX = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
 
 def parse_plan_file(path: Path, config_dir: Path | None = None) -> ParseResult:
     """Read a plan JSON file; never raises on bad input."""
+    from policyguard.fsread import ReadError, decode_text, read_regular
+
     path = Path(path)
     sp = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_PLAN_BYTES:
-            return ParseResult(errors=[ParseError(sp, 1, 1, f"plan is {size} bytes, over the {MAX_PLAN_BYTES} byte limit", ErrorKind.LIMIT)])
-        data = path.read_bytes()
-    except OSError as exc:
-        return ParseResult(errors=[ParseError(sp, 1, 1, f"cannot read plan: {exc.strerror}", ErrorKind.UNREADABLE)])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return ParseResult(errors=[ParseError(sp, 1, 1, "plan is not valid UTF-8")])
+        text = decode_text(read_regular(path, MAX_PLAN_BYTES))
+    except ReadError as exc:
+        msg = exc.message.replace("file is", "plan is") if exc.kind == ErrorKind.LIMIT else exc.message
+        return ParseResult(errors=[ParseError(sp, exc.line, exc.column, msg, exc.kind)])
     try:
         doc = numbers.json_loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: the decoder stopped a nesting bomb
@@ -62,9 +58,15 @@ def parse_plan_file(path: Path, config_dir: Path | None = None) -> ParseResult:
     deep = json_too_deep(text, DEFAULT_LIMITS.max_depth)
     if deep is not None:
         return ParseResult(errors=[ParseError(sp, deep[0], deep[1], depth_message(DEFAULT_LIMITS.max_depth), ErrorKind.LIMIT)])
+    return parse_plan_document(doc, path, text, config_dir)
+
+
+def parse_plan_document(doc: Any, path: Path, text: str | None, config_dir: Path | None = None) -> ParseResult:
+    """A loaded plan file (``text``: its source, for line numbers); the configuration next to it
+    (``*.tf`` in its directory) gives spans in the configuration."""
     if config_dir is None and any(path.parent.glob("*.tf")):
         config_dir = path.parent
-    return _parse(doc, sp, config_dir, text)
+    return _parse(doc, str(path), config_dir, text)
 
 
 def parse_plan(doc: dict[str, Any], file: str, config_dir: Path | None = None) -> ParseResult:

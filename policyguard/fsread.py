@@ -1,0 +1,120 @@
+"""Reading a file of the scanned repository: regular files only, bounded, never blocking.
+
+The scanned tree is untrusted. A FIFO named ``main.tf`` blocks a plain ``open()`` forever, a
+``x.yaml -> /dev/zero`` symlink makes ``read()`` never end, and ``/proc`` files report size 0
+while producing data. So every reader in discovery and the parsers goes through
+``read_regular``: ``stat`` first (which never opens), refuse anything that is not a regular file
+or lives on a kernel pseudo filesystem, then ``open`` with ``O_NONBLOCK`` (a FIFO swapped in after
+the ``stat`` cannot block), ``fstat`` the descriptor, and read at most ``max_bytes + 1`` bytes.
+
+``decode_text`` turns the bytes into text: UTF-8 (BOM optional), or UTF-16/UTF-32 when the file
+starts with their byte order mark. Problems are ``ReadError`` with a message and an ``ErrorKind``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from policyguard.model import ErrorKind
+
+PSEUDO_FS = ("/proc", "/sys", "/dev")
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)  # UTF-32-LE before UTF-16-LE: its BOM starts with the UTF-16-LE one
+
+
+class ReadError(Exception):
+    """Why a file was not read; ``line``/``column`` locate a decoding error."""
+
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.UNREADABLE, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.line = line
+        self.column = column
+
+
+def file_type(mode: int) -> str:
+    """What a non-regular file is, for messages."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def on_pseudo_fs(real: str) -> bool:
+    """Is this resolved path under /proc, /sys or /dev (kernel files that lie about their size)?"""
+    return any(real == p or real.startswith(p + "/") for p in PSEUDO_FS)
+
+
+def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
+    """``stat`` of ``path`` (following symlinks) if it is a regular file that may be opened."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ReadError(f"cannot read file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadError(f"not a regular file ({file_type(st.st_mode)}): not read")
+    if on_pseudo_fs(os.path.realpath(path)):
+        raise ReadError("not a regular file (a /proc, /sys or /dev entry): not read")
+    return st
+
+
+def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (ReadError otherwise)."""
+    st = check_regular(path)
+    if st.st_size > max_bytes:
+        raise ReadError(f"file is {st.st_size} bytes, above the {max_bytes}-byte limit", ErrorKind.LIMIT)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise ReadError(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        fst = os.fstat(fd)
+        if not stat.S_ISREG(fst.st_mode):  # replaced between stat and open
+            raise ReadError(f"not a regular file ({file_type(fst.st_mode)}): not read")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise ReadError(f"file grew above the {max_bytes}-byte limit while being read", ErrorKind.LIMIT)
+    except OSError as exc:
+        raise ReadError(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text (BOM stripped), or UTF-16/32 text announced by a BOM; ReadError otherwise."""
+    encoding = "utf-8"
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            encoding, data = enc, data[len(bom) :]
+            break
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8":
+            raise ReadError(f"not valid {encoding.upper()} (byte offset {exc.start} after the byte order mark)") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ReadError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line=line, column=col) from None
