@@ -94,6 +94,11 @@ def test_float_overflow_is_a_located_limit_error(tmp_path, fmt, text):
 def test_json_nan_and_infinity_are_syntax_errors(tmp_path, fmt):
     for const in ("NaN", "Infinity", "-Infinity"):
         res = _parse(tmp_path, fmt, const)
+        if fmt in ("cfn-json", "plan") and not res.errors:
+            # a template that is not JSON is read as YAML, as CloudFormation and kubectl read
+            # files by content (parsers/documents.py): there NaN is the string "NaN", never a float
+            assert _value(res, fmt) == const
+            continue
         (err,) = res.errors
         assert err.kind == ErrorKind.PARSE and "NaN or Infinity" in err.message, err
         assert err.line == FORMATS[fmt][2], err
