@@ -139,6 +139,16 @@ def test_jsonpatch_format_applies(tmp_path: Path) -> None:
     assert patched["spec"]["containers"][0]["securityContext"]["privileged"] is False
 
 
+def test_jsonpatch_never_touches_object_metadata(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(MANIFEST.replace("namespace: shop", "namespace: default"))
+    res = CliRunner().invoke(main, ["fix", "-j", "1", "--unsafe", "--rule", "PG-K8S-NS-001", "--rule", "PG-K8S-POD-004",
+                                    "--format", "jsonpatch", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    (entry,) = json.loads(res.stdout)
+    assert entry["rules"] == ["PG-K8S-POD-004"] and not any(op["path"].startswith("/metadata") for op in entry["patch"])
+    assert entry["skipped"] == [{"rule_id": "PG-K8S-NS-001", "reason": "it changes metadata.namespace, and a patch only changes keys inside metadata.annotations and metadata.labels"}]
+
+
 def test_interactive_needs_a_tty(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["fix", "-i", str(_project(tmp_path))])
     assert res.exit_code == 2 and "needs a terminal" in res.output

@@ -145,6 +145,21 @@ def test_cloudformation_redirect_needs_the_same_load_balancer(tmp_path: Path) ->
     assert '        - Type: redirect\n          RedirectConfig:\n            Port: "443"\n            Protocol: HTTPS\n' in text
 
 
+def test_redirect_to_a_conditional_listener_is_refused(tmp_path: Path) -> None:
+    """Found on real templates: the HTTPS listener exists only when a certificate is given."""
+    cond = CFN_HTTPS.replace("{lb}", "web").replace("    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      LoadBalancerArn: arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web",
+                                                    "    Type: AWS::ElasticLoadBalancingV2::Listener\n    Condition: HasCertificate\n    Properties:\n      LoadBalancerArn: arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web")
+    assert "Condition: HasCertificate" in cond
+    params = "Parameters:\n  Cert: {Type: String, Default: ''}\nConditions:\n  HasCertificate: !Not [!Equals [!Ref Cert, '']]\n"
+    (tmp_path / "cfn").mkdir()
+    (tmp_path / "tf").mkdir()
+    plan = _plan(tmp_path / "cfn", "template.yaml", CFN_ALB.replace("Resources:\n", params + "Resources:\n") + cond, "PG-AWS-ELB-001")
+    assert not plan.verified and "exists only when the condition HasCertificate holds" in plan.refused[0].reason
+    tf = TF_ALB + TF_HTTPS.replace("{lb}", "web").replace('resource "aws_lb_listener" "https" {\n', 'resource "aws_lb_listener" "https" {\n  count = var.cert != "" ? 1 : 0\n')
+    plan = _plan(tmp_path / "tf", "main.tf", 'variable "cert" {\n  type = string\n}\n' + tf, "PG-AWS-ELB-001")
+    assert not plan.verified and "count/for_each" in plan.refused[0].reason
+
+
 def test_sql_audit_to_azure_monitor_needs_a_diagnostic_setting(tmp_path: Path) -> None:
     plan = _plan(tmp_path, "main.tf", AZ_SQL, "PG-AZURE-SQL-001")
     assert not plan.verified and plan.refused[0].reason.startswith(PREFIX)

@@ -216,8 +216,10 @@ def json_report(plan: FixPlan, *, written: bool) -> dict[str, Any]:
 
 
 def jsonpatch_report(plan: FixPlan) -> list[dict[str, Any]]:
-    """Per Kubernetes object: the RFC 6902 ops of its verified fixes."""
-    from policyguard.fix.jsonpatch import json_patch
+    """Per Kubernetes object: the RFC 6902 ops of its verified fixes, for ``kubectl patch`` on
+    the live object. Fixes that only make sense in the manifest (removing
+    ``metadata.namespace``, adding a companion object) are listed under ``skipped``."""
+    from policyguard.fix.jsonpatch import json_patch, live_object_refusal
 
     by_res: dict[tuple[str, str], list[Group]] = {}
     for g in plan.verified:
@@ -226,18 +228,27 @@ def jsonpatch_report(plan: FixPlan) -> list[dict[str, Any]]:
     out = []
     for (file, rid), gs in sorted(by_res.items()):
         res = gs[0].resource
-        fixes = []
+        fixes, used, skipped = [], [], []
         for g in gs:
             fx = g.findings[0][1].fix
-            if fx is not None:
-                fixes.append(fx)
+            if fx is None:
+                continue
+            why = live_object_refusal(fx, res.pod_spec_path)
+            if why:
+                skipped.append({"rule_id": g.rule_id, "reason": why})
+                continue
+            fixes.append(fx)
+            used.append(g)
+        if not fixes and not skipped:
+            continue
         out.append(
             {
                 "file": os.path.relpath(file),
                 "resource": rid,
-                "rules": sorted({f.rule_id for g in gs for _, f in g.findings}),
-                "fixes": [{"rule_id": g.rule_id, "safety": g.safety, "description": g.fix.description} for g in gs],
+                "rules": sorted({f.rule_id for g in used for _, f in g.findings}),
+                "fixes": [{"rule_id": g.rule_id, "safety": g.safety, "description": g.fix.description} for g in used],
                 "patch": json_patch(res.attributes, fixes, res.pod_spec_path),
+                "skipped": skipped,
             }
         )
     return out

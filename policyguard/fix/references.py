@@ -96,12 +96,29 @@ def _created(fix: Fix, resource: Resource) -> set[str]:
     return out
 
 
-def _tf_exists(addr: str, resource: Resource, unit: Mapping[str, Resource], created: set[str]) -> bool:
+def conditional(target: Resource, resource: Resource) -> str | None:
+    """How ``target`` may be absent where ``resource`` exists: a CloudFormation ``Condition``
+    the referencing resource does not share, or a Terraform ``count``/``for_each`` that could not
+    be resolved (``count = var.cert != "" ? 1 : 0``). None: it exists whenever ``resource`` does."""
+    cond = target.meta.get("Condition") if isinstance(target.meta, dict) else None
+    if cond is not None and cond != (resource.meta.get("Condition") if isinstance(resource.meta, dict) else None):
+        return f"{target.id} exists only when the condition {cond} holds"
+    expansion = target.meta.get("expansion") if isinstance(target.meta, dict) else None
+    if is_unknown(expansion):
+        return f"{target.id} exists only for some values of its count/for_each ({expansion.get('__unknown__')})"
+    return None
+
+
+def _tf_target(addr: str, resource: Resource, unit: Mapping[str, Resource], created: set[str]) -> tuple[bool, str | None]:
+    """(exists, why it may be absent)."""
     prefix = resource.module + "." if resource.module else ""
     want = prefix + addr
     if want in created or want == resource.id.split("[", 1)[0]:
-        return True
-    return any(rid == want or rid.startswith(want + "[") for rid in unit)
+        return True, None
+    hits = [r for rid, r in unit.items() if rid == want or rid.startswith(want + "[")]
+    if not hits:
+        return False, None
+    return True, next((w for r in hits if (w := conditional(r, resource))), None)
 
 
 def _explicit(resource: Resource, fix: Fix, unit: Mapping[str, Resource], created: set[str]) -> str | None:
@@ -115,15 +132,21 @@ def _explicit(resource: Resource, fix: Fix, unit: Mapping[str, Resource], create
                     if root in _TF_UNCHECKED:
                         return f"the fix refers to {root}.{second}, which policyguard cannot check exists"
                     addr = f"data.{second}.{third}" if root == "data" and third else f"{root}.{second}"
-                    if not _tf_exists(addr, resource, unit, created):
+                    exists, maybe = _tf_target(addr, resource, unit, created)
+                    if not exists:
                         return f"the fix refers to {addr}, which does not exist and which the fix does not create"
+                    if maybe:
+                        return f"the fix refers to {addr}, but {maybe}"
         if resource.platform == "cloudformation":
             for target in _cfn_targets(op.value if op.op != "add_resource" else op.value.get("attributes")):
-                if target.startswith("AWS::") or target in created or target in unit or target == resource.name:
+                if target.startswith("AWS::") or target in created or target == resource.name:
                     continue
-                if any(r.name == target or r.meta.get("logical_id") == target for r in unit.values()):
-                    continue
-                return f"the fix refers to {target}, which is not a resource of this template and which the fix does not create"
+                hit = unit.get(target) or next((r for r in unit.values() if r.name == target or r.meta.get("logical_id") == target), None)
+                if hit is None:
+                    return f"the fix refers to {target}, which is not a resource of this template and which the fix does not create"
+                maybe = conditional(hit, resource)
+                if maybe:
+                    return f"the fix refers to {target}, but {maybe}"
     return None
 
 
@@ -205,14 +228,19 @@ def _lb_redirect(resource: Resource, fix: Fix, unit: Mapping[str, Resource], cre
         if "#{" in port or "#{" in proto:
             continue  # same port or protocol as the request: no other listener involved
         lb = _peer_key(resource, lb_attr)
+        maybe: str | None = None
         for other in unit.values():
             if other is resource or other.type not in _LISTENER or _peer_key(other, _LISTENER[other.type][0]) != lb:
                 continue
             o_port = other.attributes.get(_LISTENER[other.type][1])
             o_proto = other.attributes.get(_LISTENER[other.type][2])
             if str(o_port) == port and isinstance(o_proto, str) and o_proto.upper() == proto.upper():
-                break
+                maybe = conditional(other, resource)
+                if maybe is None:
+                    break
         else:
+            if maybe:
+                return f"the fix redirects to {proto.upper()}:{port}, but {maybe} (e.g. only with a certificate)"
             return (f"the fix redirects to {proto.upper()}:{port}, but the load balancer has no {proto.upper()} listener "
                     f"on port {port} (it needs a certificate: add that listener first)")
     return None
