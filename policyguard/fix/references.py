@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from policyguard.model import Fix, FixOp, Resource, is_unknown, parse_path
+from policyguard.model import UNKNOWN_KEY, Fix, FixOp, Resource, is_unknown, parse_path
 
 _TF_INTERP = re.compile(r"\$\{([^{}]*)\}")
 _TF_TRAVERSAL = re.compile(r"(?<![\w.\]])([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")
@@ -104,8 +104,8 @@ def conditional(target: Resource, resource: Resource) -> str | None:
     if cond is not None and cond != (resource.meta.get("Condition") if isinstance(resource.meta, dict) else None):
         return f"{target.id} exists only when the condition {cond} holds"
     expansion = target.meta.get("expansion") if isinstance(target.meta, dict) else None
-    if is_unknown(expansion):
-        return f"{target.id} exists only for some values of its count/for_each ({expansion.get('__unknown__')})"
+    if isinstance(expansion, dict) and is_unknown(expansion):
+        return f"{target.id} exists only for some values of its count/for_each ({expansion.get(UNKNOWN_KEY)})"
     return None
 
 
