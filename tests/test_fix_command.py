@@ -149,6 +149,22 @@ def test_jsonpatch_never_touches_object_metadata(tmp_path: Path) -> None:
     assert entry["skipped"] == [{"rule_id": "PG-K8S-NS-001", "reason": "it changes metadata.namespace, and a patch only changes keys inside metadata.annotations and metadata.labels"}]
 
 
+def test_a_cached_evaluator_gets_a_fresh_budget_per_plan(tmp_path: Path) -> None:
+    """The evaluator is kept between plans; its scan budget must start with each scan, not when
+    it was built (in a long test run every plan after ten minutes found no failure at all)."""
+    import time
+
+    from policyguard.fix import plan as plan_mod
+    from policyguard.fix.plan import plan_fixes
+    from policyguard.scan import ScanOptions
+
+    (tmp_path / "main.tf").write_text(TF)
+    options = ScanOptions(paths=[str(tmp_path)], jobs=1, rule_timeout=5.0)
+    assert len(plan_fixes(options, only_rules=["PG-AWS-SQS-001"]).verified) == 1
+    plan_mod._STATE["evaluator"]._deadline = time.monotonic() - 1  # as if built scan_timeout ago
+    assert len(plan_fixes(options, only_rules=["PG-AWS-SQS-001"]).verified) == 1
+
+
 def test_interactive_needs_a_tty(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["fix", "-i", str(_project(tmp_path))])
     assert res.exit_code == 2 and "needs a terminal" in res.output

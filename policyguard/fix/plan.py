@@ -88,6 +88,13 @@ def _scan_one(unit: Unit, options: ScanOptions) -> tuple[list[Resource], list[Fi
 
 
 def scan_units(units: list[Unit], options: ScanOptions) -> list[UnitScan]:
+    """Parse and evaluate ``units`` (in forked workers when there are several). Each call is one
+    scan with its own ``scan_timeout`` budget: the evaluator cached in ``_STATE`` outlives a
+    plan (tests, ``attach_edits``), and with its build-time deadline every evaluation after
+    ``scan_timeout`` seconds of process life found nothing."""
+    ev = _STATE.get("evaluator")
+    if ev is not None:
+        ev.restart_budget()
     jobs = options.jobs or os.cpu_count() or 1
     if jobs > 1 and len(units) > 1:
         import multiprocessing
