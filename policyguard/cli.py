@@ -99,7 +99,8 @@ def scan(**kwargs: Any) -> None:
 @click.option("--severity", type=click.Choice(SEVERITIES), default=None, help="Only fix findings at or above this severity.")
 @click.option("--write", is_flag=True, help="Apply the fixes in place (default: print a unified diff).")
 @click.option("--interactive", "-i", is_flag=True, help="Ask before each fix (needs a TTY).")
-@click.option("--format", "-f", "fix_format", type=click.Choice(["diff", "jsonpatch"]), default="diff", help="Fix output.")
+@click.option("--format", "-f", "fix_format", type=click.Choice(["diff", "jsonpatch", "json"]), default="diff", help="Fix output (json: every fix with its class and status).")
+@click.option("--unsafe", is_flag=True, help="Also apply behaviour-changing fixes (default: safe fixes only; see fix.allow_behaviour_changing).")
 @_scan_options
 def fix(**kwargs: Any) -> None:
     """Propose (or with --write apply) verified fixes for failing findings."""

@@ -68,6 +68,8 @@ class Config:
     unknown_as: str | None = None
     suppressions: list[ConfigSuppression] = field(default_factory=list)
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    # fix.allow_behaviour_changing: (rule id or glob, line in the file) pairs
+    fix_allow_behaviour_changing: list[tuple[str, int]] = field(default_factory=list)
     # ``repo_config`` (trusted configs only): how a repository's own config is treated
     repo_trust: str | None = None  # local | untrusted
     may_loosen: list[str] = field(default_factory=list)
@@ -241,6 +243,8 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
             stale=str(pol.get("stale", "warn")),
         ),
     )
+    allow = (data.get("fix") or {}).get("allow_behaviour_changing", [])
+    cfg.fix_allow_behaviour_changing = [(str(a), lines.get(("fix", "allow_behaviour_changing", i), 1)) for i, a in enumerate(allow)]
     for i, s in enumerate(data.get("suppressions", [])):
         expires = s.get("expires", "")
         if expires:

@@ -389,13 +389,37 @@ class FixOp:
         return out
 
 
+SAFE = "safe"
+BEHAVIOUR_CHANGING = "behaviour-changing"
+FIX_SAFETY = (SAFE, BEHAVIOUR_CHANGING)  # least to most cautious
+
+
+def more_cautious(a: str, b: str | None) -> str:
+    """The more cautious of two fix classes; anything unrecognised counts as behaviour-changing,
+    so a typo can never make a fix look safe."""
+    ca = a if a in FIX_SAFETY else BEHAVIOUR_CHANGING
+    if b is None:
+        return ca
+    cb = b if b in FIX_SAFETY else BEHAVIOUR_CHANGING
+    return ca if FIX_SAFETY.index(ca) >= FIX_SAFETY.index(cb) else cb
+
+
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """A fix definition. ``safety``: ``safe`` (cannot change what the workload or service does)
+    or ``behaviour-changing`` (may break a working deployment); the default is the cautious one,
+    a fix only becomes safe when its rule says so."""
+
     description: str
     ops: tuple[FixOp, ...]
+    safety: str = BEHAVIOUR_CHANGING
+
+    @property
+    def safe(self) -> bool:
+        return self.safety == SAFE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"description": self.description, "ops": [o.to_dict() for o in self.ops]}
+        return {"description": self.description, "ops": [o.to_dict() for o in self.ops], "safety": self.safety}
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,6 +485,7 @@ class RuleMeta:
     frameworks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     fixable: bool = False
+    fix_safety: str | None = None  # safe | behaviour-changing; required when fixable
     source: str = ""  # rule file (for error messages and `rules show`)
     language: str = "rego"
 
@@ -482,6 +507,7 @@ class RuleMeta:
             "frameworks": {k: list(v) for k, v in self.frameworks.items()},
             "tags": list(self.tags),
             "fixable": self.fixable,
+            "fix_safety": self.fix_safety,
             "source": self.source,
             "language": self.language,
         }

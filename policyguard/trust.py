@@ -120,6 +120,7 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.suppressions = base.suppressions + cfg.suppressions
     out.repo_trust = cfg.repo_trust or base.repo_trust
     out.may_loosen = sorted(set(base.may_loosen) | set(cfg.may_loosen))
+    out.fix_allow_behaviour_changing = base.fix_allow_behaviour_changing + cfg.fix_allow_behaviour_changing
     if "suppression_policy" not in cfg.data:
         out.policy = base.policy
     return out
@@ -188,6 +189,13 @@ def _merge_repository(
                 **{rid: (file, repo.line_of("rules", "severity", rid)) for rid in repo.severity_overrides},
             }
 
+    if repo.fix_allow_behaviour_changing:
+        if untrusted:  # `fix` is not the gate, but nothing the change under review asks for runs unasked
+            notices.append(ConfigNotice("rejected", file, repo.line_of("fix"),
+                                        "fix.allow_behaviour_changing: the repository is untrusted, so it is ignored "
+                                        "(name the rules with --unsafe or in a trusted config)"))
+        else:
+            out.fix_allow_behaviour_changing = out.fix_allow_behaviour_changing + repo.fix_allow_behaviour_changing
     _merge_gate(out, repo, gate, may("gate"), reject)
     if repo.suppressions:
         if may("suppressions"):

@@ -40,7 +40,8 @@ def test_cross_resource_and_unknowns():
     assert ebs["aws_ebs_volume.v"].fix is None
     assert ebs["aws_ebs_volume.w"].status is Status.FAIL
     assert ebs["aws_ebs_volume.w"].fix.to_dict() == {"description": "Encrypt the volume",
-                                                     "ops": [{"op": "set", "path": "encrypted", "value": True}]}
+                                                     "ops": [{"op": "set", "path": "encrypted", "value": True}],
+                                                     "safety": "behaviour-changing"}  # the rule's fix_safety
     assert ebs["aws_ebs_volume.e"].status is Status.PASS
     # one finding per applicable rule x resource; the encryption resources match no rule
     assert not any(f.resource_type == "aws_s3_bucket_server_side_encryption_configuration" for f in findings)

@@ -1,7 +1,10 @@
-"""``policyguard fix --write`` over a copy of the real-world corpus.
+"""``policyguard fix --write`` over a copy of the real-world corpus, by default and with
+``--unsafe``.
 
 Proves on inputs nobody on the project wrote: every touched file still parses, every fixable
-failure is either gone or listed as refused (with a reason), and no new failure appears.
+failure is either gone or listed as refused (with a reason) or, by default, as not applied
+because its fix is behaviour-changing, and no new failure appears. By default every applied edit
+is of the ``safe`` class, as the tool's own JSON output (``--format json``) says.
 The corpus is read through ``POLICYGUARD_CORPUS`` (default ``<repo>/../shared/corpus``); the
 test skips when it is absent. It scans the corpus twice (baseline and verification inside
 ``fix``) plus the touched units once more, with every core.
@@ -9,6 +12,7 @@ test skips when it is absent. It scans the corpus twice (baseline and verificati
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -26,8 +30,9 @@ def _key(f, root: Path) -> tuple[str, str, str, str]:  # type: ignore[no-untyped
     return (f.rule_id, f.resource_id, os.path.relpath(os.path.abspath(f.span.file), root), f.path)
 
 
-@pytest.mark.slow
-def test_fix_write_over_corpus(tmp_path: Path) -> None:
+def _run(tmp_path: Path, *extra: str) -> tuple[object, dict, int]:  # type: ignore[type-arg]
+    """``fix --write --format json`` (plus ``extra``) on a fresh copy of the corpus; checks the
+    invariants every mode shares and returns the plan, the JSON output and the files touched."""
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS} (set POLICYGUARD_CORPUS)")
     from policyguard.cli import main
@@ -40,9 +45,15 @@ def test_fix_write_over_corpus(tmp_path: Path) -> None:
     before_bytes = {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and not p.is_symlink()}
     modes = {p: p.stat().st_mode for p in before_bytes}
 
-    result = CliRunner().invoke(main, ["fix", "--write", "-j", "0", str(work)])
+    cwd = os.getcwd()
+    os.chdir(work)  # the JSON output's paths are relative to the working directory
+    try:
+        result = CliRunner().invoke(main, ["fix", "--write", "--format", "json", "-j", "0", *extra, str(work)])
+    finally:
+        os.chdir(cwd)
     plan = command.LAST_PLAN
     assert plan is not None, result.output
+    doc = json.loads(result.stdout)
     # the corpus holds files that cannot be judged (e.g. unrendered Rain modules): those are
     # reported and make the exit code 2, but the verified fixes are still written
     errors = plan.discovery_errors + [e for s in plan.scans for e in s.errors]
@@ -50,7 +61,11 @@ def test_fix_write_over_corpus(tmp_path: Path) -> None:
 
     touched = {p for p, data in before_bytes.items() if p.read_bytes() != data}
     assert {str(p) for p in touched} == set(plan.results), "written files differ from the verified plan"
+    assert {os.path.relpath(p, work) for p in touched} == set(doc["summary"]["files"])
     assert all(p.stat().st_mode == modes[p] for p in touched), "file modes changed"
+    applied = [f for f in doc["fixes"] if f["applied"]]
+    assert len(applied) == len(plan.verified) == doc["summary"]["verified"]
+    assert all(f["status"] == "verified" and f["edits"] for f in applied)
 
     # re-scan every unit that reads a touched file
     touched_abs = {os.path.abspath(p) for p in touched}
@@ -76,14 +91,38 @@ def test_fix_write_over_corpus(tmp_path: Path) -> None:
 
     assert not new_errors, f"touched files no longer parse: {new_errors[:10]}"
     assert not new_failures, f"new failures after fixing: {new_failures[:10]}"
-    refused_keys = {_key(f, work) for g in plan.refused for _, f in g.findings}
-    unexplained = [k for k in fixable_after if k not in refused_keys]
+    listed = {_key(f, work) for g in plan.refused + plan.withheld for _, f in g.findings}
+    unexplained = [k for k in fixable_after if k not in listed]
     assert not unexplained, f"fixable failures left without a listed refusal: {unexplained[:10]}"
-    for g in plan.refused:  # every refusal is reported with its reason
-        assert g.reason and g.reason in result.output
+    for g in plan.refused + plan.withheld:  # every refusal is reported with its reason
+        assert g.reason and g.reason in result.stderr
     fixed = sum(len(g.findings) for g in plan.verified)
+    by_class = {c: sum(1 for f in applied if f["safety"] == c) for c in ("safe", "behaviour-changing")}
     print(
-        f"\ncorpus fix: {fixable_before} fixable failures before, {len(fixable_after)} after "
-        f"({len(plan.refused)} refused fix groups), {fixed} fixed by {len(plan.verified)} fixes in "
-        f"{len(touched)} files; {len(plan.unfixable)} failures have no fix definition"
+        f"\ncorpus fix {' '.join(extra) or '(default)'}: {fixable_before} fixable failures before, "
+        f"{len(fixable_after)} after; {fixed} fixed by {len(plan.verified)} fixes {by_class} in {len(touched)} files; "
+        f"{len(plan.refused)} refused, {len(plan.withheld)} not applied (behaviour-changing); "
+        f"{len(plan.unfixable)} failures have no fix definition"
     )
+    return plan, doc, len(touched)
+
+
+@pytest.mark.slow
+def test_fix_write_over_corpus_applies_only_safe_fixes(tmp_path: Path) -> None:
+    plan, doc, touched = _run(tmp_path)
+    applied = [f for f in doc["fixes"] if f["applied"]]
+    assert applied and touched, "the corpus has safe fixes to apply"
+    assert {f["safety"] for f in applied} == {"safe"}, sorted({f["rule_id"] for f in applied if f["safety"] != "safe"})
+    withheld = [f for f in doc["fixes"] if f["status"] == "withheld"]
+    assert withheld and all(f["safety"] == "behaviour-changing" and not f["applied"] and not f["edits"] for f in withheld)
+    assert all(f["reason"].startswith("behaviour-changing: pass --unsafe") for f in withheld)
+
+
+@pytest.mark.slow
+def test_fix_write_over_corpus_unsafe(tmp_path: Path) -> None:
+    plan, doc, touched = _run(tmp_path, "--unsafe")
+    applied = [f for f in doc["fixes"] if f["applied"]]
+    assert not plan.withheld and {f["safety"] for f in applied} == {"safe", "behaviour-changing"}
+    # no fix writes a reference to something that does not exist: those are refused, listed
+    dangling = [g for g in plan.refused if g.reason.startswith("dangling reference: ")]
+    assert all(g.rule_id in {"PG-AWS-ELB-001", "PG-AZURE-SQL-001"} for g in dangling), {g.rule_id for g in dangling}

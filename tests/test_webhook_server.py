@@ -24,6 +24,9 @@ WEBHOOK_CONFIG = {
     "tls_reload_interval": 0.3,
     "exclude_namespaces": ["kube-system", "excluded-*"],
     "exclude_users": ["system:serviceaccount:ci:*"],
+    # mutation is opted into rule by rule; PG-K8S-NS-001's fix (remove metadata.namespace) is
+    # listed to prove it is still never applied to a live object
+    "mutation": {"rules": ["PG-K8S-POD-004", "PG-K8S-POD-015", "PG-K8S-NS-001"]},
 }
 
 
@@ -277,8 +280,11 @@ def test_mutate_patch_fixes_the_object(server: Server) -> None:
     patch = decode_patch(resp)
     assert patch and all(op["op"] in ("add", "replace", "remove", "test") for op in patch)
     fixed = {w.split("satisfy ")[1] for w in resp.get("warnings", []) if "mutated to satisfy" in w}
-    assert rule_id("privileged") in fixed
+    assert fixed == {rule_id("privileged"), rule_id("privilege_escalation")}  # only the enabled rules
+    assert any(w.startswith("policyguard: not mutated for PG-K8S-NS-001: it changes metadata.namespace") for w in resp["warnings"])
+    assert all(not op["path"].startswith("/metadata") for op in patch)
     patched = jsonpatch.apply_patch(req["object"], patch)
+    assert patched["metadata"] == req["object"]["metadata"]
     after = judge_locally(patched, fixed)
     assert after, "the fixed rules must still apply to the patched object"
     failing = [(f.rule_id, f.path, f.message) for f in after if str(f.status) == "fail"]

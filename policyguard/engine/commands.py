@@ -76,7 +76,7 @@ def run_rules_show(rule_id: str, rule_dirs: tuple[str, ...] = ()) -> int:
         click.echo(f"{plat + ':':<16}{', '.join(types)}")
     if meta.frameworks:
         click.echo(f"{'frameworks:':<16}" + "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(meta.frameworks.items())))
-    click.echo(f"{'fixable:':<16}{'yes' if meta.fixable else 'no'}")
+    click.echo(f"{'fixable:':<16}" + (f"yes ({meta.fix_safety or 'behaviour-changing'} fix)" if meta.fixable else "no"))
     if meta.description:
         click.echo(f"\n{meta.description}")
     if meta.remediation:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from policyguard.engine.rego.backends import BackendError, driver_source, make_backend
 from policyguard.engine.rules import LIB_PATH, RuleSet
 from policyguard.model import (
+    BEHAVIOUR_CHANGING,
     UNKNOWN_KEY,
     Finding,
     Fix,
@@ -30,6 +31,7 @@ from policyguard.model import (
     format_path,
     get_path,
     is_unknown,
+    more_cautious,
     parse_path,
     type_key,
 )
@@ -101,7 +103,10 @@ def unknown_on_path(attributes: Any, path: str) -> str | None:
     return str(value[UNKNOWN_KEY]) if is_unknown(value) else None
 
 
-def _fix_from(raw: Any, resource: Resource) -> Fix | None:
+def _fix_from(raw: Any, resource: Resource, meta: RuleMeta) -> Fix | None:
+    """The fix of one result. Its class is the rule's ``fix_safety``; the result may name its own
+    ``safety``, which only counts when it is more cautious (a rule cannot make one fix safer
+    than it declared all of them to be)."""
     if not isinstance(raw, Mapping):
         return None
     ops = []
@@ -111,7 +116,8 @@ def _fix_from(raw: Any, resource: Resource) -> Fix | None:
         ops.append(FixOp(str(op["op"]), map_path(resource, str(op.get("path", "") or "")), op.get("value")))
     if not ops:
         return None
-    return Fix(str(raw.get("description", "") or ""), tuple(ops))
+    safety = more_cautious(meta.fix_safety or BEHAVIOUR_CHANGING, raw.get("safety") if "safety" in raw else None)
+    return Fix(str(raw.get("description", "") or ""), tuple(ops), safety)
 
 
 class Evaluator:
@@ -433,7 +439,7 @@ class Evaluator:
                 else:
                     hit = unknown_on_path(r.attributes, real)
                     status, unknowns = (Status.UNKNOWN, (hit,)) if hit is not None else (Status.FAIL, ())
-                fix = _fix_from(fix_raw, r) if status is Status.FAIL else None
+                fix = _fix_from(fix_raw, r, m) if status is Status.FAIL else None
                 key = (status, real, msg, unknowns)
                 if key in seen:
                     continue

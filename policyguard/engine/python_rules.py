@@ -102,6 +102,7 @@ def rule(
     frameworks: Mapping[str, Iterable[str]] | None = None,
     tags: Iterable[str] = (),
     fixable: bool = False,
+    fix_safety: str | None = None,
     **extra: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a Python rule. Unknown keyword arguments are kept so the loader can reject them
@@ -139,6 +140,7 @@ def rule(
             else frameworks,
             "tags": list(tags) if not isinstance(tags, str) else tags,
             "fixable": fixable,
+            **({"fix_safety": fix_safety} if fix_safety is not None else {}),
             **extra,
         }
         setattr(func, RULE_ATTR, PythonRule(func, meta, line, arity))

@@ -128,6 +128,10 @@ def _schema_errors(meta: dict[str, Any], file: str, line_for: Any) -> list[Parse
         if err.validator == "additionalProperties" and not err.absolute_path:
             msg = f"{msg} (allowed: {', '.join(sorted(_validator().schema['properties']))})"
         keys = [str(p) for p in err.absolute_path if not isinstance(p, int)]
+        if err.validator == "required" and "then" in list(err.absolute_schema_path):
+            # the conditional requirement: a fixable rule must classify its fix
+            msg = "fixable: true needs fix_safety: safe or behaviour-changing (see rules/README.md, \"Fix safety\")"
+            where, keys = "fix_safety", ["fixable"]
         if "propertyNames" in list(err.absolute_schema_path) and isinstance(err.instance, str):
             keys.append(err.instance)  # the offending key itself
         errors.append(
@@ -148,6 +152,7 @@ def _meta_from_dict(meta: dict[str, Any], file: str, language: str) -> RuleMeta:
         frameworks={k: tuple(str(c) for c in v) for k, v in (meta.get("frameworks") or {}).items()},
         tags=tuple(meta.get("tags") or ()),
         fixable=bool(meta.get("fixable", False)),
+        fix_safety=meta.get("fix_safety"),
         source=file,
         language=language,
     )

@@ -19,6 +19,7 @@ def attach_edits(result: ScanResult, options: ScanOptions | None = None) -> None
     Verification re-scans, so it needs the scan options; without them the files of the result
     are scanned with the built-in rules."""
     from policyguard.fix.plan import plan_fixes
+    from policyguard.fix.safety import EVERY_CLASS
     from policyguard.model import Status
     from policyguard.scan import ScanOptions
 
@@ -30,7 +31,8 @@ def attach_edits(result: ScanResult, options: ScanOptions | None = None) -> None
         return
     opts = options if options is not None else ScanOptions(paths=list(result.files))
     rules = {k[0] for k in wanted}
-    plan = plan_fixes(opts, select=lambda f: f.rule_id in rules and (f.rule_id, f.resource_id, f.path) in wanted)
+    # proposals, not writes: every class is offered, each carrying its class (SARIF fixes)
+    plan = plan_fixes(opts, select=lambda f: f.rule_id in rules and (f.rule_id, f.resource_id, f.path) in wanted, policy=EVERY_CLASS)
     import os
 
     for g in plan.verified:

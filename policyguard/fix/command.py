@@ -1,5 +1,8 @@
-"""``policyguard fix``: print verified fixes as a unified diff (default) or RFC 6902 JSON
-Patch, or apply them in place with ``--write`` (optionally asking per fix)."""
+"""``policyguard fix``: print verified fixes as a unified diff (default), RFC 6902 JSON Patch or
+a JSON report, or apply them in place with ``--write`` (optionally asking per fix).
+
+Only safe fixes are applied unless ``--unsafe`` or ``fix.allow_behaviour_changing`` in the
+config permits a rule's behaviour-changing fixes; the others are listed as not applied."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import tempfile
 from typing import Any
 
 from policyguard.fix.plan import FixPlan, Group, plan_fixes
+from policyguard.fix.safety import FixPolicy
 from policyguard.model import Severity
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
@@ -56,17 +60,41 @@ def _describe(g: Group) -> str:
     return f"{f.rule_id} {g.resource.id}{more}: {desc}"
 
 
+def header(g: Group) -> str:
+    """The line above a file's diff naming one of its edits and its class."""
+    return f"# policyguard fix [{g.safety}] {os.path.relpath(g.file)}:{g.resource.span.start_line}: {_describe(g)}\n"
+
+
 def summary(plan: FixPlan) -> list[str]:
     lines = []
     fixed = sum(len(g.findings) for g in plan.verified)
+    safe = sum(1 for g in plan.verified if g.safety == "safe")
     lines.append(
-        f"policyguard fix: {len(plan.verified)} verified fix(es) for {fixed} failing finding(s) in "
-        f"{len({g.file for g in plan.verified})} file(s); {len(plan.refused)} refused; "
+        f"policyguard fix: {len(plan.verified)} verified fix(es) ({safe} safe, {len(plan.verified) - safe} "
+        f"behaviour-changing) for {fixed} failing finding(s) in {len({g.file for g in plan.verified})} file(s); "
+        f"{len(plan.refused)} refused; {len(plan.withheld)} not applied (behaviour-changing); "
         f"{len(plan.unfixable)} failing finding(s) have no automatic fix"
     )
     for g in plan.refused:
         lines.append(f"  refused: {os.path.relpath(g.file)}:{g.resource.span.start_line}: {_describe(g)}: {g.reason}")
+    for g in plan.withheld:
+        lines.append(f"  not applied: {os.path.relpath(g.file)}:{g.resource.span.start_line}: {_describe(g)}: {g.reason}")
     return lines
+
+
+def fix_policy(kw: dict[str, Any], config: Any, options: Any) -> FixPolicy:
+    """``--unsafe`` and the config's ``fix.allow_behaviour_changing``; unknown ids are a
+    ``ValueError`` naming the config file and line."""
+    allowed = list(getattr(config, "fix_allow_behaviour_changing", []) or [])
+    if allowed:
+        from policyguard import engine
+        from policyguard.fix.safety import check_allowed
+
+        ruleset = engine.load_ruleset(options)
+        problems = check_allowed(allowed, ruleset.metas, str(config.path))
+        if problems:
+            raise ValueError("invalid configuration:\n  " + "\n  ".join(problems))
+    return FixPolicy(unsafe=bool(kw.get("unsafe")), allowed=tuple(p for p, _ in allowed))
 
 
 def run_fix_command(**kw: Any) -> int:
@@ -75,6 +103,7 @@ def run_fix_command(**kw: Any) -> int:
 
     try:
         config, options, root = prepare_scan(kw)
+        policy = fix_policy(kw, config, options)
     except (ConfigError, UsageError, ValueError) as exc:
         _say(f"policyguard: {exc}")
         return EXIT_ERROR
@@ -91,6 +120,7 @@ def run_fix_command(**kw: Any) -> int:
         only_rules=list(kw.get("only_rules") or ()),
         min_severity=severity,
         suppressed=lambda findings, resources: suppressed_ids(findings, resources, config, root),
+        policy=policy,
     )
     LAST_PLAN = plan
     errors = plan.discovery_errors + [e for s in plan.scans for e in s.errors]
@@ -102,8 +132,8 @@ def run_fix_command(**kw: Any) -> int:
 
         chosen = []
         for g in plan.verified:
-            click.echo(unified_diff(g.file, plan.originals[g.file], g.new_alone), nl=False)
-            if click.confirm(f"Apply: {_describe(g)}?", default=True):
+            click.echo(header(g) + unified_diff(g.file, plan.originals[g.file], g.new_alone), nl=False)
+            if click.confirm(f"Apply ({g.safety}): {_describe(g)}?", default=True):
                 chosen.append(g)
         if len(chosen) != len(plan.verified):
             plan.reverify(chosen)  # a subset of a verified set is proven again before writing
@@ -119,9 +149,15 @@ def run_fix_command(**kw: Any) -> int:
                 _say(f"policyguard: cannot write {file}: {exc}")
                 return EXIT_ERROR
             _say(f"fixed {os.path.relpath(file)}")
-    else:
+    elif fmt == "diff":
+        by_file: dict[str, list[Group]] = {}
+        for g in plan.verified:
+            by_file.setdefault(g.file, []).append(g)
         for file, text in sorted(plan.results.items()):
-            sys.stdout.write(unified_diff(file, plan.originals[file], text))
+            heads = "".join(header(g) for g in sorted(by_file.get(file, []), key=lambda g: (g.resource.span.start_line, g.gid)))
+            sys.stdout.write(heads + unified_diff(file, plan.originals[file], text))
+    if fmt == "json":
+        sys.stdout.write(json.dumps(json_report(plan, written=bool(kw.get("write") or interactive)), indent=2) + "\n")
     for line in summary(plan):
         _say(line)
     if errors:
@@ -141,9 +177,49 @@ def suppressed_ids(findings: list[Any], resources: list[Any], config: Any, root:
     return {id(f) for f, c in zip(findings, copies, strict=True) if c.status == "suppressed"}
 
 
+def json_report(plan: FixPlan, *, written: bool) -> dict[str, Any]:
+    """Every fix group with its class and status (``verified``: applied with --write, else
+    proposed; ``withheld``: behaviour-changing and not permitted; ``refused``: with the reason)."""
+    fixes = []
+    for g in plan.groups:
+        if g.status == "declined":
+            continue
+        f = g.findings[0][1]
+        fixes.append({
+            "rule_id": f.rule_id,
+            "safety": g.safety,
+            "status": g.status,
+            "applied": written and g.status == "verified",
+            "reason": g.reason,
+            "file": os.path.relpath(g.file),
+            "line": g.resource.span.start_line,
+            "resource": g.resource.id,
+            "description": g.fix.description,
+            "findings": len(g.findings),
+            "edits": [e.to_dict() | {"file": os.path.relpath(e.file)} for e in g.edits] if g.status == "verified" else [],
+        })
+    verified = plan.verified
+    return {
+        "summary": {
+            "verified": len(verified),
+            "safe": sum(1 for g in verified if g.safety == "safe"),
+            "behaviour_changing": sum(1 for g in verified if g.safety != "safe"),
+            "fixed_findings": sum(len(g.findings) for g in verified),
+            "withheld": len(plan.withheld),
+            "refused": len(plan.refused),
+            "unfixable_findings": len(plan.unfixable),
+            "files": sorted(os.path.relpath(f) for f in plan.results),
+            "written": written,
+        },
+        "fixes": fixes,
+    }
+
+
 def jsonpatch_report(plan: FixPlan) -> list[dict[str, Any]]:
-    """Per Kubernetes object: the RFC 6902 ops of its verified fixes."""
-    from policyguard.fix.jsonpatch import json_patch
+    """Per Kubernetes object: the RFC 6902 ops of its verified fixes, for ``kubectl patch`` on
+    the live object. Fixes that only make sense in the manifest (removing
+    ``metadata.namespace``, adding a companion object) are listed under ``skipped``."""
+    from policyguard.fix.jsonpatch import json_patch, live_object_refusal
 
     by_res: dict[tuple[str, str], list[Group]] = {}
     for g in plan.verified:
@@ -152,17 +228,27 @@ def jsonpatch_report(plan: FixPlan) -> list[dict[str, Any]]:
     out = []
     for (file, rid), gs in sorted(by_res.items()):
         res = gs[0].resource
-        fixes = []
+        fixes, used, skipped = [], [], []
         for g in gs:
             fx = g.findings[0][1].fix
-            if fx is not None:
-                fixes.append(fx)
+            if fx is None:
+                continue
+            why = live_object_refusal(fx, res.pod_spec_path)
+            if why:
+                skipped.append({"rule_id": g.rule_id, "reason": why})
+                continue
+            fixes.append(fx)
+            used.append(g)
+        if not fixes and not skipped:
+            continue
         out.append(
             {
                 "file": os.path.relpath(file),
                 "resource": rid,
-                "rules": sorted({f.rule_id for g in gs for _, f in g.findings}),
+                "rules": sorted({f.rule_id for g in used for _, f in g.findings}),
+                "fixes": [{"rule_id": g.rule_id, "safety": g.safety, "description": g.fix.description} for g in used],
                 "patch": json_patch(res.attributes, fixes, res.pod_spec_path),
+                "skipped": skipped,
             }
         )
     return out

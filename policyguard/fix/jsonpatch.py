@@ -15,6 +15,36 @@ from typing import Any
 from policyguard.fix.common import map_pod_spec
 from policyguard.model import Fix, parse_path
 
+# the only parts of an object's (or pod template's) metadata a patch may change: keys inside
+# these maps. Everything else there (namespace, name, uid, resourceVersion, generation,
+# managedFields, ownerReferences, finalizers...) belongs to the user or the apiserver.
+OWNED_METADATA = ("annotations", "labels")
+
+
+def live_object_refusal(fix: Fix, pod_spec_path: str | None) -> str | None:
+    """Why ``fix`` must not be applied to a live object (the admission webhook), or None.
+
+    A fix is written for the manifest in a repository; on an admitted object some of its edits
+    mean something else: ``PG-K8S-NS-001`` removes ``metadata.namespace`` so the deploy context
+    chooses it, but on an admission request the namespace is already chosen and removing it
+    from the object is a corruption. So a fix may only touch keys inside ``annotations`` and
+    ``labels`` of a ``metadata`` mapping, and may not create other objects."""
+    for op in fix.ops:
+        if op.op == "add_resource":
+            return "it creates another object, which a patch of this object cannot do"
+        try:
+            segs = parse_path(map_pod_spec(op.path, pod_spec_path))
+        except ValueError:
+            return f"its path {op.path!r} is malformed"
+        for i, seg in enumerate(segs):
+            if seg != "metadata":
+                continue
+            rest = segs[i + 1 :]
+            if len(rest) < 2 or rest[0] not in OWNED_METADATA:
+                shown = ".".join(str(x) for x in segs[: i + 2])
+                return f"it changes {shown}, and a patch only changes keys inside metadata.annotations and metadata.labels"
+    return None
+
 
 def pointer(segs: list[str | int] | tuple[str | int, ...]) -> str:
     return "".join("/" + str(s).replace("~", "~0").replace("/", "~1") for s in segs)

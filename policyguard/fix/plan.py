@@ -4,7 +4,9 @@
    "no new failure" covers rules the user did not ask to fix).
 2. Candidates: failing findings with a fix (filtered by rule and severity). Findings that ask
    for the same edit of the same declaration (``count``/``for_each`` instances, a module used
-   twice) form one *group* and are rendered once.
+   twice) form one *group* and are rendered once. A group whose fix would write a reference to
+   something that does not exist is refused (``references.py``); a behaviour-changing group the
+   ``FixPolicy`` does not permit is *withheld* (listed, never rendered or written).
 3. Rendering: per file, groups are applied bottom-up on the running text (each op re-parses
    the text it edits, so two fixes that both create ``securityContext`` merge instead of
    clashing). Each group is also rendered alone against the original bytes: those edits are
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.fix.common import FixError, diff_edits
+from policyguard.fix.safety import FixPolicy
 from policyguard.model import Finding, ParseError, Resource, Severity, Status, TextEdit
 
 if TYPE_CHECKING:
@@ -85,6 +88,13 @@ def _scan_one(unit: Unit, options: ScanOptions) -> tuple[list[Resource], list[Fi
 
 
 def scan_units(units: list[Unit], options: ScanOptions) -> list[UnitScan]:
+    """Parse and evaluate ``units`` (in forked workers when there are several). Each call is one
+    scan with its own ``scan_timeout`` budget: the evaluator cached in ``_STATE`` outlives a
+    plan (tests, ``attach_edits``), and with its build-time deadline every evaluation after
+    ``scan_timeout`` seconds of process life found nothing."""
+    ev = _STATE.get("evaluator")
+    if ev is not None:
+        ev.restart_budget()
     jobs = options.jobs or os.cpu_count() or 1
     if jobs > 1 and len(units) > 1:
         import multiprocessing
@@ -158,8 +168,16 @@ class Group:
     fix: Any = None  # the finding's fix with removals pinned to their values
     new_alone: str = ""
     edits: list[TextEdit] = field(default_factory=list)
-    status: str = "candidate"  # candidate | verified | refused
+    status: str = "candidate"  # candidate | verified | refused | withheld | declined
     reason: str = ""
+
+    @property
+    def safety(self) -> str:
+        return str(self.fix.safety)
+
+    @property
+    def rule_id(self) -> str:
+        return self.findings[0][1].rule_id
 
 
 @dataclass(slots=True)
@@ -191,6 +209,11 @@ class FixPlan:
     def refused(self) -> list[Group]:
         return [g for g in self.groups if g.status == "refused"]
 
+    @property
+    def withheld(self) -> list[Group]:
+        """Behaviour-changing fixes the policy did not permit (not rendered, not verified)."""
+        return [g for g in self.groups if g.status == "withheld"]
+
 
 def _fkey(f: Finding, unmap: Any = _abs) -> FKey:
     return (f.rule_id, f.resource_id, unmap(f.span.file), f.path)
@@ -208,14 +231,18 @@ def plan_fixes(
     min_severity: Severity | None = None,
     select: Any = None,
     suppressed: Any = None,
+    policy: FixPolicy | None = None,
 ) -> FixPlan:
-    """Scan ``options.paths`` and return verified (and refused) fix groups; writes nothing.
+    """Scan ``options.paths`` and return verified (and refused, withheld) fix groups; writes
+    nothing. ``policy`` (default: safe fixes only) decides which classes may be applied.
 
     ``select(finding) -> bool`` narrows the candidates further (``attach_edits`` uses it);
     ``suppressed(findings, resources) -> set of id(finding)`` names findings a suppression
     covers: an accepted risk is not "fixed"."""
     from policyguard import discover
+    from policyguard.fix.references import dangling
 
+    policy = policy if policy is not None else FixPolicy()
     options = replace(options, enabled_rules=[])
     found = discover.discover(
         [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
@@ -251,10 +278,18 @@ def plan_fixes(
                 from policyguard.fix.render import pin_fix
 
                 g = groups[key] = Group(len(groups), file, res, [], pin_fix(f.fix, res))
+                why = dangling(res, f.fix, by_id)
+                withheld = policy.withheld_reason(f.rule_id, f.fix)
+                if why:
+                    g.status, g.reason = "refused", why
+                elif withheld:
+                    g.status, g.reason = "withheld", withheld
             g.findings.append((ui, f))
 
     glist = list(groups.values())
     for g in glist:
+        if g.status != "candidate":
+            continue
         if g.file not in originals:
             try:
                 originals[g.file] = _read(g.file)
@@ -289,7 +324,7 @@ def _order(g: Group) -> tuple[Any, ...]:
 def _render_alone(g: Group, original: str) -> None:
     from policyguard.fix.render import apply_fix_text
 
-    if g.status == "refused":
+    if g.status != "candidate":
         return
     try:
         new = apply_fix_text(original, g.resource, _fix_of(g))

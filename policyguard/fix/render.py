@@ -89,4 +89,4 @@ def pin_fix(fix: Fix, resource: Resource) -> Fix:
             if current is not None:
                 o = FixOp("remove", o.path, {EXPECT_KEY: current})
         ops.append(o)
-    return Fix(fix.description, tuple(ops))
+    return Fix(fix.description, tuple(ops), fix.safety)

@@ -201,7 +201,8 @@ def _fixes(report: Report, f: Finding) -> list[Any] | None:
         loc = _location(report, file, 1, 1, 1, 1).physical_location.artifact_location
         changes.append(so.ArtifactChange(artifact_location=loc, replacements=repl))
     desc = f.fix.description if f.fix is not None else "Apply the policyguard fix"
-    return [so.Fix(description=so.Message(text=desc), artifact_changes=changes)]
+    safety = f.fix.safety if f.fix is not None else "behaviour-changing"
+    return [so.Fix(description=so.Message(text=f"{desc} ({safety})"), artifact_changes=changes, properties={"safety": safety})]
 
 
 def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:

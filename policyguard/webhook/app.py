@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from policyguard.model import RuleMeta
 from policyguard.scan import ScanOptions
 from policyguard.webhook import admission
 from policyguard.webhook.admission import AdmissionError, Review
@@ -245,8 +246,11 @@ class WebhookApp:
         obj = admission.with_type(obj, review.kind)
         mutating = endpoint == "mutate" and review.operation in ("CREATE", "UPDATE")
         patch_rules: set[str] | None = None
-        if mutating and not review.sub_resource:  # no patch through a subresource (it may change only its own part)
-            patch_rules = {rid for rid, m in ev.metas.items() if m.fixable and self.cfg.enforcement.mode(rid, m.severity) in ("deny", "warn")}
+        if mutating:
+            # no patch through a subresource (it may change only its own part)
+            patch_rules = set() if review.sub_resource else mutation_rules(self.cfg, ev.metas)
+            if not patch_rules:  # nothing may be mutated: nothing to evaluate
+                return admission.response(review.api_version, review.uid, True), "allowed"
         with_old = review.operation == "UPDATE" and self.cfg.only_new_on_update and review.old_obj is not None
         old = admission.with_type(review.old_obj, review.kind) if with_old and review.old_obj is not None else None
         try:
@@ -271,7 +275,7 @@ class WebhookApp:
         only = op_rules if review.operation in ("DELETE", "CONNECT") else None
         decision = decide(j.findings, ev.metas, self.cfg, only_rules=only, ignore=ignore)
         if mutating:
-            return self._mutate_answer(review, decision, j.patch, j.fixed_rules)
+            return self._mutate_answer(review, decision, j.patch, j.fixed_rules, j.unpatched)
         return self._validate_answer(review, endpoint, decision)
 
     def _count(self, d: Decision) -> None:
@@ -299,9 +303,12 @@ class WebhookApp:
             self.audit.record(review, endpoint, d, outcome)
         return resp, outcome
 
-    def _mutate_answer(self, review: Review, d: Decision, patch: list[dict[str, Any]], fixed: list[str]) -> tuple[dict[str, Any], str]:
-        """/mutate applies the fixes and allows; /validate (after mutation) does the denying."""
+    def _mutate_answer(self, review: Review, d: Decision, patch: list[dict[str, Any]], fixed: list[str],
+                       unpatched: list[tuple[str, str]] | None = None) -> tuple[dict[str, Any], str]:
+        """/mutate applies the enabled rules' fixes and allows; /validate (after mutation) does
+        the denying."""
         warnings = [f"policyguard: mutated to satisfy {rid}" for rid in fixed]
+        warnings += [f"policyguard: not mutated for {rid}: {why}" for rid, why in unpatched or ()]
         if patch:
             self.audit.record(review, "mutate", d, "mutated")
             for rid in fixed:
@@ -320,3 +327,9 @@ def _tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def mutation_rules(cfg: WebhookConfig, metas: dict[str, RuleMeta]) -> set[str]:
+    """The rules ``/mutate`` may fix: listed in ``mutation.rules`` (none by default), loaded,
+    fixable and not turned ``off`` by the enforcement settings."""
+    return {rid for rid in cfg.mutation.rules if (m := metas.get(rid)) is not None and m.fixable and cfg.enforcement.mode(rid, m.severity) != "off"}

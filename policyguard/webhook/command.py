@@ -33,6 +33,10 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
         raise WebhookConfigError(f"{config_path}: config file not found")
     section = load_file_section(path) if path else {}
     cfg = WebhookConfig.from_dict(section, source=f"{path}: webhook" if path else "webhook config")
+    if path is not None and cfg.mutation.rules:
+        from policyguard.webhook.config import locate_mutation
+
+        locate_mutation(path, cfg.mutation)
 
     options = ScanOptions(paths=[])
     if path is not None:
@@ -171,6 +175,11 @@ def run_serve(**kw: Any) -> int:
         return _err("invalid configuration:\n  " + "\n  ".join(problems))
     if not ruleset.metas:
         return _err("no rules loaded (check --rules / --no-builtin-rules): the webhook would allow everything")
+    problems = cfg.mutation.check({m.id: m for m in ruleset.metas})
+    if problems:
+        for msg in problems:
+            click.echo(f"policyguard: {msg}", err=True)
+        return EXIT_ERROR
 
     workers = kw.get("workers") or os.cpu_count() or 1
     from policyguard.webhook.server import serve

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policyguard.model import Severity
+from policyguard.model import RuleMeta, Severity
 
 MODES = ("deny", "warn", "audit", "off")
 FAILURE_MODES = ("deny", "allow")
@@ -76,6 +76,31 @@ class Enforcement:
 
 
 @dataclass(slots=True)
+class Mutation:
+    """Which rules ``/mutate`` may fix. None by default: a mutating webhook rewrites what users
+    deploy, so every rule is opted in by id (``mutation: {rules: [PG-K8S-POD-019]}``); each must
+    be a loaded Kubernetes rule with an automatic fix (checked when the server starts)."""
+
+    rules: list[str] = field(default_factory=list)
+    source: str = "webhook config"  # where the list came from, for error messages
+    lines: dict[str, int] = field(default_factory=dict)  # rule id -> line in the config file
+
+    def check(self, metas: dict[str, RuleMeta]) -> list[str]:
+        """Located problems with the list against the loaded rules."""
+        out = []
+        for rid in self.rules:
+            where = f"{self.source}:{self.lines[rid]}" if rid in self.lines else self.source
+            m = metas.get(rid)
+            if m is None:
+                out.append(f"{where}: mutation.rules: {rid!r} is not a loaded rule")
+            elif not m.fixable:
+                out.append(f"{where}: mutation.rules: {rid} has no automatic fix")
+            elif "kubernetes" not in m.resource_types:
+                out.append(f"{where}: mutation.rules: {rid} does not judge Kubernetes objects")
+        return out
+
+
+@dataclass(slots=True)
 class WebhookConfig:
     enforcement: Enforcement = field(default_factory=Enforcement)
     failure_mode: str = "deny"  # answer on deadline / internal error: deny, or allow with a warning
@@ -110,6 +135,7 @@ class WebhookConfig:
     no_builtin_rules: bool = False
     skip_rules: list[str] = field(default_factory=list)
     only_rules: list[str] = field(default_factory=list)
+    mutation: Mutation = field(default_factory=Mutation)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -127,6 +153,9 @@ class WebhookConfig:
                 raise WebhookConfigError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(known))})")
             if name == "enforcement":
                 cfg.enforcement = _enforcement(value, f"{source}: enforcement")
+                continue
+            if name == "mutation":
+                cfg.mutation = _mutation(value, f"{source}: mutation")
                 continue
             if name in ("default_timeout", "body_timeout", "header_timeout", "keep_alive", "timeout_margin") and isinstance(value, str):
                 try:
@@ -193,6 +222,21 @@ def _enforcement(value: Any, where: str) -> Enforcement:
     return enf
 
 
+def _mutation(value: Any, where: str) -> Mutation:
+    if not isinstance(value, dict):
+        raise WebhookConfigError(f"{where}: expected a mapping with rules: [rule ids]")
+    for key in value:
+        if key != "rules":
+            raise WebhookConfigError(f"{where}: unknown key {key!r} (expected rules)")
+    rules = value.get("rules") or []
+    if not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules):
+        raise WebhookConfigError(f"{where}.rules: expected a list of rule ids, got {rules!r}")
+    bad = [r for r in rules if any(c in r for c in "*?[")]
+    if bad:
+        raise WebhookConfigError(f"{where}.rules: {bad[0]!r}: name each rule by its id (no globs: mutation is opted into rule by rule)")
+    return Mutation(rules=list(rules))
+
+
 def _mode(value: Any, where: str) -> str:
     if value not in MODES:
         raise WebhookConfigError(f"{where}: mode must be one of {', '.join(MODES)}, got {value!r}")
@@ -253,3 +297,22 @@ def load_file_section(path: Path) -> dict[str, Any]:
     if not isinstance(section, dict):
         raise WebhookConfigError(f"{path}: webhook: expected a mapping")
     return section
+
+
+def locate_mutation(path: Path, mutation: Mutation) -> None:
+    """Point ``mutation``'s error messages at ``path`` and the line of each listed rule id."""
+    import yaml
+
+    mutation.source = str(path)
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return
+    node = root
+    for key in ("webhook", "mutation", "rules"):
+        if not isinstance(node, yaml.MappingNode):
+            return
+        node = next((v for k, v in node.value if k.value == key), None)
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            mutation.lines.setdefault(str(item.value), item.start_mark.line + 1)

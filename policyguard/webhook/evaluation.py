@@ -52,6 +52,7 @@ class Judgement:
     old_findings: list[Finding] = field(default_factory=list)
     patch: list[dict[str, Any]] = field(default_factory=list)
     fixed_rules: list[str] = field(default_factory=list)
+    unpatched: list[tuple[str, str]] = field(default_factory=list)  # (rule id, why its fix was not applied)
     seconds: float = 0.0
     interpreter_fallbacks: int = 0  # compiled-VM executions re-run on the interpreter (compiled.py)
 
@@ -141,15 +142,33 @@ class Judge:
             except ObjectError as exc:
                 raise ObjectError(f"oldObject: {exc}") from None
         if patch_rules:
-            fixes = [f.fix for f in findings if f.status is Status.FAIL and f.fix is not None and f.rule_id in patch_rules]
-            if fixes:
-                from policyguard.fix.jsonpatch import json_patch
-
-                j.patch = json_patch(obj, fixes, res.pod_spec_path)
-                j.fixed_rules = sorted({f.rule_id for f in findings if f.status is Status.FAIL and f.fix is not None and f.rule_id in patch_rules})
+            self._patch(j, obj, res, findings, patch_rules)
         j.seconds = time.perf_counter() - t0
         j.interpreter_fallbacks = self._fallbacks() - fallbacks
         return j
+
+
+    @staticmethod
+    def _patch(j: Judgement, obj: dict[str, Any], res: Any, findings: list[Finding], patch_rules: set[str]) -> None:
+        """The JSON Patch of the failing rules in ``patch_rules``. A fix that would touch the
+        object's metadata beyond annotations/labels, create another object or point at an object
+        that may not exist is left out whole (a partial fix is no fix), with the reason."""
+        from policyguard.fix.jsonpatch import json_patch, live_object_refusal
+        from policyguard.fix.references import dangling
+
+        fixes, fixed = [], set()
+        for f in findings:
+            if f.status is not Status.FAIL or f.fix is None or f.rule_id not in patch_rules:
+                continue
+            why = live_object_refusal(f.fix, res.pod_spec_path) or dangling(res, f.fix, {res.id: res})
+            if why:
+                j.unpatched.append((f.rule_id, why))
+                continue
+            fixes.append(f.fix)
+            fixed.add(f.rule_id)
+        if fixes:
+            j.patch = json_patch(obj, fixes, res.pod_spec_path)
+            j.fixed_rules = sorted(fixed) if j.patch else []
 
 
 class EvalThread:

@@ -16,6 +16,7 @@
 #   remediation: >-
 #     Set enable_log_file_validation = true (CloudFormation: EnableLogFileValidation: true).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.cloudtrail.log_file_validation
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #     Set enable_logging = true or remove it (the default); in CloudFormation set IsLogging:
 #     true.
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.cloudtrail.logging_enabled
 
 import data.policyguard.lib

@@ -17,6 +17,7 @@
 #   remediation: >-
 #     Set is_multi_region_trail = true (CloudFormation: IsMultiRegionTrail: true).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.cloudtrail.multi_region
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #     Set retention_in_days (CloudFormation: RetentionInDays) to 365 or more, or archive the
 #     logs elsewhere for a year.
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.cloudwatch.log_group_retention
 
 import data.policyguard.lib

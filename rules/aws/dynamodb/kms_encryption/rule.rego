@@ -16,6 +16,7 @@
 #     Add server_side_encryption { enabled = true, kms_key_arn = <customer managed key> }
 #     (CloudFormation: SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: ...}).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.dynamodb.kms_encryption
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #     Add point_in_time_recovery { enabled = true } (CloudFormation:
 #     PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.dynamodb.point_in_time_recovery
 
 import data.policyguard.lib

@@ -20,6 +20,7 @@
 #     Allow these ports only from the application's security groups or private CIDR ranges; keep
 #     data stores in private subnets.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.admin_ports_open_to_internet
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     Replace the rule with rules for the specific ports the service needs, from the narrowest
 #     sources possible.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.all_traffic_open_to_internet
 
 import data.policyguard.lib

@@ -21,6 +21,7 @@
 #     block_device_mappings.ebs.encrypted; CloudFormation: BlockDeviceMappings[].Ebs.Encrypted),
 #     or enable EBS encryption by default for the account.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.block_device_encryption
 
 import data.policyguard.lib

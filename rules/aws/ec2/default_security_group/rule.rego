@@ -17,6 +17,7 @@
 #     Declare aws_default_security_group for every VPC without ingress or egress blocks, and give
 #     every resource a purpose-built security group.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.default_security_group
 
 import data.policyguard.lib

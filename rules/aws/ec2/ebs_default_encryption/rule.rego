@@ -15,6 +15,7 @@
 #     Set enabled = true on aws_ebs_encryption_by_default (or remove the attribute: true is the
 #     default).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.ebs_default_encryption
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     Set encrypted = true (CloudFormation: Encrypted: true) or enable
 #     aws_ebs_encryption_by_default for the account and region.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.ebs_volume_encrypted
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     MetadataOptions.HttpTokens: required on the instance, LaunchTemplateData or launch
 #     configuration).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.imdsv2_required
 
 import data.policyguard.lib

@@ -17,6 +17,7 @@
 #     NetworkInterfaces[].AssociatePublicIpAddress: false) and place the instance in a private
 #     subnet.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.instance_public_ip
 
 import data.policyguard.lib

@@ -19,6 +19,7 @@
 #     Restrict the source to known CIDR ranges, or remove the rule and use SSM Session Manager /
 #     Fleet Manager or a VPN.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.rdp_open_to_internet
 
 import data.policyguard.lib

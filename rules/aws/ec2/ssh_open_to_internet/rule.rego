@@ -20,6 +20,7 @@
 #     Restrict the source to known CIDR ranges or a bastion security group, or remove the rule
 #     and use SSM Session Manager or EC2 Instance Connect Endpoint.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.ssh_open_to_internet
 
 import data.policyguard.lib

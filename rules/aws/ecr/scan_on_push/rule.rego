@@ -17,6 +17,7 @@
 #     ImageScanningConfiguration: {ScanOnPush: true}) or configure registry-wide enhanced
 #     scanning (aws_ecr_registry_scanning_configuration).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.ecr.scan_on_push
 
 import data.policyguard.lib

@@ -15,6 +15,7 @@
 #     Set image_tag_mutability = "IMMUTABLE" (CloudFormation: ImageTagMutability: IMMUTABLE) and
 #     deploy by digest or unique tags.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.ecr.tag_immutability
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     Set encrypted = true (CloudFormation: Encrypted: true), optionally with kms_key_id;
 #     migrate data from existing unencrypted file systems.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.efs.encrypted
 
 import data.policyguard.lib

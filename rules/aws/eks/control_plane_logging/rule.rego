@@ -18,6 +18,7 @@
 #     Logging.ClusterLogging.EnabledTypes), and set a retention on the /aws/eks/<cluster>/cluster
 #     log group.
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.eks.control_plane_logging
 
 import data.policyguard.lib

@@ -19,6 +19,7 @@
 #     the public endpoint with public_access_cidrs (PublicAccessCidrs) limited to your egress
 #     ranges.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.eks.public_endpoint
 
 import data.policyguard.lib

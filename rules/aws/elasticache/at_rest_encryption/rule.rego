@@ -15,6 +15,7 @@
 #     Set at_rest_encryption_enabled = true (CloudFormation: AtRestEncryptionEnabled: true);
 #     this requires a new replication group.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.elasticache.at_rest_encryption
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #     Set transit_encryption_enabled = true (CloudFormation: TransitEncryptionEnabled: true) and
 #     connect clients with TLS.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.elasticache.transit_encryption
 
 import data.policyguard.lib

@@ -15,6 +15,7 @@
 #     Set drop_invalid_header_fields = true on the ALB (CloudFormation: LoadBalancerAttributes
 #     routing.http.drop_invalid_header_fields.enabled = "true").
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.elb.drop_invalid_headers
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     Serve the application on an HTTPS listener with an ACM certificate and change the HTTP
 #     listener's default action to a redirect to HTTPS (port 443, HTTP_301).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.elb.https_listener
 
 import data.policyguard.lib

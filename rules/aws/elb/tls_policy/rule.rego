@@ -19,6 +19,7 @@
 #     Set ssl_policy (CloudFormation: SslPolicy) to ELBSecurityPolicy-TLS13-1-2-2021-06 or a
 #     stricter TLS 1.3 / FIPS policy.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.elb.tls_policy
 
 import data.policyguard.lib

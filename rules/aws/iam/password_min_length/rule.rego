@@ -15,6 +15,7 @@
 #   remediation: >-
 #     Set minimum_password_length = 14 or more on aws_iam_account_password_policy.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.iam.password_min_length
 
 import data.policyguard.lib

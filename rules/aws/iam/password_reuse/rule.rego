@@ -14,6 +14,7 @@
 #   remediation: >-
 #     Set password_reuse_prevention = 24 on aws_iam_account_password_policy.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.iam.password_reuse
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #   remediation: >-
 #     Set enable_key_rotation = true (CloudFormation: EnableKeyRotation: true).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.kms.key_rotation
 
 import data.policyguard.lib

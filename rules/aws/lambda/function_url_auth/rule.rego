@@ -16,6 +16,7 @@
 #     Set authorization_type = "AWS_IAM" (CloudFormation: AuthType: AWS_IAM), or front the
 #     function with API Gateway and an authorizer.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.lambda.function_url_auth
 
 import data.policyguard.lib

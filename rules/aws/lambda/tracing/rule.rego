@@ -13,6 +13,7 @@
 #     Add tracing_config { mode = "Active" } (CloudFormation: TracingConfig: {Mode: Active}) and
 #     allow xray:PutTraceSegments in the function role.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.lambda.tracing
 
 import data.policyguard.lib

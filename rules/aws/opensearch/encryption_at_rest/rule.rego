@@ -17,6 +17,7 @@
 #     Add encrypt_at_rest { enabled = true } (CloudFormation: EncryptionAtRestOptions: {Enabled:
 #     true}).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.opensearch.encryption_at_rest
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     TLS-1-2-2019-07" } (CloudFormation: DomainEndpointOptions EnforceHTTPS /
 #     TLSSecurityPolicy).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.opensearch.enforce_https
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #     Add node_to_node_encryption { enabled = true } (CloudFormation:
 #     NodeToNodeEncryptionOptions: {Enabled: true}).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.opensearch.node_to_node_encryption
 
 import data.policyguard.lib

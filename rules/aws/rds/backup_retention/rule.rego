@@ -17,6 +17,7 @@
 #     Set backup_retention_period (CloudFormation: BackupRetentionPeriod) to 7 days or more (up
 #     to 35).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.rds.backup_retention
 
 import data.policyguard.lib

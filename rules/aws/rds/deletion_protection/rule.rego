@@ -15,6 +15,7 @@
 #     Set deletion_protection = true (CloudFormation: DeletionProtection: true); disable it
 #     deliberately before a planned removal.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.rds.deletion_protection
 
 import data.policyguard.lib

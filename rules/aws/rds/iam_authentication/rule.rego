@@ -16,6 +16,7 @@
 #     EnableIAMDatabaseAuthentication: true) and grant rds-db:connect to the roles that need
 #     access.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.rds.iam_authentication
 
 import data.policyguard.lib

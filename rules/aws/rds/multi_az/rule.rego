@@ -15,6 +15,7 @@
 #     Set multi_az = true (CloudFormation: MultiAZ: true) for production databases. Aurora
 #     clusters get the same effect by running instances in several AZs.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.rds.multi_az
 
 import data.policyguard.lib

@@ -17,6 +17,7 @@
 #     Set publicly_accessible = false (CloudFormation: PubliclyAccessible: false) and reach the
 #     database from inside the VPC (VPN, bastion via SSM, or peering).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.rds.publicly_accessible
 
 import data.policyguard.lib

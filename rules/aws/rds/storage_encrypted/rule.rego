@@ -20,6 +20,7 @@
 #     customer managed kms_key_id. Existing unencrypted databases must be migrated through an
 #     encrypted snapshot copy.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.rds.storage_encrypted
 
 import data.policyguard.lib

@@ -19,6 +19,7 @@
 #     Set encrypted = true (CloudFormation: Encrypted: true), preferably with a customer managed
 #     kms_key_id.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.redshift.encrypted
 
 import data.policyguard.lib

@@ -15,6 +15,7 @@
 #   remediation: >-
 #     Set publicly_accessible = false (CloudFormation: PubliclyAccessible: false).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.redshift.publicly_accessible
 
 import data.policyguard.lib

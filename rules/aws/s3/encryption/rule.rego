@@ -21,6 +21,7 @@
 #     bucket with sse_algorithm = "aws:kms" (and bucket_key_enabled = true). CloudFormation: add
 #     BucketEncryption.ServerSideEncryptionConfiguration with SSEAlgorithm aws:kms.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.s3.encryption
 
 import data.policyguard.lib

@@ -18,6 +18,7 @@
 #     aws_s3_bucket_object_lock_configuration with a default retention. CloudFormation: set
 #     ObjectLockEnabled: true and ObjectLockConfiguration.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.s3.object_lock
 
 import data.policyguard.lib

@@ -22,6 +22,7 @@
 #     block_public_policy, ignore_public_acls and restrict_public_buckets all true.
 #     CloudFormation: set PublicAccessBlockConfiguration with the four settings true.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.s3.public_access_block
 
 import data.policyguard.lib

@@ -20,6 +20,7 @@
 #     ACLs) and share data through bucket policies scoped to named principals or CloudFront
 #     origin access control.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.s3.public_acl
 
 import data.policyguard.lib

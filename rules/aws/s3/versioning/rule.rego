@@ -18,6 +18,7 @@
 #     CloudFormation: set VersioningConfiguration.Status to Enabled. Add lifecycle rules to expire
 #     noncurrent versions.
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.s3.versioning
 
 import data.policyguard.lib

@@ -16,6 +16,7 @@
 #     Set kms_master_key_id (CloudFormation: KmsMasterKeyId) to alias/aws/sns or a customer
 #     managed key (required if publishers are other AWS services).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.aws.sns.topic_encryption
 
 import data.policyguard.lib

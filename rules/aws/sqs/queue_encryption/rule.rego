@@ -16,6 +16,7 @@
 #     Remove sqs_managed_sse_enabled = false or set it to true (CloudFormation:
 #     SqsManagedSseEnabled), or set kms_master_key_id for SSE-KMS.
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.aws.sqs.queue_encryption
 
 import data.policyguard.lib

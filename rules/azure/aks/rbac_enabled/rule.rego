@@ -14,6 +14,7 @@
 #     soc2: [CC6.3]
 #   remediation: Set role_based_access_control_enabled = true (recreates the cluster), ideally with azure_active_directory_role_based_access_control.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.aks.rbac_enabled
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     pci-dss-4.0: ["4.2.1"]
 #   remediation: Set site_config { ftps_state = "Disabled" } (or "FtpsOnly" if FTP deployment is needed).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.app_service.ftps
 
 import rego.v1

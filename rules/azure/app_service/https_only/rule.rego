@@ -15,6 +15,7 @@
 #     soc2: [CC6.7]
 #   remediation: Set https_only = true.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.app_service.https_only
 
 import rego.v1

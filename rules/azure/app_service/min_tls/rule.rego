@@ -14,6 +14,7 @@
 #     pci-dss-4.0: ["4.2.1"]
 #   remediation: Set site_config { minimum_tls_version = "1.2" }.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.app_service.min_tls
 
 import rego.v1

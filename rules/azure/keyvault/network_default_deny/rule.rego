@@ -13,6 +13,7 @@
 #     pci-dss-4.0: ["1.3.1"]
 #   remediation: Add network_acls { default_action = "Deny", bypass = "AzureServices" } with the allowed subnets and IP ranges (or use a private endpoint).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.keyvault.network_default_deny
 
 import rego.v1

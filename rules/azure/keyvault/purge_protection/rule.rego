@@ -16,6 +16,7 @@
 #     soc2: [A1.2]
 #   remediation: Set purge_protection_enabled = true (it cannot be turned off again) and keep soft delete enabled.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.keyvault.purge_protection
 
 import rego.v1

@@ -17,6 +17,7 @@
 #     soc2: [CC6.6]
 #   remediation: Restrict the rule's source to known administration networks, or use Azure Bastion / a VPN and remove the rule.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.network.nsg_rdp_internet
 
 import rego.v1

@@ -17,6 +17,7 @@
 #     soc2: [CC7.2]
 #   remediation: Add an azurerm_mssql_server_extended_auditing_policy for the server (to Log Analytics or a storage account).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.azure.sql.auditing
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     soc2: [CC6.6]
 #   remediation: Set public_network_access_enabled = false and connect through a private endpoint.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.sql.public_network_access
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     soc2: [CC6.1]
 #   remediation: Set transparent_data_encryption_enabled = true (or remove the attribute).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.azure.sql.transparent_data_encryption
 
 import rego.v1

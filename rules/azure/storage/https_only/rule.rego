@@ -17,6 +17,7 @@
 #     soc2: [CC6.7]
 #   remediation: Set https_traffic_only_enabled = true (enable_https_traffic_only in azurerm v3), or remove the attribute.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.storage.https_only
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     pci-dss-4.0: ["4.2.1"]
 #   remediation: Set min_tls_version = "TLS1_2" (or remove it to use the provider default).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.storage.min_tls
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     pci-dss-4.0: ["1.3.1"]
 #   remediation: Add network_rules { default_action = "Deny" ... } with the allowed subnets and IP ranges, and bypass AzureServices if needed.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.storage.network_default_deny
 
 import rego.v1

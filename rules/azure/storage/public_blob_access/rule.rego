@@ -17,6 +17,7 @@
 #     soc2: [CC6.1]
 #   remediation: Set allow_nested_items_to_be_public = false.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.azure.storage.public_blob_access
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     nist-800-53: [SC-7, CM-7]
 #   remediation: Set can_ip_forward = false (or remove it).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.compute.ip_forwarding
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     pci-dss-4.0: ["1.4.1"]
 #   remediation: Remove the access_config block from network_interface (use Cloud NAT for egress, IAP for SSH).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.compute.public_ip
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     nist-800-53: [AC-17, CM-7]
 #   remediation: Set serial-port-enable to "FALSE" in the metadata (or remove the key).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.compute.serial_port
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     nist-800-53: [SI-7]
 #   remediation: Add shielded_instance_config { enable_secure_boot = true, enable_vtpm = true, enable_integrity_monitoring = true }.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.compute.shielded_vm
 
 import rego.v1

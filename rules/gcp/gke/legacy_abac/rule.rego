@@ -14,6 +14,7 @@
 #     soc2: [CC6.3]
 #   remediation: Set enable_legacy_abac = false (or remove it) and grant access through RBAC.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.gke.legacy_abac
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     pci-dss-4.0: ["1.3.1"]
 #   remediation: Add master_authorized_networks_config with cidr_blocks for your administration networks (or enable_private_endpoint).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.gke.master_authorized_networks
 
 import rego.v1

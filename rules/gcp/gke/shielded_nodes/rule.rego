@@ -13,6 +13,7 @@
 #     nist-800-53: [SI-7, IA-3]
 #   remediation: Set enable_shielded_nodes = true (or remove it).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.gke.shielded_nodes
 
 import rego.v1

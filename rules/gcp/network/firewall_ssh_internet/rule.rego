@@ -17,6 +17,7 @@
 #     soc2: [CC6.6]
 #   remediation: Restrict source_ranges to your administration networks or to the IAP range 35.235.240.0/20.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.network.firewall_ssh_internet
 
 import rego.v1

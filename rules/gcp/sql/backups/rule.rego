@@ -14,6 +14,7 @@
 #     soc2: [A1.2]
 #   remediation: Set settings.backup_configuration { enabled = true } (plus point_in_time_recovery_enabled or binary_log_enabled as the engine supports).
 #   fixable: true
+#   fix_safety: safe
 package policyguard.rules.gcp.sql.backups
 
 import rego.v1

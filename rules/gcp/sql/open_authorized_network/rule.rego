@@ -15,6 +15,7 @@
 #     soc2: [CC6.6]
 #   remediation: Remove the 0.0.0.0/0 authorized network; list specific client ranges or use private IP and the Cloud SQL Auth Proxy.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.open_authorized_network
 
 import rego.v1

@@ -16,6 +16,7 @@
 #     soc2: [CC6.7]
 #   remediation: Set settings.ip_configuration { ssl_mode = "ENCRYPTED_ONLY" } (or TRUSTED_CLIENT_CERTIFICATE_REQUIRED).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.require_ssl
 
 import rego.v1

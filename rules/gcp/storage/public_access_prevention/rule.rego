@@ -14,6 +14,7 @@
 #     soc2: [CC6.1]
 #   remediation: Set public_access_prevention = "enforced" (or enforce storage.publicAccessPrevention as an organization policy and suppress this rule).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.storage.public_access_prevention
 
 import rego.v1

@@ -16,6 +16,7 @@
 #     soc2: [CC6.1]
 #   remediation: Remove the allUsers / allAuthenticatedUsers grant; share objects with signed URLs or specific principals.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.storage.public_iam
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     soc2: [CC6.1]
 #   remediation: Set uniform_bucket_level_access = true.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.storage.uniform_access
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     nist-800-53: [AC-4, SC-7]
 #   remediation: Deploy into a dedicated namespace (metadata.namespace or the deploy tool's namespace setting).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.namespace.default_namespace
 
 import rego.v1

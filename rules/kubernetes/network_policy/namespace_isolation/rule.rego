@@ -16,6 +16,7 @@
 #     pci-dss-4.0: ["1.2.1"]
 #   remediation: Add a NetworkPolicy to the namespace, starting with a default-deny ingress policy (podSelector {}).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.network_policy.namespace_isolation
 
 import rego.v1

@@ -70,6 +70,7 @@ def _annotation_ok(value: Any) -> bool:
     remediation="Remove the Unconfined profile, or set appArmorProfile.type (or the annotation) to RuntimeDefault / runtime/default.",
     frameworks={"pss-baseline": ["AppArmor"], "nist-800-53": ["AC-3", "AC-6"]},
     fixable=True,
+    fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleResult]:
     pod_spec = resource.get("pod_spec")

@@ -17,6 +17,7 @@
 #     nist-800-53: [AC-6, CM-7]
 #   remediation: Remove the extra capabilities from securityContext.capabilities.add.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.capabilities_baseline
 
 import rego.v1

@@ -35,6 +35,7 @@ def _norm(cap: Any) -> str:
     remediation='Set securityContext.capabilities.drop: ["ALL"] and add back only NET_BIND_SERVICE if the process binds a port below 1024.',
     frameworks={"pss-restricted": ["Capabilities"], "cis-kubernetes": ["5.2.9", "5.2.10"], "nist-800-53": ["AC-6", "CM-7"]},
     fixable=True,
+    fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
     pod_spec = resource.get("pod_spec")

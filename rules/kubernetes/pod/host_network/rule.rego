@@ -14,6 +14,7 @@
 #     nist-800-53: [SC-39, AC-6]
 #   remediation: Remove hostNetwork from the pod spec (or set it to false).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.host_network
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     nist-800-53: [SC-7, CM-7]
 #   remediation: Remove hostPort and expose the port through a Service.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.host_ports
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     nist-800-53: [AC-6]
 #   remediation: Set securityContext.allowPrivilegeEscalation to false on every container.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.privilege_escalation
 
 import rego.v1

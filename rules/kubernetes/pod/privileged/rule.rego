@@ -14,6 +14,7 @@
 #     nist-800-53: [AC-6, CM-7]
 #   remediation: Set securityContext.privileged to false (or remove it) and grant only the specific capabilities needed.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.privileged
 
 import rego.v1

@@ -14,6 +14,7 @@
 #     nist-800-53: [AC-6, SC-39]
 #   remediation: Remove securityContext.procMount or set it to Default.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.proc_mount
 
 import rego.v1

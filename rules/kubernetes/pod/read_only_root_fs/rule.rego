@@ -14,6 +14,7 @@
 #     nist-800-53: [CM-5, SI-7]
 #   remediation: Set securityContext.readOnlyRootFilesystem to true and mount emptyDir volumes for writable paths.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.read_only_root_fs
 
 import rego.v1

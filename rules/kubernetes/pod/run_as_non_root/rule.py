@@ -40,6 +40,7 @@ def _marker(value: Any) -> str | None:
     remediation="Set spec.securityContext.runAsNonRoot: true in the pod template and build the image with a non-root USER.",
     frameworks={"pss-restricted": ["Running as Non-root"], "cis-kubernetes": ["5.2.7"], "nist-800-53": ["AC-6"]},
     fixable=True,
+    fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
     pod_spec = resource.get("pod_spec")

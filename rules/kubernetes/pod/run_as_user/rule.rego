@@ -14,6 +14,7 @@
 #     nist-800-53: [AC-6]
 #   remediation: Remove runAsUser 0 and run as a non-zero UID (set in the image or in securityContext.runAsUser).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.run_as_user
 
 import rego.v1

@@ -15,6 +15,7 @@
 #     nist-800-53: [CM-7, SC-39]
 #   remediation: Set seccompProfile.type to RuntimeDefault (or a Localhost profile).
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.seccomp_baseline
 
 import rego.v1

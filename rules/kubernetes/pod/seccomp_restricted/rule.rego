@@ -15,6 +15,7 @@
 #     nist-800-53: [CM-7, SC-39]
 #   remediation: Set spec.securityContext.seccompProfile.type to RuntimeDefault in the pod template.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.seccomp_restricted
 
 import rego.v1

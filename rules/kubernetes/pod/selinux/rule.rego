@@ -14,6 +14,7 @@
 #     nist-800-53: [AC-6, AC-3]
 #   remediation: Remove seLinuxOptions.user and seLinuxOptions.role, and leave type unset or use container_t.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.pod.selinux
 
 import rego.v1

@@ -46,6 +46,7 @@ def _canonical(name: str) -> str:
     remediation="Remove the unsafe sysctls from spec.securityContext.sysctls; tune the node instead if really needed.",
     frameworks={"pss-baseline": ["Sysctls"], "nist-800-53": ["CM-7", "SC-39"]},
     fixable=True,
+    fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
     pod_spec = resource.get("pod_spec")

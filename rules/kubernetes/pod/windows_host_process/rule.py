@@ -31,6 +31,7 @@ WORKLOADS = [
     remediation="Remove securityContext.windowsOptions.hostProcess (or set it to false).",
     frameworks={"pss-baseline": ["HostProcess"], "cis-kubernetes": ["5.2.11"], "nist-800-53": ["AC-6", "SC-39"]},
     fixable=True,
+    fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
     pod_spec = resource.get("pod_spec")

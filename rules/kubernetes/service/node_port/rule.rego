@@ -13,6 +13,7 @@
 #     nist-800-53: [SC-7, CM-7]
 #   remediation: Change spec.type to ClusterIP and expose the Service through an Ingress or Gateway.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.service.node_port
 
 import rego.v1

@@ -16,6 +16,7 @@
 #     nist-800-53: [AC-6, IA-5]
 #   remediation: Set automountServiceAccountToken false in the pod spec (or on its ServiceAccount), and true only for pods that call the Kubernetes API.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.kubernetes.service_account.automount_token
 
 import rego.v1

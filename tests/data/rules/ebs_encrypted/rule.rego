@@ -10,6 +10,7 @@
 #     nist-800-53: [SC-28]
 #   remediation: Set encrypted = true.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.test.ebs_encrypted
 
 import data.policyguard.lib

@@ -11,6 +11,7 @@ from policyguard.engine.python_rules import fail, rule
     frameworks={"pss-baseline": ["Privileged Containers"]},
     remediation="Set securityContext.privileged to false.",
     fixable=True,
+    fix_safety="behaviour-changing",
 )
 def check(resource, resources):
     spec = resource.get("pod_spec")

@@ -10,6 +10,7 @@
 #     cis-aws: ["2.1.1"]
 #   remediation: Add an aws_s3_bucket_server_side_encryption_configuration for the bucket.
 #   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.test.s3_encrypted
 
 import data.policyguard.lib
