@@ -333,7 +333,7 @@ def test_catastrophic_patterns_run_in_linear_time(tmp_path: Path) -> None:
         'c = replace("${local.s}b", "/(a|aa)+$/", "z")',
         extra=f'locals {{\n  s = "{"a" * 5000}"\n  t = "{"x" * 5000}"\n}}\n',
     )
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 60  # seconds even on a loaded machine; Python's re: > 700 s
     assert attrs["a"] is False and attrs["b"] == 0 and attrs["c"] == "a" * 5000 + "b"
 
 
