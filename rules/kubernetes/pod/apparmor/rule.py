@@ -72,7 +72,7 @@ def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleR
     contexts += [(f"{p}.securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")) for p, c in _containers(pod_spec)]
     for base, who, ctx in contexts:
         profile = ctx.get("appArmorProfile") if isinstance(ctx, dict) else None
-        if isinstance(profile, dict) and "type" in profile and profile["type"] not in ALLOWED_FIELD_TYPES:
+        if isinstance(profile, dict) and profile.get("type") is not None and profile["type"] not in ALLOWED_FIELD_TYPES:
             path = f"{base}.appArmorProfile.type"
             yield fail(
                 f"{who} sets appArmorProfile.type {_q(profile['type'])} (RuntimeDefault or Localhost required)",

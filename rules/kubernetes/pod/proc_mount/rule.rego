@@ -28,7 +28,7 @@ obj(x) := {} if not is_object(x)
 fail contains result if {
 	some c in lib.pod_containers
 	value := c.container.securityContext.procMount
-	value != "Default"
+	not value in {"Default", null}
 	path := sprintf("%s.securityContext.procMount", [c.path])
 	result := {
 		"msg": sprintf("container \"%v\" uses procMount \"%v\"", [object.get(obj(c.container), "name", "<unnamed>"), value]),
