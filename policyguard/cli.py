@@ -54,7 +54,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
         click.option("--no-builtin-rules", is_flag=True, help="Use only --rules / configured rule dirs."),
         click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),
         click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not evaluate these rule ids."),
-        click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted)."),
+        click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted, nsa-k8s)."),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Terraform variable (repeatable)."),
         click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default="all cores", help="Worker processes."),
