@@ -59,7 +59,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
         click.option("--no-builtin-rules", is_flag=True, help="Use only --rules / configured rule dirs."),
         click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),
         click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not evaluate these rule ids."),
-        click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted)."),
+        click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted, nsa-k8s)."),
         click.option("--allow-empty", is_flag=True, help="Pass (exit 0) when the paths hold no Terraform, CloudFormation or Kubernetes file (default: exit 3)."),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Terraform variable (repeatable)."),

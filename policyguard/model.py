@@ -453,6 +453,11 @@ _K8S_GROUP_ALIASES = {("extensions", "Deployment"): "apps", ("extensions", "Daem
                       ("extensions", "ReplicaSet"): "apps"}
 
 
+# The pseudo resource type of rules that judge every object carrying a pod spec (Kubernetes:
+# ``pod_spec_path`` set, built-in workload kinds and pod-template-shaped custom resources alike).
+WORKLOAD_TYPE = "workload"
+
+
 @functools.lru_cache(maxsize=4096)
 def type_key(platform: str, typ: str) -> str:
     """What a rule's resource type and a resource's type are matched on. Kubernetes: the API
@@ -492,6 +497,8 @@ class RuleMeta:
     def applies_to(self, resource: Resource) -> bool:
         types = self.resource_types.get(resource.platform, ())
         if "*" in types or resource.type in types:
+            return True
+        if WORKLOAD_TYPE in types and resource.pod_spec_path is not None:
             return True
         key = type_key(resource.platform, resource.type)
         return key != resource.type and any(type_key(resource.platform, t) == key for t in types)

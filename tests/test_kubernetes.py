@@ -110,6 +110,64 @@ def test_json_list() -> None:
     assert (pod.span.start_line, pod.span.start_col) == (5, 5)
 
 
+def _carrier(api_version: str, kind: str, spec: dict[str, object]) -> dict[str, object]:
+    return {"apiVersion": api_version, "kind": kind, "metadata": {"name": "c", "namespace": "n"}, "spec": spec}
+
+
+_TEMPLATE = {"template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "x", "image": "x:1"}]}}}
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "spec", "pod_spec_path"),
+    [
+        ("serving.knative.dev/v1", "Service", _TEMPLATE, "spec.template.spec"),
+        ("serving.knative.dev/v1", "Configuration", _TEMPLATE, "spec.template.spec"),
+        ("argoproj.io/v1alpha1", "Rollout", {"strategy": {"canary": {}}, **_TEMPLATE}, "spec.template.spec"),
+        ("apps.kruise.io/v1alpha1", "CloneSet", _TEMPLATE, "spec.template.spec"),
+        ("apps.kruise.io/v1beta1", "StatefulSet", _TEMPLATE, "spec.template.spec"),
+        ("apps.kruise.io/v1alpha1", "DaemonSet", _TEMPLATE, "spec.template.spec"),
+        ("example.com/v1", "NightlyTask", {"jobTemplate": {"spec": _TEMPLATE}}, "spec.jobTemplate.spec.template.spec"),
+        # the shape must really hold containers: these are not pod carriers
+        ("example.com/v1", "Widget", {"template": {"spec": {"containers": []}}}, None),
+        ("example.com/v1", "Widget", {"template": {"spec": {"containers": ["x"]}}}, None),
+        ("example.com/v1", "Widget", {"template": "spec"}, None),
+        ("example.com/v1", "Widget", {"template": {"spec": None}}, None),
+    ],
+)
+def test_pod_carriers_are_found_by_shape(api_version: str, kind: str, spec: dict[str, object], pod_spec_path: str | None) -> None:
+    res = resource_from_object(_carrier(api_version, kind, spec))
+    assert res.pod_spec_path == pod_spec_path
+    if pod_spec_path is not None:
+        pod_spec = res.pod_spec()
+        assert pod_spec is not None and pod_spec["containers"][0]["name"] == "x"
+
+
+def test_built_in_kinds_keep_their_path_even_when_empty() -> None:
+    """A Deployment without containers is still judged (as missing them), a core Service with a
+    template-like field is not a workload: names decide for the built-in groups."""
+    assert resource_from_object(_carrier("apps/v1", "Deployment", {"template": {"spec": {}}})).pod_spec_path == "spec.template.spec"
+    assert resource_from_object(_carrier("v1", "Service", _TEMPLATE)).pod_spec_path is None
+
+
+def test_workload_rules_judge_custom_carriers_at_the_real_path(tmp_path: Path) -> None:
+    """A "workload" rule (resource_types kubernetes: [workload]) reaches a Knative Service and
+    reports the real path; it does not judge a ConfigMap (no pass verdict for it either)."""
+    from policyguard.model import Status
+    from policyguard.scan import ScanOptions, scan
+
+    (tmp_path / "m.yaml").write_text(
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k, namespace: ns1}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: x:1\n"
+        "          securityContext: {privileged: true}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns1}\ndata: {a: b}\n"
+    )
+    result = scan(ScanOptions(paths=[str(tmp_path)], enabled_rules=["PG-K8S-POD-004"], jobs=1))
+    by_resource = {(f.resource_id, f.status) for f in result.findings}
+    assert by_resource == {("serving.knative.dev/v1/Service/ns1/k", Status.FAIL)}
+    (finding,) = result.findings
+    assert finding.path == "spec.template.spec.containers[0].securityContext.privileged"
+
+
 def test_crd_and_custom_resource_are_generic() -> None:
     result = parse_file(DATA / "crd.yaml")
     assert result.errors == []
@@ -117,7 +175,7 @@ def test_crd_and_custom_resource_are_generic() -> None:
     assert crd.id == "apiextensions.k8s.io/v1/CustomResourceDefinition/_cluster/widgets.example.com"
     assert widget.id == "example.com/v1/Widget/toys/blue"
     assert widget.type == "example.com/v1/Widget"
-    assert widget.pod_spec_path is None  # a custom kind is never a workload, whatever its shape
+    assert widget.pod_spec_path is None  # a template without containers is no pod carrier
     assert widget.attributes["spec"]["color"] == "blue"
 
 

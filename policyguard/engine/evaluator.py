@@ -22,6 +22,7 @@ from policyguard.engine.rules import LIB_PATH, RuleSet
 from policyguard.model import (
     BEHAVIOUR_CHANGING,
     UNKNOWN_KEY,
+    WORKLOAD_TYPE,
     Finding,
     Fix,
     FixOp,
@@ -127,7 +128,7 @@ class Evaluator:
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
         self._python_rules = [(m, ruleset.python[m.id]) for m in self.metas if m.id in ruleset.python]  # in rule order
-        self._applicable: dict[tuple[str, str], list[RuleMeta]] = {}
+        self._applicable: dict[tuple[str, str, bool], list[RuleMeta]] = {}
         self._broken: dict[str, str] = {}  # rule id -> why it cannot run on this backend
         self._groups, self._group_of = self._make_groups()
         self._deadline = time.monotonic() + max(0.0, options.scan_timeout)
@@ -144,20 +145,21 @@ class Evaluator:
         self.rego_compiled = False
 
     # ------------------------------------------------------------------ set-up
-    def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str], str]]:
+    def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str, bool], str]]:
         """Rego rules grouped by the resource types they apply to: one group per (platform,
         type) named by any rule, plus one per platform for every other type ("*" rules only)."""
         rego = [m for m in self.metas if m.id in self._rego_ids]
-        keys: set[tuple[str, str]] = set()
+        keys: set[tuple[str, str, bool]] = set()
         for m in rego:
             for plat, types in m.resource_types.items():
-                keys.add((plat, "*"))
-                keys.update((plat, type_key(plat, t)) for t in types if t != "*")
+                for wl in (False, True):  # with and without a pod spec (WORKLOAD_TYPE rules)
+                    keys.add((plat, "*", wl))
+                    keys.update((plat, type_key(plat, t), wl) for t in types if t not in ("*", WORKLOAD_TYPE))
         by_members: dict[tuple[str, ...], str] = {}
         groups: dict[str, list[str]] = {}
-        group_of: dict[tuple[str, str], str] = {}
-        for plat, typ in sorted(keys):
-            members = tuple(m.id for m in rego if _covers(plat, m.resource_types.get(plat, ()), typ))
+        group_of: dict[tuple[str, str, bool], str] = {}
+        for plat, typ, wl in sorted(keys):
+            members = tuple(m.id for m in rego if _covers(plat, m.resource_types.get(plat, ()), typ, wl))
             if not members:
                 continue
             name = by_members.get(members)
@@ -165,7 +167,7 @@ class Evaluator:
                 name = f"g{len(by_members)}"
                 by_members[members] = name
                 groups[name] = list(members)
-            group_of[(plat, typ)] = name
+            group_of[(plat, typ, wl)] = name
         return groups, group_of
 
     @property
@@ -178,8 +180,9 @@ class Evaluator:
         return bool(self._rego_ids)
 
     def group_for(self, resource: Resource) -> str | None:
-        g = self._group_of.get((resource.platform, type_key(resource.platform, resource.type)))
-        return g if g is not None else self._group_of.get((resource.platform, "*"))
+        wl = resource.pod_spec_path is not None
+        g = self._group_of.get((resource.platform, type_key(resource.platform, resource.type), wl))
+        return g if g is not None else self._group_of.get((resource.platform, "*", wl))
 
     def modules(self) -> list[tuple[str, str]]:
         """Every Rego module a backend loads: lib, rules (and helpers), the driver."""
@@ -236,7 +239,7 @@ class Evaluator:
         return culprits
 
     def applicable(self, resource: Resource) -> list[RuleMeta]:
-        key = (resource.platform, resource.type)
+        key = (resource.platform, resource.type, resource.pod_spec_path is not None)
         hit = self._applicable.get(key)
         if hit is None:
             hit = [m for m in self.metas if m.applies_to(resource)]
@@ -481,9 +484,12 @@ def _no_results(out: Any) -> bool:
     return isinstance(out, dict) and not out.get("fail") and not out.get("unknown")
 
 
-def _covers(platform: str, types: tuple[str, ...], key: str) -> bool:
-    """A rule's types cover the type key ``key`` (``type_key``; "*": the other types)."""
-    return "*" in types or (key != "*" and any(type_key(platform, t) == key for t in types))
+def _covers(platform: str, types: tuple[str, ...], key: str, workload: bool = False) -> bool:
+    """A rule's types cover the type key ``key`` (``type_key``; "*": the other types) of a
+    resource with (``workload``) or without a pod spec."""
+    if "*" in types or (workload and WORKLOAD_TYPE in types):
+        return True
+    return key != "*" and any(type_key(platform, t) == key for t in types)
 
 
 def _normalise_result(item: Any, m: RuleMeta) -> tuple[str, str, Any, str]:

@@ -12,7 +12,8 @@ Identity: ``id`` is ``<apiVersion>/<kind>/<namespace>/<name>`` (``apps/v1/Deploy
 
 ``attributes`` is the whole object. Workloads (Pod, Deployment, StatefulSet, DaemonSet,
 ReplicaSet, ReplicationController, Job, CronJob, PodTemplate of the core/apps/batch/extensions
-groups) set ``pod_spec_path``. References: workload -> ServiceAccount, ConfigMaps, Secrets
+groups) set ``pod_spec_path``, and so does any other object shaped like a pod carrier
+(``find_pod_spec_path``: Knative, Argo Rollouts, OpenKruise, unknown CRDs). References: workload -> ServiceAccount, ConfigMaps, Secrets
 (volumes, projected volumes, envFrom, env valueFrom, imagePullSecrets) and
 PersistentVolumeClaims; (Cluster)RoleBinding -> Role/ClusterRole and ServiceAccount subjects;
 Ingress -> Service; HorizontalPodAutoscaler -> its target. Everything else, custom resources
@@ -265,9 +266,7 @@ def resource_from_object(
     kind = str(obj["kind"])
     ns = object_namespace(obj)
     name = _name(obj, res_span.start_line)
-    pod_spec_path: str | None = None
-    if kind in POD_SPEC_PATHS and _group(api_version) in _WORKLOAD_GROUPS:
-        pod_spec_path = POD_SPEC_PATHS[kind]
+    pod_spec_path = find_pod_spec_path(obj, kind, api_version)
     meta: dict[str, Any] = {}
     md = obj.get("metadata")
     if ns == DEFAULT_NAMESPACE and not (isinstance(md, dict) and md.get("namespace")):
@@ -285,6 +284,33 @@ def resource_from_object(
         pod_spec_path=pod_spec_path,
         meta=meta,
     )
+
+
+# Where a workload of a kind we do not know by name keeps its pod template, tried in order:
+# Knative Service/Configuration, Argo Rollout, OpenKruise CloneSet/Advanced StatefulSet/DaemonSet
+# and most operators' CRDs use ``spec.template.spec``; CronJob-like kinds ``spec.jobTemplate...``.
+_TEMPLATE_SHAPES: tuple[str, ...] = ("spec.template.spec", "spec.jobTemplate.spec.template.spec", "template.spec")
+
+
+def find_pod_spec_path(obj: dict[str, Any], kind: str, api_version: str) -> str | None:
+    """Where ``obj`` holds its pod spec, or None if it is no workload.
+
+    The built-in kinds of the core/apps/batch/extensions groups are known by name (their pod
+    spec may still be empty). Any other object counts as a workload by its shape: a pod template
+    (one of ``_TEMPLATE_SHAPES``) whose ``containers`` is a non-empty list of mappings, so pod
+    rules judge CRD carriers (Knative, Argo Rollouts, OpenKruise...) at their real path. A
+    mapping that merely has a ``template`` key (a Widget's ``containers: []``) is not one.
+    """
+    if _group(api_version) in _WORKLOAD_GROUPS:
+        return POD_SPEC_PATHS.get(kind)
+    for path in _TEMPLATE_SHAPES:
+        node: Any = obj
+        for seg in path.split("."):
+            node = node.get(seg) if isinstance(node, dict) else None
+        containers = node.get("containers") if isinstance(node, dict) else None
+        if isinstance(containers, list) and containers and all(isinstance(c, dict) for c in containers):
+            return path
+    return None
 
 
 def _item_spans(spans: dict[str, Span], count: int) -> list[dict[str, Span]]:

@@ -177,7 +177,10 @@ def build_manifests(
         {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
-            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "metadata": {
+                "name": service, "namespace": namespace, "labels": labels,
+                "annotations": {"policyguard.dev/ignore": 'PG-K8S-NETPOL-004 reason="the API server address is not selectable: the webhook port only"'},
+            },
             "spec": {
                 # the apiserver's address is not selectable: admit the webhook port from anywhere,
                 # nothing else in; the server makes no outgoing connections at all
@@ -186,6 +189,25 @@ def build_manifests(
                 "ingress": [{"ports": [{"protocol": "TCP", "port": PORT}]}],
                 "egress": [],
             },
+        }
+    )
+    # bound what the namespace may consume (the pack's PG-K8S-NS-004/005)
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {"hard": {"pods": str(max(4, 2 * replicas)), "requests.cpu": "2", "requests.memory": "2Gi",
+                              "limits.cpu": "4", "limits.memory": "4Gi"}},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": service, "namespace": namespace, "labels": labels},
+            "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "256Mi"},
+                                 "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]},
         }
     )
     docs.append(

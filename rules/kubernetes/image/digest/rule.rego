@@ -8,7 +8,7 @@
 #   id: PG-K8S-IMAGE-002
 #   severity: low
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     nist-800-53: [CM-14, SI-7]
 #   remediation: Pin the image by digest (registry/name:tag@sha256:<digest>), e.g. with your CD tool's image updater.

@@ -8,7 +8,7 @@
 #   id: PG-K8S-IMAGE-001
 #   severity: medium
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     nist-800-53: [CM-2, CM-14]
 #   remediation: Reference images by an immutable version tag, or better by digest (image@sha256:...).

@@ -18,10 +18,7 @@ def _q(value: Any) -> str:
     """A value quoted the way the Rego rules' %q does, for uniform messages."""
     return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
 
-WORKLOADS = [
-    "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
-    "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
-]
+WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 ALLOWED_FIELD_TYPES = {"RuntimeDefault", "Localhost"}
 
@@ -80,9 +77,9 @@ def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleR
     contexts += [(f"{p}.securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")) for p, c in _containers(pod_spec)]
     for base, who, ctx in contexts:
         profile = ctx.get("appArmorProfile") if isinstance(ctx, dict) else None
-        # a type that is not one of the allowed strings (a list, an object, null) fails closed;
-        # an unresolved one becomes unknown on its path
-        if isinstance(profile, dict) and "type" in profile and not _allowed_type(profile["type"]):
+        # nil is allowed (PSS: undefined/nil); a type that is not one of the allowed strings (a
+        # list, an object) fails closed; an unresolved one becomes unknown on its path
+        if isinstance(profile, dict) and profile.get("type") is not None and not _allowed_type(profile["type"]):
             path = f"{base}.appArmorProfile.type"
             yield fail(
                 f"{who} sets appArmorProfile.type {_q(profile['type'])} (RuntimeDefault or Localhost required)",

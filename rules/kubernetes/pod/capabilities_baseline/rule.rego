@@ -10,7 +10,7 @@
 #   id: PG-K8S-POD-005
 #   severity: high
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     pss-baseline: [Capabilities]
 #     cis-kubernetes: ["5.2.8", "5.2.9"]

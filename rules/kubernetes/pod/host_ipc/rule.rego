@@ -7,7 +7,7 @@
 #   id: PG-K8S-POD-003
 #   severity: high
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     pss-baseline: [Host Namespaces]
 #     cis-kubernetes: ["5.2.4"]

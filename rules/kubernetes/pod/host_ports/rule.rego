@@ -8,7 +8,7 @@
 #   id: PG-K8S-POD-007
 #   severity: medium
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     pss-baseline: [Host Ports]
 #     cis-kubernetes: ["5.2.13"]

@@ -7,7 +7,7 @@
 #   id: PG-K8S-POD-004
 #   severity: critical
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     pss-baseline: [Privileged Containers]
 #     cis-kubernetes: ["5.2.2"]

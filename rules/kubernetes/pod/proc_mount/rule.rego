@@ -8,7 +8,7 @@
 #   id: PG-K8S-POD-010
 #   severity: high
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     pss-baseline: [/proc Mount Type]
 #     nist-800-53: [AC-6, SC-39]
@@ -29,7 +29,7 @@ obj(x) := {} if not is_object(x)
 fail contains result if {
 	some c in lib.pod_containers
 	value := c.container.securityContext.procMount
-	value != "Default"
+	not value in {"Default", null}
 	path := sprintf("%s.securityContext.procMount", [c.path])
 	result := {
 		"msg": sprintf("container \"%v\" uses procMount \"%v\"", [object.get(obj(c.container), "name", "<unnamed>"), value]),

@@ -9,7 +9,7 @@
 #   id: PG-K8S-POD-020
 #   severity: medium
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     nist-800-53: [CM-5, SI-7]
 #   remediation: Set securityContext.readOnlyRootFilesystem to true and mount emptyDir volumes for writable paths.

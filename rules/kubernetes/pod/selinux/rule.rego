@@ -8,7 +8,7 @@
 #   id: PG-K8S-POD-009
 #   severity: high
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     pss-baseline: [SELinux]
 #     nist-800-53: [AC-6, AC-3]
@@ -26,7 +26,7 @@ obj(x) := x if is_object(x)
 
 obj(x) := {} if not is_object(x)
 
-allowed_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+allowed_types := {null, "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
 # Every securityContext of the pod: the pod-level one and each container's.
 contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
@@ -45,7 +45,7 @@ fail contains result if {
 	opts := ctx.seLinuxOptions
 	some key in ["user", "role"]
 	value := opts[key]
-	value != ""
+	not value in {"", null}
 	path := sprintf("%s.seLinuxOptions.%s", [base, key])
 	result := {
 		"msg": sprintf("%s sets a custom SELinux %s \"%v\"", [who, key, value]),

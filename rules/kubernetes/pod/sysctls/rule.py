@@ -7,10 +7,7 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
 
-WORKLOADS = [
-    "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
-    "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
-]
+WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 # The namespaced sysctls the baseline profile allows (policy version "latest", Kubernetes 1.32).
 SAFE = {
     "kernel.shm_rmid_forced",

@@ -12,10 +12,7 @@ def _q(value: Any) -> str:
     """A value quoted the way the Rego rules' %q does, for uniform messages."""
     return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
 
-WORKLOADS = [
-    "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
-    "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
-]
+WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 
 
 @rule(

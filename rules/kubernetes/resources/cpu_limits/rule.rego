@@ -7,7 +7,7 @@
 #   id: PG-K8S-RES-004
 #   severity: low
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     nist-800-53: [SC-6]
 #   remediation: Set resources.limits.cpu on every container, sized from observed usage.

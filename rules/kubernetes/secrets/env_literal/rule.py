@@ -8,10 +8,7 @@ from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
 
-WORKLOADS = [
-    "v1/Pod", "v1/ReplicationController", "apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet",
-    "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob",
-]
+WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 # Name parts that say "this variable holds a credential"...
 SECRET_NAME = re.compile(
     r"(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET_?KEY|CREDENTIALS?|AUTH_?KEY|CLIENT_?SECRET)(_|$)",

@@ -10,7 +10,7 @@
 #   id: PG-K8S-SA-001
 #   severity: medium
 #   resource_types:
-#     kubernetes: [v1/Pod, v1/ReplicationController, apps/v1/Deployment, apps/v1/StatefulSet, apps/v1/DaemonSet, apps/v1/ReplicaSet, batch/v1/Job, batch/v1/CronJob]
+#     kubernetes: [workload]
 #   frameworks:
 #     cis-kubernetes: ["5.1.6"]
 #     nist-800-53: [AC-6, IA-5]

@@ -1,0 +1,49 @@
+# METADATA
+# title: Namespaces have a ResourceQuota in the same scan
+# description: >-
+#   Without a ResourceQuota one namespace can consume the cluster's CPU, memory, storage and
+#   object counts (a denial of service for every other tenant). Judged on the objects of one scan:
+#   a namespace whose ResourceQuota lives elsewhere should be scanned together with it or the
+#   finding suppressed.
+# custom:
+#   id: PG-K8S-NS-004
+#   severity: low
+#   resource_types:
+#     kubernetes: [v1/Namespace]
+#   frameworks:
+#     nsa-k8s: ["Namespaces"]
+#     nist-800-53: ["SC-6"]
+#   remediation: Add a ResourceQuota to the namespace.
+#   fixable: false
+package policyguard.rules.kubernetes.namespace.resource_quota
+
+import rego.v1
+
+# obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
+# must not make the rule error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+name := object.get(obj(object.get(input.resource.attributes, "metadata", {})), "name", "")
+
+# namespaces holding a ResourceQuota in this scan: computed once per resource, then a set lookup
+covered contains ns if {
+	some r in input.resources
+	attrs := obj(object.get(obj(r), "attributes", {}))
+	object.get(attrs, "kind", "") == "ResourceQuota"
+	ns := object.get(obj(object.get(attrs, "metadata", {})), "namespace", "default")
+}
+
+fail contains result if {
+	not name in {"kube-system", "kube-public", "kube-node-lease"}
+	not name in covered
+	result := {
+		"msg": sprintf("namespace \"%v\" has no ResourceQuota in this scan", [name]),
+		"path": "metadata.name",
+	}
+}

@@ -1,0 +1,47 @@
+# METADATA
+# title: Containers do not add the SYS_ADMIN capability
+# description: >-
+#   CAP_SYS_ADMIN is the catch-all administrative capability: mounting file systems, creating
+#   namespaces, loading BPF programs, and most known container escapes (cgroup release_agent,
+#   mounting the host disk). Names are compared case-insensitively, with or without the CAP_
+#   prefix.
+# custom:
+#   id: PG-K8S-POD-023
+#   severity: high
+#   resource_types:
+#     kubernetes: [workload]
+#   frameworks:
+#     nsa-k8s: ["Pod security"]
+#     cis-kubernetes: ["5.2.9"]
+#     nist-800-53: ["AC-6"]
+#   remediation: Remove SYS_ADMIN from securityContext.capabilities.add.
+#   fixable: false
+package policyguard.rules.kubernetes.pod.cap_sys_admin
+
+import rego.v1
+
+import data.policyguard.lib
+
+# obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
+# must not make the rule error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+norm(cap) := trim_prefix(upper(cap), "CAP_") if is_string(cap)
+
+added(ctr) := arr(object.get(obj(object.get(obj(object.get(ctr, "securityContext", {})), "capabilities", {})), "add", []))
+
+fail contains result if {
+	some c in lib.pod_containers
+	some i, cap in added(obj(c.container))
+	norm(cap) == "SYS_ADMIN"
+	result := {
+		"msg": sprintf("container \"%v\" adds capability %v (mount, namespaces, BPF and most of root's powers)", [object.get(obj(c.container), "name", "<unnamed>"), cap]),
+		"path": sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]),
+	}
+}

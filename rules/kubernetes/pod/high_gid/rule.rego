@@ -1,0 +1,57 @@
+# METADATA
+# title: Containers run with a GID of 10000 or more
+# description: >-
+#   The NSA/CISA hardening guide recommends runAsGroup values of 10000 and above: a low id that
+#   escapes the container coincides with a real group of the host (with its files and privileges).
+#   0 is judged by the root rules; unset values depend on the image and are not judged here.
+# custom:
+#   id: PG-K8S-POD-037
+#   severity: low
+#   resource_types:
+#     kubernetes: [workload]
+#   frameworks:
+#     nsa-k8s: ["Non-root containers"]
+#     nist-800-53: ["AC-6"]
+#   remediation: Set runAsGroup to 10000 or higher (and build the image for it).
+#   fixable: false
+package policyguard.rules.kubernetes.pod.high_gid
+
+import rego.v1
+
+import data.policyguard.lib
+
+# obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
+# must not make the rule error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+# [path, who, value] for the pod and for each container that sets runAsGroup
+settings contains [p, "the pod", v] if {
+	ctx := obj(object.get(obj(input.resource.pod_spec), "securityContext", {}))
+	v := object.get(ctx, "runAsGroup", null)
+	p := "pod_spec.securityContext.runAsGroup"
+}
+
+settings contains [p, who, v] if {
+	some c in lib.pod_containers
+	ctx := obj(object.get(obj(c.container), "securityContext", {}))
+	v := object.get(ctx, "runAsGroup", null)
+	p := sprintf("%s.securityContext.runAsGroup", [c.path])
+	who := sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")])
+}
+
+fail contains result if {
+	some [p, who, v] in settings
+	is_number(v)
+	v > 0
+	v < 10000
+	result := {
+		"msg": sprintf("%s sets runAsGroup %v (below 10000, may collide with a host group)", [who, v]),
+		"path": p,
+	}
+}

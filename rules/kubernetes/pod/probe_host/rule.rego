@@ -1,0 +1,66 @@
+# METADATA
+# title: Probes and lifecycle hooks do not set a host
+# description: >-
+#   An httpGet or tcpSocket probe or lifecycle handler with a host makes the kubelet connect to
+#   that address from the node's network: a pod author can aim it at node-local services or other
+#   hosts (a blind SSRF from the node). The Pod Security Standards baseline profile allows the
+#   host field only unset or empty.
+# custom:
+#   id: PG-K8S-POD-021
+#   severity: medium
+#   resource_types:
+#     kubernetes: [workload]
+#   frameworks:
+#     pss-baseline: ["Host Probes / Lifecycle Hooks"]
+#     nist-800-53: ["SC-7"]
+#   remediation: Remove the host field; the kubelet then probes the pod's own IP.
+#   fixable: false
+package policyguard.rules.kubernetes.pod.probe_host
+
+import rego.v1
+
+import data.policyguard.lib
+
+# obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
+# must not make the rule error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+probe_keys := ["livenessProbe", "readinessProbe", "startupProbe"]
+
+handler_types := ["httpGet", "tcpSocket"]
+
+# [path suffix, handler] for every probe and lifecycle handler of a container
+handlers(ctr) := array.concat(
+	[[sprintf("%s.%s", [k, t]), h] |
+		some k in probe_keys
+		some t in handler_types
+		h := object.get(obj(object.get(ctr, k, {})), t, null)
+	],
+	[[sprintf("lifecycle.%s.%s", [k, t]), h] |
+		some k in ["postStart", "preStop"]
+		some t in handler_types
+		h := object.get(obj(object.get(obj(object.get(ctr, "lifecycle", {})), k, {})), t, null)
+	],
+)
+
+set_hosts(ctr) := [[p, host] |
+	some pair in handlers(ctr)
+	host := object.get(obj(pair[1]), "host", null)
+	not host in {null, ""}
+	p := pair[0]
+]
+
+fail contains result if {
+	some c in lib.pod_containers
+	some [p, host] in set_hosts(obj(c.container))
+	result := {
+		"msg": sprintf("container \"%v\" %s targets host \"%v\"", [object.get(obj(c.container), "name", "<unnamed>"), p, host]),
+		"path": sprintf("%s.%s.host", [c.path, p]),
+	}
+}

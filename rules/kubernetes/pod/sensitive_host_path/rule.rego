@@ -1,0 +1,48 @@
+# METADATA
+# title: Pods do not mount sensitive node directories
+# description: >-
+#   Mounting the node's root, /etc, /proc, /sys, /dev, kubelet or runtime state, etcd data, logs
+#   or system binaries exposes node credentials (kubelet client certificates, service account
+#   tokens of every pod) or lets the container change the node.
+# custom:
+#   id: PG-K8S-POD-044
+#   severity: high
+#   resource_types:
+#     kubernetes: [workload]
+#   frameworks:
+#     nsa-k8s: ["Pod security"]
+#     cis-kubernetes: ["5.2.12"]
+#     nist-800-53: ["AC-6"]
+#   remediation: Remove the hostPath volume, or mount a narrow, dedicated directory read-only.
+#   fixable: false
+package policyguard.rules.kubernetes.pod.sensitive_host_path
+
+import rego.v1
+
+# obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
+# must not make the rule error)
+obj(x) := x if is_object(x)
+
+obj(x) := {} if not is_object(x)
+
+arr(x) := x if is_array(x)
+
+arr(x) := [] if not is_array(x)
+
+paths := {"/", "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/home", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/etc/kubernetes", "/var/lib/etcd", "/var/log", "/usr", "/lib", "/bin", "/sbin"}
+
+clean(p) := trim_right(p, "/") if p != "/"
+
+clean("/") := "/"
+
+fail contains result if {
+	some i, v in arr(object.get(obj(input.resource.pod_spec), "volumes", []))
+	hp := object.get(obj(v), "hostPath", null)
+	p := object.get(obj(hp), "path", null)
+	is_string(p)
+	clean(p) in paths
+	result := {
+		"msg": sprintf("volume \"%v\" mounts %v from the node (sensitive node directory)", [object.get(obj(v), "name", "<unnamed>"), p]),
+		"path": sprintf("pod_spec.volumes[%d].hostPath.path", [i]),
+	}
+}
