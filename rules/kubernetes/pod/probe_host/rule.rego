@@ -42,10 +42,10 @@ handlers(ctr) := array.concat(
 		some t in handler_types
 		h := object.get(obj(object.get(ctr, k, {})), t, null)
 	],
-	[[sprintf("lifecycle.%s.%s", [k, t]), h] |
-		some k in ["postStart", "preStop"]
+	[[sprintf("lifecycle.%s.%s", [hook, t]), lh] |
+		some hook in ["postStart", "preStop"]
 		some t in handler_types
-		h := object.get(obj(object.get(obj(object.get(ctr, "lifecycle", {})), k, {})), t, null)
+		lh := object.get(obj(object.get(obj(object.get(ctr, "lifecycle", {})), hook, {})), t, null)
 	],
 )
 
