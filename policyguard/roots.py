@@ -9,7 +9,6 @@ around a scanned path, else the scanned directory itself (a file's directory). A
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 
@@ -30,16 +29,3 @@ def inside(path: Path, roots: tuple[Path, ...] | list[Path]) -> bool:
     real = Path(os.path.realpath(path))
     return any(real == r or r in real.parents for r in roots)
 
-
-def readable_file(path: Path, roots: tuple[Path, ...] | list[Path]) -> str | None:
-    """Why ``path`` may not be read (outside ``roots``, not a regular file, missing), or None."""
-    real = Path(os.path.realpath(path))
-    if not any(real == r or r in real.parents for r in roots):
-        return f"{path} is outside the scanned repository ({', '.join(map(str, roots))}): not read"
-    try:
-        mode = os.stat(real).st_mode
-    except OSError as exc:
-        return f"cannot read {path}: {exc.strerror}"
-    if not stat.S_ISREG(mode):
-        return f"{path} is not a regular file: not read"
-    return None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from policyguard.model import UNKNOWN_KEY, is_unknown, unknown
-from policyguard.roots import inside, readable_file
+from policyguard.roots import inside
 
 from . import functions as fn
 from .hcl import (
@@ -653,13 +653,12 @@ def _file_call(e: Call, env: Env) -> Any:
             return sorted(str(x.relative_to(base)) for x in base.glob(pattern) if x.is_file() and inside(x, roots))
         except (OSError, ValueError) as exc:
             return unknown(e.text, f"fileset failed: {exc}")
-    refused = readable_file(path, roots)  # inside the repository, a regular file
-    if refused is not None:
-        return unknown(e.text, refused)
+    if not inside(path, roots):  # /proc/self/environ, ../../secrets, a symlink out: never opened
+        return unknown(e.text, f"{p} is outside the scanned repository ({', '.join(map(str, roots))}): not read")
     from policyguard.fsread import ReadError, read_regular
 
     try:
-        data = read_regular(path, MAX_TEMPLATE_FILE)  # bounded, non-blocking
+        data = read_regular(path, MAX_TEMPLATE_FILE)  # regular files only: bounded, non-blocking
     except ReadError as exc:
         return unknown(e.text, f"cannot read {p}: {exc.message}")
     if name == "filebase64":
