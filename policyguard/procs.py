@@ -311,3 +311,40 @@ def command_scope() -> Iterator[None]:
                 if on_main:
                     signal.signal(signal.SIGTERM, old_term)
                     signal.signal(signal.SIGINT, old_int)
+
+
+def address_space_used() -> int | None:
+    """This process's virtual size in bytes (``/proc/self/statm``), None where unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            pages = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def limit_address_space(budget: int) -> bool:
+    """Cap this (forked) process's address space at what it already maps plus ``budget`` bytes.
+
+    The limit is relative because a fork inherits its parent's mappings: a long-lived parent (a
+    server with many threads and their malloc arenas, a test run that loaded the Go runtime of
+    opa-golib) can already map more than any absolute budget, and an absolute ``RLIMIT_AS`` below
+    that makes every later mapping fail, even loading a shared library. False when no limit
+    could be set."""
+    try:
+        import resource
+    except ImportError:
+        return False
+    used = address_space_used()
+    if used is None or budget <= 0:
+        return False
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = used + budget
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        return False
+    return True
+

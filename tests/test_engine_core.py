@@ -280,3 +280,35 @@ def test_python_rule_loop_is_stopped_off_the_main_thread():
     lp = _by(out, "TEST-PY-LOOP")
     assert lp["aws_ebs_volume.loop"].status is Status.ERROR and "time budget" in lp["aws_ebs_volume.loop"].message
     assert lp["aws_ebs_volume.e"].status is Status.PASS
+
+
+def test_guarded_helper_works_under_a_parent_that_already_maps_more_than_the_budget(tmp_path):
+    """The helper's memory budget is on top of what its parent maps: a long-lived parent (a
+    server's thread arenas, a test process that loaded opa-golib's Go runtime) can map more
+    than 4 GiB of address space before it forks, and an absolute limit below that made the
+    helper fail to load regorus itself, so every Rego rule became an error."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import mmap, sys
+        from policyguard import engine
+        from policyguard.model import Status
+        sys.path.insert(0, sys.argv[1])
+        from test_engine_helpers import options, s3_unit
+        _by = lambda fs, rid: {f.resource_id: f for f in fs if f.rule_id == rid}
+        # 6 GiB of reserved, never touched address space (PROT_NONE, MAP_NORESERVE)
+        reserved = mmap.mmap(-1, 6 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x4000, prot=0)
+        opts = options(["ebs_encrypted"])
+        ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+        got = _by(ev.evaluate(s3_unit()), "TEST-EBS-001")
+        print(sorted((k, f.status.value, f.message[:120]) for k, f in got.items()))
+        assert got["aws_ebs_volume.w"].status is Status.FAIL, got["aws_ebs_volume.w"].message
+        assert got["aws_ebs_volume.e"].status is Status.PASS, got["aws_ebs_volume.e"].message
+    """)
+    env = {**os.environ, "POLICYGUARD_REGO_GUARD": "1", "POLICYGUARD_REGO_MEMORY_MB": "4096"}
+    r = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)], capture_output=True, text=True,
+                       timeout=120, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -51,13 +51,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _child(rfd: int, wfd: int, factory: Callable[[], Any]) -> None:
-    try:
-        import resource
-
-        if MEMORY_LIMIT > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    except (ImportError, ValueError, OSError):
-        pass
+    procs.limit_address_space(MEMORY_LIMIT)  # what the parent maps + the budget
     try:  # an abort here (allocation failure under the limit) is reported by the parent
         import faulthandler
 
@@ -203,7 +197,7 @@ class GuardedBackend:
         except EOFError:
             why = helper.kill()
             self._local.helper = None
-            raise BackendError(f"embedded Rego engine crashed ({why}; memory limit {MEMORY_LIMIT >> 20} MiB)") from None
+            raise BackendError(f"embedded Rego engine crashed ({why}; memory budget {MEMORY_LIMIT >> 20} MiB)") from None
         if got is None:
             helper.kill()
             self._local.helper = None
