@@ -1,0 +1,2 @@
+"""Compliance framework catalogues (data: one YAML file per framework, schema
+``policyguard/schemas/framework.schema.json``)."""
