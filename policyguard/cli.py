@@ -60,6 +60,7 @@ def _scan_options(f):  # type: ignore[no-untyped-def]
         click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),
         click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not evaluate these rule ids."),
         click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted, nsa-k8s)."),
+        click.option("--profile", type=click.Choice(["baseline", "strict"]), default=None, help="Rule profile (default baseline; strict adds hardening rules such as PSS restricted)."),
         click.option("--allow-empty", is_flag=True, help="Pass (exit 0) when the paths hold no Terraform, CloudFormation or Kubernetes file (default: exit 3)."),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Terraform variable (repeatable)."),
@@ -109,6 +110,29 @@ def fix(**kwargs: Any) -> None:
     sys.exit(run_fix_command(**kwargs))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(["compliance-md", "compliance-json", "compliance-html"]),
+              help="Report format (repeatable; default compliance-md).")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False), help="File for the matching --format (repeatable; '-' is stdout).")
+@click.option("--list", "list_frameworks", is_flag=True, help="List the framework catalogues and exit.")
+@click.option("--coverage", is_flag=True, help="Print which controls the rules cover (Markdown; per control with --framework) and exit.")
+@_scan_options
+def compliance(list_frameworks: bool, coverage: bool, **kwargs: Any) -> None:
+    """Report PATHS control by control of one framework (--framework cis-aws-3.0, pss, soc2, ...):
+    which controls policyguard covers, and pass / fail / unknown counts over the scanned resources."""
+    from policyguard.gate import run_compliance_command, run_compliance_coverage, run_compliance_list
+
+    if list_frameworks:
+        sys.exit(run_compliance_list())
+    if coverage:
+        sys.exit(run_compliance_coverage(list(kwargs.get("frameworks") or ()), tuple(kwargs.get("rule_dirs") or ()),
+                                         not kwargs.get("no_builtin_rules")))
+    if not kwargs.get("paths"):
+        raise click.UsageError("give the PATHS to assess (or --list)")
+    sys.exit(run_compliance_command(**kwargs))
+
+
 @main.group()
 def rules() -> None:
     """Inspect the rule pack."""
@@ -118,9 +142,10 @@ def rules() -> None:
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory.")
 @click.option("--no-builtin-rules", is_flag=True)
 @click.option("--framework", "frameworks", multiple=True)
+@click.option("--profile", type=click.Choice(["baseline", "strict"]), default=None, help="Only the rules this profile runs (default: every rule).")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(**kwargs: Any) -> None:
-    """List rules: id, severity, platforms, fixable, frameworks."""
+    """List rules: id, severity, profile, platforms, fixable, frameworks."""
     from policyguard.engine.commands import run_rules_list
 
     sys.exit(run_rules_list(**kwargs))
@@ -175,6 +200,7 @@ def baseline_create(**kwargs: Any) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
 @click.option("--no-builtin-rules", is_flag=True)
+@click.option("--profile", type=click.Choice(["baseline", "strict"]), default=None, help="Rule profile (default baseline, or the config's rules.profile).")
 @click.option("--insecure", is_flag=True, help="Serve plain HTTP (tests and local use only).")
 @click.option("--failure-mode", type=click.Choice(["deny", "allow"]), default=None, help="Answer on deadline or internal error (default: deny; allow adds a warning).")
 @click.option("--enforce", multiple=True, metavar="KEY=MODE", help="Enforcement mode (deny|warn|audit|off) per severity, rule id or 'default' (repeatable).")

@@ -61,6 +61,7 @@ class Config:
     enabled_rules: list[str] = field(default_factory=list)
     disabled_rules: list[str] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)
+    profile: str | None = None  # baseline | strict (None: not set here)
     severity_overrides: dict[str, str] = field(default_factory=dict)
     excludes: list[str] = field(default_factory=list)
     fail_on: str | None = None
@@ -225,6 +226,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         enabled_rules=list(rules.get("enable", [])),
         disabled_rules=list(rules.get("disable", [])),
         frameworks=list(rules.get("frameworks", [])),
+        profile=rules.get("profile"),
         severity_overrides=dict(rules.get("severity", {})),
         excludes=list(data.get("exclude", [])),
         fail_on=gate.get("fail_on"),

@@ -73,6 +73,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         enabled_rules=list(kw.get("only_rules") or ()) or (list(config.enabled_rules) if config else []),
         disabled_rules=(list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ()),
         frameworks=list(kw.get("frameworks") or ()) or (list(config.frameworks) if config else []),
+        profile=str(kw.get("profile") or (config.profile if config else None) or "baseline"),
         rego_only_rule_dirs=list(config.rego_only_rule_dirs) if config else [],
         # raise-only overrides (untrusted repository) are checked by the gate against each rule
         severity_overrides={k: v for k, v in config.severity_overrides.items() if k not in config.severity_raise_only}
@@ -282,7 +283,7 @@ def evaluate_gate(
     assign_fingerprints(result.findings, result.resources, root)
     sup = suppress.apply(
         result.findings, result.resources, config, root=root, today=today,
-        evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set,
+        evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set, unrun_rules=result.profile_skipped,
     )
     notices = config_notices + list(sup.notices)
     if settings.stale == "ignore":
@@ -468,11 +469,14 @@ def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any
     if not rs.metas:
         raise UsageError("no rules to evaluate: --no-builtin-rules (or rules.builtin: false) and no --rules "
                          "directory holding rules")
-    if not filter_ruleset(rs, options).metas:
+    kept = filter_ruleset(rs, options)
+    if not kept.metas:
         given = [f"{s.origin} {s.value}" for s in cli_rules + cli_fw]
         given += [f"{s.origin} {s.value}" for s in cfg_rules[: len(config.enabled_rules) + len(config.disabled_rules)]
                   + cfg_fw]
-        raise UsageError("the rule selection leaves no rule to evaluate: " + "; ".join(given))
+        hint = (f" (profile {options.profile} leaves out {len(kept.profile_skipped)} strict rule(s) it would select:"
+                " --profile strict runs them)") if kept.profile_skipped else ""
+        raise UsageError("the rule selection leaves no rule to evaluate: " + "; ".join(given) + hint)
 
 
 def _run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
@@ -579,3 +583,82 @@ __all__ = [
     "run_baseline_create",
     "run_scan_command",
 ]
+
+
+def run_compliance_command(**kw: Any) -> int:
+    """``policyguard compliance``: scan with every rule mapped to one framework (whatever its
+    profile) and report control by control. Exit 0 when the report is written, 2 on bad usage
+    or when a file could not be read (the report is still written: its figures say what is
+    missing), 3 when the paths hold no IaC. Not a gate: ``scan --framework`` gates."""
+    from policyguard import __version__
+    from policyguard.config import ConfigError
+    from policyguard.frameworks import CatalogueError, find
+    from policyguard.report.compliance import render as render_compliance
+
+    names = list(kw.pop("frameworks", None) or ())
+    if len(names) != 1:
+        return _err("compliance needs exactly one --framework (cis-aws-3.0, cis-kubernetes-1.10, pss, nsa-k8s, "
+                    "cis-azure-2.1, cis-gcp-3.0, nist-800-53, pci-dss-4.0, soc2; `policyguard compliance --list`)")
+    try:
+        fw = find(names[0])
+        pairs = pair_outputs(tuple(kw.get("formats") or ("compliance-md",)), tuple(kw.get("outputs") or ()))
+        kw = {**kw, "frameworks": list(fw.rule_tags), "profile": "strict"}
+        config, options, root = prepare_scan(kw)
+        settings = gate_settings(kw, config)
+    except (ConfigError, UsageError, ValueError, CatalogueError) as exc:
+        return _err(str(exc))
+    result = _run_scan(options, False)
+    from policyguard import procs
+
+    procs.close_all()
+    if not result.files and not result.errors and not kw.get("allow_empty"):
+        return _empty(empty_scan_reason(list(kw.get("paths") or ()), len(result.skipped)) + ": no compliance report written")
+    report = evaluate_gate(result, config, settings, root=root, tool_version=__version__,
+                           complete_rule_set=False, paths=list(kw.get("paths") or ()))
+    try:
+        for fmt, dest in pairs:
+            text = render_compliance(fmt, report, fw)
+            if dest == "-":
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            else:
+                Path(dest).parent.mkdir(parents=True, exist_ok=True)
+                Path(dest).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _err(f"cannot write report: {exc}")
+    for e in report.errors:
+        print(f"policyguard: {e}", file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def run_compliance_coverage(names: list[str], rule_dirs: tuple[str, ...] = (), builtin: bool = True) -> int:
+    """The coverage tables (Markdown): every framework, or each control of the named ones."""
+    from policyguard.engine.rules import load_all as load_rules
+    from policyguard.frameworks import CatalogueError, find, load_all
+    from policyguard.report.compliance import control_table, coverage_table
+
+    try:
+        frameworks = [find(n) for n in names] if names else list(load_all())
+    except CatalogueError as exc:
+        return _err(str(exc))
+    rs = load_rules([str(d) for d in rule_dirs], builtin)
+    rules = {m.id: m for m in rs.metas}
+    if not names:
+        sys.stdout.write(coverage_table(frameworks, rules))
+    for fw in frameworks if names else []:
+        sys.stdout.write(control_table(fw, rules))
+    return EXIT_ERROR if rs.errors else EXIT_OK
+
+
+def run_compliance_list() -> int:
+    from policyguard.frameworks import CatalogueError, load_all
+
+    try:
+        frameworks = load_all()
+    except CatalogueError as exc:
+        return _err(str(exc))
+    for fw in frameworks:
+        aliases = f" (also: {', '.join(fw.aliases)})" if fw.aliases else ""
+        code = sum(1 for c in fw.controls if c.assessable == "code")
+        print(f"{fw.id:<22} {fw.title} {fw.version}: {len(fw.controls)} controls, {code} checkable from code{aliases}")
+    return EXIT_OK

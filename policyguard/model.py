@@ -493,6 +493,14 @@ class RuleMeta:
     fix_safety: str | None = None  # safe | behaviour-changing; required when fixable
     source: str = ""  # rule file (for error messages and `rules show`)
     language: str = "rego"
+    # the smallest profile that runs the rule: baseline (also in strict) or strict only
+    profile: str = "baseline"
+    # how sure a fail is a real problem: high (the configuration says it), medium (a heuristic
+    # or something that may be settled outside the scanned files), low
+    confidence: str = "high"
+
+    def in_profile(self, profile: str) -> bool:
+        return profile == "strict" or self.profile == "baseline"
 
     def applies_to(self, resource: Resource) -> bool:
         types = self.resource_types.get(resource.platform, ())
@@ -517,6 +525,8 @@ class RuleMeta:
             "fix_safety": self.fix_safety,
             "source": self.source,
             "language": self.language,
+            "profile": self.profile,
+            "confidence": self.confidence,
         }
 
 

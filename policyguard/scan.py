@@ -34,6 +34,10 @@ class ScanOptions:
     enabled_rules: list[str] = field(default_factory=list)  # empty: all
     disabled_rules: list[str] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)  # e.g. ["cis-aws"]: only mapped rules
+    # baseline: rules whose profile is baseline; strict: every rule. A rule named by its exact
+    # id in ``enabled_rules`` runs whatever its profile (README "Profiles"). The library default
+    # is every rule; the front doors (CLI, config, webhook) default to baseline
+    profile: str = "strict"
     severity_overrides: dict[str, str] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
@@ -58,6 +62,7 @@ class ScanResult:
     rules: dict[str, RuleMeta] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC, or a duplicate path
+    profile_skipped: set[str] = field(default_factory=set)  # rule ids the profile left out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +117,7 @@ def _rules_key(options: ScanOptions) -> tuple[Any, ...]:
         tuple(options.enabled_rules),
         tuple(options.disabled_rules),
         tuple(options.frameworks),
+        options.profile,
         tuple(sorted(options.severity_overrides.items())),
         options.rego_engine,
         options.opa_path,
@@ -195,6 +201,7 @@ def scan(options: ScanOptions) -> ScanResult:
     ruleset = _ruleset(options) if options.evaluate else None
     if ruleset is not None:
         result.rules = {m.id: m for m in ruleset.metas}
+        result.profile_skipped = set(ruleset.profile_skipped)
         result.errors.extend(ruleset.errors)
         cached = _WORKER_STATE.get("evaluator")
         if cached is not None and hasattr(cached, "restart_budget"):

@@ -545,6 +545,7 @@ def apply(
     cache: dict[str, str | None] | None = None,
     evaluated_rules: set[str] | None = None,
     complete_rule_set: bool = True,
+    unrun_rules: set[str] | frozenset[str] = frozenset(),
 ) -> SuppressOutcome:
     """Mark suppressible findings ``suppressed`` where a valid directive covers them; report the rest.
 
@@ -552,7 +553,8 @@ def apply(
     flag suppressions for code or rules they never looked at: with ``evaluated_rules`` given, a
     directive is stale only when its rule judged something in the directive's scope and nothing
     there needed suppressing, or when it names no rule at all (``complete_rule_set``: no
-    ``--rule``/``--skip-rule``/``--framework`` filter hid the others). Without
+    ``--rule``/``--skip-rule``/``--framework`` filter hid the others, and it names no rule
+    the profile left out, ``unrun_rules``). Without
     ``evaluated_rules`` every unused directive is stale."""
     today = today or _dt.datetime.now(_dt.UTC).date()
     policy = config.policy
@@ -645,7 +647,7 @@ def apply(
                 if evaluated_rules is None:
                     msg = "matches no failing finding"
                 elif not any(pat == r or fnmatch.fnmatchcase(r, pat) for r in evaluated_rules):
-                    if not complete_rule_set:
+                    if not complete_rule_set or any(pat == r or fnmatch.fnmatchcase(r, pat) for r in unrun_rules):
                         continue  # the rule may exist but was filtered out of this scan
                     msg = "names no rule of the loaded rule set"
                 elif _judged_in_scope(d, pat, judged, glob_root):

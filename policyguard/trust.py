@@ -112,6 +112,7 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.disabled_rules = base.disabled_rules + cfg.disabled_rules
     out.enabled_rules = cfg.enabled_rules or base.enabled_rules
     out.frameworks = cfg.frameworks or base.frameworks
+    out.profile = cfg.profile or base.profile
     out.severity_overrides = {**base.severity_overrides, **cfg.severity_overrides}
     out.builtin_rules = base.builtin_rules and cfg.builtin_rules
     out.fail_on = cfg.fail_on or base.fail_on
@@ -174,6 +175,11 @@ def _merge_repository(
                 setattr(out, attr, list(value))
             else:
                 reject(("rules", key), f"rules.{key} (evaluates only a subset of the rules)", "rules")
+    if repo.profile is not None and repo.profile != out.profile:
+        if repo.profile == "strict" or out.profile in (None, "baseline") or may("rules"):
+            out.profile = repo.profile  # strict only adds rules; baseline under strict loosens
+        else:
+            reject(("rules", "profile"), f"rules.profile: {repo.profile} (the trusted config runs {out.profile})", "rules")
     if repo.disabled_rules:
         if may("rules"):
             out.disabled_rules = out.disabled_rules + repo.disabled_rules

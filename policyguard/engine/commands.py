@@ -36,7 +36,7 @@ def _load(rule_dirs: Iterable[str], builtin: bool) -> Any:
 
 # --------------------------------------------------------------------------- rules list / show
 def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = False,
-                   frameworks: tuple[str, ...] = (), fmt: str = "text") -> int:
+                   frameworks: tuple[str, ...] = (), fmt: str = "text", profile: str | None = None) -> int:
     from policyguard.engine.rules import Selector, selector_problems
 
     rs = _load(rule_dirs, not no_builtin_rules)
@@ -47,7 +47,8 @@ def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = Fal
         return EXIT_ERROR
     wanted = {f.lower() for f in frameworks}
     metas: list[RuleMeta] = sorted(
-        (m for m in rs.metas if not wanted or wanted & {k.lower() for k in m.frameworks}), key=lambda m: m.id
+        (m for m in rs.metas if (not wanted or wanted & {k.lower() for k in m.frameworks})
+         and (profile is None or m.in_profile(profile))), key=lambda m: m.id
     )
     if fmt == "json":
         click.echo(json.dumps({"rules": [m.to_dict() for m in metas], "errors": [e.to_dict() for e in rs.errors]}, indent=2))
@@ -56,7 +57,7 @@ def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = Fal
             platforms = ",".join(sorted(m.resource_types))
             fws = " ".join(f"{k}:{'|'.join(v)}" for k, v in sorted(m.frameworks.items()))
             fix = "fixable" if m.fixable else "-"
-            click.echo(f"{m.id:<22} {m.severity.label:<8} {platforms:<36} {fix:<7} {m.title}" + (f"  [{fws}]" if fws else ""))
+            click.echo(f"{m.id:<22} {m.severity.label:<8} {m.profile:<8} {platforms:<36} {fix:<7} {m.title}" + (f"  [{fws}]" if fws else ""))
         click.echo(f"{len(metas)} rules", err=True)
     return EXIT_ERROR if _echo_errors(rs.errors) else EXIT_OK
 
@@ -187,7 +188,7 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
 
     rule_dirs = [str(r) for r in roots] if not builtin else [str(r) for r in roots if Path(r).resolve() != _builtin().resolve()]
     base = ScanOptions(paths=[], rule_dirs=rule_dirs, builtin_rules=builtin, jobs=1, rego_engine=rego_engine,
-                       opa_path=opa_path, opa_url=opa_url)
+                       opa_path=opa_path, opa_url=opa_url, profile="strict")  # every rule's fixtures
     from policyguard import engine
 
     ruleset = engine.load_ruleset(base)

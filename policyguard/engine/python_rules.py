@@ -103,6 +103,8 @@ def rule(
     tags: Iterable[str] = (),
     fixable: bool = False,
     fix_safety: str | None = None,
+    profile: str | None = None,
+    confidence: str | None = None,
     **extra: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a Python rule. Unknown keyword arguments are kept so the loader can reject them
@@ -141,6 +143,8 @@ def rule(
             "tags": list(tags) if not isinstance(tags, str) else tags,
             "fixable": fixable,
             **({"fix_safety": fix_safety} if fix_safety is not None else {}),
+            **({"profile": profile} if profile is not None else {}),
+            **({"confidence": confidence} if confidence is not None else {}),
             **extra,
         }
         setattr(func, RULE_ATTR, PythonRule(func, meta, line, arity))

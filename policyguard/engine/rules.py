@@ -63,6 +63,8 @@ class RuleSet:
     rego: dict[str, RegoRule] = field(default_factory=dict)
     python: dict[str, PythonRule] = field(default_factory=dict)
     modules: list[tuple[str, str]] = field(default_factory=list)  # (file, source)
+    # ids loaded but left out by the profile (strict rules under baseline): real rules, not typos
+    profile_skipped: set[str] = field(default_factory=set)
 
     @property
     def by_id(self) -> dict[str, RuleMeta]:
@@ -155,6 +157,8 @@ def _meta_from_dict(meta: dict[str, Any], file: str, language: str) -> RuleMeta:
         fix_safety=meta.get("fix_safety"),
         source=file,
         language=language,
+        profile=str(meta.get("profile", "baseline")),
+        confidence=str(meta.get("confidence", "high")),
     )
 
 
@@ -580,6 +584,9 @@ def filter_ruleset(rs: RuleSet, options: ScanOptions) -> RuleSet:
         if options.disabled_rules and _matches(meta.id, options.disabled_rules):
             continue
         if wanted_fw and not any(fw.lower() in wanted_fw for fw in meta.frameworks):
+            continue
+        if not meta.in_profile(options.profile) and meta.id not in options.enabled_rules:
+            out.profile_skipped.add(meta.id)  # a strict rule: runs under --profile strict, or named by its id
             continue
         override = options.severity_overrides.get(meta.id)
         if override:

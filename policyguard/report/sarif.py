@@ -22,6 +22,8 @@ SRCROOT = "%SRCROOT%"
 PARSE_ERROR_RULE = "parse-error"
 INFO_URI = "https://github.com/policyguard/policyguard"
 
+# rule confidence -> SARIF precision (very-high is for rules that cannot be wrong: none here)
+PRECISION = {"high": "high", "medium": "medium", "low": "low"}
 # GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9), low.
 SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
@@ -127,9 +129,11 @@ def _rule_descriptor(meta: RuleMeta) -> Any:
         properties={
             "security-severity": SECURITY_SEVERITY[meta.severity],
             "problem.severity": "error" if meta.severity >= Severity.HIGH else "warning",
-            "precision": "very-high",
+            # GitHub code scanning ranks and filters alerts by precision
+            "precision": PRECISION.get(meta.confidence, "medium"),
             "tags": list(dict.fromkeys(tags)),
             "policyguard-severity": meta.severity.label,
+            "policyguard-profile": meta.profile,
         },
     )
 

@@ -38,7 +38,7 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
 
         locate_mutation(path, cfg.mutation)
 
-    options = ScanOptions(paths=[])
+    options = ScanOptions(paths=[], profile="baseline")
     if path is not None:
         # the gate's own settings (rule dirs, enabled/disabled rules, severities) apply here too
         gate = _gate_config(path)
@@ -48,6 +48,7 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
             options.enabled_rules = list(gate.enabled_rules)
             options.disabled_rules = list(gate.disabled_rules)
             options.frameworks = list(gate.frameworks)
+            options.profile = gate.profile or options.profile
             options.severity_overrides = dict(gate.severity_overrides)
 
     # CLI options override the file
@@ -94,6 +95,8 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     if cfg.only_rules:
         options.enabled_rules = list(cfg.only_rules)
     options.frameworks = [*options.frameworks, *(kw.get("frameworks") or ())]
+    if kw.get("profile"):
+        options.profile = str(kw["profile"])
     options.jobs = 1
     options.scan_timeout = 1e9  # the evaluator lives as long as the server; deadlines are per request
     options.rule_timeout = min(options.rule_timeout, cfg.default_timeout)

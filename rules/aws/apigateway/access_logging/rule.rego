@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-APIGATEWAY-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_api_gateway_stage, aws_apigatewayv2_stage]
 #     cloudformation: ["AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage", "AWS::Serverless::Api", "AWS::Serverless::HttpApi"]

@@ -5,6 +5,8 @@
 # custom:
 #   id: PG-AWS-CLOUDTRAIL-004
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-CLOUDTRAIL-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-CLOUDWATCH-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudwatch_log_group]
 #     cloudformation: ["AWS::Logs::LogGroup"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-DYNAMODB-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_dynamodb_table]
 #     cloudformation: ["AWS::DynamoDB::Table"]

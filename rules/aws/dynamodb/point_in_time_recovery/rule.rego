@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-DYNAMODB-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_dynamodb_table]
 #     cloudformation: ["AWS::DynamoDB::Table"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-EC2-010
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_instance, aws_launch_template]
 #     cloudformation: ["AWS::EC2::Instance", "AWS::EC2::LaunchTemplate"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EC2-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_default_security_group]
 #   frameworks:

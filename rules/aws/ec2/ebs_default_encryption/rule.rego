@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-EC2-009
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ebs_encryption_by_default]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-EC2-008
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ebs_volume]
 #     cloudformation: ["AWS::EC2::Volume"]

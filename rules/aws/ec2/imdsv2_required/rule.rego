@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EC2-006
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_instance, aws_launch_template, aws_launch_configuration]
 #     cloudformation: ["AWS::EC2::LaunchTemplate", "AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EC2-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_instance, aws_launch_template, aws_launch_configuration]
 #     cloudformation: ["AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration"]

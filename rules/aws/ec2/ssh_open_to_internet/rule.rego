@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-EC2-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_security_group, aws_security_group_rule, aws_vpc_security_group_ingress_rule]
 #     cloudformation: ["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EC2-011
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_vpc, aws_default_vpc]
 #     cloudformation: ["AWS::EC2::VPC"]

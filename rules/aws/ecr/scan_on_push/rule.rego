@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-ECR-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecr_repository]
 #     cloudformation: ["AWS::ECR::Repository"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-ECR-002
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecr_repository]
 #     cloudformation: ["AWS::ECR::Repository"]

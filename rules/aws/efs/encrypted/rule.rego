@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-EFS-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_efs_file_system]
 #     cloudformation: ["AWS::EFS::FileSystem"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-EKS-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_eks_cluster]
 #     cloudformation: ["AWS::EKS::Cluster"]

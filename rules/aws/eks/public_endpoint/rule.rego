@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EKS-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_eks_cluster]
 #     cloudformation: ["AWS::EKS::Cluster"]

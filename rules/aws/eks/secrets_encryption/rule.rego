@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EKS-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_eks_cluster]
 #     cloudformation: ["AWS::EKS::Cluster"]

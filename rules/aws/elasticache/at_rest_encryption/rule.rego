@@ -5,6 +5,8 @@
 # custom:
 #   id: PG-AWS-ELASTICACHE-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_elasticache_replication_group]
 #     cloudformation: ["AWS::ElastiCache::ReplicationGroup"]

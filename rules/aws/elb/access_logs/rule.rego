@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-ELB-004
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lb, aws_alb, aws_elb]
 #     cloudformation: ["AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer"]

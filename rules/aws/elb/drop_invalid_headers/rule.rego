@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-ELB-003
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lb, aws_alb]
 #     cloudformation: ["AWS::ElasticLoadBalancingV2::LoadBalancer"]

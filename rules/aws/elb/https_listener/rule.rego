@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-ELB-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lb_listener, aws_alb_listener, aws_elb]
 #     cloudformation: ["AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancing::LoadBalancer"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-ELB-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lb_listener, aws_alb_listener]
 #     cloudformation: ["AWS::ElasticLoadBalancingV2::Listener"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-IAM-004
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_iam_account_password_policy]
 #   frameworks:

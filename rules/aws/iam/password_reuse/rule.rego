@@ -5,6 +5,8 @@
 # custom:
 #   id: PG-AWS-IAM-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_iam_account_password_policy]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-IAM-006
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_iam_role]
 #     cloudformation: ["AWS::IAM::Role"]

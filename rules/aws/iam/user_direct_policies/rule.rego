@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-IAM-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_iam_user_policy, aws_iam_user_policy_attachment, aws_iam_policy_attachment]
 #     cloudformation: ["AWS::IAM::User", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-KMS-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_kms_key]
 #     cloudformation: ["AWS::KMS::Key"]

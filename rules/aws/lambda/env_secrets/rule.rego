@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-LAMBDA-004
 #   severity: high
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_lambda_function]
 #     cloudformation: ["AWS::Lambda::Function", "AWS::Serverless::Function"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-LAMBDA-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lambda_function_url]
 #     cloudformation: ["AWS::Lambda::Url", "AWS::Serverless::Function"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-LAMBDA-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lambda_permission]
 #     cloudformation: ["AWS::Lambda::Permission"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-LAMBDA-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lambda_function]
 #     cloudformation: ["AWS::Lambda::Function", "AWS::Serverless::Function"]

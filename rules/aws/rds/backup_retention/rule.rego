@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-RDS-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_instance, aws_rds_cluster]
 #     cloudformation: ["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-RDS-005
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_instance, aws_rds_cluster]
 #     cloudformation: ["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-RDS-006
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_instance]
 #     cloudformation: ["AWS::RDS::DBInstance"]

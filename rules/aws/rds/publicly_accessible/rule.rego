@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-RDS-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_instance, aws_rds_cluster_instance]
 #     cloudformation: ["AWS::RDS::DBInstance"]

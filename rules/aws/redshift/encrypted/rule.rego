@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-REDSHIFT-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_redshift_cluster]
 #     cloudformation: ["AWS::Redshift::Cluster"]

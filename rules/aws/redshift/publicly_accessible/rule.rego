@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-REDSHIFT-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_redshift_cluster, aws_redshiftserverless_workgroup]
 #     cloudformation: ["AWS::Redshift::Cluster", "AWS::RedshiftServerless::Workgroup"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-S3-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket]
 #     cloudformation: ["AWS::S3::Bucket"]

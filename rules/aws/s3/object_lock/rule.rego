@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-S3-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket]
 #     cloudformation: ["AWS::S3::Bucket"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-S3-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket, aws_s3_bucket_acl]
 #     cloudformation: ["AWS::S3::Bucket"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-S3-008
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket_policy, aws_s3_bucket]
 #     cloudformation: ["AWS::S3::BucketPolicy"]

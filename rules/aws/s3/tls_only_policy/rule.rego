@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-S3-006
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket]
 #     cloudformation: ["AWS::S3::Bucket"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-S3-004
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket, aws_s3_bucket_versioning]
 #     cloudformation: ["AWS::S3::Bucket"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-SECRETSMANAGER-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_secretsmanager_secret]
 #     cloudformation: ["AWS::SecretsManager::Secret"]

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-SNS-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sns_topic]
 #     cloudformation: ["AWS::SNS::Topic"]

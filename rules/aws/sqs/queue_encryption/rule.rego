@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-SQS-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sqs_queue]
 #     cloudformation: ["AWS::SQS::Queue"]

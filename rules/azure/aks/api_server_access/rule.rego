@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-AKS-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_kubernetes_cluster]
 #   frameworks:

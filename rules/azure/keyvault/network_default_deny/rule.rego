@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-KEYVAULT-002
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_key_vault]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-KEYVAULT-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_key_vault]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-SQL-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_server, azurerm_sql_server]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-SQL-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_database]
 #   frameworks:

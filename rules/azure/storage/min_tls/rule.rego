@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:

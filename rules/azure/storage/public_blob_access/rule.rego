@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:

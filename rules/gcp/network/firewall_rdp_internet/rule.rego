@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_firewall]
 #   frameworks:

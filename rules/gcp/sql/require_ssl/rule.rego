@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-SQL-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_sql_database_instance]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-STORAGE-003
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_storage_bucket_iam_member, google_storage_bucket_iam_binding, google_storage_bucket_access_control, google_storage_default_object_access_control, google_storage_bucket_acl]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-API-002
 #   severity: low
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     kubernetes: ["*"]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-API-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: ["*"]
 #   frameworks:

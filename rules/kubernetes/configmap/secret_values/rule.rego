@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-CM-001
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     kubernetes: [v1/ConfigMap]
 #   frameworks:

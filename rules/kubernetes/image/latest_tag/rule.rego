@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-IMAGE-001
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-IMAGE-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

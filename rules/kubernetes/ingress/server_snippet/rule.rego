@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-INGRESS-004
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [networking.k8s.io/v1/Ingress]
 #   frameworks:

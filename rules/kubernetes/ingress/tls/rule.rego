@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-INGRESS-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [networking.k8s.io/v1/Ingress]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-NS-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: ["*"]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-NS-005
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     kubernetes: [v1/Namespace]
 #   frameworks:

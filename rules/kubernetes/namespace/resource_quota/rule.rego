@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-NS-004
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     kubernetes: [v1/Namespace]
 #   frameworks:

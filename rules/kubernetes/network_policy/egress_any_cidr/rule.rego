@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-NETPOL-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [networking.k8s.io/v1/NetworkPolicy]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-NETPOL-004
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [networking.k8s.io/v1/NetworkPolicy]
 #   frameworks:

@@ -58,6 +58,8 @@ def _annotation_ok(value: Any) -> bool:
     id="PG-K8S-POD-008",
     title="AppArmor is not disabled",
     severity="high",
+    profile="baseline",
+    confidence="high",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "An Unconfined AppArmor profile removes the mandatory access control the container runtime "

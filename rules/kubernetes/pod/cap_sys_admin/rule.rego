@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-POD-023
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

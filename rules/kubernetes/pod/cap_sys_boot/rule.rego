@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-POD-030
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

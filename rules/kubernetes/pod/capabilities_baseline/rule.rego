@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-K8S-POD-005
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -23,6 +23,8 @@ def _norm(cap: Any) -> str:
     id="PG-K8S-POD-019",
     title="Containers drop all capabilities",
     severity="medium",
+    profile="strict",
+    confidence="high",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "The Pod Security Standards restricted profile requires every container to drop ALL Linux "

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-POD-036
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-POD-007
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

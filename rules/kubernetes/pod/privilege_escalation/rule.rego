@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-POD-015
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-POD-004
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

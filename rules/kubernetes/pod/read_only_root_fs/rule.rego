@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-POD-020
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

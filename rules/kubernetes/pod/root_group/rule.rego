@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-POD-038
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -28,6 +28,8 @@ def _marker(value: Any) -> str | None:
     id="PG-K8S-POD-016",
     title="Containers must run as non-root",
     severity="medium",
+    profile="strict",
+    confidence="high",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "Without runAsNonRoot: true the kubelet starts the container as whatever user the image "

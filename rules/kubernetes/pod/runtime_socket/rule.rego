@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-POD-043
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-POD-045
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

@@ -34,6 +34,8 @@ def _canonical(name: str) -> str:
     id="PG-K8S-POD-012",
     title="Pods set only safe sysctls",
     severity="high",
+    profile="baseline",
+    confidence="high",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "Sysctls outside the safe set can change kernel behaviour for the whole node or other pods. "

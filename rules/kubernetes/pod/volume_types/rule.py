@@ -20,6 +20,8 @@ ALLOWED = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persiste
     id="PG-K8S-POD-014",
     title="Pods use only restricted volume types",
     severity="medium",
+    profile="strict",
+    confidence="high",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "The Pod Security Standards restricted profile allows only configMap, csi, downwardAPI, "

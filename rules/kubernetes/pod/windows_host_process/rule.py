@@ -19,6 +19,8 @@ WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
     id="PG-K8S-POD-013",
     title="Windows pods do not run HostProcess containers",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "A Windows HostProcess container runs directly on the node with the privileges of the node's "

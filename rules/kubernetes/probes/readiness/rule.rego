@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-PROBE-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

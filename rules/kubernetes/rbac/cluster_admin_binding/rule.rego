@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-RBAC-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [rbac.authorization.k8s.io/v1/ClusterRoleBinding, rbac.authorization.k8s.io/v1/RoleBinding]
 #   frameworks:

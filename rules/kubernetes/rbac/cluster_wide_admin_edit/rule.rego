@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-RBAC-033
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [rbac.authorization.k8s.io/v1/ClusterRoleBinding]
 #   frameworks:

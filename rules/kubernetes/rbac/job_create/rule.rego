@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-RBAC-018
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [rbac.authorization.k8s.io/v1/Role, rbac.authorization.k8s.io/v1/ClusterRole]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-RBAC-019
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [rbac.authorization.k8s.io/v1/Role, rbac.authorization.k8s.io/v1/ClusterRole]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-RES-004
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

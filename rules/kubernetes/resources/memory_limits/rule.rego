@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-K8S-RES-003
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

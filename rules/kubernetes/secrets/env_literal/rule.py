@@ -39,6 +39,8 @@ def _looks_secret(name: str, value: Any) -> bool:
     id="PG-K8S-SECRET-001",
     title="Credentials are not set as literal environment values",
     severity="high",
+    profile="baseline",
+    confidence="medium",
     resource_types={"kubernetes": WORKLOADS},
     description=(
         "A password, token or key written as a literal env value is stored in the manifest, in Git, "

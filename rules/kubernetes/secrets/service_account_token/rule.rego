@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-SECRET-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [v1/Secret]
 #   frameworks:

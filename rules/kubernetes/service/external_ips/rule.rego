@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-K8S-SVC-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     kubernetes: [v1/Service]
 #   frameworks:

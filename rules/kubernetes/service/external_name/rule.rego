@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-SVC-004
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [v1/Service]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-SVC-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [v1/Service]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-K8S-SA-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:

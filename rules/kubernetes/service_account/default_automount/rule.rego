@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-SA-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [v1/ServiceAccount]
 #   frameworks:

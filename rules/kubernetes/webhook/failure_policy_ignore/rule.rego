@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-K8S-WEBHOOK-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     kubernetes: [admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration]
 #   frameworks:

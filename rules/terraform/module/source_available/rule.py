@@ -25,6 +25,8 @@ _LOCAL = ("./", "../")
     # high: a module usually holds the resources the policy is about, and `--unknown-as fail`
     # at the default `--fail-on high` must not let an unscanned module through
     severity="high",
+    profile="baseline",
+    confidence="high",
     resource_types={"terraform": ["module"]},
     description=(
         "policyguard evaluates the resources inside a module only when the module's source is on disk. "
