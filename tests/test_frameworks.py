@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 CATALOGUE_DIR = Path(policyguard.frameworks.__file__).resolve().parent
 SCHEMA = json.loads((REPO / "policyguard" / "schemas" / "framework.schema.json").read_text())
 CATALOGUE_PATHS = sorted(CATALOGUE_DIR.glob("*.yaml"))
-# the frameworks issue 12 names; each must have a catalogue
+# the frameworks issue 12 names; each must have a catalogue (more may be added)
 EXPECTED = {"cis-aws-3.0", "cis-kubernetes-1.10", "pss", "nsa-k8s", "cis-azure-2.1", "cis-gcp-3.0",
             "nist-800-53", "pci-dss-4.0", "soc2"}
 MAX_TITLE = 120  # short titles: the report prints one per line
@@ -83,7 +83,7 @@ def unresolved(metas: Iterable[RuleMeta], catalogues: Iterable[dict[str, Any]]) 
 
 
 def test_every_framework_of_the_issue_has_a_catalogue(catalogues: dict[str, dict[str, Any]]) -> None:
-    assert {c["id"] for c in catalogues.values()} == EXPECTED
+    assert sorted(EXPECTED - {c["id"] for c in catalogues.values()}) == []
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
