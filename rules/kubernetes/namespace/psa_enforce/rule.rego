@@ -13,8 +13,8 @@
 #     kubernetes: [v1/Namespace]
 #   frameworks:
 #     cis-kubernetes: ["5.2.1"]
-#     pss-baseline: ["Pod Security Admission"]
 #     nist-800-53: ["CM-7"]
+#     nsa-k8s: ["Pod security"]
 #   remediation: Label the namespace pod-security.kubernetes.io/enforce=restricted (or baseline).
 #   fixable: false
 package policyguard.rules.kubernetes.namespace.psa_enforce
