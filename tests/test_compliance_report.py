@@ -123,3 +123,53 @@ def test_coverage_table_counts_checkable_controls(report) -> None:
     fw = parse(CATALOGUE, "demo.yaml")
     table = coverage_table([fw], report.rules)
     assert "| Demo benchmark 1.0 (`demo-1.0`) | 5 | 4 | 3 | 75% |" in table
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from policyguard.cli import main
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        runner = CliRunner()
+    r = runner.invoke(main, list(args), catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_compliance_command_uses_every_mapped_rule_and_bundled_catalogues(tmp_path: Path) -> None:
+    (tmp_path / "pods.yaml").write_text(PODS)
+    code, out, _ = _cli("compliance", str(tmp_path), "--framework", "pss", "-f", "compliance-json")
+    assert code == 0
+    doc = json.loads(out)
+    by = {(c["tag"], c["id"]): c for c in doc["controls"]}
+    assert by[("pss-baseline", "Privileged Containers")]["status"] == "fail"
+    # restricted controls run although their rules are in the strict profile
+    assert by[("pss-restricted", "Running as Non-root")]["status"] == "fail"
+    assert doc["summary"]["coverage_percent"] == 100.0
+
+
+def test_compliance_command_errors(tmp_path: Path) -> None:
+    (tmp_path / "pods.yaml").write_text(PODS)
+    code, _, err = _cli("compliance", str(tmp_path), "--framework", "cis-aws-30")
+    assert code == 2 and "did you mean cis-aws-3.0" in err
+    code, _, err = _cli("compliance", str(tmp_path))
+    assert code == 2 and "exactly one --framework" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("hello")
+    code, _, err = _cli("compliance", str(empty), "--framework", "pss")
+    assert code == 3
+    (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+    report = tmp_path / "out" / "c.json"
+    code, _, err = _cli("compliance", str(tmp_path), "--framework", "pss", "-f", "compliance-json", "-o", str(report))
+    assert code == 2 and "broken.yaml" in err
+    assert json.loads(report.read_text())["errors"][0]["file"].endswith("broken.yaml")
+
+
+def test_coverage_listing(tmp_path: Path) -> None:
+    code, out, _ = _cli("compliance", "--coverage")
+    assert code == 0 and "`cis-kubernetes-1.10`" in out
+    code, out, _ = _cli("compliance", "--coverage", "--framework", "pss")
+    assert code == 0 and "| pss-baseline/Privileged Containers |" in out and "PG-K8S-POD-004" in out
