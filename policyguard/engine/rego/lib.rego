@@ -453,10 +453,11 @@ first(x) := x[0] if {
 
 # ---------------------------------------------------------------------------------------------
 # CIS AWS Foundations 3.0 section 4 (monitoring): shared by the PG-AWS-MONITOR rules
-# (rules/aws/monitoring). A control holds when the scan unit has a multi-region, logging
-# CloudTrail trail that sends to a CloudWatch Logs group, a metric filter on that group whose
-# pattern selects the control's events, and a metric alarm with an action on the filter's
-# metric. cis_monitor_fails(c) / cis_monitor_unknowns(c): the results for the trail under
+# (rules/aws/monitoring). A control holds when the scan unit has a CloudTrail trail that sends
+# to a CloudWatch Logs group, a metric filter on that group whose pattern selects the control's
+# events, and a metric alarm with an action on the filter's metric. The trail's own settings
+# (multi-region, logging) are PG-AWS-CLOUDTRAIL-001 and -004's: judging them here too would
+# report one gap under several rules, and a fix of one would move the others' findings. cis_monitor_fails(c) / cis_monitor_unknowns(c): the results for the trail under
 # evaluation (the unit's account-level anchor), none when any trail of the unit satisfies c.
 # ---------------------------------------------------------------------------------------------
 
@@ -472,13 +473,13 @@ _cwm_alarm_types := {"aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm"}
 # attribute names per platform
 _cwm_keys := {
 	"terraform": {
-		"cw": "cloud_watch_logs_group_arn", "multi": "is_multi_region_trail", "logging": "enable_logging",
+		"cw": "cloud_watch_logs_group_arn",
 		"group_name": "name", "filter_group": "log_group_name", "pattern": "pattern",
 		"alarm_metric": "metric_name", "alarm_ns": "namespace", "actions": "alarm_actions",
 		"actions_enabled": "actions_enabled",
 	},
 	"cloudformation": {
-		"cw": "CloudWatchLogsLogGroupArn", "multi": "IsMultiRegionTrail", "logging": "IsLogging",
+		"cw": "CloudWatchLogsLogGroupArn",
 		"group_name": "LogGroupName", "filter_group": "LogGroupName", "pattern": "FilterPattern",
 		"alarm_metric": "MetricName", "alarm_ns": "Namespace", "actions": "AlarmActions",
 		"actions_enabled": "ActionsEnabled",
@@ -759,28 +760,10 @@ _cwm_trail(id, r) := t if {
 	t := {
 		"id": id,
 		"arn": arn,
-		"multi": _cwm_truthy(object.get(attrs, k.multi, null)),
-		"logging": _cwm_logging(r.platform, object.get(attrs, k.logging, null)),
 		"groups": groups,
 		"names": {n | some gid in groups; n := _cwm_group_name(input.resources[gid])} | {n | n := arn_name; n != null},
 	}
 }
-
-# Terraform's enable_logging defaults to true; CloudFormation's IsLogging is required (an
-# unresolved value counts as logging in Terraform, and fails on its path, i.e. unknown, in
-# CloudFormation)
-_cwm_logging(p, v) := true if {
-	p == "terraform"
-	v == null
-} else := true if {
-	p == "terraform"
-	not falsy(v)
-} else := true if {
-	p == "cloudformation"
-	truthy(v)
-} else := false
-
-_cwm_truthy(x) := true if truthy(x) else := false
 
 # the log group name in a literal ARN (arn:aws:logs:region:account:log-group:NAME:*), else null
 _cwm_arn_group_name(arn) := n if {
@@ -807,8 +790,6 @@ _cwm_on_group(f, t) if f.group_name in t.names
 
 # a trail that satisfies control c on its own
 _cwm_complete(t, c) if {
-	t.multi
-	t.logging
 	some f in _cwm_trail_filters(t)
 	c in _cwm_filter_controls[f.id]
 	_cwm_alarmed(f)
@@ -831,16 +812,6 @@ _cwm_state(t, c) := {
 } if fs := _cwm_trail_filters(t)
 
 _cwm_verdict(t, c) := {"kind": "fail", "result": {
-	"msg": sprintf("%s: the trail is not multi-region, so a CIS %s metric filter would miss other regions' events", [t.id, c]),
-	"path": _cwm_k.multi,
-}} if {
-	not t.multi
-} else := {"kind": "fail", "result": {
-	"msg": sprintf("%s: the trail is not logging, so no CIS %s metric filter sees events", [t.id, c]),
-	"path": _cwm_k.logging,
-}} if {
-	not t.logging
-} else := {"kind": "fail", "result": {
 	"msg": sprintf("%s: the trail sends no events to CloudWatch Logs, so no metric filter can alarm on %s (CIS %s)", [t.id, _cwm_controls_title[c], c]),
 	"path": _cwm_k.cw,
 }} if {

@@ -1,13 +1,14 @@
 # METADATA
 # title: A CloudWatch metric filter and alarm watch for console sign-in without MFA
 # description: >-
-#   CIS AWS Foundations 3.0 4.2. The unit's multi-region CloudTrail trail must send to a
-#   CloudWatch Logs group that has a metric filter selecting console sign-in without MFA and a metric alarm with an
-#   action on that filter's metric, so someone is told when it happens. Patterns are compared
-#   clause by clause (lib.cis_monitor_matches): every clause of the benchmark's pattern, extra
-#   clauses only where the benchmark documents them, alternatives joined by ||. Judged on the
-#   trail, passing when any trail of the unit satisfies it; a trail whose log group is defined
-#   outside the unit is unknown.
+#   CIS AWS Foundations 3.0 4.2. A CloudTrail trail of the unit must send to a CloudWatch
+#   Logs group that has a metric filter selecting console sign-in without MFA and a metric alarm
+#   with an alarm action on that filter's metric, so someone is told when it happens. Patterns
+#   are compared clause by clause (lib.cis_monitor_matches): every clause of the benchmark's
+#   pattern, extra clauses only where the benchmark documents them, alternatives joined by ||.
+#   Judged on the trail, passing when any trail of the unit satisfies it; a trail whose log
+#   group is defined outside the unit is unknown. The trail's multi-region and logging
+#   settings are judged by PG-AWS-CLOUDTRAIL-001 and -004.
 # custom:
 #   id: PG-AWS-MONITOR-002
 #   severity: low
