@@ -664,11 +664,11 @@ _cwm_filters := {id: f |
 }
 
 # [name, namespace] of each metric transformation
-_cwm_metrics("terraform", attrs) := [[object.get(obj(t), "name", null), object.get(obj(t), "namespace", null)] |
+_cwm_metrics("terraform", attrs) := [[_cwm_value_key(object.get(obj(t), "name", null)), _cwm_value_key(object.get(obj(t), "namespace", null))] |
 	some t in arr(object.get(attrs, "metric_transformation", []))
 ]
 
-_cwm_metrics("cloudformation", attrs) := [[object.get(obj(t), "MetricName", null), object.get(obj(t), "MetricNamespace", null)] |
+_cwm_metrics("cloudformation", attrs) := [[_cwm_value_key(object.get(obj(t), "MetricName", null)), _cwm_value_key(object.get(obj(t), "MetricNamespace", null))] |
 	some t in arr(object.get(attrs, "MetricTransformations", []))
 ]
 
@@ -702,11 +702,16 @@ _cwm_actions(a) := "yes" if {
 _cwm_alarm_pairs := {[n, ns] |
 	some a in _cwm_acting_alarms
 	attrs := obj(a.r.attributes)
-	n := object.get(attrs, a.k.alarm_metric, null)
-	ns := object.get(attrs, a.k.alarm_ns, null)
-	is_string(n)
-	is_string(ns)
+	n := _cwm_value_key(object.get(attrs, a.k.alarm_metric, null))
+	ns := _cwm_value_key(object.get(attrs, a.k.alarm_ns, null))
 }
+
+# a metric name or namespace as a comparable key: the string, or for an unresolved value its
+# expression (`!Ref AWS::StackName` in the filter and in the alarm is the same value once
+# deployed); undefined for anything else
+_cwm_value_key(v) := concat("", ["s:", v]) if is_string(v)
+
+_cwm_value_key(v) := concat("", ["u:", unknown_expr(v)]) if is_unknown(v)
 
 _cwm_alarmed_by_ref := {ref.target |
 	some a in _cwm_acting_alarms
@@ -727,6 +732,14 @@ _cwm_unresolved_alarm(a) if {
 	some key in [a.k.alarm_metric, a.k.alarm_ns]
 	is_unknown(object.get(attrs, key, null))
 	count([ref | some ref in coll(a.r.references); ref.path == a.k.alarm_metric]) == 0
+	not _cwm_pair_of_filter(attrs, a.k)
+}
+
+# the alarm's [metric, namespace] keys equal a filter's (literal or same unresolved expression)
+_cwm_pair_of_filter(attrs, k) if {
+	pair := [_cwm_value_key(object.get(attrs, k.alarm_metric, null)), _cwm_value_key(object.get(attrs, k.alarm_ns, null))]
+	some f in _cwm_filters
+	pair in f.metrics
 }
 
 _cwm_alarmed(f) if f.id in _cwm_alarmed_by_ref
