@@ -623,7 +623,8 @@ cis_monitor_matches(p, c) if {
 }
 
 _cwm_matches_tokens(t, c) if {
-	spec := cis_monitor_controls[c]
+	spec := object.get(cis_monitor_controls, c, null)
+	is_object(spec)
 	clauses := {x | some x in t.clauses}
 	count(t.clauses) > 0
 	t.selectors == count(t.clauses)
@@ -729,11 +730,16 @@ _cwm_unresolved_alarm(a) if _cwm_actions(a) == "unknown"
 
 _cwm_unresolved_alarm(a) if {
 	attrs := obj(a.r.attributes)
-	some key in [a.k.alarm_metric, a.k.alarm_ns]
-	is_unknown(object.get(attrs, key, null))
-	count([ref | some ref in coll(a.r.references); ref.path == a.k.alarm_metric]) == 0
+	_cwm_unresolved_metric(attrs, a.k)
+	count(_cwm_metric_refs(a)) == 0
 	not _cwm_pair_of_filter(attrs, a.k)
 }
+
+_cwm_unresolved_metric(attrs, k) if is_unknown(object.get(attrs, k.alarm_metric, null))
+
+_cwm_unresolved_metric(attrs, k) if is_unknown(object.get(attrs, k.alarm_ns, null))
+
+_cwm_metric_refs(a) := [ref | some ref in coll(a.r.references); ref.path == a.k.alarm_metric]
 
 # the alarm's [metric, namespace] keys equal a filter's (literal or same unresolved expression)
 _cwm_pair_of_filter(attrs, k) if {
@@ -774,7 +780,7 @@ _cwm_trail(id, r) := t if {
 		"id": id,
 		"arn": arn,
 		"groups": groups,
-		"names": {n | some gid in groups; n := _cwm_group_name(input.resources[gid])} | {n | n := arn_name; n != null},
+		"names": {gn | some gid in groups; gn := _cwm_group_name(input.resources[gid])} | {an | an := arn_name; an != null},
 	}
 }
 

@@ -60,7 +60,7 @@ fail contains result if {
 	some s in e.sources
 	lib.is_unknown(s.cidr)
 	result := {
-		"msg": sprintf("%s: network ACL ingress %s allows %s from an unresolved source", [input.resource.id, shown_at(e), concat(", ", sort([sprintf("%s (%d)", [ports[p], p]) | some p in opened(e)]))]),
+		"msg": sprintf("%s: network ACL ingress %s allows %s from an unresolved source", [input.resource.id, shown_at(e), opened_text(e)]),
 		"path": s.path,
 	}
 }
@@ -75,7 +75,7 @@ unknown contains result if {
 	result := {
 		"msg": sprintf("%s: network ACL ingress %s from %v has an unresolved protocol or port range; it may allow SSH or RDP", [input.resource.id, shown_at(e), s.cidr]),
 		"path": s.path,
-		"expr": concat(", ", sort([lib.unknown_expr(v) | some v in [e.protocol, e.from, e.to]; lib.is_unknown(v)])),
+		"expr": unresolved_text(e),
 	}
 }
 
@@ -99,6 +99,10 @@ fail contains result if {
 	lib.is_unknown(lib.attr("ingress"))
 	result := {"msg": sprintf("%s: ingress entries are not resolved", [input.resource.id]), "path": "ingress"}
 }
+
+opened_text(e) := concat(", ", sort([sprintf("%s (%d)", [ports[p], p]) | some p in opened(e)]))
+
+unresolved_text(e) := concat(", ", sort([lib.unknown_expr(v) | some v in [e.protocol, e.from, e.to]; lib.is_unknown(v)]))
 
 shown_at(e) := e.at if e.at != ""
 
@@ -245,7 +249,7 @@ members contains id if {
 }
 
 pool := array.concat(
-	[e | some a in acls; a != input.resource.id; res := input.resources[a]; some e in entries_of(a, res)],
+	[e | some a in acls; a != input.resource.id; acl := input.resources[a]; some e in entries_of(a, acl)],
 	array.concat(own_entries, [e | some m in members; m != input.resource.id; res := input.resources[m]; some e in entries_of(m, res)]),
 )
 
