@@ -1,12 +1,13 @@
 # METADATA
-# title: S3 buckets block public access
+# title: S3 Block Public Access rejects public bucket policies
 # description: >-
-#   All four S3 Block Public Access settings stop ACLs and bucket policies from ever making
-#   objects public, whatever a later change or a careless upload does. AWS turns them on for
-#   new buckets, but only a declared configuration keeps them enforced against drift and makes
-#   the intent reviewable. A bucket passes when it has its own public access block (inline in
-#   CloudFormation, a separate aws_s3_bucket_public_access_block in Terraform) or when the same
-#   configuration sets an account-level block with all four settings.
+#   block_public_policy makes S3 reject any bucket policy that grants public access, so a later
+#   policy change cannot publish the bucket. One of the four
+#   Block Public Access settings, each its own rule (PG-AWS-S3-002, -009, -010, -011). A bucket
+#   passes with its own public access block (a separate aws_s3_bucket_public_access_block in
+#   Terraform, PublicAccessBlockConfiguration in CloudFormation) that enables the setting, or
+#   when the same configuration's account-level aws_s3_account_public_access_block enables it
+#   (the account setting overrides a bucket's). The provider default of each setting is false.
 # custom:
 #   id: PG-AWS-S3-002
 #   severity: high
@@ -20,9 +21,9 @@
 #     nist-800-53: ["AC-3", "AC-4"]
 #     soc2: ["CC6.1"]
 #   remediation: >-
-#     Terraform: add an aws_s3_bucket_public_access_block for the bucket with block_public_acls,
-#     block_public_policy, ignore_public_acls and restrict_public_buckets all true.
-#     CloudFormation: set PublicAccessBlockConfiguration with the four settings true.
+#     Terraform: set block_public_policy = true on the bucket's aws_s3_bucket_public_access_block (or on the
+#     account's aws_s3_account_public_access_block). CloudFormation: set
+#     PublicAccessBlockConfiguration.BlockPublicPolicy: true.
 #   fixable: true
 #   fix_safety: behaviour-changing
 package policyguard.rules.aws.s3.public_access_block
@@ -30,17 +31,19 @@ package policyguard.rules.aws.s3.public_access_block
 import data.policyguard.lib
 import rego.v1
 
-tf_settings := ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"]
+setting := "block_public_policy"
+
+cfn_setting := "BlockPublicPolicy"
 
 cfn_settings := ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"]
 
-# Terraform bucket: no public access block of its own, and no complete account-level block
+# Terraform bucket: no public access block of its own, and no account-level block enabling it
 fail contains result if {
 	input.resource.type == "aws_s3_bucket"
-	count(companions("aws_s3_bucket_public_access_block")) == 0
-	not account_block_complete
+	count(companions) == 0
+	not account_enabled
 	result := {
-		"msg": sprintf("%s: no aws_s3_bucket_public_access_block for this bucket (and no account-level block with all four settings)", [input.resource.id]),
+		"msg": sprintf("%s: no aws_s3_bucket_public_access_block for this bucket and no account-level block, so %s is off (default false)", [input.resource.id, setting]),
 		"path": "",
 		"fix": {
 			"description": "Add a public access block with all four settings enabled",
@@ -59,11 +62,11 @@ fail contains result if {
 	}
 }
 
-# Terraform block resources (bucket or account level): every setting must be true (default false)
+# Terraform block resources: the setting must be true (an account-level one covers a bucket's)
 fail contains result if {
-	input.resource.type in {"aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"}
-	some setting in tf_settings
-	not lib.truthy(object.get(input.resource.attributes, setting, null))
+	input.resource.type == "aws_s3_bucket_public_access_block"
+	not lib.truthy(lib.attr(setting))
+	not account_enabled
 	result := {
 		"msg": sprintf("%s: %s is not enabled (%s)", [input.resource.id, setting, describe(input.resource.attributes, setting)]),
 		"path": setting,
@@ -71,36 +74,46 @@ fail contains result if {
 	}
 }
 
-# CloudFormation: the inline configuration is missing
+fail contains result if {
+	input.resource.type == "aws_s3_account_public_access_block"
+	not lib.truthy(lib.attr(setting))
+	result := {
+		"msg": sprintf("%s: %s is not enabled for the account (%s)", [input.resource.id, setting, describe(input.resource.attributes, setting)]),
+		"path": setting,
+		"fix": {"description": sprintf("Enable %s", [setting]), "ops": [{"op": "set", "path": setting, "value": true}]},
+	}
+}
+
+# CloudFormation: the inline configuration is missing (or null)
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	not input.resource.attributes.PublicAccessBlockConfiguration
+	lib.attr("PublicAccessBlockConfiguration") == null
 	result := {
-		"msg": sprintf("%s: PublicAccessBlockConfiguration is not set", [input.resource.id]),
+		"msg": sprintf("%s: PublicAccessBlockConfiguration is not set, so %s is off", [input.resource.id, cfn_setting]),
 		"path": "PublicAccessBlockConfiguration",
 		"fix": {"description": "Block all public access", "ops": [{"op": "set", "path": "PublicAccessBlockConfiguration", "value": {s: true | some s in cfn_settings}}]},
 	}
 }
 
-# CloudFormation: a setting is missing or false (an unresolved configuration is reported unknown)
+# CloudFormation: the setting is missing or not true; an unresolved configuration or value
+# is on the path, so the engine reports unknown
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	conf := input.resource.attributes.PublicAccessBlockConfiguration
-	is_object(conf)
+	conf := lib.attr("PublicAccessBlockConfiguration")
+	conf != null
 	not lib.is_unknown(conf)
-	some setting in cfn_settings
-	not lib.truthy(object.get(conf, setting, null))
-	path := sprintf("PublicAccessBlockConfiguration.%s", [setting])
+	not lib.truthy(object.get(lib.obj(conf), cfn_setting, null))
+	path := sprintf("PublicAccessBlockConfiguration.%s", [cfn_setting])
 	result := {
-		"msg": sprintf("%s: %s is not enabled (%s)", [input.resource.id, setting, describe(conf, setting)]),
+		"msg": sprintf("%s: %s is not enabled (%s)", [input.resource.id, cfn_setting, describe(lib.obj(conf), cfn_setting)]),
 		"path": path,
-		"fix": {"description": sprintf("Enable %s", [setting]), "ops": [{"op": "set", "path": path, "value": true}]},
+		"fix": {"description": sprintf("Enable %s", [cfn_setting]), "ops": [{"op": "set", "path": path, "value": true}]},
 	}
 }
 
 fail contains result if {
 	input.resource.platform == "cloudformation"
-	lib.is_unknown(input.resource.attributes.PublicAccessBlockConfiguration)
+	lib.is_unknown(lib.attr("PublicAccessBlockConfiguration"))
 	result := {
 		"msg": sprintf("%s: PublicAccessBlockConfiguration is not resolved", [input.resource.id]),
 		"path": "PublicAccessBlockConfiguration",
@@ -111,29 +124,27 @@ describe(obj, key) := sprintf("found %s", [json.marshal(obj[key])]) if lib.has(o
 
 describe(obj, key) := "not set" if not lib.has(obj, key)
 
-account_block_complete if {
+account_enabled if {
 	some r in input.resources
 	r.type == "aws_s3_account_public_access_block"
-	every setting in tf_settings {
-		lib.truthy(r.attributes[setting])
-	}
+	lib.truthy(object.get(lib.obj(r.attributes), setting, null))
 }
 
-# provider v4+ companion resources of this bucket: linked by reference, or naming the same bucket
-companions(type) := [r |
+# provider v4+ companion blocks of this bucket: linked by reference, or naming the same bucket
+companions := [id |
 	some id, r in input.resources
-	r.type == type
+	r.type == "aws_s3_bucket_public_access_block"
 	points_here(id, r)
 ]
 
 points_here(id, _) if {
-	some ref in input.resource.referenced_by
+	some ref in lib.coll(input.resource.referenced_by)
 	object.get(ref, "source", ref.target) == id
 	ref.path == "bucket"
 }
 
 points_here(_, r) if {
-	name := input.resource.attributes.bucket
+	name := lib.attr("bucket")
 	is_string(name)
-	r.attributes.bucket == name
+	object.get(lib.obj(r.attributes), "bucket", null) == name
 }
