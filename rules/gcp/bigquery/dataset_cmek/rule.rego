@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	k := object.get(lib.obj(lib.first(lib.attr("default_encryption_configuration"))), "kms_key_name", null)
 	trim_space(lib.str(k)) == ""

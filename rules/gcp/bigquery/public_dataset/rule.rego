@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 public_member(m) if lower(trim_space(lib.str(m))) in {"allusers", "allauthenticatedusers"}
 
 # access entries: inline access blocks, or the google_bigquery_dataset_access resource itself

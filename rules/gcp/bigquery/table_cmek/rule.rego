@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 own_key if {
 	k := object.get(lib.obj(lib.first(lib.attr("encryption_configuration"))), "kms_key_name", null)
 	trim_space(lib.str(k)) != ""

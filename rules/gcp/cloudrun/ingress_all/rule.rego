@@ -23,7 +23,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 annotations := lib.obj(object.get(lib.obj(lib.first(lib.attr("metadata"))), "annotations", null))
 
 fail contains result if {

@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 md := lib.obj(lib.attr("metadata"))
 
 key := "block-project-ssh-keys"

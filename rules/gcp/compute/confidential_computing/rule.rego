@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 capable if regex.match(`^(n2d|c2d|c3d|c3|c4d)-`, lower(lib.str(lib.attr("machine_type"))))
 
 cc := lib.obj(lib.first(lib.attr("confidential_instance_config")))

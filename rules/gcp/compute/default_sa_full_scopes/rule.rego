@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 full_scopes := {"cloud-platform", "https://www.googleapis.com/auth/cloud-platform"}
 
 default_account(sa) if endswith(lib.str(object.get(sa, "email", null)), "-compute@developer.gserviceaccount.com")

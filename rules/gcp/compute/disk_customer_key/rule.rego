@@ -23,7 +23,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 key_fields := ["kms_key_self_link", "raw_key", "rsa_encrypted_key", "kms_key_name", "disk_encryption_key_raw", "disk_encryption_key_rsa"]
 
 keyed(block) if names_key(block)

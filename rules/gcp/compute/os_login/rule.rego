@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 key := "enable-oslogin"
 
 md := lib.obj(lib.attr("metadata"))

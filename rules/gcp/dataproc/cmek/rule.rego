@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 cc := lib.obj(lib.first(lib.attr("cluster_config")))
 
 fail contains result if {

@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 cc := lib.obj(lib.first(lib.attr("cluster_config")))
 
 gce := lib.obj(lib.first(object.get(cc, "gce_cluster_config", null)))

@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 event_triggered if count(lib.arr(lib.attr("event_trigger"))) > 0
 
 event_triggered if {

@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	some i, ma in lib.arr(lib.attr("master_auth"))
 	some field in ["username", "password"]

@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 ba := lib.obj(lib.first(lib.attr("binary_authorization")))
 
 enforced if ba.evaluation_mode == "PROJECT_SINGLETON_POLICY_ENFORCE"

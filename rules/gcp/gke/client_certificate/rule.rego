@@ -19,7 +19,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	some i, ma in lib.arr(lib.attr("master_auth"))
 	some j, cc in lib.arr(object.get(lib.obj(ma), "client_certificate_config", []))

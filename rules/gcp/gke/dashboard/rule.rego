@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	some i, ac in lib.arr(lib.attr("addons_config"))
 	some j, kd in lib.arr(object.get(lib.obj(ac), "kubernetes_dashboard", []))

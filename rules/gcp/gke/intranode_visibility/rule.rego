@@ -19,12 +19,23 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	not lib.truthy(lib.attr("enable_autopilot"))
+	not lib.is_unknown(lib.attr("enable_autopilot"))
 	not lib.truthy(lib.attr("enable_intranode_visibility"))
 	result := {
 		"msg": sprintf("GKE cluster \"%v\" does not enable intranode visibility (enable_intranode_visibility = %v)", [input.resource.name, lib.attr("enable_intranode_visibility")]),
 		"path": "enable_intranode_visibility",
+	}
+}
+
+# whether the cluster is Autopilot (which manages the setting) is not known
+unknown contains result if {
+	lib.is_unknown(lib.attr("enable_autopilot"))
+	not lib.truthy(lib.attr("enable_intranode_visibility"))
+	result := {
+		"msg": sprintf("GKE cluster \"%v\" does not enable intranode visibility, and whether it is an Autopilot cluster is not known", [input.resource.name]),
+		"path": "enable_autopilot",
+		"expr": lib.unknown_expr(lib.attr("enable_autopilot")),
 	}
 }

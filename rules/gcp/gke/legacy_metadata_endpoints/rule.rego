@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # every node_config of the resource: the cluster's default pool and inline node_pool blocks,
 # or a google_container_node_pool's own
 node_configs contains c if {

@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	v := lib.attr("logging_service")
 	is_string(v)

@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # every node pool management block: google_container_node_pool.management and the cluster's
 # inline node_pool blocks, with the path of the block
 managements contains m if {

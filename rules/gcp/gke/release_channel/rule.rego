@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	some i, rc in lib.arr(lib.attr("release_channel"))
 	ch := object.get(lib.obj(rc), "channel", null)

@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 de := lib.obj(lib.first(lib.attr("database_encryption")))
 
 fail contains result if {

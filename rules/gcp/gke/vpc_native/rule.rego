@@ -19,7 +19,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	v := lib.attr("networking_mode")
 	is_string(v)

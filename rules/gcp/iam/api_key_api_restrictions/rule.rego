@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	r := lib.obj(lib.first(lib.attr("restrictions")))
 	count(lib.arr(object.get(r, "api_targets", []))) == 0

@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 app_kinds := ["browser_key_restrictions", "server_key_restrictions", "android_key_restrictions", "ios_key_restrictions"]
 
 restricted if {

@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # keys of this service account (they point at it through service_account_id)
 fail contains result if {
 	input.resource.type == "google_service_account"

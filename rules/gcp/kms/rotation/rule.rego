@@ -15,15 +15,18 @@
 #     pci-dss-4.0: ["3.7.4"]
 #     soc2: [CC6.1]
 #   remediation: Set rotation_period = "7776000s" (90 days) or shorter.
-#   fixable: false
+#   fixable: true
+#   fix_safety: safe
 package policyguard.rules.gcp.kms.rotation
 
 import rego.v1
 
 import data.policyguard.lib
 
-
 max_seconds := 7776000
+
+# rotation adds key versions; data encrypted with older versions stays decryptable
+rotate := {"description": "Rotate the key every 90 days", "ops": [{"op": "set", "path": "rotation_period", "value": "7776000s"}]}
 
 symmetric if object.get(lib.obj(input.resource.attributes), "purpose", null) == null
 
@@ -36,13 +39,13 @@ seconds(p) := to_number(trim_suffix(trim_space(p), "s")) if regex.match(`^\s*[0-
 fail contains result if {
 	symmetric
 	period == null
-	result := {"msg": sprintf("KMS key \"%v\" is never rotated (no rotation_period)", [input.resource.name]), "path": "rotation_period"}
+	result := {"msg": sprintf("KMS key \"%v\" is never rotated (no rotation_period)", [input.resource.name]), "path": "rotation_period", "fix": rotate}
 }
 
 fail contains result if {
 	symmetric
 	seconds(period) > max_seconds
-	result := {"msg": sprintf("KMS key \"%v\" rotates every %v (%d days), more than 90 days", [input.resource.name, period, round(seconds(period) / 86400)]), "path": "rotation_period"}
+	result := {"msg": sprintf("KMS key \"%v\" rotates every %v (%d days), more than 90 days", [input.resource.name, period, round(seconds(period) / 86400)]), "path": "rotation_period", "fix": rotate}
 }
 
 fail contains result if {

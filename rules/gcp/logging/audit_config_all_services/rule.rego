@@ -24,7 +24,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 required := {"ADMIN_READ", "DATA_READ", "DATA_WRITE"}
 
 audit_types := {"google_project_iam_audit_config", "google_folder_iam_audit_config", "google_organization_iam_audit_config"}

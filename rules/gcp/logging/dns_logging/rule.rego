@@ -13,15 +13,15 @@
 #     nist-800-53: [AU-12, SI-4]
 #     soc2: [CC7.2]
 #   remediation: Set enable_logging = true on the google_dns_policy attached to each VPC network.
-#   fixable: false
+#   fixable: true
+#   fix_safety: safe
 package policyguard.rules.gcp.logging.dns_logging
 
 import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	not lib.truthy(lib.attr("enable_logging"))
-	result := {"msg": sprintf("DNS policy \"%v\" does not log queries", [input.resource.name]), "path": "enable_logging"}
+	result := {"msg": sprintf("DNS policy \"%v\" does not log queries", [input.resource.name]), "path": "enable_logging", "fix": {"description": "Log DNS queries", "ops": [{"op": "set", "path": "enable_logging", "value": true}]}}
 }

@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	not lib.truthy(lib.attr("locked"))
 	result := {"msg": sprintf("log bucket \"%v\" does not lock its retention (locked = %v)", [input.resource.name, lib.attr("locked")]), "path": "locked"}

@@ -24,7 +24,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # each group lists alternatives; a filter matches when it holds one of every group
 # (compared without spaces, quotes and case, so spelling variants of the benchmark's filter match)
 groups := [["networks.insert"], ["networks.patch"], ["networks.delete"], ["networks.removepeering"], ["networks.addpeering"]]

@@ -23,7 +23,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 sink_types := {"google_logging_project_sink", "google_logging_folder_sink", "google_logging_organization_sink"}
 
 unfiltered(r) if trim_space(lib.str(object.get(lib.obj(r.attributes), "filter", ""))) == ""

@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	not lib.falsy(object.get(lib.obj(input.resource.attributes), "auto_create_network", true))
 	result := {

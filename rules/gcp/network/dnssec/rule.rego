@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 public if lower(lib.str(object.get(lib.obj(input.resource.attributes), "visibility", "public"))) == "public"
 
 public if object.get(lib.obj(input.resource.attributes), "visibility", "public") == null

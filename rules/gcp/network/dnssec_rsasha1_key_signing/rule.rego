@@ -19,7 +19,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	some i, dc in lib.arr(lib.attr("dnssec_config"))
 	some j, ks in lib.arr(object.get(lib.obj(dc), "default_key_specs", []))

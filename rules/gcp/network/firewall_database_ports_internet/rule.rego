@@ -23,7 +23,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 attrs := lib.obj(input.resource.attributes)
 
 name := object.get(attrs, "name", input.resource.name)

@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	v := lib.attr("ssl_policy")
 	not lib.is_unknown(v)

@@ -21,7 +21,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 v := object.get(lib.obj(input.resource.attributes), "min_tls_version", null)
 
 fail contains result if {

@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 profile := object.get(lib.obj(input.resource.attributes), "profile", null)
 
 # suites without forward secrecy or with CBC/3DES (the features an SSL policy can list)

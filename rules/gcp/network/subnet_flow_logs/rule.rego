@@ -15,13 +15,13 @@
 #     pci-dss-4.0: ["10.2.1"]
 #     soc2: [CC7.2]
 #   remediation: Add log_config { aggregation_interval = "INTERVAL_5_SEC", flow_sampling = 1, metadata = "INCLUDE_ALL_METADATA" }.
-#   fixable: false
+#   fixable: true
+#   fix_safety: safe
 package policyguard.rules.gcp.network.subnet_flow_logs
 
 import rego.v1
 
 import data.policyguard.lib
-
 
 # proxy-only and Private Service Connect subnets carry no VM traffic: flow logs and private
 # Google access do not apply to them
@@ -33,6 +33,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("subnet \"%v\" has no flow logs (no log_config)", [input.resource.name]),
 		"path": "log_config",
+		"fix": {"description": "Enable VPC flow logs", "ops": [{"op": "set", "path": "log_config", "value": [{"aggregation_interval": "INTERVAL_5_SEC", "flow_sampling": 1, "metadata": "INCLUDE_ALL_METADATA"}]}]},
 	}
 }
 
@@ -45,5 +46,6 @@ fail contains result if {
 	result := {
 		"msg": sprintf("subnet \"%v\" samples no flows (flow_sampling = %v)", [input.resource.name, s]),
 		"path": sprintf("log_config[%d].flow_sampling", [i]),
+		"fix": {"description": "Sample every flow", "ops": [{"op": "set", "path": sprintf("log_config[%d].flow_sampling", [i]), "value": 1}]},
 	}
 }

@@ -19,7 +19,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # proxy-only and Private Service Connect subnets carry no VM traffic: flow logs and private
 # Google access do not apply to them
 proxy_only if upper(lib.str(lib.attr("purpose"))) in {"REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "INTERNAL_HTTPS_LOAD_BALANCER", "PRIVATE_SERVICE_CONNECT"}

@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # every (role, member) this IAM resource grants, with the path of the member:
 # *_iam_member (member), *_iam_binding (members), *_iam_policy (policy_data as JSON, or the
 # data.google_iam_policy it references, whose bindings are known even when policy_data is not)

@@ -19,7 +19,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 fail contains result if {
 	k := lib.attr("kms_key_name")
 	trim_space(lib.str(k)) == ""

@@ -14,7 +14,8 @@
 #     nist-800-53: [CM-7]
 #     soc2: [CC7.2]
 #   remediation: Add settings.database_flags { name = "local_infile", value = "off" }.
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.mysql_local_infile
 
 import rego.v1
@@ -57,8 +58,13 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets local_infile = %v: LOAD DATA LOCAL is accepted", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
+
+good_value := "off"
+
+value_fix(e) := {"description": "Set local_infile to off", "ops": [{"op": "set", "path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]), "value": good_value}]}
 
 fail contains result if {
 	applies
@@ -67,6 +73,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set local_infile: Cloud SQL's default (on) accepts LOAD DATA LOCAL", [input.resource.name, version]),
 		"path": missing_path,
+		"fix": {"description": "Set local_infile", "ops": [{"op": "add", "path": "settings[0].database_flags", "value": {"name": flag, "value": good_value}}]},
 	}
 }
 

@@ -13,7 +13,8 @@
 #     nist-800-53: [AC-6]
 #     soc2: [CC7.2]
 #   remediation: Add settings.database_flags { name = "skip_show_database", value = "on" }.
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.mysql_skip_show_database
 
 import rego.v1
@@ -56,8 +57,13 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets skip_show_database = %v: any user can list every database", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
+
+good_value := "on"
+
+value_fix(e) := {"description": "Set skip_show_database to on", "ops": [{"op": "set", "path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]), "value": good_value}]}
 
 fail contains result if {
 	applies
@@ -66,6 +72,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set skip_show_database: the default (off) lets any user list every database", [input.resource.name, version]),
 		"path": missing_path,
+		"fix": {"description": "Set skip_show_database", "ops": [{"op": "add", "path": "settings[0].database_flags", "value": {"name": flag, "value": good_value}}]},
 	}
 }
 

@@ -13,7 +13,8 @@
 #     nist-800-53: [AU-12]
 #     soc2: [CC7.2]
 #   remediation: Add settings.database_flags { name = "log_lock_waits", value = "on" }.
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.postgres_log_lock_waits
 
 import rego.v1
@@ -56,8 +57,13 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets log_lock_waits = %v: long lock waits are not logged", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
+
+good_value := "on"
+
+value_fix(e) := {"description": "Set log_lock_waits to on", "ops": [{"op": "set", "path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]), "value": good_value}]}
 
 fail contains result if {
 	applies
@@ -66,6 +72,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set log_lock_waits: the default (off) logs no lock waits", [input.resource.name, version]),
 		"path": missing_path,
+		"fix": {"description": "Set log_lock_waits", "ops": [{"op": "add", "path": "settings[0].database_flags", "value": {"name": flag, "value": good_value}}]},
 	}
 }
 

@@ -13,7 +13,8 @@
 #     nist-800-53: [AC-17]
 #     soc2: [CC7.2]
 #   remediation: Add settings.database_flags { name = "remote access", value = "off" }.
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.sqlserver_remote_access
 
 import rego.v1
@@ -56,8 +57,13 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets remote access = %v: stored procedures can be run from remote servers", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
+
+good_value := "off"
+
+value_fix(e) := {"description": "Set remote access to off", "ops": [{"op": "set", "path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]), "value": good_value}]}
 
 fail contains result if {
 	applies
@@ -66,6 +72,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set remote access: the default (on) lets remote servers run stored procedures", [input.resource.name, version]),
 		"path": missing_path,
+		"fix": {"description": "Set remote access", "ops": [{"op": "add", "path": "settings[0].database_flags", "value": {"name": flag, "value": good_value}}]},
 	}
 }
 

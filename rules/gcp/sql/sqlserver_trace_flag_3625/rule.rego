@@ -13,7 +13,8 @@
 #     nist-800-53: [SI-11]
 #     soc2: [CC7.2]
 #   remediation: Add settings.database_flags { name = "3625", value = "on" }.
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.sqlserver_trace_flag_3625
 
 import rego.v1
@@ -56,8 +57,13 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets 3625 = %v: error messages show data to unprivileged users", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
+
+good_value := "on"
+
+value_fix(e) := {"description": "Set 3625 to on", "ops": [{"op": "set", "path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]), "value": good_value}]}
 
 fail contains result if {
 	applies
@@ -66,6 +72,7 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set 3625: error messages show data to unprivileged users", [input.resource.name, version]),
 		"path": missing_path,
+		"fix": {"description": "Set 3625", "ops": [{"op": "add", "path": "settings[0].database_flags", "value": {"name": flag, "value": good_value}}]},
 	}
 }
 

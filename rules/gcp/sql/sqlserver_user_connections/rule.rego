@@ -14,7 +14,8 @@
 #     nist-800-53: [SC-5]
 #     soc2: [CC7.2]
 #   remediation: Remove the flag or set it to "0".
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.sqlserver_user_connections
 
 import rego.v1
@@ -48,7 +49,6 @@ norm(v) := sprintf("%v", [v]) if is_number(v)
 good(v) if norm(v) == "0"
 
 # the engine's default is the secure value: an instance without the flag passes
-missing_insecure := false
 
 fail contains result if {
 	applies
@@ -57,22 +57,13 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets user connections = %v: connections are capped, a denial-of-service lever (0 is required)", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
 
-fail contains result if {
-	applies
-	count(entries) == 0
-	missing_insecure
-	result := {
-		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set user connections: n/a", [input.resource.name, version]),
-		"path": missing_path,
-	}
-}
+good_value := "0"
 
-missing_path := "settings[0].database_flags" if {
-	count(lib.arr(lib.attr("settings"))) > 0
-} else := "settings"
+value_fix(e) := {"description": "Set user connections to 0", "ops": [{"op": "set", "path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]), "value": good_value}]}
 
 # an unresolved database_version: a flag entry with a bad value is unknown, not skipped
 unknown contains result if {

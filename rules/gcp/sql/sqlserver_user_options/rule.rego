@@ -14,7 +14,8 @@
 #     nist-800-53: [CM-6]
 #     soc2: [CC7.2]
 #   remediation: Remove the user options flag.
-#   fixable: false
+#   fixable: true
+#   fix_safety: behaviour-changing
 package policyguard.rules.gcp.sql.sqlserver_user_options
 
 import rego.v1
@@ -49,7 +50,6 @@ norm(v) := sprintf("%v", [v]) if is_number(v)
 good(v) := false
 
 # the engine's default is the secure value: an instance without the flag passes
-missing_insecure := false
 
 fail contains result if {
 	applies
@@ -58,22 +58,12 @@ fail contains result if {
 	result := {
 		"msg": sprintf("Cloud SQL instance \"%v\" (%v) sets user options = %v: it changes the session defaults of every user", [input.resource.name, version, e.value]),
 		"path": sprintf("settings[%d].database_flags[%d].value", [e.i, e.j]),
+		"fix": value_fix(e),
 	}
 }
 
-fail contains result if {
-	applies
-	count(entries) == 0
-	missing_insecure
-	result := {
-		"msg": sprintf("Cloud SQL instance \"%v\" (%v) does not set user options: n/a", [input.resource.name, version]),
-		"path": missing_path,
-	}
-}
-
-missing_path := "settings[0].database_flags" if {
-	count(lib.arr(lib.attr("settings"))) > 0
-} else := "settings"
+# the flag must not be configured: the fix removes its entry
+value_fix(e) := {"description": "Remove the user options flag", "ops": [{"op": "remove", "path": sprintf("settings[%d].database_flags[%d]", [e.i, e.j])}]}
 
 # an unresolved database_version: a flag entry with a bad value is unknown, not skipped
 unknown contains result if {

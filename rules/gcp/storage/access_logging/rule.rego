@@ -20,7 +20,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 # buckets that other buckets log into
 log_destination if {
 	some ref in lib.arr(input.resource.referenced_by)

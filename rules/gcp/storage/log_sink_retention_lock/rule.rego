@@ -22,7 +22,6 @@ import rego.v1
 
 import data.policyguard.lib
 
-
 sink_types := {"google_logging_project_sink", "google_logging_folder_sink", "google_logging_organization_sink", "google_logging_billing_account_sink"}
 
 # a sink's destination names this bucket (by reference or by literal name)
