@@ -44,7 +44,6 @@ fail contains result if {
 	not oslogin
 	not inherits
 	not lib.has(md, key)
-	not lib.is_unknown(lib.attr("metadata"))
 	result := {
 		"msg": sprintf("%s \"%v\" accepts project-wide SSH keys (block-project-ssh-keys not set)", [input.resource.type, input.resource.name]),
 		"path": "metadata",

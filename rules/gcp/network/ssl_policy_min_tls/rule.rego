@@ -3,6 +3,7 @@
 # description: >-
 #   An SSL policy's min_tls_version defaults to TLS_1_0, so load balancers using it still
 #   negotiate TLS 1.0 and 1.1, which lack modern cipher suites and are deprecated (RFC 8996).
+#   The RESTRICTED profile offers only TLS 1.2 suites, so it passes whatever the minimum.
 # custom:
 #   id: PG-GCP-NETWORK-011
 #   severity: medium
@@ -23,7 +24,11 @@ import data.policyguard.lib
 
 v := object.get(lib.obj(input.resource.attributes), "min_tls_version", null)
 
+# every suite of the RESTRICTED profile needs TLS 1.2: older clients cannot negotiate any
+restricted if upper(lib.str(lib.attr("profile"))) == "RESTRICTED"
+
 fail contains result if {
+	not restricted
 	not upper(lib.str(v)) in {"TLS_1_2", "TLS_1_3"}
 	not lib.is_unknown(v)
 	result := {
@@ -33,6 +38,7 @@ fail contains result if {
 }
 
 unknown contains result if {
+	not restricted
 	lib.is_unknown(v)
 	result := {"msg": sprintf("SSL policy \"%v\": min_tls_version is not known", [input.resource.name]), "path": "min_tls_version", "expr": lib.unknown_expr(v)}
 }
