@@ -3,14 +3,15 @@
 # description: >-
 #   A grant to allUsers makes the bucket's objects readable (or writable) by anyone on the
 #   Internet; allAuthenticatedUsers means any Google account, which is no restriction either.
-#   Checks IAM members and bindings, bucket ACL entries, default object ACLs and predefined ACLs.
+#   Checks IAM members, bindings and policies (policy_data, or the data.google_iam_policy it
+#   references), bucket ACL entries, default object ACLs and predefined ACLs.
 # custom:
 #   id: PG-GCP-STORAGE-003
 #   severity: critical
 #   profile: baseline
 #   confidence: high
 #   resource_types:
-#     terraform: [google_storage_bucket_iam_member, google_storage_bucket_iam_binding, google_storage_bucket_access_control, google_storage_default_object_access_control, google_storage_bucket_acl]
+#     terraform: [google_storage_bucket_iam_member, google_storage_bucket_iam_binding, google_storage_bucket_iam_policy, google_storage_bucket_access_control, google_storage_default_object_access_control, google_storage_bucket_acl]
 #   frameworks:
 #     cis-gcp: ["5.1"]
 #     nist-800-53: [AC-3, AC-22]
@@ -61,6 +62,42 @@ fail contains result if {
 	result := {
 		"msg": sprintf("%s grants %v to %s", [input.resource.type, attrs.role, attrs.entity]),
 		"path": "entity",
+	}
+}
+
+# google_storage_bucket_iam_policy: the bindings of policy_data (a JSON string in plans), or of
+# the data.google_iam_policy it references (its bindings are known when policy_data is not)
+policy_members contains [role, m, "policy_data"] if {
+	input.resource.type == "google_storage_bucket_iam_policy"
+	pd := attrs.policy_data
+	is_string(pd)
+	json.is_valid(pd)
+	doc := json.unmarshal(pd)
+	is_object(doc)
+	some b in arr(object.get(doc, "bindings", []))
+	is_object(b)
+	role := object.get(b, "role", null)
+	some m in arr(object.get(b, "members", []))
+}
+
+policy_members contains [role, m, ""] if {
+	input.resource.type == "google_storage_bucket_iam_policy"
+	some ref in input.resource.references
+	ref.path == "policy_data"
+	d := input.resources[ref.target]
+	d.type == "data.google_iam_policy"
+	some b in arr(object.get(lib.obj(d.attributes), "binding", []))
+	is_object(b)
+	role := object.get(b, "role", null)
+	some m in arr(object.get(b, "members", []))
+}
+
+fail contains result if {
+	some pm in policy_members
+	pm[1] in public
+	result := {
+		"msg": sprintf("bucket IAM policy grants %v to %s", [pm[0], pm[1]]),
+		"path": pm[2],
 	}
 }
 
