@@ -826,9 +826,9 @@ _broad_resource(r) if {
 
 # an unresolved resource makes the verdict unknown: point at it (data-source blocks at the
 # resources attribute with the item's index, documents at Resource[i])
-_grant_path(s, broad) := _unknown_resource_path(s, b.path) if {
-	some b in broad
-	is_unknown(b.value)
+_grant_path(s, broad) := _unknown_resource_path(s, ps[0]) if {
+	ps := [b.path | some b in broad; is_unknown(b.value)]
+	count(ps) > 0
 } else := policy_field_path(s, "Action")
 
 _unknown_resource_path(s, p) := sprintf("%s.resources%s", [s.path, trim_prefix(p, "Resource")]) if {
