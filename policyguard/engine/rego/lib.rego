@@ -648,13 +648,21 @@ _limits(e) if {
 	truthy(v)
 }
 
+# values that name something: not only wildcards. An unresolved value (!Ref AWS::AccountId,
+# a reference to an organization's id) names a specific account, organization or resource.
 _specific_values(vs) if {
 	count(vs) > 0
 	every v in vs {
-		is_string(v)
-		regex.match(`[^*?]`, v)
+		_specific_value(v)
 	}
 }
+
+_specific_value(v) if {
+	is_string(v)
+	regex.match(`[^*?]`, v)
+}
+
+_specific_value(v) if is_unknown(v)
 
 # action_matches(pattern, action): an IAM action pattern (case-insensitive, * and ?
 # wildcards) covers the action ("service:Name")
@@ -847,3 +855,64 @@ _scoping_key(k) if startswith(k, "iam:")
 _scoping_key(k) if startswith(k, "aws:resourcetag/")
 
 _scoping_key(k) if startswith(k, "aws:requesttag/")
+
+# ---------------------------------------------------------------------------------------------
+# Resource policies (bucket, key, queue, topic, repository, secret, domain, vault, file system
+# policies) of the resource under evaluation, held in the attributes named by keys.
+# ---------------------------------------------------------------------------------------------
+
+# policy_data_source(key): the aws_iam_policy_document the attribute is written as
+# (data.aws_iam_policy_document.<name>.json), when nothing is merged into it: its blocks are the
+# whole document. Undefined otherwise.
+policy_data_source(key) := src if {
+	expr := unknown_expr(attr(key))
+	endswith(expr, ".json")
+	some ref in arr(input.resource.references)
+	ref.path == key
+	ref.expression == expr
+	src := input.resources[ref.target]
+	src.type == "data.aws_iam_policy_document"
+	is_array(src.attributes.statement)
+	every k in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+		object.get(src.attributes, k, null) in {null, [], ""}
+	}
+}
+
+# public_grants(keys): the statements of those policies that grant to anyone without a
+# limiting condition (grants_anyone), as {"path", "st", "source": data source id or null}
+public_grants(keys) := array.concat(
+	[g |
+		some key in keys
+		some s in policy_statements(attr(key), key)
+		grants_anyone(s.st)
+		g := {"path": grants_anyone_path(s), "st": s.st, "source": null}
+	],
+	[g |
+		some key in keys
+		src := policy_data_source(key)
+		some s in document_block_statements(src.attributes)
+		grants_anyone(s.st)
+		g := {"path": "", "st": s.st, "source": src.id}
+	],
+)
+
+# unresolved_policies(keys): the policy attributes that are not resolved (and not a data source
+# judged in their place); a rule reports each as a fail on its path, which becomes unknown
+unresolved_policies(keys) := [key |
+	some key in keys
+	is_unknown(attr(key))
+	not policy_data_source(key)
+]
+
+# statement_actions(st): the actions of a statement for a message
+statement_actions(st) := json.marshal(object.get(st, "Action", null)) if object.get(st, "Action", null) != null
+
+statement_actions(st) := sprintf("every action except %s", [json.marshal(st.NotAction)]) if {
+	object.get(st, "Action", null) == null
+	object.get(st, "NotAction", null) != null
+}
+
+statement_actions(st) := "its actions" if {
+	object.get(st, "Action", null) == null
+	object.get(st, "NotAction", null) == null
+}
