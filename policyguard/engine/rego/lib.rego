@@ -916,3 +916,43 @@ statement_actions(st) := "its actions" if {
 	object.get(st, "Action", null) == null
 	object.get(st, "NotAction", null) == null
 }
+
+# ---------------------------------------------------------------------------------------------
+# Secrets in plain environment variables (Lambda, ECS task definitions...)
+# ---------------------------------------------------------------------------------------------
+
+# env_secret_reason(name, value): why a literal environment value looks like a secret, or
+# undefined: a credential-shaped value (AWS access key id, private key, GitHub/Slack/Stripe
+# token), or a secret-like name (password, token, api_key...) holding a literal that is not a
+# pointer (an ARN, an SSM path, a {{resolve:...}} reference, an interpolation)
+env_secret_reason(name, value) := "looks like a credential value" if {
+	_credential_value(value)
+} else := "is named like a secret and holds a literal value" if {
+	_secret_name(name)
+	_literal_secret(value)
+}
+
+_secret_name(name) if {
+	regex.match(`(?i)(password|passwd|pwd|secret|token|api_?key|apikey|private_?key|access_?key|credential)`, name)
+	not regex.match(`(?i)[_-](arn|name|id|path|param|parameter|url|uri|ref|ssm|file|env|length|ttl|header|type|table|bucket|region|endpoint)$`, name)
+}
+
+_credential_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
+
+_credential_value(v) if contains(v, "PRIVATE KEY-----")
+
+_credential_value(v) if regex.match(`^(gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,})$`, v)
+
+_literal_secret(v) if {
+	count(v) >= 6
+	not _secret_pointer(v)
+	not lower(v) in {"true", "false", "none", "null", "changeme-in-ssm"}
+}
+
+_secret_pointer(v) if startswith(v, "arn:")
+
+_secret_pointer(v) if startswith(v, "{{resolve:")
+
+_secret_pointer(v) if startswith(v, "/")
+
+_secret_pointer(v) if startswith(v, "${")
