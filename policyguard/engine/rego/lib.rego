@@ -810,7 +810,7 @@ _full_admin(st) if {
 
 _broad_resources(st) := array.concat(
 	[{"value": r, "path": _resource_path(rs, i)} | rs := object.get(st, "Resource", []); some i, r in as_array(rs); _broad_resource(r)],
-	[{"value": r, "path": "NotResource"} | r := object.get(st, "NotResource", null); r != null],
+	[{"value": nr, "path": "NotResource"} | nr := object.get(st, "NotResource", null); nr != null],
 )
 
 _resource_path(rs, i) := sprintf("Resource[%d]", [i]) if is_array(rs)
@@ -887,12 +887,14 @@ public_grants(keys) := array.concat(
 		grants_anyone(s.st)
 		g := {"path": grants_anyone_path(s), "st": s.st, "source": null}
 	],
-	[g |
+	# names differ from the first comprehension's: the webhook's VM rewrite refuses a rule that
+	# assigns one name twice
+	[bg |
 		some key in keys
 		src := policy_data_source(key)
-		some s in document_block_statements(src.attributes)
-		grants_anyone(s.st)
-		g := {"path": "", "st": s.st, "source": src.id}
+		some bs in document_block_statements(src.attributes)
+		grants_anyone(bs.st)
+		bg := {"path": "", "st": bs.st, "source": src.id}
 	],
 )
 

@@ -32,10 +32,12 @@ fail contains result if {
 	open := open_destinations(e)
 	count(open) > 0
 	result := {
-		"msg": sprintf("%s: egress to %s allows all outbound traffic", [input.resource.id, concat(", ", [t | some o in open; t := o.text])]),
+		"msg": sprintf("%s: egress to %s allows all outbound traffic", [input.resource.id, texts(open)]),
 		"path": open[0].path,
 	}
 }
+
+texts(open) := concat(", ", [o.text | some o in open])
 
 # the destinations of an entry that are every address (alone or with the entry's other ranges)
 open_destinations(e) := [o |

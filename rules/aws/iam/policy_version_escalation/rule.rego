@@ -41,10 +41,18 @@ fail contains result if {
 	result := {"msg": u.msg, "path": u.path}
 }
 
+# helpers, not inline comprehensions: the webhook's VM mishandles an else after a body that
+# iterates
 shown(rs) := json.marshal(xs) if {
-	xs := [x.value | some x in rs; is_string(x.value)]
+	xs := named(rs)
 	count(xs) > 0
 } else := "every resource outside NotResource" if {
+	not_resource(rs)
+} else := "an unresolved resource"
+
+named(rs) := [x.value | some x in rs; is_string(x.value)]
+
+not_resource(rs) if {
 	some x in rs
 	x.path == "NotResource"
-} else := "an unresolved resource"
+}
