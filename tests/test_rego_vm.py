@@ -296,3 +296,55 @@ def test_vm_matches_interpreter_on_generated_workloads(spec: dict[str, Any], kin
         obj = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c", "namespace": ns},
                "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": spec}}}}}
     _assert_same([resource_from_object(obj)], json.dumps(obj))
+
+
+_MANY_RULE = """# METADATA
+# title: test rule {i}
+# description: one of a pack larger than a single VM program may hold
+# custom:
+#   id: PG-TEST-MANY-{i:03d}
+#   severity: low
+#   resource_types:
+#     terraform: [test_thing_{i}]
+#   remediation: none
+#   fixable: false
+package policyguard.rules.test.many_{i}
+
+import data.policyguard.lib
+import rego.v1
+
+fail contains {{"msg": "flag set", "path": "flag"}} if lib.truthy(lib.attr("flag"))
+"""
+
+
+def test_a_pack_beyond_the_vm_source_limit_is_split_over_programs(tmp_path: Path) -> None:
+    """regorus refuses a program of more than 256 modules ("Program exceeds max sources"); the
+    built-in pack passed that size with the AWS rules of issue 12 and every group fell back to
+    the interpreter. A pack that large is compiled into several programs instead."""
+    rules = tmp_path / "rules"
+    for i in range(300):
+        (rules / f"r{i}").mkdir(parents=True)
+        (rules / f"r{i}" / "rule.rego").write_text(_MANY_RULE.format(i=i))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.tf").write_text('resource "test_thing_7" "on" {\n  flag = true\n}\n\n'
+                                 'resource "test_thing_299" "off" {\n  flag = false\n}\n')
+    options = ScanOptions(paths=[], rule_dirs=[str(rules)], builtin_rules=False)
+    ruleset = engine.load_ruleset(options)
+    assert not ruleset.errors
+    evs = []
+    for compiled in (False, True):
+        ev = engine.make_evaluator(ruleset, options)
+        ev.rego_guard = False
+        ev.rego_compiled = compiled
+        evs.append(ev)
+    (resources,) = _units(src)
+    interp = sorted(map(_key, evs[0].evaluate(resources)))
+    vm = sorted(map(_key, evs[1].evaluate(resources)))
+    assert vm == interp
+    assert {(k[1], k[2]) for k in vm} == {("PG-TEST-MANY-007", "fail"), ("PG-TEST-MANY-299", "pass")}
+    backend = evs[1].backend
+    assert isinstance(backend, CompiledRegorusBackend)
+    assert backend.interpreted == {}
+    assert len(backend._programs) >= 2
+    assert backend.fallbacks == 0

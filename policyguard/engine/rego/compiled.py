@@ -45,6 +45,11 @@ from policyguard.engine.rego.backends import (
 )
 from policyguard.jsonfast import dumps, loads
 
+# regorus refuses a program of more than 256 source modules ("Program exceeds max sources"): a
+# program holds the helper modules, the driver and only the rule modules of its own groups, and
+# the groups are split over as many programs as that takes
+MAX_PROGRAM_SOURCES = 256
+
 # `input` used other than as `input.resource...`: the module may read input.resources
 _OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*resource\b(?!s))")
 # `input` used other than as `input.resource...` or `input.resources...` (`input[k]`, `x := input`)
@@ -249,6 +254,7 @@ class CompiledRegorusBackend:
         reads_unit: set[str] = set()  # ... through the driver's unit_resources instead (unit_source)
         driver = ""
         file_of: dict[str, str] = {}  # rule package -> its module (compile errors name the file)
+        module_pkg: list[str] = []
         for file, source in modules:
             if file.endswith("driver.rego") and source.startswith(f"package {DRIVER_PACKAGE}"):
                 driver = source
@@ -271,8 +277,12 @@ class CompiledRegorusBackend:
                     new = unit
                     reads_unit.add(pkg)
             rewritten.append((file, new))
+            module_pkg.append(pkg)
         rewritten.append(("policyguard/vm_driver.rego", vm_driver(driver)))
+        module_pkg.append("")
         self.modules = rewritten
+        self._module_pkg = module_pkg  # rule package of each module ("" for helpers and the driver)
+        self._group_pkgs = {g: {packages.get(r, "") for r in ids} - {""} for g, ids in groups.items()}
         self.interpreted: dict[str, str] = {}  # group -> why it runs on the interpreter
         self.fallbacks = 0  # executions the VM refused (instruction limit, error): re-run on the interpreter
         # False: raise NeedsInterpreter instead of interpreting here (the webhook's main lane,
@@ -293,9 +303,35 @@ class CompiledRegorusBackend:
                 candidates.append(group)
             else:
                 self.interpreted[group] = why
-        # one program for every group (one parse of the modules); a compile error names a module:
-        # the groups using it go to the interpreter and the rest is compiled again
+        # as few programs as the source limit allows (one parse of their modules each); a compile
+        # error names a module: the groups using it go to the interpreter and the rest is
+        # compiled again
         self._programs: list[list[str]] = []
+        for chunk in self._chunks(candidates):
+            self._compile(chunk, groups, packages, file_of)
+        self._compiled = {g for gs in self._programs for g in gs}
+
+    def _sources(self, pkgs: set[str]) -> list[tuple[str, str]]:
+        """The modules a program for rule packages ``pkgs`` needs: helpers, driver, those rules."""
+        return [m for m, pkg in zip(self.modules, self._module_pkg, strict=True) if not pkg or pkg in pkgs]
+
+    def _chunks(self, candidates: list[str]) -> list[list[str]]:
+        """``candidates`` in order, cut wherever a program would exceed MAX_PROGRAM_SOURCES."""
+        helpers = sum(1 for pkg in self._module_pkg if not pkg)
+        chunks: list[list[str]] = []
+        pkgs: set[str] = set()
+        for group in candidates:
+            more = pkgs | self._group_pkgs.get(group, set())
+            if chunks and helpers + len(more) <= MAX_PROGRAM_SOURCES:
+                chunks[-1].append(group)
+                pkgs = more
+            else:
+                chunks.append([group])
+                pkgs = set(self._group_pkgs.get(group, set()))
+        return chunks
+
+    def _compile(self, candidates: list[str], groups: dict[str, list[str]], packages: dict[str, str],
+                 file_of: dict[str, str]) -> None:
         while candidates:
             why = self._try_compile(candidates)
             if why is None:
@@ -313,7 +349,6 @@ class CompiledRegorusBackend:
             for g in culprits:
                 self.interpreted[g] = f"does not compile for the VM: {why}"
             candidates = [g for g in candidates if g not in culprits]
-        self._compiled = {g for gs in self._programs for g in gs}
 
     @staticmethod
     def entry(group: str) -> str:
@@ -322,7 +357,9 @@ class CompiledRegorusBackend:
     def _try_compile(self, groups: list[str]) -> str | None:
         try:
             self._load(groups)
-        except Exception as exc:
+        except BaseException as exc:  # a compiler panic (register overflow) is a pyo3 PanicException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
             return _first_line(exc)
         return None
 
@@ -330,7 +367,8 @@ class CompiledRegorusBackend:
         """Compile ``groups`` into one program and give this thread a VM for each of them."""
         import regorus
 
-        program = regorus.Program.compile_from_modules("{}", self.modules, [self.entry(g) for g in groups])
+        pkgs = set().union(*(self._group_pkgs.get(g, set()) for g in groups))
+        program = regorus.Program.compile_from_modules("{}", self._sources(pkgs), [self.entry(g) for g in groups])
         vm = regorus.Rvm()
         vm.load_program(program)
         vms = self._thread_vms()

@@ -925,3 +925,510 @@ _cwm_controls_title := {
 	"4.14": "VPC changes",
 	"4.15": "AWS Organizations changes",
 }
+
+# AWS policy documents. Terraform writes them as JSON strings (heredoc, jsonencode evaluated by
+# the parser, an aws_iam_policy_document's .json); CloudFormation as objects. Statements are
+# returned as {"path": where a result can point, "st": the statement in JSON shape}; a string
+# document cannot be pointed into, so its statements carry the attribute's path.
+# ---------------------------------------------------------------------------------------------
+
+# policy_statements(doc, base): the statements of a document found at attribute path base
+policy_statements(doc, base) := [s |
+	json.is_valid(doc)
+	some st in as_array(object.get(obj(json.unmarshal(doc)), "Statement", []))
+	is_object(st)
+	s := {"path": base, "st": st}
+] if is_string(doc)
+
+policy_statements(doc, base) := [s |
+	sts := object.get(doc, "Statement", [])
+	some i, st in as_array(sts)
+	is_object(st)
+	not is_unknown(st)
+	s := {"path": _statement_path(base, sts, i), "st": st}
+] if {
+	is_object(doc)
+	not is_unknown(doc)
+}
+
+policy_statements(doc, base) := [] if {
+	not is_string(doc)
+	not is_object(doc)
+}
+
+policy_statements(doc, base) := [] if is_unknown(doc)
+
+_statement_path(base, sts, i) := sprintf("%s.Statement[%d]", [base, i]) if is_array(sts)
+
+_statement_path(base, sts, _) := sprintf("%s.Statement", [base]) if not is_array(sts)
+
+# policy_field_path(s, key): the path of a statement's field (Action, Resource, Principal...):
+# the data-source block attribute, the key inside an object document, or the document itself
+policy_field_path(s, key) := sprintf("%s.%s", [s.path, f]) if {
+	f := object.get(object.get(s, "fields", {}), key, null)
+	f != null
+} else := sprintf("%s.%s", [s.path, key]) if {
+	contains(s.path, "Statement")
+} else := s.path
+
+# document_block_statements(attrs): the statement blocks of an aws_iam_policy_document data
+# source, in JSON shape (principals and conditions grouped as the rendered JSON groups them)
+document_block_statements(attrs) := [s |
+	some i, block in arr(object.get(obj(attrs), "statement", []))
+	is_object(block)
+	s := {"path": sprintf("statement[%d]", [i]), "st": _block_statement(block), "fields": _block_fields}
+]
+
+_block_fields := {
+	"Action": "actions", "NotAction": "not_actions", "Resource": "resources",
+	"NotResource": "not_resources", "Principal": "principals", "NotPrincipal": "not_principals",
+	"Condition": "condition",
+}
+
+_block_statement(block) := {
+	"Sid": object.get(block, "sid", null),
+	"Effect": _block_effect(object.get(block, "effect", null)),
+	"Action": arr(object.get(block, "actions", [])),
+	"NotAction": _non_empty(object.get(block, "not_actions", null)),
+	"Resource": arr(object.get(block, "resources", [])),
+	"NotResource": _non_empty(object.get(block, "not_resources", null)),
+	"Principal": _block_principals(arr(object.get(block, "principals", []))),
+	"NotPrincipal": _block_principals(arr(object.get(block, "not_principals", []))),
+	"Condition": _block_conditions(arr(object.get(block, "condition", []))),
+}
+
+# the data source's effect defaults to Allow (an unknown effect stays unknown)
+_block_effect(e) := "Allow" if e == null
+
+_block_effect(e) := e if e != null
+
+_non_empty(x) := x if {
+	is_array(x)
+	count(x) > 0
+} else := null
+
+# principals blocks as the Principal object ({"AWS": [...], "Service": [...]}); null for none
+_block_principals(ps) := null if count(ps) == 0
+
+_block_principals(ps) := {t: ids |
+	some p in ps
+	t := object.get(obj(p), "type", null)
+	is_string(t)
+	ids := [id | some q in ps; object.get(obj(q), "type", null) == t; some id in as_array(object.get(obj(q), "identifiers", []))]
+} if count(ps) > 0
+
+_block_conditions(cs) := {t: m |
+	some c in cs
+	t := object.get(obj(c), "test", null)
+	is_string(t)
+	m := {v: vals |
+		some c2 in cs
+		object.get(obj(c2), "test", null) == t
+		v := object.get(obj(c2), "variable", null)
+		is_string(v)
+		vals := [x | some c3 in cs; object.get(obj(c3), "test", null) == t; object.get(obj(c3), "variable", null) == v; some x in as_array(object.get(obj(c3), "values", []))]
+	}
+}
+
+# condition_entries(cond): a Condition object as [{"op", "key", "values"}], operator and key in
+# lower case (both are case-insensitive in AWS)
+condition_entries(cond) := [{"op": lower(op), "key": lower(k), "values": as_array(v)} |
+	some op, kv in obj(cond)
+	is_string(op)
+	some k, v in obj(kv)
+	is_string(k)
+]
+
+# principal_anyone(p): a Principal that names everyone: "*", {"AWS": "*"}, {"AWS": ["*", ...]}
+principal_anyone(p) if p == "*"
+
+principal_anyone(p) if {
+	is_object(p)
+	not is_unknown(p)
+	some k in ["AWS", "*"]
+	"*" in as_array(object.get(p, k, []))
+}
+
+# grants_anyone(st): an Allow statement for every principal (Principal "*", {"AWS": "*"}, or
+# NotPrincipal) that no condition limits to known callers or networks (limiting_condition).
+# A statement whose Condition is unresolved is included: the caller points its result at the
+# Condition so the engine reports unknown.
+grants_anyone(st) if {
+	object.get(st, "Effect", null) == "Allow"
+	_open_principal(st)
+	not limiting_condition(object.get(st, "Condition", null))
+}
+
+_open_principal(st) if principal_anyone(object.get(st, "Principal", null))
+
+_open_principal(st) if {
+	np := object.get(st, "NotPrincipal", null)
+	np != null
+	np != ""
+}
+
+# grants_anyone_path(s): where a grants_anyone result points: the Condition when it is
+# unresolved (the verdict is then unknown), else the Principal
+grants_anyone_path(s) := policy_field_path(s, "Condition") if {
+	is_unknown(object.get(s.st, "Condition", null))
+} else := policy_field_path(s, "NotPrincipal") if {
+	not principal_anyone(object.get(s.st, "Principal", null))
+} else := policy_field_path(s, "Principal")
+
+# limiting_condition(cond): some condition entry limits the callers to an organization,
+# account, source resource, VPC, VPC endpoint, private or narrow address range, or a mount
+# target. Not limiting: negated operators (StringNotEquals), ...IfExists and ForAllValues (both
+# match when the key is absent, as it is for anonymous callers), Null, wildcard-only values,
+# and an aws:SourceIp range that is every address or a large public one.
+limiting_condition(cond) if {
+	some e in condition_entries(cond)
+	_limits(e)
+}
+
+_limiting_keys := {
+	"aws:sourcevpce", "aws:sourcevpc", "aws:principalorgid", "aws:principalorgpaths",
+	"aws:principalaccount", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn",
+	"aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner", "aws:userid",
+	"kms:calleraccount",
+}
+
+_positive_ops := {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
+
+_base_op(op) := substring(op, 12, -1) if startswith(op, "foranyvalue:")
+
+_base_op(op) := op if not startswith(op, "foranyvalue:")
+
+_limits(e) if {
+	_base_op(e.op) in _positive_ops
+	e.key in _limiting_keys
+	_specific_values(e.values)
+}
+
+_limits(e) if {
+	_base_op(e.op) == "ipaddress"
+	e.key in {"aws:sourceip", "aws:vpcsourceip"}
+	count(e.values) > 0
+	every v in e.values {
+		is_string(v)
+		cidr(v)
+	}
+	count(exposure(e.values, set(), false)) == 0
+}
+
+_limits(e) if {
+	_base_op(e.op) == "bool"
+	e.key == "elasticfilesystem:accessedviamounttarget"
+	some v in e.values
+	truthy(v)
+}
+
+# values that name something: not only wildcards. An unresolved value (!Ref AWS::AccountId,
+# a reference to an organization's id) names a specific account, organization or resource.
+_specific_values(vs) if {
+	count(vs) > 0
+	every v in vs {
+		_specific_value(v)
+	}
+}
+
+_specific_value(v) if {
+	is_string(v)
+	regex.match(`[^*?]`, v)
+}
+
+_specific_value(v) if is_unknown(v)
+
+# action_matches(pattern, action): an IAM action pattern (case-insensitive, * and ?
+# wildcards) covers the action ("service:Name")
+action_matches(pattern, action) if {
+	is_string(pattern)
+	p := lower(trim_space(pattern))
+	regex.match(`^[a-z0-9:*?_-]+$`, p)
+	regex.match(concat("", ["^", replace(replace(p, "*", ".*"), "?", "."), "$"]), lower(action))
+}
+
+# statement_allows(st, action) / statement_denies(st, action): the statement's Action covers
+# the action (or its NotAction does not), with that effect
+statement_allows(st, action) if {
+	object.get(st, "Effect", null) == "Allow"
+	_covers_action(st, action)
+}
+
+statement_denies(st, action) if {
+	object.get(st, "Effect", null) == "Deny"
+	_covers_action(st, action)
+}
+
+_covers_action(st, action) if {
+	some a in as_array(object.get(st, "Action", []))
+	action_matches(a, action)
+}
+
+_covers_action(st, action) if {
+	na := object.get(st, "NotAction", null)
+	na != null
+	na != false
+	not _some_matches(as_array(na), action)
+}
+
+_some_matches(patterns, action) if {
+	some a in patterns
+	action_matches(a, action)
+}
+
+# ---------------------------------------------------------------------------------------------
+# Identity policies of the resource under evaluation (aws_iam_policy, aws_iam_*_policy,
+# aws_iam_role.inline_policy, identity statements of an aws_iam_policy_document, CloudFormation
+# AWS::IAM::Policy/ManagedPolicy and the Policies of Role/User/Group). A rule, computed once per
+# resource for every IAM rule.
+# ---------------------------------------------------------------------------------------------
+identity_documents contains {"path": "policy", "doc": attr("policy")} if {
+	input.resource.type in {"aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy"}
+}
+
+identity_documents contains {"path": sprintf("inline_policy[%d].policy", [i]), "doc": doc} if {
+	input.resource.type == "aws_iam_role"
+	some i, p in arr(attr("inline_policy"))
+	doc := object.get(obj(p), "policy", null)
+}
+
+identity_documents contains {"path": "PolicyDocument", "doc": attr("PolicyDocument")} if {
+	input.resource.type in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
+}
+
+identity_documents contains {"path": sprintf("Policies[%d].PolicyDocument", [i]), "doc": doc} if {
+	input.resource.type in {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"}
+	some i, p in arr(attr("Policies"))
+	doc := object.get(obj(p), "PolicyDocument", null)
+}
+
+identity_statements contains s if {
+	some d in identity_documents
+	some s in policy_statements(d.doc, d.path)
+}
+
+# an aws_iam_policy_document's statements without principals (those belong to resource policies)
+identity_statements contains s if {
+	input.resource.type == "data.aws_iam_policy_document"
+	some s in document_block_statements(input.resource.attributes)
+	s.st.Principal == null
+	s.st.NotPrincipal == null
+}
+
+# identity_unresolved: the documents that are not resolved, as {"path", "msg"}; a rule reports
+# them as fails on the path (the engine turns them into unknown). A policy written as
+# data.aws_iam_policy_document.<name>.json with nothing merged into the data source is judged
+# on the data source instead.
+identity_unresolved contains {"path": d.path, "msg": sprintf("%s: the policy document is not resolved", [input.resource.id])} if {
+	some d in identity_documents
+	is_unknown(d.doc)
+	not _judged_on_data_source(d)
+}
+
+_judged_on_data_source(d) if {
+	expr := unknown_expr(d.doc)
+	endswith(expr, ".json")
+	some ref in arr(input.resource.references)
+	ref.path == d.path
+	ref.expression == expr
+	src := input.resources[ref.target]
+	src.type == "data.aws_iam_policy_document"
+	is_array(src.attributes.statement)
+	every key in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+		object.get(src.attributes, key, null) in {null, [], ""}
+	}
+}
+
+# statement_label(st): how a message names a statement
+statement_label(st) := sprintf("statement %q", [st.Sid]) if is_string(object.get(st, "Sid", null))
+
+statement_label(st) := "a statement" if not is_string(object.get(st, "Sid", null))
+
+# escalating_grants(actions): the identity statements of this resource that allow some of the
+# actions (lower case) on a broad resource ("*", "...:role/*", NotResource), unless an
+# unconditional Deny of the same resource covers the action everywhere, a condition on iam:*
+# keys or tags scopes the grant, or the statement is full "*" on "*" (PG-AWS-IAM-001 reports
+# that). Each as {"s": statement entry, "actions": granted, "resources": broad ones, "path"}.
+escalating_grants(actions) := [g |
+	some s in identity_statements
+	not _full_admin(s.st)
+	granted := [a | some a in actions; statement_allows(s.st, a); not denied_everywhere(a)]
+	count(granted) > 0
+	broad := _broad_resources(s.st)
+	count(broad) > 0
+	not _iam_scoped(object.get(s.st, "Condition", null))
+	g := {"s": s, "actions": granted, "resources": broad, "path": _grant_path(s, broad)}
+]
+
+# granted_actions(actions): the actions some identity statement of this resource allows, on any
+# resource, that no unconditional Deny takes back
+granted_actions(actions) := {a |
+	some a in actions
+	some s in identity_statements
+	statement_allows(s.st, a)
+	not denied_everywhere(a)
+}
+
+# denied_everywhere(action): an unconditional Deny of this resource covers the action on "*"
+denied_everywhere(action) if {
+	some s in identity_statements
+	statement_denies(s.st, action)
+	"*" in as_array(object.get(s.st, "Resource", []))
+	count(obj(object.get(s.st, "Condition", null))) == 0
+}
+
+_full_admin(st) if {
+	"*" in as_array(object.get(st, "Action", []))
+	"*" in as_array(object.get(st, "Resource", []))
+}
+
+_broad_resources(st) := array.concat(
+	[{"value": r, "path": _resource_path(rs, i)} | rs := object.get(st, "Resource", []); some i, r in as_array(rs); _broad_resource(r)],
+	[{"value": nr, "path": "NotResource"} | nr := object.get(st, "NotResource", null); nr != null],
+)
+
+_resource_path(rs, i) := sprintf("Resource[%d]", [i]) if is_array(rs)
+
+_resource_path(rs, _) := "Resource" if not is_array(rs)
+
+_broad_resource(r) if r == "*"
+
+_broad_resource(r) if {
+	is_string(r)
+	regex.match(`^arn:[^:]*:[^:]*:[^:]*:[^:]*:([a-z-]+/)?\*$`, r)
+}
+
+# an unresolved resource is judged (unknown) only when it is a bare variable or parameter that
+# could hold "*"; an expression building an ARN or naming another resource's attribute
+# (aws_iam_role.app.arn, !GetAtt, !Sub "arn:...:role/app") names a specific resource
+_broad_resource(r) if {
+	is_unknown(r)
+	regex.match(`^(var|local|each)\.[A-Za-z0-9_.-]+$|^!Ref [A-Za-z0-9:]+$`, str(unknown_expr(r)))
+}
+
+# an unresolved resource makes the verdict unknown: point at it (data-source blocks at the
+# resources attribute with the item's index, documents at Resource[i])
+_grant_path(s, broad) := _unknown_resource_path(s, ps[0]) if {
+	ps := [b.path | some b in broad; is_unknown(b.value)]
+	count(ps) > 0
+} else := policy_field_path(s, "Action")
+
+_unknown_resource_path(s, p) := sprintf("%s.resources%s", [s.path, trim_prefix(p, "Resource")]) if {
+	object.get(object.get(s, "fields", {}), "Resource", null) != null
+} else := sprintf("%s.%s", [s.path, p]) if contains(s.path, "Statement") else := s.path
+
+_iam_scoped(cond) if {
+	some e in condition_entries(cond)
+	_base_op(e.op) in _positive_ops
+	_scoping_key(e.key)
+	_specific_values(e.values)
+}
+
+_scoping_key(k) if startswith(k, "iam:")
+
+_scoping_key(k) if startswith(k, "aws:resourcetag/")
+
+_scoping_key(k) if startswith(k, "aws:requesttag/")
+
+# ---------------------------------------------------------------------------------------------
+# Resource policies (bucket, key, queue, topic, repository, secret, domain, vault, file system
+# policies) of the resource under evaluation, held in the attributes named by keys.
+# ---------------------------------------------------------------------------------------------
+
+# policy_data_source(key): the aws_iam_policy_document the attribute is written as
+# (data.aws_iam_policy_document.<name>.json), when nothing is merged into it: its blocks are the
+# whole document. Undefined otherwise.
+policy_data_source(key) := src if {
+	expr := unknown_expr(attr(key))
+	endswith(expr, ".json")
+	some ref in arr(input.resource.references)
+	ref.path == key
+	ref.expression == expr
+	src := input.resources[ref.target]
+	src.type == "data.aws_iam_policy_document"
+	is_array(src.attributes.statement)
+	every k in ["source_policy_documents", "override_policy_documents", "source_json", "override_json"] {
+		object.get(src.attributes, k, null) in {null, [], ""}
+	}
+}
+
+# public_grants(keys): the statements of those policies that grant to anyone without a
+# limiting condition (grants_anyone), as {"path", "st", "source": data source id or null}
+public_grants(keys) := array.concat(
+	[g |
+		some key in keys
+		some s in policy_statements(attr(key), key)
+		grants_anyone(s.st)
+		g := {"path": grants_anyone_path(s), "st": s.st, "source": null}
+	],
+	# names differ from the first comprehension's: the webhook's VM rewrite refuses a rule that
+	# assigns one name twice
+	[bg |
+		some key in keys
+		src := policy_data_source(key)
+		some bs in document_block_statements(src.attributes)
+		grants_anyone(bs.st)
+		bg := {"path": "", "st": bs.st, "source": src.id}
+	],
+)
+
+# unresolved_policies(keys): the policy attributes that are not resolved (and not a data source
+# judged in their place); a rule reports each as a fail on its path, which becomes unknown
+unresolved_policies(keys) := [key |
+	some key in keys
+	is_unknown(attr(key))
+	not policy_data_source(key)
+]
+
+# statement_actions(st): the actions of a statement for a message
+statement_actions(st) := json.marshal(object.get(st, "Action", null)) if object.get(st, "Action", null) != null
+
+statement_actions(st) := sprintf("every action except %s", [json.marshal(st.NotAction)]) if {
+	object.get(st, "Action", null) == null
+	object.get(st, "NotAction", null) != null
+}
+
+statement_actions(st) := "its actions" if {
+	object.get(st, "Action", null) == null
+	object.get(st, "NotAction", null) == null
+}
+
+# ---------------------------------------------------------------------------------------------
+# Secrets in plain environment variables (Lambda, ECS task definitions...)
+# ---------------------------------------------------------------------------------------------
+
+# env_secret_reason(name, value): why a literal environment value looks like a secret, or
+# undefined: a credential-shaped value (AWS access key id, private key, GitHub/Slack/Stripe
+# token), or a secret-like name (password, token, api_key...) holding a literal that is not a
+# pointer (an ARN, an SSM path, a {{resolve:...}} reference, an interpolation)
+env_secret_reason(name, value) := "looks like a credential value" if {
+	_credential_value(value)
+} else := "is named like a secret and holds a literal value" if {
+	_secret_name(name)
+	_literal_secret(value)
+}
+
+_secret_name(name) if {
+	regex.match(`(?i)(password|passwd|pwd|secret|token|api_?key|apikey|private_?key|access_?key|credential)`, name)
+	not regex.match(`(?i)[_-](arn|name|id|path|param|parameter|url|uri|ref|ssm|file|env|length|ttl|header|type|table|bucket|region|endpoint)$`, name)
+}
+
+_credential_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
+
+_credential_value(v) if contains(v, "PRIVATE KEY-----")
+
+_credential_value(v) if regex.match(`^(gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,})$`, v)
+
+_literal_secret(v) if {
+	count(v) >= 6
+	not _secret_pointer(v)
+	not lower(v) in {"true", "false", "none", "null", "changeme-in-ssm"}
+}
+
+_secret_pointer(v) if startswith(v, "arn:")
+
+_secret_pointer(v) if startswith(v, "{{resolve:")
+
+_secret_pointer(v) if startswith(v, "/")
+
+_secret_pointer(v) if startswith(v, "${")

@@ -47,38 +47,7 @@ fail contains result if {
 	}
 }
 
-why(name, value) := "looks like a credential value" if {
-	credential_value(value)
-} else := "is named like a secret and holds a literal value" if {
-	secret_name(name)
-	literal_secret(value)
-}
-
-secret_name(name) if {
-	regex.match(`(?i)(password|passwd|pwd|secret|token|api_?key|apikey|private_?key|access_?key|credential)`, name)
-	not regex.match(`(?i)[_-](arn|name|id|path|param|parameter|url|uri|ref|ssm|file|env|length|ttl|header|type|table|bucket|region|endpoint)$`, name)
-}
-
-credential_value(v) if regex.match(`^(AKIA|ASIA)[A-Z0-9]{16}$`, v)
-
-credential_value(v) if contains(v, "PRIVATE KEY-----")
-
-credential_value(v) if regex.match(`^(gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,})$`, v)
-
-# a value that is a secret itself, not a pointer to one
-literal_secret(v) if {
-	count(v) >= 6
-	not pointer(v)
-	not lower(v) in {"true", "false", "none", "null", "changeme-in-ssm"}
-}
-
-pointer(v) if startswith(v, "arn:")
-
-pointer(v) if startswith(v, "{{resolve:")
-
-pointer(v) if startswith(v, "/")
-
-pointer(v) if startswith(v, "${")
+why(name, value) := lib.env_secret_reason(name, value)
 
 key_path(base, name) := sprintf("%s.%s", [base, name]) if regex.match(`^[A-Za-z_][A-Za-z0-9_-]*$`, name)
 

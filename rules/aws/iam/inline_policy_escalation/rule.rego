@@ -1,0 +1,55 @@
+# METADATA
+# title: IAM policies do not let principals write inline policies on any user, role or group
+# description: >-
+#   iam:PutUserPolicy, iam:PutRolePolicy or iam:PutGroupPolicy on every user, role or group
+#   lets the holder write an inline policy granting everything onto itself. Statements whose
+#   resources are named ARNs, that an unconditional Deny takes back, or that a condition on
+#   iam: keys or tags scopes are not reported.
+# custom:
+#   id: PG-AWS-IAM-103
+#   severity: high
+#   resource_types:
+#     terraform: [aws_iam_policy, aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_role, data.aws_iam_policy_document]
+#     cloudformation: ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"]
+#   frameworks:
+#     nist-800-53: ["AC-6", "AC-2"]
+#     soc2: ["CC6.3"]
+#   remediation: >-
+#     Name the users, roles or groups in Resource (never the holder itself), or require a
+#     permissions boundary with a condition on iam:PermissionsBoundary.
+#   fixable: false
+package policyguard.rules.aws.iam.inline_policy_escalation
+
+import data.policyguard.lib
+import rego.v1
+
+actions := ["iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy"]
+
+fail contains result if {
+	some g in lib.escalating_grants(actions)
+	result := {
+		"msg": sprintf("%s: %s allows %s on %s: the holder can write an administrator inline policy onto itself", [input.resource.id, lib.statement_label(g.s.st), concat(", ", g.actions), shown(g.resources)]),
+		"path": g.path,
+	}
+}
+
+fail contains result if {
+	some u in lib.identity_unresolved
+	result := {"msg": u.msg, "path": u.path}
+}
+
+# helpers, not inline comprehensions: the webhook's VM mishandles an else after a body that
+# iterates
+shown(rs) := json.marshal(xs) if {
+	xs := named(rs)
+	count(xs) > 0
+} else := "every resource outside NotResource" if {
+	not_resource(rs)
+} else := "an unresolved resource"
+
+named(rs) := [x.value | some x in rs; is_string(x.value)]
+
+not_resource(rs) if {
+	some x in rs
+	x.path == "NotResource"
+}

@@ -1,0 +1,47 @@
+# METADATA
+# title: Neptune clusters encrypt storage at rest
+# description: >-
+#   A Neptune cluster without storage encryption keeps its data, automated backups and
+#   snapshots in clear text. The provider default is unencrypted and encryption can only be
+#   chosen at creation. Clusters restored from a snapshot take the snapshot's encryption and
+#   are not judged.
+# custom:
+#   id: PG-AWS-NEPTUNE-001
+#   severity: high
+#   resource_types:
+#     terraform: [aws_neptune_cluster]
+#     cloudformation: ["AWS::Neptune::DBCluster"]
+#   frameworks:
+#     nist-800-53: ["SC-28"]
+#     pci-dss-4.0: ["3.5.1"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Set storage_encrypted = true (CloudFormation: StorageEncrypted: true), optionally
+#     with kms_key_id / KmsKeyId; migrate an existing cluster through an encrypted
+#     snapshot.
+#   fixable: false
+package policyguard.rules.aws.neptune.storage_encrypted
+
+import data.policyguard.lib
+import rego.v1
+
+keys := {"aws_neptune_cluster": "storage_encrypted", "AWS::Neptune::DBCluster": "StorageEncrypted"}
+
+fail contains result if {
+	key := keys[input.resource.type]
+	not restored
+	not lib.truthy(lib.attr(key))
+	result := {
+		"msg": sprintf("%s: storage encryption is not enabled (%s)", [input.resource.id, shown(lib.attr(key))]),
+		"path": key,
+	}
+}
+
+restored if {
+	some key in ["snapshot_identifier", "SnapshotIdentifier"]
+	not lib.attr(key) in {null, ""}
+}
+
+shown(v) := "not set" if v == null
+
+shown(v) := sprintf("found %s", [json.marshal(v)]) if v != null

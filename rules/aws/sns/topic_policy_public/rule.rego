@@ -1,0 +1,56 @@
+# METADATA
+# title: SNS topic policies do not allow any principal
+# description: >-
+#   A topic policy open to everyone lets any AWS account publish to the topic or subscribe
+#   its own endpoints and read every message. The default topic policy (Principal "*"
+#   limited by AWS:SourceOwner) is not public. A statement counts as public when it allows
+#   Principal "*" or {"AWS": "*"} (or uses Allow with NotPrincipal) and no condition limits
+#   the callers: aws:SourceVpce, aws:SourceVpc, aws:PrincipalOrgID, aws:PrincipalAccount,
+#   aws:SourceAccount, aws:SourceArn (and similar) with specific values, or aws:SourceIp
+#   with private or narrow ranges. Negated operators, ...IfExists, ForAllValues and
+#   conditions such as aws:SecureTransport do not limit who calls.
+# custom:
+#   id: PG-AWS-SNS-100
+#   severity: high
+#   resource_types:
+#     terraform: [aws_sns_topic, aws_sns_topic_policy]
+#     cloudformation: ["AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy"]
+#   frameworks:
+#     nist-800-53: ["AC-3", "AC-6"]
+#     pci-dss-4.0: ["7.2.1"]
+#     soc2: ["CC6.1"]
+#   remediation: >-
+#     Name the publishing principals or services and limit service principals with
+#     aws:SourceArn / aws:SourceAccount.
+#   fixable: false
+package policyguard.rules.aws.sns.topic_policy_public
+
+import data.policyguard.lib
+import rego.v1
+
+# the attributes that hold the policy, by resource type
+policy_keys := {
+	"aws_sns_topic": ["policy"],
+	"aws_sns_topic_policy": ["policy"],
+	"AWS::SNS::TopicPolicy": ["PolicyDocument"],
+	"AWS::SNS::TopicInlinePolicy": ["PolicyDocument"],
+}
+
+keys := object.get(policy_keys, input.resource.type, [])
+
+fail contains result if {
+	some g in lib.public_grants(keys)
+	result := {
+		"msg": sprintf("%s: %s%s allows %s to any principal without a condition that limits the callers", [input.resource.id, lib.statement_label(g.st), via(g), lib.statement_actions(g.st)]),
+		"path": g.path,
+	}
+}
+
+fail contains result if {
+	some key in lib.unresolved_policies(keys)
+	result := {"msg": sprintf("%s: the topic policy is not resolved", [input.resource.id]), "path": key}
+}
+
+via(g) := sprintf(" (in %s)", [g.source]) if g.source != null
+
+via(g) := "" if g.source == null
