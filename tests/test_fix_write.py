@@ -114,6 +114,38 @@ def test_symlinked_file_in_the_tree_keeps_the_link_and_fixes_the_target(tmp_path
     assert sorted(p.name for p in (repo / "shared").iterdir()) == ["main.tf"]  # no temporary file left
 
 
+def test_sarif_edits_reach_findings_through_a_symlinked_file(tmp_path: Path) -> None:
+    from policyguard.fix import attach_edits
+    from policyguard.scan import ScanOptions, scan
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "shared" / "main.tf").write_text(TF)
+    (tmp_path / "app" / "main.tf").symlink_to("../shared/main.tf")
+    options = ScanOptions(paths=[str(tmp_path)], jobs=1, enabled_rules=["PG-AWS-SQS-001"])
+    result = scan(options)
+    attach_edits(result, options)
+    failing = [f for f in result.findings if f.status == "fail"]
+    assert sorted(os.path.relpath(f.span.file, tmp_path) for f in failing) == ["app/main.tf", "shared/main.tf"]
+    assert all(f.edits and f.edits[0].text == "  sqs_managed_sse_enabled = true # TODO\n" for f in failing)
+
+
+def test_downloaded_module_copy_is_not_written(tmp_path: Path) -> None:
+    """``.terraform/modules`` holds what ``terraform init`` downloaded: a fix there is lost at the
+    next init, so it is refused ("fix its source")."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text('module "q" {\n  source  = "example/q/aws"\n  version = "1.0.0"\n}\n')
+    mod = tmp_path / ".terraform" / "modules" / "q"
+    mod.mkdir(parents=True)
+    (mod / "main.tf").write_text(TF)
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(
+        json.dumps({"Modules": [{"Key": "", "Dir": "."}, {"Key": "q", "Dir": ".terraform/modules/q"}]}))
+    res = _fix("--write", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    assert (mod / "main.tf").read_text() == TF
+    assert "is under .terraform/ (a generated or downloaded copy the scan does not own): fix its source" in res.output
+
+
 # --------------------------------------------------------------------------- compare to what was scanned
 def _plan_then(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
     """Run ``action`` after the plan is made and before ``--write`` writes."""

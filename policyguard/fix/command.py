@@ -12,11 +12,11 @@ import os
 import sys
 from typing import Any
 
+from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
+from policyguard.exitcodes import EXIT_FAIL as EXIT_REFUSED  # a fix refused or a file not written
 from policyguard.fix.plan import FixPlan, Group, plan_fixes
 from policyguard.fix.safety import FixPolicy
 from policyguard.model import Severity
-
-EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
 # The plan of the most recent ``run_fix_command`` in this process (for embedding and tests).
 LAST_PLAN: FixPlan | None = None
