@@ -173,6 +173,18 @@ def test_an_edit_made_while_fix_runs_is_kept(tmp_path: Path, monkeypatch: pytest
     assert (tmp_path / "other.tf").read_text() == FIXED.replace('"jobs"', '"other"')  # the others still are
 
 
+def test_json_report_marks_a_file_not_written_as_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "main.tf").write_text(TF)
+    _plan_then(monkeypatch, lambda: (tmp_path / "main.tf").write_text(TF + "\n"))
+    res = _fix("--write", "--format", "json", str(tmp_path))
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    (entry,) = doc["fixes"]
+    assert entry["status"] == "refused" and entry["applied"] is False
+    assert entry["reason"] == "not written: it changed since it was scanned: run fix again"
+    assert doc["summary"]["files"] == [] and doc["summary"]["verified"] == 0 and doc["summary"]["refused"] == 1
+
+
 def test_same_size_same_mtime_edit_is_caught_by_the_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = tmp_path / "main.tf"
     f.write_text(TF)

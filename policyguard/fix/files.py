@@ -40,7 +40,9 @@ from policyguard.discover import PRUNE_DIRS
 from policyguard.fsread import file_type
 from policyguard.roots import inside
 
-_RD = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_EXTRA = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+_RD = os.O_RDONLY | _NOFOLLOW | _EXTRA
 _BOMS = (
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
@@ -179,7 +181,7 @@ def read_original(path: str, *, scanned: StatKey | None, max_bytes: int) -> tupl
 # --------------------------------------------------------------------------- writing
 def _open_dir(parent: str) -> int:
     try:
-        dfd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        dfd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise NotWritten(f"cannot open its directory {parent}: {exc.strerror or exc}", error=True) from None
     proc = f"/proc/self/fd/{dfd}"
@@ -195,6 +197,8 @@ def _open_dir(parent: str) -> int:
 
 def _xattrs(fd: int) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
+    if not hasattr(os, "listxattr"):  # not on macOS or Windows
+        return out
     try:
         names = os.listxattr(fd)
     except OSError:
@@ -312,7 +316,7 @@ def _replace(dfd: int, name: str, state: FileState, st: os.stat_result, xattrs: 
     """Temporary file beside the target, fsync, metadata, re-check, rename, fsync the directory."""
     tmp = f".{name}.policyguard-{secrets.token_hex(4)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dfd)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600, dir_fd=dfd)
     except OSError as exc:
         raise NotWritten(f"cannot create a file in its directory: {exc.strerror or exc}", error=True) from None
     renamed = False
@@ -347,7 +351,7 @@ def _replace(dfd: int, name: str, state: FileState, st: os.stat_result, xattrs: 
 def _write_in_place(dfd: int, name: str, state: FileState, data: bytes) -> None:
     """A hard-linked file: compare and rewrite through one descriptor on the same inode."""
     try:
-        fd = os.open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd=dfd)
+        fd = os.open(name, os.O_RDWR | _NOFOLLOW | _EXTRA, dir_fd=dfd)
     except OSError as exc:
         raise NotWritten(f"cannot open it for writing: {exc.strerror or exc}", error=True) from None
     try:
