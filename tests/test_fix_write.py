@@ -496,3 +496,26 @@ def test_inserted_lines_follow_crlf_and_untouched_lines_stay(tmp_path: Path, nam
     # JSON: the line before an inserted member gains its comma; nothing else is rewritten
     assert all(name.endswith(".json") and ln.endswith(("}", '"')) for ln in removed), removed
     assert len(after) > len(before)
+
+
+def test_a_retargeted_symlink_is_resolved_again_by_the_next_plan(tmp_path: Path) -> None:
+    """Real paths are cached within one plan, not across plans of a long-lived process."""
+    from policyguard.fix.plan import plan_fixes
+    from policyguard.scan import ScanOptions
+
+    for d in ("a", "b", "app"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "a" / "main.tf").write_text(TF)
+    (tmp_path / "b" / "main.tf").write_text(TF)
+    link = tmp_path / "app" / "main.tf"
+    link.symlink_to("../a/main.tf")
+    options = ScanOptions(paths=[str(tmp_path)], jobs=1)
+
+    def app_file() -> list[str]:
+        plan = plan_fixes(options, only_rules=["PG-AWS-SQS-001"])
+        return [g.file for g in plan.groups if any(f.span.file == str(link) for _, f in g.findings)]
+
+    assert app_file() == [str(tmp_path / "a" / "main.tf")]
+    link.unlink()
+    link.symlink_to("../b/main.tf")
+    assert app_file() == [str(tmp_path / "b" / "main.tf")]

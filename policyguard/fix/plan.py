@@ -256,6 +256,7 @@ def plan_fixes(
 
     policy = policy if policy is not None else FixPolicy()
     options = replace(options, enabled_rules=[])
+    _real.cache_clear()  # symlinks may have changed since an earlier plan in this process
     found = discover.discover(
         [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
     )
