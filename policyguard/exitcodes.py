@@ -8,10 +8,13 @@ from __future__ import annotations
 # The gate passed (also: --soft-fail with policy failures, --allow-empty with nothing to scan).
 EXIT_OK = 0
 # Policy failures at or above --fail-on (unknowns with --unknown-as fail; stale suppressions with
-# suppression_policy.stale: fail); `policyguard test`: a fixture gave the wrong verdict.
+# suppression_policy.stale: fail); `policyguard test`: a fixture gave the wrong verdict;
+# `policyguard fix`: a fix was refused or its file not written (outside the scanned tree,
+# changed since it was scanned, replaced by a symlink, FIFO or directory).
 EXIT_FAIL = 1
 # Usage, configuration or baseline errors (including a rule selector that matches no rule), or
-# the scan produced errors (unreadable/unparsable file, rule pack load error, rule crash).
+# the scan produced errors (unreadable/unparsable file, rule pack load error, rule crash);
+# `policyguard fix --write`: a file could not be written (read-only, permissions, file system).
 EXIT_ERROR = 2
 # Nothing to scan: the paths hold no Terraform, CloudFormation or Kubernetes file (an empty
 # directory, only READMEs, every file excluded). A gate that looked at nothing must not pass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,8 @@ def _run(tmp_path: Path, *extra: str) -> tuple[object, dict, int]:  # type: igno
     work = tmp_path / "corpus"
     shutil.copytree(CORPUS, work, symlinks=True)
     before_bytes = {p: p.read_bytes() for p in work.rglob("*") if p.is_file() and not p.is_symlink()}
+    for p in before_bytes:  # the shared corpus is stored read-only, which fix refuses to write (as in a checkout: u+w)
+        p.chmod(p.stat().st_mode | stat.S_IWUSR)
     modes = {p: p.stat().st_mode for p in before_bytes}
 
     cwd = os.getcwd()

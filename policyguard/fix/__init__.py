@@ -38,7 +38,7 @@ def attach_edits(result: ScanResult, options: ScanOptions | None = None) -> None
     for g in plan.verified:
         for _, f in g.findings:
             for target in wanted.get((f.rule_id, f.resource_id, f.path), []):
-                if os.path.abspath(target.span.file) != g.file:
+                if os.path.realpath(target.span.file) != g.file:  # plan files are real paths
                     continue
                 target.edits = tuple(
                     type(e)(target.span.file, e.start_line, e.start_col, e.end_line, e.end_col, e.text) for e in g.edits

@@ -10,14 +10,13 @@ import difflib
 import json
 import os
 import sys
-import tempfile
 from typing import Any
 
+from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
+from policyguard.exitcodes import EXIT_FAIL as EXIT_REFUSED  # a fix refused or a file not written
 from policyguard.fix.plan import FixPlan, Group, plan_fixes
 from policyguard.fix.safety import FixPolicy
 from policyguard.model import Severity
-
-EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
 # The plan of the most recent ``run_fix_command`` in this process (for embedding and tests).
 LAST_PLAN: FixPlan | None = None
@@ -37,20 +36,30 @@ def unified_diff(file: str, before: str, after: str) -> str:
     return "".join(out)
 
 
-def write_preserving_mode(path: str, text: str) -> None:
-    """Replace ``path`` atomically, keeping its permission bits."""
-    st = os.stat(path)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".policyguard-", dir=d)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, st.st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def write_results(plan: FixPlan) -> int:
+    """Write every verified file (``files.write_file``: inside the tree, unchanged since the
+    scan, atomic, through symlinks, metadata kept). A file that is not written is reported at
+    its path with the reason, its fixes become refused and the others are still written.
+    Returns how many files failed with an I/O error (permissions, read-only file system)."""
+    from policyguard.fix.files import NotWritten, write_file
+
+    io_errors = 0
+    for file, text in sorted(plan.results.items()):
+        rel = os.path.relpath(file)
+        try:
+            done = write_file(file, text, plan.states[file], plan.roots)
+        except NotWritten as exc:
+            _say(f"policyguard: {rel}: not written: {exc.reason}")
+            io_errors += exc.error
+            for g in plan.verified:
+                if g.file == file:
+                    g.status, g.reason = "refused", f"not written: {exc.reason}"
+            del plan.results[file]
+            continue
+        _say(f"fixed {rel}" + (" (in place: it has several hard links)" if done.in_place else ""))
+        for note in done.notes:
+            _say(f"policyguard: {rel}: note: {note}")
+    return io_errors
 
 
 def _describe(g: Group) -> str:
@@ -112,6 +121,7 @@ def run_fix_command(**kw: Any) -> int:
         _say("policyguard: --interactive needs a terminal (stdin and stdout must be a TTY)")
         return EXIT_ERROR
     fmt = str(kw.get("fix_format") or "diff")
+    write_errors = 0
     severity = Severity.parse(str(kw["severity"])) if kw.get("severity") else None
 
     global LAST_PLAN
@@ -142,13 +152,7 @@ def run_fix_command(**kw: Any) -> int:
         out = jsonpatch_report(plan)
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     elif kw.get("write") or interactive:
-        for file, text in sorted(plan.results.items()):
-            try:
-                write_preserving_mode(file, text)
-            except OSError as exc:
-                _say(f"policyguard: cannot write {file}: {exc}")
-                return EXIT_ERROR
-            _say(f"fixed {os.path.relpath(file)}")
+        write_errors = write_results(plan)
     elif fmt == "diff":
         by_file: dict[str, list[Group]] = {}
         for g in plan.verified:
@@ -160,7 +164,7 @@ def run_fix_command(**kw: Any) -> int:
         sys.stdout.write(json.dumps(json_report(plan, written=bool(kw.get("write") or interactive)), indent=2) + "\n")
     for line in summary(plan):
         _say(line)
-    if errors:
+    if errors or write_errors:
         return EXIT_ERROR
     return EXIT_REFUSED if plan.refused else EXIT_OK
 

@@ -25,8 +25,15 @@ class Splice:
     new: str
 
 
-def apply_splices(text: str, splices: list[Splice]) -> str:
-    """Apply non-overlapping splices (any order; applied bottom-up)."""
+def apply_splices(text: str, splices: list[Splice], *, match_newlines: bool = True) -> str:
+    """Apply non-overlapping splices (any order; applied bottom-up).
+
+    The editors render new fragments with ``\n``; in a file whose lines mostly end in CRLF
+    (``match_newlines``) the fragment's line breaks become CRLF too, and an insertion placed at
+    a line end (between its ``\r`` and ``\n``) moves before the ``\r``, so no line ends up
+    with a bare LF or a doubled CR."""
+    if match_newlines and newline_style(text) == "\r\n":
+        splices = [_crlf(text, s) for s in splices]
     out = text
     last = len(text) + 1
     for s in sorted(splices, key=lambda s: (s.start, s.end), reverse=True):
@@ -35,6 +42,16 @@ def apply_splices(text: str, splices: list[Splice]) -> str:
         out = out[: s.start] + s.new + out[s.end :]
         last = s.start
     return out
+
+
+def _crlf(text: str, s: Splice) -> Splice:
+    def between(i: int) -> bool:
+        return 0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n"
+
+    start, end = s.start, s.end
+    if between(start) and (end == start or between(end)):
+        start, end = start - 1, end - 1
+    return Splice(start, end, re.sub(r"(?<!\r)\n", "\r\n", s.new))
 
 
 def line_start(text: str, offset: int) -> int:
@@ -54,7 +71,9 @@ def indent_of_line(text: str, offset: int) -> str:
 
 
 def newline_style(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
+    """The line ending most lines use (a stray CRLF line does not make new lines CRLF)."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
 def detect_indent_unit(text: str, default: str = "  ") -> str:
@@ -111,7 +130,7 @@ def apply_text_edits(text: str, edits: list[TextEdit]) -> str:
         return min(starts[line - 1] + col - 1, len(text))
 
     splices = [Splice(offset(e.start_line, e.start_col), offset(e.end_line, e.end_col), e.text) for e in edits]
-    return apply_splices(text, splices)
+    return apply_splices(text, splices, match_newlines=False)  # the edits carry their own line endings
 
 
 def split_path(path: str) -> tuple[str | int, ...]:

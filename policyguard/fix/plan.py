@@ -11,6 +11,9 @@
    the text it edits, so two fixes that both create ``securityContext`` merge instead of
    clashing). Each group is also rendered alone against the original bytes: those edits are
    what SARIF ``fixes`` carry.
+   Files are keyed by their real path (a symlinked file is one file, edited once), and a file
+   outside the scanned tree, or changed since the scan, is refused before rendering
+   (``files.py``; ``--write`` checks again right before writing).
 4. Verification: the patched files are laid over the real tree in a scratch directory (real
    copies of the patched files, symlinks for everything else, so relative module sources still
    resolve) and every unit that reads them is parsed and evaluated again. A group is verified
@@ -22,6 +25,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -31,7 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.fix.common import FixError, diff_edits
+from policyguard.fix.files import FileState, NotWritten, outside_reason, read_original, stat_files
 from policyguard.fix.safety import FixPolicy
+from policyguard.limits import DEFAULT_LIMITS
 from policyguard.model import Finding, ParseError, Resource, Severity, Status, TextEdit
 
 if TYPE_CHECKING:
@@ -43,6 +49,11 @@ FKey = tuple[str, str, str, str]  # rule id, resource id, file, path
 
 def _abs(p: str | Path) -> str:
     return os.path.abspath(str(p))
+
+
+@functools.lru_cache(maxsize=65536)
+def _real(p: str) -> str:
+    return os.path.realpath(p)
 
 
 # --------------------------------------------------------------------------- unit scans
@@ -136,9 +147,12 @@ class Overlay:
                 if real in needed:
                     continue
                 dest = os.path.join(target, name)
-                if real in patched:
+                text = patched.get(real)
+                if text is None and patched:  # a symlink to a patched file, or a file in a symlinked directory
+                    text = patched.get(_real(real))
+                if text is not None:
                     with open(dest, "w", encoding="utf-8", newline="") as fh:
-                        fh.write(patched[real])
+                        fh.write(text)
                 else:
                     try:
                         os.symlink(real, dest)
@@ -162,7 +176,7 @@ class Group:
     """One edit of one declaration, shared by every finding that asks for it."""
 
     gid: int
-    file: str  # absolute
+    file: str  # absolute, every symlink resolved
     resource: Resource
     findings: list[tuple[int, Finding]]  # (unit index, finding)
     fix: Any = None  # the finding's fix with removals pinned to their values
@@ -184,12 +198,14 @@ class Group:
 class FixPlan:
     scans: list[UnitScan]
     groups: list[Group]
-    originals: dict[str, str]  # absolute file -> original text
+    originals: dict[str, str]  # real file -> original text (without a byte order mark)
     results: dict[str, str]  # absolute file -> text with every verified group applied
     unfixable: list[Finding]  # failing findings without a fix definition
     discovery_errors: list[ParseError]
     rounds: int = 0
     options: Any = None  # the scan options verification used
+    states: dict[str, FileState] = field(default_factory=dict)  # real file -> what the edits were computed from
+    roots: tuple[Path, ...] = ()  # the trees fix may write in
 
     def reverify(self, keep: list[Group]) -> None:
         """Verify again with only ``keep`` (``--interactive`` answers): the others are declined."""
@@ -219,11 +235,6 @@ def _fkey(f: Finding, unmap: Any = _abs) -> FKey:
     return (f.rule_id, f.resource_id, unmap(f.span.file), f.path)
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return fh.read()
-
-
 def plan_fixes(
     options: ScanOptions,
     *,
@@ -241,12 +252,16 @@ def plan_fixes(
     covers: an accepted risk is not "fixed"."""
     from policyguard import discover
     from policyguard.fix.references import dangling
+    from policyguard.roots import repository_roots
 
     policy = policy if policy is not None else FixPolicy()
     options = replace(options, enabled_rules=[])
+    _real.cache_clear()  # symlinks may have changed since an earlier plan in this process
     found = discover.discover(
         [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
     )
+    roots = repository_roots(list(options.paths))
+    scanned = stat_files(f for u in found.units for f in u.files)  # before the scan reads them
     scans = scan_units(list(found.units), options)
     wanted = set(only_rules)
 
@@ -271,7 +286,7 @@ def plan_fixes(
             res = by_id.get(f.resource_id)
             if res is None:
                 continue
-            file = _abs(res.span.file)
+            file = _real(_abs(res.span.file))
             key = (file, res.type, res.name, res.span.start_line, repr(f.fix.to_dict()))
             g = groups.get(key)
             if g is None:
@@ -280,26 +295,34 @@ def plan_fixes(
                 g = groups[key] = Group(len(groups), file, res, [], pin_fix(f.fix, res))
                 why = dangling(res, f.fix, by_id)
                 withheld = policy.withheld_reason(f.rule_id, f.fix)
-                if why:
+                where = outside_reason(file, roots)
+                if where:
+                    g.status, g.reason = "refused", where
+                elif why:
                     g.status, g.reason = "refused", why
                 elif withheld:
                     g.status, g.reason = "withheld", withheld
             g.findings.append((ui, f))
 
     glist = list(groups.values())
+    states: dict[str, FileState] = {}
+    unreadable: dict[str, str] = {}
     for g in glist:
         if g.status != "candidate":
             continue
-        if g.file not in originals:
+        if g.file not in originals and g.file not in unreadable:
             try:
-                originals[g.file] = _read(g.file)
-            except (OSError, UnicodeDecodeError) as exc:
-                originals[g.file] = ""
-                g.status, g.reason = "refused", f"cannot read {g.file}: {exc}"
-                continue
+                originals[g.file], states[g.file] = read_original(
+                    g.file, scanned=scanned.get(g.file), max_bytes=DEFAULT_LIMITS.max_file_bytes
+                )
+            except NotWritten as exc:
+                unreadable[g.file] = exc.reason
+        if g.file in unreadable:
+            g.status, g.reason = "refused", unreadable[g.file]
+            continue
         _render_alone(g, originals[g.file])
 
-    plan = FixPlan(scans, glist, originals, {}, unfixable, list(found.errors), options=options)
+    plan = FixPlan(scans, glist, originals, {}, unfixable, list(found.errors), options=options, states=states, roots=roots)
     _verify_loop(plan, options)
     return plan
 
@@ -384,7 +407,7 @@ def _verify_set(plan: FixPlan, options: ScanOptions, sets: list[list[Group]], ba
         for g, why in clashes:
             check.group_reasons[g.gid] = why
         patched = {f: t for f, t in texts.items() if t != plan.originals[f]}
-        affected = [ui for ui, us in enumerate(plan.scans) if us.files() & set(patched)]
+        affected = [ui for ui, us in enumerate(plan.scans) if us.files(_real) & set(patched)]
         keep = [_abs(plan.scans[ui].unit.path) for ui in affected]
         check.overlay = Overlay(base, patched, keep)
         for ui in affected:
@@ -408,12 +431,14 @@ def _judge(plan: FixPlan, groups: list[Group], check: _Check) -> None:
         after_fail = {_fkey(f, ov.unmap): f for f in after.findings if f.status == Status.FAIL}
         for key, f in after_fail.items():
             if key not in before_fail and not any(key in _targets(g) for g in groups):
-                file = key[2] if key[2] in patched_files else next(iter(patched_files & after.files(ov.unmap)), key[2])
+                real = _real(key[2])
+                file = real if real in patched_files else next(iter(patched_files & {_real(p) for p in after.files(ov.unmap)}), real)
                 check.blamed.setdefault(file, f"a new failure would appear: {f.rule_id} on {f.resource_id} ({f.message})")
         before_err = {(_abs(e.file), e.message) for e in before.errors}
         for e in after.errors:
             ef = ov.unmap(e.file)
-            if (ef, e.message) not in before_err and ef in patched_files:
+            if (ef, e.message) not in before_err and _real(ef) in patched_files:
+                ef = _real(ef)
                 check.blamed.setdefault(ef, f"the patched file would not parse: line {e.line}: {e.message}")
         status_after: dict[tuple[str, str, str], list[Finding]] = {}
         for f in after.findings:
@@ -454,7 +479,7 @@ def _idempotent(plan: FixPlan, groups: list[Group], texts: dict[str, str], check
             if after is None:
                 continue
             for r in after.resources:
-                if r.id == g.resource.id and ov.unmap(r.span.file) == g.file:
+                if r.id == g.resource.id and _real(ov.unmap(r.span.file)) == g.file:
                     again = r
                     break
             if again is not None:
