@@ -397,6 +397,18 @@ def _attach_edits(result: ScanResult, options: ScanOptions | None) -> None:
         attach_edits(result, options)
     except Exception as exc:  # fixes are an extra: a fixer bug must not lose the report
         print(f"policyguard: warning: could not render fixes: {type(exc).__name__}: {exc}", file=sys.stderr)
+    _withhold_secret_edits(result)
+
+
+def _withhold_secret_edits(result: ScanResult) -> None:
+    """Edits whose replacement text would quote a secret (a fix that re-aligns the block around
+    ``password = ...``) are left out of the reports: a masked edit would write the mask into the
+    file if applied, a clear one leaks. ``policyguard fix`` still applies such fixes locally."""
+    from policyguard.redact import mask_text
+
+    for f in result.findings:
+        if f.edits and any(mask_text(e.text) != e.text for e in f.edits):
+            f.edits = ()
 
 
 # --------------------------------------------------------------------------- commands
@@ -505,7 +517,9 @@ def run_scan_command(**kw: Any) -> int:
     if kw.get("parse_only"):
         import json
 
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        from policyguard.secrets import mask_values
+
+        sys.stdout.write(json.dumps(mask_values(result.to_dict()), indent=2) + "\n")  # the model, secrets masked
         for e in result.errors:
             print(str(e), file=sys.stderr)
         if not result.files and not result.errors:  # not a gate: say it, but the model is the answer

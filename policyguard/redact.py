@@ -136,3 +136,16 @@ def mask_text(text: str) -> str:
         out = "\n".join(lines)
     return out
 
+
+
+_QUOTED_TOKEN = re.compile(r"(unexpected |token )(['\"])([^'\"\n]{8,})\2")
+
+
+def mask_error(message: str) -> str:
+    """A parse error's message: ``mask_text``, plus the scanned token a parser quotes
+    (``unexpected 'hunter2hunter2'``), which may be half of a broken ``password = ...`` line;
+    its line and column still say where to look."""
+    out = mask_text(message)
+    if "unexpected " in out or "token " in out:
+        out = _QUOTED_TOKEN.sub(lambda m: m.group(1) + m.group(2) + (m.group(3) if "****#" in m.group(3) else _mask(m.group(3))) + m.group(2), out)
+    return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import re
@@ -39,6 +40,7 @@ MAX_VALUE = 256 * 1024  # characters of one string scanned; the rest is ignored
 MAX_DECODED = 1024 * 1024  # bytes a base64/gzip payload may decode to
 MAX_NESTING = 3  # strings inside strings (JSON in base64 in an attribute...)
 MIN_LEN = 8  # shorter strings are only judged as literal passwords
+_MAX_LINE = 4096  # characters of one line searched for NAME=value assignments
 _MAX_DEPTH = 100
 
 # detector names (one rule id each, see rules/secrets/)
@@ -64,7 +66,7 @@ _SHAPES = re.compile(
     r"|(?P<azconn>(?:AccountKey|SharedAccessKey)=(?P<azconn_v>[^;\s\"']{1,200}))"
     r"|(?P<azkey>(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=]))"
     r"|(?P<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
-    r"|(?P<gcp>\"type\"\s*:\s*\"service_account\")"
+    r"|(?P<gcp>\\?\"type\\?\"\s*:\s*\\?\"service_account\\?\")"
     r"|(?P<url>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"'?#]{1,64}:(?P<url_pw>[^\s:/@\"'?#]{1,128})@)"
 )
 _SHAPE_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|-----BEGIN|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|k_live_|Key=|==|eyJ|service_account|://")
@@ -94,7 +96,11 @@ _DESCRIBES = frozenset({
     "scopes", "annotation", "label", "provider", "store", "backend", "engine", "class", "volume", "duration",
     "description", "parameter", "param", "env", "variable", "prefix", "suffix", "region", "bucket", "table",
     "account", "project", "namespace", "size", "bits", "algorithm", "alg", "usage", "method", "state", "status",
+    "encryption", "prevention", "reuse", "expression", "schedule", "interval", "period", "window", "days",
+    "change", "changes", "auth", "authentication", "storage", "provisioner", "pattern", "regex", "validation",
 })
+# words that contain a secret word without meaning it (tokenizer is not a token)
+_NOT_SECRET_WORDS = frozenset({"tokenizer", "tokenizers", "tokenize", "tokenized", "tokenization", "passthrough", "bypass", "compass"})
 # values that are not credentials, whatever the name says
 PLACEHOLDERS = frozenset({
     "changeme", "changeit", "changethis", "replaceme", "replace", "yourpassword", "password", "passwd", "secret",
@@ -133,6 +139,7 @@ def name_words(name: str) -> list[str]:
     return [w.lower() for w in _CAMEL.findall(name)]
 
 
+@functools.lru_cache(maxsize=4096)
 def name_kind(name: str) -> str:
     """``"password"`` when a name says it holds a password, ``"secret"`` when it says
     secret/token/key material, else ``""``. A name whose last word describes the credential
@@ -146,7 +153,7 @@ def name_kind(name: str) -> str:
         return ""
     if len(words) >= 2 and words[-2] + "_" + words[-1] == "key_id":
         return ""
-    joined = "".join(words)
+    joined = "".join(w for w in words if w not in _NOT_SECRET_WORDS)
     if any(p in joined for p in _PASSWORD_JOINED) or (_PASSWORD_WORDS & set(words)):
         return "password"
     if any(p in joined for p in _SECRET_JOINED):
@@ -161,7 +168,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if "EXAMPLE" in v or _REFERENCE.search(v):
         return True
-    if len(set(v)) <= 2 or set(v) <= set("*x#.-_X0"):
+    if len(set(v)) == 1 or set(v) <= set("*xX#.-_0"):
         return True
     return _SEPARATORS.sub("", v.lower()) in PLACEHOLDERS
 
@@ -177,6 +184,7 @@ def entropy(s: str) -> float:
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _B64ISH = re.compile(r"[A-Za-z0-9+/=_\-.~]+")
+_LOWER_PATH = re.compile(r"[a-z0-9_.\-]+(?:/[a-z0-9_.\-]+)+")  # google/gemma-3-27b-it: a name, not a key
 
 
 def high_entropy(v: str) -> bool:
@@ -187,13 +195,20 @@ def high_entropy(v: str) -> bool:
         return False
     if _HEX.fullmatch(v):
         return len(v) >= 32 and entropy(v) >= 3.0
-    if not _B64ISH.fullmatch(v):
+    if not _B64ISH.fullmatch(v) or _LOWER_PATH.fullmatch(v):
         return False
     classes = sum(1 for pat in (str.islower, str.isupper, str.isdigit) if any(pat(c) for c in v))
     return classes >= 2 and entropy(v) >= 3.3
 
 
 # --------------------------------------------------------------------------- the walk
+_Path = str | tuple[str | int, ...]  # an attribute path, formatted lazily (most strings hold no secret)
+
+
+def _text(path: _Path) -> str:
+    return path if isinstance(path, str) else format_path(path)
+
+
 class _Walk:
     __slots__ = ("hits", "seen")
 
@@ -201,7 +216,8 @@ class _Walk:
         self.hits: list[Hit] = []
         self.seen: set[tuple[str, str, str]] = set()
 
-    def add(self, detector: str, path: str, value: str, where: str = "", detail: str = "") -> None:
+    def add(self, detector: str, where_path: str | tuple[str | int, ...], value: str, where: str = "", detail: str = "") -> None:
+        path = where_path if isinstance(where_path, str) else format_path(where_path)  # formatted only for a hit
         key = (detector, path, value)
         if key in self.seen:
             return
@@ -216,7 +232,7 @@ class _Walk:
         if depth > _MAX_DEPTH:
             return
         if isinstance(value, str):
-            self.string(value, path if where else format_path(segs), name, nest, where)
+            self.string(value, path if where else segs, name, nest, where)
         elif isinstance(value, dict):
             if "__unknown__" in value:
                 return
@@ -242,7 +258,7 @@ class _Walk:
                     self.node(v, (*segs, i), name, depth + 1, nest, where, path)
 
     # -- one string
-    def string(self, value: str, path: str, name: str, nest: int, where: str) -> None:
+    def string(self, value: str, path: _Path, name: str, nest: int, where: str) -> None:
         v = value[:MAX_VALUE]
         kind = name_kind(name)
         if kind == "password":
@@ -265,21 +281,21 @@ class _Walk:
             except (ValueError, RecursionError):
                 doc = None
             if isinstance(doc, (dict, list)):
-                self.node(doc, (), name, 0, nest + 1, _inner(where, "JSON"), path)
+                self.node(doc, (), name, 0, nest + 1, _inner(where, "JSON"), _text(path))
                 return
         if "\n" in v or ("=" in v and ";" in v) or where:
             self.assignments(v, path, where)
         if len(v) >= 24:
             decoded = _decode(v)
             if decoded is not None:
-                self.string(decoded, path, "", nest + 1, _inner(where, "base64-decoded"))
+                self.string(decoded, _text(path), "", nest + 1, _inner(where, "base64-decoded"))
 
-    def password(self, v: str, path: str, name: str, where: str) -> None:
+    def password(self, v: str, path: _Path, name: str, where: str) -> None:
         s = v.strip()
         if not is_placeholder(s) and len(s) <= 512:
             self.add(PASSWORD, path, s, where, f"named {name!r}")
 
-    def shapes(self, v: str, path: str, where: str, name: str) -> bool:
+    def shapes(self, v: str, path: _Path, where: str, name: str) -> bool:
         found = False
         for m in _SHAPES.finditer(v):
             g = m.lastgroup
@@ -322,7 +338,7 @@ class _Walk:
                     self.add(JWT, path, tok, where)
                     found = True
             elif g == "gcp":
-                if "private_key" in v and "-----BEGIN" in v:
+                if "private_key" in v and "PRIVATE KEY" in v:
                     self.add(GCP_SA_KEY, path, v, where, "service-account key file")
                     found = True
             elif g == "url":
@@ -334,21 +350,25 @@ class _Walk:
                     found = True
         return found
 
-    def aws_secret(self, tok: str, path: str, where: str) -> bool:
+    def aws_secret(self, tok: str, path: _Path, where: str) -> bool:
         if "EXAMPLE" in tok or not high_entropy(tok):
             return False
         self.add(AWS_SECRET, path, tok, where)
         return True
 
-    def assignments(self, v: str, path: str, where: str) -> None:
+    def assignments(self, v: str, path: _Path, where: str) -> None:
         """``NAME=value`` / ``name: value`` lines of a script or config file held in a string."""
-        for m in _ASSIGN.finditer(v):
+        for number, text in enumerate(v.split("\n"), 1):
+            if "=" in text or ":" in text:
+                self.line_assignments(text[:_MAX_LINE], path, _inner(where, f"line {number}") if "\n" in v else where)
+
+    def line_assignments(self, text: str, path: _Path, at: str) -> None:
+        for m in _ASSIGN.finditer(text):
             name, val = m.group("name"), m.group("value")
-            kind = name_kind(name.rsplit(".", 1)[-1])
-            if not kind:
+            last = name.rsplit(".", 1)[-1]
+            kind = name_kind(last) if last.lower() != "passwd" else ""  # nsswitch/PAM "passwd: files"
+            if not kind or _code_value(val, text, m.end()):
                 continue
-            line = v.count("\n", 0, m.start()) + 1
-            at = _inner(where, f"line {line}")
             if is_placeholder(val) or val.startswith(("$", "{")):
                 continue
             if _AWS_SECRET_NAME.search(name) and _AWS_SECRET_VALUE.fullmatch(val) and self.aws_secret(val, path, at):
@@ -357,6 +377,18 @@ class _Walk:
                 self.add(PASSWORD, path, val, at, f"assigned to {name}")
             elif high_entropy(val) and not _SHAPE_HINT.search(val):
                 self.add(ENTROPY, path, val, at, f"assigned to {name}")
+
+
+_DOTTED = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+
+
+def _code_value(val: str, text: str, end: int) -> bool:
+    """In a script or program (inline Lambda code, a ConfigMap's Python file) ``x = obj.attr``,
+    ``x = f(...)`` and ``x = d[k]`` name another value; they are not literals."""
+    if not (val[:1] in ("'", '"') or text[end - len(val) - 1:end - len(val)] in ("'", '"')):
+        if _DOTTED.fullmatch(val) or text[end:end + 1] in ("(", "[", ".") or "[" in val:
+            return True
+    return False
 
 
 def _inner(where: str, what: str) -> str:
