@@ -280,6 +280,7 @@ def evaluate_gate(
     apply_severity_overrides(result, overrides)
     refine_spans(result)
     assign_fingerprints(result.findings, result.resources, root)
+    _mask_unknowns(result)
     sup = suppress.apply(
         result.findings, result.resources, config, root=root, today=today,
         evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set,
@@ -398,6 +399,16 @@ def _attach_edits(result: ScanResult, options: ScanOptions | None) -> None:
     except Exception as exc:  # fixes are an extra: a fixer bug must not lose the report
         print(f"policyguard: warning: could not render fixes: {type(exc).__name__}: {exc}", file=sys.stderr)
     _withhold_secret_edits(result)
+
+
+def _mask_unknowns(result: ScanResult) -> None:
+    """An unresolved expression is scanned text (``!Sub "...DB_PASSWORD=..."``): every report
+    prints it, so it is masked like a message."""
+    from policyguard.redact import mask_text
+
+    for f in result.findings:
+        if f.unknowns:
+            f.unknowns = tuple(mask_text(u) for u in f.unknowns)
 
 
 def _withhold_secret_edits(result: ScanResult) -> None:

@@ -40,6 +40,7 @@ MAX_VALUE = 256 * 1024  # characters of one string scanned; the rest is ignored
 MAX_DECODED = 1024 * 1024  # bytes a base64/gzip payload may decode to
 MAX_NESTING = 3  # strings inside strings (JSON in base64 in an attribute...)
 MIN_LEN = 8  # shorter strings are only judged as literal passwords
+_LINES = re.compile(r"\r?\n|\\n")  # real newlines, and the escaped ones of a quoted expression
 _MAX_LINE = 4096  # characters of one line searched for NAME=value assignments
 _MAX_DEPTH = 100
 
@@ -234,7 +235,13 @@ class _Walk:
         if isinstance(value, str):
             self.string(value, path if where else segs, name, nest, where)
         elif isinstance(value, dict):
-            if "__unknown__" in value:
+            if "__unknown__" in value:  # an unresolved expression is source text: secrets in it leak too
+                expr = value["__unknown__"]
+                if isinstance(expr, str) and len(expr) >= MIN_LEN and nest < MAX_NESTING:
+                    # reported at the nearest resolved parent: a path holding a marker reads as unknown
+                    at = path if where else format_path(segs[:-1])
+                    inside = f"unresolved expression at {format_path(segs)}" if segs and not where else "unresolved expression"
+                    self.string(expr, at, "", nest + 1, _inner(where, inside))
                 return
             secret_object = value.get("kind") == "Secret" and isinstance(value.get("apiVersion"), str) and value["apiVersion"] in ("v1", "")
             label = ""
@@ -283,7 +290,7 @@ class _Walk:
             if isinstance(doc, (dict, list)):
                 self.node(doc, (), name, 0, nest + 1, _inner(where, "JSON"), _text(path))
                 return
-        if "\n" in v or ("=" in v and ";" in v) or where:
+        if "\n" in v or "\\n" in v or ("=" in v and ";" in v) or where:
             self.assignments(v, path, where)
         if len(v) >= 24:
             decoded = _decode(v)
@@ -358,9 +365,10 @@ class _Walk:
 
     def assignments(self, v: str, path: _Path, where: str) -> None:
         """``NAME=value`` / ``name: value`` lines of a script or config file held in a string."""
-        for number, text in enumerate(v.split("\n"), 1):
+        lines = _LINES.split(v)
+        for number, text in enumerate(lines, 1):
             if "=" in text or ":" in text:
-                self.line_assignments(text[:_MAX_LINE], path, _inner(where, f"line {number}") if "\n" in v else where)
+                self.line_assignments(text[:_MAX_LINE], path, _inner(where, f"line {number}") if len(lines) > 1 else where)
 
     def line_assignments(self, text: str, path: _Path, at: str) -> None:
         for m in _ASSIGN.finditer(text):

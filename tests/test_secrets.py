@@ -368,3 +368,32 @@ def test_webhook_answer_and_audit_log_never_carry_the_secret(tmp_path: Path) -> 
             _assert_masked(where, text, {"pw": pw, "token": token})
     finally:
         srv.stop()
+
+
+def test_secret_inside_an_unresolved_expression_fails_and_is_masked(tmp_path: Path) -> None:
+    """``!Sub`` with a pseudo parameter stays an unknown marker whose expression is the script:
+    the family still reads it (a fail at the resource, not an unknown), and no output quotes it."""
+    pw = "Pw-" + rnd(12)
+    (tmp_path / "t.yaml").write_text(f"""AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Box:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-1
+      UserData:
+        Fn::Base64: !Sub |
+          #!/bin/bash
+          echo ${{AWS::Region}}
+          export DB_PASSWORD={pw}
+      Tags: [{{Key: Name, Value: !Sub "box-${{AWS::StackName}}"}}]
+""")
+    code, out = _cli("scan", str(tmp_path), "-f", "json", "-j", "1")
+    report = json.loads(out)
+    fails = [f for f in report["findings"] if f["rule_id"] == "PG-SECRETS-010" and f["status"] == "fail"]
+    assert len(fails) == 1 and "unresolved expression at UserData" in fails[0]["message"], report["findings"]
+    outputs = {"json": out}
+    for fmt in ("text", "sarif", "junit", "github"):
+        outputs[fmt] = _cli("scan", str(tmp_path), "-f", fmt, "-j", "1", "--unknown-as", "report")[1]
+    outputs["parse-only"] = _cli("scan", str(tmp_path), "--parse-only", "-j", "1")[1]
+    for where, text in outputs.items():
+        _assert_masked(where, text, {"pw": pw})
