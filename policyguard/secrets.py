@@ -252,8 +252,8 @@ class _Walk:
             for k, v in value.items():
                 if not isinstance(k, str):
                     continue
-                if secret_object and k in ("data", "stringData"):
-                    continue
+                if (secret_object and k in ("data", "stringData")) or k == "managedFields":
+                    continue  # a Secret holds secrets by design; managedFields hold field names only
                 if secret_object and k == "metadata" and isinstance(v, dict):
                     v = {kk: vv for kk, vv in v.items() if kk != "annotations"}
                 child_name = label if (k in ("value", "Value") and label) else k
@@ -466,7 +466,10 @@ def hits(resource: Any, detector: str) -> Iterator[Hit]:
         entry = (resource, scan(resource.get("attributes")))
         _CACHE[key] = entry
         if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+            try:
+                _CACHE.popitem(last=False)
+            except KeyError:  # another evaluation thread emptied it first
+                pass
     found = entry[1]
     if detector == PRIVATE_KEY:  # the key of a service-account key file is that rule's finding
         whole = {h.path for h in found if h.detector == GCP_SA_KEY}

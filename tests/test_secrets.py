@@ -163,6 +163,13 @@ def test_family_reports_a_value_once() -> None:
     {"url": "https://user:${var.pw}@example.com", "git": "https://github.com/org/repo.git"},
     {"kind": "Secret", "apiVersion": "v1", "stringData": {"password": "real-but-expected", "aws": aws_key_id()}},
     {"kms_key_id": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+    # false-positive classes found on the shared corpus
+    {"parameters": {"password_encryption": "scram-sha-256"}},
+    {"master_user_password_rotation_schedule_expression": "rate(15 days)"},
+    {"nsswitch.conf": "passwd:     files\ngroup:      files\n"},
+    {"ZipFile": "def h(event, ctx):\n    ResultToken = event.resultToken\n    lcaToken = body.LifecycleActionToken\n"
+                "    pw = params['PasswordReusePrevention']\n    AllowUsersToChangePassword = get(x)\n"},
+    {"args": ["--tokenizer=google/gemma-3-27b-it"], "model.py": "self.tokenizer = AutoTokenizer.from_pretrained(path)\n"},
 ])
 def test_references_and_placeholders_are_not_findings(attrs: dict[str, Any]) -> None:
     assert S.scan(attrs) == []
