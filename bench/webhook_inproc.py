@@ -6,6 +6,7 @@ own cost so two versions can be compared side by side (run each a few times, int
 
     python bench/webhook_inproc.py                 # Pod CREATE reviews, the Kubernetes pack
     python bench/webhook_inproc.py --profile       # + the top functions by own time (cProfile)
+    python bench/webhook_inproc.py --secrets       # the Kubernetes pack plus the secrets family
 """
 
 from __future__ import annotations
@@ -25,20 +26,21 @@ sys.path.insert(0, str(REPO / "bench"))
 from webhook_load import pod_review  # noqa: E402
 
 
-def build_app() -> Any:
+def build_app(secrets: bool = False) -> Any:
     from policyguard.scan import ScanOptions
     from policyguard.webhook.app import WebhookApp
     from policyguard.webhook.config import WebhookConfig
     from policyguard.webhook.watchdog import Slots
 
-    options = ScanOptions(paths=[], rule_dirs=[str(REPO / "rules" / "kubernetes")], builtin_rules=False)
+    dirs = [str(REPO / "rules" / "kubernetes")] + ([str(REPO / "rules" / "secrets")] if secrets else [])
+    options = ScanOptions(paths=[], rule_dirs=dirs, builtin_rules=False)
     cfg = WebhookConfig(evaluation="inline")  # no thread hand-off: the app's own work only
     # a supervised worker (as `serve` runs it): the compiled VM, no Python-rule trace
     return WebhookApp(cfg, options, heartbeat=Slots(1).heartbeat(0))
 
 
-async def run(n: int, rounds: int, profile: bool) -> list[float]:
-    app = build_app()
+async def run(n: int, rounds: int, profile: bool, secrets: bool = False) -> list[float]:
+    app = build_app(secrets)
     await app.evaluator.start()
     assert app.evaluator.ready, app.evaluator.error
     bodies = [json.dumps(pod_review(str(i), i % 2 == 0)).encode() for i in range(16)]
@@ -89,8 +91,9 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=2000, help="reviews per round")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--secrets", action="store_true", help="also load rules/secrets")
     args = ap.parse_args()
-    times = asyncio.run(run(args.n, args.rounds, args.profile))
+    times = asyncio.run(run(args.n, args.rounds, args.profile, args.secrets))
     print(f"CPU per review: median {statistics.median(times):.1f} us (min {min(times):.1f}, max {max(times):.1f}; "
           f"{args.rounds} rounds of {args.n})")
 

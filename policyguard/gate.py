@@ -281,6 +281,7 @@ def evaluate_gate(
     apply_severity_overrides(result, overrides)
     refine_spans(result)
     assign_fingerprints(result.findings, result.resources, root)
+    _mask_unknowns(result)
     sup = suppress.apply(
         result.findings, result.resources, config, root=root, today=today,
         evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set, unrun_rules=result.profile_skipped,
@@ -398,6 +399,28 @@ def _attach_edits(result: ScanResult, options: ScanOptions | None) -> None:
         attach_edits(result, options)
     except Exception as exc:  # fixes are an extra: a fixer bug must not lose the report
         print(f"policyguard: warning: could not render fixes: {type(exc).__name__}: {exc}", file=sys.stderr)
+    _withhold_secret_edits(result)
+
+
+def _mask_unknowns(result: ScanResult) -> None:
+    """An unresolved expression is scanned text (``!Sub "...DB_PASSWORD=..."``): every report
+    prints it, so it is masked like a message."""
+    from policyguard.redact import mask_text
+
+    for f in result.findings:
+        if f.unknowns:
+            f.unknowns = tuple(mask_text(u) for u in f.unknowns)
+
+
+def _withhold_secret_edits(result: ScanResult) -> None:
+    """Edits whose replacement text would quote a secret (a fix that re-aligns the block around
+    ``password = ...``) are left out of the reports: a masked edit would write the mask into the
+    file if applied, a clear one leaks. ``policyguard fix`` still applies such fixes locally."""
+    from policyguard.redact import mask_text
+
+    for f in result.findings:
+        if f.edits and any(mask_text(e.text) != e.text for e in f.edits):
+            f.edits = ()
 
 
 # --------------------------------------------------------------------------- commands
@@ -509,7 +532,9 @@ def run_scan_command(**kw: Any) -> int:
     if kw.get("parse_only"):
         import json
 
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        from policyguard.secrets import mask_values
+
+        sys.stdout.write(json.dumps(mask_values(result.to_dict()), indent=2) + "\n")  # the model, secrets masked
         for e in result.errors:
             print(str(e), file=sys.stderr)
         if not result.files and not result.errors:  # not a gate: say it, but the model is the answer

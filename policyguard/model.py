@@ -313,6 +313,14 @@ class ParseError:
     message: str
     kind: ErrorKind = ErrorKind.PARSE
 
+    def __post_init__(self) -> None:
+        # the message may quote the scanned file (a token, a line): secrets in it are masked
+        # here, once, for every report, stderr line and webhook answer (redact.mask_error)
+        if self.kind in (ErrorKind.PARSE, ErrorKind.TEMPLATE, ErrorKind.LIMIT) and len(self.message) >= 6:
+            from policyguard.redact import mask_error
+
+            object.__setattr__(self, "message", mask_error(self.message))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,

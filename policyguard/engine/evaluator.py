@@ -370,6 +370,19 @@ class Evaluator:
         traced = not use_timer and self.python_watchdog
         # rule ids per resource: `m in metas` compared RuleMeta dataclasses field by field
         applicable_ids = [(r, {x.id for x in metas}) for r, metas in per_resource]
+        # the SIGALRM handler is installed once per batch, the timer armed per call: installing
+        # it per call cost ~30 us per rule x resource (a family of 11 rules judging every resource)
+        old_handler = signal.signal(signal.SIGALRM, _on_alarm) if use_timer else None
+        try:
+            self._run_python(python, applicable_ids, envs, raw, use_timer, traced)
+        finally:
+            if use_timer:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if old_handler is not None:
+                    signal.signal(signal.SIGALRM, old_handler)
+
+    def _run_python(self, python: list[tuple[RuleMeta, Any]], applicable_ids: list[tuple[Resource, set[str]]],
+                    envs: dict[str, Any], raw: dict[tuple[str, str], tuple[str, Any]], use_timer: bool, traced: bool) -> None:
         for m, prule in python:
             targets = [r for r, ids in applicable_ids if m.id in ids]
             if not targets:
@@ -382,10 +395,8 @@ class Evaluator:
                     raw[(r.id, m.id)] = ("error", why)
                     continue
                 budget = max(0.001, min(self.options.rule_timeout, self._deadline - time.monotonic()))
-                old_handler = None
                 try:
                     if use_timer:
-                        old_handler = signal.signal(signal.SIGALRM, _on_alarm)
                         signal.setitimer(signal.ITIMER_REAL, budget)
                         results = prule.run(envs[r.id], envs)
                     elif traced:  # not the main thread (a server's evaluation thread): a trace-based watchdog
@@ -404,8 +415,6 @@ class Evaluator:
                 finally:
                     if use_timer:
                         signal.setitimer(signal.ITIMER_REAL, 0)
-                        if old_handler is not None:
-                            signal.signal(signal.SIGALRM, old_handler)
 
     # ------------------------------------------------------------------ results -> findings
     def _findings(self, r: Resource, m: RuleMeta, outcome: tuple[str, Any]) -> list[Finding]:

@@ -33,7 +33,15 @@ def unified_diff(file: str, before: str, after: str) -> str:
     out = []
     for ln in lines:
         out.append(ln if ln.endswith("\n") else ln + "\n\\ No newline at end of file\n")
-    return "".join(out)
+    return _mask_secrets("".join(out))
+
+
+def _mask_secrets(text: str) -> str:
+    """Secrets in printed file text (diff lines, edit text) are masked (README "Secrets"); the
+    file itself is written from the unmasked plan."""
+    from policyguard.redact import mask_text
+
+    return mask_text(text)
 
 
 def write_results(plan: FixPlan) -> int:
@@ -200,7 +208,8 @@ def json_report(plan: FixPlan, *, written: bool) -> dict[str, Any]:
             "resource": g.resource.id,
             "description": g.fix.description,
             "findings": len(g.findings),
-            "edits": [e.to_dict() | {"file": os.path.relpath(e.file)} for e in g.edits] if g.status == "verified" else [],
+            "edits": [e.to_dict() | {"file": os.path.relpath(e.file), "text": _mask_secrets(e.text)} for e in g.edits]
+            if g.status == "verified" else [],
         })
     verified = plan.verified
     return {

@@ -44,11 +44,15 @@ class AuditLog:
             "rules": decision.rule_ids() if decision else {},
         }
         if note:
-            entry["note"] = note
-        if self.include_object:
-            entry["object_body"] = review.obj
+            from policyguard.redact import mask_text
+
+            entry["note"] = mask_text(note)
+        if self.include_object:  # secrets in the bodies are masked (policyguard.secrets.mask_values)
+            from policyguard.secrets import mask_values
+
+            entry["object_body"] = mask_values(review.obj)
             if review.old_obj is not None:
-                entry["old_object_body"] = review.old_obj
+                entry["old_object_body"] = mask_values(review.old_obj)
         try:
             os.write(self.fd, dumps(entry) + b"\n")
         except OSError:
