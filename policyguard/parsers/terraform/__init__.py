@@ -55,8 +55,8 @@ def parse_directory(
             result.resources.clear()
             result.errors.append(limit_error(exc, str(path)))
         seen = {(e.file, e.line, e.column, e.message) for e in result.errors}
-        for exc in budget.errors:  # values lost to a limit, once per place
-            err = limit_error(exc, str(path))
+        for lost in budget.errors:  # values lost to a limit, once per place
+            err = limit_error(lost, str(path))
             if (err.file, err.line, err.column, err.message) not in seen:
                 seen.add((err.file, err.line, err.column, err.message))
                 result.errors.append(err)
