@@ -158,6 +158,7 @@ class _Resolver:
         self.moves: list[tuple[str, str]] = []  # (source path prefix, attribute path prefix)
         self.budget: UnitBudget = current_budget()
         self.limited: list[tuple[str, LimitExceeded]] = []  # (attribute path, limit) of values lost to a limit
+        self.limited_nodes: set[int] = set()
 
     def ref_edge(self, path: str, target: str, expression: str) -> None:
         if target in self.ctx.resources and not any(r.path == path and r.target == target for r in self.refs):
@@ -227,7 +228,9 @@ class _Resolver:
                 except LimitExceeded as exc:  # only this value is lost; a spent budget stops the unit
                     if exc.exhausted:
                         raise
-                    self.limited.append((path, exc))
+                    if id(node) not in self.limited_nodes:  # an intrinsic resolved twice (Fn::Select's two passes): once
+                        self.limited_nodes.add(id(node))
+                        self.limited.append((path, exc))
                     return unknown(render(node), f"limit exceeded: {exc.message}")
             if k.startswith("Rain::"):
                 return unknown(f"!{k} {render(v)}", "Rain directive: package the template with `rain pkg`")
@@ -420,7 +423,7 @@ class _Resolver:
             text = repl(m)
             size[0] += len(text)
             if size[0] > 65536:
-                budget.check_string(size[0] + len(template), "Fn::Sub")
+                budget.fits_string(size[0] + len(template), "Fn::Sub")
             return text
 
         text = _SUB_VAR.sub(counted, template)
@@ -460,7 +463,7 @@ def _pure(fn: str, args: Any) -> Any:
             raise ValueError("Fn::Join needs a list")
         texts = [_text(x) for x in items]
         sep = str(delim)
-        current_budget().check_string(sum(map(len, texts)) + len(sep) * max(len(texts) - 1, 0), "Fn::Join")
+        current_budget().fits_string(sum(map(len, texts)) + len(sep) * max(len(texts) - 1, 0), "Fn::Join")
         return sep.join(texts)
     if fn == "Fn::Select":
         index, items = args

@@ -281,7 +281,7 @@ def _render(parts: list[Any], env: Env, out: list[str]) -> dict[str, Any] | None
             except fn.FuncError as exc:
                 raise EvalError(f"{p.text}: {exc}") from None
             if len(out) & 1023 == 0:  # a template loop must not gather gigabytes before the join
-                env.budget.check_string(sum(map(len, out)), "template")
+                env.budget.fits_string(sum(map(len, out)), "template")
         elif isinstance(p, TIf):
             c = ev(p.cond, env)
             if is_unknown(c):
@@ -650,8 +650,12 @@ def _resolve_file(env: Env, p: str) -> Path:
     return path
 
 
+FILE_CALL_STEPS = 100  # a call that touches the file system costs ~100x an expression node
+
+
 def _file_call(e: Call, env: Env) -> Any:
     name = e.name
+    env.budget.tick(FILE_CALL_STEPS)
     args = [ev(a, env) for a in e.args]
     for a in args:
         u = deep_unknown(a)
@@ -698,6 +702,7 @@ def _file_call(e: Call, env: Env) -> Any:
         data = read_regular(path, MAX_TEMPLATE_FILE)  # regular files only: bounded, non-blocking
     except ReadError as exc:
         return unknown(e.text, f"cannot read {p}: {exc.message}")
+    env.budget.tick(len(data) >> 6)
     if name == "filebase64":
         import base64
 

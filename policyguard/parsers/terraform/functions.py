@@ -283,7 +283,7 @@ def _format(fmt: Any, *args: Any) -> str:
             verb.prec = int(m.group(0) or "0")
             j = m.end()
         if verb.width is not None or verb.prec is not None:  # %0999999999d: refused before padding
-            budget.check_string(max(verb.width or 0, verb.prec or 0), f"format verb {text[i:j + 1]!r}")
+            budget.fits_string(max(verb.width or 0, verb.prec or 0), f"format verb {text[i:j + 1]!r}")
         if j >= n:
             raise FuncError(f"format: invalid format string starting at offset {i}")
         if not ("a" <= text[j] <= "z" or "A" <= text[j] <= "Z"):
@@ -295,7 +295,7 @@ def _format(fmt: Any, *args: Any) -> str:
         piece = _format_verb(verb, args[verb.arg - 1])
         size += len(piece)
         if size > 65536:  # "%[1]s%[1]s..." of a long string: the total, not each verb
-            budget.check_string(size, "format")
+            budget.fits_string(size, "format")
         out.append(piece)
         highest = max(highest, verb.arg)
         next_arg = verb.arg + 1
@@ -519,7 +519,7 @@ def _join(sep: Any, *lists: Any) -> str:
     for ls in lists:
         items.extend(to_str(x) for x in to_list(ls))
     sep = to_str(sep)
-    current_budget().check_string(sum(map(len, items)) + len(sep) * max(len(items) - 1, 0), "join")
+    current_budget().fits_string(sum(map(len, items)) + len(sep) * max(len(items) - 1, 0), "join")
     return sep.join(items)
 
 
@@ -535,7 +535,7 @@ def _replace(s: Any, old: Any, new: Any) -> str:
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
         return _re_replace(_compile_re(old[1:-1]), s, new)
     count = s.count(old) if old else len(s) + 1
-    current_budget().check_string(len(s) + count * (len(new) - len(old)), "replace")
+    current_budget().fits_string(len(s) + count * (len(new) - len(old)), "replace")
     return s.replace(old, new)
 
 
@@ -627,7 +627,7 @@ def _re_replace(rx: Any, s: str, template: str) -> str:
             piece = _expand(rx, m, template)
             size += len(piece) + start - last
             if size > 65536:
-                budget.check_string(size + n - end, "replace")
+                budget.fits_string(size + n - end, "replace")
             out.append(piece)
         last = end
         pos = pos + 1 if pos + 1 > end else end
@@ -771,7 +771,7 @@ def _trimspace(s: Any) -> str:
 
 def _indent(n: Any, s: Any) -> str:
     width, s = to_int(n), to_str(s)
-    current_budget().check_string(len(s) + max(width, 0) * (s.count("\n") + 1), "indent")
+    current_budget().fits_string(len(s) + max(width, 0) * (s.count("\n") + 1), "indent")
     pad = " " * width
     return s.replace("\n", "\n" + pad)
 
