@@ -115,8 +115,8 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
 
 def _memory_message(limits: UnitLimits) -> str:
     mib = limits.worker_memory // (1024 * 1024)
-    cap = f"the worker's {mib} MiB memory limit (--unit-memory)" if mib else "the available memory"
-    return f"parsing this unit ran out of memory under {cap}; the unit is not judged"
+    cap = f" (scan workers are limited to {mib} MiB, --unit-memory)" if mib else ""
+    return f"parsing this unit ran out of memory{cap}; the unit is not judged"
 
 
 @contextmanager
@@ -254,6 +254,11 @@ def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int) -> list
     while todo or suspects:
         if todo:
             broken = _pool_round(units, todo, options, workers, outcomes)
+            if broken and len(broken) == len(todo) and not any(started for _, started in broken):
+                for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
+                    outcomes[i] = _crashed(units[i], "the worker pool could not start")
+                todo = []
+                continue
             todo = []
             for i, started in broken:
                 (suspects if started else todo).append(i)
