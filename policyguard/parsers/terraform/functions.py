@@ -1287,7 +1287,9 @@ def _yamldecode(s: Any) -> Any:
     text = to_str(s)
     limit = yaml_limit_error(text, "<yamldecode>")
     if limit is not None:
-        if limit.kind == ErrorKind.LIMIT:  # an alias bomb is the unit's limit error, not a quiet unknown
+        if limit.kind == ErrorKind.LIMIT and limit.message != depth_message(DEFAULT_LIMITS.max_depth):
+            # an alias bomb is the unit's limit error, not a quiet unknown (too deep stays an
+            # error of the call, as jsondecode's)
             raise LimitExceeded("max_alias_nodes", f"yamldecode: {limit.message} (line {limit.line} of the document)", exhausted=False)
         raise FuncError(f"yamldecode: {limit.message} (line {limit.line})")
     loader = _cty_yaml_loader()
