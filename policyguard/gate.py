@@ -35,6 +35,7 @@ from policyguard.scan import ScanOptions, ScanResult, scan
 if TYPE_CHECKING:
     from policyguard.config import Config
     from policyguard.engine.rules import Selector
+    from policyguard.limits import UnitLimits
     from policyguard.report import Report, Verdict
     from policyguard.suppress import Notice
 
@@ -86,7 +87,26 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         opa_url=kw.get("opa_url"),
         evaluate=not kw.get("parse_only"),
         follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
+        unit_limits=_unit_limits(kw),
     )
+
+
+def _unit_limits(kw: dict[str, Any]) -> UnitLimits | None:
+    """``--unit-timeout``/``--unit-memory`` over the defaults (command line only: a scanned
+    repository must not raise what it may cost)."""
+    timeout, memory = kw.get("unit_timeout"), kw.get("unit_memory")
+    if timeout is None and memory is None:
+        return None
+    from dataclasses import replace
+
+    from policyguard.limits import DEFAULT_UNIT_LIMITS
+
+    limits = DEFAULT_UNIT_LIMITS
+    if timeout is not None:
+        limits = replace(limits, timeout=float(timeout))
+    if memory is not None:
+        limits = replace(limits, worker_memory=int(memory) * 1024 * 1024)
+    return limits
 
 
 SMALL_SCAN_FILES = 16

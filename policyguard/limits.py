@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -70,3 +73,201 @@ def json_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
         elif c == "]" or c == "}":
             depth = max(depth - 1, 0)
     return None
+
+
+# --------------------------------------------------------------------------- per-unit budgets
+class LimitExceeded(Exception):
+    """One unit went over one of its budgets (``UnitBudget``).
+
+    Deliberately not an evaluation error: Terraform's ``try()``/``can()`` must not swallow it.
+    ``exhausted``: the unit's whole budget is spent (deadline, steps, instances, bytes produced),
+    so the unit stops and yields only this error; otherwise only the value that would have been
+    too large is lost (it becomes an unknown marker) and the rest of the unit is judged.
+    """
+
+    def __init__(self, limit: str, message: str, *, exhausted: bool) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.message = message
+        self.exhausted = exhausted
+        self.file: str | None = None
+        self.line = 0
+        self.column = 0
+        self.where = ""  # the expression or block that went over
+
+    def locate(self, file: str, line: int, column: int, where: str) -> LimitExceeded:
+        """Set the place once: the innermost handler that knows it wins."""
+        if self.file is None:
+            self.file, self.line, self.column = file, line, column
+            self.where = where if len(where) <= 120 else where[:117] + "..."
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class UnitLimits:
+    """What one unit (a Terraform root module, a template, a manifest file) may cost to parse and
+    evaluate. The shared corpus's largest units (of 1,759) take 19,970 steps, 240 instances,
+    ~100 KB of values and 0.3 s (3.5 s on a loaded machine): the defaults sit 50-600x above
+    (README "Unit limits")."""
+
+    timeout: float = 60.0
+    """Wall-clock seconds per unit (``--unit-timeout``, config ``limits.unit_timeout``)."""
+    max_steps: int = 1_000_000
+    """Evaluation steps per unit: every expression node, function call and ``for`` iteration."""
+    max_instances: int = 20_000
+    """Resource and module instances per unit, count/for_each multiplied through module nesting
+    (CloudFormation: resources after ``Fn::ForEach`` expansion)."""
+    max_string: int = 4 * 1024 * 1024
+    """Characters in any one string an expression produces (checked before it is built)."""
+    max_items: int = 1_000_000
+    """Elements in any one list or map an expression produces (checked before it is built)."""
+    max_produced: int = 64 * 1024 * 1024
+    """Approximate bytes of values evaluation may produce per unit, in total."""
+    worker_memory: int = 4 * 1024 * 1024 * 1024
+    """Address-space limit (RLIMIT_AS) of each scan worker process (``--unit-memory`` in MiB, 0: none)."""
+
+
+DEFAULT_UNIT_LIMITS = UnitLimits()
+_CHECK_EVERY = 2048  # steps between two looks at the clock
+
+
+class UnitBudget:
+    """The running cost of one unit against its ``UnitLimits``. One per unit, found through
+    ``current_budget()`` by every layer that spends (the Terraform evaluator, module expansion,
+    CloudFormation's intrinsics and ``Fn::ForEach``)."""
+
+    __slots__ = ("limits", "deadline", "steps", "next_check", "instances", "produced", "errors", "spent", "_sizes")
+
+    def __init__(self, limits: UnitLimits = DEFAULT_UNIT_LIMITS) -> None:
+        import time
+
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.timeout
+        self.steps = 0
+        self.next_check = _CHECK_EVERY
+        self.instances = 0
+        self.produced = 0
+        self.errors: list[LimitExceeded] = []  # per-value limits hit (the unit went on)
+        self.spent: LimitExceeded | None = None  # the exhausted budget, once it is
+        # logical size of each collection measured so far; the entry holds the object, so its id
+        # cannot be reused while the entry lives
+        self._sizes: dict[int, tuple[object, int]] = {}
+
+    def _exhaust(self, limit: str, message: str) -> LimitExceeded:
+        self.spent = LimitExceeded(limit, message, exhausted=True)
+        return self.spent
+
+    def tick(self, n: int = 1) -> None:
+        """Spend ``n`` steps; looks at the clock every few thousand."""
+        self.steps += n
+        if self.steps >= self.next_check:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        import time
+
+        if self.spent is not None:
+            raise self.spent
+        self.next_check = self.steps + _CHECK_EVERY
+        if self.steps > self.limits.max_steps:
+            raise self._exhaust("max_steps", f"evaluation took more than {self.limits.max_steps} steps")
+        if time.monotonic() > self.deadline:
+            raise self._exhaust("timeout", f"unit took longer than its {self.limits.timeout:g} s deadline")
+
+    def expired(self) -> None:
+        """The deadline passed (the wall-clock alarm): the unit stops where it is."""
+        raise self._exhaust("timeout", f"unit took longer than its {self.limits.timeout:g} s deadline")
+
+    def charge(self, nbytes: int) -> None:
+        """Count ``nbytes`` of produced values against the unit's total."""
+        self.produced += nbytes
+        if self.produced > self.limits.max_produced:
+            raise self._exhaust("max_produced", f"evaluation produced more than {self.limits.max_produced // (1024 * 1024)} MiB of values")
+        self.tick(1 + (nbytes >> 12))
+
+    def fits_string(self, size: int, what: str) -> None:
+        """Before building a string of ``size`` characters (or while building one)."""
+        if size > self.limits.max_string:
+            raise LimitExceeded("max_string", f"{what} would produce a string of {size} characters (limit {self.limits.max_string})",
+                                exhausted=False)
+
+    def check_string(self, size: int, what: str) -> None:
+        """A string of ``size`` characters is produced: within the limit, and charged."""
+        self.fits_string(size, what)
+        self.charge(size)
+
+    def check_items(self, size: int, what: str) -> None:
+        """Before building a collection of ``size`` elements."""
+        if size > self.limits.max_items:
+            raise LimitExceeded("max_items", f"{what} would produce {size} elements (limit {self.limits.max_items})", exhausted=False)
+        self.charge(size * 8)
+
+    def measure(self, value: object, what: str) -> int:
+        """Logical size of an evaluated value (elements, plus a string's length / 64), counting
+        a shared sub-value at every place it appears: ``[local.a, local.a]`` nested thirty times
+        is a few objects in memory but 2**30 elements to every rule, report and ``==``. Memoised
+        per collection, so measuring what is built from measured parts costs its length.
+        Over ``max_items``: a per-value limit (the value is lost, the unit goes on)."""
+        if isinstance(value, str):
+            return 1 + (len(value) >> 6)
+        if not isinstance(value, (list, dict)):
+            return 1
+        hit = self._sizes.get(id(value))
+        n = hit[1] if hit is not None else self._size(value)
+        if n > self.limits.max_items:
+            raise LimitExceeded("max_items", f"{what}: a value of {n} elements (limit {self.limits.max_items})", exhausted=False)
+        return n
+
+    def _size(self, value: list[object] | dict[str, object]) -> int:
+        sizes = self._sizes
+        items = value.values() if isinstance(value, dict) else value
+        total = 1
+        for x in items:
+            if isinstance(x, (list, dict)):
+                hit = sizes.get(id(x))
+                total += hit[1] if hit is not None else self._size(x)
+            elif isinstance(x, str):
+                total += 1 + (len(x) >> 6)
+            else:
+                total += 1
+        sizes[id(value)] = (value, total)
+        self.charge(16 * len(items))
+        return total
+
+    def reserve_instances(self, n: int, what: str) -> None:
+        """Before making ``n`` more instances: refuse them if they would pass the limit."""
+        if self.instances + n > self.limits.max_instances:
+            raise self._exhaust("max_instances", f"{what}: the unit passes its limit of {self.limits.max_instances} resource/module instances")
+
+    def add_instances(self, n: int, what: str) -> None:
+        """``n`` more resource or module instances in this unit."""
+        self.instances += n
+        if self.instances > self.limits.max_instances:
+            raise self._exhaust("max_instances", f"{what}: the unit passes its limit of {self.limits.max_instances} resource/module instances")
+        self.tick(n)
+
+
+_CURRENT: ContextVar[UnitBudget | None] = ContextVar("policyguard_unit_budget", default=None)
+
+
+def current_budget() -> UnitBudget:
+    """The budget of the unit being parsed; outside any unit (a helper called on its own) a
+    fresh default one, so nothing runs unbounded."""
+    b = _CURRENT.get()
+    return b if b is not None else UnitBudget()
+
+
+@contextmanager
+def unit_budget(limits: UnitLimits | None = None) -> Iterator[UnitBudget]:
+    """Run one unit under a budget: a fresh one from ``limits``; with ``limits`` None, the budget
+    of the enclosing unit if there is one (a parser called by the scan), else a fresh default."""
+    outer = _CURRENT.get()
+    if limits is None and outer is not None:
+        yield outer
+        return
+    budget = UnitBudget(limits or DEFAULT_UNIT_LIMITS)
+    token = _CURRENT.set(budget)
+    try:
+        yield budget
+    finally:
+        _CURRENT.reset(token)

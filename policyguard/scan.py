@@ -12,6 +12,8 @@ processes (``jobs``) and cross-resource rules see every resource of their unit.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from policyguard.model import ErrorKind, Finding, ParseError, ParseResult, Refer
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
+    from policyguard.limits import UnitBudget, UnitLimits
 
 
 @dataclass(slots=True)
@@ -52,6 +55,9 @@ class ScanOptions:
     # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
     read_roots: tuple[str, ...] = ()
     follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
+    # what one unit may cost to parse and evaluate, and each worker's memory (None: the defaults
+    # of policyguard.limits.UnitLimits; --unit-timeout, --unit-memory)
+    unit_limits: UnitLimits | None = None
 
 
 @dataclass(slots=True)
@@ -86,20 +92,65 @@ def link_references(resources: list[Resource]) -> None:
 
 
 def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
-    """Parse one unit with the parser of its format. Never raises: failures become errors."""
+    """Parse one unit with the parser of its format under the unit's budget (deadline, steps,
+    sizes: policyguard.limits). Never raises: failures become errors for this unit only."""
     from policyguard import parsers
+    from policyguard.limits import DEFAULT_UNIT_LIMITS, LimitExceeded, unit_budget
 
-    try:
-        result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
-                                    read_roots=options.read_roots)
-    except RecursionError:
-        result = ParseResult(errors=[ParseError(str(unit.path), 1, 1, "nesting too deep to parse", ErrorKind.LIMIT)])
-    except Exception as exc:  # a parser bug must not lose the file: it becomes a located error
-        result = ParseResult(
-            errors=[ParseError(str(unit.path), 1, 1, f"internal parser error: {type(exc).__name__}: {exc}")]
-        )
+    path = str(unit.path)
+    limits = options.unit_limits or DEFAULT_UNIT_LIMITS
+    with unit_budget(limits) as budget:
+        try:
+            with _deadline_alarm(budget):
+                result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
+                                            read_roots=options.read_roots)
+        except LimitExceeded as exc:  # spent outside a parser's own handling (the deadline alarm)
+            result = ParseResult(errors=[parsers.limit_error(exc, path)])
+        except RecursionError:
+            result = ParseResult(errors=[ParseError(path, 1, 1, "nesting too deep to parse", ErrorKind.LIMIT)])
+        except MemoryError:  # under the worker's address-space limit (or the machine's)
+            result = ParseResult(errors=[ParseError(path, 1, 1, _memory_message(limits), ErrorKind.LIMIT)])
+        except Exception as exc:  # a parser bug must not lose the file: it becomes a located error
+            result = ParseResult(
+                errors=[ParseError(path, 1, 1, f"internal parser error: {type(exc).__name__}: {exc}")]
+            )
     link_references(result.resources)
     return result
+
+
+def _memory_message(limits: UnitLimits) -> str:
+    mib = limits.worker_memory // (1024 * 1024)
+    cap = f" (scan workers are limited to {mib} MiB, --unit-memory)" if mib else ""
+    return f"parsing this unit ran out of memory{cap}; the unit is not judged"
+
+
+@contextmanager
+def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
+    """The unit's deadline as a wall-clock alarm too, for code that spends no evaluation steps
+    (a parser, a loop without a budget check): the alarm stops the unit where it is, and repeats
+    every second until the unit returns, in case a broad ``except`` swallowed it. Only on the
+    main thread (the CLI and the scan workers); elsewhere the budget's own checks remain."""
+    import signal
+    import threading
+    import time
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        budget.expired()
+
+    left = max(budget.deadline - time.monotonic(), 0.001)
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    outer = signal.setitimer(signal.ITIMER_REAL, left, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if outer[0] > 0:  # someone else's timer: give it back what it had left
+            signal.setitimer(signal.ITIMER_REAL, *outer)
 
 
 # A process builds its rule set and evaluator once per rule configuration. scan() loads the rule
@@ -148,35 +199,114 @@ def _evaluator(options: ScanOptions) -> Any:
     return ev
 
 
-def _forked_worker_init() -> None:
+# per forked pool: which unit indexes a worker has started (a shared byte per unit), so a pool
+# broken by a dying worker tells the units it was running from the ones it never reached
+_STARTED: Any = None
+
+
+def _forked_worker_init(started: Any, memory: int) -> None:
     """A forked worker must not share the parent's engine (or its guard helper's pipes), and
-    reaps the helper it starts before it exits (``procs.worker_init``)."""
+    reaps the helper it starts before it exits (``procs.worker_init``). ``memory``: its
+    address-space limit, so a runaway allocation is a ``MemoryError`` for one unit, not the
+    machine's OOM killer taking the scan."""
+    global _STARTED
+    _STARTED = started
     _WORKER_STATE.pop("evaluator", None)
+    _limit_memory(memory)
     procs.worker_init()
 
 
+def _limit_memory(limit: int) -> None:
+    if limit <= 0:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm", "rb") as f:  # what the fork already maps (libraries, engine)
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = max(limit, mapped + 512 * 1024 * 1024)  # never below what the worker needs to start
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # no RLIMIT_AS here: the budgets still bound what evaluation allocates
+
+
+def _pooled_unit(index: int, unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
+    if _STARTED is not None:
+        _STARTED[index] = 1
+    return _scan_unit(unit, options)
+
+
+def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
+    """The outcome of a unit whose worker process died: an error naming the unit."""
+    msg = f"the worker process judging this unit died ({how}); the unit is not judged, the rest of the scan is"
+    return ParseResult(errors=[ParseError(str(unit.path), 1, 1, msg, ErrorKind.LIMIT)]), []
+
+
 def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int) -> list[tuple[ParseResult, list[Finding]]]:
-    """Units in forked worker processes. On success the pool is shut down and every worker
-    waited for; on any exception (a crash, ^C, SIGTERM turned into ``procs.Terminated``) the
-    pending units are cancelled and the workers stopped and waited for before it propagates,
-    instead of the executor's ``__exit__`` running the rest of the scan first."""
+    """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
+    OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
+    pool, and each unit that was running when it broke runs again alone, so the one that kills
+    its worker is found and becomes an error for that unit, never a lost report.
+
+    On any exception (^C, SIGTERM turned into ``procs.Terminated``) the pending units are
+    cancelled and the workers stopped and waited for before it propagates."""
+    outcomes: list[tuple[ParseResult, list[Finding]] | None] = [None] * len(units)
+    todo = list(range(len(units)))
+    suspects: list[int] = []
+    while todo or suspects:
+        if todo:
+            broken = _pool_round(units, todo, options, workers, outcomes)
+            if broken and len(broken) == len(todo) and not any(started for _, started in broken):
+                for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
+                    outcomes[i] = _crashed(units[i], "the worker pool could not start")
+                todo = []
+                continue
+            todo = []
+            for i, started in broken:
+                (suspects if started else todo).append(i)
+            continue
+        i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
+        for j, _ in _pool_round(units, [i], options, 1, outcomes):
+            outcomes[j] = _crashed(units[j], "killed by a signal or out of memory")
+    return [o for o in outcomes if o is not None]
+
+
+def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, workers: int,
+                outcomes: list[tuple[ParseResult, list[Finding]] | None]) -> list[tuple[int, bool]]:
+    """Run ``indexes`` in one pool, filling ``outcomes``; returns the units a broken pool lost,
+    each with whether a worker had started it."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # here: ~16 ms of import a one-process hook run skips
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing.sharedctypes import RawArray
+
+    from policyguard.limits import DEFAULT_UNIT_LIMITS
 
     procs.become_subreaper()  # a helper whose worker died is re-parented to us, not to init
     before = {p.pid for p in multiprocessing.active_children()}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_forked_worker_init)
+    started = RawArray("b", len(units))
+    memory = (options.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(indexes)), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_forked_worker_init, initargs=(started, memory))
+    lost: list[tuple[int, bool]] = []
     try:
-        chunk = max(1, len(units) // (workers * 8))
-        outcomes = list(pool.map(_scan_unit, units, [options] * len(units), chunksize=chunk))
+        futures = [(i, pool.submit(_pooled_unit, i, units[i], options)) for i in indexes]
+        for i, fut in futures:
+            try:
+                outcomes[i] = fut.result()
+            except BrokenProcessPool:
+                lost.append((i, bool(started[i])))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         procs.stop_processes([p for p in multiprocessing.active_children() if p.pid not in before])
         raise
     pool.shutdown(wait=True)
-    return outcomes
+    return lost
 
 
 def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:

@@ -35,11 +35,12 @@ import base64
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policyguard.limits import DEFAULT_LIMITS, Limits
+from policyguard.limits import DEFAULT_LIMITS, LimitExceeded, Limits, UnitBudget, current_budget, unit_budget
 from policyguard.model import (
     ErrorKind,
     ParseError,
@@ -73,28 +74,67 @@ _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
 # --------------------------------------------------------------------------- short-form rendering
+RENDER_MAX = 240  # characters of an unknown's expression text: a template's aliases can make any node huge
+
+
 def render(value: Any) -> str:
-    """A compact short-form text of an (unresolved) intrinsic, used as unknown expression."""
+    """A compact short-form text of an (unresolved) intrinsic, used as unknown expression;
+    cut after ``RENDER_MAX`` characters (the walk stops there too)."""
+    out: list[str] = []
+    _render(value, out, [RENDER_MAX])
+    text = "".join(out)
+    return text if len(text) <= RENDER_MAX else text[: RENDER_MAX - 3] + "..."
+
+
+def _render(value: Any, out: list[str], left: list[int]) -> None:
+    if left[0] <= 0:
+        return
     if isinstance(value, dict) and len(value) == 1:
         ((k, v),) = value.items()
         if k == "Ref":
-            return f"!Ref {render(v)}"
+            _put(out, left, "!Ref ")
+            _render(v, out, left)
+            return
         if k == "Fn::GetAtt" and isinstance(v, list) and all(isinstance(x, str) for x in v):
-            return "!GetAtt " + ".".join(v)
+            _put(out, left, "!GetAtt " + ".".join(v))
+            return
         if k == "Condition" and isinstance(v, str):
-            return f"!Condition {v}"
+            _put(out, left, f"!Condition {v}")
+            return
         if k.startswith("Fn::"):
-            return f"!{k[4:]} {render(v)}"
+            _put(out, left, f"!{k[4:]} ")
+            _render(v, out, left)
+            return
     if isinstance(value, dict):
         if is_unknown(value):
-            return str(value["__unknown__"])
-        return "{" + ", ".join(f"{k}: {render(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(render(v) for v in value) + "]"
-    if isinstance(value, str):
+            _put(out, left, str(value["__unknown__"]))
+            return
+        _put(out, left, "{")
+        for i, (k, v) in enumerate(value.items()):
+            if left[0] <= 0:
+                return
+            _put(out, left, f"{', ' if i else ''}{k}: ")
+            _render(v, out, left)
+        _put(out, left, "}")
+    elif isinstance(value, list):
+        _put(out, left, "[")
+        for i, v in enumerate(value):
+            if left[0] <= 0:
+                return
+            if i:
+                _put(out, left, ", ")
+            _render(v, out, left)
+        _put(out, left, "]")
+    elif isinstance(value, str):
         plain = value and not any(c in value for c in " ,[]{}#'\"") and not value.endswith(":")
-        return value if plain else json.dumps(value)
-    return json.dumps(value)
+        _put(out, left, value if plain else json.dumps(value[: RENDER_MAX * 2]))
+    else:
+        _put(out, left, json.dumps(value))
+
+
+def _put(out: list[str], left: list[int], text: str) -> None:
+    out.append(text[: max(left[0], 0) + 3])
+    left[0] -= len(text)
 
 
 # --------------------------------------------------------------------------- the evaluator
@@ -116,6 +156,9 @@ class _Resolver:
         self.logical_id = logical_id
         self.refs: list[Reference] = []
         self.moves: list[tuple[str, str]] = []  # (source path prefix, attribute path prefix)
+        self.budget: UnitBudget = current_budget()
+        self.limited: list[tuple[str, LimitExceeded]] = []  # (attribute path, limit) of values lost to a limit
+        self.limited_nodes: set[int] = set()
 
     def ref_edge(self, path: str, target: str, expression: str) -> None:
         if target in self.ctx.resources and not any(r.path == path and r.target == target for r in self.refs):
@@ -165,6 +208,7 @@ class _Resolver:
     # -- values
     def value(self, node: Any, path: str) -> Any:
         """The resolved ``node``; ``path`` is its attribute path text (for edges and span moves)."""
+        self.budget.tick()  # a template's aliases can make a small file a large walk
         if isinstance(node, list):
             out: list[Any] = []
             for i, item in enumerate(node):
@@ -179,7 +223,15 @@ class _Resolver:
         if len(node) == 1:
             ((k, v),) = node.items()
             if k == "Ref" or k.startswith("Fn::") or k == "Condition":
-                return self.intrinsic(k, v, node, path)
+                try:
+                    return self.intrinsic(k, v, node, path)
+                except LimitExceeded as exc:  # only this value is lost; a spent budget stops the unit
+                    if exc.exhausted:
+                        raise
+                    if id(node) not in self.limited_nodes:  # an intrinsic resolved twice (Fn::Select's two passes): once
+                        self.limited_nodes.add(id(node))
+                        self.limited.append((path, exc))
+                    return unknown(render(node), f"limit exceeded: {exc.message}")
             if k.startswith("Rain::"):
                 return unknown(f"!{k} {render(v)}", "Rain directive: package the template with `rain pkg`")
         out_d: dict[str, Any] = {}
@@ -260,12 +312,16 @@ class _Resolver:
         args = self.value(arg, path)
         if _has_unknown(args) or args is _NOVALUE:
             return unknown(render(node), "depends on " + ", ".join(_unknown_exprs(args)) if args is not _NOVALUE else None)
+        budget = self.budget
+        budget.tick(budget.measure(args, f"arguments of {fn}"))
         try:
             result = _pure(fn, args)
         except (ValueError, TypeError, IndexError, KeyError) as exc:
             return unknown(render(node), f"cannot evaluate: {exc}")
         if result is _UNSUPPORTED:
             return unknown(render(node), f"{fn} is not evaluated")
+        if isinstance(result, str):
+            budget.check_string(len(result), fn)
         return result
 
     def list_intrinsic(self, fn: str, arg: Any, path: str) -> Any:
@@ -360,7 +416,17 @@ class _Resolver:
                 return m.group(0)
             return str(val).lower() if isinstance(val, bool) else str(val)
 
-        text = _SUB_VAR.sub(repl, template)
+        size = [0]
+        budget = self.budget
+
+        def counted(m: re.Match[str]) -> str:  # a template of many ${Big} must not build gigabytes
+            text = repl(m)
+            size[0] += len(text)
+            if size[0] > 65536:
+                budget.fits_string(size[0] + len(template), "Fn::Sub")
+            return text
+
+        text = _SUB_VAR.sub(counted, template)
         if missing:
             return unknown(render({"Fn::Sub": template}), "depends on " + ", ".join(missing))
         return text
@@ -395,7 +461,10 @@ def _pure(fn: str, args: Any) -> Any:
         delim, items = args
         if not isinstance(items, list):
             raise ValueError("Fn::Join needs a list")
-        return str(delim).join(_text(x) for x in items)
+        texts = [_text(x) for x in items]
+        sep = str(delim)
+        current_budget().fits_string(sum(map(len, texts)) + len(sep) * max(len(texts) - 1, 0), "Fn::Join")
+        return sep.join(texts)
     if fn == "Fn::Select":
         index, items = args
         if not isinstance(items, list):
@@ -406,7 +475,11 @@ def _pure(fn: str, args: Any) -> Any:
         return items[i]
     if fn == "Fn::Split":
         delim, text = args
-        return str(text).split(str(delim))
+        text, delim = str(text), str(delim)
+        if not delim:
+            raise ValueError("Fn::Split needs a delimiter")
+        current_budget().check_items(text.count(delim) + 1, "Fn::Split")
+        return text.split(delim)
     if fn == "Fn::Base64":
         return base64.b64encode(_text(args).encode()).decode()
     if fn == "Fn::Cidr":
@@ -526,6 +599,32 @@ def _substitute(value: Any, ident: str, item: Any) -> Any:
     return value
 
 
+def _loop_size(tmpl: dict[str, Any]) -> int:
+    """Resources one iteration of a ``Fn::ForEach`` template makes, nested loops multiplied."""
+    n = 0
+    for k, v in tmpl.items():
+        if isinstance(k, str) and k.startswith("Fn::ForEach::") and isinstance(v, list) and len(v) == 3:
+            coll = v[1]
+            inner = len(coll) if isinstance(coll, list) else 1
+            n += inner * (_loop_size(v[2]) if isinstance(v[2], dict) else 1)
+        else:
+            n += 1
+    return max(n, 1)
+
+
+def _node_count(value: Any, cap: int = 10_000_000) -> int:
+    """Nodes of a loaded template value (aliases counted where they appear), stopping at ``cap``."""
+    count, stack = 0, [value]
+    while stack and count < cap:
+        v = stack.pop()
+        count += 1
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return count
+
+
 @dataclass
 class _Def:
     logical_id: str
@@ -534,10 +633,20 @@ class _Def:
 
 
 def _expand_resources(entries: list[tuple[str, Any, str]], params: dict[str, Any], errors: list[tuple[str, str]]) -> list[_Def]:
-    """``(key, body, source path)`` entries of ``Resources`` with ``Fn::ForEach`` loops expanded."""
+    """``(key, body, source path)`` entries of ``Resources`` with ``Fn::ForEach`` loops expanded.
+
+    Each resource counts against the unit's instance budget, and a loop's whole cost (its
+    collection's size times its template's, nested loops multiplied through) is reserved
+    before any copy is made: a 300 x 300 ``Fn::ForEach`` stops before it is built."""
+    budget = current_budget()
     out: list[_Def] = []
     for key, body, spath in entries:
         if not key.startswith("Fn::ForEach::"):
+            try:
+                budget.add_instances(1, f"resource {key}")
+            except LimitExceeded as exc:
+                exc.where = exc.where or spath
+                raise
             out.append(_Def(key, body, spath))
             continue
         if not (isinstance(body, list) and len(body) == 3):
@@ -550,6 +659,13 @@ def _expand_resources(entries: list[tuple[str, Any, str]], params: dict[str, Any
             errors.append((spath, f"{key}: Fn::ForEach collection cannot be resolved from the template"))
             continue
         tpath = child_path(spath, 2)
+        try:
+            budget.check_items(len(coll), f"{key} collection")
+            budget.reserve_instances(len(coll) * _loop_size(tmpl), f"{key}: {len(coll)} x {_loop_size(tmpl)} resources")
+            budget.charge(len(coll) * _node_count(tmpl) * 16)  # the copies the loop makes
+        except LimitExceeded as exc:
+            exc.where = exc.where or spath
+            raise
         for item in coll:
             inner = [(_substitute(k, ident, item), _substitute(v, ident, item), child_path(tpath, k)) for k, v in tmpl.items()]
             out.extend(_expand_resources(inner, params, errors))
@@ -572,6 +688,22 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
         err("Resources" if "Resources" in value else "", "CloudFormation template has no Resources mapping")
         return result
 
+    with unit_budget():
+        try:
+            return _parse_resources(value, resources, spans, doc_span, file, result, err)
+        except LimitExceeded as exc:  # the unit's budget is spent: none of its resources is judged
+            from policyguard.parsers import limit_error
+
+            result.resources.clear()
+            if exc.file is None:
+                s = spans.get(exc.where, doc_span)
+                exc.locate(file, s.start_line, s.start_col, exc.where)
+            result.errors.append(limit_error(exc, file))
+            return result
+
+
+def _parse_resources(value: dict[str, Any], resources: dict[str, Any], spans: dict[str, Span], doc_span: Span, file: str,
+                     result: ParseResult, err: Callable[[str, str], None]) -> ParseResult:
     transform = value.get("Transform")
     transforms = transform if isinstance(transform, list) else [transform]
     sam_template = SAM_TRANSFORM in transforms
@@ -630,7 +762,20 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
                         for p, sp in spans.items():
                             if p == kp or (p.startswith(kp) and p[len(kp)] in ".["):
                                 extra_spans[child_path("", k) + p[len(kp) :]] = sp
-        attributes = resolver.value(props, "")
+        try:
+            attributes = resolver.value(props, "")
+        except LimitExceeded as exc:
+            if exc.file is None:
+                s = spans.get(d.source_path, doc_span)
+                exc.locate(file, s.start_line, s.start_col, f"resource {d.logical_id}")
+            raise
+        for lpath, lost in resolver.limited:  # values lost to a per-value limit, located at their property
+            full = props_path + ("." + lpath if lpath and not lpath.startswith("[") else lpath)
+            s = spans.get(full, spans.get(d.source_path, doc_span))
+            from policyguard.parsers import limit_error
+
+            lost.locate(file, s.start_line, s.start_col, full.removeprefix("Resources."))
+            result.errors.append(limit_error(lost, file))
 
         # spans: property paths relative to Properties, then moved where intrinsics resolved
         rel: dict[str, Span] = dict(extra_spans)

@@ -43,12 +43,33 @@ def parse_directory(
     ``terraform.tfvars.json`` < ``*.auto.tfvars(.json)`` (lexical order) < ``var_files`` (in
     order) < ``variables`` (``-var``, later wins).
     """
-    from .evaluate import EvalError
-    from .module import Context, ModuleInstance, cli_variable, load_module, read_var_file
+    from policyguard.limits import LimitExceeded, unit_budget
+    from policyguard.parsers import limit_error
 
     path = Path(path)
     result = ParseResult()
+    with unit_budget() as budget:
+        try:
+            _evaluate(path, result, files, var_files, variables, read_roots)
+        except LimitExceeded as exc:  # the unit's budget is spent: none of its resources is judged
+            result.resources.clear()
+            result.errors.append(limit_error(exc, str(path)))
+        seen = {(e.file, e.line, e.column, e.message) for e in result.errors}
+        for lost in budget.errors:  # values lost to a limit, once per place
+            err = limit_error(lost, str(path))
+            if (err.file, err.line, err.column, err.message) not in seen:
+                seen.add((err.file, err.line, err.column, err.message))
+                result.errors.append(err)
+        budget.errors.clear()
+    return result
+
+
+def _evaluate(path: Path, result: ParseResult, files: list[Path] | None, var_files: list[str] | None,
+              variables: dict[str, str] | None, read_roots: tuple[str, ...]) -> None:
     from policyguard.roots import repository_roots
+
+    from .evaluate import EvalError
+    from .module import Context, ModuleInstance, cli_variable, load_module, read_var_file
 
     roots = tuple(Path(r) for r in read_roots) or repository_roots([path])
     ctx = Context(path, result, roots)
@@ -76,4 +97,3 @@ def parse_directory(
         root.build()
     except RecursionError:
         result.errors.append(ParseError(str(path), 1, 1, "configuration nested too deeply to evaluate", ErrorKind.LIMIT))
-    return result

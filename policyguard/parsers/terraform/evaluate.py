@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from policyguard.limits import LimitExceeded, UnitBudget, current_budget
 from policyguard.model import UNKNOWN_KEY, is_unknown, unknown
 from policyguard.roots import inside
 
@@ -65,17 +66,19 @@ class Resolver(Protocol):
 class Env:
     """One evaluation: the resolver, local bindings and the references seen so far."""
 
-    __slots__ = ("res", "bindings", "refs", "depth")
+    __slots__ = ("res", "bindings", "refs", "depth", "budget")
 
     def __init__(self, res: Resolver, bindings: dict[str, Any] | None = None, refs: list[tuple[str, str]] | None = None):
         self.res = res
         self.bindings = bindings or {}
         self.refs: list[tuple[str, str]] = refs if refs is not None else []
         self.depth = 0
+        self.budget: UnitBudget = current_budget()  # the unit's: every node evaluated spends from it
 
     def child(self, extra: dict[str, Any]) -> Env:
         e = Env(self.res, {**self.bindings, **extra}, self.refs)
         e.depth = self.depth
+        e.budget = self.budget
         return e
 
 
@@ -115,10 +118,24 @@ def ev(e: Expr, env: Env) -> Any:
     if env.depth > MAX_EVAL_DEPTH:
         env.depth -= 1
         raise EvalError(f"expression evaluation deeper than {MAX_EVAL_DEPTH} levels")
+    b = env.budget
+    b.steps += 1
     try:
+        if b.steps >= b.next_check:
+            b.checkpoint()
         return _DISPATCH[e.__class__](e, env)
+    except LimitExceeded as exc:  # the innermost expression names the place
+        raise locate(exc, e) from None
     finally:
         env.depth -= 1
+
+
+def locate(exc: LimitExceeded, e: Expr) -> LimitExceeded:
+    """``exc`` located at ``e`` unless an inner expression already was."""
+    if exc.file is None:
+        s = e.span()
+        exc.locate(s.file, s.start_line, s.start_col, e.text)
+    return exc
 
 
 def _lit(e: Lit, env: Env) -> Any:
@@ -208,6 +225,7 @@ def _splat(e: Splat, env: Env) -> Any:
         cut = next((i for i, (kind, _) in enumerate(steps) if kind == "index"), len(steps))
         steps, after = steps[:cut], steps[cut:]
     items = [] if base is None else base if isinstance(base, list) else [base]
+    env.budget.tick(len(items))
     out: Any = []
     for item in items:
         v = item
@@ -220,6 +238,7 @@ def _splat(e: Splat, env: Env) -> Any:
         if is_unknown(out):
             return out
         out = _splat_step(e, out, kind, arg, env)
+    env.budget.measure(out, "splat")
     return out
 
 
@@ -241,6 +260,7 @@ def _tmpl(e: Tmpl, env: Env) -> Any:
     u = _render(parts, env, out)
     if u is not None:
         return _because(e, u)
+    env.budget.check_string(sum(map(len, out)), "template")
     return "".join(out)
 
 
@@ -260,6 +280,8 @@ def _render(parts: list[Any], env: Env, out: list[str]) -> dict[str, Any] | None
                 out.append(fn.to_str(v))
             except fn.FuncError as exc:
                 raise EvalError(f"{p.text}: {exc}") from None
+            if len(out) & 1023 == 0:  # a template loop must not gather gigabytes before the join
+                env.budget.fits_string(sum(map(len, out)), "template")
         elif isinstance(p, TIf):
             c = ev(p.cond, env)
             if is_unknown(c):
@@ -276,6 +298,7 @@ def _render(parts: list[Any], env: Env, out: list[str]) -> dict[str, Any] | None
             if is_unknown(coll):
                 return coll
             for k, v in _iter_coll(coll, p.coll):
+                env.budget.tick()
                 b: dict[str, Any] = {p.vname: v}
                 if p.kname:
                     b[p.kname] = k
@@ -297,7 +320,9 @@ def _iter_coll(coll: Any, where: Expr) -> list[tuple[Any, Any]]:
 
 # --------------------------------------------------------------------------- collections
 def _tuple(e: TupleE, env: Env) -> Any:
-    return [ev(x, env) for x in e.items]
+    out = [ev(x, env) for x in e.items]
+    env.budget.measure(out, "tuple")
+    return out
 
 
 def _object(e: ObjectE, env: Env) -> Any:
@@ -314,13 +339,16 @@ def _object(e: ObjectE, env: Env) -> Any:
             except fn.FuncError as exc:
                 raise EvalError(f"{kexpr.text}: invalid object key: {exc}") from None
         out[k] = ev(vexpr, env)
+    env.budget.measure(out, "object")
     return out
 
 
 def _for_scopes(e: ForE, items: Iterable[tuple[Any, Any]], env: Env) -> Iterator[Env | dict[str, Any]]:
     """The scope of each item its ``if`` keeps, in order; an unknown condition is yielded as its
     marker (the caller stops there: the result depends on it)."""
+    budget = env.budget
     for k, v in items:
+        budget.tick()
         b: dict[str, Any] = {e.vname: v}
         if e.kname:
             b[e.kname] = k
@@ -358,12 +386,14 @@ def _for(e: ForE, env: Env) -> Any:
                 raise EvalError(f"{e.text}: duplicate key {key!r} (use '...' to group)")
             else:
                 obj[key] = val
+        env.budget.measure(obj, "for expression")
         return obj
     out = []
     for sub in scopes:
         if not isinstance(sub, Env):
             return _because(e, sub)
         out.append(ev(e.vexpr, sub))
+    env.budget.measure(out, "for expression")
     return out
 
 
@@ -538,6 +568,8 @@ def _call(e: Call, env: Env) -> Any:
     if func is None:
         return unknown(e.text, f"function {name!r} is not supported by the evaluator")
     args = [ev(a, env) for a in e.args]
+    budget = env.budget
+    budget.tick(sum(budget.measure(a, f"argument of {name}()") for a in args))  # a call costs the size of what it is given
     if e.expand and args:
         last = args.pop()
         if is_unknown(last):
@@ -569,6 +601,10 @@ def _call(e: Call, env: Env) -> Any:
             return fn.norm_num(result)
         except fn.NotEvaluated as exc:
             return unknown(e.text, str(exc))
+    if isinstance(result, str):
+        budget.check_string(len(result), f"{name}()")  # after the fact: a function without its own check
+    else:
+        budget.measure(result, f"{name}()")
     return result
 
 
@@ -600,6 +636,7 @@ def _templatestring(e: Call, env: Env) -> Any:
     tmpl = _parse_template(f"{e.src.path}:{e.line}", text)
     tenv = Env(env.res, dict(variables), env.refs)
     tenv.depth = env.depth
+    tenv.budget = env.budget
     result = ev(tmpl, tenv)
     if is_unknown(result):
         return _because(e, result)
@@ -613,8 +650,12 @@ def _resolve_file(env: Env, p: str) -> Path:
     return path
 
 
+FILE_CALL_STEPS = 100  # a call that touches the file system costs ~100x an expression node
+
+
 def _file_call(e: Call, env: Env) -> Any:
     name = e.name
+    env.budget.tick(FILE_CALL_STEPS)
     args = [ev(a, env) for a in e.args]
     for a in args:
         u = deep_unknown(a)
@@ -661,6 +702,7 @@ def _file_call(e: Call, env: Env) -> Any:
         data = read_regular(path, MAX_TEMPLATE_FILE)  # regular files only: bounded, non-blocking
     except ReadError as exc:
         return unknown(e.text, f"cannot read {p}: {exc.message}")
+    env.budget.tick(len(data) >> 6)
     if name == "filebase64":
         import base64
 
@@ -685,6 +727,7 @@ def _file_call(e: Call, env: Env) -> Any:
     tmpl = _parse_template(str(path), text)
     tenv = Env(env.res, dict(variables), env.refs)
     tenv.depth = env.depth
+    tenv.budget = env.budget
     result = ev(tmpl, tenv)
     if is_unknown(result):
         return _because(e, result)
@@ -739,9 +782,16 @@ _DISPATCH: dict[type, Any] = {
 
 
 def safe_eval(e: Expr, env: Env) -> Any:
-    """Evaluate; any evaluation failure becomes an unknown marker naming the expression."""
+    """Evaluate; any evaluation failure becomes an unknown marker naming the expression. A value
+    over a per-value limit becomes one too, and the located limit error is kept in the unit's
+    budget (``UnitBudget.errors``); a spent budget (deadline, steps...) stops the unit."""
     try:
         return ev(e, env)
+    except LimitExceeded as exc:
+        if exc.exhausted:
+            raise
+        env.budget.errors.append(locate(exc, e))
+        return unknown(e.text, f"limit exceeded: {exc.message}")
     except EvalError as exc:
         return unknown(e.text, f"evaluation error: {exc}")
     except RecursionError:

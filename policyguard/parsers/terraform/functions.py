@@ -21,10 +21,12 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal, DivisionByZer
 from functools import lru_cache
 from typing import Any
 
-from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
-from policyguard.model import is_unknown
+from policyguard.limits import DEFAULT_LIMITS, LimitExceeded, current_budget, depth_message, json_too_deep
+from policyguard.model import ErrorKind, is_unknown
 
-MAX_ITEMS = 100_000
+# Sizes: a function whose result can be far larger than its arguments (format widths, join,
+# replace, indent, concat, setproduct, formatlist) checks the size against the unit's budget
+# (policyguard.limits.UnitBudget) before building it; the evaluator checks every result after.
 
 
 class FuncError(Exception):
@@ -249,6 +251,8 @@ def _format(fmt: Any, *args: Any) -> str:
     ``1e+06``), numbers are formatted from their exact decimal value, widths count characters."""
     text = to_str(fmt)
     out: list[str] = []
+    budget = current_budget()
+    size = 0
     next_arg, highest, i, n = 1, 0, 0, len(text)
     while i < n:
         c = text[i]
@@ -278,6 +282,8 @@ def _format(fmt: Any, *args: Any) -> str:
             assert m is not None
             verb.prec = int(m.group(0) or "0")
             j = m.end()
+        if verb.width is not None or verb.prec is not None:  # %0999999999d: refused before padding
+            budget.fits_string(max(verb.width or 0, verb.prec or 0), f"format verb {text[i:j + 1]!r}")
         if j >= n:
             raise FuncError(f"format: invalid format string starting at offset {i}")
         if not ("a" <= text[j] <= "z" or "A" <= text[j] <= "Z"):
@@ -286,7 +292,11 @@ def _format(fmt: Any, *args: Any) -> str:
         verb.raw = text[i : j + 1]
         if verb.arg > len(args):
             raise FuncError(f"format: not enough arguments for {verb.raw!r} at {i}: need index {verb.arg} but have {len(args)} total")
-        out.append(_format_verb(verb, args[verb.arg - 1]))
+        piece = _format_verb(verb, args[verb.arg - 1])
+        size += len(piece)
+        if size > 65536:  # "%[1]s%[1]s..." of a long string: the total, not each verb
+            budget.fits_string(size, "format")
+        out.append(piece)
         highest = max(highest, verb.arg)
         next_arg = verb.arg + 1
         i = j + 1
@@ -494,14 +504,23 @@ def _formatlist(fmt: Any, *args: Any) -> list[str]:
             n = len(a)
     if n is None:
         return [_format(fmt, *args)]
-    return [_format(fmt, *[a[i] if isinstance(a, list) else a for a in args]) for i in range(n)]
+    budget = current_budget()
+    budget.check_items(n, "formatlist")
+    out = []
+    for i in range(n):
+        s = _format(fmt, *[a[i] if isinstance(a, list) else a for a in args])
+        budget.charge(len(s))  # each item within the string limit; together within the unit's total
+        out.append(s)
+    return out
 
 
 def _join(sep: Any, *lists: Any) -> str:
-    items: list[Any] = []
+    items: list[str] = []
     for ls in lists:
-        items.extend(to_list(ls))
-    return to_str(sep).join(to_str(x) for x in items)
+        items.extend(to_str(x) for x in to_list(ls))
+    sep = to_str(sep)
+    current_budget().fits_string(sum(map(len, items)) + len(sep) * max(len(items) - 1, 0), "join")
+    return sep.join(items)
 
 
 def _split(sep: Any, s: Any) -> list[str]:
@@ -515,6 +534,8 @@ def _replace(s: Any, old: Any, new: Any) -> str:
     s, old, new = to_str(s), to_str(old), to_str(new)
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
         return _re_replace(_compile_re(old[1:-1]), s, new)
+    count = s.count(old) if old else len(s) + 1
+    current_budget().fits_string(len(s) + count * (len(new) - len(old)), "replace")
     return s.replace(old, new)
 
 
@@ -593,6 +614,8 @@ def _regexall(pattern: Any, s: Any) -> list[Any]:
 def _re_replace(rx: Any, s: str, template: str) -> str:
     """Go's ``Regexp.ReplaceAllString``."""
     out: list[str] = []
+    budget = current_budget()
+    size = 0
     last, pos, n = 0, 0, len(s)
     while pos <= n:
         m = rx.search(s, pos)
@@ -601,7 +624,11 @@ def _re_replace(rx: Any, s: str, template: str) -> str:
         start, end = m.span()
         out.append(s[last:start])
         if end > last or start == 0:  # no replacement for an empty match right after a match
-            out.append(_expand(rx, m, template))
+            piece = _expand(rx, m, template)
+            size += len(piece) + start - last
+            if size > 65536:
+                budget.fits_string(size + n - end, "replace")
+            out.append(piece)
         last = end
         pos = pos + 1 if pos + 1 > end else end
     out.append(s[last:])
@@ -743,8 +770,10 @@ def _trimspace(s: Any) -> str:
 
 
 def _indent(n: Any, s: Any) -> str:
-    pad = " " * to_int(n)
-    return to_str(s).replace("\n", "\n" + pad)
+    width, s = to_int(n), to_str(s)
+    current_budget().fits_string(len(s) + max(width, 0) * (s.count("\n") + 1), "indent")
+    pad = " " * width
+    return s.replace("\n", "\n" + pad)
 
 
 def _trim(s: Any, chars: Any) -> str:
@@ -809,9 +838,11 @@ def _merge(*maps: Any) -> dict[str, Any]:
 
 
 def _concat(*lists: Any) -> list[Any]:
+    parts = [to_list(ls) for ls in lists]
+    current_budget().check_items(sum(map(len, parts)), "concat")
     out: list[Any] = []
-    for ls in lists:
-        out.extend(to_list(ls))
+    for ls in parts:
+        out.extend(ls)
     return out
 
 
@@ -999,6 +1030,20 @@ def _transpose(m: Any) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+def _setproduct(*lists: Any) -> list[list[Any]]:
+    """Every combination: the count is the product of the lengths, checked before any is built."""
+    import itertools
+
+    ls = [to_list(x) for x in lists]
+    current_budget().check_items(math.prod(map(len, ls)) * max(len(ls), 1), "setproduct")
+    return [list(t) for t in itertools.product(*ls)]
+
+
+def _matchkeys(vals: Any, keys: Any, search: Any) -> list[Any]:
+    wanted = {_key(x) for x in to_list(search)}  # one pass: not len(keys) x len(search)
+    return [v for v, k in zip(to_list(vals), to_list(keys), strict=False) if _key(k) in wanted]
+
+
 def _chunklist(ls: Any, n: Any) -> list[list[Any]]:
     ls, size = to_list(ls), to_int(n)
     if size <= 0:
@@ -1169,26 +1214,8 @@ def _jsondecode(s: Any) -> Any:
         raise FuncError(f"jsondecode: invalid JSON: {exc}") from None
     except RecursionError:
         raise NotEvaluated("jsondecode: document nested too deeply") from None
-    _check_size(value, "jsondecode")
+    current_budget().measure(value, "jsondecode")
     return value
-
-
-MAX_DECODED = 1_000_000
-
-
-def _check_size(value: Any, what: str) -> None:
-    """A decoded document must stay small once aliases are expanded (a YAML alias bomb is tiny
-    as text and as Python objects, but not as the JSON every later stage writes)."""
-    count, stack = 0, [value]
-    while stack:
-        v = stack.pop()
-        count += 1
-        if count > MAX_DECODED:
-            raise NotEvaluated(f"{what}: the decoded value has more than {MAX_DECODED} elements")
-        if isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
 
 
 def _yamlencode(v: Any) -> str:
@@ -1260,6 +1287,10 @@ def _yamldecode(s: Any) -> Any:
     text = to_str(s)
     limit = yaml_limit_error(text, "<yamldecode>")
     if limit is not None:
+        if limit.kind == ErrorKind.LIMIT and limit.message != depth_message(DEFAULT_LIMITS.max_depth):
+            # an alias bomb is the unit's limit error, not a quiet unknown (too deep stays an
+            # error of the call, as jsondecode's)
+            raise LimitExceeded("max_alias_nodes", f"yamldecode: {limit.message} (line {limit.line} of the document)", exhausted=False)
         raise FuncError(f"yamldecode: {limit.message} (line {limit.line})")
     loader = _cty_yaml_loader()
     try:
@@ -1268,7 +1299,7 @@ def _yamldecode(s: Any) -> Any:
         raise FuncError(f"yamldecode: invalid YAML: {exc}") from None
     except RecursionError:
         raise NotEvaluated("yamldecode: document nested too deeply") from None
-    _check_size(value, "yamldecode")
+    current_budget().measure(value, "yamldecode")  # aliases counted at every place they appear
     return value
 
 
@@ -1848,12 +1879,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "setunion": _setunion,
     "setintersection": _setintersection,
     "setsubtract": _setsubtract,
-    "setproduct": lambda *ls: [list(t) for t in __import__("itertools").product(*[to_list(x) for x in ls])],
+    "setproduct": _setproduct,
     "transpose": _transpose,
     "chunklist": _chunklist,
-    "matchkeys": lambda vals, keys, search: [
-        v for v, k in zip(to_list(vals), to_list(keys), strict=False) if _contains(search, k)
-    ],
+    "matchkeys": _matchkeys,
     # type conversion
     "tolist": _tolist,
     "toset": _toset,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
+from policyguard.limits import DEFAULT_LIMITS, LimitExceeded, current_budget, depth_message, json_too_deep
 from policyguard.model import (
     ErrorKind,
     ParseError,
@@ -553,6 +553,22 @@ class ModuleInstance:
         return hit
 
     def _expand(self, blk: Block) -> Expansion:
+        """The instances of ``blk`` in this module instance; each counts against the unit's
+        instance budget, so counts multiply through module nesting (``count = 100`` calling
+        ``count = 100`` calling ...) and many blocks add up (30 x ``count = 10000``)."""
+        hit = self._expand_keys(blk)
+        if not isinstance(hit, dict) and hit:
+            meta = blk.body.attrs.get("count") or blk.body.attrs.get("for_each")
+            try:
+                what = f"{len(hit)} instance(s) of {blk.type} {'.'.join(blk.labels)}" + (f" in {self.address}" if self.address else "")
+                current_budget().add_instances(len(hit), what)
+            except LimitExceeded as exc:
+                s = meta.span if meta is not None else blk.span
+                where = f"{meta.expr.text}" if meta is not None else blk.type
+                raise exc.locate(s.file, s.start_line, s.start_col, where) from None
+        return hit
+
+    def _expand_keys(self, blk: Block) -> Expansion:
         attrs = blk.body.attrs
         env = Env(self)
         if "count" in attrs:
@@ -587,6 +603,9 @@ class ModuleInstance:
             else:
                 return unknown(attrs["for_each"].expr.text, f"for_each needs a map or a set of strings, got {fn.type_name(v)}")
             if len(items) > MAX_INSTANCES:
+                s = attrs["for_each"].span
+                self.ctx.error(ParseError(s.file, s.start_line, s.start_col,
+                                          f"for_each over {len(items)} elements exceeds the limit of {MAX_INSTANCES} instances", ErrorKind.LIMIT))
                 return unknown(attrs["for_each"].expr.text, "for_each over the instance limit")
             return items
         return [(None, None)]
@@ -660,6 +679,10 @@ class ModuleInstance:
     # -- emitting resources
     def build(self) -> None:
         result = self.ctx.result
+        for blk in self.mdef.resources:  # every expansion first: a unit over its instance budget
+            self.expansion(blk)  # stops before any instance is evaluated
+        for call in self.mdef.calls.values():
+            self.expansion(call)
         for blk in self.mdef.providers:
             result.resources.append(self._provider(blk))
         for blk in self.mdef.resources:

@@ -161,6 +161,16 @@ def _strip_index(address: str) -> str:
     return _INDEX.sub("", address)
 
 
+def _dict(v: Any) -> dict[str, Any]:
+    """A plan field that should be an object: anything else reads as empty (the file is
+    untrusted; a wrong shape must not become an internal error)."""
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
 def _walk_modules(module: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     stack = [module]
@@ -168,28 +178,28 @@ def _walk_modules(module: dict[str, Any]) -> list[dict[str, Any]]:
         m = stack.pop(0)
         if not isinstance(m, dict):
             continue
-        out.extend(r for r in m.get("resources", []) or [] if isinstance(r, dict))
-        stack.extend(c for c in m.get("child_modules", []) or [] if isinstance(c, dict))
+        out.extend(r for r in _list(m.get("resources")) if isinstance(r, dict))
+        stack.extend(c for c in _list(m.get("child_modules")) if isinstance(c, dict))
     return out
 
 
 def _config_references(config: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """Base resource address -> [(attribute path, referenced expression)] from ``configuration``."""
     out: dict[str, list[tuple[str, str]]] = {}
-    stack: list[tuple[dict[str, Any], str]] = [(config.get("root_module") or {}, "")]
+    stack: list[tuple[dict[str, Any], str]] = [(_dict(_dict(config).get("root_module")), "")]
     while stack:
         mod, prefix = stack.pop()
         if not isinstance(mod, dict):
             continue
-        for r in mod.get("resources", []) or []:
+        for r in _list(mod.get("resources")):
             if not isinstance(r, dict) or not isinstance(r.get("address"), str):
                 continue
             refs: list[tuple[str, str]] = []
             _expr_refs(r.get("expressions") or {}, (), refs)
             out[prefix + r["address"]] = refs
-        for name, call in (mod.get("module_calls") or {}).items():
+        for name, call in _dict(mod.get("module_calls")).items():
             if isinstance(call, dict):
-                stack.append((call.get("module") or {}, f"{prefix}module.{name}."))
+                stack.append((_dict(call.get("module")), f"{prefix}module.{name}."))
     return out
 
 
@@ -210,21 +220,22 @@ def _expr_refs(expr: Any, path: tuple[str | int, ...], out: list[tuple[str, str]
 
 def _providers(doc: dict[str, Any], file: str) -> list[Resource]:
     out: list[Resource] = []
-    pcfg = (doc.get("configuration") or {}).get("provider_config") or {}
+    pcfg = _dict(_dict(doc.get("configuration")).get("provider_config"))
     if not isinstance(pcfg, dict):
         return out
     for _key, p in pcfg.items():
         if not isinstance(p, dict) or not isinstance(p.get("name"), str):
             continue
         name = p["name"].split("/")[-1]
-        module = p.get("module_address") or ""
+        module_address = p.get("module_address")
+        module = module_address if isinstance(module_address, str) else ""
         pid = (module + "." if module else "") + f"provider.{name}" + (f".{p['alias']}" if p.get("alias") else "")
         attrs: dict[str, Any] = {}
-        for k, e in (p.get("expressions") or {}).items():
+        for k, e in _dict(p.get("expressions")).items():
             if isinstance(e, dict) and "constant_value" in e:
                 attrs[k] = e["constant_value"]
             elif isinstance(e, dict) and e.get("references"):
-                attrs[k] = unknown(", ".join(e["references"]), "provider configuration from an expression")
+                attrs[k] = unknown(", ".join(map(str, _list(e["references"]))), "provider configuration from an expression")
         out.append(
             Resource(
                 id=pid,
@@ -248,11 +259,11 @@ def _parse(doc: Any, file: str, config_dir: Path | None, text: str | None) -> Pa
         return result
     lines = _address_lines(text)
     changes: dict[str, dict[str, Any]] = {}
-    for rc in doc.get("resource_changes") or []:
+    for rc in _list(doc.get("resource_changes")):
         if isinstance(rc, dict) and isinstance(rc.get("address"), str):
             changes[rc["address"]] = rc
     values_doc = doc.get("planned_values") if "planned_values" in doc else doc.get("values")
-    planned = _walk_modules((values_doc if isinstance(values_doc, dict) else {}).get("root_module") or {})
+    planned = _walk_modules(_dict(_dict(values_doc).get("root_module")))
     seen: set[str] = set()
     hcl: dict[str, Resource] = {}
     hcl_base: dict[str, Resource] = {}
@@ -264,7 +275,7 @@ def _parse(doc: Any, file: str, config_dir: Path | None, text: str | None) -> Pa
         for hr in parsed.resources:
             hcl[hr.id] = hr
             hcl_base.setdefault(_strip_index(hr.id), hr)
-    cfg_refs = _config_references(doc.get("configuration") or {}) if not hcl else {}
+    cfg_refs = _config_references(_dict(doc.get("configuration"))) if not hcl else {}
     resources: list[Resource] = []
     for r in planned:
         address = r.get("address")
