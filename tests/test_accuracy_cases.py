@@ -100,10 +100,17 @@ def test_scoring_counts_only_the_concepts_mapped_ids() -> None:
     tool_run = run.ToolRun(failed={bad.key: {"PG-K8S-POD-004"}, good.key: {"PG-K8S-RES-004"}})
     result = run.score([concept], "policyguard", {"kubernetes": tool_run})
     k8s = result["platforms"]["kubernetes"]
-    assert k8s["bad"] == 2 and k8s["good"] == 2
-    assert k8s["recall"] == 0.5 and k8s["fp_rate"] == 0.0
-    assert result["misses"] == [f"kubernetes/privileged/{n}" for n in ("bad_2.yaml",)]
+    n_bad = sum(k.must_flag for k in concept.cases)
+    n_good = len(concept.cases) - n_bad
+    assert (k8s["bad"], k8s["good"]) == (n_bad, n_good)
+    assert k8s["recall"] == round(1 / n_bad, 4) and k8s["fp_rate"] == 0.0
+    assert result["misses"] == [f"kubernetes/privileged/{k.name}" for k in concept.cases if k.must_flag and k != bad]
     assert result["false_positives"] == []
+    # a good case flagged by a mapped id is a false positive
+    tool_run.failed[good.key].add("PG-K8S-POD-004")
+    again = run.score([concept], "policyguard", {"kubernetes": tool_run})
+    assert again["false_positives"] == [f"kubernetes/privileged/{good.name}"]
+    assert again["platforms"]["kubernetes"]["fp_rate"] == round(1 / n_good, 4)
 
 
 @pytest.mark.parametrize("platform", run.PLATFORMS)
@@ -113,5 +120,7 @@ def test_policyguard_scans_every_case_without_errors(platform: str, tmp_path: Pa
     result = run.run_policyguard([sys.executable, "-m", "policyguard"], dirs[platform])
     assert result.exit_code in (0, 1), result.errors  # 0 clean, 1 gate failed: never an error exit
     assert result.errors == []
-    # every case was parsed into resources that some rule judged: none is silently empty
-    assert result.judged == {k.key for c in concepts for k in c.cases}
+    # every passing case was parsed into resources that some rule judged: a good case cannot
+    # "pass" by being empty or unread (a bad case nothing judges is a miss the benchmark reports)
+    good = {k.key for c in concepts for k in c.cases if not k.must_flag}
+    assert good - result.judged == set()
