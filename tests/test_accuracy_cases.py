@@ -10,6 +10,7 @@ case, so a case that only "passes" because it did not parse cannot hide in the b
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -124,3 +125,23 @@ def test_policyguard_scans_every_case_without_errors(platform: str, tmp_path: Pa
     # "pass" by being empty or unread (a bad case nothing judges is a miss the benchmark reports)
     good = {k.key for c in concepts for k in c.cases if not k.must_flag}
     assert good - result.judged == set()
+
+
+def test_run_scores_policyguard_alone_when_checkov_is_absent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "result.json"
+    rc = run.main(["--checkov", str(tmp_path / "no-checkov"), "--only", "kubernetes", "--json", str(out)])
+    assert rc == 0
+    captured = capsys.readouterr()
+    assert "Checkov not found at" in captured.err and "scoring policyguard only" in captured.err
+    result = json.loads(out.read_text())
+    assert set(result["tools"]) == {"policyguard"}
+    assert result["platforms"] == ["kubernetes"]
+    k8s = result["tools"]["policyguard"]["platforms"]["kubernetes"]
+    concepts = [c for c in CONCEPTS if c.platform == "kubernetes"]
+    assert k8s["bad"] == sum(k.must_flag for c in concepts for k in c.cases)
+    assert "| kubernetes |" in captured.out
+
+
+def test_run_rejects_an_unknown_platform(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run.main(["--only", "pulumi"]) == 2
+    assert "unknown platform(s): pulumi" in capsys.readouterr().err
