@@ -3,7 +3,10 @@
 # description: >-
 #   IMDSv1 answers any GET to 169.254.169.254, so an SSRF bug in an application on the instance
 #   can read the instance role's credentials. Requiring session tokens (IMDSv2) blocks that.
-#   Instances and templates with the metadata endpoint disabled pass.
+#   Instances and templates with the metadata endpoint disabled pass. An instance launched from a
+#   launch template defined in the same scan, with no metadata options of its own, inherits the
+#   template's (AWS applies the template's settings unless the instance overrides them): the
+#   template is judged, not the instance.
 # custom:
 #   id: PG-AWS-EC2-006
 #   severity: high
@@ -31,6 +34,7 @@ fail contains result if {
 	input.resource.type in {"aws_instance", "aws_launch_template", "aws_launch_configuration"}
 	not input.resource.attributes.metadata_options[0].http_endpoint == "disabled"
 	not value_0 == "required"
+	not inherits_scanned_template("metadata_options", {"launch_template[0].id", "launch_template[0].name"}, "aws_launch_template")
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IMDSv1 is allowed (http_tokens is not \"required\")", describe([v | v := input.resource.attributes.metadata_options[0].http_tokens])]),
 		"path": path_0,
@@ -55,6 +59,7 @@ fail contains result if {
 	input.resource.type in {"AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"}
 	not input.resource.attributes.MetadataOptions.HttpEndpoint == "disabled"
 	not value_2 == "required"
+	not inherits_scanned_template("MetadataOptions", {"LaunchTemplate.LaunchTemplateId", "LaunchTemplate.LaunchTemplateName"}, "AWS::EC2::LaunchTemplate")
 	result := {
 		"msg": sprintf("%s: %s (%s)", [input.resource.id, "IMDSv1 is allowed (HttpTokens is not \"required\")", describe([v | v := input.resource.attributes.MetadataOptions.HttpTokens])]),
 		"path": path_2,
@@ -107,3 +112,13 @@ value_2 := v if {
 describe(vs) := "not set" if count(vs) == 0
 
 describe(vs) := sprintf("found %s", [json.marshal(vs[0])]) if count(vs) > 0
+
+# the instance sets no metadata options and names a launch template of this scan, which is
+# judged itself (a template outside the scan cannot be checked: the instance is judged as is)
+inherits_scanned_template(key, paths, template_type) if {
+	input.resource.type in {"aws_instance", "AWS::EC2::Instance"}
+	not lib.has(input.resource.attributes, key)
+	some ref in input.resource.references
+	ref.path in paths
+	input.resources[ref.target].type == template_type
+}

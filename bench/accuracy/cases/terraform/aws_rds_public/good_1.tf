@@ -1,0 +1,7 @@
+resource "aws_db_instance" "db" {
+  identifier        = "orders"
+  engine            = "postgres"
+  instance_class    = "db.t3.micro"
+  allocated_storage = 20
+  storage_encrypted = true
+}

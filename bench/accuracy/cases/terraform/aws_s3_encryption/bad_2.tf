@@ -1,0 +1,4 @@
+resource "aws_s3_bucket" "plain" {
+  count  = 2
+  bucket = "acme-plain-${count.index}"
+}

@@ -1,0 +1,4 @@
+resource "aws_sns_topic" "events" {
+  for_each = toset(["orders", "refunds"])
+  name     = each.key
+}

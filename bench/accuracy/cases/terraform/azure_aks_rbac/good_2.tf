@@ -1,0 +1,19 @@
+resource "azurerm_kubernetes_cluster" "aks" {
+  name                              = "acme-aks"
+  location                          = "westeurope"
+  resource_group_name               = "rg"
+  dns_prefix                        = "acme"
+  role_based_access_control_enabled = true
+  azure_active_directory_role_based_access_control {
+    azure_rbac_enabled = true
+    tenant_id          = "00000000-0000-0000-0000-000000000000"
+  }
+  default_node_pool {
+    name       = "default"
+    node_count = 2
+    vm_size    = "Standard_D2s_v5"
+  }
+  identity {
+    type = "SystemAssigned"
+  }
+}

@@ -1,0 +1,7 @@
+resource "azurerm_key_vault" "kv" {
+  name                = "acme-kv"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  tenant_id           = "00000000-0000-0000-0000-000000000000"
+  sku_name            = "standard"
+}

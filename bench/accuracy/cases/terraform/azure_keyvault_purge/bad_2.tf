@@ -1,0 +1,8 @@
+resource "azurerm_key_vault" "kv" {
+  name                     = "acme-kv"
+  location                 = "westeurope"
+  resource_group_name      = "rg"
+  tenant_id                = "00000000-0000-0000-0000-000000000000"
+  sku_name                 = "premium"
+  purge_protection_enabled = false
+}

@@ -1,0 +1,17 @@
+variable "public_access" {
+  default = false
+}
+
+variable "password" {
+  sensitive = true
+}
+
+resource "azurerm_mssql_server" "sql" {
+  name                          = "acme-sql"
+  resource_group_name           = "rg"
+  location                      = "westeurope"
+  version                       = "12.0"
+  administrator_login           = "sqladmin"
+  administrator_login_password  = var.password
+  public_network_access_enabled = var.public_access
+}

@@ -1,0 +1,12 @@
+variable "tls" {
+  default = "TLS1_1"
+}
+
+resource "azurerm_storage_account" "sa" {
+  name                     = "acmedata"
+  resource_group_name      = "rg"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  min_tls_version          = var.tls
+}

@@ -1,0 +1,7 @@
+resource "azurerm_storage_account" "sa" {
+  name                     = "acmedata"
+  resource_group_name      = "rg"
+  location                 = "westeurope"
+  account_tier             = "Standard"
+  account_replication_type = "ZRS"
+}

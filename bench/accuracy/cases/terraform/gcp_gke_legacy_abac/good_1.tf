@@ -1,0 +1,5 @@
+resource "google_container_cluster" "gke" {
+  name               = "acme"
+  location           = "europe-west1"
+  initial_node_count = 1
+}

@@ -1,0 +1,5 @@
+resource "google_container_cluster" "autopilot" {
+  name             = "acme-autopilot"
+  location         = "europe-west1"
+  enable_autopilot = true
+}

@@ -1,0 +1,14 @@
+variable "private_nodes" {
+  default = true
+}
+
+resource "google_container_cluster" "gke" {
+  name               = "acme"
+  location           = "europe-west1"
+  initial_node_count = 1
+  private_cluster_config {
+    enable_private_nodes    = var.private_nodes
+    enable_private_endpoint = true
+    master_ipv4_cidr_block  = "172.16.0.16/28"
+  }
+}

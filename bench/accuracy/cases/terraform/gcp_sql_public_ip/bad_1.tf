@@ -1,0 +1,15 @@
+resource "google_sql_database_instance" "db" {
+  name             = "orders"
+  database_version = "POSTGRES_15"
+  region           = "europe-west1"
+  settings {
+    tier = "db-f1-micro"
+    ip_configuration {
+      ipv4_enabled = true
+      authorized_networks {
+        name  = "office"
+        value = "203.0.113.0/24"
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+resource "google_sql_database_instance" "db" {
+  name             = "orders"
+  database_version = "POSTGRES_15"
+  region           = "europe-west1"
+  settings {
+    tier = "db-f1-micro"
+    ip_configuration {
+      ipv4_enabled    = false
+      private_network = "projects/acme/global/networks/prod"
+    }
+  }
+}

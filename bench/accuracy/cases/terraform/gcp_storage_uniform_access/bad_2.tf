@@ -1,0 +1,5 @@
+resource "google_storage_bucket" "b" {
+  name                        = "acme-data"
+  location                    = "EU"
+  uniform_bucket_level_access = false
+}
