@@ -41,6 +41,9 @@ class ScanOptions:
     # id in ``enabled_rules`` runs whatever its profile (README "Profiles"). The library default
     # is every rule; the front doors (CLI, config, webhook) default to baseline
     profile: str = "strict"
+    # ids that run whatever the profile because a trusted setting names them (the webhook's
+    # per-rule enforcement modes and mutation rules), without restricting the set like ``enabled_rules``
+    profile_keep: list[str] = field(default_factory=list)
     severity_overrides: dict[str, str] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
@@ -169,6 +172,7 @@ def _rules_key(options: ScanOptions) -> tuple[Any, ...]:
         tuple(options.disabled_rules),
         tuple(options.frameworks),
         options.profile,
+        tuple(options.profile_keep),
         tuple(sorted(options.severity_overrides.items())),
         options.rego_engine,
         options.opa_path,

@@ -585,7 +585,7 @@ def filter_ruleset(rs: RuleSet, options: ScanOptions) -> RuleSet:
             continue
         if wanted_fw and not any(fw.lower() in wanted_fw for fw in meta.frameworks):
             continue
-        if not meta.in_profile(options.profile) and meta.id not in options.enabled_rules:
+        if not meta.in_profile(options.profile) and meta.id not in options.enabled_rules and meta.id not in options.profile_keep:
             out.profile_skipped.add(meta.id)  # a strict rule: runs under --profile strict, or named by its id
             continue
         override = options.severity_overrides.get(meta.id)

@@ -97,6 +97,8 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     options.frameworks = [*options.frameworks, *(kw.get("frameworks") or ())]
     if kw.get("profile"):
         options.profile = str(kw["profile"])
+    # a rule the config names by id (an enforcement mode, a mutation) runs whatever its profile
+    options.profile_keep = sorted({*cfg.enforcement.rules, *cfg.mutation.rules})
     options.jobs = 1
     options.scan_timeout = 1e9  # the evaluator lives as long as the server; deadlines are per request
     options.rule_timeout = min(options.rule_timeout, cfg.default_timeout)
