@@ -23,10 +23,15 @@ import rego.v1
 
 import data.policyguard.lib
 
-# show(v): v for messages, or "unknown (<expression>)" for an unresolved value
+# show(v): v for messages, "not set" for null, or "unknown (<expression>)" for an unresolved value
 show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
 
-show(v) := v if not lib.is_unknown(v)
+show(v) := "not set" if v == null
+
+show(v) := v if {
+	not lib.is_unknown(v)
+	v != null
+}
 
 attrs := lib.obj(input.resource.attributes)
 
