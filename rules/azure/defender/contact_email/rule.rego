@@ -38,10 +38,14 @@ good(v) if {
 	trim_space(v) != ""
 }
 
-# a reference to a resource attribute known after apply (a key or disk encryption set id) is set
+# an expression that computes a value (a resource attribute known after apply, timeadd(timestamp(), ...))
+# is set; a bare variable, local or module output may be null or empty, and one that mentions null may
+# choose it: those stay unknown
 good(v) if {
 	lib.is_unknown(v)
-	regex.match(`^(data\.)?azurerm_`, lib.str(lib.unknown_expr(v)))
+	expr := lib.str(lib.unknown_expr(v))
+	not regex.match(`^(var|local|each|module|count)\.`, expr)
+	not contains(expr, "null")
 }
 
 # check 0: azurerm_security_center_contact: email (absent = null)
