@@ -1,7 +1,7 @@
 # METADATA
 # title: Container registries disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the container registrie endpoint accepts
+#   With public network access on (the azurerm default) the container registry endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:

@@ -7,7 +7,7 @@
 #   id: PG-AZURE-COGNITIVE-002
 #   severity: medium
 #   resource_types:
-#     terraform: [azurerm_cognitive_account, azurerm_ai_services]
+#     terraform: [azurerm_cognitive_account]
 #   frameworks:
 #     nist-800-53: [IA-2, AC-3]
 #     soc2: [CC6.1]
@@ -35,7 +35,7 @@ attrs := lib.obj(input.resource.attributes)
 # good(v): the value is the secure setting
 good(v) if lib.falsy(v)
 
-# check 0: azurerm_cognitive_account, azurerm_ai_services: local_auth_enabled (absent = true)
+# check 0: azurerm_cognitive_account: local_auth_enabled (absent = true)
 present_0(o) := [key | some key in ["local_auth_enabled"]; object.get(o, key, null) != null]
 
 setting_0(o) := [p[0], o[p[0]]] if {
@@ -46,7 +46,7 @@ setting_0(o) := [p[0], o[p[0]]] if {
 setting_0(o) := ["local_auth_enabled", true] if count(present_0(o)) == 0
 
 fail contains result if {
-	input.resource.type in {"azurerm_cognitive_account", "azurerm_ai_services"}
+	input.resource.type in {"azurerm_cognitive_account"}
 	[key, value] := setting_0(attrs)
 	not good(value)
 	result := {

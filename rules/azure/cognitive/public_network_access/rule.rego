@@ -1,14 +1,14 @@
 # METADATA
 # title: Cognitive Services accounts disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the cognitive services account endpoint
+#   With public network access on (the azurerm default) the Cognitive Services account endpoint
 #   accepts connections from the Internet, guarded only by authentication. Reach it through a
 #   private endpoint instead.
 # custom:
 #   id: PG-AZURE-COGNITIVE-001
 #   severity: medium
 #   resource_types:
-#     terraform: [azurerm_cognitive_account, azurerm_ai_services]
+#     terraform: [azurerm_cognitive_account]
 #   frameworks:
 #     nist-800-53: [SC-7, AC-4]
 #     pci-dss-4.0: ["1.3.1"]
@@ -37,7 +37,7 @@ attrs := lib.obj(input.resource.attributes)
 # good(v): the value is the secure setting
 good(v) if lib.falsy(v)
 
-# check 0: azurerm_cognitive_account, azurerm_ai_services: public_network_access_enabled (absent = true)
+# check 0: azurerm_cognitive_account: public_network_access_enabled (absent = true)
 present_0(o) := [key | some key in ["public_network_access_enabled"]; object.get(o, key, null) != null]
 
 setting_0(o) := [p[0], o[p[0]]] if {
@@ -48,7 +48,7 @@ setting_0(o) := [p[0], o[p[0]]] if {
 setting_0(o) := ["public_network_access_enabled", true] if count(present_0(o)) == 0
 
 fail contains result if {
-	input.resource.type in {"azurerm_cognitive_account", "azurerm_ai_services"}
+	input.resource.type in {"azurerm_cognitive_account"}
 	[key, value] := setting_0(attrs)
 	not good(value)
 	result := {

@@ -1,7 +1,7 @@
 # METADATA
 # title: Cosmos DB accounts disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the cosmos db account endpoint accepts
+#   With public network access on (the azurerm default) the Cosmos DB account endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:

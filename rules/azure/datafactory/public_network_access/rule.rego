@@ -1,7 +1,7 @@
 # METADATA
 # title: Data factories disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the data factorie endpoint accepts
+#   With public network access on (the azurerm default) the data factory endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:

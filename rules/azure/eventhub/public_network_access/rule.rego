@@ -1,7 +1,7 @@
 # METADATA
 # title: Event Hub namespaces disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the event hub namespace endpoint accepts
+#   With public network access on (the azurerm default) the Event Hub namespace endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:

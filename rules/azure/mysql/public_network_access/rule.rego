@@ -1,10 +1,10 @@
 # METADATA
 # title: MySQL servers disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the mysql server endpoint accepts
+#   With public network access on (the azurerm default) the MySQL server endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead. A flexible server placed in a delegated subnet has no public endpoint and
-#   passes.
+#   passes. The azurerm 4.x string form public_network_access = "Disabled" passes.
 # custom:
 #   id: PG-AZURE-MYSQL-001
 #   severity: medium
@@ -38,8 +38,8 @@ attrs := lib.obj(input.resource.attributes)
 # good(v): the value is the secure setting
 good(v) if lib.falsy(v)
 
-# check 0: azurerm_mysql_server, azurerm_mysql_flexible_server: public_network_access_enabled (absent = true)
-present_0(o) := [key | some key in ["public_network_access_enabled"]; object.get(o, key, null) != null]
+# check 0: azurerm_mysql_server, azurerm_mysql_flexible_server: public_network_access_enabled / public_network_access (absent = true)
+present_0(o) := [key | some key in ["public_network_access_enabled", "public_network_access"]; object.get(o, key, null) != null]
 
 setting_0(o) := [p[0], o[p[0]]] if {
 	p := present_0(o)
@@ -58,6 +58,11 @@ fail contains result if {
 	result := {
 		"msg": sprintf("%s \"%v\" allows public network access (%s = %v)", [input.resource.type, input.resource.name, key, show(value)]),
 		"path": key,
-		"fix": {"description": "Disable public network access", "ops": [{"op": "set", "path": key, "value": false}]}
+		"fix": {"description": "Disable public network access", "ops": [{"op": "set", "path": key, "value": fix_value(key)}]}
 	}
 }
+
+# azurerm 4.x flexible MySQL servers take public_network_access = "Enabled" | "Disabled" (a string)
+fix_value(key) := "Disabled" if key == "public_network_access"
+
+fix_value(key) := false if key != "public_network_access"

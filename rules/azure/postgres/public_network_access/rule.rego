@@ -1,7 +1,7 @@
 # METADATA
 # title: PostgreSQL servers disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the postgresql server endpoint accepts
+#   With public network access on (the azurerm default) the PostgreSQL server endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead. A flexible server placed in a delegated subnet has no public endpoint and
 #   passes.

@@ -1,7 +1,7 @@
 # METADATA
 # title: Redis caches disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the redis cache endpoint accepts
+#   With public network access on (the azurerm default) the Redis cache endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:

@@ -1,7 +1,7 @@
 # METADATA
 # title: Service Bus namespaces disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the service bus namespace endpoint accepts
+#   With public network access on (the azurerm default) the Service Bus namespace endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:

@@ -1,7 +1,7 @@
 # METADATA
 # title: Synapse workspaces disable public network access
 # description: >-
-#   With public network access on (the azurerm default) the synapse workspace endpoint accepts
+#   With public network access on (the azurerm default) the Synapse workspace endpoint accepts
 #   connections from the Internet, guarded only by authentication. Reach it through a private
 #   endpoint instead.
 # custom:
