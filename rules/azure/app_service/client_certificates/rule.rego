@@ -9,7 +9,6 @@
 #   resource_types:
 #     terraform: [azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app, azurerm_windows_function_app, azurerm_app_service]
 #   frameworks:
-#     cis-azure: ["9.4"]
 #     nist-800-53: [IA-2, AC-3]
 #     soc2: [CC6.1]
 #   remediation: Set client_certificate_enabled = true (client_cert_enabled on the legacy azurerm_app_service) with client_certificate_mode = "Required".

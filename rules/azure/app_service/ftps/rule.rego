@@ -9,7 +9,7 @@
 #   resource_types:
 #     terraform: [azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app, azurerm_windows_function_app, azurerm_app_service, azurerm_function_app]
 #   frameworks:
-#     cis-azure: ["9.10"]
+#     cis-azure: ["9.9"]
 #     nist-800-53: [SC-8, CM-7]
 #     pci-dss-4.0: ["4.2.1"]
 #   remediation: Set site_config { ftps_state = "Disabled" } (or "FtpsOnly" if FTP deployment is needed).

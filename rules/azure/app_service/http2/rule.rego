@@ -9,7 +9,7 @@
 #   resource_types:
 #     terraform: [azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app, azurerm_windows_function_app, azurerm_app_service, azurerm_function_app]
 #   frameworks:
-#     cis-azure: ["9.9"]
+#     cis-azure: ["9.8"]
 #     nist-800-53: [CM-6, CM-7]
 #     soc2: [CC7.1]
 #   remediation: Set site_config { http2_enabled = true }.

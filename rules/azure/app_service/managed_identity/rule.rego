@@ -9,7 +9,7 @@
 #   resource_types:
 #     terraform: [azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app, azurerm_windows_function_app, azurerm_app_service, azurerm_function_app]
 #   frameworks:
-#     cis-azure: ["9.5"]
+#     cis-azure: ["9.4"]
 #     nist-800-53: [IA-2, AC-3]
 #     soc2: [CC6.1]
 #   remediation: Add identity { type = "SystemAssigned" } (or UserAssigned) and grant it the roles the app needs.

@@ -9,7 +9,7 @@
 #   resource_types:
 #     terraform: [azurerm_security_center_contact]
 #   frameworks:
-#     cis-azure: ["2.1.20"]
+#     cis-azure: ["2.1.19"]
 #     nist-800-53: [IR-6, SI-4]
 #     soc2: [CC7.3]
 #   remediation: Set alert_notifications = true.

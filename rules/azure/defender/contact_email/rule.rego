@@ -9,7 +9,7 @@
 #   resource_types:
 #     terraform: [azurerm_security_center_contact]
 #   frameworks:
-#     cis-azure: ["2.1.19"]
+#     cis-azure: ["2.1.18"]
 #     nist-800-53: [IR-6]
 #     soc2: [CC7.3]
 #   remediation: Set email on azurerm_security_center_contact to a monitored security mailbox.

@@ -10,6 +10,7 @@
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:
+#     cis-azure: ["3.16"]
 #     nist-800-53: [AC-4, SC-7]
 #     soc2: [CC6.1]
 #   remediation: Set cross_tenant_replication_enabled = false.

@@ -11,7 +11,7 @@
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:
-#     cis-azure: ["3.7"]
+#     cis-azure: ["3.17"]
 #     nist-800-53: [AC-3, AC-6]
 #     pci-dss-4.0: ["1.4.1"]
 #     soc2: [CC6.1]

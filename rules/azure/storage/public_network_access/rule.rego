@@ -10,7 +10,7 @@
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:
-#     cis-azure: ["3.10"]
+#     cis-azure: ["3.7"]
 #     nist-800-53: [SC-7, AC-4]
 #     pci-dss-4.0: ["1.3.1"]
 #     soc2: [CC6.6]
