@@ -1,0 +1,59 @@
+# METADATA
+# title: PostgreSQL servers use infrastructure double encryption
+# description: >-
+#   infrastructure_encryption_enabled adds a second encryption layer with a separate key below
+#   storage encryption. It is off by default and can only be chosen when the server is created.
+# custom:
+#   id: PG-AZURE-POSTGRES-004
+#   severity: low
+#   resource_types:
+#     terraform: [azurerm_postgresql_server]
+#   frameworks:
+#     cis-azure: ["4.3.8"]
+#     nist-800-53: [SC-28]
+#     pci-dss-4.0: ["3.5.1"]
+#     soc2: [CC6.1]
+#   remediation: "Set infrastructure_encryption_enabled = true (recreates the server: migrate the data)."
+#   fixable: true
+#   fix_safety: behaviour-changing
+package policyguard.rules.azure.postgres.infrastructure_encryption
+
+import rego.v1
+
+import data.policyguard.lib
+
+# show(v): v for messages, "not set" for null, or "unknown (<expression>)" for an unresolved value
+show(v) := sprintf("unknown (%s)", [lib.unknown_expr(v)]) if lib.is_unknown(v)
+
+show(v) := "not set" if v == null
+
+show(v) := v if {
+	not lib.is_unknown(v)
+	v != null
+}
+
+attrs := lib.obj(input.resource.attributes)
+
+# good(v): the value is the secure setting
+good(v) if lib.truthy(v)
+
+# check 0: azurerm_postgresql_server: infrastructure_encryption_enabled (absent = false)
+present_0(o) := [key | some key in ["infrastructure_encryption_enabled"]; object.get(o, key, null) != null]
+
+setting_0(o) := [p[0], o[p[0]]] if {
+	p := present_0(o)
+	count(p) > 0
+}
+
+setting_0(o) := ["infrastructure_encryption_enabled", false] if count(present_0(o)) == 0
+
+fail contains result if {
+	input.resource.type in {"azurerm_postgresql_server"}
+	[key, value] := setting_0(attrs)
+	not good(value)
+	result := {
+		"msg": sprintf("%s \"%v\" has no infrastructure double encryption (%s = %v)", [input.resource.type, input.resource.name, key, show(value)]),
+		"path": key,
+		"fix": {"description": "Enable infrastructure encryption", "ops": [{"op": "set", "path": key, "value": true}]}
+	}
+}

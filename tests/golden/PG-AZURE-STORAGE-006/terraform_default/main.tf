@@ -1,0 +1,13 @@
+resource "azurerm_resource_group" "main" {
+  name     = "rg-shop-prod"
+  location = "westeurope"
+}
+
+resource "azurerm_storage_account" "this" {
+  name                              = "infrastructure-encryption-account-0"
+  location                          = azurerm_resource_group.main.location
+  resource_group_name               = azurerm_resource_group.main.name
+  account_tier                      = "Standard"
+  account_replication_type          = "GRS"
+  infrastructure_encryption_enabled = true
+}
