@@ -186,7 +186,7 @@ def modes_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
         "audit_log": str(audit),
         "audit_include_object": True,
     }
-    srv = start_server(tmp, config=config, workers=1)
+    srv = start_server(tmp, "--profile", "strict", config=config, workers=1)
     srv.audit = audit  # type: ignore[attr-defined]
     yield srv
     srv.stop()

@@ -34,7 +34,8 @@ WEBHOOK_CONFIG = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("webhook")
     audit = tmp / "audit.jsonl"
-    srv = start_server(tmp, "--audit-log", str(audit), config=WEBHOOK_CONFIG, workers=2)
+    # the strict profile: these cases exercise warnings from hardening rules too
+    srv = start_server(tmp, "--audit-log", str(audit), "--profile", "strict", config=WEBHOOK_CONFIG, workers=2)
     srv.audit = audit  # type: ignore[attr-defined]
     yield srv
     srv.stop()
@@ -482,3 +483,23 @@ def test_tls_certificate_reloaded(server: Server, tmp_path: Path) -> None:
     # both workers serve it: several fresh connections all see the new certificate
     assert {served_serial() for _ in range(6)} == {new}
     assert server.review("/validate", wrap(load_request("08")))["response"]["allowed"] is True
+
+
+def test_default_profile_is_baseline(tmp_path: Path) -> None:
+    """Without --profile the webhook runs the baseline rules: the Job of case 15 (no
+    securityContext, nothing privileged) is admitted with no warning from strict hardening rules
+    such as runAsNonRoot, while a rule the config names by id still runs."""
+    plain = start_server(tmp_path / "plain", config={}, workers=1, insecure=True)
+    try:
+        resp = _resp(plain.review("/validate", wrap(load_request("15"))))
+        assert resp["allowed"] is True
+        assert not any(rule_id("run_as_non_root") in w for w in resp.get("warnings", []))
+    finally:
+        plain.stop()
+    named = start_server(tmp_path / "named", config={"enforcement": {"rules": {rule_id("run_as_non_root"): "warn"}}},
+                         workers=1, insecure=True)
+    try:
+        resp = _resp(named.review("/validate", wrap(load_request("15"))))
+        assert any(rule_id("run_as_non_root") in w for w in resp.get("warnings", []))
+    finally:
+        named.stop()

@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-001",
     title="AWS access key ids are not written in IaC",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "An AWS access key id (AKIA... long-term, ASIA... temporary, 20 characters) names a credential whose secret half is almost always next to it. Found in any string attribute, in JSON, base64 or gzip+base64 payloads (user_data) and in script lines. The documented example key AKIAIOSFODNN7EXAMPLE is ignored."

@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-002",
     title="AWS secret access keys are not written in IaC",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "A 40-character base64 value in an attribute or assignment named like a secret access key (aws_secret_access_key, SecretAccessKey, secret_key) is an AWS secret key: with its access key id it signs any request the user may make. Random-looking values only; the documented example key is ignored."

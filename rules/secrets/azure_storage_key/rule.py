@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-004",
     title="Azure storage account keys and connection-string keys are not written in IaC",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "An Azure storage account key (88 base64 characters ending in ==) or the AccountKey= / SharedAccessKey= part of a storage, Service Bus or Event Hubs connection string gives full access to the account or namespace."

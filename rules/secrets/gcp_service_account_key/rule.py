@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-003",
     title="GCP service-account key files are not embedded in IaC",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         'A service-account key file (JSON with "type": "service_account" and a PEM private_key), inline, produced by file()/templatefile(), or base64-encoded as google provider credentials usually are, authenticates as that service account until the key is deleted.'

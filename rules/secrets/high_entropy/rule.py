@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-011",
     title="Random-looking values named like secrets are not written in IaC",
     severity="high",
+    profile="baseline",
+    confidence="medium",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "A random-looking value (hex: 32+ characters and 3.0 bits per character; other token characters: 16+ characters, two character classes, 3.3 bits) in an attribute, environment variable or config line whose name says secret, token, api key, private key, access key or credential. Names that describe one (token_ttl, secret_arn, checksum/secret) and values a more specific rule of the family reports are not."

@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-009",
     title="Signed JSON Web Tokens are not written in IaC",
     severity="high",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "A JWT (header.payload.signature, header with an alg) is a bearer credential: Kubernetes service-account tokens, API tokens and session tokens are JWTs, valid until they expire or the signing key is rotated."

@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-010",
     title="Passwords are not literal values in IaC",
     severity="high",
+    profile="baseline",
+    confidence="medium",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         'A literal value in an attribute, environment variable, script or config-file line named like a password (password, master_password, administrator_login_password, MasterUserPassword, DB_PASSWORD, passwd, pwd, passphrase) or the password of a URL (postgres://user:password@host) is reported whatever its strength: "Password123!" in Git is a leak. References (${var.x}, $(VAR), {{resolve:...}}, unresolved variables), placeholders (changeme, <password>, REPLACE_ME, xxxx) and names that describe a password (password_length, DB_PASSWORD_FILE) are not.'

@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-008",
     title="Private keys are not embedded in IaC",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "A PEM private key (RSA, EC, DSA, OpenSSH, PKCS#8, PGP), in an attribute, a JSON document, a base64 payload or a script. An encrypted key is reported too: its passphrase is usually stored near it and an offline guess costs nothing; the message says it is encrypted. Framing without key material (a placeholder body) is ignored."

@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-006",
     title="Slack tokens and incoming-webhook URLs are not written in IaC",
     severity="high",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "Slack bot, user, app and refresh tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-) and incoming-webhook URLs (hooks.slack.com/services/...) let anyone post to or read from the workspace."

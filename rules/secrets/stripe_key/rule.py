@@ -13,6 +13,8 @@ from policyguard.engine.python_rules import RuleResult, fail, rule
     id="PG-SECRETS-007",
     title="Stripe live secret keys are not written in IaC",
     severity="critical",
+    profile="baseline",
+    confidence="high",
     resource_types=secrets.EVERY_RESOURCE,
     description=(
         "Stripe live secret keys (sk_live_) and restricted keys (rk_live_) move money. Test-mode keys (sk_test_) are not reported: they reach no real payment."

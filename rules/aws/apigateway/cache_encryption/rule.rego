@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-APIGATEWAY-102
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_api_gateway_method_settings]
 #     cloudformation: ["AWS::ApiGateway::Stage"]

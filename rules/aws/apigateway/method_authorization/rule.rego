@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-APIGATEWAY-100
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_api_gateway_method, aws_apigatewayv2_route]
 #     cloudformation: ["AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Route"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-APIGATEWAY-103
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_api_gateway_stage]
 #     cloudformation: ["AWS::ApiGateway::Stage"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-APIGATEWAY-101
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_api_gateway_stage]
 #     cloudformation: ["AWS::ApiGateway::Stage"]

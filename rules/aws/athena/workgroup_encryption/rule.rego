@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-ATHENA-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_athena_workgroup]
 #     cloudformation: ["AWS::Athena::WorkGroup"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-CLOUDFRONT-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudfront_distribution]
 #     cloudformation: ["AWS::CloudFront::Distribution"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-CLOUDFRONT-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudfront_distribution]
 #     cloudformation: ["AWS::CloudFront::Distribution"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-CLOUDFRONT-003
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudfront_distribution]
 #     cloudformation: ["AWS::CloudFront::Distribution"]

@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-CLOUDTRAIL-008
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

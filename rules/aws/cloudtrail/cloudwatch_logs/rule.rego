@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-CLOUDTRAIL-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

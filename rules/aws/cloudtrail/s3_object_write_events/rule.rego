@@ -12,6 +12,8 @@
 # custom:
 #   id: PG-AWS-CLOUDTRAIL-005
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-CONFIG-001
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_config_configuration_recorder]
 #     cloudformation: ["AWS::Config::ConfigurationRecorder"]

@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-CONFIG-002
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_config_configuration_recorder, aws_config_configuration_recorder_status]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-DMS-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_dms_endpoint]
 #     cloudformation: ["AWS::DMS::Endpoint"]

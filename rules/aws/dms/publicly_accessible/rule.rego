@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-DMS-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_dms_replication_instance]
 #     cloudformation: ["AWS::DMS::ReplicationInstance"]

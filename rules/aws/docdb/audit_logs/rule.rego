@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-DOCDB-002
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_docdb_cluster]
 #     cloudformation: ["AWS::DocDB::DBCluster"]

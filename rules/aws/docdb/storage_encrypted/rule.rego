@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-DOCDB-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_docdb_cluster]
 #     cloudformation: ["AWS::DocDB::DBCluster"]

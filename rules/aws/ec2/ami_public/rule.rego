@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EC2-104
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ami_launch_permission]
 #   frameworks:

@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-EC2-102
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_default_vpc, aws_default_subnet]
 #   frameworks:

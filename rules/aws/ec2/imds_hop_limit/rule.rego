@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-EC2-103
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_instance, aws_launch_template]
 #     cloudformation: ["AWS::EC2::LaunchTemplate", "AWS::EC2::Instance"]

@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-EC2-012
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_network_acl, aws_default_network_acl, aws_network_acl_rule]
 #     cloudformation: ["AWS::EC2::NetworkAclEntry"]

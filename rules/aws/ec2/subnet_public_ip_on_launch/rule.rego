@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-EC2-101
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_subnet]
 #     cloudformation: ["AWS::EC2::Subnet"]

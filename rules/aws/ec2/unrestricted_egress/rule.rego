@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-EC2-100
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_security_group, aws_security_group_rule, aws_vpc_security_group_egress_rule]
 #     cloudformation: ["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupEgress"]

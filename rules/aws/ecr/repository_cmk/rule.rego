@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-ECR-101
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecr_repository]
 #     cloudformation: ["AWS::ECR::Repository"]

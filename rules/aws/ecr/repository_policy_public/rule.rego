@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-ECR-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecr_repository_policy]
 #     cloudformation: ["AWS::ECR::Repository"]

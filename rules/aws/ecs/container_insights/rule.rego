@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-ECS-006
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecs_cluster]
 #     cloudformation: ["AWS::ECS::Cluster"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-ECS-004
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_ecs_task_definition]
 #     cloudformation: ["AWS::ECS::TaskDefinition"]

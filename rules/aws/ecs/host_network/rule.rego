@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-ECS-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecs_task_definition]
 #     cloudformation: ["AWS::ECS::TaskDefinition"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-ECS-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecs_task_definition]
 #     cloudformation: ["AWS::ECS::TaskDefinition"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-ECS-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ecs_service]
 #     cloudformation: ["AWS::ECS::Service"]

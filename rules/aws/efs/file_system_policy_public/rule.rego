@@ -13,6 +13,8 @@
 # custom:
 #   id: PG-AWS-EFS-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_efs_file_system_policy]
 #     cloudformation: ["AWS::EFS::FileSystem"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EKS-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_eks_node_group]
 #     cloudformation: ["AWS::EKS::Nodegroup"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-ELASTICACHE-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_elasticache_replication_group]
 #     cloudformation: ["AWS::ElastiCache::ReplicationGroup"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-ELASTICACHE-101
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_elasticache_replication_group, aws_elasticache_cluster]
 #     cloudformation: ["AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EMR-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_emr_security_configuration]
 #     cloudformation: ["AWS::EMR::SecurityConfiguration"]

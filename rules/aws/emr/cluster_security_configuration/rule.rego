@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-EMR-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_emr_cluster]
 #     cloudformation: ["AWS::EMR::Cluster"]

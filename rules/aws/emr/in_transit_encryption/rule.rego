@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-EMR-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_emr_security_configuration]
 #     cloudformation: ["AWS::EMR::SecurityConfiguration"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-FIREHOSE-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_kinesis_firehose_delivery_stream]
 #     cloudformation: ["AWS::KinesisFirehose::DeliveryStream"]

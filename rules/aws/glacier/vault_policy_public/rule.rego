@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-GLACIER-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_glacier_vault]
 #     cloudformation: ["AWS::Glacier::Vault"]

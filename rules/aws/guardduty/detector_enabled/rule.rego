@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-GUARDDUTY-001
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_guardduty_detector]
 #     cloudformation: ["AWS::GuardDuty::Detector"]

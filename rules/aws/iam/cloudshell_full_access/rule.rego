@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-IAM-015
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_iam_role_policy_attachment, aws_iam_group_policy_attachment, aws_iam_user_policy_attachment, aws_iam_policy_attachment, aws_iam_role, aws_iam_role_policy_attachments_exclusive, aws_iam_group_policy_attachments_exclusive, aws_iam_user_policy_attachments_exclusive]
 #     cloudformation: ["AWS::IAM::Role", "AWS::IAM::Group", "AWS::IAM::User"]

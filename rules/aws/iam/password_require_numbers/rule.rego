@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-IAM-010
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_iam_account_password_policy]
 #   frameworks:

@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AWS-IAM-013
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

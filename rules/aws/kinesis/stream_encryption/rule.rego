@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-KINESIS-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_kinesis_stream]
 #     cloudformation: ["AWS::Kinesis::Stream"]

@@ -13,6 +13,8 @@
 # custom:
 #   id: PG-AWS-KMS-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_kms_key, aws_kms_key_policy]
 #     cloudformation: ["AWS::KMS::Key", "AWS::KMS::ReplicaKey"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-LAMBDA-100
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lambda_function]
 #     cloudformation: ["AWS::Lambda::Function"]

@@ -12,6 +12,8 @@
 # custom:
 #   id: PG-AWS-MONITOR-002
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

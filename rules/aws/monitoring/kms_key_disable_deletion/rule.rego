@@ -12,6 +12,8 @@
 # custom:
 #   id: PG-AWS-MONITOR-007
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_cloudtrail]
 #     cloudformation: ["AWS::CloudTrail::Trail"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-MSK-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_msk_cluster]
 #     cloudformation: ["AWS::MSK::Cluster"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-MSK-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_msk_cluster]
 #     cloudformation: ["AWS::MSK::Cluster"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-MSK-004
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_msk_cluster]
 #     cloudformation: ["AWS::MSK::Cluster"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-NEPTUNE-002
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_neptune_cluster]
 #     cloudformation: ["AWS::Neptune::DBCluster"]

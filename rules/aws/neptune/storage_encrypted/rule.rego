@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-NEPTUNE-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_neptune_cluster]
 #     cloudformation: ["AWS::Neptune::DBCluster"]

@@ -13,6 +13,8 @@
 # custom:
 #   id: PG-AWS-OPENSEARCH-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_opensearch_domain, aws_opensearch_domain_policy, aws_elasticsearch_domain, aws_elasticsearch_domain_policy]
 #     cloudformation: ["AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"]

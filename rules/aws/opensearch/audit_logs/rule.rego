@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-OPENSEARCH-102
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_opensearch_domain, aws_elasticsearch_domain]
 #     cloudformation: ["AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-OPENSEARCH-101
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_opensearch_domain, aws_elasticsearch_domain]
 #     cloudformation: ["AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"]

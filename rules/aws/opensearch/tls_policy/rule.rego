@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-OPENSEARCH-103
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_opensearch_domain, aws_elasticsearch_domain]
 #     cloudformation: ["AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-QLDB-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_qldb_ledger]
 #     cloudformation: ["AWS::QLDB::Ledger"]

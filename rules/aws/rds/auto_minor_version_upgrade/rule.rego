@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-RDS-007
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_instance, aws_rds_cluster_instance]
 #     cloudformation: ["AWS::RDS::DBInstance"]

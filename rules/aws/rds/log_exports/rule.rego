@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-RDS-101
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_instance, aws_rds_cluster]
 #     cloudformation: ["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"]

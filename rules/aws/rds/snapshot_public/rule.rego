@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-RDS-100
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_db_snapshot, aws_db_cluster_snapshot, aws_db_snapshot_copy]
 #   frameworks:

@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-S3-010
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket, aws_s3_bucket_public_access_block, aws_s3_account_public_access_block]
 #     cloudformation: ["AWS::S3::Bucket"]

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-S3-012
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_s3_bucket, aws_s3_bucket_versioning]
 #   frameworks:

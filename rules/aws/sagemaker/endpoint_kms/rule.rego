@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-SAGEMAKER-004
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sagemaker_endpoint_configuration]
 #     cloudformation: ["AWS::SageMaker::EndpointConfig"]

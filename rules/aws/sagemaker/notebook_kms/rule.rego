@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-SAGEMAKER-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sagemaker_notebook_instance]
 #     cloudformation: ["AWS::SageMaker::NotebookInstance"]

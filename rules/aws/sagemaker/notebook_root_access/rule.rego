@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AWS-SAGEMAKER-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sagemaker_notebook_instance]
 #     cloudformation: ["AWS::SageMaker::NotebookInstance"]

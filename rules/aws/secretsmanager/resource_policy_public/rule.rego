@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-SECRETSMANAGER-100
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_secretsmanager_secret, aws_secretsmanager_secret_policy]
 #     cloudformation: ["AWS::SecretsManager::ResourcePolicy"]

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AWS-SECRETSMANAGER-101
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_secretsmanager_secret]
 #     cloudformation: ["AWS::SecretsManager::Secret"]

@@ -12,6 +12,8 @@
 # custom:
 #   id: PG-AWS-SNS-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sns_topic, aws_sns_topic_policy]
 #     cloudformation: ["AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy"]

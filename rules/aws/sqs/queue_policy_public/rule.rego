@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AWS-SQS-100
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_sqs_queue, aws_sqs_queue_policy]
 #     cloudformation: ["AWS::SQS::QueuePolicy", "AWS::SQS::QueueInlinePolicy"]

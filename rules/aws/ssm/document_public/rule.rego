@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-SSM-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_ssm_document]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-SSM-002
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     terraform: [aws_ssm_parameter]
 #     cloudformation: ["AWS::SSM::Parameter"]

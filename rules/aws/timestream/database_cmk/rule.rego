@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-TIMESTREAM-001
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_timestreamwrite_database]
 #     cloudformation: ["AWS::Timestream::Database"]

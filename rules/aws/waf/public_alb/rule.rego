@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AWS-WAF-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_lb, aws_alb]
 #     cloudformation: ["AWS::ElasticLoadBalancingV2::LoadBalancer"]

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AWS-WORKSPACES-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [aws_workspaces_workspace]
 #     cloudformation: ["AWS::WorkSpaces::Workspace"]

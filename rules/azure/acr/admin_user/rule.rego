@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-ACR-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_container_registry]
 #   frameworks:

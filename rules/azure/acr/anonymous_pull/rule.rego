@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-ACR-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_container_registry]
 #   frameworks:

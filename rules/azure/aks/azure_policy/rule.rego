@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-AKS-006
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_kubernetes_cluster]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-AKS-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_kubernetes_cluster]
 #   frameworks:

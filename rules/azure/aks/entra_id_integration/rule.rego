@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-AKS-009
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_kubernetes_cluster]
 #   frameworks:

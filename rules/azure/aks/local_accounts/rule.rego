@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-AKS-004
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_kubernetes_cluster]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-AKS-005
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_kubernetes_cluster]
 #   frameworks:

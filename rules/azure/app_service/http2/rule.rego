@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-APPSERVICE-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app, azurerm_windows_function_app, azurerm_app_service, azurerm_function_app]
 #   frameworks:

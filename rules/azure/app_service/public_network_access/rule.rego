@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-APPSERVICE-004
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_linux_function_app, azurerm_windows_function_app]
 #   frameworks:

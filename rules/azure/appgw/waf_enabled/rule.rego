@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-APPGW-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_application_gateway]
 #   frameworks:

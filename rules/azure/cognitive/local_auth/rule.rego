@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-COGNITIVE-002
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_cognitive_account]
 #   frameworks:

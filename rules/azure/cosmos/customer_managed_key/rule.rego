@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-COSMOS-004
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_cosmosdb_account]
 #   frameworks:

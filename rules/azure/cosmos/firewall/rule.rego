@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-COSMOS-005
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_cosmosdb_account]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-COSMOS-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_cosmosdb_account]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-DEFENDER-014
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     terraform: [azurerm_security_center_contact]
 #   frameworks:

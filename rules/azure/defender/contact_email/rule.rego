@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-DEFENDER-001
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [azurerm_security_center_contact]
 #   frameworks:

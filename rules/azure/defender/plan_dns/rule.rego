@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-DEFENDER-012
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_security_center_subscription_pricing]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-FRONTDOOR-001
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_frontdoor]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-KEYVAULT-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_key_vault_key]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-KEYVAULT-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_key_vault_key]
 #   frameworks:

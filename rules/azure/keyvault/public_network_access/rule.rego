@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-KEYVAULT-003
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_key_vault]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-KEYVAULT-006
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_key_vault_secret]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-MARIADB-001
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mariadb_firewall_rule]
 #   frameworks:

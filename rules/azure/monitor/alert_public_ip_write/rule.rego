@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AZURE-MONITOR-011
 #   severity: low
+#   profile: strict
+#   confidence: medium
 #   resource_types:
 #     terraform: [azurerm_monitor_activity_log_alert]
 #   frameworks:

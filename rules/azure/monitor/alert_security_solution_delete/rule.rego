@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AZURE-MONITOR-008
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [azurerm_monitor_activity_log_alert]
 #   frameworks:

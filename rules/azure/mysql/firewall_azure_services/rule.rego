@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-MYSQL-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mysql_firewall_rule, azurerm_mysql_flexible_server_firewall_rule]
 #   frameworks:

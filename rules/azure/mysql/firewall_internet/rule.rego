@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-MYSQL-004
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mysql_firewall_rule, azurerm_mysql_flexible_server_firewall_rule]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-MYSQL-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mysql_server]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-MYSQL-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mysql_server, azurerm_mysql_flexible_server]
 #   frameworks:

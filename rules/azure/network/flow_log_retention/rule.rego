@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-NETWORK-010
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_network_watcher_flow_log]
 #   frameworks:

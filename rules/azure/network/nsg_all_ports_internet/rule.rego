@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-NETWORK-004
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_network_security_group, azurerm_network_security_rule]
 #   frameworks:

@@ -11,6 +11,8 @@
 # custom:
 #   id: PG-AZURE-NETWORK-006
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_network_security_group, azurerm_network_security_rule]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-NETWORK-008
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_network_security_group, azurerm_network_security_rule]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-NETWORK-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_network_security_group, azurerm_network_security_rule]
 #   frameworks:

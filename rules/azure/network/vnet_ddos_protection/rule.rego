@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-NETWORK-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_virtual_network]
 #   frameworks:

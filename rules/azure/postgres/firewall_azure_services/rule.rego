@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-POSTGRES-006
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_postgresql_firewall_rule, azurerm_postgresql_flexible_server_firewall_rule]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-POSTGRES-005
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_postgresql_firewall_rule, azurerm_postgresql_flexible_server_firewall_rule]
 #   frameworks:

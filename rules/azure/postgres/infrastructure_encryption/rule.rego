@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-POSTGRES-004
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_postgresql_server]
 #   frameworks:

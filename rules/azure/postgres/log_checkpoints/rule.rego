@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AZURE-POSTGRES-007
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_postgresql_server, azurerm_postgresql_flexible_server]
 #   frameworks:

@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-AZURE-POSTGRES-008
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_postgresql_server, azurerm_postgresql_flexible_server]
 #   frameworks:

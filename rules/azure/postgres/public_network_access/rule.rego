@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-POSTGRES-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_postgresql_server, azurerm_postgresql_flexible_server]
 #   frameworks:

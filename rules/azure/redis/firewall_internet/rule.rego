@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-REDIS-004
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_redis_firewall_rule]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-REDIS-002
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_redis_cache]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-SEARCH-001
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_search_service]
 #   frameworks:

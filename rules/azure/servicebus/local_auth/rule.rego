@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-SERVICEBUS-002
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_servicebus_namespace]
 #   frameworks:

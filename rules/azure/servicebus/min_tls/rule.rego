@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-SERVICEBUS-003
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_servicebus_namespace]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-SQL-006
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_server_extended_auditing_policy, azurerm_mssql_database_extended_auditing_policy]
 #   frameworks:

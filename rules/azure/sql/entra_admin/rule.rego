@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-SQL-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_server]
 #   frameworks:

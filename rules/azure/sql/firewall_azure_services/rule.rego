@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-SQL-011
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_firewall_rule, azurerm_sql_firewall_rule]
 #   frameworks:

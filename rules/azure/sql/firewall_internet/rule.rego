@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-SQL-010
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_firewall_rule, azurerm_sql_firewall_rule]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-SQL-009
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_server_transparent_data_encryption]
 #   frameworks:

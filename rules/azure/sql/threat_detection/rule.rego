@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-AZURE-SQL-007
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_mssql_server_security_alert_policy]
 #   frameworks:

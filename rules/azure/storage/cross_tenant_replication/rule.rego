@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-008
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:

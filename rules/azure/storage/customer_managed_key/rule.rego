@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-010
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:

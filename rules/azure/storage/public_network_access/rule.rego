@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-005
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:

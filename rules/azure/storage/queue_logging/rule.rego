@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-011
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account, azurerm_storage_account_queue_properties]
 #   frameworks:

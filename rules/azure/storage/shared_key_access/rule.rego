@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-STORAGE-007
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_storage_account]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-SYNAPSE-004
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_synapse_firewall_rule]
 #   frameworks:

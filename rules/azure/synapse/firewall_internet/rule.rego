@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-AZURE-SYNAPSE-003
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_synapse_firewall_rule]
 #   frameworks:

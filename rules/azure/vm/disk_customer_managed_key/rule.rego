@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-VM-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_managed_disk, azurerm_linux_virtual_machine, azurerm_windows_virtual_machine]
 #   frameworks:

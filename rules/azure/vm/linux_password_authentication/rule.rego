@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-AZURE-VM-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_linux_virtual_machine, azurerm_linux_virtual_machine_scale_set, azurerm_virtual_machine]
 #   frameworks:

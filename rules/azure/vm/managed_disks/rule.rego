@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-AZURE-VM-004
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [azurerm_virtual_machine]
 #   frameworks:

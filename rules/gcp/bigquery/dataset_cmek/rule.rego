@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-BIGQUERY-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_bigquery_dataset]
 #   frameworks:

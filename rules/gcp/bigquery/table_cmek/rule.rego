@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-BIGQUERY-003
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_bigquery_table]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-CLOUDRUN-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_cloud_run_v2_service, google_cloud_run_service]
 #   frameworks:

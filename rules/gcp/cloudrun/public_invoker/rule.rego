@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-CLOUDRUN-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_cloud_run_service_iam_member, google_cloud_run_service_iam_binding, google_cloud_run_service_iam_policy, google_cloud_run_v2_service_iam_member, google_cloud_run_v2_service_iam_binding, google_cloud_run_v2_service_iam_policy, google_cloud_run_v2_job_iam_member, google_cloud_run_v2_job_iam_binding, google_cloud_run_v2_job_iam_policy]
 #   frameworks:

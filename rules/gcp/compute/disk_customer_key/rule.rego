@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-COMPUTE-010
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_disk, google_compute_region_disk, google_compute_instance, google_compute_instance_template, google_compute_region_instance_template]
 #   frameworks:

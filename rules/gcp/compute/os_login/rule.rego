@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-COMPUTE-008
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_project_metadata, google_compute_project_metadata_item, google_compute_instance, google_compute_instance_template, google_compute_region_instance_template, google_compute_instance_from_template]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-DATAPROC-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_dataproc_cluster]
 #   frameworks:

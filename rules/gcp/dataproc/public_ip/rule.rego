@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-DATAPROC-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_dataproc_cluster]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-FUNCTIONS-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_cloudfunctions_function, google_cloudfunctions2_function]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-FUNCTIONS-001
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_cloudfunctions_function_iam_member, google_cloudfunctions_function_iam_binding, google_cloudfunctions_function_iam_policy, google_cloudfunctions2_function_iam_member, google_cloudfunctions2_function_iam_binding, google_cloudfunctions2_function_iam_policy]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-GKE-007
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_cluster]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-GKE-011
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_node_pool, google_container_cluster]
 #   frameworks:

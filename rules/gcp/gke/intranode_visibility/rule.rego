@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-GKE-014
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_cluster]
 #   frameworks:

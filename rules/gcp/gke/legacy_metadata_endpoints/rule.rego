@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-GKE-012
 #   severity: high
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_node_pool, google_container_cluster]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-GKE-016
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_cluster]
 #   frameworks:

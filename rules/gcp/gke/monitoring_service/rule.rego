@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-GKE-017
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_cluster]
 #   frameworks:

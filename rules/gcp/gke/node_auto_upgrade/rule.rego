@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-GKE-009
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_node_pool, google_container_cluster]
 #   frameworks:

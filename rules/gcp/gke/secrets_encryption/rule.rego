@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-GKE-020
 #   severity: medium
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_container_cluster]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-IAM-008
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_apikeys_key]
 #   frameworks:

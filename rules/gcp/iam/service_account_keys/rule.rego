@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-IAM-004
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_service_account, google_service_account_key]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-KMS-002
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_kms_crypto_key]
 #   frameworks:

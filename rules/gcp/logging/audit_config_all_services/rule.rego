@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-009
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_project_iam_audit_config, google_folder_iam_audit_config, google_organization_iam_audit_config, google_project]
 #   frameworks:

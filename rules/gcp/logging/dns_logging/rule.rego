@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-012
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_dns_policy]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-011
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_logging_project_bucket_config, google_logging_folder_bucket_config, google_logging_organization_bucket_config, google_logging_billing_account_bucket_config]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-002
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [google_logging_metric, google_project]
 #   frameworks:

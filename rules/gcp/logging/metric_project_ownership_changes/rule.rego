@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-001
 #   severity: high
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [google_logging_metric, google_project]
 #   frameworks:

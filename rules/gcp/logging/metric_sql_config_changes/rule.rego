@@ -10,6 +10,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-008
 #   severity: medium
+#   profile: baseline
+#   confidence: medium
 #   resource_types:
 #     terraform: [google_logging_metric, google_project]
 #   frameworks:

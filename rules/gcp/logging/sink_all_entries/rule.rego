@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-LOGGING-010
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_project]
 #   frameworks:

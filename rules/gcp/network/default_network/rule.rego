@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-005
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_project]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-006
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_dns_managed_zone]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-008
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_dns_managed_zone]
 #   frameworks:

@@ -8,6 +8,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-003
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_firewall]
 #   frameworks:

@@ -9,6 +9,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-004
 #   severity: critical
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_firewall]
 #   frameworks:

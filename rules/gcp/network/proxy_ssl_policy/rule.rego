@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-013
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_target_https_proxy, google_compute_region_target_https_proxy, google_compute_target_ssl_proxy]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-009
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_subnetwork]
 #   frameworks:

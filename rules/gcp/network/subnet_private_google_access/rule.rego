@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-NETWORK-010
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_compute_subnetwork]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-PUBSUB-002
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_pubsub_topic]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-SQL-009
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_sql_database_instance]
 #   frameworks:

@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-SQL-011
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_sql_database_instance]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-SQL-018
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_sql_database_instance]
 #   frameworks:

@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-SQL-020
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_sql_database_instance]
 #   frameworks:

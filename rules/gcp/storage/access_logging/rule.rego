@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-STORAGE-005
 #   severity: low
+#   profile: strict
+#   confidence: high
 #   resource_types:
 #     terraform: [google_storage_bucket]
 #   frameworks:

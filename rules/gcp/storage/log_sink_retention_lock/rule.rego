@@ -7,6 +7,8 @@
 # custom:
 #   id: PG-GCP-STORAGE-006
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_storage_bucket]
 #   frameworks:

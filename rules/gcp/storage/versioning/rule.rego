@@ -6,6 +6,8 @@
 # custom:
 #   id: PG-GCP-STORAGE-004
 #   severity: medium
+#   profile: baseline
+#   confidence: high
 #   resource_types:
 #     terraform: [google_storage_bucket]
 #   frameworks:
