@@ -264,3 +264,17 @@ def control_table(fw: Framework, rules: dict[str, Any]) -> str:
         check = "code" if c.assessable == "code" else "manual"
         lines.append(f"| {_md(cid)} | {_md(c.title)} | {check} | {', '.join(ids) if ids else ('-' if check == 'manual' else '**not covered**')} |")
     return "\n".join(lines) + "\n"
+
+
+README_DETAILED = ("cis-aws-3.0", "cis-kubernetes-1.10", "pss", "nsa-k8s")
+
+
+def readme_coverage(frameworks: list[Framework], rules: dict[str, Any]) -> str:
+    """The README's coverage block: the summary table, then each control of the frameworks in
+    ``README_DETAILED`` (folded), generated from the catalogues and the rules' tags."""
+    parts = [coverage_table(frameworks, rules)]
+    for fw in frameworks:
+        if fw.id in README_DETAILED:
+            parts.append(f"\n<details><summary>{html.escape(fw.title)} {html.escape(fw.version)}: every control</summary>\n\n"
+                         + control_table(fw, rules) + "\n</details>\n")
+    return "".join(parts)

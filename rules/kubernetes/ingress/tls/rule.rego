@@ -12,6 +12,7 @@
 #   resource_types:
 #     kubernetes: [networking.k8s.io/v1/Ingress]
 #   frameworks:
+#     nsa-k8s: ["Encryption"]
 #     nist-800-53: [SC-8, SC-13]
 #     pci-dss-4.0: ["4.2.1"]
 #     soc2: [CC6.7]

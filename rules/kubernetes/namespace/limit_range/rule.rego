@@ -12,7 +12,7 @@
 #   resource_types:
 #     kubernetes: [v1/Namespace]
 #   frameworks:
-#     nsa-k8s: ["Namespaces"]
+#     nsa-k8s: ["Namespaces", "Resource policies"]
 #     nist-800-53: ["SC-6"]
 #   remediation: Add a LimitRange with default requests and limits to the namespace.
 #   fixable: false

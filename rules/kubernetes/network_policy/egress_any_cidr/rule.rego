@@ -12,7 +12,7 @@
 #   resource_types:
 #     kubernetes: [networking.k8s.io/v1/NetworkPolicy]
 #   frameworks:
-#     nsa-k8s: ["Network separation"]
+#     nsa-k8s: ["Network separation", "Protecting sensitive cloud infrastructure"]
 #     nist-800-53: ["SC-7"]
 #   remediation: Allow egress to the destinations the workload needs (and route Internet traffic through an egress proxy).
 #   fixable: false

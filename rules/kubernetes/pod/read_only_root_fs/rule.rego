@@ -13,6 +13,7 @@
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:
+#     nsa-k8s: ["Immutable container file systems"]
 #     nist-800-53: [CM-5, SI-7]
 #   remediation: Set securityContext.readOnlyRootFilesystem to true and mount emptyDir volumes for writable paths.
 #   fixable: true

@@ -11,6 +11,7 @@
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:
+#     nsa-k8s: ["Resource policies"]
 #     nist-800-53: [SC-6]
 #   remediation: Set resources.requests.cpu on every container, sized from observed usage.
 #   fixable: false

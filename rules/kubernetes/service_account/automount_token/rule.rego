@@ -14,6 +14,7 @@
 #   resource_types:
 #     kubernetes: [workload]
 #   frameworks:
+#     nsa-k8s: ["Protecting Pod service account tokens"]
 #     cis-kubernetes: ["5.1.6"]
 #     nist-800-53: [AC-6, IA-5]
 #   remediation: Set automountServiceAccountToken false in the pod spec (or on its ServiceAccount), and true only for pods that call the Kubernetes API.

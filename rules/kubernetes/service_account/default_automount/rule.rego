@@ -12,6 +12,7 @@
 #   resource_types:
 #     kubernetes: [v1/ServiceAccount]
 #   frameworks:
+#     nsa-k8s: ["Protecting Pod service account tokens"]
 #     cis-kubernetes: ["5.1.5"]
 #     nist-800-53: ["AC-6"]
 #   remediation: "Set automountServiceAccountToken: false on the default ServiceAccount."
