@@ -162,7 +162,7 @@ def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _rules_key(options: ScanOptions) -> tuple[Any, ...]:
+def rules_key(options: ScanOptions) -> tuple[Any, ...]:
     """Everything that changes which rules run or how: a different key means a new evaluator."""
     return (
         tuple(options.rule_dirs),
@@ -182,7 +182,7 @@ def _rules_key(options: ScanOptions) -> tuple[Any, ...]:
 
 
 def _ruleset(options: ScanOptions) -> Any:
-    key = _rules_key(options)
+    key = rules_key(options)
     if _WORKER_STATE.get("ruleset_key") != key:
         from policyguard import engine
 

@@ -51,7 +51,9 @@ def test_golden(rule_id: str, case: Path, tmp_path: Path) -> None:
 
     work = tmp_path / case.name
     shutil.copytree(case, work)
-    plan = plan_fixes(ScanOptions(paths=[str(work)], jobs=1), only_rules=[rule_id], policy=EVERY_CLASS)
+    # as `policyguard fix` runs by default: baseline rules judge whether a fix adds failures
+    plan = plan_fixes(ScanOptions(paths=[str(work)], jobs=1, profile="baseline", profile_keep=[rule_id]),
+                      only_rules=[rule_id], policy=EVERY_CLASS)
     failing = [f for s in plan.scans for f in s.findings if f.rule_id == rule_id and f.status == Status.FAIL]
     assert failing, f"{case}: the fail fixture does not fail {rule_id}"
     expected_dir = GOLDEN / rule_id / case.name

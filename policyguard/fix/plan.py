@@ -75,11 +75,9 @@ _STATE: dict[str, Any] = {}
 
 
 def _evaluate(resources: list[Resource], options: ScanOptions) -> list[Finding]:
-    key = (
-        tuple(options.rule_dirs), options.builtin_rules, tuple(options.enabled_rules), tuple(options.disabled_rules),
-        tuple(options.frameworks), tuple(sorted(options.severity_overrides.items())), options.rego_engine,
-        options.opa_path, options.opa_url, options.rule_timeout,
-    )
+    from policyguard.scan import rules_key
+
+    key = rules_key(options)  # the scan core's: every option that changes which rules run or how
     ev = _STATE.get("evaluator")
     if ev is None or _STATE.get("key") != key:
         from policyguard import engine

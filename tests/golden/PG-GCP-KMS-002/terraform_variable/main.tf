@@ -1,0 +1,10 @@
+variable "purpose" {
+  default = "ENCRYPT_DECRYPT"
+}
+
+resource "google_kms_crypto_key" "data" {
+  name     = "data"
+  key_ring = "projects/shop-prod/locations/europe-west1/keyRings/app"
+  purpose         = var.purpose
+  rotation_period = "7776000s"
+}

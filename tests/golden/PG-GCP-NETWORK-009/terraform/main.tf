@@ -1,0 +1,13 @@
+resource "google_compute_subnetwork" "apps" {
+  name          = "apps"
+  ip_cidr_range = "10.10.0.0/20"
+  region        = "europe-west1"
+  network       = "projects/shop-prod/global/networks/prod"
+
+  log_config {
+    aggregation_interval = "INTERVAL_5_SEC"
+    flow_sampling        = 1
+    metadata             = "INCLUDE_ALL_METADATA"
+  }
+
+}

@@ -1,0 +1,14 @@
+resource "google_sql_database_instance" "db" {
+  name             = "db"
+  database_version = "POSTGRES_13"
+  region           = "europe-west1"
+
+  settings {
+    tier = "db-custom-2-7680"
+
+    database_flags {
+      name  = "log_checkpoints"
+      value = "on"
+    }
+  }
+}

@@ -1,0 +1,19 @@
+variable "engine_version" {
+  type    = string
+  default = "POSTGRES_14"
+}
+
+resource "google_sql_database_instance" "db" {
+  name             = "db"
+  database_version = var.engine_version
+  region           = "europe-west1"
+
+  settings {
+    tier = "db-custom-2-7680"
+
+    database_flags {
+      name  = "log_lock_waits"
+      value = "on"
+    }
+  }
+}

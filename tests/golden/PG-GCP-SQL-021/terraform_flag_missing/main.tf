@@ -1,0 +1,14 @@
+resource "google_sql_database_instance" "db" {
+  name             = "db"
+  database_version = "SQLSERVER_2019_STANDARD"
+  region           = "europe-west1"
+
+  settings {
+    tier = "db-custom-2-7680"
+
+    database_flags {
+      name  = "remote access"
+      value = "off"
+    }
+  }
+}
