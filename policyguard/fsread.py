@@ -20,7 +20,7 @@ from policyguard.model import ErrorKind
 
 PSEUDO_FS = ("/proc", "/sys", "/dev")
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-_BOMS = (
+BOMS = (
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\xef\xbb\xbf", "utf-8"),
@@ -106,7 +106,7 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
 def decode_text(data: bytes) -> str:
     """UTF-8 text (BOM stripped), or UTF-16/32 text announced by a BOM; ReadError otherwise."""
     encoding = "utf-8"
-    for bom, enc in _BOMS:
+    for bom, enc in BOMS:
         if data.startswith(bom):
             encoding, data = enc, data[len(bom) :]
             break

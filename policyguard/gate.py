@@ -399,13 +399,17 @@ def write_reports(
     if result is not None and any(fmt == "sarif" for fmt, _ in pairs):
         _attach_edits(result, options)
     for fmt, dest in pairs:
-        text = render(fmt, report, color=_want_color(dest) and fmt == "text")
-        if dest == "-":
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            Path(dest).parent.mkdir(parents=True, exist_ok=True)
-            Path(dest).write_text(text, encoding="utf-8")
+        emit(render(fmt, report, color=_want_color(dest) and fmt == "text"), dest)
+
+
+def emit(text: str, dest: str) -> None:
+    """Write one rendered report to ``dest`` (``-``: stdout)."""
+    if dest == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        Path(dest).write_text(text, encoding="utf-8")
 
 
 def _attach_edits(result: ScanResult, options: ScanOptions | None) -> None:
@@ -662,13 +666,7 @@ def run_compliance_command(**kw: Any) -> int:
                            complete_rule_set=False, paths=list(kw.get("paths") or ()))
     try:
         for fmt, dest in pairs:
-            text = render_compliance(fmt, report, fw)
-            if dest == "-":
-                sys.stdout.write(text)
-                sys.stdout.flush()
-            else:
-                Path(dest).parent.mkdir(parents=True, exist_ok=True)
-                Path(dest).write_text(text, encoding="utf-8")
+            emit(render_compliance(fmt, report, fw), dest)
     except OSError as exc:
         return _err(f"cannot write report: {exc}")
     for e in report.errors:

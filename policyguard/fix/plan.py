@@ -253,7 +253,9 @@ def plan_fixes(
     from policyguard.roots import repository_roots
 
     policy = policy if policy is not None else FixPolicy()
-    options = replace(options, enabled_rules=[])
+    # every rule judges whether a fix adds failures; a rule named by id (--rule) still runs
+    # whatever its profile
+    options = replace(options, enabled_rules=[], profile_keep=[*options.profile_keep, *options.enabled_rules])
     _real.cache_clear()  # symlinks may have changed since an earlier plan in this process
     found = discover.discover(
         [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
