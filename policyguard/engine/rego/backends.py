@@ -548,6 +548,9 @@ def parse_opa_eval_output(returncode: int, stdout: bytes, stderr: bytes) -> Any:
 
 
 # --------------------------------------------------------------------------- OPA server (REST)
+PUSH_TIMEOUT = 60.0  # seconds for one policy upload to an OPA server
+
+
 class OpaServerBackend:
     """The OPA REST data API through a small stdlib client (see README "Rego backends" for why
     not opa-python-client by default). Policies are pushed once per process unless
@@ -655,11 +658,14 @@ class OpaServerBackend:
         with self._lock:
             if self._pushed or not self.push:
                 return
+            # OPA compiles the whole policy set on every PUT: with a few hundred modules that is
+            # seconds on a busy machine, set-up rather than rule evaluation, so it gets its own allowance
+            push_timeout = max(self._timeout, PUSH_TIMEOUT)
             for method, url, body in self.policy_requests():
                 if self.transport == "opa-python-client":
-                    self._send_client(method, url, body, None, self._timeout)
+                    self._send_client(method, url, body, None, push_timeout)
                 else:
-                    self._send(method, url, body, "text/plain", self._timeout)
+                    self._send(method, url, body, "text/plain", push_timeout)
             self._pushed = True
 
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
