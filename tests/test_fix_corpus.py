@@ -73,7 +73,8 @@ def _run(tmp_path: Path, *extra: str) -> tuple[object, dict, int]:  # type: igno
     # re-scan every unit that reads a touched file
     touched_abs = {os.path.abspath(p) for p in touched}
     affected = [i for i, us in enumerate(plan.scans) if us.files() & touched_abs]
-    options = ScanOptions(paths=[str(work)], jobs=0)
+    # the profile `policyguard fix` verified the fixes under (baseline, the default)
+    options = ScanOptions(paths=[str(work)], jobs=0, profile="baseline")
     after = dict(zip(affected, scan_units([plan.scans[i].unit for i in affected], options), strict=True))
 
     new_failures, new_errors = [], []

@@ -29,6 +29,7 @@ from policyguard import procs
 from policyguard.engine.rego.backends import BackendError
 
 _HDR = struct.Struct("!BQ")  # status (0 ok, 1 error), payload length
+STARTUP_ALLOWANCE = 10.0  # seconds added to the first call of a new helper (fork, engine, compile)
 MEMORY_LIMIT = int(os.environ.get("POLICYGUARD_REGO_MEMORY_MB", "4096")) * 1024 * 1024
 
 
@@ -192,6 +193,8 @@ class GuardedBackend:
         if helper is None or helper.closed or getattr(self._local, "owner", None) != os.getpid():
             helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
             self._local.helper, self._local.owner = helper, os.getpid()
+            # a new helper builds the engine and compiles the modules first: not the rules' time
+            timeout += STARTUP_ALLOWANCE
         try:
             got = helper.call(json.dumps(groups).encode() + b"\x00" + input_json.encode(), timeout)
         except EOFError:
