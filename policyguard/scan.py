@@ -299,7 +299,12 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
                                initializer=_forked_worker_init, initargs=(started, memory))
     lost: list[tuple[int, bool]] = []
     try:
-        futures = [(i, pool.submit(_pooled_unit, i, units[i], options)) for i in indexes]
+        futures = []
+        for i in indexes:
+            try:
+                futures.append((i, pool.submit(_pooled_unit, i, units[i], options)))
+            except BrokenProcessPool:  # the pool broke while units were still being handed out
+                lost.append((i, False))
         for i, fut in futures:
             try:
                 outcomes[i] = fut.result()
