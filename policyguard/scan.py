@@ -226,8 +226,9 @@ def _limit_memory(limit: int) -> None:
     try:
         import resource
 
-        with open("/proc/self/statm", "rb") as f:  # what the fork already maps (libraries, engine)
-            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        mapped = procs.address_space_used()  # what the fork already maps (libraries, engine)
+        if mapped is None:
+            return
         limit = max(limit, mapped + 512 * 1024 * 1024)  # never below what the worker needs to start
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
