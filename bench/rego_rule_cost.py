@@ -27,7 +27,8 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-LIB = REPO / "policyguard" / "engine" / "rego" / "lib.rego"
+REGO = REPO / "policyguard" / "engine" / "rego"
+LIBRARY = ("lib.rego", "cis_monitoring.rego", "iam_identity.rego")  # engine.rules.LIBRARY_FILES
 
 
 def _meta(source: str) -> tuple[str, dict[str, Any]]:
@@ -59,7 +60,18 @@ def _git_show(rev: str, path: Path) -> str:
                           capture_output=True, text=True).stdout
 
 
-def _measure(lib: str, source: str, resources: list[dict[str, Any]], units: dict[str, dict[str, Any]],
+def _library(rev: str | None) -> dict[str, str]:
+    """The library modules at the working tree or at rev (where a module did not exist yet: skipped)."""
+    out = {}
+    for name in LIBRARY:
+        try:
+            out[name] = (REGO / name).read_text() if rev is None else _git_show(rev, REGO / name)
+        except (OSError, subprocess.CalledProcessError):
+            continue
+    return out
+
+
+def _measure(lib: dict[str, str], source: str, resources: list[dict[str, Any]], units: dict[str, dict[str, Any]],
              rounds: int) -> tuple[float, dict[str, int]]:
     import regorus
 
@@ -71,7 +83,8 @@ def _measure(lib: str, source: str, resources: list[dict[str, Any]], units: dict
     counts: dict[str, int] = {}
     for _ in range(rounds):
         eng = regorus.Engine()
-        eng.add_policy("lib.rego", lib)
+        for name, text in lib.items():
+            eng.add_policy(name, text)
         eng.add_policy("rule.rego", source)
         counts = {"resources": len(todo), "fail": 0, "unknown": 0}
         spent = 0.0
@@ -91,7 +104,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("parsed", type=Path, help="output of `policyguard scan --parse-only`")
     ap.add_argument("rules", nargs="+", type=Path, help="rule directories")
-    ap.add_argument("--rev", default=None, help="git revision to compare with (rule file and lib.rego)")
+    ap.add_argument("--rev", default=None, help="git revision to compare with (rule file and the Rego library)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     resources = json.loads(args.parsed.read_text())["resources"]
@@ -103,10 +116,10 @@ def main() -> None:
     print("| rule | resources | us/resource now | fail/unknown now |"
           + (f" us/resource at {args.rev} | fail/unknown at {args.rev} |" if args.rev else ""))
     for d in args.rules:
-        now_us, now = _measure(LIB.read_text(), (d / "rule.rego").read_text(), resources, units, args.rounds)
+        now_us, now = _measure(_library(None), (d / "rule.rego").read_text(), resources, units, args.rounds)
         row = f"| {d.name} | {now['resources']} | {now_us:.0f} | {now['fail']}/{now['unknown']} |"
         if args.rev:
-            old_us, old = _measure(_git_show(args.rev, LIB), _git_show(args.rev, d / "rule.rego"),
+            old_us, old = _measure(_library(args.rev), _git_show(args.rev, d / "rule.rego"),
                                    resources, units, args.rounds)
             row += f" {old_us:.0f} | {old['fail']}/{old['unknown']} |"
         print(row, flush=True)

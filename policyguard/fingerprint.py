@@ -38,26 +38,28 @@ def unit_key(file: str, platform: str) -> str:
     return path
 
 
-def fingerprint(finding: Finding, resource: Resource | None, root: str | None = None) -> str:
-    value: Any = None
-    if resource is not None:
-        if finding.path:
-            try:
-                value = get_path(resource.attributes, parse_path(finding.path))
-            except ValueError:
-                value = finding.path
-        else:
-            value = None
-    file = finding.span.file
+def finding_unit(file: str, platform: str, root: str | None = None) -> str:
+    """The unit part of a fingerprint: ``file`` relative to ``root``, a Terraform file's directory."""
     if root:
         try:
             file = os.path.relpath(os.path.abspath(file), root)
         except ValueError:  # different drive (Windows)
             pass
+    return unit_key(file, platform)
+
+
+def fingerprint(finding: Finding, resource: Resource | None, root: str | None = None, *, unit: str | None = None) -> str:
+    """``unit`` is ``finding_unit(...)`` of the finding when the caller already has it."""
+    value: Any = None
+    if resource is not None and finding.path:
+        try:
+            value = get_path(resource.attributes, parse_path(finding.path))
+        except ValueError:
+            value = finding.path
     parts = [
         "v1",
         finding.rule_id,
-        unit_key(file, finding.platform),
+        unit if unit is not None else finding_unit(finding.span.file, finding.platform, root),
         finding.resource_id,
         finding.path,
         normalise_value(value) if finding.path else _ABSENT,
@@ -73,9 +75,14 @@ def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resourc
         index[(r.id, r.span.file)] = r
         by_id.setdefault(r.id, r)
     seen: dict[str, int] = {}
+    units: dict[tuple[str, str], str] = {}  # (file, platform): a scan has ~100 findings per file
     for f in findings:
         res = index.get((f.resource_id, f.span.file)) or by_id.get(f.resource_id)
-        fp = fingerprint(f, res, root)
+        key = (f.span.file, f.platform)
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = finding_unit(f.span.file, f.platform, root)
+        fp = fingerprint(f, res, root, unit=unit)
         n = seen.get(fp, 0)
         seen[fp] = n + 1
         f.fingerprint = fp if n == 0 else f"{fp}:{n}"

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from test_engine_helpers import REPO, have_golib
 
-LIB = (REPO / "policyguard" / "engine" / "rego" / "lib.rego").read_text()
+from policyguard.engine.rules import library_modules
+
 PROBE = """package t
 import rego.v1
-import data.policyguard.lib
-matched := {c | some c, _ in lib.cis_monitor_controls; lib.cis_monitor_matches(input.pattern, c)}
+import data.policyguard.cis_monitoring
+matched := {c | some c, _ in cis_monitoring.cis_monitor_controls; cis_monitoring.cis_monitor_matches(input.pattern, c)}
 """
 ENGINES = ["regorus"] + (["opa"] if have_golib() else [])
 
@@ -31,7 +32,8 @@ def _engine(name: str) -> Any:
         import opa_bindings
 
         eng = opa_bindings.OpaEngine()
-    eng.add_policy("lib.rego", LIB)
+    for file, source in library_modules():
+        eng.add_policy(file, source)
     eng.add_policy("t.rego", PROBE)
     return eng
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.engine.rego.backends import BackendError, driver_source, make_backend
-from policyguard.engine.rules import LIB_PATH, RuleSet
+from policyguard.engine.rules import RuleSet, library_modules
 from policyguard.model import (
     BEHAVIOUR_CHANGING,
     UNKNOWN_KEY,
@@ -189,7 +189,7 @@ class Evaluator:
         rules = [(rid, self.ruleset.rego[rid].package, self.ruleset.rego[rid].has_unknown) for rid in sorted(self._rego_ids)]
         broken_files = {self.ruleset.rego[rid].file for rid in self._broken if rid in self.ruleset.rego}
         return [
-            (str(LIB_PATH), LIB_PATH.read_text(encoding="utf-8")),
+            *library_modules(),
             *(m for m in self.ruleset.modules if m[0] not in broken_files),
             ("policyguard/driver.rego", driver_source(rules, self._groups)),
         ]

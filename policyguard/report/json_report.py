@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from policyguard.report import Report
+from policyguard.report import Report, jsontext
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_ID = "https://policyguard.dev/schemas/report.schema.json"
@@ -53,4 +52,4 @@ def build(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return json.dumps(build(report), indent=2) + "\n"
+    return jsontext.dumps(build(report), rows=("findings", "errors", "suppression_notices"))

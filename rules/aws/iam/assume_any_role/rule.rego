@@ -21,13 +21,14 @@
 #   fixable: false
 package policyguard.rules.aws.iam.assume_any_role
 
+import data.policyguard.iam_identity
 import data.policyguard.lib
 import rego.v1
 
 actions := ["sts:AssumeRole"]
 
 fail contains result if {
-	some g in lib.escalating_grants(actions)
+	some g in iam_identity.escalating_grants(actions)
 	result := {
 		"msg": sprintf("%s: %s allows %s on %s: the holder can assume every role that trusts its account", [input.resource.id, lib.statement_label(g.s.st), concat(", ", g.actions), shown(g.resources)]),
 		"path": g.path,
@@ -35,7 +36,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	some u in lib.identity_unresolved
+	some u in iam_identity.identity_unresolved
 	result := {"msg": u.msg, "path": u.path}
 }
 

@@ -23,13 +23,14 @@
 #   fixable: false
 package policyguard.rules.aws.iam.attach_policy_escalation
 
+import data.policyguard.iam_identity
 import data.policyguard.lib
 import rego.v1
 
 actions := ["iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:AttachGroupPolicy"]
 
 fail contains result if {
-	some g in lib.escalating_grants(actions)
+	some g in iam_identity.escalating_grants(actions)
 	result := {
 		"msg": sprintf("%s: %s allows %s on %s: the holder can attach AdministratorAccess to itself", [input.resource.id, lib.statement_label(g.s.st), concat(", ", g.actions), shown(g.resources)]),
 		"path": g.path,
@@ -37,7 +38,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	some u in lib.identity_unresolved
+	some u in iam_identity.identity_unresolved
 	result := {"msg": u.msg, "path": u.path}
 }
 

@@ -24,13 +24,14 @@
 #   fixable: false
 package policyguard.rules.aws.iam.credentials_for_other_users
 
+import data.policyguard.iam_identity
 import data.policyguard.lib
 import rego.v1
 
 actions := ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"]
 
 fail contains result if {
-	some g in lib.escalating_grants(actions)
+	some g in iam_identity.escalating_grants(actions)
 	result := {
 		"msg": sprintf("%s: %s allows %s on %s: the holder can create access keys or passwords for any user and act as them", [input.resource.id, lib.statement_label(g.s.st), concat(", ", g.actions), shown(g.resources)]),
 		"path": g.path,
@@ -38,7 +39,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	some u in lib.identity_unresolved
+	some u in iam_identity.identity_unresolved
 	result := {"msg": u.msg, "path": u.path}
 }
 

@@ -23,6 +23,7 @@
 #   fixable: false
 package policyguard.rules.aws.iam.passrole_service_launch
 
+import data.policyguard.iam_identity
 import data.policyguard.lib
 import rego.v1
 
@@ -39,8 +40,8 @@ launch_actions := [
 ]
 
 fail contains result if {
-	some g in lib.escalating_grants(["iam:PassRole"])
-	launch := lib.granted_actions(launch_actions)
+	some g in iam_identity.escalating_grants(["iam:PassRole"])
+	launch := iam_identity.granted_actions(launch_actions)
 	count(launch) > 0
 	result := {
 		"msg": sprintf("%s: %s allows iam:PassRole on %s and the policy allows %s: the holder can run code as any role", [input.resource.id, lib.statement_label(g.s.st), shown(g.resources), concat(", ", sort(launch))]),
@@ -49,7 +50,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	some u in lib.identity_unresolved
+	some u in iam_identity.identity_unresolved
 	result := {"msg": u.msg, "path": u.path}
 }
 

@@ -23,6 +23,7 @@
 package policyguard.rules.aws.iam.wildcard_actions
 
 import data.policyguard.lib
+import data.policyguard.iam_identity
 import rego.v1
 
 fail contains result if {
@@ -62,12 +63,12 @@ wildcard(a, st) if {
 }
 
 # the identity policy statements and unresolved documents of this resource (shared library)
-statements := lib.identity_statements
+statements := iam_identity.identity_statements
 
 field_path(s, key) := lib.policy_field_path(s, key)
 
 fail contains result if {
-	some u in lib.identity_unresolved
+	some u in iam_identity.identity_unresolved
 	result := {"msg": u.msg, "path": u.path}
 }
 

@@ -4,7 +4,7 @@
 #   CIS AWS Foundations 3.0 4.5. A CloudTrail trail of the unit must send to a CloudWatch
 #   Logs group that has a metric filter selecting CloudTrail configuration changes and a metric alarm
 #   with an alarm action on that filter's metric, so someone is told when it happens. Patterns
-#   are compared clause by clause (lib.cis_monitor_matches): every clause of the benchmark's
+#   are compared clause by clause (cis_monitoring.cis_monitor_matches): every clause of the benchmark's
 #   pattern, extra clauses only where the benchmark documents them, alternatives joined by ||.
 #   Judged on the trail, passing when any trail of the unit satisfies it; a trail whose log
 #   group is defined outside the unit is unknown. The trail's multi-region and logging
@@ -31,9 +31,9 @@
 #   fixable: false
 package policyguard.rules.aws.monitoring.cloudtrail_changes
 
-import data.policyguard.lib
+import data.policyguard.cis_monitoring
 import rego.v1
 
-fail contains result if some result in lib.cis_monitor_fails("4.5")
+fail contains result if some result in cis_monitoring.cis_monitor_fails("4.5")
 
-unknown contains result if some result in lib.cis_monitor_unknowns("4.5")
+unknown contains result if some result in cis_monitoring.cis_monitor_unknowns("4.5")

@@ -1,0 +1,35 @@
+"""JSON text for large reports.
+
+``json.dumps(..., indent=2)`` runs the pure-Python encoder (CPython's C encoder has no
+indentation), which cost 7 s of a 22 s whole-corpus scan writing 144,000 findings. Here the
+document keeps its two-space layout, but the elements of the big arrays are written one per line
+by the C encoder: the same JSON value, about ten times faster, and one finding per line greps
+and diffs well.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+
+
+def dumps(doc: dict[str, Any], rows: Iterable[str] = ()) -> str:
+    """``doc`` as indented JSON whose top-level arrays named in ``rows`` hold one element per line."""
+    nonce = secrets.token_hex(16)  # no value from a scanned file can spell the placeholder
+    shell = dict(doc)
+    bodies: dict[str, str] = {}
+    for key in rows:
+        items = shell.get(key)
+        if not isinstance(items, list) or not items:
+            continue
+        token = f"\x00rows:{nonce}:{key}\x00"
+        shell[key] = token
+        encode = json.JSONEncoder().encode  # C encoder: no indent, ", " and ": " separators
+        bodies[json.dumps(token)] = "[\n    " + ",\n    ".join(encode(item) for item in items) + "\n  ]"
+    text = json.dumps(shell, indent=2)
+    for token, body in bodies.items():
+        text = text.replace(token, body, 1)
+    return text + "\n"
