@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from test_engine_helpers import REPO, have_golib
+from test_engine_helpers import have_golib
 
 from policyguard.engine.rules import library_modules
 

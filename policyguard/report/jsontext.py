@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 
-
 def dumps(doc: dict[str, Any], rows: Iterable[str] = ()) -> str:
     """``doc`` as indented JSON whose top-level arrays named in ``rows`` hold one element per line."""
     nonce = secrets.token_hex(16)  # no value from a scanned file can spell the placeholder
