@@ -16,7 +16,10 @@ Unknown values
 --------------
 A value a parser could not resolve (an input variable without value, a data source, a computed
 attribute, ``Fn::ImportValue``, a remote module output) is never guessed. It is the JSON object
-``{"__unknown__": "<expression>"}`` (optionally with ``"reason"``), built by ``unknown()``.
+``{"__unknown__": "<expression>"}`` (optionally with ``"reason"``, and with ``"partial"`` when part
+of the value is known: ``jsonencode`` of an object whose leaves are partly unresolved keeps the
+object, unknown markers at the unresolved leaves, so a policy document's known statements can
+still be judged), built by ``unknown()``.
 Rules and the engine test for it with ``is_unknown()``.
 
 Only a parser makes markers: in Python they are ``Unknown``, a dict of their own type, so a
@@ -51,11 +54,17 @@ class Unknown(dict[str, Any]):
     __slots__ = ()
 
 
-def unknown(expression: str, reason: str | None = None) -> Unknown:
-    """The marker for a value that could not be resolved, naming the expression."""
+PARTIAL_KEY = "partial"
+
+
+def unknown(expression: str, reason: str | None = None, partial: Any = None) -> Unknown:
+    """The marker for a value that could not be resolved, naming the expression. ``partial``:
+    what is known of it (a structure with markers where it is not), escaped like attributes."""
     marker = Unknown({UNKNOWN_KEY: expression})
     if reason:
         marker["reason"] = reason
+    if partial is not None:
+        marker[PARTIAL_KEY] = escape_forged_markers(partial)
     return marker
 
 

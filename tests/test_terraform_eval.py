@@ -472,3 +472,29 @@ def test_nested_conditionals_are_right_associative(tmp_path: Path) -> None:
         extra='locals {\n  env = "prod"\n}\n',
     )
     assert attrs == {"a": "private", "b": 3, "c": "no", "d": 1}
+
+
+# --------------------------------------------------------------------------- partly known jsonencode
+def test_jsonencode_with_unresolved_leaves_keeps_the_known_document(tmp_path: Path) -> None:
+    """A policy written as jsonencode({... Resource = "${aws_s3_bucket.b.arn}/*"}) is unknown as a
+    string, but its statements are known: the marker carries them, with a marker at the hole."""
+    v = _v(tmp_path, 'jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Resource = "${var.arn}/*" }] })',
+           'variable "arn" {}')
+    assert is_unknown(v)
+    st = v["partial"]["Statement"][0]
+    assert st["Effect"] == "Allow" and st["Principal"] == "*"
+    assert is_unknown(st["Resource"]) and "var.arn" in st["Resource"]["__unknown__"]
+
+
+def test_jsonencode_partial_escapes_forged_markers(tmp_path: Path) -> None:
+    """A scanned object spelling the marker key inside the known part stays data, so it cannot
+    turn a known Action into an unknown one."""
+    v = _v(tmp_path, 'jsonencode({ Statement = [{ Action = { "__unknown__" = "x" }, Resource = var.arn }] })',
+           'variable "arn" {}')
+    action = v["partial"]["Statement"][0]["Action"]
+    assert not is_unknown(action) and "__unknown__" not in action
+
+
+def test_jsonencode_of_an_unknown_value_has_no_partial(tmp_path: Path) -> None:
+    v = _v(tmp_path, "jsonencode(var.doc)", 'variable "doc" {}')
+    assert is_unknown(v) and "partial" not in v

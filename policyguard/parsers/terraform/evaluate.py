@@ -101,6 +101,11 @@ def deep_unknown(v: Any) -> dict[str, Any] | None:
     return None
 
 
+def _partial(marker: dict[str, Any], known: Any) -> dict[str, Any]:
+    """``marker`` carrying what is known of the value (see ``model.unknown``)."""
+    return unknown(marker[UNKNOWN_KEY], marker.get("reason"), partial=known)
+
+
 def _because(outer: Expr | str, inner: dict[str, Any]) -> dict[str, Any]:
     text = outer if isinstance(outer, str) else outer.text
     inner_expr = inner.get(UNKNOWN_KEY, "")
@@ -585,6 +590,8 @@ def _call(e: Call, env: Env) -> Any:
             for a in args:
                 u = deep_unknown(a)
                 if u is not None:
+                    if name == "jsonencode" and len(args) == 1:  # the document, holes and all
+                        return _partial(_because(e, u), args[0])
                     return _because(e, u)
     try:
         result = func(*args)
