@@ -63,6 +63,25 @@ class Resolver(Protocol):
         ...
 
 
+class NoReferences:
+    """Resolver for values that may not refer to anything: variables files, ``-var`` values and
+    variable defaults."""
+
+    def __init__(self, root: Path, what: str = "variables files"):
+        self.module_dir = root
+        self.root_dir = root
+        self.read_roots: tuple[Path, ...] = (root.resolve(),)
+        self.what = what
+
+    def resolve(self, name: str, steps: list[Expr], env: Env) -> tuple[Any, int]:
+        raise EvalError(f"{self.what} cannot refer to {name!r}")
+
+
+def eval_constant(expr: Expr, root: Path = Path(".")) -> Any:
+    """``expr`` evaluated without references (a reference is an error, so ``safe_eval`` gives unknown)."""
+    return safe_eval(expr, Env(NoReferences(root)))
+
+
 class Env:
     """One evaluation: the resolver, local bindings and the references seen so far."""
 
@@ -106,7 +125,7 @@ def _partial(marker: dict[str, Any], known: Any) -> dict[str, Any]:
     return unknown(marker[UNKNOWN_KEY], marker.get("reason"), partial=known)
 
 
-def _because(outer: Expr | str, inner: dict[str, Any]) -> dict[str, Any]:
+def because(outer: Expr | str, inner: dict[str, Any]) -> dict[str, Any]:
     text = outer if isinstance(outer, str) else outer.text
     inner_expr = inner.get(UNKNOWN_KEY, "")
     if inner_expr == text:
@@ -167,7 +186,7 @@ def _traversal(e: Expr, env: Env) -> Any:
         used = 0
     for step in steps[used:]:
         if is_unknown(value):
-            return _because(e, value)
+            return because(e, value)
         value = _step(value, step, env)
     return value
 
@@ -178,7 +197,7 @@ def _step(value: Any, step: Expr, env: Env) -> Any:
     assert isinstance(step, Index)
     key = ev(step.key, env)
     if is_unknown(key):
-        return _because(step, key)
+        return because(step, key)
     return get_index(value, key, step)
 
 
@@ -224,7 +243,7 @@ def _splat(e: Splat, env: Env) -> Any:
     to the resulting list. A value that is not a list is a one-element list; null is empty."""
     base = ev(e.obj, env)
     if is_unknown(base):
-        return _because(e, base)
+        return because(e, base)
     steps, after = e.steps, []
     if not e.full:
         cut = next((i for i, (kind, _) in enumerate(steps) if kind == "index"), len(steps))
@@ -252,7 +271,7 @@ def _splat_step(e: Splat, v: Any, kind: str, arg: Any, env: Env) -> Any:
         return get_attr(v, arg, e)
     k = ev(arg, env)
     if is_unknown(k):
-        return _because(e, k)
+        return because(e, k)
     return get_index(v, k, e)
 
 
@@ -264,7 +283,7 @@ def _tmpl(e: Tmpl, env: Env) -> Any:
     out: list[str] = []
     u = _render(parts, env, out)
     if u is not None:
-        return _because(e, u)
+        return because(e, u)
     env.budget.check_string(sum(map(len, out)), "template")
     return "".join(out)
 
@@ -338,7 +357,7 @@ def _object(e: ObjectE, env: Env) -> Any:
         else:
             kv = ev(kexpr, env)
             if is_unknown(kv):
-                return _because(e, kv)
+                return because(e, kv)
             try:
                 k = fn.to_str(kv)
             except fn.FuncError as exc:
@@ -372,17 +391,17 @@ def _for(e: ForE, env: Env) -> Any:
     assert e.coll is not None and e.vexpr is not None
     coll = ev(e.coll, env)
     if is_unknown(coll):
-        return _because(e, coll)
+        return because(e, coll)
     scopes = _for_scopes(e, _iter_coll(coll, e.coll), env)
     if e.is_obj:
         obj: dict[str, Any] = {}
         assert e.kexpr is not None
         for sub in scopes:
             if not isinstance(sub, Env):
-                return _because(e, sub)
+                return because(e, sub)
             kv = ev(e.kexpr, sub)
             if is_unknown(kv):
-                return _because(e, kv)
+                return because(e, kv)
             key = fn.to_str(kv)
             val = ev(e.vexpr, sub)
             if e.group:
@@ -396,7 +415,7 @@ def _for(e: ForE, env: Env) -> Any:
     out = []
     for sub in scopes:
         if not isinstance(sub, Env):
-            return _because(e, sub)
+            return because(e, sub)
         out.append(ev(e.vexpr, sub))
     env.budget.measure(out, "for expression")
     return out
@@ -417,10 +436,10 @@ def _cond(e: CondE, env: Env) -> Any:
         try:
             a, b = ev(e.then, env), ev(e.other, env)
         except EvalError:
-            return _because(e, c)
+            return because(e, c)
         if deep_unknown(a) is None and deep_unknown(b) is None and _same_value(a, b):
             return a
-        return _because(e, c)
+        return because(e, c)
     chosen, other = (e.then, e.other) if _truth(c, e.cond) else (e.other, e.then)
     v = ev(chosen, env)
     if isinstance(v, (str, int, float)) and not isinstance(v, str):
@@ -451,7 +470,7 @@ def _same_value(a: Any, b: Any) -> bool:
 def _unop(e: UnOp, env: Env) -> Any:
     v = ev(e.operand, env)
     if is_unknown(v):
-        return _because(e, v)
+        return because(e, v)
     try:
         if e.op == "!":
             return not fn.to_bool(v)
@@ -493,7 +512,7 @@ def _logical(e: BinOp, env: Env) -> Any:
         if isinstance(v, EvalError) and not (v is b and is_unknown(a)):
             raise v
         if is_unknown(v):
-            return _because(e, v)
+            return because(e, v)
     try:
         x, y = fn.to_bool(a), fn.to_bool(b)
     except fn.FuncError as exc:
@@ -509,11 +528,11 @@ def _binop(e: BinOp, env: Env) -> Any:
     b = ev(e.right, env)
     for v in (a, b):
         if is_unknown(v):
-            return _because(e, v)
+            return because(e, v)
     if op in ("==", "!="):
         ua, ub = deep_unknown(a), deep_unknown(b)
         if ua is not None or ub is not None:
-            return _because(e, ua or ub or {})
+            return because(e, ua or ub or {})
         r = _eq(a, b)
         return r if op == "==" else not r
     try:
@@ -561,7 +580,7 @@ def _call(e: Call, env: Env) -> Any:
         except EvalError:
             return False
         if is_unknown(v):
-            return _because(e, v)
+            return because(e, v)
         return True
     if name in _FILE_FUNCS:
         return _file_call(e, env)
@@ -578,21 +597,21 @@ def _call(e: Call, env: Env) -> Any:
     if e.expand and args:
         last = args.pop()
         if is_unknown(last):
-            return _because(e, last)
+            return because(e, last)
         if not isinstance(last, list):
             raise EvalError(f"{e.text}: '...' expects a list")
         args.extend(last)
     if name not in _LENIENT:
         for a in args:
             if is_unknown(a):
-                return _because(e, a)
+                return because(e, a)
         if name not in fn.STRUCTURAL:
             for a in args:
                 u = deep_unknown(a)
                 if u is not None:
                     if name == "jsonencode" and len(args) == 1:  # the document, holes and all
-                        return _partial(_because(e, u), args[0])
-                    return _because(e, u)
+                        return _partial(because(e, u), args[0])
+                    return because(e, u)
     try:
         result = func(*args)
     except fn.NotEvaluated as exc:
@@ -635,7 +654,7 @@ def _templatestring(e: Call, env: Env) -> Any:
     for a in (text, variables):
         u = deep_unknown(a)
         if u is not None:
-            return _because(e, u)
+            return because(e, u)
     if not isinstance(text, str):
         raise EvalError(f"{e.text}: the template must be a string, not {fn.type_name(text)}")
     if not isinstance(variables, dict):
@@ -646,7 +665,7 @@ def _templatestring(e: Call, env: Env) -> Any:
     tenv.budget = env.budget
     result = ev(tmpl, tenv)
     if is_unknown(result):
-        return _because(e, result)
+        return because(e, result)
     return result
 
 
@@ -667,7 +686,7 @@ def _file_call(e: Call, env: Env) -> Any:
     for a in args:
         u = deep_unknown(a)
         if u is not None:
-            return _because(e, u)
+            return because(e, u)
     if not args:
         raise EvalError(f"{e.text}: missing argument")
     try:
@@ -737,7 +756,7 @@ def _file_call(e: Call, env: Env) -> Any:
     tenv.budget = env.budget
     result = ev(tmpl, tenv)
     if is_unknown(result):
-        return _because(e, result)
+        return because(e, result)
     return result
 
 

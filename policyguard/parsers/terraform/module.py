@@ -29,7 +29,7 @@ from policyguard.model import (
 from policyguard.parsers import numbers
 
 from . import functions as fn
-from .evaluate import Env, EvalError, _because, deep_unknown, ev, safe_eval
+from .evaluate import Env, EvalError, NoReferences, because, deep_unknown, ev, eval_constant, safe_eval
 from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, Lit, ObjectE, Scope, TupleE, parse_source
 
 MAX_MODULE_DEPTH = 24
@@ -517,11 +517,11 @@ class ModuleInstance:
         inst: ModuleInstance | None = None
         if multi:
             if isinstance(expansion, dict):
-                return _because(first, expansion), 1
+                return because(first, expansion), 1
             if len(steps) > 1 and isinstance(steps[1], Index):
                 key = ev(steps[1].key, env)
                 if is_unknown(key):
-                    return _because(steps[1], key), 2
+                    return because(steps[1], key), 2
                 if not isinstance(key, int) or isinstance(key, bool):
                     key = fn.to_str(key)
                 inst = children.get(key)
@@ -615,8 +615,8 @@ class ModuleInstance:
         attrs = blk.body.attrs
         if isinstance(expansion, dict):
             if "count" in attrs:
-                return {"count": {"index": _because("count.index", expansion)}}
-            return {"each": {"key": _because("each.key", expansion), "value": _because("each.value", expansion)}}
+                return {"count": {"index": because("count.index", expansion)}}
+            return {"each": {"key": because("each.key", expansion), "value": because("each.value", expansion)}}
         if "count" in attrs:
             return {"count": {"index": key}}
         if "for_each" in attrs:
@@ -850,7 +850,7 @@ class ModuleInstance:
         if lkey not in spans:
             spans[lkey] = blk.span
         if is_unknown(coll):
-            out[label] = _because(f'dynamic "{label}" for_each = {fe.expr.text}', coll)
+            out[label] = because(f'dynamic "{label}" for_each = {fe.expr.text}', coll)
             return
         if isinstance(coll, dict):
             items = [(k, coll[k]) for k in sorted(coll)]
@@ -893,17 +893,6 @@ def _literal_spans(expr: Expr, prefix: tuple[str | int, ...], spans: dict[str, S
 
 
 # --------------------------------------------------------------------------- root variables
-class _NoNames:
-    """Resolver for tfvars files: no references allowed."""
-
-    def __init__(self, root: Path):
-        self.module_dir = root
-        self.root_dir = root
-        self.read_roots = (root.resolve(),)
-
-    def resolve(self, name: str, steps: list[Expr], env: Env) -> tuple[Any, int]:
-        raise EvalError(f"variables files cannot refer to {name!r}")
-
 
 def read_var_file(path: Path, root: Path, errors: list[ParseError]) -> dict[str, Any]:
     sp = str(path)
@@ -943,10 +932,9 @@ def read_var_file(path: Path, root: Path, errors: list[ParseError]) -> dict[str,
         errors.append(error_of(exc))
         return {}
     out: dict[str, Any] = {}
-    res = _NoNames(root)
+    res = NoReferences(root)
     for name, attr in body.attrs.items():
-        env = Env(res)  # type: ignore[arg-type]
-        out[name] = safe_eval(attr.expr, env)
+        out[name] = safe_eval(attr.expr, Env(res))
     for blk in body.blocks:
         s = blk.span
         errors.append(ParseError(s.file, s.start_line, s.start_col, f"unexpected block {blk.type!r} in a variables file"))
@@ -966,4 +954,4 @@ def cli_variable(name: str, text: str, decl: Block | None) -> Any:
         expr = parse_expression(text, f"-var {name}")
     except HclSyntaxError as exc:
         raise EvalError(f"-var {name}: {exc.message}") from None
-    return safe_eval(expr, Env(_NoNames(Path("."))))  # type: ignore[arg-type]
+    return eval_constant(expr)

@@ -8,7 +8,6 @@ fit the type is returned unchanged (the evaluator is not a validator).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from policyguard.model import is_unknown
@@ -18,10 +17,9 @@ from .hcl import Call, Expr, ObjectE, Scope, TupleE
 
 
 def _default_value(expr: Expr) -> Any:
-    from .evaluate import Env, safe_eval
-    from .module import _NoNames
+    from .evaluate import eval_constant
 
-    return safe_eval(expr, Env(_NoNames(Path("."))))  # type: ignore[arg-type]
+    return eval_constant(expr)
 
 
 def convert(value: Any, texpr: Expr, depth: int = 0) -> Any:
