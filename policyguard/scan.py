@@ -99,6 +99,7 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
     sizes: policyguard.limits). Never raises: failures become errors for this unit only."""
     from policyguard import parsers
     from policyguard.limits import DEFAULT_UNIT_LIMITS, LimitExceeded, unit_budget
+    from policyguard.parsers.errors import limit_error
 
     path = str(unit.path)
     limits = options.unit_limits or DEFAULT_UNIT_LIMITS
@@ -108,7 +109,7 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
                 result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
                                             read_roots=options.read_roots)
         except LimitExceeded as exc:  # spent outside a parser's own handling (the deadline alarm)
-            result = ParseResult(errors=[parsers.limit_error(exc, path)])
+            result = ParseResult(errors=[limit_error(exc, path)])
         except RecursionError:
             result = ParseResult(errors=[ParseError(path, 1, 1, "nesting too deep to parse", ErrorKind.LIMIT)])
         except MemoryError:  # under the worker's address-space limit (or the machine's)

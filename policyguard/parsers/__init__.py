@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from policyguard.model import ErrorKind, ParseError, ParseResult
+from policyguard.model import ParseResult
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
-    from policyguard.limits import LimitExceeded
-
-
-def limit_error(exc: LimitExceeded, file: str) -> ParseError:
-    """The located ``limit-exceeded`` error of a unit that went over a budget (``file``: where,
-    when no expression or block located it)."""
-    where = f" in `{exc.where}`" if exc.where else ""
-    what = "the unit stopped" if exc.exhausted else "the value is unknown"
-    return ParseError(exc.file or file, exc.line or 1, exc.column or 1, f"{exc.message}{where} ({exc.limit}; {what})",
-                      ErrorKind.LIMIT)
 
 
 def parse_unit(

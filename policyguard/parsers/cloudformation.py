@@ -692,7 +692,7 @@ def parse_template(value: Any, spans: dict[str, Span], doc_span: Span, file: str
         try:
             return _parse_resources(value, resources, spans, doc_span, file, result, err)
         except LimitExceeded as exc:  # the unit's budget is spent: none of its resources is judged
-            from policyguard.parsers import limit_error
+            from policyguard.parsers.errors import limit_error
 
             result.resources.clear()
             if exc.file is None:
@@ -772,7 +772,7 @@ def _parse_resources(value: dict[str, Any], resources: dict[str, Any], spans: di
         for lpath, lost in resolver.limited:  # values lost to a per-value limit, located at their property
             full = props_path + ("." + lpath if lpath and not lpath.startswith("[") else lpath)
             s = spans.get(full, spans.get(d.source_path, doc_span))
-            from policyguard.parsers import limit_error
+            from policyguard.parsers.errors import limit_error
 
             lost.locate(file, s.start_line, s.start_col, full.removeprefix("Resources."))
             result.errors.append(limit_error(lost, file))

@@ -44,7 +44,7 @@ def parse_directory(
     order) < ``variables`` (``-var``, later wins).
     """
     from policyguard.limits import LimitExceeded, unit_budget
-    from policyguard.parsers import limit_error
+    from policyguard.parsers.errors import limit_error
 
     path = Path(path)
     result = ParseResult()
