@@ -36,17 +36,13 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyguard.formats import DOCUMENT, FORMATS, TERRAFORM, directory_suffixes
 from policyguard.fsread import file_type, on_pseudo_fs
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError
 
 PRUNE_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".terragrunt-cache"})
 
-TERRAFORM = "terraform"
-TERRAFORM_PLAN = "terraform_plan"
-CLOUDFORMATION = "cloudformation"
-KUBERNETES = "kubernetes"
-DOCUMENT = "document"  # a candidate YAML/JSON file: its parse decides the format
 
 
 @dataclass(frozen=True)
@@ -66,14 +62,14 @@ class Discovery:
 
 
 # --------------------------------------------------------------------------- the walk
-_TF_SUFFIXES = (".tf", ".tf.json")
-_DOC_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+_TF_SUFFIXES = directory_suffixes()  # formats.FORMATS: files that make their directory a unit
+_DOC_SUFFIXES = FORMATS[DOCUMENT].suffixes
 
 
 def _candidate(name: str) -> bool:
     """Would discovery read a file of this name?"""
     low = name.lower()
-    return low.endswith(_TF_SUFFIXES) or (low.endswith(_DOC_SUFFIXES) and not low.endswith(".tfvars.json"))
+    return low.endswith(_TF_SUFFIXES) or FORMATS[DOCUMENT].claims(low)
 
 
 def _inside(real: str, root_real: str) -> bool:

@@ -210,13 +210,6 @@ class Span:
         }
 
 
-class Platform(enum.StrEnum):
-    TERRAFORM = "terraform"
-    TERRAFORM_PLAN = "terraform_plan"
-    CLOUDFORMATION = "cloudformation"
-    KUBERNETES = "kubernetes"
-
-
 @dataclass(frozen=True, slots=True)
 class Reference:
     """An edge: the value at ``path`` of this resource points at resource ``target``."""

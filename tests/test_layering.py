@@ -20,7 +20,7 @@ PKG = Path(__file__).resolve().parent.parent / "policyguard"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("policyguard", "policyguard.model", "policyguard.limits", "policyguard.exitcodes", "policyguard.fsread",
               "policyguard.procs", "policyguard.redact", "policyguard.jsonfast", "policyguard.roots", "policyguard.secrets")),
-    ("parsers", ("policyguard.parsers", "policyguard.discover")),
+    ("parsers", ("policyguard.parsers", "policyguard.discover", "policyguard.formats")),
     ("engine", ("policyguard.engine",)),
     ("scan", ("policyguard.scan",)),
     ("gate", ("policyguard.gate", "policyguard.config", "policyguard.trust", "policyguard.suppress",

@@ -9,18 +9,18 @@ from policyguard.model import Fix, FixOp, Resource
 
 
 def fix_format(resource: Resource) -> str:
-    """``hcl``, ``yaml`` or ``json``; FixError for sources that cannot be edited."""
-    fmt = resource.source_format or resource.platform
+    """``hcl``, ``yaml`` or ``json`` (the input format's editor for the file, ``policyguard.formats``);
+    FixError for sources that cannot be edited."""
+    from policyguard.formats import FORMATS
+
+    name = resource.source_format or resource.platform
+    fmt = FORMATS.get(name)
     file = resource.span.file.lower()
-    if fmt == "terraform_plan":
-        raise FixError("a plan is generated output: fix the Terraform configuration instead")
-    if fmt == "terraform":
-        if file.endswith(".tf.json"):
-            raise FixError("editing Terraform JSON configuration is not supported")
-        return "hcl"
-    if fmt in ("cloudformation", "kubernetes"):
-        return "json" if file.endswith(".json") else "yaml"
-    raise FixError(f"no editor for {fmt!r} sources")
+    editor = fmt.editor(file) if fmt is not None else ""
+    if editor:
+        return editor
+    why = next((why for ending, why in fmt.not_editable.items() if file.endswith(ending)), None) if fmt else None
+    raise FixError(why or f"no editor for {name!r} sources")
 
 
 def logical_id(resource: Resource) -> str:

@@ -38,7 +38,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyguard.limits import DEFAULT_LIMITS, LimitExceeded, Limits, UnitBudget, current_budget, unit_budget
 from policyguard.model import (
@@ -60,6 +60,11 @@ from policyguard.parsers.yaml_source import (
     read_text,
     resolve_yn,
 )
+
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+    from policyguard.formats import ParseContext
+
 
 PLATFORM = "cloudformation"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -835,3 +840,8 @@ def parse_documents(file: str, docs: list[Document], err: ParseError | None) -> 
     value = resolve_yn(docs[0].value, False) if docs[0].yn else docs[0].value
     result.extend(parse_template(value, docs[0].spans, docs[0].span, file))
     return result
+
+
+def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
+    """A template file unit (``policyguard.formats``)."""
+    return parse_file(unit.path)

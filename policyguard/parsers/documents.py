@@ -28,14 +28,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from policyguard.formats import CLOUDFORMATION, KUBERNETES, TERRAFORM_PLAN
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError, ParseResult
 
-TERRAFORM_PLAN = "terraform_plan"
-CLOUDFORMATION = "cloudformation"
-KUBERNETES = "kubernetes"
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+    from policyguard.formats import ParseContext
+
+
 
 # every IaC document spells one of these key names (a backslash could spell it escaped)
 _KEY_NAMES = re.compile(r"kind|Resources|AWSTemplateFormatVersion|Transform|format_version")
@@ -224,3 +227,8 @@ def parse_document_text(text: str, file: str, path: Path | None = None, *, limit
             result.errors.append(err)
     result.format = fmt
     return result
+
+
+def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
+    """A YAML/JSON file unit whose content decides its format (``policyguard.formats``)."""
+    return parse_document_file(unit.path)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError, ParseResult, Reference, Resource, Span
@@ -41,6 +41,11 @@ from policyguard.parsers.yaml_source import (
     read_text,
     resolve_yn,
 )
+
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+    from policyguard.formats import ParseContext
+
 
 PLATFORM = "kubernetes"
 
@@ -432,3 +437,8 @@ def parse_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
     except SourceError as exc:
         return ParseResult(errors=[exc.error])
     return parse_text(text, str(path), json_file=path.suffix.lower() == ".json", limits=limits)
+
+
+def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
+    """A manifest file unit (``policyguard.formats``)."""
+    return parse_file(unit.path)

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyguard.model import ErrorKind, ParseError, ParseResult
 
 __all__ = ["parse_directory"]
+
+
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+    from policyguard.formats import ParseContext
 
 
 def _auto_var_files(directory: Path) -> list[Path]:
@@ -97,3 +102,9 @@ def _evaluate(path: Path, result: ParseResult, files: list[Path] | None, var_fil
         root.build()
     except RecursionError:
         result.errors.append(ParseError(str(path), 1, 1, "configuration nested too deeply to evaluate", ErrorKind.LIMIT))
+
+
+def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
+    """A Terraform directory unit (``policyguard.formats``)."""
+    return parse_directory(unit.path, files=unit.files, var_files=list(context.var_files),
+                           variables=dict(context.variables), read_roots=context.read_roots)

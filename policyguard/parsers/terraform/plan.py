@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyguard.limits import DEFAULT_LIMITS, depth_message, json_too_deep
 from policyguard.model import (
@@ -27,6 +27,11 @@ from policyguard.model import (
     unknown,
 )
 from policyguard.parsers import numbers
+
+if TYPE_CHECKING:
+    from policyguard.discover import Unit
+    from policyguard.formats import ParseContext
+
 
 MAX_PLAN_BYTES = 512 * 1024 * 1024
 _ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\\n]|\\.)*")')
@@ -348,3 +353,8 @@ def _ref_target(ref: str, module: str, by_base: dict[str, list[str]]) -> str | N
         if full in by_base:
             return full
     return None
+
+
+def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
+    """A plan file unit (``policyguard.formats``)."""
+    return parse_plan_file(unit.path)

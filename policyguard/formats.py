@@ -1,0 +1,117 @@
+"""The input formats policyguard reads, one entry each: how discovery recognises its files, what a
+unit of it is, which parser reads it, which platform its resources belong to, and how fixes are
+written back to its files. Discovery, the parser dispatch and the fix renderer read this table;
+adding a format is one entry here plus its parser module (and an editor, for fixes).
+
+Nothing is imported at import time: parsers are named as ``module:function`` and loaded when a
+unit of their format is parsed, so the command line starts fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from policyguard.model import ParseResult
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What a scan gives every parser besides the unit: Terraform variables and where expressions
+    may read files (default: the repository around the unit)."""
+
+    var_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()
+    read_roots: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InputFormat:
+    name: str  # the unit kind, and Resource.source_format of what its parser makes
+    # the rule platform of its resources (rule metadata ``resource_types`` keys); None: each
+    # parsed document decides (a sniffed .yaml/.json file)
+    platform: str | None
+    unit: str  # "directory": all files of the format in one directory are one unit; "file"
+    parser: str  # "module:function", called as function(unit, ParseContext) -> ParseResult
+    suffixes: tuple[str, ...] = ()  # lower-case file name endings discovery assigns to it
+    not_suffixes: tuple[str, ...] = ()  # endings that look like it but are not (.tfvars.json)
+    # how fixes are written to its files: (file name ending, editor) pairs, first match wins,
+    # "" matches any name; an editor "" refuses with the reason in ``not_editable``
+    editors: tuple[tuple[str, str], ...] = ()
+    not_editable: dict[str, str] = field(default_factory=dict)  # file ending -> why not
+
+    def claims(self, name: str) -> bool:
+        """Does discovery read a file of this (lower-case) name as this format?"""
+        return name.endswith(self.suffixes) and not (self.not_suffixes and name.endswith(self.not_suffixes))
+
+    def editor(self, file: str) -> str:
+        """``hcl``, ``yaml`` or ``json`` for a file of this format; "" when it cannot be edited."""
+        low = file.lower()
+        for ending, editor in self.editors:
+            if low.endswith(ending):
+                return editor
+        return ""
+
+
+TERRAFORM = "terraform"
+TERRAFORM_PLAN = "terraform_plan"
+CLOUDFORMATION = "cloudformation"
+KUBERNETES = "kubernetes"
+DOCUMENT = "document"
+
+FORMATS: dict[str, InputFormat] = {
+    f.name: f
+    for f in (
+        InputFormat(
+            TERRAFORM, "terraform", "directory", "policyguard.parsers.terraform:parse_unit",
+            suffixes=(".tf", ".tf.json"),
+            editors=((".tf.json", ""), ("", "hcl")),
+            not_editable={".tf.json": "editing Terraform JSON configuration is not supported"},
+        ),
+        InputFormat(
+            TERRAFORM_PLAN, "terraform", "file", "policyguard.parsers.terraform.plan:parse_unit",
+            not_editable={"": "a plan is generated output: fix the Terraform configuration instead"},
+        ),
+        InputFormat(
+            CLOUDFORMATION, "cloudformation", "file", "policyguard.parsers.cloudformation:parse_unit",
+            editors=((".json", "json"), ("", "yaml")),
+        ),
+        InputFormat(
+            KUBERNETES, "kubernetes", "file", "policyguard.parsers.kubernetes:parse_unit",
+            editors=((".json", "json"), ("", "yaml")),
+        ),
+        # a candidate YAML/JSON file: its content decides whether it is a template, manifests or a plan
+        InputFormat(
+            DOCUMENT, None, "file", "policyguard.parsers.documents:parse_unit",
+            suffixes=(".json", ".yaml", ".yml", ".template"), not_suffixes=(".tfvars.json",),
+        ),
+    )
+}
+
+# rule platforms, in the order reports list them
+PLATFORMS: tuple[str, ...] = tuple(dict.fromkeys(f.platform for f in FORMATS.values() if f.platform))
+
+
+def format_of_file(name: str) -> InputFormat | None:
+    """The format discovery assigns to a file name (directory formats included), or None."""
+    low = name.lower()
+    for f in FORMATS.values():
+        if f.suffixes and f.claims(low):
+            return f
+    return None
+
+
+def directory_suffixes() -> tuple[str, ...]:
+    """File endings that make their directory a unit (Terraform today)."""
+    return tuple(s for f in FORMATS.values() if f.unit == "directory" for s in f.suffixes)
+
+
+def load_parser(fmt: InputFormat) -> Callable[..., ParseResult]:
+    """The parser function of a format (imported on first use), called with (discover.Unit, ParseContext)."""
+    import importlib
+
+    module, _, function = fmt.parser.partition(":")
+    return getattr(importlib.import_module(module), function)
