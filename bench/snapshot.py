@@ -2,7 +2,7 @@
 """Prove a change leaves every output the same: snapshot what a `policyguard` executable writes
 for a set of paths, then compare two snapshots byte by byte.
 
-    python bench/snapshot.py take OUT [--policyguard EXE] [--profile strict] [PATHS ...]
+    python bench/snapshot.py take OUT [PATHS ...] [--policyguard EXE] [--profile baseline]
     python bench/snapshot.py compare OLD NEW
 
 `take` runs, over PATHS (default ../shared/corpus), `scan -f json` and `scan -f sarif` (findings,
@@ -14,8 +14,8 @@ so two checkouts of different revisions compare equal when they behave the same.
 exits 0 when every file is identical, else 1 after printing the first differing line of each.
 
 Redesigns (issue 13) run it with the old revision's executable and the new one:
-    python bench/snapshot.py take /tmp/old --policyguard /tmp/venv-old/bin/policyguard
-    python bench/snapshot.py take /tmp/new
+    python bench/snapshot.py take /tmp/old ../shared/corpus --policyguard /tmp/venv-old/bin/policyguard
+    python bench/snapshot.py take /tmp/new ../shared/corpus
     python bench/snapshot.py compare /tmp/old /tmp/new
 """
 
