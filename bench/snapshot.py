@@ -42,7 +42,8 @@ def _checkout_of(exe: str) -> str:
     """The source tree an executable's policyguard package comes from (an editable install)."""
     code = "import pathlib, policyguard; print(pathlib.Path(policyguard.__file__).resolve().parent.parent)"
     python = Path(exe).with_name("python")
-    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    # from "/": with the current directory first on sys.path, a checkout there would shadow it
+    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True, cwd="/")
     return done.stdout.strip()
 
 
