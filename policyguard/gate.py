@@ -506,7 +506,8 @@ def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any
     cfg_rules, cfg_fw = config_selectors(config)
     problems = selector_problems(rs, cfg_rules, cfg_fw)
     # a rule that failed to load is no "no such rule" (the scan reports the load error)
-    problems += param_problems(rs, config.rule_params, config.param_where, unknown_ids=not rs.errors)
+    problems += [pp.located(config.param_where(pp.rule_id, pp.name))
+                 for pp in param_problems(rs, config.rule_params, unknown_ids=not rs.errors)]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--skip-rule", "skip_rules"))

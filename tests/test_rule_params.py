@@ -309,7 +309,8 @@ def test_fixtures_params_file_configures_policyguard_test(tmp_path: Path) -> Non
     # a params file setting what the rule does not declare is an error
     (copy / "fixtures" / "params.yaml").write_text(f"{RID}:\n  registries: [a.io]\n  extra: 1\n")
     _, errors, _ = run_fixture_cases([copy], builtin=False)
-    assert any("has no parameter 'extra'" in e.message for e in errors)
+    [err] = [e for e in errors if "has no parameter 'extra'" in e.message]
+    assert err.file == str(copy / "fixtures" / "params.yaml") and err.line == 3 and err.message.startswith(f"{RID}.extra: ")
 
 
 def test_the_webhook_takes_params_from_its_config_and_refuses_bad_ones(tmp_path: Path, capsys: Any) -> None:

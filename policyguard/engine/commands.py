@@ -252,6 +252,20 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
 PARAMS_FILE = "params.yaml"
 
 
+def _key_lines(yaml: Any, text: str) -> dict[tuple[str, ...], int]:
+    """(rule id,) and (rule id, parameter) -> 1-based line of that key in a params file."""
+    out: dict[tuple[str, ...], int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return out
+    for k, v in getattr(root, "value", []) if isinstance(root, yaml.MappingNode) else []:
+        out[(str(k.value),)] = k.start_mark.line + 1
+        for k2, _v2 in v.value if isinstance(v, yaml.MappingNode) else []:
+            out[(str(k.value), str(k2.value))] = k2.start_mark.line + 1
+    return out
+
+
 def fixture_params(rule_dirs: list[Path], base: Any) -> tuple[dict[str, dict[str, Any]], list[ParseError]]:
     """The ``fixtures/params.yaml`` of each rule directory (the shape of ``.policyguard.yaml``'s
     ``rules.params``: rule id -> {parameter: value}), merged, and a located error for each file
@@ -287,8 +301,11 @@ def fixture_params(rule_dirs: list[Path], base: Any) -> tuple[dict[str, dict[str
             errors.append(ParseError(str(path), 1, 1, "expected a mapping: rule id -> {parameter name: value}", ErrorKind.CONFIG))
             continue
         rs = load_all(base.rule_dirs, base.builtin_rules)
-        for msg in param_problems(rs, doc, lambda rid, name=None, p=path: f"{p}: {rid}" + (f".{name}" if name else "")):
-            errors.append(ParseError(str(path), 1, 1, msg.split(": ", 1)[1] if ": " in msg else msg, ErrorKind.CONFIG))
+        lines = _key_lines(yaml, text)
+        for pp in param_problems(rs, doc):
+            key = (pp.rule_id,) if pp.name is None else (pp.rule_id, pp.name)
+            line = lines.get(key, lines.get((pp.rule_id,), 1))
+            errors.append(ParseError(str(path), line, 1, pp.located(".".join(key)), ErrorKind.CONFIG))
         for rid, values in doc.items():
             params.setdefault(rid, {}).update(values)
     return params, errors

@@ -688,36 +688,49 @@ def load_ruleset(options: ScanOptions) -> RuleSet:
     return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs), options)
 
 
-def param_problems(rs: RuleSet, params: dict[str, dict[str, Any]], where: Any, *, unknown_ids: bool = True) -> list[str]:
-    """A message for every configured rule parameter that does not fit what the rule declares
-    (``rs`` unfiltered): an unknown rule id, a rule without that parameter, a value of the wrong
-    type. ``where(rule_id, name=None)`` locates a setting (``file:line: rules.params.ID.name``);
+@dataclass(frozen=True, slots=True)
+class ParamProblem:
+    """A configured rule parameter that does not fit its rule: ``name`` None for the rule id."""
+
+    rule_id: str
+    name: str | None
+    message: str
+    at: str = ""  # inside the value: "[0]" for the first item of an array
+
+    def located(self, where: str) -> str:
+        """The message after ``where`` (``file:line: rules.params.ID.name``)."""
+        return f"{where}{self.at}: {self.message}"
+
+
+def param_problems(rs: RuleSet, params: dict[str, dict[str, Any]], *, unknown_ids: bool = True) -> list[ParamProblem]:
+    """Every configured rule parameter that does not fit what the rule declares (``rs``
+    unfiltered): an unknown rule id, a rule without that parameter, a value of the wrong type.
     ``unknown_ids`` False: an unknown id is no problem (some rule file failed to load)."""
     import jsonschema
 
     by_id = rs.by_id
-    problems: list[str] = []
+    problems: list[ParamProblem] = []
     for rid, values in sorted(params.items()):
         meta = by_id.get(rid)
         if meta is None:
-            if not unknown_ids:
-                continue
-            problems.append(f"{where(rid)}: no such rule {rid!r}{_did_you_mean(rid, list(by_id))}")
+            if unknown_ids:
+                problems.append(ParamProblem(rid, None, f"no such rule {rid!r}{_did_you_mean(rid, list(by_id))}"))
             continue
         if not isinstance(values, dict):
-            problems.append(f"{where(rid)}: expected a mapping of parameter name -> value")
+            problems.append(ParamProblem(rid, None, "expected a mapping of parameter name -> value"))
             continue
         for name, value in sorted(values.items()):
             spec = meta.params.get(name)
             if spec is None:
                 declared = ", ".join(sorted(meta.params)) or "none"
-                problems.append(f"{where(rid, name)}: {rid} has no parameter {name!r}{_did_you_mean(name, list(meta.params))} "
-                                f"(its parameters: {declared})")
+                problems.append(ParamProblem(rid, name, f"{rid} has no parameter {name!r}"
+                                             f"{_did_you_mean(name, list(meta.params))} (its parameters: {declared})"))
                 continue
-            err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(param_schema(spec)).iter_errors(value))
-            if err is not None:
+            validator = jsonschema.Draft202012Validator(param_schema(spec))
+            for err in sorted(validator.iter_errors(value), key=lambda e: [str(x) for x in e.absolute_path]):
                 at = "".join(f"[{p}]" for p in err.absolute_path)
-                problems.append(f"{where(rid, name)}{at}: {err.message} (expected {_type_text(spec)})")
+                why = f"{spec.get('description', '')}".strip() if err.validator == "pattern" else f"expected {_type_text(spec)}"
+                problems.append(ParamProblem(rid, name, f"{err.message} ({why})" if why else err.message, at))
     return problems
 
 

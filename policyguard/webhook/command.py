@@ -131,8 +131,8 @@ def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
     from policyguard.gate import config_selectors
 
     rs = load_all(list(gate.rule_dirs), gate.builtin_rules)
-    return selector_problems(rs, *config_selectors(gate)) + param_problems(rs, gate.rule_params, gate.param_where,
-                                                                           unknown_ids=not rs.errors)
+    return selector_problems(rs, *config_selectors(gate)) + [
+        pp.located(gate.param_where(pp.rule_id, pp.name)) for pp in param_problems(rs, gate.rule_params, unknown_ids=not rs.errors)]
 
 
 def run_serve(**kw: Any) -> int:
