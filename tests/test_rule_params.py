@@ -324,3 +324,12 @@ def test_the_webhook_takes_params_from_its_config_and_refuses_bad_ones(tmp_path:
     p.write_text(f"rules:\n  params:\n    {RID}:\n      registries: registry.example.com\n")
     assert run_serve(config_path=str(p), insecure=True) == 2  # before it serves anything
     assert f"{p}:4: rules.params.{RID}.registries" in capsys.readouterr().err
+
+
+def test_every_bad_item_is_reported(tmp_path: Path) -> None:
+    cfg = _write(tmp_path / "cfg.yaml", f"rules:\n  params:\n    {RID}:\n      registries:\n        - 1\n        - '*.x.io'\n")
+    with pytest.raises(ConfigError) as exc:
+        prepare_scan({"paths": [str(tmp_path)], "config_path": str(cfg)})
+    text = str(exc.value)
+    assert f"rules.params.{RID}.registries[0]: 1 is not of type 'string'" in text
+    assert f"rules.params.{RID}.registries[1]: '*.x.io' does not match" in text and "Trusted registries" in text
