@@ -333,3 +333,19 @@ def test_every_bad_item_is_reported(tmp_path: Path) -> None:
     text = str(exc.value)
     assert f"rules.params.{RID}.registries[0]: 1 is not of type 'string'" in text
     assert f"rules.params.{RID}.registries[1]: '*.x.io' does not match" in text and "Trusted registries" in text
+
+
+def test_compliance_reports_name_the_rules_waiting_for_configuration(tmp_path: Path) -> None:
+    case = RULE_DIR / "fixtures" / "fail" / "pod_lookalike_hosts"
+    out = tmp_path / "c.json"
+    CliRunner().invoke(main, ["compliance", "--framework", "nsa-k8s", str(case), "-f", "compliance-json", "-o", str(out)])
+    doc = json.loads(out.read_text())
+    assert doc["needs_params"] == [f"rules.params.{RID}.registries"]
+    [image] = [c for c in doc["controls"] if c["id"] == "Image scanning"]
+    assert RID not in image["rules"]  # not evaluated: not counted as covering the control here
+    cfg = _write(tmp_path / "cfg.yaml", f"rules:\n  params:\n    {RID}:\n      registries: [registry.example.com]\n")
+    CliRunner().invoke(main, ["compliance", "--framework", "nsa-k8s", str(case), "--config", str(cfg),
+                              "-f", "compliance-json", "-o", str(out)])
+    doc = json.loads(out.read_text())
+    [image] = [c for c in doc["controls"] if c["id"] == "Image scanning"]
+    assert doc["needs_params"] == [] and RID in image["rules"] and image["status"] == "fail"
