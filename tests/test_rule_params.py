@@ -349,3 +349,8 @@ def test_compliance_reports_name_the_rules_waiting_for_configuration(tmp_path: P
     doc = json.loads(out.read_text())
     [image] = [c for c in doc["controls"] if c["id"] == "Image scanning"]
     assert doc["needs_params"] == [] and RID in image["rules"] and image["status"] == "fail"
+
+
+def test_rules_show_lists_the_parameters() -> None:
+    res = CliRunner().invoke(main, ["rules", "show", RID])
+    assert f"param registries: array (no default: needs rules.params.{RID}.registries) Trusted registries" in res.output

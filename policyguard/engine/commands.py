@@ -88,7 +88,7 @@ def run_rules_show(rule_id: str, rule_dirs: tuple[str, ...] = ()) -> int:
     click.echo(f"{'fixable:':<16}" + (f"yes ({meta.fix_safety or 'behaviour-changing'} fix)" if meta.fixable else "no"))
     for name, spec in sorted(meta.params.items()):
         default = f"default {json.dumps(spec['default'])}" if "default" in spec else f"no default: needs rules.params.{meta.id}.{name}"
-        click.echo(f"{'param ' + name + ':':<16}{spec.get('type')} ({default}) {spec.get('description', '')}".rstrip())
+        click.echo(f"{('param ' + name + ':').ljust(15)} {spec.get('type')} ({default}) {spec.get('description', '')}".rstrip())
     if meta.description:
         click.echo(f"\n{meta.description}")
     if meta.remediation:
