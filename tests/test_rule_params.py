@@ -106,6 +106,8 @@ def _write(path: Path, text: str) -> Path:
     ("      registries: registry.example.com\n", f"rules.params.{RID}.registries", "is not of type 'array'"),
     ("      registries: [1]\n", f"rules.params.{RID}.registries[0]", "is not of type 'string'"),
     ("      registries: ['*.example.com']\n", f"rules.params.{RID}.registries[0]", "does not match"),
+    ("      registries: ['ghcr.io/acme/app:1.0']\n", f"rules.params.{RID}.registries[0]", "does not match"),
+    ("      registries: ['registry.local:http']\n", f"rules.params.{RID}.registries[0]", "does not match"),
     ("      registry: [a.example.com]\n", f"rules.params.{RID}.registry", "has no parameter 'registry'"),
 ])
 def test_a_bad_parameter_value_is_a_located_config_error(tmp_path: Path, params: str, where: str, what: str) -> None:

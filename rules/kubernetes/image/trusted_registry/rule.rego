@@ -21,11 +21,12 @@
 #   params:
 #     registries:
 #       type: array
-#       items: {type: string, minLength: 1, pattern: "^(\\*|[^*\\s@]+)$"}
+#       items: {type: string, minLength: 1, pattern: "^(\\*|[^*\\s@/:]+(:[0-9]+)?(/[^*\\s@:]*)?)$"}
 #       description: >-
 #         Trusted registries: a host (registry.example.com, registry.local:5000), a host and
 #         path prefix (ghcr.io/acme/ matches ghcr.io/acme/app, never ghcr.io/acme-evil/app), or
-#         "*" for any registry. docker.io entries name Docker Hub (index.docker.io is the same).
+#         "*" for any registry; no tag, digest or partial wildcard. Docker Hub is docker.io
+#         (official images: docker.io/library/), index.docker.io is the same.
 #   remediation: >-
 #     Pull the image from (or mirror it into) one of the trusted registries, or, if the registry
 #     is trusted, add it to rules.params.PG-K8S-IMAGE-004.registries in the trusted configuration.
