@@ -63,6 +63,10 @@ class Config:
     frameworks: list[str] = field(default_factory=list)
     profile: str | None = None  # baseline | strict (None: not set here)
     severity_overrides: dict[str, str] = field(default_factory=dict)
+    # rules.params: rule id -> {parameter name: value}; ``params_at`` locates each setting
+    # ((rule id,) and (rule id, name) -> ``file:line: rules.params...``), across merged files
+    rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    params_at: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
     excludes: list[str] = field(default_factory=list)
     fail_on: str | None = None
     soft_fail: bool | None = None
@@ -87,6 +91,11 @@ class Config:
     untrusted: bool = False  # the scanned repository is untrusted (policyguard.trust)
     # the files merged into this one, in order (policyguard.trust): each names its own lines
     sources: list[Config] = field(default_factory=list, repr=False)
+
+    def param_where(self, rule_id: str, name: str | None = None) -> str:
+        """Where a ``rules.params`` setting was made (for messages about its value)."""
+        key = (rule_id,) if name is None else (rule_id, name)
+        return self.params_at.get(key) or self.where("rules", "params", *key)
 
     def line_of(self, *keys: str | int) -> int:
         return self.lines.get(tuple(keys), 1)
@@ -245,6 +254,11 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
             stale=str(pol.get("stale", "warn")),
         ),
     )
+    for rid, values in (rules.get("params") or {}).items():
+        cfg.rule_params[rid] = dict(values)
+        cfg.params_at[(rid,)] = cfg.where("rules", "params", rid)
+        for name in values:
+            cfg.params_at[(rid, str(name))] = cfg.where("rules", "params", rid, str(name))
     allow = (data.get("fix") or {}).get("allow_behaviour_changing", [])
     cfg.fix_allow_behaviour_changing = [(str(a), lines.get(("fix", "allow_behaviour_changing", i), 1)) for i, a in enumerate(allow)]
     for i, s in enumerate(data.get("suppressions", [])):

@@ -79,6 +79,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         # raise-only overrides (untrusted repository) are checked by the gate against each rule
         severity_overrides={k: v for k, v in config.severity_overrides.items() if k not in config.severity_raise_only}
         if config else {},
+        rule_params={rid: dict(v) for rid, v in config.rule_params.items()} if config else {},
         var_files=list(kw.get("var_files") or ()),
         variables=variables,
         jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
@@ -328,6 +329,7 @@ def evaluate_gate(
         baseline=base_info,
         tool_version=tool_version,
         skipped=list(result.skipped),
+        unconfigured=dict(result.params_skipped),
     )
 
 
@@ -498,11 +500,14 @@ def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any
     would otherwise make a gate that evaluates nothing and passes. The unfiltered rule set comes
     from the per-process cache the scan itself loads from, so this costs no extra load."""
     from policyguard.config import ConfigError
-    from policyguard.engine.rules import Selector, filter_ruleset, load_all, selector_problems
+    from policyguard.engine.rules import Selector, filter_ruleset, load_all, param_problems, selector_problems
 
     rs = load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs)
     cfg_rules, cfg_fw = config_selectors(config)
     problems = selector_problems(rs, cfg_rules, cfg_fw)
+    # a rule that failed to load is no "no such rule" (the scan reports the load error)
+    problems += [pp.located(config.param_where(pp.rule_id, pp.name))
+                 for pp in param_problems(rs, config.rule_params, unknown_ids=not rs.errors)]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--skip-rule", "skip_rules"))
@@ -523,6 +528,9 @@ def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any
                   + cfg_fw]
         hint = (f" (profile {options.profile} leaves out {len(kept.profile_skipped)} strict rule(s) it would select:"
                 " --profile strict runs them)") if kept.profile_skipped else ""
+        if kept.params_skipped:
+            needs = [f"rules.params.{rid}.{n}" for rid, names in sorted(kept.params_skipped.items()) for n in names]
+            hint += f" ({len(kept.params_skipped)} rule(s) need configuration first: {', '.join(needs)})"
         raise UsageError("the rule selection leaves no rule to evaluate: " + "; ".join(given) + hint)
 
 

@@ -508,9 +508,16 @@ class RuleMeta:
     # how sure a fail is a real problem: high (the configuration says it), medium (a heuristic
     # or something that may be settled outside the scanned files), low
     confidence: str = "high"
+    # declared parameters: name -> {"type", "description", "items"?, "default"?} (rules/README.md)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def in_profile(self, profile: str) -> bool:
         return profile == "strict" or self.profile == "baseline"
+
+    @property
+    def required_params(self) -> tuple[str, ...]:
+        """Parameters without a default: the rule runs only once they are configured."""
+        return tuple(sorted(n for n, spec in self.params.items() if "default" not in spec))
 
     def applies_to(self, resource: Resource) -> bool:
         types = self.resource_types.get(resource.platform, ())
@@ -537,6 +544,7 @@ class RuleMeta:
             "language": self.language,
             "profile": self.profile,
             "confidence": self.confidence,
+            **({"params": self.params} if self.params else {}),
         }
 
 

@@ -45,6 +45,9 @@ class ScanOptions:
     # per-rule enforcement modes and mutation rules), without restricting the set like ``enabled_rules``
     profile_keep: list[str] = field(default_factory=list)
     severity_overrides: dict[str, str] = field(default_factory=dict)
+    # rule parameters from trusted configuration (rules.params): rule id -> {name: value}
+    # (validated against each rule's declared parameters by the front door, gate.check_rule_selection)
+    rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     jobs: int = 0  # 0: every core
@@ -72,6 +75,8 @@ class ScanResult:
     files: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not IaC, or a duplicate path
     profile_skipped: set[str] = field(default_factory=set)  # rule ids the profile left out
+    # rules set aside for want of configuration: id -> the parameters not configured
+    params_skipped: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -175,11 +180,20 @@ def rules_key(options: ScanOptions) -> tuple[Any, ...]:
         options.profile,
         tuple(options.profile_keep),
         tuple(sorted(options.severity_overrides.items())),
+        _params_key(options.rule_params),
         options.rego_engine,
         options.opa_path,
         options.opa_url,
         options.rule_timeout,
     )
+
+
+def _params_key(params: dict[str, dict[str, Any]]) -> str:
+    if not params:
+        return ""
+    import json
+
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 def _ruleset(options: ScanOptions) -> Any:
@@ -343,6 +357,7 @@ def scan(options: ScanOptions) -> ScanResult:
     if ruleset is not None:
         result.rules = {m.id: m for m in ruleset.metas}
         result.profile_skipped = set(ruleset.profile_skipped)
+        result.params_skipped = dict(ruleset.params_skipped)
         result.errors.extend(ruleset.errors)
         cached = _WORKER_STATE.get("evaluator")
         if cached is not None and hasattr(cached, "restart_budget"):

@@ -114,6 +114,7 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.frameworks = cfg.frameworks or base.frameworks
     out.profile = cfg.profile or base.profile
     out.severity_overrides = {**base.severity_overrides, **cfg.severity_overrides}
+    out.rule_params, out.params_at = merge_params(base, cfg)
     out.builtin_rules = base.builtin_rules and cfg.builtin_rules
     out.fail_on = cfg.fail_on or base.fail_on
     out.soft_fail = cfg.soft_fail if cfg.soft_fail is not None else base.soft_fail
@@ -185,6 +186,13 @@ def _merge_repository(
             out.disabled_rules = out.disabled_rules + repo.disabled_rules
         else:
             reject(("rules", "disable"), f"rules.disable {repo.disabled_rules}", "rules")
+    if repo.rule_params:
+        if may("rules"):
+            # a trusted config's parameters win: the repository only fills what they leave unset
+            out.rule_params, out.params_at = merge_params(repo, eff)
+        else:
+            reject(("rules", "params"), f"rules.params for {', '.join(sorted(repo.rule_params))} "
+                   "(parameters can widen what a rule accepts)", "rules")
     if repo.severity_overrides:
         out.severity_overrides = {**out.severity_overrides, **repo.severity_overrides}
         if not may("severity"):
@@ -211,6 +219,19 @@ def _merge_repository(
     if "suppression_policy" in data:
         out.policy = _merge_policy(out.policy, repo, may("suppressions"), reject)
     return out
+
+
+def merge_params(low: Config, high: Config) -> tuple[dict[str, dict[str, object]], dict[tuple[str, ...], str]]:
+    """``rules.params`` of ``high`` over those of ``low``, parameter by parameter, with the
+    location of each setting kept (a message about a value names the file that set it)."""
+    params = {rid: dict(values) for rid, values in low.rule_params.items()}
+    at = dict(low.params_at)
+    for rid, values in high.rule_params.items():
+        params.setdefault(rid, {}).update(values)
+        at[(rid,)] = high.param_where(rid)
+        for name in values:
+            at[(rid, name)] = high.param_where(rid, name)
+    return params, at
 
 
 def _merge_gate(out: Config, repo: Config, gate: dict[str, object], allowed: bool, reject) -> None:  # type: ignore[no-untyped-def]

@@ -234,8 +234,21 @@ def built_in_ruleset() -> Any:
         from policyguard import engine
         from policyguard.scan import ScanOptions
 
-        _STATE["ruleset"] = engine.load_ruleset(ScanOptions(paths=[]))
+        _STATE["ruleset"] = engine.load_ruleset(ScanOptions(paths=[], rule_params=fixture_rule_params()))
     return _STATE["ruleset"]
+
+
+def fixture_rule_params() -> dict[str, Any]:
+    """The parameters the pack's fixtures run with (each rule directory's fixtures/params.yaml):
+    a rule that needs configuration is judged too, not set aside."""
+    if "params" not in _STATE:
+        from policyguard.engine.commands import find_rule_dirs, fixture_params
+        from policyguard.scan import ScanOptions
+
+        params, errors = fixture_params(find_rule_dirs([RULES]), ScanOptions(paths=[]))
+        assert not errors, errors
+        _STATE["params"] = params
+    return _STATE["params"]
 
 
 def evaluator(ids: frozenset[str], rego_engine: str = "embedded") -> Any:
@@ -255,7 +268,8 @@ def evaluator(ids: frozenset[str], rego_engine: str = "embedded") -> Any:
     from policyguard.scan import ScanOptions
 
     # generous time budgets: a shared CI machine must not turn a slow evaluation into an error
-    opts = ScanOptions(paths=[], rego_engine=rego_engine, rule_timeout=60.0, scan_timeout=1e9, enabled_rules=sorted(ids))
+    opts = ScanOptions(paths=[], rego_engine=rego_engine, rule_timeout=60.0, scan_timeout=1e9, enabled_rules=sorted(ids),
+                       rule_params=fixture_rule_params())
     ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
     _STATE[key] = (ids, ev)
     return ev

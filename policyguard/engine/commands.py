@@ -51,15 +51,23 @@ def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = Fal
          and (profile is None or m.in_profile(profile))), key=lambda m: m.id
     )
     if fmt == "json":
-        click.echo(json.dumps({"rules": [m.to_dict() for m in metas], "errors": [e.to_dict() for e in rs.errors]}, indent=2))
+        rows = [{**m.to_dict(), "needs_params": _needs(m)} for m in metas]
+        click.echo(json.dumps({"rules": rows, "errors": [e.to_dict() for e in rs.errors]}, indent=2))
     else:
         for m in metas:
             platforms = ",".join(sorted(m.resource_types))
             fws = " ".join(f"{k}:{'|'.join(v)}" for k, v in sorted(m.frameworks.items()))
             fix = "fixable" if m.fixable else "-"
-            click.echo(f"{m.id:<22} {m.severity.label:<8} {m.profile:<8} {platforms:<36} {fix:<7} {m.title}" + (f"  [{fws}]" if fws else ""))
+            needs = f"  needs: {', '.join(_needs(m))}" if m.required_params else ""
+            click.echo(f"{m.id:<22} {m.severity.label:<8} {m.profile:<8} {platforms:<36} {fix:<7} {m.title}"
+                       + (f"  [{fws}]" if fws else "") + needs)
         click.echo(f"{len(metas)} rules", err=True)
     return EXIT_ERROR if _echo_errors(rs.errors) else EXIT_OK
+
+
+def _needs(m: RuleMeta) -> list[str]:
+    """The settings a rule waits for: it is not evaluated until they are configured."""
+    return [f"rules.params.{m.id}.{n}" for n in m.required_params]
 
 
 def run_rules_show(rule_id: str, rule_dirs: tuple[str, ...] = ()) -> int:
@@ -78,6 +86,9 @@ def run_rules_show(rule_id: str, rule_dirs: tuple[str, ...] = ()) -> int:
     if meta.frameworks:
         click.echo(f"{'frameworks:':<16}" + "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(meta.frameworks.items())))
     click.echo(f"{'fixable:':<16}" + (f"yes ({meta.fix_safety or 'behaviour-changing'} fix)" if meta.fixable else "no"))
+    for name, spec in sorted(meta.params.items()):
+        default = f"default {json.dumps(spec['default'])}" if "default" in spec else f"no default: needs rules.params.{meta.id}.{name}"
+        click.echo(f"{('param ' + name + ':').ljust(15)} {spec.get('type')} ({default}) {spec.get('description', '')}".rstrip())
     if meta.description:
         click.echo(f"\n{meta.description}")
     if meta.remediation:
@@ -191,16 +202,36 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
                        opa_path=opa_path, opa_url=opa_url, profile="strict")  # every rule's fixtures
     from policyguard import engine
 
+    search_roots = list(roots) if roots else [_builtin()]
+    rdirs = find_rule_dirs(search_roots)
+    # each rule directory's fixtures/params.yaml: rules.params for its rules (ids keep them apart)
+    params, param_errors = fixture_params(rdirs, base)
+    base = replace(base, rule_params=params)
     ruleset = engine.load_ruleset(base)
     by_dir: dict[Path, list[str]] = {}
     for m in ruleset.metas:
         by_dir.setdefault(Path(m.source).resolve().parent, []).append(m.id)
+    unconfigured: dict[Path, list[str]] = {}
+    if ruleset.params_skipped:
+        from policyguard.engine.rules import load_all
+
+        every = load_all(base.rule_dirs, base.builtin_rules).by_id
+        for rid in ruleset.params_skipped:
+            unconfigured.setdefault(Path(every[rid].source).resolve().parent, []).append(rid)
+            by_dir.setdefault(Path(every[rid].source).resolve().parent, []).append(rid)
     results: list[CaseResult] = []
     # the scan core caches one evaluator per process; these scans share options, so reset it once
     scan_mod._WORKER_STATE.pop("evaluator", None)
-    search_roots = list(roots) if roots else [_builtin()]
-    for rdir in find_rule_dirs(search_roots):
+    for rdir in rdirs:
         ids = by_dir.get(rdir.resolve(), [])
+        if not ids:
+            continue
+        for rid in unconfigured.get(rdir.resolve(), []):
+            needs = ", ".join(f"rules.params.{rid}.{n}" for n in ruleset.params_skipped[rid])
+            results.append(CaseResult(rid, "fail", rdir / "fixtures", False,
+                                      [f"the rule needs configuration ({needs}): give its fixtures a "
+                                       f"{rdir / 'fixtures' / 'params.yaml'} ({{{rid}: {{name: value}}}})"]))
+        ids = [rid for rid in ids if rid not in ruleset.params_skipped]
         if not ids:
             continue
         for kind in ("pass", "fail"):
@@ -215,7 +246,69 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
                 for rid in ids:
                     results.append(check_case(rid, kind, case, result))
     scan_mod._WORKER_STATE.pop("evaluator", None)
-    return results, list(ruleset.errors), by_dir
+    return results, list(ruleset.errors) + param_errors, by_dir
+
+
+PARAMS_FILE = "params.yaml"
+
+
+def _key_lines(yaml: Any, text: str) -> dict[tuple[str, ...], int]:
+    """(rule id,) and (rule id, parameter) -> 1-based line of that key in a params file."""
+    out: dict[tuple[str, ...], int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return out
+    for k, v in getattr(root, "value", []) if isinstance(root, yaml.MappingNode) else []:
+        out[(str(k.value),)] = k.start_mark.line + 1
+        for k2, _v2 in v.value if isinstance(v, yaml.MappingNode) else []:
+            out[(str(k.value), str(k2.value))] = k2.start_mark.line + 1
+    return out
+
+
+def fixture_params(rule_dirs: list[Path], base: Any) -> tuple[dict[str, dict[str, Any]], list[ParseError]]:
+    """The ``fixtures/params.yaml`` of each rule directory (the shape of ``.policyguard.yaml``'s
+    ``rules.params``: rule id -> {parameter: value}), merged, and a located error for each file
+    that is not such a mapping or sets a parameter its rule does not declare or accept."""
+    import yaml
+
+    from policyguard.engine.rules import load_all, param_problems
+    from policyguard.model import ErrorKind
+    from policyguard.parsers.yaml_source import yaml_limit_error
+
+    params: dict[str, dict[str, Any]] = {}
+    errors: list[ParseError] = []
+    for rdir in rule_dirs:
+        path = rdir / "fixtures" / PARAMS_FILE
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(ParseError(str(path), 1, 1, f"cannot read: {exc}", ErrorKind.CONFIG))
+            continue
+        limit = yaml_limit_error(text, str(path))
+        if limit is not None:
+            errors.append(ParseError(str(path), limit.line, 1, limit.message, ErrorKind.CONFIG))
+            continue
+        try:
+            doc = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            errors.append(ParseError(str(path), mark.line + 1 if mark else 1, 1, f"invalid YAML: {exc}", ErrorKind.CONFIG))
+            continue
+        if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in doc.items()):
+            errors.append(ParseError(str(path), 1, 1, "expected a mapping: rule id -> {parameter name: value}", ErrorKind.CONFIG))
+            continue
+        rs = load_all(base.rule_dirs, base.builtin_rules)
+        lines = _key_lines(yaml, text)
+        for pp in param_problems(rs, doc):
+            key = (pp.rule_id,) if pp.name is None else (pp.rule_id, pp.name)
+            line = lines.get(key, lines.get((pp.rule_id,), 1))
+            errors.append(ParseError(str(path), line, 1, pp.located(".".join(key)), ErrorKind.CONFIG))
+        for rid, values in doc.items():
+            params.setdefault(rid, {}).update(values)
+    return params, errors
 
 
 def _builtin() -> Path:

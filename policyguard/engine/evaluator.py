@@ -15,8 +15,10 @@ import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from policyguard.engine.python_rules import RuleContext
 from policyguard.engine.rego.backends import BackendError, driver_source, make_backend
 from policyguard.engine.rules import RuleSet, library_modules
 from policyguard.model import (
@@ -128,6 +130,10 @@ class Evaluator:
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
         self._python_rules = [(m, ruleset.python[m.id]) for m in self.metas if m.id in ruleset.python]  # in rule order
+        # each evaluated rule that declares parameters: its values, defaults filled in (RuleSet.params)
+        self._params: dict[str, dict[str, Any]] = {m.id: ruleset.params.get(m.id, {}) for m in self.metas if m.params}
+        self._rego_params = {rid: v for rid, v in self._params.items() if rid in ruleset.rego}
+        self._contexts = {m.id: RuleContext(MappingProxyType(self._params.get(m.id, {}))) for m, _ in self._python_rules}
         self._applicable: dict[tuple[str, str, bool], list[RuleMeta]] = {}
         self._broken: dict[str, str] = {}  # rule id -> why it cannot run on this backend
         self._groups, self._group_of = self._make_groups()
@@ -191,7 +197,7 @@ class Evaluator:
         return [
             *library_modules(),
             *(m for m in self.ruleset.modules if m[0] not in broken_files),
-            ("policyguard/driver.rego", driver_source(rules, self._groups)),
+            ("policyguard/driver.rego", driver_source(rules, self._groups, set(self._rego_params))),
         ]
 
     @property
@@ -349,7 +355,9 @@ class Evaluator:
 
     def _run_batch(self, batch: list[dict[str, Any]], envs: dict[str, Any],
                    raw: dict[tuple[str, str], tuple[str, Any]], timeout: float, groups: list[str] | None = None) -> None:
-        doc = {"resources": envs, "batch": batch}
+        doc: dict[str, Any] = {"resources": envs, "batch": batch}
+        if self._rego_params:  # only then: the input of a pack without parameterised rules is unchanged
+            doc["rule_params"] = self._rego_params
         backend = self.backend
         value = backend.eval_batch(doc, _dumps(doc) if getattr(backend, "needs_json", True) else "", timeout, groups)
         if not isinstance(value, list):
@@ -395,14 +403,15 @@ class Evaluator:
                     raw[(r.id, m.id)] = ("error", why)
                     continue
                 budget = max(0.001, min(self.options.rule_timeout, self._deadline - time.monotonic()))
+                ctx = self._contexts[m.id]
                 try:
                     if use_timer:
                         signal.setitimer(signal.ITIMER_REAL, budget)
-                        results = prule.run(envs[r.id], envs)
+                        results = prule.run(envs[r.id], envs, ctx)
                     elif traced:  # not the main thread (a server's evaluation thread): a trace-based watchdog
-                        results = _run_traced(prule, envs[r.id], envs, time.monotonic() + budget)
+                        results = _run_traced(prule, envs[r.id], envs, time.monotonic() + budget, ctx)
                     else:  # the caller bounds a stuck evaluation (see ``python_watchdog``)
-                        results = prule.run(envs[r.id], envs)
+                        results = prule.run(envs[r.id], envs, ctx)
                     raw[(r.id, m.id)] = ("ok", {"fail": [x.to_dict() for x in results if x.kind == "fail"],
                                                 "unknown": [x.to_dict() for x in results if x.kind == "unknown"]})
                 except _RuleTimeout:
@@ -465,7 +474,7 @@ class Evaluator:
         return found
 
 
-def _run_traced(prule: Any, resource: Any, resources: Any, until: float) -> Any:
+def _run_traced(prule: Any, resource: Any, resources: Any, until: float, ctx: RuleContext) -> Any:
     """Run a Python rule with a line-trace watchdog (SIGALRM only works on the main thread).
     Checks the clock every 1,000 trace events; slower than the timer, so used only off-main."""
     import sys
@@ -482,7 +491,7 @@ def _run_traced(prule: Any, resource: Any, resources: Any, until: float) -> Any:
     old = sys.gettrace()
     sys.settrace(tracer)
     try:
-        return prule.run(resource, resources)
+        return prule.run(resource, resources, ctx)
     finally:
         sys.settrace(old)
 

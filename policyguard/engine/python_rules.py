@@ -8,7 +8,8 @@ A Python rule is a function of the same JSON envelope a Rego rule sees::
             yield fail("pod shares the host network", path="spec.hostNetwork")
 
 It may ``yield`` or ``return`` results (one, a list, or ``None`` for a pass). The function may
-also take a single ``resource`` parameter. Metadata is validated by the loader with the same
+also take a single ``resource`` parameter, or a third one, the ``RuleContext`` (``ctx.params``:
+the rule's parameters, declared with ``params={...}`` as in Rego metadata). Metadata is validated by the loader with the same
 JSON Schema as Rego ``# METADATA`` (``policyguard/schemas/rule-metadata.schema.json``).
 This module is imported by rule files, so it stays free of heavy imports.
 """
@@ -55,6 +56,18 @@ def unknown(msg: str, expr: str, path: str = "") -> RuleResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a rule is evaluated with besides the resources, passed as a third argument to a
+    rule function that takes one: ``params``, the rule's parameters from the trusted
+    configuration (``rules.params.<id>``) with declared defaults filled in (read-only)."""
+
+    params: Mapping[str, Any]
+
+
+EMPTY_CONTEXT = RuleContext({})
+
+
+@dataclass(frozen=True, slots=True)
 class PythonRule:
     """A decorated function plus its raw metadata (validated and turned into RuleMeta by the loader)."""
 
@@ -63,8 +76,11 @@ class PythonRule:
     line: int
     arity: int
 
-    def run(self, resource: Mapping[str, Any], resources: Mapping[str, Any]) -> list[RuleResult]:
-        out = self.func(resource, resources) if self.arity >= 2 else self.func(resource)
+    def run(self, resource: Mapping[str, Any], resources: Mapping[str, Any], ctx: RuleContext = EMPTY_CONTEXT) -> list[RuleResult]:
+        if self.arity >= 3:
+            out = self.func(resource, resources, ctx)
+        else:
+            out = self.func(resource, resources) if self.arity >= 2 else self.func(resource)
         return normalise_results(out)
 
 
@@ -105,6 +121,7 @@ def rule(
     fix_safety: str | None = None,
     profile: str | None = None,
     confidence: str | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
     **extra: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a Python rule. Unknown keyword arguments are kept so the loader can reject them
@@ -112,12 +129,12 @@ def rule(
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
-            params = [
+            positional = [
                 p
                 for p in inspect.signature(func).parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
             ]
-            arity = len(params)
+            arity = len(positional)
         except (TypeError, ValueError):
             arity = 2
         # the first decorator line (what inspect.getsourcelines reports, without tokenizing the
@@ -145,6 +162,8 @@ def rule(
             **({"fix_safety": fix_safety} if fix_safety is not None else {}),
             **({"profile": profile} if profile is not None else {}),
             **({"confidence": confidence} if confidence is not None else {}),
+            **({"params": {k: dict(v) if isinstance(v, Mapping) else v for k, v in params.items()}
+                if isinstance(params, Mapping) else params} if params is not None else {}),
             **extra,
         }
         setattr(func, RULE_ATTR, PythonRule(func, meta, line, arity))

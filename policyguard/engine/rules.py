@@ -75,6 +75,10 @@ class RuleSet:
     modules: list[tuple[str, str]] = field(default_factory=list)  # (file, source)
     # ids loaded but left out by the profile (strict rules under baseline): real rules, not typos
     profile_skipped: set[str] = field(default_factory=set)
+    # rules set aside for want of configuration: id -> the parameters without default not configured
+    params_skipped: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # each evaluated rule that declares parameters: id -> its parameters, defaults filled in
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def by_id(self) -> dict[str, RuleMeta]:
@@ -169,7 +173,37 @@ def _meta_from_dict(meta: dict[str, Any], file: str, language: str) -> RuleMeta:
         language=language,
         profile=str(meta.get("profile", "baseline")),
         confidence=str(meta.get("confidence", "high")),
+        params={str(k): dict(v) for k, v in (meta.get("params") or {}).items()},
     )
+
+
+def _param_default_errors(meta: dict[str, Any], file: str, line_for: Any) -> list[ParseError]:
+    """A declared ``default`` must itself be a valid value of its parameter (and ``items`` only
+    describes arrays): a rule cannot ship a default its own schema rejects."""
+    import jsonschema
+
+    errors = []
+    for name, spec in (meta.get("params") or {}).items():
+        if "items" in spec and spec.get("type") != "array":
+            errors.append(ParseError(file, line_for(["params", name]), 1,
+                                     f"invalid rule metadata at params.{name}: items is only for type: array", ErrorKind.RULE_LOAD))
+        elif "default" in spec:
+            err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(param_schema(spec)).iter_errors(spec["default"]))
+            if err is not None:
+                errors.append(ParseError(file, line_for(["params", name, "default"]), 1,
+                                         f"invalid rule metadata at params.{name}.default: {err.message}", ErrorKind.RULE_LOAD))
+    return errors
+
+
+def param_schema(spec: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema a configured value of a declared parameter must satisfy."""
+    out: dict[str, Any] = {"type": spec["type"]}
+    if "items" in spec:
+        out["items"] = param_schema(spec["items"])
+    for key in ("minLength", "pattern"):
+        if key in spec:
+            out[key] = spec[key]
+    return out
 
 
 def _rego_syntax_error(file: str, source: str) -> ParseError | None:
@@ -247,6 +281,8 @@ def load_rego_file(path: Path) -> tuple[RuleMeta | None, RegoRule | None, tuple[
         if key in raw and key not in meta:
             meta[key] = raw[key]
     errors = _schema_errors(meta, file, lambda keys: _line_of_key(lines, keys, first))
+    if not errors:
+        errors = _param_default_errors(meta, file, lambda keys: _line_of_key(lines, keys, first))
     if not defines_fail:
         errors.append(ParseError(file, pkg_line, 1, "rule defines no `fail` rule (`fail contains result if {...}`)", ErrorKind.RULE_LOAD))
     if errors:
@@ -292,6 +328,8 @@ def load_python_file(path: Path, cache: RuleCache | None = None) -> tuple[list[t
             errs = cached
         else:
             errs = _schema_errors(prule.metadata, file, lambda _keys, ln=prule.line: ln)
+            if not errs:
+                errs = _param_default_errors(prule.metadata, file, lambda _keys, ln=prule.line: ln)
             if cache is not None and key is not None:
                 cache.store_schema_verdict(key, errs)
         if errs:
@@ -598,6 +636,14 @@ def filter_ruleset(rs: RuleSet, options: ScanOptions) -> RuleSet:
         if not meta.in_profile(options.profile) and meta.id not in options.enabled_rules and meta.id not in options.profile_keep:
             out.profile_skipped.add(meta.id)  # a strict rule: runs under --profile strict, or named by its id
             continue
+        if meta.params:
+            given = options.rule_params.get(meta.id) or {}
+            missing = tuple(n for n in meta.required_params if n not in given)
+            if missing:
+                out.params_skipped[meta.id] = missing  # needs configuration: no findings, reported as such
+                continue
+            out.params[meta.id] = {**{n: spec["default"] for n, spec in meta.params.items() if "default" in spec},
+                                   **{n: v for n, v in given.items() if n in meta.params}}
         override = options.severity_overrides.get(meta.id)
         if override:
             try:
@@ -640,6 +686,58 @@ def load_all(rule_dirs: list[str], builtin: bool, rego_only_dirs: list[str] | No
 def load_ruleset(options: ScanOptions) -> RuleSet:
     """Load (cached), validate and filter by the options."""
     return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs), options)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamProblem:
+    """A configured rule parameter that does not fit its rule: ``name`` None for the rule id."""
+
+    rule_id: str
+    name: str | None
+    message: str
+    at: str = ""  # inside the value: "[0]" for the first item of an array
+
+    def located(self, where: str) -> str:
+        """The message after ``where`` (``file:line: rules.params.ID.name``)."""
+        return f"{where}{self.at}: {self.message}"
+
+
+def param_problems(rs: RuleSet, params: dict[str, dict[str, Any]], *, unknown_ids: bool = True) -> list[ParamProblem]:
+    """Every configured rule parameter that does not fit what the rule declares (``rs``
+    unfiltered): an unknown rule id, a rule without that parameter, a value of the wrong type.
+    ``unknown_ids`` False: an unknown id is no problem (some rule file failed to load)."""
+    import jsonschema
+
+    by_id = rs.by_id
+    problems: list[ParamProblem] = []
+    for rid, values in sorted(params.items()):
+        meta = by_id.get(rid)
+        if meta is None:
+            if unknown_ids:
+                problems.append(ParamProblem(rid, None, f"no such rule {rid!r}{_did_you_mean(rid, list(by_id))}"))
+            continue
+        if not isinstance(values, dict):
+            problems.append(ParamProblem(rid, None, "expected a mapping of parameter name -> value"))
+            continue
+        for name, value in sorted(values.items()):
+            spec = meta.params.get(name)
+            if spec is None:
+                declared = ", ".join(sorted(meta.params)) or "none"
+                problems.append(ParamProblem(rid, name, f"{rid} has no parameter {name!r}"
+                                             f"{_did_you_mean(name, list(meta.params))} (its parameters: {declared})"))
+                continue
+            validator = jsonschema.Draft202012Validator(param_schema(spec))
+            for err in sorted(validator.iter_errors(value), key=lambda e: [str(x) for x in e.absolute_path]):
+                at = "".join(f"[{p}]" for p in err.absolute_path)
+                why = f"{spec.get('description', '')}".strip() if err.validator == "pattern" else f"expected {_type_text(spec)}"
+                problems.append(ParamProblem(rid, name, f"{err.message} ({why})" if why else err.message, at))
+    return problems
+
+
+def _type_text(spec: dict[str, Any]) -> str:
+    if spec.get("type") == "array" and isinstance(spec.get("items"), dict):
+        return f"an array of {spec['items'].get('type', 'values')}s"
+    return f"a value of type {spec.get('type')}"
 
 
 # --------------------------------------------------------------------------- selectors

@@ -63,6 +63,8 @@ class Report:
     tool_version: str = ""
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): candidate files that are not IaC
     verbose: bool = False  # list the skipped files, not only count them
+    # rules set aside for want of configuration: id -> the parameters (rules.params) not configured
+    unconfigured: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
@@ -97,7 +99,12 @@ class Report:
         c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
         c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale")
         c["skipped_files"] = len(self.skipped)
+        c["rules_needing_params"] = len(self.unconfigured)
         return c
+
+    def needs_text(self) -> list[str]:
+        """``rules.params.<id>.<name>`` of every parameter an unconfigured rule waits for."""
+        return [f"rules.params.{rid}.{n}" for rid, names in sorted(self.unconfigured.items()) for n in names]
 
     def counts_against(self, f: Finding) -> bool:
         """Does this finding make the gate fail (before --soft-fail)?"""

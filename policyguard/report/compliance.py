@@ -67,6 +67,9 @@ class ComplianceReport:
     controls: list[ControlResult]
     files: int
     errors: list[dict[str, Any]]
+    # rules.params.<id>.<name> settings that rules of this framework wait for: those rules judged
+    # nothing, so the controls they cover are judged without them
+    needs_params: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         code = [c for c in self.controls if c.control.assessable == "code"]
@@ -106,7 +109,7 @@ def build(report: Report, fw: Framework) -> ComplianceReport:
                     "file": report.rel(f.span.file), "line": f.span.start_line, "message": f.message,
                 })
     errors = [{"file": report.rel(e.file), "line": e.line, "kind": str(e.kind), "message": e.message} for e in report.errors]
-    return ComplianceReport(fw, list(by_key.values()), len(report.files), errors)
+    return ComplianceReport(fw, list(by_key.values()), len(report.files), errors, report.needs_text())
 
 
 def render(fmt: str, report: Report, fw: Framework) -> str:
@@ -128,6 +131,7 @@ def render_json(cr: ComplianceReport) -> str:
         "summary": cr.summary(),
         "controls": [c.to_dict() for c in cr.controls],
         "errors": cr.errors,
+        "needs_params": cr.needs_params,
     }
     return json.dumps(doc, indent=2) + "\n"
 
@@ -164,6 +168,9 @@ def render_md(cr: ComplianceReport) -> str:
     ]
     if cr.errors:
         lines.append(f"- **{len(cr.errors)} file error(s)**: the figures are incomplete (see the end)")
+    if cr.needs_params:
+        lines.append(f"- **Rules not evaluated for want of configuration** (their controls are judged without them): "
+                     f"{_md(', '.join(cr.needs_params))}")
     lines += ["", "| Control | Title | Status | Pass | Fail | Unknown | Suppressed | Passing | Rules |",
               "|---|---|---|---:|---:|---:|---:|---:|---|"]
     for c in cr.controls:
@@ -218,6 +225,9 @@ def render_html(cr: ComplianceReport) -> str:
     if cr.errors:
         errs = "<h2>File errors</h2><ul>" + "".join(
             f"<li>{e(x['file'])}:{x['line']}: {e(x['message'])}</li>" for x in cr.errors) + "</ul>"
+    if cr.needs_params:
+        errs = (f"<p><strong>Rules not evaluated for want of configuration</strong> (their controls are judged "
+                f"without them): {e(', '.join(cr.needs_params))}</p>") + errs
     scope = f"<p>Scope: {e(fw.scope)}</p>" if fw.scope else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -106,6 +106,9 @@ def render(report: Report, *, color: bool = False) -> str:
         parts.append(f"{len(report.errors)} file errors")
     skipped = f" ({len(report.skipped)} skipped{'' if report.verbose else ', --verbose lists them'})" if report.skipped else ""
     out.append(f"{len(report.files)} files{skipped}, {len(report.rules)} rules: " + ", ".join(parts))
+    if report.unconfigured:  # not a pass: these rules judged nothing
+        out.append(f"{len(report.unconfigured)} rule(s) not evaluated for want of configuration (needs: "
+                   + ", ".join(report.needs_text()) + " in .policyguard.yaml)")
     v = report.verdict
     status = st("PASS", fg="green", bold=True) if v.exit_code == 0 else st("FAIL", fg="red", bold=True)
     out.append(f"Gate: {status} (exit {v.exit_code}): {v.reason}")

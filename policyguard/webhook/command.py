@@ -50,6 +50,7 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
             options.frameworks = list(gate.frameworks)
             options.profile = gate.profile or options.profile
             options.severity_overrides = dict(gate.severity_overrides)
+            options.rule_params = {rid: dict(v) for rid, v in gate.rule_params.items()}
 
     # CLI options override the file
     if kw.get("failure_mode"):
@@ -115,7 +116,8 @@ def _gate_config(path: Path) -> Any:
 
 
 def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
-    """The config file's rule selectors that select no rule (the same check as ``scan``). Checked
+    """The config file's rule selectors that select no rule, and rule parameters that do not fit
+    their rule (the same checks as ``scan``). Checked
     against every rule the file configures (built-in pack and its dirs), not only the Kubernetes
     part the webhook loads, so one config shared by the CI gate and the webhook stays valid."""
     from policyguard.webhook.config import find_config_file
@@ -125,10 +127,12 @@ def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
     gate = _gate_config(path) if path is not None else None
     if gate is None:
         return []
-    from policyguard.engine.rules import load_all, selector_problems
+    from policyguard.engine.rules import load_all, param_problems, selector_problems
     from policyguard.gate import config_selectors
 
-    return selector_problems(load_all(list(gate.rule_dirs), gate.builtin_rules), *config_selectors(gate))
+    rs = load_all(list(gate.rule_dirs), gate.builtin_rules)
+    return selector_problems(rs, *config_selectors(gate)) + [
+        pp.located(gate.param_where(pp.rule_id, pp.name)) for pp in param_problems(rs, gate.rule_params, unknown_ids=not rs.errors)]
 
 
 def run_serve(**kw: Any) -> int:

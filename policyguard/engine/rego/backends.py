@@ -69,9 +69,17 @@ def check_available(name: str, opa_path: str | None, opa_url: str | None) -> Non
         raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
 
 
-def driver_source(rules: list[tuple[str, str, bool]], groups: dict[str, list[str]] | None = None) -> str:
+PARAM_OUT = "param_out_"  # driver rules that evaluate one parameterised rule under its params
+
+
+def driver_source(rules: list[tuple[str, str, bool]], groups: dict[str, list[str]] | None = None,
+                  with_params: frozenset[str] | set[str] = frozenset()) -> str:
     """The generated driver module. ``rules``: (rule id, package, defines ``unknown``);
-    ``groups``: group name -> the rule ids that apply to one resource type.
+    ``groups``: group name -> the rule ids that apply to one resource type; ``with_params``: the
+    rule ids that declare parameters. Each of those is evaluated by a driver rule of its own,
+    ``param_out_<n>``, which rebinds ``input.params`` to that rule's entry of the batch
+    document's ``rule_params`` (``with``), so a rule sees its own parameters and no other's,
+    however it reads ``input``; rules without parameters are evaluated exactly as before.
 
     Two entry points, same results:
     - ``batch_<group>``: every batch item of that group (``{"id", "group"}``) judged by all the
@@ -81,12 +89,18 @@ def driver_source(rules: list[tuple[str, str, bool]], groups: dict[str, list[str
       isolate a failing rule x resource pair)."""
     lines = [f"package {DRIVER_PACKAGE}", "", "import rego.v1", ""]
     refs: dict[str, str] = {}
+    n_params = 0
     for rid, package, has_unknown in rules:
         ref = "data." + package
         body = f'"fail": {ref}.fail'
         if has_unknown:
             body += f', "unknown": {ref}.unknown'
         refs[rid] = "{" + body + "}"
+        if rid in with_params:  # one line each: split_driver and the VM driver read this shape
+            name = f"{PARAM_OUT}{n_params}"
+            n_params += 1
+            lines.append(f"{name} := o if {{ o := {refs[rid]} with input.params as input.rule_params[{json.dumps(rid)}] }}")
+            refs[rid] = f"data.{DRIVER_PACKAGE}.{name}"
         lines.append(f"out[{json.dumps(rid)}] := {refs[rid]} if input.rules[{json.dumps(rid)}]")
     lines += [
         "",
@@ -171,7 +185,10 @@ _MODULE_PACKAGE_RE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.M)
 _DATA_REF_RE = re.compile(r"\bdata((?:\.[A-Za-z_]\w*)+)")
 _DYNAMIC_DATA_RE = re.compile(r"\bdata\b(?!\.[A-Za-z_])")  # `data[x]`, `import data`, `x := data`
 _DRIVER_GROUP_RE = re.compile(r"^group_(\w+) := \{\n(.*?)^\}", re.M | re.S)
-_DRIVER_OUT_RE = re.compile(r'^out\[("(?:[^"\\]|\\.)*")\] := (\{.*\}) if input\.rules', re.M)
+_DRIVER_OUT_RE = re.compile(r'^out\[("(?:[^"\\]|\\.)*")\] := (\{.*\}|data\.policyguard\.driver\.param_out_\d+) if input\.rules', re.M)
+# `param_out_<n> := o if { o := {...} with input.params as input.rule_params["<rule id>"] }`
+_DRIVER_PARAM_RE = re.compile(
+    r'^(param_out_\d+) := o if \{ o := (\{.*\}) with input\.params as input\.rule_params\[("(?:[^"\\]|\\.)*")\] \}$', re.M)
 
 
 def _code_only(source: str) -> str:
@@ -201,6 +218,14 @@ def split_driver(source: str) -> dict[str, str] | None:
     while i < len(lines):
         line = lines[i]
         if not line.strip():
+            i += 1
+            continue
+        p = _DRIVER_PARAM_RE.match(line)
+        if p:  # referenced as data.policyguard.driver.param_out_<n>: the load plan follows it
+            key = "param:" + p.group(1)
+            if key in parts:
+                return None
+            parts[key] = [line]
             i += 1
             continue
         m = _DRIVER_OUT_RE.match(line)

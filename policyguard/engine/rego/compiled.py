@@ -19,7 +19,9 @@ handled here, not papered over:
   driver rebinds ``input.resource`` with ``with``, so this backend evaluates one resource per
   execution through a driver of its own (``group_<name>`` objects only); a group that does not
   compile, and an execution that stops at the VM's fixed 25,000-instruction limit, are judged by
-  the interpreter.
+  the interpreter. A rule with parameters (which the batch driver evaluates ``with
+  input.params as`` its own) is an entry point of its own here, executed with its parameters
+  as the input's ``params``.
 
 A module the screens refuse sends every group that uses it to the interpreter, so verdicts never
 depend on the VM's coverage; ``interpreted`` says which groups and why.
@@ -35,6 +37,7 @@ from typing import Any
 from policyguard.engine.rego.backends import (
     _DRIVER_GROUP_RE,
     _DRIVER_HEADER,
+    _DRIVER_PARAM_RE,
     _LEXEMES_RE,
     _MODULE_PACKAGE_RE,
     DRIVER_PACKAGE,
@@ -50,10 +53,10 @@ from policyguard.jsonfast import dumps, loads
 # the groups are split over as many programs as that takes
 MAX_PROGRAM_SOURCES = 256
 
-# `input` used other than as `input.resource...`: the module may read input.resources
-_OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*resource\b(?!s))")
-# `input` used other than as `input.resource...` or `input.resources...` (`input[k]`, `x := input`)
-_FREE_INPUT = re.compile(r"\binput\b(?!\s*\.\s*resources?\b)")
+# `input` used other than as `input.resource...` or `input.params...`: the module may read input.resources
+_OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*(?:resource\b(?!s)|params\b))")
+# `input` used other than as `input.resource...`, `input.resources...` or `input.params...` (`input[k]`, `x := input`)
+_FREE_INPUT = re.compile(r"\binput\b(?!\s*\.\s*(?:resources?|params)\b)")
 # `input.resources` in code (strings and comments matched first, and kept)
 _RESOURCES_REF = re.compile(_LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resources\b)")
 UNIT_RESOURCES = f"data.{DRIVER_PACKAGE}.unit_resources"
@@ -222,11 +225,21 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
     return data.decode("utf-8"), None
 
 
+_PARAM_MEMBER_RE = re.compile(r'^\t("(?:[^"\\]|\\.)*"): data\.policyguard\.driver\.(param_out_\d+),\n', re.M)
+
+
+def param_entries(driver: str) -> dict[str, str]:
+    """Rule id -> its ``param_out_<n>`` driver rule, for the rules that declare parameters."""
+    return {json.loads(m.group(3)): m.group(1) for m in _DRIVER_PARAM_RE.finditer(driver)}
+
+
 def vm_driver(driver: str) -> str:
     """The batch driver reduced to its per-group objects (no ``with``), plus ``unit_resources``
-    (see ``unit_source``)."""
-    groups = "\n\n".join(m.group(0) for m in _DRIVER_GROUP_RE.finditer(driver))
-    return _DRIVER_HEADER + groups + "\n\nunit_resources := {input.resource.id: input.resource}\n"
+    (see ``unit_source``). Rules with parameters leave the group objects and become entry points
+    of their own, ``param_out_<n>``, reading the execution's ``input.params``."""
+    groups = "\n\n".join(_PARAM_MEMBER_RE.sub("", m.group(0)) for m in _DRIVER_GROUP_RE.finditer(driver))
+    params = "".join(f"{m.group(1)} := {m.group(2)}\n" for m in _DRIVER_PARAM_RE.finditer(driver))
+    return _DRIVER_HEADER + groups + "\n\n" + params + "unit_resources := {input.resource.id: input.resource}\n"
 
 
 class NeedsInterpreter(Exception):  # noqa: N818 - a request for another lane, not a failure
@@ -279,6 +292,10 @@ class CompiledRegorusBackend:
             rewritten.append((file, new))
             module_pkg.append(pkg)
         rewritten.append(("policyguard/vm_driver.rego", vm_driver(driver)))
+        entries = param_entries(driver)
+        # group -> (rule id, entry point) of its rules with parameters: one execution each
+        self._param_members = {g: [(r, f"data.{DRIVER_PACKAGE}.{entries[r]}") for r in ids if r in entries]
+                               for g, ids in groups.items()}
         module_pkg.append("")
         self.modules = rewritten
         self._module_pkg = module_pkg  # rule package of each module ("" for helpers and the driver)
@@ -368,7 +385,8 @@ class CompiledRegorusBackend:
         import regorus
 
         pkgs = set().union(*(self._group_pkgs.get(g, set()) for g in groups))
-        program = regorus.Program.compile_from_modules("{}", self._sources(pkgs), [self.entry(g) for g in groups])
+        entry_points = [self.entry(g) for g in groups] + [e for g in groups for _r, e in self._param_members.get(g, [])]
+        program = regorus.Program.compile_from_modules("{}", self._sources(pkgs), entry_points)
         vm = regorus.Rvm()
         vm.load_program(program)
         vms = self._thread_vms()
@@ -388,14 +406,22 @@ class CompiledRegorusBackend:
             self._load(next(gs for gs in self._programs if group in gs))
         return vms[group]
 
-    def _execute(self, group: str, doc: dict[str, Any]) -> Any:
+    def _execute(self, group: str, doc: dict[str, Any], rule_params: Any = None) -> Any:
         """The group's output on the VM, or None when the VM refuses to finish (its instruction
         limit of 25,000 per execution is fixed in this regorus build, a large object can reach
-        it; any other VM error likewise)."""
+        it; any other VM error likewise). Each rule of the group with parameters runs in an
+        execution of its own, its parameters (``rule_params[rule id]``) as ``input.params``."""
         vm = self._vm(group)
         try:
             vm.set_input_json(dumps(doc))
-            return loads(vm.execute_entry_point(self.entry(group)))
+            value = loads(vm.execute_entry_point(self.entry(group)))
+            for rid, entry in self._param_members.get(group, []):
+                params = rule_params.get(rid) if isinstance(rule_params, dict) else None
+                if params is None:
+                    raise KeyError(rid)  # the interpreter reports what the rule makes of it
+                vm.set_input_json(dumps({**doc, "params": params}))
+                value[rid] = loads(vm.execute_entry_point(entry))
+            return value
         except BaseException as exc:  # pyo3 PanicException derives from BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -413,11 +439,13 @@ class CompiledRegorusBackend:
                 doc = {"resource": resources[item["id"]]}
                 if group in self._with_resources:
                     doc["resources"] = resources
-                value = self._execute(group, doc)
+                value = self._execute(group, doc, input_doc.get("rule_params"))
             if value is None:  # the interpreter judges it (the same verdicts, and its own errors)
                 if not self.interpret_here:
                     raise NeedsInterpreter(group or "")
                 one = {"resources": resources, "batch": [item]}
+                if "rule_params" in input_doc:
+                    one["rule_params"] = input_doc["rule_params"]
                 out.extend(self._interpreter.eval_batch(one, dumps(one), timeout, None if group is None else [group]))
             else:
                 out.append({"id": item["id"], "out": value})
