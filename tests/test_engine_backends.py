@@ -15,12 +15,12 @@ from test_engine_helpers import OPA_SHIM, comparable, have_golib, k8s_deployment
 
 from policyguard import engine
 from policyguard.engine.rego.backends import (
-    DRIVER_QUERY,
     BackendUnavailable,
     OpaCliBackend,
     OpaServerBackend,
     parse_opa_eval_output,
 )
+from policyguard.engine.rego.driver import DRIVER_QUERY
 from policyguard.model import Status
 
 pytestmark = pytest.mark.skipif(not have_golib(), reason="opa-golib-python-bindings not installed")

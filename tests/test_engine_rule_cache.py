@@ -1,5 +1,5 @@
 """The on-disk rule cache (engine/rules.py ``RuleCache``) and the lazy module loading of the
-embedded Rego backend (engine/rego/backends.py ``_LoadPlan``): both must be invisible in results."""
+embedded Rego backend (engine/rego/embedded.py ``LoadPlan``): both must be invisible in results."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from test_engine_helpers import REPO, TEST_RULES, k8s_deployment, s3_unit
 
 from policyguard.engine import rules as rules_mod
 from policyguard.engine.evaluator import Evaluator, envelope
-from policyguard.engine.rego.backends import RegorusBackend, _LoadPlan, split_driver
+from policyguard.engine.rego.driver import split_driver
+from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 from policyguard.engine.rules import RuleCache, cache_dir, load_dirs
 from policyguard.model import ErrorKind, Severity
 from policyguard.scan import ScanOptions
@@ -208,7 +209,7 @@ def test_driver_split_covers_the_driver() -> None:
 
 def test_lazy_plan_loads_only_the_groups_rules() -> None:
     ev = _pack_evaluator()
-    plan = _LoadPlan(ev.modules())
+    plan = LoadPlan(ev.modules())
     assert plan.ok
     res = k8s_deployment(True)
     group = ev.group_for(res)
@@ -230,11 +231,11 @@ def test_dynamic_data_reference_loads_everything() -> None:
          'fail contains "x" if data.policyguard.rules.b.flag\n')
     b = ("b.rego", "package policyguard.rules.b\nflag := true\n")
     c = ("c.rego", "package policyguard.rules.c\nimport rego.v1\nfail contains x if { some x; data[x] }\n")
-    from policyguard.engine.rego.backends import driver_source
+    from policyguard.engine.rego.driver import driver_source
 
     drv = ("driver.rego", driver_source([("A", "policyguard.rules.a", False), ("C", "policyguard.rules.c", False)],
                                         {"g0": ["A"], "g1": ["C"]}))
-    plan = _LoadPlan([lib, a, b, c, drv])
+    plan = LoadPlan([lib, a, b, c, drv])
     need_a = plan.for_groups(["g0"])
     assert need_a is not None and {plan.units[k][0] for k in need_a} == {"lib.rego", "a.rego", "b.rego",
                                                                           "driver.rego#core", "driver.rego#group:g0"}
@@ -259,7 +260,7 @@ def test_lazy_and_eager_give_identical_findings() -> None:
 
 
 def test_lazy_module_that_fails_to_load_only_fails_its_group() -> None:
-    from policyguard.engine.rego.backends import BackendError, driver_source
+    from policyguard.engine.rego.driver import BackendError, driver_source
 
     lib = ("lib.rego", "package policyguard.lib\n")
     good = ("good.rego", 'package policyguard.rules.good\nimport rego.v1\nfail contains "bad" if input.resource.x\n')

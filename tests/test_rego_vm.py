@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from policyguard import engine
 from policyguard.discover import discover
-from policyguard.engine.rego.backends import driver_source
 from policyguard.engine.rego.compiled import UNIT_RESOURCES, CompiledRegorusBackend, unit_source, vm_source
+from policyguard.engine.rego.driver import driver_source
 from policyguard.model import Finding, Resource
 from policyguard.parsers import parse_unit
 from policyguard.parsers.kubernetes import resource_from_object

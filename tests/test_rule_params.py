@@ -18,7 +18,7 @@ from test_engine_helpers import OPA_SHIM, REPO, comparable, have_golib
 from policyguard import engine, trust
 from policyguard.cli import main
 from policyguard.config import ConfigError
-from policyguard.engine.rego.backends import driver_source
+from policyguard.engine.rego.driver import driver_source
 from policyguard.gate import prepare_scan
 from policyguard.model import Resource, Span, Status, unknown
 from policyguard.scan import ScanOptions

@@ -19,7 +19,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from policyguard.engine.python_rules import RuleContext
-from policyguard.engine.rego.backends import BackendError, driver_source, make_backend
+from policyguard.engine.rego.backends import make_backend
+from policyguard.engine.rego.driver import BackendError, driver_source
 from policyguard.engine.rules import RuleSet, library_modules
 from policyguard.model import (
     BEHAVIOUR_CHANGING,

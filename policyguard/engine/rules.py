@@ -208,7 +208,7 @@ def param_schema(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _rego_syntax_error(file: str, source: str) -> ParseError | None:
     """Parse the module with the embedded engine: a syntax error names file, line and column."""
-    from policyguard.engine.rego.backends import make_regorus_engine
+    from policyguard.engine.rego.embedded import make_regorus_engine
 
     try:
         eng = make_regorus_engine()

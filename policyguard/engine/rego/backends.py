@@ -27,13 +27,8 @@ from typing import Any
 
 import click
 
-DRIVER_PACKAGE = "policyguard.driver"
-DRIVER_QUERY = "data.policyguard.driver.batch"
-DRIVER_DATA_PATH = "policyguard/driver/batch"
-
-
-class BackendError(Exception):
-    """The backend could not evaluate the batch (policy error, engine panic, timeout, I/O)."""
+from policyguard.engine.rego.driver import DRIVER_QUERY, BackendError, group_path, restore_names
+from policyguard.engine.rego.embedded import RegorusBackend
 
 
 class BackendUnavailable(BackendError, click.ClickException):
@@ -69,91 +64,6 @@ def check_available(name: str, opa_path: str | None, opa_url: str | None) -> Non
         raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
 
 
-PARAM_OUT = "param_out_"  # driver rules that evaluate one parameterised rule under its params
-
-
-def driver_source(rules: list[tuple[str, str, bool]], groups: dict[str, list[str]] | None = None,
-                  with_params: frozenset[str] | set[str] = frozenset()) -> str:
-    """The generated driver module. ``rules``: (rule id, package, defines ``unknown``);
-    ``groups``: group name -> the rule ids that apply to one resource type; ``with_params``: the
-    rule ids that declare parameters. Each of those is evaluated by a driver rule of its own,
-    ``param_out_<n>``, which rebinds ``input.params`` to that rule's entry of the batch
-    document's ``rule_params`` (``with``), so a rule sees its own parameters and no other's,
-    however it reads ``input``; rules without parameters are evaluated exactly as before.
-
-    Two entry points, same results:
-    - ``batch_<group>``: every batch item of that group (``{"id", "group"}``) judged by all the
-      group's rules; ``input.resource`` is rebound with ``with`` so ``input.resources`` is shared,
-      not copied. One definition per group means a resource pays only for its applicable rules.
-    - ``batch``: items ``{"id", "rules": {id: true}}`` judged by any subset of rules (used to
-      isolate a failing rule x resource pair)."""
-    lines = [f"package {DRIVER_PACKAGE}", "", "import rego.v1", ""]
-    refs: dict[str, str] = {}
-    n_params = 0
-    for rid, package, has_unknown in rules:
-        ref = "data." + package
-        body = f'"fail": {ref}.fail'
-        if has_unknown:
-            body += f', "unknown": {ref}.unknown'
-        refs[rid] = "{" + body + "}"
-        if rid in with_params:  # one line each: split_driver and the VM driver read this shape
-            name = f"{PARAM_OUT}{n_params}"
-            n_params += 1
-            lines.append(f"{name} := o if {{ o := {refs[rid]} with input.params as input.rule_params[{json.dumps(rid)}] }}")
-            refs[rid] = f"data.{DRIVER_PACKAGE}.{name}"
-        lines.append(f"out[{json.dumps(rid)}] := {refs[rid]} if input.rules[{json.dumps(rid)}]")
-    lines += [
-        "",
-        "batch := [r |",
-        "\tsome b in input.batch",
-        "\tres := input.resources[b.id]",
-        "\to := out with input.resource as res with input.rules as b.rules",
-        "\tr := {\"id\": b.id, \"out\": o}",
-        "]",
-        "",
-    ]
-    for name, ids in sorted((groups or {}).items()):
-        members = [f"\t{json.dumps(rid)}: {refs[rid]}," for rid in ids if rid in refs]
-        lines += [
-            f"group_{name} := {{",
-            *members,
-            "}",
-            "",
-            f"batch_{name} := [r |",
-            "\tsome b in input.batch",
-            f"\tb.group == {json.dumps(name)}",
-            "\tres := input.resources[b.id]",
-            f"\to := group_{name} with input.resource as res",
-            "\tr := {\"id\": b.id, \"out\": o}",
-            "]",
-            "",
-        ]
-    return "\n".join(lines)
-
-
-def _group_path(group: str | None) -> str:
-    return DRIVER_DATA_PATH if group is None else f"{DRIVER_DATA_PATH}_{group}"
-
-
-def _first_line(exc: BaseException) -> str:
-    """regorus errors carry a Rust backtrace: keep the located message only."""
-    text = str(exc).strip()
-    keep = []
-    for ln in text.splitlines():
-        if ln.strip().startswith("Stack backtrace"):
-            break
-        if ln.strip():
-            keep.append(ln.strip())
-    return " ".join(keep)[:500] or type(exc).__name__
-
-
-def _restore_names(message: str, names: dict[str, str]) -> str:
-    """Error messages name the copies OPA loaded (temp files, policy ids): name the rule files."""
-    for alias in sorted(names, key=len, reverse=True):
-        message = message.replace(alias, names[alias])
-    return message
-
-
 def _module_alias(i: int, file: str) -> str:
     """A stable, unique name for a module on OPA's side (file names, policy ids): derived from
     the path, not the position, so re-pushing after a rule is set aside replaces, not adds."""
@@ -163,268 +73,6 @@ def _module_alias(i: int, file: str) -> str:
     parent = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).parent.name)[:40]
     digest = hashlib.sha1(file.encode()).hexdigest()[:8]
     return f"{parent}_{stem}_{digest}"
-
-
-# --------------------------------------------------------------------------- embedded regorus
-def make_regorus_engine() -> Any:
-    """A regorus engine whose policy size limits match OPA's (regorus defaults to 1,024
-    columns per line, which real policies and generated data tables exceed)."""
-    import regorus
-
-    eng = regorus.Engine()
-    try:
-        eng.set_policy_length_config(max_col=1 << 20, max_file_bytes=64 << 20, max_lines=1 << 20)
-    except (AttributeError, TypeError, ValueError):
-        pass
-    return eng
-
-
-# Rego source with strings and comments blanked: `data` in a message or a comment is no reference
-_LEXEMES_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*')
-_MODULE_PACKAGE_RE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.M)
-_DATA_REF_RE = re.compile(r"\bdata((?:\.[A-Za-z_]\w*)+)")
-_DYNAMIC_DATA_RE = re.compile(r"\bdata\b(?!\.[A-Za-z_])")  # `data[x]`, `import data`, `x := data`
-_DRIVER_GROUP_RE = re.compile(r"^group_(\w+) := \{\n(.*?)^\}", re.M | re.S)
-_DRIVER_OUT_RE = re.compile(r'^out\[("(?:[^"\\]|\\.)*")\] := (\{.*\}|data\.policyguard\.driver\.param_out_\d+) if input\.rules', re.M)
-# `param_out_<n> := o if { o := {...} with input.params as input.rule_params["<rule id>"] }`
-_DRIVER_PARAM_RE = re.compile(
-    r'^(param_out_\d+) := o if \{ o := (\{.*\}) with input\.params as input\.rule_params\[("(?:[^"\\]|\\.)*")\] \}$', re.M)
-
-
-def _code_only(source: str) -> str:
-    return _LEXEMES_RE.sub(lambda m: '""' if m.group(0)[0] in "\"`" else "", source)
-
-
-def _overlaps(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Two data paths overlap when one is a prefix of the other (``data.a.b`` holds ``a.b.c``)."""
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
-
-
-_DRIVER_HEADER = f"package {DRIVER_PACKAGE}\n\nimport rego.v1\n\n"
-
-
-def split_driver(source: str) -> dict[str, str] | None:
-    """The generated driver (``driver_source``) as independent modules of the same package:
-    ``core`` (the ``batch`` entry point), ``out:<rule id>`` (one ``out`` entry each) and
-    ``group:<name>`` (``group_<name>`` + ``batch_<name>``). Together they define exactly what
-    the whole driver does (Rego merges a package's rules across modules). None when the text
-    is not in the generated shape."""
-    if not source.startswith(_DRIVER_HEADER):
-        return None
-    lines = source[len(_DRIVER_HEADER):].split("\n")
-    parts: dict[str, list[str]] = {}
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            i += 1
-            continue
-        p = _DRIVER_PARAM_RE.match(line)
-        if p:  # referenced as data.policyguard.driver.param_out_<n>: the load plan follows it
-            key = "param:" + p.group(1)
-            if key in parts:
-                return None
-            parts[key] = [line]
-            i += 1
-            continue
-        m = _DRIVER_OUT_RE.match(line)
-        if m:
-            key = "out:" + json.loads(m.group(1))
-            if key in parts:
-                return None
-            parts[key] = [line]
-            i += 1
-            continue
-        g = re.match(r"(group|batch)_(\w+) := [\[{]", line)
-        if line.startswith("batch := [r |"):
-            key, close = "core", "]"
-        elif g:
-            key, close = f"group:{g.group(2)}", "}" if g.group(1) == "group" else "]"
-        else:
-            return None
-        j = i
-        while j < len(lines) and lines[j] != close:
-            j += 1
-        if j == len(lines):
-            return None
-        parts.setdefault(key, []).extend([*lines[i:j + 1], ""])
-        i = j + 1
-    if "core" not in parts:
-        return None
-    return {k: _DRIVER_HEADER + "\n".join(v) + "\n" for k, v in parts.items()}
-
-
-class _LoadPlan:
-    """Which modules an evaluation needs: the library, the parts of the driver it runs, and the
-    closure of those parts' data references (``data.<path>``, read from the code with strings
-    and comments blanked) over the rule and helper modules. A module with a dynamic ``data``
-    reference (``data[x]``, ``import data``) pulls in every module."""
-
-    def __init__(self, modules: list[tuple[str, str]]) -> None:
-        driver_pkg = tuple(DRIVER_PACKAGE.split("."))
-        self.units: dict[str, tuple[str, str]] = {}  # key -> (policy name, source), in load order
-        self.packages: dict[str, tuple[str, ...]] = {}
-        self.ok = True
-        drivers = 0
-        for i, (file, source) in enumerate(modules):
-            # the package statement precedes any string, and comment lines start with `#`
-            m = _MODULE_PACKAGE_RE.search(source)
-            pkg = tuple(m.group(1).split(".")) if m else ()
-            if pkg == driver_pkg and drivers == 0:
-                drivers += 1
-                split = split_driver(source)
-                if split is None:
-                    self.ok = False
-                    return
-                for key, text in split.items():
-                    self.units[key] = (f"{file}#{key}", text)
-                    self.packages[key] = driver_pkg
-                continue
-            key = f"m{i}"
-            self.units[key] = (file, source)
-            self.packages[key] = pkg
-        self.base = {k for k, p in self.packages.items() if p == ("policyguard", "lib")} | {"core"}
-        self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}
-        # closures by root set: a server evaluates the same few groups thousands of times, and
-        # the closure walk cost ~0.3-0.8 ms per evaluation (more than half the Rego time)
-        self._closures: dict[frozenset[str], set[str] | None] = {}
-
-    @staticmethod
-    def _refs_in(code: str) -> tuple[tuple[str, ...], ...] | None:
-        if _DYNAMIC_DATA_RE.search(code):
-            return None
-        return tuple(tuple(m.group(1)[1:].split(".")) for m in _DATA_REF_RE.finditer(code))
-
-    def refs(self, key: str) -> tuple[tuple[str, ...], ...] | None:
-        if key not in self._refs:
-            self._refs[key] = self._refs_in(_code_only(self.units[key][1]))
-        return self._refs[key]
-
-    def closure(self, roots: set[str]) -> set[str] | None:
-        """The units to load for these driver parts (None: all of them). Cached per root set
-        (callers only test membership; the returned set is never mutated)."""
-        key = frozenset(roots)
-        try:
-            return self._closures[key]
-        except KeyError:
-            pass
-        need = self._closure(roots)
-        if len(self._closures) < 4096:
-            self._closures[key] = need
-        return need
-
-    def _closure(self, roots: set[str]) -> set[str] | None:
-        need = set(self.base) | roots
-        todo: list[tuple[str, ...]] = []
-        for key in need:
-            r = self.refs(key)
-            if r is None:
-                return None
-            todo.extend(r)
-        seen: set[tuple[str, ...]] = set()
-        while todo:
-            ref = todo.pop()
-            if ref in seen:
-                continue
-            seen.add(ref)
-            for key, pkg in self.packages.items():
-                if key in need or key.startswith(("out:", "group:")) or (pkg and not _overlaps(ref, pkg)):
-                    continue
-                need.add(key)  # (a module without a package statement is always loaded: OPA's view)
-                r = self.refs(key)
-                if r is None:
-                    return None
-                todo.extend(r)
-        return need
-
-    def for_groups(self, groups: list[str]) -> set[str] | None:
-        roots = {f"group:{g}" for g in groups}
-        return self.closure(roots) if roots <= self.units.keys() else None
-
-    def for_batch(self, input_json: str) -> set[str] | None:
-        """The ``batch`` entry point: the rules named by the items (none for the empty check)."""
-        try:
-            items = json.loads(input_json)["batch"]
-            roots = {"out:" + rid for item in items for rid in item["rules"]}
-        except (ValueError, TypeError, KeyError):
-            return None
-        if items and not roots:
-            return None
-        return self.closure(roots) if roots <= self.units.keys() else None
-
-
-class RegorusBackend:
-    """regorus in-process. Lazy by default: an engine holds only the modules its evaluations
-    have needed so far (the lib, the driver parts of the evaluated groups and the rule modules
-    they reference), so a scan of a few files does not parse and prepare the whole pack (the
-    whole set costs ~140 ms). Rules of other groups do not apply to the evaluated resources,
-    so the verdicts are the same; ``POLICYGUARD_REGO_LAZY=0`` loads everything up front."""
-
-    name = "embedded"
-
-    def __init__(self, modules: list[tuple[str, str]], lazy: bool | None = None) -> None:
-        self._modules = modules
-        self._local = threading.local()
-        self._lazy = os.environ.get("POLICYGUARD_REGO_LAZY", "1") != "0" if lazy is None else lazy
-        self._plan: _LoadPlan | None = None
-        self._plan_lock = threading.Lock()
-
-    def _units(self, input_json: str, groups: list[str] | None) -> list[tuple[str, str, str]]:
-        """(key, policy name, source) of every module this evaluation needs, in load order."""
-        plan = None
-        if self._lazy:
-            with self._plan_lock:
-                if self._plan is None:
-                    self._plan = _LoadPlan(self._modules)
-                plan = self._plan if self._plan.ok else None
-        if plan is None:
-            return [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
-        need = plan.for_batch(input_json) if groups is None else plan.for_groups(groups)
-        return [(k, f, s) for k, (f, s) in plan.units.items() if need is None or k in need]
-
-    def _engine(self, units: list[tuple[str, str, str]] | None = None) -> Any:
-        if units is None:
-            units = [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
-        eng = getattr(self._local, "engine", None)
-        if eng is None:
-            eng = make_regorus_engine()
-            self._local.engine, self._local.loaded, self._local.failed = eng, set(), {}
-        loaded: set[str] = self._local.loaded
-        failed: dict[str, str] = self._local.failed  # key -> message: not retried (slow) on every call
-        for key, file, source in units:
-            if key in failed:
-                raise BackendError(failed[key])
-            if key in loaded:
-                continue
-            try:
-                eng.add_policy(file, source)
-            except Exception as exc:
-                failed[key] = f"{file}: {_first_line(exc)}"
-                raise BackendError(failed[key]) from None
-            loaded.add(key)
-        return eng
-
-    def eval_raw(self, input_json: str, groups: list[str] | None = None) -> str:
-        """JSON text of the results: the driver's ``batch`` (groups None) or the concatenated
-        ``batch_<group>`` arrays."""
-        eng = self._engine(self._units(input_json, groups))
-        try:
-            eng.set_input_json(input_json)
-            if groups is None:
-                out: str = eng.eval_rule_as_json(DRIVER_QUERY)
-                return out
-            parts = [eng.eval_rule_as_json("data." + _group_path(g).replace("/", ".")).strip() for g in groups]
-        except BaseException as exc:  # pyo3 PanicException derives from BaseException
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            raise BackendError(f"embedded Rego engine: {_first_line(exc)}") from None
-        inner = [p[1:-1].strip() for p in parts]
-        return "[" + ",".join(x for x in inner if x) + "]"
-
-    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
-                   groups: list[str] | None = None) -> Any:
-        return json.loads(self.eval_raw(input_json, groups))
 
 
 # --------------------------------------------------------------------------- OPA as a Go library
@@ -465,7 +113,7 @@ class OpaGolibBackend:
         eng = self._engine()
         out: list[Any] = []
         for g in groups if groups is not None else [None]:
-            path = _group_path(g).replace("/", ".")
+            path = group_path(g).replace("/", ".")
             try:
                 value = eng.eval_document(path, input_doc)
             except opa_bindings.OpaUndefinedError:
@@ -520,7 +168,7 @@ class OpaCliBackend:
         with self._lock:
             if self._dir is None:
                 self._dir, self._names = _write_bundle_dir(self._modules)
-        query = DRIVER_QUERY if groups is None else "[" + ", ".join("data." + _group_path(g).replace("/", ".") for g in groups) + "]"
+        query = DRIVER_QUERY if groups is None else "[" + ", ".join("data." + group_path(g).replace("/", ".") for g in groups) + "]"
         return [self._opa, "eval", "--format", "json", "--data", str(self._dir), "--stdin-input", query]
 
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
@@ -535,7 +183,7 @@ class OpaCliBackend:
         try:
             value = parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
         except BackendError as exc:
-            raise BackendError(_restore_names(str(exc), self._names)) from None
+            raise BackendError(restore_names(str(exc), self._names)) from None
         if groups is None:
             return value
         if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
@@ -646,7 +294,7 @@ class OpaServerBackend:
                 for i, (file, source) in enumerate(self._modules)]
 
     def data_request(self, input_json: str, group: str | None = None) -> tuple[str, str, bytes]:
-        return ("POST", f"{self.url}/v1/data/{_group_path(group)}", b'{"input":' + input_json.encode() + b"}")
+        return ("POST", f"{self.url}/v1/data/{group_path(group)}", b'{"input":' + input_json.encode() + b"}")
 
     def _send(self, method: str, url: str, body: bytes, content_type: str, timeout: float) -> Any:
         import urllib.error
@@ -706,9 +354,9 @@ class OpaServerBackend:
                 else:
                     doc = self._send(method, url, body, "application/json", timeout)
             except BackendError as exc:
-                raise BackendError(_restore_names(str(exc), self._names)) from None
+                raise BackendError(restore_names(str(exc), self._names)) from None
             if not isinstance(doc, dict) or "result" not in doc:
-                raise BackendError(f"OPA server: data.{_group_path(g).replace('/', '.')} is undefined (are the policies loaded?)")
+                raise BackendError(f"OPA server: data.{group_path(g).replace('/', '.')} is undefined (are the policies loaded?)")
             if groups is None:
                 return doc["result"]
             if isinstance(doc["result"], list):

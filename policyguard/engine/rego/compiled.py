@@ -34,18 +34,17 @@ import re
 import threading
 from typing import Any
 
-from policyguard.engine.rego.backends import (
-    _DRIVER_GROUP_RE,
-    _DRIVER_HEADER,
-    _DRIVER_PARAM_RE,
-    _LEXEMES_RE,
-    _MODULE_PACKAGE_RE,
+from policyguard.engine.rego.driver import (
+    DRIVER_GROUP_RE,
+    DRIVER_HEADER,
     DRIVER_PACKAGE,
-    RegorusBackend,
-    _code_only,
-    _first_line,
-    make_regorus_engine,
+    DRIVER_PARAM_RE,
+    LEXEMES_RE,
+    MODULE_PACKAGE_RE,
+    code_only,
+    first_line,
 )
+from policyguard.engine.rego.embedded import RegorusBackend, make_regorus_engine
 from policyguard.jsonfast import dumps, loads
 
 # regorus refuses a program of more than 256 source modules ("Program exceeds max sources"): a
@@ -58,7 +57,7 @@ _OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*(?:resource\b(?!s)|params\b))")
 # `input` used other than as `input.resource...`, `input.resources...` or `input.params...` (`input[k]`, `x := input`)
 _FREE_INPUT = re.compile(r"\binput\b(?!\s*\.\s*(?:resources?|params)\b)")
 # `input.resources` in code (strings and comments matched first, and kept)
-_RESOURCES_REF = re.compile(_LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resources\b)")
+_RESOURCES_REF = re.compile(LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resources\b)")
 UNIT_RESOURCES = f"data.{DRIVER_PACKAGE}.unit_resources"
 
 
@@ -69,7 +68,7 @@ def unit_source(source: str) -> str | None:
 
     One resource per execution (the webhook) means the unit is that resource: deriving the map
     in Rego instead of shipping a second copy halves the input the VM parses on every review."""
-    code = _code_only(source)
+    code = code_only(source)
     if _FREE_INPUT.search(code) or re.search(r"^[ \t]*import[ \t]+input\b", code, re.M):
         return None
     return _RESOURCES_REF.sub(lambda m: UNIT_RESOURCES if m.group("ref") else m.group(0), source)
@@ -186,7 +185,7 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
     try:
         ast = _ast(file, source)
     except Exception as exc:  # pragma: no cover - the interpreter loaded it before
-        return source, f"{file}: {_first_line(exc)}"
+        return source, f"{file}: {first_line(exc)}"
     all_rules = [r for r in ast.get("rules", []) if isinstance(r, dict)]
     rules = [r["Spec"] for r in all_rules if "Spec" in r]
     reserved = {n for n in (_rule_name(r) for r in all_rules) if n}
@@ -230,16 +229,16 @@ _PARAM_MEMBER_RE = re.compile(r'^\t("(?:[^"\\]|\\.)*"): data\.policyguard\.drive
 
 def param_entries(driver: str) -> dict[str, str]:
     """Rule id -> its ``param_out_<n>`` driver rule, for the rules that declare parameters."""
-    return {json.loads(m.group(3)): m.group(1) for m in _DRIVER_PARAM_RE.finditer(driver)}
+    return {json.loads(m.group(3)): m.group(1) for m in DRIVER_PARAM_RE.finditer(driver)}
 
 
 def vm_driver(driver: str) -> str:
     """The batch driver reduced to its per-group objects (no ``with``), plus ``unit_resources``
     (see ``unit_source``). Rules with parameters leave the group objects and become entry points
     of their own, ``param_out_<n>``, reading the execution's ``input.params``."""
-    groups = "\n\n".join(_PARAM_MEMBER_RE.sub("", m.group(0)) for m in _DRIVER_GROUP_RE.finditer(driver))
-    params = "".join(f"{m.group(1)} := {m.group(2)}\n" for m in _DRIVER_PARAM_RE.finditer(driver))
-    return _DRIVER_HEADER + groups + "\n\n" + params + "unit_resources := {input.resource.id: input.resource}\n"
+    groups = "\n\n".join(_PARAM_MEMBER_RE.sub("", m.group(0)) for m in DRIVER_GROUP_RE.finditer(driver))
+    params = "".join(f"{m.group(1)} := {m.group(2)}\n" for m in DRIVER_PARAM_RE.finditer(driver))
+    return DRIVER_HEADER + groups + "\n\n" + params + "unit_resources := {input.resource.id: input.resource}\n"
 
 
 class NeedsInterpreter(Exception):  # noqa: N818 - a request for another lane, not a failure
@@ -273,7 +272,7 @@ class CompiledRegorusBackend:
                 driver = source
                 continue
             new, why = vm_source(file, source)
-            pkg_match = _MODULE_PACKAGE_RE.search(source)
+            pkg_match = MODULE_PACKAGE_RE.search(source)
             pkg = pkg_match.group(1) if pkg_match and pkg_match.group(1) in rule_packages else ""
             if pkg:
                 file_of[pkg] = file
@@ -282,7 +281,7 @@ class CompiledRegorusBackend:
                     unsafe_packages[pkg] = why
                 else:
                     helper_problem = why
-            if _OTHER_INPUT.search(_code_only(source)):  # strings and comments blanked
+            if _OTHER_INPUT.search(code_only(source)):  # strings and comments blanked
                 unit = unit_source(new)
                 if unit is None:
                     reads_all.add(pkg)
@@ -377,7 +376,7 @@ class CompiledRegorusBackend:
         except BaseException as exc:  # a compiler panic (register overflow) is a pyo3 PanicException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            return _first_line(exc)
+            return first_line(exc)
         return None
 
     def _load(self, groups: list[str]) -> None:

@@ -1,0 +1,209 @@
+"""regorus in-process: the default Rego backend, with the load plan that keeps an engine to the
+modules its evaluations need."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any
+
+from policyguard.engine.rego.driver import (
+    DATA_REF_RE,
+    DRIVER_PACKAGE,
+    DRIVER_QUERY,
+    DYNAMIC_DATA_RE,
+    MODULE_PACKAGE_RE,
+    BackendError,
+    code_only,
+    first_line,
+    group_path,
+    overlaps,
+    split_driver,
+)
+
+
+# --------------------------------------------------------------------------- embedded regorus
+def make_regorus_engine() -> Any:
+    """A regorus engine whose policy size limits match OPA's (regorus defaults to 1,024
+    columns per line, which real policies and generated data tables exceed)."""
+    import regorus
+
+    eng = regorus.Engine()
+    try:
+        eng.set_policy_length_config(max_col=1 << 20, max_file_bytes=64 << 20, max_lines=1 << 20)
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return eng
+
+
+class LoadPlan:
+    """Which modules an evaluation needs: the library, the parts of the driver it runs, and the
+    closure of those parts' data references (``data.<path>``, read from the code with strings
+    and comments blanked) over the rule and helper modules. A module with a dynamic ``data``
+    reference (``data[x]``, ``import data``) pulls in every module."""
+
+    def __init__(self, modules: list[tuple[str, str]]) -> None:
+        driver_pkg = tuple(DRIVER_PACKAGE.split("."))
+        self.units: dict[str, tuple[str, str]] = {}  # key -> (policy name, source), in load order
+        self.packages: dict[str, tuple[str, ...]] = {}
+        self.ok = True
+        drivers = 0
+        for i, (file, source) in enumerate(modules):
+            # the package statement precedes any string, and comment lines start with `#`
+            m = MODULE_PACKAGE_RE.search(source)
+            pkg = tuple(m.group(1).split(".")) if m else ()
+            if pkg == driver_pkg and drivers == 0:
+                drivers += 1
+                split = split_driver(source)
+                if split is None:
+                    self.ok = False
+                    return
+                for key, text in split.items():
+                    self.units[key] = (f"{file}#{key}", text)
+                    self.packages[key] = driver_pkg
+                continue
+            key = f"m{i}"
+            self.units[key] = (file, source)
+            self.packages[key] = pkg
+        self.base = {k for k, p in self.packages.items() if p == ("policyguard", "lib")} | {"core"}
+        self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}
+        # closures by root set: a server evaluates the same few groups thousands of times, and
+        # the closure walk cost ~0.3-0.8 ms per evaluation (more than half the Rego time)
+        self._closures: dict[frozenset[str], set[str] | None] = {}
+
+    @staticmethod
+    def _refs_in(code: str) -> tuple[tuple[str, ...], ...] | None:
+        if DYNAMIC_DATA_RE.search(code):
+            return None
+        return tuple(tuple(m.group(1)[1:].split(".")) for m in DATA_REF_RE.finditer(code))
+
+    def refs(self, key: str) -> tuple[tuple[str, ...], ...] | None:
+        if key not in self._refs:
+            self._refs[key] = self._refs_in(code_only(self.units[key][1]))
+        return self._refs[key]
+
+    def closure(self, roots: set[str]) -> set[str] | None:
+        """The units to load for these driver parts (None: all of them). Cached per root set
+        (callers only test membership; the returned set is never mutated)."""
+        key = frozenset(roots)
+        try:
+            return self._closures[key]
+        except KeyError:
+            pass
+        need = self._closure(roots)
+        if len(self._closures) < 4096:
+            self._closures[key] = need
+        return need
+
+    def _closure(self, roots: set[str]) -> set[str] | None:
+        need = set(self.base) | roots
+        todo: list[tuple[str, ...]] = []
+        for key in need:
+            r = self.refs(key)
+            if r is None:
+                return None
+            todo.extend(r)
+        seen: set[tuple[str, ...]] = set()
+        while todo:
+            ref = todo.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            for key, pkg in self.packages.items():
+                if key in need or key.startswith(("out:", "group:")) or (pkg and not overlaps(ref, pkg)):
+                    continue
+                need.add(key)  # (a module without a package statement is always loaded: OPA's view)
+                r = self.refs(key)
+                if r is None:
+                    return None
+                todo.extend(r)
+        return need
+
+    def for_groups(self, groups: list[str]) -> set[str] | None:
+        roots = {f"group:{g}" for g in groups}
+        return self.closure(roots) if roots <= self.units.keys() else None
+
+    def for_batch(self, input_json: str) -> set[str] | None:
+        """The ``batch`` entry point: the rules named by the items (none for the empty check)."""
+        try:
+            items = json.loads(input_json)["batch"]
+            roots = {"out:" + rid for item in items for rid in item["rules"]}
+        except (ValueError, TypeError, KeyError):
+            return None
+        if items and not roots:
+            return None
+        return self.closure(roots) if roots <= self.units.keys() else None
+
+
+class RegorusBackend:
+    """regorus in-process. Lazy by default: an engine holds only the modules its evaluations
+    have needed so far (the lib, the driver parts of the evaluated groups and the rule modules
+    they reference), so a scan of a few files does not parse and prepare the whole pack (the
+    whole set costs ~140 ms). Rules of other groups do not apply to the evaluated resources,
+    so the verdicts are the same; ``POLICYGUARD_REGO_LAZY=0`` loads everything up front."""
+
+    name = "embedded"
+
+    def __init__(self, modules: list[tuple[str, str]], lazy: bool | None = None) -> None:
+        self._modules = modules
+        self._local = threading.local()
+        self._lazy = os.environ.get("POLICYGUARD_REGO_LAZY", "1") != "0" if lazy is None else lazy
+        self._plan: LoadPlan | None = None
+        self._plan_lock = threading.Lock()
+
+    def _units(self, input_json: str, groups: list[str] | None) -> list[tuple[str, str, str]]:
+        """(key, policy name, source) of every module this evaluation needs, in load order."""
+        plan = None
+        if self._lazy:
+            with self._plan_lock:
+                if self._plan is None:
+                    self._plan = LoadPlan(self._modules)
+                plan = self._plan if self._plan.ok else None
+        if plan is None:
+            return [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
+        need = plan.for_batch(input_json) if groups is None else plan.for_groups(groups)
+        return [(k, f, s) for k, (f, s) in plan.units.items() if need is None or k in need]
+
+    def _engine(self, units: list[tuple[str, str, str]] | None = None) -> Any:
+        if units is None:
+            units = [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
+        eng = getattr(self._local, "engine", None)
+        if eng is None:
+            eng = make_regorus_engine()
+            self._local.engine, self._local.loaded, self._local.failed = eng, set(), {}
+        loaded: set[str] = self._local.loaded
+        failed: dict[str, str] = self._local.failed  # key -> message: not retried (slow) on every call
+        for key, file, source in units:
+            if key in failed:
+                raise BackendError(failed[key])
+            if key in loaded:
+                continue
+            try:
+                eng.add_policy(file, source)
+            except Exception as exc:
+                failed[key] = f"{file}: {first_line(exc)}"
+                raise BackendError(failed[key]) from None
+            loaded.add(key)
+        return eng
+
+    def eval_raw(self, input_json: str, groups: list[str] | None = None) -> str:
+        """JSON text of the results: the driver's ``batch`` (groups None) or the concatenated
+        ``batch_<group>`` arrays."""
+        eng = self._engine(self._units(input_json, groups))
+        try:
+            eng.set_input_json(input_json)
+            if groups is None:
+                out: str = eng.eval_rule_as_json(DRIVER_QUERY)
+                return out
+            parts = [eng.eval_rule_as_json("data." + group_path(g).replace("/", ".")).strip() for g in groups]
+        except BaseException as exc:  # pyo3 PanicException derives from BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise BackendError(f"embedded Rego engine: {first_line(exc)}") from None
+        inner = [p[1:-1].strip() for p in parts]
+        return "[" + ",".join(x for x in inner if x) + "]"
+
+    def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
+                   groups: list[str] | None = None) -> Any:
+        return json.loads(self.eval_raw(input_json, groups))
