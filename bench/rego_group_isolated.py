@@ -58,10 +58,11 @@ def _measure(lib: dict[str, str], sources: list[str], resources: list[dict[str, 
     for i, source in enumerate(sources):
         eng.add_policy(f"rule{i}.rego", source)
     eng.add_policy("bench_group.rego", _driver(packages))
-    todo: dict[str, list[str]] = defaultdict(list)
+    # units are approximated (rego_rule_cost._unit): an id repeated within one is judged once
+    todo: dict[str, dict[str, None]] = defaultdict(dict)
     for r in resources:
         if any(rc._applies(r, t) for t in types):  # noqa: SLF001
-            todo[rc._unit(r)].append(r["id"])  # noqa: SLF001
+            todo[rc._unit(r)][r["id"]] = None  # noqa: SLF001
     docs = [(u, json.dumps({"resources": units[u], "batch": [{"id": i} for i in ids]})) for u, ids in todo.items()]
     best = float("inf")
     results: dict[str, Any] = {}
