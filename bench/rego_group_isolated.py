@@ -96,6 +96,8 @@ def main() -> None:
     resources = json.loads(args.parsed.read_text())["resources"]
     for r in resources:
         r.pop("attribute_spans", None)
+        # as the evaluator hands them to Rego (engine.evaluator): the referring resource as "source"
+        r["referenced_by"] = [{**ref, "source": ref["target"]} for ref in r.get("referenced_by", [])]
     units: dict[str, dict[str, Any]] = defaultdict(dict)
     for r in resources:
         units[rc._unit(r)][r["id"]] = r  # noqa: SLF001

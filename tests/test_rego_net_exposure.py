@@ -84,7 +84,8 @@ def _group(inline: list[dict[str, Any]], separate: list[dict[str, Any]], literal
                     "references": [] if literal else [{"path": "security_group_id", "target": sg, "expression": f"{sg}.id"}],
                     "referenced_by": []}
         if not literal:
-            out[sg]["referenced_by"].append({"path": "security_group_id", "target": rid, "expression": f"{sg}.id"})
+            # as the evaluator hands references to Rego: the referring resource also as "source"
+            out[sg]["referenced_by"].append({"path": "security_group_id", "target": rid, "source": rid, "expression": f"{sg}.id"})
     return out
 
 
