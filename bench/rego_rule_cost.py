@@ -28,7 +28,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 REGO = REPO / "policyguard" / "engine" / "rego"
-LIBRARY = ("lib.rego", "cis_monitoring.rego", "iam_identity.rego")  # engine.rules.LIBRARY_FILES
+LIBRARY = ("lib.rego", "cis_monitoring.rego", "iam_identity.rego", "net_exposure.rego")  # engine.rules.LIBRARY_FILES
 
 
 def _meta(source: str) -> tuple[str, dict[str, Any]]:

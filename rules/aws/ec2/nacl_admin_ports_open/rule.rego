@@ -116,24 +116,31 @@ open_ports(e, family) := {sprintf("%s (%d)", [ports[p], p]) |
 	not shadowed(e, p, family)
 }
 
-opened(e) := {p | some p, _ in ports; opens(e, p)}
+# the admin ports the entry opens: derived once per entry (entry() below)
+opened(e) := e.opened
 
-opens(e, _) if protocol(e) in {"-1", "all"}
+opens(e, p) if p in e.opened
 
-opens(e, p) if {
-	protocol(e) in {"tcp", "6"}
-	num(e.from) <= p
-	p <= num(e.to)
+_opened(proto, lo, hi) := {p | some p, _ in ports; _opens(proto, lo, hi, p)}
+
+_opens(proto, _, _, _) if proto in {"-1", "all"}
+
+_opens(proto, lo, hi, p) if {
+	proto in {"tcp", "6"}
+	is_number(lo)
+	is_number(hi)
+	lo <= p
+	p <= hi
 }
 
 # RDP also listens on UDP 3389
-opens(e, 3389) if {
-	protocol(e) in {"udp", "17"}
-	num(e.from) <= 3389
-	3389 <= num(e.to)
+_opens(proto, lo, hi, 3389) if {
+	proto in {"udp", "17"}
+	is_number(lo)
+	is_number(hi)
+	lo <= 3389
+	3389 <= hi
 }
-
-protocol(e) := lower(trim_space(sprintf("%v", [e.protocol])))
 
 shadowed(e, p, family) if num(e.number) > deny_first[sprintf("%d/%d", [p, family])]
 
@@ -208,7 +215,7 @@ entry(id, at, x, keys, from, to, source_keys) := {
 	"at": at,
 	"action": lower(lib.str(object.get(x, keys[0], ""))),
 	"number": object.get(x, keys[1], null),
-	"protocol": object.get(x, keys[2], null),
+	"protocol": protocol,
 	"from": from,
 	"to": to,
 	"sources": [{"cidr": c, "path": join(at, key)} |
@@ -217,7 +224,14 @@ entry(id, at, x, keys, from, to, source_keys) := {
 		c != null
 		c != ""
 	],
-}
+	"opened": _opened(lower(trim_space(sprintf("%v", [protocol]))), num_or_null(from), num_or_null(to)),
+} if protocol := object.get(x, keys[2], null)
+
+# a port as a number, or null when not numeric (null sorts below every number: _opens tests
+# is_number first)
+num_or_null(x) := n if n := num(x)
+
+num_or_null(x) := null if not num(x)
 
 join("", key) := key
 
@@ -250,10 +264,19 @@ members contains id if {
 	object.get(lib.obj(r.attributes), key, null) == aid
 }
 
+# only a resource with an allow entry that opens an admin port from some source needs the rest of
+# its ACLs (their allow sources judged together, their denies shadowing); else pool is undefined
 pool := array.concat(
 	[e | some a in acls; a != input.resource.id; acl := input.resources[a]; some e in entries_of(a, acl)],
 	array.concat(own_entries, [e | some m in members; m != input.resource.id; res := input.resources[m]; some e in entries_of(m, res)]),
-)
+) if judged_here
+
+judged_here if {
+	some own in own_entries
+	own.action == "allow"
+	count(own.opened) > 0
+	count(own.sources) > 0
+}
 
 # every allow source that opens an admin port, judged together (0.0.0.0/1 + 128.0.0.0/1)
 exposures := lib.exposure([s.cidr | some e in pool; e.action == "allow"; resolved(e); count(opened(e)) > 0; some s in e.sources], set(), true)

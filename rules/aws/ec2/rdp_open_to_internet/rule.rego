@@ -25,17 +25,18 @@
 package policyguard.rules.aws.ec2.rdp_open_to_internet
 
 import data.policyguard.lib
+import data.policyguard.net_exposure as net
 import rego.v1
 
 fail contains result if {
 	some e in entries
 	resolved(e)
 	not all_traffic(e)
-	hits := matched_ports(e)
-	count(hits) > 0
 	xs := exposures(e)
 	some s in e.sources
 	exposed(xs, s)
+	hits := matched_ports(e)
+	count(hits) > 0
 	result := object.union(
 		{
 			"msg": sprintf("%s: ingress from %v%s allows %s (protocol %v, ports %v-%v)", [input.resource.id, shown(s.cidr), reach(xs, s), concat(", ", sort(hits)), e.protocol, e.from, e.to]),
@@ -58,25 +59,35 @@ unknown contains result if {
 	}
 }
 
+# the ports of the rule's table the entry opens by protocol and port range (e.proto, e.lo and
+# e.hi: the entry's protocol and ports as net_exposure derives them once per entry)
 matched_ports(e) := {sprintf("%s (%d)", [name, port]) |
+	is_number(e.lo)
+	is_number(e.hi)
 	some port, spec in ports
-	protocol_matches(e.protocol, spec.protocols)
-	num(e.from) <= port
-	port <= num(e.to)
+	e.lo <= port
+	port <= e.hi
+	e.proto in spec.protocols
 	name := spec.name
 }
 
-protocol_matches(p, protocols) if lower(sprintf("%v", [p])) in protocols
+in_range(e, port, spec) if {
+	e.proto in spec.protocols
+	is_number(e.lo)
+	is_number(e.hi)
+	e.lo <= port
+	port <= e.hi
+}
 
 # a source that is not a valid CIDR is not skipped: whether it opens the internet is not known
 unknown contains result if {
 	some e in entries
 	resolved(e)
 	not all_traffic(e)
-	count(matched_ports(e)) > 0
 	xs := exposures(e)
 	some s in e.sources
 	invalid(xs, s)
+	count(matched_ports(e)) > 0
 	result := {
 		"msg": sprintf("%s: ingress source %v is not a valid CIDR, so whether it allows %s from the internet is not known", [input.resource.id, s.cidr, "RDP (3389)"]),
 		"path": s.path,
@@ -92,9 +103,7 @@ opened(e) := {port | some port, spec in ports; opens(e, port, spec)}
 opens(e, port, spec) if all_traffic(e)
 
 opens(e, port, spec) if {
-	protocol_matches(e.protocol, spec.protocols)
-	num(e.from) <= port
-	port <= num(e.to)
+	in_range(e, port, spec)
 }
 
 shown(c) := c if is_string(c)
@@ -105,118 +114,24 @@ ports := {
 	3389: {"name": "RDP", "protocols": {"tcp", "6", "udp", "17"}},
 }
 
-# ---------------------------------------------------------------------------------------------
-# Every ingress permission of a resource, normalised across the five ways to write one:
-# {"entry": path of the inline entry or "", "protocol", "from", "to",
-#  "sources": [{"cidr": value, "path": attribute path, "key": source attribute, "siblings": n}]}
-# ---------------------------------------------------------------------------------------------
-entries := {e | some e in entries_of(input.resource)}
-
-entries_of(res) := {e |
-	some i, rule in as_list(res.attributes.ingress)
-	usable(rule)
-	e := entry(rule, sprintf("ingress[%d]", [i]), "protocol", "from_port", "to_port", ["cidr_blocks", "ipv6_cidr_blocks"])
-} if res.type == "aws_security_group"
-
-entries_of(res) := {entry(res.attributes, "", "protocol", "from_port", "to_port", ["cidr_blocks", "ipv6_cidr_blocks"])} if {
-	res.type == "aws_security_group_rule"
-	res.attributes.type == "ingress"
-}
-
-entries_of(res) := {entry(res.attributes, "", "ip_protocol", "from_port", "to_port", ["cidr_ipv4", "cidr_ipv6"])} if {
-	res.type == "aws_vpc_security_group_ingress_rule"
-}
-
-entries_of(res) := {e |
-	some i, rule in as_list(res.attributes.SecurityGroupIngress)
-	usable(rule)
-	e := entry(rule, sprintf("SecurityGroupIngress[%d]", [i]), "IpProtocol", "FromPort", "ToPort", ["CidrIp", "CidrIpv6"])
-} if res.type == "AWS::EC2::SecurityGroup"
-
-entries_of(res) := {entry(res.attributes, "", "IpProtocol", "FromPort", "ToPort", ["CidrIp", "CidrIpv6"])} if {
-	res.type == "AWS::EC2::SecurityGroupIngress"
-}
-
-entry(rule, at, pkey, fkey, tkey, skeys) := {
-	"entry": at,
-	"rule": rule,
-	"protocol": object.get(rule, pkey, null),
-	"from": object.get(rule, fkey, null),
-	"to": object.get(rule, tkey, null),
-	"sources": [s |
-		some key in skeys
-		value := rule[key]
-		some s in sources_of(value, join_path(at, key), key)
-	],
-}
-
-join_path("", key) := key
-
-join_path(at, key) := sprintf("%s.%s", [at, key]) if at != ""
-
-sources_of(value, path, key) := [{"cidr": c, "path": sprintf("%s[%d]", [path, j]), "key": key, "siblings": count(value)} |
-	some j, c in value
-] if is_array(value)
-
-sources_of(value, path, key) := [{"cidr": value, "path": path, "key": key, "siblings": 1}] if not is_array(value)
-
-# ---------------------------------------------------------------------------------------------
-# The security group this resource belongs to, and its other ingress permissions in this scan
-# (inline ones and separate rule resources): 0.0.0.0/1 in one rule and 128.0.0.0/1 in another
-# open the group to every IPv4 address just like 0.0.0.0/0 in one.
-# ---------------------------------------------------------------------------------------------
-group_types := {"aws_security_group", "AWS::EC2::SecurityGroup"}
-
-rule_types := {"aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "AWS::EC2::SecurityGroupIngress"}
-
-group_keys := {"security_group_id", "GroupId"}
-
-groups contains input.resource.id if input.resource.type in group_types
-
-groups contains ref.target if {
-	input.resource.type in rule_types
-	some ref in input.resource.references
-	ref.path in group_keys
-}
-
-members contains id if some id in groups
-
-members contains ref.source if {
-	some g in groups
-	some ref in input.resources[g].referenced_by
-	ref.path in group_keys
-	input.resources[ref.source].type in rule_types
-}
-
-# rule resources naming the same group by a literal id (sg-0123...) belong together too
-members contains id if {
-	input.resource.type in rule_types
-	some key in group_keys
-	gid := input.resource.attributes[key]
-	is_string(gid)
-	some id, r in input.resources
-	r.type in rule_types
-	r.attributes[key] == gid
-}
-
-group_entries contains e if some e in entries
-
-group_entries contains e if {
-	some id in members
-	id != input.resource.id
-	some e in entries_of(input.resources[id])
-}
+# the ingress entries of the resource and of its security group (net_exposure: computed once per
+# resource for PG-AWS-EC2-001..004)
+entries := net.sg_entries
 
 # the sources judged together with entry e: its own and those of the group's entries that open
 # the same traffic (same_traffic is the rule's own notion)
 pool(e) := array.concat(
 	[c | some s in e.sources; c := s.cidr],
-	[c | some e2 in group_entries; e2 != e; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
+	[c | some e2 in net.sg_group_entries(input.resource); e2 != e; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
 )
 
 # exposures(e): lib.exposure of the sources judged with entry e (all, combined, large or invalid
-# by value); computed once per entry: bind it, then ask exposed/invalid/reach about each source
-exposures(e) := lib.exposure(pool(e), set(), true)
+# by value); bind it, then ask exposed/invalid/reach about each source. Unless the group's
+# narrower ranges cover a family together, no pool has a combined value and the exposure of the
+# resource's own sources, computed once per resource, answers every pool (net.sg_solo).
+exposures(e) := net.sg_solo if count(net.sg_combinable) == 0
+
+exposures(e) := lib.exposure(pool(e), set(), true) if count(net.sg_combinable) > 0
 
 exposure(xs, s) := xs[s.cidr] if is_string(s.cidr)
 
@@ -232,66 +147,28 @@ invalid(xs, s) if exposure(xs, s).kind == "invalid"
 # " (every IPv4 address)" etc. after the source in messages; nothing for 0.0.0.0/0 and ::/0
 reach(xs, s) := lib.exposure_text(exposure(xs, s), "with the group's other sources for this traffic")
 
-# an ingress list that is unknown as a whole (a dynamic block over a variable) is not skipped
-fail contains result if {
-	some key in ["ingress", "SecurityGroupIngress"]
-	lib.is_unknown(input.resource.attributes[key])
-	result := {"msg": sprintf("%s: ingress rules are not resolved", [input.resource.id]), "path": key}
-}
-
-# a single unresolved entry of an inline list (e.g. a CloudFormation !If) is judged unknown
-fail contains result if {
-	some key in ["ingress", "SecurityGroupIngress"]
-	some i, rule in as_list(input.resource.attributes[key])
-	lib.is_unknown(rule)
-	result := {"msg": sprintf("%s: ingress rule %d is not resolved", [input.resource.id, i]), "path": sprintf("%s[%d]", [key, i])}
-}
-
-as_list(x) := x if is_array(x)
-
-as_list(x) := [] if not is_array(x)
-
-usable(rule) if {
-	is_object(rule)
-	not lib.is_unknown(rule)
-}
+# an ingress list that is unknown as a whole (a dynamic block over a variable), or a single
+# unresolved entry of an inline list (e.g. a CloudFormation !If), is not skipped: judged unknown
+fail contains result if some result in net.sg_unresolved
 
 all_protocols := {"-1", "all", -1}
 
 # the entry opens every port and protocol (or every TCP/UDP port)
-all_traffic(e) if e.protocol in all_protocols
+all_traffic(e) if e.all
 
-all_traffic(e) if {
-	lower(sprintf("%v", [e.protocol])) in {"tcp", "6", "udp", "17"}
-	num(e.from) <= 0
-	num(e.to) >= 65535
-}
-
-resolved(e) if {
-	not lib.is_unknown(e.protocol)
-	not lib.is_unknown(e.from)
-	not lib.is_unknown(e.to)
-}
+resolved(e) if e.resolved
 
 unresolved_expr(e) := concat(", ", sort([lib.unknown_expr(x) |
 	some x in [e.protocol, e.from, e.to]
 	lib.is_unknown(x)
 ]))
 
-# ports as numbers (CloudFormation often writes them as strings); undefined when not numeric
-num(x) := x if is_number(x)
-
-num(x) := to_number(x) if {
-	is_string(x)
-	regex.match(`^-?[0-9]+$`, x)
-}
-
 # remove just the offending CIDR when others remain; otherwise the whole inline entry, unless
 # other kinds of sources (security groups, prefix lists, self) would be lost with it
 fix_for(e, s) := {"description": sprintf("Remove %v from %s", [s.cidr, s.key]), "ops": [{"op": "remove", "path": s.path}]} if {
 	s.siblings > 1
 	not lib.is_unknown(s.cidr)
-} else := {"description": sprintf("Remove %s", [s.key]), "ops": [{"op": "remove", "path": join_path(e.entry, s.key)}]} if {
+} else := {"description": sprintf("Remove %s", [s.key]), "ops": [{"op": "remove", "path": net.sg_join_path(e.entry, s.key)}]} if {
 	e.entry != ""
 	other_sources(e, s.key)
 } else := {"description": "Remove the ingress entry that opens the port to the internet", "ops": [{"op": "remove", "path": e.entry}]} if {
