@@ -176,7 +176,7 @@ _unknown_resource_path(s, p) := sprintf("%s.resources%s", [s.path, trim_prefix(p
 
 _iam_scoped(cond) if {
 	some e in lib.condition_entries(cond)
-	lib.condition_base_op(e.op) in lib.positive_condition_ops
+	lib.positive_condition_op(lib.condition_base_op(e.op))
 	_scoping_key(e.key)
 	lib.specific_values(e.values)
 }

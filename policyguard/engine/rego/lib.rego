@@ -619,6 +619,11 @@ _limiting_keys := {
 # (ForAnyValue: stripped) and specific_values(vs), shared with the IAM identity helpers
 positive_condition_ops := {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
 
+# positive_condition_op(op): op (lower case, ForAnyValue: stripped) is one of them. A function for
+# other packages' functions: regorus can see another package's rule as undefined inside a
+# function when that package was first entered through a rule of a third package
+positive_condition_op(op) if op in positive_condition_ops
+
 condition_base_op(op) := substring(op, 12, -1) if startswith(op, "foranyvalue:")
 
 condition_base_op(op) := op if not startswith(op, "foranyvalue:")
