@@ -19,6 +19,9 @@ import rego.v1
 import data.policyguard.lib
 anyone := [i | some i, st in input.statements; lib.grants_anyone(st)]
 matches := [i | some i, p in input.patterns; lib.action_matches(p, input.action)]
+compiled_each := [i | some i, p in input.patterns; lib.action_in(lib.action_patterns([p]), lower(input.action))]
+compiled_all := [a | some a in input.actions; lib.action_in(lib.action_patterns(input.patterns), lower(a))]
+plain_all := [a | some a in input.actions; some p in input.patterns; lib.action_matches(p, a)]
 allows := [i | some i, st in input.statements; lib.statement_allows(st, input.action)]
 denies := [i | some i, st in input.statements; lib.statement_denies(st, input.action)]
 blocks := [s.st | some s in lib.document_block_statements(input.attributes)]
@@ -103,6 +106,25 @@ def test_action_patterns(engine: str) -> None:
     assert ask(engine, "matches", {"patterns": patterns, "action": "iam:PassRole"}) == [0, 1, 2, 3, 4, 5, 6]
 
 
+PATTERNS = ["iam:PassRole", "IAM:passrole", " iam:PassRole ", "iam:*", "iam:Pass*", "iam:P?ssRole", "*", "*:*",
+            "iam:PassRoles", "iam:Put*", "sts:*", "iam:.*", "iam:*Role", "iam:Pass*Role", "s3:Get*Acl",
+            "iam:[a-z]*", "", 7, None, {"__unknown__": "var.actions"}, ["iam:*"]]
+ACTIONS = ["iam:PassRole", "iam:PutRolePolicy", "sts:AssumeRole", "s3:GetBucketAcl", "s3:GetObject", "ec2:RunInstances"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_compiled_action_patterns_agree_with_action_matches(engine: str) -> None:
+    """action_patterns + action_in (the IAM helpers compile a statement's patterns once per
+    resource) match exactly what action_matches matches, pattern by pattern and for a list."""
+    for action in ACTIONS:
+        doc = {"patterns": PATTERNS, "action": action}
+        assert ask(engine, "compiled_each", doc) == ask(engine, "matches", doc), action
+    doc = {"patterns": PATTERNS[9:], "actions": ACTIONS}
+    assert ask(engine, "compiled_all", doc) == sorted(set(ask(engine, "plain_all", doc)), key=ACTIONS.index)
+    assert ask(engine, "compiled_all", {"patterns": "iam:Pass*", "actions": ACTIONS}) == ["iam:PassRole"]
+    assert ask(engine, "compiled_all", {"patterns": [], "actions": ACTIONS}) == []
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_allow_deny_and_not_action(engine: str) -> None:
     statements = [
@@ -136,3 +158,18 @@ def test_data_source_blocks(engine: str) -> None:
     assert blocks[1]["Effect"] == "Deny" and blocks[1]["NotAction"] == ["s3:*"] and blocks[1]["Principal"] is None
     assert len(blocks) == 2
     assert ask(engine, "anyone", {"statements": blocks}) == []
+
+
+def test_escalation_rules_judge_scoped_grants_alike_in_a_whole_scan() -> None:
+    """The IAM escalation rules run as one group per resource. A statement whose grant is scoped by
+    a tag condition passes each rule alone, and must pass in the group too: with the other IAM
+    rules evaluated first, regorus saw lib.positive_condition_ops undefined inside
+    iam_identity's functions and PG-AWS-IAM-106 failed its own pass fixture in a scan."""
+    from policyguard.model import Status
+    from policyguard.scan import ScanOptions, scan
+
+    fixture = REPO / "rules" / "aws" / "iam" / "assume_any_role" / "fixtures" / "pass" / "cloudformation"
+    result = scan(ScanOptions(paths=[str(fixture)], jobs=1))
+    escalation = [f for f in result.findings if f.rule_id.startswith("PG-AWS-IAM-1")]
+    assert {f.rule_id for f in escalation} >= {"PG-AWS-IAM-105", "PG-AWS-IAM-106", "PG-AWS-IAM-107"}
+    assert [(f.rule_id, f.message) for f in escalation if f.status is not Status.PASS] == []
