@@ -41,7 +41,7 @@ LIB_PATH = Path(__file__).parent / "rego" / "lib.rego"
 # package that a rule refers to, once per resource, so the per-unit tables of the CIS monitoring
 # and IAM identity rules live in packages only those rules import (keeping them in lib cost
 # ~0.8 ms for every rule x resource of the pack)
-LIBRARY_FILES = (LIB_PATH, LIB_PATH.with_name("cis_monitoring.rego"), LIB_PATH.with_name("iam_identity.rego"))
+LIBRARY_FILES = (LIB_PATH, LIB_PATH.with_name("cis_monitoring.rego"), LIB_PATH.with_name("iam_identity.rego"), LIB_PATH.with_name("k8s_pod.rego"))
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "rule-metadata.schema.json"
 
 
@@ -52,7 +52,7 @@ def library_modules() -> list[tuple[str, str]]:
 _PACKAGE_RE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.M)
 _FAIL_RE = re.compile(r"^[ \t]*fail\b[ \t]*(contains\b|\[|:=|=|if\b|\{)", re.M)
 _UNKNOWN_RE = re.compile(r"^[ \t]*unknown\b[ \t]*(contains\b|\[|:=|=|if\b|\{)", re.M)
-_RESERVED_PACKAGES = ("policyguard.lib", "policyguard.driver", "policyguard.cis_monitoring", "policyguard.iam_identity")
+_RESERVED_PACKAGES = ("policyguard.lib", "policyguard.driver", "policyguard.cis_monitoring", "policyguard.iam_identity", "policyguard.k8s_pod")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.pod.high_gid
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -40,7 +40,7 @@ settings contains [p, "the pod", v] if {
 }
 
 settings contains [p, who, v] if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	ctx := obj(object.get(obj(c.container), "securityContext", {}))
 	v := object.get(ctx, "runAsGroup", null)
 	p := sprintf("%s.securityContext.runAsGroup", [c.path])

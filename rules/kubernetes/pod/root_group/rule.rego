@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.pod.root_group
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -42,7 +42,7 @@ groups contains [sprintf("pod_spec.securityContext.supplementalGroups[%d]", [i])
 }
 
 groups contains [sprintf("%s.securityContext.runAsGroup", [c.path]), who, "runAsGroup"] if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	obj(object.get(obj(c.container), "securityContext", {})).runAsGroup == 0
 	who := sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")])
 }

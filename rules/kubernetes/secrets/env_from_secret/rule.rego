@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.secrets.env_from_secret
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -33,7 +33,7 @@ arr(x) := x if is_array(x)
 arr(x) := [] if not is_array(x)
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	some i, e in arr(object.get(obj(c.container), "env", []))
 	ref := object.get(obj(object.get(obj(e), "valueFrom", {})), "secretKeyRef", null)
 	is_object(ref)
@@ -44,7 +44,7 @@ fail contains result if {
 }
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	some i, e in arr(object.get(obj(c.container), "envFrom", []))
 	ref := object.get(obj(e), "secretRef", null)
 	is_object(ref)
