@@ -21,11 +21,11 @@ containers := lib.containers(input.resource.pod_spec)
 # workloads add none, so the capability rules iterate an empty list.
 added_caps := [a |
 	some c in containers
-	some i, cap in _added(c.container)
+	add := c.container.securityContext.capabilities.add
+	is_array(add)
+	some i, cap in add
 	a := {"c": c, "i": i, "cap": cap}
 ]
-
-_added(ctr) := lib.arr(object.get(lib.obj(object.get(lib.obj(object.get(lib.obj(ctr), "securityContext", {})), "capabilities", {})), "add", []))
 
 # security_contexts: the pod's securityContext and each container's, where it is an object, as
 # {"path": its result path, "c": the containers entry (null for the pod's), "ctx": the object}
@@ -50,7 +50,10 @@ who(s) := sprintf("container \"%v\"", [object.get(lib.obj(s.c.container), "name"
 # host_path_volumes: the pod's volumes that hold a hostPath key, as {"i": index in volumes,
 # "volume": the volume}; most workloads mount none, so the host path rules iterate nothing
 host_path_volumes := [h |
-	some i, v in lib.arr(object.get(lib.obj(input.resource.pod_spec), "volumes", []))
-	lib.has(v, "hostPath")
+	volumes := input.resource.pod_spec.volumes
+	is_array(volumes)
+	some i, v in volumes
+	is_object(v)
+	_ = v.hostPath
 	h := {"i": i, "volume": v}
 ]
