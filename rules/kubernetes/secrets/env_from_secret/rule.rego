@@ -34,8 +34,10 @@ arr(x) := [] if not is_array(x)
 
 fail contains result if {
 	some c in k8s_pod.containers
-	some i, e in arr(object.get(obj(c.container), "env", []))
-	ref := object.get(obj(object.get(obj(e), "valueFrom", {})), "secretKeyRef", null)
+	env := c.container.env
+	is_array(env)
+	some i, e in env
+	ref := e.valueFrom.secretKeyRef
 	is_object(ref)
 	result := {
 		"msg": sprintf("container \"%v\" reads secret \"%v\" into environment variable %v", [object.get(obj(c.container), "name", "<unnamed>"), object.get(ref, "name", ""), object.get(obj(e), "name", "")]),
@@ -45,8 +47,10 @@ fail contains result if {
 
 fail contains result if {
 	some c in k8s_pod.containers
-	some i, e in arr(object.get(obj(c.container), "envFrom", []))
-	ref := object.get(obj(e), "secretRef", null)
+	env_from := c.container.envFrom
+	is_array(env_from)
+	some i, e in env_from
+	ref := e.secretRef
 	is_object(ref)
 	result := {
 		"msg": sprintf("container \"%v\" loads secret \"%v\" into its environment", [object.get(obj(c.container), "name", "<unnamed>"), object.get(ref, "name", "")]),
