@@ -26,9 +26,11 @@ from typing import Any
 
 import yaml
 
+from policyguard.engine.rules import LIBRARY_FILES
+
 REPO = Path(__file__).resolve().parent.parent
 REGO = REPO / "policyguard" / "engine" / "rego"
-LIBRARY = ("lib.rego", "cis_monitoring.rego", "iam_identity.rego", "net_exposure.rego")  # engine.rules.LIBRARY_FILES
+LIBRARY = tuple(p.name for p in LIBRARY_FILES)
 
 
 def _meta(source: str) -> tuple[str, dict[str, Any]]:
@@ -46,6 +48,8 @@ def _meta(source: str) -> tuple[str, dict[str, Any]]:
 
 def _applies(res: dict[str, Any], types: dict[str, list[str]]) -> bool:
     want = types.get(res["platform"], [])
+    if "workload" in want and res.get("pod_spec_path") is not None:  # model.WORKLOAD_TYPE
+        return True
     return "*" in want or res["type"] in want or any(res["type"].endswith("/" + t.split("/")[-1]) for t in want if "/" in t)
 
 
@@ -108,8 +112,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     resources = json.loads(args.parsed.read_text())["resources"]
+    from policyguard.model import get_path, parse_path
+
     for r in resources:
         r.pop("attribute_spans", None)
+        # the envelope's pod_spec (evaluator.envelope): what `workload` rules judge
+        if r.get("pod_spec_path"):
+            spec = get_path(r["attributes"], parse_path(r["pod_spec_path"]))
+            r["pod_spec"] = spec if isinstance(spec, dict) else None
     units: dict[str, dict[str, Any]] = defaultdict(dict)
     for r in resources:
         units[_unit(r)][r["id"]] = r

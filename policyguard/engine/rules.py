@@ -41,12 +41,9 @@ LIB_PATH = Path(__file__).parent / "rego" / "lib.rego"
 # package that a rule refers to, once per resource, so the per-unit tables of the CIS monitoring
 # and IAM identity rules live in packages only those rules import (keeping them in lib cost
 # ~0.8 ms for every rule x resource of the pack)
-LIBRARY_FILES = (
-    LIB_PATH,
-    LIB_PATH.with_name("cis_monitoring.rego"),
-    LIB_PATH.with_name("iam_identity.rego"),
-    LIB_PATH.with_name("net_exposure.rego"),
-)
+LIBRARY_FILES = tuple(LIB_PATH.with_name(name) for name in (
+    "lib.rego", "cis_monitoring.rego", "iam_identity.rego", "net_exposure.rego", "k8s_pod.rego",
+))
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "rule-metadata.schema.json"
 
 
@@ -63,6 +60,7 @@ _RESERVED_PACKAGES = (
     "policyguard.cis_monitoring",
     "policyguard.iam_identity",
     "policyguard.net_exposure",
+    "policyguard.k8s_pod",
 )
 
 

@@ -19,7 +19,7 @@ package policyguard.rules.kubernetes.image.digest
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -27,7 +27,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	image := c.container.image
 	is_string(image)
 	not contains(image, "@sha256:")

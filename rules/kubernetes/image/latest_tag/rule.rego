@@ -19,7 +19,7 @@ package policyguard.rules.kubernetes.image.latest_tag
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -35,26 +35,24 @@ tag(image) := t if {
 	t := split(last, ":")[1]
 }
 
+# One pass over the containers: the tag is read once per image and picks the message.
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	image := c.container.image
 	is_string(image)
 	not contains(image, "@")
-	not tag(image)
+	form := mutable_form(tag_or_null(image))
 	result := {
-		"msg": sprintf("container \"%v\" uses image \"%v\" without a tag (implicitly latest)", [object.get(obj(c.container), "name", "<unnamed>"), image]),
+		"msg": sprintf(form, [object.get(obj(c.container), "name", "<unnamed>"), image]),
 		"path": sprintf("%s.image", [c.path]),
 	}
 }
 
-fail contains result if {
-	some c in lib.pod_containers
-	image := c.container.image
-	is_string(image)
-	not contains(image, "@")
-	tag(image) == "latest"
-	result := {
-		"msg": sprintf("container \"%v\" uses the mutable tag latest (\"%v\")", [object.get(obj(c.container), "name", "<unnamed>"), image]),
-		"path": sprintf("%s.image", [c.path]),
-	}
-}
+tag_or_null(image) := t if {
+	t := tag(image)
+} else := null
+
+# the message for an image without a tag (null) or with the tag latest; undefined for others
+mutable_form(null) := "container \"%v\" uses image \"%v\" without a tag (implicitly latest)"
+
+mutable_form("latest") := "container \"%v\" uses the mutable tag latest (\"%v\")"

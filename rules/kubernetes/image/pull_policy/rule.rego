@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.image.pull_policy
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -48,7 +48,7 @@ effective(ctr, image) := p if {
 } else := "Always"
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	ctr := obj(c.container)
 	image := object.get(ctr, "image", null)
 	is_string(image)

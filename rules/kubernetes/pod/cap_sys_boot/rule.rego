@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.pod.cap_sys_boot
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -34,12 +34,12 @@ arr(x) := [] if not is_array(x)
 
 norm(cap) := trim_prefix(upper(cap), "CAP_") if is_string(cap)
 
-added(ctr) := arr(object.get(obj(object.get(obj(object.get(ctr, "securityContext", {})), "capabilities", {})), "add", []))
-
 fail contains result if {
-	some c in lib.pod_containers
-	some i, cap in added(obj(c.container))
-	norm(cap) == "SYS_BOOT"
+	some a in k8s_pod.added_caps
+	norm(a.cap) == "SYS_BOOT"
+	c := a.c
+	cap := a.cap
+	i := a.i
 	result := {
 		"msg": sprintf("container \"%v\" adds capability %v (reboot)", [object.get(obj(c.container), "name", "<unnamed>"), cap]),
 		"path": sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]),

@@ -24,7 +24,7 @@ package policyguard.rules.kubernetes.pod.capabilities_baseline
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -39,7 +39,8 @@ allowed := {
 normalise(cap) := trim_prefix(upper(cap), "CAP_") if is_string(cap)
 
 fail contains result if {
-	some c in lib.pod_containers
+	count(k8s_pod.added_caps) > 0 # no container adds a capability: nothing to judge
+	some c in k8s_pod.containers
 	added := c.container.securityContext.capabilities.add
 	is_array(added)
 	extra := outside_baseline(added)

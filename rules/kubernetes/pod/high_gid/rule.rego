@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.pod.high_gid
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -32,28 +32,16 @@ arr(x) := x if is_array(x)
 
 arr(x) := [] if not is_array(x)
 
-# [path, who, value] for the pod and for each container that sets runAsGroup
-settings contains [p, "the pod", v] if {
-	ctx := obj(object.get(obj(input.resource.pod_spec), "securityContext", {}))
-	v := object.get(ctx, "runAsGroup", null)
-	p := "pod_spec.securityContext.runAsGroup"
-}
-
-settings contains [p, who, v] if {
-	some c in lib.pod_containers
-	ctx := obj(object.get(obj(c.container), "securityContext", {}))
-	v := object.get(ctx, "runAsGroup", null)
-	p := sprintf("%s.securityContext.runAsGroup", [c.path])
-	who := sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")])
-}
-
+# the pod's and every container's securityContext (k8s_pod.security_contexts: objects only; a
+# value elsewhere has no runAsGroup to judge)
 fail contains result if {
-	some [p, who, v] in settings
+	some s in k8s_pod.security_contexts
+	v := object.get(s.ctx, "runAsGroup", null)
 	is_number(v)
 	v > 0
 	v < 10000
 	result := {
-		"msg": sprintf("%s sets runAsGroup %v (below 10000, may collide with a host group)", [who, v]),
-		"path": p,
+		"msg": sprintf("%s sets runAsGroup %v (below 10000, may collide with a host group)", [k8s_pod.who(s), v]),
+		"path": concat("", [s.path, ".runAsGroup"]),
 	}
 }

@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.pod.host_path
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -35,8 +35,9 @@ arr(x) := x if is_array(x)
 arr(x) := [] if not is_array(x)
 
 fail contains result if {
-	some i, volume in arr(input.resource.pod_spec.volumes)
-	lib.has(volume, "hostPath")
+	some h in k8s_pod.host_path_volumes
+	volume := h.volume
+	i := h.i
 	result := {
 		"msg": sprintf("volume \"%v\" mounts host path %v from the node", [volume.name, object.get(obj(volume.hostPath), "path", "?")]),
 		"path": sprintf("pod_spec.volumes[%d].hostPath", [i]),

@@ -22,7 +22,7 @@ package policyguard.rules.kubernetes.pod.host_ports
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -36,7 +36,7 @@ arr(x) := x if is_array(x)
 arr(x) := [] if not is_array(x)
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	some i, port in arr(c.container.ports)
 	value := port.hostPort
 	value != 0

@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.pod.net_raw_not_dropped
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -41,7 +41,7 @@ dropped(ctr) := {norm(cap) | some cap in arr(object.get(obj(object.get(obj(objec
 
 fail contains result if {
 	not windows
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	c.kind != "ephemeralContainers"
 	d := dropped(obj(c.container))
 	not "NET_RAW" in d

@@ -21,6 +21,7 @@ package policyguard.rules.kubernetes.pod.privileged
 
 import rego.v1
 
+import data.policyguard.k8s_pod
 import data.policyguard.lib
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
@@ -29,7 +30,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	value := c.container.securityContext.privileged
 	not lib.falsy(value)
 	path := sprintf("%s.securityContext.privileged", [c.path])

@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.pod.probe_host
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -37,29 +37,28 @@ probe_keys := ["livenessProbe", "readinessProbe", "startupProbe"]
 
 handler_types := ["httpGet", "tcpSocket"]
 
-# [path suffix, handler] for every probe and lifecycle handler of a container
-handlers(ctr) := array.concat(
-	[[sprintf("%s.%s", [k, t]), h] |
+# [path suffix, host] for every probe and lifecycle handler of a container that names a host.
+# Only the probes and hooks the container has are visited (a workload has a few of the ten).
+set_hosts(ctr) := array.concat(
+	[[concat(".", [k, t]), host] |
 		some k in probe_keys
+		probe := ctr[k]
 		some t in handler_types
-		h := object.get(obj(object.get(ctr, k, {})), t, null)
+		host := object.get(obj(object.get(obj(probe), t, null)), "host", null)
+		not host in {null, ""}
 	],
-	[[sprintf("lifecycle.%s.%s", [hook, t]), lh] |
+	[[concat(".", ["lifecycle", hook, t]), lh] |
+		hooks := obj(object.get(ctr, "lifecycle", {}))
 		some hook in ["postStart", "preStop"]
+		handler := hooks[hook]
 		some t in handler_types
-		lh := object.get(obj(object.get(obj(object.get(ctr, "lifecycle", {})), hook, {})), t, null)
+		lh := object.get(obj(object.get(obj(handler), t, null)), "host", null)
+		not lh in {null, ""}
 	],
 )
 
-set_hosts(ctr) := [[p, host] |
-	some pair in handlers(ctr)
-	host := object.get(obj(pair[1]), "host", null)
-	not host in {null, ""}
-	p := pair[0]
-]
-
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	some [p, host] in set_hosts(obj(c.container))
 	result := {
 		"msg": sprintf("container \"%v\" %s targets host \"%v\"", [object.get(obj(c.container), "name", "<unnamed>"), p, host]),

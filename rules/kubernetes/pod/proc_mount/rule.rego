@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.pod.proc_mount
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -29,7 +29,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	value := c.container.securityContext.procMount
 	not value in {"Default", null}
 	path := sprintf("%s.securityContext.procMount", [c.path])

@@ -22,7 +22,7 @@ package policyguard.rules.kubernetes.pod.read_only_root_fs
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -33,7 +33,7 @@ windows if input.resource.pod_spec.os.name == "windows"
 
 fail contains result if {
 	not windows
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	value := object.get(obj(c.container), ["securityContext", "readOnlyRootFilesystem"], "unset")
 	value != true
 	path := sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path])

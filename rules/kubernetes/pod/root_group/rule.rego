@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.pod.root_group
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -32,22 +32,20 @@ arr(x) := x if is_array(x)
 
 arr(x) := [] if not is_array(x)
 
-groups contains ["pod_spec.securityContext.runAsGroup", "the pod", "runAsGroup"] if obj(object.get(obj(input.resource.pod_spec), "securityContext", {})).runAsGroup == 0
-
-groups contains ["pod_spec.securityContext.fsGroup", "the pod", "fsGroup"] if obj(object.get(obj(input.resource.pod_spec), "securityContext", {})).fsGroup == 0
-
-groups contains [sprintf("pod_spec.securityContext.supplementalGroups[%d]", [i]), "the pod", "supplementalGroups"] if {
-	some i, g in arr(object.get(obj(object.get(obj(input.resource.pod_spec), "securityContext", {})), "supplementalGroups", []))
-	g == 0
+# runAsGroup (the pod's and every container's) and the pod's fsGroup set to 0
+fail contains result if {
+	some s in k8s_pod.security_contexts
+	some field in group_fields(s)
+	s.ctx[field] == 0
+	result := {"msg": sprintf("%s sets %s to 0 (the root group)", [k8s_pod.who(s), field]), "path": concat("", [s.path, ".", field])}
 }
 
-groups contains [sprintf("%s.securityContext.runAsGroup", [c.path]), who, "runAsGroup"] if {
-	some c in lib.pod_containers
-	obj(object.get(obj(c.container), "securityContext", {})).runAsGroup == 0
-	who := sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")])
-}
+group_fields(s) := ["runAsGroup", "fsGroup"] if s.c == null
+
+group_fields(s) := ["runAsGroup"] if s.c != null
 
 fail contains result if {
-	some [p, who, field] in groups
-	result := {"msg": sprintf("%s sets %s to 0 (the root group)", [who, field]), "path": p}
+	some i, g in arr(object.get(obj(object.get(obj(input.resource.pod_spec), "securityContext", {})), "supplementalGroups", []))
+	g == 0
+	result := {"msg": sprintf("%s sets %s to 0 (the root group)", ["the pod", "supplementalGroups"]), "path": sprintf("pod_spec.securityContext.supplementalGroups[%d]", [i])}
 }

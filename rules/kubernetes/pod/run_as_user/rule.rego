@@ -21,6 +21,7 @@ package policyguard.rules.kubernetes.pod.run_as_user
 
 import rego.v1
 
+import data.policyguard.k8s_pod
 import data.policyguard.lib
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
@@ -28,21 +29,13 @@ obj(x) := x if is_object(x)
 
 obj(x) := {} if not is_object(x)
 
-contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
-	ctx := input.resource.pod_spec.securityContext
-	is_object(ctx)
-}
-
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")]), ctx] if {
-	some c in lib.pod_containers
-	ctx := c.container.securityContext
-	is_object(ctx)
-}
-
 fail contains result if {
-	some [base, who, ctx] in contexts
+	some s in k8s_pod.security_contexts
+	ctx := s.ctx
+	base := s.path
 	ctx.runAsUser == 0
 	path := sprintf("%s.runAsUser", [base])
+	who := k8s_pod.who(s)
 	result := {
 		"msg": sprintf("%s runs as root (runAsUser: 0)", [who]),
 		"path": path,
@@ -51,8 +44,11 @@ fail contains result if {
 }
 
 unknown contains result if {
-	some [base, who, ctx] in contexts
+	some s in k8s_pod.security_contexts
+	ctx := s.ctx
+	base := s.path
 	lib.is_unknown(ctx.runAsUser)
+	who := k8s_pod.who(s)
 	result := {
 		"msg": sprintf("%s runAsUser is not known", [who]),
 		"path": sprintf("%s.runAsUser", [base]),

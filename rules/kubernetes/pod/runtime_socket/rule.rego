@@ -21,6 +21,8 @@ package policyguard.rules.kubernetes.pod.runtime_socket
 
 import rego.v1
 
+import data.policyguard.k8s_pod
+
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
 obj(x) := x if is_object(x)
@@ -31,18 +33,21 @@ arr(x) := x if is_array(x)
 
 arr(x) := [] if not is_array(x)
 
-paths := {"/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/run/crio/crio.sock", "/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock", "/var/run", "/run", "/var/run/containerd", "/run/containerd", "/var/run/crio", "/run/crio"}
+# a function, not a rule: built only for the rare workload that mounts a host path
+socket_path(p) if p in {"/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "/var/run/crio/crio.sock", "/run/crio/crio.sock", "/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock", "/var/run", "/run", "/var/run/containerd", "/run/containerd", "/var/run/crio", "/run/crio"}
 
 clean(p) := trim_right(p, "/") if p != "/"
 
 clean("/") := "/"
 
 fail contains result if {
-	some i, v in arr(object.get(obj(input.resource.pod_spec), "volumes", []))
+	some h in k8s_pod.host_path_volumes
+	v := h.volume
+	i := h.i
 	hp := object.get(obj(v), "hostPath", null)
 	p := object.get(obj(hp), "path", null)
 	is_string(p)
-	clean(p) in paths
+	socket_path(clean(p))
 	result := {
 		"msg": sprintf("volume \"%v\" mounts %v from the node (container runtime socket)", [object.get(obj(v), "name", "<unnamed>"), p]),
 		"path": sprintf("pod_spec.volumes[%d].hostPath.path", [i]),

@@ -22,28 +22,20 @@ package policyguard.rules.kubernetes.pod.seccomp_baseline
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
 
 obj(x) := {} if not is_object(x)
 
-contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
-	ctx := input.resource.pod_spec.securityContext
-	is_object(ctx)
-}
-
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")]), ctx] if {
-	some c in lib.pod_containers
-	ctx := c.container.securityContext
-	is_object(ctx)
-}
-
 fail contains result if {
-	some [base, who, ctx] in contexts
+	some s in k8s_pod.security_contexts
+	ctx := s.ctx
+	base := s.path
 	ctx.seccompProfile.type == "Unconfined"
 	path := sprintf("%s.seccompProfile.type", [base])
+	who := k8s_pod.who(s)
 	result := {
 		"msg": sprintf("%s disables seccomp (seccompProfile.type: Unconfined)", [who]),
 		"path": path,

@@ -22,7 +22,7 @@ package policyguard.rules.kubernetes.pod.seccomp_restricted
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -53,7 +53,7 @@ fail contains result if {
 
 fail contains result if {
 	not windows
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	value := c.container.securityContext.seccompProfile.type
 	not allowed[value]
 	path := sprintf("%s.securityContext.seccompProfile.type", [c.path])
@@ -69,7 +69,7 @@ fail contains result if {
 	not windows
 	not pod_type
 	unset := [object.get(obj(c.container), "name", "<unnamed>") |
-		some c in lib.pod_containers
+		some c in k8s_pod.containers
 		not c.container.securityContext.seccompProfile.type
 	]
 	count(unset) > 0

@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.pod.security_context
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -37,7 +37,7 @@ pod_ctx := obj(object.get(obj(input.resource.pod_spec), "securityContext", {}))
 
 fail contains result if {
 	count(pod_ctx) == 0
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	c.kind != "ephemeralContainers"
 	count(obj(object.get(obj(c.container), "securityContext", {}))) == 0
 	result := {

@@ -21,7 +21,7 @@ package policyguard.rules.kubernetes.pod.selinux
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
 obj(x) := x if is_object(x)
@@ -30,25 +30,16 @@ obj(x) := {} if not is_object(x)
 
 allowed_types := {null, "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
 
-# Every securityContext of the pod: the pod-level one and each container's.
-contexts contains ["pod_spec.securityContext", "the pod", ctx] if {
-	ctx := input.resource.pod_spec.securityContext
-	is_object(ctx)
-}
-
-contexts contains [sprintf("%s.securityContext", [c.path]), sprintf("container \"%v\"", [object.get(obj(c.container), "name", "<unnamed>")]), ctx] if {
-	some c in lib.pod_containers
-	ctx := c.container.securityContext
-	is_object(ctx)
-}
-
 fail contains result if {
-	some [base, who, ctx] in contexts
+	some s in k8s_pod.security_contexts
+	ctx := s.ctx
+	base := s.path
 	opts := ctx.seLinuxOptions
 	some key in ["user", "role"]
 	value := opts[key]
 	not value in {"", null}
 	path := sprintf("%s.seLinuxOptions.%s", [base, key])
+	who := k8s_pod.who(s)
 	result := {
 		"msg": sprintf("%s sets a custom SELinux %s \"%v\"", [who, key, value]),
 		"path": path,
@@ -57,10 +48,13 @@ fail contains result if {
 }
 
 fail contains result if {
-	some [base, who, ctx] in contexts
+	some s in k8s_pod.security_contexts
+	ctx := s.ctx
+	base := s.path
 	value := ctx.seLinuxOptions.type
 	not value in allowed_types
 	path := sprintf("%s.seLinuxOptions.type", [base])
+	who := k8s_pod.who(s)
 	result := {
 		"msg": sprintf("%s sets SELinux type \"%v\" (allowed: container_t, container_init_t, container_kvm_t, container_engine_t)", [who, value]),
 		"path": path,

@@ -21,6 +21,8 @@ package policyguard.rules.kubernetes.pod.sensitive_host_path
 
 import rego.v1
 
+import data.policyguard.k8s_pod
+
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
 obj(x) := x if is_object(x)
@@ -31,18 +33,21 @@ arr(x) := x if is_array(x)
 
 arr(x) := [] if not is_array(x)
 
-paths := {"/", "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/home", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/etc/kubernetes", "/var/lib/etcd", "/var/log", "/usr", "/lib", "/bin", "/sbin"}
+# a function, not a rule: built only for the rare workload that mounts a host path
+sensitive_path(p) if p in {"/", "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/home", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/etc/kubernetes", "/var/lib/etcd", "/var/log", "/usr", "/lib", "/bin", "/sbin"}
 
 clean(p) := trim_right(p, "/") if p != "/"
 
 clean("/") := "/"
 
 fail contains result if {
-	some i, v in arr(object.get(obj(input.resource.pod_spec), "volumes", []))
+	some h in k8s_pod.host_path_volumes
+	v := h.volume
+	i := h.i
 	hp := object.get(obj(v), "hostPath", null)
 	p := object.get(obj(hp), "path", null)
 	is_string(p)
-	clean(p) in paths
+	sensitive_path(clean(p))
 	result := {
 		"msg": sprintf("volume \"%v\" mounts %v from the node (sensitive node directory)", [object.get(obj(v), "name", "<unnamed>"), p]),
 		"path": sprintf("pod_spec.volumes[%d].hostPath.path", [i]),

@@ -19,6 +19,7 @@ package policyguard.rules.kubernetes.probes.readiness
 
 import rego.v1
 
+import data.policyguard.k8s_pod
 import data.policyguard.lib
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
@@ -27,12 +28,12 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 probed contains c if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	c.kind == "containers"
 }
 
 probed contains c if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	c.kind == "initContainers"
 	c.container.restartPolicy == "Always"
 }

@@ -49,9 +49,10 @@ granted_verbs(r) := [v | some v in arr(object.get(obj(r), "verbs", [])); v in ta
 fail contains result if {
 	attrs := input.resource.attributes
 	some i, r in arr(object.get(attrs, "rules", []))
-	in_groups(r)
+	# the resource first: few rules name these resources, most name an API group that matches
 	some j, res in arr(object.get(obj(r), "resources", []))
 	res in target_resources
+	in_groups(r)
 	verbs := granted_verbs(r)
 	count(verbs) > 0
 	meta := obj(object.get(attrs, "metadata", {}))

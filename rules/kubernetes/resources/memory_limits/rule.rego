@@ -19,6 +19,7 @@ package policyguard.rules.kubernetes.resources.memory_limits
 
 import rego.v1
 
+import data.policyguard.k8s_pod
 import data.policyguard.lib
 
 # obj(x): x when it is an object, otherwise {} (object.get on null is an evaluation error)
@@ -27,7 +28,7 @@ obj(x) := x if is_object(x)
 obj(x) := {} if not is_object(x)
 
 fail contains result if {
-	some c in lib.pod_containers
+	some c in k8s_pod.containers
 	c.kind != "ephemeralContainers"
 	not lib.has(object.get(obj(c.container), ["resources", "limits"], {}), "memory")
 	result := {

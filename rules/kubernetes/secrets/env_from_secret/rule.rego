@@ -20,7 +20,7 @@ package policyguard.rules.kubernetes.secrets.env_from_secret
 
 import rego.v1
 
-import data.policyguard.lib
+import data.policyguard.k8s_pod
 
 # obj(x)/arr(x): x when it is an object/array, otherwise empty (null or wrong-typed values
 # must not make the rule error)
@@ -33,9 +33,11 @@ arr(x) := x if is_array(x)
 arr(x) := [] if not is_array(x)
 
 fail contains result if {
-	some c in lib.pod_containers
-	some i, e in arr(object.get(obj(c.container), "env", []))
-	ref := object.get(obj(object.get(obj(e), "valueFrom", {})), "secretKeyRef", null)
+	some c in k8s_pod.containers
+	env := c.container.env
+	is_array(env)
+	some i, e in env
+	ref := e.valueFrom.secretKeyRef
 	is_object(ref)
 	result := {
 		"msg": sprintf("container \"%v\" reads secret \"%v\" into environment variable %v", [object.get(obj(c.container), "name", "<unnamed>"), object.get(ref, "name", ""), object.get(obj(e), "name", "")]),
@@ -44,9 +46,11 @@ fail contains result if {
 }
 
 fail contains result if {
-	some c in lib.pod_containers
-	some i, e in arr(object.get(obj(c.container), "envFrom", []))
-	ref := object.get(obj(e), "secretRef", null)
+	some c in k8s_pod.containers
+	env_from := c.container.envFrom
+	is_array(env_from)
+	some i, e in env_from
+	ref := e.secretRef
 	is_object(ref)
 	result := {
 		"msg": sprintf("container \"%v\" loads secret \"%v\" into its environment", [object.get(obj(c.container), "name", "<unnamed>"), object.get(ref, "name", "")]),
