@@ -316,7 +316,7 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
     lost: list[tuple[int, bool]] = []
     try:
         futures = []
-        for i in _largest_first(units, indexes):
+        for i in indexes:
             try:
                 futures.append((i, pool.submit(_pooled_unit, i, units[i], options)))
             except BrokenProcessPool:  # the pool broke while units were still being handed out
@@ -332,22 +332,6 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
         raise
     pool.shutdown(wait=True)
     return lost
-
-
-def _largest_first(units: list[Unit], indexes: list[int]) -> list[int]:
-    """The units to hand out, biggest files first: a large Terraform root or plan started last
-    keeps one worker busy while the others idle (results keep discovery order either way)."""
-
-    def size(i: int) -> int:
-        total = 0
-        for f in units[i].files:
-            try:
-                total += os.stat(f).st_size
-            except OSError:
-                pass
-        return total
-
-    return sorted(indexes, key=lambda i: (-size(i), i))
 
 
 def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
