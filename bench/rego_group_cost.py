@@ -19,6 +19,20 @@ from collections import Counter, defaultdict
 from typing import Any
 
 
+def print_groups(ev: Any, spent: dict[str, float], judged: Counter[str], top: int) -> None:
+    """The table of the ``top`` groups by time: seconds, resources, us per resource, rules, types."""
+    types: dict[str, list[str]] = defaultdict(list)
+    if ev is not None:
+        for (platform, rtype, _wl), g in ev._group_of.items():  # noqa: SLF001 - a measuring tool
+            if f"{platform}:{rtype}" not in types[g]:
+                types[g].append(f"{platform}:{rtype}")
+    print("| s | resources | us/resource | rules | types |")
+    for g, s in sorted(spent.items(), key=lambda x: -x[1])[:top]:
+        rules = ev._groups.get(g, []) if ev is not None else []  # noqa: SLF001
+        n = max(1, judged[g])
+        print(f"| {s:.2f} | {judged[g]} | {s / n * 1e6:.0f} | {', '.join(rules)} | {', '.join(types[g][:4])} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="+")
@@ -54,18 +68,7 @@ def main() -> None:
     t0 = time.perf_counter()
     scan_mod.scan(scan_mod.ScanOptions(paths=args.paths, jobs=1, profile=args.profile))
     print(f"scan {time.perf_counter() - t0:.2f} s, Rego {sum(spent.values()):.2f} s")
-    ev = made[-1] if made else None
-    types: dict[str, list[str]] = defaultdict(list)
-    if ev is not None:
-        for (platform, rtype, _wl), g in ev._group_of.items():  # noqa: SLF001 - a measuring tool
-            if rtype not in types[g]:
-                types[g].append(f"{platform}:{rtype}")
-    print("| s | resources | us/resource | rules | types |")
-    for g, s in sorted(spent.items(), key=lambda x: -x[1])[: args.top]:
-        rules = ev._groups.get(g, []) if ev is not None else []  # noqa: SLF001
-        n = max(1, judged[g])
-        print(f"| {s:.2f} | {judged[g]} | {s / n * 1e6:.0f} | {', '.join(rules)} | {', '.join(types[g][:4])} |")
-
+    print_groups(made[-1] if made else None, spent, judged, args.top)
 
 if __name__ == "__main__":
     main()

@@ -34,6 +34,7 @@ def main() -> None:
     from policyguard import scan as scan_mod
     from policyguard.engine import evaluator as ev_mod
     from policyguard.engine.rego import backends
+    from policyguard.engine.rego.driver import group_path
 
     spent: dict[str, float] = defaultdict(float)
     judged: Counter[str] = Counter()
@@ -47,7 +48,7 @@ def main() -> None:
             eng = self._engine(self._units(input_json, groups))  # noqa: SLF001 - a measuring tool
             eng.set_input_json(input_json)
             for g in groups:
-                rule = "data." + backends._group_path(g).replace("/", ".")  # noqa: SLF001
+                rule = "data." + group_path(g).replace("/", ".")
                 for _ in range(2 if args.warm else 1):
                     t0 = time.process_time()
                     eng.eval_rule_as_json(rule)
@@ -68,18 +69,9 @@ def main() -> None:
     t0 = time.perf_counter()
     scan_mod.scan(scan_mod.ScanOptions(paths=args.paths, jobs=1, profile=args.profile))
     print(f"scan {time.perf_counter() - t0:.2f} s, Rego group CPU {sum(spent.values()):.2f} s")
-    ev = made[-1] if made else None
-    types: dict[str, list[str]] = defaultdict(list)
-    if ev is not None:
-        for (platform, rtype, _wl), g in ev._group_of.items():  # noqa: SLF001
-            if f"{platform}:{rtype}" not in types[g]:
-                types[g].append(f"{platform}:{rtype}")
-    print("| s | resources | us/resource | rules | types |")
-    for g, s in sorted(spent.items(), key=lambda x: -x[1])[: args.top]:
-        rules = ev._groups.get(g, []) if ev is not None else []  # noqa: SLF001
-        n = max(1, judged[g])
-        print(f"| {s:.2f} | {judged[g]} | {s / n * 1e6:.0f} | {', '.join(rules)} | {', '.join(types[g][:4])} |")
+    from rego_group_cost import print_groups
 
+    print_groups(made[-1] if made else None, spent, judged, args.top)
 
 if __name__ == "__main__":
     main()

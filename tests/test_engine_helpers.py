@@ -85,3 +85,22 @@ def comparable(findings: list[Any]) -> list[tuple[Any, ...]]:
 
 def corpus_dir() -> Path:
     return Path(os.environ.get("POLICYGUARD_CORPUS", str(REPO.parent / "shared" / "corpus")))
+
+
+def probe_engine(kind: str, probe: str) -> Any:
+    """A bare Rego engine ("regorus" or "opa", the golib reference) holding the rule library and
+    one probe module: for testing library helpers without the driver."""
+    from policyguard.engine.rules import library_modules
+
+    if kind == "regorus":
+        import regorus
+
+        eng = regorus.Engine()
+    else:
+        import opa_bindings
+
+        eng = opa_bindings.OpaEngine()
+    for file, source in library_modules():
+        eng.add_policy(file, source)
+    eng.add_policy("t.rego", probe)
+    return eng

@@ -11,9 +11,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from test_engine_helpers import have_golib
-
-from policyguard.engine.rules import library_modules
+from test_engine_helpers import have_golib, probe_engine
 
 PROBE = """package t
 import rego.v1
@@ -32,19 +30,8 @@ KINDS = ("containers", "initContainers", "ephemeralContainers")
 
 
 @cache
-def _engine(name: str) -> Any:
-    if name == "regorus":
-        import regorus
-
-        eng = regorus.Engine()
-    else:
-        import opa_bindings
-
-        eng = opa_bindings.OpaEngine()
-    for file, source in library_modules():
-        eng.add_policy(file, source)
-    eng.add_policy("t.rego", PROBE)
-    return eng
+def _engine(kind: str) -> Any:
+    return probe_engine(kind, PROBE)
 
 
 def tables(engine: str, pod_spec: Any) -> dict[str, Any]:

@@ -11,9 +11,8 @@ from functools import cache
 from typing import Any
 
 import pytest
-from test_engine_helpers import REPO, have_golib
+from test_engine_helpers import REPO, have_golib, probe_engine
 
-LIB = (REPO / "policyguard" / "engine" / "rego" / "lib.rego").read_text()
 PROBE = """package t
 import rego.v1
 import data.policyguard.lib
@@ -31,17 +30,7 @@ ENGINES = ["regorus"] + (["opa"] if have_golib() else [])
 
 @cache
 def _engine(kind: str) -> Any:
-    if kind == "regorus":
-        import regorus
-
-        eng = regorus.Engine()
-    else:
-        import opa_bindings
-
-        eng = opa_bindings.OpaEngine()
-    eng.add_policy("lib.rego", LIB)
-    eng.add_policy("t.rego", PROBE)
-    return eng
+    return probe_engine(kind, PROBE)
 
 
 def ask(engine: str, rule: str, doc: dict[str, Any]) -> Any:
