@@ -36,7 +36,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policyguard.formats import DOCUMENT, FORMATS, TERRAFORM, directory_suffixes
+from policyguard.formats import DOCUMENT, FORMATS, TERRAFORM, directory_suffixes, format_of_file
 from policyguard.fsread import file_type, on_pseudo_fs
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError
@@ -68,8 +68,7 @@ _DOC_SUFFIXES = FORMATS[DOCUMENT].suffixes
 
 def _candidate(name: str) -> bool:
     """Would discovery read a file of this name?"""
-    low = name.lower()
-    return low.endswith(_TF_SUFFIXES) or FORMATS[DOCUMENT].claims(low)
+    return format_of_file(name) is not None
 
 
 def _inside(real: str, root_real: str) -> bool:
