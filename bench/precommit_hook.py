@@ -164,10 +164,12 @@ def _row(label: str, got: list[Run]) -> str:
 def breakdown(files: list[str]) -> dict[str, float]:
     """CPU milliseconds per stage of the same scan, in this process (run from the temp root)."""
     t0 = time.process_time()
-    import policyguard.cli  # noqa: F401
+    import policyguard.commands  # noqa: F401
     from policyguard import discover, engine
-    from policyguard.config import Config
-    from policyguard.gate import GateSettings, evaluate_gate, options_from_cli
+    from policyguard.commands.common import options_from_cli
+    from policyguard.gate.config import Config
+    from policyguard.gate.evaluate import evaluate_gate
+    from policyguard.gate.verdict import GateSettings
     from policyguard.report import render
     from policyguard.scan import ScanResult, parse_unit
 
@@ -187,7 +189,7 @@ def breakdown(files: list[str]) -> dict[str, float]:
                      rules={m.id: m for m in rs.metas})
     render("text", evaluate_gate(res, Config(), GateSettings(), root="."))
     t7 = time.process_time()
-    return {"import policyguard.cli": t1 - t0, "discover": t2 - t1, f"load rule pack ({len(rs.metas)} rules)": t3 - t2,
+    return {"import policyguard.commands": t1 - t0, "discover": t2 - t1, f"load rule pack ({len(rs.metas)} rules)": t3 - t2,
             "build evaluator": t4 - t3, "parse": t5 - t4, "evaluate": t6 - t5, "gate + text report": t7 - t6}
 
 

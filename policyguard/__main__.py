@@ -1,3 +1,3 @@
-from policyguard.cli import main
+from policyguard.commands import main
 
 main()

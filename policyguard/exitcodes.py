@@ -25,4 +25,11 @@ EXIT_INTERRUPTED = 130
 # Ended by SIGTERM (128 + 15, the shell's convention), after every child process was reaped.
 EXIT_TERMINATED = 143
 
-__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED"]
+
+
+class UsageError(Exception):
+    """A bad combination of options or a rule selection that selects nothing: the command says
+    why in one line and exits with ``EXIT_ERROR``."""
+
+
+__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "UsageError"]

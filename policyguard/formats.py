@@ -55,6 +55,11 @@ class InputFormat:
                 return editor
         return ""
 
+    def why_not_editable(self, file: str) -> str:
+        """Why fixes cannot be written to this file of the format ("" when the format says nothing)."""
+        low = file.lower()
+        return next((why for ending, why in self.not_editable.items() if low.endswith(ending)), "")
+
 
 TERRAFORM = "terraform"
 TERRAFORM_PLAN = "terraform_plan"

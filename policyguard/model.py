@@ -174,6 +174,20 @@ def parse_path(text: str) -> AttrPath:
     return tuple(segs)
 
 
+@functools.lru_cache(maxsize=4096)
+def map_pod_spec_path(pod_spec_path: str, path: str) -> str:
+    """``pod_spec...`` (a rule's view of a workload's pod template) onto ``pod_spec_path``, the
+    template's real path in the object (``spec.template.spec``, ``spec.jobTemplate...``).
+    Cached: the same few result paths recur on every resource of a kind."""
+    try:
+        segs = parse_path(path)
+    except ValueError:
+        return path
+    if not segs or segs[0] != "pod_spec":
+        return path
+    return format_path(parse_path(pod_spec_path) + segs[1:])
+
+
 def get_path(value: Any, path: AttrPath) -> Any:
     """The value at ``path`` or None; stops at (and returns) an unknown marker on the way."""
     cur = value
@@ -267,6 +281,13 @@ class Resource:
                 return hit
             segs = segs[:-1]
         return self.span
+
+    def real_path(self, path: str) -> str:
+        """A path a rule states against ``pod_spec`` (any workload's pod template) as the path
+        of that attribute in this resource; other paths unchanged."""
+        if not path or not path.startswith("pod_spec") or self.pod_spec_path is None:
+            return path
+        return map_pod_spec_path(self.pod_spec_path, path)
 
     def pod_spec(self) -> dict[str, Any] | None:
         if self.pod_spec_path is None:

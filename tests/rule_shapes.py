@@ -217,7 +217,7 @@ def synthetic_cases(meta: RuleMeta) -> list[Case]:
 
 def rule_dirs_with_ids() -> list[tuple[Path, list[RuleMeta]]]:
     """(rule directory, its rules) for the built-in pack."""
-    from policyguard.engine.commands import find_rule_dirs
+    from policyguard.ruletest import find_rule_dirs
 
     rs = built_in_ruleset()
     by_dir: dict[Path, list[RuleMeta]] = {}
@@ -242,7 +242,7 @@ def fixture_rule_params() -> dict[str, Any]:
     """The parameters the pack's fixtures run with (each rule directory's fixtures/params.yaml):
     a rule that needs configuration is judged too, not set aside."""
     if "params" not in _STATE:
-        from policyguard.engine.commands import find_rule_dirs, fixture_params
+        from policyguard.ruletest import find_rule_dirs, fixture_params
         from policyguard.scan import ScanOptions
 
         params, errors = fixture_params(find_rule_dirs([RULES]), ScanOptions(paths=[]))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from policyguard import baseline
-from policyguard.fingerprint import assign_fingerprints, fingerprint, normalise_value
+from policyguard.gate import baseline
+from policyguard.gate.fingerprint import assign_fingerprints, fingerprint, normalise_value
 from policyguard.model import Status, unknown
 
 _spec = importlib.util.spec_from_file_location("gate_support", Path(__file__).parent / "data" / "gate" / "support.py")

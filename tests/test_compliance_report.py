@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from policyguard.config import Config
+from policyguard.commands.common import gate_settings
 from policyguard.frameworks import CatalogueError, parse
-from policyguard.gate import evaluate_gate, gate_settings
+from policyguard.gate.config import Config
+from policyguard.gate.evaluate import evaluate_gate
 from policyguard.report.compliance import build, coverage_table, render
 from policyguard.scan import ScanOptions, scan
 
@@ -128,7 +129,7 @@ def test_coverage_table_counts_checkable_controls(report) -> None:
 def _cli(*args: str) -> tuple[int, str, str]:
     from click.testing import CliRunner
 
-    from policyguard.cli import main
+    from policyguard.commands import main
 
     try:
         runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]

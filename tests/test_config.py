@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from policyguard.config import Config, ConfigError, find_config, load_config, resolve_config
-from policyguard.gate import gate_settings, options_from_cli
+from policyguard.commands.common import gate_settings, options_from_cli
+from policyguard.gate.config import Config, ConfigError, find_config, load_config, resolve_config
 from policyguard.model import Severity
 
 GOOD = """\

@@ -374,7 +374,7 @@ def test_fifos_read_by_terraform_never_block(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "given.tfvars")
     out = tmp_path / "r.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "policyguard.cli", "scan", str(repo), "-j", "1", "--var-file", str(tmp_path / "given.tfvars"),
+        [sys.executable, "-m", "policyguard", "scan", str(repo), "-j", "1", "--var-file", str(tmp_path / "given.tfvars"),
          "-f", "json", "-o", str(out)],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -396,7 +396,7 @@ def test_follow_external_symlinks_option_reaches_scan_fix_and_baseline(tmp_path:
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "pod.yaml").symlink_to(outside / "pod.yaml")
-    base = [sys.executable, "-m", "policyguard.cli"]
+    base = [sys.executable, "-m", "policyguard"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*base, *args], capture_output=True, text=True, timeout=300, check=False)

@@ -243,7 +243,7 @@ def test_skipped_files_are_counted_and_listed_with_verbose(tmp_path: Path) -> No
     (repo / "pod.yaml").write_text(json.dumps(POD))
     (repo / "values.yaml").write_text("replicas: 2\n")
     (repo / "README.md").write_text("# hi\n")
-    cmd = [sys.executable, "-m", "policyguard.cli", "scan", str(repo), "-j", "1", "-f", "json", "-o", str(tmp_path / "r.json")]
+    cmd = [sys.executable, "-m", "policyguard", "scan", str(repo), "-j", "1", "-f", "json", "-o", str(tmp_path / "r.json")]
     env = {**os.environ, "NO_COLOR": "1"}
     subprocess.run(cmd, env=env, capture_output=True, timeout=120, check=False)
     report = json.loads((tmp_path / "r.json").read_text())

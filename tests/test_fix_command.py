@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonpatch
 from click.testing import CliRunner
 
-from policyguard.cli import main
+from policyguard.commands import main
 
 MANIFEST = """\
 # web tier

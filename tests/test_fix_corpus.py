@@ -36,8 +36,8 @@ def _run(tmp_path: Path, *extra: str) -> tuple[object, dict, int]:  # type: igno
     invariants every mode shares and returns the plan, the JSON output and the files touched."""
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS} (set POLICYGUARD_CORPUS)")
-    from policyguard.cli import main
-    from policyguard.fix import command
+    from policyguard.commands import fix as command
+    from policyguard.commands import main
     from policyguard.fix.plan import scan_units
     from policyguard.scan import ScanOptions
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from policyguard.cli import main
+from policyguard.commands import main
 from policyguard.engine.rules import load_dirs
 from policyguard.model import BEHAVIOUR_CHANGING, SAFE, Fix, FixOp, more_cautious
 from policyguard.scan import ScanOptions, scan

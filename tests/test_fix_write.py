@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from policyguard.cli import main
+from policyguard.commands import main
 
 TF = """\
 resource "aws_sqs_queue" "jobs" {
@@ -149,7 +149,8 @@ def test_downloaded_module_copy_is_not_written(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- compare to what was scanned
 def _plan_then(monkeypatch: pytest.MonkeyPatch, action: Any) -> None:
     """Run ``action`` after the plan is made and before ``--write`` writes."""
-    from policyguard.fix import command, plan
+    from policyguard.commands import fix as command
+    from policyguard.fix import plan
 
     real = plan.plan_fixes
 
@@ -449,7 +450,7 @@ def test_cli_import_does_not_load_the_writer() -> None:
     """The module under test imports nothing at CLI import time (the pre-commit hook starts fast)."""
     import subprocess
 
-    code = "import sys, policyguard.cli; sys.exit('policyguard.fix.files' in sys.modules)"
+    code = "import sys, policyguard.commands; sys.exit('policyguard.fix.files' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -160,8 +160,8 @@ def _under(path: str, roots: set[str]) -> bool:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(tree=trees())
 def test_fix_write_on_hostile_inputs(tree: dict[str, Any]) -> None:
-    from policyguard.cli import main
-    from policyguard.fix import command
+    from policyguard.commands import fix as command
+    from policyguard.commands import main
     from policyguard.fix.common import map_pod_spec
     from policyguard.fix.plan import scan_units
     from policyguard.model import Status

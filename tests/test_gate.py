@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from policyguard.gate import GateSettings, UsageError, compute_verdict, pair_outputs
+from policyguard.commands.common import pair_outputs
+from policyguard.exitcodes import UsageError
+from policyguard.gate.suppress import Notice
+from policyguard.gate.verdict import GateSettings, compute_verdict
 from policyguard.model import ErrorKind, ParseError, Severity, Status
-from policyguard.suppress import Notice
 
 _spec = importlib.util.spec_from_file_location("gate_support", Path(__file__).parent / "data" / "gate" / "support.py")
 assert _spec and _spec.loader
@@ -166,7 +168,7 @@ def test_cli_unknown_as(ready: None, tmp_path: Path) -> None:
 
 
 def test_auto_jobs_for_short_file_lists(tmp_path: Path) -> None:
-    from policyguard.gate import auto_jobs, options_from_cli
+    from policyguard.commands.common import auto_jobs, options_from_cli
 
     files = []
     for i in range(3):
@@ -181,8 +183,8 @@ def test_auto_jobs_for_short_file_lists(tmp_path: Path) -> None:
 
 
 def test_project_root_prefers_the_git_work_tree(tmp_path: Path) -> None:
-    from policyguard.config import load_config
-    from policyguard.gate import project_root
+    from policyguard.commands.common import project_root
+    from policyguard.gate.config import load_config
 
     (tmp_path / "infra").mkdir()
     cfg_file = tmp_path / "infra" / ".policyguard.yaml"

@@ -60,7 +60,7 @@ def test_distribution_name_and_version() -> None:
         pytest.skip(f"{DIST} is not installed (run from a checkout without pip install)")
     assert dist.version == __version__ == "0.1.0"
     (script,) = [e for e in dist.entry_points if e.group == "console_scripts"]
-    assert (script.name, script.value) == ("policyguard", "policyguard.cli:main")
+    assert (script.name, script.value) == ("policyguard", "policyguard.commands:main")
     assert dist.metadata["License-Expression"] == "Apache-2.0"
 
 

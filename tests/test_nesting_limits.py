@@ -155,7 +155,7 @@ def test_terraform_decode_functions_refuse_bombs() -> None:
 
 
 def test_config_file_nesting_bomb_exits_2_with_location(loader: str, tmp_path: Path) -> None:
-    from policyguard.config import ConfigError, load_config
+    from policyguard.gate.config import ConfigError, load_config
 
     cfg = _write(tmp_path, ".policyguard.yaml", "version: 1\nexclude: " + "[" * BOMB + "]" * BOMB + "\n")
     with pytest.raises(ConfigError) as info:
@@ -173,7 +173,7 @@ def test_webhook_config_nesting_bomb(loader: str, tmp_path: Path) -> None:
 
 
 def test_baseline_nesting_bomb(tmp_path: Path) -> None:
-    from policyguard.baseline import BaselineError, load
+    from policyguard.gate.baseline import BaselineError, load
 
     for n in (BETWEEN, BOMB):
         b = _write(tmp_path, "b.json", '{"policyguard_baseline": 1,\n "findings": ' + "[" * n + "]" * n + "}")
@@ -205,7 +205,7 @@ def test_rule_metadata_nesting_bomb(loader: str, tmp_path: Path) -> None:
 
 
 def test_rule_expectations_nesting_bomb(loader: str, tmp_path: Path) -> None:
-    from policyguard.engine.commands import _load_expect
+    from policyguard.ruletest import load_expect as _load_expect
 
     exp = _write(tmp_path / "case", "expect.yaml", "fail:\n  - " + "[" * BOMB + "]" * BOMB + "\n")
     doc, err = _load_expect(exp.parent)

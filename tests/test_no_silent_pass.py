@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from policyguard.cli import main
+from policyguard.commands import main
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, EXIT_FAIL, EXIT_OK
 
 REPO = Path(__file__).resolve().parent.parent

@@ -158,9 +158,9 @@ def _gone(pid: int) -> bool:
 
 
 def test_exception_in_a_command_reaps_the_helper(adopted, monkeypatch):
-    import policyguard.gate as gate
+    import policyguard.commands.common as gate
     import policyguard.scan as scan_mod
-    from policyguard.cli import main
+    from policyguard.commands import main
 
     def boom(*a, **k):
         raise RuntimeError("report writer exploded")

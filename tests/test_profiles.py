@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from policyguard.cli import main
+from policyguard.commands import main
 from policyguard.engine.rules import builtin_rules_dir
 
 # fails only strict rules: PG-K8S-POD-020 (read-only root file system), PG-K8S-RES-003 (memory limit)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_engine_helpers import OPA_SHIM, REPO, have_golib
 
-from policyguard.engine.commands import find_rule_dirs, run_fixture_cases
+from policyguard.ruletest import find_rule_dirs, run_fixture_cases
 
 RULE_DIRS = find_rule_dirs([REPO / "rules"])
 FULL_SHIM = os.environ.get("POLICYGUARD_FULL_SHIM") == "1"

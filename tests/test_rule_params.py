@@ -15,11 +15,12 @@ import pytest
 from click.testing import CliRunner
 from test_engine_helpers import OPA_SHIM, REPO, comparable, have_golib
 
-from policyguard import engine, trust
-from policyguard.cli import main
-from policyguard.config import ConfigError
+from policyguard import engine
+from policyguard.commands import main
+from policyguard.commands.common import prepare_scan
 from policyguard.engine.rego.driver import driver_source
-from policyguard.gate import prepare_scan
+from policyguard.gate import trust
+from policyguard.gate.config import ConfigError
 from policyguard.model import Resource, Span, Status, unknown
 from policyguard.scan import ScanOptions
 
@@ -296,7 +297,7 @@ def test_every_container_kind_is_judged_and_unresolved_images_are_unknown() -> N
 
 
 def test_fixtures_params_file_configures_policyguard_test(tmp_path: Path) -> None:
-    from policyguard.engine.commands import run_fixture_cases
+    from policyguard.ruletest import run_fixture_cases
 
     results, errors, _ = run_fixture_cases([RULE_DIR], builtin=False)
     assert errors == [] and results and all(c.ok for c in results)
@@ -316,7 +317,7 @@ def test_fixtures_params_file_configures_policyguard_test(tmp_path: Path) -> Non
 
 
 def test_the_webhook_takes_params_from_its_config_and_refuses_bad_ones(tmp_path: Path, capsys: Any) -> None:
-    from policyguard.webhook.command import build_config, run_serve
+    from policyguard.commands.serve import build_config, run_serve
 
     p = _write(tmp_path / ".policyguard.yaml", f"rules:\n  params:\n    {RID}:\n      registries: [registry.example.com]\n"
                                               "webhook:\n  failure_mode: deny\n")

@@ -44,8 +44,8 @@ from rule_shapes import (
 )
 from test_engine_helpers import have_golib
 
-from policyguard.engine.commands import find_rule_dirs
 from policyguard.model import Resource, Status, format_path
+from policyguard.ruletest import find_rule_dirs
 
 RULE_DIRS = find_rule_dirs([RULES])
 EXAMPLES = int(os.environ.get("PG_HYPOTHESIS_EXAMPLES", "12"))

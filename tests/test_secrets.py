@@ -27,7 +27,7 @@ import pytest
 from click.testing import CliRunner
 
 from policyguard import secrets as S
-from policyguard.cli import main
+from policyguard.commands import main
 from policyguard.redact import mask, mask_text, redact
 
 UPPER_DIGITS = string.ascii_uppercase + string.digits

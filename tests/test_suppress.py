@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policyguard import suppress
-from policyguard.config import Config, ConfigSuppression, SuppressionPolicy
+from policyguard.gate import suppress
+from policyguard.gate.config import Config, ConfigSuppression, SuppressionPolicy
 from policyguard.model import Severity, Status
 
 _spec = importlib.util.spec_from_file_location("gate_support", Path(__file__).parent / "data" / "gate" / "support.py")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyguard.cli import main
+from policyguard.commands import main
 from policyguard.model import is_unknown
 from policyguard.parsers.terraform import functions as fn
 from policyguard.parsers.terraform import parse_directory

@@ -350,7 +350,7 @@ def test_a_real_memory_blow_up_under_the_worker_limit_still_writes_the_report(tm
             "l.DEFAULT_UNIT_LIMITS = dataclasses.replace(l.DEFAULT_UNIT_LIMITS, max_string=10**12, max_produced=10**13)\n"
             "if sys.argv[1] == '1':\n"
             "    resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, resource.RLIM_INFINITY))\n"
-            "from policyguard.cli import main\n"
+            "from policyguard.commands import main\n"
             "sys.argv = ['policyguard', 'scan', sys.argv[2], '-j', sys.argv[1], '--unit-memory', '1024', '--parse-only']\n"
             "main()\n")
     proc = subprocess.run([sys.executable, "-c", code, jobs, str(root)], capture_output=True, text=True, timeout=120)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from policyguard.cli import main
+from policyguard.commands import main
 from policyguard.exitcodes import EXIT_FAIL, EXIT_OK
 
 ROOT = """\

@@ -235,7 +235,7 @@ def test_server_default_config_sends_no_patch(tmp_path: Path) -> None:
 
 def test_serve_rejects_unknown_or_unfixable_mutation_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("uvicorn")
-    from policyguard.cli import main
+    from policyguard.commands import main
 
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / ".policyguard.yaml"

@@ -90,7 +90,7 @@ def test_default_enforcement_follows_gate_threshold() -> None:
 
 
 def test_config_file_webhook_section(tmp_path: Path) -> None:
-    from policyguard.webhook.command import build_config
+    from policyguard.commands.serve import build_config
 
     p = tmp_path / ".policyguard.yaml"
     p.write_text("rules:\n  disable: [PG-K8S-POD-020]\nwebhook:\n  failure_mode: allow\n  exclude_users: ['ci-*']\n", encoding="utf-8")
@@ -294,7 +294,7 @@ def test_certs_sans_and_chain(tmp_path: Path) -> None:
 def test_certs_command(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from policyguard.cli import main
+    from policyguard.commands import main
 
     out = tmp_path / "c"
     r = CliRunner().invoke(main, ["webhook", "certs", "--out-dir", str(out), "--service", "s", "--namespace", "n"])
@@ -354,7 +354,7 @@ def test_manifests_pass_own_rule_pack(tmp_path: Path) -> None:
     Kubernetes rule pack (image pinned by digest, as a production install should)."""
     from click.testing import CliRunner
 
-    from policyguard.cli import main
+    from policyguard.commands import main
     from policyguard.scan import ScanOptions, scan
 
     image = "ghcr.io/policyguard/policyguard:0.1.0@sha256:" + "0123456789abcdef" * 4
@@ -378,7 +378,7 @@ def test_manifests_with_certs_dir(tmp_path: Path) -> None:
     import yaml
     from click.testing import CliRunner
 
-    from policyguard.cli import main
+    from policyguard.commands import main
     from policyguard.webhook.certs import make_certs
 
     make_certs(tmp_path, days=1)
@@ -408,7 +408,7 @@ def test_manifests_with_certs_dir(tmp_path: Path) -> None:
 def test_serve_refuses_bad_options(args: list[str], fragment: str) -> None:
     from click.testing import CliRunner
 
-    from policyguard.cli import main
+    from policyguard.commands import main
 
     r = CliRunner().invoke(main, ["serve", "--port", "0", *args])
     assert r.exit_code == 2
@@ -421,7 +421,7 @@ def test_serve_refuses_config_selectors_that_select_nothing(tmp_path: Path, monk
     configures the CI gate), though the webhook loads only the Kubernetes rules."""
     from click.testing import CliRunner
 
-    from policyguard.cli import main
+    from policyguard.commands import main
 
     monkeypatch.chdir(tmp_path)
     cfg = tmp_path / ".policyguard.yaml"
@@ -432,7 +432,7 @@ def test_serve_refuses_config_selectors_that_select_nothing(tmp_path: Path, monk
 
 
 def test_serve_loads_only_the_kubernetes_part_of_the_builtin_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from policyguard.webhook.command import build_config
+    from policyguard.commands.serve import build_config
 
     monkeypatch.chdir(tmp_path)  # no .policyguard.yaml above
     _, options = build_config({})

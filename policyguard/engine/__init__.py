@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from policyguard.engine.evaluator import Evaluator
     from policyguard.engine.rules import RuleSet
-    from policyguard.scan import ScanOptions
+    from policyguard.options import ScanOptions
 
 __all__ = ["builtin_rules_dir", "load_ruleset", "make_evaluator"]
 

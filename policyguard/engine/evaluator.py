@@ -8,7 +8,6 @@ into findings here, in Python, so backends cannot disagree on paths, unknowns, s
 
 from __future__ import annotations
 
-import functools
 import signal
 import threading
 import time
@@ -32,7 +31,6 @@ from policyguard.model import (
     Resource,
     RuleMeta,
     Status,
-    format_path,
     get_path,
     is_unknown,
     more_cautious,
@@ -42,7 +40,7 @@ from policyguard.model import (
 from policyguard.redact import redact
 
 if TYPE_CHECKING:
-    from policyguard.scan import ScanOptions
+    from policyguard.options import ScanOptions
 
 from policyguard.jsonfast import dumps as _dumps
 
@@ -66,26 +64,6 @@ def envelope(resource: Resource) -> dict[str, Any]:
     if resource.pod_spec_path is not None:
         env["pod_spec"] = resource.pod_spec()
     return env
-
-
-def map_path(resource: Resource, path: str) -> str:
-    """``pod_spec...`` result paths onto the real attribute path of the workload."""
-    if not path or not path.startswith("pod_spec") or resource.pod_spec_path is None:
-        return path
-    return _map_pod_spec(resource.pod_spec_path, path)
-
-
-@functools.lru_cache(maxsize=4096)
-def _map_pod_spec(pod_spec_path: str, path: str) -> str:
-    # cached: the same few result paths recur on every resource of a kind (a server judges
-    # thousands); parse_path is cached too, this saves the format_path
-    try:
-        segs = parse_path(path)
-    except ValueError:
-        return path
-    if not segs or segs[0] != "pod_spec":
-        return path
-    return format_path(parse_path(pod_spec_path) + segs[1:])
 
 
 def _segments(path: str) -> tuple[Any, ...] | None:
@@ -117,7 +95,7 @@ def _fix_from(raw: Any, resource: Resource, meta: RuleMeta) -> Fix | None:
     for op in raw.get("ops") or []:
         if not isinstance(op, Mapping) or op.get("op") not in ("set", "add", "remove", "add_resource"):
             continue
-        ops.append(FixOp(str(op["op"]), map_path(resource, str(op.get("path", "") or "")), op.get("value")))
+        ops.append(FixOp(str(op["op"]), resource.real_path(str(op.get("path", "") or "")), op.get("value")))
     if not ops:
         return None
     safety = more_cautious(meta.fix_safety or BEHAVIOUR_CHANGING, raw.get("safety") if "safety" in raw else None)
@@ -449,7 +427,7 @@ class Evaluator:
             for item in items:
                 msg, path, fix_raw, expr = _normalise_result(item, m)
                 try:
-                    real = map_path(r, path)
+                    real = r.real_path(path)
                     if real and _segments(real) is None:
                         raise ValueError(real)
                 except ValueError:

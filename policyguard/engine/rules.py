@@ -34,7 +34,7 @@ from policyguard.model import ErrorKind, ParseError, RuleMeta, Severity
 
 if TYPE_CHECKING:
     from policyguard.engine.python_rules import PythonRule
-    from policyguard.scan import ScanOptions
+    from policyguard.options import ScanOptions
 
 LIB_PATH = Path(__file__).parent / "rego" / "lib.rego"
 # data.policyguard.lib and helper packages kept apart from it: regorus evaluates every rule of a

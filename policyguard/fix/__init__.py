@@ -21,7 +21,7 @@ def attach_edits(result: ScanResult, options: ScanOptions | None = None) -> None
     from policyguard.fix.plan import plan_fixes
     from policyguard.fix.safety import EVERY_CLASS
     from policyguard.model import Status
-    from policyguard.scan import ScanOptions
+    from policyguard.options import ScanOptions
 
     wanted: dict[tuple[str, str, str], list[Any]] = {}
     for f in result.findings:

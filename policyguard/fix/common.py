@@ -7,7 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from policyguard.model import TextEdit, parse_path
+from policyguard.model import TextEdit, map_pod_spec_path, parse_path
 
 TF_EXPR = re.compile(r"\A\$\{([^{}]*)\}\Z")
 
@@ -141,10 +141,11 @@ def split_path(path: str) -> tuple[str | int, ...]:
 
 
 def map_pod_spec(path: str, pod_spec_path: str | None) -> str:
-    """Rules may state paths against ``pod_spec``; map them onto the real object path."""
-    if pod_spec_path and (path == "pod_spec" or path.startswith(("pod_spec.", "pod_spec["))):
-        return pod_spec_path + path[len("pod_spec") :]
-    return path
+    """Rules may state paths against ``pod_spec``; map them onto the real object path
+    (``model.map_pod_spec_path``, the mapping the engine applies to result paths)."""
+    if not pod_spec_path or not path.startswith("pod_spec"):
+        return path
+    return map_pod_spec_path(pod_spec_path, path)
 
 
 EXPECT_KEY = "__expect__"

@@ -42,7 +42,7 @@ from policyguard.model import Finding, ParseError, Resource, Severity, Status, T
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
-    from policyguard.scan import ScanOptions
+    from policyguard.options import ScanOptions
 
 FKey = tuple[str, str, str, str]  # rule id, resource id, file, path
 

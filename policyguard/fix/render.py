@@ -19,8 +19,7 @@ def fix_format(resource: Resource) -> str:
     editor = fmt.editor(file) if fmt is not None else ""
     if editor:
         return editor
-    why = next((why for ending, why in fmt.not_editable.items() if file.endswith(ending)), None) if fmt else None
-    raise FixError(why or f"no editor for {name!r} sources")
+    raise FixError((fmt.why_not_editable(file) if fmt else "") or f"no editor for {name!r} sources")
 
 
 def logical_id(resource: Resource) -> str:

@@ -2,21 +2,18 @@
 verdict) into text. They read nothing else: no parser, engine or file access besides the
 optional source root for relative URIs.
 
-Registry: ``render(fmt, report, color=...)`` imports the reporter module lazily so a text-only
-run never pays for sarif-om.
+Registry: ``REPORTERS`` (format -> module) is where a report format is added; the command line's
+choices are built from it. ``render(fmt, report, color=...)`` imports the reporter module lazily
+so a text-only run never pays for sarif-om, and this module imports nothing heavy.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from policyguard.model import Finding, ParseError, RuleMeta, Severity, Status
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from policyguard.suppress import Notice
+    from policyguard.gate.report import Report
 
 REPORTERS: dict[str, str] = {
     "text": "policyguard.report.text",
@@ -25,97 +22,8 @@ REPORTERS: dict[str, str] = {
     "junit": "policyguard.report.junit",
     "github": "policyguard.report.github",
 }
-
-
-@dataclass(slots=True)
-class Verdict:
-    exit_code: int
-    fail_on: Severity
-    soft_fail: bool
-    unknown_as: str
-    reason: str  # one line: why this exit code
-    failing: int = 0  # findings that count against the gate
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "exit_code": self.exit_code,
-            "passed": self.exit_code == 0,
-            "fail_on": self.fail_on.label,
-            "soft_fail": self.soft_fail,
-            "unknown_as": self.unknown_as,
-            "reason": self.reason,
-            "failing": self.failing,
-        }
-
-
-@dataclass(slots=True)
-class Report:
-    findings: list[Finding]
-    rules: dict[str, RuleMeta]
-    errors: list[ParseError]
-    verdict: Verdict
-    notices: list[Notice] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    root: str = ""  # absolute source root: URIs are relative to it
-    baseline: dict[str, Any] | None = None  # {"path", "matched", "new", "absent"} when --baseline
-    quiet: bool = False
-    automation_id: str = ""  # SARIF runAutomationDetails.id
-    tool_version: str = ""
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): candidate files that are not IaC
-    verbose: bool = False  # list the skipped files, not only count them
-    # rules set aside for want of configuration: id -> the parameters (rules.params) not configured
-    unconfigured: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def rel(self, file: str) -> str:
-        """``file`` relative to the source root (posix), or absolute when outside it."""
-        hit = self._rel_cache.get(file)
-        if hit is None:
-            hit = self._rel_cache[file] = self._rel(file)
-        return hit
-
-    def rel_location(self, location: str) -> str:
-        """``file:line`` with the file made relative like ``rel``."""
-        file, sep, line = location.rpartition(":")
-        return f"{self.rel(file)}:{line}" if sep and line.isdigit() else location
-
-    def _rel(self, file: str) -> str:
-        if not self.root:
-            return file.replace(os.sep, "/")
-        ab = os.path.abspath(file)
-        try:
-            rel = os.path.relpath(ab, self.root)
-        except ValueError:
-            return ab
-        if rel.startswith(".."):
-            return ab.replace(os.sep, "/")
-        return rel.replace(os.sep, "/")
-
-    def counts(self) -> dict[str, int]:
-        c = {str(s): 0 for s in Status}
-        for f in self.findings:
-            c[str(f.status)] += 1
-        c["errors"] = len(self.errors)
-        c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
-        c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale")
-        c["skipped_files"] = len(self.skipped)
-        c["rules_needing_params"] = len(self.unconfigured)
-        return c
-
-    def needs_text(self) -> list[str]:
-        """``rules.params.<id>.<name>`` of every parameter an unconfigured rule waits for."""
-        return [f"rules.params.{rid}.{n}" for rid, names in sorted(self.unconfigured.items()) for n in names]
-
-    def counts_against(self, f: Finding) -> bool:
-        """Does this finding make the gate fail (before --soft-fail)?"""
-        if f.severity < self.verdict.fail_on:
-            return False
-        if f.status == Status.FAIL:
-            return True
-        return f.status == Status.UNKNOWN and self.verdict.unknown_as == "fail"
-
-    def rule(self, rule_id: str) -> RuleMeta | None:
-        return self.rules.get(rule_id)
+# ``policyguard compliance`` formats (policyguard.report.compliance: one framework's controls)
+COMPLIANCE_FORMATS: tuple[str, ...] = ("compliance-md", "compliance-json", "compliance-html")
 
 
 def render(fmt: str, report: Report, *, color: bool = False) -> str:

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from policyguard.model import Status
+from policyguard.report import COMPLIANCE_FORMATS
 
 if TYPE_CHECKING:
     from policyguard.frameworks import Control, Framework
-    from policyguard.report import Report
+    from policyguard.gate.report import Report
 
-FORMATS = ("compliance-json", "compliance-md", "compliance-html")
+FORMATS = COMPLIANCE_FORMATS
 MAX_LISTED = 200  # failing resources listed per control (the counts stay exact)
 
 # control status, worst first: what a control shows when its findings disagree

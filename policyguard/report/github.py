@@ -4,8 +4,8 @@ failures warnings, reported-only unknowns and suppression notices notices."""
 
 from __future__ import annotations
 
+from policyguard.gate.report import Report
 from policyguard.model import Status
-from policyguard.report import Report
 
 
 def _data(text: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from policyguard.report import Report, jsontext
+from policyguard.gate.report import Report
+from policyguard.report import jsontext
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_ID = "https://policyguard.dev/schemas/report.schema.json"

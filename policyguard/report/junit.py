@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from policyguard.gate.report import Report
 from policyguard.model import Finding, Status
-from policyguard.report import Report
 
 
 def _case(report: Report, suite: ET.Element, f: Finding) -> tuple[str, str]:

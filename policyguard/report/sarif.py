@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from policyguard.gate.report import Report
 from policyguard.model import Finding, ParseError, RuleMeta, Severity, Status
-from policyguard.report import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from policyguard.gate.report import Report
 from policyguard.model import Finding, Severity, Status
-from policyguard.report import Report
 
 _SEV_COLOR = {
     Severity.CRITICAL: "magenta",

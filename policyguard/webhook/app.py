@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from policyguard.model import RuleMeta
-from policyguard.scan import ScanOptions
+from policyguard.options import ScanOptions
 from policyguard.webhook import admission
 from policyguard.webhook.admission import AdmissionError, Review
 from policyguard.webhook.audit import AuditLog

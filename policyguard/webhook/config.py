@@ -259,15 +259,6 @@ def apply_enforce_options(enf: Enforcement, items: tuple[str, ...] | list[str]) 
             enf.rules[key] = mode
 
 
-def find_config_file(start: Path) -> Path | None:
-    for d in [start, *start.parents]:
-        for name in (".policyguard.yaml", ".policyguard.yml"):
-            p = d / name
-            if p.is_file():
-                return p
-    return None
-
-
 def load_file_section(path: Path) -> dict[str, Any]:
     """The ``webhook:`` mapping of a gate config file ({} if absent)."""
     import yaml

@@ -42,7 +42,7 @@ from typing import Any
 
 from policyguard.engine.rego.compiled import NeedsInterpreter
 from policyguard.model import Finding, RuleMeta, Status
-from policyguard.scan import ScanOptions
+from policyguard.options import ScanOptions
 from policyguard.webhook.watchdog import Heartbeat
 
 

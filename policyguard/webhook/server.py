@@ -25,7 +25,7 @@ import tempfile
 import time
 from typing import Any
 
-from policyguard.scan import ScanOptions
+from policyguard.options import ScanOptions
 from policyguard.webhook.config import WebhookConfig
 
 log = logging.getLogger("policyguard.webhook")

@@ -108,8 +108,9 @@ def sample_report(tmp_path: Path, **verdict_kw: Any) -> Any:
     a parse error, a suppression notice and a fix rendered as text edits."""
     import datetime as dt
 
-    from policyguard.config import Config
-    from policyguard.gate import GateSettings, evaluate_gate
+    from policyguard.gate.config import Config
+    from policyguard.gate.evaluate import evaluate_gate
+    from policyguard.gate.verdict import GateSettings
     from policyguard.model import ErrorKind, Fix, FixOp, ParseError, TextEdit
 
     f = tmp_path / "infra" / "main.tf"

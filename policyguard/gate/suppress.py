@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from policyguard.model import Finding, Resource, Severity, Status, Suppression
 
 if TYPE_CHECKING:
-    from policyguard.config import Config, SuppressionPolicy
+    from policyguard.gate.config import Config, SuppressionPolicy
 
 MARKER = "policyguard:ignore"
 ANNOTATION = "policyguard.dev/ignore"

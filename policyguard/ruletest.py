@@ -1,107 +1,17 @@
-"""``policyguard rules list|show`` and ``policyguard test`` (rule fixtures, like ``opa test``).
-
-Exit codes: 0 success, 1 a fixture did not give the expected verdict, 2 rule-load or usage
-errors.
-"""
+"""Rule fixtures, like ``opa test``: each rule directory's ``fixtures/pass`` and ``fixtures/fail``
+cases are scanned with the real parsers and engine and judged against the contract of
+rules/README.md (``policyguard test``, and the rule-pack tests)."""
 
 from __future__ import annotations
 
-import json
-import sys
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import click
-
-from policyguard.exitcodes import EXIT_ERROR, EXIT_FAIL, EXIT_OK
-from policyguard.model import ParseError, RuleMeta, Status
+from policyguard.model import ParseError, Status
 
 
-def _echo_errors(errors: Iterable[ParseError]) -> int:
-    n = 0
-    for e in errors:
-        click.echo(f"error: {e}", err=True)
-        n += 1
-    return n
-
-
-def _load(rule_dirs: Iterable[str], builtin: bool) -> Any:
-    from policyguard.engine.rules import load_all
-
-    return load_all([str(d) for d in rule_dirs], builtin)
-
-
-# --------------------------------------------------------------------------- rules list / show
-def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = False,
-                   frameworks: tuple[str, ...] = (), fmt: str = "text", profile: str | None = None) -> int:
-    from policyguard.engine.rules import Selector, selector_problems
-
-    rs = _load(rule_dirs, not no_builtin_rules)
-    problems = selector_problems(rs, [], [Selector("--framework", f) for f in frameworks])
-    if problems:  # an empty list for a misspelt framework would read as "not covered"
-        for msg in problems:
-            click.echo(f"policyguard: {msg}", err=True)
-        return EXIT_ERROR
-    wanted = {f.lower() for f in frameworks}
-    metas: list[RuleMeta] = sorted(
-        (m for m in rs.metas if (not wanted or wanted & {k.lower() for k in m.frameworks})
-         and (profile is None or m.in_profile(profile))), key=lambda m: m.id
-    )
-    if fmt == "json":
-        rows = [{**m.to_dict(), "needs_params": _needs(m)} for m in metas]
-        click.echo(json.dumps({"rules": rows, "errors": [e.to_dict() for e in rs.errors]}, indent=2))
-    else:
-        for m in metas:
-            platforms = ",".join(sorted(m.resource_types))
-            fws = " ".join(f"{k}:{'|'.join(v)}" for k, v in sorted(m.frameworks.items()))
-            fix = "fixable" if m.fixable else "-"
-            needs = f"  needs: {', '.join(_needs(m))}" if m.required_params else ""
-            click.echo(f"{m.id:<22} {m.severity.label:<8} {m.profile:<8} {platforms:<36} {fix:<7} {m.title}"
-                       + (f"  [{fws}]" if fws else "") + needs)
-        click.echo(f"{len(metas)} rules", err=True)
-    return EXIT_ERROR if _echo_errors(rs.errors) else EXIT_OK
-
-
-def _needs(m: RuleMeta) -> list[str]:
-    """The settings a rule waits for: it is not evaluated until they are configured."""
-    return [f"rules.params.{m.id}.{n}" for n in m.required_params]
-
-
-def run_rules_show(rule_id: str, rule_dirs: tuple[str, ...] = ()) -> int:
-    rs = _load(rule_dirs, True)
-    meta = next((m for m in rs.metas if m.id == rule_id), None)
-    if meta is None:
-        from policyguard.engine.rules import suggest
-
-        close = suggest(rule_id, [m.id for m in rs.metas])
-        click.echo(f"policyguard: no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""), err=True)
-        return EXIT_ERROR
-    click.echo(f"{meta.id}  [{meta.severity.label}]  {meta.title}")
-    click.echo(f"{'source:':<16}{meta.source} ({meta.language})")
-    for plat, types in sorted(meta.resource_types.items()):
-        click.echo(f"{plat + ':':<16}{', '.join(types)}")
-    if meta.frameworks:
-        click.echo(f"{'frameworks:':<16}" + "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(meta.frameworks.items())))
-    click.echo(f"{'fixable:':<16}" + (f"yes ({meta.fix_safety or 'behaviour-changing'} fix)" if meta.fixable else "no"))
-    for name, spec in sorted(meta.params.items()):
-        default = f"default {json.dumps(spec['default'])}" if "default" in spec else f"no default: needs rules.params.{meta.id}.{name}"
-        click.echo(f"{('param ' + name + ':').ljust(15)} {spec.get('type')} ({default}) {spec.get('description', '')}".rstrip())
-    if meta.description:
-        click.echo(f"\n{meta.description}")
-    if meta.remediation:
-        click.echo(f"\nRemediation: {meta.remediation}")
-    try:
-        source = Path(meta.source).read_text(encoding="utf-8")
-        click.echo("\n" + source.rstrip())
-    except OSError:
-        pass
-    return EXIT_OK
-
-
-# --------------------------------------------------------------------------- policyguard test
 @dataclass(slots=True)
 class CaseResult:
     rule_id: str
@@ -127,7 +37,7 @@ def find_rule_dirs(roots: Iterable[Path]) -> list[Path]:
     return sorted(out)
 
 
-def _load_expect(case: Path) -> tuple[dict[str, Any], str | None]:
+def load_expect(case: Path) -> tuple[dict[str, Any], str | None]:
     for name in ("expect.yaml", "expect.yml"):
         p = case / name
         if p.is_file():
@@ -155,7 +65,7 @@ def check_case(rule_id: str, kind: str, case: Path, result: Any) -> CaseResult:
     mine = [f for f in result.findings if f.rule_id == rule_id]
     for e in result.errors:
         cr.problems.append(f"error: {e}")
-    expect, bad = _load_expect(case)
+    expect, bad = load_expect(case)
     if bad:
         cr.problems.append(bad)
     by_status: dict[Status, list[str]] = {}
@@ -195,14 +105,14 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
 
     Returns the case results, rule-load errors, and the rule ids found per rule directory."""
     from policyguard import scan as scan_mod
-    from policyguard.scan import ScanOptions
+    from policyguard.options import ScanOptions
 
-    rule_dirs = [str(r) for r in roots] if not builtin else [str(r) for r in roots if Path(r).resolve() != _builtin().resolve()]
+    rule_dirs = [str(r) for r in roots] if not builtin else [str(r) for r in roots if Path(r).resolve() != builtin_dir().resolve()]
     base = ScanOptions(paths=[], rule_dirs=rule_dirs, builtin_rules=builtin, jobs=1, rego_engine=rego_engine,
                        opa_path=opa_path, opa_url=opa_url, profile="strict")  # every rule's fixtures
     from policyguard import engine
 
-    search_roots = list(roots) if roots else [_builtin()]
+    search_roots = list(roots) if roots else [builtin_dir()]
     rdirs = find_rule_dirs(search_roots)
     # each rule directory's fixtures/params.yaml: rules.params for its rules (ids keep them apart)
     params, param_errors = fixture_params(rdirs, base)
@@ -311,57 +221,7 @@ def fixture_params(rule_dirs: list[Path], base: Any) -> tuple[dict[str, dict[str
     return params, errors
 
 
-def _builtin() -> Path:
+def builtin_dir() -> Path:
     from policyguard.engine.rules import builtin_rules_dir
 
     return builtin_rules_dir()
-
-
-def run_rule_tests(rule_dirs: tuple[str, ...] = (), rego_engine: str = "embedded", verbose: bool = False,
-                   opa_path: str | None = None, opa_url: str | None = None) -> int:
-    """Run every rule's pass/fail fixtures under ``rule_dirs`` (default: the built-in pack)."""
-    started = time.monotonic()
-    roots = [Path(d) for d in rule_dirs] or [_builtin()]
-    builtin = not rule_dirs
-    results, errors, by_dir = run_fixture_cases(roots, builtin=builtin, rego_engine=rego_engine,
-                                                opa_path=opa_path, opa_url=opa_url)
-    n_err = _echo_errors(errors)
-    per_rule: dict[str, list[CaseResult]] = {}
-    for cr in results:
-        per_rule.setdefault(cr.rule_id, []).append(cr)
-    all_ids = sorted({rid for ids in by_dir.values() for rid in ids})
-    no_fixtures = [rid for rid in all_ids if rid not in per_rule]
-    failed = 0
-    for rid in sorted(per_rule):
-        crs = per_rule[rid]
-        bad = [c for c in crs if not c.ok]
-        n_pass = sum(1 for c in crs if c.kind == "pass")
-        n_fail = sum(1 for c in crs if c.kind == "fail")
-        missing = [k for k, n in (("pass", n_pass), ("fail", n_fail)) if n == 0]
-        status = "FAIL" if bad or missing else "ok"
-        if bad or missing:
-            failed += 1
-        if verbose or status != "ok":
-            click.echo(f"{status:<4} {rid}: {n_pass} pass / {n_fail} fail cases" + (f" (no {' or '.join(missing)} fixtures)" if missing else ""))
-            for c in crs:
-                if verbose or not c.ok:
-                    click.echo(f"     {'ok  ' if c.ok else 'FAIL'} {c.kind}/{c.case.name}  ({c.case})")
-                    for p in c.problems:
-                        click.echo(f"          {p}")
-    for rid in no_fixtures:
-        click.echo(f"FAIL {rid}: no fixtures/pass or fixtures/fail cases")
-        failed += 1
-    total = len(per_rule) + len(no_fixtures)
-    cases = len(results)
-    click.echo(f"{total - failed}/{total} rules passed their fixtures ({cases} case checks, engine {rego_engine}, "
-               f"{time.monotonic() - started:.1f}s)", err=False)
-    if n_err:
-        return EXIT_ERROR
-    if total == 0:
-        click.echo("policyguard: no rules with fixtures found", err=True)
-        return EXIT_ERROR
-    return EXIT_FAIL if failed else EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run_rule_tests())

@@ -22,7 +22,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from policyguard.config import Config, ConfigError, ConfigNotice, SuppressionPolicy, find_config, load_config
+from policyguard.gate.config import Config, ConfigError, ConfigNotice, SuppressionPolicy, find_config, load_config
 from policyguard.roots import inside, repository_roots
 
 CATEGORIES = ("exclude", "rules", "rule_dirs", "severity", "gate", "suppressions", "baseline")

@@ -1,15 +1,44 @@
-"""CLI entry points: ``policyguard serve``, ``webhook certs``, ``webhook manifests``."""
+"""``policyguard serve``: the Kubernetes admission webhook. Reads its configuration (the config
+file's ``webhook`` section and the gate's rule settings, then the command line), loads and checks
+the rules once before forking its workers, and exits 2 with a located message on any mistake."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
+from policyguard.commands.options import PROFILES
+from policyguard.exitcodes import EXIT_ERROR
+
+
+@click.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8443, show_default=True, type=int)
+@click.option("--tls-cert", type=click.Path(), help="Serving certificate (PEM); reloaded when it changes.")
+@click.option("--tls-key", type=click.Path(), help="Serving key (PEM).")
+@click.option("--workers", default=0, type=click.IntRange(0), show_default="all cores")
+@click.option("--pin-workers", is_flag=True, help="Pin each worker to its own CPU (dedicated machines, exclusive-CPU pods).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True))
+@click.option("--no-builtin-rules", is_flag=True)
+@click.option("--profile", type=click.Choice(PROFILES), default=None, help="Rule profile (default baseline, or the config's rules.profile).")
+@click.option("--insecure", is_flag=True, help="Serve plain HTTP (tests and local use only).")
+@click.option("--failure-mode", type=click.Choice(["deny", "allow"]), default=None, help="Answer on deadline or internal error (default: deny; allow adds a warning).")
+@click.option("--enforce", multiple=True, metavar="KEY=MODE", help="Enforcement mode (deny|warn|audit|off) per severity, rule id or 'default' (repeatable).")
+@click.option("--exclude-namespace", "exclude_namespaces", multiple=True, metavar="GLOB", help="Namespaces never judged (default: kube-system).")
+@click.option("--exclude-user", "exclude_users", multiple=True, metavar="GLOB", help="Users never judged (repeatable).")
+@click.option("--only-new-on-update", is_flag=True, help="On UPDATE, judge only findings not already present on oldObject.")
+@click.option("--subresource", "subresources", multiple=True, metavar="NAME", help="Judge this subresource too (repeatable; '*' for all).")
+@click.option("--audit-log", type=click.Path(dir_okay=False), help="JSON-lines audit log of decisions ('-' for stdout).")
+@click.option("--audit-include-object", is_flag=True, help="Include object bodies in the audit log.")
+@click.option("--max-body-bytes", type=click.IntRange(1024), default=None, help="Request body limit (default 3 MiB; 413 above).")
+@click.option("--default-timeout", default=None, metavar="DURATION", help="Deadline when the apiserver sends no ?timeout= (default 10s).")
+def serve(**kw: Any) -> int:
+    """Run the Kubernetes admission webhook (/validate, /mutate, /healthz, /readyz, /metrics)."""
+    return run_serve(**kw)
 
 
 def _err(msg: str) -> int:
@@ -22,11 +51,12 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
 
     Raises WebhookConfigError / ConfigError with located messages.
     """
-    from policyguard.scan import ScanOptions
-    from policyguard.webhook.config import WebhookConfig, apply_enforce_options, find_config_file, load_file_section
+    from policyguard.gate.config import find_config, load_config
+    from policyguard.options import ScanOptions
+    from policyguard.webhook.config import WebhookConfig, apply_enforce_options, load_file_section
 
     config_path = kw.get("config_path")
-    path = Path(config_path) if config_path else find_config_file(Path.cwd())
+    path = Path(config_path) if config_path else find_config(Path.cwd())
     if config_path and not Path(config_path).is_file():
         from policyguard.webhook.config import WebhookConfigError
 
@@ -41,7 +71,7 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     options = ScanOptions(paths=[], profile="baseline")
     if path is not None:
         # the gate's own settings (rule dirs, enabled/disabled rules, severities) apply here too
-        gate = _gate_config(path)
+        gate = load_config(path)
         if gate is not None:
             options.rule_dirs = list(gate.rule_dirs)
             options.builtin_rules = gate.builtin_rules
@@ -106,29 +136,20 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     return cfg, options
 
 
-def _gate_config(path: Path) -> Any:
-    """The gate's typed config when ``policyguard.config`` can read this file, else None."""
-    try:
-        from policyguard.config import load_config
-    except ImportError:
-        return None
-    return load_config(path)
-
-
 def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
     """The config file's rule selectors that select no rule, and rule parameters that do not fit
     their rule (the same checks as ``scan``). Checked
     against every rule the file configures (built-in pack and its dirs), not only the Kubernetes
     part the webhook loads, so one config shared by the CI gate and the webhook stays valid."""
-    from policyguard.webhook.config import find_config_file
+    from policyguard.gate.config import find_config, load_config
 
     config_path = kw.get("config_path")
-    path = Path(config_path) if config_path else find_config_file(Path.cwd())
-    gate = _gate_config(path) if path is not None else None
-    if gate is None:
+    path = Path(config_path) if config_path else find_config(Path.cwd())
+    if path is None:
         return []
+    gate = load_config(path)
     from policyguard.engine.rules import load_all, param_problems, selector_problems
-    from policyguard.gate import config_selectors
+    from policyguard.gate.selection import config_selectors
 
     rs = load_all(list(gate.rule_dirs), gate.builtin_rules)
     return selector_problems(rs, *config_selectors(gate)) + [
@@ -136,12 +157,9 @@ def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
 
 
 def run_serve(**kw: Any) -> int:
+    from policyguard.gate.config import ConfigError
     from policyguard.webhook.config import WebhookConfigError
 
-    try:
-        from policyguard.config import ConfigError
-    except ImportError:  # pragma: no cover
-        ConfigError = WebhookConfigError  # type: ignore[misc,assignment]  # noqa: N806
     try:
         cfg, options = build_config(kw)
     except (WebhookConfigError, ConfigError, ValueError) as exc:
@@ -197,48 +215,3 @@ def run_serve(**kw: Any) -> int:
         return serve(cfg, options, host=kw.get("host") or "0.0.0.0", port=int(8443 if kw.get("port") is None else kw["port"]), workers=workers, cert=cert, key=key, ruleset=ruleset)
     except OSError as exc:
         return _err(f"cannot listen on {kw.get('host')}:{kw.get('port')}: {exc.strerror or exc}")
-
-
-def run_certs(**kw: Any) -> int:
-    from policyguard.webhook.certs import make_certs
-
-    try:
-        files = make_certs(
-            kw.get("out_dir") or "certs",
-            service=kw.get("service") or "policyguard-webhook",
-            namespace=kw.get("namespace") or "policyguard",
-            days=int(kw.get("days") or 365),
-            extra_names=list(kw.get("extra_names") or ()),
-        )
-    except (OSError, ValueError) as exc:
-        return _err(f"cannot create certificates: {exc}")
-    click.echo(f"wrote {files.ca_cert}, {files.ca_key}, {files.cert}, {files.key}")
-    return EXIT_OK
-
-
-def run_manifests(**kw: Any) -> int:
-    from policyguard.webhook.manifests import build_manifests, read_ca, render_yaml
-
-    try:
-        ca = read_ca(kw.get("ca_bundle"))
-        tls_files = None
-        certs_dir = kw.get("certs_dir")
-        if certs_dir:
-            d = Path(certs_dir)
-            tls_files = ((d / "tls.crt").read_bytes(), (d / "tls.key").read_bytes())
-            if ca is None and (d / "ca.crt").is_file():
-                ca = read_ca(str(d / "ca.crt"))
-        docs = build_manifests(
-            namespace=kw.get("namespace") or "policyguard",
-            service=kw.get("service") or "policyguard-webhook",
-            image=kw.get("image") or "ghcr.io/policyguard/policyguard:0.1.0",
-            replicas=int(kw.get("replicas") or 2),
-            ca_bundle=ca,
-            failure_policy=kw.get("failure_policy") or "Fail",
-            timeout_seconds=int(kw.get("timeout_seconds") or 5),
-            tls_files=tls_files,
-        )
-    except (OSError, ValueError) as exc:
-        return _err(str(exc))
-    sys.stdout.write(render_yaml(docs))
-    return EXIT_OK

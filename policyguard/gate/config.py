@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_NAMES = (".policyguard.yaml", ".policyguard.yml")
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "config.schema.json"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "config.schema.json"
 
 
 class ConfigError(Exception):
@@ -82,14 +82,14 @@ class Config:
     data: dict[str, Any] = field(default_factory=dict)
     # key path (``("rules", "enable", 0)``) -> 1-based line: messages name the line
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
-    # set by policyguard.trust when a repository config was merged under a trusted one
+    # set by policyguard.gate.trust when a repository config was merged under a trusted one
     trusted_path: Path | None = None
     # overrides that may only raise: rule id -> (file, line) of the repository setting
     severity_raise_only: dict[str, tuple[str, int]] = field(default_factory=dict)
     rego_only_rule_dirs: list[str] = field(default_factory=list)  # named by a repository config
     notices: list[ConfigNotice] = field(default_factory=list)
-    untrusted: bool = False  # the scanned repository is untrusted (policyguard.trust)
-    # the files merged into this one, in order (policyguard.trust): each names its own lines
+    untrusted: bool = False  # the scanned repository is untrusted (policyguard.gate.trust)
+    # the files merged into this one, in order (policyguard.gate.trust): each names its own lines
     sources: list[Config] = field(default_factory=list, repr=False)
 
     def param_where(self, rule_id: str, name: str | None = None) -> str:

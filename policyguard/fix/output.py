@@ -1,28 +1,18 @@
-"""``policyguard fix``: print verified fixes as a unified diff (default), RFC 6902 JSON Patch or
-a JSON report, or apply them in place with ``--write`` (optionally asking per fix).
-
-Only safe fixes are applied unless ``--unsafe`` or ``fix.allow_behaviour_changing`` in the
-config permits a rule's behaviour-changing fixes; the others are listed as not applied."""
+"""What ``policyguard fix`` prints and writes from a fix plan: unified diffs with a header per fix,
+the JSON report, RFC 6902 JSON Patch per Kubernetes object, the summary lines, and the
+verified files written in place. Secrets in printed text are masked."""
 
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 from typing import Any
 
-from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
-from policyguard.exitcodes import EXIT_FAIL as EXIT_REFUSED  # a fix refused or a file not written
-from policyguard.fix.plan import FixPlan, Group, plan_fixes
-from policyguard.fix.safety import FixPolicy
-from policyguard.model import Severity
-
-# The plan of the most recent ``run_fix_command`` in this process (for embedding and tests).
-LAST_PLAN: FixPlan | None = None
+from policyguard.fix.plan import FixPlan, Group
 
 
-def _say(msg: str) -> None:
+def say(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
@@ -57,20 +47,20 @@ def write_results(plan: FixPlan) -> int:
         try:
             done = write_file(file, text, plan.states[file], plan.roots)
         except NotWritten as exc:
-            _say(f"policyguard: {rel}: not written: {exc.reason}")
+            say(f"policyguard: {rel}: not written: {exc.reason}")
             io_errors += exc.error
             for g in plan.verified:
                 if g.file == file:
                     g.status, g.reason = "refused", f"not written: {exc.reason}"
             del plan.results[file]
             continue
-        _say(f"fixed {rel}" + (" (in place: it has several hard links)" if done.in_place else ""))
+        say(f"fixed {rel}" + (" (in place: it has several hard links)" if done.in_place else ""))
         for note in done.notes:
-            _say(f"policyguard: {rel}: note: {note}")
+            say(f"policyguard: {rel}: note: {note}")
     return io_errors
 
 
-def _describe(g: Group) -> str:
+def describe(g: Group) -> str:
     f = g.findings[0][1]
     more = f" (+{len(g.findings) - 1} more)" if len(g.findings) > 1 else ""
     desc = f.fix.description if f.fix else ""
@@ -79,7 +69,7 @@ def _describe(g: Group) -> str:
 
 def header(g: Group) -> str:
     """The line above a file's diff naming one of its edits and its class."""
-    return f"# policyguard fix [{g.safety}] {os.path.relpath(g.file)}:{g.resource.span.start_line}: {_describe(g)}\n"
+    return f"# policyguard fix [{g.safety}] {os.path.relpath(g.file)}:{g.resource.span.start_line}: {describe(g)}\n"
 
 
 def summary(plan: FixPlan) -> list[str]:
@@ -93,100 +83,10 @@ def summary(plan: FixPlan) -> list[str]:
         f"{len(plan.unfixable)} failing finding(s) have no automatic fix"
     )
     for g in plan.refused:
-        lines.append(f"  refused: {os.path.relpath(g.file)}:{g.resource.span.start_line}: {_describe(g)}: {g.reason}")
+        lines.append(f"  refused: {os.path.relpath(g.file)}:{g.resource.span.start_line}: {describe(g)}: {g.reason}")
     for g in plan.withheld:
-        lines.append(f"  not applied: {os.path.relpath(g.file)}:{g.resource.span.start_line}: {_describe(g)}: {g.reason}")
+        lines.append(f"  not applied: {os.path.relpath(g.file)}:{g.resource.span.start_line}: {describe(g)}: {g.reason}")
     return lines
-
-
-def fix_policy(kw: dict[str, Any], config: Any, options: Any) -> FixPolicy:
-    """``--unsafe`` and the config's ``fix.allow_behaviour_changing``; unknown ids are a
-    ``ValueError`` naming the config file and line."""
-    allowed = list(getattr(config, "fix_allow_behaviour_changing", []) or [])
-    if allowed:
-        from policyguard import engine
-        from policyguard.fix.safety import check_allowed
-
-        ruleset = engine.load_ruleset(options)
-        problems = check_allowed(allowed, ruleset.metas, str(config.path))
-        if problems:
-            raise ValueError("invalid configuration:\n  " + "\n  ".join(problems))
-    return FixPolicy(unsafe=bool(kw.get("unsafe")), allowed=tuple(p for p, _ in allowed))
-
-
-def run_fix_command(**kw: Any) -> int:
-    from policyguard.config import ConfigError
-    from policyguard.gate import UsageError, prepare_scan
-
-    try:
-        config, options, root = prepare_scan(kw)
-        policy = fix_policy(kw, config, options)
-    except (ConfigError, UsageError, ValueError) as exc:
-        _say(f"policyguard: {exc}")
-        return EXIT_ERROR
-    interactive = bool(kw.get("interactive"))
-    if interactive and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        _say("policyguard: --interactive needs a terminal (stdin and stdout must be a TTY)")
-        return EXIT_ERROR
-    fmt = str(kw.get("fix_format") or "diff")
-    write_errors = 0
-    severity = Severity.parse(str(kw["severity"])) if kw.get("severity") else None
-
-    global LAST_PLAN
-    plan = plan_fixes(
-        options,
-        only_rules=list(kw.get("only_rules") or ()),
-        min_severity=severity,
-        suppressed=lambda findings, resources: suppressed_ids(findings, resources, config, root),
-        policy=policy,
-    )
-    LAST_PLAN = plan
-    errors = plan.discovery_errors + [e for s in plan.scans for e in s.errors]
-    for e in errors:
-        _say(str(e))
-
-    if interactive:
-        import click
-
-        chosen = []
-        for g in plan.verified:
-            click.echo(header(g) + unified_diff(g.file, plan.originals[g.file], g.new_alone), nl=False)
-            if click.confirm(f"Apply ({g.safety}): {_describe(g)}?", default=True):
-                chosen.append(g)
-        if len(chosen) != len(plan.verified):
-            plan.reverify(chosen)  # a subset of a verified set is proven again before writing
-
-    if fmt == "jsonpatch":
-        out = jsonpatch_report(plan)
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
-    elif kw.get("write") or interactive:
-        write_errors = write_results(plan)
-    elif fmt == "diff":
-        by_file: dict[str, list[Group]] = {}
-        for g in plan.verified:
-            by_file.setdefault(g.file, []).append(g)
-        for file, text in sorted(plan.results.items()):
-            heads = "".join(header(g) for g in sorted(by_file.get(file, []), key=lambda g: (g.resource.span.start_line, g.gid)))
-            sys.stdout.write(heads + unified_diff(file, plan.originals[file], text))
-    if fmt == "json":
-        sys.stdout.write(json.dumps(json_report(plan, written=bool(kw.get("write") or interactive)), indent=2) + "\n")
-    for line in summary(plan):
-        _say(line)
-    if errors or write_errors:
-        return EXIT_ERROR
-    return EXIT_REFUSED if plan.refused else EXIT_OK
-
-
-def suppressed_ids(findings: list[Any], resources: list[Any], config: Any, root: str) -> set[int]:
-    """ids of the findings a suppression (inline, annotation, Metadata, config) covers, judged
-    on copies so the plan's own findings keep their raw status for verification."""
-    import dataclasses
-
-    from policyguard import suppress
-
-    copies = [dataclasses.replace(f) for f in findings]
-    suppress.apply(copies, resources, config, root=root)
-    return {id(f) for f, c in zip(findings, copies, strict=True) if c.status == "suppressed"}
 
 
 def json_report(plan: FixPlan, *, written: bool) -> dict[str, Any]:

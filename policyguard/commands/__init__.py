@@ -1,0 +1,54 @@
+"""The front doors: one module per command, each a thin layer that reads its options and calls
+the scan core, the gate, the reporters, the fixer or the webhook (imported lazily inside the
+command, so ``policyguard --help`` and the pre-commit hook start fast). A command returns its
+exit code (``policyguard.exitcodes``); the group below turns it into the process's exit status
+and turns every unexpected exception into a one-line message and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from policyguard import __version__
+from policyguard.commands import baseline, compliance, fix, rules, scan, serve, test, webhook
+from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED
+
+
+class _Group(click.Group):
+    """Runs a command inside ``procs.command_scope`` (every child it starts is reaped before it
+    exits), exits with the code the command returns, and turns an interruption or an unexpected
+    exception into a message and a distinct exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from policyguard import procs
+
+        try:
+            with procs.command_scope():
+                rv = super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except procs.Terminated:
+            click.echo("policyguard: terminated", err=True)
+            sys.exit(EXIT_TERMINATED)
+        except KeyboardInterrupt:
+            click.echo("policyguard: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as exc:  # last line of defence: a located message and exit 2
+            click.echo(f"policyguard: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("please report this with the command line and input that caused it", err=True)
+            sys.exit(EXIT_ERROR)
+        if isinstance(rv, int):
+            sys.exit(rv)
+        return rv
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policyguard")
+def main() -> None:
+    """policyguard: a policy-as-code gate for Terraform, CloudFormation and Kubernetes."""
+
+
+for _command in (scan.scan, fix.fix, compliance.compliance, rules.rules, test.test_rules, baseline.baseline,
+                 serve.serve, webhook.webhook):
+    main.add_command(_command)

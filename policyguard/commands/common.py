@@ -1,0 +1,274 @@
+"""What the scanning commands (``scan``, ``fix``, ``baseline create``, ``compliance``) share:
+command-line arguments and configuration into scan options and gate settings, the project
+root, the progress indicator and writing reports. Command-line options override the config
+file, which overrides the defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, UsageError
+from policyguard.gate.verdict import DEFAULT_FAIL_ON, DEFAULT_UNKNOWN_AS, GateSettings
+from policyguard.model import Severity
+from policyguard.scan import ScanOptions, ScanResult, scan
+
+if TYPE_CHECKING:
+    from policyguard.gate.config import Config
+    from policyguard.gate.report import Report
+    from policyguard.limits import UnitLimits
+
+
+def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOptions:
+    variables = {}
+    for item in kw.get("variables") or ():
+        name, sep, value = str(item).partition("=")
+        if not sep or not name:
+            raise UsageError(f"--var {item!r}: expected NAME=VALUE")
+        variables[name] = value
+    cfg_dirs = list(config.rule_dirs) if config else []
+    paths = expand_paths(list(kw["paths"]))
+    return ScanOptions(
+        paths=paths,
+        excludes=(list(config.excludes) if config else []) + list(kw.get("excludes") or ()),
+        rule_dirs=cfg_dirs + list(kw.get("rule_dirs") or ()),
+        builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
+        enabled_rules=list(kw.get("only_rules") or ()) or (list(config.enabled_rules) if config else []),
+        disabled_rules=(list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ()),
+        frameworks=list(kw.get("frameworks") or ()) or (list(config.frameworks) if config else []),
+        profile=str(kw.get("profile") or (config.profile if config else None) or "baseline"),
+        rego_only_rule_dirs=list(config.rego_only_rule_dirs) if config else [],
+        # raise-only overrides (untrusted repository) are checked by the gate against each rule
+        severity_overrides={k: v for k, v in config.severity_overrides.items() if k not in config.severity_raise_only}
+        if config else {},
+        rule_params={rid: dict(v) for rid, v in config.rule_params.items()} if config else {},
+        var_files=list(kw.get("var_files") or ()),
+        variables=variables,
+        jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
+        rego_engine=str(kw.get("rego_engine") or "embedded"),
+        opa_path=kw.get("opa_path"),
+        opa_url=kw.get("opa_url"),
+        evaluate=not kw.get("parse_only"),
+        follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
+        unit_limits=unit_limits(kw),
+    )
+
+
+def unit_limits(kw: dict[str, Any]) -> UnitLimits | None:
+    """``--unit-timeout``/``--unit-memory`` over the defaults (command line only: a scanned
+    repository must not raise what it may cost)."""
+    timeout, memory = kw.get("unit_timeout"), kw.get("unit_memory")
+    if timeout is None and memory is None:
+        return None
+    from dataclasses import replace
+
+    from policyguard.limits import DEFAULT_UNIT_LIMITS
+
+    limits = DEFAULT_UNIT_LIMITS
+    if timeout is not None:
+        limits = replace(limits, timeout=float(timeout))
+    if memory is not None:
+        limits = replace(limits, worker_memory=int(memory) * 1024 * 1024)
+    return limits
+
+
+SMALL_SCAN_FILES = 16
+
+
+def auto_jobs(paths: list[str]) -> int:
+    """1 for a short list of files (the pre-commit hook's case: forking workers that each build
+    their own rule engine costs more than it saves), else 0 (every core)."""
+    if len(paths) <= SMALL_SCAN_FILES and all(os.path.isfile(p) for p in paths):
+        return 1
+    return 0
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """A changed ``*.tfvars`` file (pre-commit passes it alone) stands for the Terraform
+    directory that reads it; everything else is passed through unchanged."""
+    out: list[str] = []
+    for p in paths:
+        low = p.lower()
+        if low.endswith((".tfvars", ".tfvars.json")):
+            parent = Path(p).parent
+            try:
+                has_tf = any(c.name.endswith((".tf", ".tf.json")) for c in parent.iterdir())
+            except OSError:
+                has_tf = False
+            if has_tf:
+                p = str(parent)
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
+    fail_on = kw.get("fail_on") or (config.fail_on if config else None) or DEFAULT_FAIL_ON
+    soft = kw.get("soft_fail") or (bool(config.soft_fail) if config and config.soft_fail is not None else False)
+    unknown_as = kw.get("unknown_as") or (config.unknown_as if config else None) or DEFAULT_UNKNOWN_AS
+    return GateSettings(
+        fail_on=Severity.parse(str(fail_on)),
+        soft_fail=bool(soft),
+        unknown_as=str(unknown_as),
+        stale=config.policy.stale if config else "warn",
+        allow_empty=bool(kw.get("allow_empty")),
+    )
+
+
+def project_root(config: Config | None, start: Path | None = None) -> str:
+    """Where report paths (SARIF URIs, fingerprints) start: the git work tree around the current
+    directory (what code scanning expects), else the config file's directory, else the current
+    directory. Config ``suppressions[].path`` globs are relative to the config file instead."""
+    cur = (start or Path.cwd()).resolve()
+    for d in (cur, *cur.parents):
+        if (d / ".git").exists():
+            return str(d)
+    if config is not None and config.root is not None:
+        return str(config.root.resolve())
+    return str(cur)
+
+
+class Spinner:
+    """Elapsed-time indicator on stderr for scans longer than a second (TTY only)."""
+
+    FRAMES = "|/-\\"
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled
+        self.label = label
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._shown = False
+
+    def __enter__(self) -> Spinner:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        if self._stop.wait(1.0):
+            return
+        i = 0
+        while not self._stop.wait(0.1):
+            sys.stderr.write(f"\r{self.FRAMES[i % 4]} {self.label} {time.monotonic() - start:5.1f}s")
+            sys.stderr.flush()
+            self._shown = True
+            i += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._shown:
+            sys.stderr.write("\r" + " " * (len(self.label) + 12) + "\r")
+            sys.stderr.flush()
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``--format`` i writes to ``--output`` i; formats without an output write to stdout."""
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise UsageError(f"{len(outputs)} --output given for {len(formats)} --format: each --output needs its --format")
+    pairs = [(fmt, outputs[i] if i < len(outputs) else "-") for i, fmt in enumerate(formats)]
+    to_stdout = [fmt for fmt, out in pairs if out == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError(f"formats {', '.join(to_stdout)} would all write to stdout: give each but one an --output FILE")
+    return pairs
+
+
+def _want_color(dest: str) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return dest == "-" and sys.stdout.isatty()
+
+
+def write_reports(
+    report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None
+) -> None:
+    from policyguard.report import render
+
+    if result is not None and any(fmt == "sarif" for fmt, _ in pairs):
+        _attach_edits(result, options)
+    for fmt, dest in pairs:
+        emit(render(fmt, report, color=_want_color(dest) and fmt == "text"), dest)
+
+
+def emit(text: str, dest: str) -> None:
+    """Write one rendered report to ``dest`` (``-``: stdout)."""
+    if dest == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        Path(dest).write_text(text, encoding="utf-8")
+
+
+def _attach_edits(result: ScanResult, options: ScanOptions | None) -> None:
+    """Let the fix stage render ``Finding.edits`` (SARIF ``fixes``) when it is installed. It
+    verifies each fix by a re-scan, so it only runs when a SARIF report is requested."""
+    try:
+        from policyguard.fix import attach_edits  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    try:
+        attach_edits(result, options)
+    except Exception as exc:  # fixes are an extra: a fixer bug must not lose the report
+        print(f"policyguard: warning: could not render fixes: {type(exc).__name__}: {exc}", file=sys.stderr)
+    _withhold_secret_edits(result)
+
+
+def _withhold_secret_edits(result: ScanResult) -> None:
+    """Edits whose replacement text would quote a secret (a fix that re-aligns the block around
+    ``password = ...``) are left out of the reports: a masked edit would write the mask into the
+    file if applied, a clear one leaks. ``policyguard fix`` still applies such fixes locally."""
+    from policyguard.redact import mask_text
+
+    for f in result.findings:
+        if f.edits and any(mask_text(e.text) != e.text for e in f.edits):
+            f.edits = ()
+
+
+def error(msg: str) -> int:
+    print(f"policyguard: {msg}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def empty(msg: str) -> int:
+    print(f"policyguard: {msg} (pass --allow-empty if that is expected)", file=sys.stderr)
+    return EXIT_EMPTY
+
+
+def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
+    """The config file, scan options and project root for CLI arguments ``kw`` (shared by
+    ``scan``, ``baseline create`` and ``fix``, so they read the same configuration the same way)."""
+    from policyguard.gate import trust
+    from policyguard.gate.selection import check_rule_selection
+
+    config, untrusted = trust.resolve(
+        kw.get("config_path"), list(kw.get("paths") or ()),
+        org_config=kw.get("org_config"), untrusted=bool(kw.get("untrusted_repo")),
+    )
+    config.untrusted = untrusted
+    options = options_from_cli(kw, config)
+    if options.evaluate:
+        check_rule_selection(config, options, kw)
+    root = project_root(config)
+    return config, options, root
+
+
+def run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
+    with Spinner(sys.stderr.isatty() and not quiet, "policyguard: scanning"):
+        return scan(options)
+
+
+def complete_rule_set(options: ScanOptions) -> bool:
+    """Were all loaded rules evaluated (no id or framework filter)?"""
+    return not (options.enabled_rules or options.disabled_rules or options.frameworks)

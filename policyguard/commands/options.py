@@ -1,0 +1,49 @@
+"""Option choices and option groups shared by several commands. Import-light: the choices come
+from registries that import nothing heavy (report formats from ``policyguard.report``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from policyguard.report import COMPLIANCE_FORMATS, REPORTERS
+
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+FORMATS = list(REPORTERS)
+REPORT_COMPLIANCE_FORMATS = list(COMPLIANCE_FORMATS)
+REGO_ENGINES = ["embedded", "opa", "opa-server", "opa-golib"]
+PROFILES = ["baseline", "strict"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def scan_options(f: F) -> F:
+    """Options shared by `scan`, `fix`, `baseline create` and `compliance`: what to read, which
+    rules, how to evaluate."""
+    opts = [
+        click.option("--exclude", "excludes", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Trusted config file (default: the repository's .policyguard.yaml found upward)."),
+        click.option("--org-config", type=click.Path(dir_okay=False), help="Trusted organisation config, under --config and the repository's (env POLICYGUARD_ORG_CONFIG)."),
+        click.option("--untrusted-repo", is_flag=True, help="The scanned repository is untrusted (a pull request): its config may tighten the gate, not loosen it (env POLICYGUARD_UNTRUSTED_REPO=1)."),
+        click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory (repeatable)."),
+        click.option("--no-builtin-rules", is_flag=True, help="Use only --rules / configured rule dirs."),
+        click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),
+        click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not evaluate these rule ids."),
+        click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted, nsa-k8s)."),
+        click.option("--profile", type=click.Choice(PROFILES), default=None, help="Rule profile (default baseline; strict adds hardening rules such as PSS restricted)."),
+        click.option("--allow-empty", is_flag=True, help="Pass (exit 0) when the paths hold no Terraform, CloudFormation or Kubernetes file (default: exit 3)."),
+        click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),
+        click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Terraform variable (repeatable)."),
+        click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default="all cores", help="Worker processes."),
+        click.option("--unit-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Deadline to parse and evaluate one unit (a Terraform root, a template, a manifest); past it the unit is a limit-exceeded error (default 60)."),
+        click.option("--unit-memory", type=click.IntRange(0), default=None, metavar="MIB", help="Address-space limit of each scan worker process (default 4096; 0: none)."),
+        click.option("--rego-engine", type=click.Choice(REGO_ENGINES), default=None, help="Rego backend (default: embedded)."),
+        click.option("--opa-path", type=click.Path(), help="`opa` binary for --rego-engine opa (default: PATH)."),
+        click.option("--opa-url", help="OPA server URL for --rego-engine opa-server."),
+        click.option("--follow-external-symlinks", is_flag=True, help="Read symlinks whose target leaves the scanned directory (default: an error naming the link)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f

@@ -1,0 +1,94 @@
+"""``policyguard scan``: scan PATHS and gate on the findings (exit codes: policyguard.exitcodes,
+precedence: policyguard.gate.verdict)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from policyguard.commands.options import FORMATS, SEVERITIES, scan_options
+from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS), help="Report format (repeatable; default text).")
+@click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False), help="File for the matching --format (repeatable; '-' is stdout).")
+@click.option("--quiet", "-q", is_flag=True, help="Only failures and errors in the text report.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Lowest severity that fails the gate (default: high).")
+@click.option("--soft-fail", is_flag=True, help="Report policy failures but exit 0 for them (errors still exit 2).")
+@click.option("--unknown-as", type=click.Choice(["fail", "pass", "report"]), default=None, help="How unknown verdicts count (default: report).")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline.")
+@click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
+@click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the files skipped as not IaC, with the reason.")
+@scan_options
+def scan(**kw: Any) -> int:
+    """Scan PATHS (files or directories) and gate on the findings."""
+    return run_scan_command(**kw)
+
+
+def run_scan_command(**kw: Any) -> int:
+    from policyguard import __version__
+    from policyguard.commands.common import (
+        complete_rule_set,
+        error,
+        gate_settings,
+        pair_outputs,
+        prepare_scan,
+        run_scan,
+        write_reports,
+    )
+    from policyguard.exitcodes import UsageError
+    from policyguard.gate.baseline import BaselineError
+    from policyguard.gate.config import ConfigError
+    from policyguard.gate.evaluate import empty_scan_reason, evaluate_gate
+
+    try:
+        pairs = pair_outputs(tuple(kw.get("formats") or ()), tuple(kw.get("outputs") or ()))
+        config, options, root = prepare_scan(kw)
+        settings = gate_settings(kw, config)
+    except (ConfigError, UsageError, ValueError) as exc:
+        return error(str(exc))
+
+    result = run_scan(options, bool(kw.get("quiet")))
+    if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
+        from policyguard import procs
+
+        procs.close_all()  # the Rego helper exits while the reports are written
+    if kw.get("parse_only"):
+        import json
+
+        from policyguard.secrets import mask_values
+
+        sys.stdout.write(json.dumps(mask_values(result.to_dict()), indent=2) + "\n")  # the model, secrets masked
+        for e in result.errors:
+            print(str(e), file=sys.stderr)
+        if not result.files and not result.errors:  # not a gate: say it, but the model is the answer
+            print(f"policyguard: {empty_scan_reason(list(kw.get('paths') or ()), len(result.skipped))}", file=sys.stderr)
+        return EXIT_ERROR if result.errors else EXIT_OK
+    baseline_path = kw.get("baseline")
+    if baseline_path:
+        from policyguard.gate import trust
+
+        rejected = trust.baseline_allowed(baseline_path, options.paths, config, config.untrusted)
+        if rejected is not None:
+            config.notices.append(rejected)
+            baseline_path = None
+    try:
+        report = evaluate_gate(result, config, settings, root=root, baseline_path=baseline_path,
+                               tool_version=__version__, complete_rule_set=complete_rule_set(options),
+                               paths=list(kw.get("paths") or ()))
+    except BaselineError as exc:
+        return error(str(exc))
+    report.quiet = bool(kw.get("quiet"))
+    report.verbose = bool(kw.get("verbose"))
+    report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
+    try:
+        write_reports(report, pairs, result, options)
+    except OSError as exc:
+        return error(f"cannot write report: {exc}")
+    return report.verdict.exit_code

@@ -1,0 +1,93 @@
+"""``policyguard webhook certs|manifests``: deploy the admission webhook (a CA and serving
+certificate for the Service's DNS names; the manifests that run it)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from policyguard import __version__
+from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
+
+
+@click.group()
+def webhook() -> None:
+    """Deploy the admission webhook: certificates and manifests."""
+
+
+@webhook.command("certs")
+@click.option("--namespace", default="policyguard", show_default=True)
+@click.option("--service", default="policyguard-webhook", show_default=True)
+@click.option("--out-dir", default="certs", show_default=True, type=click.Path(file_okay=False))
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1))
+@click.option("--extra-name", "extra_names", multiple=True, metavar="NAME", help="Extra DNS name or IP in the serving certificate (repeatable).")
+def webhook_certs(**kwargs: Any) -> int:
+    """Create a CA and a serving certificate for the webhook Service DNS names."""
+    return run_certs(**kwargs)
+
+
+@webhook.command("manifests")
+@click.option("--namespace", default="policyguard", show_default=True)
+@click.option("--service", default="policyguard-webhook", show_default=True)
+@click.option("--image", default=f"ghcr.io/policyguard/policyguard:{__version__}", show_default=True)
+@click.option("--replicas", default=2, show_default=True, type=click.IntRange(1))
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificate (PEM) for caBundle.")
+@click.option("--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True)
+@click.option("--timeout-seconds", default=5, show_default=True, type=click.IntRange(1, 30))
+@click.option("--certs-dir", type=click.Path(exists=True, file_okay=False), help="Directory from `webhook certs`: adds the TLS Secret and caBundle.")
+def webhook_manifests(**kwargs: Any) -> int:
+    """Print the Kubernetes manifests that deploy the webhook."""
+    return run_manifests(**kwargs)
+
+
+def _err(msg: str) -> int:
+    click.echo(f"policyguard: {msg}", err=True)
+    return EXIT_ERROR
+
+
+def run_certs(**kw: Any) -> int:
+    from policyguard.webhook.certs import make_certs
+
+    try:
+        files = make_certs(
+            kw.get("out_dir") or "certs",
+            service=kw.get("service") or "policyguard-webhook",
+            namespace=kw.get("namespace") or "policyguard",
+            days=int(kw.get("days") or 365),
+            extra_names=list(kw.get("extra_names") or ()),
+        )
+    except (OSError, ValueError) as exc:
+        return _err(f"cannot create certificates: {exc}")
+    click.echo(f"wrote {files.ca_cert}, {files.ca_key}, {files.cert}, {files.key}")
+    return EXIT_OK
+
+
+def run_manifests(**kw: Any) -> int:
+    from policyguard.webhook.manifests import build_manifests, read_ca, render_yaml
+
+    try:
+        ca = read_ca(kw.get("ca_bundle"))
+        tls_files = None
+        certs_dir = kw.get("certs_dir")
+        if certs_dir:
+            d = Path(certs_dir)
+            tls_files = ((d / "tls.crt").read_bytes(), (d / "tls.key").read_bytes())
+            if ca is None and (d / "ca.crt").is_file():
+                ca = read_ca(str(d / "ca.crt"))
+        docs = build_manifests(
+            namespace=kw.get("namespace") or "policyguard",
+            service=kw.get("service") or "policyguard-webhook",
+            image=kw.get("image") or "ghcr.io/policyguard/policyguard:0.1.0",
+            replicas=int(kw.get("replicas") or 2),
+            ca_bundle=ca,
+            failure_policy=kw.get("failure_policy") or "Fail",
+            timeout_seconds=int(kw.get("timeout_seconds") or 5),
+            tls_files=tls_files,
+        )
+    except (OSError, ValueError) as exc:
+        return _err(str(exc))
+    sys.stdout.write(render_yaml(docs))
+    return EXIT_OK
