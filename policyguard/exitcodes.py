@@ -32,4 +32,4 @@ class UsageError(Exception):
     why in one line and exits with ``EXIT_ERROR``."""
 
 
-__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "UsageError"]
+__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED"]

@@ -104,20 +104,20 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
     """Scan every fixture case of every rule under ``roots`` with the real parsers and engine.
 
     Returns the case results, rule-load errors, and the rule ids found per rule directory."""
-    from policyguard import scan as scan_mod
     from policyguard.options import ScanOptions
+    from policyguard.scan import Scanner
 
     rule_dirs = [str(r) for r in roots] if not builtin else [str(r) for r in roots if Path(r).resolve() != builtin_dir().resolve()]
     base = ScanOptions(paths=[], rule_dirs=rule_dirs, builtin_rules=builtin, jobs=1, rego_engine=rego_engine,
                        opa_path=opa_path, opa_url=opa_url, profile="strict")  # every rule's fixtures
-    from policyguard import engine
 
     search_roots = list(roots) if roots else [builtin_dir()]
     rdirs = find_rule_dirs(search_roots)
     # each rule directory's fixtures/params.yaml: rules.params for its rules (ids keep them apart)
     params, param_errors = fixture_params(rdirs, base)
     base = replace(base, rule_params=params)
-    ruleset = engine.load_ruleset(base)
+    scanner = Scanner(base)  # its own evaluator: the cases share rules, each is a scan of its own
+    ruleset = scanner.ruleset
     by_dir: dict[Path, list[str]] = {}
     for m in ruleset.metas:
         by_dir.setdefault(Path(m.source).resolve().parent, []).append(m.id)
@@ -130,8 +130,6 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
             unconfigured.setdefault(Path(every[rid].source).resolve().parent, []).append(rid)
             by_dir.setdefault(Path(every[rid].source).resolve().parent, []).append(rid)
     results: list[CaseResult] = []
-    # the scan core caches one evaluator per process; these scans share options, so reset it once
-    scan_mod._WORKER_STATE.pop("evaluator", None)
     for rdir in rdirs:
         ids = by_dir.get(rdir.resolve(), [])
         if not ids:
@@ -149,13 +147,10 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
             if not kdir.is_dir():
                 continue
             for case in sorted(p for p in kdir.iterdir() if p.is_dir()):
-                cached = scan_mod._WORKER_STATE.get("evaluator")
-                if cached is not None:  # each case is a scan of its own: give it the full budget
-                    cached.restart_budget()
-                result = scan_mod.scan(replace(base, paths=[str(case)]))
+                result = scanner.scan(replace(base, paths=[str(case)]))  # with the full scan budget
                 for rid in ids:
                     results.append(check_case(rid, kind, case, result))
-    scan_mod._WORKER_STATE.pop("evaluator", None)
+    scanner.drop_evaluator()
     return results, list(ruleset.errors) + param_errors, by_dir
 
 

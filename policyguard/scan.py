@@ -123,12 +123,6 @@ def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, *outer)
 
 
-# A process builds its rule set and evaluator once per rule configuration. scan() loads the rule
-# set in the parent before forking, so workers inherit it and only build their own engine (the
-# embedded Rego engine cannot cross processes or threads).
-_WORKER_STATE: dict[str, Any] = {}
-
-
 def rules_key(options: ScanOptions) -> tuple[Any, ...]:
     """Everything that changes which rules run or how: a different key means a new evaluator."""
     return (
@@ -157,26 +151,92 @@ def _params_key(params: dict[str, dict[str, Any]]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
-def _ruleset(options: ScanOptions) -> Any:
+class Scanner:
+    """The scan core for one rule configuration (``rules_key``): it owns the loaded rule set, the
+    evaluator built from it and the worker pool that judges units. Every front door scans through
+    one: the CLI (``scan``), ``policyguard fix`` (its verifying re-scans), ``policyguard test``
+    (one scan per fixture case) and the webhook's audit.
+
+    The rule set is loaded once, in the process that creates the scanner, before any worker is
+    forked, so workers inherit it. The evaluator (and its Rego engine, which cannot cross
+    processes) belongs to one process: a forked worker builds its own on first use."""
+
+    def __init__(self, options: ScanOptions) -> None:
+        self.options = options
+        self.key = rules_key(options)
+        self._ruleset: Any = None
+        self._evaluator: Any = None
+        self._evaluator_pid = 0
+
+    @property
+    def ruleset(self) -> Any:
+        if self._ruleset is None:
+            from policyguard import engine
+
+            self._ruleset = engine.load_ruleset(self.options)
+        return self._ruleset
+
+    @property
+    def evaluator(self) -> Any:
+        if self._evaluator is None or self._evaluator_pid != os.getpid():
+            from policyguard import engine
+
+            self._evaluator = engine.make_evaluator(self.ruleset, self.options)
+            self._evaluator_pid = os.getpid()
+        return self._evaluator
+
+    def drop_evaluator(self) -> None:
+        """Forget this process's evaluator (and with it its Rego engine); the next evaluation
+        builds a new one. The rule set is kept."""
+        self._evaluator = None
+
+    def restart_budget(self) -> None:
+        """Start the per-scan time budget (``scan_timeout``) now: an evaluator outlives one scan
+        (a pre-commit run's repeated scans, a fixture case each, a fix's re-scans)."""
+        if self._evaluator is not None and self._evaluator_pid == os.getpid():
+            self._evaluator.restart_budget()
+
+    def evaluate(self, resources: list[Resource]) -> list[Finding]:
+        findings: list[Finding] = self.evaluator.evaluate(resources)
+        return findings
+
+    def scan_units(self, units: list[Unit], options: ScanOptions | None = None) -> list[tuple[ParseResult, list[Finding]]]:
+        """Parse and judge ``units`` (in forked workers when ``jobs`` allows), each unit under
+        its budget; a unit whose worker dies is an error for that unit. ``options``: what to
+        read (paths, variables, limits) when it differs from the scanner's; the rules are the
+        scanner's."""
+        options = options or self.options
+        self.restart_budget()
+        jobs = options.jobs or os.cpu_count() or 1
+        if jobs > 1 and len(units) > 1:
+            if options.evaluate:
+                _ = self.ruleset  # loaded before the fork: every worker inherits it
+            return _scan_in_pool(units, options, min(jobs, len(units)), self)
+        return [_scan_unit(u, options, self) for u in units]
+
+    def scan(self, options: ScanOptions | None = None) -> ScanResult:
+        """Discover, parse and judge ``options.paths`` (default: the scanner's options)."""
+        return _scan(options or self.options, self)
+
+
+# The scanner of the last rule configuration this process scanned with: repeated scans with the
+# same rules (tests, a server, ``scan()`` called in a loop) reuse its rule set and evaluator.
+_SCANNERS: dict[tuple[Any, ...], Scanner] = {}
+
+
+def forget_scanners() -> None:
+    """Drop the cached scanner (its rule set and evaluator): the next scan loads afresh."""
+    _SCANNERS.clear()
+
+
+def scanner_for(options: ScanOptions) -> Scanner:
+    """The process's scanner for these options' rules (a new one when the rules changed)."""
     key = rules_key(options)
-    if _WORKER_STATE.get("ruleset_key") != key:
-        from policyguard import engine
-
-        _WORKER_STATE.pop("evaluator", None)
-        _WORKER_STATE["ruleset"] = engine.load_ruleset(options)
-        _WORKER_STATE["ruleset_key"] = key
-    return _WORKER_STATE["ruleset"]
-
-
-def _evaluator(options: ScanOptions) -> Any:
-    ruleset = _ruleset(options)
-    ev = _WORKER_STATE.get("evaluator")
-    if ev is None:
-        from policyguard import engine
-
-        ev = engine.make_evaluator(ruleset, options)
-        _WORKER_STATE["evaluator"] = ev
-    return ev
+    found = _SCANNERS.get(key)
+    if found is None:
+        _SCANNERS.clear()
+        found = _SCANNERS[key] = Scanner(options)
+    return found
 
 
 # per forked pool: which unit indexes a worker has started (a shared byte per unit), so a pool
@@ -184,14 +244,20 @@ def _evaluator(options: ScanOptions) -> Any:
 _STARTED: Any = None
 
 
-def _forked_worker_init(started: Any, memory: int) -> None:
-    """A forked worker must not share the parent's engine (or its guard helper's pipes), and
-    reaps the helper it starts before it exits (``procs.worker_init``). ``memory``: its
-    address-space limit, so a runaway allocation is a ``MemoryError`` for one unit, not the
-    machine's OOM killer taking the scan."""
-    global _STARTED
+# the scanner a forked worker judges its units with (inherited through fork, never pickled)
+_WORKER_SCANNER: Scanner | None = None
+
+
+def _forked_worker_init(started: Any, memory: int, scanner: Scanner) -> None:
+    """A forked worker must not share the parent's engine (or its guard helper's pipes): the
+    scanner builds the worker's own evaluator on first use. The worker reaps the helper it
+    starts before it exits (``procs.worker_init``). ``memory``: its address-space limit, so a
+    runaway allocation is a ``MemoryError`` for one unit, not the machine's OOM killer taking
+    the scan."""
+    global _STARTED, _WORKER_SCANNER
     _STARTED = started
-    _WORKER_STATE.pop("evaluator", None)
+    _WORKER_SCANNER = scanner
+    scanner.drop_evaluator()
     _limit_memory(memory)
     procs.worker_init()
 
@@ -218,7 +284,8 @@ def _limit_memory(limit: int) -> None:
 def _pooled_unit(index: int, unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
     if _STARTED is not None:
         _STARTED[index] = 1
-    return _scan_unit(unit, options)
+    assert _WORKER_SCANNER is not None  # set by _forked_worker_init
+    return _scan_unit(unit, options, _WORKER_SCANNER)
 
 
 def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
@@ -227,7 +294,8 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
     return ParseResult(errors=[ParseError(str(unit.path), 1, 1, msg, ErrorKind.LIMIT)]), []
 
 
-def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int) -> list[tuple[ParseResult, list[Finding]]]:
+def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int,
+                  scanner: Scanner) -> list[tuple[ParseResult, list[Finding]]]:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
     pool, and each unit that was running when it broke runs again alone, so the one that kills
@@ -240,7 +308,7 @@ def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int) -> list
     suspects: list[int] = []
     while todo or suspects:
         if todo:
-            broken = _pool_round(units, todo, options, workers, outcomes)
+            broken = _pool_round(units, todo, options, workers, outcomes, scanner)
             if broken and len(broken) == len(todo) and not any(started for _, started in broken):
                 for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
                     outcomes[i] = _crashed(units[i], "the worker pool could not start")
@@ -251,13 +319,13 @@ def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int) -> list
                 (suspects if started else todo).append(i)
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
-        for j, _ in _pool_round(units, [i], options, 1, outcomes):
+        for j, _ in _pool_round(units, [i], options, 1, outcomes, scanner):
             outcomes[j] = _crashed(units[j], "killed by a signal or out of memory")
     return [o for o in outcomes if o is not None]
 
 
 def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, workers: int,
-                outcomes: list[tuple[ParseResult, list[Finding]] | None]) -> list[tuple[int, bool]]:
+                outcomes: list[tuple[ParseResult, list[Finding]] | None], scanner: Scanner) -> list[tuple[int, bool]]:
     """Run ``indexes`` in one pool, filling ``outcomes``; returns the units a broken pool lost,
     each with whether a worker had started it."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
@@ -273,7 +341,7 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
     started = RawArray("b", len(units))
     memory = (options.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
     pool = ProcessPoolExecutor(max_workers=min(workers, len(indexes)), mp_context=multiprocessing.get_context("fork"),
-                               initializer=_forked_worker_init, initargs=(started, memory))
+                               initializer=_forked_worker_init, initargs=(started, memory, scanner))
     lost: list[tuple[int, bool]] = []
     try:
         futures = []
@@ -295,15 +363,20 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
     return lost
 
 
-def _scan_unit(unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
+def _scan_unit(unit: Unit, options: ScanOptions, scanner: Scanner) -> tuple[ParseResult, list[Finding]]:
     parsed = parse_unit(unit, options)
     findings: list[Finding] = []
     if options.evaluate and parsed.resources:
-        findings = _evaluator(options).evaluate(parsed.resources)
+        findings = scanner.evaluate(parsed.resources)
     return parsed, findings
 
 
 def scan(options: ScanOptions) -> ScanResult:
+    """One scan with the process's scanner for these rules (``scanner_for``)."""
+    return scanner_for(options).scan(options)
+
+
+def _scan(options: ScanOptions, scanner: Scanner) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
@@ -314,22 +387,15 @@ def scan(options: ScanOptions) -> ScanResult:
     )
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
 
-    ruleset = _ruleset(options) if options.evaluate else None
+    ruleset = scanner.ruleset if options.evaluate else None
     if ruleset is not None:
         result.rules = {m.id: m for m in ruleset.metas}
         result.profile_skipped = set(ruleset.profile_skipped)
         result.params_skipped = dict(ruleset.params_skipped)
         result.errors.extend(ruleset.errors)
-        cached = _WORKER_STATE.get("evaluator")
-        if cached is not None and hasattr(cached, "restart_budget"):
-            cached.restart_budget()  # the per-scan time budget starts now, not when the engine was built
 
-    jobs = options.jobs or os.cpu_count() or 1
     units = found.units
-    if jobs > 1 and len(units) > 1:
-        outcomes = _scan_in_pool(units, options, min(jobs, len(units)))
-    else:
-        outcomes = [_scan_unit(u, options) for u in units]
+    outcomes = scanner.scan_units(units, options)  # the per-scan time budget starts now
 
     files: set[str] = set()
     for unit, (parsed, findings) in zip(units, outcomes, strict=True):

@@ -22,9 +22,9 @@ def _scan(case: str, engine: str = "embedded"):
                        builtin_rules=False, jobs=1, rego_engine=engine)
     import policyguard.scan as scan_mod
 
-    scan_mod._WORKER_STATE.pop("evaluator", None)  # the scan core caches one evaluator per process
+    scan_mod.forget_scanners()  # the scan core caches one evaluator per process
     res = scan(opts)
-    scan_mod._WORKER_STATE.pop("evaluator", None)
+    scan_mod.forget_scanners()
     assert res.errors == [], res.errors
     return {(f.rule_id, f.resource_id): f for f in res.findings}
 

@@ -154,14 +154,17 @@ def test_a_cached_evaluator_gets_a_fresh_budget_per_plan(tmp_path: Path) -> None
     it was built (in a long test run every plan after ten minutes found no failure at all)."""
     import time
 
-    from policyguard.fix import plan as plan_mod
+    from dataclasses import replace
+
     from policyguard.fix.plan import plan_fixes
-    from policyguard.scan import ScanOptions
+    from policyguard.scan import ScanOptions, scanner_for
 
     (tmp_path / "main.tf").write_text(TF)
     options = ScanOptions(paths=[str(tmp_path)], jobs=1, rule_timeout=5.0)
     assert len(plan_fixes(options, only_rules=["PG-AWS-SQS-001"]).verified) == 1
-    plan_mod._STATE["evaluator"]._deadline = time.monotonic() - 1  # as if built scan_timeout ago
+    # the scanner plan_fixes scans with (its options: every rule kept, none enabled by id)
+    scanner = scanner_for(replace(options, enabled_rules=[], profile_keep=list(options.profile_keep)))
+    scanner.evaluator._deadline = time.monotonic() - 1  # as if built scan_timeout ago
     assert len(plan_fixes(options, only_rules=["PG-AWS-SQS-001"]).verified) == 1
 
 

@@ -166,9 +166,9 @@ def test_exception_in_a_command_reaps_the_helper(adopted, monkeypatch):
         raise RuntimeError("report writer exploded")
 
     monkeypatch.setattr(gate, "write_reports", boom)
-    scan_mod._WORKER_STATE.pop("evaluator", None)
+    scan_mod.forget_scanners()
     res = CliRunner().invoke(main, ["scan", "-j", "1", *BURN, str(DATA / "tf")])
-    scan_mod._WORKER_STATE.pop("evaluator", None)
+    scan_mod.forget_scanners()
     assert res.exit_code == 2 and "internal error" in res.output
     assert adopted, "the scan started no helper"
     assert all(_gone(pid) for pid in adopted)
@@ -183,10 +183,10 @@ def test_timeout_path_kills_waits_and_reaps(adopted):
     opts = ScanOptions(paths=[str(DATA / "runaway")],
                        rule_dirs=[str(TEST_RULES / "rego_range"), str(TEST_RULES / "ebs_encrypted")],
                        builtin_rules=False, jobs=1, rule_timeout=1.0)
-    scan_mod._WORKER_STATE.pop("evaluator", None)
+    scan_mod.forget_scanners()
     with procs.command_scope():
         res = scan_mod.scan(opts)
-    scan_mod._WORKER_STATE.pop("evaluator", None)
+    scan_mod.forget_scanners()
     verdicts = {(f.rule_id, f.resource_id): str(f.status) for f in res.findings}
     assert verdicts[("TEST-REGO-HUGE", "aws_ebs_volume.huge")] == "error", verdicts
     assert verdicts[("TEST-REGO-HUGE", "aws_ebs_volume.fine")] == "pass", verdicts

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from policyguard import engine
 from policyguard.discover import discover
+from policyguard.engine.evaluator import EvalMode
 from policyguard.engine.rego.compiled import UNIT_RESOURCES, CompiledRegorusBackend, unit_source, vm_source
 from policyguard.engine.rego.driver import driver_source
 from policyguard.model import Finding, Resource
@@ -173,9 +174,7 @@ def _evaluators() -> tuple[Any, Any]:
     ruleset = engine.load_ruleset(options)
     pair = []
     for compiled in (False, True):
-        ev = engine.make_evaluator(ruleset, options)
-        ev.rego_guard = False
-        ev.rego_compiled = compiled
+        ev = engine.make_evaluator(ruleset, options, EvalMode(rego_guard=False, rego_compiled=compiled))
         pair.append(ev)
     return pair[0], pair[1]
 
@@ -336,9 +335,7 @@ def test_a_pack_beyond_the_vm_source_limit_is_split_over_programs(tmp_path: Path
     assert not ruleset.errors
     evs = []
     for compiled in (False, True):
-        ev = engine.make_evaluator(ruleset, options)
-        ev.rego_guard = False
-        ev.rego_compiled = compiled
+        ev = engine.make_evaluator(ruleset, options, EvalMode(rego_guard=False, rego_compiled=compiled))
         evs.append(ev)
     (resources,) = _units(src)
     interp = sorted(map(_key, evs[0].evaluate(resources)))

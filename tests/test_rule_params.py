@@ -18,6 +18,7 @@ from test_engine_helpers import OPA_SHIM, REPO, comparable, have_golib
 from policyguard import engine
 from policyguard.commands import main
 from policyguard.commands.common import prepare_scan
+from policyguard.engine.evaluator import EvalMode
 from policyguard.engine.rego.driver import driver_source
 from policyguard.gate import trust
 from policyguard.gate.config import ConfigError
@@ -89,10 +90,8 @@ def _evaluate(resources: list[Resource], params: dict[str, Any], engine_name: st
               dirs: list[str] | None = None, compiled: bool = False, **kw: Any) -> list[Any]:
     opts = ScanOptions(paths=[], rule_dirs=dirs or [str(RULE_DIR)], builtin_rules=False, rego_engine=engine_name,
                        rule_params=params, **kw)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
-    if compiled:
-        ev.rego_guard = False
-        ev.rego_compiled = True
+    mode = EvalMode(rego_guard=False, rego_compiled=True) if compiled else None
+    ev = engine.make_evaluator(engine.load_ruleset(opts), opts, mode)
     return ev.evaluate(resources)
 
 
@@ -238,10 +237,9 @@ def test_the_vm_runs_parameterised_rules_itself(tmp_path: Path) -> None:
     d = _rules_dir(tmp_path)
     opts = ScanOptions(paths=[], rule_dirs=[str(d / "A"), str(RULE_DIR)], builtin_rules=False,
                        rule_params={"TEST-PARAM-A": {"word": "w"}, RID: {"registries": ["*"]}})
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
-    ev.rego_guard, ev.rego_compiled = False, True
+    ev = engine.make_evaluator(engine.load_ruleset(opts), opts, EvalMode(rego_guard=False, rego_compiled=True))
     assert [f.status for f in ev.evaluate([_pod("web", {"a": "nginx"})]) if f.rule_id == RID] == [Status.PASS]
-    assert ev.backend.interpreted == {} and ev.backend.fallbacks == 0
+    assert ev.vm_status() == ({}, 0)
 
 
 def test_rules_without_params_get_the_same_driver_and_input() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from policyguard.commands.options import PROFILES
 from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
-from policyguard.model import ParseError, RuleMeta
+
+if TYPE_CHECKING:
+    from policyguard.model import ParseError, RuleMeta
 
 
 @click.group()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from policyguard.engine.evaluator import Evaluator
+    from policyguard.engine.evaluator import EvalMode, Evaluator
     from policyguard.engine.rules import RuleSet
     from policyguard.options import ScanOptions
 
@@ -32,7 +32,7 @@ def load_ruleset(options: ScanOptions) -> RuleSet:
     return _load(options)
 
 
-def make_evaluator(ruleset: RuleSet, options: ScanOptions) -> Evaluator:
+def make_evaluator(ruleset: RuleSet, options: ScanOptions, mode: EvalMode | None = None) -> Evaluator:
     from policyguard.engine.evaluator import Evaluator as _Evaluator
 
-    return _Evaluator(ruleset, options)
+    return _Evaluator(ruleset, options, mode)

@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -102,9 +103,28 @@ def _fix_from(raw: Any, resource: Resource, meta: RuleMeta) -> Fix | None:
     return Fix(str(raw.get("description", "") or ""), tuple(ops), safety)
 
 
+@dataclass(frozen=True, slots=True)
+class EvalMode:
+    """How an evaluator runs its rules, fixed when it is built. The defaults are a scan's; the
+    webhook's lanes choose others (webhook/evaluation.py).
+
+    ``rego_guard``: regorus in a forked, killable helper (None: the engine default);
+    ``rego_compiled``: rule groups on regorus's compiled VM, one resource per call (needs
+    ``rego_guard`` False); ``interpret_here`` False: what the VM cannot finish raises
+    ``NeedsInterpreter`` instead of running on the interpreter in this thread;
+    ``python_watchdog``: Python rules bounded by a timer or trace function (False: the caller
+    bounds a stuck evaluation itself, e.g. the webhook's request deadline + supervisor)."""
+
+    rego_guard: bool | None = None
+    rego_compiled: bool = False
+    interpret_here: bool = True
+    python_watchdog: bool = True
+
+
 class Evaluator:
-    def __init__(self, ruleset: RuleSet, options: ScanOptions) -> None:
+    def __init__(self, ruleset: RuleSet, options: ScanOptions, mode: EvalMode | None = None) -> None:
         self.ruleset = ruleset
+        self.mode = mode or EvalMode()
         self.options = options
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
@@ -119,15 +139,6 @@ class Evaluator:
         self._deadline = time.monotonic() + max(0.0, options.scan_timeout)
         self._backend: Any = None
         self._backend_lock = threading.Lock()
-        # Server settings (the webhook sets them before the first evaluation):
-        # rego_guard: forked Rego helper (None: engine default); python_watchdog: bound Python
-        # rules off the main thread with a trace function (False: the caller bounds a stuck
-        # evaluation itself, e.g. the webhook's request deadline + supervisor watchdog).
-        self.rego_guard: bool | None = None
-        self.python_watchdog = True
-        # rego_compiled: run rule groups on regorus's compiled VM, one resource per call (the
-        # webhook: one object per request; needs rego_guard False)
-        self.rego_compiled = False
 
     # ------------------------------------------------------------------ set-up
     def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str, bool], str]]:
@@ -179,6 +190,16 @@ class Evaluator:
             ("policyguard/driver.rego", driver_source(rules, self._groups, set(self._rego_params))),
         ]
 
+    def vm_status(self) -> tuple[dict[str, str], int]:
+        """On the compiled VM (``mode.rego_compiled``): the groups that run on the interpreter
+        instead (group -> why) and how many executions the VM refused and re-ran there."""
+        from policyguard.engine.rego.compiled import CompiledRegorusBackend
+
+        backend = self._backend
+        if not isinstance(backend, CompiledRegorusBackend):
+            return {}, 0
+        return dict(backend.interpreted), backend.fallbacks
+
     @property
     def backend(self) -> Any:
         """The backend, built on first use and checked with one empty evaluation. A rule that
@@ -194,9 +215,10 @@ class Evaluator:
                         opa_path=self.options.opa_path,
                         opa_url=self.options.opa_url,
                         timeout=self.options.rule_timeout,
-                        guard=self.rego_guard,
+                        guard=self.mode.rego_guard,
                         compiled=(self._groups, {rid: self.ruleset.rego[rid].package for rid in self._rego_ids})
-                        if self.rego_compiled else None,
+                        if self.mode.rego_compiled else None,
+                        interpret_here=self.mode.interpret_here,
                     )
                     culprits = self._check_backend(backend)
                     if not culprits:
@@ -353,8 +375,8 @@ class Evaluator:
         if not python:
             return
         # python_watchdog False: the caller bounds a stuck evaluation (no timer, no trace)
-        use_timer = self.python_watchdog and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-        traced = not use_timer and self.python_watchdog
+        use_timer = self.mode.python_watchdog and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+        traced = not use_timer and self.mode.python_watchdog
         # rule ids per resource: `m in metas` compared RuleMeta dataclasses field by field
         applicable_ids = [(r, {x.id for x in metas}) for r, metas in per_resource]
         # the SIGALRM handler is installed once per batch, the timer armed per call: installing

@@ -71,51 +71,13 @@ class UnitScan:
         return out
 
 
-_STATE: dict[str, Any] = {}
-
-
-def _evaluate(resources: list[Resource], options: ScanOptions) -> list[Finding]:
-    from policyguard.scan import rules_key
-
-    key = rules_key(options)  # the scan core's: every option that changes which rules run or how
-    ev = _STATE.get("evaluator")
-    if ev is None or _STATE.get("key") != key:
-        from policyguard import engine
-
-        ev = engine.make_evaluator(engine.load_ruleset(options), options)
-        _STATE["evaluator"], _STATE["key"] = ev, key
-    findings: list[Finding] = ev.evaluate(resources)
-    return findings
-
-
-def _scan_one(unit: Unit, options: ScanOptions) -> tuple[list[Resource], list[Finding], list[ParseError]]:
-    from policyguard.scan import parse_unit
-
-    parsed = parse_unit(unit, options)
-    findings = _evaluate(parsed.resources, options) if parsed.resources else []
-    return parsed.resources, findings, parsed.errors
-
-
 def scan_units(units: list[Unit], options: ScanOptions) -> list[UnitScan]:
-    """Parse and evaluate ``units`` (in forked workers when there are several). Each call is one
-    scan with its own ``scan_timeout`` budget: the evaluator cached in ``_STATE`` outlives a
-    plan (tests, ``attach_edits``), and with its build-time deadline every evaluation after
-    ``scan_timeout`` seconds of process life found nothing."""
-    ev = _STATE.get("evaluator")
-    if ev is not None:
-        ev.restart_budget()
-    jobs = options.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(units) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    """Parse and evaluate ``units`` with the scan core's scanner for these rules (its workers,
+    budgets and crash isolation; one scan budget per call)."""
+    from policyguard.scan import scanner_for
 
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=ctx) as pool:
-            chunk = max(1, len(units) // (jobs * 8))
-            outs = list(pool.map(_scan_one, units, [options] * len(units), chunksize=chunk))
-    else:
-        outs = [_scan_one(u, options) for u in units]
-    return [UnitScan(u, r, f, e) for u, (r, f, e) in zip(units, outs, strict=True)]
+    outs = scanner_for(options).scan_units(units, options)
+    return [UnitScan(u, p.resources, f, p.errors) for u, (p, f) in zip(units, outs, strict=True)]
 
 
 # --------------------------------------------------------------------------- overlays

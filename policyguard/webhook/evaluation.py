@@ -75,30 +75,29 @@ class Judge:
         self.options = options
         self.ruleset = ruleset if ruleset is not None else engine.load_ruleset(options)
         self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
-        self.evaluator = engine.make_evaluator(self.ruleset, options)
-        two_lanes = supervised and lane == "main"
-        if two_lanes:
+        from policyguard.engine.evaluator import EvalMode
+
+        if supervised and lane == "main":
             # the supervisor restarts this worker when a Python rule is stuck (EvalThread):
             # no trace function; Rego on the bounded VM in-process, the rest to the heavy lane
-            self.evaluator.rego_guard = False
-            self.evaluator.rego_compiled = True
-            self.evaluator.python_watchdog = False
+            mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=False)
         elif lane == "heavy":
-            self.evaluator.rego_guard = True
-        self._backend = self.evaluator.backend if self.evaluator.has_rego else None  # built now, not on the first review
-        backend = self._backend
-        if two_lanes and backend is not None and hasattr(backend, "interpret_here"):
-            backend.interpret_here = False
+            mode = EvalMode(rego_guard=True)
+        else:
+            mode = EvalMode()
+        self.evaluator = engine.make_evaluator(self.ruleset, options, mode)
+        if self.evaluator.has_rego:
+            self.evaluator.backend  # noqa: B018  # built now, not on the first review
 
     def interpreted_groups(self) -> list[str]:
         """Why some rules run on the Rego interpreter instead of the compiled VM (one line per
         group: its rule ids and the reason), empty when all run on the VM or no VM is used."""
-        reasons: dict[str, str] = getattr(self._backend, "interpreted", None) or {}
+        reasons, _ = self.evaluator.vm_status()
         groups = self.evaluator.groups
         return [f"{', '.join(groups.get(g, []))}: {why}" for g, why in sorted(reasons.items())]
 
     def _fallbacks(self) -> int:
-        return int(getattr(self._backend, "fallbacks", 0))
+        return self.evaluator.vm_status()[1]
 
     def _resource(self, obj: dict[str, Any]) -> Any:
         from policyguard.parsers.kubernetes import resource_from_object

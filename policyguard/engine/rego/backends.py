@@ -381,19 +381,21 @@ class OpaServerBackend:
 
 
 def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float,
-                 guard: bool | None = None, compiled: tuple[dict[str, list[str]], dict[str, str]] | None = None) -> Any:
+                 guard: bool | None = None, compiled: tuple[dict[str, list[str]], dict[str, str]] | None = None,
+                 interpret_here: bool = True) -> Any:
     """``guard`` (embedded engine only): run regorus in a forked helper (None: the
     ``POLICYGUARD_REGO_GUARD`` environment variable, default on). A server that bounds a
     stuck worker by other means (the webhook's supervisor watchdog) passes False.
     ``compiled`` (embedded, unguarded): (groups, rule id -> package) to run the rule groups on
-    regorus's compiled VM, one resource per execution (compiled.py)."""
+    regorus's compiled VM, one resource per execution (compiled.py); ``interpret_here`` False:
+    what the VM cannot finish raises ``NeedsInterpreter`` instead of running on the interpreter."""
     if name in ("embedded", "", None):
         if guard is None:
             guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
         if compiled is not None and not guard:
             from policyguard.engine.rego.compiled import CompiledRegorusBackend
 
-            return CompiledRegorusBackend(modules, *compiled)
+            return CompiledRegorusBackend(modules, *compiled, interpret_here=interpret_here)
         if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend
 

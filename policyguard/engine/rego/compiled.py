@@ -255,7 +255,8 @@ class CompiledRegorusBackend:
     name = "embedded"
     needs_json = False  # the input is serialised per resource
 
-    def __init__(self, modules: list[tuple[str, str]], groups: dict[str, list[str]], packages: dict[str, str]) -> None:
+    def __init__(self, modules: list[tuple[str, str]], groups: dict[str, list[str]], packages: dict[str, str],
+                 *, interpret_here: bool = True) -> None:
         self._interpreter = RegorusBackend(modules)
         self._local = threading.local()
         rewritten: list[tuple[str, str]] = []
@@ -303,7 +304,7 @@ class CompiledRegorusBackend:
         self.fallbacks = 0  # executions the VM refused (instruction limit, error): re-run on the interpreter
         # False: raise NeedsInterpreter instead of interpreting here (the webhook's main lane,
         # where only the VM's bounded executions may run: evaluation.py)
-        self.interpret_here = True
+        self.interpret_here = interpret_here
         def using(pkgs: set[str]) -> set[str]:
             """Groups with a rule in one of ``pkgs`` ("": a helper module every group loads)."""
             return {g for g, ids in groups.items() if "" in pkgs or any(packages.get(r) in pkgs for r in ids)}
