@@ -24,6 +24,7 @@ from policyguard.options import ScanOptions
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
+    from policyguard.engine.evaluator import EvalMode
     from policyguard.limits import UnitBudget, UnitLimits
 
 
@@ -161,10 +162,14 @@ class Scanner:
     forked, so workers inherit it. The evaluator (and its Rego engine, which cannot cross
     processes) belongs to one process: a forked worker builds its own on first use."""
 
-    def __init__(self, options: ScanOptions) -> None:
+    def __init__(self, options: ScanOptions, mode: EvalMode | None = None, *, ruleset: Any = None) -> None:
+        """``mode``: how the evaluator runs its rules (default: a scan's; the webhook's lanes
+        choose others); ``ruleset``: one already loaded with these options (a server loads it
+        once before forking its workers)."""
         self.options = options
+        self.mode = mode
         self.key = rules_key(options)
-        self._ruleset: Any = None
+        self._ruleset: Any = ruleset
         self._evaluator: Any = None
         self._evaluator_pid = 0
 
@@ -181,7 +186,7 @@ class Scanner:
         if self._evaluator is None or self._evaluator_pid != os.getpid():
             from policyguard import engine
 
-            self._evaluator = engine.make_evaluator(self.ruleset, self.options)
+            self._evaluator = engine.make_evaluator(self.ruleset, self.options, self.mode)
             self._evaluator_pid = os.getpid()
         return self._evaluator
 
@@ -196,8 +201,11 @@ class Scanner:
         if self._evaluator is not None and self._evaluator_pid == os.getpid():
             self._evaluator.restart_budget()
 
-    def evaluate(self, resources: list[Resource]) -> list[Finding]:
-        findings: list[Finding] = self.evaluator.evaluate(resources)
+    def evaluate(self, resources: list[Resource], deadline: float | None = None, *,
+                 problems_only: bool = False) -> list[Finding]:
+        """Findings of every applicable rule on ``resources`` (one unit: cross-resource rules see
+        all of them). ``deadline``/``problems_only``: see ``Evaluator.evaluate``."""
+        findings: list[Finding] = self.evaluator.evaluate(resources, deadline, problems_only=problems_only)
         return findings
 
     def scan_units(self, units: list[Unit], options: ScanOptions | None = None) -> list[tuple[ParseResult, list[Finding]]]:

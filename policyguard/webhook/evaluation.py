@@ -70,12 +70,10 @@ class Judge:
         ``NeedsInterpreter``); ``heavy``: the interpreter in a helper process killed at the
         deadline. ``supervised``: a supervisor watchdog restarts a stuck worker, so Python rules
         run without a trace function."""
-        from policyguard import engine
 
         self.options = options
-        self.ruleset = ruleset if ruleset is not None else engine.load_ruleset(options)
-        self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
         from policyguard.engine.evaluator import EvalMode
+        from policyguard.scan import Scanner
 
         if supervised and lane == "main":
             # the supervisor restarts this worker when a Python rule is stuck (EvalThread):
@@ -85,7 +83,10 @@ class Judge:
             mode = EvalMode(rego_guard=True)
         else:
             mode = EvalMode()
-        self.evaluator = engine.make_evaluator(self.ruleset, options, mode)
+        self.scanner = Scanner(options, mode, ruleset=ruleset)
+        self.ruleset = self.scanner.ruleset
+        self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
+        self.evaluator = self.scanner.evaluator
         if self.evaluator.has_rego:
             self.evaluator.backend  # noqa: B018  # built now, not on the first review
 
@@ -114,7 +115,7 @@ class Judge:
             res.meta["admission"] = admission
         # the request's deadline bounds the engine (a runaway Rego helper is killed at it)
         # fail/unknown/error only: the decision never looks at passes
-        return res, list(self.evaluator.evaluate([res], deadline=deadline, problems_only=True))
+        return res, self.scanner.evaluate([res], deadline, problems_only=True)
 
     def judge(
         self,
