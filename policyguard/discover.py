@@ -47,11 +47,21 @@ PRUNE_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__
 
 @dataclass(frozen=True)
 class Unit:
-    """One parser call: ``path`` is a directory for ``terraform``, else the file itself."""
+    """One parser call: ``path`` is a directory for ``terraform``, else the file itself.
+    ``text``: the content when it is in memory (a stream: ``path`` is then the name reports show
+    and no file is read); ``expect``: the format the content must be parsed as (None: it decides)."""
 
     format: str
     path: Path
     files: list[Path]
+    text: str | None = None
+    expect: str | None = None
+
+
+def stdin_unit(text: str, name: str, expect: str | None = None) -> Unit:
+    """The unit of a stream (``scan -``): one YAML/JSON document file held in memory, shown in
+    reports as ``name``."""
+    return Unit(DOCUMENT, Path(name), [Path(name)], text=text, expect=expect)
 
 
 @dataclass

@@ -11,6 +11,16 @@ if TYPE_CHECKING:
     from policyguard.limits import UnitLimits
 
 
+@dataclass(frozen=True, slots=True)
+class StdinSource:
+    """A stream to scan as one file (``policyguard scan -``): its text, the path reports show for
+    it, and the format it must be read as (None: its content decides, like a .yaml/.json file)."""
+
+    text: str
+    name: str = "stdin"
+    format: str | None = None  # kubernetes | cloudformation | terraform_plan
+
+
 @dataclass(slots=True)
 class ScanOptions:
     paths: list[str]
@@ -42,6 +52,8 @@ class ScanOptions:
     rule_timeout: float = 5.0  # seconds per rule x unit
     scan_timeout: float = 600.0  # seconds for the whole scan
     evaluate: bool = True  # False: parse only (``--parse-only``, benchmarks)
+    # ``scan -``: one stream read by the front door instead of ``paths`` (policyguard.discover.stdin_unit)
+    stdin: StdinSource | None = None
     # where expressions in scanned files may read other files (Terraform file()...): filled by
     # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
     read_roots: tuple[str, ...] = ()
@@ -51,4 +63,4 @@ class ScanOptions:
     unit_limits: UnitLimits | None = None
 
 
-__all__ = ["ScanOptions"]
+__all__ = ["ScanOptions", "StdinSource"]

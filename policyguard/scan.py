@@ -39,6 +39,9 @@ class ScanResult:
     profile_skipped: set[str] = field(default_factory=set)  # rule ids the profile left out
     # rules set aside for want of configuration: id -> the parameters not configured
     params_skipped: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the text of scanned files that exist only in memory (a stream), by the name reports show:
+    # what the gate reads instead of the file (inline suppressions)
+    sources: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -388,12 +391,18 @@ def _scan(options: ScanOptions, scanner: Scanner) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
-    if not options.read_roots:
-        options.read_roots = tuple(str(r) for r in repository_roots(options.paths))
-    found = discover.discover(
-        [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
-    )
+    if options.stdin is not None:  # one stream, no discovery
+        src = options.stdin
+        found = discover.Discovery(units=[discover.stdin_unit(src.text, src.name, src.format)])
+    else:
+        if not options.read_roots:
+            options.read_roots = tuple(str(r) for r in repository_roots(options.paths))
+        found = discover.discover(
+            [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
+        )
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
+    if options.stdin is not None:
+        result.sources[options.stdin.name] = options.stdin.text
 
     ruleset = scanner.ruleset if options.evaluate else None
     if ruleset is not None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from policyguard.gate.config import Config
     from policyguard.gate.report import Report
     from policyguard.limits import UnitLimits
+    from policyguard.options import StdinSource
 
 
 def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOptions:
@@ -244,6 +245,36 @@ def error(msg: str) -> int:
 def empty(msg: str) -> int:
     print(f"policyguard: {msg} (pass --allow-empty if that is expected)", file=sys.stderr)
     return EXIT_EMPTY
+
+
+def read_stdin(kw: dict[str, Any]) -> StdinSource | None:
+    """The stream to scan when the only path is ``-`` (None otherwise): read whole, within the
+    file size limit, decoded like a file (UTF-8, or UTF-16/32 with a byte order mark)."""
+    paths = list(kw.get("paths") or ())
+    if "-" not in paths:
+        if kw.get("stdin_name") or kw.get("stdin_format"):
+            raise UsageError("--stdin-name and --stdin-format apply to the path '-' (the stream on stdin)")
+        return None
+    if paths != ["-"]:
+        raise UsageError("'-' (scan the stream on stdin) must be the only path")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("'-' scans a stream piped to stdin, but stdin is a terminal "
+                         "(for example: helm template chart/ | policyguard scan -)")
+    from policyguard.fsread import ReadError, decode_text
+    from policyguard.limits import DEFAULT_LIMITS
+    from policyguard.options import StdinSource
+
+    name = str(kw.get("stdin_name") or "stdin")
+    limit = DEFAULT_LIMITS.max_file_bytes
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(f"{name}: the stream on stdin is larger than the {limit // (1024 * 1024)} MiB file limit")
+    try:
+        text = decode_text(data)
+    except ReadError as exc:
+        raise UsageError(f"{name}:{exc.line}:{exc.column}: {exc.message}") from None
+    fmt = kw.get("stdin_format")
+    return StdinSource(text, name, str(fmt).replace("-", "_") if fmt else None)
 
 
 def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:

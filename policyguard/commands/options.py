@@ -15,6 +15,8 @@ FORMATS = list(REPORTERS)
 REPORT_COMPLIANCE_FORMATS = list(COMPLIANCE_FORMATS)
 REGO_ENGINES = ["embedded", "opa", "opa-server", "opa-golib"]
 PROFILES = ["baseline", "strict"]
+# ``scan -``: the formats a stream can be forced to (the input format registry's names)
+STDIN_FORMATS = ["kubernetes", "cloudformation", "terraform-plan"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from policyguard.commands.options import FORMATS, SEVERITIES, scan_options
+from policyguard.commands.options import FORMATS, SEVERITIES, STDIN_FORMATS, scan_options
 from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @click.option("--format", "-f", "formats", multiple=True, type=click.Choice(FORMATS), help="Report format (repeatable; default text).")
 @click.option("--output", "-o", "outputs", multiple=True, type=click.Path(dir_okay=False), help="File for the matching --format (repeatable; '-' is stdout).")
 @click.option("--quiet", "-q", is_flag=True, help="Only failures and errors in the text report.")
@@ -25,6 +25,9 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list the files skipped as not IaC, with the reason.")
+@click.option("--stdin-name", metavar="PATH", help="With PATH '-': the file name reports show for the stream (default stdin).")
+@click.option("--stdin-format", type=click.Choice(STDIN_FORMATS), default=None,
+              help="With PATH '-': read the stream as this format (default: its content decides, as for a .yaml/.json file).")
 @scan_options
 def scan(**kw: Any) -> int:
     """Scan PATHS (files or directories) and gate on the findings."""
@@ -39,6 +42,7 @@ def run_scan_command(**kw: Any) -> int:
         gate_settings,
         pair_outputs,
         prepare_scan,
+        read_stdin,
         run_scan,
         write_reports,
     )
@@ -49,10 +53,14 @@ def run_scan_command(**kw: Any) -> int:
 
     try:
         pairs = pair_outputs(tuple(kw.get("formats") or ()), tuple(kw.get("outputs") or ()))
+        stdin = read_stdin(kw)
         config, options, root = prepare_scan(kw)
         settings = gate_settings(kw, config)
     except (ConfigError, UsageError, ValueError) as exc:
         return error(str(exc))
+    if stdin is not None:
+        options.stdin = stdin
+        kw = {**kw, "paths": (stdin.name,)}  # what an empty scan names
 
     result = run_scan(options, bool(kw.get("quiet")))
     if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation

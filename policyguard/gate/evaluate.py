@@ -106,6 +106,7 @@ def evaluate_gate(
     from policyguard.gate.fingerprint import assign_fingerprints
     from policyguard.gate.suppress import Notice
 
+    sources: dict[str, str | None] = dict(result.sources)  # streams: their text, not a file to read
     config_notices = [Notice(n.kind, n.file, n.line, n.message, subject="config") for n in config.notices]
     overrides = honoured_overrides(result, config, config_notices)
     apply_severity_overrides(result, overrides)
@@ -113,7 +114,7 @@ def evaluate_gate(
     assign_fingerprints(result.findings, result.resources, root)
     _mask_unknowns(result)
     sup = suppress.apply(
-        result.findings, result.resources, config, root=root, today=today,
+        result.findings, result.resources, config, root=root, today=today, cache=sources,
         evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set, unrun_rules=result.profile_skipped,
     )
     notices = config_notices + list(sup.notices)

@@ -175,8 +175,10 @@ def parse_document_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> Parse
     return parse_document_text(text, file, path, limits=limits)
 
 
-def parse_document_text(text: str, file: str, path: Path | None = None, *, limits: Limits = DEFAULT_LIMITS) -> ParseResult:
-    """Classify and parse the text of a candidate file (``path``: where a plan looks for its configuration)."""
+def parse_document_text(text: str, file: str, path: Path | None = None, *, limits: Limits = DEFAULT_LIMITS,
+                        expect: str | None = None) -> ParseResult:
+    """Classify and parse the text of a candidate file (``path``: where a plan looks for its
+    configuration; ``expect``: the format to parse it as whatever its content looks like)."""
     from policyguard.parsers.yaml_source import Document, load_json, load_yaml
 
     name = Path(file).name
@@ -193,7 +195,7 @@ def parse_document_text(text: str, file: str, path: Path | None = None, *, limit
     else:
         docs, err = load_yaml(text, file, limits, yn_marker=True)
     values = [d.value for d in docs]
-    fmt = classify(values)
+    fmt = expect if expect is not None and values else classify(values)
     if fmt is None and (err is not None or "{{" in text):
         guess = guess_from_text(text)
         if guess == KUBERNETES:
@@ -230,5 +232,8 @@ def parse_document_text(text: str, file: str, path: Path | None = None, *, limit
 
 
 def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
-    """A YAML/JSON file unit whose content decides its format (``policyguard.formats``)."""
+    """A YAML/JSON file unit whose content decides its format (``policyguard.formats``), or a
+    stream held in memory (``unit.text``, ``scan -``)."""
+    if unit.text is not None:
+        return parse_document_text(unit.text, str(unit.path), expect=unit.expect)
     return parse_document_file(unit.path)
