@@ -26,6 +26,7 @@ class ParseContext:
     var_files: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
     read_roots: tuple[str, ...] = ()
+    workspace: str = "default"  # Terraform's terraform.workspace
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ class ScanOptions:
     # (validated against each rule's declared parameters by the front door, gate.check_rule_selection)
     rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
+    tf_workspace: str = "default"  # terraform.workspace (--tf-workspace, TF_WORKSPACE)
     variables: dict[str, str] = field(default_factory=dict)
     jobs: int = 0  # 0: every core
     rego_engine: str = "embedded"  # embedded | opa | opa-server | opa-golib

@@ -48,6 +48,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         if config else {},
         rule_params={rid: dict(v) for rid, v in config.rule_params.items()} if config else {},
         var_files=list(kw.get("var_files") or ()),
+        tf_workspace=str(kw.get("tf_workspace") or os.environ.get("TF_WORKSPACE") or "default"),
         variables=variables,
         jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
         rego_engine=str(kw.get("rego_engine") or "embedded"),

@@ -39,8 +39,10 @@ def parse_directory(
     var_files: list[str] | None = None,
     variables: dict[str, str] | None = None,
     read_roots: tuple[str, ...] = (),
+    workspace: str = "default",
 ) -> ParseResult:
     """Evaluate the Terraform root module in ``path`` into resources (never raises on bad input).
+    ``workspace``: the value of ``terraform.workspace``.
     ``file()`` and its kin read only inside ``read_roots`` (default: the repository around
     ``path``, see policyguard.roots).
 
@@ -55,7 +57,7 @@ def parse_directory(
     result = ParseResult()
     with unit_budget() as budget:
         try:
-            _evaluate(path, result, files, var_files, variables, read_roots)
+            _evaluate(path, result, files, var_files, variables, read_roots, workspace)
         except LimitExceeded as exc:  # the unit's budget is spent: none of its resources is judged
             result.resources.clear()
             result.errors.append(limit_error(exc, str(path)))
@@ -70,14 +72,14 @@ def parse_directory(
 
 
 def _evaluate(path: Path, result: ParseResult, files: list[Path] | None, var_files: list[str] | None,
-              variables: dict[str, str] | None, read_roots: tuple[str, ...]) -> None:
+              variables: dict[str, str] | None, read_roots: tuple[str, ...], workspace: str = "default") -> None:
     from policyguard.roots import repository_roots
 
     from .evaluate import EvalError
     from .module import Context, ModuleInstance, cli_variable, load_module, read_var_file
 
     roots = tuple(Path(r) for r in read_roots) or repository_roots([path])
-    ctx = Context(path, result, roots)
+    ctx = Context(path, result, roots, workspace)
     try:
         mdef = load_module(path, [Path(f) for f in files] if files is not None else None)
         for err in mdef.errors:
@@ -107,4 +109,5 @@ def _evaluate(path: Path, result: ParseResult, files: list[Path] | None, var_fil
 def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     """A Terraform directory unit (``policyguard.formats``)."""
     return parse_directory(unit.path, files=unit.files, var_files=list(context.var_files),
-                           variables=dict(context.variables), read_roots=context.read_roots)
+                           variables=dict(context.variables), read_roots=context.read_roots,
+                           workspace=context.workspace)

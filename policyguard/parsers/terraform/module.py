@@ -260,9 +260,10 @@ def _modules_manifest(root: Path) -> dict[str, str]:
 class Context:
     """State shared by every module instance of one root module evaluation."""
 
-    def __init__(self, root: Path, result: ParseResult, read_roots: tuple[Path, ...] = ()):
+    def __init__(self, root: Path, result: ParseResult, read_roots: tuple[Path, ...] = (), workspace: str = "default"):
         self.root = root
         self.result = result
+        self.workspace = workspace  # terraform.workspace
         self.read_roots = read_roots or (root.resolve(),)  # where file() may read
         self._manifest: dict[str, str] | None = None
         self._seen_errors: set[tuple[str, int, int, str]] = set()
@@ -402,7 +403,7 @@ class ModuleInstance:
             # as in Terraform: relative to the working directory, which is the root module
             return {"module": self.path_module, "root": ".", "cwd": "."}, 0
         if name == "terraform":
-            return {"workspace": "default"}, 0
+            return {"workspace": self.ctx.workspace}, 0
         if name in ("count", "each"):
             raise EvalError(f"{name} is only available inside a resource or module with {'count' if name == 'count' else 'for_each'}")
         if name == "self":
