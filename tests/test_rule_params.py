@@ -18,7 +18,7 @@ from test_engine_helpers import OPA_SHIM, REPO, comparable, have_golib
 from policyguard import engine, trust
 from policyguard.cli import main
 from policyguard.config import ConfigError
-from policyguard.engine.rego.driver import driver_source
+from policyguard.engine.rego.driver import Driver
 from policyguard.gate import prepare_scan
 from policyguard.model import Resource, Span, Status, unknown
 from policyguard.scan import ScanOptions
@@ -245,8 +245,8 @@ def test_the_vm_runs_parameterised_rules_itself(tmp_path: Path) -> None:
 
 def test_rules_without_params_get_the_same_driver_and_input() -> None:
     rules = [("A", "p.a", False), ("B", "p.b", True)]
-    assert driver_source(rules, {"g0": ["A", "B"]}) == driver_source(rules, {"g0": ["A", "B"]}, set())
-    assert "rule_params" not in driver_source(rules, {"g0": ["A", "B"]})
+    assert Driver.build(rules, {"g0": ["A", "B"]}).text() == Driver.build(rules, {"g0": ["A", "B"]}, set()).text()
+    assert "rule_params" not in Driver.build(rules, {"g0": ["A", "B"]}).text()
     opts = ScanOptions(paths=[], rule_dirs=[str(REPO / "rules" / "kubernetes" / "image" / "latest_tag")], builtin_rules=False)
     ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
     seen: list[dict[str, Any]] = []
