@@ -220,8 +220,8 @@ def vm_driver(driver: Driver) -> str:
     """The batch driver reduced to its per-group objects (no ``with``), plus ``unit_resources``
     (see ``unit_source``). Rules with parameters leave the group objects and become entry points
     of their own, ``param_out_<n>``, reading the execution's ``input.params``."""
-    by_id = driver.by_id
-    groups = "\n\n".join(f"group_{name} := {{\n" + "".join(by_id[r].entry for r in ids if by_id[r].param_rule is None) + "}"
+    by_id, lines = driver.by_id, driver.entries
+    groups = "\n\n".join(f"group_{name} := {{\n" + "".join(lines[r] for r in ids if by_id[r].param_rule is None) + "}"
                          for name, ids in driver.groups)
     params = "".join(f"{o.param_rule} := {o.value}\n" for o in driver.outputs if o.param_rule is not None)
     return DRIVER_HEADER + groups + "\n\n" + params + "unit_resources := {input.resource.id: input.resource}\n"

@@ -42,40 +42,35 @@ def group_path(group: str | None) -> str:
 @dataclass(frozen=True)
 class RuleOutput:
     """How the driver reads one rule: its ``fail`` (and ``unknown``) sets, directly or, for a rule
-    with parameters, through the driver rule ``param_rule`` that evaluates it under them."""
+    with parameters, through the driver rule ``param_rule`` that evaluates it under them. Built
+    by ``of``, which renders the texts once (a rule is named once per group it is in)."""
 
     rule_id: str
     package: str
     has_unknown: bool
-    param_rule: str | None = None
+    param_rule: str | None
+    quoted_id: str  # the rule id as a Rego string
+    value: str  # the output object: ``{"fail": data.<package>.fail[, "unknown": ...]}``
+    ref: str  # what ``out`` and the group objects name: ``value``, or the param rule
+    ref_path: tuple[str, ...]  # the data path ``ref`` reads
+
+    @classmethod
+    def of(cls, rule_id: str, package: str, has_unknown: bool, param_rule: str | None = None) -> RuleOutput:
+        data = "data." + package
+        value = f'{{"fail": {data}.fail, "unknown": {data}.unknown}}' if has_unknown else f'{{"fail": {data}.fail}}'
+        if param_rule is None:
+            return cls(rule_id, package, has_unknown, None, json.dumps(rule_id), value, value, tuple(package.split(".")))
+        return cls(rule_id, package, has_unknown, param_rule, json.dumps(rule_id), value,
+                   f"data.{DRIVER_PACKAGE}.{param_rule}", (*DRIVER_PATH, param_rule))
 
     @property
     def package_path(self) -> tuple[str, ...]:
         return tuple(self.package.split("."))
 
     @property
-    def value(self) -> str:
-        """The rule's output object: ``{"fail": data.<package>.fail[, "unknown": ...]}``."""
-        ref = "data." + self.package
-        body = f'"fail": {ref}.fail'
-        if self.has_unknown:
-            body += f', "unknown": {ref}.unknown'
-        return "{" + body + "}"
-
-    @property
-    def ref(self) -> str:
-        """What ``out`` and the group objects name: the output object, or the param rule."""
-        return self.value if self.param_rule is None else f"data.{DRIVER_PACKAGE}.{self.param_rule}"
-
-    @property
     def entry(self) -> str:
         """Its line in a group object."""
-        return f"\t{json.dumps(self.rule_id)}: {self.ref},\n"
-
-    @property
-    def ref_path(self) -> tuple[str, ...]:
-        """The data path ``ref`` reads."""
-        return self.package_path if self.param_rule is None else (*DRIVER_PATH, self.param_rule)
+        return f"\t{self.quoted_id}: {self.ref},\n"
 
 
 @dataclass(frozen=True)
@@ -131,7 +126,7 @@ class Driver:
             param = None
             if rid in with_params:
                 param, n_params = f"{PARAM_OUT}{n_params}", n_params + 1
-            outputs.append(RuleOutput(rid, package, has_unknown, param))
+            outputs.append(RuleOutput.of(rid, package, has_unknown, param))
         known = {o.rule_id for o in outputs}
         members = tuple((name, tuple(r for r in ids if r in known)) for name, ids in sorted((groups or {}).items()))
         return cls(tuple(outputs), members)
@@ -139,6 +134,12 @@ class Driver:
     @cached_property
     def by_id(self) -> dict[str, RuleOutput]:
         return {o.rule_id: o for o in self.outputs}
+
+    @cached_property
+    def entries(self) -> dict[str, str]:
+        """Rule id -> its line in a group object (rendered once: the built-in pack's groups name
+        ~1,400 rule entries)."""
+        return {o.rule_id: o.entry for o in self.outputs}
 
     @property
     def packages(self) -> dict[str, str]:
@@ -154,7 +155,7 @@ class Driver:
     def _parts(self) -> tuple[DriverPart, ...]:
         parts: list[DriverPart] = []
         for o in self.outputs:
-            rid = json.dumps(o.rule_id)
+            rid = o.quoted_id
             if o.param_rule is not None:
                 parts.append(DriverPart(
                     f"param:{o.param_rule}", (o.param_rule,), (o.rule_id,), (), (o.package_path,),
@@ -162,9 +163,10 @@ class Driver:
             parts.append(DriverPart(f"out:{o.rule_id}", ("out",), (o.rule_id,), (), (o.ref_path,),
                                     f"out[{rid}] := {o.ref} if input.rules[{rid}]\n"))
         parts.append(DriverPart("core", ("batch",), (), (), (), _batch("batch", "out with input.resource as res with input.rules as b.rules")))
+        by_id, lines = self.by_id, self.entries
         for name, ids in self.groups:
-            outs = [self.by_id[r] for r in ids]
-            entries = "".join(o.entry for o in outs)
+            outs = [by_id[r] for r in ids]
+            entries = "".join(lines[r] for r in ids)
             body = (f"\ngroup_{name} := {{\n{entries}}}\n"
                     + _batch(f"batch_{name}", f"group_{name} with input.resource as res", f"\tb.group == {json.dumps(name)}\n"))
             parts.append(DriverPart(f"group:{name}", (f"group_{name}", f"batch_{name}"), ids, (name,),
