@@ -15,7 +15,8 @@ from test_engine_helpers import REPO, TEST_RULES, k8s_deployment, s3_unit
 
 from policyguard.engine import rules as rules_mod
 from policyguard.engine.evaluator import Evaluator, envelope
-from policyguard.engine.rego.driver import split_driver
+from policyguard.engine.rego.common import BackendError
+from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 from policyguard.engine.rules import RuleCache, cache_dir, load_dirs
 from policyguard.model import ErrorKind, Severity
@@ -196,21 +197,25 @@ def _pack_evaluator() -> Evaluator:
     return Evaluator(rs, ScanOptions(paths=[]))
 
 
-def test_driver_split_covers_the_driver() -> None:
+def test_driver_parts_cover_the_driver() -> None:
     ev = _pack_evaluator()
-    driver = ev.modules()[-1][1]
-    parts = split_driver(driver)
-    assert parts is not None
+    driver = ev.policy().driver
+    parts = {p.key: p for p in driver.parts()}
     assert {k for k in parts if k.startswith("out:")} == {f"out:{rid}" for rid in ev.ruleset.rego}
     assert {k for k in parts if k.startswith("group:")} == {f"group:{g}" for g in ev._groups}
-    assert split_driver("package other\n") is None
-    assert split_driver(driver + "\nsomething_else := 1\n") is None
+    for g, ids in ev._groups.items():
+        part = parts[f"group:{g}"]
+        assert part.rules == tuple(ids) and part.groups == (g,)
+        # a rule's package, or for a parameterised rule the driver rule that evaluates it
+        plain = {tuple(ev.ruleset.rego[r].package.split(".")) for r in ids if r not in ev._rego_params}
+        assert {p for p in part.refs if p[:2] != ("policyguard", "driver")} == plain
+        assert [p[2].startswith("param_out_") for p in part.refs if p[:2] == ("policyguard", "driver")] == [
+            True for r in ids if r in ev._rego_params]
 
 
 def test_lazy_plan_loads_only_the_groups_rules() -> None:
     ev = _pack_evaluator()
-    plan = LoadPlan(ev.modules())
-    assert plan.ok
+    plan = LoadPlan(ev.policy())
     res = k8s_deployment(True)
     group = ev.group_for(res)
     assert group is not None
@@ -231,22 +236,19 @@ def test_dynamic_data_reference_loads_everything() -> None:
          'fail contains "x" if data.policyguard.rules.b.flag\n')
     b = ("b.rego", "package policyguard.rules.b\nflag := true\n")
     c = ("c.rego", "package policyguard.rules.c\nimport rego.v1\nfail contains x if { some x; data[x] }\n")
-    from policyguard.engine.rego.driver import driver_source
-
-    drv = ("driver.rego", driver_source([("A", "policyguard.rules.a", False), ("C", "policyguard.rules.c", False)],
-                                        {"g0": ["A"], "g1": ["C"]}))
-    plan = LoadPlan([lib, a, b, c, drv])
+    drv = Driver.build([("A", "policyguard.rules.a", False), ("C", "policyguard.rules.c", False)], {"g0": ["A"], "g1": ["C"]})
+    plan = LoadPlan(RegoPolicy((lib, a, b, c), drv))
     need_a = plan.for_groups(["g0"])
-    assert need_a is not None and {plan.units[k][0] for k in need_a} == {"lib.rego", "a.rego", "b.rego",
-                                                                          "driver.rego#core", "driver.rego#group:g0"}
+    assert need_a is not None and {plan.units[k][0] for k in need_a} == {
+        "lib.rego", "a.rego", "b.rego", "policyguard/driver.rego#core", "policyguard/driver.rego#group:g0"}
     assert plan.for_groups(["g1"]) is None  # c.rego reads data dynamically: load all
 
 
 def test_lazy_and_eager_give_identical_findings() -> None:
     ev = _pack_evaluator()
     resources = [*s3_unit(), k8s_deployment(True), k8s_deployment(False, "ok")]
-    eager = RegorusBackend(ev.modules(), lazy=False)
-    lazy = RegorusBackend(ev.modules(), lazy=True)
+    eager = RegorusBackend(ev.policy(), lazy=False)
+    lazy = RegorusBackend(ev.policy(), lazy=True)
     envs = {r.id: envelope(r) for r in resources}
     grouped = [{"id": r.id, "group": ev.group_for(r)} for r in resources if ev.group_for(r)]
     doc = json.dumps({"resources": envs, "batch": grouped})
@@ -260,14 +262,12 @@ def test_lazy_and_eager_give_identical_findings() -> None:
 
 
 def test_lazy_module_that_fails_to_load_only_fails_its_group() -> None:
-    from policyguard.engine.rego.driver import BackendError, driver_source
-
     lib = ("lib.rego", "package policyguard.lib\n")
     good = ("good.rego", 'package policyguard.rules.good\nimport rego.v1\nfail contains "bad" if input.resource.x\n')
     bad = ("bad.rego", "package policyguard.rules.bad\nfail contains x if {{{\n")
-    drv = ("driver.rego", driver_source([("G", "policyguard.rules.good", False), ("B", "policyguard.rules.bad", False)],
-                                        {"g0": ["G"], "g1": ["B"]}))
-    backend = RegorusBackend([lib, good, bad, drv], lazy=True)
+    policy = RegoPolicy((lib, good, bad), Driver.build([("G", "policyguard.rules.good", False), ("B", "policyguard.rules.bad", False)],
+                                                      {"g0": ["G"], "g1": ["B"]}))
+    backend = RegorusBackend(policy, lazy=True)
     doc = json.dumps({"resources": {"r": {"x": True}}, "batch": [{"id": "r", "group": "g1"}]})
     with pytest.raises(BackendError, match="bad.rego"):
         backend.eval_batch({}, doc, 30, ["g1"])
@@ -275,7 +275,7 @@ def test_lazy_module_that_fails_to_load_only_fails_its_group() -> None:
     assert backend.eval_batch({}, ok, 30, ["g0"]) == [{"id": "r", "out": {"G": {"fail": ["bad"]}}}]
     with pytest.raises(BackendError, match="bad.rego"):  # remembered, not re-parsed
         backend.eval_batch({}, doc, 30, ["g1"])
-    eager = RegorusBackend([lib, good, bad, drv], lazy=False)
+    eager = RegorusBackend(policy, lazy=False)
     with pytest.raises(BackendError, match="bad.rego"):
         eager.eval_batch({}, ok, 30, ["g0"])
 

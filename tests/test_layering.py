@@ -174,3 +174,16 @@ def test_no_import_cycles() -> None:
     cycles = _cycles(edges)
     assert sorted(cycles - KNOWN_CYCLES) == [], "new import cycles"
     assert sorted(KNOWN_CYCLES - cycles) == [], "gone: delete them from KNOWN_CYCLES"
+
+
+def test_rego_backends_share_pieces_from_below() -> None:
+    """The Rego backends take what they share (error type, message helpers, module reading, the
+    driver) from ``common`` and ``driver``, which import no backend; the backends themselves
+    import downwards only: backends -> compiled / guard -> embedded -> driver -> common."""
+    rank = {f"policyguard.engine.rego.{m}": i for i, m in
+            enumerate(["common", "driver", "embedded", "guard", "compiled", "backends"])}
+    up = sorted(f"{a} imports {b}" for a, b, _, _ in _imports()
+                if a in rank and b in rank and a != b and rank[b] >= rank[a])
+    assert up == []
+    shared = {b for a, b, _, _ in _imports() if a in ("policyguard.engine.rego.common", "policyguard.engine.rego.driver")}
+    assert shared <= {"policyguard.engine.rego.common"}

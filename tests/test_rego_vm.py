@@ -22,7 +22,7 @@ from policyguard import engine
 from policyguard.discover import discover
 from policyguard.engine.evaluator import EvalMode
 from policyguard.engine.rego.compiled import UNIT_RESOURCES, CompiledRegorusBackend, unit_source, vm_source
-from policyguard.engine.rego.driver import driver_source
+from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.model import Finding, Resource
 from policyguard.parsers import parse_unit
 from policyguard.parsers.kubernetes import resource_from_object
@@ -125,18 +125,12 @@ def test_rewrite_refuses_where_unification_would_change_meaning(src: str, reason
 
 
 def test_a_group_with_an_unsafe_module_runs_on_the_interpreter() -> None:
-    modules = [
+    modules = (
         ("a.rego", "package r.a\nimport rego.v1\nfail contains 1 if { v := input.resource.x; not v }\n"),
         ("b.rego", "package r.b\nimport rego.v1\nv := 2\nfail contains 2 if { v := input.resource.x; not v }\n"),
-        ("policyguard/driver.rego", "package policyguard.driver\n\nimport rego.v1\n\n"
-         'group_g0 := {\n\t"A": {"fail": data.r.a.fail},\n}\n\n'
-         'group_g1 := {\n\t"B": {"fail": data.r.b.fail},\n}\n\n'
-         "batch_g0 := [r |\n\tsome b in input.batch\n\tres := input.resources[b.id]\n"
-         "\to := group_g0 with input.resource as res\n\tr := {\"id\": b.id, \"out\": o}\n]\n\n"
-         "batch_g1 := [r |\n\tsome b in input.batch\n\tres := input.resources[b.id]\n"
-         "\to := group_g1 with input.resource as res\n\tr := {\"id\": b.id, \"out\": o}\n]\n"),
-    ]
-    backend = CompiledRegorusBackend(modules, {"g0": ["A"], "g1": ["B"]}, {"A": "r.a", "B": "r.b"})
+    )
+    driver = Driver.build([("A", "r.a", False), ("B", "r.b", False)], {"g0": ["A"], "g1": ["B"]})
+    backend = CompiledRegorusBackend(RegoPolicy(modules, driver))
     assert set(backend.interpreted) == {"g1"} and "'v'" in backend.interpreted["g1"]
     doc = {"resources": {"x": {"id": "x"}}, "batch": [{"id": "x", "group": "g0"}, {"id": "x", "group": "g1"}]}
     out = backend.eval_batch(doc, json.dumps(doc), 5.0, ["g0", "g1"])
@@ -149,8 +143,7 @@ def test_a_rule_reading_input_resources_gets_them_on_the_vm() -> None:
     not shipped twice), a larger unit goes to the interpreter. A ``#`` inside a string must not
     hide such a read (it is no comment)."""
     rule = 'package r.c\nimport rego.v1\nfail contains msg if { msg := sprintf("#%v %v", [count(input.resources), input.resources[input.resource.id].id]) }\n'
-    modules = [("c.rego", rule), ("policyguard/driver.rego", driver_source([("C", "r.c", False)], {"g0": ["C"]}))]
-    backend = CompiledRegorusBackend(modules, {"g0": ["C"]}, {"C": "r.c"})
+    backend = CompiledRegorusBackend(RegoPolicy((("c.rego", rule),), Driver.build([("C", "r.c", False)], {"g0": ["C"]})))
     assert backend.interpreted == {}
     assert "input.resources" not in dict(backend.modules)["c.rego"]
     one = {"resources": {"x": {"id": "x"}}, "batch": [{"id": "x", "group": "g0"}]}

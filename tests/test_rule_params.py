@@ -19,7 +19,7 @@ from policyguard import engine
 from policyguard.commands import main
 from policyguard.commands.common import prepare_scan
 from policyguard.engine.evaluator import EvalMode
-from policyguard.engine.rego.driver import driver_source
+from policyguard.engine.rego.driver import Driver
 from policyguard.gate import trust
 from policyguard.gate.config import ConfigError
 from policyguard.model import Resource, Span, Status, unknown
@@ -244,8 +244,8 @@ def test_the_vm_runs_parameterised_rules_itself(tmp_path: Path) -> None:
 
 def test_rules_without_params_get_the_same_driver_and_input() -> None:
     rules = [("A", "p.a", False), ("B", "p.b", True)]
-    assert driver_source(rules, {"g0": ["A", "B"]}) == driver_source(rules, {"g0": ["A", "B"]}, set())
-    assert "rule_params" not in driver_source(rules, {"g0": ["A", "B"]})
+    assert Driver.build(rules, {"g0": ["A", "B"]}).text() == Driver.build(rules, {"g0": ["A", "B"]}, set()).text()
+    assert "rule_params" not in Driver.build(rules, {"g0": ["A", "B"]}).text()
     opts = ScanOptions(paths=[], rule_dirs=[str(REPO / "rules" / "kubernetes" / "image" / "latest_tag")], builtin_rules=False)
     ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
     seen: list[dict[str, Any]] = []

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from policyguard.engine.python_rules import RuleContext
 from policyguard.engine.rego.backends import make_backend
-from policyguard.engine.rego.driver import BackendError, driver_source
+from policyguard.engine.rego.common import BackendError
+from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.engine.rules import RuleSet, library_modules
 from policyguard.model import (
     BEHAVIOUR_CHANGING,
@@ -180,15 +181,14 @@ class Evaluator:
         g = self._group_of.get((resource.platform, type_key(resource.platform, resource.type), wl))
         return g if g is not None else self._group_of.get((resource.platform, "*", wl))
 
-    def modules(self) -> list[tuple[str, str]]:
-        """Every Rego module a backend loads: lib, rules (and helpers), the driver."""
+    def policy(self) -> RegoPolicy:
+        """What a Rego backend loads: lib, rules (and helpers), and the driver of the rules."""
         rules = [(rid, self.ruleset.rego[rid].package, self.ruleset.rego[rid].has_unknown) for rid in sorted(self._rego_ids)]
         broken_files = {self.ruleset.rego[rid].file for rid in self._broken if rid in self.ruleset.rego}
-        return [
-            *library_modules(),
-            *(m for m in self.ruleset.modules if m[0] not in broken_files),
-            ("policyguard/driver.rego", driver_source(rules, self._groups, set(self._rego_params))),
-        ]
+        return RegoPolicy(
+            (*library_modules(), *(m for m in self.ruleset.modules if m[0] not in broken_files)),
+            Driver.build(rules, self._groups, set(self._rego_params)),
+        )
 
     def vm_status(self) -> tuple[dict[str, str], int]:
         """On the compiled VM (``mode.rego_compiled``): the groups that run on the interpreter
@@ -211,13 +211,12 @@ class Evaluator:
                 for _attempt in range(10):
                     backend = make_backend(
                         self.options.rego_engine,
-                        self.modules(),
+                        self.policy(),
                         opa_path=self.options.opa_path,
                         opa_url=self.options.opa_url,
                         timeout=self.options.rule_timeout,
                         guard=self.mode.rego_guard,
-                        compiled=(self._groups, {rid: self.ruleset.rego[rid].package for rid in self._rego_ids})
-                        if self.mode.rego_compiled else None,
+                        compiled=self.mode.rego_compiled,
                         interpret_here=self.mode.interpret_here,
                     )
                     culprits = self._check_backend(backend)

@@ -27,7 +27,8 @@ from typing import Any
 
 import click
 
-from policyguard.engine.rego.driver import DRIVER_QUERY, BackendError, group_path, restore_names
+from policyguard.engine.rego.common import BackendError, restore_names
+from policyguard.engine.rego.driver import DRIVER_QUERY, RegoPolicy, group_path
 from policyguard.engine.rego.embedded import RegorusBackend
 
 
@@ -380,31 +381,32 @@ class OpaServerBackend:
         return out
 
 
-def make_backend(name: str, modules: list[tuple[str, str]], *, opa_path: str | None, opa_url: str | None, timeout: float,
-                 guard: bool | None = None, compiled: tuple[dict[str, list[str]], dict[str, str]] | None = None,
-                 interpret_here: bool = True) -> Any:
-    """``guard`` (embedded engine only): run regorus in a forked helper (None: the
+def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url: str | None, timeout: float,
+                 guard: bool | None = None, compiled: bool = False, interpret_here: bool = True) -> Any:
+    """``policy``: the modules and the driver; the OPA backends load the driver as one module
+    (``RegoPolicy.sources``), the embedded engine loads its parts as an evaluation needs them.
+    ``guard`` (embedded engine only): run regorus in a forked helper (None: the
     ``POLICYGUARD_REGO_GUARD`` environment variable, default on). A server that bounds a
     stuck worker by other means (the webhook's supervisor watchdog) passes False.
-    ``compiled`` (embedded, unguarded): (groups, rule id -> package) to run the rule groups on
-    regorus's compiled VM, one resource per execution (compiled.py); ``interpret_here`` False:
-    what the VM cannot finish raises ``NeedsInterpreter`` instead of running on the interpreter."""
+    ``compiled`` (embedded, unguarded): run the driver's rule groups on regorus's compiled VM,
+    one resource per execution (compiled.py); ``interpret_here`` False: what the VM cannot
+    finish raises ``NeedsInterpreter`` instead of running on the interpreter."""
     if name in ("embedded", "", None):
         if guard is None:
             guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
-        if compiled is not None and not guard:
+        if compiled and not guard:
             from policyguard.engine.rego.compiled import CompiledRegorusBackend
 
-            return CompiledRegorusBackend(modules, *compiled, interpret_here=interpret_here)
+            return CompiledRegorusBackend(policy, interpret_here=interpret_here)
         if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend
 
-            return GuardedBackend("embedded", lambda: RegorusBackend(modules))
-        return RegorusBackend(modules)
+            return GuardedBackend("embedded", lambda: RegorusBackend(policy))
+        return RegorusBackend(policy)
     if name == "opa-golib":
-        return OpaGolibBackend(modules)
+        return OpaGolibBackend(policy.sources())
     if name == "opa":
-        return OpaCliBackend(modules, opa_path)
+        return OpaCliBackend(policy.sources(), opa_path)
     if name == "opa-server":
-        return OpaServerBackend(modules, opa_url, timeout)
+        return OpaServerBackend(policy.sources(), opa_url, timeout)
     raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")

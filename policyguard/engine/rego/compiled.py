@@ -34,16 +34,8 @@ import re
 import threading
 from typing import Any
 
-from policyguard.engine.rego.driver import (
-    DRIVER_GROUP_RE,
-    DRIVER_HEADER,
-    DRIVER_PACKAGE,
-    DRIVER_PARAM_RE,
-    LEXEMES_RE,
-    MODULE_PACKAGE_RE,
-    code_only,
-    first_line,
-)
+from policyguard.engine.rego.common import LEXEMES_RE, code_only, first_line, module_package
+from policyguard.engine.rego.driver import DRIVER_HEADER, DRIVER_PACKAGE, Driver, RegoPolicy
 from policyguard.engine.rego.embedded import RegorusBackend, make_regorus_engine
 from policyguard.jsonfast import dumps, loads
 
@@ -224,20 +216,14 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
     return data.decode("utf-8"), None
 
 
-_PARAM_MEMBER_RE = re.compile(r'^\t("(?:[^"\\]|\\.)*"): data\.policyguard\.driver\.(param_out_\d+),\n', re.M)
-
-
-def param_entries(driver: str) -> dict[str, str]:
-    """Rule id -> its ``param_out_<n>`` driver rule, for the rules that declare parameters."""
-    return {json.loads(m.group(3)): m.group(1) for m in DRIVER_PARAM_RE.finditer(driver)}
-
-
-def vm_driver(driver: str) -> str:
+def vm_driver(driver: Driver) -> str:
     """The batch driver reduced to its per-group objects (no ``with``), plus ``unit_resources``
     (see ``unit_source``). Rules with parameters leave the group objects and become entry points
     of their own, ``param_out_<n>``, reading the execution's ``input.params``."""
-    groups = "\n\n".join(_PARAM_MEMBER_RE.sub("", m.group(0)) for m in DRIVER_GROUP_RE.finditer(driver))
-    params = "".join(f"{m.group(1)} := {m.group(2)}\n" for m in DRIVER_PARAM_RE.finditer(driver))
+    by_id, lines = driver.by_id, driver.entries
+    groups = "\n\n".join(f"group_{name} := {{\n" + "".join(lines[r] for r in ids if by_id[r].param_rule is None) + "}"
+                         for name, ids in driver.groups)
+    params = "".join(f"{o.param_rule} := {o.value}\n" for o in driver.outputs if o.param_rule is not None)
     return DRIVER_HEADER + groups + "\n\n" + params + "unit_resources := {input.resource.id: input.resource}\n"
 
 
@@ -255,9 +241,10 @@ class CompiledRegorusBackend:
     name = "embedded"
     needs_json = False  # the input is serialised per resource
 
-    def __init__(self, modules: list[tuple[str, str]], groups: dict[str, list[str]], packages: dict[str, str],
-                 *, interpret_here: bool = True) -> None:
-        self._interpreter = RegorusBackend(modules)
+    def __init__(self, policy: RegoPolicy, *, interpret_here: bool = True) -> None:
+        driver = policy.driver
+        groups, packages = driver.group_rules, driver.packages
+        self._interpreter = RegorusBackend(policy)
         self._local = threading.local()
         rewritten: list[tuple[str, str]] = []
         unsafe_packages: dict[str, str] = {}  # package -> why
@@ -265,16 +252,12 @@ class CompiledRegorusBackend:
         rule_packages = set(packages.values())
         reads_all: set[str] = set()  # packages that may read input.resources ("" for a helper)
         reads_unit: set[str] = set()  # ... through the driver's unit_resources instead (unit_source)
-        driver = ""
         file_of: dict[str, str] = {}  # rule package -> its module (compile errors name the file)
         module_pkg: list[str] = []
-        for file, source in modules:
-            if file.endswith("driver.rego") and source.startswith(f"package {DRIVER_PACKAGE}"):
-                driver = source
-                continue
+        for file, source in policy.modules:
             new, why = vm_source(file, source)
-            pkg_match = MODULE_PACKAGE_RE.search(source)
-            pkg = pkg_match.group(1) if pkg_match and pkg_match.group(1) in rule_packages else ""
+            pkg = ".".join(module_package(source))
+            pkg = pkg if pkg in rule_packages else ""
             if pkg:
                 file_of[pkg] = file
             if why is not None:
@@ -292,9 +275,8 @@ class CompiledRegorusBackend:
             rewritten.append((file, new))
             module_pkg.append(pkg)
         rewritten.append(("policyguard/vm_driver.rego", vm_driver(driver)))
-        entries = param_entries(driver)
         # group -> (rule id, entry point) of its rules with parameters: one execution each
-        self._param_members = {g: [(r, f"data.{DRIVER_PACKAGE}.{entries[r]}") for r in ids if r in entries]
+        self._param_members = {g: [(r, driver.by_id[r].ref) for r in ids if driver.by_id[r].param_rule is not None]
                                for g, ids in groups.items()}
         module_pkg.append("")
         self.modules = rewritten

@@ -8,19 +8,8 @@ import os
 import threading
 from typing import Any
 
-from policyguard.engine.rego.driver import (
-    DATA_REF_RE,
-    DRIVER_PACKAGE,
-    DRIVER_QUERY,
-    DYNAMIC_DATA_RE,
-    MODULE_PACKAGE_RE,
-    BackendError,
-    code_only,
-    first_line,
-    group_path,
-    overlaps,
-    split_driver,
-)
+from policyguard.engine.rego.common import BackendError, data_refs, first_line, module_package
+from policyguard.engine.rego.driver import DRIVER_FILE, DRIVER_QUERY, RegoPolicy, group_path
 
 
 # --------------------------------------------------------------------------- embedded regorus
@@ -39,49 +28,49 @@ def make_regorus_engine() -> Any:
 
 class LoadPlan:
     """Which modules an evaluation needs: the library, the parts of the driver it runs, and the
-    closure of those parts' data references (``data.<path>``, read from the code with strings
-    and comments blanked) over the rule and helper modules. A module with a dynamic ``data``
-    reference (``data[x]``, ``import data``) pulls in every module."""
+    closure of their data references over the rule and helper modules and the driver's other
+    parts. The driver's parts say what they reference and define (``Driver.parts``); a module's
+    references are read from its code with strings and comments blanked (``data_refs``), and a
+    module with a dynamic ``data`` reference (``data[x]``, ``import data``) pulls in every module."""
 
-    def __init__(self, modules: list[tuple[str, str]]) -> None:
-        driver_pkg = tuple(DRIVER_PACKAGE.split("."))
+    def __init__(self, policy: RegoPolicy) -> None:
         self.units: dict[str, tuple[str, str]] = {}  # key -> (policy name, source), in load order
-        self.packages: dict[str, tuple[str, ...]] = {}
-        self.ok = True
-        drivers = 0
-        for i, (file, source) in enumerate(modules):
-            # the package statement precedes any string, and comment lines start with `#`
-            m = MODULE_PACKAGE_RE.search(source)
-            pkg = tuple(m.group(1).split(".")) if m else ()
-            if pkg == driver_pkg and drivers == 0:
-                drivers += 1
-                split = split_driver(source)
-                if split is None:
-                    self.ok = False
-                    return
-                for key, text in split.items():
-                    self.units[key] = (f"{file}#{key}", text)
-                    self.packages[key] = driver_pkg
-                continue
+        # key -> the data paths it defines (a module: its package; () without one: always loaded)
+        provides: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}  # modules: read on first use
+        for i, (file, source) in enumerate(policy.modules):
             key = f"m{i}"
             self.units[key] = (file, source)
-            self.packages[key] = pkg
-        self.base = {k for k, p in self.packages.items() if p == ("policyguard", "lib")} | {"core"}
-        self._refs: dict[str, tuple[tuple[str, ...], ...] | None] = {}
+            pkg = module_package(source)
+            provides[key] = (pkg,) if pkg else ()
+        for part in policy.driver.parts():
+            self.units[part.key] = (f"{DRIVER_FILE}#{part.key}", part.text())
+            provides[part.key] = part.provides
+            self._refs[part.key] = part.refs
+        self.base = {k for k, p in provides.items() if p == (("policyguard", "lib"),)} | {"core"}
+        # a reference reads the units defining a path it extends (``data.a.b.c`` in package
+        # ``a.b``) or that extends it (``data.a`` holds package ``a.b``)
+        self._always = [k for k, p in provides.items() if not p]
+        self._defined_at: dict[tuple[str, ...], list[str]] = {}
+        self._defined_under: dict[tuple[str, ...], list[str]] = {}
+        for key, paths in provides.items():
+            for path in paths:
+                self._defined_at.setdefault(path, []).append(key)
+                for n in range(1, len(path)):
+                    self._defined_under.setdefault(path[:n], []).append(key)
         # closures by root set: a server evaluates the same few groups thousands of times, and
         # the closure walk cost ~0.3-0.8 ms per evaluation (more than half the Rego time)
         self._closures: dict[frozenset[str], set[str] | None] = {}
 
-    @staticmethod
-    def _refs_in(code: str) -> tuple[tuple[str, ...], ...] | None:
-        if DYNAMIC_DATA_RE.search(code):
-            return None
-        return tuple(tuple(m.group(1)[1:].split(".")) for m in DATA_REF_RE.finditer(code))
-
     def refs(self, key: str) -> tuple[tuple[str, ...], ...] | None:
         if key not in self._refs:
-            self._refs[key] = self._refs_in(code_only(self.units[key][1]))
+            self._refs[key] = data_refs(self.units[key][1])
         return self._refs[key]
+
+    def defining(self, ref: tuple[str, ...]) -> list[str]:
+        """The units a reference to ``data.<ref>`` may read."""
+        keys = [k for n in range(1, len(ref) + 1) for k in self._defined_at.get(ref[:n], ())]
+        return [*keys, *self._defined_under.get(ref, ()), *self._always]
 
     def closure(self, roots: set[str]) -> set[str] | None:
         """The units to load for these driver parts (None: all of them). Cached per root set
@@ -110,10 +99,10 @@ class LoadPlan:
             if ref in seen:
                 continue
             seen.add(ref)
-            for key, pkg in self.packages.items():
-                if key in need or key.startswith(("out:", "group:")) or (pkg and not overlaps(ref, pkg)):
+            for key in self.defining(ref):
+                if key in need:
                     continue
-                need.add(key)  # (a module without a package statement is always loaded: OPA's view)
+                need.add(key)
                 r = self.refs(key)
                 if r is None:
                     return None
@@ -145,8 +134,9 @@ class RegorusBackend:
 
     name = "embedded"
 
-    def __init__(self, modules: list[tuple[str, str]], lazy: bool | None = None) -> None:
-        self._modules = modules
+    def __init__(self, policy: RegoPolicy, lazy: bool | None = None) -> None:
+        self._policy = policy
+        self._modules = policy.sources()
         self._local = threading.local()
         self._lazy = os.environ.get("POLICYGUARD_REGO_LAZY", "1") != "0" if lazy is None else lazy
         self._plan: LoadPlan | None = None
@@ -158,8 +148,8 @@ class RegorusBackend:
         if self._lazy:
             with self._plan_lock:
                 if self._plan is None:
-                    self._plan = LoadPlan(self._modules)
-                plan = self._plan if self._plan.ok else None
+                    self._plan = LoadPlan(self._policy)
+                plan = self._plan
         if plan is None:
             return [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
         need = plan.for_batch(input_json) if groups is None else plan.for_groups(groups)

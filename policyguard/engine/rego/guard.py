@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from policyguard import procs
-from policyguard.engine.rego.driver import BackendError
+from policyguard.engine.rego.common import BackendError
 
 _HDR = struct.Struct("!BQ")  # status (0 ok, 1 error), payload length
 STARTUP_ALLOWANCE = 10.0  # seconds added to the first call of a new helper (fork, engine, compile)
