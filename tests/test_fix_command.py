@@ -153,7 +153,6 @@ def test_a_cached_evaluator_gets_a_fresh_budget_per_plan(tmp_path: Path) -> None
     """The evaluator is kept between plans; its scan budget must start with each scan, not when
     it was built (in a long test run every plan after ten minutes found no failure at all)."""
     import time
-
     from dataclasses import replace
 
     from policyguard.fix.plan import plan_fixes
