@@ -137,7 +137,7 @@ def test_a_json6902_patch_that_makes_an_unsafe_base_safe_passes(tmp_path: Path) 
 def test_base_and_two_overlays_in_one_scan_report_each_object_once(tmp_path: Path) -> None:
     root = base_and_overlay(tmp_path, "false", PRIV_PATCH)
     write(root, {
-        "dev/kustomization.yaml": "resources:\n  - ../base\nnamespace: dev\n",
+        "dev/Kustomization": "resources:\n  - ../base\nnamespace: dev\n",  # the third name kustomize reads
         "loose/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: loose}\nspec: {containers: [{name: c, image: nginx}]}\n",
         "overlay/notes.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata: {a: b}\n",
     })
@@ -165,6 +165,15 @@ def test_generator_output_is_judged_at_the_generator_entry(tmp_path: Path) -> No
     [hit] = of_rule(report, "PG-K8S-CM-001", "fail")  # a credential in a ConfigMap
     assert hit["resource_id"].startswith("v1/ConfigMap/default/creds-")  # the generated name, hash and all
     assert (hit["location"]["file"], hit["location"]["start_line"]) == ("app/kustomization.yaml", 5)
+
+
+def test_a_kustomization_that_is_not_yaml_is_a_located_parse_error(tmp_path: Path) -> None:
+    root = write(tmp_path, {"app/kustomization.yaml": "resources:\n  - deploy.yaml\n  bad: [\n",
+                            "app/deploy.yaml": deploy("true")})
+    code, report = scan(root, ".")
+    assert code == 2
+    [err] = report["errors"]
+    assert err["file"] == "app/kustomization.yaml" and err["line"] == 3 and err["kind"] == "parse-error"
 
 
 def test_a_failed_build_is_a_located_error_exit_2(tmp_path: Path) -> None:
@@ -275,3 +284,63 @@ def test_components_are_not_units_and_fixes_are_refused(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "rendered by kustomize" in done.stdout + done.stderr
     assert "privileged: true" in (root / "priv" / "patch.yaml").read_text()
+
+
+def _recorder(tmp_path: Path, body: str) -> tuple[Path, Path]:
+    """A stand-in ``kustomize`` that records its arguments and environment, then runs ``body``."""
+    record = tmp_path / "record"
+    fake = tmp_path / "bin" / "kustomize"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(f'#!/bin/sh\necho "$@" > {record}.args\nenv > {record}.env\necho "pid=$$" >> {record}.env\n{body}\n')
+    fake.chmod(0o755)
+    return fake, record
+
+
+def test_the_build_runs_without_network_plugins_or_reads_outside_the_root(tmp_path: Path) -> None:
+    root = base_and_overlay(tmp_path / "repo", "false", PRIV_PATCH)
+    fake, record = _recorder(tmp_path, "echo 'Error: boom' >&2\nexit 1")
+    code, report = scan(root, "overlay", "--kustomize-binary", str(fake))
+    assert code == 2 and "boom" in report["errors"][0]["message"]
+    args = Path(f"{record}.args").read_text().split()
+    assert args[:3] == ["build", "--load-restrictor", "LoadRestrictionsRootOnly"]
+    assert not [a for a in args if a.startswith("--enable")]
+    env = dict(line.split("=", 1) for line in Path(f"{record}.env").read_text().splitlines() if "=" in line)
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "ALL_PROXY"):
+        assert env[var] == "http://127.0.0.1:9"
+    assert env["GIT_TERMINAL_PROMPT"] == "0" and env["GIT_ALLOW_PROTOCOL"] == "none"
+    assert env["HOME"].startswith(tempfile_root()) and not os.path.exists(env["HOME"])  # a temporary HOME, removed
+
+
+def tempfile_root() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+def test_a_hanging_build_is_killed_at_the_unit_deadline(tmp_path: Path) -> None:
+    root = base_and_overlay(tmp_path / "repo", "false", PRIV_PATCH)
+    fake, record = _recorder(tmp_path, "exec sleep 300")
+    start = time.monotonic()
+    code, report = scan(root, "overlay", "--kustomize-binary", str(fake), "--unit-timeout", "2")
+    assert code == 2 and time.monotonic() - start < 60
+    [err] = report["errors"]
+    assert err["kind"] == "limit-exceeded" and err["file"] == "overlay/kustomization.yaml"
+    pid = int(Path(f"{record}.env").read_text().rsplit("pid=", 1)[1])
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_kubectl_named_explicitly_and_an_inline_patch_located_at_its_entry(tmp_path: Path) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed (the default tool is tested above)")
+    root = write(tmp_path, {
+        "base/kustomization.yaml": "resources:\n  - deploy.yaml\n",
+        "base/deploy.yaml": deploy("false"),
+        "overlay/kustomization.yaml": ("resources:\n  - ../base\npatches:\n  - target: {kind: Deployment}\n"
+                                       "    patch: |-\n      - op: add\n"
+                                       "        path: /spec/template/spec/hostNetwork\n        value: true\n"),
+    })
+    code, report = scan(root, "overlay", "--kustomize-binary", kubectl)
+    hits = [f for f in report["findings"] if f["status"] == "fail" and f["location"]["file"] == "overlay/kustomization.yaml"]
+    assert hits and {f["location"]["start_line"] for f in hits} == {4}, report["findings"]
+    assert code == 1

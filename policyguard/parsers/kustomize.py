@@ -99,7 +99,8 @@ def run_build(tool: Tool, directory: str, cwd: str, env: dict[str, str], max_byt
     passes ``max_bytes``."""
     from policyguard import procs
 
-    deadline = current_budget().deadline
+    # a little before the unit's alarm, so the error names the kustomization and kustomize
+    deadline = current_budget().deadline - 0.5
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen([*tool.argv, directory], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 cwd=cwd, env=env, start_new_session=True)
@@ -269,12 +270,15 @@ def _patch_docs(patch: Patch, sources: _Sources) -> tuple[list[Document], str]:
     if patch.file is not None:
         return sources.of(patch.file), sources.display(patch.file)
     display = sources.display(patch.kustomization)
-    docs, _ = load_yaml(patch.text or "", display, DEFAULT_LIMITS, kubectl_booleans=True)
-    # inline: every position is the patch's entry in the kustomization
-    for d in docs:
-        d.spans = {p: Span(display, patch.line, 1, patch.line, 1) for p in d.spans}
-        d.span = Span(display, patch.line, 1, patch.line, 1)
-    return docs, display
+    key = f"{patch.kustomization}:{patch.line}"
+    if key not in sources.docs:
+        docs, _ = load_yaml(patch.text or "", display, DEFAULT_LIMITS, kubectl_booleans=True)
+        # inline: every position is the patch's entry in the kustomization
+        for d in docs:
+            d.spans = {p: Span(display, patch.line, 1, patch.line, 1) for p in d.spans}
+            d.span = Span(display, patch.line, 1, patch.line, 1)
+        sources.docs[key] = docs
+    return sources.docs[key], display
 
 
 def _targets(patch: Patch, doc_value: Any, kind: str, name: str) -> bool:
