@@ -156,6 +156,22 @@ class _Walker:
             self.file(arg, root, 0, link=False)
         if arg.name.lower().endswith(_TF_SUFFIXES):
             self.siblings(arg.parent, root)
+        self.enclosing_kustomization(arg, root)
+
+    def enclosing_kustomization(self, arg: Path, root: _Root) -> None:
+        """A file given (pre-commit passes changed files): the nearest kustomization directory
+        above it, up to the root, is rendered too, so a changed patch or base manifest is judged
+        as kustomize renders it (and, if that kustomization renders it, not also as a raw file)."""
+        d = arg.parent
+        stop = os.path.abspath(root.path)
+        while True:
+            if any(os.path.isfile(d / n) for n in KUSTOMIZATION_NAMES):
+                if not self.excluded(d, root.path, is_dir=True):
+                    self.kust_dirs.setdefault(os.path.realpath(d), (d, root))
+                return
+            if os.path.abspath(d) == stop or d.parent == d:
+                return
+            d = d.parent
 
     def siblings(self, directory: Path, root: _Root) -> None:
         """A single .tf file given: its unit is its whole directory."""

@@ -344,3 +344,16 @@ def test_kubectl_named_explicitly_and_an_inline_patch_located_at_its_entry(tmp_p
     hits = [f for f in report["findings"] if f["status"] == "fail" and f["location"]["file"] == "overlay/kustomization.yaml"]
     assert hits and {f["location"]["start_line"] for f in hits} == {4}, report["findings"]
     assert code == 1
+
+
+def test_a_changed_file_is_judged_through_its_kustomization(tmp_path: Path) -> None:
+    """pre-commit passes changed files: a changed patch renders its kustomization, not the raw patch."""
+    root = base_and_overlay(tmp_path, "false", PRIV_PATCH)
+    write(root, {"overlay/extra/notes.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata: {a: b}\n"})
+    code, report = scan(root, "overlay/patch.yaml", "overlay/extra/notes.yaml")
+    assert code == 1
+    [fail] = of_rule(report, PRIVILEGED, "fail")
+    assert fail["resource_id"] == "apps/v1/Deployment/prod/web" and fail["location"]["file"] == "overlay/patch.yaml"
+    ids = {f["resource_id"] for f in report["findings"]}
+    assert "v1/ConfigMap/default/notes" in ids  # not rendered by the kustomization: a manifest
+    assert not [i for i in ids if i.endswith("/default/web")]  # the patch is never judged raw
