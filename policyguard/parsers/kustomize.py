@@ -20,7 +20,11 @@ only resource and asks for them (a user's kustomization is never edited); the an
 removed again unless the user's own kustomization asked for it, so rules see what will be
 applied. Each resource then points at its document in the origin file, attributes at the same
 path there; a field whose value a patch of the tree sets (strategic-merge or JSON 6902, file or
-inline) points at that patch. ``meta.kustomize`` says which kustomization rendered the
+inline) points at that patch. kustomize's own ``transformerAnnotations`` cannot say that: they
+name the kustomization and the transformer kind, not the patch file, and list every transformer
+that ran over an object whether it changed it or not; so the patches of the tree are matched here
+(kind and name, or the patch's target) and a patch is named only for the values it sets to what
+was rendered, later patches first. ``meta.kustomize`` says which kustomization rendered the
 resource and whether its location is only the file (``located: file``).
 """
 
@@ -376,16 +380,16 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     with tempfile.TemporaryDirectory(prefix="policyguard-kustomize-") as tmp:
         home = os.path.join(tmp, "home")
         os.mkdir(home)
+        # origin paths are relative to the directory built: the unit's own, or the wrapper's
         if keep:
-            base, target = os.path.realpath(unit.path), "."
+            base = os.path.realpath(unit.path)
         else:
-            base = os.path.join(tmp, "build")
+            base = os.path.join(os.path.realpath(tmp), "build")
             os.mkdir(base)
-            rel = os.path.relpath(os.path.realpath(unit.path), os.path.realpath(base))
+            rel = os.path.relpath(os.path.realpath(unit.path), base)
             with open(os.path.join(base, "kustomization.yaml"), "w", encoding="utf-8") as fh:
                 fh.write(f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n")
-            target = "."
-        build = run_build(tool, target, base if not keep else base, _env(home), limit)
+        build = run_build(tool, ".", base, _env(home), limit)
     if build.error:
         if build.limit:
             return ParseResult(errors=[ParseError(display(top.file), 1, 1, build.error, ErrorKind.LIMIT)])
@@ -394,7 +398,10 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
 
 
 def _quote(path: str) -> str:
-    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML scalar for any path (a JSON string is a YAML double-quoted scalar)."""
+    import json
+
+    return json.dumps(path)
 
 
 def _redisplay(e: ParseError, display: Any) -> ParseError:
