@@ -106,7 +106,7 @@ def run_build(tool: Tool, directory: str, cwd: str, env: dict[str, str], max_byt
     # a little before the unit's alarm, so the error names the kustomization and kustomize
     deadline = current_budget().deadline - 0.5
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*tool.argv, directory], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+        proc = subprocess.Popen([*_unlimited_address_space(), *tool.argv, directory], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 cwd=cwd, env=env, start_new_session=True)
         procs.adopt(proc.pid, tool.name, proc.kill)
         why = ""
@@ -134,6 +134,22 @@ def run_build(tool: Tool, directory: str, cwd: str, env: dict[str, str], max_byt
             err.seek(0)
             return Build(error=err.read(16384).decode("utf-8", "replace").strip() or f"exit status {proc.returncode}")
         return Build(text=text)
+
+
+def _unlimited_address_space() -> tuple[str, ...]:
+    """A scan worker runs under an address-space limit (``--unit-memory``) that its children
+    inherit, and the Go runtime of kustomize/kubectl dies at start under it (it reserves far more
+    address space than it uses). The child gets the soft limit lifted to the hard one through the
+    shell (no ``preexec_fn`` in a process that may have threads); it stays bounded by the
+    deadline and the output limit."""
+    try:
+        import resource
+    except ImportError:
+        return ()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft == hard:
+        return ()
+    return ("/bin/sh", "-c", 'ulimit -S -v "$(ulimit -H -v)" && exec "$@"', "sh")
 
 
 # --------------------------------------------------------------------------- errors
