@@ -358,3 +358,20 @@ def test_a_changed_file_is_judged_through_its_kustomization(tmp_path: Path) -> N
     ids = {f["resource_id"] for f in report["findings"]}
     assert "v1/ConfigMap/default/notes" in ids  # not rendered by the kustomization: a manifest
     assert not [i for i in ids if i.endswith("/default/web")]  # the patch is never judged raw
+
+
+@pytest.mark.parametrize("where", ["comment", "annotation"])
+def test_a_suppression_at_the_base_document_covers_a_finding_located_in_a_patch(tmp_path: Path, where: str) -> None:
+    directive = "PG-K8S-POD-004 reason='lab cluster' expires=2027-03-01"
+    base = deploy("false")
+    if where == "comment":
+        base = f"# policyguard:ignore {directive}\n" + base
+    else:
+        base = base.replace("  name: web\n", f'  name: web\n  annotations:\n    policyguard.dev/ignore: "{directive}"\n', 1)
+    root = base_and_overlay(tmp_path, "false", PRIV_PATCH)
+    (root / "base" / "deploy.yaml").write_text(base)
+    code, report = scan(root, "overlay")
+    [hit] = of_rule(report, PRIVILEGED)
+    assert hit["status"] == "suppressed" and hit["location"]["file"] == "overlay/patch.yaml"
+    assert hit["suppression"]["location"].startswith("base/deploy.yaml:")
+    assert code == 0
