@@ -375,3 +375,15 @@ def test_a_suppression_at_the_base_document_covers_a_finding_located_in_a_patch(
     assert hit["status"] == "suppressed" and hit["location"]["file"] == "overlay/patch.yaml"
     assert hit["suppression"]["location"].startswith("base/deploy.yaml:")
     assert code == 0
+
+
+def test_a_local_directory_named_like_a_host_is_local(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "kustomization.yaml": "resources:\n  - charts.example/base\n",
+        "charts.example/base/kustomization.yaml": "resources:\n  - deploy.yaml\n",
+        "charts.example/base/deploy.yaml": deploy("true"),
+    })
+    code, report = scan(root, ".")
+    assert not report["errors"] and code == 1
+    [fail] = of_rule(report, PRIVILEGED, "fail")
+    assert fail["location"]["file"] == "charts.example/base/deploy.yaml"

@@ -131,11 +131,12 @@ def _collect(k: Kustomization, roots: tuple[Path, ...]) -> None:
             where = child_path(fname, i)
             if "\n" in entry:  # an inline plugin configuration
                 continue
-            if is_remote(entry):
+            target = d / entry
+            # kustomize takes what exists locally first (a directory named ``conf.example/``)
+            if not os.path.lexists(target) and is_remote(entry):
                 _refuse(k, where, f"{fname} entry {entry!r} is remote: policyguard does not fetch remote bases or "
                                   "resources (no network from the gate); vendor it into the repository")
                 continue
-            target = d / entry
             if not os.path.lexists(target):
                 if fname in _TREE_FIELDS:  # kustomize would try it as a remote repository
                     _refuse(k, where, f"{fname} entry {entry!r} does not exist in the repository (remote references "
