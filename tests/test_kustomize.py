@@ -387,3 +387,35 @@ def test_a_local_directory_named_like_a_host_is_local(tmp_path: Path) -> None:
     assert not report["errors"] and code == 1
     [fail] = of_rule(report, PRIVILEGED, "fail")
     assert fail["location"]["file"] == "charts.example/base/deploy.yaml"
+
+
+@pytest.mark.parametrize("text", [
+    "- resources\n",  # a list, not a mapping
+    "resources: deploy.yaml\n",  # a string where a list belongs
+    "resources: [1, {a: b}, deploy.yaml]\npatches: [3, {path: 4}, {patch: 5}]\n",
+    "patchesStrategicMerge: [missing.yaml]\nresources: [deploy.yaml]\n",
+    "resources: [deploy.yaml]\nconfigMapGenerator: [{name: x, files: [/etc/passwd]}]\n",
+    "resources: [deploy.yaml, ../../../../../../etc]\n",
+    "resources: [deploy.yaml]\n---\nresources: [deploy.yaml]\n",  # two documents
+    "",  # empty
+])
+def test_odd_kustomizations_are_located_errors_never_a_crash(tmp_path: Path, text: str) -> None:
+    root = write(tmp_path, {"app/kustomization.yaml": text, "app/deploy.yaml": deploy("false")})
+    code, report = scan(root, "app")
+    assert code in (0, 1, 2, 3)
+    for err in report["errors"]:
+        assert err["file"].startswith("app/") and "internal parser error" not in err["message"]
+        assert "Traceback" not in err["message"] and "root:x:" not in err["message"]
+    if code == 2:
+        assert report["errors"]
+
+
+def test_endless_build_output_is_cut_at_the_file_size_limit(tmp_path: Path) -> None:
+    root = base_and_overlay(tmp_path / "repo", "false", PRIV_PATCH)
+    fake, _ = _recorder(tmp_path, "exec yes '# padding'")
+    start = time.monotonic()
+    code, report = scan(root, "overlay", "--kustomize-binary", str(fake))
+    assert code == 2 and time.monotonic() - start < 60
+    [err] = report["errors"]
+    assert err["kind"] == "limit-exceeded" and "file size limit" in err["message"]
+    assert err["file"] == "overlay/kustomization.yaml"
