@@ -1,8 +1,10 @@
 """Discovery: walk the paths given to a scan and cut them into parse *units*.
 
 A unit is what one parser call handles: a Terraform directory (all its ``.tf``/``.tf.json``
-files) or one candidate document file (``.json``/``.yaml``/``.yml``/``.template``). Discovery
-decides by *name* only and never opens a file: whether a document is a CloudFormation
+files), a kustomization directory, or one candidate document file
+(``.json``/``.yaml``/``.yml``/``.template``). Discovery decides by *name*; the one kind of file
+it opens is a kustomization file, to learn which bases and manifests it renders (those are then
+no units of their own: ``kustomize_units``). Whether a document is a CloudFormation
 template, Kubernetes objects, a Terraform plan or not IaC at all is decided by parsing it
 (``parsers.documents``), so no style of YAML or JSON can hide IaC from the gate. Files that are
 not candidates are listed in ``skipped`` with the reason (``--verbose``).
@@ -36,7 +38,15 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policyguard.formats import DOCUMENT, FORMATS, TERRAFORM, directory_suffixes, format_of_file
+from policyguard.formats import (
+    DOCUMENT,
+    FORMATS,
+    KUSTOMIZATION_NAMES,
+    KUSTOMIZE,
+    TERRAFORM,
+    directory_suffixes,
+    format_of_file,
+)
 from policyguard.fsread import file_type, on_pseudo_fs
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError
@@ -109,6 +119,7 @@ class _Walker:
         self.tf_dirs: dict[str, _TfDir] = {}  # real directory -> unit
         self.walked: set[str] = set()  # real directories listed
         self.pending: list[tuple[Path, _Root]] = []  # symlinked directories, walked after the real tree
+        self.kust_dirs: dict[str, tuple[Path, _Root]] = {}  # real directory -> (path, root): kustomizations
 
     def excluded(self, path: Path, root: Path, is_dir: bool) -> bool:
         if not self.excludes:
@@ -145,6 +156,22 @@ class _Walker:
             self.file(arg, root, 0, link=False)
         if arg.name.lower().endswith(_TF_SUFFIXES):
             self.siblings(arg.parent, root)
+        self.enclosing_kustomization(arg, root)
+
+    def enclosing_kustomization(self, arg: Path, root: _Root) -> None:
+        """A file given (pre-commit passes changed files): the nearest kustomization directory
+        above it, up to the root, is rendered too, so a changed patch or base manifest is judged
+        as kustomize renders it (and, if that kustomization renders it, not also as a raw file)."""
+        d = arg.parent
+        stop = os.path.abspath(root.path)
+        while True:
+            if any(os.path.isfile(d / n) for n in KUSTOMIZATION_NAMES):
+                if not self.excluded(d, root.path, is_dir=True):
+                    self.kust_dirs.setdefault(os.path.realpath(d), (d, root))
+                return
+            if os.path.abspath(d) == stop or d.parent == d:
+                return
+            d = d.parent
 
     def siblings(self, directory: Path, root: _Root) -> None:
         """A single .tf file given: its unit is its whole directory."""
@@ -229,6 +256,11 @@ class _Walker:
         """A file found by name; ``real_dir``: its directory's resolved path, when already known."""
         if self.excluded(path, root.path, is_dir=False):
             return
+        if path.name in KUSTOMIZATION_NAMES:  # exact names, as kustomize matches them
+            real = real_dir if real_dir is not None and not link else os.path.realpath(path.parent)
+            if real not in self.kust_dirs:
+                self.kust_dirs[real] = (path.parent, root)
+            return
         name = path.name.lower()
         if name.endswith(_TF_SUFFIXES):
             if real_dir is None:
@@ -283,13 +315,54 @@ class _Walker:
                 kept.append(f)
             if kept:
                 self.out.units.append(Unit(TERRAFORM, unit.path, kept))
+        rendered = self.kustomize_units()
         for real, (_, path) in self.docs.items():
+            if real in rendered:
+                self.out.skipped.append((str(path), f"rendered by the kustomization in {rendered[real]}"))
+                continue
             self.out.units.append(Unit(DOCUMENT, path, [path]))
             for other in dict.fromkeys(self.doc_paths[real]):
                 if other != path:
                     self.out.skipped.append((str(other), f"same file as {path} (judged once, there)"))
         self.out.units.sort(key=lambda u: (str(u.path), u.format))
         return self.out
+
+
+    def kustomize_units(self) -> dict[str, str]:
+        """Kustomization directories -> units (README "How units are chosen"): one that another
+        kustomization of the scan builds on (a base, a component) is rendered only through it;
+        the others are units. Returns the files the units render (real path -> unit), which
+        are then no standalone manifests."""
+        from policyguard.parsers.kustomize_tree import walk
+        from policyguard.roots import repository_roots
+
+        trees = {}
+        for real, (path, root) in self.kust_dirs.items():
+            trees[real] = (path, walk(path, repository_roots([root.path]), self.limits))
+        used_by: dict[str, Path] = {}
+        for real, (path, tree) in trees.items():
+            for k in tree[:-1] if tree and os.path.realpath(tree[-1].directory) == real else []:
+                used_by.setdefault(os.path.realpath(k.directory), path)
+        rendered: dict[str, str] = {}
+        for real, (path, tree) in sorted(trees.items(), key=lambda t: str(t[1][0])):
+            if not tree:
+                continue
+            top = tree[-1]
+            if real in used_by:
+                self.out.skipped.append((str(top.file), f"kustomization rendered through {used_by[real]}"))
+                continue
+            if top.kind == "Component":
+                self.out.skipped.append((str(top.file), "kustomize Component: rendered by the kustomizations that use it"))
+                continue
+            files: dict[str, Path] = {}
+            for k in tree:
+                for f in (k.file, *k.files):
+                    r = os.path.realpath(f)
+                    if os.path.isfile(r):
+                        files.setdefault(r, f)
+                        rendered.setdefault(r, str(path))
+            self.out.units.append(Unit(KUSTOMIZE, path, sorted(files.values())))
+        return rendered
 
 
 def _readlink(p: Path) -> str:

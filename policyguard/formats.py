@@ -27,6 +27,7 @@ class ParseContext:
     variables: tuple[tuple[str, str], ...] = ()
     read_roots: tuple[str, ...] = ()
     workspace: str = "default"  # Terraform's terraform.workspace
+    kustomize_binary: str = ""  # --kustomize-binary: the kustomize (or kubectl) to render with
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,9 @@ TERRAFORM = "terraform"
 TERRAFORM_PLAN = "terraform_plan"
 CLOUDFORMATION = "cloudformation"
 KUBERNETES = "kubernetes"
+KUSTOMIZE = "kustomize"
+# the file names that make a directory a kustomization, in kustomize's order (exact, no case folding)
+KUSTOMIZATION_NAMES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DOCUMENT = "document"
 
 FORMATS: dict[str, InputFormat] = {
@@ -88,6 +92,13 @@ FORMATS: dict[str, InputFormat] = {
         InputFormat(
             KUBERNETES, "kubernetes", "file", "policyguard.parsers.kubernetes:parse_unit",
             editors=((".json", "json"), ("", "yaml")),
+        ),
+        # a directory with a kustomization file, rendered by kustomize (discovery knows the
+        # file names: parsers.kustomize_tree.KUSTOMIZATION_NAMES)
+        InputFormat(
+            KUSTOMIZE, "kubernetes", "directory", "policyguard.parsers.kustomize:parse_unit",
+            not_editable={"": "the resource is rendered by kustomize from several files (bases, patches, "
+                              "generators): fix the base or add a patch by hand"},
         ),
         # a candidate YAML/JSON file: its content decides whether it is a template, manifests or a plan
         InputFormat(

@@ -46,6 +46,7 @@ class ScanOptions:
     var_files: list[str] = field(default_factory=list)
     tf_workspace: str = "default"  # terraform.workspace (--tf-workspace, TF_WORKSPACE)
     variables: dict[str, str] = field(default_factory=dict)
+    kustomize_binary: str = ""  # --kustomize-binary; "": kustomize, else kubectl, on PATH
     jobs: int = 0  # 0: every core
     rego_engine: str = "embedded"  # embedded | opa | opa-server | opa-golib
     opa_path: str | None = None

@@ -77,7 +77,8 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
         try:
             with _deadline_alarm(budget):
                 result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
-                                            read_roots=options.read_roots, workspace=options.tf_workspace)
+                                            read_roots=options.read_roots, workspace=options.tf_workspace,
+                                            kustomize_binary=options.kustomize_binary)
         except LimitExceeded as exc:  # spent outside a parser's own handling (the deadline alarm)
             result = ParseResult(errors=[limit_error(exc, path)])
         except RecursionError:

@@ -112,7 +112,9 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
             "README.md": "# hi\n",
             "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
             "vars/prod.tfvars": 'region = "eu-west-1"\n',
-            "overlays/prod/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n",
+            # a Kustomization under another name is not built by kustomize (a kustomization.yaml
+            # makes its directory a kustomize unit: tests/test_kustomize.py)
+            "overlays/prod/kustomize-notes.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n",
             "kubeconfig.yaml": "apiVersion: v1\nkind: Config\nclusters: []\n",
         },
     )
@@ -128,7 +130,7 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
         "logo.png": "not IaC: file type .png is not scanned",
         "package.json": "not IaC: JSON that is neither a CloudFormation template, a Terraform plan nor Kubernetes objects",
         "vars/prod.tfvars": "Terraform variables: read with the configuration directory",
-        "overlays/prod/kustomization.yaml": "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)",
+        "overlays/prod/kustomize-notes.yaml": "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)",
         "kubeconfig.yaml": "not IaC: Kustomize/kubeconfig configuration, not cluster objects (scan `kustomize build` output)",
     }
 

@@ -50,6 +50,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         var_files=list(kw.get("var_files") or ()),
         tf_workspace=str(kw.get("tf_workspace") or os.environ.get("TF_WORKSPACE") or "default"),
         variables=variables,
+        kustomize_binary=str(kw.get("kustomize_binary") or ""),
         jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
         rego_engine=str(kw.get("rego_engine") or "embedded"),
         opa_path=kw.get("opa_path"),

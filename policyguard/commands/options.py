@@ -39,6 +39,7 @@ def scan_options(f: F) -> F:
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),
         click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Terraform variable (repeatable)."),
         click.option("--tf-workspace", metavar="NAME", help="Terraform workspace for terraform.workspace (default: $TF_WORKSPACE, else default)."),
+        click.option("--kustomize-binary", metavar="PATH", help="kustomize (or kubectl) that renders kustomization directories (default: kustomize, else kubectl, on PATH)."),
         click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default="all cores", help="Worker processes."),
         click.option("--unit-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Deadline to parse and evaluate one unit (a Terraform root, a template, a manifest); past it the unit is a limit-exceeded error (default 60)."),
         click.option("--unit-memory", type=click.IntRange(0), default=None, metavar="MIB", help="Address-space limit of each scan worker process (default 4096; 0: none)."),

@@ -495,6 +495,18 @@ def _rule_match(d: Directive, rule_id: str) -> str | None:
     return None
 
 
+def _home_files(f: Finding, by_id: dict[str, list[Resource]]) -> set[str]:
+    """The files that declare the resource a finding judged, when the finding is located in
+    another file of that resource (a rendered kustomize object: a field set by a patch), so a
+    suppression at the resource's own document applies. Ids repeat across units (two Terraform
+    directories), so only the resources whose spans include the finding's file count."""
+    homes: set[str] = set()
+    for r in by_id.get(f.resource_id, ()):
+        if f.span.file == r.span.file or any(s.file == f.span.file for s in r.attribute_spans.values()):
+            homes.add(r.span.file)
+    return homes
+
+
 def _rel(file: str, root: str | None) -> str:
     if not root:
         return os.path.normpath(file).replace(os.sep, "/")
@@ -577,6 +589,9 @@ def apply(
             for rid in (d.resource_id, *d.also):
                 attached.setdefault(rid, []).append(d)
 
+    by_id: dict[str, list[Resource]] = {}
+    for r in resources:
+        by_id.setdefault(r.id, []).append(r)
     reported: set[tuple[int, str, str]] = set()
 
     def note(kind: str, d: Directive, f: Finding, msg: str) -> None:
@@ -590,7 +605,7 @@ def apply(
             continue
         candidates: list[tuple[Directive, str]] = []
         for d in attached.get(f.resource_id, []):
-            if d.file != f.span.file:
+            if d.file != f.span.file and d.file not in _home_files(f, by_id):
                 continue
             pat = _rule_match(d, f.rule_id)
             if pat is not None:

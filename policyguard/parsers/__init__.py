@@ -21,6 +21,7 @@ def parse_unit(
     variables: dict[str, str] | None = None,
     read_roots: tuple[str, ...] = (),
     workspace: str = "default",
+    kustomize_binary: str = "",
 ) -> ParseResult:
     """Dispatch a discovered unit to the parser of its format (``policyguard.formats``; parsers
     are imported on first use, for start-up). ``read_roots``: where expressions may read files
@@ -30,5 +31,6 @@ def parse_unit(
     fmt = FORMATS.get(unit.format)
     if fmt is None:
         raise ValueError(f"no parser for format {unit.format!r}")
-    context = ParseContext(tuple(var_files or ()), tuple((variables or {}).items()), read_roots, workspace)
+    context = ParseContext(tuple(var_files or ()), tuple((variables or {}).items()), read_roots, workspace,
+                           kustomize_binary)
     return load_parser(fmt)(unit, context)
