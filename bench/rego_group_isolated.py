@@ -28,14 +28,15 @@ import rego_rule_cost as rc
 
 
 def _driver(packages: list[tuple[str, bool]]) -> str:
-    members = ", ".join(
+    # one member a line: regorus refuses lines over 1024 columns (eight NSG rules make one)
+    members = ",\n\t".join(
         f'"{p}": {{"fail": data.{p}.fail' + (f', "unknown": data.{p}.unknown' if unknown else "") + "}"
         for p, unknown in packages
     )
     return "\n".join([
         "package bench_group",
         "import rego.v1",
-        f"group := {{{members}}}",
+        f"group := {{\n\t{members},\n}}",
         "batch := [r | some b in input.batch; res := input.resources[b.id]; o := group with input.resource as res; "
         'r := {"id": b.id, "out": o}]',
         "",

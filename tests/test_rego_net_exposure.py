@@ -1,10 +1,11 @@
 """The shared security-group helpers (policyguard/engine/rego/net_exposure.rego) against the
-rules' own pool computation: PG-AWS-EC2-001..004 take the exposure of a resource's own sources
-(net.sg_solo, once per resource) instead of lib.exposure of each entry's pool whenever the
-group's narrower ranges cover no address family (net.sg_combinable). That shortcut must give the
-very same fail/unknown results as the pool for any group: random security groups (inline
-entries plus separate rule resources, split ranges, /0s, private, large, invalid and unresolved
-sources, unresolved protocols and ports) are judged both ways on regorus."""
+pool computation: PG-AWS-EC2-001..004 (through net_exposure's sg_judge) take the
+exposure of a resource's own sources (sg_solo, once per resource) instead of lib.exposure of each
+entry's pool whenever the group's narrower ranges cover no address family (sg_combinable). That
+shortcut must give the very same fail/unknown results as the pool for any group: random security
+groups (inline entries plus separate rule resources, split ranges, /0s, private, large, invalid
+and unresolved sources, unresolved protocols and ports) are judged both ways on regorus, the
+rules reading the library as shipped and a copy of it without the shortcut."""
 
 from __future__ import annotations
 
@@ -20,16 +21,24 @@ from test_engine_helpers import REPO
 from policyguard.engine.rules import LIBRARY_FILES, library_modules, load_rego_file
 
 RULES = ["ssh_open_to_internet", "rdp_open_to_internet", "admin_ports_open_to_internet", "all_traffic_open_to_internet"]
-SHORTCUT = "exposures(e) := net.sg_solo if count(net.sg_combinable) == 0\n"
-POOLED = "exposures(e) := lib.exposure(pool(e), set(), true) if count(net.sg_combinable) > 0\n"
+SHORTCUT = "_pool_exposures(ports) := {} if count(sg_combinable) == 0\n"
+POOLED = "_pool_exposures(ports) := {e.entry: lib.exposure(_pool(e, ports), set(), true) | some e in sg_entries} if count(sg_combinable) > 0\n"
+NET_EXPOSURE = "package policyguard.net_exposure\n"
 UNKNOWN = {"__unknown__": "var.cidr", "reason": "variable"}
+
+
+def _pooled_library(text: str) -> str:
+    """net_exposure.rego as package pooled.net_exposure, always pooling per entry."""
+    assert SHORTCUT in text and POOLED in text and NET_EXPOSURE in text
+    text = text.replace(SHORTCUT, "").replace(POOLED, POOLED.removesuffix(" if count(sg_combinable) > 0\n") + "\n")
+    return text.replace(NET_EXPOSURE, "package pooled.net_exposure\n")
 
 
 def _source(rule: str, pooled: bool) -> str:
     text = (REPO / "rules" / "aws" / "ec2" / rule / "rule.rego").read_text()
-    assert SHORTCUT in text and POOLED in text
+    assert "import data.policyguard.net_exposure as net\n" in text
     if pooled:
-        text = text.replace(SHORTCUT, "").replace(POOLED, "exposures(e) := lib.exposure(pool(e), set(), true)\n")
+        text = text.replace("import data.policyguard.net_exposure as net\n", "import data.pooled.net_exposure as net\n")
         text = text.replace(f"package policyguard.rules.aws.ec2.{rule}", f"package pooled.{rule}")
     return text
 
@@ -41,6 +50,8 @@ def _engine() -> Any:
     eng = regorus.Engine()
     for name, text in library_modules():
         eng.add_policy(name, text)
+        if name.endswith("net_exposure.rego"):
+            eng.add_policy("pooled_net_exposure.rego", _pooled_library(text))
     for rule in RULES:
         eng.add_policy(f"{rule}.rego", _source(rule, False))
         eng.add_policy(f"pooled_{rule}.rego", _source(rule, True))

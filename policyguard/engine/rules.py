@@ -43,6 +43,7 @@ LIB_PATH = Path(__file__).parent / "rego" / "lib.rego"
 # ~0.8 ms for every rule x resource of the pack)
 LIBRARY_FILES = tuple(LIB_PATH.with_name(name) for name in (
     "lib.rego", "cis_monitoring.rego", "iam_identity.rego", "net_exposure.rego", "k8s_pod.rego",
+    "net.rego", "azure_nsg.rego", "gcp_firewall.rego",
 ))
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "rule-metadata.schema.json"
 
@@ -61,6 +62,9 @@ _RESERVED_PACKAGES = (
     "policyguard.iam_identity",
     "policyguard.net_exposure",
     "policyguard.k8s_pod",
+    "policyguard.net",
+    "policyguard.azure_nsg",
+    "policyguard.gcp_firewall",
 )
 
 

@@ -223,3 +223,160 @@ sg_unresolved contains result if {
 	lib.is_unknown(rule)
 	result := {"msg": sprintf("%s: ingress rule %d is not resolved", [input.resource.id, i]), "path": sprintf("%s[%d]", [key, i])}
 }
+
+# ---------------------------------------------------------------------------------------------
+# What each rule asks, as functions of its port table, so a rule states only its table and
+# words. ports: {port: {"name", "protocols": lower-case protocols (names and numbers)}}, or
+# "all" for the rule about entries that open all traffic. what: the traffic in unknown messages
+# ("SSH (22)", "all traffic").
+# ---------------------------------------------------------------------------------------------
+
+# sg_judge(ports, what): {"fail": results, "unknown": results} of a rule about the ports of its
+# table, or with "all" about all-traffic entries; bind it once per rule. fail: per Internet-open
+# source of each resolved entry that opens a port of the table (all-traffic entries are the "all"
+# rule's finding), the fix removing the source, the source attribute or the entry (sg_fix).
+# unknown: an unresolved protocol or port range from an Internet-open source (it may open
+# anything), and a source that is not a valid CIDR on an entry that opens the traffic.
+# Per entry only cheap inline tests run before a source is found open: the port table (an
+# argument) is read only for those (a function call with a large argument is not free).
+sg_judge(ports, what) := {
+	"fail": _fails(ports, ports == "all", pools),
+	"unknown": _unknown_unresolved(what, pools) | _unknown_invalid(ports, what, ports == "all", pools),
+} if {
+	pools := _pool_exposures(ports)
+}
+
+_fails(ports, all_rule, pools) := {result |
+	some e in sg_entries
+	e.resolved
+	e.all == all_rule
+	xs := object.get(pools, e.entry, sg_solo)
+	some s in e.sources
+	_exposed(xs, s)
+	hits := _hits(e, ports)
+	count(hits) > 0
+	result := object.union(
+		{"msg": _fail_msg(e, s, xs, hits, ports), "path": s.path},
+		{"fix": f | f := sg_fix(e, s)},
+	)
+}
+
+_unknown_unresolved(what, pools) := {result |
+	some e in sg_entries
+	not e.resolved
+	xs := object.get(pools, e.entry, sg_solo)
+	some s in e.sources
+	_exposed(xs, s)
+	result := {
+		"msg": sprintf("%s: ingress from %v has an unresolved protocol or port range; it may allow %s", [input.resource.id, _shown(s.cidr), what]),
+		"path": s.path,
+		"expr": concat(", ", sort([lib.unknown_expr(x) | some x in [e.protocol, e.from, e.to]; lib.is_unknown(x)])),
+	}
+}
+
+_unknown_invalid(ports, what, all_rule, pools) := {result |
+	some e in sg_entries
+	e.resolved
+	e.all == all_rule
+	xs := object.get(pools, e.entry, sg_solo)
+	some s in e.sources
+	_exposure(xs, s).kind == "invalid"
+	count(_hits(e, ports)) > 0
+	result := {
+		"msg": sprintf("%s: ingress source %v is not a valid CIDR, so whether it allows %s from the internet is not known", [input.resource.id, s.cidr, what]),
+		"path": s.path,
+		"expr": sprintf("invalid CIDR %v", [s.cidr]),
+	}
+}
+
+# what a resolved entry opens that the rule reports: "SSH (22)" labels of the table's ports (an
+# all-traffic entry is the "all" rule's finding), or {"all"} for the "all" rule
+_hits(e, ports) := {"all" | e.all} if ports == "all"
+
+_hits(e, ports) := {sprintf("%s (%d)", [spec.name, port]) |
+	not e.all
+	some port, spec in ports
+	_in_range(e, port, spec)
+} if is_object(ports)
+
+_fail_msg(e, s, xs, hits, ports) := sprintf("%s: ingress from %v%s allows all traffic (%s)", [input.resource.id, _shown(s.cidr), _reach(xs, s), _port_text(e)]) if ports == "all"
+
+_fail_msg(e, s, xs, hits, ports) := sprintf("%s: ingress from %v%s allows %s (protocol %v, ports %v-%v)", [input.resource.id, _shown(s.cidr), _reach(xs, s), concat(", ", sort(hits)), e.protocol, e.from, e.to]) if is_object(ports)
+
+_port_text(e) := "every protocol and port" if e.protocol in _all_protocols
+
+_port_text(e) := sprintf("protocol %v, ports %v-%v", [e.protocol, e.from, e.to]) if not e.protocol in _all_protocols
+
+_all_protocols := {"-1", "all", -1}
+
+_in_range(e, port, spec) if {
+	e.proto in spec.protocols
+	is_number(e.lo)
+	is_number(e.hi)
+	e.lo <= port
+	port <= e.hi
+}
+
+# the traffic of the rule an entry opens: the table's ports (all of them for an all-traffic
+# entry), or "all" for the "all" rule; entries of the group that open some of the same traffic
+# are judged together
+_opened(e, ports) := {"all" | e.all} if ports == "all"
+
+_opened(e, ports) := {port | some port, _ in ports; e.all} | {port | some port, spec in ports; _in_range(e, port, spec)} if is_object(ports)
+
+# the sources judged together with entry e: its own and those of the group's resolved entries
+# that open some of the same traffic
+_pool(e, ports) := array.concat(
+	[c | some s in e.sources; c := s.cidr],
+	[c2 |
+		mine := _opened(e, ports)
+		some e2 in sg_group_entries(input.resource)
+		e2 != e
+		e2.resolved
+		count(mine & _opened(e2, ports)) > 0
+		some s2 in e2.sources
+		c2 := s2.cidr
+	],
+)
+
+# _pool_exposures(ports): lib.exposure of the sources judged with each entry, keyed by the entry's
+# path ("" for a rule resource), when the group's narrower ranges cover a family together; otherwise no pool has a
+# combined value, sg_solo (once per resource) answers every entry and this is empty
+_pool_exposures(ports) := {} if count(sg_combinable) == 0
+
+_pool_exposures(ports) := {e.entry: lib.exposure(_pool(e, ports), set(), true) | some e in sg_entries} if count(sg_combinable) > 0
+
+_exposure(xs, s) := xs[s.cidr] if is_string(s.cidr)
+
+_exposure(xs, s) := {"kind": "unresolved"} if lib.is_unknown(s.cidr)
+
+_exposed(xs, s) if _exposure(xs, s).kind != "invalid"
+
+# " (every IPv4 address)" etc. after the source in messages; nothing for 0.0.0.0/0 and ::/0
+_reach(xs, s) := lib.exposure_text(_exposure(xs, s), "with the group's other sources for this traffic")
+
+_shown(c) := c if is_string(c)
+
+_shown(c) := sprintf("unresolved %s", [lib.unknown_expr(c)]) if lib.is_unknown(c)
+
+# sg_fix(e, s): remove just the offending CIDR when others remain; otherwise the source attribute
+# of an inline entry when other kinds of sources (security groups, prefix lists, self) would be
+# lost with the entry, else the whole inline entry; nothing for a separate rule resource
+sg_fix(e, s) := {"description": sprintf("Remove %v from %s", [s.cidr, s.key]), "ops": [{"op": "remove", "path": s.path}]} if {
+	s.siblings > 1
+	not lib.is_unknown(s.cidr)
+} else := {"description": sprintf("Remove %s", [s.key]), "ops": [{"op": "remove", "path": sg_join_path(e.entry, s.key)}]} if {
+	e.entry != ""
+	_other_sources(e, s.key)
+} else := {"description": "Remove the ingress entry that opens the port to the internet", "ops": [{"op": "remove", "path": e.entry}]} if {
+	e.entry != ""
+}
+
+_other_sources(e, key) if {
+	some k in ["cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids", "self"]
+	k != key
+	v := e.rule[k]
+	v != null
+	v != false
+	v != []
+}

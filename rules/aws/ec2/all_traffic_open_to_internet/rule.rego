@@ -23,134 +23,22 @@
 #   fix_safety: behaviour-changing
 package policyguard.rules.aws.ec2.all_traffic_open_to_internet
 
-import data.policyguard.lib
 import data.policyguard.net_exposure as net
 import rego.v1
 
-fail contains result if {
-	some e in entries
-	resolved(e)
-	all_traffic(e)
-	xs := exposures(e)
-	some s in e.sources
-	exposed(xs, s)
-	result := object.union(
-		{
-			"msg": sprintf("%s: ingress from %v%s allows all traffic (%s)", [input.resource.id, shown(s.cidr), reach(xs, s), port_text(e)]),
-			"path": s.path,
-		},
-		{"fix": f | f := fix_for(e, s)},
-	)
-}
+# net_exposure: the resource's ingress entries, its group and their exposures, computed once per
+# resource for PG-AWS-EC2-001..004; sg_judge judges them against this rule's ports
+# entries that open every port and protocol (or every TCP/UDP port)
+ports := "all"
 
-unknown contains result if {
-	some e in entries
-	not resolved(e)
-	xs := exposures(e)
-	some s in e.sources
-	exposed(xs, s)
-	result := {
-		"msg": sprintf("%s: ingress from %v has an unresolved protocol or port range; it may allow all traffic", [input.resource.id, shown(s.cidr)]),
-		"path": s.path,
-		"expr": unresolved_expr(e),
-	}
-}
+what := "all traffic"
 
-# a source that is not a valid CIDR is not skipped: whether it opens the internet is not known
-unknown contains result if {
-	some e in entries
-	resolved(e)
-	all_traffic(e)
-	xs := exposures(e)
-	some s in e.sources
-	invalid(xs, s)
-	result := {
-		"msg": sprintf("%s: ingress source %v is not a valid CIDR, so whether it allows %s from the internet is not known", [input.resource.id, s.cidr, "all traffic"]),
-		"path": s.path,
-		"expr": sprintf("invalid CIDR %v", [s.cidr]),
-	}
-}
+judged := net.sg_judge(ports, what)
 
-# entries of the group that open all traffic are judged together
-same_traffic(e, e2) if {
-	all_traffic(e)
-	all_traffic(e2)
-}
+fail contains result if some result in judged.fail
 
-shown(c) := c if is_string(c)
-
-shown(c) := sprintf("unresolved %s", [lib.unknown_expr(c)]) if lib.is_unknown(c)
-
-port_text(e) := "every protocol and port" if e.protocol in all_protocols
-
-port_text(e) := sprintf("protocol %v, ports %v-%v", [e.protocol, e.from, e.to]) if not e.protocol in all_protocols
-
-# the ingress entries of the resource and of its security group (net_exposure: computed once per
-# resource for PG-AWS-EC2-001..004)
-entries := net.sg_entries
-
-# the sources judged together with entry e: its own and those of the group's entries that open
-# the same traffic (same_traffic is the rule's own notion)
-pool(e) := array.concat(
-	[c | some s in e.sources; c := s.cidr],
-	[c | some e2 in net.sg_group_entries(input.resource); e2 != e; resolved(e2); same_traffic(e, e2); some s in e2.sources; c := s.cidr],
-)
-
-# exposures(e): lib.exposure of the sources judged with entry e (all, combined, large or invalid
-# by value); bind it, then ask exposed/invalid/reach about each source. Unless the group's
-# narrower ranges cover a family together, no pool has a combined value and the exposure of the
-# resource's own sources, computed once per resource, answers every pool (net.sg_solo).
-exposures(e) := net.sg_solo if count(net.sg_combinable) == 0
-
-exposures(e) := lib.exposure(pool(e), set(), true) if count(net.sg_combinable) > 0
-
-exposure(xs, s) := xs[s.cidr] if is_string(s.cidr)
-
-exposure(xs, s) := {"kind": "unresolved"} if lib.is_unknown(s.cidr)
-
-exposed(xs, s) if {
-	x := exposure(xs, s)
-	x.kind != "invalid"
-}
-
-invalid(xs, s) if exposure(xs, s).kind == "invalid"
-
-# " (every IPv4 address)" etc. after the source in messages; nothing for 0.0.0.0/0 and ::/0
-reach(xs, s) := lib.exposure_text(exposure(xs, s), "with the group's other sources for this traffic")
+unknown contains result if some result in judged.unknown
 
 # an ingress list that is unknown as a whole (a dynamic block over a variable), or a single
 # unresolved entry of an inline list (e.g. a CloudFormation !If), is not skipped: judged unknown
 fail contains result if some result in net.sg_unresolved
-
-all_protocols := {"-1", "all", -1}
-
-# the entry opens every port and protocol (or every TCP/UDP port)
-all_traffic(e) if e.all
-
-resolved(e) if e.resolved
-
-unresolved_expr(e) := concat(", ", sort([lib.unknown_expr(x) |
-	some x in [e.protocol, e.from, e.to]
-	lib.is_unknown(x)
-]))
-
-# remove just the offending CIDR when others remain; otherwise the whole inline entry, unless
-# other kinds of sources (security groups, prefix lists, self) would be lost with it
-fix_for(e, s) := {"description": sprintf("Remove %v from %s", [s.cidr, s.key]), "ops": [{"op": "remove", "path": s.path}]} if {
-	s.siblings > 1
-	not lib.is_unknown(s.cidr)
-} else := {"description": sprintf("Remove %s", [s.key]), "ops": [{"op": "remove", "path": net.sg_join_path(e.entry, s.key)}]} if {
-	e.entry != ""
-	other_sources(e, s.key)
-} else := {"description": "Remove the ingress entry that opens the port to the internet", "ops": [{"op": "remove", "path": e.entry}]} if {
-	e.entry != ""
-}
-
-other_sources(e, key) if {
-	some k in ["cidr_blocks", "ipv6_cidr_blocks", "security_groups", "prefix_list_ids", "self"]
-	k != key
-	v := e.rule[k]
-	v != null
-	v != false
-	v != []
-}

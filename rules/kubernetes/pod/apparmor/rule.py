@@ -12,24 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
+from policyguard.engine.rulelib import WORKLOAD, pod_spec, quoted, security_contexts
 
-
-def _q(value: Any) -> str:
-    """A value quoted the way the Rego rules' %q does, for uniform messages."""
-    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
-
-WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 ALLOWED_FIELD_TYPES = {"RuntimeDefault", "Localhost"}
-
-
-def _containers(pod_spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for kind in ("containers", "initContainers", "ephemeralContainers"):
-        items = pod_spec.get(kind)
-        if isinstance(items, list):
-            for i, c in enumerate(items):
-                if isinstance(c, dict):
-                    yield f"pod_spec.{kind}[{i}]", c
 
 
 def _pod_metadata_path(pod_spec_path: str) -> str:
@@ -60,7 +46,7 @@ def _annotation_ok(value: Any) -> bool:
     severity="high",
     profile="baseline",
     confidence="high",
-    resource_types={"kubernetes": WORKLOADS},
+    resource_types={"kubernetes": [WORKLOAD]},
     description=(
         "An Unconfined AppArmor profile removes the mandatory access control the container runtime "
         "applies by default. The Pod Security Standards baseline profile allows only RuntimeDefault "
@@ -72,19 +58,17 @@ def _annotation_ok(value: Any) -> bool:
     fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleResult]:
-    pod_spec = resource.get("pod_spec")
-    if not isinstance(pod_spec, dict):
+    spec = pod_spec(resource)
+    if spec is None:
         return
-    contexts = [("pod_spec.securityContext", "the pod", pod_spec.get("securityContext"))]
-    contexts += [(f"{p}.securityContext", f"container {_q(c.get('name'))}", c.get("securityContext")) for p, c in _containers(pod_spec)]
-    for base, who, ctx in contexts:
-        profile = ctx.get("appArmorProfile") if isinstance(ctx, dict) else None
+    for ctx in security_contexts(spec):
+        profile = ctx.get("appArmorProfile")
         # nil is allowed (PSS: undefined/nil); a type that is not one of the allowed strings (a
         # list, an object) fails closed; an unresolved one becomes unknown on its path
         if isinstance(profile, dict) and profile.get("type") is not None and not _allowed_type(profile["type"]):
-            path = f"{base}.appArmorProfile.type"
+            path = f"{ctx.path}.appArmorProfile.type"
             yield fail(
-                f"{who} sets appArmorProfile.type {_q(profile['type'])} (RuntimeDefault or Localhost required)",
+                f"{ctx.who} sets appArmorProfile.type {quoted(profile['type'])} (RuntimeDefault or Localhost required)",
                 path=path,
                 fix={"description": "Use the runtime's default AppArmor profile",
                      "ops": [{"op": "set", "path": path, "value": "RuntimeDefault"}]},
@@ -98,7 +82,7 @@ def check(resource: dict[str, Any], resources: dict[str, Any]) -> Iterator[RuleR
         if isinstance(key, str) and key.startswith(ANNOTATION) and not _annotation_ok(value):
             path = f'{meta_path}.annotations["{key}"]'
             yield fail(
-                f"container {_q(key[len(ANNOTATION):])} uses AppArmor profile {_q(value)} "
+                f"container {quoted(key[len(ANNOTATION):])} uses AppArmor profile {quoted(value)} "
                 "(runtime/default or localhost/<profile> required)",
                 path=path,
                 fix={"description": "Use the runtime's default AppArmor profile",

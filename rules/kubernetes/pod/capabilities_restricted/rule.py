@@ -6,13 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
-
-
-def _q(value: Any) -> str:
-    """A value quoted the way the Rego rules' %q does, for uniform messages."""
-    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
-
-WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
+from policyguard.engine.rulelib import WORKLOAD, containers, pod_spec, quoted
 
 
 def _norm(cap: Any) -> str:
@@ -25,7 +19,7 @@ def _norm(cap: Any) -> str:
     severity="medium",
     profile="strict",
     confidence="high",
-    resource_types={"kubernetes": WORKLOADS},
+    resource_types={"kubernetes": [WORKLOAD]},
     description=(
         "The Pod Security Standards restricted profile requires every container to drop ALL Linux "
         "capabilities and to add back nothing but NET_BIND_SERVICE. Ephemeral containers are "
@@ -37,38 +31,33 @@ def _norm(cap: Any) -> str:
     fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
-    pod_spec = resource.get("pod_spec")
-    if not isinstance(pod_spec, dict):
+    spec = pod_spec(resource)
+    if spec is None:
         return
-    os_ = pod_spec.get("os")
+    os_ = spec.get("os")
     if isinstance(os_, dict) and os_.get("name") == "windows":
         return
-    for kind in ("containers", "initContainers", "ephemeralContainers"):
-        items = pod_spec.get(kind)
-        for i, c in enumerate(items if isinstance(items, list) else []):
-            if not isinstance(c, dict):
-                continue
-            name = c.get("name")
-            ctx = c.get("securityContext")
-            caps = ctx.get("capabilities") if isinstance(ctx, dict) else None
-            caps = caps if isinstance(caps, dict) else {}
-            base = f"pod_spec.{kind}[{i}].securityContext.capabilities"
-            drop = caps.get("drop")
-            drop_list = drop if isinstance(drop, list) else []
-            if "ALL" not in {_norm(d) for d in drop_list}:
+    for c in containers(spec):
+        ctx = c.spec.get("securityContext")
+        caps = ctx.get("capabilities") if isinstance(ctx, dict) else None
+        caps = caps if isinstance(caps, dict) else {}
+        base = f"{c.path}.securityContext.capabilities"
+        drop = caps.get("drop")
+        drop_list = drop if isinstance(drop, list) else []
+        if "ALL" not in {_norm(d) for d in drop_list}:
+            yield fail(
+                f"container {quoted(c.name)} does not drop ALL capabilities (drop: {drop_list})",
+                path=f"{base}.drop",
+                fix={"description": "Drop all capabilities", "ops": [{"op": "set", "path": f"{base}.drop", "value": ["ALL"]}]},
+            )
+        add = caps.get("add")
+        if isinstance(add, list):
+            extra = [a for a in add if _norm(a) != "NET_BIND_SERVICE"]
+            if extra:
+                kept = [a for a in add if _norm(a) == "NET_BIND_SERVICE"]
+                op = {"op": "set", "path": f"{base}.add", "value": kept} if kept else {"op": "remove", "path": f"{base}.add"}
                 yield fail(
-                    f"container {_q(name)} does not drop ALL capabilities (drop: {drop_list})",
-                    path=f"{base}.drop",
-                    fix={"description": "Drop all capabilities", "ops": [{"op": "set", "path": f"{base}.drop", "value": ["ALL"]}]},
+                    f"container {quoted(c.name)} adds capabilities {', '.join(map(str, extra))} (only NET_BIND_SERVICE allowed)",
+                    path=f"{base}.add",
+                    fix={"description": "Add back only NET_BIND_SERVICE", "ops": [op]},
                 )
-            add = caps.get("add")
-            if isinstance(add, list):
-                extra = [a for a in add if _norm(a) != "NET_BIND_SERVICE"]
-                if extra:
-                    kept = [a for a in add if _norm(a) == "NET_BIND_SERVICE"]
-                    op = {"op": "set", "path": f"{base}.add", "value": kept} if kept else {"op": "remove", "path": f"{base}.add"}
-                    yield fail(
-                        f"container {_q(name)} adds capabilities {', '.join(map(str, extra))} (only NET_BIND_SERVICE allowed)",
-                        path=f"{base}.add",
-                        fix={"description": "Add back only NET_BIND_SERVICE", "ops": [op]},
-                    )

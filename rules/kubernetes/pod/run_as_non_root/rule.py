@@ -11,17 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule, unknown
-
-
-def _q(value: Any) -> str:
-    """A value quoted the way the Rego rules' %q does, for uniform messages."""
-    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
-
-WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
-
-
-def _marker(value: Any) -> str | None:
-    return str(value["__unknown__"]) if isinstance(value, dict) and "__unknown__" in value else None
+from policyguard.engine.rulelib import WORKLOAD, containers, pod_spec, quoted, unknown_expr
 
 
 @rule(
@@ -30,7 +20,7 @@ def _marker(value: Any) -> str | None:
     severity="medium",
     profile="strict",
     confidence="high",
-    resource_types={"kubernetes": WORKLOADS},
+    resource_types={"kubernetes": [WORKLOAD]},
     description=(
         "Without runAsNonRoot: true the kubelet starts the container as whatever user the image "
         "declares, often root. The Pod Security Standards restricted profile requires runAsNonRoot "
@@ -42,39 +32,35 @@ def _marker(value: Any) -> str | None:
     fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
-    pod_spec = resource.get("pod_spec")
-    if not isinstance(pod_spec, dict):
+    spec = pod_spec(resource)
+    if spec is None:
         return
-    pod_ctx = pod_spec.get("securityContext")
+    pod_ctx = spec.get("securityContext")
     pod_value = pod_ctx.get("runAsNonRoot") if isinstance(pod_ctx, dict) else None
-    if _marker(pod_value):
-        yield unknown("the pod's runAsNonRoot is not known", expr=_marker(pod_value) or "",
+    if unknown_expr(pod_value):
+        yield unknown("the pod's runAsNonRoot is not known", expr=unknown_expr(pod_value) or "",
                       path="pod_spec.securityContext.runAsNonRoot")
         return
     unset: list[str] = []
-    for kind in ("containers", "initContainers", "ephemeralContainers"):
-        items = pod_spec.get(kind)
-        for i, c in enumerate(items if isinstance(items, list) else []):
-            if not isinstance(c, dict):
-                continue
-            ctx = c.get("securityContext")
-            value = ctx.get("runAsNonRoot") if isinstance(ctx, dict) else None
-            path = f"pod_spec.{kind}[{i}].securityContext.runAsNonRoot"
-            if _marker(value):
-                yield unknown(f"container {_q(c.get('name'))} runAsNonRoot is not known", expr=_marker(value) or "", path=path)
-            elif value is False or (value is not None and value is not True):
-                yield fail(
-                    f"container {_q(c.get('name'))} sets runAsNonRoot to {_q(value)}",
-                    path=path,
-                    fix={"description": "Require a non-root user", "ops": [{"op": "set", "path": path, "value": True}]},
-                )
-            elif value is None and pod_value is not True:
-                unset.append(str(c.get("name")))
+    for c in containers(spec):
+        ctx = c.spec.get("securityContext")
+        value = ctx.get("runAsNonRoot") if isinstance(ctx, dict) else None
+        path = f"{c.path}.securityContext.runAsNonRoot"
+        if unknown_expr(value):
+            yield unknown(f"container {quoted(c.name)} runAsNonRoot is not known", expr=unknown_expr(value) or "", path=path)
+        elif value is False or (value is not None and value is not True):
+            yield fail(
+                f"container {quoted(c.name)} sets runAsNonRoot to {quoted(value)}",
+                path=path,
+                fix={"description": "Require a non-root user", "ops": [{"op": "set", "path": path, "value": True}]},
+            )
+        elif value is None and pod_value is not True:
+            unset.append(str(c.name))
     if unset:
         path = "pod_spec.securityContext.runAsNonRoot"
-        found = "is not set" if pod_value is None else f"is {_q(pod_value)}"
+        found = "is not set" if pod_value is None else f"is {quoted(pod_value)}"
         yield fail(
-            f"the pod's runAsNonRoot {found} and containers {', '.join(_q(n) for n in unset)} do not set it",
+            f"the pod's runAsNonRoot {found} and containers {', '.join(quoted(n) for n in unset)} do not set it",
             path=path,
             fix={"description": "Require a non-root user for the whole pod", "ops": [{"op": "set", "path": path, "value": True}]},
         )

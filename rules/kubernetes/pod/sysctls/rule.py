@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
+from policyguard.engine.rulelib import WORKLOAD, pod_spec
 
-WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 # The namespaced sysctls the baseline profile allows (policy version "latest", Kubernetes 1.32).
 SAFE = {
     "kernel.shm_rmid_forced",
@@ -36,7 +36,7 @@ def _canonical(name: str) -> str:
     severity="high",
     profile="baseline",
     confidence="high",
-    resource_types={"kubernetes": WORKLOADS},
+    resource_types={"kubernetes": [WORKLOAD]},
     description=(
         "Sysctls outside the safe set can change kernel behaviour for the whole node or other pods. "
         "The Pod Security Standards baseline profile allows only the namespaced, isolated ones "
@@ -48,8 +48,8 @@ def _canonical(name: str) -> str:
     fix_safety="behaviour-changing",
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
-    pod_spec = resource.get("pod_spec")
-    ctx = pod_spec.get("securityContext") if isinstance(pod_spec, dict) else None
+    spec = pod_spec(resource)
+    ctx = spec.get("securityContext") if spec is not None else None
     sysctls = ctx.get("sysctls") if isinstance(ctx, dict) else None
     if not isinstance(sysctls, list):
         return

@@ -6,13 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
+from policyguard.engine.rulelib import WORKLOAD, pod_spec, quoted
 
-
-def _q(value: Any) -> str:
-    """A value quoted the way the Rego rules' %q does, for uniform messages."""
-    return '"' + (str(value).lower() if isinstance(value, bool) else str(value)) + '"'
-
-WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 ALLOWED = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
 
 
@@ -22,7 +17,7 @@ ALLOWED = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persiste
     severity="medium",
     profile="strict",
     confidence="high",
-    resource_types={"kubernetes": WORKLOADS},
+    resource_types={"kubernetes": [WORKLOAD]},
     description=(
         "The Pod Security Standards restricted profile allows only configMap, csi, downwardAPI, "
         "emptyDir, ephemeral, persistentVolumeClaim, projected and secret volumes. Other in-tree "
@@ -34,8 +29,8 @@ ALLOWED = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persiste
     fixable=False,
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
-    pod_spec = resource.get("pod_spec")
-    volumes = pod_spec.get("volumes") if isinstance(pod_spec, dict) else None
+    spec = pod_spec(resource)
+    volumes = spec.get("volumes") if spec is not None else None
     for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
         if not isinstance(volume, dict):
             continue
@@ -43,6 +38,6 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
         bad = [k for k in sources if k not in ALLOWED]
         if bad:
             yield fail(
-                f"volume {_q(volume.get('name'))} uses type {', '.join(bad)} (not allowed by the restricted profile)",
+                f"volume {quoted(volume.get('name'))} uses type {', '.join(bad)} (not allowed by the restricted profile)",
                 path=f"pod_spec.volumes[{i}].{bad[0]}",
             )

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from policyguard.engine.python_rules import RuleResult, fail, rule
+from policyguard.engine.rulelib import WORKLOAD, containers, pod_spec
 
-WORKLOADS = ["workload"]  # every object with a pod spec (rules/README.md)
 # Name parts that say "this variable holds a credential"...
 SECRET_NAME = re.compile(
     r"(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET_?KEY|CREDENTIALS?|AUTH_?KEY|CLIENT_?SECRET)(_|$)",
@@ -41,7 +41,7 @@ def _looks_secret(name: str, value: Any) -> bool:
     severity="high",
     profile="baseline",
     confidence="medium",
-    resource_types={"kubernetes": WORKLOADS},
+    resource_types={"kubernetes": [WORKLOAD]},
     description=(
         "A password, token or key written as a literal env value is stored in the manifest, in Git, "
         "in the API server and in every copy of the object; anyone with read access to the workload "
@@ -55,20 +55,18 @@ def _looks_secret(name: str, value: Any) -> bool:
     fixable=False,
 )
 def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
-    pod_spec = resource.get("pod_spec")
-    if not isinstance(pod_spec, dict):
+    spec = pod_spec(resource)
+    if spec is None:
         return
-    for kind in ("containers", "initContainers", "ephemeralContainers"):
-        items = pod_spec.get(kind)
-        for i, c in enumerate(items if isinstance(items, list) else []):
-            env = c.get("env") if isinstance(c, dict) else None
-            for j, var in enumerate(env if isinstance(env, list) else []):
-                if not isinstance(var, dict):
-                    continue
-                name = str(var.get("name", ""))
-                if "value" in var and _looks_secret(name, var["value"]):
-                    yield fail(
-                        f'container "{c.get("name")}" sets {name} to a literal value '
-                        f"({len(var['value'])} characters, redacted) instead of a Secret reference",
-                        path=f"pod_spec.{kind}[{i}].env[{j}].value",
-                    )
+    for c in containers(spec):
+        env = c.spec.get("env")
+        for j, var in enumerate(env if isinstance(env, list) else []):
+            if not isinstance(var, dict):
+                continue
+            name = str(var.get("name", ""))
+            if "value" in var and _looks_secret(name, var["value"]):
+                yield fail(
+                    f'container "{c.name}" sets {name} to a literal value '
+                    f"({len(var['value'])} characters, redacted) instead of a Secret reference",
+                    path=f"{c.path}.env[{j}].value",
+                )
