@@ -28,6 +28,7 @@ ranges := [[x, r] | some x in input.values; r := net.port_range(x)]
 has := [[x, p] | some x in input.values; r := net.port_range(x); some p in input.ports; net.range_has(r, p)]
 every_port := [x | some x in input.values; r := net.port_range(x); net.range_every_port(r)]
 listed := net.port_ranges(input.values)
+integers := [[x, n] | some x in input.values; n := net.integer(x)]
 """
 ENGINES = ["regorus"] + (["opa"] if have_golib() else [])
 NUMBER = re.compile(r"^\s*[0-9]+\s*$")
@@ -61,7 +62,7 @@ def model(x: Any) -> dict[str, int] | None:
     return None
 
 
-SPELLINGS = ["*", "22", " 22 ", "1000-2000", " 1 - 65535 ", "0-65535", "3389-3389", "22,80", "22-", "-22",
+SPELLINGS = ["*", "22", " 22 ", "0022", "000", " 020 - 023 ", "1000-2000", " 1 - 65535 ", "0-65535", "3389-3389", "22,80", "22-", "-22",
              "1-2-3", "ssh", "", " * ", "２２", "22\n", 22, None, True, ["22"], {"__unknown__": "var.port"}]
 
 
@@ -86,7 +87,7 @@ def test_range_has_and_every_port(kind: str) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.integers(0, 70000).map(str),
                           st.tuples(st.integers(0, 70000), st.integers(0, 70000)).map(lambda t: f"{t[0]}-{t[1]}"),
-                          st.text(alphabet="123456789- *", max_size=7)), max_size=6),
+                          st.text(alphabet="0123456789- *", max_size=7)), max_size=6),
        st.lists(st.integers(0, 70000), max_size=4))
 def test_range_has_matches_the_model(values: list[str], ports: list[int]) -> None:
     got = {(x, p) for x, p in ask("regorus", "has", values, ports)}
@@ -118,3 +119,12 @@ def test_pod_spec_quoted_and_unknown_expr() -> None:
     assert rulelib.unknown_expr(unknown("var.user", "variable")) == "var.user"
     assert rulelib.unknown_expr({"__unknown__ (literal)": "x"}) is None
     assert rulelib.unknown_expr("var.user") is None
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_integer_reads_leading_zeros(kind: str) -> None:
+    """to_number("022") is an evaluation error on both engines; Terraform and CloudFormation read 22."""
+    values = ["022", "-007", "0", "000", "-0", "22", "65535", "2.5", " 22", "x", "", "-", 22, None]
+    got = {json.dumps(x): n for x, n in ask(kind, "integers", values)}
+    want = {json.dumps(x): int(x) for x in values if isinstance(x, str) and re.fullmatch(r"-?[0-9]+", x)}
+    assert got == want

@@ -18,10 +18,10 @@ port_range(x) := {"lo": 0, "hi": 65535} if x == "*"
 port_range(x) := {"lo": n, "hi": n} if {
 	is_string(x)
 	regex.match(`^\s*[0-9]+\s*$`, x)
-	n := to_number(trim_space(x))
+	n := integer(trim_space(x))
 }
 
-port_range(x) := {"lo": to_number(trim_space(parts[0])), "hi": to_number(trim_space(parts[1]))} if {
+port_range(x) := {"lo": integer(trim_space(parts[0])), "hi": integer(trim_space(parts[1]))} if {
 	is_string(x)
 	parts := split(x, "-")
 	count(parts) == 2
@@ -44,3 +44,19 @@ range_every_port(r) if {
 	r.lo <= 1
 	r.hi >= 65535
 }
+
+# integer(s): the number a string of ASCII digits stands for (a leading "-" allowed), leading
+# zeros included: Terraform and CloudFormation read "022" as 22, while to_number rejects it on
+# both engines (an evaluation error, so an error verdict instead of a judgement)
+integer(s) := _sign(s) * _natural(trim_left(trim_prefix(s, "-"), "0")) if {
+	is_string(s)
+	regex.match(`^-?[0-9]+$`, s)
+}
+
+_natural(d) := 0 if d == ""
+
+_natural(d) := to_number(d) if d != ""
+
+_sign(s) := -1 if startswith(s, "-")
+
+_sign(s) := 1 if not startswith(s, "-")

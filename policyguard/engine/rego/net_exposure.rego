@@ -4,6 +4,7 @@
 package policyguard.net_exposure
 
 import data.policyguard.lib
+import data.policyguard.net
 import rego.v1
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ _all_traffic(p, proto, lo, hi) := true if {
 # ports as numbers (CloudFormation often writes them as strings); null when not numeric
 _num_or_null(x) := x if {
 	is_number(x)
-} else := to_number(x) if {
+} else := net.integer(x) if {
 	is_string(x)
 	regex.match(`^-?[0-9]+$`, x)
 } else := null

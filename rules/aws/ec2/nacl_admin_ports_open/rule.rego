@@ -28,6 +28,7 @@
 package policyguard.rules.aws.ec2.nacl_admin_ports_open
 
 import data.policyguard.lib
+import data.policyguard.net
 import rego.v1
 
 ports := {22: "SSH", 3389: "RDP"}
@@ -173,7 +174,7 @@ resolved(e) if {
 
 num(x) := x if is_number(x)
 
-num(x) := to_number(x) if {
+num(x) := net.integer(x) if {
 	is_string(x)
 	regex.match(`^-?[0-9]+$`, x)
 }
