@@ -9,11 +9,18 @@ package policyguard.net
 
 import rego.v1
 
-# port_range(x): {"lo", "hi"} for a port text as Azure and GCP write it: "*" (every port,
-# 0-65535), a number ("22") or a range ("1000-2000"), blanks around the numbers allowed;
-# undefined for anything else (a number value, a service name, "22,80", an unknown marker).
+# port_range(x): {"lo", "hi"} for a port as Azure and GCP write it: "*" (every port,
+# 0-65535), a number ("22", or 22: HCL lets a number stand where the provider's schema says
+# string, and Terraform converts it) or a range ("1000-2000"), blanks around the numbers
+# allowed; undefined for anything else (a service name, "22,80", an unknown marker).
 # Callers that accept fewer spellings test the text first.
 port_range(x) := {"lo": 0, "hi": 65535} if x == "*"
+
+port_range(x) := {"lo": x, "hi": x} if {
+	is_number(x)
+	x == floor(x)
+	x >= 0
+}
 
 port_range(x) := {"lo": n, "hi": n} if {
 	is_string(x)
