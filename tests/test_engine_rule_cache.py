@@ -280,6 +280,29 @@ def test_lazy_module_that_fails_to_load_only_fails_its_group() -> None:
         eager.eval_batch({}, ok, 30, ["g0"])
 
 
+def test_module_that_fails_to_prepare_only_fails_its_group() -> None:
+    """regorus accepts a module with an unsafe variable and rejects it when the engine prepares
+    for an evaluation: each group has an engine of its own, so once that group has failed the
+    other groups (and the ``batch`` entry point used to isolate pairs) still evaluate."""
+    from policyguard.engine.rego.common import BackendError
+
+    lib = ("lib.rego", "package policyguard.lib\n")
+    good = ("good.rego", 'package policyguard.rules.good\nimport rego.v1\nfail contains "bad" if input.resource.x\n')
+    bad = ("bad.rego", 'package policyguard.rules.bad\nimport rego.v1\nfail contains "x" if { q > 1 }\n')
+    drv = Driver.build([("G", "policyguard.rules.good", False), ("B", "policyguard.rules.bad", False)],
+                       {"g0": ["G"], "g1": ["B"]})
+    backend = RegorusBackend(RegoPolicy((lib, good, bad), drv), lazy=True)
+    ok = json.dumps({"resources": {"r": {"x": True}}, "batch": [{"id": "r", "group": "g0"}]})
+    want = [{"id": "r", "out": {"G": {"fail": ["bad"]}}}]
+    assert backend.eval_batch({}, ok, 30, ["g0"]) == want
+    doc = json.dumps({"resources": {"r": {"x": True}}, "batch": [{"id": "r", "group": "g1"}]})
+    with pytest.raises(BackendError, match="bad.rego:3"):
+        backend.eval_batch({}, doc, 30, ["g1"])
+    assert backend.eval_batch({}, ok, 30, ["g0"]) == want
+    single = json.dumps({"resources": {"r": {"x": True}}, "batch": [{"id": "r", "rules": {"G": True}}]})
+    assert backend.eval_batch({}, single, 30) == want
+
+
 def test_cache_files_are_capped(cache_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules_mod, "_MAX_CACHE_FILES", 3)
     roots = []

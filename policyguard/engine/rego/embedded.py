@@ -130,9 +130,18 @@ class RegorusBackend:
     have needed so far (the lib, the driver parts of the evaluated groups and the rule modules
     they reference), so a scan of a few files does not parse and prepare the whole pack (the
     whole set costs ~140 ms). Rules of other groups do not apply to the evaluated resources,
-    so the verdicts are the same; ``POLICYGUARD_REGO_LAZY=0`` loads everything up front."""
+    so the verdicts are the same; ``POLICYGUARD_REGO_LAZY=0`` loads everything up front.
+
+    Lazy, each rule group gets an engine of its own holding just that group's closure (up to
+    ``MAX_GROUP_ENGINES``; further groups share one engine). regorus's cost per resource grows
+    with every module loaded in the engine (each ``with input.resource`` evaluation), so one
+    engine that gathered every group of a long scan judged each resource ~1.6x slower, and
+    re-prepared all it held each time a group added modules. Whole corpus, one process: Rego
+    CPU 7.97 -> 4.08 s, ~1.5 MiB per engine. The ``batch`` entry point (the empty check, rule
+    isolation) keeps the shared engine."""
 
     name = "embedded"
+    MAX_GROUP_ENGINES = 256
 
     def __init__(self, policy: RegoPolicy, lazy: bool | None = None) -> None:
         self._policy = policy
@@ -142,27 +151,50 @@ class RegorusBackend:
         self._plan: LoadPlan | None = None
         self._plan_lock = threading.Lock()
 
+    def _load_plan(self) -> LoadPlan | None:
+        if not self._lazy:
+            return None
+        with self._plan_lock:
+            if self._plan is None:
+                self._plan = LoadPlan(self._policy)
+            return self._plan
+
     def _units(self, input_json: str, groups: list[str] | None) -> list[tuple[str, str, str]]:
         """(key, policy name, source) of every module this evaluation needs, in load order."""
-        plan = None
-        if self._lazy:
-            with self._plan_lock:
-                if self._plan is None:
-                    self._plan = LoadPlan(self._policy)
-                plan = self._plan
+        plan = self._load_plan()
         if plan is None:
             return [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
         need = plan.for_batch(input_json) if groups is None else plan.for_groups(groups)
         return [(k, f, s) for k, (f, s) in plan.units.items() if need is None or k in need]
 
-    def _engine(self, units: list[tuple[str, str, str]] | None = None) -> Any:
+    def _slot(self, group: str) -> str:
+        """The engine that evaluates ``group``: its own while the plan knows its closure and the
+        cap allows, else the shared one ("")."""
+        engines = getattr(self._local, "engines", None)
+        if group in (engines or {}):
+            return group
+        plan = self._load_plan()
+        if plan is None or plan.for_groups([group]) is None:
+            return ""
+        if engines is not None and len(engines) > self.MAX_GROUP_ENGINES:
+            return ""
+        return group
+
+    def _engine(self, units: list[tuple[str, str, str]] | None = None, slot: str = "") -> Any:
         if units is None:
             units = [(f"m{i}", f, s) for i, (f, s) in enumerate(self._modules)]
-        eng = getattr(self._local, "engine", None)
-        if eng is None:
-            eng = make_regorus_engine()
-            self._local.engine, self._local.loaded, self._local.failed = eng, set(), {}
-        loaded: set[str] = self._local.loaded
+        engines: dict[str, tuple[Any, set[str]]] | None = getattr(self._local, "engines", None)
+        if engines is None:
+            engines = self._local.engines = {}
+            self._local.failed = {}
+        entry = engines.get(slot)
+        if entry is None:
+            entry = engines[slot] = self._new_engine(slot)
+        eng, loaded = entry
+        self._add(eng, loaded, units)
+        return eng
+
+    def _add(self, eng: Any, loaded: set[str], units: list[tuple[str, str, str]]) -> None:
         failed: dict[str, str] = self._local.failed  # key -> message: not retried (slow) on every call
         for key, file, source in units:
             if key in failed:
@@ -175,18 +207,45 @@ class RegorusBackend:
                 failed[key] = f"{file}: {first_line(exc)}"
                 raise BackendError(failed[key]) from None
             loaded.add(key)
-        return eng
+
+    def _new_engine(self, slot: str) -> tuple[Any, set[str]]:
+        """A group's engine starts as a clone of one holding the library already parsed and
+        prepared (84 group engines: 0.91 -> 0.55 s of CPU); the shared engine starts empty."""
+        plan = self._load_plan() if slot else None
+        if plan is None:
+            return make_regorus_engine(), set()
+        base = getattr(self._local, "base", None)
+        if base is None:
+            eng, loaded = make_regorus_engine(), set[str]()
+            self._add(eng, loaded, [(k, f, s) for k, (f, s) in plan.units.items() if k in plan.base])
+            try:
+                eng.eval_query("true")  # prepares the library once; a problem shows in the group's evaluation
+            except BaseException as exc:  # reported by the evaluation that needs the module
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+            base = self._local.base = (eng, frozenset(loaded))
+        return base[0].clone(), set(base[1])
 
     def eval_raw(self, input_json: str, groups: list[str] | None = None) -> str:
         """JSON text of the results: the driver's ``batch`` (groups None) or the concatenated
         ``batch_<group>`` arrays."""
-        eng = self._engine(self._units(input_json, groups))
         try:
-            eng.set_input_json(input_json)
             if groups is None:
+                eng = self._engine(self._units(input_json, None))
+                eng.set_input_json(input_json)
                 out: str = eng.eval_rule_as_json(DRIVER_QUERY)
                 return out
-            parts = [eng.eval_rule_as_json("data." + group_path(g).replace("/", ".")).strip() for g in groups]
+            parts = []
+            fed = None  # the engine already holding this input
+            for g in groups:
+                slot = self._slot(g) if self._lazy else ""
+                eng = self._engine(self._units(input_json, [g]), slot)
+                if eng is not fed:
+                    eng.set_input_json(input_json)
+                    fed = eng
+                parts.append(eng.eval_rule_as_json("data." + group_path(g).replace("/", ".")).strip())
+        except BackendError:
+            raise
         except BaseException as exc:  # pyo3 PanicException derives from BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
