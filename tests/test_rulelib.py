@@ -49,9 +49,12 @@ def ask(kind: str, rule: str, values: list[Any], ports: list[int] | None = None)
 
 
 def model(x: Any) -> dict[str, int] | None:
-    """What port_range must give: "*", "n" or "a-b" (blanks around the numbers allowed)."""
+    """What port_range must give: "*", "n" or "a-b" (blanks around the numbers allowed), or a
+    whole number (HCL lets 22 stand where the provider's schema says string)."""
     if x == "*":
         return {"lo": 0, "hi": 65535}
+    if isinstance(x, int) and not isinstance(x, bool) and x >= 0:
+        return {"lo": x, "hi": x}
     if not isinstance(x, str):
         return None
     if NUMBER.match(x):
@@ -63,7 +66,7 @@ def model(x: Any) -> dict[str, int] | None:
 
 
 SPELLINGS = ["*", "22", " 22 ", "0022", "000", " 020 - 023 ", "1000-2000", " 1 - 65535 ", "0-65535", "3389-3389", "22,80", "22-", "-22",
-             "1-2-3", "ssh", "", " * ", "２２", "22\n", 22, None, True, ["22"], {"__unknown__": "var.port"}]
+             "1-2-3", "ssh", "", " * ", "２２", "22\n", 22, 22.5, -1, None, True, ["22"], {"__unknown__": "var.port"}]
 
 
 @pytest.mark.parametrize("kind", ENGINES)
