@@ -79,13 +79,27 @@ def compare(old: Path, new: Path) -> int:
             print(f"{name}: identical ({a.stat().st_size} bytes)")
             continue
         bad += 1
-        diff = difflib.unified_diff(a.read_text().splitlines(), b.read_text().splitlines(), str(a), str(b), n=0, lineterm="")
         print(f"{name}: DIFFERS")
-        for i, line in enumerate(diff):
-            if i >= 8:
-                break
+        for line in _first_differences(a.read_text().splitlines(), b.read_text().splitlines(), str(a), str(b)):
             print("    " + line[:300])
     return 1 if bad else 0
+
+
+def _first_differences(x: list[str], y: list[str], a: str, b: str, most: int = 8) -> list[str]:
+    """The first differing lines, as a unified diff of small files; for big ones (a whole
+    corpus's SARIF) the first lines that differ at the same position, found in linear time
+    (difflib's matching is quadratic there and ran for the best part of an hour)."""
+    if len(x) + len(y) <= 20_000:
+        return list(difflib.unified_diff(x, y, a, b, n=0, lineterm=""))[:most]
+    out = [f"--- {a}", f"+++ {b}"]
+    for i, (p, q) in enumerate(zip(x, y, strict=False)):
+        if p != q:
+            out += [f"@@ line {i + 1} @@", f"-{p}", f"+{q}"]
+            if len(out) >= most:
+                break
+    if len(x) != len(y):
+        out.append(f"(old has {len(x)} lines, new {len(y)})")
+    return out[: most + 1]
 
 
 def main() -> None:
