@@ -174,11 +174,18 @@ def parse_path(text: str) -> AttrPath:
     return tuple(segs)
 
 
-@functools.lru_cache(maxsize=4096)
-def map_pod_spec_path(pod_spec_path: str, path: str) -> str:
+def map_pod_spec_path(pod_spec_path: str | None, path: str) -> str:
     """``pod_spec...`` (a rule's view of a workload's pod template) onto ``pod_spec_path``, the
-    template's real path in the object (``spec.template.spec``, ``spec.jobTemplate...``).
-    Cached: the same few result paths recur on every resource of a kind."""
+    template's real path in the object (``spec.template.spec``, ``spec.jobTemplate...``); any
+    other path, or an object without a pod template (None), unchanged."""
+    if not pod_spec_path or not path.startswith("pod_spec"):
+        return path
+    return _mapped_pod_spec_path(pod_spec_path, path)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mapped_pod_spec_path(pod_spec_path: str, path: str) -> str:
+    # cached: the same few result paths recur on every resource of a kind
     try:
         segs = parse_path(path)
     except ValueError:
@@ -285,8 +292,6 @@ class Resource:
     def real_path(self, path: str) -> str:
         """A path a rule states against ``pod_spec`` (any workload's pod template) as the path
         of that attribute in this resource; other paths unchanged."""
-        if not path or not path.startswith("pod_spec") or self.pod_spec_path is None:
-            return path
         return map_pod_spec_path(self.pod_spec_path, path)
 
     def pod_spec(self) -> dict[str, Any] | None:

@@ -172,7 +172,6 @@ class Scanner:
         once before forking its workers)."""
         self.options = options
         self.mode = mode
-        self.key = rules_key(options)
         self._ruleset: Any = ruleset
         self._evaluator: Any = None
         self._evaluator_pid = 0
@@ -392,18 +391,18 @@ def _scan(options: ScanOptions, scanner: Scanner) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
+    sources: dict[str, str] = {}
     if options.stdin is not None:  # one stream, no discovery
         src = options.stdin
         found = discover.Discovery(units=[discover.stdin_unit(src.text, src.name, src.format)])
+        sources[src.name] = src.text
     else:
         if not options.read_roots:
             options.read_roots = tuple(str(r) for r in repository_roots(options.paths))
         found = discover.discover(
             [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
         )
-    result = ScanResult(errors=list(found.errors), skipped=list(found.skipped))
-    if options.stdin is not None:
-        result.sources[options.stdin.name] = options.stdin.text
+    result = ScanResult(errors=list(found.errors), skipped=list(found.skipped), sources=sources)
 
     ruleset = scanner.ruleset if options.evaluate else None
     if ruleset is not None:

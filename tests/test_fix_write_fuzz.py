@@ -162,7 +162,6 @@ def _under(path: str, roots: set[str]) -> bool:
 def test_fix_write_on_hostile_inputs(tree: dict[str, Any]) -> None:
     from policyguard.commands import fix as command
     from policyguard.commands import main
-    from policyguard.fix.common import map_pod_spec
     from policyguard.fix.plan import scan_units
     from policyguard.model import Status
 
@@ -199,7 +198,7 @@ def test_fix_write_on_hostile_inputs(tree: dict[str, Any]) -> None:
         assert not [e for s in after for e in s.errors], [str(e) for s in after for e in s.errors]
         allowed: dict[str, set[str]] = {}
         for g in plan.verified:
-            allowed.setdefault(g.resource.id, set()).update(map_pod_spec(o.path, g.resource.pod_spec_path) for o in g.fix.ops)
+            allowed.setdefault(g.resource.id, set()).update(g.resource.real_path(o.path) for o in g.fix.ops)
         for b, a in zip(plan.scans, after, strict=True):
             failing_after = {(f.rule_id, f.resource_id) for f in a.findings if f.status == Status.FAIL}
             for g in plan.verified:

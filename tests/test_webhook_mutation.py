@@ -20,7 +20,6 @@ import pytest
 from click.testing import CliRunner
 from webhook_support import RULES, admission_dir, start_server, wrap
 
-from policyguard.fix.common import map_pod_spec
 from policyguard.model import Status, parse_path
 from policyguard.scan import ScanOptions
 from policyguard.webhook.config import Mutation, WebhookConfig
@@ -91,7 +90,7 @@ def _check_mutation(judge: Judge, obj: dict[str, Any], enabled: set[str]) -> lis
     named: list[Path_] = []
     for f in j.findings:
         if f.status is Status.FAIL and f.fix is not None and f.rule_id in j.fixed_rules:
-            named += [parse_path(map_pod_spec(op.path, res.pod_spec_path)) for op in f.fix.ops]
+            named += [parse_path(res.real_path(op.path)) for op in f.fix.ops]
     patched = jsonpatch.apply_patch(copy.deepcopy(obj), j.patch) if j.patch else obj
     for p in _changed(obj, patched):
         assert any(p[: len(n)] == n for n in named), f"{p} changed, but no enabled rule's fix names it ({j.fixed_rules})"

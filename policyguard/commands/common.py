@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, UsageError
-from policyguard.gate.verdict import DEFAULT_FAIL_ON, DEFAULT_UNKNOWN_AS, GateSettings
-from policyguard.model import Severity
-from policyguard.scan import ScanOptions, ScanResult, scan
+from policyguard.options import ScanOptions
 
+# nothing heavy at import time: every command module imports ``error`` from here when the CLI starts
 if TYPE_CHECKING:
     from policyguard.gate.config import Config
     from policyguard.gate.report import Report
+    from policyguard.gate.verdict import GateSettings
     from policyguard.limits import UnitLimits
     from policyguard.options import StdinSource
+    from policyguard.scan import ScanResult
 
 
 def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOptions:
@@ -110,6 +111,9 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 
 def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
+    from policyguard.gate.verdict import DEFAULT_FAIL_ON, DEFAULT_UNKNOWN_AS, GateSettings
+    from policyguard.model import Severity
+
     fail_on = kw.get("fail_on") or (config.fail_on if config else None) or DEFAULT_FAIL_ON
     soft = kw.get("soft_fail") or (bool(config.soft_fail) if config and config.soft_fail is not None else False)
     unknown_as = kw.get("unknown_as") or (config.unknown_as if config else None) or DEFAULT_UNKNOWN_AS
@@ -298,6 +302,8 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
 
 
 def run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
+    from policyguard.scan import scan
+
     with Spinner(sys.stderr.isatty() and not quiet, "policyguard: scanning"):
         return scan(options)
 

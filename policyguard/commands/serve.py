@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from policyguard.commands.common import error
 from policyguard.commands.options import PROFILES
 from policyguard.exitcodes import EXIT_ERROR
 
@@ -39,11 +40,6 @@ from policyguard.exitcodes import EXIT_ERROR
 def serve(**kw: Any) -> int:
     """Run the Kubernetes admission webhook (/validate, /mutate, /healthz, /readyz, /metrics)."""
     return run_serve(**kw)
-
-
-def _err(msg: str) -> int:
-    click.echo(f"policyguard: {msg}", err=True)
-    return EXIT_ERROR
 
 
 def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
@@ -163,25 +159,25 @@ def run_serve(**kw: Any) -> int:
     try:
         cfg, options = build_config(kw)
     except (WebhookConfigError, ConfigError, ValueError) as exc:
-        return _err(str(exc))
+        return error(str(exc))
 
     cert, key, insecure = kw.get("tls_cert"), kw.get("tls_key"), kw.get("insecure")
     if insecure and (cert or key):
-        return _err("--insecure and --tls-cert/--tls-key are mutually exclusive")
+        return error("--insecure and --tls-cert/--tls-key are mutually exclusive")
     if not insecure:
         if not cert or not key:
-            return _err("serve needs --tls-cert and --tls-key (the apiserver only calls webhooks over HTTPS); --insecure serves plain HTTP for local tests")
+            return error("serve needs --tls-cert and --tls-key (the apiserver only calls webhooks over HTTPS); --insecure serves plain HTTP for local tests")
         from policyguard.webhook.tls import ReloadingTLS, TLSConfigError
 
         try:
             ReloadingTLS(cert, key)  # fail fast with a clear message, before forking
         except TLSConfigError as exc:
-            return _err(str(exc))
+            return error(str(exc))
 
     try:
         import uvicorn  # noqa: F401
     except ImportError:
-        return _err("the webhook needs the 'webhook' extra: pip install 'policyguard-iac[webhook]'")
+        return error("the webhook needs the 'webhook' extra: pip install 'policyguard-iac[webhook]'")
 
     # load and check the rules once, before forking: a broken rule pack exits 2 here
     from policyguard import engine
@@ -191,7 +187,7 @@ def run_serve(**kw: Any) -> int:
     except click.ClickException:
         raise
     except Exception as exc:
-        return _err(f"cannot load rules: {type(exc).__name__}: {exc}")
+        return error(f"cannot load rules: {type(exc).__name__}: {exc}")
     errors = list(getattr(ruleset, "errors", []))
     if errors:
         for e in errors:
@@ -199,9 +195,9 @@ def run_serve(**kw: Any) -> int:
         return EXIT_ERROR
     problems = _config_selector_problems(kw)
     if problems:  # a misspelt rules.disable / enable / frameworks entry must not change what is judged unseen
-        return _err("invalid configuration:\n  " + "\n  ".join(problems))
+        return error("invalid configuration:\n  " + "\n  ".join(problems))
     if not ruleset.metas:
-        return _err("no rules loaded (check --rules / --no-builtin-rules): the webhook would allow everything")
+        return error("no rules loaded (check --rules / --no-builtin-rules): the webhook would allow everything")
     problems = cfg.mutation.check({m.id: m for m in ruleset.metas})
     if problems:
         for msg in problems:
@@ -214,4 +210,4 @@ def run_serve(**kw: Any) -> int:
     try:
         return serve(cfg, options, host=kw.get("host") or "0.0.0.0", port=int(8443 if kw.get("port") is None else kw["port"]), workers=workers, cert=cert, key=key, ruleset=ruleset)
     except OSError as exc:
-        return _err(f"cannot listen on {kw.get('host')}:{kw.get('port')}: {exc.strerror or exc}")
+        return error(f"cannot listen on {kw.get('host')}:{kw.get('port')}: {exc.strerror or exc}")

@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from policyguard import __version__
-from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
+from policyguard.commands.common import error
+from policyguard.exitcodes import EXIT_OK
 
 
 @click.group()
@@ -43,11 +44,6 @@ def webhook_manifests(**kwargs: Any) -> int:
     return run_manifests(**kwargs)
 
 
-def _err(msg: str) -> int:
-    click.echo(f"policyguard: {msg}", err=True)
-    return EXIT_ERROR
-
-
 def run_certs(**kw: Any) -> int:
     from policyguard.webhook.certs import make_certs
 
@@ -60,7 +56,7 @@ def run_certs(**kw: Any) -> int:
             extra_names=list(kw.get("extra_names") or ()),
         )
     except (OSError, ValueError) as exc:
-        return _err(f"cannot create certificates: {exc}")
+        return error(f"cannot create certificates: {exc}")
     click.echo(f"wrote {files.ca_cert}, {files.ca_key}, {files.cert}, {files.key}")
     return EXIT_OK
 
@@ -88,6 +84,6 @@ def run_manifests(**kw: Any) -> int:
             tls_files=tls_files,
         )
     except (OSError, ValueError) as exc:
-        return _err(str(exc))
+        return error(str(exc))
     sys.stdout.write(render_yaml(docs))
     return EXIT_OK

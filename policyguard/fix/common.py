@@ -7,7 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from policyguard.model import TextEdit, map_pod_spec_path, parse_path
+from policyguard.model import TextEdit, parse_path
 
 TF_EXPR = re.compile(r"\A\$\{([^{}]*)\}\Z")
 
@@ -138,14 +138,6 @@ def split_path(path: str) -> tuple[str | int, ...]:
         return parse_path(path) if path else ()
     except ValueError as exc:
         raise FixError(str(exc)) from None
-
-
-def map_pod_spec(path: str, pod_spec_path: str | None) -> str:
-    """Rules may state paths against ``pod_spec``; map them onto the real object path
-    (``model.map_pod_spec_path``, the mapping the engine applies to result paths)."""
-    if not pod_spec_path or not path.startswith("pod_spec"):
-        return path
-    return map_pod_spec_path(pod_spec_path, path)
 
 
 EXPECT_KEY = "__expect__"

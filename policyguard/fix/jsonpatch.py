@@ -12,8 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from policyguard.fix.common import map_pod_spec
-from policyguard.model import Fix, parse_path
+from policyguard.model import Fix, map_pod_spec_path, parse_path
 
 # the only parts of an object's (or pod template's) metadata a patch may change: keys inside
 # these maps. Everything else there (namespace, name, uid, resourceVersion, generation,
@@ -33,7 +32,7 @@ def live_object_refusal(fix: Fix, pod_spec_path: str | None) -> str | None:
         if op.op == "add_resource":
             return "it creates another object, which a patch of this object cannot do"
         try:
-            segs = parse_path(map_pod_spec(op.path, pod_spec_path))
+            segs = parse_path(map_pod_spec_path(pod_spec_path, op.path))
         except ValueError:
             return f"its path {op.path!r} is malformed"
         for i, seg in enumerate(segs):
@@ -64,7 +63,7 @@ def json_patch(obj: dict[str, Any], fixes: list[Fix], pod_spec_path: str | None)
         for op in fix.ops:
             if op.op == "add_resource":
                 continue
-            segs = parse_path(map_pod_spec(op.path, pod_spec_path))
+            segs = parse_path(map_pod_spec_path(pod_spec_path, op.path))
             if not segs:
                 continue
             if op.op == "set":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policyguard.fix.common import FixError, map_pod_spec
+from policyguard.fix.common import FixError
 from policyguard.model import Fix, FixOp, Resource
 
 
@@ -34,7 +34,7 @@ def apply_fix_text(text: str, resource: Resource, fix: Fix, attrs: dict[str, Any
     satisfied: those produce no edit, which makes a second application a no-op."""
     attrs = resource.attributes if attrs is None else attrs
     fmt = fix_format(resource)
-    ops = [FixOp(o.op, map_pod_spec(o.path, resource.pod_spec_path), o.value) for o in fix.ops]
+    ops = [FixOp(o.op, resource.real_path(o.path), o.value) for o in fix.ops]
     if fmt == "hcl":
         from policyguard.fix.hcl import HclEditor
 
@@ -82,7 +82,7 @@ def pin_fix(fix: Fix, resource: Resource) -> Fix:
     for o in fix.ops:
         if o.op == "remove" and o.value is None:
             try:
-                current = get_path(resource.attributes, split_path(map_pod_spec(o.path, resource.pod_spec_path)))
+                current = get_path(resource.attributes, split_path(resource.real_path(o.path)))
             except FixError:
                 current = None
             if current is not None:
