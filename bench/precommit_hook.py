@@ -175,13 +175,13 @@ def breakdown(files: list[str]) -> dict[str, float]:
 
     t1 = time.process_time()
     opts = options_from_cli({"paths": files})
-    found = discover.discover([Path(p) for p in opts.paths], excludes=[])
+    found = discover.discover([Path(p) for p in opts.read.paths], excludes=[])
     t2 = time.process_time()
-    rs = engine.load_ruleset(opts)
+    rs = engine.load_ruleset(opts.rules, opts.evaluation)
     t3 = time.process_time()
-    ev = engine.make_evaluator(rs, opts)
+    ev = engine.make_evaluator(rs, opts.evaluation)
     t4 = time.process_time()
-    parsed = [parse_unit(u, opts) for u in found.units]
+    parsed = [parse_unit(u, opts.read, opts.evaluation.unit_limits) for u in found.units]
     t5 = time.process_time()
     findings = [f for p in parsed for f in ev.evaluate(p.resources)]
     t6 = time.process_time()

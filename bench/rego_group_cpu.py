@@ -67,7 +67,7 @@ def main() -> None:
     backends.RegorusBackend.eval_raw = timed_eval  # type: ignore[method-assign]
     ev_mod.Evaluator._run_batch = counted  # type: ignore[method-assign]
     t0 = time.perf_counter()
-    scan_mod.scan(scan_mod.ScanOptions(paths=args.paths, jobs=1, profile=args.profile))
+    scan_mod.scan(scan_mod.ScanOptions(read=scan_mod.ReadOptions(paths=args.paths), rules=scan_mod.RuleOptions(profile=args.profile), evaluation=scan_mod.EvalOptions(jobs=1)))
     print(f"scan {time.perf_counter() - t0:.2f} s, Rego group CPU {sum(spent.values()):.2f} s")
     from rego_group_cost import print_groups
 

@@ -27,13 +27,13 @@ from webhook_load import pod_review  # noqa: E402
 
 
 def build_app(secrets: bool = False) -> Any:
-    from policyguard.scan import ScanOptions
+    from policyguard.options import RuleOptions, ScanOptions
     from policyguard.webhook.app import WebhookApp
     from policyguard.webhook.config import WebhookConfig
     from policyguard.webhook.watchdog import Slots
 
     dirs = [str(REPO / "rules" / "kubernetes")] + ([str(REPO / "rules" / "secrets")] if secrets else [])
-    options = ScanOptions(paths=[], rule_dirs=dirs, builtin_rules=False)
+    options = ScanOptions(rules=RuleOptions(rule_dirs=dirs, builtin_rules=False))
     cfg = WebhookConfig(evaluation="inline")  # no thread hand-off: the app's own work only
     # a supervised worker (as `serve` runs it): the compiled VM, no Python-rule trace
     return WebhookApp(cfg, options, heartbeat=Slots(1).heartbeat(0))

@@ -1,14 +1,27 @@
-"""What a scan is asked to do: which paths to read and how, which rules to run, how to evaluate
-them. A plain settings record at the bottom of the layers, so the engine, the scan core, the
-gate and every front door can all read it without importing each other."""
+"""What a scan is asked to do, in three groups: what to read and how (``ReadOptions``), which
+rules to run (``RuleOptions``) and how to evaluate them (``EvalOptions``). Frozen records at the
+bottom of the layers, so the engine, the scan core, the gate and every front door can read them
+without importing each other, and a scanner can be keyed by the groups it was built from.
+
+Sequence fields are stored as tuples whatever the caller passed (a list from the CLI or a
+test), so a group never changes after it is built."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from policyguard.limits import UnitLimits
+
+
+def _freeze_sequences(record: Any) -> None:
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, list):
+            object.__setattr__(record, f.name, tuple(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,32 +34,65 @@ class StdinSource:
     format: str | None = None  # kubernetes | cloudformation | terraform_plan
 
 
-@dataclass(slots=True)
-class ScanOptions:
-    paths: list[str]
-    excludes: list[str] = field(default_factory=list)
-    rule_dirs: list[str] = field(default_factory=list)
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What to read and how: the paths, what to leave out, and what the parsers are given."""
+
+    paths: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    var_files: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    tf_workspace: str = "default"  # terraform.workspace (--tf-workspace, TF_WORKSPACE)
+    kustomize_binary: str = ""  # --kustomize-binary; "": kustomize, else kubectl, on PATH
+    # ``scan -``: one stream read by the front door instead of ``paths`` (policyguard.discover.stdin_unit)
+    stdin: StdinSource | None = None
+    # where expressions in scanned files may read other files (Terraform file()...): filled by
+    # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
+    read_roots: tuple[str, ...] = ()
+    follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
+
+    def __post_init__(self) -> None:
+        _freeze_sequences(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOptions:
+    """Which rules run, with which severities and parameters."""
+
+    rule_dirs: tuple[str, ...] = ()
     # of ``rule_dirs``, those a repository config named: Rego is loaded, Python never imported
-    rego_only_rule_dirs: list[str] = field(default_factory=list)
+    rego_only_rule_dirs: tuple[str, ...] = ()
     builtin_rules: bool = True
-    enabled_rules: list[str] = field(default_factory=list)  # empty: all
-    disabled_rules: list[str] = field(default_factory=list)
-    frameworks: list[str] = field(default_factory=list)  # e.g. ["cis-aws"]: only mapped rules
+    enabled_rules: tuple[str, ...] = ()  # empty: all
+    disabled_rules: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()  # e.g. ("cis-aws",): only mapped rules
     # baseline: rules whose profile is baseline; strict: every rule. A rule named by its exact
     # id in ``enabled_rules`` runs whatever its profile (README "Profiles"). The library default
     # is every rule; the front doors (CLI, config, webhook) default to baseline
     profile: str = "strict"
     # ids that run whatever the profile because a trusted setting names them (the webhook's
     # per-rule enforcement modes and mutation rules), without restricting the set like ``enabled_rules``
-    profile_keep: list[str] = field(default_factory=list)
-    severity_overrides: dict[str, str] = field(default_factory=dict)
+    profile_keep: tuple[str, ...] = ()
+    severity_overrides: Mapping[str, str] = field(default_factory=dict)
     # rule parameters from trusted configuration (rules.params): rule id -> {name: value}
     # (validated against each rule's declared parameters by the front door, gate.check_rule_selection)
-    rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    var_files: list[str] = field(default_factory=list)
-    tf_workspace: str = "default"  # terraform.workspace (--tf-workspace, TF_WORKSPACE)
-    variables: dict[str, str] = field(default_factory=dict)
-    kustomize_binary: str = ""  # --kustomize-binary; "": kustomize, else kubectl, on PATH
+    rule_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze_sequences(self)
+
+    def key(self) -> tuple[Any, ...]:
+        """The group as a hashable value (its mappings are not): equal keys, equal rule sets."""
+        params = json.dumps(self.rule_params, sort_keys=True, default=str) if self.rule_params else ""
+        return (self.rule_dirs, self.rego_only_rule_dirs, self.builtin_rules, self.enabled_rules,
+                self.disabled_rules, self.frameworks, self.profile, self.profile_keep,
+                tuple(sorted(self.severity_overrides.items())), params)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalOptions:
+    """How the rules are evaluated: the engine, the workers and the budgets."""
+
     jobs: int = 0  # 0: every core
     rego_engine: str = "embedded"  # embedded | opa | opa-server | opa-golib
     opa_path: str | None = None
@@ -54,15 +100,19 @@ class ScanOptions:
     rule_timeout: float = 5.0  # seconds per rule x unit
     scan_timeout: float = 600.0  # seconds for the whole scan
     evaluate: bool = True  # False: parse only (``--parse-only``, benchmarks)
-    # ``scan -``: one stream read by the front door instead of ``paths`` (policyguard.discover.stdin_unit)
-    stdin: StdinSource | None = None
-    # where expressions in scanned files may read other files (Terraform file()...): filled by
-    # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
-    read_roots: tuple[str, ...] = ()
-    follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
     # what one unit may cost to parse and evaluate, and each worker's memory (None: the defaults
     # of policyguard.limits.UnitLimits; --unit-timeout, --unit-memory)
     unit_limits: UnitLimits | None = None
 
 
-__all__ = ["ScanOptions", "StdinSource"]
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """One scan's request: the three groups. A scanner is built from ``rules`` and
+    ``evaluation``; ``read`` is given to each scan it runs."""
+
+    read: ReadOptions = field(default_factory=ReadOptions)
+    rules: RuleOptions = field(default_factory=RuleOptions)
+    evaluation: EvalOptions = field(default_factory=EvalOptions)
+
+
+__all__ = ["EvalOptions", "ReadOptions", "RuleOptions", "ScanOptions", "StdinSource"]

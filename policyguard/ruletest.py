@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyguard.model import ParseError, Status
+
+if TYPE_CHECKING:
+    from policyguard.options import RuleOptions
 
 
 @dataclass(slots=True)
@@ -104,19 +107,18 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
     """Scan every fixture case of every rule under ``roots`` with the real parsers and engine.
 
     Returns the case results, rule-load errors, and the rule ids found per rule directory."""
-    from policyguard.options import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions
     from policyguard.scan import Scanner
 
     rule_dirs = [str(r) for r in roots] if not builtin else [str(r) for r in roots if Path(r).resolve() != builtin_dir().resolve()]
-    base = ScanOptions(paths=[], rule_dirs=rule_dirs, builtin_rules=builtin, jobs=1, rego_engine=rego_engine,
-                       opa_path=opa_path, opa_url=opa_url, profile="strict")  # every rule's fixtures
+    rules = RuleOptions(rule_dirs=tuple(rule_dirs), builtin_rules=builtin, profile="strict")  # every rule's fixtures
+    evaluation = EvalOptions(jobs=1, rego_engine=rego_engine, opa_path=opa_path, opa_url=opa_url)
 
     search_roots = list(roots) if roots else [builtin_dir()]
     rdirs = find_rule_dirs(search_roots)
     # each rule directory's fixtures/params.yaml: rules.params for its rules (ids keep them apart)
-    params, param_errors = fixture_params(rdirs, base)
-    base = replace(base, rule_params=params)
-    scanner = Scanner(base)  # its own evaluator: the cases share rules, each is a scan of its own
+    params, param_errors = fixture_params(rdirs, rules)
+    scanner = Scanner(replace(rules, rule_params=params), evaluation)  # its own evaluator: the cases share rules, each is a scan of its own
     ruleset = scanner.ruleset
     by_dir: dict[Path, list[str]] = {}
     for m in ruleset.metas:
@@ -125,7 +127,7 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
     if ruleset.params_skipped:
         from policyguard.engine.rules import load_all
 
-        every = load_all(base.rule_dirs, base.builtin_rules).by_id
+        every = load_all(rules.rule_dirs, rules.builtin_rules).by_id
         for rid in ruleset.params_skipped:
             unconfigured.setdefault(Path(every[rid].source).resolve().parent, []).append(rid)
             by_dir.setdefault(Path(every[rid].source).resolve().parent, []).append(rid)
@@ -147,7 +149,7 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
             if not kdir.is_dir():
                 continue
             for case in sorted(p for p in kdir.iterdir() if p.is_dir()):
-                result = scanner.scan(replace(base, paths=[str(case)]))  # with the full scan budget
+                result = scanner.scan(ReadOptions(paths=(str(case),)))  # with the full scan budget
                 for rid in ids:
                     results.append(check_case(rid, kind, case, result))
     scanner.drop_evaluator()
@@ -171,7 +173,7 @@ def _key_lines(yaml: Any, text: str) -> dict[tuple[str, ...], int]:
     return out
 
 
-def fixture_params(rule_dirs: list[Path], base: Any) -> tuple[dict[str, dict[str, Any]], list[ParseError]]:
+def fixture_params(rule_dirs: list[Path], rules: RuleOptions) -> tuple[dict[str, dict[str, Any]], list[ParseError]]:
     """The ``fixtures/params.yaml`` of each rule directory (the shape of ``.policyguard.yaml``'s
     ``rules.params``: rule id -> {parameter: value}), merged, and a located error for each file
     that is not such a mapping or sets a parameter its rule does not declare or accept."""
@@ -205,7 +207,7 @@ def fixture_params(rule_dirs: list[Path], base: Any) -> tuple[dict[str, dict[str
         if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, dict) for k, v in doc.items()):
             errors.append(ParseError(str(path), 1, 1, "expected a mapping: rule id -> {parameter name: value}", ErrorKind.CONFIG))
             continue
-        rs = load_all(base.rule_dirs, base.builtin_rules)
+        rs = load_all(rules.rule_dirs, rules.builtin_rules)
         lines = _key_lines(yaml, text)
         for pp in param_problems(rs, doc):
             key = (pp.rule_id,) if pp.name is None else (pp.rule_id, pp.name)

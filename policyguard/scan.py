@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard import procs
 from policyguard.model import ErrorKind, Finding, ParseError, ParseResult, Reference, Resource, RuleMeta
-from policyguard.options import ScanOptions
+from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
@@ -64,21 +64,22 @@ def link_references(resources: list[Resource]) -> None:
                 target.referenced_by.append(Reference(ref.path, r.id, ref.expression))
 
 
-def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
-    """Parse one unit with the parser of its format under the unit's budget (deadline, steps,
-    sizes: policyguard.limits). Never raises: failures become errors for this unit only."""
+def parse_unit(unit: Unit, read: ReadOptions, limits: UnitLimits | None = None) -> ParseResult:
+    """Parse one unit with the parser of its format under the unit's budget (``limits``, default
+    ``DEFAULT_UNIT_LIMITS``: deadline, steps, sizes). Never raises: failures become errors for
+    this unit only."""
     from policyguard import parsers
     from policyguard.limits import DEFAULT_UNIT_LIMITS, LimitExceeded, unit_budget
     from policyguard.parsers.errors import limit_error
 
     path = str(unit.path)
-    limits = options.unit_limits or DEFAULT_UNIT_LIMITS
+    limits = limits or DEFAULT_UNIT_LIMITS
     with unit_budget(limits) as budget:
         try:
             with _deadline_alarm(budget):
-                result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
-                                            read_roots=options.read_roots, workspace=options.tf_workspace,
-                                            kustomize_binary=options.kustomize_binary)
+                result = parsers.parse_unit(unit, var_files=list(read.var_files), variables=dict(read.variables),
+                                            read_roots=read.read_roots, workspace=read.tf_workspace,
+                                            kustomize_binary=read.kustomize_binary)
         except LimitExceeded as exc:  # spent outside a parser's own handling (the deadline alarm)
             result = ParseResult(errors=[limit_error(exc, path)])
         except RecursionError:
@@ -128,49 +129,24 @@ def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, *outer)
 
 
-def rules_key(options: ScanOptions) -> tuple[Any, ...]:
-    """Everything that changes which rules run or how: a different key means a new evaluator."""
-    return (
-        tuple(options.rule_dirs),
-        tuple(options.rego_only_rule_dirs),
-        options.builtin_rules,
-        tuple(options.enabled_rules),
-        tuple(options.disabled_rules),
-        tuple(options.frameworks),
-        options.profile,
-        tuple(options.profile_keep),
-        tuple(sorted(options.severity_overrides.items())),
-        _params_key(options.rule_params),
-        options.rego_engine,
-        options.opa_path,
-        options.opa_url,
-        options.rule_timeout,
-    )
-
-
-def _params_key(params: dict[str, dict[str, Any]]) -> str:
-    if not params:
-        return ""
-    import json
-
-    return json.dumps(params, sort_keys=True, default=str)
-
-
 class Scanner:
-    """The scan core for one rule configuration (``rules_key``): it owns the loaded rule set, the
-    evaluator built from it and the worker pool that judges units. Every front door scans through
-    one: the CLI (``scan``), ``policyguard fix`` (its verifying re-scans), ``policyguard test``
-    (one scan per fixture case) and the webhook's audit.
+    """The scan core for one rule configuration and one way of evaluating it: it owns the loaded
+    rule set, the evaluator built from it and the worker pool that judges units. Every front door
+    scans through one: the CLI (``scan``), ``policyguard fix`` (its verifying re-scans),
+    ``policyguard test`` (one scan per fixture case) and the webhook's audit. What to read is
+    given to each scan (``ReadOptions``).
 
     The rule set is loaded once, in the process that creates the scanner, before any worker is
     forked, so workers inherit it. The evaluator (and its Rego engine, which cannot cross
     processes) belongs to one process: a forked worker builds its own on first use."""
 
-    def __init__(self, options: ScanOptions, mode: EvalMode | None = None, *, ruleset: Any = None) -> None:
+    def __init__(self, rules: RuleOptions, evaluation: EvalOptions, mode: EvalMode | None = None, *,
+                 ruleset: Any = None) -> None:
         """``mode``: how the evaluator runs its rules (default: a scan's; the webhook's lanes
-        choose others); ``ruleset``: one already loaded with these options (a server loads it
-        once before forking its workers)."""
-        self.options = options
+        choose others); ``ruleset``: one already loaded with these rules (a server loads it once
+        before forking its workers)."""
+        self.rules = rules
+        self.evaluation = evaluation
         self.mode = mode
         self._ruleset: Any = ruleset
         self._evaluator: Any = None
@@ -181,7 +157,7 @@ class Scanner:
         if self._ruleset is None:
             from policyguard import engine
 
-            self._ruleset = engine.load_ruleset(self.options)
+            self._ruleset = engine.load_ruleset(self.rules, self.evaluation)
         return self._ruleset
 
     @property
@@ -189,7 +165,7 @@ class Scanner:
         if self._evaluator is None or self._evaluator_pid != os.getpid():
             from policyguard import engine
 
-            self._evaluator = engine.make_evaluator(self.ruleset, self.options, self.mode)
+            self._evaluator = engine.make_evaluator(self.ruleset, self.evaluation, self.mode)
             self._evaluator_pid = os.getpid()
         return self._evaluator
 
@@ -211,27 +187,24 @@ class Scanner:
         findings: list[Finding] = self.evaluator.evaluate(resources, deadline, problems_only=problems_only)
         return findings
 
-    def scan_units(self, units: list[Unit], options: ScanOptions | None = None) -> list[tuple[ParseResult, list[Finding]]]:
-        """Parse and judge ``units`` (in forked workers when ``jobs`` allows), each unit under
-        its budget; a unit whose worker dies is an error for that unit. ``options``: what to
-        read (paths, variables, limits) when it differs from the scanner's; the rules are the
-        scanner's."""
-        options = options or self.options
+    def scan_units(self, units: list[Unit], read: ReadOptions) -> list[tuple[ParseResult, list[Finding]]]:
+        """Parse (as ``read`` says) and judge ``units``, in forked workers when ``jobs`` allows,
+        each unit under its budget; a unit whose worker dies is an error for that unit."""
         self.restart_budget()
-        jobs = options.jobs or os.cpu_count() or 1
+        jobs = self.evaluation.jobs or os.cpu_count() or 1
         if jobs > 1 and len(units) > 1:
-            if options.evaluate:
+            if self.evaluation.evaluate:
                 _ = self.ruleset  # loaded before the fork: every worker inherits it
-            return _scan_in_pool(units, options, min(jobs, len(units)), self)
-        return [_scan_unit(u, options, self) for u in units]
+            return _scan_in_pool(units, read, min(jobs, len(units)), self)
+        return [_scan_unit(u, read, self) for u in units]
 
-    def scan(self, options: ScanOptions | None = None) -> ScanResult:
-        """Discover, parse and judge ``options.paths`` (default: the scanner's options)."""
-        return _scan(options or self.options, self)
+    def scan(self, read: ReadOptions) -> ScanResult:
+        """Discover, parse and judge ``read.paths`` (or its stream)."""
+        return _scan(read, self)
 
 
-# The scanner of the last rule configuration this process scanned with: repeated scans with the
-# same rules (tests, a server, ``scan()`` called in a loop) reuse its rule set and evaluator.
+# The scanner of the last rules and evaluation this process scanned with: repeated scans with
+# the same ones (tests, a server, ``scan()`` called in a loop) reuse its rule set and evaluator.
 _SCANNERS: dict[tuple[Any, ...], Scanner] = {}
 
 
@@ -241,12 +214,13 @@ def forget_scanners() -> None:
 
 
 def scanner_for(options: ScanOptions) -> Scanner:
-    """The process's scanner for these options' rules (a new one when the rules changed)."""
-    key = rules_key(options)
+    """The process's scanner for these options' rules and evaluation (a new one when either
+    changed)."""
+    key = (options.rules.key(), options.evaluation)
     found = _SCANNERS.get(key)
     if found is None:
         _SCANNERS.clear()
-        found = _SCANNERS[key] = Scanner(options)
+        found = _SCANNERS[key] = Scanner(options.rules, options.evaluation)
     return found
 
 
@@ -292,11 +266,11 @@ def _limit_memory(limit: int) -> None:
         pass  # no RLIMIT_AS here: the budgets still bound what evaluation allocates
 
 
-def _pooled_unit(index: int, unit: Unit, options: ScanOptions) -> tuple[ParseResult, list[Finding]]:
+def _pooled_unit(index: int, unit: Unit, read: ReadOptions) -> tuple[ParseResult, list[Finding]]:
     if _STARTED is not None:
         _STARTED[index] = 1
     assert _WORKER_SCANNER is not None  # set by _forked_worker_init
-    return _scan_unit(unit, options, _WORKER_SCANNER)
+    return _scan_unit(unit, read, _WORKER_SCANNER)
 
 
 def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
@@ -305,7 +279,7 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
     return ParseResult(errors=[ParseError(str(unit.path), 1, 1, msg, ErrorKind.LIMIT)]), []
 
 
-def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int,
+def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
                   scanner: Scanner) -> list[tuple[ParseResult, list[Finding]]]:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
@@ -319,7 +293,7 @@ def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int,
     suspects: list[int] = []
     while todo or suspects:
         if todo:
-            broken = _pool_round(units, todo, options, workers, outcomes, scanner)
+            broken = _pool_round(units, todo, read, workers, outcomes, scanner)
             if broken and len(broken) == len(todo) and not any(started for _, started in broken):
                 for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
                     outcomes[i] = _crashed(units[i], "the worker pool could not start")
@@ -330,12 +304,12 @@ def _scan_in_pool(units: list[Unit], options: ScanOptions, workers: int,
                 (suspects if started else todo).append(i)
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
-        for j, _ in _pool_round(units, [i], options, 1, outcomes, scanner):
+        for j, _ in _pool_round(units, [i], read, 1, outcomes, scanner):
             outcomes[j] = _crashed(units[j], "killed by a signal or out of memory")
     return [o for o in outcomes if o is not None]
 
 
-def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, workers: int,
+def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int,
                 outcomes: list[tuple[ParseResult, list[Finding]] | None], scanner: Scanner) -> list[tuple[int, bool]]:
     """Run ``indexes`` in one pool, filling ``outcomes``; returns the units a broken pool lost,
     each with whether a worker had started it."""
@@ -350,7 +324,7 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
     procs.become_subreaper()  # a helper whose worker died is re-parented to us, not to init
     before = {p.pid for p in multiprocessing.active_children()}
     started = RawArray("b", len(units))
-    memory = (options.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
+    memory = (scanner.evaluation.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
     pool = ProcessPoolExecutor(max_workers=min(workers, len(indexes)), mp_context=multiprocessing.get_context("fork"),
                                initializer=_forked_worker_init, initargs=(started, memory, scanner))
     lost: list[tuple[int, bool]] = []
@@ -358,7 +332,7 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
         futures = []
         for i in indexes:
             try:
-                futures.append((i, pool.submit(_pooled_unit, i, units[i], options)))
+                futures.append((i, pool.submit(_pooled_unit, i, units[i], read)))
             except BrokenProcessPool:  # the pool broke while units were still being handed out
                 lost.append((i, False))
         for i, fut in futures:
@@ -374,37 +348,37 @@ def _pool_round(units: list[Unit], indexes: list[int], options: ScanOptions, wor
     return lost
 
 
-def _scan_unit(unit: Unit, options: ScanOptions, scanner: Scanner) -> tuple[ParseResult, list[Finding]]:
-    parsed = parse_unit(unit, options)
+def _scan_unit(unit: Unit, read: ReadOptions, scanner: Scanner) -> tuple[ParseResult, list[Finding]]:
+    parsed = parse_unit(unit, read, scanner.evaluation.unit_limits)
     findings: list[Finding] = []
-    if options.evaluate and parsed.resources:
+    if scanner.evaluation.evaluate and parsed.resources:
         findings = scanner.evaluate(parsed.resources)
     return parsed, findings
 
 
 def scan(options: ScanOptions) -> ScanResult:
     """One scan with the process's scanner for these rules (``scanner_for``)."""
-    return scanner_for(options).scan(options)
+    return scanner_for(options).scan(options.read)
 
 
-def _scan(options: ScanOptions, scanner: Scanner) -> ScanResult:
+def _scan(read: ReadOptions, scanner: Scanner) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
     sources: dict[str, str] = {}
-    if options.stdin is not None:  # one stream, no discovery
-        src = options.stdin
+    if read.stdin is not None:  # one stream, no discovery
+        src = read.stdin
         found = discover.Discovery(units=[discover.stdin_unit(src.text, src.name, src.format)])
         sources[src.name] = src.text
     else:
-        if not options.read_roots:
-            options.read_roots = tuple(str(r) for r in repository_roots(options.paths))
+        if not read.read_roots:
+            read = replace(read, read_roots=tuple(str(r) for r in repository_roots(list(read.paths))))
         found = discover.discover(
-            [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
+            [Path(p) for p in read.paths], excludes=list(read.excludes), follow_external_symlinks=read.follow_external_symlinks
         )
     result = ScanResult(errors=list(found.errors), skipped=list(found.skipped), sources=sources)
 
-    ruleset = scanner.ruleset if options.evaluate else None
+    ruleset = scanner.ruleset if scanner.evaluation.evaluate else None
     if ruleset is not None:
         result.rules = {m.id: m for m in ruleset.metas}
         result.profile_skipped = set(ruleset.profile_skipped)
@@ -412,7 +386,7 @@ def _scan(options: ScanOptions, scanner: Scanner) -> ScanResult:
         result.errors.extend(ruleset.errors)
 
     units = found.units
-    outcomes = scanner.scan_units(units, options)  # the per-scan time budget starts now
+    outcomes = scanner.scan_units(units, read)  # the per-scan time budget starts now
 
     files: set[str] = set()
     for unit, (parsed, findings) in zip(units, outcomes, strict=True):

@@ -177,9 +177,10 @@ def load_cases(rule_dir: Path) -> list[Case]:
     """Every unit of every pass/fail fixture case of one rule, parsed (cached: the tests of one
     rule share them; mutations copy, never change them)."""
     from policyguard import discover
-    from policyguard.scan import ScanOptions, parse_unit
+    from policyguard.options import EvalOptions, ScanOptions
+    from policyguard.scan import parse_unit
 
-    opts = ScanOptions(paths=[], evaluate=False)
+    opts = ScanOptions(evaluation=EvalOptions(evaluate=False))
     cases: list[Case] = []
     for kind in ("pass", "fail"):
         kdir = rule_dir / "fixtures" / kind
@@ -188,7 +189,7 @@ def load_cases(rule_dir: Path) -> list[Case]:
         for case in sorted(p for p in kdir.iterdir() if p.is_dir()):
             found = discover.discover([case], excludes=[])
             for unit in found.units:
-                parsed = parse_unit(unit, opts)
+                parsed = parse_unit(unit, opts.read, opts.evaluation.unit_limits)
                 if parsed.resources:
                     cases.append(Case(f"{kind}/{case.name}", parsed.resources))
     return cases
@@ -232,9 +233,9 @@ _STATE: dict[str, Any] = {}
 def built_in_ruleset() -> Any:
     if "ruleset" not in _STATE:
         from policyguard import engine
-        from policyguard.scan import ScanOptions
+        from policyguard.options import EvalOptions, RuleOptions
 
-        _STATE["ruleset"] = engine.load_ruleset(ScanOptions(paths=[], rule_params=fixture_rule_params()))
+        _STATE["ruleset"] = engine.load_ruleset(RuleOptions(rule_params=fixture_rule_params()), EvalOptions())
     return _STATE["ruleset"]
 
 
@@ -242,10 +243,10 @@ def fixture_rule_params() -> dict[str, Any]:
     """The parameters the pack's fixtures run with (each rule directory's fixtures/params.yaml):
     a rule that needs configuration is judged too, not set aside."""
     if "params" not in _STATE:
+        from policyguard.options import ScanOptions
         from policyguard.ruletest import find_rule_dirs, fixture_params
-        from policyguard.scan import ScanOptions
 
-        params, errors = fixture_params(find_rule_dirs([RULES]), ScanOptions(paths=[]))
+        params, errors = fixture_params(find_rule_dirs([RULES]), ScanOptions())
         assert not errors, errors
         _STATE["params"] = params
     return _STATE["params"]
@@ -265,12 +266,11 @@ def evaluator(ids: frozenset[str], rego_engine: str = "embedded") -> Any:
         if close is not None:
             close()
     from policyguard import engine
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, RuleOptions, ScanOptions
 
     # generous time budgets: a shared CI machine must not turn a slow evaluation into an error
-    opts = ScanOptions(paths=[], rego_engine=rego_engine, rule_timeout=60.0, scan_timeout=1e9, enabled_rules=sorted(ids),
-                       rule_params=fixture_rule_params())
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    opts = ScanOptions(rules=RuleOptions(enabled_rules=sorted(ids), rule_params=fixture_rule_params()), evaluation=EvalOptions(rego_engine=rego_engine, rule_timeout=60.0, scan_timeout=1e9))
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     _STATE[key] = (ids, ev)
     return ev
 

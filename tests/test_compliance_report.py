@@ -13,8 +13,9 @@ from policyguard.commands.common import gate_settings
 from policyguard.frameworks import CatalogueError, parse
 from policyguard.gate.config import Config
 from policyguard.gate.evaluate import evaluate_gate
+from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 from policyguard.report.compliance import build, coverage_table, render
-from policyguard.scan import ScanOptions, scan
+from policyguard.scan import scan
 
 CATALOGUE = {
     "id": "demo-1.0", "title": "Demo benchmark", "version": "1.0", "rule_tags": ["cis-kubernetes"],
@@ -50,7 +51,7 @@ spec:
 @pytest.fixture()
 def report(tmp_path: Path):
     (tmp_path / "pods.yaml").write_text(PODS)
-    options = ScanOptions(paths=[str(tmp_path)], frameworks=["cis-kubernetes"], profile="strict", jobs=1)
+    options = ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), rules=RuleOptions(frameworks=["cis-kubernetes"], profile="strict"), evaluation=EvalOptions(jobs=1))
     result = scan(options)
     cfg = Config()
     return evaluate_gate(result, cfg, gate_settings({}, cfg), root=str(tmp_path))

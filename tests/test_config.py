@@ -111,8 +111,8 @@ def test_cli_overrides_config_overrides_defaults(tmp_path: Path) -> None:
     s = gate_settings({}, Config())
     assert (s.fail_on, s.unknown_as, s.soft_fail) == (Severity.HIGH, "report", False)
     opts = options_from_cli({"paths": ["x"], "excludes": ("b/**",), "skip_rules": ("R1",)}, cfg)
-    assert opts.excludes == ["legacy/**", "b/**"] and opts.disabled_rules == ["PG-K8S-*", "R1"]
-    assert opts.builtin_rules is False and opts.severity_overrides == {"PG-AWS-S3-001": "critical"}
+    assert opts.read.excludes == ("legacy/**", "b/**") and opts.rules.disabled_rules == ("PG-K8S-*", "R1")
+    assert opts.rules.builtin_rules is False and opts.rules.severity_overrides == {"PG-AWS-S3-001": "critical"}
 
 
 def test_cli_bad_config_exits_2_with_location(tmp_path: Path) -> None:

@@ -85,9 +85,10 @@ def check_templates_and_manifests(root: Path, folder: str, min_units: int, min_r
 
 
 def check_through_scan(root: Path) -> None:
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
-    result = scan(ScanOptions(paths=[str(root)], evaluate=False, jobs=2))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(root)]), evaluation=EvalOptions(evaluate=False, jobs=2)))
     assert result.resources
     for err in result.errors:
         assert "internal parser error" not in err.message, err

@@ -21,7 +21,8 @@ from test_corpus import (
     check_through_scan,
 )
 
-from policyguard.scan import ScanOptions, scan
+from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+from policyguard.scan import scan
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS} (set POLICYGUARD_CORPUS)")
 
@@ -107,13 +108,13 @@ def test_placeholder_and_link_become_part_of_the_module(symlinked_corpus: Path) 
     fixture = symlinked_corpus / AKS / "unit-test-fixture"
     if not fixture.is_dir():
         pytest.skip("AKS module absent from the corpus")
-    result = scan(ScanOptions(paths=[str(symlinked_corpus / AKS)], evaluate=False, jobs=1))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(symlinked_corpus / AKS)]), evaluation=EvalOptions(evaluate=False, jobs=1)))
     assert str(fixture / "variables.tf") in result.files  # linked from ../variables.tf
     assert str(symlinked_corpus / AKS / "variables.tf") in result.files
 
 
 def _normalised(root: Path, follow: bool = False) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    result = scan(ScanOptions(paths=[str(root)], jobs=1, follow_external_symlinks=follow))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(root)], follow_external_symlinks=follow), evaluation=EvalOptions(jobs=1)))
     findings = sorted(
         (os.path.relpath(f.span.file, root), f.rule_id, f.resource_id, str(f.status), f.path, f.span.start_line)
         for f in result.findings

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from policyguard.options import EvalOptions, ReadOptions, ScanOptions
 from policyguard.parsers.documents import parse_document_file
-from policyguard.scan import ScanOptions, scan
+from policyguard.scan import scan
 
 POD = {
     "apiVersion": "v1",
@@ -203,7 +204,7 @@ def renderings(draw: st.DrawFn) -> tuple[str, dict[str, Any], bytes]:
 
 
 def _findings(path: Path) -> list[tuple[str, str, str, str]]:
-    result = scan(ScanOptions(paths=[str(path)], jobs=1))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(path)]), evaluation=EvalOptions(jobs=1)))
     assert result.errors == [], result.errors
     return sorted((f.rule_id, f.resource_id, str(f.status), f.path) for f in result.findings)
 

@@ -50,7 +50,7 @@ def _unit():
 
 def _run(backend: str, rules: list[str] = RULES, **kw):
     opts = options(rules, engine=backend, **kw)
-    return engine.make_evaluator(engine.load_ruleset(opts), opts).evaluate(_unit())
+    return engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation).evaluate(_unit())
 
 
 def test_all_backends_agree(rest_shim):
@@ -93,7 +93,7 @@ def test_cli_backend_is_one_invocation_per_unit(tmp_path):
 
 def test_cli_request_follows_opa_eval_wire_format():
     opts = options(["ebs_encrypted"], engine="opa", opa_path=str(OPA_SHIM))
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     cmd = ev.backend.command()
     assert cmd[1:4] == ["eval", "--format", "json"]
     assert cmd[4] == "--data" and "--stdin-input" in cmd and cmd[-1] == DRIVER_QUERY
@@ -109,7 +109,7 @@ def test_cli_request_follows_opa_eval_wire_format():
     proc = subprocess.run(cmd, input=json.dumps(doc).encode(), capture_output=True, check=False, timeout=60)
     value = parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr)
     eopts = options(["ebs_encrypted"])
-    embedded = engine.make_evaluator(engine.load_ruleset(eopts), eopts).backend
+    embedded = engine.make_evaluator(engine.load_ruleset(eopts.rules, eopts.evaluation), eopts.evaluation).backend
     assert value == embedded.eval_batch(doc, json.dumps(doc), 10)
     assert value[0]["out"]["TEST-EBS-001"]["fail"][0]["path"] == "encrypted"
 
@@ -170,12 +170,12 @@ def test_server_timeout_gives_error_findings():
 def test_missing_opa_binary_is_a_clear_usage_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackendUnavailable, match="no `opa` binary on PATH") as info:
-        engine.load_ruleset(options(["ebs_encrypted"], engine="opa"))
+        engine.load_ruleset((o := options(["ebs_encrypted"], engine="opa")).rules, o.evaluation)
     assert info.value.exit_code == 2
     with pytest.raises(BackendUnavailable, match="not an executable"):
         OpaCliBackend.find_opa(str(tmp_path / "nope"))
     with pytest.raises(BackendUnavailable, match="needs --opa-url"):
-        engine.load_ruleset(options(["ebs_encrypted"], engine="opa-server"))
+        engine.load_ruleset((o := options(["ebs_encrypted"], engine="opa-server")).rules, o.evaluation)
 
 
 def test_cli_test_command_reports_missing_opa(tmp_path):
@@ -207,17 +207,18 @@ def test_embedded_and_opa_agree_on_the_corpus(platform):
     from test_engine_helpers import corpus_dir
 
     from policyguard import discover
-    from policyguard.scan import ScanOptions, parse_unit
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import parse_unit
 
     root = corpus_dir() / platform
     if not root.is_dir():
         pytest.skip(f"corpus not found at {root} (set POLICYGUARD_CORPUS)")
     found = discover.discover([root], excludes=[])
-    units = [pr.resources for u in found.units[:40] if (pr := parse_unit(u, ScanOptions(paths=[]))).resources]
+    units = [pr.resources for u in found.units[:40] if (pr := parse_unit(u, ReadOptions())).resources]
     out = {}
     for eng in ("embedded", "opa-golib"):
-        o = ScanOptions(paths=[], rego_engine=eng)
-        ev = engine.make_evaluator(engine.load_ruleset(o), o)
+        o = ScanOptions(evaluation=EvalOptions(rego_engine=eng))
+        ev = engine.make_evaluator(engine.load_ruleset(o.rules, o.evaluation), o.evaluation)
         out[eng] = [c for u in units for c in comparable(ev.evaluate(u))]
     assert out["embedded"], "no findings at all"
     assert out["embedded"] == out["opa-golib"]

@@ -12,6 +12,7 @@ from test_engine_helpers import REPO, TEST_RULES, k8s_deployment, options, s3_un
 from policyguard import engine
 from policyguard.engine.rules import load_dirs
 from policyguard.model import ErrorKind, Severity, Status
+from policyguard.options import EvalOptions, RuleOptions
 
 
 def _by(findings, rule_id):
@@ -20,9 +21,9 @@ def _by(findings, rule_id):
 
 def test_cross_resource_and_unknowns():
     opts = options(["s3_encrypted", "ebs_encrypted"])
-    rs = engine.load_ruleset(opts)
+    rs = engine.load_ruleset(opts.rules, opts.evaluation)
     assert rs.errors == []
-    findings = engine.make_evaluator(rs, opts).evaluate(s3_unit())
+    findings = engine.make_evaluator(rs, opts.evaluation).evaluate(s3_unit())
     s3 = _by(findings, "TEST-S3-001")
     assert s3["aws_s3_bucket.a"].status is Status.FAIL  # no encryption resource at all
     assert s3["aws_s3_bucket.a"].path == "server_side_encryption_configuration"
@@ -49,7 +50,7 @@ def test_cross_resource_and_unknowns():
 
 def test_python_rule_pod_spec_paths_map_to_the_workload():
     opts = options(["py_k8s"])
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     bad, good = k8s_deployment(True, "bad"), k8s_deployment(False, "good")
     f = {x.resource_id: x for x in ev.evaluate([bad, good])}
     fb = f[bad.id]
@@ -82,16 +83,16 @@ fail contains result if {
 }
 ''')
     opts = options([], rule_dirs=[str(rule.parent)])
-    rs = engine.load_ruleset(opts)
+    rs = engine.load_ruleset(opts.rules, opts.evaluation)
     assert rs.errors == []
-    f = engine.make_evaluator(rs, opts).evaluate([k8s_deployment(True)])
+    f = engine.make_evaluator(rs, opts.evaluation).evaluate([k8s_deployment(True)])
     assert [(x.status, x.path, x.span.start_line) for x in f] == [
         (Status.FAIL, "spec.template.spec.containers[0].securityContext.privileged", 9)]
 
 
 def test_python_rule_that_loops_forever_is_an_error_and_the_rest_completes():
     opts = options(["py_loop", "ebs_encrypted"], rule_timeout=0.5)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     unit = s3_unit()
     loop = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
                                  "id": "aws_ebs_volume.loop", "name": "loop"})
@@ -110,7 +111,7 @@ def test_python_rule_that_loops_forever_is_an_error_and_the_rest_completes():
 
 def test_python_rule_that_raises_is_an_error_naming_the_line():
     opts = options(["py_raise"])
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     unit = s3_unit()
     boom = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
                                  "id": "aws_ebs_volume.boom", "name": "boom"})
@@ -127,7 +128,7 @@ def test_rego_runtime_error_is_isolated_to_its_rule_and_resource(backend):
     if backend == "opa-golib" and not have_golib():
         pytest.skip("opa-golib-python-bindings not installed")
     opts = options(["rego_blowup", "ebs_encrypted"], engine=backend)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     unit = s3_unit()
     blow = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
                                  "id": "aws_ebs_volume.blowup", "name": "blowup"})
@@ -202,22 +203,22 @@ def test_duplicate_ids_are_errors(tmp_path: Path):
 
 def test_filters_framework_enable_disable_and_severity_overrides():
     base = ["s3_encrypted", "ebs_encrypted", "py_k8s"]
-    ids = lambda o: [m.id for m in engine.load_ruleset(o).metas]  # noqa: E731
+    ids = lambda o: [m.id for m in engine.load_ruleset(o.rules, o.evaluation).metas]  # noqa: E731
     assert ids(options(base)) == ["TEST-EBS-001", "TEST-PY-PRIV", "TEST-S3-001"]
     assert ids(options(base, frameworks=["cis-aws"])) == ["TEST-S3-001"]
     assert ids(options(base, frameworks=["pss-baseline", "nist-800-53"])) == ["TEST-EBS-001", "TEST-PY-PRIV"]
     assert ids(options(base, enabled_rules=["TEST-S3-*", "TEST-EBS-001"])) == ["TEST-EBS-001", "TEST-S3-001"]
     assert ids(options(base, disabled_rules=["TEST-PY-PRIV"])) == ["TEST-EBS-001", "TEST-S3-001"]
-    rs = engine.load_ruleset(options(base, severity_overrides={"TEST-S3-001": "low"}))
+    rs = engine.load_ruleset(options(base, severity_overrides={"TEST-S3-001": "low"}).rules, EvalOptions())
     assert rs.by_id["TEST-S3-001"].severity is Severity.LOW
     opts = options(base, severity_overrides={"TEST-S3-001": "low"})
-    f = engine.make_evaluator(engine.load_ruleset(opts), opts).evaluate(s3_unit())
+    f = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation).evaluate(s3_unit())
     assert {x.severity for x in f if x.rule_id == "TEST-S3-001"} == {Severity.LOW}
 
 
 def test_scan_budget_exhausted_gives_errors_not_silence():
     opts = options(["ebs_encrypted"], scan_timeout=0.0)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     time.sleep(0.01)
     f = ev.evaluate(s3_unit())
     assert f and all(x.status is Status.ERROR and "scan time budget" in x.message for x in f)
@@ -228,16 +229,15 @@ def test_builtin_rules_dir_is_the_checkout():
 
 
 def test_builtin_pack_loads_without_errors():
-    from policyguard.scan import ScanOptions
 
-    rs = engine.load_ruleset(ScanOptions(paths=[]))
+    rs = engine.load_ruleset(RuleOptions(), EvalOptions())
     assert rs.errors == [], "\n".join(map(str, rs.errors))
     assert len(rs.metas) > 0
 
 
 def test_runaway_rego_rule_is_stopped_and_isolated():
     opts = options(["rego_range", "ebs_encrypted"], rule_timeout=1.0)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     unit = s3_unit()
     huge = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
                                  "id": "aws_ebs_volume.huge", "name": "huge"})
@@ -257,7 +257,7 @@ def test_runaway_rego_rule_is_stopped_and_isolated():
 
 def test_per_call_deadline():
     opts = options(["ebs_encrypted"])
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     past = ev.evaluate(s3_unit(), deadline=time.monotonic() - 1)
     assert past and all(f.status is Status.ERROR for f in past)
     # the scan-wide budget is back for the next call
@@ -268,7 +268,7 @@ def test_python_rule_loop_is_stopped_off_the_main_thread():
     import threading
 
     opts = options(["py_loop"], rule_timeout=0.5)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     unit = s3_unit()
     loop = unit[-1].__class__(**{**{k: getattr(unit[-1], k) for k in unit[-1].__slots__},
                                  "id": "aws_ebs_volume.loop", "name": "loop"})
@@ -302,7 +302,7 @@ def test_guarded_helper_works_under_a_parent_that_already_maps_more_than_the_bud
         # 6 GiB of reserved, never touched address space (PROT_NONE, MAP_NORESERVE)
         reserved = mmap.mmap(-1, 6 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x4000, prot=0)
         opts = options(["ebs_encrypted"])
-        ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+        ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
         got = _by(ev.evaluate(s3_unit()), "TEST-EBS-001")
         print(sorted((k, f.status.value, f.message[:120]) for k, f in got.items()))
         assert got["aws_ebs_volume.w"].status is Status.FAIL, got["aws_ebs_volume.w"].message

@@ -11,15 +11,15 @@ import pytest
 from test_engine_helpers import REPO, TEST_RULES
 
 from policyguard.model import Status
-from policyguard.scan import ScanOptions, scan
+from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+from policyguard.scan import scan
 
 pytest.importorskip("policyguard.parsers.terraform")
 DATA = REPO / "tests" / "data" / "engine_tf"
 
 
 def _scan(case: str, engine: str = "embedded"):
-    opts = ScanOptions(paths=[str(DATA / case)], rule_dirs=[str(TEST_RULES / "s3_encrypted"), str(TEST_RULES / "ebs_encrypted")],
-                       builtin_rules=False, jobs=1, rego_engine=engine)
+    opts = ScanOptions(read=ReadOptions(paths=[str(DATA / case)]), rules=RuleOptions(rule_dirs=[str(TEST_RULES / "s3_encrypted"), str(TEST_RULES / "ebs_encrypted")], builtin_rules=False), evaluation=EvalOptions(jobs=1, rego_engine=engine))
     import policyguard.scan as scan_mod
 
     scan_mod.forget_scanners()  # the scan core caches one evaluator per process

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from policyguard.model import Reference, Resource, Span, unknown
+from policyguard.options import EvalOptions, RuleOptions
 from policyguard.scan import ScanOptions, link_references
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,8 +31,11 @@ def tf(rid: str, attrs: dict[str, Any], refs: list[Reference] | None = None, lin
 
 
 def options(rules: list[str], engine: str = "embedded", **kw: Any) -> ScanOptions:
+    """Test rules ``rules`` (and ``rule_dirs``) alone; other keywords: rule or evaluation options."""
     dirs = [str(TEST_RULES / r) for r in rules] + list(kw.pop("rule_dirs", []))
-    return ScanOptions(paths=[], rule_dirs=dirs, builtin_rules=False, rego_engine=engine, **kw)
+    evaluation = {k: kw.pop(k) for k in list(kw) if k in EvalOptions.__dataclass_fields__}
+    return ScanOptions(rules=RuleOptions(rule_dirs=dirs, builtin_rules=False, **kw),
+                       evaluation=EvalOptions(rego_engine=engine, **evaluation))
 
 
 def s3_unit() -> list[Resource]:

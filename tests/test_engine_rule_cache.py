@@ -20,7 +20,7 @@ from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 from policyguard.engine.rules import RuleCache, cache_dir, load_dirs
 from policyguard.model import ErrorKind, Severity
-from policyguard.scan import ScanOptions
+from policyguard.options import EvalOptions, ScanOptions
 
 OLD = time.time() - 3600  # rule files older than the cache's 2 s "racy mtime" window
 
@@ -52,9 +52,9 @@ def _cache_files(d: Path) -> list[Path]:
 
 
 def _evaluate(rs: rules_mod.RuleSet, resources: list) -> list[tuple[object, ...]]:
-    opts = ScanOptions(paths=[])
+    opts = ScanOptions()
     return [(f.rule_id, f.resource_id, f.status, f.path, f.message, f.unknowns, f.fix) for f in
-            Evaluator(rs, opts).evaluate(resources)]
+            Evaluator(rs, opts.evaluation).evaluate(resources)]
 
 
 def test_hit_gives_identical_rules_and_findings(cache_env: Path, tmp_path: Path,
@@ -194,7 +194,7 @@ def test_python_rule_schema_errors_survive_the_cache(cache_env: Path, tmp_path: 
 # --------------------------------------------------------------------------- lazy Rego loading
 def _pack_evaluator() -> Evaluator:
     rs = load_dirs([REPO / "rules"])
-    return Evaluator(rs, ScanOptions(paths=[]))
+    return Evaluator(rs, EvalOptions())
 
 
 def test_driver_parts_cover_the_driver() -> None:

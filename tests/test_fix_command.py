@@ -156,13 +156,14 @@ def test_a_cached_evaluator_gets_a_fresh_budget_per_plan(tmp_path: Path) -> None
     from dataclasses import replace
 
     from policyguard.fix.plan import plan_fixes
-    from policyguard.scan import ScanOptions, scanner_for
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scanner_for
 
     (tmp_path / "main.tf").write_text(TF)
-    options = ScanOptions(paths=[str(tmp_path)], jobs=1, rule_timeout=5.0)
+    options = ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), evaluation=EvalOptions(jobs=1, rule_timeout=5.0))
     assert len(plan_fixes(options, only_rules=["PG-AWS-SQS-001"]).verified) == 1
     # the scanner plan_fixes scans with (its options: every rule kept, none enabled by id)
-    scanner = scanner_for(replace(options, enabled_rules=[], profile_keep=list(options.profile_keep)))
+    scanner = scanner_for(replace(options, rules=replace(options.rules, enabled_rules=())))
     scanner.evaluator._deadline = time.monotonic() - 1  # as if built scan_timeout ago
     assert len(plan_fixes(options, only_rules=["PG-AWS-SQS-001"]).verified) == 1
 
@@ -175,10 +176,11 @@ def test_interactive_needs_a_tty(tmp_path: Path) -> None:
 def test_attach_edits_fills_sarif_edits(tmp_path: Path) -> None:
     from policyguard.fix import attach_edits
     from policyguard.fix.common import apply_text_edits
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+    from policyguard.scan import scan
 
     root = _project(tmp_path)
-    options = ScanOptions(paths=[str(root / "k8s")], jobs=1, enabled_rules=["PG-K8S-POD-004"])
+    options = ScanOptions(read=ReadOptions(paths=[str(root / "k8s")]), rules=RuleOptions(enabled_rules=["PG-K8S-POD-004"]), evaluation=EvalOptions(jobs=1))
     result = scan(options)
     attach_edits(result, options)
     failing = [f for f in result.findings if f.status == "fail"]
@@ -202,11 +204,11 @@ def test_suppressed_findings_are_not_fixed(tmp_path: Path) -> None:
 def test_reverify_subset_for_interactive_answers(tmp_path: Path) -> None:
     from policyguard.fix.plan import plan_fixes
     from policyguard.fix.safety import EVERY_CLASS
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
 
     two = MANIFEST + "---\n" + MANIFEST.replace("name: web\n  namespace", "name: api\n  namespace")
     (tmp_path / "pods.yaml").write_text(two)
-    plan = plan_fixes(ScanOptions(paths=[str(tmp_path)], jobs=1), only_rules=["PG-K8S-POD-004"], policy=EVERY_CLASS)
+    plan = plan_fixes(ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), evaluation=EvalOptions(jobs=1)), only_rules=["PG-K8S-POD-004"], policy=EVERY_CLASS)
     assert len(plan.verified) == 2
     plan.reverify(plan.verified[1:])
     assert len(plan.verified) == 1 and [g.status for g in plan.groups].count("declined") == 1

@@ -39,7 +39,7 @@ def _run(tmp_path: Path, *extra: str) -> tuple[object, dict, int]:  # type: igno
     from policyguard.commands import fix as command
     from policyguard.commands import main
     from policyguard.fix.plan import scan_units
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
     work = tmp_path / "corpus"
     shutil.copytree(CORPUS, work, symlinks=True)
@@ -74,7 +74,7 @@ def _run(tmp_path: Path, *extra: str) -> tuple[object, dict, int]:  # type: igno
     touched_abs = {os.path.abspath(p) for p in touched}
     affected = [i for i, us in enumerate(plan.scans) if us.files() & touched_abs]
     # the profile `policyguard fix` verified the fixes under (baseline, the default)
-    options = ScanOptions(paths=[str(work)], jobs=0, profile="baseline")
+    options = ScanOptions(read=ReadOptions(paths=[str(work)]), rules=RuleOptions(profile="baseline"), evaluation=EvalOptions(jobs=0))
     after = dict(zip(affected, scan_units([plan.scans[i].unit for i in affected], options), strict=True))
 
     new_failures, new_errors = [], []

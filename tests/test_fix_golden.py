@@ -27,9 +27,9 @@ REGEN = os.environ.get("POLICYGUARD_REGEN_GOLDEN") == "1"
 
 def _fixable_cases() -> list[tuple[str, Path]]:
     from policyguard import engine
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, RuleOptions
 
-    ruleset = engine.load_ruleset(ScanOptions(paths=["."]))
+    ruleset = engine.load_ruleset(RuleOptions(), EvalOptions())
     cases = []
     for meta in sorted(ruleset.metas, key=lambda m: m.id):
         if not meta.fixable:
@@ -47,12 +47,12 @@ CASES = _fixable_cases()
 def test_golden(rule_id: str, case: Path, tmp_path: Path) -> None:
     from policyguard.fix.plan import plan_fixes
     from policyguard.fix.safety import EVERY_CLASS
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
     work = tmp_path / case.name
     shutil.copytree(case, work)
     # as `policyguard fix` runs by default: baseline rules judge whether a fix adds failures
-    plan = plan_fixes(ScanOptions(paths=[str(work)], jobs=1, profile="baseline", profile_keep=[rule_id]),
+    plan = plan_fixes(ScanOptions(read=ReadOptions(paths=[str(work)]), rules=RuleOptions(profile="baseline", profile_keep=[rule_id]), evaluation=EvalOptions(jobs=1)),
                       only_rules=[rule_id], policy=EVERY_CLASS)
     failing = [f for s in plan.scans for f in s.findings if f.rule_id == rule_id and f.status == Status.FAIL]
     assert failing, f"{case}: the fail fixture does not fail {rule_id}"

@@ -57,9 +57,9 @@ def test_append_to_existing_list_and_pointer_escaping() -> None:
 
 def _k8s_fail_cases() -> list[tuple[str, Path]]:
     from policyguard import engine
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, RuleOptions
 
-    ruleset = engine.load_ruleset(ScanOptions(paths=["."]))
+    ruleset = engine.load_ruleset(RuleOptions(), EvalOptions())
     out = []
     for meta in sorted(ruleset.metas, key=lambda m: m.id):
         if meta.fixable and "kubernetes" in meta.resource_types:
@@ -76,11 +76,11 @@ CASES = _k8s_fail_cases()
 @pytest.mark.parametrize(("rule_id", "manifest"), CASES, ids=[f"{r}/{m.parent.name}" for r, m in CASES])
 def test_patch_applies_and_passes_rule(rule_id: str, manifest: Path) -> None:
     from policyguard import engine
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
     from policyguard.parsers.kubernetes import parse_file, resource_from_object
-    from policyguard.scan import ScanOptions
 
-    options = ScanOptions(paths=[str(manifest)], enabled_rules=[rule_id], jobs=1)
-    evaluator = engine.make_evaluator(engine.load_ruleset(options), options)
+    options = ScanOptions(read=ReadOptions(paths=[str(manifest)]), rules=RuleOptions(enabled_rules=[rule_id]), evaluation=EvalOptions(jobs=1))
+    evaluator = engine.make_evaluator(engine.load_ruleset(options.rules, options.evaluation), options.evaluation)
     resources = parse_file(manifest).resources
     findings = evaluator.evaluate(resources)
     failing = [f for f in findings if f.rule_id == rule_id and f.status == Status.FAIL and f.fix is not None]

@@ -12,7 +12,7 @@ from policyguard.fix.plan import plan_fixes
 from policyguard.fix.references import PREFIX, dangling
 from policyguard.fix.safety import EVERY_CLASS
 from policyguard.model import Fix, FixOp, Reference, Resource, Span
-from policyguard.scan import ScanOptions
+from policyguard.options import EvalOptions, ReadOptions, ScanOptions
 
 TF_ALB = """\
 resource "aws_lb" "web" {
@@ -111,7 +111,7 @@ resource "azurerm_monitor_diagnostic_setting" "sql_audit" {
 
 def _plan(tmp_path: Path, name: str, text: str, rule: str):  # type: ignore[no-untyped-def]
     (tmp_path / name).write_text(text)
-    return plan_fixes(ScanOptions(paths=[str(tmp_path)], jobs=1), only_rules=[rule], policy=EVERY_CLASS)
+    return plan_fixes(ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), evaluation=EvalOptions(jobs=1)), only_rules=[rule], policy=EVERY_CLASS)
 
 
 def test_alb_redirect_without_https_listener_is_refused(tmp_path: Path) -> None:
@@ -240,6 +240,6 @@ def test_every_builtin_fix_on_its_fixtures_is_checked(tmp_path: Path) -> None:
 
     cases = sorted(glob.glob(str(Path(__file__).resolve().parent.parent / "rules" / "**" / "fixtures" / "fail" / "*"), recursive=True))
     cases = [c for c in cases if not Path(c, "plan.json").exists()]
-    plan = plan_fixes(ScanOptions(paths=cases, jobs=2), policy=EVERY_CLASS)
+    plan = plan_fixes(ScanOptions(read=ReadOptions(paths=cases), evaluation=EvalOptions(jobs=2)), policy=EVERY_CLASS)
     dangling_rules = {g.rule_id for g in plan.refused if g.reason.startswith(PREFIX)}
     assert dangling_rules == {"PG-AWS-ELB-001", "PG-AZURE-SQL-001"}, sorted((g.rule_id, g.reason) for g in plan.refused)

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from policyguard.commands import main
 from policyguard.engine.rules import load_dirs
 from policyguard.model import BEHAVIOUR_CHANGING, SAFE, Fix, FixOp, more_cautious
-from policyguard.scan import ScanOptions, scan
+from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+from policyguard.scan import scan
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,7 +99,7 @@ def test_result_override_only_towards_caution(tmp_path: Path, declared: str, ove
     rules = _rego(tmp_path, extra=f"#   fix_safety: {declared}\n", override=override)
     (tmp_path / "tf").mkdir()
     (tmp_path / "tf" / "main.tf").write_text(TF)
-    res = scan(ScanOptions(paths=[str(tmp_path / "tf")], rule_dirs=[str(rules)], builtin_rules=False, jobs=1))
+    res = scan(ScanOptions(read=ReadOptions(paths=[str(tmp_path / "tf")]), rules=RuleOptions(rule_dirs=[str(rules)], builtin_rules=False), evaluation=EvalOptions(jobs=1)))
     (f,) = [f for f in res.findings if f.status == "fail"]
     assert f.fix is not None and f.fix.safety == expected
     assert res.rules["PG-TEST-FIX-001"].fix_safety == declared
@@ -108,7 +109,7 @@ def test_python_rule_class_and_override(tmp_path: Path) -> None:
     rules = _py(tmp_path, extra=', fix_safety="safe"', override=', "safety": "behaviour-changing"')
     (tmp_path / "tf").mkdir()
     (tmp_path / "tf" / "main.tf").write_text(TF)
-    res = scan(ScanOptions(paths=[str(tmp_path / "tf")], rule_dirs=[str(rules)], builtin_rules=False, jobs=1))
+    res = scan(ScanOptions(read=ReadOptions(paths=[str(tmp_path / "tf")]), rules=RuleOptions(rule_dirs=[str(rules)], builtin_rules=False), evaluation=EvalOptions(jobs=1)))
     (f,) = [f for f in res.findings if f.status == "fail"]
     assert res.rules["PG-TEST-FIX-002"].fix_safety == SAFE and f.fix is not None and f.fix.safety == BEHAVIOUR_CHANGING
 

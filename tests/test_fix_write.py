@@ -116,13 +116,14 @@ def test_symlinked_file_in_the_tree_keeps_the_link_and_fixes_the_target(tmp_path
 
 def test_sarif_edits_reach_findings_through_a_symlinked_file(tmp_path: Path) -> None:
     from policyguard.fix import attach_edits
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+    from policyguard.scan import scan
 
     (tmp_path / "shared").mkdir()
     (tmp_path / "app").mkdir()
     (tmp_path / "shared" / "main.tf").write_text(TF)
     (tmp_path / "app" / "main.tf").symlink_to("../shared/main.tf")
-    options = ScanOptions(paths=[str(tmp_path)], jobs=1, enabled_rules=["PG-AWS-SQS-001"])
+    options = ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), rules=RuleOptions(enabled_rules=["PG-AWS-SQS-001"]), evaluation=EvalOptions(jobs=1))
     result = scan(options)
     attach_edits(result, options)
     failing = [f for f in result.findings if f.status == "fail"]
@@ -501,7 +502,7 @@ def test_inserted_lines_follow_crlf_and_untouched_lines_stay(tmp_path: Path, nam
 def test_a_retargeted_symlink_is_resolved_again_by_the_next_plan(tmp_path: Path) -> None:
     """Real paths are cached within one plan, not across plans of a long-lived process."""
     from policyguard.fix.plan import plan_fixes
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
 
     for d in ("a", "b", "app"):
         (tmp_path / d).mkdir()
@@ -509,7 +510,7 @@ def test_a_retargeted_symlink_is_resolved_again_by_the_next_plan(tmp_path: Path)
     (tmp_path / "b" / "main.tf").write_text(TF)
     link = tmp_path / "app" / "main.tf"
     link.symlink_to("../a/main.tf")
-    options = ScanOptions(paths=[str(tmp_path)], jobs=1)
+    options = ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), evaluation=EvalOptions(jobs=1))
 
     def app_file() -> list[str]:
         plan = plan_fixes(options, only_rules=["PG-AWS-SQS-001"])

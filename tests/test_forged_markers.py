@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from policyguard.model import LITERAL_UNKNOWN_KEY, UNKNOWN_KEY, Status, escape_forged_markers, is_unknown, unknown
-from policyguard.scan import ScanOptions, scan
+from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+from policyguard.scan import scan
 
 
 def _scan(path: Path) -> Any:
-    opts = ScanOptions(paths=[str(path)], jobs=1)
+    opts = ScanOptions(read=ReadOptions(paths=[str(path)]), evaluation=EvalOptions(jobs=1))
     return scan(opts)
 
 

@@ -21,7 +21,7 @@ import yaml
 import policyguard.frameworks
 from policyguard.engine import load_ruleset
 from policyguard.model import RuleMeta, Severity
-from policyguard.scan import ScanOptions
+from policyguard.options import EvalOptions, RuleOptions
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE_DIR = Path(policyguard.frameworks.__file__).resolve().parent
@@ -46,7 +46,7 @@ def catalogues() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def rule_metas() -> list[RuleMeta]:
-    rs = load_ruleset(ScanOptions(paths=[], evaluate=False))
+    rs = load_ruleset(RuleOptions(), EvalOptions(evaluate=False))
     assert not rs.errors, rs.errors
     return rs.metas
 

@@ -47,7 +47,8 @@ def _parse(fmt: str, files: dict[str, str], entry: str) -> dict[str, Any]:
     """In the worker: write ``files``, parse the unit at ``entry`` as ``fmt``, report the outcome."""
     from policyguard.discover import Unit
     from policyguard.limits import UnitLimits
-    from policyguard.scan import ScanOptions, parse_unit
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import parse_unit
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -56,8 +57,8 @@ def _parse(fmt: str, files: dict[str, str], entry: str) -> dict[str, Any]:
             (root / name).write_text(text)
         path = root / entry
         unit_files = sorted(path.glob("*.tf")) if fmt == "terraform" else [path]
-        opts = ScanOptions(paths=[str(root)], evaluate=False, unit_limits=UnitLimits(timeout=4.0))
-        result = parse_unit(Unit(fmt, path, unit_files), opts)
+        opts = ScanOptions(read=ReadOptions(paths=[str(root)]), evaluation=EvalOptions(evaluate=False, unit_limits=UnitLimits(timeout=4.0)))
+        result = parse_unit(Unit(fmt, path, unit_files), opts.read, opts.evaluation.unit_limits)
         json.dumps([r.to_dict() for r in result.resources])  # the report can be written
         return {
             "resources": len(result.resources),

@@ -153,7 +153,8 @@ def test_workload_rules_judge_custom_carriers_at_the_real_path(tmp_path: Path) -
     """A "workload" rule (resource_types kubernetes: [workload]) reaches a Knative Service and
     reports the real path; it does not judge a ConfigMap (no pass verdict for it either)."""
     from policyguard.model import Status
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+    from policyguard.scan import scan
 
     (tmp_path / "m.yaml").write_text(
         "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k, namespace: ns1}\n"
@@ -161,7 +162,7 @@ def test_workload_rules_judge_custom_carriers_at_the_real_path(tmp_path: Path) -
         "          securityContext: {privileged: true}\n"
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns1}\ndata: {a: b}\n"
     )
-    result = scan(ScanOptions(paths=[str(tmp_path)], enabled_rules=["PG-K8S-POD-004"], jobs=1))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), rules=RuleOptions(enabled_rules=["PG-K8S-POD-004"]), evaluation=EvalOptions(jobs=1)))
     by_resource = {(f.resource_id, f.status) for f in result.findings}
     assert by_resource == {("serving.knative.dev/v1/Service/ns1/k", Status.FAIL)}
     (finding,) = result.findings
@@ -394,10 +395,11 @@ spec:
 def test_rules_judge_every_served_version_of_a_kind(tmp_path: Path) -> None:
     """The pod rules name apps/v1 and batch/v1 types; manifests in older versions of the same
     kinds (served by older clusters) were judged by no pod rule at all, so passed the gate."""
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
     (tmp_path / "old.yaml").write_text(OLD_VERSIONS, encoding="utf-8")
-    res = scan(ScanOptions(paths=[str(tmp_path)], jobs=1))
+    res = scan(ScanOptions(read=ReadOptions(paths=[str(tmp_path)]), evaluation=EvalOptions(jobs=1)))
     privileged = {f.resource_id for f in res.findings if f.rule_id == "PG-K8S-POD-004" and f.status.value == "fail"}
     assert privileged == {"batch/v1beta1/CronJob/team/old-cron", "extensions/v1beta1/DaemonSet/team/old-ds"}
 

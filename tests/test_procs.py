@@ -178,11 +178,9 @@ def test_timeout_path_kills_waits_and_reaps(adopted):
     """A runaway rule: the helper is killed at its budget, a new one serves the rest, and the
     command's end reaps that one too."""
     import policyguard.scan as scan_mod
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
-    opts = ScanOptions(paths=[str(DATA / "runaway")],
-                       rule_dirs=[str(TEST_RULES / "rego_range"), str(TEST_RULES / "ebs_encrypted")],
-                       builtin_rules=False, jobs=1, rule_timeout=1.0)
+    opts = ScanOptions(read=ReadOptions(paths=[str(DATA / "runaway")]), rules=RuleOptions(rule_dirs=[str(TEST_RULES / "rego_range"), str(TEST_RULES / "ebs_encrypted")], builtin_rules=False), evaluation=EvalOptions(jobs=1, rule_timeout=1.0))
     scan_mod.forget_scanners()
     with procs.command_scope():
         res = scan_mod.scan(opts)

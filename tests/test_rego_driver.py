@@ -14,7 +14,7 @@ from policyguard.engine.rego.compiled import vm_driver
 from policyguard.engine.rego.driver import DRIVER_FILE, DRIVER_HEADER, Driver, RegoPolicy
 from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 from policyguard.engine.rules import load_dirs
-from policyguard.scan import ScanOptions
+from policyguard.options import EvalOptions
 
 RULES = [("A", "p.a", False), ("B", "p.b", True)]
 GROUPS = {"g0": ["A", "B"], "g1": ["B"]}
@@ -89,7 +89,7 @@ def test_driver_text_is_the_generated_module() -> None:
 def test_the_lazily_loaded_parts_make_the_single_module(pack: str) -> None:
     """The parts the embedded engine loads one by one are, concatenated, exactly the module the
     OPA backends load; each part is a module of its own and the keys are unique."""
-    ev = Evaluator(load_dirs([REPO / pack]), ScanOptions(paths=[]))
+    ev = Evaluator(load_dirs([REPO / pack]), EvalOptions())
     driver = ev.policy().driver
     parts = driver.parts()
     assert DRIVER_HEADER + "".join(p.body for p in parts) == driver.text()

@@ -155,10 +155,11 @@ def test_escalation_rules_judge_scoped_grants_alike_in_a_whole_scan() -> None:
     rules evaluated first, regorus saw lib.positive_condition_ops undefined inside
     iam_identity's functions and PG-AWS-IAM-106 failed its own pass fixture in a scan."""
     from policyguard.model import Status
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
     fixture = REPO / "rules" / "aws" / "iam" / "assume_any_role" / "fixtures" / "pass" / "cloudformation"
-    result = scan(ScanOptions(paths=[str(fixture)], jobs=1))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(fixture)]), evaluation=EvalOptions(jobs=1)))
     escalation = [f for f in result.findings if f.rule_id.startswith("PG-AWS-IAM-1")]
     assert {f.rule_id for f in escalation} >= {"PG-AWS-IAM-105", "PG-AWS-IAM-106", "PG-AWS-IAM-107"}
     assert [(f.rule_id, f.message) for f in escalation if f.status is not Status.PASS] == []

@@ -24,9 +24,10 @@ from policyguard.engine.evaluator import EvalMode
 from policyguard.engine.rego.compiled import UNIT_RESOURCES, CompiledRegorusBackend, unit_source, vm_source
 from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.model import Finding, Resource
+from policyguard.options import RuleOptions, ScanOptions
 from policyguard.parsers import parse_unit
 from policyguard.parsers.kubernetes import resource_from_object
-from policyguard.scan import ScanOptions, link_references
+from policyguard.scan import link_references
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("POLICYGUARD_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -163,11 +164,11 @@ def test_unit_source_leaves_other_input_uses_alone() -> None:
 # --------------------------------------------------------------------------- whole pipeline
 @cache
 def _evaluators() -> tuple[Any, Any]:
-    options = ScanOptions(paths=[])
-    ruleset = engine.load_ruleset(options)
+    options = ScanOptions()
+    ruleset = engine.load_ruleset(options.rules, options.evaluation)
     pair = []
     for compiled in (False, True):
-        ev = engine.make_evaluator(ruleset, options, EvalMode(rego_guard=False, rego_compiled=compiled))
+        ev = engine.make_evaluator(ruleset, options.evaluation, EvalMode(rego_guard=False, rego_compiled=compiled))
         pair.append(ev)
     return pair[0], pair[1]
 
@@ -323,12 +324,12 @@ def test_a_pack_beyond_the_vm_source_limit_is_split_over_programs(tmp_path: Path
     src.mkdir()
     (src / "main.tf").write_text('resource "test_thing_7" "on" {\n  flag = true\n}\n\n'
                                  'resource "test_thing_299" "off" {\n  flag = false\n}\n')
-    options = ScanOptions(paths=[], rule_dirs=[str(rules)], builtin_rules=False)
-    ruleset = engine.load_ruleset(options)
+    options = ScanOptions(rules=RuleOptions(rule_dirs=[str(rules)], builtin_rules=False))
+    ruleset = engine.load_ruleset(options.rules, options.evaluation)
     assert not ruleset.errors
     evs = []
     for compiled in (False, True):
-        ev = engine.make_evaluator(ruleset, options, EvalMode(rego_guard=False, rego_compiled=compiled))
+        ev = engine.make_evaluator(ruleset, options.evaluation, EvalMode(rego_guard=False, rego_compiled=compiled))
         evs.append(ev)
     (resources,) = _units(src)
     interp = sorted(map(_key, evs[0].evaluate(resources)))

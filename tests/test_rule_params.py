@@ -23,7 +23,7 @@ from policyguard.engine.rego.driver import Driver
 from policyguard.gate import trust
 from policyguard.gate.config import ConfigError
 from policyguard.model import Resource, Span, Status, unknown
-from policyguard.scan import ScanOptions
+from policyguard.options import EvalOptions, RuleOptions, ScanOptions
 
 RULE_DIR = REPO / "rules" / "kubernetes" / "image" / "trusted_registry"
 RID = "PG-K8S-IMAGE-004"
@@ -88,10 +88,10 @@ def _rules_dir(tmp_path: Path) -> Path:
 
 def _evaluate(resources: list[Resource], params: dict[str, Any], engine_name: str = "embedded",
               dirs: list[str] | None = None, compiled: bool = False, **kw: Any) -> list[Any]:
-    opts = ScanOptions(paths=[], rule_dirs=dirs or [str(RULE_DIR)], builtin_rules=False, rego_engine=engine_name,
-                       rule_params=params, **kw)
+    rules = RuleOptions(rule_dirs=dirs or [str(RULE_DIR)], builtin_rules=False, rule_params=params)
+    evaluation = EvalOptions(rego_engine=engine_name, **kw)
     mode = EvalMode(rego_guard=False, rego_compiled=True) if compiled else None
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts, mode)
+    ev = engine.make_evaluator(engine.load_ruleset(rules, evaluation), evaluation, mode)
     return ev.evaluate(resources)
 
 
@@ -157,8 +157,8 @@ def test_untrusted_repository_params_are_ignored_with_a_notice(tmp_path: Path) -
 
 # --------------------------------------------------------------------------- unconfigured rules
 def test_an_unconfigured_rule_is_set_aside_and_reported(tmp_path: Path) -> None:
-    opts = ScanOptions(paths=[], rule_dirs=[str(RULE_DIR)], builtin_rules=False)
-    rs = engine.load_ruleset(opts)
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(RULE_DIR)], builtin_rules=False))
+    rs = engine.load_ruleset(opts.rules, opts.evaluation)
     assert rs.metas == [] and rs.params_skipped == {RID: ("registries",)}
     assert _evaluate([_pod("web", {"app": "nginx:1"})], {}) == []  # no findings at all: not a pass
     # the CLI says so: text summary, JSON summary, and `rules list`
@@ -183,7 +183,7 @@ def test_an_unconfigured_rule_is_set_aside_and_reported(tmp_path: Path) -> None:
 
 def test_a_default_that_its_own_schema_rejects_is_a_load_error(tmp_path: Path) -> None:
     d = _write(tmp_path / "r" / "rule.rego", WORD_RULE.format(n="C", default='"three"')).parent
-    rs = engine.load_ruleset(ScanOptions(paths=[], rule_dirs=[str(d)], builtin_rules=False))
+    rs = engine.load_ruleset(RuleOptions(rule_dirs=[str(d)], builtin_rules=False), EvalOptions())
     [err] = rs.errors
     assert "params.times.default" in err.message and "is not of type 'integer'" in err.message and err.line == 15  # the `default:` line
 
@@ -235,9 +235,8 @@ def test_each_rule_sees_its_own_params_on_every_backend(tmp_path: Path, backend:
 
 def test_the_vm_runs_parameterised_rules_itself(tmp_path: Path) -> None:
     d = _rules_dir(tmp_path)
-    opts = ScanOptions(paths=[], rule_dirs=[str(d / "A"), str(RULE_DIR)], builtin_rules=False,
-                       rule_params={"TEST-PARAM-A": {"word": "w"}, RID: {"registries": ["*"]}})
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts, EvalMode(rego_guard=False, rego_compiled=True))
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(d / "A"), str(RULE_DIR)], builtin_rules=False, rule_params={"TEST-PARAM-A": {"word": "w"}, RID: {"registries": ["*"]}}))
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation, EvalMode(rego_guard=False, rego_compiled=True))
     assert [f.status for f in ev.evaluate([_pod("web", {"a": "nginx"})]) if f.rule_id == RID] == [Status.PASS]
     assert ev.vm_status() == ({}, 0)
 
@@ -246,8 +245,8 @@ def test_rules_without_params_get_the_same_driver_and_input() -> None:
     rules = [("A", "p.a", False), ("B", "p.b", True)]
     assert Driver.build(rules, {"g0": ["A", "B"]}).text() == Driver.build(rules, {"g0": ["A", "B"]}, set()).text()
     assert "rule_params" not in Driver.build(rules, {"g0": ["A", "B"]}).text()
-    opts = ScanOptions(paths=[], rule_dirs=[str(REPO / "rules" / "kubernetes" / "image" / "latest_tag")], builtin_rules=False)
-    ev = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(REPO / "rules" / "kubernetes" / "image" / "latest_tag")], builtin_rules=False))
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     seen: list[dict[str, Any]] = []
     backend = ev.backend
     real = backend.eval_batch
@@ -320,7 +319,7 @@ def test_the_webhook_takes_params_from_its_config_and_refuses_bad_ones(tmp_path:
     p = _write(tmp_path / ".policyguard.yaml", f"rules:\n  params:\n    {RID}:\n      registries: [registry.example.com]\n"
                                               "webhook:\n  failure_mode: deny\n")
     _, options = build_config({"config_path": str(p)})
-    assert options.rule_params == {RID: {"registries": ["registry.example.com"]}}
+    assert options.rules.rule_params == {RID: {"registries": ["registry.example.com"]}}
     pytest.importorskip("uvicorn")
     p.write_text(f"rules:\n  params:\n    {RID}:\n      registries: registry.example.com\n")
     assert run_serve(config_path=str(p), insecure=True) == 2  # before it serves anything

@@ -166,12 +166,11 @@ def test_fixes_are_verified(rule_id: str, rule_dir: Path) -> None:
     other rule of these three areas starts failing (the fix pipeline's own verification)."""
     from policyguard.fix.plan import plan_fixes
     from policyguard.fix.safety import EVERY_CLASS
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
     # plan cases are generated output: the fix pipeline rightly refuses to edit them
     cases = [str(c) for c in sorted((rule_dir / "fixtures" / "fail").iterdir()) if not (c / "plan.json").exists()]
-    options = ScanOptions(paths=cases, rule_dirs=[str(d) for d in AREA_DIRS],
-                          builtin_rules=False, jobs=1)
+    options = ScanOptions(read=ReadOptions(paths=cases), rules=RuleOptions(rule_dirs=[str(d) for d in AREA_DIRS], builtin_rules=False), evaluation=EvalOptions(jobs=1))
     plan = plan_fixes(options, only_rules=[rule_id], min_severity=Severity.INFO, policy=EVERY_CLASS)
     # a fix that would write a dangling reference (a fixture without the target) is refused
     refused = [f"{g.file}: {g.reason}" for g in plan.refused if not g.reason.startswith("dangling reference: ")]
@@ -186,10 +185,11 @@ def test_fixes_are_verified(rule_id: str, rule_dir: Path) -> None:
 def test_corpus_manifests_evaluate_without_errors() -> None:
     """Real public manifests (kustomize patches, Windows pods, GPU DaemonSets...) must give
     pass/fail verdicts, never an error verdict from these rules."""
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+    from policyguard.scan import scan
 
     sub = CORPUS / "kubernetes" / "GoogleCloudPlatform+kubernetes-engine-samples"
-    result = scan(ScanOptions(paths=[str(sub)], rule_dirs=[str(d) for d in AREA_DIRS], builtin_rules=False, jobs=1))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(sub)]), rules=RuleOptions(rule_dirs=[str(d) for d in AREA_DIRS], builtin_rules=False), evaluation=EvalOptions(jobs=1)))
     errors = [f"{f.rule_id} {f.resource_id}: {f.message}" for f in result.findings if f.status is Status.ERROR]
     assert not errors, "\n".join(errors[:20])
     judged = {f.rule_id for f in result.findings}
@@ -206,16 +206,17 @@ def test_null_anywhere_never_gives_an_error_verdict() -> None:
 
     from policyguard import engine
     from policyguard.model import format_path, iter_values
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+    from policyguard.scan import scan
 
-    opts = ScanOptions(paths=[], rule_dirs=[str(d) for d in AREA_DIRS], builtin_rules=False, jobs=1)
-    evaluator = engine.make_evaluator(engine.load_ruleset(opts), opts)
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(d) for d in AREA_DIRS], builtin_rules=False), evaluation=EvalOptions(jobs=1))
+    evaluator = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     cases = sorted(p for d in AREA_DIRS for p in d.rglob("fixtures/*/*") if p.is_dir())
     errors: list[str] = []
     verdicts = 0
     for case in cases:
         evaluator.restart_budget()  # one scan per case: the scan-wide budget is not for ~1000 scans
-        resources = scan(replace(opts, paths=[str(case)], evaluate=False)).resources
+        resources = scan(ScanOptions(ReadOptions(paths=[str(case)]), opts.rules, EvalOptions(jobs=1, evaluate=False))).resources
         for res in resources:
             for path, value in iter_values(res.attributes):
                 if not path or not isinstance(value, (list, dict, str)):

@@ -176,12 +176,13 @@ def test_self_calling_templatefile_fan_out_is_bounded(tmp_path: Path) -> None:
 
 def test_the_unit_deadline_stops_evaluation(tmp_path: Path) -> None:
     from policyguard.discover import Unit
-    from policyguard.scan import ScanOptions, parse_unit
+    from policyguard.options import ReadOptions
+    from policyguard.scan import parse_unit
 
     tpl = '${try(templatefile("t.tpl", {}), "")}${try(templatefile("t.tpl", {}), "")}'
     d = _tf(tmp_path, 'resource "aws_s3_bucket" "b" {\n  bucket = templatefile("t.tpl", {})\n}\n', **{"t.tpl": tpl})
-    opts = ScanOptions(paths=[str(d)], unit_limits=UnitLimits(timeout=0.5, max_steps=10**12))
-    result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), opts)
+    limits = UnitLimits(timeout=0.5, max_steps=10**12)
+    result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), ReadOptions(paths=[str(d)]), limits)
     errors = _limits(result)
     assert len(errors) == 1 and "0.5 s deadline" in errors[0], errors
     assert took < 5
@@ -191,7 +192,8 @@ def test_the_deadline_alarm_stops_code_that_spends_no_steps(tmp_path: Path, monk
     """A parser loop outside the evaluator (no budget checks) is stopped by the wall-clock alarm."""
     from policyguard import parsers
     from policyguard.discover import Unit
-    from policyguard.scan import ScanOptions, parse_unit
+    from policyguard.options import ReadOptions
+    from policyguard.scan import parse_unit
 
     def spin(*args: object, **kwargs: object) -> ParseResult:
         try:
@@ -204,7 +206,7 @@ def test_the_deadline_alarm_stops_code_that_spends_no_steps(tmp_path: Path, monk
 
     monkeypatch.setattr(parsers, "parse_unit", spin)
     d = _tf(tmp_path, "")
-    result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), ScanOptions(paths=[str(d)], unit_limits=UnitLimits(timeout=0.3)))
+    result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), ReadOptions(paths=[str(d)]), UnitLimits(timeout=0.3))
     assert [e.file for e in result.errors if e.kind is ErrorKind.LIMIT] == [str(d)]
     assert took < 5
 
@@ -285,7 +287,8 @@ def test_a_worker_that_dies_is_an_error_for_its_unit(tmp_path: Path, monkeypatch
     """A unit that kills its worker (os._exit, SIGSEGV, a MemoryError) becomes an error naming it;
     every other unit is judged. Before: BrokenProcessPool and no report."""
     from policyguard import parsers
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
     real = parsers.parse_unit
 
@@ -300,7 +303,7 @@ def test_a_worker_that_dies_is_an_error_for_its_unit(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(parsers, "parse_unit", crashing)
     root = _units(tmp_path, ["a", "b", "boom", "c", "d", "e"])
-    result = scan(ScanOptions(paths=[str(root)], jobs=2, evaluate=False))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(root)]), evaluation=EvalOptions(jobs=2, evaluate=False)))
     assert sorted(r.name for r in result.resources) == ["a", "b", "c", "d", "e"]
     (err,) = result.errors
     assert err.file == str(root / "boom") and err.kind is ErrorKind.LIMIT
@@ -309,11 +312,12 @@ def test_a_worker_that_dies_is_an_error_for_its_unit(tmp_path: Path, monkeypatch
 
 def test_a_pool_that_cannot_start_is_an_error_not_a_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from policyguard import scan as scan_module
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
     monkeypatch.setattr(scan_module, "_forked_worker_init", lambda *a: os._exit(5))
     root = _units(tmp_path, ["a", "b", "c"])
-    result, took = _timed(scan, ScanOptions(paths=[str(root)], jobs=2, evaluate=False))
+    result, took = _timed(scan, ScanOptions(read=ReadOptions(paths=[str(root)]), evaluation=EvalOptions(jobs=2, evaluate=False)))
     assert sorted(e.file for e in result.errors) == [str(root / n) for n in "abc"]
     assert took < 60
 
@@ -321,7 +325,8 @@ def test_a_pool_that_cannot_start_is_an_error_not_a_hang(tmp_path: Path, monkeyp
 @pytest.mark.parametrize("exc", [MemoryError, RecursionError])
 def test_single_process_unit_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: type[BaseException]) -> None:
     from policyguard import parsers
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
     real = parsers.parse_unit
 
@@ -332,7 +337,7 @@ def test_single_process_unit_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(parsers, "parse_unit", failing)
     root = _units(tmp_path, ["a", "boom"])
-    result = scan(ScanOptions(paths=[str(root)], jobs=1, evaluate=False))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(root)]), evaluation=EvalOptions(jobs=1, evaluate=False)))
     assert [r.name for r in result.resources] == ["a"]
     assert [(e.file, e.kind) for e in result.errors] == [(str(root / "boom"), ErrorKind.LIMIT)]
 
@@ -367,13 +372,13 @@ def test_a_real_memory_blow_up_under_the_worker_limit_still_writes_the_report(tm
 def test_the_defaults_do_not_bite_real_code() -> None:
     """Every unit of the corpus parses and evaluates without a limit error."""
     from policyguard.discover import discover
+    from policyguard.options import ReadOptions
     from policyguard.roots import repository_roots
-    from policyguard.scan import ScanOptions, parse_unit
+    from policyguard.scan import parse_unit
 
-    opts = ScanOptions(paths=[str(CORPUS)])
-    opts.read_roots = tuple(str(r) for r in repository_roots([str(CORPUS)]))
+    read = ReadOptions(paths=[str(CORPUS)], read_roots=tuple(str(r) for r in repository_roots([str(CORPUS)])))
     found = discover([CORPUS], excludes=[])
-    limited = [e for u in found.units for e in parse_unit(u, opts).errors if e.kind is ErrorKind.LIMIT and "limit" in e.message.lower()
+    limited = [e for u in found.units for e in parse_unit(u, read).errors if e.kind is ErrorKind.LIMIT and "limit" in e.message.lower()
                and ("(max_" in e.message or "(timeout;" in e.message)]
     assert len(found.units) > 1000
     assert limited == []

@@ -25,11 +25,11 @@ def _review(extra_spec: str = "") -> bytes:
 
 @pytest.fixture(scope="module")
 def app() -> Any:
-    from policyguard.scan import ScanOptions
+    from policyguard.options import RuleOptions, ScanOptions
     from policyguard.webhook.app import WebhookApp
     from policyguard.webhook.config import WebhookConfig
 
-    options = ScanOptions(paths=[], rule_dirs=[str(REPO / "rules" / "kubernetes")], builtin_rules=False)
+    options = ScanOptions(rules=RuleOptions(rule_dirs=[str(REPO / "rules" / "kubernetes")], builtin_rules=False))
     return WebhookApp(WebhookConfig(evaluation="inline"), options)
 
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from webhook_support import RULES, admission_dir, start_server, wrap
 
 from policyguard.model import Status, parse_path
-from policyguard.scan import ScanOptions
+from policyguard.options import RuleOptions, ScanOptions
 from policyguard.webhook.config import Mutation, WebhookConfig
 from policyguard.webhook.evaluation import Judge
 
@@ -35,7 +35,7 @@ Path_ = tuple[str | int, ...]
 
 @pytest.fixture(scope="module")
 def judge() -> Judge:
-    return Judge(ScanOptions(paths=[], rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False))
+    return Judge(ScanOptions(rules=RuleOptions(rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False)))
 
 
 def _fixable(judge: Judge) -> list[str]:
@@ -121,7 +121,7 @@ def test_default_config_mutates_nothing() -> None:
     assert cfg.mutation.rules == []
     from policyguard.webhook.app import mutation_rules
 
-    metas = {m.id: m for m in Judge(ScanOptions(paths=[], rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False)).metas.values()}
+    metas = {m.id: m for m in Judge(ScanOptions(rules=RuleOptions(rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False))).metas.values()}
     assert mutation_rules(cfg, metas) == set()
     cfg.mutation = Mutation(rules=["PG-K8S-POD-004"])
     assert mutation_rules(cfg, metas) == {"PG-K8S-POD-004"}

@@ -96,7 +96,7 @@ def test_config_file_webhook_section(tmp_path: Path) -> None:
     p.write_text("rules:\n  disable: [PG-K8S-POD-020]\nwebhook:\n  failure_mode: allow\n  exclude_users: ['ci-*']\n", encoding="utf-8")
     cfg, options = build_config({"config_path": str(p), "failure_mode": None})
     assert cfg.failure_mode == "allow" and cfg.exclude_users == ["ci-*"]
-    assert "PG-K8S-POD-020" in options.disabled_rules
+    assert "PG-K8S-POD-020" in options.rules.disabled_rules
     cfg2, _ = build_config({"config_path": str(p), "failure_mode": "deny"})  # CLI wins
     assert cfg2.failure_mode == "deny"
     p.write_text("webhook:\n  failure_mode: [\n", encoding="utf-8")
@@ -355,14 +355,15 @@ def test_manifests_pass_own_rule_pack(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from policyguard.commands import main
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+    from policyguard.scan import scan
 
     image = "ghcr.io/policyguard/policyguard:0.1.0@sha256:" + "0123456789abcdef" * 4
     r = CliRunner().invoke(main, ["webhook", "manifests", "--image", image, "--replicas", "2"])
     assert r.exit_code == 0, r.output
     f = tmp_path / "webhook.yaml"
     f.write_text(r.output, encoding="utf-8")
-    result = scan(ScanOptions(paths=[str(f)], rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False, jobs=1))
+    result = scan(ScanOptions(read=ReadOptions(paths=[str(f)]), rules=RuleOptions(rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False), evaluation=EvalOptions(jobs=1)))
     assert not result.errors, [str(e) for e in result.errors]
     kinds = sorted({res.type for res in result.resources})
     assert "apps/v1/Deployment" in kinds and "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration" in kinds
@@ -436,9 +437,9 @@ def test_serve_loads_only_the_kubernetes_part_of_the_builtin_pack(tmp_path: Path
 
     monkeypatch.chdir(tmp_path)  # no .policyguard.yaml above
     _, options = build_config({})
-    assert options.builtin_rules is False and options.rule_dirs == [str(RULES / "kubernetes")]
+    assert options.rules.builtin_rules is False and options.rules.rule_dirs == (str(RULES / "kubernetes"),)
     _, options = build_config({"no_builtin_rules": True, "rule_dirs": ("mine",)})
-    assert options.builtin_rules is False and options.rule_dirs == ["mine"]
+    assert options.rules.builtin_rules is False and options.rules.rule_dirs == ("mine",)
 
 
 def test_coalescing_transport_joins_head_and_body_only() -> None:
@@ -476,7 +477,7 @@ def test_manifests_register_every_kind_the_kubernetes_pack_judges() -> None:
     """A kind the rules judge but the ValidatingWebhookConfiguration does not list is never
     sent to the webhook (ReplicationControllers were missing)."""
     from policyguard import engine
-    from policyguard.scan import ScanOptions
+    from policyguard.options import EvalOptions, RuleOptions
     from policyguard.webhook.manifests import build_manifests
 
     def plural(kind: str) -> str:
@@ -486,8 +487,7 @@ def test_manifests_register_every_kind_the_kubernetes_pack_judges() -> None:
     docs = build_manifests()
     hook = next(d for d in docs if d["kind"] == "ValidatingWebhookConfiguration")["webhooks"][0]
     registered = {(g, r) for rule in hook["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
-    ruleset = engine.load_ruleset(ScanOptions(paths=[], rule_dirs=[str(Path(__file__).parent.parent / "rules" / "kubernetes")],
-                                              builtin_rules=False))
+    ruleset = engine.load_ruleset(RuleOptions(rule_dirs=[str(Path(__file__).parent.parent / "rules" / "kubernetes")], builtin_rules=False), EvalOptions())
     # Not sent on purpose: the API server never calls webhooks for webhook configurations, and
     # registering Secrets would ship every secret's data to the webhook (PG-K8S-SECRET-003 judges
     # them at scan time). "workload": the built-in pod carriers, checked by kind below.

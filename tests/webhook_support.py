@@ -192,12 +192,12 @@ def decode_patch(response: dict[str, Any]) -> list[dict[str, Any]]:
 def judge_locally(obj: dict[str, Any], rule_ids: set[str] | None = None) -> list[Any]:
     """Evaluate ``obj`` with the real built-in pack in this process (for patched objects)."""
     from policyguard import engine
+    from policyguard.options import EvalOptions, RuleOptions, ScanOptions
     from policyguard.parsers.kubernetes import resource_from_object
-    from policyguard.scan import ScanOptions
 
-    opts = ScanOptions(paths=[], rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False)
-    opts.scan_timeout = 1e9
-    rs = engine.load_ruleset(opts)
-    ev = engine.make_evaluator(rs, opts)
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(RULES / "kubernetes")], builtin_rules=False),
+                       evaluation=EvalOptions(scan_timeout=1e9))
+    rs = engine.load_ruleset(opts.rules, opts.evaluation)
+    ev = engine.make_evaluator(rs, opts.evaluation)
     findings = ev.evaluate([resource_from_object(obj)])
     return [f for f in findings if rule_ids is None or f.rule_id in rule_ids]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, UsageError
-from policyguard.options import ScanOptions
+from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
 # nothing heavy at import time: every command module imports ``error`` from here when the CLI starts
 if TYPE_CHECKING:
@@ -34,32 +34,37 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         variables[name] = value
     cfg_dirs = list(config.rule_dirs) if config else []
     paths = expand_paths(list(kw["paths"]))
-    return ScanOptions(
-        paths=paths,
-        excludes=(list(config.excludes) if config else []) + list(kw.get("excludes") or ()),
-        rule_dirs=cfg_dirs + list(kw.get("rule_dirs") or ()),
+    read = ReadOptions(
+        paths=tuple(paths),
+        excludes=tuple((list(config.excludes) if config else []) + list(kw.get("excludes") or ())),
+        var_files=tuple(kw.get("var_files") or ()),
+        tf_workspace=str(kw.get("tf_workspace") or os.environ.get("TF_WORKSPACE") or "default"),
+        variables=variables,
+        kustomize_binary=str(kw.get("kustomize_binary") or ""),
+        follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
+    )
+    rules = RuleOptions(
+        rule_dirs=tuple(cfg_dirs + list(kw.get("rule_dirs") or ())),
         builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
-        enabled_rules=list(kw.get("only_rules") or ()) or (list(config.enabled_rules) if config else []),
-        disabled_rules=(list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ()),
-        frameworks=list(kw.get("frameworks") or ()) or (list(config.frameworks) if config else []),
+        enabled_rules=tuple(kw.get("only_rules") or ()) or (tuple(config.enabled_rules) if config else ()),
+        disabled_rules=tuple((list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ())),
+        frameworks=tuple(kw.get("frameworks") or ()) or (tuple(config.frameworks) if config else ()),
         profile=str(kw.get("profile") or (config.profile if config else None) or "baseline"),
-        rego_only_rule_dirs=list(config.rego_only_rule_dirs) if config else [],
+        rego_only_rule_dirs=tuple(config.rego_only_rule_dirs) if config else (),
         # raise-only overrides (untrusted repository) are checked by the gate against each rule
         severity_overrides={k: v for k, v in config.severity_overrides.items() if k not in config.severity_raise_only}
         if config else {},
         rule_params={rid: dict(v) for rid, v in config.rule_params.items()} if config else {},
-        var_files=list(kw.get("var_files") or ()),
-        tf_workspace=str(kw.get("tf_workspace") or os.environ.get("TF_WORKSPACE") or "default"),
-        variables=variables,
-        kustomize_binary=str(kw.get("kustomize_binary") or ""),
+    )
+    evaluation = EvalOptions(
         jobs=int(kw.get("jobs") or 0) or auto_jobs(paths),
         rego_engine=str(kw.get("rego_engine") or "embedded"),
         opa_path=kw.get("opa_path"),
         opa_url=kw.get("opa_url"),
         evaluate=not kw.get("parse_only"),
-        follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
         unit_limits=unit_limits(kw),
     )
+    return ScanOptions(read, rules, evaluation)
 
 
 def unit_limits(kw: dict[str, Any]) -> UnitLimits | None:
@@ -295,8 +300,8 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     )
     config.untrusted = untrusted
     options = options_from_cli(kw, config)
-    if options.evaluate:
-        check_rule_selection(config, options, kw)
+    if options.evaluation.evaluate:
+        check_rule_selection(config, options.rules, kw)
     root = project_root(config)
     return config, options, root
 
@@ -310,4 +315,5 @@ def run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
 
 def complete_rule_set(options: ScanOptions) -> bool:
     """Were all loaded rules evaluated (no id or framework filter)?"""
-    return not (options.enabled_rules or options.disabled_rules or options.frameworks)
+    rules = options.rules
+    return not (rules.enabled_rules or rules.disabled_rules or rules.frameworks)

@@ -46,7 +46,7 @@ def fix_policy(kw: dict[str, Any], config: Any, options: Any) -> FixPolicy:
         from policyguard import engine
         from policyguard.fix.safety import check_allowed
 
-        ruleset = engine.load_ruleset(options)
+        ruleset = engine.load_ruleset(options.rules, options.evaluation)
         problems = check_allowed(allowed, ruleset.metas, str(config.path))
         if problems:
             raise ValueError("invalid configuration:\n  " + "\n  ".join(problems))

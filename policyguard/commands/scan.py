@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -59,7 +60,7 @@ def run_scan_command(**kw: Any) -> int:
     except (ConfigError, UsageError, ValueError) as exc:
         return error(str(exc))
     if stdin is not None:
-        options.stdin = stdin
+        options = replace(options, read=replace(options.read, stdin=stdin))
         kw = {**kw, "paths": (stdin.name,)}  # what an empty scan names
 
     result = run_scan(options, bool(kw.get("quiet")))
@@ -82,7 +83,7 @@ def run_scan_command(**kw: Any) -> int:
     if baseline_path:
         from policyguard.gate import trust
 
-        rejected = trust.baseline_allowed(baseline_path, options.paths, config, config.untrusted)
+        rejected = trust.baseline_allowed(baseline_path, list(options.read.paths), config, config.untrusted)
         if rejected is not None:
             config.notices.append(rejected)
             baseline_path = None

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from policyguard.commands.common import error
 from policyguard.commands.options import PROFILES
 from policyguard.exitcodes import EXIT_ERROR
+
+if TYPE_CHECKING:
+    from policyguard.options import RuleOptions
 
 
 @click.command()
@@ -48,7 +51,7 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     Raises WebhookConfigError / ConfigError with located messages.
     """
     from policyguard.gate.config import find_config, load_config
-    from policyguard.options import ScanOptions
+    from policyguard.options import EvalOptions, ScanOptions
     from policyguard.webhook.config import WebhookConfig, apply_enforce_options, load_file_section
 
     config_path = kw.get("config_path")
@@ -64,19 +67,7 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
 
         locate_mutation(path, cfg.mutation)
 
-    options = ScanOptions(paths=[], profile="baseline")
-    if path is not None:
-        # the gate's own settings (rule dirs, enabled/disabled rules, severities) apply here too
-        gate = load_config(path)
-        if gate is not None:
-            options.rule_dirs = list(gate.rule_dirs)
-            options.builtin_rules = gate.builtin_rules
-            options.enabled_rules = list(gate.enabled_rules)
-            options.disabled_rules = list(gate.disabled_rules)
-            options.frameworks = list(gate.frameworks)
-            options.profile = gate.profile or options.profile
-            options.severity_overrides = dict(gate.severity_overrides)
-            options.rule_params = {rid: dict(v) for rid, v in gate.rule_params.items()}
+    gate = load_config(path) if path is not None else None  # the gate's own rule settings apply here too
 
     # CLI options override the file
     if kw.get("failure_mode"):
@@ -105,10 +96,24 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
         cfg.default_timeout = parse_duration(str(kw["default_timeout"]))
     cfg.validate("command line")
 
-    options.rule_dirs = [*options.rule_dirs, *cfg.rule_dirs, *(kw.get("rule_dirs") or ())]
+    evaluation = EvalOptions(
+        jobs=1,
+        scan_timeout=1e9,  # the evaluator lives as long as the server; deadlines are per request
+        rule_timeout=min(EvalOptions().rule_timeout, cfg.default_timeout),
+    )
+    return cfg, ScanOptions(rules=webhook_rules(gate, cfg, kw), evaluation=evaluation)
+
+
+def webhook_rules(gate: Any, cfg: Any, kw: dict[str, Any]) -> RuleOptions:
+    """The rules the webhook runs: the gate config's selection (``gate``, may be None), then the
+    webhook section's (``cfg``), then the command line's."""
+    from policyguard.options import RuleOptions
+
+    rule_dirs = [*(gate.rule_dirs if gate else ()), *cfg.rule_dirs, *(kw.get("rule_dirs") or ())]
+    builtin = gate.builtin_rules if gate else True
     if kw.get("no_builtin_rules") or cfg.no_builtin_rules:
-        options.builtin_rules = False
-    elif options.builtin_rules:
+        builtin = False
+    elif builtin:
         # Only the Kubernetes part of the built-in pack can ever apply to an admission object;
         # loading the cloud rules too made every review ~1.6x as expensive (regorus cost grows
         # with the modules loaded; measured in BENCHMARKS.md "Admission webhook").
@@ -116,20 +121,21 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
 
         k8s = Path(engine.builtin_rules_dir()) / "kubernetes"
         if k8s.is_dir():
-            options.builtin_rules = False
-            options.rule_dirs = [str(k8s), *options.rule_dirs]
-    options.disabled_rules = [*options.disabled_rules, *cfg.skip_rules]
-    if cfg.only_rules:
-        options.enabled_rules = list(cfg.only_rules)
-    options.frameworks = [*options.frameworks, *(kw.get("frameworks") or ())]
-    if kw.get("profile"):
-        options.profile = str(kw["profile"])
-    # a rule the config names by id (an enforcement mode, a mutation) runs whatever its profile
-    options.profile_keep = sorted({*cfg.enforcement.rules, *cfg.mutation.rules})
-    options.jobs = 1
-    options.scan_timeout = 1e9  # the evaluator lives as long as the server; deadlines are per request
-    options.rule_timeout = min(options.rule_timeout, cfg.default_timeout)
-    return cfg, options
+            builtin = False
+            rule_dirs = [str(k8s), *rule_dirs]
+    enabled = list(cfg.only_rules) if cfg.only_rules else list(gate.enabled_rules if gate else ())
+    return RuleOptions(
+        rule_dirs=tuple(rule_dirs),
+        builtin_rules=builtin,
+        enabled_rules=tuple(enabled),
+        disabled_rules=(*(gate.disabled_rules if gate else ()), *cfg.skip_rules),
+        frameworks=(*(gate.frameworks if gate else ()), *(kw.get("frameworks") or ())),
+        profile=str(kw.get("profile") or (gate.profile if gate else None) or "baseline"),
+        # a rule the config names by id (an enforcement mode, a mutation) runs whatever its profile
+        profile_keep=tuple(sorted({*cfg.enforcement.rules, *cfg.mutation.rules})),
+        severity_overrides=dict(gate.severity_overrides) if gate else {},
+        rule_params={rid: dict(v) for rid, v in gate.rule_params.items()} if gate else {},
+    )
 
 
 def _config_selector_problems(kw: dict[str, Any]) -> list[str]:
@@ -183,7 +189,7 @@ def run_serve(**kw: Any) -> int:
     from policyguard import engine
 
     try:
-        ruleset = engine.load_ruleset(options)
+        ruleset = engine.load_ruleset(options.rules, options.evaluation)
     except click.ClickException:
         raise
     except Exception as exc:

@@ -1,6 +1,6 @@
 """The rule engine: loading rules (Rego and Python) and evaluating them over resources.
 
-``load_ruleset(options)`` finds, validates and filters rules; ``make_evaluator(ruleset, options)``
+``load_ruleset(rules, evaluation)`` finds, validates and filters rules; ``make_evaluator(ruleset, evaluation)``
 returns an object whose ``evaluate(resources)`` gives one ``Finding`` per applicable
 rule x resource. Heavy imports (regorus, jsonschema) happen inside these functions.
 """
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from policyguard.engine.evaluator import EvalMode, Evaluator
     from policyguard.engine.rules import RuleSet
-    from policyguard.options import ScanOptions
+    from policyguard.options import EvalOptions, RuleOptions
 
 __all__ = ["builtin_rules_dir", "load_ruleset", "make_evaluator"]
 
@@ -23,16 +23,17 @@ def builtin_rules_dir() -> Any:
     return _b()
 
 
-def load_ruleset(options: ScanOptions) -> RuleSet:
+def load_ruleset(rules: RuleOptions, evaluation: EvalOptions) -> RuleSet:
+    """The rules ``rules`` selects; first checks that ``evaluation``'s Rego engine can run."""
     from policyguard.engine.rego.backends import check_available
     from policyguard.engine.rules import load_ruleset as _load
 
-    if options.evaluate:
-        check_available(options.rego_engine, options.opa_path, options.opa_url)
-    return _load(options)
+    if evaluation.evaluate:
+        check_available(evaluation.rego_engine, evaluation.opa_path, evaluation.opa_url)
+    return _load(rules)
 
 
-def make_evaluator(ruleset: RuleSet, options: ScanOptions, mode: EvalMode | None = None) -> Evaluator:
+def make_evaluator(ruleset: RuleSet, evaluation: EvalOptions, mode: EvalMode | None = None) -> Evaluator:
     from policyguard.engine.evaluator import Evaluator as _Evaluator
 
-    return _Evaluator(ruleset, options, mode)
+    return _Evaluator(ruleset, evaluation, mode)

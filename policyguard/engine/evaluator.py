@@ -42,7 +42,7 @@ from policyguard.model import (
 from policyguard.redact import redact
 
 if TYPE_CHECKING:
-    from policyguard.options import ScanOptions
+    from policyguard.options import EvalOptions
 
 from policyguard.jsonfast import dumps as _dumps
 
@@ -123,10 +123,10 @@ class EvalMode:
 
 
 class Evaluator:
-    def __init__(self, ruleset: RuleSet, options: ScanOptions, mode: EvalMode | None = None) -> None:
+    def __init__(self, ruleset: RuleSet, evaluation: EvalOptions, mode: EvalMode | None = None) -> None:
         self.ruleset = ruleset
         self.mode = mode or EvalMode()
-        self.options = options
+        self.evaluation = evaluation
         self.metas: list[RuleMeta] = sorted(ruleset.metas, key=lambda m: m.id)
         self._rego_ids = {m.id for m in self.metas if m.id in ruleset.rego}
         self._python_rules = [(m, ruleset.python[m.id]) for m in self.metas if m.id in ruleset.python]  # in rule order
@@ -137,7 +137,7 @@ class Evaluator:
         self._applicable: dict[tuple[str, str, bool], list[RuleMeta]] = {}
         self._broken: dict[str, str] = {}  # rule id -> why it cannot run on this backend
         self._groups, self._group_of = self._make_groups()
-        self._deadline = time.monotonic() + max(0.0, options.scan_timeout)
+        self._deadline = time.monotonic() + max(0.0, evaluation.scan_timeout)
         self._backend: Any = None
         self._backend_lock = threading.Lock()
 
@@ -210,11 +210,11 @@ class Evaluator:
             if self._backend is None:
                 for _attempt in range(10):
                     backend = make_backend(
-                        self.options.rego_engine,
+                        self.evaluation.rego_engine,
                         self.policy(),
-                        opa_path=self.options.opa_path,
-                        opa_url=self.options.opa_url,
-                        timeout=self.options.rule_timeout,
+                        opa_path=self.evaluation.opa_path,
+                        opa_url=self.evaluation.opa_url,
+                        timeout=self.evaluation.rule_timeout,
                         guard=self.mode.rego_guard,
                         compiled=self.mode.rego_compiled,
                         interpret_here=self.mode.interpret_here,
@@ -232,13 +232,13 @@ class Evaluator:
         """Rule ids whose files a compile error of the whole set names (and sets them aside)."""
         doc: dict[str, Any] = {"resources": {}, "batch": []}
         try:
-            backend.eval_batch(doc, _dumps(doc), max(self.options.rule_timeout, 30.0), None)
+            backend.eval_batch(doc, _dumps(doc), max(self.evaluation.rule_timeout, 30.0), None)
             return []
         except BackendError as exc:
             message = str(exc)
         culprits = [rid for rid in sorted(self._rego_ids) if self.ruleset.rego[rid].file in message]
         for rid in culprits:
-            self._broken[rid] = f"rule does not compile on the {self.options.rego_engine} engine: {message}"
+            self._broken[rid] = f"rule does not compile on the {self.evaluation.rego_engine} engine: {message}"
             self._rego_ids.discard(rid)
         if culprits:
             self._groups, self._group_of = self._make_groups()
@@ -256,7 +256,7 @@ class Evaluator:
     def restart_budget(self) -> None:
         """Start a new scan-wide time budget (a process that runs several scans with one
         evaluator, like ``policyguard test``)."""
-        self._deadline = time.monotonic() + max(0.0, self.options.scan_timeout)
+        self._deadline = time.monotonic() + max(0.0, self.evaluation.scan_timeout)
 
     def evaluate(self, resources: list[Resource], deadline: float | None = None, *, problems_only: bool = False) -> list[Finding]:
         """Findings for one unit. ``deadline`` (a ``time.monotonic()`` value) bounds this call
@@ -302,7 +302,7 @@ class Evaluator:
     STARTUP_ALLOWANCE = {"opa": 10.0}
 
     def _rego_budget(self, n_pairs: int) -> float:
-        budget = self.options.rule_timeout * max(1, n_pairs) + self.STARTUP_ALLOWANCE.get(self.options.rego_engine, 0.0)
+        budget = self.evaluation.rule_timeout * max(1, n_pairs) + self.STARTUP_ALLOWANCE.get(self.evaluation.rego_engine, 0.0)
         return max(0.1, min(budget, self._deadline - time.monotonic()))
 
     def _eval_rego(self, per_resource: list[tuple[Resource, list[RuleMeta]]], envs: dict[str, Any],
@@ -402,7 +402,7 @@ class Evaluator:
                         f"rule timed out {timeouts} times in this unit; its remaining resources were skipped")
                     raw[(r.id, m.id)] = ("error", why)
                     continue
-                budget = max(0.001, min(self.options.rule_timeout, self._deadline - time.monotonic()))
+                budget = max(0.001, min(self.evaluation.rule_timeout, self._deadline - time.monotonic()))
                 ctx = self._contexts[m.id]
                 try:
                     if use_timer:

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +35,7 @@ from policyguard.model import ErrorKind, ParseError, RuleMeta, Severity
 
 if TYPE_CHECKING:
     from policyguard.engine.python_rules import PythonRule
-    from policyguard.options import ScanOptions
+    from policyguard.options import RuleOptions
 
 LIB_PATH = Path(__file__).parent / "rego" / "lib.rego"
 # data.policyguard.lib and helper packages kept apart from it: regorus evaluates every rule of a
@@ -632,11 +633,11 @@ def _load_dirs(dirs: list[Path], store: RuleCache | None, rego_only: frozenset[P
     return rs
 
 
-def _matches(rule_id: str, patterns: list[str]) -> bool:
+def _matches(rule_id: str, patterns: Sequence[str]) -> bool:
     return any(rule_id == p or fnmatch.fnmatchcase(rule_id, p) for p in patterns)
 
 
-def filter_ruleset(rs: RuleSet, options: ScanOptions) -> RuleSet:
+def filter_ruleset(rs: RuleSet, options: RuleOptions) -> RuleSet:
     out = RuleSet(errors=list(rs.errors), modules=list(rs.modules))
     wanted_fw = [f.lower() for f in options.frameworks]
     for meta in rs.metas:
@@ -672,7 +673,7 @@ def filter_ruleset(rs: RuleSet, options: ScanOptions) -> RuleSet:
     return out
 
 
-def rule_dirs_for(rule_dirs: list[str], builtin: bool) -> list[Path]:
+def rule_dirs_for(rule_dirs: Sequence[str], builtin: bool) -> list[Path]:
     dirs = [builtin_rules_dir()] if builtin else []
     dirs.extend(Path(d) for d in rule_dirs)
     return dirs
@@ -681,7 +682,7 @@ def rule_dirs_for(rule_dirs: list[str], builtin: bool) -> list[Path]:
 _CACHE: dict[tuple[Any, ...], RuleSet] = {}
 
 
-def load_all(rule_dirs: list[str], builtin: bool, rego_only_dirs: list[str] | None = None) -> RuleSet:
+def load_all(rule_dirs: Sequence[str], builtin: bool, rego_only_dirs: Sequence[str] | None = None) -> RuleSet:
     """Every rule of the built-in pack and ``rule_dirs``, unfiltered; cached per process (scan
     workers forked from the parent reuse the parent's load) and on disk across processes
     (``RuleCache``: an unchanged Rego file skips its syntax check, YAML and schema validation).
@@ -696,7 +697,7 @@ def load_all(rule_dirs: list[str], builtin: bool, rego_only_dirs: list[str] | No
     return hit
 
 
-def load_ruleset(options: ScanOptions) -> RuleSet:
+def load_ruleset(options: RuleOptions) -> RuleSet:
     """Load (cached), validate and filter by the options."""
     return filter_ruleset(load_all(options.rule_dirs, options.builtin_rules, options.rego_only_rule_dirs), options)
 

@@ -21,7 +21,7 @@ def attach_edits(result: ScanResult, options: ScanOptions | None = None) -> None
     from policyguard.fix.plan import plan_fixes
     from policyguard.fix.safety import EVERY_CLASS
     from policyguard.model import Status
-    from policyguard.options import ScanOptions
+    from policyguard.options import ReadOptions, ScanOptions
 
     wanted: dict[tuple[str, str, str], list[Any]] = {}
     for f in result.findings:
@@ -29,7 +29,7 @@ def attach_edits(result: ScanResult, options: ScanOptions | None = None) -> None
             wanted.setdefault((f.rule_id, f.resource_id, f.path), []).append(f)
     if not wanted:
         return
-    opts = options if options is not None else ScanOptions(paths=list(result.files))
+    opts = options if options is not None else ScanOptions(ReadOptions(paths=tuple(result.files)))
     rules = {k[0] for k in wanted}
     # proposals, not writes: every class is offered, each carrying its class (SARIF fixes)
     plan = plan_fixes(opts, select=lambda f: f.rule_id in rules and (f.rule_id, f.resource_id, f.path) in wanted, policy=EVERY_CLASS)

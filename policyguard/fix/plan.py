@@ -76,7 +76,7 @@ def scan_units(units: list[Unit], options: ScanOptions) -> list[UnitScan]:
     budgets and crash isolation; one scan budget per call)."""
     from policyguard.scan import scanner_for
 
-    outs = scanner_for(options).scan_units(units, options)
+    outs = scanner_for(options).scan_units(units, options.read)
     return [UnitScan(u, p.resources, f, p.errors) for u, (p, f) in zip(units, outs, strict=True)]
 
 
@@ -217,12 +217,14 @@ def plan_fixes(
     policy = policy if policy is not None else FixPolicy()
     # every rule judges whether a fix adds failures; a rule named by id (--rule) still runs
     # whatever its profile
-    options = replace(options, enabled_rules=[], profile_keep=[*options.profile_keep, *options.enabled_rules])
+    rules = options.rules
+    options = replace(options, rules=replace(rules, enabled_rules=(), profile_keep=(*rules.profile_keep, *rules.enabled_rules)))
+    read = options.read
     _real.cache_clear()  # symlinks may have changed since an earlier plan in this process
     found = discover.discover(
-        [Path(p) for p in options.paths], excludes=options.excludes, follow_external_symlinks=options.follow_external_symlinks
+        [Path(p) for p in read.paths], excludes=list(read.excludes), follow_external_symlinks=read.follow_external_symlinks
     )
-    roots = repository_roots(list(options.paths))
+    roots = repository_roots(list(read.paths))
     scanned = stat_files(f for u in found.units for f in u.files)  # before the scan reads them
     scans = scan_units(list(found.units), options)
     wanted = set(only_rules)

@@ -11,7 +11,7 @@ from policyguard.exitcodes import UsageError
 if TYPE_CHECKING:
     from policyguard.engine.rules import Selector
     from policyguard.gate.config import Config
-    from policyguard.options import ScanOptions
+    from policyguard.options import RuleOptions
 
 
 def config_selectors(config: Config) -> tuple[list[Selector], list[Selector]]:
@@ -30,7 +30,7 @@ def config_selectors(config: Config) -> tuple[list[Selector], list[Selector]]:
     return rules, frameworks
 
 
-def check_rule_selection(config: Config, options: ScanOptions, kw: dict[str, Any]) -> None:
+def check_rule_selection(config: Config, options: RuleOptions, kw: dict[str, Any]) -> None:
     """Every rule selector must select something: a ``--rule``/``--skip-rule``/``--framework``
     (UsageError) or config ``rules.enable``/``disable``/``frameworks``/``severity`` entry
     (ConfigError, located) that matches no rule, or a combination that leaves no rule at all,

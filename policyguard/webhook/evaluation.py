@@ -83,7 +83,7 @@ class Judge:
             mode = EvalMode(rego_guard=True)
         else:
             mode = EvalMode()
-        self.scanner = Scanner(options, mode, ruleset=ruleset)
+        self.scanner = Scanner(options.rules, options.evaluation, mode, ruleset=ruleset)
         self.ruleset = self.scanner.ruleset
         self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}
         self.evaluator = self.scanner.evaluator

@@ -98,9 +98,10 @@ def pipeline_ready() -> str | None:
 
 
 def run_scan(*paths: str | Path) -> ScanResult:
-    from policyguard.scan import ScanOptions, scan
+    from policyguard.options import EvalOptions, ReadOptions, ScanOptions
+    from policyguard.scan import scan
 
-    return scan(ScanOptions(paths=[str(p) for p in paths], jobs=1))
+    return scan(ScanOptions(read=ReadOptions(paths=[str(p) for p in paths]), evaluation=EvalOptions(jobs=1)))
 
 
 def sample_report(tmp_path: Path, **verdict_kw: Any) -> Any:
