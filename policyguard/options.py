@@ -8,7 +8,6 @@ test), so a group never changes after it is built."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -83,6 +82,8 @@ class RuleOptions:
 
     def key(self) -> tuple[Any, ...]:
         """The group as a hashable value (its mappings are not): equal keys, equal rule sets."""
+        import json
+
         params = json.dumps(self.rule_params, sort_keys=True, default=str) if self.rule_params else ""
         return (self.rule_dirs, self.rego_only_rule_dirs, self.builtin_rules, self.enabled_rules,
                 self.disabled_rules, self.frameworks, self.profile, self.profile_keep,
