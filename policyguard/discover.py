@@ -204,8 +204,12 @@ class _Walker:
                 self.error(d, f"cannot list directory: {exc.strerror}")
                 continue
             subdirs: list[Path] = []
+            byproducts = synth_byproducts(d.name, entries)
             for e in entries:
                 p = d / e.name
+                if e.name in byproducts:
+                    self.out.skipped.append((str(p), byproducts[e.name]))
+                    continue
                 try:
                     if e.is_symlink():
                         self.link(p, root, rank)
@@ -363,6 +367,41 @@ class _Walker:
                         rendered.setdefault(r, str(path))
             self.out.units.append(Unit(KUSTOMIZE, path, sorted(files.values())))
         return rendered
+
+
+# --------------------------------------------------------------------------- synthesized CDK output
+_ASSET = ("CDK asset (bundled Lambda code, a Docker build context or a copied file), not IaC: "
+          "its sources are scanned where they live in the project")
+
+
+def synth_byproducts(dirname: str, entries: list[os.DirEntry[str]]) -> dict[str, str]:
+    """Entries of one directory that a CDK synth writes besides the IaC, with why they are not
+    scanned: in a cloud assembly (``cdk.out``: ``manifest.json`` beside the ``cdk.out`` version
+    file, or a directory of that name) the manifests, the construct tree and the ``asset.*``
+    copies; in ``cdktf.out`` the manifest, and beside a stack's ``cdk.tf.json`` its ``assets``
+    and ``metadata.json``. The templates and ``cdk.tf.json`` themselves are scanned as usual.
+    Assets hold third-party code and copies of project files, so scanning them would judge
+    dependencies and report project files twice."""
+    names = {e.name for e in entries}
+    out: dict[str, str] = {}
+    if "manifest.json" in names and ("cdk.out" in names or dirname == "cdk.out"):
+        for n in names:
+            if n == "cdk.out":
+                out[n] = "CDK cloud assembly version marker"
+            elif n == "manifest.json" or n.endswith((".assets.json", ".metadata.json")):
+                out[n] = "CDK cloud assembly manifest, not a template (the stacks' *.template.json are scanned)"
+            elif n == "tree.json":
+                out[n] = "CDK construct tree, not a template (the stacks' *.template.json are scanned)"
+            elif n.startswith("asset."):
+                out[n] = _ASSET
+    if "manifest.json" in names and "stacks" in names and "manifest.json" not in out:
+        out["manifest.json"] = "CDK for Terraform manifest, not configuration (stacks/*/cdk.tf.json are scanned)"
+    if "cdk.tf.json" in names:
+        if "assets" in names:
+            out["assets"] = "CDK for Terraform assets (copied files and archives), not IaC: their sources are scanned where they live in the project"
+        if "metadata.json" in names:
+            out["metadata.json"] = "CDK for Terraform stack metadata, not configuration"
+    return out
 
 
 def _readlink(p: Path) -> str:
