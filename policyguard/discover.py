@@ -150,6 +150,10 @@ class _Walker:
         cwd = os.getcwd()
         parent = os.path.abspath(arg.parent)
         root = _Root(Path(cwd), os.path.realpath(cwd)) if _inside(parent, cwd) else _Root(arg.parent, os.path.realpath(arg.parent))
+        why = _inside_synth_byproduct(arg, root.path)
+        if why:
+            self.out.skipped.append((str(arg), why))
+            return
         if arg.is_symlink():
             self.link(arg, root, 0)
         else:
@@ -204,7 +208,7 @@ class _Walker:
                 self.error(d, f"cannot list directory: {exc.strerror}")
                 continue
             subdirs: list[Path] = []
-            byproducts = synth_byproducts(d.name, entries)
+            byproducts = synth_byproducts(d.name, {e.name for e in entries})
             for e in entries:
                 p = d / e.name
                 if e.name in byproducts:
@@ -374,15 +378,14 @@ _ASSET = ("CDK asset (bundled Lambda code, a Docker build context or a copied fi
           "its sources are scanned where they live in the project")
 
 
-def synth_byproducts(dirname: str, entries: list[os.DirEntry[str]]) -> dict[str, str]:
+def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
     """Entries of one directory that a CDK synth writes besides the IaC, with why they are not
     scanned: in a cloud assembly (``cdk.out``: ``manifest.json`` beside the ``cdk.out`` version
     file, or a directory of that name) the manifests, the construct tree and the ``asset.*``
     copies; in ``cdktf.out`` the manifest, and beside a stack's ``cdk.tf.json`` its ``assets``
     and ``metadata.json``. The templates and ``cdk.tf.json`` themselves are scanned as usual.
     Assets hold third-party code and copies of project files, so scanning them would judge
-    dependencies and report project files twice."""
-    names = {e.name for e in entries}
+    dependencies and report project files twice. ``names``: the directory's entries."""
     out: dict[str, str] = {}
     if "manifest.json" in names and ("cdk.out" in names or dirname == "cdk.out"):
         for n in names:
@@ -402,6 +405,20 @@ def synth_byproducts(dirname: str, entries: list[os.DirEntry[str]]) -> dict[str,
         if "metadata.json" in names:
             out["metadata.json"] = "CDK for Terraform stack metadata, not configuration"
     return out
+
+
+def _inside_synth_byproduct(arg: Path, root: Path) -> str:
+    """Why a file given as an argument (pre-commit passes changed files) is a synth byproduct or
+    lies in one (an asset of a committed cdk.out), as the walk would have skipped it; "" if not."""
+    stop = os.path.abspath(root)
+    child = arg
+    while True:
+        parent = child.parent
+        markers = {n for n in ("manifest.json", "cdk.out", "stacks", "cdk.tf.json", child.name) if os.path.lexists(parent / n)}
+        why = synth_byproducts(parent.name, markers).get(child.name, "")
+        if why or os.path.abspath(parent) == stop or parent.parent == parent:
+            return why
+        child = parent
 
 
 def _readlink(p: Path) -> str:

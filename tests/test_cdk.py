@@ -277,11 +277,25 @@ def test_cdk_synth_yaml_on_stdin_names_the_construct(tmp_path: Path) -> None:
     assert {f["location"]["file"] for f in hits} == {"StorageStack.yaml"}
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "tree.json"])
-def test_assembly_metadata_named_explicitly_is_not_iac(name: str) -> None:
-    """Given by path (not through the assembly walk) the manifests are still judged by content:
-    neither is CloudFormation or Kubernetes."""
+@pytest.mark.parametrize(("name", "reason"), [
+    ("manifest.json", "CDK cloud assembly manifest"),
+    ("tree.json", "CDK construct tree"),
+    ("asset.1c4d051549a3b64208b84f4b5b9eae3c1091e49b0a26173bb37445f756098162/k8s/job.yaml", "CDK asset"),
+    ("asset.0f5de2a58e43ee1329e66fcea368cd6c74f75a74bf89514f4c6b9acf7b3f0d22/settings.json", "CDK asset"),
+])
+def test_byproducts_given_as_files_are_skipped_as_the_walk_skips_them(name: str, reason: str) -> None:
+    """pre-commit passes changed files: a committed cdk.out's manifests and assets are skipped
+    with the walk's reason (exit 3: nothing to judge), never judged as project files."""
     code, out, _ = _cli("scan", str(CDK_OUT / name), "-f", "json", "--verbose")
     doc = json.loads(out)
     assert code == 3 and doc["findings"] == [] and doc["errors"] == []
-    assert doc["skipped"] and doc["skipped"][0]["reason"].startswith("not IaC")
+    assert [s["reason"].startswith(reason) for s in doc["skipped"]] == [True]
+
+
+def test_a_cdktf_asset_given_as_a_file_is_skipped() -> None:
+    asset = next((CDKTF_OUT / "stacks" / "web" / "assets").rglob("deploy.yaml"))
+    d = discover([asset], excludes=[])
+    assert d.units == [] and [why for _, why in d.skipped] == [
+        "CDK for Terraform assets (copied files and archives), not IaC: their sources are scanned where they live in the project"]
+    d = discover([CDK_TF], excludes=[])
+    assert [u.format for u in d.units] == ["terraform"]
