@@ -74,16 +74,20 @@ def _resources(path: Path) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- discovery
 def test_a_cloud_assembly_is_its_templates_and_nothing_else() -> None:
+    """Templates of the app and of a nested assembly (a CDK Pipelines stage) are units; the
+    manifests, the tree and every asset directory (pruned whole) are skipped with the reason."""
     d = discover([CDK_OUT], excludes=[])
     assert d.errors == []
-    assert sorted(u.path.name for u in d.units) == sorted([STACK.name, NESTED.name, LEGACY.name])
-    skipped = {Path(f).name: why for f, why in d.skipped}
-    for name in ("manifest.json", "tree.json", "StorageStack.assets.json", "cdk.out"):
-        assert "CDK" in skipped[name] and "not a template" in skipped[name] or name == "cdk.out", (name, skipped[name])
-    assets = [n for n in skipped if n.startswith("asset.")]
-    assert len(assets) == 3 and all("CDK asset" in skipped[n] for n in assets)
-    # the asset directories are pruned whole: nothing inside them is even listed
-    assert not any("/asset." in f and f.count("/") > str(CDK_OUT).count("/") + 1 for f, _ in d.skipped)
+    assert sorted(str(u.path.relative_to(CDK_OUT)) for u in d.units) == sorted(
+        [STACK.name, NESTED.name, LEGACY.name, "assembly-Prod/ProdWebStack5C9E2A1B.template.json"])
+    skipped = {str(Path(f).relative_to(CDK_OUT)): why for f, why in d.skipped}
+    for name in ("manifest.json", "StorageStack.assets.json", "assembly-Prod/manifest.json"):
+        assert skipped[name].startswith("CDK cloud assembly manifest, not a template"), name
+    assert skipped["tree.json"].startswith("CDK construct tree")
+    assert skipped["cdk.out"] == skipped["assembly-Prod/cdk.out"] == "CDK cloud assembly version marker"
+    assets = sorted(n for n in skipped if Path(n).name.startswith("asset."))
+    assert len(assets) == 4 and all(skipped[n].startswith("CDK asset") for n in assets)
+    assert len(skipped) == len(assets) + 6  # nothing inside an asset directory is even listed
 
 
 def test_a_cdktf_output_is_its_stacks_and_nothing_else() -> None:
@@ -120,6 +124,7 @@ def test_cdk_resources_carry_their_construct_and_source_format() -> None:
     assert res["UploadsBucket5E1E1B2A"].construct_path == "StorageStack/Uploads/Resource"
     assert res["BastionSecurityGroup9A1B2C3D"].construct_path == "StorageStack/Network/BastionSecurityGroup/Resource"
     assert res["QueueE1F2A3B4"].construct_path == "LegacyStack/Queue/Resource"
+    assert res["WebBucket12880F5B"].construct_path == "Prod/WebStack/WebBucket/Resource"
     assert {r.source_format for r in res.values()} == {"cdk"} and {r.platform for r in res.values()} == {"cloudformation"}
     for r in res.values():
         _schema("resource.schema.json").validate(r.to_dict())
@@ -204,6 +209,8 @@ def test_a_rule_fails_on_the_cdk_bucket_and_names_the_construct() -> None:
     assert hits[0]["location"]["file"].endswith("StorageStack.template.json")
     nested = [f for f in doc["findings"] if f["rule_id"] == "PG-AWS-EC2-001" and f["status"] == "fail"]
     assert [f["construct_path"] for f in nested] == ["StorageStack/Network/BastionSecurityGroup/Resource"]
+    stage = [f for f in doc["findings"] if f["resource_id"] == "WebBucket12880F5B" and f["rule_id"] == "PG-AWS-S3-003"]
+    assert [(f["status"], f["construct_path"]) for f in stage] == [("fail", "Prod/WebStack/WebBucket/Resource")]
     # every finding on a synthesized resource names its construct, passes included
     assert all(f.get("construct_path") for f in doc["findings"])
 
