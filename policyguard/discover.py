@@ -120,6 +120,8 @@ class _Walker:
         self.walked: set[str] = set()  # real directories listed
         self.pending: list[tuple[Path, _Root]] = []  # symlinked directories, walked after the real tree
         self.kust_dirs: dict[str, tuple[Path, _Root]] = {}  # real directory -> (path, root): kustomizations
+        self.synth_markers: dict[str, set[str]] = {}  # directory -> which CDK output markers it holds
+        self.byproduct_dirs: dict[str, str] = {}  # directory -> why it is a synth byproduct ("" if not)
 
     def excluded(self, path: Path, root: Path, is_dir: bool) -> bool:
         if not self.excludes:
@@ -150,7 +152,7 @@ class _Walker:
         cwd = os.getcwd()
         parent = os.path.abspath(arg.parent)
         root = _Root(Path(cwd), os.path.realpath(cwd)) if _inside(parent, cwd) else _Root(arg.parent, os.path.realpath(arg.parent))
-        why = _inside_synth_byproduct(arg, root.path)
+        why = self.in_byproduct(arg, root.path)
         if why:
             self.out.skipped.append((str(arg), why))
             return
@@ -161,6 +163,33 @@ class _Walker:
         if arg.name.lower().endswith(_TF_SUFFIXES):
             self.siblings(arg.parent, root)
         self.enclosing_kustomization(arg, root)
+
+    def in_byproduct(self, arg: Path, root: Path) -> str:
+        """Why a file given as an argument (pre-commit passes changed files) is a synth
+        byproduct or lies in one (an asset of a committed cdk.out), as the walk would have
+        skipped it; "" if not. Each directory is looked at once per scan (cached)."""
+        stop = os.path.abspath(root)
+        path = os.path.abspath(arg)
+        d = os.path.dirname(path)
+        why = self._byproduct_entry(d, os.path.basename(path))
+        while not why and d != stop:
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            cached = self.byproduct_dirs.get(d)
+            if cached is None:
+                cached = self.byproduct_dirs[d] = self._byproduct_entry(parent, os.path.basename(d))
+            why, d = cached, parent
+        return why
+
+    def _byproduct_entry(self, parent: str, name: str) -> str:
+        """``name`` in directory ``parent`` (absolute): the synth byproduct reason, or ""."""
+        markers = self.synth_markers.get(parent)
+        if markers is None:
+            markers = self.synth_markers[parent] = {n for n in _SYNTH_MARKERS if os.path.lexists(os.path.join(parent, n))}
+        if not markers:
+            return ""
+        return synth_byproducts(os.path.basename(parent), markers | {name}).get(name, "")
 
     def enclosing_kustomization(self, arg: Path, root: _Root) -> None:
         """A file given (pre-commit passes changed files): the nearest kustomization directory
@@ -374,6 +403,7 @@ class _Walker:
 
 
 # --------------------------------------------------------------------------- synthesized CDK output
+_SYNTH_MARKERS = ("manifest.json", "cdk.out", "stacks", "cdk.tf.json")  # entries synth_byproducts decides by
 _ASSET = ("CDK asset (bundled Lambda code, a Docker build context or a copied file), not IaC: "
           "its sources are scanned where they live in the project")
 
@@ -405,20 +435,6 @@ def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
         if "metadata.json" in names:
             out["metadata.json"] = "CDK for Terraform stack metadata, not configuration"
     return out
-
-
-def _inside_synth_byproduct(arg: Path, root: Path) -> str:
-    """Why a file given as an argument (pre-commit passes changed files) is a synth byproduct or
-    lies in one (an asset of a committed cdk.out), as the walk would have skipped it; "" if not."""
-    stop = os.path.abspath(root)
-    child = arg
-    while True:
-        parent = child.parent
-        markers = {n for n in ("manifest.json", "cdk.out", "stacks", "cdk.tf.json", child.name) if os.path.lexists(parent / n)}
-        why = synth_byproducts(parent.name, markers).get(child.name, "")
-        if why or os.path.abspath(parent) == stop or parent.parent == parent:
-            return why
-        child = parent
 
 
 def _readlink(p: Path) -> str:
