@@ -186,7 +186,8 @@ class _Walker:
         """``name`` in directory ``parent`` (absolute): the synth byproduct reason, or ""."""
         markers = self.synth_markers.get(parent)
         if markers is None:
-            markers = self.synth_markers[parent] = {n for n in _SYNTH_MARKERS if os.path.lexists(os.path.join(parent, n))}
+            present = {n for n in _SYNTH_MARKERS if os.path.lexists(os.path.join(parent, n))}
+            markers = self.synth_markers[parent] = cdktf_marker(parent, present)
         if not markers:
             return ""
         return synth_byproducts(os.path.basename(parent), markers | {name}).get(name, "")
@@ -237,7 +238,7 @@ class _Walker:
                 self.error(d, f"cannot list directory: {exc.strerror}")
                 continue
             subdirs: list[Path] = []
-            byproducts = synth_byproducts(d.name, {e.name for e in entries})
+            byproducts = synth_byproducts(d.name, cdktf_marker(str(d), {e.name for e in entries}))
             for e in entries:
                 p = d / e.name
                 if e.name in byproducts:
@@ -408,6 +409,24 @@ _ASSET = ("CDK asset (bundled Lambda code, a Docker build context or a copied fi
           "its sources are scanned where they live in the project")
 
 
+CDKTF_STACKS = "stacks/*/cdk.tf.json"  # a pseudo entry: cdktf_marker found a synthesized stack below
+
+
+def cdktf_marker(directory: str, names: set[str]) -> set[str]:
+    """``names`` plus ``CDKTF_STACKS`` when the directory holds ``manifest.json`` and a ``stacks``
+    directory with a ``cdk.tf.json`` in a subdirectory: only then is it a cdktf output root (a
+    project's own manifest.json beside some stacks/ stays a candidate file)."""
+    if "manifest.json" not in names or "stacks" not in names:
+        return names
+    stacks = os.path.join(directory, "stacks")
+    try:
+        with os.scandir(stacks) as it:
+            found = any(e.is_dir() and os.path.isfile(os.path.join(stacks, e.name, "cdk.tf.json")) for e in it)
+    except OSError:
+        return names
+    return names | {CDKTF_STACKS} if found else names
+
+
 def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
     """Entries of one directory that a CDK synth writes besides the IaC, with why they are not
     scanned: in a cloud assembly (``cdk.out``: ``manifest.json`` beside the ``cdk.out`` version
@@ -415,7 +434,8 @@ def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
     copies; in ``cdktf.out`` the manifest, and beside a stack's ``cdk.tf.json`` its ``assets``
     and ``metadata.json``. The templates and ``cdk.tf.json`` themselves are scanned as usual.
     Assets hold third-party code and copies of project files, so scanning them would judge
-    dependencies and report project files twice. ``names``: the directory's entries."""
+    dependencies and report project files twice. ``names``: the directory's entries (with
+    ``cdktf_marker``'s)."""
     out: dict[str, str] = {}
     if "manifest.json" in names and ("cdk.out" in names or dirname == "cdk.out"):
         for n in names:
@@ -427,7 +447,7 @@ def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
                 out[n] = "CDK construct tree, not a template (the stacks' *.template.json are scanned)"
             elif n.startswith("asset."):
                 out[n] = _ASSET
-    if "manifest.json" in names and "stacks" in names and "manifest.json" not in out:
+    if CDKTF_STACKS in names and "manifest.json" not in out:
         out["manifest.json"] = "CDK for Terraform manifest, not configuration (stacks/*/cdk.tf.json are scanned)"
     if "cdk.tf.json" in names:
         if "assets" in names:

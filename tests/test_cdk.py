@@ -113,9 +113,12 @@ def test_the_same_names_outside_a_synth_output_are_scanned(tmp_path: Path) -> No
     """Only a cloud assembly's byproducts are skipped: a project's own manifest.json or asset.*
     file is judged by its content as before."""
     (tmp_path / "manifest.json").write_text('{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}')
+    (tmp_path / "stacks" / "network").mkdir(parents=True)  # a stacks/ directory, but no cdktf stack in it
+    (tmp_path / "stacks" / "network" / "vpc.tf").write_text('resource "aws_vpc" "v" {}\n')
     (tmp_path / "asset.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}\n")
     d = discover([tmp_path], excludes=[])
-    assert sorted(u.path.name for u in d.units) == ["asset.yaml", "manifest.json"]
+    assert sorted(u.path.name for u in d.units) == ["asset.yaml", "manifest.json", "network"]
+    assert [u.path.name for u in discover([tmp_path / "manifest.json"], excludes=[]).units] == ["manifest.json"]
 
 
 # --------------------------------------------------------------------------- the model
