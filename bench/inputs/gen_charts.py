@@ -457,8 +457,12 @@ def write_chart(c: Chart, where: Path, *, version: str = "0.3.1") -> None:
                          f"    condition: {dep.name}.enabled\n")
     (d / "Chart.yaml").write_text("".join(chart))
     values = c.values + c.dep_values
-    for dep in c.deps:
-        if f"{dep.name}:\n  enabled:" not in values:
+    for dep in c.deps:  # each subchart's values block, switched on (one block per key: YAML keeps the last)
+        if f"{dep.name}:\n  enabled:" in values:
+            continue
+        if f"\n{dep.name}:\n" in "\n" + values:
+            values = ("\n" + values).replace(f"\n{dep.name}:\n", f"\n{dep.name}:\n  enabled: true\n", 1)[1:]
+        else:
             values += f"{dep.name}:\n  enabled: true\n"
     (d / "values.yaml").write_text(values)
     for name, text in c.extra_values.items():
