@@ -16,8 +16,10 @@ Checkov needs (and policyguard's renderers find). Rounds are interleaved (policy
 Trivy, policyguard, ...) so machine noise hits each tool alike. Reported per folder and tool:
 median wall, median peak RSS of the whole process tree and the largest number of child
 processes seen (both sampled every 20 ms from /proc: bench/peers.py), the ratios to policyguard,
-exit codes, and what each tool found in its last round (failed checks; policyguard also its
-unknowns and file errors). Printed as Markdown for BENCHMARKS.md.
+exit codes, what each tool found in its last round (failed checks; policyguard also its unknowns
+and file errors), and which of the problems planted in the inputs each tool reported, and which
+objects that must pass it reported anyway (bench/inputs/planted.json). Printed as Markdown for
+BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -61,6 +63,46 @@ def found_trivy(doc: Any) -> str:
 FOUND = {"policyguard": found_policyguard, "checkov": found_checkov, "trivy": found_trivy}
 
 
+def failed(tool: str, doc: Any) -> list[tuple[str, str]]:
+    """(check id, "<resource> <file>") of every failed check in a tool's JSON report."""
+    if tool == "policyguard":
+        return [(f["rule_id"], f"{f['resource_id']} {f['location']['file']}") for f in doc.get("findings", [])
+                if f.get("status") == "fail"]
+    if tool == "checkov":
+        return [(c["check_id"], f"{c.get('resource', '')} {c.get('file_path', '')}")
+                for r in (doc if isinstance(doc, list) else [doc]) if isinstance(r, dict)
+                for c in r.get("results", {}).get("failed_checks", [])]
+    return [(m["ID"], r.get("Target", "")) for r in doc.get("Results") or [] for m in r.get("Misconfigurations") or []
+            if m.get("Status") == "FAIL"]
+
+
+def planted(folder: str, docs: dict[str, Any]) -> list[str]:
+    """Markdown rows: each planted problem (bench/inputs/planted.json) found or missed by each
+    tool, and each object that must pass, passed or falsely reported."""
+    cases = json.loads((INPUTS / "planted.json").read_text()).get(folder, [])
+    tools = list(docs)
+    rows = [f"| {folder}: planted | expected | {' | '.join(tools)} |", "|---|---|" + "---|" * len(tools)]
+    tally = {t: [0, 0] for t in tools}  # found problems, false alarms
+    for case in cases:
+        cells = []
+        for tool in tools:
+            ids = case[tool]
+            match = case["match"] if isinstance(case["match"], str) else case["match"][tool]
+            hits = [i for i, text in failed(tool, docs[tool]) if match in text and ("*" in ids or i in ids)]
+            if case["expect"] == "fail":
+                cell = "found" if hits else ("no check" if not ids else "missed")
+                tally[tool][0] += bool(hits)
+            else:
+                cell = f"false alarm ({len(hits)})" if hits else "passes"
+                tally[tool][1] += bool(hits)
+            cells.append(cell)
+        rows.append(f"| {case['case']} | {case['expect']} | {' | '.join(cells)} |")
+    n = sum(c["expect"] == "fail" for c in cases)
+    rows.append(f"| **total** | {n} problems, {len(cases) - n} must pass | "
+                + " | ".join(f"{f}/{n} found, {a} false alarms" for f, a in tally.values()) + " |")
+    return rows
+
+
 def summary(tool: str, path: Path) -> str:
     try:
         doc = json.loads(path.read_text() or "null")
@@ -89,6 +131,7 @@ def main() -> int:
     cache = work / "trivy-cache"
     rows: list[str] = []
     found: list[str] = []
+    cases: list[str] = []
     try:
         for folder in args.only.split(","):
             target = INPUTS / folder
@@ -122,6 +165,13 @@ def main() -> int:
                 rows.append(f"| {folder} | {name} | {walls} | {wall:.2f} | {mem / 1024:.0f} | {kids} | "
                             f"{wall / base_wall:.2f}x | {mem / base_mem:.2f}x | {sorted({s[2] for s in runs})} |")
                 found.append(f"| {folder} | {name} | {summary(name, outs[name])} |")
+            docs = {}
+            for name in samples:
+                try:
+                    docs[name] = json.loads(outs[name].read_text() or "null") or {}
+                except (OSError, json.JSONDecodeError):
+                    docs[name] = {}
+            cases += ["", *planted(folder, docs)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nrounds: {args.rounds} (interleaved); medians; peak RSS and children = whole process tree, sampled every 20 ms")
@@ -131,6 +181,7 @@ def main() -> int:
     print("\n".join(rows))
     print("\n| folder | tool | found (last round) |\n|---|---|---|")
     print("\n".join(found))
+    print("\n".join(cases))
     return 0
 
 
