@@ -23,6 +23,10 @@ Symlinks (the scanned tree is untrusted input):
   listed in ``skipped``. Symlinked directories are walked after the real tree, so a directory
   that is also reachable directly is scanned under its own path.
 
+Synthesized CDK output (``cdk.out``, ``cdktf.out``) is recognised by its file names: its
+templates and ``cdk.tf.json`` are units, its manifests, construct tree and asset copies are
+skipped with the reason (``synth_byproducts``), also when given as files.
+
 Non-regular files (FIFOs, sockets, devices, ``/proc`` entries) named like IaC are errors and are
 never opened (``fsread``). Excludes are ``fnmatch`` globs checked against the path relative to
 the scan root, the path as the user wrote it, and the basename; ``dir/**`` prunes a whole
