@@ -31,8 +31,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def _tree_rss_kib(root_pid: int) -> int:
-    """Sum of VmRSS over a process and all its descendants."""
+def tree_usage(root_pid: int) -> tuple[int, set[int]]:
+    """Sum of VmRSS over a process and all its descendants, and the descendants' pids."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -52,25 +52,31 @@ def _tree_rss_kib(root_pid: int) -> int:
         pid = int(entry)
         children.setdefault(ppid, []).append(pid)
         rss[pid] = kib
-    total, stack = 0, [root_pid]
+    total, stack, seen = 0, [root_pid], set()
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
+        seen.add(pid)
         stack.extend(children.get(pid, []))
-    return total
+    return total, seen - {root_pid}
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """(wall seconds, peak tree RSS KiB, exit code)."""
+def run(cmd: list[str], env: dict[str, str] | None = None, stdout: str | None = None) -> tuple[float, int, int, int]:
+    """(wall seconds, peak tree RSS KiB, exit code, child processes seen). ``stdout``: a file
+    that gets the command's output (default: discarded)."""
     peak = 0
+    kids: set[int] = set()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
+            kib, pids = tree_usage(proc.pid)
+            peak = max(peak, kib)
+            kids.update(pids)
             done.wait(0.02)
 
     t = threading.Thread(target=sample, daemon=True)
@@ -79,7 +85,9 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, 
     wall = time.perf_counter() - start
     done.set()
     t.join()
-    return wall, peak, rc
+    if stdout:
+        out.close()  # type: ignore[union-attr]
+    return wall, peak, rc, len(kids)
 
 
 def main() -> int:
@@ -115,7 +123,7 @@ def main() -> int:
         samples: dict[str, list[tuple[float, int, int]]] = {k: [] for k in tools}
         for rnd in range(args.rounds):
             for name, cmd in tools.items():
-                wall, peak, rc = run(cmd, env)
+                wall, peak, rc, _ = run(cmd, env)
                 samples[name].append((wall, peak, rc))
                 print(f"{sub} round {rnd + 1} {name}: {wall:.2f} s, {peak / 1024:.0f} MiB, exit {rc}", file=sys.stderr)
         med = {k: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v), [s[2] for s in v])

@@ -23,6 +23,10 @@ Symlinks (the scanned tree is untrusted input):
   listed in ``skipped``. Symlinked directories are walked after the real tree, so a directory
   that is also reachable directly is scanned under its own path.
 
+Synthesized CDK output (``cdk.out``, ``cdktf.out``) is recognised by its file names: its
+templates and ``cdk.tf.json`` are units, its manifests, construct tree and asset copies are
+skipped with the reason (``synth_byproducts``), also when given as files.
+
 Non-regular files (FIFOs, sockets, devices, ``/proc`` entries) named like IaC are errors and are
 never opened (``fsread``). Excludes are ``fnmatch`` globs checked against the path relative to
 the scan root, the path as the user wrote it, and the basename; ``dir/**`` prunes a whole
@@ -120,6 +124,8 @@ class _Walker:
         self.walked: set[str] = set()  # real directories listed
         self.pending: list[tuple[Path, _Root]] = []  # symlinked directories, walked after the real tree
         self.kust_dirs: dict[str, tuple[Path, _Root]] = {}  # real directory -> (path, root): kustomizations
+        self.synth_markers: dict[str, set[str]] = {}  # directory -> which CDK output markers it holds
+        self.byproduct_dirs: dict[str, str] = {}  # directory -> why it is a synth byproduct ("" if not)
 
     def excluded(self, path: Path, root: Path, is_dir: bool) -> bool:
         if not self.excludes:
@@ -150,6 +156,10 @@ class _Walker:
         cwd = os.getcwd()
         parent = os.path.abspath(arg.parent)
         root = _Root(Path(cwd), os.path.realpath(cwd)) if _inside(parent, cwd) else _Root(arg.parent, os.path.realpath(arg.parent))
+        why = self.in_byproduct(arg, root.path)
+        if why:
+            self.out.skipped.append((str(arg), why))
+            return
         if arg.is_symlink():
             self.link(arg, root, 0)
         else:
@@ -157,6 +167,34 @@ class _Walker:
         if arg.name.lower().endswith(_TF_SUFFIXES):
             self.siblings(arg.parent, root)
         self.enclosing_kustomization(arg, root)
+
+    def in_byproduct(self, arg: Path, root: Path) -> str:
+        """Why a file given as an argument (pre-commit passes changed files) is a synth
+        byproduct or lies in one (an asset of a committed cdk.out), as the walk would have
+        skipped it; "" if not. Each directory is looked at once per scan (cached)."""
+        stop = os.path.abspath(root)
+        path = os.path.abspath(arg)
+        d = os.path.dirname(path)
+        why = self._byproduct_entry(d, os.path.basename(path))
+        while not why and d != stop:
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            cached = self.byproduct_dirs.get(d)
+            if cached is None:
+                cached = self.byproduct_dirs[d] = self._byproduct_entry(parent, os.path.basename(d))
+            why, d = cached, parent
+        return why
+
+    def _byproduct_entry(self, parent: str, name: str) -> str:
+        """``name`` in directory ``parent`` (absolute): the synth byproduct reason, or ""."""
+        markers = self.synth_markers.get(parent)
+        if markers is None:
+            present = {n for n in _SYNTH_MARKERS if os.path.lexists(os.path.join(parent, n))}
+            markers = self.synth_markers[parent] = cdktf_marker(parent, present)
+        if not markers:
+            return ""
+        return synth_byproducts(os.path.basename(parent), markers | {name}).get(name, "")
 
     def enclosing_kustomization(self, arg: Path, root: _Root) -> None:
         """A file given (pre-commit passes changed files): the nearest kustomization directory
@@ -204,8 +242,12 @@ class _Walker:
                 self.error(d, f"cannot list directory: {exc.strerror}")
                 continue
             subdirs: list[Path] = []
+            byproducts = synth_byproducts(d.name, cdktf_marker(str(d), {e.name for e in entries}))
             for e in entries:
                 p = d / e.name
+                if e.name in byproducts:
+                    self.out.skipped.append((str(p), byproducts[e.name]))
+                    continue
                 try:
                     if e.is_symlink():
                         self.link(p, root, rank)
@@ -363,6 +405,60 @@ class _Walker:
                         rendered.setdefault(r, str(path))
             self.out.units.append(Unit(KUSTOMIZE, path, sorted(files.values())))
         return rendered
+
+
+# --------------------------------------------------------------------------- synthesized CDK output
+_SYNTH_MARKERS = ("manifest.json", "cdk.out", "stacks", "cdk.tf.json")  # entries synth_byproducts decides by
+_ASSET = ("CDK asset (bundled Lambda code, a Docker build context or a copied file), not IaC: "
+          "its sources are scanned where they live in the project")
+
+
+CDKTF_STACKS = "stacks/*/cdk.tf.json"  # a pseudo entry: cdktf_marker found a synthesized stack below
+
+
+def cdktf_marker(directory: str, names: set[str]) -> set[str]:
+    """``names`` plus ``CDKTF_STACKS`` when the directory holds ``manifest.json`` and a ``stacks``
+    directory with a ``cdk.tf.json`` in a subdirectory: only then is it a cdktf output root (a
+    project's own manifest.json beside some stacks/ stays a candidate file)."""
+    if "manifest.json" not in names or "stacks" not in names:
+        return names
+    stacks = os.path.join(directory, "stacks")
+    try:
+        with os.scandir(stacks) as it:
+            found = any(e.is_dir() and os.path.isfile(os.path.join(stacks, e.name, "cdk.tf.json")) for e in it)
+    except OSError:
+        return names
+    return names | {CDKTF_STACKS} if found else names
+
+
+def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
+    """Entries of one directory that a CDK synth writes besides the IaC, with why they are not
+    scanned: in a cloud assembly (``cdk.out``: ``manifest.json`` beside the ``cdk.out`` version
+    file, or a directory of that name) the manifests, the construct tree and the ``asset.*``
+    copies; in ``cdktf.out`` the manifest, and beside a stack's ``cdk.tf.json`` its ``assets``
+    and ``metadata.json``. The templates and ``cdk.tf.json`` themselves are scanned as usual.
+    Assets hold third-party code and copies of project files, so scanning them would judge
+    dependencies and report project files twice. ``names``: the directory's entries (with
+    ``cdktf_marker``'s)."""
+    out: dict[str, str] = {}
+    if "manifest.json" in names and ("cdk.out" in names or dirname == "cdk.out"):
+        for n in names:
+            if n == "cdk.out":
+                out[n] = "CDK cloud assembly version marker"
+            elif n == "manifest.json" or n.endswith((".assets.json", ".metadata.json")):
+                out[n] = "CDK cloud assembly manifest, not a template (the stacks' *.template.json are scanned)"
+            elif n == "tree.json":
+                out[n] = "CDK construct tree, not a template (the stacks' *.template.json are scanned)"
+            elif n.startswith("asset."):
+                out[n] = _ASSET
+    if CDKTF_STACKS in names and "manifest.json" not in out:
+        out["manifest.json"] = "CDK for Terraform manifest, not configuration (stacks/*/cdk.tf.json are scanned)"
+    if "cdk.tf.json" in names:
+        if "assets" in names:
+            out["assets"] = "CDK for Terraform assets (copied files and archives), not IaC: their sources are scanned where they live in the project"
+        if "metadata.json" in names:
+            out["metadata.json"] = "CDK for Terraform stack metadata, not configuration"
+    return out
 
 
 def _readlink(p: Path) -> str:

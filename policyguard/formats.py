@@ -68,6 +68,9 @@ TERRAFORM_PLAN = "terraform_plan"
 CLOUDFORMATION = "cloudformation"
 KUBERNETES = "kubernetes"
 KUSTOMIZE = "kustomize"
+# synthesized output: resources whose file says which construct of a CDK app made them
+CDK = "cdk"  # CloudFormation from the AWS CDK (`cdk synth`: resources carry aws:cdk:path metadata)
+CDKTF = "cdktf"  # Terraform JSON from CDK for Terraform (`cdktf synth`: "//" metadata with the path)
 # the file names that make a directory a kustomization, in kustomize's order (exact, no case folding)
 KUSTOMIZATION_NAMES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DOCUMENT = "document"
@@ -99,6 +102,19 @@ FORMATS: dict[str, InputFormat] = {
             KUSTOMIZE, "kubernetes", "directory", "policyguard.parsers.kustomize:parse_unit",
             not_editable={"": "the resource is rendered by kustomize from several files (bases, patches, "
                               "generators): fix the base or add a patch by hand"},
+        ),
+        # source formats only: discovery makes no unit of them (a cdk.out template is a document,
+        # a cdktf stack a Terraform directory); the parser names a resource so when its file
+        # carries the construct metadata, and fixes are refused: the next synth would undo them
+        InputFormat(
+            CDK, "cloudformation", "file", "policyguard.parsers.cloudformation:parse_unit",
+            not_editable={"": "synthesized by `cdk synth`, which rewrites it on every run: change the "
+                              "construct in the CDK app instead"},
+        ),
+        InputFormat(
+            CDKTF, "terraform", "directory", "policyguard.parsers.terraform:parse_unit",
+            not_editable={"": "synthesized by `cdktf synth`, which rewrites it on every run: change the "
+                              "construct in the CDKTF app instead"},
         ),
         # a candidate YAML/JSON file: its content decides whether it is a template, manifests or a plan
         InputFormat(

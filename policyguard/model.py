@@ -257,6 +257,10 @@ class Resource:
     attributes (``spec`` for a Pod, ``spec.template.spec`` for a Deployment,
     ``spec.jobTemplate.spec.template.spec`` for a CronJob); the engine exposes that object to
     rules as ``pod_spec`` and maps result paths that start with ``pod_spec`` back onto it.
+
+    ``construct_path`` (synthesized output only): the path of the CDK construct that produced the
+    resource (AWS CDK's ``aws:cdk:path`` metadata, CDK for Terraform's ``//`` metadata ``path``),
+    so a finding on generated JSON can be traced to the user's TypeScript/Python code.
     """
 
     id: str
@@ -272,6 +276,7 @@ class Resource:
     referenced_by: list[Reference] = field(default_factory=list)
     pod_spec_path: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    construct_path: str = ""
 
     def __post_init__(self) -> None:
         # the one place user data becomes rule input: no parser can forget it (module docstring)
@@ -317,6 +322,8 @@ class Resource:
         }
         if self.pod_spec_path is not None:
             out["pod_spec_path"] = self.pod_spec_path
+        if self.construct_path:
+            out["construct_path"] = self.construct_path
         if with_spans:
             out["attribute_spans"] = {k: s.to_dict() for k, s in self.attribute_spans.items()}
         return out
@@ -612,6 +619,7 @@ class Finding:
     suppression: Suppression | None = None
     fingerprint: str = ""
     edits: tuple[TextEdit, ...] = ()  # the fix rendered for this file (filled by the fix stage)
+    construct_path: str = ""  # the resource's CDK construct (Resource.construct_path); not fingerprinted
 
     @property
     def file(self) -> str:
@@ -631,6 +639,8 @@ class Finding:
             "unknowns": list(self.unknowns),
             "fingerprint": self.fingerprint,
         }
+        if self.construct_path:
+            out["construct_path"] = self.construct_path
         if self.fix is not None:
             out["fix"] = self.fix.to_dict()
         if self.suppression is not None:

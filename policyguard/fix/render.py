@@ -19,7 +19,8 @@ def fix_format(resource: Resource) -> str:
     editor = fmt.editor(file) if fmt is not None else ""
     if editor:
         return editor
-    raise FixError((fmt.why_not_editable(file) if fmt else "") or f"no editor for {name!r} sources")
+    why = (fmt.why_not_editable(file) if fmt else "") or f"no editor for {name!r} sources"
+    raise FixError(why + (f" (construct {resource.construct_path})" if resource.construct_path else ""))
 
 
 def logical_id(resource: Resource) -> str:

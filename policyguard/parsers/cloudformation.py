@@ -25,6 +25,14 @@ be decided), ``DependsOn``, ``Metadata`` (suppressions live there), ``DeletionPo
 applied to ``AWS::Serverless::*`` resources; ``meta.sam_globals`` lists the keys taken).
 ``Fn::ForEach`` loops (``AWS::LanguageExtensions``) in ``Resources`` are expanded.
 
+AWS CDK output (``cdk synth``: ``cdk.out/*.template.json``, or its YAML on stdout): a resource's
+``aws:cdk:path`` metadata becomes ``Resource.construct_path`` (findings name the construct in the
+CDK app), and a template that carries it has ``source_format`` ``cdk`` (fixes are refused: the
+next synth rewrites the file). ``AWS::CDK::Metadata`` (CDK's version analytics, no
+infrastructure) is no resource. The bootstrap check (the ``BootstrapVersion`` SSM parameter and
+``Rules.CheckBootstrapVersion``) and legacy asset parameters need nothing special: ``Rules`` are
+not resources, and a parameter without a value stays unknown wherever a resource reads it.
+
 Spans: every property path has the span of its YAML/JSON source (``attribute_spans``); the
 resource span runs from the logical id key to the end of its definition.
 """
@@ -67,6 +75,9 @@ if TYPE_CHECKING:
 
 
 PLATFORM = "cloudformation"
+CDK_FORMAT = "cdk"  # formats.CDK: a template synthesized by the AWS CDK
+CDK_PATH_KEY = "aws:cdk:path"  # the construct path the CDK writes into each resource's Metadata
+CDK_METADATA_TYPE = "AWS::CDK::Metadata"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PSEUDO_PARAMETERS = frozenset(
     {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
@@ -723,11 +734,14 @@ def _parse_resources(value: dict[str, Any], resources: dict[str, Any], spans: di
     ctx = _Context(params, mappings or {}, conditions or {}, {d.logical_id for d in defs})
     by_props = _spans_by_properties(spans, {child_path(d.source_path, "Properties") for d in defs})
     globals_ = value.get("Globals") if isinstance(value.get("Globals"), dict) else {}
+    source_format = CDK_FORMAT if any(_construct_path(d.body) or _is_cdk_metadata(d.body) for d in defs) else PLATFORM
 
     for d in defs:
         body = d.body
         if not isinstance(body, dict):
             err(d.source_path, f"resource {d.logical_id} is not a mapping")
+            continue
+        if _is_cdk_metadata(body):
             continue
         rtype = body.get("Type")
         if isinstance(rtype, dict) and any(str(k).startswith("Rain::") for k in rtype):
@@ -804,13 +818,25 @@ def _parse_resources(value: dict[str, Any], resources: dict[str, Any], spans: di
                 name=d.logical_id,
                 attributes=attributes if isinstance(attributes, dict) else {},
                 span=span,
-                source_format=PLATFORM,
+                source_format=source_format,
                 attribute_spans=rel,
                 references=resolver.refs,
                 meta=meta,
+                construct_path=_construct_path(body),
             )
         )
     return result
+
+
+def _construct_path(body: Any) -> str:
+    """The CDK construct path of a resource definition ("" when it has none)."""
+    md = body.get("Metadata") if isinstance(body, dict) else None
+    path = md.get(CDK_PATH_KEY) if isinstance(md, dict) else None
+    return path if isinstance(path, str) else ""
+
+
+def _is_cdk_metadata(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("Type") == CDK_METADATA_TYPE
 
 
 def parse_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> ParseResult:

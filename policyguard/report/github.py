@@ -47,6 +47,8 @@ def render(report: Report, *, color: bool = False) -> str:
         msg = f"{f.resource_id}: {f.message or (meta.title if meta else '')}"
         if f.status == Status.UNKNOWN:
             msg += f" (unknown: depends on {', '.join(f.unknowns)})"
+        if f.construct_path:
+            msg += f"\nConstruct: {f.construct_path}"
         if meta and meta.remediation and f.status != Status.ERROR:
             msg += f"\nRemediation: {meta.remediation}"
         title = f"{f.rule_id} ({f.severity.label})" + (" rule error" if f.status == Status.ERROR else "")

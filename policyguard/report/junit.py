@@ -22,6 +22,8 @@ def _case(report: Report, suite: ET.Element, f: Finding) -> tuple[str, str]:
     detail = [f"{loc}: {f.rule_id} [{f.severity.label}] {f.resource_id}"]
     if f.path:
         detail.append(f"attribute: {f.path}")
+    if f.construct_path:
+        detail.append(f"construct: {f.construct_path}")
     if f.message:
         detail.append(f.message)
     if meta and meta.remediation:

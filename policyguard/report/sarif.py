@@ -227,6 +227,8 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
     props: dict[str, Any] = {"status": str(f.status), "severity": f.severity.label, "resource_type": f.resource_type}
     if f.path:
         props["attribute_path"] = f.path
+    if f.construct_path:  # synthesized CDK output: the construct to change in the app
+        props["construct_path"] = f.construct_path
     fp = f.fingerprint or "0"
     res = so.Result(
         rule_id=f.rule_id,

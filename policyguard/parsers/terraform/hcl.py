@@ -293,6 +293,7 @@ class Block:
     body: Body
     span: Span
     src: Source
+    construct_path: str = ""  # Terraform JSON from CDK for Terraform: the "//" metadata's construct path
 
 
 @dataclass(slots=True)

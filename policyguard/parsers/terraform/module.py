@@ -120,7 +120,7 @@ def _merge_block(orig: Block, over: Block) -> Block:
         {**orig.body.attrs, **over.body.attrs},
         [b for b in orig.body.blocks if b.type not in over_types] + list(over.body.blocks),
     )
-    return Block(orig.type, orig.labels, body, orig.span, orig.src)
+    return Block(orig.type, orig.labels, body, orig.span, orig.src, orig.construct_path)
 
 
 def _apply_override(mdef: ModuleDef, blk: Block) -> bool:
@@ -704,8 +704,10 @@ class ModuleInstance:
         return self._resource(pid, f"provider.{pname}", pname, blk.span, (attrs, spans, refs), {})
 
     def _resource(self, rid: str, rtype: str, name: str, span: Span,
-                  evaluated: tuple[dict[str, Any], dict[str, Span], list[Reference]], meta: dict[str, Any]) -> Resource:
-        """A model resource of this module instance from an evaluated block (``eval_body``)."""
+                  evaluated: tuple[dict[str, Any], dict[str, Span], list[Reference]], meta: dict[str, Any],
+                  construct_path: str = "") -> Resource:
+        """A model resource of this module instance from an evaluated block (``eval_body``);
+        ``construct_path``: the CDK for Terraform construct that synthesized it (source format cdktf)."""
         attrs, spans, refs = evaluated
         return Resource(
             id=rid,
@@ -714,11 +716,12 @@ class ModuleInstance:
             name=name,
             attributes=attrs,
             span=span,
-            source_format="terraform",
+            source_format="cdktf" if construct_path else "terraform",
             module=self.address,
             attribute_spans=spans,
             references=refs,
             meta=meta,
+            construct_path=construct_path,
         )
 
     def _resources(self, blk: Block) -> None:
@@ -746,7 +749,8 @@ class ModuleInstance:
                 if b.type == "lifecycle":
                     meta["lifecycle"] = self.eval_body(b.body, bindings, top=False)[0]
             self.ctx.result.resources.append(
-                self._resource(base + index_suffix(key), f"data.{rtype}" if data else rtype, rname, blk.span, evaluated, meta))
+                self._resource(base + index_suffix(key), f"data.{rtype}" if data else rtype, rname, blk.span, evaluated, meta,
+                               blk.construct_path))
 
     def _module_resources(self, name: str, call: Block, children: dict[Any, ModuleInstance] | str, expansion: Expansion) -> None:
         keys: list[tuple[Any, Any]] = [(None, None)] if isinstance(expansion, dict) else expansion

@@ -4,6 +4,12 @@ Strings are parsed as HCL templates (``"${var.x}"`` works as in Terraform); othe
 are literals. Without provider schemas a JSON object is an attribute (map) and a list of
 objects stays a list, which is also how nested blocks are shaped in the resource model.
 Positions: each block's span starts at the line of its name key (found by scanning the text).
+
+Comments: a property named ``"//"`` at the root or in an object that represents a block body
+(or a label level) is ignored, as Terraform does; inside an attribute's value (a map) it stays a
+key. CDK for Terraform writes its construct metadata there
+(``"//": {"metadata": {"path": "stack/bucket", "uniqueId": ...}}``): a resource's or data
+source's ``path`` becomes ``Block.construct_path``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from policyguard.parsers import numbers
 
 from .hcl import Attribute, Block, Body, Expr, HclSyntaxError, Lit, Source, literal_number, parse_source
 
+COMMENT = "//"  # Terraform JSON's comment property (module docstring)
 _BLOCK_LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1}
 
 
@@ -27,6 +34,21 @@ class _Pos:
     def __init__(self, text: str):
         self.text = text
         self.cursor = 0
+
+    def skip(self, key: str, value: Any) -> None:
+        """Move the cursor past a property that is not read (a ``"//"`` comment), so the keys
+        inside it are not taken for later ones (the document's depth is bounded before this)."""
+        self.find(key)
+        self._keys(value)
+
+    def _keys(self, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, x in value.items():
+                self.find(k)
+                self._keys(x)
+        elif isinstance(value, list):
+            for x in value:
+                self._keys(x)
 
     def find(self, key: str) -> tuple[int, int]:
         m = re.compile(r'"' + re.escape(json.dumps(key)[1:-1]) + r'"\s*:').search(self.text, self.cursor)
@@ -79,6 +101,9 @@ def _value_expr(value: Any, src: Source) -> Expr:
 def _body(obj: dict[str, Any], src: Source, pos: _Pos, nested_blocks: bool) -> Body:
     body = Body()
     for k, v in obj.items():
+        if k == COMMENT:
+            pos.skip(k, v)
+            continue
         line, col = pos.find(k)
         span = Span(src.path, line, col, line, col + len(k) + 2)
         if nested_blocks and k in ("dynamic", "lifecycle", "provisioner", "content") and isinstance(v, dict):
@@ -113,7 +138,8 @@ def parse_tf_json(path: str, data: bytes) -> Body:
     pos = _Pos(text)
     root = Body()
     for btype, content in doc.items():
-        if btype.startswith("//"):
+        if btype.startswith(COMMENT):
+            pos.skip(btype, content)
             continue
         items = content if isinstance(content, list) else [content]
         nlabels = _BLOCK_LABELS.get(btype, 0)
@@ -129,15 +155,31 @@ def _labelled(root: Body, btype: str, obj: dict[str, Any], nlabels: int, labels:
     if len(labels) == nlabels:
         if btype == "locals":
             for k, v in obj.items():
+                if k == COMMENT:
+                    pos.skip(k, v)
+                    continue
                 line, col = pos.find(k)
                 root.blocks.append(Block("locals", [], Body({k: Attribute(k, _value_expr(v, src), Span(src.path, line, col, line, col))}), Span(src.path, line, col, line, col), src))
             return
         line = pos.text.count("\n", 0, pos.cursor) + 1
         body = _body(obj, src, pos, btype in ("resource", "data"))
-        root.blocks.append(Block(btype, list(labels), body, Span(src.path, line, 1, pos.text.count("\n", 0, pos.cursor) + 1, 1), src))
+        block = Block(btype, list(labels), body, Span(src.path, line, 1, pos.text.count("\n", 0, pos.cursor) + 1, 1), src)
+        if btype in ("resource", "data"):
+            block.construct_path = construct_path(obj.get(COMMENT))
+        root.blocks.append(block)
         return
     for label, inner in obj.items():
+        if label == COMMENT:
+            pos.skip(label, inner)
+            continue
         pos.find(label)
         for item in inner if isinstance(inner, list) else [inner]:
             if isinstance(item, dict):
                 _labelled(root, btype, item, nlabels, labels + [label], src, pos)
+
+
+def construct_path(comment: Any) -> str:
+    """The construct path CDK for Terraform writes into a block's ``"//"`` comment ("" if none)."""
+    metadata = comment.get("metadata") if isinstance(comment, dict) else None
+    path = metadata.get("path") if isinstance(metadata, dict) else None
+    return path if isinstance(path, str) else ""

@@ -1,0 +1,1 @@
+exports.handler = async (event) => ({ ok: true, n: event.Records?.length ?? 0 });
