@@ -419,3 +419,44 @@ def test_endless_build_output_is_cut_at_the_file_size_limit(tmp_path: Path) -> N
     [err] = report["errors"]
     assert err["kind"] == "limit-exceeded" and "file size limit" in err["message"]
     assert err["file"] == "overlay/kustomization.yaml"
+
+
+SOCKET = "PG-K8S-POD-043"
+SYS_ADMIN = "PG-K8S-POD-023"
+
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_a_json6902_append_is_located_at_its_operation(tmp_path: Path, inline: bool) -> None:
+    """``add`` at ``.../-`` (append to a list) is the usual way to add a volume or a container:
+    the finding on what it appended points at the operation, not at the base's list."""
+    ops = ("- op: add\n"
+           "  path: /spec/template/spec/volumes\n"
+           "  value: []\n"
+           "- op: add\n"
+           "  path: /spec/template/spec/volumes/-\n"
+           "  value:\n"
+           "    name: sock\n"
+           "    hostPath: {path: /var/run/docker.sock}\n")
+    if inline:
+        entry = "  - target: {kind: Deployment, name: web}\n    patch: |-\n" + "".join(f"      {line}\n" for line in ops.splitlines())
+        files = {"overlay/kustomization.yaml": "resources:\n  - ../base\npatches:\n" + entry}
+        where = ("overlay/kustomization.yaml", 4)
+    else:
+        files = {"overlay/kustomization.yaml": ("resources:\n  - ../base\npatches:\n  - path: sock.yaml\n"
+                                                "    target: {kind: Deployment, name: web}\n"),
+                 "overlay/sock.yaml": ops}
+        where = ("overlay/sock.yaml", 8)  # the hostPath line of the appended volume
+    root = write(tmp_path, {"base/kustomization.yaml": "resources:\n  - deploy.yaml\n", "base/deploy.yaml": deploy("false"),
+                            **files})
+    code, report = scan(root, "overlay")
+    [fail] = of_rule(report, SOCKET, "fail")
+    assert (fail["location"]["file"], fail["location"]["start_line"]) == where, fail
+
+
+def test_a_list_a_strategic_merge_patch_sets_is_located_in_the_patch(tmp_path: Path) -> None:
+    patch = PRIV_PATCH.replace("privileged: true", "capabilities:\n              add: [SYS_ADMIN]")
+    root = base_and_overlay(tmp_path, "false", patch)
+    code, report = scan(root, "overlay", "--rule", SYS_ADMIN)
+    [fail] = of_rule(report, SYS_ADMIN, "fail")
+    assert (fail["location"]["file"], fail["location"]["start_line"]) == ("overlay/patch.yaml", 12), fail

@@ -269,13 +269,13 @@ def align(rendered: Any, source: Any, rpath: str, spath: str, out: dict[str, str
     (a patch): only scalars the patch sets to the rendered value, so a patch is named only for
     what it decided."""
     if isinstance(rendered, dict) and isinstance(source, dict):
-        if not leaves_only:
+        if not leaves_only or _plain(source) == rendered:  # a patch that set the whole mapping
             out[rpath] = spath
         for key, value in rendered.items():
             if key in source:
                 align(value, source[key], child_path(rpath, key), child_path(spath, key), out, leaves_only)
     elif isinstance(rendered, list) and isinstance(source, list):
-        if not leaves_only:
+        if not leaves_only or _plain(source) == rendered:  # a patch that set the whole list
             out[rpath] = spath
         for i, item in enumerate(rendered):
             j = _item_match(item, source, i)
@@ -323,6 +323,27 @@ def _json_pointer_path(pointer: str) -> str:
     return out
 
 
+def _op_target(obj: dict[str, Any], pointer: str, value: Any) -> str | None:
+    """The rendered path a JSON 6902 ``add``/``replace`` wrote: its pointer, except for an append
+    (``.../-``), whose item is found in the rendered list (the last one equal to the value, or
+    with its ``name``)."""
+    if not pointer.endswith("/-"):
+        return _json_pointer_path(pointer)
+    parent = _json_pointer_path(pointer[:-2])
+    items = _value_at(obj, parent)
+    if not isinstance(items, list):
+        return None
+    plain = _plain(value)
+    for j in range(len(items) - 1, -1, -1):
+        if items[j] == plain:
+            return child_path(parent, j)
+    name = plain.get("name") if isinstance(plain, dict) else None
+    for j in range(len(items) - 1, -1, -1):
+        if name is not None and isinstance(items[j], dict) and items[j].get("name") == name:
+            return child_path(parent, j)
+    return None
+
+
 def _patch_spans(obj: dict[str, Any], kind: str, name: str, patches: list[Patch], sources: _Sources) -> dict[str, Span]:
     """Spans of the fields a patch set (later patches win, as kustomize applies them)."""
     spans: dict[str, Span] = {}
@@ -336,8 +357,8 @@ def _patch_spans(obj: dict[str, Any], kind: str, name: str, patches: list[Patch]
                     continue
                 for i, op in enumerate(value):
                     if isinstance(op, dict) and op.get("op") in ("add", "replace") and isinstance(op.get("path"), str):
-                        rpath = _json_pointer_path(op["path"])
-                        if rpath.endswith("[-]"):
+                        rpath = _op_target(obj, op["path"], op.get("value"))
+                        if rpath is None:
                             continue
                         rendered = _value_at(obj, rpath)
                         align(rendered, op.get("value"), rpath, child_path(child_path("", i), "value"), mapping, True)
