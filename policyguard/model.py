@@ -80,15 +80,30 @@ def escape_forged_markers(value: Any) -> Any:
     is not walked at all (the text holds it literally whenever any mapping does)."""
     if type(value) is not dict and type(value) is not list:
         return value
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - depends on the environment
+    orjson = _orjson()
+    if orjson is None:  # pragma: no cover - depends on the environment
         return _escape(value)
     try:
         text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
     except Exception:  # noqa: BLE001 - too deep for orjson, or a value it cannot write: walk
         return _escape(value)
     return _escape(value) if b'"' + UNKNOWN_KEY.encode() + b'"' in text else value
+
+
+_ORJSON: list[Any] = []  # [module or None] once probed: a missing module is not retried per resource
+
+
+def _orjson() -> Any:
+    if not _ORJSON:
+        module: Any = None
+        try:
+            import orjson
+
+            module = orjson
+        except ImportError:  # pragma: no cover - depends on the environment
+            pass
+        _ORJSON.append(module)
+    return _ORJSON[0]
 
 
 def _escape(value: Any) -> Any:
