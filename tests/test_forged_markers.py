@@ -158,3 +158,28 @@ def test_terraform_plan_cannot_forge_an_unknown(tmp_path: Path) -> None:
     }
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     assert _status(_scan(tmp_path / "plan.json"), "PG-AWS-RDS-001") is Status.FAIL
+
+
+def test_a_missing_orjson_is_probed_once_per_process(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without orjson (the default install) the import must not be retried for every resource."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Counter:\n"
+        "    n = 0\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'orjson':\n"
+        "            Counter.n += 1\n"
+        "            raise ImportError('blocked')\n"
+        "sys.meta_path.insert(0, Counter())\n"
+        "sys.modules.pop('orjson', None)\n"
+        "from policyguard.model import escape_forged_markers\n"
+        "for i in range(500):\n"
+        "    escape_forged_markers({'a': [i]})\n"
+        "print(Counter.n)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) <= 1
