@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from policyguard.model import Finding, ParseError, RuleMeta, Severity, Status
+from policyguard.model import Finding, ParseError, RuleMeta, Severity, Span, Status
 
 if TYPE_CHECKING:
     from policyguard.gate.suppress import Notice
@@ -67,6 +67,22 @@ class Report:
         if hit is None:
             hit = self._rel_cache[file] = self._rel(file)
         return hit
+
+    def called_from(self, f: Finding) -> str:
+        """Where a finding inside a Terraform module was called from, root first, for people:
+        ``module.vpc called from envs/prod/main.tf:12`` ("" outside modules)."""
+        return "; ".join(f"{c.address} called from {self.rel(c.file)}:{c.line}" for c in f.call_chain)
+
+    def anchor(self, f: Finding) -> Span:
+        """Where to show ``f`` in a repository view (code scanning, annotations, text): its own
+        span, unless that lies outside the source root (a module downloaded into the cache) and
+        a module block inside the root called it: then that block, the innermost such."""
+        if not f.call_chain or not self.root or not os.path.isabs(self.rel(f.span.file)):
+            return f.span
+        for c in reversed(f.call_chain):
+            if not os.path.isabs(self.rel(c.file)):
+                return Span(c.file, c.line, c.column, c.line, c.column + 1)
+        return f.span
 
     def rel_location(self, location: str) -> str:
         """``file:line`` with the file made relative like ``rel``."""
