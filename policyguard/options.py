@@ -21,6 +21,22 @@ class StdinSource:
     format: str | None = None  # kubernetes | cloudformation | terraform_plan
 
 
+@dataclass(frozen=True, slots=True)
+class ModuleFetchOptions:
+    """Downloading remote Terraform modules (``--download-modules``; README "Remote modules").
+    Off by default: a download is network access and a git run chosen by the scanned files, so
+    only the command line or a trusted config may turn it on (``policyguard.gate.trust``)."""
+
+    download: bool = False
+    cache_dir: str = ""  # "": ${XDG_CACHE_HOME:-~/.cache}/policyguard/modules
+    ca_bundle: str = ""  # PEM file of CAs to trust for HTTPS and git (default: the system's)
+    request_timeout: float = 20.0  # seconds per HTTP request or git command
+    total_timeout: float = 180.0  # seconds for every download of one scan
+    max_bytes: int = 256 * 1024 * 1024  # one module package, downloaded and unpacked
+    max_files: int = 20_000  # files in one module package
+    write_lock: bool = True  # record what was resolved in <root>/.policyguard/modules.lock.json
+
+
 @dataclass(slots=True)
 class ScanOptions:
     paths: list[str]
@@ -63,6 +79,7 @@ class ScanOptions:
     # what one unit may cost to parse and evaluate, and each worker's memory (None: the defaults
     # of policyguard.limits.UnitLimits; --unit-timeout, --unit-memory)
     unit_limits: UnitLimits | None = None
+    modules: ModuleFetchOptions = field(default_factory=ModuleFetchOptions)  # remote Terraform modules
 
 
-__all__ = ["ScanOptions", "StdinSource"]
+__all__ = ["ModuleFetchOptions", "ScanOptions", "StdinSource"]

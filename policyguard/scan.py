@@ -412,6 +412,11 @@ def _scan(options: ScanOptions, scanner: Scanner) -> ScanResult:
         result.errors.extend(ruleset.errors)
 
     units = found.units
+    if options.modules.download:  # remote Terraform modules, before any parser runs (policyguard.modfetch)
+        from policyguard.modfetch.resolve import resolve_units
+
+        units, fetch_errors = resolve_units(units, options.modules)
+        result.errors.extend(fetch_errors)
     outcomes = scanner.scan_units(units, options)  # the per-scan time budget starts now
 
     files: set[str] = set()
