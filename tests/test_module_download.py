@@ -193,6 +193,27 @@ def test_git_symlinks_are_checked_out_as_plain_files(repo: Path, certs, server: 
     assert not (pkg / "secret.tf").is_symlink() and (pkg / "secret.tf").read_text() == "/etc/hostname"
 
 
+def test_git_runs_no_hook_and_no_user_config(repo: Path, certs, server: TlsServer, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's own git config (hooks, templates, credential helpers) is not used: a
+    download must not run code the user configured for their own repositories either."""
+    git_repo(tmp_path / "git", "hooked.git", [({"main.tf": bucket("hooked").decode()}, [])])
+    home = tmp_path / "home"
+    hooks = home / "hooks"
+    hooks.mkdir(parents=True)
+    marker = tmp_path / "hook-ran"
+    for name in ("post-checkout", "post-merge", "reference-transaction"):
+        (hooks / name).write_text(f"#!/bin/sh\ntouch {marker}\n")
+        (hooks / name).chmod(0o755)
+    (home / ".gitconfig").write_text(f"[core]\n\thooksPath = {hooks}\n[init]\n\ttemplateDir = {home}\n"
+                                     "[credential]\n\thelper = !touch " + str(marker) + "\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_TEMPLATE_DIR", str(home))
+    call(repo, f"git::{server.base}/git/hooked.git")
+    assert fails(scan(repo, certs)[1]) == ["module.mod.aws_s3_bucket_acl.hooked"]
+    assert not marker.exists()
+
+
 # ------------------------------------------------------------------ archives
 def test_archives_zip_tgz_query_and_subdir(repo: Path, certs, server: TlsServer) -> None:
     server.static("/a/mod.zip", zip_bytes({"m/main.tf": bucket("zipped")}))

@@ -399,7 +399,7 @@ def git_checkout(url: str, ref: str, want: str, dest: Path, budget: Budget) -> s
     with tempfile.TemporaryDirectory(prefix="policyguard-git-home-") as home:
         env = git_env(home, budget.ca_bundle)
         d = str(dest)
-        _run_git(["init", "-q", d], budget, env)
+        _run_git(["init", "-q", "--template=", d], budget, env)  # no template: no hooks, not even samples
         target = want or ref or "HEAD"
         try:
             _run_git(["-C", d, "fetch", "-q", "--depth=1", "--no-tags", "--no-recurse-submodules", "--", url, target], budget, env)
