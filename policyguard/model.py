@@ -256,12 +256,15 @@ class CallSite:
     column: int = 1
     source: str = ""
     version: str = ""  # what was resolved (registry version, commit, sha256) or the constraint
+    downloaded: bool = False  # the called module was downloaded into the cache (--download-modules)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"address": self.address, "file": self.file, "line": self.line, "column": self.column,
                                "source": self.source}
         if self.version:
             out["version"] = self.version
+        if self.downloaded:
+            out["downloaded"] = True
         return out
 
 

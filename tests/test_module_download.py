@@ -111,7 +111,23 @@ def test_registry_version_constraints(repo: Path, certs, server: TlsServer, cons
     assert entry["version"] == picked and entry["version_constraint"] == constraint and len(entry["sha256"]) == 64
     (f,) = [f for f in doc["findings"] if f["rule_id"] == "PG-AWS-S3-003"]
     assert f["called_from"] == [{"address": "module.mod", "file": "infra/main.tf", "line": 1, "column": 1,
-                                 "source": f"{server.host}/acme/bucket/aws", "version": picked}]
+                                 "source": f"{server.host}/acme/bucket/aws", "version": picked, "downloaded": True}]
+
+
+def test_downloaded_findings_point_into_the_repository(repo: Path, certs, server: TlsServer, tmp_path: Path) -> None:
+    """A finding inside a downloaded module is shown at the module block that called it (the
+    cache path is a related location) and its fingerprint does not depend on the cache path."""
+    publish(server)
+    call(repo, f"{server.host}/acme/bucket/aws", "1.2.0")
+    _, one = scan(repo, certs, cache=tmp_path / "c1")
+    _, two = scan(repo, certs, cache=tmp_path / "c2")
+    fp = [f["fingerprint"] for doc in (one, two) for f in doc["findings"] if f["rule_id"] == "PG-AWS-S3-003"]
+    assert len(fp) == 2 and fp[0] == fp[1]
+    _, sarif = scan(repo, certs, "-o", str(tmp_path / "r.json"), "-f", "sarif", cache=tmp_path / "c1")
+    (res,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "PG-AWS-S3-003"]
+    primary = res["locations"][0]["physicalLocation"]
+    assert primary["artifactLocation"]["uri"] == "infra/main.tf" and primary["region"]["startLine"] == 1
+    assert any(str(tmp_path / "c1") in r["physicalLocation"]["artifactLocation"]["uri"] for r in res["relatedLocations"])
 
 
 @pytest.mark.parametrize("how", ["absolute", "json"])

@@ -48,19 +48,12 @@ def finding_unit(file: str, platform: str, root: str | None = None) -> str:
     return unit_key(file, platform)
 
 
-def unit_file(finding: Finding, root: str | None = None) -> str:
-    """The file whose unit keys ``finding``: its own, unless it lies outside ``root`` inside a
-    module downloaded into the cache (a path that differs per machine), where the root module's
-    call keys it instead (the resource id already names the module address)."""
-    file = finding.span.file
-    if finding.call_chain and root:
-        try:
-            outside = os.path.relpath(os.path.abspath(file), root).startswith("..")
-        except ValueError:
-            outside = True
-        if outside:
-            return finding.call_chain[0].file
-    return file
+def unit_file(finding: Finding) -> str:
+    """The file whose unit keys ``finding``: its own, unless its module was downloaded into the
+    cache (a path that differs per machine), where the repository's module block that called the
+    download keys it instead (the resource id already names the module address)."""
+    site = next((c for c in finding.call_chain if c.downloaded), None)
+    return site.file if site is not None else finding.span.file
 
 
 def fingerprint(finding: Finding, resource: Resource | None, root: str | None = None, *, unit: str | None = None) -> str:
@@ -74,7 +67,7 @@ def fingerprint(finding: Finding, resource: Resource | None, root: str | None = 
     parts = [
         "v1",
         finding.rule_id,
-        unit if unit is not None else finding_unit(unit_file(finding, root), finding.platform, root),
+        unit if unit is not None else finding_unit(unit_file(finding), finding.platform, root),
         finding.resource_id,
         finding.path,
         normalise_value(value) if finding.path else _ABSENT,
@@ -103,7 +96,7 @@ def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resourc
     units: dict[tuple[str, str], str] = {}  # (file, platform): a scan has ~100 findings per file
     for f in findings:
         res = index.get((f.resource_id, f.span.file, _caller(f))) or by_id.get(f.resource_id)
-        file = unit_file(f, root)
+        file = unit_file(f)
         key = (file, f.platform)
         unit = units.get(key)
         if unit is None:

@@ -75,14 +75,12 @@ class Report:
 
     def anchor(self, f: Finding) -> Span:
         """Where to show ``f`` in a repository view (code scanning, annotations, text): its own
-        span, unless that lies outside the source root (a module downloaded into the cache) and
-        a module block inside the root called it: then that block, the innermost such."""
-        if not f.call_chain or not self.root or not os.path.isabs(self.rel(f.span.file)):
+        span, unless its module was downloaded into the cache (a path outside the repository):
+        then the module block in the repository that called the download."""
+        site = next((c for c in f.call_chain if c.downloaded), None)
+        if site is None:
             return f.span
-        for c in reversed(f.call_chain):
-            if not os.path.isabs(self.rel(c.file)):
-                return Span(c.file, c.line, c.column, c.line, c.column + 1)
-        return f.span
+        return Span(site.file, site.line, site.column, site.line, site.column + 1)
 
     def rel_location(self, location: str) -> str:
         """``file:line`` with the file made relative like ``rel``."""

@@ -688,8 +688,10 @@ class ModuleInstance:
             penv = Env(self, bindings)
             inputs = {n: (a.expr, penv) for n, a in attrs.items() if n not in MODULE_META}
             address = f"{self.prefix}module.{name}{index_suffix(key)}"
+            was_fetched = fetched is not None and bool(fetched.directory) and self.ctx.manifest.get(key_path) is None
             site = CallSite(address, call.span.file, call.span.start_line, call.span.start_col, source,
-                            fetched.resolved if fetched is not None and fetched.resolved else _literal(call, "version"))
+                            fetched.resolved if was_fetched and fetched is not None else _literal(call, "version"),
+                            was_fetched)
             out[key] = ModuleInstance(self.ctx, mdef, address, key_path, inputs, None, self.ancestors + (dkey,),
                                       self.call_chain + (site,))
         return out
