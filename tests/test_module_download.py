@@ -241,6 +241,26 @@ def test_archives_zip_tgz_query_and_subdir(repo: Path, certs, server: TlsServer)
     assert fails(doc) == ["module.q.aws_s3_bucket_acl.queried", "module.z.aws_s3_bucket_acl.zipped"], doc["errors"]
 
 
+def test_https_url_answering_with_x_terraform_get(repo: Path, certs, server: TlsServer) -> None:
+    server.static("/files/m.tgz", tar_gz({"main.tf": bucket("indirect")}))
+    server.static("/get/bucket", b"", 204, {"X-Terraform-Get": "../files/m.tgz"})
+    call(repo, f"{server.base}/get/bucket")
+    assert fails(scan(repo, certs)[1]) == ["module.mod.aws_s3_bucket_acl.indirect"]
+    server.static("/get/none", b"<html></html>")
+    call(repo, f"{server.base}/get/none")
+    assert "no X-Terraform-Get header" in module_unknown(scan(repo, certs)[1])
+
+
+def test_a_cache_others_can_write_is_refused(repo: Path, certs, server: TlsServer, tmp_path: Path) -> None:
+    server.static("/m.tgz", tar_gz({"main.tf": bucket("x")}))
+    call(repo, f"{server.base}/m.tgz")
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert "is not private" in module_unknown(scan(repo, certs, cache=shared)[1])
+    assert server.requests == []
+
+
 @pytest.mark.parametrize(("files", "why"), [
     ({"main.tf": bucket("x"), "../evil.tf": b"x"}, "leaves the module directory (..)"),
     ({"/abs.tf": b"x"}, "absolute path"),

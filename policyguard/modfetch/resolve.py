@@ -148,6 +148,8 @@ class Resolver:
             return self._getter(parsed, locked)
         except (FetchError, SourceError, VersionError) as exc:
             return str(exc)
+        except OSError as exc:  # the cache directory (disk full, permissions)
+            return f"the module cache {self.cache}: {exc.strerror or exc}"
 
     # ------------------------------------------------------------------ registry protocol
     def _modules_base(self, host: str) -> str:
@@ -443,7 +445,9 @@ def resolve_units(units: list[Unit], opts: ModuleFetchOptions) -> tuple[list[Uni
             continue
         try:
             fetched = resolver.resolve_root(Path(unit.path))
-        except RecursionError:
+        except Exception as exc:  # a resolver bug must not lose the scan: the unit's calls stay unresolved
+            resolver.errors.append(ParseError(str(unit.path), 1, 1, f"internal error resolving remote modules: "
+                                              f"{type(exc).__name__}: {exc}", ErrorKind.PARSE))
             fetched = []
         out.append(replace(unit, fetched=tuple(fetched)) if fetched else unit)
     return out, resolver.errors

@@ -44,7 +44,6 @@ class Git:
     url: str  # https://... without ?ref
     ref: str = ""
     subdir: str = ""
-    depth: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,18 +168,15 @@ def parse_getter(address: str, base_url: str = "") -> Source:
     query = parse_qsl(parts.query, keep_blank_values=True)
     if forced == "git" or parts.path.endswith(".git") and forced != "http":
         ref = ""
-        depth = 0
         for k, v in query:
             if k == "ref":
                 ref = v
-            elif k == "depth":
-                depth = int(v) if v.isdigit() else 0
-            elif k in ("sshkey",):
+            elif k == "sshkey":
                 raise SourceError("git sshkey is not supported")
         if ref.startswith("-"):
             raise SourceError(f"git ref {ref!r} is not a ref")
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        return Git(url, ref, subdir, depth)
+        return Git(url, ref, subdir)  # ?depth= is an optimisation: every checkout here is shallow
     kind = ""
     rest_q = []
     for k, v in query:
