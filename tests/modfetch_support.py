@@ -230,3 +230,64 @@ def git_repo(root: Path, name: str, commits: list[tuple[dict[str, str], list[str
 def head_commit(bare: Path, ref: str = "HEAD") -> str:
     return subprocess.run(["git", "-C", str(bare), "rev-parse", ref], check=True, capture_output=True,
                           text=True).stdout.strip()
+
+
+class ConnectProxy:
+    """A forward proxy on loopback that only does CONNECT tunnels (what HTTPS through a proxy
+    uses), recording each target."""
+
+    def __init__(self) -> None:
+        import socketserver
+
+        owner = self
+        self.targets: list[str] = []
+
+        class _H(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                import socket
+
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = self.request.recv(4096)
+                    if not chunk:
+                        return
+                    head += chunk
+                line = head.split(b"\r\n", 1)[0].decode()
+                method, target, _ = line.split(" ", 2)
+                if method != "CONNECT":
+                    self.request.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                    return
+                owner.targets.append(target)
+                host, port = target.rsplit(":", 1)
+                upstream = socket.create_connection((host, int(port)))
+                self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                _relay(self.request, upstream)
+
+        class _S(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = _S(("127.0.0.1", 0), _H)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _relay(a: Any, b: Any) -> None:
+    import select
+
+    try:
+        while True:
+            ready, _, _ = select.select([a, b], [], [], 10)
+            if not ready:
+                return
+            for s in ready:
+                data = s.recv(65536)
+                if not data:
+                    return
+                (b if s is a else a).sendall(data)
+    finally:
+        b.close()

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from policyguard.commands import main
-from tests.modfetch_support import TlsServer, git_repo, head_commit, make_ca, tar_gz, zip_bytes
+from tests.modfetch_support import ConnectProxy, TlsServer, git_repo, head_commit, make_ca, tar_gz, zip_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -181,6 +181,31 @@ def test_git_ref_and_subdir(repo: Path, certs, server: TlsServer, tmp_path: Path
     assert fails(scan(repo, certs)[1]) == ["module.mod.aws_s3_bucket_acl.old"]
 
 
+def test_git_lock_pins_the_commit_when_the_branch_moves(repo: Path, certs, server: TlsServer, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    bare = git_repo(tmp_path / "git", "moving.git", [({"main.tf": bucket("first").decode()}, [])])
+    call(repo, f"git::{server.base}/git/moving.git?ref=main")
+    assert fails(scan(repo, certs)[1]) == ["module.mod.aws_s3_bucket_acl.first"]
+    first = head_commit(bare)
+    work = tmp_path / "moving-work"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", "clone", "-q", str(bare), str(work)], check=True, env=env)
+    (work / "main.tf").write_bytes(bucket("second"))
+    subprocess.run(["git", "-C", str(work), "commit", "-qam", "move"], check=True, env=env)
+    subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True, env=env)
+    server.requests.clear()
+    assert fails(scan(repo, certs)[1]) == ["module.mod.aws_s3_bucket_acl.first"]  # warm cache + lock
+    assert server.requests == []
+    cold = scan(repo, certs, cache=tmp_path / "cold")[1]  # cold cache: the locked commit, not the branch tip
+    assert fails(cold) == ["module.mod.aws_s3_bucket_acl.first"]
+    assert next(iter(lock(repo).values()))["commit"] == first
+    (repo / "infra" / ".policyguard" / "modules.lock.json").unlink()  # unlocked: the tip
+    assert fails(scan(repo, certs, cache=tmp_path / "colder")[1]) == ["module.mod.aws_s3_bucket_acl.second"]
+
+
 def test_git_failures_are_unknowns(repo: Path, certs, server: TlsServer) -> None:
     call(repo, f"git::{server.base}/git/absent.git?ref=v1")
     assert "git fetch failed" in module_unknown(scan(repo, certs)[1])
@@ -329,6 +354,24 @@ def test_redirects_are_bounded_and_https_only(repo: Path, certs, server: TlsServ
     assert "only https" in module_unknown(scan(repo, certs)[1])
     call(repo, "http://127.0.0.1:1/x.tgz")
     assert "only https" in module_unknown(scan(repo, certs)[1])
+
+
+def test_downloads_go_through_the_https_proxy(repo: Path, certs, server: TlsServer,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = ConnectProxy()
+    try:
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        server.static("/m.tgz", tar_gz({"main.tf": bucket("proxied")}))
+        call(repo, f"{server.base}/m.tgz")
+        assert fails(scan(repo, certs)[1]) == ["module.mod.aws_s3_bucket_acl.proxied"]
+        assert proxy.targets == [server.host]
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        scan(repo, certs, cache=repo.parent / "other-cache")
+        assert proxy.targets == [server.host]  # exempted: straight to the server
+    finally:
+        proxy.close()
 
 
 def test_untrusted_certificate_is_an_unknown(repo: Path, certs, server: TlsServer, tmp_path: Path) -> None:

@@ -98,7 +98,7 @@ def https_get(url: str, budget: Budget, *, max_bytes: int, sink: IO[bytes] | Non
             raise FetchError(f"refusing to fetch {url!r}: only https URLs are downloaded")
         budget.requests.append(url)
         started = time.monotonic()
-        conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=budget.timeout(), context=ctx)
+        conn = _connection(parts.hostname, parts.port or 443, budget.timeout(), ctx)
         try:
             path = parts.path or "/"
             if parts.query:
@@ -141,6 +141,23 @@ def https_get(url: str, budget: Budget, *, max_bytes: int, sink: IO[bytes] | Non
         finally:
             conn.close()
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _connection(host: str, port: int, timeout: float, ctx: Any) -> Any:
+    """An HTTPS connection to ``host``, through the ``https_proxy`` of the environment (a CONNECT
+    tunnel: TLS is still end to end and verified) unless ``no_proxy`` exempts the host."""
+    import http.client
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+
+    proxy = getproxies().get("https", "")
+    if proxy and not proxy_bypass(host):
+        p = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if p.hostname:
+            conn = http.client.HTTPSConnection(p.hostname, p.port or 8080, timeout=timeout, context=ctx)
+            conn.set_tunnel(host, port)
+            return conn
+    return http.client.HTTPSConnection(host, port, timeout=timeout, context=ctx)
 
 
 def download_file(url: str, dest: Path, budget: Budget) -> str:
