@@ -30,11 +30,11 @@ from policyguard.model import (
 from policyguard.parsers import numbers
 
 from . import functions as fn
+from .evaluate import Env, EvalError, NoReferences, because, deep_unknown, ev, eval_constant, safe_eval
+from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, Lit, ObjectE, Scope, TupleE, parse_source
 
 if TYPE_CHECKING:
     from policyguard.modfetch.manifest import FetchedModule
-from .evaluate import Env, EvalError, NoReferences, because, deep_unknown, ev, eval_constant, safe_eval
-from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, Lit, ObjectE, Scope, TupleE, parse_source
 
 MAX_MODULE_DEPTH = 24
 MAX_INSTANCES = 10_000
