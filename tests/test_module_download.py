@@ -345,6 +345,24 @@ def test_total_budget_bounds_every_download(repo: Path, certs, server: TlsServer
     assert len(msgs) == 4 and all("timed out" in m or "budget is spent" in m for m in msgs)
 
 
+def test_a_slow_drip_stops_at_the_total_budget(repo: Path, certs, server: TlsServer) -> None:
+    def drip(h) -> None:  # type: ignore[no-untyped-def]
+        h.send_response(200)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        for _ in range(50):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            time.sleep(0.2)
+
+    server.routes["/drip.tgz"] = drip
+    call(repo, f"{server.base}/drip.tgz")
+    started = time.monotonic()
+    code, doc = scan(repo, certs, "--module-budget", "1.5")
+    assert time.monotonic() - started < 6
+    assert "total download time budget" in module_unknown(doc)
+
+
 def test_redirects_are_bounded_and_https_only(repo: Path, certs, server: TlsServer) -> None:
     server.static("/loop.tgz", b"", 302, {"Location": "/loop.tgz"})
     server.static("/down.tgz", b"", 302, {"Location": "http://127.0.0.1:1/x.tgz"})
