@@ -60,6 +60,6 @@ def module_fetch_options() -> list[Callable[[F], F]]:
         click.option("--download-modules", is_flag=True, default=None, help="Download remote Terraform modules (registry, git over https, https archives) that terraform init has not, into the module cache."),
         click.option("--module-cache", metavar="DIR", help="Module download cache (default: ${XDG_CACHE_HOME:-~/.cache}/policyguard/modules)."),
         click.option("--module-ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM file of CA certificates to trust for module downloads (default: the system's; SSL_CERT_FILE works too)."),
-        click.option("--module-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Timeout of one module download request or git command step (default 20)."),
+        click.option("--module-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Longest a module download connection or git transfer may stall (default 20)."),
         click.option("--module-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Total time for every module download of the scan (default 180)."),
     ]
