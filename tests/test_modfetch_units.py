@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from modfetch_support import tar_gz, zip_bytes
 
 from policyguard.modfetch.sources import Archive, Git, HttpIndirect, Registry, SourceError, parse_getter, parse_source
 from policyguard.modfetch.transport import Budget, FetchError, extract
 from policyguard.modfetch.versions import VersionError, newest_match
-from tests.modfetch_support import tar_gz, zip_bytes
 
 AVAILABLE = ["0.9.0", "1.0.0", "1.2.0", "1.2.7", "1.3.0", "2.0.0", "2.1.0-beta1", "2.1.0-rc.1", "not-a-version"]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from modfetch_support import ConnectProxy, TlsServer, git_repo, head_commit, make_ca, tar_gz, zip_bytes
 
 from policyguard.commands import main
-from tests.modfetch_support import ConnectProxy, TlsServer, git_repo, head_commit, make_ca, tar_gz, zip_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
