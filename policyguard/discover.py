@@ -41,6 +41,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policyguard.formats import (
     DOCUMENT,
@@ -55,7 +56,12 @@ from policyguard.fsread import file_type, on_pseudo_fs
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError
 
-PRUNE_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".terragrunt-cache"})
+if TYPE_CHECKING:
+    from policyguard.modfetch.manifest import FetchedModule
+
+# .policyguard: policyguard's own state beside a root module (the module lock file)
+PRUNE_DIRS = frozenset({".git", ".terraform", "node_modules", ".hg", ".svn", "__pycache__", ".terragrunt-cache",
+                        ".policyguard"})
 
 
 
@@ -70,6 +76,8 @@ class Unit:
     files: list[Path]
     text: str | None = None
     expect: str | None = None
+    # a Terraform unit's remote module calls, resolved before parsing (--download-modules)
+    fetched: tuple[FetchedModule, ...] = ()
 
 
 def stdin_unit(text: str, name: str, expect: str | None = None) -> Unit:

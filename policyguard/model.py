@@ -258,6 +258,31 @@ class Reference:
         return {"path": self.path, "target": self.target, "expression": self.expression}
 
 
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A Terraform ``module`` block through which a resource was instantiated: the instance
+    ``address`` (``module.vpc``, ``module.app[0].module.vpc``) and the block's file and line.
+    A resource's ``call_chain`` lists them from the root module inwards, so a finding inside a
+    module names who called it (two callers of one module give two distinguishable findings)."""
+
+    address: str
+    file: str
+    line: int
+    column: int = 1
+    source: str = ""
+    version: str = ""  # what was resolved (registry version, commit, sha256) or the constraint
+    downloaded: bool = False  # the called module was downloaded into the cache (--download-modules)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"address": self.address, "file": self.file, "line": self.line, "column": self.column,
+                               "source": self.source}
+        if self.version:
+            out["version"] = self.version
+        if self.downloaded:
+            out["downloaded"] = True
+        return out
+
+
 @dataclass(slots=True)
 class Resource:
     """One resource as every rule sees it, whatever the source format.
@@ -292,6 +317,7 @@ class Resource:
     pod_spec_path: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     construct_path: str = ""
+    call_chain: tuple[CallSite, ...] = ()  # Terraform: the module blocks that instantiated it
 
     def __post_init__(self) -> None:
         # the one place user data becomes rule input: no parser can forget it (module docstring)
@@ -339,6 +365,8 @@ class Resource:
             out["pod_spec_path"] = self.pod_spec_path
         if self.construct_path:
             out["construct_path"] = self.construct_path
+        if self.call_chain:
+            out["called_from"] = [c.to_dict() for c in self.call_chain]
         if with_spans:
             out["attribute_spans"] = {k: s.to_dict() for k, s in self.attribute_spans.items()}
         return out
@@ -635,6 +663,10 @@ class Finding:
     fingerprint: str = ""
     edits: tuple[TextEdit, ...] = ()  # the fix rendered for this file (filled by the fix stage)
     construct_path: str = ""  # the resource's CDK construct (Resource.construct_path); not fingerprinted
+    call_chain: tuple[CallSite, ...] = ()  # the resource's (Resource.call_chain)
+    # the fingerprint a finding inside a called module had before callers were part of it:
+    # baselines written by earlier versions still match (policyguard.gate.baseline); "" otherwise
+    legacy_fingerprint: str = ""
 
     @property
     def file(self) -> str:
@@ -660,6 +692,8 @@ class Finding:
             out["fix"] = self.fix.to_dict()
         if self.suppression is not None:
             out["suppression"] = self.suppression.to_dict()
+        if self.call_chain:
+            out["called_from"] = [c.to_dict() for c in self.call_chain]
         return out
 
 

@@ -34,6 +34,22 @@ class StdinSource:
 
 
 @dataclass(frozen=True, slots=True)
+class ModuleFetchOptions:
+    """Downloading remote Terraform modules (``--download-modules``; README "Remote modules").
+    Off by default: a download is network access and a git run chosen by the scanned files, so
+    only the command line or a trusted config may turn it on (``policyguard.gate.trust``)."""
+
+    download: bool = False
+    cache_dir: str = ""  # "": ${XDG_CACHE_HOME:-~/.cache}/policyguard/modules
+    ca_bundle: str = ""  # PEM file of CAs to trust for HTTPS and git (default: the system's)
+    request_timeout: float = 20.0  # seconds per HTTP request or git command
+    total_timeout: float = 180.0  # seconds for every download of one scan
+    max_bytes: int = 256 * 1024 * 1024  # one module package, downloaded and unpacked
+    max_files: int = 20_000  # files in one module package
+    write_lock: bool = True  # record what was resolved in <root>/.policyguard/modules.lock.json
+
+
+@dataclass(frozen=True, slots=True)
 class ReadOptions:
     """What to read and how: the paths, what to leave out, and what the parsers are given."""
 
@@ -49,6 +65,7 @@ class ReadOptions:
     # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
     read_roots: tuple[str, ...] = ()
     follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
+    modules: ModuleFetchOptions = field(default_factory=ModuleFetchOptions)  # remote Terraform modules
 
     def __post_init__(self) -> None:
         _freeze_sequences(self)
@@ -116,4 +133,4 @@ class ScanOptions:
     evaluation: EvalOptions = field(default_factory=EvalOptions)
 
 
-__all__ = ["EvalOptions", "ReadOptions", "RuleOptions", "ScanOptions", "StdinSource"]
+__all__ = ["EvalOptions", "ModuleFetchOptions", "ReadOptions", "RuleOptions", "ScanOptions", "StdinSource"]

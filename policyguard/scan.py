@@ -386,6 +386,11 @@ def _scan(read: ReadOptions, scanner: Scanner) -> ScanResult:
         result.errors.extend(ruleset.errors)
 
     units = found.units
+    if read.modules.download:  # remote Terraform modules, before any parser runs (policyguard.modfetch)
+        from policyguard.modfetch.resolve import resolve_units
+
+        units, fetch_errors = resolve_units(units, read.modules)
+        result.errors.extend(fetch_errors)
     outcomes = scanner.scan_units(units, read)  # the per-scan time budget starts now
 
     files: set[str] = set()

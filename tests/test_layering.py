@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("policyguard", "policyguard.model", "policyguard.limits", "policyguard.exitcodes", "policyguard.fsread",
               "policyguard.procs", "policyguard.redact", "policyguard.jsonfast", "policyguard.roots", "policyguard.secrets",
               "policyguard.options")),
-    ("parsers", ("policyguard.parsers", "policyguard.discover", "policyguard.formats")),
+    ("parsers", ("policyguard.parsers", "policyguard.discover", "policyguard.formats", "policyguard.modfetch")),
     ("engine", ("policyguard.engine",)),
     ("scan", ("policyguard.scan", "policyguard.ruletest")),
     ("gate", ("policyguard.gate", "policyguard.frameworks")),

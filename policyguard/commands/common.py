@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from policyguard.gate.report import Report
     from policyguard.gate.verdict import GateSettings
     from policyguard.limits import UnitLimits
-    from policyguard.options import StdinSource
+    from policyguard.options import ModuleFetchOptions, StdinSource
     from policyguard.scan import ScanResult
 
 
@@ -42,6 +42,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         variables=variables,
         kustomize_binary=str(kw.get("kustomize_binary") or ""),
         follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
+        modules=module_fetch(kw, config),
     )
     rules = RuleOptions(
         rule_dirs=tuple(cfg_dirs + list(kw.get("rule_dirs") or ())),
@@ -65,6 +66,22 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         unit_limits=unit_limits(kw),
     )
     return ScanOptions(read, rules, evaluation)
+
+
+def module_fetch(kw: dict[str, Any], config: Config | None) -> ModuleFetchOptions:
+    """``--download-modules`` and its settings over the trusted config's ``terraform_modules``
+    (a repository's own config cannot turn downloads on: ``policyguard.gate.trust``)."""
+    from policyguard.options import ModuleFetchOptions
+
+    defaults = ModuleFetchOptions()
+    flag = kw.get("download_modules")
+    return ModuleFetchOptions(
+        download=bool(flag if flag is not None else (config.download_modules if config else False)),
+        cache_dir=str(kw.get("module_cache") or (config.module_cache if config else "") or ""),
+        ca_bundle=str(kw.get("module_ca_bundle") or ""),
+        request_timeout=float(kw.get("module_timeout") or defaults.request_timeout),
+        total_timeout=float(kw.get("module_budget") or defaults.total_timeout),
+    )
 
 
 def unit_limits(kw: dict[str, Any]) -> UnitLimits | None:

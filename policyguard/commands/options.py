@@ -48,6 +48,18 @@ def scan_options(f: F) -> F:
         click.option("--opa-url", help="OPA server URL for --rego-engine opa-server."),
         click.option("--follow-external-symlinks", is_flag=True, help="Read symlinks whose target leaves the scanned directory (default: an error naming the link)."),
     ]
-    for opt in reversed(opts):
+    for opt in reversed(opts + module_fetch_options()):
         f = opt(f)
     return f
+
+
+def module_fetch_options() -> list[Callable[[F], F]]:
+    """Remote Terraform modules (README "Remote modules"): off unless asked for; settings a
+    repository's own config can never choose (network access and git runs)."""
+    return [
+        click.option("--download-modules", is_flag=True, default=None, help="Download remote Terraform modules (registry, git over https, https archives) that terraform init has not, into the module cache."),
+        click.option("--module-cache", metavar="DIR", help="Module download cache (default: ${XDG_CACHE_HOME:-~/.cache}/policyguard/modules)."),
+        click.option("--module-ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM file of CA certificates to trust for module downloads (default: the system's; SSL_CERT_FILE works too)."),
+        click.option("--module-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Longest a module download connection or git transfer may stall (default 20)."),
+        click.option("--module-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Total time for every module download of the scan (default 180)."),
+    ]

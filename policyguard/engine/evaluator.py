@@ -431,7 +431,7 @@ class Evaluator:
             return Finding(
                 rule_id=m.id, status=status, severity=m.severity, resource_id=r.id, resource_type=r.type,
                 platform=r.platform, span=r.span_for(path) if path else r.span, message=redact(message), path=path,
-                unknowns=unknowns, fix=fix, construct_path=r.construct_path,
+                unknowns=unknowns, fix=fix, construct_path=r.construct_path, call_chain=r.call_chain,
             )
 
         kind, out = outcome

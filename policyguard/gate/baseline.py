@@ -113,8 +113,11 @@ def apply(findings: list[Finding], baseline: Baseline) -> BaselineOutcome:
     for f in findings:
         if f.status not in BASELINED:
             continue
-        if f.fingerprint in baseline.entries:
-            seen.add(f.fingerprint)
+        key = f.fingerprint
+        if key not in baseline.entries and f.legacy_fingerprint in baseline.entries:
+            key = f.legacy_fingerprint  # written before callers were part of module fingerprints
+        if key in baseline.entries:
+            seen.add(key)
             f.status = Status.SUPPRESSED
             f.suppression = Suppression(source="baseline", reason="present in baseline", location=baseline.path)
             outcome.matched += 1

@@ -75,6 +75,9 @@ class Config:
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
     # fix.allow_behaviour_changing: (rule id or glob, line in the file) pairs
     fix_allow_behaviour_changing: list[tuple[str, int]] = field(default_factory=list)
+    # terraform_modules (trusted configs only: policyguard.gate.trust): download remote modules
+    download_modules: bool = False
+    module_cache: str = ""  # absolute, or relative to the config file's directory
     # ``repo_config`` (trusted configs only): how a repository's own config is treated
     repo_trust: str | None = None  # local | untrusted
     may_loosen: list[str] = field(default_factory=list)
@@ -259,6 +262,9 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         cfg.params_at[(rid,)] = cfg.where("rules", "params", rid)
         for name in values:
             cfg.params_at[(rid, str(name))] = cfg.where("rules", "params", rid, str(name))
+    tf_modules = data.get("terraform_modules") or {}
+    cfg.download_modules = bool(tf_modules.get("download", False))
+    cfg.module_cache = str(base / tf_modules["cache"]) if tf_modules.get("cache") else ""
     allow = (data.get("fix") or {}).get("allow_behaviour_changing", [])
     cfg.fix_allow_behaviour_changing = [(str(a), lines.get(("fix", "allow_behaviour_changing", i), 1)) for i, a in enumerate(allow)]
     for i, s in enumerate(data.get("suppressions", [])):

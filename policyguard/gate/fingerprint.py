@@ -48,6 +48,14 @@ def finding_unit(file: str, platform: str, root: str | None = None) -> str:
     return unit_key(file, platform)
 
 
+def unit_file(finding: Finding) -> str:
+    """The file whose unit keys ``finding``: its own, unless its module was downloaded into the
+    cache (a path that differs per machine), where the repository's module block that called the
+    download keys it instead (the resource id already names the module address)."""
+    site = next((c for c in finding.call_chain if c.downloaded), None)
+    return site.file if site is not None else finding.span.file
+
+
 def fingerprint(finding: Finding, resource: Resource | None, root: str | None = None, *, unit: str | None = None) -> str:
     """``unit`` is ``finding_unit(...)`` of the finding when the caller already has it."""
     value: Any = None
@@ -59,7 +67,7 @@ def fingerprint(finding: Finding, resource: Resource | None, root: str | None = 
     parts = [
         "v1",
         finding.rule_id,
-        unit if unit is not None else finding_unit(finding.span.file, finding.platform, root),
+        unit if unit is not None else finding_unit(unit_file(finding), finding.platform, root),
         finding.resource_id,
         finding.path,
         normalise_value(value) if finding.path else _ABSENT,
@@ -67,22 +75,40 @@ def fingerprint(finding: Finding, resource: Resource | None, root: str | None = 
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def _caller(item: Finding | Resource) -> str:
+    """The root module file whose module call made a resource ("" outside modules)."""
+    return item.call_chain[0].file if item.call_chain else ""
+
+
 def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resource], root: str | None = None) -> None:
-    """Fill ``Finding.fingerprint``; identical keys (two results of one rule at one path) get ``:n``."""
-    index: dict[tuple[str, str], Resource] = {}
+    """Fill ``Finding.fingerprint``; identical keys (two results of one rule at one path) get ``:n``.
+
+    A resource inside a called module also hashes the unit of the root module that called it:
+    one module called from two roots gives each of its resources twice, with the same id in the
+    same file, and only the caller tells those findings apart, whichever roots a scan covers.
+    Such a finding keeps its earlier fingerprint in ``legacy_fingerprint`` for old baselines."""
+    index: dict[tuple[str, str, str], Resource] = {}
     by_id: dict[str, Resource] = {}
     for r in resources:
-        index[(r.id, r.span.file)] = r
+        index.setdefault((r.id, r.span.file, _caller(r)), r)
         by_id.setdefault(r.id, r)
     seen: dict[str, int] = {}
     units: dict[tuple[str, str], str] = {}  # (file, platform): a scan has ~100 findings per file
     for f in findings:
-        res = index.get((f.resource_id, f.span.file)) or by_id.get(f.resource_id)
-        key = (f.span.file, f.platform)
+        res = index.get((f.resource_id, f.span.file, _caller(f))) or by_id.get(f.resource_id)
+        file = unit_file(f)
+        key = (file, f.platform)
         unit = units.get(key)
         if unit is None:
-            unit = units[key] = finding_unit(f.span.file, f.platform, root)
+            unit = units[key] = finding_unit(file, f.platform, root)
         fp = fingerprint(f, res, root, unit=unit)
+        if f.call_chain:
+            f.legacy_fingerprint = fp
+            caller_key = (_caller(f), f.platform)
+            caller_unit = units.get(caller_key)
+            if caller_unit is None:
+                caller_unit = units[caller_key] = finding_unit(_caller(f), f.platform, root)
+            fp = hashlib.sha256(f"{fp}\x1fcalled-from\x1f{caller_unit}".encode()).hexdigest()[:32]
         n = seen.get(fp, 0)
         seen[fp] = n + 1
         f.fingerprint = fp if n == 0 else f"{fp}:{n}"

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from policyguard.model import Finding, ParseError, RuleMeta, Severity, Status
+from policyguard.model import Finding, ParseError, RuleMeta, Severity, Span, Status
 
 if TYPE_CHECKING:
     from policyguard.gate.suppress import Notice
@@ -67,6 +67,20 @@ class Report:
         if hit is None:
             hit = self._rel_cache[file] = self._rel(file)
         return hit
+
+    def called_from(self, f: Finding) -> str:
+        """Where a finding inside a Terraform module was called from, root first, for people:
+        ``module.vpc called from envs/prod/main.tf:12`` ("" outside modules)."""
+        return "; ".join(f"{c.address} called from {self.rel(c.file)}:{c.line}" for c in f.call_chain)
+
+    def anchor(self, f: Finding) -> Span:
+        """Where to show ``f`` in a repository view (code scanning, annotations, text): its own
+        span, unless its module was downloaded into the cache (a path outside the repository):
+        then the module block in the repository that called the download."""
+        site = next((c for c in f.call_chain if c.downloaded), None)
+        if site is None:
+            return f.span
+        return Span(site.file, site.line, site.column, site.line, site.column + 1)
 
     def rel_location(self, location: str) -> str:
         """``file:line`` with the file made relative like ``rel``."""

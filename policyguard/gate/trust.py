@@ -123,6 +123,8 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.repo_trust = cfg.repo_trust or base.repo_trust
     out.may_loosen = sorted(set(base.may_loosen) | set(cfg.may_loosen))
     out.fix_allow_behaviour_changing = base.fix_allow_behaviour_changing + cfg.fix_allow_behaviour_changing
+    if "terraform_modules" not in cfg.data:
+        out.download_modules, out.module_cache = base.download_modules, base.module_cache
     if "suppression_policy" not in cfg.data:
         out.policy = base.policy
     return out
@@ -210,6 +212,12 @@ def _merge_repository(
                                         "(name the rules with --unsafe or in a trusted config)"))
         else:
             out.fix_allow_behaviour_changing = out.fix_allow_behaviour_changing + repo.fix_allow_behaviour_changing
+    if "terraform_modules" in data:
+        # downloading is network access and git runs at addresses the scanned files choose: only
+        # whoever runs the gate may ask for it, in any mode (like --kustomize-binary)
+        notices.append(ConfigNotice("rejected", file, repo.line_of("terraform_modules"),
+                                    "terraform_modules: only a trusted config (--config, --org-config) or the command "
+                                    "line (--download-modules) may turn on module downloads; ignored"))
     _merge_gate(out, repo, gate, may("gate"), reject)
     if repo.suppressions:
         if may("suppressions"):

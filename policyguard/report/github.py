@@ -52,7 +52,9 @@ def render(report: Report, *, color: bool = False) -> str:
         if meta and meta.remediation and f.status != Status.ERROR:
             msg += f"\nRemediation: {meta.remediation}"
         title = f"{f.rule_id} ({f.severity.label})" + (" rule error" if f.status == Status.ERROR else "")
-        s = f.span
+        if f.call_chain:
+            msg += f"\nIn {report.called_from(f)}"
+        s = report.anchor(f)
         out.append(_cmd(level, report.rel(s.file), s.start_line, s.start_col, s.end_line, s.end_col, title, msg))
     for n in report.notices:
         out.append(_cmd("warning" if n.kind != "stale" else "notice", report.rel(n.file), n.line, 1, 0, 0,

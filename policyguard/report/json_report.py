@@ -21,6 +21,8 @@ def build(report: Report) -> dict[str, Any]:
             d["suppression"]["location"] = report.rel_location(d["suppression"]["location"])
         if f.edits:
             d["edits"] = [dict(e.to_dict(), file=report.rel(e.file)) for e in f.edits]
+        for site in d.get("called_from", ()):
+            site["file"] = report.rel(site["file"])
         findings.append(d)
     errors = []
     for e in report.errors:

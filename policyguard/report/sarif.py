@@ -222,7 +222,10 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
         if f.status == Status.UNKNOWN:
             text += f" (unknown: depends on {', '.join(f.unknowns)}; counted as fail)"
     text = f"{f.resource_id}: {text}"
-    loc = _location(report, f.span.file, f.span.start_line, f.span.start_col, f.span.end_line, f.span.end_col)
+    if f.call_chain:
+        text += f" (in {report.called_from(f)})"
+    at = report.anchor(f)  # a module downloaded into the cache: the call in the repository
+    loc = _location(report, at.file, at.start_line, at.start_col, at.end_line, at.end_col)
     loc.logical_locations = [so.LogicalLocation(fully_qualified_name=f.resource_id, kind="resource")]
     props: dict[str, Any] = {"status": str(f.status), "severity": f.severity.label, "resource_type": f.resource_type}
     if f.path:
@@ -241,6 +244,8 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
         fingerprints={"policyguard/v1": fp},
         properties=props,
     )
+    if f.call_chain:
+        res.related_locations = _call_sites(report, f, at)
     if f.status == Status.SUPPRESSED:
         res.suppressions = [_suppression(report, f)]
         if f.suppression is not None and f.suppression.source == "baseline":
@@ -251,6 +256,26 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
     if fixes:
         res.fixes = fixes
     return res
+
+
+def _call_sites(report: Report, f: Finding, at: Any) -> list[Any]:
+    """The module blocks a finding's resource was instantiated through, and the resource's own
+    place when the primary location is one of those blocks."""
+    import sarif_om as so
+
+    out = []
+    for i, c in enumerate(f.call_chain):
+        loc = _location(report, c.file, c.line, c.column, c.line, c.column + 1)
+        loc.id = i + 1
+        loc.message = so.Message(text=f"{c.address} called here")
+        out.append(loc)
+    if at is not f.span:
+        s = f.span
+        loc = _location(report, s.file, s.start_line, s.start_col, s.end_line, s.end_col)
+        loc.id = len(out) + 1
+        loc.message = so.Message(text=f"{f.resource_id} is defined here (downloaded module)")
+        out.append(loc)
+    return out
 
 
 def _parse_error_result(report: Report, e: ParseError, index: int) -> Any:

@@ -47,8 +47,9 @@ def render(report: Report, *, color: bool = False) -> str:
         label = str(f.status).upper()
         meta = report.rule(f.rule_id)
         sev = f.severity
+        at = report.anchor(f)  # a module downloaded into the cache: shown at the call in the repository
         head = (
-            f"  {f.span.start_line}:{f.span.start_col}  {st(label, fg=_STATUS_COLOR.get(label), bold=True)}  "
+            f"  {at.start_line}:{at.start_col}  {st(label, fg=_STATUS_COLOR.get(label), bold=True)}  "
             f"{st(sev.label, fg=_SEV_COLOR[sev])}  {st(f.rule_id, bold=True)}  {f.resource_id}"
         )
         if f.path:
@@ -58,13 +59,17 @@ def render(report: Report, *, color: bool = False) -> str:
             body.append(f"      construct: {f.construct_path}")
         if f.status == Status.UNKNOWN and f.unknowns:
             body.append(f"      unknown: depends on {', '.join(f.unknowns)}")
+        if f.call_chain:
+            body.append(f"      in {report.called_from(f)}")
         if f.suppression is not None:
             s = f.suppression
             extra = "".join(f" {k}={v}" for k, v in (("owner", s.owner), ("expires", s.expires)) if v)
             body.append(f"      suppressed ({s.source} at {report.rel_location(s.location) if s.source != 'baseline' else s.location}): {s.reason or 'no reason given'}{extra}")
         elif meta is not None and meta.remediation and f.status in (Status.FAIL, Status.UNKNOWN):
             body.append(f"      fix: {meta.remediation}")
-        by_file.setdefault(report.rel(f.span.file), []).append((f.span.start_line, f.span.start_col, "\n".join(body)))
+        if at is not f.span:
+            body.append(f"      defined at {report.rel(f.span.file)}:{f.span.start_line}")
+        by_file.setdefault(report.rel(at.file), []).append((at.start_line, at.start_col, "\n".join(body)))
 
     out: list[str] = []
     for file in sorted(by_file):

@@ -19,6 +19,7 @@ __all__ = ["parse_directory"]
 if TYPE_CHECKING:
     from policyguard.discover import Unit
     from policyguard.formats import ParseContext
+    from policyguard.modfetch.manifest import FetchedModule
 
 
 def _auto_var_files(directory: Path) -> list[Path]:
@@ -40,11 +41,13 @@ def parse_directory(
     variables: dict[str, str] | None = None,
     read_roots: tuple[str, ...] = (),
     workspace: str = "default",
+    fetched: tuple[FetchedModule, ...] = (),
 ) -> ParseResult:
     """Evaluate the Terraform root module in ``path`` into resources (never raises on bad input).
     ``workspace``: the value of ``terraform.workspace``.
     ``file()`` and its kin read only inside ``read_roots`` (default: the repository around
-    ``path``, see policyguard.roots).
+    ``path``, see policyguard.roots). ``fetched``: remote module calls already downloaded
+    (``policyguard.modfetch``); each downloaded package may be read by its own ``file()`` calls.
 
     Variable precedence follows Terraform: defaults < ``terraform.tfvars`` <
     ``terraform.tfvars.json`` < ``*.auto.tfvars(.json)`` (lexical order) < ``var_files`` (in
@@ -57,7 +60,7 @@ def parse_directory(
     result = ParseResult()
     with unit_budget() as budget:
         try:
-            _evaluate(path, result, files, var_files, variables, read_roots, workspace)
+            _evaluate(path, result, files, var_files, variables, read_roots, workspace, fetched)
         except LimitExceeded as exc:  # the unit's budget is spent: none of its resources is judged
             result.resources.clear()
             result.errors.append(limit_error(exc, str(path)))
@@ -72,14 +75,16 @@ def parse_directory(
 
 
 def _evaluate(path: Path, result: ParseResult, files: list[Path] | None, var_files: list[str] | None,
-              variables: dict[str, str] | None, read_roots: tuple[str, ...], workspace: str = "default") -> None:
+              variables: dict[str, str] | None, read_roots: tuple[str, ...], workspace: str = "default",
+              fetched: tuple[FetchedModule, ...] = ()) -> None:
     from policyguard.roots import repository_roots
 
     from .evaluate import EvalError
     from .module import Context, ModuleInstance, cli_variable, load_module, read_var_file
 
     roots = tuple(Path(r) for r in read_roots) or repository_roots([path])
-    ctx = Context(path, result, roots, workspace)
+    roots += tuple(dict.fromkeys(Path(f.package).resolve() for f in fetched if f.package))
+    ctx = Context(path, result, roots, workspace, fetched)
     try:
         mdef = load_module(path, [Path(f) for f in files] if files is not None else None)
         for err in mdef.errors:
@@ -110,4 +115,4 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     """A Terraform directory unit (``policyguard.formats``)."""
     return parse_directory(unit.path, files=unit.files, var_files=list(context.var_files),
                            variables=dict(context.variables), read_roots=context.read_roots,
-                           workspace=context.workspace)
+                           workspace=context.workspace, fetched=unit.fetched)

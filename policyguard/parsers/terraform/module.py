@@ -12,10 +12,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyguard.limits import DEFAULT_LIMITS, LimitExceeded, current_budget, depth_message, json_too_deep
 from policyguard.model import (
+    CallSite,
     ErrorKind,
     ParseError,
     ParseResult,
@@ -31,6 +32,9 @@ from policyguard.parsers import numbers
 from . import functions as fn
 from .evaluate import Env, EvalError, NoReferences, because, deep_unknown, ev, eval_constant, safe_eval
 from .hcl import Attribute, Block, Body, Expr, GetAttr, HclSyntaxError, Index, Lit, ObjectE, Scope, TupleE, parse_source
+
+if TYPE_CHECKING:
+    from policyguard.modfetch.manifest import FetchedModule
 
 MAX_MODULE_DEPTH = 24
 MAX_INSTANCES = 10_000
@@ -240,7 +244,7 @@ class _Cycle(EvalError):
 _NOT_KNOWN = object()
 
 
-def _modules_manifest(root: Path) -> dict[str, str]:
+def modules_manifest(root: Path) -> dict[str, str]:
     """``.terraform/modules/modules.json``: module key (``a.b``) -> downloaded directory."""
     from policyguard.fsread import ReadError, read_regular
 
@@ -260,8 +264,11 @@ def _modules_manifest(root: Path) -> dict[str, str]:
 class Context:
     """State shared by every module instance of one root module evaluation."""
 
-    def __init__(self, root: Path, result: ParseResult, read_roots: tuple[Path, ...] = (), workspace: str = "default"):
+    def __init__(self, root: Path, result: ParseResult, read_roots: tuple[Path, ...] = (), workspace: str = "default",
+                 fetched: tuple[FetchedModule, ...] = ()):
         self.root = root
+        # remote calls resolved before parsing (--download-modules), by modules.json key
+        self.fetched = {f.key: f for f in fetched}
         self.result = result
         self.workspace = workspace  # terraform.workspace
         self.read_roots = read_roots or (root.resolve(),)  # where file() may read
@@ -271,7 +278,7 @@ class Context:
     @property
     def manifest(self) -> dict[str, str]:
         if self._manifest is None:
-            self._manifest = _modules_manifest(self.root)
+            self._manifest = modules_manifest(self.root)
         return self._manifest
 
     def error(self, err: ParseError) -> None:
@@ -294,8 +301,10 @@ class ModuleInstance:
         inputs: dict[str, tuple[Expr, Env]] | None,
         root_values: dict[str, Any] | None,
         ancestors: tuple[str, ...],
+        call_chain: tuple[CallSite, ...] = (),
     ):
         self.ctx = ctx
+        self.call_chain = call_chain  # the module blocks that made this instance, root first
         self.mdef = mdef
         self.address = address  # "" | "module.a" | "module.a[0].module.b"
         self.prefix = address + "." if address else ""
@@ -643,12 +652,17 @@ class ModuleInstance:
         if not isinstance(source, str):
             return f"module {name!r} source is not a literal string"
         directory: Path | None = None
+        fetched = self.ctx.fetched.get(key_path)
+        if fetched is not None and fetched.error:
+            return fetched.error
         if source.startswith("./") or source.startswith("../") or source in (".", ".."):
             directory = Path(os.path.normpath(self.mdef.dir / source))
         else:
             downloaded = self.ctx.manifest.get(key_path)
             if downloaded is not None:
                 directory = Path(os.path.normpath(self.ctx.root / downloaded))
+            elif fetched is not None:
+                directory = Path(fetched.directory)
         if directory is None:
             return f"remote module {source!r} is not on disk (run terraform init to download it)"
         if not directory.is_dir() or not tf_files(directory):
@@ -674,7 +688,12 @@ class ModuleInstance:
             penv = Env(self, bindings)
             inputs = {n: (a.expr, penv) for n, a in attrs.items() if n not in MODULE_META}
             address = f"{self.prefix}module.{name}{index_suffix(key)}"
-            out[key] = ModuleInstance(self.ctx, mdef, address, key_path, inputs, None, self.ancestors + (dkey,))
+            was_fetched = fetched is not None and bool(fetched.directory) and self.ctx.manifest.get(key_path) is None
+            site = CallSite(address, call.span.file, call.span.start_line, call.span.start_col, source,
+                            fetched.resolved if was_fetched and fetched is not None else _literal(call, "version"),
+                            was_fetched)
+            out[key] = ModuleInstance(self.ctx, mdef, address, key_path, inputs, None, self.ancestors + (dkey,),
+                                      self.call_chain + (site,))
         return out
 
     # -- emitting resources
@@ -722,6 +741,7 @@ class ModuleInstance:
             references=refs,
             meta=meta,
             construct_path=construct_path,
+            call_chain=self.call_chain,
         )
 
     def _resources(self, blk: Block) -> None:
@@ -760,6 +780,10 @@ class ModuleInstance:
             bindings = self.bindings_for(call, key, each_value, expansion)
             evaluated = self.eval_body(call.body, bindings, top=True, skip=MODULE_META)
             meta: dict[str, Any] = {"source": source, "resolved": not isinstance(children, str)}
+            fetched = self.ctx.fetched.get(f"{self.key_path}.{name}" if self.key_path else name)
+            if fetched is not None:
+                meta["download"] = ({"error": fetched.error} if fetched.error
+                                    else {"resolved": fetched.resolved, "dir": fetched.directory})
             if isinstance(children, str):
                 meta["reason"] = children
             else:
@@ -876,6 +900,11 @@ class ModuleInstance:
             p = prefix + (label, len(lst))
             spans[format_path(p)] = content.span
             lst.append(self._body(content.body, b, p, spans, refs, False, RESOURCE_META))
+
+
+def _literal(call: Block, name: str) -> str:
+    attr = call.body.attrs.get(name)
+    return attr.expr.text.strip('"') if attr is not None else ""
 
 
 def _literal_spans(expr: Expr, prefix: tuple[str | int, ...], spans: dict[str, Span]) -> None:

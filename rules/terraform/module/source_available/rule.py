@@ -36,7 +36,7 @@ _LOCAL = ("./", "../")
     ),
     remediation=(
         "Run `terraform init` (or `terraform get`) in the root module directory before scanning, or fix "
-        "the local module path; suppress PG-TF-MODULE-001 on the module block if it is checked elsewhere."
+        "the local module path, or scan with `--download-modules`; suppress PG-TF-MODULE-001 on the module block if it is checked elsewhere."
     ),
     frameworks={},
     fixable=False,
@@ -49,11 +49,14 @@ def check(resource: dict[str, Any]) -> Iterator[RuleResult]:
     version = meta.get("version")
     label = f"module.{resource.get('name')}"
     what = f"source {source!r}" + (f" version {version!r}" if version else "")
-    if source.startswith(_LOCAL) or source in (".", ".."):
+    download = meta.get("download")
+    if isinstance(download, dict) and download.get("error"):
+        how = f"{download['error']} (--download-modules)"
+    elif source.startswith(_LOCAL) or source in (".", ".."):
         how = "the local path holds no Terraform files: fix the path or check the module out"
     elif source:
         how = ("it is not downloaded: run `terraform init` in the root module directory so "
-               ".terraform/modules/modules.json lists it, then scan again")
+               ".terraform/modules/modules.json lists it, then scan again (or scan with --download-modules)")
     else:
         how = str(meta.get("reason") or "its source is not a literal string")
     yield unknown(f"{label} ({what}) is not on disk, so nothing inside it was evaluated; {how}",
