@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from policyguard.options import HelmOptions
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -28,6 +30,7 @@ class ParseContext:
     read_roots: tuple[str, ...] = ()
     workspace: str = "default"  # Terraform's terraform.workspace
     kustomize_binary: str = ""  # --kustomize-binary: the kustomize (or kubectl) to render with
+    helm: HelmOptions = field(default_factory=HelmOptions)  # how Helm charts are rendered
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ TERRAFORM_PLAN = "terraform_plan"
 CLOUDFORMATION = "cloudformation"
 KUBERNETES = "kubernetes"
 KUSTOMIZE = "kustomize"
+HELM = "helm"
+HELM_CHART_FILE = "Chart.yaml"  # the file that makes a directory a Helm chart (exact name, as Helm reads it)
 # the file names that make a directory a kustomization, in kustomize's order (exact, no case folding)
 KUSTOMIZATION_NAMES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DOCUMENT = "document"
@@ -99,6 +104,12 @@ FORMATS: dict[str, InputFormat] = {
             KUSTOMIZE, "kubernetes", "directory", "policyguard.parsers.kustomize:parse_unit",
             not_editable={"": "the resource is rendered by kustomize from several files (bases, patches, "
                               "generators): fix the base or add a patch by hand"},
+        ),
+        # a directory with Chart.yaml, rendered by `helm template` (parsers.helm)
+        InputFormat(
+            HELM, "kubernetes", "directory", "policyguard.parsers.helm:parse_unit",
+            not_editable={"": "the resource is rendered by Helm from templates and values: fix the template or "
+                              "the values file by hand"},
         ),
         # a candidate YAML/JSON file: its content decides whether it is a template, manifests or a plan
         InputFormat(

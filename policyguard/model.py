@@ -612,6 +612,9 @@ class Finding:
     suppression: Suppression | None = None
     fingerprint: str = ""
     edits: tuple[TextEdit, ...] = ()  # the fix rendered for this file (filled by the fix stage)
+    # what a rendered resource came from (a Helm chart, its values files and --set values):
+    # the resource's ``meta["origin"]``, "" for sources judged as written
+    origin: str = ""
 
     @property
     def file(self) -> str:
@@ -635,6 +638,8 @@ class Finding:
             out["fix"] = self.fix.to_dict()
         if self.suppression is not None:
             out["suppression"] = self.suppression.to_dict()
+        if self.origin:
+            out["origin"] = self.origin
         return out
 
 

@@ -21,6 +21,32 @@ class StdinSource:
     format: str | None = None  # kubernetes | cloudformation | terraform_plan
 
 
+@dataclass(frozen=True, slots=True)
+class HelmOptions:
+    """How Helm charts are rendered (README "Helm charts"): the command-line settings, and per
+    chart directory the settings of a config file (``charts``), which the command line extends
+    (values files and ``--set`` after the config's, so they win) or overrides (the rest)."""
+
+    values_files: tuple[str, ...] = ()  # --helm-values: relative to the chart, else to the cwd
+    set_values: tuple[str, ...] = ()  # --helm-set k=v
+    release_name: str = ""  # "": release-name (as `helm template`)
+    namespace: str = ""  # "": default
+    kube_version: str = ""  # "": Helm's built-in default
+    binary: str = ""  # --helm-binary (command line only: a repository must not choose what runs)
+    # (absolute chart directory, its settings) from config files; values paths there are absolute
+    charts: tuple[tuple[str, HelmOptions], ...] = ()
+
+    def for_chart(self, directory: str) -> HelmOptions:
+        """The settings that render the chart in ``directory`` (an absolute, resolved path)."""
+        own = next((o for d, o in reversed(self.charts) if d == directory), None)  # the last config wins
+        if own is None:
+            return HelmOptions(self.values_files, self.set_values, self.release_name, self.namespace,
+                               self.kube_version, self.binary)
+        return HelmOptions(own.values_files + self.values_files, own.set_values + self.set_values,
+                           self.release_name or own.release_name, self.namespace or own.namespace,
+                           self.kube_version or own.kube_version, self.binary)
+
+
 @dataclass(slots=True)
 class ScanOptions:
     paths: list[str]
@@ -63,6 +89,7 @@ class ScanOptions:
     # what one unit may cost to parse and evaluate, and each worker's memory (None: the defaults
     # of policyguard.limits.UnitLimits; --unit-timeout, --unit-memory)
     unit_limits: UnitLimits | None = None
+    helm: HelmOptions = field(default_factory=HelmOptions)  # how Helm charts are rendered
 
 
-__all__ = ["ScanOptions", "StdinSource"]
+__all__ = ["HelmOptions", "ScanOptions", "StdinSource"]

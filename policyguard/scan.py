@@ -78,7 +78,7 @@ def parse_unit(unit: Unit, options: ScanOptions) -> ParseResult:
             with _deadline_alarm(budget):
                 result = parsers.parse_unit(unit, var_files=options.var_files, variables=options.variables,
                                             read_roots=options.read_roots, workspace=options.tf_workspace,
-                                            kustomize_binary=options.kustomize_binary)
+                                            kustomize_binary=options.kustomize_binary, helm=options.helm)
         except LimitExceeded as exc:  # spent outside a parser's own handling (the deadline alarm)
             result = ParseResult(errors=[limit_error(exc, path)])
         except RecursionError:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, UsageError
-from policyguard.options import ScanOptions
+from policyguard.options import HelmOptions, ScanOptions
 
 # nothing heavy at import time: every command module imports ``error`` from here when the CLI starts
 if TYPE_CHECKING:
@@ -59,6 +59,23 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         evaluate=not kw.get("parse_only"),
         follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
         unit_limits=unit_limits(kw),
+        helm=helm_options(kw, config),
+    )
+
+
+def helm_options(kw: dict[str, Any], config: Config | None) -> HelmOptions:
+    """``--helm-*`` over the config's per-chart settings (``helm.charts``)."""
+    for item in kw.get("helm_set") or ():
+        if "=" not in str(item) or str(item).startswith("="):
+            raise UsageError(f"--helm-set {item!r}: expected KEY=VALUE")
+    return HelmOptions(
+        values_files=tuple(str(v) for v in kw.get("helm_values") or ()),
+        set_values=tuple(str(v) for v in kw.get("helm_set") or ()),
+        release_name=str(kw.get("helm_release_name") or ""),
+        namespace=str(kw.get("helm_namespace") or ""),
+        kube_version=str(kw.get("kube_version") or ""),
+        binary=str(kw.get("helm_binary") or ""),
+        charts=config.helm_charts if config else (),
     )
 
 

@@ -48,6 +48,19 @@ def scan_options(f: F) -> F:
         click.option("--opa-url", help="OPA server URL for --rego-engine opa-server."),
         click.option("--follow-external-symlinks", is_flag=True, help="Read symlinks whose target leaves the scanned directory (default: an error naming the link)."),
     ]
+    opts += helm_options()
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def helm_options() -> list[Callable[[F], F]]:
+    """How Helm charts are rendered (README "Helm charts")."""
+    return [
+        click.option("--helm-values", "helm_values", multiple=True, metavar="FILE", help="Helm values file for every chart scanned (repeatable, later wins); a relative path is looked up in each chart directory, then in the current directory."),
+        click.option("--helm-set", "helm_set", multiple=True, metavar="KEY=VALUE", help="Helm value, as `helm template --set` (repeatable)."),
+        click.option("--helm-release-name", metavar="NAME", help="Release name charts are rendered with (default release-name)."),
+        click.option("--helm-namespace", metavar="NS", help="Namespace charts are rendered into (default: default)."),
+        click.option("--kube-version", metavar="VERSION", help="Kubernetes version for .Capabilities.KubeVersion (default: Helm's)."),
+        click.option("--helm-binary", metavar="PATH", help="helm that renders chart directories (default: helm on PATH)."),
+    ]

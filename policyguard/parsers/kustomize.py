@@ -33,17 +33,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyguard.limits import DEFAULT_LIMITS, current_budget
+from policyguard.limits import DEFAULT_LIMITS
 from policyguard.model import ErrorKind, ParseError, ParseResult, Span
 from policyguard.parsers import kubernetes
 from policyguard.parsers.kustomize_tree import Kustomization, Patch, walk
+from policyguard.parsers.render import Build, run_bounded, sandbox_env
 from policyguard.parsers.yaml_source import Document, SourceError, child_path, load_yaml, read_text, resolve_yn
 
 if TYPE_CHECKING:
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
 
 FORMAT = "kustomize"
 ORIGIN = "config.kubernetes.io/origin"
-_NOWHERE = "http://127.0.0.1:9"  # the discard port: any proxied request fails at once
 _INSTALL = ("install kubectl (kustomize is built in: `kubectl kustomize`) or kustomize, or name one with "
             "--kustomize-binary PATH")
 
@@ -82,74 +80,13 @@ def find_tool(binary: str = "") -> Tool | str:
 
 def _env(home: str) -> dict[str, str]:
     """The child's environment: PATH only from ours, and every way out to a network shut."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "XDG_CONFIG_HOME": home,
-           "XDG_CACHE_HOME": home, "KUBECONFIG": os.path.join(home, "none"), "LANG": "C",
-           "GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "none", "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_CONFIG_GLOBAL": os.devnull, "NO_PROXY": "", "no_proxy": ""}
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        env[var] = _NOWHERE
-    return env
-
-
-@dataclass(slots=True)
-class Build:
-    text: str = ""
-    error: str = ""  # kustomize's message (its stderr), or why it did not finish
-    limit: bool = False  # stopped by the deadline or the output limit
+    return sandbox_env(home)
 
 
 def run_build(tool: Tool, directory: str, cwd: str, env: dict[str, str], max_bytes: int) -> Build:
-    """Run one build as a registered child; killed at the unit's deadline or once its output
-    passes ``max_bytes``."""
-    from policyguard import procs
-
-    # a little before the unit's alarm, so the error names the kustomization and kustomize
-    deadline = current_budget().deadline - 0.5
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*_unlimited_address_space(), *tool.argv, directory], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                cwd=cwd, env=env, start_new_session=True)
-        procs.adopt(proc.pid, tool.name, proc.kill)
-        why = ""
-        try:
-            while proc.poll() is None:
-                if time.monotonic() > deadline:
-                    why = "the unit's deadline passed (--unit-timeout)"
-                elif os.fstat(out.fileno()).st_size > max_bytes:
-                    why = f"its output passed the {max_bytes}-byte file size limit"
-                if why:
-                    break
-                time.sleep(0.01)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            procs.release(proc.pid)
-        if why:
-            return Build(error=f"{tool.name} stopped: {why}", limit=True)
-        out.seek(0)
-        text = out.read(max_bytes + 1).decode("utf-8", "replace")
-        if len(text) > max_bytes:
-            return Build(error=f"{tool.name} output passed the {max_bytes}-byte file size limit", limit=True)
-        if proc.returncode != 0:
-            err.seek(0)
-            return Build(error=err.read(16384).decode("utf-8", "replace").strip() or f"exit status {proc.returncode}")
-        return Build(text=text)
-
-
-def _unlimited_address_space() -> tuple[str, ...]:
-    """A scan worker runs under an address-space limit (``--unit-memory``) that its children
-    inherit, and the Go runtime of kustomize/kubectl dies at start under it (it reserves far more
-    address space than it uses). The child gets the soft limit lifted to the hard one through the
-    shell (no ``preexec_fn`` in a process that may have threads); it stays bounded by the
-    deadline and the output limit."""
-    try:
-        import resource
-    except ImportError:
-        return ()
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY or soft == hard:
-        return ()
-    return ("/bin/sh", "-c", 'ulimit -S -v "$(ulimit -H -v)" && exec "$@"', "sh")
+    """Run one build as a registered child (``parsers.render``): killed at the unit's deadline or
+    once its output passes ``max_bytes``."""
+    return run_bounded([*tool.argv, directory], tool.name, cwd, env, max_bytes)
 
 
 # --------------------------------------------------------------------------- errors

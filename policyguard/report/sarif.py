@@ -227,6 +227,8 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
     props: dict[str, Any] = {"status": str(f.status), "severity": f.severity.label, "resource_type": f.resource_type}
     if f.path:
         props["attribute_path"] = f.path
+    if f.origin:
+        props["origin"] = f.origin
     fp = f.fingerprint or "0"
     res = so.Result(
         rule_id=f.rule_id,

@@ -54,6 +54,8 @@ def render(report: Report, *, color: bool = False) -> str:
         if f.path:
             head += f" ({f.path})"
         body = [head, f"      {f.message or (meta.title if meta else '')}"]
+        if f.origin:
+            body.append(f"      from: {f.origin}")
         if f.status == Status.UNKNOWN and f.unknowns:
             body.append(f"      unknown: depends on {', '.join(f.unknowns)}")
         if f.suppression is not None:
