@@ -349,7 +349,7 @@ class _Walker:
             if kept:
                 self.out.units.append(Unit(TERRAFORM, unit.path, kept))
         rendered = self.kustomize_units()
-        charts = self.helm_units()
+        charts = self.helm_units(rendered)
         for real, (_, path) in self.docs.items():
             if real in rendered:
                 self.out.skipped.append((str(path), f"rendered by the kustomization in {rendered[real]}"))
@@ -403,10 +403,11 @@ class _Walker:
         return rendered
 
 
-    def helm_units(self) -> dict[str, str]:
+    def helm_units(self, rendered: dict[str, str]) -> dict[str, str]:
         """Chart directories -> units (README "Helm charts"): a chart vendored in another
-        chart's ``charts/`` is rendered only through it; every other chart is a unit. Returns each
-        chart directory (real path) -> the unit that renders it."""
+        chart's ``charts/`` is rendered only through it, one a kustomization of the scan renders
+        (``helmCharts``) only through that; every other chart is a unit. Returns each chart
+        directory (real path) -> the unit that renders it."""
         from policyguard.parsers.helm_chart import load_chart
 
         parents = {}
@@ -420,6 +421,11 @@ class _Walker:
             while top in parents:
                 top = parents[top]
             owner[real] = str(self.chart_dirs[top])
+            by = rendered.get(os.path.join(top, HELM_CHART_FILE))
+            if by is not None:
+                owner[real] = f"{owner[real]} (rendered by the kustomization in {by})"
+                self.out.skipped.append((str(path / HELM_CHART_FILE), f"Helm chart rendered by the kustomization in {by}"))
+                continue
             if top != real:
                 self.out.skipped.append((str(path / HELM_CHART_FILE), f"subchart rendered through the chart {owner[real]}"))
                 continue

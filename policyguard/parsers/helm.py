@@ -80,6 +80,26 @@ def helm_env(tmp: str) -> dict[str, str]:
     return env
 
 
+def kustomize_helm_command(helm: str, tmp: str) -> str:
+    """The ``--helm-command`` for kustomize's helmCharts: ``helm`` itself, behind a shim that
+    answers the version probe of kustomize before v5.7 (kubectl's built-in one): it asks
+    ``helm version -c --short``, a flag Helm v4 no longer has, and accepts only a v3 answer,
+    though the ``helm template`` flags it then passes are the same in Helm v4. The answer names
+    the shim; every other call goes to helm unchanged."""
+    shim = os.path.join(tmp, "helm-command")
+    with open(shim, "w", encoding="utf-8") as fh:
+        fh.write('#!/bin/sh\nif [ "$*" = "version -c --short" ]; then echo "v3.99.0+policyguard-shim-for-helm-v4"; exit 0; fi\n'
+                 f'exec {_sh_quote(helm)} "$@"\n')
+    os.chmod(shim, 0o700)
+    return shim
+
+
+def _sh_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
 @dataclass(slots=True)
 class Render:
     """What one chart was rendered with (named in every finding)."""
@@ -167,20 +187,25 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
 # --------------------------------------------------------------------------- errors
 # where Helm's messages name a template (``template: c/templates/x.yaml:12:3:``, ``parse error at
 # (c/templates/x.yaml:3)``, ``execution error at (...)``, ``YAML parse error on c/templates/x.yaml``)
-_AT_TEMPLATE = re.compile(r"(?:template: |error at \(|parse error on |error on )([^\s:()]+?)(?::(\d+))?(?::\d+)?[:)]")
+_AT_TEMPLATE = re.compile(r"(?:^|template: |error at \(|parse error on |error on )([^\s:()]+?)(?::(\d+))?(?::\d+)?(?=[\s:)]|$)")
 _VALUES_LINE = re.compile(r"failed to parse (\S+?): .*?line (\d+)")
 
 
 def render_error(message: str, render: Render, display: Any, tmp: str) -> ParseError:
     """Helm's failure as an error at the template (and line) or values file its message names,
     else at Chart.yaml; the message is Helm's, with the render's settings."""
-    lines = [re.sub(r"^Error: ", "", line).strip() for line in message.splitlines() if line.strip()]
+    lines = [re.sub(r"^Error: ", "", line).strip() for line in message.splitlines()
+             if line.strip() and not line.startswith("Use --debug")]
     msg = " ".join(lines).replace(tmp, "<tmp>")[:2000]
     where, line = display(render.chart.file), 1
-    m = _AT_TEMPLATE.search(msg)
-    hit = source_file(render.chart, m.group(1)) if m else None
-    if m and hit is not None:
-        where, line = display(hit[0]), int(m.group(2) or 1) if hit[1] == "line" else 1
+    located = None
+    for m in _AT_TEMPLATE.finditer(msg):
+        hit = source_file(render.chart, m.group(1))
+        if hit is not None:
+            located = hit[0], int(m.group(2) or 1) if hit[1] == "line" else 1
+            break
+    if located is not None:
+        where, line = display(located[0]), located[1]
     else:
         v = _VALUES_LINE.search(msg)
         if v is not None:
@@ -276,8 +301,7 @@ class _Template:
 
     def section_for(self, kind: str, ordinal: int) -> tuple[int, int] | None:
         """The document section of the ``ordinal``-th rendered object of ``kind`` from this template."""
-        with_kind = [s for s in self.sections if any(ln.key == "kind" and ln.text.split(":", 1)[1].strip().strip("\"'") == kind
-                                                     for ln in self.lines[s[0]:s[1]] if ln.key_col == 0)]
+        with_kind = [s for s in self.sections if _spells_kind(self, s, kind)]
         nonempty = [s for s in self.sections if any(_structural(ln) for ln in self.lines[s[0]:s[1]])]
         pool = with_kind or nonempty
         return pool[min(ordinal, len(pool) - 1)] if pool else None
@@ -354,7 +378,8 @@ def _resources(text: str, render: Render, display: Any) -> ParseResult:
     """The rendered objects as resources located in the templates that produced them."""
     chart_file = display(render.chart.file)
     origin = render.origin(display)
-    docs, err = load_yaml(text, f"{chart_file} (rendered)", DEFAULT_LIMITS)
+    # read as the cluster reads it (go-yaml v2: a plain y/n is a boolean), like any manifest
+    docs, err = load_yaml(text, f"{chart_file} (rendered)", DEFAULT_LIMITS, kubectl_booleans=True)
     result = ParseResult()
     if err is not None:
         result.errors.append(ParseError(chart_file, 1, 1, f"helm printed YAML that cannot be read: {err.message} ({origin})"))
@@ -381,6 +406,10 @@ def _resources(text: str, render: Render, display: Any) -> ParseResult:
             result.errors.append(ParseError(span.file, span.start_line, span.start_col, f"helm output: {exc} ({origin})"))
             continue
         res.source_format = FORMAT
+        if res.meta.get("namespace_defaulted") and render.namespace != kubernetes.DEFAULT_NAMESPACE:
+            # installed into the release namespace (`helm install --namespace`), as Helm applies it
+            del res.meta["namespace_defaulted"]
+            res.id = kubernetes.object_id(str(obj["apiVersion"]), kind, render.namespace, res.name)
         res.meta["helm"] = {"chart": display(render.chart.directory), "values": [display(v) for v in render.values],
                             "set": list(render.sets), "template": template, "located": located}
         where = {"line": "", "file": "; the line inside the template is not known",
@@ -417,6 +446,12 @@ def _locate(obj: dict[str, Any], source: str, ordinal: int, chart: Chart, templa
     section = tpl.section_for(str(obj.get("kind", "")), ordinal) if tpl is not None else None
     if tpl is None or section is None:
         return Span(shown, 1, 1, 1, 1), {}, "file", shown
+    start, spans = _spans(tpl, section, obj, shown)
+    return start, spans, "line", shown
+
+
+def _spans(tpl: _Template, section: tuple[int, int], obj: dict[str, Any], shown: str) -> tuple[Span, dict[str, Span]]:
+    """The object's span (its ``kind:`` line) and its attribute spans in a template section."""
     lines: dict[str, int] = {}
     tpl.map(obj, section, "", lines)
     spans = {}
@@ -426,4 +461,32 @@ def _locate(obj: dict[str, Any], source: str, ordinal: int, chart: Chart, templa
         spans[p] = Span(shown, j + 1, col + 1, j + 1, len(ln.text) + 1)
     start = spans.get("kind") or next((Span(shown, j + 1, 1, j + 1, len(tpl.lines[j].text) + 1)
                                        for j in range(*section) if _structural(tpl.lines[j])), Span(shown, 1, 1, 1, 1))
-    return start, spans, "line", shown
+    return start, spans
+
+
+def locate_in_charts(obj: dict[str, Any], charts: list[Path], display: Any) -> tuple[Span, dict[str, Span]] | None:
+    """Where an object that kustomize's helmCharts rendered comes from: kustomize drops Helm's
+    ``# Source:`` comments, so the templates of the charts are searched for the one document
+    that spells out the object's kind; None when none or several do."""
+    from policyguard.parsers.yaml_source import SourceError, read_text
+
+    kind = str(obj.get("kind", ""))
+    found: list[tuple[Path, _Template, tuple[int, int]]] = []
+    for directory in charts:
+        for path in load_chart(directory, DEFAULT_LIMITS).files():
+            if "templates" not in path.parts or path.name.startswith("_") or path.suffix not in (".yaml", ".yml"):
+                continue
+            try:
+                tpl = _Template(read_text(path, DEFAULT_LIMITS))
+            except SourceError:
+                continue
+            found += [(path, tpl, sec) for sec in tpl.sections if _spells_kind(tpl, sec, kind)]
+    if len(found) != 1:
+        return None
+    path, tpl, section = found[0]
+    return _spans(tpl, section, obj, display(path))
+
+
+def _spells_kind(tpl: _Template, section: tuple[int, int], kind: str) -> bool:
+    return any(ln.key == "kind" and ln.key_col == 0 and ln.text.split(":", 1)[1].strip().strip("\"'") == kind
+               for ln in tpl.lines[section[0]:section[1]])

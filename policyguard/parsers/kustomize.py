@@ -328,6 +328,16 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     tool = find_tool(context.kustomize_binary)
     if isinstance(tool, str):
         return ParseResult(errors=[ParseError(display(top.file), 1, 1, tool, ErrorKind.TEMPLATE)])
+    charts = [(k, entry) for k in tree for entry, _ in k.charts]
+    helm: str | tuple[str] = ""
+    if charts:  # helmCharts on disk: kustomize runs helm (parsers.helm's, in the same sandbox)
+        from policyguard.parsers.helm import find_helm
+
+        helm = find_helm(context.helm.binary)
+        if isinstance(helm, tuple):
+            k, entry = charts[0]
+            return ParseResult(errors=[ParseError(display(k.file), entry.line, entry.column,
+                                                  f"helmCharts entry {entry.value!r}: {helm[0]}", ErrorKind.TEMPLATE)])
     keep = "originAnnotations" in top.build_metadata  # the user asked: the annotation is theirs
     limit = DEFAULT_LIMITS.max_file_bytes
     with tempfile.TemporaryDirectory(prefix="policyguard-kustomize-") as tmp:
@@ -342,7 +352,13 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
             rel = os.path.relpath(os.path.realpath(unit.path), base)
             with open(os.path.join(base, "kustomization.yaml"), "w", encoding="utf-8") as fh:
                 fh.write(f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n")
-        build = run_build(tool, ".", base, _env(home), limit)
+        env = _env(home)
+        if helm:
+            from policyguard.parsers.helm import helm_env, kustomize_helm_command
+
+            env = helm_env(os.path.join(tmp, "helm"))
+            tool = Tool((*tool.argv, "--enable-helm", "--helm-command", kustomize_helm_command(str(helm), tmp)), tool.name)
+        build = run_build(tool, ".", base, env, limit)
     if build.error:
         if build.limit:
             return ParseResult(errors=[ParseError(display(top.file), 1, 1, build.error, ErrorKind.LIMIT)])
@@ -381,7 +397,7 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
             continue
         origin = _origin(obj, keep)
         kind, name = str(obj.get("kind", "")), _name_of(obj)
-        span, spans, located = _locate(obj, origin, base, top, sources, display)
+        span, spans, located = _locate(obj, origin, base, top, sources, display, tree)
         spans.update(_patch_spans(obj, kind, name, patches, sources))
         try:
             res = kubernetes.resource_from_object(obj, file=span.file, spans=spans, span=span)
@@ -398,8 +414,25 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
     return result
 
 
+def _helm_located(obj: dict[str, Any], kfile: Path, tree: list[Kustomization], display: Any) -> tuple[Span, dict[str, Span], str]:
+    """An object kustomize's helmCharts rendered: the template document that spells it out
+    (``parsers.helm.locate_in_charts``), else the helmCharts entry when the kustomization has
+    one, else the kustomization."""
+    from policyguard.parsers.helm import locate_in_charts
+
+    k = next((k for k in tree if os.path.realpath(k.file) == os.path.realpath(kfile)), None)
+    charts = [c for _, c in k.charts] if k is not None else []
+    hit = locate_in_charts(obj, charts, display)
+    if hit is not None:
+        return hit[0], hit[1], "document"
+    if k is not None and len(k.charts) == 1:
+        entry = k.charts[0][0]
+        return Span(display(kfile), entry.line, entry.column, entry.line, entry.column), {}, "file"
+    return Span(display(kfile), 1, 1, 1, 1), {}, "kustomization"
+
+
 def _locate(obj: dict[str, Any], origin: dict[str, Any], base: str, top: Kustomization, sources: _Sources,
-            display: Any) -> tuple[Span, dict[str, Span], str]:
+            display: Any, tree: list[Kustomization]) -> tuple[Span, dict[str, Span], str]:
     """The object's span, its attribute spans in the origin file and how precise they are
     (``document``: the object's document; ``file``: only the file; ``kustomization``: the
     kustomization that rendered it)."""
@@ -418,6 +451,8 @@ def _locate(obj: dict[str, Any], origin: dict[str, Any], base: str, top: Kustomi
     if isinstance(configured, str):  # a generator: its entry in the kustomization that configured it
         kfile = Path(os.path.normpath(os.path.join(base, configured)))
         by = origin.get("configuredBy")
+        if isinstance(by, dict) and by.get("kind") == "HelmChartInflationGenerator":
+            return _helm_located(obj, kfile, tree, display)
         gen = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}.get(
             by.get("kind", "") if isinstance(by, dict) else "", "")
         for doc in sources.of(kfile):

@@ -76,6 +76,7 @@ class Kustomization:
     bases: list[tuple[Entry, Path]] = field(default_factory=list)  # local kustomization directories
     files: list[Path] = field(default_factory=list)  # local files it reads
     patches: list[Patch] = field(default_factory=list)
+    charts: list[tuple[Entry, Path]] = field(default_factory=list)  # helmCharts on disk (rendered with helm)
     build_metadata: tuple[str, ...] = ()
     refused: list[ParseError] = field(default_factory=list)  # remote, missing or outside the repository
     errors: list[ParseError] = field(default_factory=list)  # the file could not be read
@@ -191,10 +192,42 @@ def _collect(k: Kustomization, roots: tuple[Path, ...]) -> None:
         k.files.append(d / openapi["path"])
     charts = data.get("helmCharts")
     for i, c in enumerate(charts if isinstance(charts, list) else []):
-        name = c.get("name") if isinstance(c, dict) else None
-        _refuse(k, child_path("helmCharts", i),
-                f"helmCharts entry {name!r}: policyguard does not run helm from a kustomization (helm may fetch "
-                "charts and runs chart code); render it with `helm template` and scan the output")
+        _helm_chart(k, i, c, roots)
+
+
+def _helm_chart(k: Kustomization, i: int, entry: Any, roots: tuple[Path, ...]) -> None:
+    """A ``helmCharts`` entry: rendered (kustomize runs helm) only when the chart is already on
+    disk in the chart home inside the repository, as kustomize looks for it; one that kustomize
+    would pull is refused before any build (no network from the gate)."""
+    from policyguard.parsers.helm_chart import is_chart, load_chart, problems
+
+    where = child_path("helmCharts", i)
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        _refuse(k, where, f"helmCharts entry {name!r}: a chart name is required")
+        return
+    home = entry.get("chartHome") or "charts"
+    version, repo = entry.get("version"), entry.get("repo")
+    base = k.directory / str(home)
+    if version and repo:  # kustomize's own layout for a versioned chart from a repository
+        base = base / f"{name}-{version}"
+    chart = base / name
+    if not is_chart(chart):
+        pull = f" and repo {repo!r} would be pulled" if repo else ""
+        _refuse(k, where, f"helmCharts entry {name!r}: no chart at {chart}{pull}: policyguard never downloads charts; "
+                          "vendor the chart into the chart home")
+        return
+    if not _inside(chart, roots):
+        _refuse(k, where, f"helmCharts entry {name!r}: chart home {os.path.realpath(chart)} is outside the repository: not read")
+        return
+    line, col = k.line_of(where)
+    loaded = load_chart(chart)
+    k.refused += problems(loaded, roots)  # each at the chart's own file and line
+    k.charts.append((Entry(where, name, line, col), chart))
+    k.files += loaded.files()
+    for f in (entry.get("valuesFile"), *(entry.get("additionalValuesFiles") or [])):
+        if isinstance(f, str):
+            k.files.append(k.directory / f)
 
 
 def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
