@@ -377,7 +377,8 @@ def test_helm_runs_template_only_in_fresh_empty_homes_without_network(tmp_path: 
     args = Path(f"{record}.args").read_text().split()
     assert args[:2] == ["template", "release-name"] and "dependency" not in args
     assert not [a for a in args if a.startswith(("--post-renderer", "--dependency-update", "--repo", "--validate"))]
-    assert args[args.index("--set") + 1] == "a=b"
+    assert "--set=a=b" in args and "--namespace=default" in args
+    assert [a for a in args if a.startswith("--values=")] == [f"--values={os.path.realpath(root / 'app' / 'values.yaml')}"]
     env_seen = dict(line.split("=", 1) for line in Path(f"{record}.env").read_text().splitlines() if "=" in line)
     for var in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "HELM_PLUGINS", "HOME"):
         assert env_seen[var].startswith(tempfile_root()) and not os.path.exists(env_seen[var])
@@ -496,3 +497,70 @@ def test_odd_charts_are_located_errors_never_a_crash(tmp_path: Path, chart_yaml:
         assert report["errors"]
     else:  # rendered: judged as rendered, never as raw templates
         assert {f["resource_id"] for f in report["findings"]} == {"v1/Pod/default/release-name-app"}
+
+
+def test_a_changed_helper_values_file_or_archive_renders_its_chart(tmp_path: Path) -> None:
+    """pre-commit passes changed files: any file of a chart renders the chart (never a raw template)."""
+    import re
+
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())}
+    pattern = re.compile(hooks["policyguard"]["files"])
+    for name in ("web/templates/_helpers.tpl", "web/values-prod.yaml", "web/charts/redis-19.0.1.tgz", "charts/a.tgz"):
+        assert pattern.search(name), name
+    assert not pattern.search("dist/web-0.1.0.tgz")
+    root = web(tmp_path)
+    (root / "web" / "values.yaml").write_text((root / "web" / "values.yaml").read_text().replace("privileged: false", "privileged: true"))
+    for changed in ("web/templates/_helpers.tpl", "web/values.yaml"):
+        code, report = scan(root, "--allow-empty", changed)
+        assert code == 1, (changed, report)
+        [fail] = of_rule(report, PRIVILEGED, "fail")
+        assert (fail["location"]["file"], fail["location"]["start_line"]) == ("web/templates/deployment.yaml", 24)
+
+
+@pytest.mark.parametrize("setting", [
+    ["--helm-release-name", "--post-renderer=/bin/sh"],
+    ["--helm-namespace", "--repo=https://charts.example"],
+    ["--kube-version", "1.31 --debug"],
+])
+def test_settings_never_become_helm_flags(tmp_path: Path, setting: list[str]) -> None:
+    root = write(tmp_path / "repo", pod_chart("app"))
+    fake, record = _recorder(tmp_path, "exit 0")
+    code, report = scan(root, "app", "--helm-binary", str(fake), *setting)
+    assert code == 2
+    [err] = report["errors"]
+    assert err["file"] == "app/Chart.yaml" and "is not valid" in err["message"]
+    assert not Path(f"{record}.args").exists()
+    # --set values and values paths travel as --flag=value: a leading '-' is a value, not a flag
+    code, report = scan(root, "app", "--helm-binary", str(fake), "--helm-set", "a=--post-renderer=/bin/sh")
+    assert "--set=a=--post-renderer=/bin/sh" in Path(f"{record}.args").read_text().split()
+
+
+def test_a_repository_config_cannot_smuggle_a_flag_through_the_release_name(tmp_path: Path) -> None:
+    root = web(tmp_path)
+    (root / ".policyguard.yaml").write_text('version: 1\nhelm:\n  charts:\n    web:\n      release_name: "--post-renderer=x"\n')
+    done = subprocess.run([sys.executable, "-m", "policyguard", "scan", "web", "-j", "1"], capture_output=True, text=True,
+                          cwd=root, timeout=300)
+    assert done.returncode == 2
+    assert ".policyguard.yaml:5" in done.stderr + done.stdout and "release_name" in done.stderr + done.stdout
+
+
+@pytest.mark.skipif(KUSTOMIZE is None, reason="neither kustomize nor kubectl installed (CI installs kustomize: .ci/run)")
+@pytest.mark.parametrize("kustomization, line", [
+    ("helmCharts:\n  - name: web\n    chartHome: ../\n    releaseName: --post-renderer=/bin/sh\n", 2),
+    ("helmGlobals:\n  configHome: ../home\nhelmCharts:\n  - name: web\n    chartHome: ../\n", 2),
+    ("generators:\n  - gen.yaml\n", 2),
+    ("helmChartInflationGenerator:\n  - chartName: web\n    helmBin: /bin/sh\n", 1),
+])
+def test_kustomize_helm_settings_that_would_run_other_code_are_refused(tmp_path: Path, kustomization: str, line: int) -> None:
+    root = web(tmp_path)
+    write(root, {"app/kustomization.yaml": kustomization})
+    if "gen.yaml" in kustomization:  # a generator configuration the kustomization reads
+        write(root, {"app/gen.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata: {name: x}\n"
+                                     "name: web\nrepo: https://charts.example\n"})
+    code, report = scan(root, "app")
+    assert code == 2
+    [err] = report["errors"]
+    assert (err["file"], err["line"]) == ("app/kustomization.yaml", line), err
+    assert not report["findings"]

@@ -44,6 +44,7 @@ from policyguard.parsers.yaml_source import child_path, load_yaml
 if TYPE_CHECKING:
     from policyguard.discover import Unit
     from policyguard.formats import ParseContext
+    from policyguard.options import HelmOptions
 
 FORMAT = "helm"
 DEFAULT_RELEASE = "release-name"  # `helm template`'s own default
@@ -119,6 +120,23 @@ class Render:
         return text + f"; release {self.release}, namespace {self.namespace})"
 
 
+_DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$")
+_KUBE_VERSION = re.compile(r"^v?\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.-]+)?$")
+
+
+def invalid_settings(opts: HelmOptions) -> list[str]:
+    """Settings Helm would reject or read as something else (a release name ``--post-renderer=...``
+    from a repository config must never reach helm's command line)."""
+    out = []
+    if opts.release_name and (len(opts.release_name) > 53 or not _DNS_LABEL.match(opts.release_name)):
+        out.append(f"release name {opts.release_name!r} is not valid (lower-case letters, digits and '-', at most 53)")
+    if opts.namespace and (len(opts.namespace) > 63 or not _DNS_LABEL.match(opts.namespace)):
+        out.append(f"namespace {opts.namespace!r} is not valid (lower-case letters, digits and '-', at most 63)")
+    if opts.kube_version and not _KUBE_VERSION.match(opts.kube_version):
+        out.append(f"Kubernetes version {opts.kube_version!r} is not valid (like 1.31.0)")
+    return out
+
+
 def resolve_values(chart_dir: Path, values: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     """``--helm-values`` paths: absolute as given; relative against the chart directory, else
     the current directory. Returns the files and, for each missing one, why."""
@@ -157,18 +175,22 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     if missing:
         return ParseResult(errors=[ParseError(chart_file, 1, 1, f"{m}: the chart is not rendered", ErrorKind.TEMPLATE)
                                    for m in missing])
+    bad = invalid_settings(opts)
+    if bad:
+        return ParseResult(errors=[ParseError(chart_file, 1, 1, f"{b}: the chart is not rendered", ErrorKind.TEMPLATE)
+                                   for b in bad])
     tool = find_helm(opts.binary)
     if isinstance(tool, tuple):
         return ParseResult(errors=[ParseError(chart_file, 1, 1, tool[0], ErrorKind.TEMPLATE)])
     render = Render(chart, values, opts.set_values, opts.release_name or DEFAULT_RELEASE, opts.namespace or "default")
-    argv = [tool, "template", render.release, os.path.realpath(unit.path), "--namespace", render.namespace,
+    # every value in ``--flag=value`` form, the release name checked above: nothing a setting
+    # holds can become another helm flag (``--post-renderer``)
+    argv = [tool, "template", render.release, os.path.realpath(unit.path), f"--namespace={render.namespace}",
             "--include-crds"]
     if opts.kube_version:
-        argv += ["--kube-version", opts.kube_version]
-    for v in values:
-        argv += ["--values", os.path.realpath(v)]
-    for s in opts.set_values:
-        argv += ["--set", s]
+        argv.append(f"--kube-version={opts.kube_version}")
+    argv += [f"--values={os.path.realpath(v)}" for v in values]
+    argv += [f"--set={s}" for s in opts.set_values]
     budget = current_budget()
     with tempfile.TemporaryDirectory(prefix="policyguard-helm-") as tmp:
         env = helm_env(tmp)
