@@ -564,3 +564,29 @@ def test_kustomize_helm_settings_that_would_run_other_code_are_refused(tmp_path:
     [err] = report["errors"]
     assert (err["file"], err["line"]) == ("app/kustomization.yaml", line), err
     assert not report["findings"]
+
+
+def test_a_range_item_is_located_at_the_line_the_range_repeats(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "app/values.yaml": "workers:\n  - {name: a, privileged: false}\n  - {name: b, privileged: true}\n",
+        "app/templates/pod.yaml": (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: workers\nspec:\n  containers:\n"
+            "    {{- range .Values.workers }}\n"
+            "    - name: {{ .name }}\n"
+            f"      image: registry.example/w@{DIGEST}\n"
+            "      securityContext:\n"
+            "        privileged: {{ .privileged }}\n"  # line 11
+            "    {{- end }}\n"
+            "    - name: sidecar\n"
+            f"      image: registry.example/s@{DIGEST}\n"
+            "      securityContext:\n"
+            "        privileged: false\n"),
+    })
+    code, report = scan(root, "app")
+    assert code == 1
+    [fail] = of_rule(report, PRIVILEGED, "fail")
+    # worker b is the second rendered container, but the template's second item is the sidecar:
+    # items are matched by name, a templated name standing for every item its range writes
+    assert fail["path"].startswith("spec.containers[1]")
+    assert (fail["location"]["file"], fail["location"]["start_line"]) == ("app/templates/pod.yaml", 11)

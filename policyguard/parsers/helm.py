@@ -362,6 +362,25 @@ class _Template:
         lines = [j for j in range(s, e) if self.lines[j].emits]
         return next((j for j in lines if hint and hint in self.lines[j].text), lines[0] if lines else None)
 
+    def item_name(self, region: tuple[int, int]) -> str | None:
+        """The ``name:`` an item spells out ("{{": a templated one, as a ``range`` writes it)."""
+        j = self.find_key(region, "name")
+        if j is None:
+            return None
+        return self.lines[j].text.split(":", 1)[1].split(" #", 1)[0].strip().strip("\"'")
+
+    @staticmethod
+    def match_item(value: Any, names: list[str | None]) -> int | None:
+        """The template item of a rendered list item with a ``name`` (the merge key of
+        containers, volumes, env...): the one that spells that name, else the one whose name is
+        templated (a ``range`` writes every other); None: match by position."""
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            return None
+        exact = next((k for k, n in enumerate(names) if n == value["name"]), None)
+        if exact is not None:
+            return exact
+        return next((k for k, n in enumerate(names) if n is not None and "{{" in n), None)
+
     def ranged(self, region: tuple[int, int]) -> bool:
         s, e = region
         return any(ln.ranges for ln in self.lines[max(0, s - 1):e])
@@ -382,9 +401,12 @@ class _Template:
         elif isinstance(value, list):
             items = self.items(region)
             repeat = bool(items) and self.ranged(region)
+            names = [self.item_name(r) for r in items]
             for i, v in enumerate(value):
                 p = child_path(path, i)
-                idx = i if i < len(items) else (len(items) - 1 if repeat else None)
+                idx = self.match_item(v, names)
+                if idx is None:
+                    idx = i if i < len(items) else (len(items) - 1 if repeat else None)
                 if idx is None:
                     act = self.emitter(region, "")
                     if act is not None:
