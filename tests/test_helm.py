@@ -452,6 +452,8 @@ def test_kustomize_helm_charts_on_disk_render_and_are_located_in_the_template(tm
     [fail] = of_rule(report, PRIVILEGED, "fail")
     assert fail["resource_id"] == "apps/v1/Deployment/shop/shop-web"
     assert (fail["location"]["file"], fail["location"]["start_line"]) == ("app/charts/web/templates/deployment.yaml", 24)
+    assert fail["origin"] == ("helm chart app/charts/web via helmCharts entry 'web' of app/kustomization.yaml "
+                              "(values: app/charts/web/values-prod.yaml; release shop)")
     # the chart is rendered through the kustomization only, never also as a chart unit of its own
     assert len(of_rule(report, PRIVILEGED)) == 1
 

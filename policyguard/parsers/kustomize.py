@@ -406,12 +406,35 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
             continue
         res.source_format = FORMAT
         res.meta["kustomize"] = {"kustomization": rendered, "located": located}
+        by = origin.get("configuredBy")
+        if isinstance(by, dict) and by.get("kind") == "HelmChartInflationGenerator" and isinstance(origin.get("configuredIn"), str):
+            res.meta["origin"] = _helm_origin(Path(os.path.normpath(os.path.join(base, origin["configuredIn"]))), tree, display)
         n = seen.get(res.id, 0) + 1
         seen[res.id] = n
         if n > 1:
             res.id = f"{res.id}#{n}"
         result.resources.append(res)
     return result
+
+
+def _helm_origin(kfile: Path, tree: list[Kustomization], display: Any) -> str:
+    """What kustomize's helm generator rendered with: each helmCharts entry of the
+    kustomization, its chart and the values it names (``Finding.origin``)."""
+    k = next((k for k in tree if os.path.realpath(k.file) == os.path.realpath(kfile)), None)
+    if k is None:
+        return f"helmCharts of {display(kfile)}"
+    parts = []
+    for entry, chart in k.charts:
+        raw = _value_at(k.data, entry.field)  # the entry's own mapping (helmCharts[i])
+        if not isinstance(raw, dict):
+            continue
+        files = [raw.get("valuesFile") or os.path.relpath(chart / "values.yaml", k.directory)]
+        files += [f for f in raw.get("additionalValuesFiles") or [] if isinstance(f, str)]
+        values = ", ".join(display(k.directory / f) for f in files if isinstance(f, str))
+        inline = "; inline values" if raw.get("valuesInline") else ""
+        parts.append(f"helm chart {display(chart)} via helmCharts entry {entry.value!r} of {display(kfile)} "
+                     f"(values: {values}{inline}; release {raw.get('releaseName') or '(generated)'})")
+    return "; ".join(parts) or f"helmCharts of {display(kfile)}"
 
 
 def _helm_located(obj: dict[str, Any], kfile: Path, tree: list[Kustomization], display: Any) -> tuple[Span, dict[str, Span], str]:
