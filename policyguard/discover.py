@@ -1,10 +1,11 @@
 """Discovery: walk the paths given to a scan and cut them into parse *units*.
 
 A unit is what one parser call handles: a Terraform directory (all its ``.tf``/``.tf.json``
-files), a kustomization directory, or one candidate document file
-(``.json``/``.yaml``/``.yml``/``.template``). Discovery decides by *name*; the one kind of file
-it opens is a kustomization file, to learn which bases and manifests it renders (those are then
-no units of their own: ``kustomize_units``). Whether a document is a CloudFormation
+files), a kustomization directory, a Helm chart directory (``Chart.yaml``), or one candidate
+document file (``.json``/``.yaml``/``.yml``/``.template``). Discovery decides by *name*; the
+files it opens are kustomization files, to learn which bases, manifests and charts they render,
+and ``Chart.yaml`` files, to list a chart's subcharts (those are then no units of their own:
+``kustomize_units``, ``helm_units``; no file inside a chart is a standalone manifest). Whether a document is a CloudFormation
 template, Kubernetes objects, a Terraform plan or not IaC at all is decided by parsing it
 (``parsers.documents``), so no style of YAML or JSON can hide IaC from the gate. Files that are
 not candidates are listed in ``skipped`` with the reason (``--verbose``).
