@@ -595,11 +595,14 @@ def test_a_range_item_is_located_at_the_line_the_range_repeats(tmp_path: Path) -
 
 
 def test_rendered_output_is_read_as_the_cluster_reads_it(tmp_path: Path) -> None:
-    """go-yaml v2 (what Helm and kubectl apply with) reads a plain `y` as true: so does the gate."""
+    """go-yaml v2 (what Helm and kubectl apply with) reads a plain `y`/`n` as a boolean: so does
+    the gate (read as the string "n", hostNetwork would not be false and the rule would fail)."""
     root = write(tmp_path, pod_chart("app"))
     tpl = root / "app" / "templates" / "pod.yaml"
     tpl.write_text(tpl.read_text().replace("spec:\n", "spec:\n  hostNetwork: {{ .Values.hostNetwork }}\n", 1))
+    code, report = scan(root, "app", "--helm-set", "hostNetwork=n")
+    [judged] = of_rule(report, HOST_NETWORK)
+    assert judged["status"] == "pass" and code == 0, report["findings"]
     code, report = scan(root, "app", "--helm-set", "hostNetwork=y")
-    assert code == 1
     [fail] = of_rule(report, HOST_NETWORK, "fail")
     assert (fail["location"]["file"], fail["location"]["start_line"]) == ("app/templates/pod.yaml", 6)
