@@ -93,6 +93,12 @@ def test_the_text_report_names_chart_values_and_template_line(tmp_path: Path) ->
     out = done.stdout
     assert "web/templates/deployment.yaml" in out and "24:" in out
     assert "from: helm chart web (values: web/values.yaml (defaults), web/values-prod.yaml" in out
+    done = subprocess.run([sys.executable, "-m", "policyguard", "scan", "web", "--helm-values", "values-prod.yaml", "-j", "1",
+                           "-f", "sarif"], capture_output=True, text=True, cwd=root, timeout=300)
+    [result] = [r for r in json.loads(done.stdout)["runs"][0]["results"] if r["ruleId"] == PRIVILEGED]
+    assert "web/values-prod.yaml" in result["properties"]["origin"]
+    loc = result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"].endswith("web/templates/deployment.yaml") and loc["region"]["startLine"] == 24
 
 
 def test_helm_set_and_a_field_the_template_emits_with_toyaml(tmp_path: Path) -> None:
