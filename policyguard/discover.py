@@ -1,10 +1,11 @@
 """Discovery: walk the paths given to a scan and cut them into parse *units*.
 
 A unit is what one parser call handles: a Terraform directory (all its ``.tf``/``.tf.json``
-files), a kustomization directory, or one candidate document file
-(``.json``/``.yaml``/``.yml``/``.template``). Discovery decides by *name*; the one kind of file
-it opens is a kustomization file, to learn which bases and manifests it renders (those are then
-no units of their own: ``kustomize_units``). Whether a document is a CloudFormation
+files), a kustomization directory, a Helm chart directory (``Chart.yaml``), or one candidate
+document file (``.json``/``.yaml``/``.yml``/``.template``). Discovery decides by *name*; the
+files it opens are kustomization files, to learn which bases, manifests and charts they render,
+and ``Chart.yaml`` files, to list a chart's subcharts (those are then no units of their own:
+``kustomize_units``, ``helm_units``; no file inside a chart is a standalone manifest). Whether a document is a CloudFormation
 template, Kubernetes objects, a Terraform plan or not IaC at all is decided by parsing it
 (``parsers.documents``), so no style of YAML or JSON can hide IaC from the gate. Files that are
 not candidates are listed in ``skipped`` with the reason (``--verbose``).
@@ -46,6 +47,8 @@ from typing import TYPE_CHECKING
 from policyguard.formats import (
     DOCUMENT,
     FORMATS,
+    HELM,
+    HELM_CHART_FILE,
     KUSTOMIZATION_NAMES,
     KUSTOMIZE,
     TERRAFORM,
@@ -134,6 +137,7 @@ class _Walker:
         self.kust_dirs: dict[str, tuple[Path, _Root]] = {}  # real directory -> (path, root): kustomizations
         self.synth_markers: dict[str, set[str]] = {}  # directory -> which CDK output markers it holds
         self.byproduct_dirs: dict[str, str] = {}  # directory -> why it is a synth byproduct ("" if not)
+        self.chart_dirs: dict[str, Path] = {}  # real directory -> path: Helm charts (subcharts included)
 
     def excluded(self, path: Path, root: Path, is_dir: bool) -> bool:
         if not self.excludes:
@@ -158,6 +162,7 @@ class _Walker:
         if arg.is_dir():
             root = _Root(arg, os.path.realpath(arg))
             self.walk(arg, root, 0)
+            self.enclosing_chart(arg / HELM_CHART_FILE)
             return
         # a file argument (pre-commit passes files): its root is the current directory when the
         # file is below it (the repository), else its own directory
@@ -175,6 +180,31 @@ class _Walker:
         if arg.name.lower().endswith(_TF_SUFFIXES):
             self.siblings(arg.parent, root)
         self.enclosing_kustomization(arg, root)
+        self.enclosing_chart(arg)
+
+    def enclosing_chart(self, arg: Path) -> None:
+        """A path inside a Helm chart (a changed template or values file; a directory below the
+        chart): the chart is rendered, through its parent when it is a subchart vendored in
+        ``charts/``, and the files in it are no standalone manifests. Stops at the repository."""
+        from policyguard.roots import repository_roots
+
+        top = os.path.realpath(repository_roots([arg.parent])[0])
+        d, found = arg.parent, None
+        while True:
+            if found is None:
+                if (d / HELM_CHART_FILE).is_file():
+                    found = d
+            elif d == found.parent and d.name == "charts":
+                pass  # a subchart: its parent chart renders it
+            elif d == found.parent.parent and found.parent.name == "charts" and (d / HELM_CHART_FILE).is_file():
+                found = d
+            else:
+                break
+            if os.path.realpath(d) == top or d.parent == d:
+                break
+            d = d.parent
+        if found is not None:
+            self.chart_dirs.setdefault(os.path.realpath(found), found)
 
     def in_byproduct(self, arg: Path, root: Path) -> str:
         """Why a file given as an argument (pre-commit passes changed files) is a synth
@@ -306,6 +336,10 @@ class _Walker:
         """A file found by name; ``real_dir``: its directory's resolved path, when already known."""
         if self.excluded(path, root.path, is_dir=False):
             return
+        if path.name == HELM_CHART_FILE:  # exact name, as Helm reads it
+            self.chart_dirs.setdefault(real_dir if real_dir is not None and not link else os.path.realpath(path.parent),
+                                       path.parent)
+            return
         if path.name in KUSTOMIZATION_NAMES:  # exact names, as kustomize matches them
             real = real_dir if real_dir is not None and not link else os.path.realpath(path.parent)
             if real not in self.kust_dirs:
@@ -366,9 +400,14 @@ class _Walker:
             if kept:
                 self.out.units.append(Unit(TERRAFORM, unit.path, kept))
         rendered = self.kustomize_units()
+        charts = self.helm_units(rendered)
         for real, (_, path) in self.docs.items():
             if real in rendered:
                 self.out.skipped.append((str(path), f"rendered by the kustomization in {rendered[real]}"))
+                continue
+            chart = _owner(real, charts)
+            if chart is not None:
+                self.out.skipped.append((str(path), f"part of the Helm chart {chart} (rendered with helm)"))
                 continue
             self.out.units.append(Unit(DOCUMENT, path, [path]))
             for other in dict.fromkeys(self.doc_paths[real]):
@@ -413,6 +452,36 @@ class _Walker:
                         rendered.setdefault(r, str(path))
             self.out.units.append(Unit(KUSTOMIZE, path, sorted(files.values())))
         return rendered
+
+
+    def helm_units(self, rendered: dict[str, str]) -> dict[str, str]:
+        """Chart directories -> units (README "Helm charts"): a chart vendored in another
+        chart's ``charts/`` is rendered only through it, one a kustomization of the scan renders
+        (``helmCharts``) only through that; every other chart is a unit. Returns each chart
+        directory (real path) -> the unit that renders it."""
+        from policyguard.parsers.helm_chart import load_chart
+
+        parents = {}
+        for real in self.chart_dirs:
+            parent = os.path.dirname(real)
+            if os.path.basename(parent) == "charts" and os.path.dirname(parent) in self.chart_dirs:
+                parents[real] = os.path.dirname(parent)
+        owner: dict[str, str] = {}
+        for real, path in sorted(self.chart_dirs.items(), key=lambda t: str(t[1])):
+            top = real
+            while top in parents:
+                top = parents[top]
+            owner[real] = str(self.chart_dirs[top])
+            by = rendered.get(os.path.join(top, HELM_CHART_FILE))
+            if by is not None:
+                owner[real] = f"{owner[real]} (rendered by the kustomization in {by})"
+                self.out.skipped.append((str(path / HELM_CHART_FILE), f"Helm chart rendered by the kustomization in {by}"))
+                continue
+            if top != real:
+                self.out.skipped.append((str(path / HELM_CHART_FILE), f"subchart rendered through the chart {owner[real]}"))
+                continue
+            self.out.units.append(Unit(HELM, path, load_chart(path, self.limits).files()))
+        return owner
 
 
 # --------------------------------------------------------------------------- synthesized CDK output
@@ -467,6 +536,16 @@ def synth_byproducts(dirname: str, names: set[str]) -> dict[str, str]:
         if "metadata.json" in names:
             out["metadata.json"] = "CDK for Terraform stack metadata, not configuration"
     return out
+def _owner(real: str, charts: dict[str, str]) -> str | None:
+    """The chart unit a file (real path) belongs to: its nearest chart directory's."""
+    d = os.path.dirname(real)
+    while True:
+        if d in charts:
+            return charts[d]
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
 
 
 def _readlink(p: Path) -> str:

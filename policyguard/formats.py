@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from policyguard.options import HelmOptions
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -28,6 +30,7 @@ class ParseContext:
     read_roots: tuple[str, ...] = ()
     workspace: str = "default"  # Terraform's terraform.workspace
     kustomize_binary: str = ""  # --kustomize-binary: the kustomize (or kubectl) to render with
+    helm: HelmOptions = field(default_factory=HelmOptions)  # how Helm charts are rendered
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ KUSTOMIZE = "kustomize"
 # synthesized output: resources whose file says which construct of a CDK app made them
 CDK = "cdk"  # CloudFormation from the AWS CDK (`cdk synth`: resources carry aws:cdk:path metadata)
 CDKTF = "cdktf"  # Terraform JSON from CDK for Terraform (`cdktf synth`: "//" metadata with the path)
+HELM = "helm"
+HELM_CHART_FILE = "Chart.yaml"  # the file that makes a directory a Helm chart (exact name, as Helm reads it)
 # the file names that make a directory a kustomization, in kustomize's order (exact, no case folding)
 KUSTOMIZATION_NAMES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DOCUMENT = "document"
@@ -115,6 +120,12 @@ FORMATS: dict[str, InputFormat] = {
             CDKTF, "terraform", "directory", "policyguard.parsers.terraform:parse_unit",
             not_editable={"": "synthesized by `cdktf synth`, which rewrites it on every run: change the "
                               "construct in the CDKTF app instead"},
+        ),
+        # a directory with Chart.yaml, rendered by `helm template` (parsers.helm)
+        InputFormat(
+            HELM, "kubernetes", "directory", "policyguard.parsers.helm:parse_unit",
+            not_editable={"": "the resource is rendered by Helm from templates and values: fix the template or "
+                              "the values file by hand"},
         ),
         # a candidate YAML/JSON file: its content decides whether it is a template, manifests or a plan
         InputFormat(

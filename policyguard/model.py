@@ -667,6 +667,9 @@ class Finding:
     # the fingerprint a finding inside a called module had before callers were part of it:
     # baselines written by earlier versions still match (policyguard.gate.baseline); "" otherwise
     legacy_fingerprint: str = ""
+    # what a rendered resource came from (a Helm chart, its values files and --set values):
+    # the resource's ``meta["origin"]``, "" for sources judged as written
+    origin: str = ""
 
     @property
     def file(self) -> str:
@@ -694,6 +697,8 @@ class Finding:
             out["suppression"] = self.suppression.to_dict()
         if self.call_chain:
             out["called_from"] = [c.to_dict() for c in self.call_chain]
+        if self.origin:
+            out["origin"] = self.origin
         return out
 
 

@@ -34,6 +34,32 @@ class StdinSource:
 
 
 @dataclass(frozen=True, slots=True)
+class HelmOptions:
+    """How Helm charts are rendered (README "Helm charts"): the command-line settings, and per
+    chart directory the settings of a config file (``charts``), which the command line extends
+    (values files and ``--set`` after the config's, so they win) or overrides (the rest)."""
+
+    values_files: tuple[str, ...] = ()  # --helm-values: relative to the chart, else to the cwd
+    set_values: tuple[str, ...] = ()  # --helm-set k=v
+    release_name: str = ""  # "": release-name (as `helm template`)
+    namespace: str = ""  # "": default
+    kube_version: str = ""  # "": Helm's built-in default
+    binary: str = ""  # --helm-binary (command line only: a repository must not choose what runs)
+    # (absolute chart directory, its settings) from config files; values paths there are absolute
+    charts: tuple[tuple[str, HelmOptions], ...] = ()
+
+    def for_chart(self, directory: str) -> HelmOptions:
+        """The settings that render the chart in ``directory`` (an absolute, resolved path)."""
+        own = next((o for d, o in reversed(self.charts) if d == directory), None)  # the last config wins
+        if own is None:
+            return HelmOptions(self.values_files, self.set_values, self.release_name, self.namespace,
+                               self.kube_version, self.binary)
+        return HelmOptions(own.values_files + self.values_files, own.set_values + self.set_values,
+                           self.release_name or own.release_name, self.namespace or own.namespace,
+                           self.kube_version or own.kube_version, self.binary)
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleFetchOptions:
     """Downloading remote Terraform modules (``--download-modules``; README "Remote modules").
     Off by default: a download is network access and a git run chosen by the scanned files, so
@@ -66,6 +92,7 @@ class ReadOptions:
     read_roots: tuple[str, ...] = ()
     follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
     modules: ModuleFetchOptions = field(default_factory=ModuleFetchOptions)  # remote Terraform modules
+    helm: HelmOptions = field(default_factory=HelmOptions)  # how Helm charts are rendered
 
     def __post_init__(self) -> None:
         _freeze_sequences(self)
@@ -133,4 +160,4 @@ class ScanOptions:
     evaluation: EvalOptions = field(default_factory=EvalOptions)
 
 
-__all__ = ["EvalOptions", "ModuleFetchOptions", "ReadOptions", "RuleOptions", "ScanOptions", "StdinSource"]
+__all__ = ["EvalOptions", "HelmOptions", "ModuleFetchOptions", "ReadOptions", "RuleOptions", "ScanOptions", "StdinSource"]

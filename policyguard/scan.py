@@ -79,7 +79,7 @@ def parse_unit(unit: Unit, read: ReadOptions, limits: UnitLimits | None = None) 
             with _deadline_alarm(budget):
                 result = parsers.parse_unit(unit, var_files=list(read.var_files), variables=dict(read.variables),
                                             read_roots=read.read_roots, workspace=read.tf_workspace,
-                                            kustomize_binary=read.kustomize_binary)
+                                            kustomize_binary=read.kustomize_binary, helm=read.helm)
         except LimitExceeded as exc:  # spent outside a parser's own handling (the deadline alarm)
             result = ParseResult(errors=[limit_error(exc, path)])
         except RecursionError:

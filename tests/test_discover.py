@@ -106,8 +106,8 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
         {
             "docker-compose.yaml": "services:\n  web:\n    image: nginx\n",
             ".github/workflows/ci.yml": "on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n",
+            # a values file outside any chart (a directory with Chart.yaml is a Helm unit: tests/test_helm.py)
             "chart/values.yaml": "replicas: 2\nimage: nginx\n",
-            "chart/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
             "package.json": '{"name": "x", "version": "1.0.0"}',
             "README.md": "# hi\n",
             "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
@@ -124,7 +124,6 @@ def test_not_iac_is_skipped_with_a_reason(tmp_path: Path) -> None:
     assert _skipped(found, tmp_path) == {
         ".github/workflows/ci.yml": "not IaC: CI workflow (GitHub Actions style)",
         "README.md": "not IaC: file type .md is not scanned",
-        "chart/Chart.yaml": "not IaC: Helm chart metadata",
         "chart/values.yaml": "not IaC: Helm values file",
         "docker-compose.yaml": "not IaC: docker-compose file",
         "logo.png": "not IaC: file type .png is not scanned",

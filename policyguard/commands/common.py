@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, UsageError
-from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+from policyguard.options import EvalOptions, HelmOptions, ReadOptions, RuleOptions, ScanOptions
 
 # nothing heavy at import time: every command module imports ``error`` from here when the CLI starts
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         kustomize_binary=str(kw.get("kustomize_binary") or ""),
         follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
         modules=module_fetch(kw, config),
+        helm=helm_options(kw, config),
     )
     rules = RuleOptions(
         rule_dirs=tuple(cfg_dirs + list(kw.get("rule_dirs") or ())),
@@ -66,6 +67,22 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         unit_limits=unit_limits(kw),
     )
     return ScanOptions(read, rules, evaluation)
+
+
+def helm_options(kw: dict[str, Any], config: Config | None) -> HelmOptions:
+    """``--helm-*`` over the config's per-chart settings (``helm.charts``)."""
+    for item in kw.get("helm_set") or ():
+        if "=" not in str(item) or str(item).startswith("="):
+            raise UsageError(f"--helm-set {item!r}: expected KEY=VALUE")
+    return HelmOptions(
+        values_files=tuple(str(v) for v in kw.get("helm_values") or ()),
+        set_values=tuple(str(v) for v in kw.get("helm_set") or ()),
+        release_name=str(kw.get("helm_release_name") or ""),
+        namespace=str(kw.get("helm_namespace") or ""),
+        kube_version=str(kw.get("kube_version") or ""),
+        binary=str(kw.get("helm_binary") or ""),
+        charts=config.helm_charts if config else (),
+    )
 
 
 def module_fetch(kw: dict[str, Any], config: Config | None) -> ModuleFetchOptions:

@@ -48,6 +48,7 @@ def scan_options(f: F) -> F:
         click.option("--opa-url", help="OPA server URL for --rego-engine opa-server."),
         click.option("--follow-external-symlinks", is_flag=True, help="Read symlinks whose target leaves the scanned directory (default: an error naming the link)."),
     ]
+    opts += helm_options()
     for opt in reversed(opts + module_fetch_options()):
         f = opt(f)
     return f
@@ -62,4 +63,16 @@ def module_fetch_options() -> list[Callable[[F], F]]:
         click.option("--module-ca-bundle", type=click.Path(exists=True, dir_okay=False), help="PEM file of CA certificates to trust for module downloads (default: the system's; SSL_CERT_FILE works too)."),
         click.option("--module-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Longest a module download connection or git transfer may stall (default 20)."),
         click.option("--module-budget", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Total time for every module download of the scan (default 180)."),
+    ]
+
+
+def helm_options() -> list[Callable[[F], F]]:
+    """How Helm charts are rendered (README "Helm charts")."""
+    return [
+        click.option("--helm-values", "helm_values", multiple=True, metavar="FILE", help="Helm values file for every chart scanned (repeatable, later wins); a relative path is looked up in each chart directory, then in the current directory."),
+        click.option("--helm-set", "helm_set", multiple=True, metavar="KEY=VALUE", help="Helm value, as `helm template --set` (repeatable)."),
+        click.option("--helm-release-name", metavar="NAME", help="Release name charts are rendered with (default release-name)."),
+        click.option("--helm-namespace", metavar="NS", help="Namespace charts are rendered into (default: default)."),
+        click.option("--kube-version", metavar="VERSION", help="Kubernetes version for .Capabilities.KubeVersion (default: Helm's)."),
+        click.option("--helm-binary", metavar="PATH", help="helm that renders chart directories (default: helm on PATH)."),
     ]

@@ -432,7 +432,10 @@ class Evaluator:
                 rule_id=m.id, status=status, severity=m.severity, resource_id=r.id, resource_type=r.type,
                 platform=r.platform, span=r.span_for(path) if path else r.span, message=redact(message), path=path,
                 unknowns=unknowns, fix=fix, construct_path=r.construct_path, call_chain=r.call_chain,
+                origin=origin,
             )
+
+        origin = str(r.meta.get("origin") or "")
 
         kind, out = outcome
         if kind == "error":

@@ -10,7 +10,10 @@ import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policyguard.options import HelmOptions
 
 CONFIG_NAMES = (".policyguard.yaml", ".policyguard.yml")
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "config.schema.json"
@@ -92,6 +95,8 @@ class Config:
     rego_only_rule_dirs: list[str] = field(default_factory=list)  # named by a repository config
     notices: list[ConfigNotice] = field(default_factory=list)
     untrusted: bool = False  # the scanned repository is untrusted (policyguard.gate.trust)
+    # helm.charts: (resolved chart directory, how it is rendered); values paths made absolute
+    helm_charts: tuple[tuple[str, HelmOptions], ...] = ()
     # the files merged into this one, in order (policyguard.gate.trust): each names its own lines
     sources: list[Config] = field(default_factory=list, repr=False)
 
@@ -265,6 +270,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
     tf_modules = data.get("terraform_modules") or {}
     cfg.download_modules = bool(tf_modules.get("download", False))
     cfg.module_cache = str(base / tf_modules["cache"]) if tf_modules.get("cache") else ""
+    cfg.helm_charts = _helm_charts(data, base)
     allow = (data.get("fix") or {}).get("allow_behaviour_changing", [])
     cfg.fix_allow_behaviour_changing = [(str(a), lines.get(("fix", "allow_behaviour_changing", i), 1)) for i, a in enumerate(allow)]
     for i, s in enumerate(data.get("suppressions", [])):
@@ -288,6 +294,23 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
             )
         )
     return cfg
+
+
+def _helm_charts(data: dict[str, Any], base: Path) -> tuple[tuple[str, HelmOptions], ...]:
+    """``helm.charts``: chart directories relative to the config file, values files relative to
+    their chart directory (README "Helm charts")."""
+    import os
+
+    from policyguard.options import HelmOptions
+
+    out = []
+    for chart, s in ((data.get("helm") or {}).get("charts") or {}).items():
+        directory = os.path.realpath(base / chart)
+        out.append((directory, HelmOptions(
+            values_files=tuple(os.path.join(directory, v) for v in s.get("values", [])),
+            set_values=tuple(s.get("set", [])), release_name=s.get("release_name", ""),
+            namespace=s.get("namespace", ""), kube_version=s.get("kube_version", ""))))
+    return tuple(out)
 
 
 def resolve_config(explicit: str | None, scan_paths: list[str]) -> Config:

@@ -25,7 +25,7 @@ from pathlib import Path
 from policyguard.gate.config import Config, ConfigError, ConfigNotice, SuppressionPolicy, find_config, load_config
 from policyguard.roots import inside, repository_roots
 
-CATEGORIES = ("exclude", "rules", "rule_dirs", "severity", "gate", "suppressions", "baseline")
+CATEGORIES = ("exclude", "rules", "rule_dirs", "severity", "gate", "suppressions", "baseline", "helm")
 ORG_CONFIG_ENV = "POLICYGUARD_ORG_CONFIG"
 UNTRUSTED_ENV = "POLICYGUARD_UNTRUSTED_REPO"
 
@@ -125,6 +125,7 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.fix_allow_behaviour_changing = base.fix_allow_behaviour_changing + cfg.fix_allow_behaviour_changing
     if "terraform_modules" not in cfg.data:
         out.download_modules, out.module_cache = base.download_modules, base.module_cache
+    out.helm_charts = base.helm_charts + cfg.helm_charts
     if "suppression_policy" not in cfg.data:
         out.policy = base.policy
     return out
@@ -160,6 +161,21 @@ def _merge_repository(
             out.excludes = out.excludes + repo.excludes
         else:
             reject(("exclude",), f"exclude {repo.excludes}", "exclude")
+    if repo.helm_charts:
+        # the values a chart is rendered with decide what is judged: a repository choosing values
+        # that render a safe chart while it deploys others would fool the gate
+        if may("helm"):
+            roots = repository_roots([str(repo.path.parent)]) if repo.path else ()
+            kept = []
+            for directory, opts in repo.helm_charts:
+                outside = [v for v in opts.values_files if not inside(Path(v), roots)]
+                if outside:
+                    reject(("helm", "charts"), f"helm.charts values {outside} outside the repository", "helm")
+                else:
+                    kept.append((directory, opts))
+            out.helm_charts = tuple(kept) + out.helm_charts  # a trusted config's settings win (the last)
+        else:
+            reject(("helm", "charts"), "helm.charts (the values charts are rendered with)", "helm")
     if repo.rule_dirs:
         if may("rule_dirs"):
             out.rule_dirs = out.rule_dirs + repo.rule_dirs

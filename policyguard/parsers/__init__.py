@@ -12,6 +12,7 @@ from policyguard.model import ParseResult
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
+    from policyguard.options import HelmOptions
 
 
 def parse_unit(
@@ -22,15 +23,17 @@ def parse_unit(
     read_roots: tuple[str, ...] = (),
     workspace: str = "default",
     kustomize_binary: str = "",
+    helm: HelmOptions | None = None,
 ) -> ParseResult:
     """Dispatch a discovered unit to the parser of its format (``policyguard.formats``; parsers
     are imported on first use, for start-up). ``read_roots``: where expressions may read files
     (default: the repository around the unit)."""
     from policyguard.formats import FORMATS, ParseContext, load_parser
+    from policyguard.options import HelmOptions
 
     fmt = FORMATS.get(unit.format)
     if fmt is None:
         raise ValueError(f"no parser for format {unit.format!r}")
     context = ParseContext(tuple(var_files or ()), tuple((variables or {}).items()), read_roots, workspace,
-                           kustomize_binary)
+                           kustomize_binary, helm or HelmOptions())
     return load_parser(fmt)(unit, context)

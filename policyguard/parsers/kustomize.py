@@ -33,17 +33,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyguard.limits import DEFAULT_LIMITS, current_budget
+from policyguard.limits import DEFAULT_LIMITS
 from policyguard.model import ErrorKind, ParseError, ParseResult, Span
 from policyguard.parsers import kubernetes
 from policyguard.parsers.kustomize_tree import Kustomization, Patch, walk
+from policyguard.parsers.render import Build, run_bounded, sandbox_env
 from policyguard.parsers.yaml_source import Document, SourceError, child_path, load_yaml, read_text, resolve_yn
 
 if TYPE_CHECKING:
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
 
 FORMAT = "kustomize"
 ORIGIN = "config.kubernetes.io/origin"
-_NOWHERE = "http://127.0.0.1:9"  # the discard port: any proxied request fails at once
 _INSTALL = ("install kubectl (kustomize is built in: `kubectl kustomize`) or kustomize, or name one with "
             "--kustomize-binary PATH")
 
@@ -82,74 +80,13 @@ def find_tool(binary: str = "") -> Tool | str:
 
 def _env(home: str) -> dict[str, str]:
     """The child's environment: PATH only from ours, and every way out to a network shut."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "XDG_CONFIG_HOME": home,
-           "XDG_CACHE_HOME": home, "KUBECONFIG": os.path.join(home, "none"), "LANG": "C",
-           "GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": "none", "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_CONFIG_GLOBAL": os.devnull, "NO_PROXY": "", "no_proxy": ""}
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        env[var] = _NOWHERE
-    return env
-
-
-@dataclass(slots=True)
-class Build:
-    text: str = ""
-    error: str = ""  # kustomize's message (its stderr), or why it did not finish
-    limit: bool = False  # stopped by the deadline or the output limit
+    return sandbox_env(home)
 
 
 def run_build(tool: Tool, directory: str, cwd: str, env: dict[str, str], max_bytes: int) -> Build:
-    """Run one build as a registered child; killed at the unit's deadline or once its output
-    passes ``max_bytes``."""
-    from policyguard import procs
-
-    # a little before the unit's alarm, so the error names the kustomization and kustomize
-    deadline = current_budget().deadline - 0.5
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*_unlimited_address_space(), *tool.argv, directory], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                cwd=cwd, env=env, start_new_session=True)
-        procs.adopt(proc.pid, tool.name, proc.kill)
-        why = ""
-        try:
-            while proc.poll() is None:
-                if time.monotonic() > deadline:
-                    why = "the unit's deadline passed (--unit-timeout)"
-                elif os.fstat(out.fileno()).st_size > max_bytes:
-                    why = f"its output passed the {max_bytes}-byte file size limit"
-                if why:
-                    break
-                time.sleep(0.01)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            procs.release(proc.pid)
-        if why:
-            return Build(error=f"{tool.name} stopped: {why}", limit=True)
-        out.seek(0)
-        text = out.read(max_bytes + 1).decode("utf-8", "replace")
-        if len(text) > max_bytes:
-            return Build(error=f"{tool.name} output passed the {max_bytes}-byte file size limit", limit=True)
-        if proc.returncode != 0:
-            err.seek(0)
-            return Build(error=err.read(16384).decode("utf-8", "replace").strip() or f"exit status {proc.returncode}")
-        return Build(text=text)
-
-
-def _unlimited_address_space() -> tuple[str, ...]:
-    """A scan worker runs under an address-space limit (``--unit-memory``) that its children
-    inherit, and the Go runtime of kustomize/kubectl dies at start under it (it reserves far more
-    address space than it uses). The child gets the soft limit lifted to the hard one through the
-    shell (no ``preexec_fn`` in a process that may have threads); it stays bounded by the
-    deadline and the output limit."""
-    try:
-        import resource
-    except ImportError:
-        return ()
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY or soft == hard:
-        return ()
-    return ("/bin/sh", "-c", 'ulimit -S -v "$(ulimit -H -v)" && exec "$@"', "sh")
+    """Run one build as a registered child (``parsers.render``): killed at the unit's deadline or
+    once its output passes ``max_bytes``."""
+    return run_bounded([*tool.argv, directory], tool.name, cwd, env, max_bytes)
 
 
 # --------------------------------------------------------------------------- errors
@@ -412,6 +349,16 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     tool = find_tool(context.kustomize_binary)
     if isinstance(tool, str):
         return ParseResult(errors=[ParseError(display(top.file), 1, 1, tool, ErrorKind.TEMPLATE)])
+    charts = [(k, entry) for k in tree for entry, _ in k.charts]
+    helm: str | tuple[str] = ""
+    if charts:  # helmCharts on disk: kustomize runs helm (parsers.helm's, in the same sandbox)
+        from policyguard.parsers.helm import find_helm
+
+        helm = find_helm(context.helm.binary)
+        if isinstance(helm, tuple):
+            k, entry = charts[0]
+            return ParseResult(errors=[ParseError(display(k.file), entry.line, entry.column,
+                                                  f"helmCharts entry {entry.value!r}: {helm[0]}", ErrorKind.TEMPLATE)])
     keep = "originAnnotations" in top.build_metadata  # the user asked: the annotation is theirs
     limit = DEFAULT_LIMITS.max_file_bytes
     with tempfile.TemporaryDirectory(prefix="policyguard-kustomize-") as tmp:
@@ -426,7 +373,13 @@ def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
             rel = os.path.relpath(os.path.realpath(unit.path), base)
             with open(os.path.join(base, "kustomization.yaml"), "w", encoding="utf-8") as fh:
                 fh.write(f"resources:\n- {_quote(rel)}\nbuildMetadata: [originAnnotations]\n")
-        build = run_build(tool, ".", base, _env(home), limit)
+        env = _env(home)
+        if helm:
+            from policyguard.parsers.helm import helm_env, kustomize_helm_command
+
+            env = helm_env(os.path.join(tmp, "helm"))
+            tool = Tool((*tool.argv, "--enable-helm", "--helm-command", kustomize_helm_command(str(helm), tmp)), tool.name)
+        build = run_build(tool, ".", base, env, limit)
     if build.error:
         if build.limit:
             return ParseResult(errors=[ParseError(display(top.file), 1, 1, build.error, ErrorKind.LIMIT)])
@@ -465,7 +418,7 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
             continue
         origin = _origin(obj, keep)
         kind, name = str(obj.get("kind", "")), _name_of(obj)
-        span, spans, located = _locate(obj, origin, base, top, sources, display)
+        span, spans, located = _locate(obj, origin, base, top, sources, display, tree)
         spans.update(_patch_spans(obj, kind, name, patches, sources))
         try:
             res = kubernetes.resource_from_object(obj, file=span.file, spans=spans, span=span)
@@ -474,6 +427,9 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
             continue
         res.source_format = FORMAT
         res.meta["kustomize"] = {"kustomization": rendered, "located": located}
+        by = origin.get("configuredBy")
+        if isinstance(by, dict) and by.get("kind") == "HelmChartInflationGenerator" and isinstance(origin.get("configuredIn"), str):
+            res.meta["origin"] = _helm_origin(Path(os.path.normpath(os.path.join(base, origin["configuredIn"]))), tree, display)
         n = seen.get(res.id, 0) + 1
         seen[res.id] = n
         if n > 1:
@@ -482,8 +438,45 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
     return result
 
 
+def _helm_origin(kfile: Path, tree: list[Kustomization], display: Any) -> str:
+    """What kustomize's helm generator rendered with: each helmCharts entry of the
+    kustomization, its chart and the values it names (``Finding.origin``)."""
+    k = next((k for k in tree if os.path.realpath(k.file) == os.path.realpath(kfile)), None)
+    if k is None:
+        return f"helmCharts of {display(kfile)}"
+    parts = []
+    for entry, chart in k.charts:
+        raw = _value_at(k.data, entry.field)  # the entry's own mapping (helmCharts[i])
+        if not isinstance(raw, dict):
+            continue
+        files = [raw.get("valuesFile") or os.path.relpath(chart / "values.yaml", k.directory)]
+        files += [f for f in raw.get("additionalValuesFiles") or [] if isinstance(f, str)]
+        values = ", ".join(display(k.directory / f) for f in files if isinstance(f, str))
+        inline = "; inline values" if raw.get("valuesInline") else ""
+        parts.append(f"helm chart {display(chart)} via helmCharts entry {entry.value!r} of {display(kfile)} "
+                     f"(values: {values}{inline}; release {raw.get('releaseName') or '(generated)'})")
+    return "; ".join(parts) or f"helmCharts of {display(kfile)}"
+
+
+def _helm_located(obj: dict[str, Any], kfile: Path, tree: list[Kustomization], display: Any) -> tuple[Span, dict[str, Span], str]:
+    """An object kustomize's helmCharts rendered: the template document that spells it out
+    (``parsers.helm.locate_in_charts``), else the helmCharts entry when the kustomization has
+    one, else the kustomization."""
+    from policyguard.parsers.helm import locate_in_charts
+
+    k = next((k for k in tree if os.path.realpath(k.file) == os.path.realpath(kfile)), None)
+    charts = [c for _, c in k.charts] if k is not None else []
+    hit = locate_in_charts(obj, charts, display)
+    if hit is not None:
+        return hit[0], hit[1], "document"
+    if k is not None and len(k.charts) == 1:
+        entry = k.charts[0][0]
+        return Span(display(kfile), entry.line, entry.column, entry.line, entry.column), {}, "file"
+    return Span(display(kfile), 1, 1, 1, 1), {}, "kustomization"
+
+
 def _locate(obj: dict[str, Any], origin: dict[str, Any], base: str, top: Kustomization, sources: _Sources,
-            display: Any) -> tuple[Span, dict[str, Span], str]:
+            display: Any, tree: list[Kustomization]) -> tuple[Span, dict[str, Span], str]:
     """The object's span, its attribute spans in the origin file and how precise they are
     (``document``: the object's document; ``file``: only the file; ``kustomization``: the
     kustomization that rendered it)."""
@@ -502,6 +495,8 @@ def _locate(obj: dict[str, Any], origin: dict[str, Any], base: str, top: Kustomi
     if isinstance(configured, str):  # a generator: its entry in the kustomization that configured it
         kfile = Path(os.path.normpath(os.path.join(base, configured)))
         by = origin.get("configuredBy")
+        if isinstance(by, dict) and by.get("kind") == "HelmChartInflationGenerator":
+            return _helm_located(obj, kfile, tree, display)
         gen = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}.get(
             by.get("kind", "") if isinstance(by, dict) else "", "")
         for doc in sources.of(kfile):

@@ -76,6 +76,7 @@ class Kustomization:
     bases: list[tuple[Entry, Path]] = field(default_factory=list)  # local kustomization directories
     files: list[Path] = field(default_factory=list)  # local files it reads
     patches: list[Patch] = field(default_factory=list)
+    charts: list[tuple[Entry, Path]] = field(default_factory=list)  # helmCharts on disk (rendered with helm)
     build_metadata: tuple[str, ...] = ()
     refused: list[ParseError] = field(default_factory=list)  # remote, missing or outside the repository
     errors: list[ParseError] = field(default_factory=list)  # the file could not be read
@@ -190,11 +191,75 @@ def _collect(k: Kustomization, roots: tuple[Path, ...]) -> None:
     if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
         k.files.append(d / openapi["path"])
     charts = data.get("helmCharts")
+    globals_: dict[str, Any] = data["helmGlobals"] if isinstance(data.get("helmGlobals"), dict) else {}
+    if globals_.get("configHome"):
+        _refuse(k, "helmGlobals.configHome", "helmGlobals.configHome: helm runs with policyguard's own empty "
+                                             "configuration (no repositories, plugins or credentials); remove it")
     for i, c in enumerate(charts if isinstance(charts, list) else []):
-        name = c.get("name") if isinstance(c, dict) else None
-        _refuse(k, child_path("helmCharts", i),
-                f"helmCharts entry {name!r}: policyguard does not run helm from a kustomization (helm may fetch "
-                "charts and runs chart code); render it with `helm template` and scan the output")
+        _helm_chart(k, i, c, roots, globals_.get("chartHome"))
+    if data.get("helmChartInflationGenerator"):
+        _refuse(k, "helmChartInflationGenerator", "helmChartInflationGenerator (the legacy form, which names its own "
+                                                  "helm binary and arguments) is not run: use helmCharts")
+    for i, entry in _strings(data.get("generators")):
+        inline = "\n" in entry
+        if (inline and "HelmChartInflationGenerator" in entry) or (not inline and _declares_helm_generator(d / entry)):
+            _refuse(k, child_path("generators", i), f"generators entry {entry.splitlines()[0]!r}: a "
+                                                    "HelmChartInflationGenerator configuration is not run: use helmCharts")
+
+
+def _declares_helm_generator(path: Path) -> bool:
+    """Does a generator configuration file configure kustomize's helm generator directly (its
+    chart home and repository would escape the helmCharts checks)?"""
+    if not path.is_file():
+        return False
+    try:
+        docs, _ = load_yaml(read_text(path, DEFAULT_LIMITS), str(path), DEFAULT_LIMITS)
+    except SourceError:
+        return False
+    return any(isinstance(doc.value, dict) and doc.value.get("kind") == "HelmChartInflationGenerator" for doc in docs)
+
+
+_RELEASE = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$")
+
+
+def _helm_chart(k: Kustomization, i: int, entry: Any, roots: tuple[Path, ...], global_home: Any = None) -> None:
+    """A ``helmCharts`` entry: rendered (kustomize runs helm) only when the chart is already on
+    disk in the chart home inside the repository, as kustomize looks for it; one that kustomize
+    would pull is refused before any build (no network from the gate)."""
+    from policyguard.parsers.helm_chart import is_chart, load_chart, problems
+
+    where = child_path("helmCharts", i)
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        _refuse(k, where, f"helmCharts entry {name!r}: a chart name is required")
+        return
+    release = entry.get("releaseName")
+    if release is not None and (not isinstance(release, str) or len(release) > 53 or not _RELEASE.match(release)):
+        # kustomize passes it to helm as a bare argument: ``--post-renderer=...`` must never get there
+        _refuse(k, where, f"helmCharts entry {name!r}: releaseName {release!r} is not a valid release name")
+        return
+    home = entry.get("chartHome") or global_home or "charts"
+    version, repo = entry.get("version"), entry.get("repo")
+    base = k.directory / str(home)
+    if version and repo:  # kustomize's own layout for a versioned chart from a repository
+        base = base / f"{name}-{version}"
+    chart = base / name
+    if not is_chart(chart):
+        pull = f" and repo {repo!r} would be pulled" if repo else ""
+        _refuse(k, where, f"helmCharts entry {name!r}: no chart at {chart}{pull}: policyguard never downloads charts; "
+                          "vendor the chart into the chart home")
+        return
+    if not _inside(chart, roots):
+        _refuse(k, where, f"helmCharts entry {name!r}: chart home {os.path.realpath(chart)} is outside the repository: not read")
+        return
+    line, col = k.line_of(where)
+    loaded = load_chart(chart)
+    k.refused += problems(loaded, roots)  # each at the chart's own file and line
+    k.charts.append((Entry(where, name, line, col), chart))
+    k.files += loaded.files()
+    for f in (entry.get("valuesFile"), *(entry.get("additionalValuesFiles") or [])):
+        if isinstance(f, str):
+            k.files.append(k.directory / f)
 
 
 def _inside(path: Path, roots: tuple[Path, ...]) -> bool:

@@ -232,6 +232,8 @@ def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
         props["attribute_path"] = f.path
     if f.construct_path:  # synthesized CDK output: the construct to change in the app
         props["construct_path"] = f.construct_path
+    if f.origin:
+        props["origin"] = f.origin
     fp = f.fingerprint or "0"
     res = so.Result(
         rule_id=f.rule_id,

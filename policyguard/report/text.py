@@ -57,6 +57,8 @@ def render(report: Report, *, color: bool = False) -> str:
         body = [head, f"      {f.message or (meta.title if meta else '')}"]
         if f.construct_path:
             body.append(f"      construct: {f.construct_path}")
+        if f.origin:
+            body.append(f"      from: {f.origin}")
         if f.status == Status.UNKNOWN and f.unknowns:
             body.append(f"      unknown: depends on {', '.join(f.unknowns)}")
         if f.call_chain:
