@@ -186,9 +186,9 @@ def test_new_formats_are_registered_for_the_command_line() -> None:
 
     from policyguard.commands.scan import scan
 
-    assert {"gitlab-sast", "gitlab-codequality", "junit"} <= set(REPORTERS)
+    assert {"gitlab-sast", "gitlab-codequality", "html", "junit"} <= set(REPORTERS)
     out = CliRunner().invoke(scan, ["--help"]).output
-    assert "gitlab-sast" in out and "gitlab-codequality" in out
+    assert "gitlab-sast" in out and "gitlab-codequality" in out and "html" in out
 
 
 def test_cli_writes_every_ci_format(tmp_path: Path) -> None:
@@ -196,7 +196,7 @@ def test_cli_writes_every_ci_format(tmp_path: Path) -> None:
         pytest.skip(str(sup.pipeline_ready()))
     (tmp_path / ".git").mkdir()
     (tmp_path / "main.tf").write_text((sup.DATA / "terraform" / "main.tf").read_text())
-    outs = {"junit": "r/junit.xml", "gitlab-sast": "r/sast.json", "gitlab-codequality": "r/cq.json"}
+    outs = {"junit": "r/junit.xml", "gitlab-sast": "r/sast.json", "gitlab-codequality": "r/cq.json", "html": "r/report.html"}
     args = [sys.executable, "-m", "policyguard", "scan", "main.tf"]
     for fmt, out in outs.items():
         args += ["-f", fmt, "-o", out]
@@ -208,3 +208,4 @@ def test_cli_writes_every_ci_format(tmp_path: Path) -> None:
     cq = json.loads((tmp_path / outs["gitlab-codequality"]).read_text())
     assert len(cq) == len(doc["vulnerabilities"])
     assert _xsd_errors((tmp_path / outs["junit"]).read_text(), tmp_path) == ""
+    assert (tmp_path / outs["html"]).read_text().startswith("<!DOCTYPE html>")

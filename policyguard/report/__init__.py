@@ -23,6 +23,7 @@ REPORTERS: dict[str, str] = {
     "github": "policyguard.report.github",
     "gitlab-sast": "policyguard.report.gitlab_sast",
     "gitlab-codequality": "policyguard.report.gitlab_codequality",
+    "html": "policyguard.report.html_report",
 }
 # ``policyguard compliance`` formats (policyguard.report.compliance: one framework's controls)
 COMPLIANCE_FORMATS: tuple[str, ...] = ("compliance-md", "compliance-json", "compliance-html")
