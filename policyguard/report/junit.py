@@ -76,9 +76,9 @@ def _rule_case(report: Report, suite: _Suite, names: _Names, fs: list[Finding]) 
             line = f"{_where(report, f)}: [{f.severity.label}] {f.message or f.rule_id}"
             if f.status == Status.UNKNOWN:
                 line += f" (unknown: depends on {', '.join(f.unknowns) or 'an unresolved value'}; counted as fail)"
-            if f.construct_path:
-                line += f" (construct {f.construct_path})"
             lines.append(line)
+            if f.construct_path:
+                lines.append(f"  construct: {f.construct_path}")
         others = [f for f in fs if f.status == Status.SUPPRESSED]
         lines += [f"{_where(report, f)}: suppressed" for f in others]
         if meta and meta.remediation:
