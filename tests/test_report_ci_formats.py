@@ -147,6 +147,14 @@ def test_gitlab_sast_errors_and_suppressions(tmp_path: Path) -> None:
     assert "PG-T-003" not in {v["identifiers"][0]["value"] for v in quiet["vulnerabilities"]}
 
 
+def test_gitlab_sast_description_keeps_scanned_text_literal(tmp_path: Path) -> None:
+    """GitLab renders a description as Markdown: a scanned value must not become markup there."""
+    doc = _sast(rs.deployment_report(tmp_path, hostile=True))
+    text = next(v["description"] for v in doc["vulnerabilities"] if v["identifiers"][0]["value"] == "PG-K-002")
+    assert "\\<script\\>window.pwned=3\\</script\\>" in text
+    assert "\\!\\[t\\]\\(http://127.0.0.1:9/t.png\\)" in text and "](" not in text.replace("\\](", "")
+
+
 def _codequality(report: Any) -> list[dict[str, Any]]:
     from jsonschema import Draft202012Validator
 

@@ -25,6 +25,15 @@ _SOLUTION_MAX = 7000  # the schema's maxLength for ``solution``
 _NAME_MAX = 255
 
 
+_MD_SPECIAL = frozenset("\\`*_{}[]()<>#!|~&")
+
+
+def _md(text: str) -> str:
+    """Scanned text (messages quote values, ids come from files) as literal GitLab Markdown: a value
+    like ``![x](https://tracker/)`` must not become an image or a link in the vulnerability page."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in " ".join(text.split()))
+
+
 def _time(t: _dt.datetime | None) -> str:
     """``yyyy-mm-ddThh:mm:ss`` in UTC, as the schema's pattern wants (no zone, no fraction)."""
     return (t or _dt.datetime.now(_dt.UTC)).astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -45,11 +54,12 @@ def vulnerability(report: Report, f: Finding) -> dict[str, Any]:
     for fw, ids in sorted((meta.frameworks if meta else {}).items()):
         identifiers += [{"type": fw, "name": f"{fw} {cid}", "value": str(cid)} for cid in ids]
     file = report.rel(f.span.file)
-    lines = [f.message or (meta.title if meta else f.rule_id), "", f"Resource: `{f.resource_id}` ({f.resource_type})"]
+    lines = [_md(f.message) if f.message else (meta.title if meta else f.rule_id), "",
+             f"Resource: {_md(f.resource_id)} ({_md(f.resource_type)})"]
     if f.path:
-        lines.append(f"Attribute: `{f.path}`")
+        lines.append(f"Attribute: {_md(f.path)}")
     if f.status == Status.UNKNOWN:
-        lines.append(f"policyguard could not decide: the result depends on {', '.join(f.unknowns) or 'an unresolved value'}.")
+        lines.append(f"policyguard could not decide: the result depends on {_md(', '.join(f.unknowns)) or 'an unresolved value'}.")
     if meta and meta.description:
         lines += ["", meta.description]
     v: dict[str, Any] = {

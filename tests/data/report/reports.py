@@ -20,7 +20,8 @@ sys.modules.setdefault("gate_support", sup)
 _spec.loader.exec_module(sup)
 
 HOSTILE_FILE = "<svg onload=window.pwned=1><script>window.pwned=2;.yaml"
-HOSTILE_MESSAGE = "image tag <script>window.pwned=3</script> and <img src=http://127.0.0.1:9/x.png> are not pinned"
+HOSTILE_MESSAGE = ("image tag <script>window.pwned=3</script> and <img src=http://127.0.0.1:9/x.png> are not pinned "
+                   "![t](http://127.0.0.1:9/t.png) [link](http://127.0.0.1:9/)")
 
 DEPLOY = """apiVersion: apps/v1
 kind: Deployment
