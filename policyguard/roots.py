@@ -29,3 +29,32 @@ def inside(path: Path, roots: tuple[Path, ...] | list[Path]) -> bool:
     real = Path(os.path.realpath(path))
     return any(real == r or r in real.parents for r in roots)
 
+
+
+def report_root(paths: list[str] | tuple[str, ...], config_dir: Path | None = None) -> str | None:
+    """Where report paths (SARIF URIs, JSON and baseline files) and fingerprints start for a scan
+    of ``paths``, whatever the current directory: the git work tree around the scanned paths, else
+    the config file's directory when every scanned path lies in it, else the scan root (the
+    scanned directory; a file's directory; the deepest directory holding all of them). So a
+    baseline made from a parent directory or a subdirectory matches one made at the top.
+    None when no path names a file (a stream on stdin: its name is the user's, kept as given).
+
+    Paths stay absolute but unresolved (as the scan names its files); symlinks are resolved
+    only to compare directories."""
+    dirs = []
+    for raw in paths:
+        if raw == "-":
+            continue
+        p = Path(os.path.abspath(raw))
+        dirs.append(p if p.is_dir() else p.parent)
+    if not dirs:
+        return None
+    tops = [next((d for d in (x, *x.parents) if (d / ".git").exists()), None) for x in dirs]
+    if all(t is not None for t in tops):
+        return os.path.commonpath([str(t) for t in tops])
+    if config_dir is not None:
+        want = os.path.realpath(config_dir)
+        found = [next((a for a in (d, *d.parents) if os.path.realpath(a) == want), None) for d in dirs]
+        if all(a is not None for a in found):
+            return os.path.commonpath([str(a) for a in found])
+    return os.path.commonpath([str(d) for d in dirs])

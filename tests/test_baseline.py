@@ -155,3 +155,39 @@ def test_cli_bad_baseline_exits_2(tmp_path: Path) -> None:
     (tmp_path / "empty.yaml").write_text("a: 1\n")
     p = _pg("scan", "empty.yaml", "--baseline", "b.json", cwd=tmp_path)
     assert p.returncode == 2 and "not a policyguard baseline" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_baseline_from_a_parent_directory_matches_inside_the_repository(ready: None, tmp_path: Path) -> None:
+    """Report paths start at the repository of the scanned path, not at the current directory:
+    a baseline created from outside the work tree matches scans from its top and from below."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text(BASE)
+    p = _pg("baseline", "create", "repo", "-o", "repo/bl.json", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((repo / "bl.json").read_text())
+    assert {e["file"] for e in doc["findings"]} == {"infra/main.tf"}
+    for cwd, target, bl in ((repo, ".", "bl.json"), (repo / "infra", ".", "../bl.json"), (tmp_path, "repo", "repo/bl.json")):
+        p = _pg("scan", target, "--baseline", bl, "--fail-on", "low", "-f", "json", cwd=cwd)
+        assert p.returncode == 0, (cwd, p.stdout[-2000:], p.stderr)
+        rep = json.loads(p.stdout)
+        assert rep["baseline"]["new"] == 0 and rep["baseline"]["path"] == "bl.json"  # named from the root too
+        assert {f["location"]["file"] for f in rep["findings"]} == {"infra/main.tf"}
+    p = _pg("scan", "repo", "-f", "sarif", cwd=tmp_path)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(p.stdout)["runs"][0]["results"]}
+    assert uris == {"infra/main.tf"}
+
+
+def test_baseline_from_a_subdirectory_without_git_or_config(ready: None, tmp_path: Path) -> None:
+    """No work tree and no config file: paths start at the scanned directory, so the same tree
+    scanned from inside a subdirectory and from its top gives the same fingerprints."""
+    proj = tmp_path / "proj"
+    (proj / "docs").mkdir(parents=True)
+    (proj / "main.tf").write_text(BASE)
+    p = _pg("baseline", "create", "..", "-o", "../bl.json", cwd=proj / "docs")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads((proj / "bl.json").read_text())
+    assert {e["file"] for e in doc["findings"]} == {"main.tf"}
+    p = _pg("scan", ".", "--baseline", "bl.json", "--fail-on", "low", cwd=proj)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -178,8 +179,8 @@ def test_auto_jobs_for_short_file_lists(tmp_path: Path) -> None:
     assert auto_jobs(files) == 1
     assert auto_jobs([str(tmp_path)]) == 0  # a directory: use every core
     assert auto_jobs(files * 10) == 0
-    assert options_from_cli({"paths": files}).jobs == 1
-    assert options_from_cli({"paths": files, "jobs": 2}).jobs == 2  # explicit -j wins
+    assert options_from_cli({"paths": files}).evaluation.jobs == 1
+    assert options_from_cli({"paths": files, "jobs": 2}).evaluation.jobs == 2  # explicit -j wins
 
 
 def test_project_root_prefers_the_git_work_tree(tmp_path: Path) -> None:
@@ -194,6 +195,25 @@ def test_project_root_prefers_the_git_work_tree(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     assert project_root(cfg, tmp_path / "infra") == str(tmp_path.resolve())  # SARIF URIs are repo-relative
     assert project_root(None, tmp_path / "infra") == str(tmp_path.resolve())
+
+
+def test_report_root_follows_the_scanned_paths_not_the_current_directory(tmp_path: Path) -> None:
+    from policyguard.roots import report_root
+
+    proj = tmp_path / "proj"
+    (proj / "infra" / "net").mkdir(parents=True)
+    (proj / "k8s").mkdir()
+    (proj / "k8s" / "a.yaml").write_text("a: 1\n")
+    tf, k8s, net = str(proj / "infra"), str(proj / "k8s"), str(proj / "infra" / "net")
+    assert report_root([tf]) == tf  # no git, no config: the scanned directory
+    assert report_root([str(proj / "k8s" / "a.yaml")]) == k8s  # a file: its directory
+    assert report_root([tf, k8s]) == str(proj)  # the deepest directory holding them all
+    assert report_root([net], proj) == str(proj)  # inside the config file's directory: that directory
+    assert report_root([net], tmp_path / "elsewhere") == net  # a config elsewhere (an org config) is no root
+    assert report_root(["-"]) is None  # a stream: the caller keeps its name as given
+    (proj / ".git").mkdir()
+    assert report_root([net], proj / "infra") == str(proj)  # the work tree first (code scanning wants it)
+    assert report_root([os.path.relpath(net)]) == str(proj)  # relative paths too
 
 
 def test_changed_tfvars_scans_its_module(ready: None, tmp_path: Path) -> None:

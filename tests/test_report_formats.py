@@ -48,7 +48,7 @@ def test_junit_one_testcase_per_rule_and_resource(tmp_path: Path) -> None:
     cases = s1.findall("testcase")
     assert len(cases) == 2 and s1.get("tests") == "2" and s1.get("failures") == "1"
     failed = next(c for c in cases if c.find("failure") is not None)
-    assert failed.get("classname") == "PG-T-001" and failed.get("name", "").startswith("aws_db_instance.a (infra/main.tf:2)")
+    assert failed.get("classname") == "PG-T-001" and failed.get("name") == "aws_db_instance.a in infra/main.tf"
     assert "remediation: Fix PG-T-001." in (failed.find("failure").text or "")  # type: ignore[union-attr]
     assert suites["PG-T-002"].find("testcase/skipped") is not None
     assert "suppressed" in suites["PG-T-002"].find("testcase/skipped").get("message", "")  # type: ignore[union-attr]

@@ -165,10 +165,17 @@ def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
     )
 
 
-def project_root(config: Config | None, start: Path | None = None) -> str:
-    """Where report paths (SARIF URIs, fingerprints) start: the git work tree around the current
-    directory (what code scanning expects), else the config file's directory, else the current
-    directory. Config ``suppressions[].path`` globs are relative to the config file instead."""
+def project_root(config: Config | None, start: Path | None = None, paths: tuple[str, ...] = ()) -> str:
+    """Where report paths (SARIF URIs, baselines, fingerprints) start: for scanned ``paths``,
+    ``roots.report_root`` (their git work tree, else the config file's directory, else the scan
+    root), never the current directory. Without a path on disk (a stream on stdin): the git work
+    tree around ``start`` (the current directory), else the config file's directory, else
+    ``start``. Config ``suppressions[].path`` globs are relative to the config file instead."""
+    from policyguard.roots import report_root
+
+    root = report_root(paths, config.root if config is not None else None)
+    if root is not None:
+        return root
     cur = (start or Path.cwd()).resolve()
     for d in (cur, *cur.parents):
         if (d / ".git").exists():
@@ -336,7 +343,7 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     options = options_from_cli(kw, config)
     if options.evaluation.evaluate:
         check_rule_selection(config, options.rules, kw)
-    root = project_root(config)
+    root = project_root(config, paths=options.read.paths)
     return config, options, root
 
 

@@ -63,7 +63,11 @@ def run_scan_command(**kw: Any) -> int:
         options = replace(options, read=replace(options.read, stdin=stdin))
         kw = {**kw, "paths": (stdin.name,)}  # what an empty scan names
 
+    import datetime as dt
+
+    started = dt.datetime.now(dt.UTC)
     result = run_scan(options, bool(kw.get("quiet")))
+    finished = dt.datetime.now(dt.UTC)
     if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
         from policyguard import procs
 
@@ -93,6 +97,7 @@ def run_scan_command(**kw: Any) -> int:
                                paths=list(kw.get("paths") or ()))
     except BaselineError as exc:
         return error(str(exc))
+    report.started_at, report.finished_at = started, finished
     report.quiet = bool(kw.get("quiet"))
     report.verbose = bool(kw.get("verbose"))
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")

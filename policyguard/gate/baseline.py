@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,22 @@ def write(path: str, findings: list[Finding], rel: Any = str) -> int:
     return len(doc["findings"])
 
 
-def load(path: str) -> Baseline:
+def shown_path(path: str, root: str | None) -> str:
+    """``path`` as reports name it: relative to the report root when inside it (posix), so the
+    suppression location and the report's ``baseline.path`` do not depend on the current
+    directory; as given otherwise."""
+    if not root or path == "-":
+        return path
+    try:
+        rel = os.path.relpath(os.path.abspath(path), root)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def load(path: str, root: str | None = None) -> Baseline:
+    """Read the baseline at ``path`` (as given on the command line); ``root``: the report root
+    its name is shown relative to."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -98,7 +114,7 @@ def load(path: str) -> Baseline:
     items = doc.get("findings")
     if not isinstance(items, list):
         raise BaselineError(f"{path}:1: 'findings' must be a list")
-    out = Baseline(path=path)
+    out = Baseline(path=shown_path(path, root))
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str) or not item["fingerprint"]:
             raise BaselineError(f"{path}: findings[{i}]: each entry needs a non-empty string 'fingerprint'")

@@ -123,9 +123,9 @@ def evaluate_gate(
     base_info: dict[str, Any] | None = None
     errors = list(result.errors)
     if baseline_path:
-        bl = baseline_mod.load(baseline_path)  # BaselineError handled by the caller
+        bl = baseline_mod.load(baseline_path, root)  # BaselineError handled by the caller
         outcome = baseline_mod.apply(result.findings, bl)
-        base_info = {"path": baseline_path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
+        base_info = {"path": bl.path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
     empty = empty_scan_reason(paths, len(result.skipped)) if paths is not None and not result.files else ""
     verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
     return Report(

@@ -3,6 +3,7 @@ errors, notices and the verdict. Reporters read this and nothing else of the gat
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,9 @@ class Report:
     verbose: bool = False  # list the skipped files, not only count them
     # rules set aside for want of configuration: id -> the parameters (rules.params) not configured
     unconfigured: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # when the scan ran (UTC; set by the scan command): reports that carry scan times (GitLab SAST)
+    started_at: _dt.datetime | None = None
+    finished_at: _dt.datetime | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:

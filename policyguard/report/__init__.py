@@ -21,6 +21,9 @@ REPORTERS: dict[str, str] = {
     "sarif": "policyguard.report.sarif",
     "junit": "policyguard.report.junit",
     "github": "policyguard.report.github",
+    "gitlab-sast": "policyguard.report.gitlab_sast",
+    "gitlab-codequality": "policyguard.report.gitlab_codequality",
+    "html": "policyguard.report.html_report",
 }
 # ``policyguard compliance`` formats (policyguard.report.compliance: one framework's controls)
 COMPLIANCE_FORMATS: tuple[str, ...] = ("compliance-md", "compliance-json", "compliance-html")
