@@ -28,6 +28,9 @@ def _case(report: Report, suite: ET.Element, f: Finding) -> tuple[str, str]:
         detail.append(f.message)
     if meta and meta.remediation:
         detail.append(f"remediation: {meta.remediation}")
+    url = report.doc_url(f.rule_id)
+    if url:
+        detail.append(f"docs: {url}")
     if f.status == Status.FAIL or (f.status == Status.UNKNOWN and report.verdict.unknown_as == "fail"):
         el = ET.SubElement(case, "failure", message=f.message or f.rule_id, type=f.severity.label)
         if f.status == Status.UNKNOWN:
