@@ -133,7 +133,7 @@ def _snippet(report: Report, f: Finding, st: Style) -> list[str]:
     out = []
     for n in range(lo, hi + 1):
         text = lines[n - 1]
-        marked = first <= n <= last
+        marked = n == first  # the judged attribute's line, or a block's first line
         if n == first and s.end_line == first and s.end_col > s.start_col:
             a, b = s.start_col - 1, s.end_col - 1
             value = text[a:b]
@@ -161,7 +161,7 @@ def _rule_header(report: Report, g: _Group, st: Style, label: str, count: str) -
     head = f"{st(sev.label.upper(), fg=_SEV_COLOR[sev], bold=True)}  {st(g.rule_id, bold=True)}"
     if title:
         head += f"  {title}"
-    head += st(f"  [{count} {label}]", dim=True)
+    head += st(f"  [{count}]", dim=True)
     out = [head]
     if g.meta is not None and g.meta.remediation and label != "suppressed":
         fix = g.meta.remediation
@@ -178,7 +178,7 @@ def _group_lines(report: Report, g: _Group, st: Style, label: str) -> list[str]:
     title = g.meta.title if g.meta else ""
     out: list[str] = []
     if report.snippets:
-        out += _rule_header(report, g, st, label, str(len(g.findings)))
+        out += _rule_header(report, g, st, label, f"{len(g.findings)} {label}")
         for f in g.findings:
             text = report.text(f)
             said = f"  {clean(text)}" if text != title else ""
@@ -186,21 +186,23 @@ def _group_lines(report: Report, g: _Group, st: Style, label: str) -> list[str]:
             out += [f"      {n}" for n in _notes(report, f)]
             out += _snippet(report, f, st)
         return out
-    # compact: a rule's findings on one resource share a line (several containers, several values)
+    # compact: a rule's findings on one resource id share a line that names every location
+    # (several containers or values of one object; the same object defined in several files)
     by_res: dict[str, list[Finding]] = {}
     for f in g.findings:
         by_res.setdefault(f.resource_id, []).append(f)
-    count = str(len(g.findings)) + (f" on {len(by_res)} resources" if len(by_res) != len(g.findings) else "")
+    count = f"{len(g.findings)} {label}"
+    if len(by_res) != len(g.findings):
+        count += f" on {len(by_res)} resource{'s' if len(by_res) != 1 else ''}"
     out += _rule_header(report, g, st, label, count)
     for rid, fs in by_res.items():
         f = fs[0]
         text = report.text(f)
         line = f"  {st(_location(report, f), bold=True)}  {rid}" + (f"  {clean(text)}" if text != title else "")
         if len(fs) > 1:
-            more = ", ".join(
-                f"{s.start_line}:{s.start_col}" if report.rel(s.file) == report.rel(f.span.file) else
-                f"{report.rel(s.file)}:{s.start_line}:{s.start_col}" for s in (x.span for x in fs[1:])
-            )
+            home = report.rel(f.span.file)
+            more = ", ".join(f"{x.span.start_line}:{x.span.start_col}" if report.rel(x.span.file) == home
+                             else _location(report, x) for x in fs[1:])
             line += st(f"  (+{len(fs) - 1} more at {more})", dim=True)
         out.append(line)
         notes = list(dict.fromkeys(n for x in fs for n in _notes(report, x)))
@@ -277,7 +279,8 @@ def _summary(report: Report, st: Style) -> list[str]:
     if report.skipped:
         skipped = f", {len(report.skipped)} skipped" + ("" if report.verbose else " (--verbose lists them)")
     errored = len({e.file for e in report.errors})
-    out.append(f"Files: {len(report.files)} scanned{skipped}, {errored} with errors")
+    out.append(f"Files: {len(report.files)} scanned{skipped}"
+               + (f", {errored} not judged (errors above)" if errored else ", none with errors"))
     unknown_how = {"fail": "counted as fail", "pass": "counted as pass"}.get(report.verdict.unknown_as, "reported only")
     rules_line = f"Rules: {len(report.rules)} evaluated; unknowns {unknown_how}"
     if rule_errors:
@@ -293,18 +296,18 @@ def render(report: Report, *, color: bool = False) -> str:
     st = _styler(color)
     out: list[str] = []
     sections = (
-        (Status.FAIL, "Failed", "failed"),
-        (Status.UNKNOWN, "Unknown: not decidable from the files"
-         + (" (counted as fail)" if report.verdict.unknown_as == "fail" else " (reported, not failing)"), "unknown"),
-        (Status.ERROR, "Rule errors: these rules crashed on these resources", "errors"),
-        (Status.SUPPRESSED, "Suppressed", "suppressed"),
+        (Status.FAIL, "Failed", "", "failed"),
+        (Status.UNKNOWN, "Unknown", ": not decidable from the files, "
+         + ("counted as fail" if report.verdict.unknown_as == "fail" else "reported, not failing"), "unknown"),
+        (Status.ERROR, "Rule errors", ": these rules crashed on these resources", "errors"),
+        (Status.SUPPRESSED, "Suppressed", "", "suppressed"),
     )
-    for status, title, label in sections:
+    for status, title, why, label in sections:
         groups = _groups(report, status)
         if not groups:
             continue
         count = sum(len(g.findings) for g in groups)
-        out.append(_section(f"{title} ({count} in {len(groups)} rule{'s' if len(groups) != 1 else ''})", st))
+        out.append(_section(f"{title} ({count} in {len(groups)} rule{'s' if len(groups) != 1 else ''}){why}", st))
         for g in groups:
             out += _group_lines(report, g, st, label)
             out.append("")
