@@ -97,13 +97,14 @@ def test_compact_merges_one_rules_findings_on_one_resource(tmp_path: Path) -> No
     assert line.endswith("(+1 more at 9:3)")
     report.snippets = True
     full = render("text", report)  # snippets: every finding has its own line and lines of code
-    assert "infra/main.tf:9:3  aws_db_instance.b  second" in full
+    assert "  infra/main.tf:9:3  aws_db_instance.b\n      second\n" in full
 
 
 def test_snippet_marks_the_judged_line(tmp_path: Path) -> None:
     plain = render("text", _report(tmp_path, snippets=True))
     block = plain[plain.index("  infra/main.tf:2:3  aws_db_instance.a"):]
-    assert block.splitlines()[1:4] == [
+    assert block.splitlines()[1] == "      instance is publicly accessible"
+    assert block.splitlines()[2:5] == [
         "      1 | resource \"aws_db_instance\" \"a\" {",
         "    > 2 |   publicly_accessible = true",
         "      3 |   storage_encrypted   = false # policyguard:ignore PG-T-002 reason=\"migrating, ticket OPS-1\" "
@@ -163,7 +164,7 @@ def test_verbose_lists_skipped_files(tmp_path: Path) -> None:
     assert "1 skipped (--verbose lists them)" in plain and "notes.yaml" not in plain
     report.verbose = True
     plain = render("text", report)
-    assert "Skipped (1 files, not scanned)" in plain
+    assert "Skipped (not scanned): 1 file(s)" in plain
     assert "  docs/notes.yaml: not IaC (no apiVersion/kind, no Resources)" in plain
 
 

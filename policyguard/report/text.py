@@ -179,11 +179,10 @@ def _group_lines(report: Report, g: _Group, st: Style, label: str) -> list[str]:
     out: list[str] = []
     if report.snippets:
         out += _rule_header(report, g, st, label, f"{len(g.findings)} {label}")
-        for f in g.findings:
+        for f in g.findings:  # what is wrong on a line of its own: a terminal is narrower than a log
             text = report.text(f)
-            said = f"  {clean(text)}" if text != title else ""
-            out.append(f"  {st(_location(report, f), bold=True)}  {f.resource_id}{said}")
-            out += [f"      {n}" for n in _notes(report, f)]
+            out.append(f"  {st(_location(report, f), bold=True)}  {f.resource_id}")
+            out += [f"      {n}" for n in ([clean(text)] if text != title else []) + _notes(report, f)]
             out += _snippet(report, f, st)
         return out
     # compact: a rule's findings on one resource id share a line that names every location
@@ -325,7 +324,7 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append("")
 
     if report.verbose and report.skipped:
-        out.append(_section(f"Skipped ({len(report.skipped)} files, not scanned)", st))
+        out.append(_section(f"Skipped (not scanned): {len(report.skipped)} file(s)", st))
         out.extend(f"  {report.rel(file)}: {why}" for file, why in report.skipped)
         out.append("")
 
