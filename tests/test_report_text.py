@@ -133,6 +133,13 @@ def test_snippet_masks_secrets(tmp_path: Path) -> None:
     report = _secret_report(tmp_path, '  tenant_blob = "plainwordsnotrandom"', "literal value (19 characters, redacted)", (17, 38))
     out = render("text", report)
     assert "plainwordsnotrandom" not in out and "****#" in out
+    # masking earlier on the same line moves the columns: the withheld value is cut from the file's line
+    value = "zqxjkvbpwmfyhg"
+    line = f'  a = "{key}", b = "{value}"'
+    start = line.index(f'"{value}"')
+    report = _secret_report(tmp_path, line, "literal value (14 characters, redacted)", (start + 1, start + len(value) + 3))
+    out = render("text", report)
+    assert key not in out and not any(value[i:i + 4] in out for i in range(len(value) - 3))
 
 
 def test_snippet_never_reads_outside_the_repository(tmp_path: Path) -> None:

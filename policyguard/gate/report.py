@@ -55,15 +55,40 @@ class SourceReader:
 
     roots: tuple[str, ...] = ()
     memory: dict[str, str] = field(default_factory=dict)
-    _cache: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
+    _cache: dict[str, tuple[list[str], list[str]] | None] = field(default_factory=dict, repr=False)
 
     def lines(self, file: str) -> list[str] | None:
         """The masked lines of ``file`` (None: not readable or not ours to read)."""
+        got = self._get(file)
+        return got[0] if got is not None else None
+
+    def line_withholding(self, file: str, line: int, start_col: int, end_col: int) -> str | None:
+        """Line ``line`` with the value at the columns masked whatever it looks like (a value a
+        rule judged secret and withheld), then masked as usual. The columns are those of the
+        file, so the value is cut from the unmasked line, where masking moved nothing."""
+        from policyguard.redact import mask, mask_text
+
+        got = self._get(file)
+        if got is None or not 1 <= line <= len(got[1]):
+            return None
+        raw = got[1][line - 1]
+        a, b = start_col - 1, end_col - 1
+        value = raw[a:b]
+        if not value or a < 0:
+            return got[0][line - 1]
+        return mask_text(raw[:a] + mask(value) + raw[b:])
+
+    def masked_at(self, file: str, line: int) -> bool:
+        """Did masking change line ``line`` (so the file's columns no longer fit it)?"""
+        got = self._get(file)
+        return got is not None and 1 <= line <= len(got[0]) and got[0][line - 1] != got[1][line - 1]
+
+    def _get(self, file: str) -> tuple[list[str], list[str]] | None:
         if file not in self._cache:
             self._cache[file] = self._read(file)
         return self._cache[file]
 
-    def _read(self, file: str) -> list[str] | None:
+    def _read(self, file: str) -> tuple[list[str], list[str]] | None:
         from policyguard.redact import mask_text
 
         text = self.memory.get(file)
@@ -71,7 +96,10 @@ class SourceReader:
             text = self._read_file(file)
         if text is None:
             return None
-        return mask_text(text).splitlines()
+        masked, raw = mask_text(text).splitlines(), text.splitlines()
+        if len(masked) != len(raw):  # masking never joins or splits lines; if it did, show nothing
+            return None
+        return masked, raw
 
     def _read_file(self, file: str) -> str | None:
         from policyguard.fsread import ReadError, decode_text, read_regular

@@ -128,20 +128,18 @@ def _snippet(report: Report, f: Finding, st: Style) -> list[str]:
         lo, hi = max(first - SNIPPET_CONTEXT, 1), min(first + SNIPPET_CONTEXT, len(lines))
     else:
         lo, hi = first, min(last, first + SNIPPET_MAX - 1)
-    withheld = any(w in f.message for w in _WITHHELD)
+    one_line = s.end_line == first and s.end_col > s.start_col
+    # a value the rule withheld ("redacted") is withheld here too, whatever the masking found
+    withheld = one_line and any(w in f.message for w in _WITHHELD)
     width = len(str(hi))
     out = []
     for n in range(lo, hi + 1):
         text = lines[n - 1]
         marked = n == first  # the judged attribute's line, or a block's first line
-        if n == first and s.end_line == first and s.end_col > s.start_col:
+        if marked and withheld:
+            head, mid, tail = clean(report.sources.line_withholding(s.file, n, s.start_col, s.end_col) or ""), "", ""
+        elif marked and one_line and not report.sources.masked_at(s.file, n):  # columns still fit
             a, b = s.start_col - 1, s.end_col - 1
-            value = text[a:b]
-            if withheld and value and "****#" not in value:  # withheld by the rule: withheld here too
-                from policyguard.redact import mask
-
-                masked = mask(value)
-                text, b = text[:a] + masked + text[b:], a + len(masked)
             head, mid, tail = clean(text[:a]), clean(text[a:b]), clean(text[b:])
         else:
             head, mid, tail = clean(text), "", ""
