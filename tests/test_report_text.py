@@ -336,3 +336,46 @@ def test_scan_reports_progress_per_unit(jobs: int) -> None:
     total = calls[0][1]
     assert total >= 4 and [c[0] for c in calls] == list(range(1, total + 1))
     assert all(c[1] == total for c in calls) and len({c[2] for c in calls}) == total
+
+
+class _Terminal:
+    """A stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policyguard.commands import common
+
+    monkeypatch.setattr(common.ScanProgress, "DELAY", 0.0)
+    for tty in (True, False):
+        err = _Terminal(tty)
+        monkeypatch.setattr(sys, "stderr", err)
+        with common.ScanProgress(err.isatty(), "policyguard: scanning") as progress:
+            for i, unit in enumerate(("infra/a.tf", "k8s/b.yaml", "k8s/c.yaml"), 1):
+                progress(i, 3, unit)
+        if tty:
+            assert "2/3" in err.text and "k8s/b.yaml" in err.text and "3/3" in err.text
+        else:
+            assert err.text == ""  # a pipe or a CI log gets nothing
+
+
+def test_json_links_validate_against_the_schema(tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    doc = json.loads(render("json", _report(tmp_path, snippets=False)))
+    schema = json.loads((REPO / "policyguard" / "schemas" / "report.schema.json").read_text())
+    assert [e.message for e in Draft202012Validator(schema).iter_errors(doc)] == []
+    assert doc["findings"][0]["doc_url"].startswith("https://docs.example.org/rules/")
