@@ -379,3 +379,24 @@ def test_json_links_validate_against_the_schema(tmp_path: Path) -> None:
     schema = json.loads((REPO / "policyguard" / "schemas" / "report.schema.json").read_text())
     assert [e.message for e in Draft202012Validator(schema).iter_errors(doc)] == []
     assert doc["findings"][0]["doc_url"].startswith("https://docs.example.org/rules/")
+
+
+def test_terminal_default_leaves_snippets_out_of_a_long_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from policyguard.commands import common
+    from policyguard.options import ReadOptions, ScanOptions
+    from policyguard.scan import ScanResult
+
+    options = ScanOptions(ReadOptions(paths=(str(tmp_path),)))
+    monkeypatch.setattr(sys, "stdout", _Terminal(True))
+    report = sup.sample_report(tmp_path)
+    common.lay_out(report, [("text", "-")], {}, None, ScanResult(), options)
+    assert report.snippets and report.sources is not None and not report.layout_note  # 3 findings: snippets
+    monkeypatch.setattr(common, "SNIPPETS_UP_TO", 2)
+    common.lay_out(report, [("text", "-")], {}, None, ScanResult(), options)
+    assert not report.snippets and "3 findings: snippets left out above 2" in render("text", report)
+    common.lay_out(report, [("text", "-")], {"compact": False}, None, ScanResult(), options)
+    assert report.snippets  # asked for: shown, however many
+    monkeypatch.setattr(sys, "stdout", _Terminal(False))
+    report = sup.sample_report(tmp_path)
+    common.lay_out(report, [("text", "-")], {}, None, ScanResult(), options)
+    assert not report.snippets and not report.layout_note  # a pipe: compact, as documented

@@ -254,6 +254,9 @@ def _want_color(dest: str) -> bool:
     return dest == "-" and sys.stdout.isatty()
 
 
+SNIPPETS_UP_TO = 200  # findings a terminal report shows with snippets unless --snippets is given
+
+
 def text_to_terminal(pairs: list[tuple[str, str]]) -> bool:
     """Does the text report go to a terminal (stdout a TTY)?"""
     return any(fmt == "text" and dest == "-" for fmt, dest in pairs) and sys.stdout.isatty()
@@ -267,12 +270,20 @@ def lay_out(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], co
     code), so there the compact form keeps one line per location; ``--snippets`` and
     ``--compact`` choose either way."""
     from policyguard.gate.report import SourceReader
+    from policyguard.model import Status
     from policyguard.roots import repository_roots
 
     if config is not None and config.docs_url is not None:
         report.docs_url = config.docs_url
     compact = kw.get("compact")
+    report.layout_note = ""
     report.snippets = (not compact) if compact is not None else text_to_terminal(pairs)
+    if compact is None and report.snippets:
+        shown = sum(1 for f in report.findings if f.status in (Status.FAIL, Status.UNKNOWN, Status.ERROR))
+        if shown > SNIPPETS_UP_TO:  # thousands of snippets scroll past: the list of places reads better
+            report.snippets = False
+            report.layout_note = (f"{shown} findings: snippets left out above {SNIPPETS_UP_TO} "
+                                  "(--snippets shows them, --compact is this form)")
     if report.snippets:
         roots = () if options.read.stdin is not None else tuple(str(r) for r in repository_roots(list(options.read.paths)))
         report.sources = SourceReader(roots=roots, memory=dict(result.sources))

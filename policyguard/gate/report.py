@@ -156,6 +156,7 @@ class Report:
     snippets: bool = False
     sources: SourceReader | None = None  # where snippets come from (None: no snippets)
     docs_url: str = DEFAULT_DOCS_URL  # a rule's page, ``{id}`` replaced ("" : no links)
+    layout_note: str = ""  # why the text report looks as it does, when the reader did not choose it
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:

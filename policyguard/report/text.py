@@ -326,6 +326,8 @@ def render(report: Report, *, color: bool = False) -> str:
         out.extend(f"  {report.rel(file)}: {why}" for file, why in report.skipped)
         out.append("")
 
+    if report.layout_note:
+        out += [st(report.layout_note, dim=True), ""]
     out += _summary(report, st)
     if report.baseline is not None:
         b = report.baseline
