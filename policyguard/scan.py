@@ -12,7 +12,7 @@ processes (``jobs``) and cross-resource rules see every resource of their unit.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 from policyguard import procs
 from policyguard.model import ErrorKind, Finding, ParseError, ParseResult, Reference, Resource, RuleMeta
 from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+
+# called in the scanning process as each unit is judged: (units done, units in all, that unit's path)
+Progress = Callable[[int, int, str], None]
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
@@ -187,20 +190,44 @@ class Scanner:
         findings: list[Finding] = self.evaluator.evaluate(resources, deadline, problems_only=problems_only)
         return findings
 
-    def scan_units(self, units: list[Unit], read: ReadOptions) -> list[tuple[ParseResult, list[Finding]]]:
+    def scan_units(self, units: list[Unit], read: ReadOptions,
+                   progress: Progress | None = None) -> list[tuple[ParseResult, list[Finding]]]:
         """Parse (as ``read`` says) and judge ``units``, in forked workers when ``jobs`` allows,
-        each unit under its budget; a unit whose worker dies is an error for that unit."""
+        each unit under its budget; a unit whose worker dies is an error for that unit.
+        ``progress`` is told of each unit as its outcome arrives (in this process)."""
         self.restart_budget()
         jobs = self.evaluation.jobs or os.cpu_count() or 1
         if jobs > 1 and len(units) > 1:
             if self.evaluation.evaluate:
                 _ = self.ruleset  # loaded before the fork: every worker inherits it
-            return _scan_in_pool(units, read, min(jobs, len(units)), self)
-        return [_scan_unit(u, read, self) for u in units]
+            return _scan_in_pool(units, read, min(jobs, len(units)), self, _Tally(len(units), progress))
+        tally = _Tally(len(units), progress)
+        out = []
+        for u in units:
+            out.append(_scan_unit(u, read, self))
+            tally.done(u)
+        return out
 
-    def scan(self, read: ReadOptions) -> ScanResult:
+    def scan(self, read: ReadOptions, progress: Progress | None = None) -> ScanResult:
         """Discover, parse and judge ``read.paths`` (or its stream)."""
-        return _scan(read, self)
+        return _scan(read, self, progress)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Counts judged units for a progress callback (a unit retried after a worker died counts once)."""
+
+    total: int
+    progress: Progress | None
+    count: int = 0
+    seen: set[int] = field(default_factory=set)
+
+    def done(self, unit: Unit) -> None:
+        if self.progress is None or id(unit) in self.seen:
+            return
+        self.seen.add(id(unit))
+        self.count += 1
+        self.progress(self.count, self.total, str(unit.path))
 
 
 # The scanner of the last rules and evaluation this process scanned with: repeated scans with
@@ -280,7 +307,7 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
 
 
 def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
-                  scanner: Scanner) -> list[tuple[ParseResult, list[Finding]]]:
+                  scanner: Scanner, tally: _Tally) -> list[tuple[ParseResult, list[Finding]]]:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
     pool, and each unit that was running when it broke runs again alone, so the one that kills
@@ -293,10 +320,11 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
     suspects: list[int] = []
     while todo or suspects:
         if todo:
-            broken = _pool_round(units, todo, read, workers, outcomes, scanner)
+            broken = _pool_round(units, todo, read, workers, outcomes, scanner, tally)
             if broken and len(broken) == len(todo) and not any(started for _, started in broken):
                 for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
                     outcomes[i] = _crashed(units[i], "the worker pool could not start")
+                    tally.done(units[i])
                 todo = []
                 continue
             todo = []
@@ -304,18 +332,20 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
                 (suspects if started else todo).append(i)
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
-        for j, _ in _pool_round(units, [i], read, 1, outcomes, scanner):
+        for j, _ in _pool_round(units, [i], read, 1, outcomes, scanner, tally):
             outcomes[j] = _crashed(units[j], "killed by a signal or out of memory")
+            tally.done(units[j])
     return [o for o in outcomes if o is not None]
 
 
 def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int,
-                outcomes: list[tuple[ParseResult, list[Finding]] | None], scanner: Scanner) -> list[tuple[int, bool]]:
+                outcomes: list[tuple[ParseResult, list[Finding]] | None], scanner: Scanner,
+                tally: _Tally) -> list[tuple[int, bool]]:
     """Run ``indexes`` in one pool, filling ``outcomes``; returns the units a broken pool lost,
     each with whether a worker had started it."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # here: ~16 ms of import a one-process hook run skips
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # here: ~16 ms a one-process hook run skips
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing.sharedctypes import RawArray
 
@@ -329,17 +359,21 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
                                initializer=_forked_worker_init, initargs=(started, memory, scanner))
     lost: list[tuple[int, bool]] = []
     try:
-        futures = []
+        futures = {}
         for i in indexes:
             try:
-                futures.append((i, pool.submit(_pooled_unit, i, units[i], read)))
+                futures[pool.submit(_pooled_unit, i, units[i], read)] = i
             except BrokenProcessPool:  # the pool broke while units were still being handed out
                 lost.append((i, False))
-        for i, fut in futures:
+        for fut in as_completed(futures):  # each unit's outcome as it arrives, for the progress
+            i = futures[fut]
             try:
                 outcomes[i] = fut.result()
             except BrokenProcessPool:
                 lost.append((i, bool(started[i])))
+                continue
+            tally.done(units[i])
+        lost.sort()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         procs.stop_processes([p for p in multiprocessing.active_children() if p.pid not in before])
@@ -356,12 +390,13 @@ def _scan_unit(unit: Unit, read: ReadOptions, scanner: Scanner) -> tuple[ParseRe
     return parsed, findings
 
 
-def scan(options: ScanOptions) -> ScanResult:
-    """One scan with the process's scanner for these rules (``scanner_for``)."""
-    return scanner_for(options).scan(options.read)
+def scan(options: ScanOptions, progress: Progress | None = None) -> ScanResult:
+    """One scan with the process's scanner for these rules (``scanner_for``); ``progress``: see
+    ``Scanner.scan_units``."""
+    return scanner_for(options).scan(options.read, progress)
 
 
-def _scan(read: ReadOptions, scanner: Scanner) -> ScanResult:
+def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
@@ -391,7 +426,7 @@ def _scan(read: ReadOptions, scanner: Scanner) -> ScanResult:
 
         units, fetch_errors = resolve_units(units, read.modules)
         result.errors.extend(fetch_errors)
-    outcomes = scanner.scan_units(units, read)  # the per-scan time budget starts now
+    outcomes = scanner.scan_units(units, read, progress)  # the per-scan time budget starts now
 
     files: set[str] = set()
     for unit, (parsed, findings) in zip(units, outcomes, strict=True):

@@ -253,7 +253,7 @@ def test_skipped_files_are_counted_and_listed_with_verbose(tmp_path: Path) -> No
     out = subprocess.run([*cmd[:-4], "--verbose"], env=env, capture_output=True, text=True, timeout=120, check=False).stdout
     assert "Skipped (not scanned)" in out and "values.yaml: not IaC: Helm values file" in out
     assert "README.md: not IaC: file type .md is not scanned" in out
-    assert "1 files (2 skipped), " in out
+    assert "Files: 1 scanned, 2 skipped, none with errors" in out
     subprocess.run([*cmd, "--verbose"], env=env, capture_output=True, timeout=120, check=False)
     listed = json.loads((tmp_path / "r.json").read_text())["skipped"]
     assert {Path(s["file"]).name: s["reason"] for s in listed}["values.yaml"] == "not IaC: Helm values file"

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
               "policyguard.options")),
     ("parsers", ("policyguard.parsers", "policyguard.discover", "policyguard.formats", "policyguard.modfetch")),
     ("engine", ("policyguard.engine",)),
-    ("scan", ("policyguard.scan", "policyguard.ruletest")),
+    ("scan", ("policyguard.scan", "policyguard.ruletest", "policyguard.ruledocs")),
     ("gate", ("policyguard.gate", "policyguard.frameworks")),
     ("report", ("policyguard.report",)),
     ("outputs", ("policyguard.fix", "policyguard.webhook")),

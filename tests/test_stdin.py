@@ -84,7 +84,7 @@ def test_an_inline_suppression_in_the_stream_applies(tmp_path: Path) -> None:
     (b"", 3, "no Terraform, CloudFormation or Kubernetes files found under stdin"),
     (b"hello: world\n", 3, "skipped as not IaC"),
     (b"\xff\xfe" + POD.encode("utf-16-le"), 1, "PG-K8S-POD-004"),  # a BOM says UTF-16, as for a file
-    (b"apiVersion: v1\nkind: Pod\nmetadata: {name: [\n", 2, "stdin\n  4:1  ERROR  parse-error"),
+    (b"apiVersion: v1\nkind: Pod\nmetadata: {name: [\n", 2, "  stdin:4:1  parse-error"),
 ])
 def test_streams_get_the_gate_of_a_file(tmp_path: Path, stream: bytes, code: int, words: str) -> None:
     p = _scan(stream, "-", "-j", "1", cwd=tmp_path)

@@ -221,6 +221,58 @@ class Spinner:
         if self._shown:
             sys.stderr.write("\r" + " " * (len(self.label) + 12) + "\r")
             sys.stderr.flush()
+            self._shown = False
+
+
+class ScanProgress:
+    """What a scan is doing, on stderr and on a terminal only (a CI log or a pipe gets nothing):
+    the elapsed time while rules load and files are found (``Spinner``), then click's progress
+    bar of units judged / units in all with the unit just judged, fed by the scan core's
+    progress callback. Scans shorter than ``DELAY`` seconds show nothing."""
+
+    DELAY = 0.5
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled
+        self.label = label
+        self.spinner = Spinner(enabled, label)
+        self.bar: Any = None
+        self._start = 0.0
+        self._done = 0
+
+    def __enter__(self) -> ScanProgress:
+        self._start = time.monotonic()
+        self.spinner.__enter__()
+        return self
+
+    def __call__(self, done: int, total: int, unit: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self._start < self.DELAY:
+                return
+            import click
+
+            self.spinner.__exit__()
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True,
+                                         show_eta=False, width=24, item_show_func=lambda u: u)
+            self.bar.__enter__()
+        self.bar.update(done - self._done, _short(unit))
+        self._done = done
+
+    def __exit__(self, *exc: object) -> None:
+        self.spinner.__exit__()
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _short(path: str, width: int = 48) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        rel = path
+    show = rel if not rel.startswith("..") else path
+    return show if len(show) <= width else "…" + show[-(width - 1):]
 
 
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -241,6 +293,41 @@ def _want_color(dest: str) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return dest == "-" and sys.stdout.isatty()
+
+
+SNIPPETS_UP_TO = 200  # findings a terminal report shows with snippets unless --snippets is given
+
+
+def text_to_terminal(pairs: list[tuple[str, str]]) -> bool:
+    """Does the text report go to a terminal (stdout a TTY)?"""
+    return any(fmt == "text" and dest == "-" for fmt, dest in pairs) and sys.stdout.isatty()
+
+
+def lay_out(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], config: Config | None,
+            result: ScanResult, options: ScanOptions) -> None:
+    """How the reports present findings: the rule documentation links (config ``docs_url``) and,
+    for the text report, snippets or not. Snippets are the default on a terminal only: a CI log
+    or a pre-commit run is read as a list of places to fix (each ``file:line:col`` opens the
+    code), so there the compact form keeps one line per location; ``--snippets`` and
+    ``--compact`` choose either way."""
+    from policyguard.gate.report import SourceReader
+    from policyguard.model import Status
+    from policyguard.roots import repository_roots
+
+    if config is not None and config.docs_url is not None:
+        report.docs_url = config.docs_url
+    compact = kw.get("compact")
+    report.layout_note = ""
+    report.snippets = (not compact) if compact is not None else text_to_terminal(pairs)
+    if compact is None and report.snippets:
+        shown = sum(1 for f in report.findings if f.status in (Status.FAIL, Status.UNKNOWN, Status.ERROR))
+        if shown > SNIPPETS_UP_TO:  # thousands of snippets scroll past: the list of places reads better
+            report.snippets = False
+            report.layout_note = (f"{shown} findings: snippets left out above {SNIPPETS_UP_TO} "
+                                  "(--snippets shows them, --compact is this form)")
+    if report.snippets:
+        roots = () if options.read.stdin is not None else tuple(str(r) for r in repository_roots(list(options.read.paths)))
+        report.sources = SourceReader(roots=roots, memory=dict(result.sources))
 
 
 def write_reports(
@@ -350,8 +437,8 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
 def run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
     from policyguard.scan import scan
 
-    with Spinner(sys.stderr.isatty() and not quiet, "policyguard: scanning"):
-        return scan(options)
+    with ScanProgress(sys.stderr.isatty() and not quiet, "policyguard: scanning") as progress:
+        return scan(options, progress)
 
 
 def complete_rule_set(options: ScanOptions) -> bool:

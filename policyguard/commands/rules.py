@@ -40,6 +40,43 @@ def rules_show(**kwargs: Any) -> int:
     return run_rules_show(**kwargs)
 
 
+@rules.command("docs")
+@click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False), help="Directory for the pages (one <id>.md per rule and README.md, the index).")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Extra rule directory.")
+@click.option("--no-builtin-rules", is_flag=True)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a page is missing or differs from what would be written.")
+def rules_docs(**kwargs: Any) -> int:
+    """Write one Markdown page per rule (metadata, failing and passing fixture examples, the fix)."""
+    return run_rules_docs(**kwargs)
+
+
+def run_rules_docs(output: str, rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = False,
+                   check: bool = False) -> int:
+    from policyguard import ruledocs
+    from policyguard.engine.rules import builtin_rules_dir
+
+    rs = _load(rule_dirs, not no_builtin_rules)
+    if echo_errors(rs.errors):  # a page for a rule that does not load would document nothing real
+        return EXIT_ERROR
+    builtin = builtin_rules_dir()
+    golden = builtin.parent / "tests" / "golden"  # a source checkout's fixed files (fix examples)
+    roots = [Path(d) for d in rule_dirs] + ([builtin] if not no_builtin_rules else [])
+    docs = ruledocs.pages(list(rs.metas), roots, golden if golden.is_dir() else None)
+    out = Path(output)
+    if check:
+        bad = ruledocs.stale(out, docs) if out.is_dir() else sorted(docs)
+        for name in bad:
+            click.echo(f"policyguard: {out / name}: stale (regenerate with: policyguard rules docs --output {out})", err=True)
+        return 1 if bad else EXIT_OK
+    try:
+        changed, removed = ruledocs.write(out, docs)
+    except OSError as exc:
+        click.echo(f"policyguard: cannot write rule documentation to {out}: {exc.strerror or exc}", err=True)
+        return EXIT_ERROR
+    click.echo(f"{len(docs) - 1} rule pages and the index in {out}: {len(changed)} written, {len(removed)} removed", err=True)
+    return EXIT_OK
+
+
 def echo_errors(errors: Iterable[ParseError]) -> int:
     n = 0
     for e in errors:

@@ -25,7 +25,9 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline.")
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
-@click.option("--verbose", "-v", is_flag=True, help="Also list the files skipped as not IaC, with the reason.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list every skipped file with the reason (and findings a baseline suppressed).")
+@click.option("--compact/--snippets", "compact", default=None,
+              help="Text report without / with the offending lines under each location (default: snippets on a terminal only).")
 @click.option("--stdin-name", metavar="PATH", help="With PATH '-': the file name reports show for the stream (default stdin).")
 @click.option("--stdin-format", type=click.Choice(STDIN_FORMATS), default=None,
               help="With PATH '-': read the stream as this format (default: its content decides, as for a .yaml/.json file).")
@@ -41,6 +43,7 @@ def run_scan_command(**kw: Any) -> int:
         complete_rule_set,
         error,
         gate_settings,
+        lay_out,
         pair_outputs,
         prepare_scan,
         read_stdin,
@@ -101,6 +104,7 @@ def run_scan_command(**kw: Any) -> int:
     report.quiet = bool(kw.get("quiet"))
     report.verbose = bool(kw.get("verbose"))
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
+    lay_out(report, pairs, kw, config, result, options)
     try:
         write_reports(report, pairs, result, options)
     except OSError as exc:

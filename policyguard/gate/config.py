@@ -71,6 +71,7 @@ class Config:
     rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     params_at: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
     excludes: list[str] = field(default_factory=list)
+    docs_url: str | None = None  # rule documentation URL template, ``{id}`` (None: not set here)
     fail_on: str | None = None
     soft_fail: bool | None = None
     unknown_as: str | None = None
@@ -246,6 +247,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         profile=rules.get("profile"),
         severity_overrides=dict(rules.get("severity", {})),
         excludes=list(data.get("exclude", [])),
+        docs_url=data.get("docs_url"),
         fail_on=gate.get("fail_on"),
         soft_fail=gate.get("soft_fail"),
         unknown_as=gate.get("unknown_as"),

@@ -6,12 +6,17 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.model import Finding, ParseError, RuleMeta, Severity, Span, Status
 
 if TYPE_CHECKING:
     from policyguard.gate.suppress import Notice
+
+# where a rule's page is when the config sets no ``docs_url``: the pages ``policyguard rules docs``
+# generates into the repository (docs/rules/), as GitHub shows them
+DEFAULT_DOCS_URL = "https://github.com/policyguard/policyguard/blob/main/docs/rules/{id}.md"
 
 
 def counts_against(f: Finding, fail_on: Severity, unknown_as: str) -> bool:
@@ -20,6 +25,94 @@ def counts_against(f: Finding, fail_on: Severity, unknown_as: str) -> bool:
     if f.severity < fail_on:
         return False
     return f.status == Status.FAIL or (f.status == Status.UNKNOWN and unknown_as == "fail")
+
+
+def finding_text(f: Finding, title: str = "") -> str:
+    """What a finding says about its resource, said once. Rule messages often open with the
+    resource id (``AssetsBucket: no bucket policy``) and the engine appends what an unknown
+    depends on; every reporter names the resource and the unknown itself, so both are taken off
+    here, the one place that words a finding for all reporters."""
+    msg = f.message or title or f.rule_id
+    rid = f.resource_id
+    if rid and msg.startswith(rid):
+        rest = msg[len(rid):]
+        for sep in (": ", " - "):
+            if rest.startswith(sep) and rest[len(sep):].strip():
+                msg = rest[len(sep):]
+                break
+    if f.unknowns:
+        suffix = f" (depends on unresolved {', '.join(f.unknowns)})"
+        if msg.endswith(suffix) and len(msg) > len(suffix):
+            msg = msg[: -len(suffix)]
+    return msg
+
+
+@dataclass(slots=True)
+class SourceReader:
+    """Source text for code snippets, read the way the scan read it: only the files a finding or
+    an error of this scan names, only inside the scanned repositories (``roots``), regular files
+    within the file size limit (``policyguard.fsread``), secrets masked. A stream scanned from
+    stdin is served from memory. Reporters never open a file themselves: they ask this."""
+
+    roots: tuple[str, ...] = ()
+    memory: dict[str, str] = field(default_factory=dict)
+    _cache: dict[str, tuple[list[str], list[str]] | None] = field(default_factory=dict, repr=False)
+
+    def lines(self, file: str) -> list[str] | None:
+        """The masked lines of ``file`` (None: not readable or not ours to read)."""
+        got = self._get(file)
+        return got[0] if got is not None else None
+
+    def line_withholding(self, file: str, line: int, start_col: int, end_col: int) -> str | None:
+        """Line ``line`` with the value at the columns masked whatever it looks like (a value a
+        rule judged secret and withheld), then masked as usual. The columns are those of the
+        file, so the value is cut from the unmasked line, where masking moved nothing."""
+        from policyguard.redact import mask, mask_text
+
+        got = self._get(file)
+        if got is None or not 1 <= line <= len(got[1]):
+            return None
+        raw = got[1][line - 1]
+        a, b = start_col - 1, end_col - 1
+        value = raw[a:b]
+        if not value or a < 0:
+            return got[0][line - 1]
+        return mask_text(raw[:a] + mask(value) + raw[b:])
+
+    def masked_at(self, file: str, line: int) -> bool:
+        """Did masking change line ``line`` (so the file's columns no longer fit it)?"""
+        got = self._get(file)
+        return got is not None and 1 <= line <= len(got[0]) and got[0][line - 1] != got[1][line - 1]
+
+    def _get(self, file: str) -> tuple[list[str], list[str]] | None:
+        if file not in self._cache:
+            self._cache[file] = self._read(file)
+        return self._cache[file]
+
+    def _read(self, file: str) -> tuple[list[str], list[str]] | None:
+        from policyguard.redact import mask_text
+
+        text = self.memory.get(file)
+        if text is None:
+            text = self._read_file(file)
+        if text is None:
+            return None
+        masked, raw = mask_text(text).splitlines(), text.splitlines()
+        if len(masked) != len(raw):  # masking never joins or splits lines; if it did, show nothing
+            return None
+        return masked, raw
+
+    def _read_file(self, file: str) -> str | None:
+        from policyguard.fsread import ReadError, decode_text, read_regular
+        from policyguard.limits import DEFAULT_LIMITS
+        from policyguard.roots import inside
+
+        if not self.roots or not inside(Path(file), [Path(r) for r in self.roots]):
+            return None
+        try:
+            return decode_text(read_regular(file, DEFAULT_LIMITS.max_file_bytes))
+        except (ReadError, OSError, ValueError):
+            return None
 
 
 @dataclass(slots=True)
@@ -63,6 +156,11 @@ class Report:
     # when the scan ran (UTC; set by the scan command): reports that carry scan times (GitLab SAST)
     started_at: _dt.datetime | None = None
     finished_at: _dt.datetime | None = None
+    # how the text report is laid out: snippets of the offending lines (False: --compact)
+    snippets: bool = False
+    sources: SourceReader | None = None  # where snippets come from (None: no snippets)
+    docs_url: str = DEFAULT_DOCS_URL  # a rule's page, ``{id}`` replaced ("" : no links)
+    layout_note: str = ""  # why the text report looks as it does, when the reader did not choose it
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
@@ -124,3 +222,44 @@ class Report:
 
     def rule(self, rule_id: str) -> RuleMeta | None:
         return self.rules.get(rule_id)
+
+    def doc_url(self, rule_id: str) -> str:
+        """The page documenting ``rule_id`` ("" when there is none). The default template points
+        at the built-in pack's generated pages, so it links built-in rules only; a configured
+        template is the organisation's own and links every rule."""
+        meta = self.rules.get(rule_id)
+        if meta is None or not self.docs_url:
+            return ""
+        if self.docs_url == DEFAULT_DOCS_URL and not is_builtin(meta):
+            return ""
+        return self.docs_url.replace("{id}", rule_id)
+
+    def text(self, f: Finding) -> str:
+        """The finding's message without the resource id or the unknown note (``finding_text``)."""
+        meta = self.rules.get(f.rule_id)
+        return finding_text(f, meta.title if meta else "")
+
+    def unknown_note(self, f: Finding) -> str:
+        """``unknown: depends on X`` for an unknown verdict ("" otherwise)."""
+        if f.status != Status.UNKNOWN and not (f.status == Status.SUPPRESSED and f.unknowns):
+            return ""
+        note = f"unknown: depends on {', '.join(f.unknowns) or 'an unresolved value'}"
+        if f.status == Status.UNKNOWN and self.verdict.unknown_as == "fail":
+            note += "; counted as fail"
+        return note
+
+    def message(self, f: Finding) -> str:
+        """One line naming the resource and what is wrong, the same in every report:
+        ``<resource id>: <what the rule says> (unknown: depends on X)``."""
+        note = self.unknown_note(f)
+        return f"{f.resource_id}: {self.text(f)}" + (f" ({note})" if note else "")
+
+
+def is_builtin(meta: RuleMeta) -> bool:
+    """Is this rule from the built-in pack (the one whose pages the default docs URL serves)?"""
+    if not meta.source:
+        return False
+    from policyguard.engine.rules import builtin_rules_dir
+
+    root = os.path.realpath(builtin_rules_dir())
+    return os.path.realpath(meta.source).startswith(root + os.sep)

@@ -119,6 +119,7 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.fail_on = cfg.fail_on or base.fail_on
     out.soft_fail = cfg.soft_fail if cfg.soft_fail is not None else base.soft_fail
     out.unknown_as = cfg.unknown_as or base.unknown_as
+    out.docs_url = cfg.docs_url if cfg.docs_url is not None else base.docs_url
     out.suppressions = base.suppressions + cfg.suppressions
     out.repo_trust = cfg.repo_trust or base.repo_trust
     out.may_loosen = sorted(set(base.may_loosen) | set(cfg.may_loosen))
@@ -234,6 +235,13 @@ def _merge_repository(
         notices.append(ConfigNotice("rejected", file, repo.line_of("terraform_modules"),
                                     "terraform_modules: only a trusted config (--config, --org-config) or the command "
                                     "line (--download-modules) may turn on module downloads; ignored"))
+    if repo.docs_url is not None:
+        if untrusted:  # the links every report shows (SARIF helpUri, annotations) are not the change's to choose
+            notices.append(ConfigNotice("rejected", file, repo.line_of("docs_url"),
+                                        "docs_url: the repository is untrusted, so the reports keep the trusted "
+                                        "documentation links; ignored"))
+        else:
+            out.docs_url = repo.docs_url
     _merge_gate(out, repo, gate, may("gate"), reject)
     if repo.suppressions:
         if may("suppressions"):

@@ -44,13 +44,14 @@ def render(report: Report, *, color: bool = False) -> str:
         else:
             level = "warning"
         meta = report.rule(f.rule_id)
-        msg = f"{f.resource_id}: {f.message or (meta.title if meta else '')}"
-        if f.status == Status.UNKNOWN:
-            msg += f" (unknown: depends on {', '.join(f.unknowns)})"
+        msg = report.message(f)
         if f.construct_path:
             msg += f"\nConstruct: {f.construct_path}"
         if meta and meta.remediation and f.status != Status.ERROR:
             msg += f"\nRemediation: {meta.remediation}"
+        url = report.doc_url(f.rule_id)
+        if url:
+            msg += f"\nDocs: {url}"
         title = f"{f.rule_id} ({f.severity.label})" + (" rule error" if f.status == Status.ERROR else "")
         if f.call_chain:
             msg += f"\nIn {report.called_from(f)}"

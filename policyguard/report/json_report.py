@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from policyguard.gate.report import Report
+from policyguard.model import RuleMeta
 from policyguard.report import jsontext
 
 SCHEMA_VERSION = "1.0"
@@ -17,6 +18,9 @@ def build(report: Report) -> dict[str, Any]:
         d = f.to_dict()
         d["location"]["file"] = report.rel(f.span.file)
         d["counts_against_gate"] = report.counts_against(f)
+        url = report.doc_url(f.rule_id)
+        if url:
+            d["doc_url"] = url
         if "suppression" in d and d["suppression"]["source"] != "baseline":
             d["suppression"]["location"] = report.rel_location(d["suppression"]["location"])
         if f.edits:
@@ -41,7 +45,7 @@ def build(report: Report) -> dict[str, Any]:
         "verdict": report.verdict.to_dict(),
         "summary": report.counts(),
         "files": [report.rel(f) for f in report.files],
-        "rules": {rid: m.to_dict() for rid, m in sorted(report.rules.items())},
+        "rules": {rid: _rule(report, m) for rid, m in sorted(report.rules.items())},
         "findings": findings,
         "errors": errors,
         "suppression_notices": notices,
@@ -52,6 +56,14 @@ def build(report: Report) -> dict[str, Any]:
         b = report.baseline
         doc["baseline"] = {"path": b["path"], "matched": b["matched"], "new": b["new"], "absent": b["absent"]}
     return doc
+
+
+def _rule(report: Report, meta: RuleMeta) -> dict[str, Any]:
+    d = meta.to_dict()
+    url = report.doc_url(meta.id)
+    if url:
+        d["doc_url"] = url
+    return d
 
 
 def render(report: Report, *, color: bool = False) -> str:

@@ -96,7 +96,7 @@ def to_jsonable(obj: Any) -> Any:
     return out
 
 
-def _rule_descriptor(meta: RuleMeta) -> Any:
+def _rule_descriptor(meta: RuleMeta, doc_url: str = "") -> Any:
     import sarif_om as so
 
     tags = ["security", "iac"]
@@ -119,8 +119,11 @@ def _rule_descriptor(meta: RuleMeta) -> Any:
         md += ["", "Applies to " + "; ".join(types) + "."]
     if meta.fixable:
         md += ["", "`policyguard fix` can remediate this automatically."]
+    if doc_url:
+        md += ["", f"[Rule documentation]({doc_url}): examples of failing and passing configuration."]
     return so.ReportingDescriptor(
         id=meta.id,
+        help_uri=doc_url or None,
         name=meta.id.replace("-", ""),
         short_description=so.MultiformatMessageString(text=meta.title),
         full_description=so.MultiformatMessageString(text=full),
@@ -212,16 +215,11 @@ def _fixes(report: Report, f: Finding) -> list[Any] | None:
 def _result(report: Report, f: Finding, rule_index: dict[str, int]) -> Any:
     import sarif_om as so
 
-    unknown_fails = report.verdict.unknown_as == "fail"
-    if f.status == Status.UNKNOWN and not unknown_fails:
+    if f.status == Status.UNKNOWN and report.verdict.unknown_as != "fail":
         kind, level = "review", "none"
-        text = f"{f.message or 'Undecidable'} (unknown: depends on {', '.join(f.unknowns) or 'an unresolved value'})"
     else:
         kind, level = "fail", LEVEL[f.severity]
-        text = f.message or (report.rules[f.rule_id].title if f.rule_id in report.rules else f.rule_id)
-        if f.status == Status.UNKNOWN:
-            text += f" (unknown: depends on {', '.join(f.unknowns)}; counted as fail)"
-    text = f"{f.resource_id}: {text}"
+    text = report.message(f)
     if f.call_chain:
         text += f" (in {report.called_from(f)})"
     at = report.anchor(f)  # a module downloaded into the cache: the call in the repository
@@ -307,7 +305,7 @@ def build(report: Report) -> dict[str, Any]:
     import sarif_om as so
 
     metas = [report.rules[k] for k in sorted(report.rules)]
-    descriptors = [_rule_descriptor(m) for m in metas]
+    descriptors = [_rule_descriptor(m, report.doc_url(m.id)) for m in metas]
     rule_index = {m.id: i for i, m in enumerate(metas)}
     if report.errors:
         rule_index[PARSE_ERROR_RULE] = len(descriptors)
