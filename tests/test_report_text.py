@@ -239,7 +239,7 @@ def test_every_report_links_the_rule_page(tmp_path: Path) -> None:
     doc = json.loads(render("json", report))
     assert doc["rules"]["PG-T-001"]["doc_url"] == url
     assert all(f["doc_url"] == DOCS.format(id=f["rule_id"]) for f in doc["findings"])
-    assert f"docs: {url}" in (ET.fromstring(render("junit", report)).find(".//failure").text or "")  # type: ignore[union-attr]
+    assert f"documentation: {url}" in (ET.fromstring(render("junit", report)).find(".//failure").text or "")  # type: ignore[union-attr]
     assert f"%0ADocs: {url.replace(':', ':')}" in render("github", report)
     assert f"docs: {url}" in render("text", report)
 
