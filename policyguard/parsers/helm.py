@@ -38,7 +38,7 @@ from policyguard.limits import DEFAULT_LIMITS, current_budget
 from policyguard.model import ErrorKind, ParseError, ParseResult, Span
 from policyguard.parsers import kubernetes
 from policyguard.parsers.helm_chart import Chart, load_chart, problems
-from policyguard.parsers.render import run_bounded, sandbox_env
+from policyguard.parsers.render import run_bounded, sandbox_env, unit_display, unit_roots
 from policyguard.parsers.yaml_source import child_path, load_yaml
 
 if TYPE_CHECKING:
@@ -155,16 +155,8 @@ def resolve_values(chart_dir: Path, values: tuple[str, ...]) -> tuple[list[Path]
 
 def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     """A Helm chart directory unit (``policyguard.formats``)."""
-    from policyguard.roots import repository_roots
-
-    here = os.getcwd()
-    absolute = unit.path.is_absolute()
-
-    def display(p: Path | str) -> str:
-        real = os.path.abspath(p)
-        return real if absolute else os.path.relpath(real, here)
-
-    roots = tuple(Path(r) for r in context.read_roots) or repository_roots([unit.path])
+    display = unit_display(unit.path)
+    roots = unit_roots(unit.path, context.read_roots)
     chart = load_chart(unit.path, DEFAULT_LIMITS)
     chart_file = display(chart.file)
     found = problems(chart, roots, DEFAULT_LIMITS)

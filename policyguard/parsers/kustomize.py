@@ -42,7 +42,7 @@ from policyguard.limits import DEFAULT_LIMITS
 from policyguard.model import ErrorKind, ParseError, ParseResult, Span
 from policyguard.parsers import kubernetes
 from policyguard.parsers.kustomize_tree import Kustomization, Patch, walk
-from policyguard.parsers.render import Build, run_bounded, sandbox_env
+from policyguard.parsers.render import Build, run_bounded, sandbox_env, unit_display, unit_roots
 from policyguard.parsers.yaml_source import Document, SourceError, child_path, load_yaml, read_text, resolve_yn
 
 if TYPE_CHECKING:
@@ -329,16 +329,8 @@ def _origin(obj: dict[str, Any], keep: bool) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the unit
 def parse_unit(unit: Unit, context: ParseContext) -> ParseResult:
     """A kustomization directory unit (``policyguard.formats``)."""
-    from policyguard.roots import repository_roots
-
-    here = os.getcwd()
-    absolute = unit.path.is_absolute()
-
-    def display(p: Path | str) -> str:
-        real = os.path.abspath(p)
-        return real if absolute else os.path.relpath(real, here)
-
-    roots = tuple(Path(r) for r in context.read_roots) or repository_roots([unit.path])
+    display = unit_display(unit.path)
+    roots = unit_roots(unit.path, context.read_roots)
     tree = walk(unit.path, roots, DEFAULT_LIMITS)
     if not tree:
         return ParseResult(errors=[ParseError(str(unit.path), 1, 1, "no kustomization file", ErrorKind.UNREADABLE)])

@@ -11,7 +11,9 @@ import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from policyguard.limits import current_budget
 
@@ -23,6 +25,26 @@ class Build:
     text: str = ""
     error: str = ""  # the tool's message (its stderr), or why it did not finish
     limit: bool = False  # stopped by the deadline, the output limit or the memory limit
+
+
+def unit_display(unit_path: Path) -> Callable[[Path | str], str]:
+    """How a rendered unit's files are named in reports: absolute when the unit was given
+    absolute, else relative to the current directory (as every other parser names them)."""
+    here = os.getcwd()
+    absolute = unit_path.is_absolute()
+
+    def display(p: Path | str) -> str:
+        real = os.path.abspath(p)
+        return real if absolute else os.path.relpath(real, here)
+
+    return display
+
+
+def unit_roots(unit_path: Path, read_roots: Sequence[str]) -> tuple[Path, ...]:
+    """The trees a rendered unit may read: the scan's roots, else the repository around it."""
+    from policyguard.roots import repository_roots
+
+    return tuple(Path(r) for r in read_roots) or repository_roots([unit_path])
 
 
 def sandbox_env(home: str) -> dict[str, str]:
