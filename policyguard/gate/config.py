@@ -294,3 +294,8 @@ def resolve_config(explicit: str | None, scan_paths: list[str]) -> Config:
     start = Path(scan_paths[0]) if scan_paths else Path.cwd()
     found = find_config(start)
     return load_config(found) if found else Config()
+
+
+def line_index(text: str) -> dict[tuple[str | int, ...], int]:
+    """JSON path -> 1-based line of a YAML text (for located messages about other YAML files)."""
+    return _line_index(text)

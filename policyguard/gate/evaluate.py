@@ -120,6 +120,9 @@ def evaluate_gate(
     notices = config_notices + list(sup.notices)
     if settings.stale == "ignore":
         notices = [n for n in notices if n.kind != "stale"]
+    foreign = foreign_notice(result.files, sources, paths or [], root, {s.rule for s in config.suppressions})
+    if foreign is not None:
+        notices.append(foreign)
     base_info: dict[str, Any] | None = None
     errors = list(result.errors)
     if baseline_path:
@@ -141,6 +144,38 @@ def evaluate_gate(
         skipped=list(result.skipped),
         unconfigured=dict(result.params_skipped),
     )
+
+
+def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[str], root: str,
+                   config_rules: set[str]) -> Notice | None:
+    """One notice per scan for the suppressions written for other tools (``checkov:skip``,
+    ``trivy:ignore``, ``tfsec:ignore``, ``.trivyignore``, ``.checkov.yaml`` skip-check) that have
+    not been migrated: they are never honoured, and never silently ignored either. ``texts``:
+    file texts already read (the suppression stage's cache); the others are read here."""
+    from policyguard.gate import migrate
+    from policyguard.gate.suppress import Notice
+
+    seen: dict[str, str] = {}
+    for file in files:
+        text = texts.get(file) if file in texts else None
+        if text is None and file not in texts:
+            try:
+                with open(file, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read(migrate.MAX_BYTES)
+            except OSError:
+                text = None
+        if text and migrate.may_hold(text):
+            seen[file] = text
+    ignore_files = migrate.ignore_files_near(paths, root) if paths else []
+    counts, first = migrate.scan_summary(seen, ignore_files, config_rules)
+    if first is None:
+        return None
+    total = sum(counts.values())
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+    return Notice("not-honoured", first.file, first.line,
+                  f"{total} suppression(s) written for other tools ({kinds}) are not honoured: "
+                  f"`{migrate.COMMAND} {' '.join(paths) or '.'}` shows them as policyguard suppressions "
+                  "(a dry run; --write applies)", subject="foreign-suppressions")
 
 
 def _mask_unknowns(result: ScanResult) -> None:

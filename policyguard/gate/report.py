@@ -91,7 +91,8 @@ class Report:
             c[str(f.status)] += 1
         c["errors"] = len(self.errors)
         c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
-        c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale")
+        c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale" and n.subject in ("suppression", "config"))
+        c["foreign_suppressions"] = sum(1 for n in self.notices if n.subject == "foreign-suppressions")
         c["skipped_files"] = len(self.skipped)
         c["rules_needing_params"] = len(self.unconfigured)
         return c
