@@ -50,6 +50,9 @@ class ReadOptions:
     # scan() with the repositories around ``paths`` (policyguard.roots); empty: each unit's own
     read_roots: tuple[str, ...] = ()
     follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
+    # input formats to scan (policyguard.formats names, ``--framework terraform,kubernetes``);
+    # empty: all. Units of other kinds are listed as skipped with the reason
+    kinds: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze_sequences(self)

@@ -178,8 +178,8 @@ def test_auto_jobs_for_short_file_lists(tmp_path: Path) -> None:
     assert auto_jobs(files) == 1
     assert auto_jobs([str(tmp_path)]) == 0  # a directory: use every core
     assert auto_jobs(files * 10) == 0
-    assert options_from_cli({"paths": files}).jobs == 1
-    assert options_from_cli({"paths": files, "jobs": 2}).jobs == 2  # explicit -j wins
+    assert options_from_cli({"paths": files}).evaluation.jobs == 1
+    assert options_from_cli({"paths": files, "jobs": 2}).evaluation.jobs == 2  # explicit -j wins
 
 
 def test_project_root_prefers_the_git_work_tree(tmp_path: Path) -> None:

@@ -70,6 +70,7 @@ class Config:
     excludes: list[str] = field(default_factory=list)
     fail_on: str | None = None
     soft_fail: bool | None = None
+    soft_fail_on: list[str] = field(default_factory=list)  # rule ids / globs / severities (gate.soft_fail_on)
     unknown_as: str | None = None
     suppressions: list[ConfigSuppression] = field(default_factory=list)
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
@@ -240,6 +241,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         excludes=list(data.get("exclude", [])),
         fail_on=gate.get("fail_on"),
         soft_fail=gate.get("soft_fail"),
+        soft_fail_on=[str(v) for v in gate.get("soft_fail_on", [])],
         unknown_as=gate.get("unknown_as"),
         repo_trust=(data.get("repo_config") or {}).get("trust"),
         may_loosen=list((data.get("repo_config") or {}).get("may_loosen", [])),

@@ -109,6 +109,8 @@ def render(report: Report, *, color: bool = False) -> str:
     if report.unconfigured:  # not a pass: these rules judged nothing
         out.append(f"{len(report.unconfigured)} rule(s) not evaluated for want of configuration (needs: "
                    + ", ".join(report.needs_text()) + " in .policyguard.yaml)")
+    if report.display_filter is not None:  # a hidden failure must not read as a pass
+        out.append(st(report.filter_text(), fg="yellow", bold=True))
     v = report.verdict
     status = st("PASS", fg="green", bold=True) if v.exit_code == 0 else st("FAIL", fg="red", bold=True)
     out.append(f"Gate: {status} (exit {v.exit_code}): {v.reason}")
