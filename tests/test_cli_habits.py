@@ -204,3 +204,21 @@ def test_closed_pipe_ends_quietly(args: list[str]) -> None:
 def test_rules_show_unknown_suggests_close_ids() -> None:
     code, out, err = _run("rules", "show", "PG-AWS-RDS-02")
     assert code == EXIT_ERROR and out == "" and "PG-AWS-RDS-002" in err
+
+
+def test_policyguard_test_charges_a_load_error_to_its_own_rule_only(tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data" / "rules"
+    rule = tmp_path / "ebs"
+    (rule / "fixtures" / "pass" / "terraform").mkdir(parents=True)
+    (rule / "fixtures" / "fail" / "terraform").mkdir(parents=True)
+    (rule / "rule.rego").write_text((data / "ebs_encrypted" / "rule.rego").read_text())
+    (rule / "fixtures" / "pass" / "terraform" / "main.tf").write_text(
+        'resource "aws_ebs_volume" "a" {\n  availability_zone = "x"\n  encrypted = true\n}\n')
+    (rule / "fixtures" / "fail" / "terraform" / "main.tf").write_text(
+        'resource "aws_ebs_volume" "a" {\n  availability_zone = "x"\n}\n')
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "rule.rego").write_text((data / "bad_meta" / "rule.rego").read_text())
+    code, out, err = _run("test", str(tmp_path))
+    assert code == EXIT_ERROR  # the load error still fails the run
+    assert err.count("broken/rule.rego:5") == 1  # said once, at its own file
+    assert "1/1 rules passed their fixtures" in out and "bad_meta" not in out and "broken" not in out
