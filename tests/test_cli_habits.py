@@ -222,3 +222,13 @@ def test_policyguard_test_charges_a_load_error_to_its_own_rule_only(tmp_path: Pa
     assert code == EXIT_ERROR  # the load error still fails the run
     assert err.count("broken/rule.rego:5") == 1  # said once, at its own file
     assert "1/1 rules passed their fixtures" in out and "bad_meta" not in out and "broken" not in out
+
+
+def test_hcl_syntax_error_says_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  versioning {\n'
+                                      '    enabled = true\n\n}\n')
+    code, out, err = _run("scan", str(tmp_path))
+    assert code == EXIT_ERROR
+    assert "3:14  ERROR  parse-error" in out
+    assert "unclosed '{' opened on line 3 (versioning): the block is missing its '}'" in out + err
