@@ -199,6 +199,17 @@ def test_policy_expiry_required_flags_and_past_dates(tmp_path: Path) -> None:
     assert _run("migrate-suppressions", str(repo), "--expires", "31/12/2027")[0] == 2
 
 
+def test_narrower_trivy_scopes_are_not_widened(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "main.tf").write_text(
+        'resource "aws_s3_bucket" "a" {\n  # trivy:ignore:AVD-AWS-0086:ws:dev dev only\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  # trivy:ignore:AVD-AWS-0086[bucket=b] just this one\n}\n')
+    code, out, err = _run("migrate-suppressions", str(repo))
+    assert code == 1 and out == ""
+    assert "main.tf:2: trivy AVD-AWS-0086: a scope policyguard suppressions do not have (ws:dev" in err
+    assert "main.tf:5: trivy AVD-AWS-0086: a scope policyguard suppressions do not have ([bucket=b]" in err
+
+
 def test_malformed_ignore_file_is_a_located_error(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / ".trivyignore.yaml").write_text("misconfigurations:\n  - id: AVD-AWS-0086\n  - statement: no id\n")
@@ -216,10 +227,10 @@ def test_trivy_comment_forms() -> None:
             "// trivy:ignore:aws-s3-block-public-acls[bucket=site]\n"
             "# tfsec:ignore:aws-rds-no-public-db-access:exp:2027-02-02\n")
     found = migrate.find_in_text(text, "x.tf")
-    assert [(f.tool, f.peer_id, f.expires, f.workspace) for f in found] == [
-        ("trivy", "AVD-AWS-0086", "2027-01-01", "dev"),
-        ("trivy", "aws-s3-block-public-acls", "", ""),
-        ("tfsec", "aws-rds-no-public-db-access", "2027-02-02", ""),
+    assert [(f.tool, f.peer_id, f.expires, f.workspace, f.condition) for f in found] == [
+        ("trivy", "AVD-AWS-0086", "2027-01-01", "dev", ""),
+        ("trivy", "aws-s3-block-public-acls", "", "", "bucket=site"),
+        ("tfsec", "aws-rds-no-public-db-access", "2027-02-02", "", ""),
     ]
     ids = migrate.PeerIds.load()
     assert ids.rules("trivy", "AVD-AWS-0086") == ids.rules("trivy", "aws-s3-block-public-acls") \

@@ -66,6 +66,7 @@ class Foreign:
     expires: str = ""
     paths: tuple[str, ...] = ()  # .trivyignore.yaml: the paths it is limited to
     workspace: str = ""  # trivy ``ws:`` qualifier
+    condition: str = ""  # trivy ``ID[attr=value]``: only resources whose attribute has that value
     resource: str = ""  # cfn-json: the logical id
     anchor: int = 0  # inline forms: the line a policyguard comment goes above
     indent: str = ""
@@ -159,7 +160,9 @@ def find_in_text(text: str, file: str) -> list[Foreign]:
             f = Foreign(m.group(2), "", file, n, "comment", anchor=n, indent=indent, comment=m.group(1))
             parts = m.group(3).rstrip("*/").split(":")
             f.reason = _clean_reason(line[m.end():])
-            f.peer_id = re.sub(r"\[.*\]$", "", parts[0])  # trivy:ignore:ID[attr=value]: the id
+            cond = re.search(r"\[(.*)\]$", parts[0])  # trivy:ignore:ID[attr=value]
+            f.peer_id = parts[0][: cond.start()] if cond else parts[0]
+            f.condition = cond.group(1) if cond else ""
             for key, value in zip(parts[1::2], parts[2::2], strict=False):
                 if key == "exp":
                     f.expires = value
@@ -428,6 +431,12 @@ def _quote(value: str) -> str:
 def _problems(f: Foreign, expires: str, policy: SuppressionPolicy, settings: Settings, rules: tuple[str, ...],
               inline: bool) -> list[str]:
     missing = []
+    if f.workspace:
+        missing.append(f"a scope policyguard suppressions do not have (ws:{f.workspace}: only in that Terraform "
+                       "workspace); suppress it by hand if it holds in every workspace")
+    if f.condition:
+        missing.append(f"a scope policyguard suppressions do not have ([{f.condition}]: only resources with that "
+                       "value); suppress it by hand on the resources it meant")
     if policy.require_reason and not f.reason:
         missing.append("a reason (the original gives none; add one to it, or write the suppression by hand)")
     if expires:
