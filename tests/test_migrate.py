@@ -178,6 +178,23 @@ def test_ignore_files_become_config_entries(tmp_path: Path) -> None:
     assert out == ""  # idempotent
 
 
+def test_config_entries_go_where_the_scan_reads_them(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    sub = repo / "envs" / "prod"
+    sub.mkdir(parents=True)
+    (sub / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    (sub / ".trivyignore").write_text("# account-level block applies\nAVD-AWS-0093\n")
+    (repo / "other").mkdir()
+    (repo / "other" / "main.tf").write_text('resource "aws_s3_bucket" "c" {\n  bucket = "c"\n}\n')
+    code, _, err = _run("migrate-suppressions", str(repo), "--write")
+    assert code == 0, err
+    assert not (sub / ".policyguard.yaml").exists()
+    assert '  - rule: PG-AWS-S3-011\n    path: "envs/prod/**"\n' in (repo / ".policyguard.yaml").read_text()
+    st = _statuses(repo, "--rule", "PG-AWS-S3-011")
+    assert st[("PG-AWS-S3-011", "aws_s3_bucket.b")] == "suppressed"
+    assert st[("PG-AWS-S3-011", "aws_s3_bucket.c")] == "fail"  # scoped to the ignore file's directory
+
+
 def test_policy_expiry_required_flags_and_past_dates(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / ".policyguard.yaml").write_text("version: 1\nsuppression_policy:\n  require_expiry: true\n"
@@ -220,6 +237,16 @@ def test_malformed_ignore_file_is_a_located_error(tmp_path: Path) -> None:
     code, _, err = _run("migrate-suppressions", str(repo))
     assert code == 2 and ".trivyignore.yaml:" in err and "invalid YAML" in err
     assert "Traceback" not in err
+
+
+def test_cloudformation_metadata_keys_in_either_order() -> None:
+    text = ("Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n    Metadata:\n      checkov:\n        skip:\n"
+            "          - comment: This is the log bucket\n            id: CKV_AWS_18\n"
+            "          - id: CKV_AWS_21\n          - id: CKV_AWS_20\n            comment: \"public: read\"\n"
+            "      guard:\n        SuppressedRules: [X]\n")
+    found = migrate.find_in_text(text, "t.yaml")
+    assert [(f.peer_id, f.line, f.reason, f.anchor) for f in found] == [
+        ("CKV_AWS_18", 8, "This is the log bucket", 5), ("CKV_AWS_21", 9, "", 5), ("CKV_AWS_20", 10, "public: read", 5)]
 
 
 def test_trivy_comment_forms() -> None:

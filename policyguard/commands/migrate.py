@@ -21,7 +21,7 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_FAIL, EXIT_OK
 @click.option("--owner", metavar="NAME", help="owner= for every migrated suppression.")
 @click.option("--expires", metavar="YYYY-MM-DD", help="expires= for suppressions whose original has no expiry (Trivy's exp: wins).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
-              help="The config whose suppression_policy governs, and that receives config entries (default: the .policyguard.yaml found upward from each file).")
+              help="The config whose suppression_policy governs and that receives config entries (default: the one a scan of PATHS reads, found upward from the first path; else a new .policyguard.yaml at the repository root).")
 def migrate_suppressions(**kw: Any) -> int:
     """Migrate checkov:skip, trivy:ignore, tfsec:ignore, .trivyignore(.yaml) and .checkov.yaml
     skip-check suppressions under PATHS (default .) to policyguard suppressions."""
@@ -33,7 +33,7 @@ def run_migrate(**kw: Any) -> int:
 
     from policyguard.commands.common import error
     from policyguard.gate import migrate
-    from policyguard.gate.config import ConfigError, SuppressionPolicy, find_config, load_config
+    from policyguard.gate.config import CONFIG_NAMES, ConfigError, SuppressionPolicy, find_config, load_config
 
     expires = str(kw.get("expires") or "")
     if expires:
@@ -41,21 +41,22 @@ def run_migrate(**kw: Any) -> int:
             _dt.date.fromisoformat(expires)
         except ValueError:
             return error(f"--expires {expires!r}: expected a date YYYY-MM-DD")
-    fixed = Path(kw["config_path"]) if kw.get("config_path") else None
-    cache: dict[Path | None, tuple[Any, Path | None, set[tuple[str, str, str]]]] = {}
-
-    def policy_for(file: Path) -> tuple[Any, Path | None, set[tuple[str, str, str]]]:
-        cfg_path = fixed or find_config(file.parent)
-        if cfg_path not in cache:
-            if cfg_path is None:
-                cache[cfg_path] = (SuppressionPolicy(), None, set())
-            else:
-                cfg = load_config(cfg_path)
-                cache[cfg_path] = (cfg.policy, cfg_path,
-                                   {(s.rule, s.path, s.resource) for s in cfg.suppressions})
-        return cache[cfg_path]
-
     paths = list(kw.get("paths") or ()) or ["."]
+    # one governing config, found the way a scan of PATHS finds it (upward from the first path),
+    # else a new .policyguard.yaml at the repository root: entries in a config no scan reads
+    # would suppress nothing
+    cfg_path = Path(kw["config_path"]) if kw.get("config_path") else find_config(Path(paths[0]))
+    try:
+        cfg = load_config(cfg_path) if cfg_path is not None and cfg_path.is_file() else None
+    except ConfigError as exc:
+        return error(str(exc))
+    governing: tuple[Any, Path, set[tuple[str, str, str]]] = (
+        cfg.policy if cfg else SuppressionPolicy(), cfg_path or _repository_root(Path(paths[0])) / CONFIG_NAMES[0],
+        {(s.rule, s.path, s.resource) for s in cfg.suppressions} if cfg else set())
+
+    def policy_for(file: Path) -> tuple[Any, Path, set[tuple[str, str, str]]]:
+        return governing
+
     found, errors = migrate.walk(paths)
     try:
         plan = migrate.plan(found, migrate.PeerIds.load(), policy_for,
@@ -92,3 +93,13 @@ def run_migrate(**kw: Any) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_FAIL if plan.unmapped or plan.needs else EXIT_OK
+
+
+def _repository_root(start: Path) -> Path:
+    """The git work tree around ``start``, else ``start``'s directory."""
+    cur = start.resolve()
+    cur = cur if cur.is_dir() else cur.parent
+    for d in (cur, *cur.parents):
+        if (d / ".git").exists():
+            return d
+    return cur

@@ -14,7 +14,8 @@ Forms read:
 Where they go: a comment (or a YAML template's ``checkov:`` metadata key) gets an inline
 ``policyguard:ignore`` comment on the line above it, so the suppression stays next to the code it
 excuses and shows in review; a file-wide ignore file (and a JSON template, which has no comments)
-becomes config ``suppressions:`` entries in the ``.policyguard.yaml`` governing that directory.
+becomes config ``suppressions:`` entries, scoped to its directory, in the config a scan of the
+same paths reads.
 The peer's marker is kept (the other tool may still run). Peer ids map to rule ids through
 ``policyguard/data/peer_ids.yaml``; an id it does not know is reported as unmapped.
 """
@@ -203,24 +204,24 @@ def _prose_above(lines: list[str], line: int) -> str:
 
 def _cfn_yaml_skips(lines: list[str], at: int, file: str, indent: str) -> list[Foreign]:
     """``checkov: {skip: [{id: ..., comment: ...}]}`` under a YAML template's resource Metadata."""
-    out: list[Foreign] = []
-    cur: Foreign | None = None
+    items: list[dict[str, object]] = []  # one per list item, its keys in either order
     for n in range(at + 1, len(lines) + 1):
         line = lines[n - 1]
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if len(line) - len(line.lstrip()) <= len(indent):
             break
-        m = re.match(r"\s*(?:-\s*)?(id|comment)\s*:\s*(.*?)\s*$", line)
+        m = re.match(r"\s*(-\s+)?(id|comment)\s*:\s*(.*?)\s*$", line)
         if not m:
             continue
-        value = m.group(2).strip("\"'")
-        if m.group(1) == "id":
-            cur = Foreign("checkov", value, file, n, "cfn-metadata", anchor=at, indent=indent)
-            out.append(cur)
-        elif cur is not None:
-            cur.reason = _clean_reason(value)
-    return out
+        if m.group(1) or not items:
+            items.append({})
+        items[-1][m.group(2)] = m.group(3).strip("\"'")
+        if m.group(2) == "id":
+            items[-1]["line"] = n
+    return [Foreign("checkov", str(it["id"]), file, int(str(it["line"])), "cfn-metadata",
+                    reason=_clean_reason(str(it.get("comment") or "")), anchor=at, indent=indent)
+            for it in items if it.get("id")]
 
 
 def _cfn_json_skips(text: str, file: str) -> list[Foreign]:
