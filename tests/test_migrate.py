@@ -289,6 +289,10 @@ def test_scan_notices_foreign_suppressions_in_every_format(tmp_path: Path) -> No
     assert any("migrate-suppressions" in x["message"]["text"] for x in notes)
     _, out, _ = _run("scan", str(repo))
     assert "FOREIGN-SUPPRESSIONS NOT-HONOURED" in out
+    _, out, _ = _run("scan", str(repo), "-f", "junit")
+    assert "main.tf:2 foreign-suppressions not-honoured" in out
+    _, out, _ = _run("scan", str(repo), "-f", "github")
+    assert "title=policyguard foreign-suppressions not-honoured::" in out
     # after the migration only what could not be migrated is still counted
     _run("migrate-suppressions", str(repo), "--write")
     _, out, _ = _run("scan", str(repo), "-f", "json")

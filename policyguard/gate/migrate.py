@@ -123,8 +123,8 @@ def _trivy_key(peer_id: str) -> str:
 
 # --------------------------------------------------------------------------- finding them
 def may_hold(text: str) -> bool:
-    low = text.lower()
-    return any(h in low for h in _HINTS)
+    """Cheap test before the per-line scan (the peers' markers are lower-case, as they read them)."""
+    return any(h in text for h in _HINTS)
 
 
 def _clean_reason(text: str) -> str:

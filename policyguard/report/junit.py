@@ -82,9 +82,9 @@ def render(report: Report, *, color: bool = False) -> str:
         suite = ET.SubElement(root, "testsuite", name="suppression-notice")
         for notice in report.notices:
             rel = report.rel(notice.file)
-            case = ET.SubElement(suite, "testcase", name=f"{rel}:{notice.line} suppression {notice.kind}",
+            case = ET.SubElement(suite, "testcase", name=f"{rel}:{notice.line} {notice.subject} {notice.kind}",
                                  classname="suppression-notice", file=rel, line=str(notice.line))
-            ET.SubElement(case, "skipped", message=f"suppression {notice.kind}: {notice.message}")
+            ET.SubElement(case, "skipped", message=f"{notice.subject} {notice.kind}: {notice.message}")
         n_notices = len(report.notices)
         for k, v in {"tests": n_notices, "failures": 0, "errors": 0, "skipped": n_notices}.items():
             suite.set(k, str(v))
