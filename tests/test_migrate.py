@@ -124,6 +124,20 @@ def test_kubernetes_yaml_comment(tmp_path: Path) -> None:
     assert _statuses(repo, "--rule", "PG-K8S-POD-001")[("PG-K8S-POD-001", "v1/Pod/apps/web")] == "suppressed"
 
 
+def test_kubernetes_checkov_annotation(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "pod.yaml").write_text(POD.replace("  namespace: apps\n", "  namespace: apps\n  annotations:\n"
+                                               "    checkov.io/skip1: CKV_K8S_19=node exporter needs the host network\n"
+                                               '    "checkov.io/skip2": "CKV_K8S_999"\n')
+                                   .replace("  # checkov:skip=CKV_K8S_19:node exporter needs the host network\n", ""))
+    code, _, err = _run("migrate-suppressions", str(repo), "--write")
+    assert code == 1 and "pod.yaml:8: checkov CKV_K8S_999" in err
+    text = (repo / "pod.yaml").read_text()
+    assert '    # policyguard:ignore PG-K8S-POD-001 reason="node exporter needs the host network"\n' \
+           "    checkov.io/skip1:" in text
+    assert _statuses(repo, "--rule", "PG-K8S-POD-001")[("PG-K8S-POD-001", "v1/Pod/apps/web")] == "suppressed"
+
+
 def test_cloudformation_metadata_yaml_and_json(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / "tpl.yaml").write_text(CFN_YAML)

@@ -23,8 +23,9 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_FAIL, EXIT_OK
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
               help="The config whose suppression_policy governs and that receives config entries (default: the one a scan of PATHS reads, found upward from the first path; else a new .policyguard.yaml at the repository root).")
 def migrate_suppressions(**kw: Any) -> int:
-    """Migrate checkov:skip, trivy:ignore, tfsec:ignore, .trivyignore(.yaml) and .checkov.yaml
-    skip-check suppressions under PATHS (default .) to policyguard suppressions."""
+    """Migrate checkov:skip (comments, CloudFormation metadata, checkov.io/skip annotations),
+    trivy:ignore, tfsec:ignore, .trivyignore(.yaml) and .checkov.yaml skip-check suppressions
+    under PATHS (default .) to policyguard suppressions."""
     return run_migrate(**kw)
 
 

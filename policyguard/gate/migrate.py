@@ -6,7 +6,8 @@ Forms read:
 
 - comments ``checkov:skip=CKV_AWS_20:reason`` (``#`` or ``//``), ``trivy:ignore:ID`` and
   ``tfsec:ignore:ID`` with ``:exp:YYYY-MM-DD`` / ``:ws:WORKSPACE`` qualifiers;
-- CloudFormation ``Metadata: {checkov: {skip: [{id, comment}]}}`` (YAML and JSON templates);
+- CloudFormation ``Metadata: {checkov: {skip: [{id, comment}]}}`` (YAML and JSON templates) and
+  Kubernetes ``checkov.io/skip1: CKV_K8S_20=reason`` annotations;
 - ``.trivyignore`` (one id a line, ``exp:`` qualifier, ``#`` comment lines above as the reason),
   ``.trivyignore.yaml`` (``misconfigurations: [{id, paths, statement, expired_at}]``) and
   ``.checkov.yaml``/``.checkov.yml`` ``skip-check`` lists.
@@ -46,6 +47,7 @@ MARKER = "policyguard:ignore"
 _CHECKOV = re.compile(r"(#|//)\s*checkov:skip=([A-Za-z0-9_]+)(?::(.*))?")
 _TRIVY = re.compile(r"(#|//)\s*(trivy|tfsec):ignore:([^\s]+)")
 _CFN_KEY = re.compile(r"^(\s*)checkov:\s*$")
+_K8S_ANNOTATION = re.compile(r"""^\s*["']?checkov\.io/skip\d*["']?\s*:\s*["']?([A-Za-z0-9_]+)(?:=(.*?))?["']?\s*$""")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 _HINTS = ("checkov", "trivy:ignore", "tfsec:ignore")
 
@@ -62,7 +64,7 @@ class Foreign:
     peer_id: str
     file: str
     line: int
-    form: str  # comment | cfn-metadata | cfn-json | trivyignore | trivyignore-yaml | checkov-config
+    form: str  # comment | cfn-metadata | cfn-json | k8s-annotation | trivyignore | trivyignore-yaml | checkov-config
     reason: str = ""
     expires: str = ""
     paths: tuple[str, ...] = ()  # .trivyignore.yaml: the paths it is limited to
@@ -174,6 +176,11 @@ def find_in_text(text: str, file: str) -> list[Foreign]:
         m = _CFN_KEY.match(line)
         if m:
             out.extend(_cfn_yaml_skips(lines, n, file, m.group(1)))
+            continue
+        m = _K8S_ANNOTATION.match(line)
+        if m:  # Kubernetes metadata.annotations: checkov.io/skip1: CKV_K8S_20=reason
+            out.append(Foreign("checkov", m.group(1), file, n, "k8s-annotation", reason=_clean_reason(m.group(2) or ""),
+                               anchor=n, indent=indent))
     if file.lower().endswith((".json", ".template")) and '"checkov"' in text:
         out.extend(_cfn_json_skips(text, file))
     for f in out:
@@ -392,7 +399,8 @@ def scan_summary(texts: dict[str, str], ignore_files: list[Path], config_rules: 
                 items.append(f)
     for f in items:
         kind = {"comment": f"{f.tool}:{'skip' if f.tool == 'checkov' else 'ignore'}",
-                "cfn-metadata": "Metadata.checkov.skip", "cfn-json": "Metadata.checkov.skip"}.get(f.form)
+                "cfn-metadata": "Metadata.checkov.skip", "cfn-json": "Metadata.checkov.skip",
+                "k8s-annotation": "checkov.io/skip"}.get(f.form)
         kind = kind or Path(f.file).name
         counts[kind] = counts.get(kind, 0) + 1
         first = first or f
@@ -485,7 +493,7 @@ def plan(found: list[Foreign], ids: PeerIds, policy_for: Any, settings: Settings
             result.already.append(f)
             continue
         expires = f.expires or settings.expires
-        inline = f.form in ("comment", "cfn-metadata")
+        inline = f.form in ("comment", "cfn-metadata", "k8s-annotation")
         policy, cfg_path, existing = policy_for(Path(f.file))
         missing = _problems(f, expires, policy, settings, rules, inline)
         if missing:
