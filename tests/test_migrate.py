@@ -250,6 +250,18 @@ def test_malformed_ignore_file_is_a_located_error(tmp_path: Path) -> None:
     (repo / ".trivyignore.yaml").write_text("misconfigurations: [\n")
     code, _, err = _run("migrate-suppressions", str(repo))
     assert code == 2 and ".trivyignore.yaml:" in err and "invalid YAML" in err
+    (repo / ".trivyignore.yaml").write_text("- just a list\n")
+    code, _, err = _run("migrate-suppressions", str(repo))
+    assert code == 2 and f"{repo / '.trivyignore.yaml'}:1: expected a mapping at the top level" in err
+    (repo / ".trivyignore.yaml").unlink()
+    (repo / ".trivyignore").write_bytes(b"\xff\xfe\x00bad")
+    code, _, err = _run("migrate-suppressions", str(repo))
+    assert code == 2 and f"{repo / '.trivyignore'}:1: cannot read" in err
+    # the scan still says the file is there (counted once), and does not fail on it
+    (repo / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    _, out, _ = _run("scan", str(repo), "-f", "json")
+    [n] = [n for n in json.loads(out)["suppression_notices"] if n["subject"] == "foreign-suppressions"]
+    assert "(.trivyignore 1)" in n["message"]
     assert "Traceback" not in err
 
 

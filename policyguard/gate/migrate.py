@@ -253,6 +253,8 @@ def _cfn_json_skips(text: str, file: str) -> list[Foreign]:
 def read_ignore_file(path: Path) -> list[Foreign]:
     """The entries of a ``.trivyignore``, ``.trivyignore.yaml`` or ``.checkov.yaml`` file."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise MigrateError(f"{path}:1: over the {MAX_BYTES // (1024 * 1024)} MiB limit for an ignore file")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise MigrateError(f"{path}:1: cannot read: {exc}") from None
