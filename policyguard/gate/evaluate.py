@@ -120,7 +120,9 @@ def evaluate_gate(
     notices = config_notices + list(sup.notices)
     if settings.stale == "ignore":
         notices = [n for n in notices if n.kind != "stale"]
-    foreign = foreign_notice(result.files, sources, paths or [], root, {s.rule for s in config.suppressions})
+    # scans of a repository's paths (not in-memory results): the peers' suppressions found there
+    foreign = foreign_notice(result.files, sources, paths, root, {s.rule for s in config.suppressions}) \
+        if paths is not None else None
     if foreign is not None:
         notices.append(foreign)
     base_info: dict[str, Any] | None = None
