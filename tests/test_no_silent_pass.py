@@ -92,9 +92,11 @@ def test_fix_and_baseline_check_selectors_too(tf: Path, tmp_path: Path) -> None:
 
 def test_rules_list_and_show_unknown_names() -> None:
     code, out, err = _run("rules", "list", "--framework", "nonexistent")
-    assert code == EXIT_ERROR and out == "" and "unknown framework 'nonexistent'" in err
-    code, out, err = _run("rules", "list", "--framework", "terraform")
-    assert code == EXIT_ERROR and "IaC type" in err
+    assert code == EXIT_ERROR and out == "" and "unknown input kind or framework 'nonexistent'" in err
+    code, out, err = _run("rules", "list", "--framework", "terraform")  # an input kind: its rules
+    assert code == EXIT_OK and "PG-AWS-" in out and "PG-K8S-" not in out
+    code, out, err = _run("rules", "list", "--framework", "dockerfile")
+    assert code == EXIT_ERROR and "does not scan dockerfile" in err
     code, out, _ = _run("rules", "list", "--framework", "pss-restricted")
     assert code == EXIT_OK and "PG-K8S-" in out
     code, _, err = _run("rules", "show", "PG-K8S-POD-01")
