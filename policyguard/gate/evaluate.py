@@ -79,10 +79,14 @@ def refine_spans(result: ScanResult) -> None:
         f.span = precise
 
 
-def empty_scan_reason(paths: list[str], skipped: int) -> str:
-    """What an empty scan says, naming where it looked (the exit-3 message)."""
+def empty_scan_reason(paths: list[str], skipped: int, unselected: int = 0) -> str:
+    """What an empty scan says, naming where it looked (the exit-3 message). ``unselected``: of
+    the skipped, those of an input kind ``--framework`` left out."""
     shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-    why = f" ({skipped} file(s) skipped as not IaC)" if skipped else ""
+    why = f" ({skipped} file(s) skipped as not IaC)" if skipped and not unselected else ""
+    if unselected:
+        why = (f" ({unselected} unit(s) of input kinds --framework did not select"
+               + (f", {skipped - unselected} file(s) skipped as not IaC)" if skipped > unselected else ")"))
     return f"no Terraform, CloudFormation or Kubernetes files found under {shown or '.'}{why}"
 
 
@@ -131,7 +135,8 @@ def evaluate_gate(
         bl = baseline_mod.load(baseline_path)  # BaselineError handled by the caller
         outcome = baseline_mod.apply(result.findings, bl)
         base_info = {"path": baseline_path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
-    empty = empty_scan_reason(paths, len(result.skipped)) if paths is not None and not result.files else ""
+    unselected = sum(1 for _, why in result.skipped if "not a selected input kind" in why)
+    empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
     verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
     return Report(
         findings=result.findings,
