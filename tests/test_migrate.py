@@ -166,6 +166,7 @@ def test_ignore_files_become_config_entries(tmp_path: Path) -> None:
         "vulnerabilities:\n  - id: CVE-2024-0001\nmisconfigurations:\n  - id: AVD-AWS-0086\n"
         "    paths: [\"legacy/*.tf\"]\n    statement: legacy buckets are read-only\n    expired_at: 2027-02-01\n")
     (repo / ".checkov.yaml").write_text("framework: terraform\nskip-check:\n  - CKV_AWS_20\n  - CKV_K8S_999\n")
+    (repo / ".trivyignore.yml").write_text("misconfigurations:\n  - id: AVD-AWS-0093\n    statement: twice\n")
     (repo / ".policyguard.yaml").write_text("version: 1\n# ours\nsuppressions:\n- rule: PG-AWS-S3-004\n"
                                             "  reason: no versioning\nexclude: []\n")
     code, _, err = _run("migrate-suppressions", str(repo), "--write")

@@ -482,7 +482,7 @@ def _directive(rules: tuple[str, ...], reason: str, expires: str, owner: str) ->
 
 def plan(found: list[Foreign], ids: PeerIds, policy_for: Any, settings: Settings) -> Plan:
     """``policy_for(path) -> (SuppressionPolicy, config file Path | None, existing suppressions)``
-    gives the governing config of a file's directory."""
+    gives the config governing a file (its (rule, path, resource) set grows as entries are planned)."""
     result = Plan()
     inserts: dict[str, list[tuple[int, str]]] = {}
     entries: dict[Path, list[dict[str, str]]] = {}
@@ -522,6 +522,7 @@ def plan(found: list[Foreign], ids: PeerIds, policy_for: Any, settings: Settings
             result.already.append(f)
             continue
         for e in new:
+            existing.add((e["rule"], e["path"], e["resource"]))  # the same id twice in one run: one entry
             e.update(reason=f.reason, expires=expires, owner=settings.owner)
         entries.setdefault(cfg_path, []).extend(new)
         result.migrated.append(f)
