@@ -120,9 +120,11 @@ def test_check_and_skip_check_are_rule_selection(repo: Path) -> None:
     _, skipped = _json(str(repo), "--skip-check", "PG-AWS-RDS-*,PG-K8S-POD-001")
     assert not any(r.startswith("PG-AWS-RDS-") or r == "PG-K8S-POD-001" for r in skipped["rules"])
     code, out, err = _run("scan", str(repo), "--check", "PG-AWS-RDS-02")
-    assert code == EXIT_ERROR and "no such rule 'PG-AWS-RDS-02' (did you mean PG-AWS-RDS-002" in err
+    assert code == EXIT_ERROR and "--check: no such rule 'PG-AWS-RDS-02' (did you mean PG-AWS-RDS-002" in err
     code, out, err = _run("scan", str(repo), "--skip-check", "CKV_AWS_*")
-    assert code == EXIT_ERROR and "no rule matches 'CKV_AWS_*'" in err
+    assert code == EXIT_ERROR and "--skip-check: no rule matches 'CKV_AWS_*'" in err
+    code, out, err = _run("fix", str(repo / "tf"), "--check", "PG-AWS-RDS-002")
+    assert code in (EXIT_OK, EXIT_FAIL) and "PG-AWS-RDS-002" in out + err
 
 
 # --------------------------------------------------------------------------- --severity

@@ -49,8 +49,8 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
     rules = RuleOptions(
         rule_dirs=tuple(cfg_dirs + list(kw.get("rule_dirs") or ())),
         builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
-        enabled_rules=tuple(kw.get("only_rules") or ()) or (tuple(config.enabled_rules) if config else ()),
-        disabled_rules=tuple((list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ())),
+        enabled_rules=selected_rules(kw)[0] or (tuple(config.enabled_rules) if config else ()),
+        disabled_rules=tuple((list(config.disabled_rules) if config else []) + list(selected_rules(kw)[1])),
         frameworks=tuple(kw.get("frameworks") or ()) or (tuple(config.frameworks) if config else ()),
         profile=str(kw.get("profile") or (config.profile if config else None) or "baseline"),
         rego_only_rule_dirs=tuple(config.rego_only_rule_dirs) if config else (),
@@ -73,8 +73,16 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
 def normalise_selection(kw: dict[str, Any]) -> dict[str, Any]:
     """Checkov/Trivy habits: ``--check A,B --check C`` (comma lists and repetition) for rule and
     framework selection, ``--severity`` and ``--soft-fail-on``."""
-    keys = ("only_rules", "skip_rules", "frameworks", "show_severities", "soft_fail_on")
+    keys = ("only_rules", "checks", "skip_rules", "skip_checks", "frameworks", "show_severities", "soft_fail_on")
     return {**kw, **{k: split_values(kw.get(k)) for k in keys if k in kw}}
+
+
+def selected_rules(kw: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(--rule and --check ids, --skip-rule and --skip-check ids): the Checkov names are aliases,
+    kept apart until here so a selector that matches nothing is named as the user typed it."""
+    kw = normalise_selection(kw)
+    return (tuple(kw.get("only_rules") or ()) + tuple(kw.get("checks") or ()),
+            tuple(kw.get("skip_rules") or ()) + tuple(kw.get("skip_checks") or ()))
 
 
 def shown_severities(kw: dict[str, Any]) -> tuple[Any, ...]:

@@ -47,7 +47,8 @@ def check_rule_selection(config: Config, options: RuleOptions, kw: dict[str, Any
                  for pp in param_problems(rs, config.rule_params, unknown_ids=not rs.errors)]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--skip-rule", "skip_rules"))
+    cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--check", "checks"),
+                                                         ("--skip-rule", "skip_rules"), ("--skip-check", "skip_checks"))
                  for v in kw.get(key) or ()]
     from policyguard.formats import cli_kinds, input_kinds
     from policyguard.model import Severity
