@@ -10,7 +10,8 @@ EXIT_OK = 0
 # Policy failures at or above --fail-on (unknowns with --unknown-as fail; stale suppressions with
 # suppression_policy.stale: fail); `policyguard test`: a fixture gave the wrong verdict;
 # `policyguard fix`: a fix was refused or its file not written (outside the scanned tree,
-# changed since it was scanned, replaced by a symlink, FIFO or directory).
+# changed since it was scanned, replaced by a symlink, FIFO or directory);
+# `policyguard migrate-suppressions`: a suppression was left unmigrated (unmapped id, missing reason or expiry).
 EXIT_FAIL = 1
 # Usage, configuration or baseline errors (including a rule selector that matches no rule), or
 # the scan produced errors (unreadable/unparsable file, rule pack load error, rule crash);

@@ -139,6 +139,29 @@ FORMATS: dict[str, InputFormat] = {
 PLATFORMS: tuple[str, ...] = tuple(dict.fromkeys(f.platform for f in FORMATS.values() if f.platform))
 
 
+# Checkov's names for input kinds that are not ours (``--framework terraform_plan``)
+KIND_ALIASES = {"terraform_plan": TERRAFORM_PLAN, "terraform-plan": TERRAFORM_PLAN, "tf": TERRAFORM,
+                "k8s": KUBERNETES, "cfn": CLOUDFORMATION}
+
+
+def input_kinds() -> dict[str, str]:
+    """``--framework`` input kinds: the command-line name -> the input format it keeps. Built
+    from the registry, so a format added here becomes a choice; a candidate document is no kind
+    of its own (its content makes it one of the others); ``plan`` is a Terraform plan."""
+    kinds = {("plan" if name == TERRAFORM_PLAN else name): name for name in FORMATS if name != DOCUMENT}
+    return {**kinds, **KIND_ALIASES}
+
+
+def cli_kinds() -> list[str]:
+    """The input kind names the command line offers (aliases left out)."""
+    return [k for k in input_kinds() if k not in KIND_ALIASES]
+
+
+def kind_name(fmt: str) -> str:
+    """The command-line name of an input format (``terraform_plan`` -> ``plan``)."""
+    return "plan" if fmt == TERRAFORM_PLAN else fmt
+
+
 def format_of_file(name: str) -> InputFormat | None:
     """The format discovery assigns to a file name (directory formats included), or None."""
     low = name.lower()

@@ -93,6 +93,9 @@ class ReadOptions:
     follow_external_symlinks: bool = False  # read symlinks whose target leaves the scan root
     modules: ModuleFetchOptions = field(default_factory=ModuleFetchOptions)  # remote Terraform modules
     helm: HelmOptions = field(default_factory=HelmOptions)  # how Helm charts are rendered
+    # input formats to scan (policyguard.formats names, ``--framework terraform,kubernetes``);
+    # empty: all. Units of other kinds are listed as skipped with the reason
+    kinds: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze_sequences(self)

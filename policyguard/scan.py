@@ -396,6 +396,12 @@ def scan(options: ScanOptions, progress: Progress | None = None) -> ScanResult:
     return scanner_for(options).scan(options.read, progress)
 
 
+def _not_selected(fmt: str, kinds: tuple[str, ...]) -> str:
+    from policyguard.formats import kind_name
+
+    return f"{kind_name(fmt)}: not a selected input kind (--framework {','.join(kind_name(k) for k in kinds)})"
+
+
 def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
@@ -426,10 +432,21 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None)
 
         units, fetch_errors = resolve_units(units, read.modules)
         result.errors.extend(fetch_errors)
+    if read.kinds:  # --framework terraform,kubernetes: units of other kinds are skipped, and listed
+        from policyguard.formats import DOCUMENT
+
+        result.skipped += [(str(u.path), _not_selected(u.format, read.kinds))
+                           for u in units if u.format != DOCUMENT and u.format not in read.kinds]
+        units = [u for u in units if u.format == DOCUMENT or u.format in read.kinds]
     outcomes = scanner.scan_units(units, read, progress)  # the per-scan time budget starts now
 
     files: set[str] = set()
     for unit, (parsed, findings) in zip(units, outcomes, strict=True):
+        if read.kinds and unit.format not in read.kinds:  # a document: its content decided its kind
+            other = sorted({r.source_format for r in parsed.resources} - set(read.kinds))
+            if other and not parsed.errors:
+                result.skipped.append((str(unit.path), _not_selected(other[0], read.kinds)))
+                continue
         if parsed.skipped:  # the parse found no IaC in this candidate file
             result.skipped.append((str(unit.path), parsed.skipped))
         else:

@@ -49,10 +49,12 @@ def tf(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("args", "expect"),
     [
-        (["--framework", "terraform"], ["'terraform' is an IaC type", "--framework selects compliance frameworks", "cis-aws"]),
-        (["--framework", "Kubernetes"], ["IaC type", "pss-restricted"]),
-        (["--framework", "helm"], ["does not scan helm"]),
-        (["--framework", "foo"], ["unknown framework 'foo'", "frameworks: cis-aws"]),
+        # --framework names input kinds (terraform, kubernetes: tests/test_cli_habits.py) and
+        # compliance frameworks; anything else is a usage error naming both
+        (["--framework", "terrafrom"], ["unknown input kind or framework 'terrafrom'", "did you mean terraform",
+                                        "input kinds: terraform, plan", "compliance frameworks: cis-aws"]),
+        (["--framework", "dockerfile"], ["does not scan dockerfile", "pss-restricted"]),
+        (["--framework", "foo"], ["unknown input kind or framework 'foo'", "frameworks: cis-aws"]),
         (["--framework", "cis-asw"], ["did you mean cis-aws"]),
         (["--rule", "NOPE"], ["--rule: no such rule 'NOPE'"]),
         (["--rule", "PG-AWS-RDS-02"], ["did you mean PG-AWS-RDS-002"]),
@@ -84,15 +86,17 @@ def test_fix_and_baseline_check_selectors_too(tf: Path, tmp_path: Path) -> None:
     code, _, err = _run("baseline", "create", str(tf), "-o", str(tmp_path / "b.json"), "--rule", "NOPE")
     assert code == EXIT_ERROR and "no such rule 'NOPE'" in err
     assert not (tmp_path / "b.json").exists()
-    code, _, err = _run("fix", str(tf), "--framework", "terraform")
-    assert code == EXIT_ERROR and "IaC type" in err
+    code, _, err = _run("fix", str(tf), "--framework", "terrafrom")
+    assert code == EXIT_ERROR and "unknown input kind or framework 'terrafrom' (did you mean terraform?)" in err
 
 
 def test_rules_list_and_show_unknown_names() -> None:
     code, out, err = _run("rules", "list", "--framework", "nonexistent")
-    assert code == EXIT_ERROR and out == "" and "unknown framework 'nonexistent'" in err
-    code, out, err = _run("rules", "list", "--framework", "terraform")
-    assert code == EXIT_ERROR and "IaC type" in err
+    assert code == EXIT_ERROR and out == "" and "unknown input kind or framework 'nonexistent'" in err
+    code, out, err = _run("rules", "list", "--framework", "terraform")  # an input kind: its rules
+    assert code == EXIT_OK and "PG-AWS-" in out and "PG-K8S-" not in out
+    code, out, err = _run("rules", "list", "--framework", "dockerfile")
+    assert code == EXIT_ERROR and "does not scan dockerfile" in err
     code, out, _ = _run("rules", "list", "--framework", "pss-restricted")
     assert code == EXIT_OK and "PG-K8S-" in out
     code, _, err = _run("rules", "show", "PG-K8S-POD-01")

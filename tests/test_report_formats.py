@@ -26,7 +26,7 @@ def test_json_report_validates_against_published_schema(tmp_path: Path) -> None:
     schema = json.loads(REPORT_SCHEMA.read_text())
     Draft202012Validator.check_schema(schema)
     assert [e.message for e in Draft202012Validator(schema).iter_errors(doc)] == []
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == "1.1"
     assert doc["verdict"] == {"exit_code": 2, "passed": False, "fail_on": "high", "soft_fail": False,
                               "unknown_as": "report", "reason": doc["verdict"]["reason"], "failing": 1}
     assert doc["summary"]["suppressed"] == 1 and doc["summary"]["stale_suppressions"] == 1

@@ -60,7 +60,13 @@ def test_lookalikes_of_other_tools_and_prose_are_not_notices(tmp_path: Path) -> 
                 "# the policyguard gate skips nothing here", "# policyguard:ignore PG-AWS-RDS-002 reason=legacy"]
     (tmp_path / "main.tf").write_text("\n".join(comments) + "\n" + DB)
     doc = _json(tmp_path, "--rule", "PG-AWS-RDS-002")
-    assert doc["suppression_notices"] == []
+    # other tools' markers are no near miss of ours (no suppression notice, nothing suppressed or
+    # broken); they get their own informational notice, which says how to migrate them
+    assert [n for n in doc["suppression_notices"] if n["subject"] != "foreign-suppressions"] == []
+    [foreign] = [n for n in doc["suppression_notices"] if n["subject"] == "foreign-suppressions"]
+    assert foreign["line"] == 1 and "checkov:skip 1, tfsec:ignore 1" in foreign["message"]
+    assert "policyguard migrate-suppressions" in foreign["message"]
+    assert doc["summary"]["suppression_problems"] == 0
     assert [f["status"] for f in doc["findings"]] == ["suppressed"]
 
 

@@ -550,7 +550,8 @@ def test_syntax_error_unclosed_block(tmp_path: Path) -> None:
     assert len(errs) == 1
     e = errs[0]
     assert e.file == str(tmp_path / "main.tf") and e.kind == ErrorKind.PARSE
-    assert (e.line, e.column, e.message) == (3, 1, "unclosed block: missing '}' (opened on line 1)")
+    assert (e.line, e.column, e.message) == (
+        1, 18, "unclosed '{' opened on line 1 (resource \"a\" \"b\"): the block is missing its '}'")
 
 
 @pytest.mark.parametrize(
@@ -560,7 +561,17 @@ def test_syntax_error_unclosed_block(tmp_path: Path) -> None:
         ('resource "a" "b" {\n  x = 1\n  y = = 2\n}\n', 3, 7, "unexpected '='"),
         ('x = "${var.a"\n', 1, 13, "unexpected '\"'"),
         ("x = <<EOT\nabc\n", 3, 1, "unterminated heredoc: closing marker not found"),
-        ("x = [1, 2\ny = 3\n", 2, 1, "unclosed list: missing ']' (opened on line 1)"),
+        ("x = [1, 2\ny = 3\n", 1, 5, "unclosed '[' opened on line 1 (x): the list is missing its ']'"),
+        ("x = {\n  a = 1\n", 1, 5, "unclosed '{' opened on line 1 (x): the object is missing its '}'"),
+        ("x = [1, 2}\n", 1, 10, "'}' does not close the '[' opened on line 1, column 5: missing ']' before it"),
+        # nested blocks: the block whose '}' is missing, not the outermost one
+        ('resource "a" "b" {\n  bucket = "x"\n  versioning {\n    enabled = true\n\n}\n', 3, 14,
+         "unclosed '{' opened on line 3 (versioning): the block is missing its '}'"),
+        ('resource "a" "b" {\n  x {\n    y = 1\n\nresource "c" "d" {\n  z = 2\n}\n', 2, 5,
+         "unclosed '{' opened on line 2 (x): the block is missing its '}'"),
+        # braces in comments, strings, heredocs and interpolations are no brackets
+        ('# {\nresource "a" "b" {\n  x = "}"  // }\n  y = <<EOT\n}\nEOT\n  z = "${f({a = 1})}"\n', 2, 18,
+         "unclosed '{' opened on line 2 (resource \"a\" \"b\"): the block is missing its '}'"),
     ],
 )
 def test_syntax_error_messages(tmp_path: Path, text: str, line: int, col: int, message: str) -> None:
@@ -571,7 +582,7 @@ def test_syntax_error_messages(tmp_path: Path, text: str, line: int, col: int, m
 def test_syntax_error_unexpected_token(tmp_path: Path) -> None:
     errs = _errors(tmp_path, 'resource "a" "b" {\n  x = 1\n}\n}\n')
     assert [(e.line, e.column) for e in errs] == [(4, 1)]
-    assert errs[0].message == "unexpected '}'"
+    assert errs[0].message == "'}' closes nothing: no '{', '[' or '(' is open here"
 
 
 def test_syntax_error_bad_expression_location(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import sys
 import click
 
 from policyguard import __version__
-from policyguard.commands import baseline, compliance, fix, rules, scan, serve, test, webhook
-from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED
+from policyguard.commands import baseline, compliance, fix, migrate, rules, scan, serve, test, webhook
+from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 
 
 class _Group(click.Group):
@@ -22,10 +22,16 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         from policyguard import procs
+        from policyguard.commands.common import quiet_closed_stdout
 
+        rv: object = None
         try:
             with procs.command_scope():
                 rv = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        except BrokenPipeError:  # `policyguard rules list | head`: the reader had enough, not an error
+            quiet_closed_stdout()
+            sys.exit(rv if isinstance(rv, int) else EXIT_OK)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except procs.Terminated:
@@ -50,5 +56,5 @@ def main() -> None:
 
 
 for _command in (scan.scan, fix.fix, compliance.compliance, rules.rules, test.test_rules, baseline.baseline,
-                 serve.serve, webhook.webhook):
+                 serve.serve, webhook.webhook, migrate.migrate_suppressions):
     main.add_command(_command)

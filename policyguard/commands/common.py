@@ -34,6 +34,8 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         variables[name] = value
     cfg_dirs = list(config.rule_dirs) if config else []
     paths = expand_paths(list(kw["paths"]))
+    kw = normalise_selection(kw)
+    kinds, kw["frameworks"] = split_frameworks(split_values(kw.get("frameworks")))
     read = ReadOptions(
         paths=tuple(paths),
         excludes=tuple((list(config.excludes) if config else []) + list(kw.get("excludes") or ())),
@@ -44,12 +46,13 @@ def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOp
         follow_external_symlinks=bool(kw.get("follow_external_symlinks")),
         modules=module_fetch(kw, config),
         helm=helm_options(kw, config),
+        kinds=kinds,
     )
     rules = RuleOptions(
         rule_dirs=tuple(cfg_dirs + list(kw.get("rule_dirs") or ())),
         builtin_rules=not kw.get("no_builtin_rules") and (config.builtin_rules if config else True),
-        enabled_rules=tuple(kw.get("only_rules") or ()) or (tuple(config.enabled_rules) if config else ()),
-        disabled_rules=tuple((list(config.disabled_rules) if config else []) + list(kw.get("skip_rules") or ())),
+        enabled_rules=selected_rules(kw)[0] or (tuple(config.enabled_rules) if config else ()),
+        disabled_rules=tuple((list(config.disabled_rules) if config else []) + list(selected_rules(kw)[1])),
         frameworks=tuple(kw.get("frameworks") or ()) or (tuple(config.frameworks) if config else ()),
         profile=str(kw.get("profile") or (config.profile if config else None) or "baseline"),
         rego_only_rule_dirs=tuple(config.rego_only_rule_dirs) if config else (),
@@ -99,6 +102,53 @@ def module_fetch(kw: dict[str, Any], config: Config | None) -> ModuleFetchOption
         request_timeout=float(kw.get("module_timeout") or defaults.request_timeout),
         total_timeout=float(kw.get("module_budget") or defaults.total_timeout),
     )
+def normalise_selection(kw: dict[str, Any]) -> dict[str, Any]:
+    """Checkov/Trivy habits: ``--check A,B --check C`` (comma lists and repetition) for rule and
+    framework selection, ``--severity`` and ``--soft-fail-on``."""
+    keys = ("only_rules", "checks", "skip_rules", "skip_checks", "frameworks", "show_severities", "soft_fail_on")
+    return {**kw, **{k: split_values(kw.get(k)) for k in keys if k in kw}}
+
+
+def selected_rules(kw: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(--rule and --check ids, --skip-rule and --skip-check ids): the Checkov names are aliases,
+    kept apart until here so a selector that matches nothing is named as the user typed it."""
+    kw = normalise_selection(kw)
+    return (tuple(kw.get("only_rules") or ()) + tuple(kw.get("checks") or ()),
+            tuple(kw.get("skip_rules") or ()) + tuple(kw.get("skip_checks") or ()))
+
+
+def shown_severities(kw: dict[str, Any]) -> tuple[Any, ...]:
+    """``--severity high,critical``: the severities a report shows (() shows all)."""
+    from policyguard.model import Severity
+
+    out = []
+    for value in split_values(kw.get("show_severities")):
+        try:
+            out.append(Severity.parse(value))
+        except ValueError:
+            from policyguard.engine.rules import suggest
+
+            close = suggest(value, [s.label for s in Severity])
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise UsageError(f"--severity: unknown severity {value!r}{hint} (severities: "
+                             f"{', '.join(s.label for s in Severity)})") from None
+    return tuple(dict.fromkeys(out))
+
+
+def split_values(values: Any) -> tuple[str, ...]:
+    """Repeated options that also take comma lists (``--check A,B --check C``), without blanks."""
+    return tuple(v.strip() for item in values or () for v in str(item).split(",") if v.strip())
+
+
+def split_frameworks(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--framework`` values as (input formats to scan, compliance frameworks): the two sets of
+    names are disjoint, so one option serves both (an unknown name is reported by the rule
+    selection check, with close matches from both)."""
+    from policyguard.formats import input_kinds
+
+    kinds = input_kinds()
+    formats = tuple(dict.fromkeys(kinds[v.lower()] for v in values if v.lower() in kinds))
+    return formats, tuple(v for v in values if v.lower() not in kinds)
 
 
 def unit_limits(kw: dict[str, Any]) -> UnitLimits | None:
@@ -162,6 +212,7 @@ def gate_settings(kw: dict[str, Any], config: Config | None) -> GateSettings:
         unknown_as=str(unknown_as),
         stale=config.policy.stale if config else "warn",
         allow_empty=bool(kw.get("allow_empty")),
+        soft_fail_on=tuple(dict.fromkeys([*split_values(kw.get("soft_fail_on")), *(config.soft_fail_on if config else [])])),
     )
 
 
@@ -381,6 +432,17 @@ def error(msg: str) -> int:
     return EXIT_ERROR
 
 
+def quiet_closed_stdout() -> None:
+    """Point stdout at /dev/null once its reader is gone, so nothing (not even the interpreter's
+    final flush) writes a BrokenPipeError traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def empty(msg: str) -> int:
     print(f"policyguard: {msg} (pass --allow-empty if that is expected)", file=sys.stderr)
     return EXIT_EMPTY
@@ -427,6 +489,7 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
         org_config=kw.get("org_config"), untrusted=bool(kw.get("untrusted_repo")),
     )
     config.untrusted = untrusted
+    kw = normalise_selection(kw)
     options = options_from_cli(kw, config)
     if options.evaluation.evaluate:
         check_rule_selection(config, options.rules, kw)

@@ -56,7 +56,7 @@ def fix_policy(kw: dict[str, Any], config: Any, options: Any) -> FixPolicy:
 
 
 def run_fix_command(**kw: Any) -> int:
-    from policyguard.commands.common import prepare_scan
+    from policyguard.commands.common import prepare_scan, selected_rules
     from policyguard.exitcodes import UsageError
     from policyguard.fix.output import (
         describe,
@@ -89,7 +89,7 @@ def run_fix_command(**kw: Any) -> int:
     global LAST_PLAN
     plan = plan_fixes(
         options,
-        only_rules=list(kw.get("only_rules") or ()),
+        only_rules=list(selected_rules(kw)[0]),
         min_severity=severity,
         suppressed=lambda findings, resources: suppressed_ids(findings, resources, config, root),
         policy=policy,

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from policyguard.formats import cli_kinds
 from policyguard.report import COMPLIANCE_FORMATS, REPORTERS
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
@@ -17,6 +18,9 @@ REGO_ENGINES = ["embedded", "opa", "opa-server", "opa-golib"]
 PROFILES = ["baseline", "strict"]
 # ``scan -``: the formats a stream can be forced to (the input format registry's names)
 STDIN_FORMATS = ["kubernetes", "cloudformation", "terraform-plan"]
+
+
+INPUT_KINDS = cli_kinds()  # --framework input kinds, from the format registry (helm appears when registered)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,9 +35,11 @@ def scan_options(f: F) -> F:
         click.option("--untrusted-repo", is_flag=True, help="The scanned repository is untrusted (a pull request): its config may tighten the gate, not loosen it (env POLICYGUARD_UNTRUSTED_REPO=1)."),
         click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory (repeatable)."),
         click.option("--no-builtin-rules", is_flag=True, help="Use only --rules / configured rule dirs."),
-        click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Evaluate only these rule ids."),
-        click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not evaluate these rule ids."),
-        click.option("--framework", "frameworks", multiple=True, metavar="NAME", help="Only rules mapped to a framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted, nsa-k8s)."),
+        click.option("--rule", "only_rules", multiple=True, metavar="ID[,ID]", help="Evaluate only these rule ids or globs (repeatable, comma lists)."),
+        click.option("--check", "checks", multiple=True, metavar="ID[,ID]", help="Checkov's name for --rule."),
+        click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID[,ID]", help="Do not evaluate these rule ids or globs (repeatable, comma lists)."),
+        click.option("--skip-check", "skip_checks", multiple=True, metavar="ID[,ID]", help="Checkov's name for --skip-rule."),
+        click.option("--framework", "frameworks", multiple=True, metavar="NAME[,NAME]", help="What to scan and which rules (repeatable, comma lists): an input kind (" + ", ".join(INPUT_KINDS) + ": only units of these kinds, the others listed as skipped) and/or a compliance framework (cis-aws, cis-kubernetes, nist-800-53, pci-dss-4.0, soc2, pss-baseline, pss-restricted, nsa-k8s: only rules mapped to it)."),
         click.option("--profile", type=click.Choice(PROFILES), default=None, help="Rule profile (default baseline; strict adds hardening rules such as PSS restricted)."),
         click.option("--allow-empty", is_flag=True, help="Pass (exit 0) when the paths hold no Terraform, CloudFormation or Kubernetes file (default: exit 3)."),
         click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Terraform variables file (repeatable)."),

@@ -24,7 +24,8 @@ def rules() -> None:
 @rules.command("list")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory.")
 @click.option("--no-builtin-rules", is_flag=True)
-@click.option("--framework", "frameworks", multiple=True)
+@click.option("--framework", "frameworks", multiple=True, metavar="NAME[,NAME]",
+              help="Only rules for these input kinds (terraform, kubernetes, ...) and/or compliance frameworks.")
 @click.option("--profile", type=click.Choice(PROFILES), default=None, help="Only the rules this profile runs (default: every rule).")
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(**kwargs: Any) -> int:
@@ -93,10 +94,14 @@ def _load(rule_dirs: Iterable[str], builtin: bool) -> Any:
 
 def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = False,
                    frameworks: tuple[str, ...] = (), fmt: str = "text", profile: str | None = None) -> int:
+    from policyguard.commands.common import split_frameworks, split_values
     from policyguard.engine.rules import Selector, selector_problems
+    from policyguard.formats import FORMATS, cli_kinds
 
     rs = _load(rule_dirs, not no_builtin_rules)
-    problems = selector_problems(rs, [], [Selector("--framework", f) for f in frameworks])
+    kinds, frameworks = split_frameworks(split_values(frameworks))  # --framework kubernetes: its rules
+    kind_platforms = {str(FORMATS[k].platform) for k in kinds}
+    problems = selector_problems(rs, [], [Selector("--framework", f) for f in frameworks], kinds=cli_kinds())
     if problems:  # an empty list for a misspelt framework would read as "not covered"
         for msg in problems:
             click.echo(f"policyguard: {msg}", err=True)
@@ -104,6 +109,7 @@ def run_rules_list(rule_dirs: tuple[str, ...] = (), no_builtin_rules: bool = Fal
     wanted = {f.lower() for f in frameworks}
     metas: list[RuleMeta] = sorted(
         (m for m in rs.metas if (not wanted or wanted & {k.lower() for k in m.frameworks})
+         and (not kind_platforms or kind_platforms & set(m.resource_types))
          and (profile is None or m.in_profile(profile))), key=lambda m: m.id
     )
     if fmt == "json":

@@ -21,6 +21,10 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 @click.option("--quiet", "-q", is_flag=True, help="Only failures and errors in the text report.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None, help="Lowest severity that fails the gate (default: high).")
 @click.option("--soft-fail", is_flag=True, help="Report policy failures but exit 0 for them (errors still exit 2).")
+@click.option("--soft-fail-on", "soft_fail_on", multiple=True, metavar="RULE|GLOB|SEVERITY",
+              help="Findings of these rules (ids, globs) or severities (that level and below) are reported but do not fail the gate (repeatable, comma lists).")
+@click.option("--severity", "show_severities", multiple=True, metavar="LEVEL[,LEVEL]",
+              help="Show only findings of these severities (repeatable, comma lists); what fails the gate is --fail-on, and the report says what the filter hid.")
 @click.option("--unknown-as", type=click.Choice(["fail", "pass", "report"]), default=None, help="How unknown verdicts count (default: report).")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline.")
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
@@ -46,8 +50,10 @@ def run_scan_command(**kw: Any) -> int:
         lay_out,
         pair_outputs,
         prepare_scan,
+        quiet_closed_stdout,
         read_stdin,
         run_scan,
+        shown_severities,
         write_reports,
     )
     from policyguard.exitcodes import UsageError
@@ -60,6 +66,7 @@ def run_scan_command(**kw: Any) -> int:
         stdin = read_stdin(kw)
         config, options, root = prepare_scan(kw)
         settings = gate_settings(kw, config)
+        shown = shown_severities(kw)
     except (ConfigError, UsageError, ValueError) as exc:
         return error(str(exc))
     if stdin is not None:
@@ -101,12 +108,16 @@ def run_scan_command(**kw: Any) -> int:
     except BaselineError as exc:
         return error(str(exc))
     report.started_at, report.finished_at = started, finished
+    if shown:
+        report.show_only(shown)
     report.quiet = bool(kw.get("quiet"))
     report.verbose = bool(kw.get("verbose"))
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
     lay_out(report, pairs, kw, config, result, options)
     try:
         write_reports(report, pairs, result, options)
+    except BrokenPipeError:  # `scan . | head`: the reader stopped reading; the verdict stands
+        quiet_closed_stdout()
     except OSError as exc:
         return error(f"cannot write report: {exc}")
     return report.verdict.exit_code

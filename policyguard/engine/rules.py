@@ -799,9 +799,11 @@ def framework_names(metas: list[RuleMeta]) -> list[str]:
     return sorted({k for m in metas for k in m.frameworks})
 
 
-def selector_problems(rs: RuleSet, rules: list[Selector], frameworks: list[Selector]) -> list[str]:
+def selector_problems(rs: RuleSet, rules: list[Selector], frameworks: list[Selector],
+                      kinds: Sequence[str] = ()) -> list[str]:
     """A message for every rule-id pattern and framework name that selects no rule of ``rs``
-    (the unfiltered set). Globs are fine as long as they match something."""
+    (the unfiltered set). Globs are fine as long as they match something. ``kinds``: the input
+    kinds the same option also accepts (``scan --framework terraform``), offered as close matches."""
     ids = [m.id for m in rs.metas]
     problems: list[str] = []
     for sel in rules:
@@ -815,7 +817,14 @@ def selector_problems(rs: RuleSet, rules: list[Selector], frameworks: list[Selec
         if low in known:
             continue
         listed = ", ".join(names) or "none in the loaded rules"
-        if low in IAC_TYPES_SCANNED or low in IAC_TYPES_OTHER:
+        if kinds and low not in IAC_TYPES_OTHER:
+            problems.append(f"{sel.origin}: unknown input kind or framework {sel.value!r}"
+                            f"{_did_you_mean(sel.value, [*kinds, *names])} (input kinds: {', '.join(kinds)}; "
+                            f"compliance frameworks: {listed})")
+        elif kinds:
+            problems.append(f"{sel.origin}: policyguard does not scan {sel.value} files (input kinds: {', '.join(kinds)}; "
+                            f"compliance frameworks: {listed})")
+        elif low in IAC_TYPES_SCANNED or low in IAC_TYPES_OTHER:
             kind = ("policyguard finds Terraform, CloudFormation and Kubernetes files by content, no type filter is "
                     "needed (scan or --exclude paths instead)" if low in IAC_TYPES_SCANNED
                     else f"policyguard does not scan {sel.value} files")

@@ -74,6 +74,7 @@ class Config:
     docs_url: str | None = None  # rule documentation URL template, ``{id}`` (None: not set here)
     fail_on: str | None = None
     soft_fail: bool | None = None
+    soft_fail_on: list[str] = field(default_factory=list)  # rule ids / globs / severities (gate.soft_fail_on)
     unknown_as: str | None = None
     suppressions: list[ConfigSuppression] = field(default_factory=list)
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
@@ -250,6 +251,7 @@ def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], 
         docs_url=data.get("docs_url"),
         fail_on=gate.get("fail_on"),
         soft_fail=gate.get("soft_fail"),
+        soft_fail_on=[str(v) for v in gate.get("soft_fail_on", [])],
         unknown_as=gate.get("unknown_as"),
         repo_trust=(data.get("repo_config") or {}).get("trust"),
         may_loosen=list((data.get("repo_config") or {}).get("may_loosen", [])),
@@ -325,3 +327,8 @@ def resolve_config(explicit: str | None, scan_paths: list[str]) -> Config:
     start = Path(scan_paths[0]) if scan_paths else Path.cwd()
     found = find_config(start)
     return load_config(found) if found else Config()
+
+
+def line_index(text: str) -> dict[tuple[str | int, ...], int]:
+    """JSON path -> 1-based line of a YAML text (for located messages about other YAML files)."""
+    return _line_index(text)

@@ -79,10 +79,14 @@ def refine_spans(result: ScanResult) -> None:
         f.span = precise
 
 
-def empty_scan_reason(paths: list[str], skipped: int) -> str:
-    """What an empty scan says, naming where it looked (the exit-3 message)."""
+def empty_scan_reason(paths: list[str], skipped: int, unselected: int = 0) -> str:
+    """What an empty scan says, naming where it looked (the exit-3 message). ``unselected``: of
+    the skipped, those of an input kind ``--framework`` left out."""
     shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-    why = f" ({skipped} file(s) skipped as not IaC)" if skipped else ""
+    why = f" ({skipped} file(s) skipped as not IaC)" if skipped and not unselected else ""
+    if unselected:
+        why = (f" ({unselected} unit(s) of input kinds --framework did not select"
+               + (f", {skipped - unselected} file(s) skipped as not IaC)" if skipped > unselected else ")"))
     return f"no Terraform, CloudFormation or Kubernetes files found under {shown or '.'}{why}"
 
 
@@ -120,13 +124,19 @@ def evaluate_gate(
     notices = config_notices + list(sup.notices)
     if settings.stale == "ignore":
         notices = [n for n in notices if n.kind != "stale"]
+    # scans of a repository's paths (not in-memory results): the peers' suppressions found there
+    foreign = foreign_notice(result.files, sources, paths, root, {s.rule for s in config.suppressions}) \
+        if paths is not None else None
+    if foreign is not None:
+        notices.append(foreign)
     base_info: dict[str, Any] | None = None
     errors = list(result.errors)
     if baseline_path:
         bl = baseline_mod.load(baseline_path, root)  # BaselineError handled by the caller
         outcome = baseline_mod.apply(result.findings, bl)
         base_info = {"path": bl.path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
-    empty = empty_scan_reason(paths, len(result.skipped)) if paths is not None and not result.files else ""
+    unselected = sum(1 for _, why in result.skipped if "not a selected input kind" in why)
+    empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
     verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
     return Report(
         findings=result.findings,
@@ -141,6 +151,38 @@ def evaluate_gate(
         skipped=list(result.skipped),
         unconfigured=dict(result.params_skipped),
     )
+
+
+def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[str], root: str,
+                   config_rules: set[str]) -> Notice | None:
+    """One notice per scan for the suppressions written for other tools (``checkov:skip``,
+    ``trivy:ignore``, ``tfsec:ignore``, ``.trivyignore``, ``.checkov.yaml`` skip-check) that have
+    not been migrated: they are never honoured, and never silently ignored either. ``texts``:
+    file texts already read (the suppression stage's cache); the others are read here."""
+    from policyguard.gate import migrate
+    from policyguard.gate.suppress import Notice
+
+    seen: dict[str, str] = {}
+    for file in files:
+        text = texts.get(file) if file in texts else None
+        if text is None and file not in texts:
+            try:
+                with open(file, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read(migrate.MAX_BYTES)
+            except OSError:
+                text = None
+        if text and migrate.may_hold(text):
+            seen[file] = text
+    ignore_files = migrate.ignore_files_near(paths, root) if paths else []
+    counts, first = migrate.scan_summary(seen, ignore_files, config_rules)
+    if first is None:
+        return None
+    total = sum(counts.values())
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+    return Notice("not-honoured", first.file, first.line,
+                  f"{total} suppression(s) written for other tools ({kinds}) are not honoured: "
+                  f"`{migrate.COMMAND} {' '.join(paths) or '.'}` shows them as policyguard suppressions "
+                  "(a dry run; --write applies)", subject="foreign-suppressions")
 
 
 def _mask_unknowns(result: ScanResult) -> None:

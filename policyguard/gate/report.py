@@ -4,6 +4,7 @@ errors, notices and the verdict. Reporters read this and nothing else of the gat
 from __future__ import annotations
 
 import datetime as _dt
+import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,31 @@ if TYPE_CHECKING:
 DEFAULT_DOCS_URL = "https://github.com/policyguard/policyguard/blob/main/docs/rules/{id}.md"
 
 
-def counts_against(f: Finding, fail_on: Severity, unknown_as: str) -> bool:
+def counts_against(f: Finding, fail_on: Severity, unknown_as: str, soft_fail_on: tuple[str, ...] = ()) -> bool:
     """The gate's rule for one finding (before ``--soft-fail``): a ``fail`` at or above
-    ``fail_on``, or an ``unknown`` at or above it when unknowns count as failures."""
+    ``fail_on``, or an ``unknown`` at or above it when unknowns count as failures, unless
+    ``--soft-fail-on`` names its rule or a severity at or above its own."""
     if f.severity < fail_on:
         return False
-    return f.status == Status.FAIL or (f.status == Status.UNKNOWN and unknown_as == "fail")
+    if not (f.status == Status.FAIL or (f.status == Status.UNKNOWN and unknown_as == "fail")):
+        return False
+    return not soft_failed(f, soft_fail_on)
+
+
+def soft_failed(f: Finding, patterns: tuple[str, ...]) -> bool:
+    """Does ``--soft-fail-on`` (rule ids, globs, or severities meaning that level and below) cover
+    this finding?"""
+    for p in patterns:
+        sev = _SEVERITIES.get(p.lower())
+        if sev is not None:
+            if f.severity <= sev:
+                return True
+        elif f.rule_id == p or fnmatch.fnmatchcase(f.rule_id, p):
+            return True
+    return False
+
+
+_SEVERITIES = {s.label: s for s in Severity}
 
 
 def finding_text(f: Finding, title: str = "") -> str:
@@ -123,6 +143,8 @@ class Verdict:
     unknown_as: str
     reason: str  # one line: why this exit code
     failing: int = 0  # findings that count against the gate
+    soft_fail_on: tuple[str, ...] = ()  # --soft-fail-on: reported, not failing the gate
+    soft_failed: int = 0  # failures --soft-fail-on kept from failing the gate
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +155,7 @@ class Verdict:
             "unknown_as": self.unknown_as,
             "reason": self.reason,
             "failing": self.failing,
+            **({"soft_fail_on": list(self.soft_fail_on), "soft_failed": self.soft_failed} if self.soft_fail_on else {}),
         }
 
 
@@ -161,6 +184,9 @@ class Report:
     sources: SourceReader | None = None  # where snippets come from (None: no snippets)
     docs_url: str = DEFAULT_DOCS_URL  # a rule's page, ``{id}`` replaced ("" : no links)
     layout_note: str = ""  # why the text report looks as it does, when the reader did not choose it
+    # --severity: {"severities": [...], "hidden": n, "hidden_failing": n} when findings of other
+    # severities are left out of the report (the verdict was computed before, on all of them)
+    display_filter: dict[str, Any] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
@@ -207,7 +233,8 @@ class Report:
             c[str(f.status)] += 1
         c["errors"] = len(self.errors)
         c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
-        c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale")
+        c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale" and n.subject in ("suppression", "config"))
+        c["foreign_suppressions"] = sum(1 for n in self.notices if n.subject == "foreign-suppressions")
         c["skipped_files"] = len(self.skipped)
         c["rules_needing_params"] = len(self.unconfigured)
         return c
@@ -218,7 +245,29 @@ class Report:
 
     def counts_against(self, f: Finding) -> bool:
         """Does this finding make the gate fail (before --soft-fail)?"""
-        return counts_against(f, self.verdict.fail_on, self.verdict.unknown_as)
+        return counts_against(f, self.verdict.fail_on, self.verdict.unknown_as, self.verdict.soft_fail_on)
+
+    def show_only(self, severities: tuple[Severity, ...]) -> None:
+        """Leave findings of other severities out of the report (``--severity``): what is shown,
+        never what fails; the filter and what it hides (failures included) are recorded so every
+        report can say so."""
+        hidden = [f for f in self.findings if f.severity not in severities]
+        self.display_filter = {
+            "severities": [s.label for s in sorted(severities, reverse=True)],
+            "hidden": len(hidden),
+            "hidden_failing": sum(1 for f in hidden if self.counts_against(f)),
+        }
+        self.findings = [f for f in self.findings if f.severity in severities]
+
+    def filter_text(self) -> str:
+        """One line about an active ``--severity`` filter ("" when none)."""
+        d = self.display_filter
+        if d is None:
+            return ""
+        text = f"Showing only {', '.join(d['severities'])} findings (--severity): {d['hidden']} hidden"
+        if d["hidden_failing"]:
+            text += f", {d['hidden_failing']} of them failing the gate"
+        return text
 
     def rule(self, rule_id: str) -> RuleMeta | None:
         return self.rules.get(rule_id)

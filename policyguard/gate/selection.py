@@ -47,10 +47,24 @@ def check_rule_selection(config: Config, options: RuleOptions, kw: dict[str, Any
                  for pp in param_problems(rs, config.rule_params, unknown_ids=not rs.errors)]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--skip-rule", "skip_rules"))
+    cli_rules = [Selector(opt, str(v)) for opt, key in (("--rule", "only_rules"), ("--check", "checks"),
+                                                         ("--skip-rule", "skip_rules"), ("--skip-check", "skip_checks"))
                  for v in kw.get(key) or ()]
-    cli_fw = [Selector("--framework", str(v)) for v in kw.get("frameworks") or ()]
-    problems = selector_problems(rs, cli_rules, cli_fw)
+    from policyguard.formats import cli_kinds, input_kinds
+    from policyguard.model import Severity
+
+    kinds = input_kinds()
+    cli_fw = [Selector("--framework", str(v)) for v in kw.get("frameworks") or () if str(v).lower() not in kinds]
+    problems = selector_problems(rs, cli_rules, cli_fw, kinds=cli_kinds())
+    # --soft-fail-on: a severity, or rule ids / globs that must match a rule like --rule's
+    severities = {s.label for s in Severity}
+    soft = [Selector("--soft-fail-on", str(v)) for v in kw.get("soft_fail_on") or () if str(v).lower() not in severities]
+    problems += selector_problems(rs, soft, [])
+    cfg_soft = [Selector(source.where("gate", "soft_fail_on", i), v) for source in config.sources or [config]
+                for i, v in enumerate(source.soft_fail_on) if v.lower() not in severities]
+    cfg_problems = selector_problems(rs, cfg_soft, [])
+    if cfg_problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(cfg_problems))
     if problems:
         raise UsageError("\n".join(problems) if len(problems) == 1 else "bad rule selection:\n  " + "\n  ".join(problems))
     if rs.errors:

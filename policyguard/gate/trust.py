@@ -118,6 +118,7 @@ def _overlay(base: Config, cfg: Config) -> Config:
     out.builtin_rules = base.builtin_rules and cfg.builtin_rules
     out.fail_on = cfg.fail_on or base.fail_on
     out.soft_fail = cfg.soft_fail if cfg.soft_fail is not None else base.soft_fail
+    out.soft_fail_on = base.soft_fail_on + cfg.soft_fail_on
     out.unknown_as = cfg.unknown_as or base.unknown_as
     out.docs_url = cfg.docs_url if cfg.docs_url is not None else base.docs_url
     out.suppressions = base.suppressions + cfg.suppressions
@@ -278,6 +279,11 @@ def _merge_gate(out: Config, repo: Config, gate: dict[str, object], allowed: boo
             out.soft_fail = repo.soft_fail
         else:
             reject(("gate", "soft_fail"), "gate.soft_fail: true", "gate")
+    if repo.soft_fail_on:  # only ever loosens: which failures stop failing the gate
+        if allowed:
+            out.soft_fail_on = out.soft_fail_on + repo.soft_fail_on
+        else:
+            reject(("gate", "soft_fail_on"), f"gate.soft_fail_on: {', '.join(repo.soft_fail_on)}", "gate")
     if "unknown_as" in gate and repo.unknown_as:
         current = out.unknown_as or "report"
         if allowed or _UNKNOWN_STRICTNESS[repo.unknown_as] >= _UNKNOWN_STRICTNESS[current]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, EXIT_FAIL, EXIT_OK
-from policyguard.gate.report import Verdict, counts_against
+from policyguard.gate.report import Verdict, counts_against, soft_failed
 from policyguard.model import Finding, ParseError, Severity, Status
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ class GateSettings:
     unknown_as: str = DEFAULT_UNKNOWN_AS
     stale: str = "warn"
     allow_empty: bool = False  # a scan that found no IaC file passes (exit 0) instead of exit 3
+    soft_fail_on: tuple[str, ...] = ()  # rule ids, globs, severities: reported, not failing the gate
 
 def compute_verdict(
     findings: list[Finding], errors: list[ParseError], notices: list[Notice], settings: GateSettings,
@@ -46,8 +47,11 @@ def compute_verdict(
 ) -> Verdict:
     """``empty``: the reason when the scan found no IaC file at all (exit 3 unless allow_empty)."""
     v = Verdict(exit_code=EXIT_OK, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
-                unknown_as=settings.unknown_as, reason="")
+                unknown_as=settings.unknown_as, reason="", soft_fail_on=settings.soft_fail_on)
     failing = [f for f in findings if counts_against(f, settings.fail_on, settings.unknown_as)]
+    if settings.soft_fail_on:
+        v.soft_failed = sum(1 for f in failing if soft_failed(f, settings.soft_fail_on))
+        failing = [f for f in failing if not soft_failed(f, settings.soft_fail_on)]
     v.failing = len(failing)
     stale = [n for n in notices if n.kind == "stale"] if settings.stale == "fail" else []
     rule_errors = [f for f in findings if f.status == Status.ERROR]
@@ -73,4 +77,6 @@ def compute_verdict(
         v.reason = " and ".join(parts)
     else:
         v.reason = f"no findings at or above {settings.fail_on.label}"
+    if v.soft_failed and v.exit_code in (EXIT_OK, EXIT_FAIL):
+        v.reason += f" ({v.soft_failed} more reported, not enforced: --soft-fail-on {','.join(settings.soft_fail_on)})"
     return v

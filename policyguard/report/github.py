@@ -61,5 +61,7 @@ def render(report: Report, *, color: bool = False) -> str:
         out.append(_cmd("warning" if n.kind != "stale" else "notice", report.rel(n.file), n.line, 1, 0, 0,
                         f"policyguard {n.subject} {n.kind}", n.message))
     v = report.verdict
+    if report.display_filter is not None:
+        out.append(f"::warning title=policyguard --severity::{report.filter_text()}")
     out.append(f"policyguard: exit {v.exit_code}: {v.reason}")
     return "\n".join(out) + "\n"

@@ -8,7 +8,7 @@ from policyguard.gate.report import Report
 from policyguard.model import RuleMeta
 from policyguard.report import jsontext
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_ID = "https://policyguard.dev/schemas/report.schema.json"
 
 
@@ -50,6 +50,8 @@ def build(report: Report) -> dict[str, Any]:
         "errors": errors,
         "suppression_notices": notices,
     }
+    if report.display_filter is not None:
+        doc["display_filter"] = dict(report.display_filter)
     if report.verbose:
         doc["skipped"] = [{"file": report.rel(f), "reason": why} for f, why in report.skipped]
     if report.baseline is not None:

@@ -351,6 +351,8 @@ def build(report: Report) -> dict[str, Any]:
             )
         )
 
+    if report.display_filter is not None:
+        notifications.append(so.Notification(level="warning", message=so.Message(text=report.filter_text())))
     if not report.files and not report.errors:  # an empty scan: say so where run health is judged
         notifications.append(so.Notification(level="warning", message=so.Message(text=report.verdict.reason)))
     root_uri = Path(report.root).as_uri().rstrip("/") + "/" if report.root else None

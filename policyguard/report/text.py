@@ -336,6 +336,8 @@ def render(report: Report, *, color: bool = False) -> str:
     if report.layout_note:
         out += [st(report.layout_note, dim=True), ""]
     out += _summary(report, st)
+    if report.display_filter is not None:  # a hidden failure must not read as a pass
+        out.append(st(report.filter_text(), fg="yellow", bold=True))
     if report.baseline is not None:
         b = report.baseline
         out.append(f"Baseline {b['path']}: {b['matched']} known finding(s) suppressed, {b['new']} new, "

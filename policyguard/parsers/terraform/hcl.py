@@ -799,6 +799,120 @@ def _describe(src: Source, node: Any) -> tuple[int, int, str]:
     return line, col, f"unexpected {_token_at(data, pos)!r}"
 
 
+_CLOSER = {"{": "}", "[": "]", "(": ")", "${": "}"}
+_HEREDOC = re.compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+
+
+@dataclass(slots=True)
+class _Open:
+    char: str  # { [ ( ${ or " (a quoted string)
+    pos: int
+    line: int
+    col: int
+    label: str = ""  # what the line says before a '{' (``versioning``, ``resource "a" "b"``)
+    block_style: bool = False  # the last thing on its line: its '}' is expected at its line's indentation
+    indent: int = 0
+
+
+def _bracket_problem(src: Source) -> tuple[int, int, str] | None:
+    """Brackets that do not balance, in words: the unclosed ``{``/``[``/``(`` and the line that
+    opened it (for nested blocks the one whose ``}`` is missing, judged by indentation when a
+    later ``}`` at a shallower indentation closed an outer block instead), a closer that closes
+    nothing, or one of the wrong kind. None when the brackets balance or the text cannot be
+    followed (an unterminated string or heredoc: tree-sitter's description is kept)."""
+    data = src.data
+    n = len(data)
+    stack: list[_Open] = []
+    suspect: _Open | None = None  # an opener a shallower '}' seems to have skipped
+    line, line_start, i = 1, 0, 0
+
+    def opened(ch: str, at: int) -> _Open:
+        head = data[line_start:at]
+        rest = data[at + len(ch): data.find(b"\n", at) if data.find(b"\n", at) >= 0 else n]
+        return _Open(ch, at, line, src.col(line - 1, len(head)), head.decode("utf-8", "replace").strip(),
+                     not rest.strip() or rest.strip().startswith((b"#", b"//")),
+                     len(head) - len(head.lstrip()))
+
+    while i < n:
+        c = data[i : i + 1]
+        top = stack[-1].char if stack else ""
+        if c == b"\n":
+            if top == '"':
+                return None  # a string left open: tree-sitter says where
+            line, line_start = line + 1, i + 1
+            i += 1
+            continue
+        if top == '"':
+            if c == b"\\":
+                i += 2
+            elif data[i : i + 3] in (b"$${", b"%%{"):
+                i += 3
+            elif data[i : i + 2] in (b"${", b"%{"):
+                stack.append(opened("${", i))
+                i += 2
+            else:
+                if c == b'"':
+                    stack.pop()
+                i += 1
+            continue
+        if c == b"#" or data[i : i + 2] == b"//":
+            end = data.find(b"\n", i)
+            i = n if end < 0 else end
+            continue
+        if data[i : i + 2] == b"/*":
+            end = data.find(b"*/", i + 2)
+            if end < 0:
+                return None
+            line += data.count(b"\n", i, end)
+            if data.rfind(b"\n", i, end) >= 0:
+                line_start = data.rfind(b"\n", i, end) + 1
+            i = end + 2
+            continue
+        m = _HEREDOC.match(data, i) if c == b"<" else None
+        if m:
+            marker = m.group(1)
+            j = m.end()
+            line, line_start = line + 1, j
+            while True:
+                end = data.find(b"\n", j)
+                text = data[j : n if end < 0 else end]
+                if text.strip() == marker:
+                    i = j + len(text)
+                    break
+                if end < 0:
+                    return None  # unterminated heredoc: tree-sitter says so
+                j = end + 1
+                line, line_start = line + 1, j
+            continue
+        if c == b'"':
+            stack.append(opened('"', i))
+        elif c in (b"{", b"[", b"("):
+            stack.append(opened(c.decode(), i))
+        elif c in (b"}", b"]", b")"):
+            col = src.col(line - 1, i - line_start)
+            closer = c.decode()
+            if not stack:
+                return line, col, f"'{closer}' closes nothing: no '{{', '[' or '(' is open here"
+            if _CLOSER[top] != closer:
+                o = stack[-1]
+                return line, col, (f"'{closer}' does not close the '{o.char}' opened on line {o.line}, column "
+                                   f"{o.col}: missing '{_CLOSER[o.char]}' before it")
+            o = stack.pop()
+            first_on_line = not data[line_start:i].strip()
+            if suspect is None and o.char == "{" and o.block_style and first_on_line and i - line_start < o.indent:
+                suspect = o  # this '}' sits left of its block's indentation: it closes an outer block
+        i += 1
+    if not stack:
+        return None
+    o = suspect or stack[-1]
+    if o.char in ('"', "${"):
+        return None
+    what = f" ({o.label.rstrip('= ').strip()})" if o.label.rstrip("= ").strip() else ""
+    kind = "block" if o.char == "{" and o.block_style and not o.label.endswith("=") else \
+        {"{": "object", "[": "list", "(": "parentheses"}[o.char]
+    return o.line, o.col, f"unclosed '{o.char}' opened on line {o.line}{what}: the {kind} is missing its '{_CLOSER[o.char]}'"
+
+
 _TOKEN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*|\d+(?:\.\d+)?|\$\{|%\{|<<-?|==|!=|<=|>=|&&|\|\||=>|\.\.\.|\S")
 
 
@@ -827,7 +941,7 @@ def parse_source(path: str, data: bytes) -> Body:
         bad = _first_error(root)
         if bad is None:
             bad = root
-        line, col, msg = _describe(src, bad)
+        line, col, msg = _bracket_problem(src) or _describe(src, bad)
         stripped = data.strip()
         if b"\n" not in stripped and re.fullmatch(rb"[\w./-]+\.tf(?:\.json)?", stripped):
             msg = f"the file holds only the path {stripped.decode()!r} (a symbolic link checked out as text?)"
