@@ -233,5 +233,5 @@ def test_hcl_syntax_error_says_what_is_missing(tmp_path: Path) -> None:
                                       '    enabled = true\n\n}\n')
     code, out, err = _run("scan", str(tmp_path))
     assert code == EXIT_ERROR
-    assert "3:14  ERROR  parse-error" in out
+    assert "main.tf:3:14  parse-error" in out  # the text report lists file errors by location
     assert "unclosed '{' opened on line 3 (versioning): the block is missing its '}'" in out + err
