@@ -243,10 +243,10 @@ def fixture_rule_params() -> dict[str, Any]:
     """The parameters the pack's fixtures run with (each rule directory's fixtures/params.yaml):
     a rule that needs configuration is judged too, not set aside."""
     if "params" not in _STATE:
-        from policyguard.options import ScanOptions
+        from policyguard.options import RuleOptions
         from policyguard.ruletest import find_rule_dirs, fixture_params
 
-        params, errors = fixture_params(find_rule_dirs([RULES]), ScanOptions())
+        params, errors = fixture_params(find_rule_dirs([RULES]), RuleOptions())
         assert not errors, errors
         _STATE["params"] = params
     return _STATE["params"]
