@@ -164,7 +164,7 @@ def run_fixture_cases(roots: list[Path], *, builtin: bool, rego_engine: str = "e
                 result = scanner.scan(ReadOptions(paths=(str(case),)))  # with the full scan budget
                 for rid in ids:
                     results.append(check_case(rid, kind, case, result))
-    scanner.drop_evaluator()
+    scanner.close()
     return results, list(ruleset.errors) + param_errors, by_dir
 
 

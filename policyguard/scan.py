@@ -172,6 +172,13 @@ class Scanner:
             self._evaluator_pid = os.getpid()
         return self._evaluator
 
+    def close(self) -> None:
+        """Stop this process's evaluator (its Rego helper, its engines) and forget it; the rule
+        set is kept. An evaluator inherited through fork belongs to the parent: only forgotten."""
+        if self._evaluator is not None and self._evaluator_pid == os.getpid():
+            self._evaluator.close()
+        self._evaluator = None
+
     def drop_evaluator(self) -> None:
         """Forget this process's evaluator (and with it its Rego engine); the next evaluation
         builds a new one. The rule set is kept."""
@@ -236,7 +243,9 @@ _SCANNERS: dict[tuple[Any, ...], Scanner] = {}
 
 
 def forget_scanners() -> None:
-    """Drop the cached scanner (its rule set and evaluator): the next scan loads afresh."""
+    """Drop the cached scanner (its rule set, its evaluator stopped): the next scan loads afresh."""
+    for old in _SCANNERS.values():
+        old.close()
     _SCANNERS.clear()
 
 
@@ -246,7 +255,7 @@ def scanner_for(options: ScanOptions) -> Scanner:
     key = (options.rules.key(), options.evaluation)
     found = _SCANNERS.get(key)
     if found is None:
-        _SCANNERS.clear()
+        forget_scanners()  # the replaced scanner's helper process and pipes are not kept
         found = _SCANNERS[key] = Scanner(options.rules, options.evaluation)
     return found
 

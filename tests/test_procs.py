@@ -233,3 +233,25 @@ def test_reap_all_leaves_children_of_the_parent_to_the_parent():
     assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # the worker neither killed nor waited for it
     procs.reap_all(grace=5)  # ours: closed (EOF), exits, waited for
     assert _gone(pid)
+
+
+def test_a_replaced_scanner_stops_its_helper_and_closes_its_pipes(adopted):
+    """Scans with other rules or evaluation settings get a new scanner; the one it replaces
+    must not keep its Rego helper and two pipe descriptors until the process exits (a long
+    test run or server ran out of descriptors for select())."""
+    import policyguard.scan as scan_mod
+    from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    rules = RuleOptions(rule_dirs=[str(TEST_RULES / "ebs_encrypted")], builtin_rules=False)
+    scan_mod.forget_scanners()
+    scan_mod.scan(ScanOptions(ReadOptions(paths=[str(DATA / "tf")]), rules, EvalOptions(jobs=1, rule_timeout=5.0)))
+    before = fds()
+    for i in range(8):  # each a different evaluation group: a new scanner each time
+        scan_mod.scan(ScanOptions(ReadOptions(paths=[str(DATA / "tf")]), rules, EvalOptions(jobs=1, rule_timeout=6.0 + i)))
+    assert fds() <= before
+    scan_mod.forget_scanners()
+    assert len(adopted) >= 9
+    assert all(_gone(pid) for pid in adopted[:-1])  # every replaced helper was stopped and reaped

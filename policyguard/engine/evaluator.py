@@ -200,6 +200,15 @@ class Evaluator:
             return {}, 0
         return dict(backend.interpreted), backend.fallbacks
 
+    def close(self) -> None:
+        """Stop the backend (a guarded helper process and its pipes, OPA engines): an evaluator
+        that is replaced must not keep them until the process exits."""
+        with self._backend_lock:
+            backend, self._backend = self._backend, None
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+
     @property
     def backend(self) -> Any:
         """The backend, built on first use and checked with one empty evaluation. A rule that
