@@ -226,15 +226,13 @@ class _Tally:
 
     total: int
     progress: Progress | None
-    count: int = 0
     seen: set[int] = field(default_factory=set)
 
     def done(self, unit: Unit) -> None:
         if self.progress is None or id(unit) in self.seen:
             return
         self.seen.add(id(unit))
-        self.count += 1
-        self.progress(self.count, self.total, str(unit.path))
+        self.progress(len(self.seen), self.total, str(unit.path))
 
 
 # The scanner of the last rules and evaluation this process scanned with: repeated scans with

@@ -451,10 +451,7 @@ def _resources(text: str, render: Render, display: Any) -> ParseResult:
         where = {"line": "", "file": "; the line inside the template is not known",
                  "archive": "; rendered from a vendored chart archive"}.get(located, "")
         res.meta["origin"] = origin + where
-        k = seen.get(res.id, 0) + 1
-        seen[res.id] = k
-        if k > 1:
-            res.id = f"{res.id}#{k}"
+        kubernetes.number_repeats(res, seen)
         result.resources.append(res)
     return result
 

@@ -250,6 +250,16 @@ def _check_object(obj: Any) -> str | None:
     return None
 
 
+def number_repeats(res: Resource, seen: dict[str, int]) -> None:
+    """A unit's second object with ``res``'s id (a duplicate document, one template rendered
+    twice) becomes ``id#2``, the third ``id#3``: each is judged and reported on its own.
+    ``seen``: the ids of the unit so far, and how often each came."""
+    n = seen.get(res.id, 0) + 1
+    seen[res.id] = n
+    if n > 1:
+        res.id = f"{res.id}#{n}"
+
+
 def resource_from_object(
     obj: dict[str, Any],
     *,
@@ -393,10 +403,7 @@ def parse_documents(text: str, file: str, docs: list[Document], err: ParseError 
             return
         res = resource_from_object(obj, file=file, spans=spans, span=span)
         res.meta.update(extra_meta)
-        n = seen.get(res.id, 0) + 1
-        seen[res.id] = n
-        if n > 1:
-            res.id = f"{res.id}#{n}"
+        number_repeats(res, seen)
         result.resources.append(res)
 
     for doc in docs:

@@ -422,10 +422,7 @@ def _resources(text: str, base: str, keep: bool, tree: list[Kustomization], top:
         by = origin.get("configuredBy")
         if isinstance(by, dict) and by.get("kind") == "HelmChartInflationGenerator" and isinstance(origin.get("configuredIn"), str):
             res.meta["origin"] = _helm_origin(Path(os.path.normpath(os.path.join(base, origin["configuredIn"]))), tree, display)
-        n = seen.get(res.id, 0) + 1
-        seen[res.id] = n
-        if n > 1:
-            res.id = f"{res.id}#{n}"
+        kubernetes.number_repeats(res, seen)
         result.resources.append(res)
     return result
 
