@@ -1,6 +1,9 @@
 # METADATA
 # title: CIS AWS monitoring helpers
-# description: The CloudTrail -> log group -> metric filter -> alarm chains of CIS AWS Foundations section 4, computed once per evaluated trail (a package of its own: regorus evaluates every rule of a package referenced, so these stay out of every other rule's path).
+# description: >-
+#   The CloudTrail -> log group -> metric filter -> alarm chains of CIS AWS Foundations section
+#   4, computed once per evaluated trail (a package of its own: regorus evaluates every rule of
+#   a package referenced, so these stay out of every other rule's path).
 package policyguard.cis_monitoring
 
 import data.policyguard.lib

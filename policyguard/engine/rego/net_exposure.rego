@@ -1,6 +1,10 @@
 # METADATA
 # title: AWS security group exposure helpers
-# description: The ingress entries of a security group (or rule resource) and of the rest of its group, and how their sources expose them, computed once per resource for PG-AWS-EC2-001..004 (a package of its own: regorus evaluates every rule of a referenced package once per resource, so only what those rules share lives here).
+# description: >-
+#   The ingress entries of a security group (or rule resource) and of the rest of its group, and
+#   how their sources expose them, computed once per resource for PG-AWS-EC2-001..004 (a package
+#   of its own: regorus evaluates every rule of a referenced package once per resource, so only
+#   what those rules share lives here).
 package policyguard.net_exposure
 
 import data.policyguard.lib
