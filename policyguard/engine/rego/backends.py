@@ -27,7 +27,7 @@ from typing import Any
 
 import click
 
-from policyguard.engine.rego.common import BackendError, restore_names
+from policyguard.engine.rego.common import BackendError, data_refs, module_package, restore_names
 from policyguard.engine.rego.driver import DRIVER_QUERY, RegoPolicy, group_path
 from policyguard.engine.rego.embedded import RegorusBackend
 
@@ -74,6 +74,36 @@ def _module_alias(i: int, file: str) -> str:
     parent = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(file).parent.name)[:40]
     digest = hashlib.sha1(file.encode()).hexdigest()[:8]
     return f"{parent}_{stem}_{digest}"
+
+
+def push_order(modules: list[tuple[str, str]]) -> list[int]:
+    """The modules' indices in an order an OPA server accepts one ``PUT`` at a time: OPA
+    compiles the whole set on every upload, and a call of a function whose package is not there
+    yet is a compile error (``undefined function``), so each module follows the modules whose
+    packages it references. Otherwise the given order; a module that reads ``data``
+    dynamically, and the members of a reference cycle, keep their place after the others."""
+    packages = [module_package(src) for _file, src in modules]
+    deps: list[set[int]] = []
+    for i, (_file, src) in enumerate(modules):
+        refs = data_refs(src)
+        mine: set[int] = set()
+        for ref in refs or ():
+            for j, pkg in enumerate(packages):
+                if j != i and pkg and (ref[:len(pkg)] == pkg or pkg[:len(ref)] == ref):
+                    mine.add(j)
+        deps.append(mine)
+    order: list[int] = []
+    placed: set[int] = set()
+    pending = list(range(len(modules)))
+    while pending:
+        ready = [i for i in pending if deps[i] <= placed]
+        if not ready:  # a cycle: OPA reports what it cannot compile
+            ready = pending[:1]
+        for i in ready:
+            placed.add(i)
+        order.extend(ready)
+        pending = [i for i in pending if i not in placed]
+    return order
 
 
 # --------------------------------------------------------------------------- OPA as a Go library
@@ -307,8 +337,9 @@ class OpaServerBackend:
 
     def policy_requests(self) -> list[tuple[str, str, bytes]]:
         """(method, url, body) of every policy upload."""
-        return [("PUT", f"{self.url}/v1/policies/policyguard/{_module_alias(i, file)}", source.encode())
-                for i, (file, source) in enumerate(self._modules)]
+        mods = self._modules
+        return [("PUT", f"{self.url}/v1/policies/policyguard/{_module_alias(i, mods[i][0])}", mods[i][1].encode())
+                for i in push_order(mods)]
 
     def data_request(self, input_json: str, group: str | None = None) -> tuple[str, str, bytes]:
         return ("POST", f"{self.url}/v1/data/{group_path(group)}", b'{"input":' + input_json.encode() + b"}")
@@ -361,7 +392,10 @@ class OpaServerBackend:
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
                    groups: list[str] | None = None) -> Any:
         """One POST per group present in the batch (a unit usually holds one to three)."""
-        self._ensure_pushed()
+        try:
+            self._ensure_pushed()
+        except BackendError as exc:  # a module OPA refuses: name the rule file, not the policy id
+            raise BackendError(restore_names(str(exc), self._names)) from None
         out: list[Any] = []
         for g in groups if groups is not None else [None]:
             method, url, body = self.data_request(input_json, g)
