@@ -1,8 +1,8 @@
 """The four Rego backends give identical findings; the `opa` CLI and OPA REST request builders
 follow OPA's wire formats; unreachable/slow servers and a missing binary are clear errors.
 
-The `opa` binary and OPA server are test doubles (tests/opa_shim/) over the real OPA engine of
-opa-golib-python-bindings: no OPA binary can be installed on the build machine."""
+The `opa` binary and the OPA server are the real OPA (tests/opa_fixtures.py: the pinned build of
+.ci/run, or PG_OPA_BINARY); more of their behaviour in test_opa_cli.py and test_opa_server.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import socket
 import subprocess
 
 import pytest
-from test_engine_helpers import OPA_SHIM, comparable, have_golib, k8s_deployment, options, s3_unit
+from opa_fixtures import require_opa, start_server
+from test_engine_helpers import comparable, have_golib, k8s_deployment, options, s3_unit
 
 from policyguard import engine
 from policyguard.engine.rego.backends import (
@@ -29,16 +30,10 @@ RULES = ["s3_encrypted", "ebs_encrypted", "rego_blowup", "py_k8s"]
 
 
 @pytest.fixture(scope="module")
-def rest_shim():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
-    from server import OpaRestShim
-
-    shim = OpaRestShim().start()
-    yield shim
-    shim.stop()
+def opa_server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("opa"))
+    yield server
+    server.stop()
 
 
 def _unit():
@@ -53,12 +48,12 @@ def _run(backend: str, rules: list[str] = RULES, **kw):
     return engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation).evaluate(_unit())
 
 
-def test_all_backends_agree(rest_shim):
+def test_all_backends_agree(opa_server):
     embedded = _run("embedded")
     assert {f.status for f in embedded} == {Status.PASS, Status.FAIL, Status.UNKNOWN, Status.ERROR}
     golib = _run("opa-golib")
-    cli = _run("opa", opa_path=str(OPA_SHIM))
-    server = _run("opa-server", opa_url=rest_shim.url)
+    cli = _run("opa", opa_path=require_opa())
+    server = _run("opa-server", opa_url=opa_server.url)
     assert comparable(golib) == comparable(embedded)
     assert comparable(cli) == comparable(embedded)
     assert comparable(server) == comparable(embedded)
@@ -69,19 +64,19 @@ def test_all_backends_agree(rest_shim):
         assert "rule.rego" in err.message
 
 
-def test_opa_python_client_transport_agrees(rest_shim, monkeypatch):
+def test_opa_python_client_transport_agrees(opa_server, monkeypatch):
     pytest.importorskip("opa_client")
     monkeypatch.setenv("POLICYGUARD_OPA_CLIENT", "opa-python-client")
-    server = _run("opa-server", opa_url=rest_shim.url)
+    server = _run("opa-server", opa_url=opa_server.url)
     monkeypatch.delenv("POLICYGUARD_OPA_CLIENT")
     assert comparable(server) == comparable(_run("embedded"))
 
 
 def test_cli_backend_is_one_invocation_per_unit(tmp_path):
-    # a wrapper that counts invocations of the shim
+    # a wrapper that counts invocations of the real opa
     counter = tmp_path / "calls"
     wrapper = tmp_path / "opa"
-    wrapper.write_text(f'#!/bin/sh\necho x >> "{counter}"\nexec "{OPA_SHIM}" "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\necho x >> "{counter}"\nexec "{require_opa()}" "$@"\n')
     wrapper.chmod(0o755)
     findings = _run("opa", ["s3_encrypted", "ebs_encrypted"], opa_path=str(wrapper))
     # one check of the policy set when the backend is built, then one invocation for the unit
@@ -92,7 +87,7 @@ def test_cli_backend_is_one_invocation_per_unit(tmp_path):
 
 
 def test_cli_request_follows_opa_eval_wire_format():
-    opts = options(["ebs_encrypted"], engine="opa", opa_path=str(OPA_SHIM))
+    opts = options(["ebs_encrypted"], engine="opa", opa_path=require_opa())
     ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     cmd = ev.backend.command()
     assert cmd[1:4] == ["eval", "--format", "json"]
@@ -148,14 +143,10 @@ def test_server_unreachable_gives_error_findings():
     assert {f.status for f in findings if f.rule_id == "TEST-PY-PRIV"} == {Status.PASS, Status.FAIL}
 
 
-def test_server_timeout_gives_error_findings():
-    import sys
-    from pathlib import Path
+def test_server_timeout_gives_error_findings(opa_server):
+    from opa_fixtures import SlowProxyDouble
 
-    sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
-    from server import OpaRestShim
-
-    slow = OpaRestShim(delay=1.0).start()
+    slow = SlowProxyDouble(opa_server.url, 1.0)
     try:
         # the scan budget is generous: each request times out at rule_timeout, which is what is tested
         # (a 3 s budget was spent by the machine's load before the first request on a busy machine)

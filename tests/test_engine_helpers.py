@@ -12,7 +12,6 @@ from policyguard.scan import ScanOptions, link_references
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_RULES = REPO / "tests" / "data" / "rules"
-OPA_SHIM = REPO / "tests" / "opa_shim" / "opa"
 
 
 def have_golib() -> bool:

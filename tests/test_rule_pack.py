@@ -2,37 +2,49 @@
 `fixtures/pass/<case>` gives a pass (and no fail or error) of the rule, `fixtures/fail/<case>` a
 fail (rules/README.md; `expect.yaml` pins exact resource ids).
 
-Backends: embedded (regorus) and opa-golib (real OPA) on every rule; the OPA REST test double
-on every rule; the `opa` CLI test double (one process per case, ~0.3 s) on every 8th rule unless
-POLICYGUARD_FULL_SHIM=1 runs it on all."""
+Backends: embedded (regorus) and opa-golib (OPA as a Go library) on every rule. The real `opa`
+binary (tests/opa_fixtures.py): every Rego call of every platform's fixtures answered by
+`opa eval` and by `opa run --server` exactly as by regorus (tests/opa_parity.py: batched, one
+`opa eval` and one server per platform); and end to end, the `opa` CLI backend (one process per
+case, ~0.5 s) and the OPA-server backend (policies pushed over REST) on every 40th rule, or on
+all with POLICYGUARD_FULL_OPA=1."""
 
 from __future__ import annotations
 
 import os
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_engine_helpers import OPA_SHIM, REPO, have_golib
+from opa_fixtures import OpaServer, require_opa, start_server
+from opa_parity import Recording, differences, opa_eval_answers, server_answers, write_policy_dir
+from test_engine_helpers import REPO, have_golib
 
 from policyguard.ruletest import find_rule_dirs, run_fixture_cases
 
 RULE_DIRS = find_rule_dirs([REPO / "rules"])
-FULL_SHIM = os.environ.get("POLICYGUARD_FULL_SHIM") == "1"
+FULL_OPA = os.environ.get("POLICYGUARD_FULL_OPA") == "1"
+# the platform folders whose rules include Rego rules (secrets and terraform hold Python rules)
+REGO_PLATFORMS = sorted(p.name for p in (REPO / "rules").iterdir() if p.is_dir() and any(p.rglob("*.rego")))
 
 
 def _id(p: Path) -> str:
     return str(p.relative_to(REPO / "rules"))
 
 
-@pytest.fixture()
-def rest_shim():  # one server per test: policies of other rule dirs do not accumulate
-    sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
-    from server import OpaRestShim
+@pytest.fixture(scope="module")
+def opa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
+    server = start_server(tmp_path_factory.mktemp("opa"))
+    yield server
+    server.stop()
 
-    shim = OpaRestShim().start()
-    yield shim
-    shim.stop()
+
+@pytest.fixture()
+def empty_opa_server(opa_server: OpaServer) -> Iterator[OpaServer]:
+    """The module's server, emptied after each test: an upload compiles everything the server
+    holds, so rules of earlier tests must not accumulate."""
+    yield opa_server
+    opa_server.delete_policies()
 
 
 def _check(rule_dir: Path, **kw: object) -> None:
@@ -57,16 +69,35 @@ def test_fixtures_opa_golib(rule_dir: Path) -> None:
     _check(rule_dir, rego_engine="opa-golib")
 
 
-@pytest.mark.skipif(not have_golib(), reason="the OPA REST test double needs opa-golib-python-bindings")
-@pytest.mark.parametrize("rule_dir", RULE_DIRS if FULL_SHIM else RULE_DIRS[::4], ids=_id)  # the transport, sampled
-def test_fixtures_opa_server_shim(rule_dir: Path, rest_shim) -> None:
-    _check(rule_dir, rego_engine="opa-server", opa_url=rest_shim.url)
+@pytest.mark.parametrize("platform", REGO_PLATFORMS)
+def test_opa_cli_and_server_answer_like_regorus(platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Rego call the evaluator makes for the platform's fixtures, answered by the real
+    `opa eval` and a real `opa run --server` exactly as by regorus (tests/opa_parity.py)."""
+    opa = require_opa()
+    rec = Recording()
+    rec.install(monkeypatch)
+    results, errors, _ = run_fixture_cases([REPO / "rules" / platform], builtin=False)
+    assert errors == [] and results
+    assert rec.calls and {c.answer[0] for c in rec.calls} == {"ok"}, "regorus itself failed a call"
+    for i, policy in enumerate(rec.policies):
+        calls = [c for c in rec.calls if c.policy == i]
+        policy_dir = write_policy_dir(policy, tmp_path)
+        assert differences(calls, opa_eval_answers(opa, policy_dir, calls)) == []
+        server = start_server(tmp_path, str(policy_dir))  # the server holds the modules (POLICYGUARD_OPA_PUSH=0)
+        try:
+            assert differences(calls, server_answers(server.url, policy, calls, monkeypatch)) == []
+        finally:
+            server.stop()
 
 
-@pytest.mark.skipif(not have_golib(), reason="the opa CLI test double needs opa-golib-python-bindings")
-@pytest.mark.parametrize("rule_dir", RULE_DIRS if FULL_SHIM else RULE_DIRS[::8], ids=_id)
-def test_fixtures_opa_cli_shim(rule_dir: Path) -> None:
-    _check(rule_dir, rego_engine="opa", opa_path=str(OPA_SHIM))
+@pytest.mark.parametrize("rule_dir", RULE_DIRS if FULL_OPA else RULE_DIRS[::40], ids=_id)
+def test_fixtures_opa_server(rule_dir: Path, empty_opa_server: OpaServer) -> None:
+    _check(rule_dir, rego_engine="opa-server", opa_url=empty_opa_server.url)
+
+
+@pytest.mark.parametrize("rule_dir", RULE_DIRS if FULL_OPA else RULE_DIRS[::40], ids=_id)
+def test_fixtures_opa_cli(rule_dir: Path) -> None:
+    _check(rule_dir, rego_engine="opa", opa_path=require_opa())
 
 
 def test_pack_is_not_empty() -> None:

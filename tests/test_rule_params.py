@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_engine_helpers import OPA_SHIM, REPO, comparable, have_golib
+from test_engine_helpers import REPO, comparable, have_golib
 
 from policyguard import engine
 from policyguard.commands import main
@@ -193,27 +193,28 @@ BACKENDS = ["embedded", "embedded-vm", "opa-golib", "opa", "opa-server"]
 
 
 @pytest.fixture(scope="module")
-def rest_shim():
-    sys.path.insert(0, str(Path(__file__).parent / "opa_shim"))
-    from server import OpaRestShim
+def opa_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from opa_fixtures import start_server
 
-    shim = OpaRestShim().start()
-    yield shim
-    shim.stop()
+    server = start_server(tmp_path_factory.mktemp("opa"))
+    yield server
+    server.stop()
 
 
 def _on(backend: str, resources: list[Resource], params: dict[str, Any], dirs: list[str], shim: Any) -> list[Any]:
     if backend == "embedded-vm":
         return _evaluate(resources, params, "embedded", dirs, compiled=True)
-    extra: dict[str, Any] = {"opa_path": str(OPA_SHIM)} if backend == "opa" else {"opa_url": shim.url} if backend == "opa-server" else {}
+    from opa_fixtures import require_opa
+
+    extra: dict[str, Any] = {"opa_path": require_opa()} if backend == "opa" else {"opa_url": shim.url} if backend == "opa-server" else {}
     return _evaluate(resources, params, backend, dirs, **extra)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_each_rule_sees_its_own_params_on_every_backend(tmp_path: Path, backend: str, request: Any) -> None:
-    if backend not in ("embedded", "embedded-vm") and not have_golib():
+    if backend == "opa-golib" and not have_golib():
         pytest.skip("opa-golib-python-bindings not installed")
-    shim = request.getfixturevalue("rest_shim") if backend == "opa-server" else None
+    shim = request.getfixturevalue("opa_server") if backend == "opa-server" else None
     d = _rules_dir(tmp_path)
     dirs = [str(d / "A"), str(d / "B"), str(d / "py"), str(RULE_DIR)]
     params = {"TEST-PARAM-A": {"word": "alpha"}, "TEST-PARAM-B": {"word": "beta", "times": 3},
