@@ -152,3 +152,26 @@ def test_eval_output_of_the_real_binary_parses(tmp_path: Path) -> None:
 
 def test_find_opa_takes_the_given_binary(tmp_path: Path) -> None:
     assert OpaCliBackend.find_opa(require_opa()) == require_opa()
+
+
+def test_a_call_loads_only_the_modules_it_reaches() -> None:
+    """OPA compiles all it is given on every call (8 s for the whole pack): a unit's call loads
+    the library, its groups' driver parts and their rules, not the other rules; the empty check
+    loads the whole set (so a rule that breaks compilation is set aside before any unit)."""
+    opts = options(["s3_encrypted", "ebs_encrypted", "rego_range"], engine="opa", opa_path=require_opa())
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
+    try:
+        vol = tf("aws_ebs_volume.w", {"encrypted": False})
+        group = ev.group_for(vol)
+        assert group is not None
+        doc = {"resources": {}, "batch": [{"id": vol.id, "group": group}]}
+        cmd = ev.backend.command([group], json.dumps(doc))
+        loaded = [Path(cmd[i + 1]).read_text(encoding="utf-8") for i, a in enumerate(cmd) if a == "--data"]
+        packages = {line.split()[1] for text in loaded for line in text.splitlines() if line.startswith("package ")}
+        assert "policyguard.test.ebs_encrypted" in packages and "policyguard.test.rego_range" in packages
+        assert "policyguard.lib" in packages and not any("s3" in p for p in packages)
+        check = ev.backend.command(None, json.dumps({"resources": {}, "batch": []}))
+        assert check[check.index("--data") + 1].endswith("/all") and check.count("--data") == 1
+        assert {f.rule_id: f.status for f in ev.evaluate([vol])} == {"TEST-EBS-001": Status.FAIL, "TEST-REGO-HUGE": Status.PASS}
+    finally:
+        ev.close()

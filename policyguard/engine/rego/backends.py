@@ -29,7 +29,7 @@ import click
 
 from policyguard.engine.rego.common import BackendError, data_refs, module_package, restore_names
 from policyguard.engine.rego.driver import DRIVER_QUERY, RegoPolicy, group_path
-from policyguard.engine.rego.embedded import RegorusBackend
+from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 
 
 class BackendUnavailable(BackendError, click.ClickException):
@@ -175,25 +175,38 @@ class OpaGolibBackend:
 
 # --------------------------------------------------------------------------- opa CLI
 def _write_bundle_dir(modules: list[tuple[str, str]]) -> tuple[Path, dict[str, str]]:
+    """A temporary directory whose ``all/`` holds every module as a file (the driver whole), and
+    the copies' names -> the modules' names (for error messages)."""
     tmp = Path(tempfile.mkdtemp(prefix="policyguard-rego-"))
     atexit.register(shutil.rmtree, tmp, True)
+    (tmp / "all").mkdir()
     names = {}
     for i, (file, source) in enumerate(modules):
-        target = tmp / f"{_module_alias(i, file)}.rego"
+        target = tmp / "all" / f"{_module_alias(i, file)}.rego"
         target.write_text(source, encoding="utf-8")
         names[str(target)] = file
     return tmp, names
 
 
 class OpaCliBackend:
+    """``opa eval`` per batch. OPA compiles every module it is given on each call (0.5 s for the
+    library and a rule, 8 s for the whole built-in pack), so a call loads only what its driver
+    entry points reach (the embedded engine's ``LoadPlan``: the library, those driver parts and
+    the rule and helper modules they reference); other rules do not apply to the batch, so the
+    verdicts are the same. The first call of an evaluator, the empty check, loads everything:
+    a rule that breaks the compilation of the whole set is found and set aside there."""
+
     name = "opa"
 
-    def __init__(self, modules: list[tuple[str, str]], opa_path: str | None) -> None:
-        self._modules = modules
+    def __init__(self, policy: RegoPolicy, opa_path: str | None) -> None:
+        self._policy = policy
+        self._modules = policy.sources()
         self._opa = self.find_opa(opa_path)
         self._dir: Path | None = None
         self._names: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._plan: LoadPlan | None = None
+        self._unit_files: dict[str, str] = {}  # load plan unit key -> its file in _dir/units
 
     @staticmethod
     def find_opa(opa_path: str | None) -> str:
@@ -210,17 +223,52 @@ class OpaCliBackend:
             )
         return found
 
-    def command(self, groups: list[str] | None = None) -> list[str]:
-        """``opa eval`` of the driver's ``batch``, or of one array per group (one invocation)."""
+    def command(self, groups: list[str] | None = None, input_json: str | None = None) -> list[str]:
+        """``opa eval`` of the driver's ``batch``, or of one array per group (one invocation),
+        loading the modules the call needs (``input_json`` None: all of them)."""
         with self._lock:
             if self._dir is None:
                 self._dir, self._names = _write_bundle_dir(self._modules)
+            data = ["--data", str(self._dir / "all")]
+            need = self._needed(groups, input_json)
+            if need is not None:
+                data = [arg for f in need for arg in ("--data", f)]
         query = DRIVER_QUERY if groups is None else "[" + ", ".join("data." + group_path(g).replace("/", ".") for g in groups) + "]"
-        return [self._opa, "eval", "--format", "json", "--data", str(self._dir), "--stdin-input", query]
+        return [self._opa, "eval", "--format", "json", *data, "--stdin-input", query]
+
+    def _needed(self, groups: list[str] | None, input_json: str | None) -> list[str] | None:
+        """The files of the units this call reaches, or None for the whole set (the empty check,
+        a module that reads ``data`` dynamically)."""
+        if input_json is None or os.environ.get("POLICYGUARD_REGO_LAZY", "1") == "0":
+            return None
+        if self._plan is None:
+            self._plan = LoadPlan(self._policy)
+        plan = self._plan
+        need = plan.for_batch(input_json) if groups is None else plan.for_groups(groups)
+        if need is None:
+            return None
+        if groups is not None:
+            need = need - {"core"}  # ``batch`` (it reads ``out``, defined by the per-rule parts) is not queried
+        elif not any(k.startswith("out:") for k in need):
+            return None  # no rule named: the empty check, which compiles the whole set
+        assert self._dir is not None
+        files = []
+        for key, (name, source) in plan.units.items():
+            if key not in need:
+                continue
+            f = self._unit_files.get(key)
+            if f is None:
+                target = self._dir / "units" / f"{_module_alias(0, name)}.rego"
+                target.parent.mkdir(exist_ok=True)
+                target.write_text(source, encoding="utf-8")
+                f = self._unit_files[key] = str(target)
+                self._names[f] = name
+            files.append(f)
+        return files
 
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
                    groups: list[str] | None = None) -> Any:
-        cmd = self.command(groups)
+        cmd = self.command(groups, input_json)
         try:
             proc = subprocess.run(cmd, input=input_json.encode(), capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -440,7 +488,7 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
     if name == "opa-golib":
         return OpaGolibBackend(policy.sources())
     if name == "opa":
-        return OpaCliBackend(policy.sources(), opa_path)
+        return OpaCliBackend(policy, opa_path)
     if name == "opa-server":
         return OpaServerBackend(policy.sources(), opa_url, timeout)
     raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
