@@ -99,11 +99,11 @@ class OpaServer:
         with urllib.request.urlopen(f"{self.url}/v1/policies", timeout=30) as resp:
             return sorted(p["id"] for p in json.loads(resp.read())["result"])
 
-    def delete_policies(self) -> None:
-        """Empty the server (each upload compiles everything it holds: keep it to one test's rules).
-        A module others call cannot go first (OPA recompiles the rest on each delete): rounds of
-        deletes until none is left."""
-        left = self.policy_ids()
+    def delete_policies(self, keep: frozenset[str] = frozenset()) -> None:
+        """Empty the server but ``keep`` (each upload compiles everything the server holds: keep
+        it to one test's rules). A module others call cannot go first (OPA recompiles the rest on
+        each delete): rounds of deletes until none is left."""
+        left = [p for p in self.policy_ids() if p not in keep]
         while left:
             kept = []
             for pid in reversed(left):  # the uploads' dependents came later
@@ -117,6 +117,14 @@ class OpaServer:
             if len(kept) == len(left):
                 raise RuntimeError(f"cannot delete the policies {kept} from {self.url}")
             left = sorted(kept)
+
+    def library_ids(self) -> frozenset[str]:
+        """The policy ids the backend uploads the Rego library under (OPA answers a re-upload of
+        an unchanged module at once, so tests keep the library between rule sets)."""
+        from policyguard.engine.rego.backends import OpaServerBackend
+        from policyguard.engine.rules import library_modules
+
+        return frozenset(url.split("/v1/policies/", 1)[1] for _m, url, _b in OpaServerBackend(library_modules(), self.url, 1.0).policy_requests())
 
     def stop(self) -> None:
         """Stop and reap the process (SIGTERM, then SIGKILL after 10 s)."""

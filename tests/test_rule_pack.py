@@ -41,10 +41,10 @@ def opa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpaServer]:
 
 @pytest.fixture()
 def empty_opa_server(opa_server: OpaServer) -> Iterator[OpaServer]:
-    """The module's server, emptied after each test: an upload compiles everything the server
-    holds, so rules of earlier tests must not accumulate."""
+    """The module's server, emptied after each test but for the library: an upload compiles
+    everything the server holds, so rules of earlier tests must not accumulate."""
     yield opa_server
-    opa_server.delete_policies()
+    opa_server.delete_policies(keep=opa_server.library_ids())
 
 
 def _check(rule_dir: Path, **kw: object) -> None:
