@@ -76,7 +76,7 @@ class OpaServer:
             with self.log.open("wb") as out:
                 self.proc = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
                     [self.binary, "run", "--server", "--addr", f"127.0.0.1:{self.port}", "--log-level", "error",
-                     "--disable-telemetry", *self.args],
+                     "--skip-version-check", *self.args],
                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and self.proc.poll() is None:

@@ -109,12 +109,13 @@ def _concat(parts: list[Any]) -> Any:
 
 def opa_eval_answers(opa: str, policy_dir: Path, calls: list[Call], timeout: float = 600) -> list[tuple[str, Any]]:
     """OPA's answers to ``calls`` from one ``opa eval``; if a call errors at run time the whole
-    query does, and then each call is asked alone to find which."""
+    query does, and then each call is asked alone to find which. Built-in errors are errors, as
+    the backend asks for (OpaCliBackend.command)."""
     from policyguard.engine.rego.backends import parse_opa_eval_output
 
     def ask(chunk: list[Call]) -> dict[str, Any]:
         doc = {"calls": [{"entries": c.entries, "doc": json.loads(c.input_json)} for c in chunk]}
-        proc = subprocess.run([opa, "eval", "--format", "json", "--data", str(policy_dir), "--stdin-input", REPLAY_QUERY],  # noqa: S603
+        proc = subprocess.run([opa, "eval", "--format", "json", "--strict-builtin-errors", "--data", str(policy_dir), "--stdin-input", REPLAY_QUERY],  # noqa: S603
                               input=json.dumps(doc).encode(), capture_output=True, timeout=timeout, check=False)
         return dict(parse_opa_eval_output(proc.returncode, proc.stdout, proc.stderr))
 

@@ -90,12 +90,12 @@ def test_cli_request_follows_opa_eval_wire_format():
     opts = options(["ebs_encrypted"], engine="opa", opa_path=require_opa())
     ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)
     cmd = ev.backend.command()
-    assert cmd[1:4] == ["eval", "--format", "json"]
-    assert cmd[4] == "--data" and "--stdin-input" in cmd and cmd[-1] == DRIVER_QUERY
+    assert cmd[1:5] == ["eval", "--format", "json", "--strict-builtin-errors"]
+    assert cmd[5] == "--data" and "--stdin-input" in cmd and cmd[-1] == DRIVER_QUERY
     # the bundle dir holds plain .rego files, loadable by any opa
     from pathlib import Path
 
-    files = sorted(p.name for p in Path(cmd[5]).iterdir())
+    files = sorted(p.name for p in Path(cmd[6]).iterdir())
     assert files and all(f.endswith(".rego") for f in files)
     # the same input through the real OPA CLI contract gives the embedded verdicts
     doc = {"resources": {"aws_ebs_volume.w": {"id": "aws_ebs_volume.w", "platform": "terraform", "type": "aws_ebs_volume",
@@ -127,7 +127,7 @@ def test_server_request_builders():
     assert reqs[0][1].startswith("http://127.0.0.1:8181/v1/policies/policyguard/_lib_") and reqs[0][2] == b"package a"
     assert len({r[1] for r in reqs}) == 2
     method, url, body = b.data_request('{"batch":[]}')
-    assert (method, url) == ("POST", "http://127.0.0.1:8181/v1/data/policyguard/driver/batch")
+    assert (method, url) == ("POST", "http://127.0.0.1:8181/v1/data/policyguard/driver/batch?strict-builtin-errors=true")
     assert json.loads(body) == {"input": {"batch": []}}
 
 

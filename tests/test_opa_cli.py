@@ -175,3 +175,37 @@ def test_a_call_loads_only_the_modules_it_reaches() -> None:
         assert {f.rule_id: f.status for f in ev.evaluate([vol])} == {"TEST-EBS-001": Status.FAIL, "TEST-REGO-HUGE": Status.PASS}
     finally:
         ev.close()
+
+
+BUILTIN_ERROR_RULE = """# METADATA
+# title: Test rule - a built-in call that fails (to_number of a word) guards the fail
+# custom:
+#   id: TEST-BUILTIN-ERR
+#   severity: low
+#   resource_types:
+#     terraform: [aws_ebs_volume]
+package policyguard.test.builtin_err
+
+import rego.v1
+
+fail contains {"msg": "big", "path": "size"} if to_number(input.resource.attributes.size) > 100
+"""
+
+
+def builtin_error_rule(root: Path) -> str:
+    d = root / "builtin_err"
+    d.mkdir()
+    (d / "rule.rego").write_text(BUILTIN_ERROR_RULE, encoding="utf-8")
+    return str(d)
+
+
+def test_failing_builtin_is_an_error_not_a_silent_pass(tmp_path: Path) -> None:
+    """OPA makes a failing built-in call undefined unless told otherwise, so the `fail` it guards
+    would pass; regorus reports an error. The backend asks OPA for strict built-in errors."""
+    unit = [tf("aws_ebs_volume.word", {"size": "lots"}), tf("aws_ebs_volume.big", {"size": "500"})]
+    rule = builtin_error_rule(tmp_path)
+    for name in ("embedded", "opa"):
+        got = {f.resource_id: f for f in _evaluate([], unit, name, rule_dirs=[rule])}
+        assert got["aws_ebs_volume.word"].status is Status.ERROR, name
+        assert "to_number" in got["aws_ebs_volume.word"].message or "parse" in got["aws_ebs_volume.word"].message, name
+        assert got["aws_ebs_volume.big"].status is Status.FAIL, name

@@ -119,3 +119,15 @@ def test_bad_url_is_a_usage_error() -> None:
 
     with pytest.raises(BackendUnavailable, match="expected http"):
         OpaServerBackend([], "ftp://127.0.0.1:1", 1.0)
+
+
+def test_failing_builtin_is_an_error_not_a_silent_pass(opa_server: OpaServer, tmp_path: Path) -> None:
+    from test_opa_cli import builtin_error_rule
+
+    ev = _evaluator([], opa_server.url, rule_dirs=[builtin_error_rule(tmp_path)])
+    try:
+        got = {f.resource_id: f for f in ev.evaluate([tf("aws_ebs_volume.word", {"size": "lots"}), tf("aws_ebs_volume.big", {"size": "500"})])}
+    finally:
+        ev.close()
+    assert got["aws_ebs_volume.word"].status is Status.ERROR and "eval_builtin_error" in got["aws_ebs_volume.word"].message
+    assert got["aws_ebs_volume.big"].status is Status.FAIL

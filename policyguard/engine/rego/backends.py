@@ -234,7 +234,9 @@ class OpaCliBackend:
             if need is not None:
                 data = [arg for f in need for arg in ("--data", f)]
         query = DRIVER_QUERY if groups is None else "[" + ", ".join("data." + group_path(g).replace("/", ".") for g in groups) + "]"
-        return [self._opa, "eval", "--format", "json", *data, "--stdin-input", query]
+        # --strict-builtin-errors: OPA otherwise makes a failing built-in call (``to_number("x")``,
+        # division by zero) undefined, so a ``fail`` it guards silently passes; regorus reports it
+        return [self._opa, "eval", "--format", "json", "--strict-builtin-errors", *data, "--stdin-input", query]
 
     def _needed(self, groups: list[str] | None, input_json: str | None) -> list[str] | None:
         """The files of the units this call reaches, or None for the whole set (the empty check,
@@ -366,7 +368,8 @@ class OpaServerBackend:
         import requests
 
         client = self._opa_client(timeout)
-        path = url.split("/v1/", 1)[1]
+        # its query_rule takes a path, no query parameters: built-in errors stay undefined there
+        path = url.split("/v1/", 1)[1].split("?", 1)[0]
         try:
             if method == "PUT":
                 client.update_policy_from_string(body.decode(), path.removeprefix("policies/"), rego_compat=False)
@@ -390,7 +393,10 @@ class OpaServerBackend:
                 for i in push_order(mods)]
 
     def data_request(self, input_json: str, group: str | None = None) -> tuple[str, str, bytes]:
-        return ("POST", f"{self.url}/v1/data/{group_path(group)}", b'{"input":' + input_json.encode() + b"}")
+        """``strict-builtin-errors``: a failing built-in call is an error, not undefined (a silent
+        pass of the ``fail`` it guards), as on regorus and ``opa eval`` (OpaCliBackend.command)."""
+        return ("POST", f"{self.url}/v1/data/{group_path(group)}?strict-builtin-errors=true",
+                b'{"input":' + input_json.encode() + b"}")
 
     def _send(self, method: str, url: str, body: bytes, content_type: str, timeout: float) -> Any:
         import urllib.error
