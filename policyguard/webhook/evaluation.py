@@ -108,14 +108,16 @@ class Judge:
         except ValueError as exc:
             raise ObjectError(str(exc)) from None
 
-    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None, deadline: float | None = None) -> tuple[Any, list[Finding]]:
+    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None, deadline: float | None = None,
+                 *, problems_only: bool = True) -> tuple[Any, list[Finding]]:
+        """``problems_only``: the decision never looks at passes, so the webhook builds none; the
+        cluster audit asks for them (a PolicyReport counts passes)."""
         res = self._resource(obj)
         if admission:
             # rules can tell the admission context apart: input.resource.meta.admission.operation
             res.meta["admission"] = admission
         # the request's deadline bounds the engine (a runaway Rego helper is killed at it)
-        # fail/unknown/error only: the decision never looks at passes
-        return res, self.scanner.evaluate([res], deadline, problems_only=True)
+        return res, self.scanner.evaluate([res], deadline, problems_only=problems_only)
 
     def judge(
         self,
