@@ -233,3 +233,35 @@ def test_scan_exits_2_on_a_bad_exception_file(tmp_path: Path) -> None:
     p = _pg(repo, "scan", ".")
     assert p.returncode == 2
     assert ".policyguard/exceptions/x.yaml:1: spec.expires" in p.stderr and "Traceback" not in p.stderr
+
+
+# ----------------------------------------------------------------------------- webhook
+def _review(namespace: str, uid: str) -> dict:
+    import yaml
+
+    obj = yaml.safe_load(POD)
+    obj["metadata"].pop("namespace")  # as kubectl -n sends a CREATE: the namespace is the request's
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": namespace, "name": "debug-tools",
+        "operation": "CREATE", "userInfo": {"username": "alice"}, "object": obj}}
+
+
+def test_the_webhook_honours_the_same_exception_file(tmp_path: Path) -> None:
+    from webhook_support import start_server
+
+    f = tmp_path / "exceptions.yaml"
+    f.write_text(json.dumps(exception_doc()))
+    expired = tmp_path / "expired.yaml"
+    expired.write_text(json.dumps(exception_doc("old", match={"namespaces": ["team-c"]}, expires="2026-01-01")))
+    srv = start_server(tmp_path / "srv", config={"exceptions": {"files": [str(f), str(expired)]}}, workers=1)
+    try:
+        allowed = srv.review("/validate", _review("team-a", "1"))["response"]
+        denied = srv.review("/validate", _review("team-b", "2"))["response"]
+        still = srv.review("/validate", _review("team-c", "3"))["response"]
+    finally:
+        srv.stop()
+    assert allowed["allowed"] is True
+    assert denied["allowed"] is False and "PG-K8S-POD-004" in denied["status"]["message"]
+    assert still["allowed"] is False  # an expired exception no longer applies
+    assert "PolicyException old of PG-K8S-POD-004 expired" in srv.log.read_text()
