@@ -194,3 +194,8 @@ def test_webhook_exception_settings() -> None:
         WebhookConfig.from_dict({"exceptions": {"clustre": True}})
     with pytest.raises(WebhookConfigError, match="refresh"):
         WebhookConfig.from_dict({"exceptions": {"refresh": "0s"}})
+
+
+def test_the_committed_report_crds_are_the_generated_ones() -> None:
+    path = Path(__file__).parent / "data" / "cluster" / "wgpolicyk8s.io-v1alpha2-crds.yaml"
+    assert list(yaml.safe_load_all(path.read_text())) == policyreport.report_crds()
