@@ -73,6 +73,14 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
     from policyguard.gate.config import SuppressionPolicy
 
     cfg.exceptions.policy = gate.policy if gate is not None else SuppressionPolicy()
+    if path is not None:  # webhook.exceptions.files are relative to the config file
+        cfg.exceptions.files = [str(path.parent / f) for f in cfg.exceptions.files]
+    if cfg.exceptions.files:  # a bad exception file stops serve here, located, before any worker starts
+        from policyguard.gate import exceptions
+
+        for p in cfg.exceptions.files:
+            for f in exceptions.files_in(p):
+                exceptions.load_file(f)
 
     # CLI options override the file
     if kw.get("failure_mode"):

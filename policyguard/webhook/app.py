@@ -294,8 +294,10 @@ class WebhookApp:
         excs = self.exceptions.current()
         if not excs:
             return
-        out = apply_to_object(findings, Subject.from_object(obj, namespace=review.namespace or None), excs,
-                              self.cfg.exceptions.policy)
+        from policyguard.gate.config import SuppressionPolicy
+
+        policy = self.cfg.exceptions.policy or SuppressionPolicy()
+        out = apply_to_object(findings, Subject.from_object(obj, namespace=review.namespace or None), excs, policy)
         if out.excepted:
             self.metrics.inc("policyguard_webhook_excepted_total", out.excepted)
         for n in out.notices:
