@@ -195,3 +195,28 @@ def test_wrong_ca_is_exit_4(world: Cluster, tmp_path: Path) -> None:
     kc.write_text(yaml.safe_dump(doc))
     p = pg("audit", "--kubeconfig", str(kc))
     assert p.returncode == 4 and "not trusted" in p.stderr, p.stderr
+
+
+def test_interval_mode_stops_cleanly_on_sigterm(world: Cluster, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    err = tmp_path / "stderr"
+    with open(err, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "policyguard", "audit", "--kubeconfig", str(world.kubeconfig),
+                                 "-f", "json", "-o", str(tmp_path / "r.json"), "--interval", "1h"], stderr=fh, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 180
+        while "policyguard: audited" not in err.read_text():  # the first run is done: it sleeps now
+            assert proc.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, err.read_text()
+            time.sleep(0.2)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "audit stopped (SIGTERM)" in err.read_text()
+    assert json.loads((tmp_path / "r.json").read_text())["findings"]
