@@ -199,3 +199,19 @@ def test_webhook_exception_settings() -> None:
 def test_the_committed_report_crds_are_the_generated_ones() -> None:
     path = Path(__file__).parent / "data" / "cluster" / "wgpolicyk8s.io-v1alpha2-crds.yaml"
     assert list(yaml.safe_load_all(path.read_text())) == policyreport.report_crds()
+
+
+def test_webhook_manifests_with_exceptions_let_the_webhook_read_them() -> None:
+    from policyguard.webhook.manifests import build_manifests, exception_access
+
+    docs = exception_access(build_manifests(), namespace="policyguard", service="policyguard-webhook")
+    kinds = [d["kind"] for d in docs]
+    assert kinds[0] == "CustomResourceDefinition" and kinds[-2:] == ["ClusterRole", "ClusterRoleBinding"]
+    role = docs[-2]
+    assert role["rules"] == [{"apiGroups": ["policyguard.dev"], "resources": ["policyexceptions"], "verbs": ["get", "list"]}]
+    sa = next(d for d in docs if d["kind"] == "ServiceAccount")
+    assert sa["automountServiceAccountToken"] is True
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    assert "--cluster-exceptions" in dep["spec"]["template"]["spec"]["containers"][0]["args"]
+    netpol = next(d for d in docs if d["kind"] == "NetworkPolicy")
+    assert netpol["spec"]["egress"] == [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}]

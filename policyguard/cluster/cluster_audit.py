@@ -77,7 +77,6 @@ class AuditRun:
     exceptions: list[exc_mod.PolicyException] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # objects the parser or an engine could not judge
-    namespaces: list[str] = field(default_factory=list)  # every namespace seen (for empty reports)
     seconds: float = 0.0
 
     @property
@@ -119,15 +118,10 @@ class Auditor:
         served = any(r.group == exc_mod.GROUP and r.plural == exc_mod.PLURAL for r in discovered)
         run.exceptions = self.file_exceptions + (list_exceptions(self.client, self.trusted_namespaces) if served else [])
         listed = {(r.group, r.kind) for r in run.kinds}
-        namespaces: set[str] = set()
         for res in run.kinds:
             for obj in self.client.list_pages(res, limit=self.page_size):
                 meta = obj.get("metadata") or {}
                 ns = str(meta.get("namespace") or "") if res.namespaced else ""
-                if res.group == "" and res.kind == "Namespace":
-                    namespaces.add(str(meta.get("name") or ""))
-                if ns:
-                    namespaces.add(ns)
                 if ns and any(fnmatch.fnmatchcase(ns, p) for p in self.cfg.exclude_namespaces):
                     run.excluded += 1
                     continue
@@ -135,7 +129,6 @@ class Auditor:
                     run.through_controller += 1
                     continue
                 self._judge_one(obj, res, ns, run)
-        run.namespaces = sorted(n for n in namespaces if not any(fnmatch.fnmatchcase(n, p) for p in self.cfg.exclude_namespaces))
         run.seconds = time.perf_counter() - t0
         return run
 

@@ -329,7 +329,8 @@ def exception_crd() -> dict[str, Any]:
 
 def exception_access(docs: list[dict[str, Any]], *, namespace: str, service: str) -> list[dict[str, Any]]:
     """The PolicyException CRD, read access to it for the webhook's ServiceAccount, and the
-    webhook told to list them (``serve --cluster-exceptions``, which needs the pod's token)."""
+    webhook told to list them (``serve --cluster-exceptions``): the pod gets its token and its
+    NetworkPolicy lets it reach the apiserver (TCP 443/6443), nothing else."""
     for d in docs:
         if d.get("kind") == "ServiceAccount" and d["metadata"].get("name") == service:
             d["automountServiceAccountToken"] = True
@@ -337,6 +338,9 @@ def exception_access(docs: list[dict[str, Any]], *, namespace: str, service: str
             for c in d["spec"]["template"]["spec"].get("containers", []):
                 if "--cluster-exceptions" not in c.get("args", []):
                     c.setdefault("args", []).append("--cluster-exceptions")
+        if d.get("kind") == "NetworkPolicy" and d["metadata"].get("name") == service:
+            # the one outgoing connection: the apiserver (its Service port, or a node's 6443)
+            d["spec"]["egress"] = [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}]
     from policyguard.gate.exceptions import GROUP, PLURAL
 
     role = f"{service}-exceptions"
