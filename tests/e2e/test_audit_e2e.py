@@ -96,13 +96,16 @@ def failing(report: dict[str, Any], rule: str = PRIVILEGED) -> set[str]:
 def test_audit_judges_what_is_stored(world: Cluster) -> None:
     code, report, err = audit_json(world)
     assert code == 1, err
-    assert failing(report) == {"v1/Pod/audit-a/root-shell", "apps/v1/ReplicaSet/audit-a/rs-priv",
-                               "apps/v1/Deployment/audit-b/web"}
+    mine = {i for i in failing(report) if "/audit-" in i}  # other tests share the apiserver
+    assert mine == {"v1/Pod/audit-a/root-shell", "apps/v1/ReplicaSet/audit-a/rs-priv", "apps/v1/Deployment/audit-b/web"}
     ids = {f["resource_id"] for f in report["findings"]}
     assert "v1/Pod/audit-a/clean" in ids  # judged (passes are reported)
     assert not any("kube-system" in i for i in ids)  # the webhook's excluded namespace
     assert "v1/Pod/audit-a/rs-priv-x1" not in ids  # judged through its controller
-    assert "judged through their controller" in err and "1 in excluded namespaces" in err
+    import re
+
+    m = re.search(r"(\d+) in excluded namespaces, (\d+) judged through their controller", err)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1, err
     loc = next(f["location"] for f in report["findings"] if f["resource_id"] == "v1/Pod/audit-a/root-shell")
     assert loc["file"] == "api/v1/namespaces/audit-a/pods/root-shell"
 
