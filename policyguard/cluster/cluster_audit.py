@@ -115,6 +115,11 @@ class Auditor:
         run = AuditRun()
         discovered = self.client.discover()
         run.kinds, run.not_served = self.plan(discovered)
+        asked, _ = judged_kinds([], self.extra_kinds)
+        unserved = sorted(f"{g}/{k}" if g else k for g, k in asked if (f"{g}/{k}" if g else k) in run.not_served)
+        if unserved:  # asked for by name: a typo or a CRD not installed must not pass as "nothing found"
+            raise NotServed(f"the cluster does not serve {', '.join(unserved)} (--kind); "
+                            "check the kind and its API group (kubectl api-resources)")
         served = any(r.group == exc_mod.GROUP and r.plural == exc_mod.PLURAL for r in discovered)
         run.exceptions = self.file_exceptions + (list_exceptions(self.client, self.trusted_namespaces) if served else [])
         listed = {(r.group, r.kind) for r in run.kinds}

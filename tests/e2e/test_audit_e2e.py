@@ -223,3 +223,8 @@ def test_interval_mode_stops_cleanly_on_sigterm(world: Cluster, tmp_path: Path) 
             proc.wait()
     assert "audit stopped (SIGTERM)" in err.read_text()
     assert json.loads((tmp_path / "r.json").read_text())["findings"]
+
+
+def test_a_kind_the_server_does_not_serve_is_exit_6(world: Cluster) -> None:
+    p = pg("audit", "--kubeconfig", str(world.kubeconfig), "--kind", "argoproj.io/Rollout")
+    assert p.returncode == 6 and "argoproj.io/Rollout" in p.stderr and "Traceback" not in p.stderr
