@@ -342,12 +342,13 @@ class KubeClient:
     def list_pages(self, res: APIResource, *, limit: int = 500, namespace: str = "",
                    label_selector: str = "") -> Iterator[dict[str, Any]]:
         """Every object of ``res`` (all namespaces), ``limit`` per page, following ``continue``.
-        A list whose continue token expired (410, a long audit of a busy cluster) starts over,
-        up to three times; items carry ``apiVersion``/``kind`` (lists omit them per item)."""
+        A list whose continue token expired (410: a long audit of a busy cluster) starts over,
+        up to three times, skipping the objects (by uid) already handed out; items carry
+        ``apiVersion``/``kind`` (lists omit them per item)."""
         what = f"list {res.plural}" + (f".{res.group}" if res.group else "")
+        seen: set[str] = set()
         for _attempt in range(3):
             cont = ""
-            yielded = 0
             try:
                 while True:
                     params = {"limit": str(limit)}
@@ -357,20 +358,22 @@ class KubeClient:
                         params["continue"] = cont
                     page = self.get(res.path(namespace), params, what=what)
                     for item in page.get("items") or ():
-                        if isinstance(item, dict):
-                            item.setdefault("apiVersion", res.api_version)
-                            item.setdefault("kind", res.kind)
-                            yielded += 1
-                            yield item
+                        if not isinstance(item, dict):
+                            continue
+                        uid = str((item.get("metadata") or {}).get("uid") or "")
+                        if uid and uid in seen:
+                            continue
+                        if uid:
+                            seen.add(uid)
+                        item.setdefault("apiVersion", res.api_version)
+                        item.setdefault("kind", res.kind)
+                        yield item
                     cont = str((page.get("metadata") or {}).get("continue") or "")
                     if not cont:
                         return
             except Gone:
-                if yielded:  # the caller already holds part of the list: a full restart would repeat it
-                    raise ClusterError(f"{what}: the list expired mid-way (410) after {yielded} objects; "
-                                       "rerun, or lower --page-size's wait by auditing fewer kinds") from None
                 continue
-        raise ClusterError(f"{what}: the list expired (410) three times in a row")
+        raise ClusterError(f"{what}: the list expired (410) three times in a row; rerun, or lower --page-size")
 
     def apply(self, path: str, obj: dict[str, Any], field_manager: str, what: str = "") -> dict[str, Any]:
         """Server-side apply (``force``: policyguard owns its reports' fields)."""
