@@ -212,6 +212,24 @@ def test_webhook_manifests_with_exceptions_let_the_webhook_read_them() -> None:
     sa = next(d for d in docs if d["kind"] == "ServiceAccount")
     assert sa["automountServiceAccountToken"] is True
     dep = next(d for d in docs if d["kind"] == "Deployment")
+    assert dep["spec"]["template"]["spec"]["automountServiceAccountToken"] is True
     assert "--cluster-exceptions" in dep["spec"]["template"]["spec"]["containers"][0]["args"]
     netpol = next(d for d in docs if d["kind"] == "NetworkPolicy")
     assert netpol["spec"]["egress"] == [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}]
+
+
+def test_the_audit_deployment_passes_the_pack(tmp_path: Path) -> None:
+    p = subprocess.run([sys.executable, "-m", "policyguard", "webhook", "manifests", "--audit", "--audit-write-reports",
+                        "--audit-interval", "1h", "--image", "registry.example/policyguard@sha256:" + "ab" * 32],
+                       capture_output=True, text=True, timeout=180, check=False)
+    assert p.returncode == 0, p.stderr
+    docs = [d for d in yaml.safe_load_all(p.stdout) if d]
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    assert c["command"] == ["policyguard"] and c["args"][:3] == ["audit", "--in-cluster", "--write-reports"]
+    assert dep["spec"]["template"]["spec"]["serviceAccountName"] == "policyguard-audit"
+    (tmp_path / "audit.yaml").write_text(yaml.safe_dump(dep))
+    (tmp_path / ".git").mkdir()
+    scan = subprocess.run([sys.executable, "-m", "policyguard", "scan", "audit.yaml", "--fail-on", "medium"],
+                          capture_output=True, text=True, timeout=180, cwd=tmp_path, check=False)
+    assert scan.returncode == 0, scan.stdout

@@ -42,6 +42,7 @@ def webhook_certs(**kwargs: Any) -> int:
 @click.option("--exceptions", "with_exceptions", is_flag=True, help="Add the PolicyException CRD and let the webhook read PolicyExceptions (serve --cluster-exceptions, read-only RBAC).")
 @click.option("--audit", "audit_only", is_flag=True, help="Print only the read-only RBAC for `policyguard audit --in-cluster` (ServiceAccount, ClusterRole, binding).")
 @click.option("--audit-write-reports", is_flag=True, help="With --audit: also create/patch/delete on PolicyReports and ClusterPolicyReports (audit --write-reports).")
+@click.option("--audit-interval", metavar="DURATION", help="With --audit: also a Deployment running `audit --in-cluster --interval DURATION` (with --audit-write-reports: writing PolicyReports).")
 @click.option("--report-crds", is_flag=True, help="With --audit: also the wgpolicyk8s.io/v1alpha2 PolicyReport CRDs (clusters without Kyverno's).")
 def webhook_manifests(**kwargs: Any) -> int:
     """Print the Kubernetes manifests that deploy the webhook."""
@@ -72,7 +73,7 @@ def run_audit_manifests(kw: dict[str, Any]) -> int:
     from policyguard.commands.serve import build_config
     from policyguard.gate.config import ConfigError
     from policyguard.webhook.config import WebhookConfigError
-    from policyguard.webhook.manifests import audit_rbac, exception_crd, render_yaml
+    from policyguard.webhook.manifests import audit_deployment, audit_rbac, exception_crd, render_yaml
 
     try:
         _, options = build_config(kw)
@@ -83,6 +84,16 @@ def run_audit_manifests(kw: dict[str, Any]) -> int:
         return error("cannot load rules: " + "; ".join(str(e) for e in ruleset.errors))
     docs = audit_rbac(list(ruleset.metas), namespace=kw.get("namespace") or "policyguard",
                       write_reports=bool(kw.get("audit_write_reports")))
+    if kw.get("audit_interval"):
+        from policyguard.webhook.config import parse_duration
+
+        try:
+            parse_duration(str(kw["audit_interval"]))
+        except ValueError as exc:
+            return error(f"--audit-interval: {exc}")
+        docs.append(audit_deployment(namespace=kw.get("namespace") or "policyguard",
+                                     image=kw.get("image") or "ghcr.io/policyguard/policyguard:0.1.0",
+                                     interval=str(kw["audit_interval"]), write_reports=bool(kw.get("audit_write_reports"))))
     if kw.get("report_crds"):
         docs = [*report_crds(), *docs]
     if kw.get("with_exceptions"):

@@ -335,6 +335,7 @@ def exception_access(docs: list[dict[str, Any]], *, namespace: str, service: str
         if d.get("kind") == "ServiceAccount" and d["metadata"].get("name") == service:
             d["automountServiceAccountToken"] = True
         if d.get("kind") == "Deployment":
+            d["spec"]["template"]["spec"]["automountServiceAccountToken"] = True
             for c in d["spec"]["template"]["spec"].get("containers", []):
                 if "--cluster-exceptions" not in c.get("args", []):
                     c.setdefault("args", []).append("--cluster-exceptions")
@@ -391,3 +392,41 @@ def audit_rbac(metas: list[Any], *, namespace: str = "policyguard", write_report
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": AUDIT_NAME},
          "subjects": [{"kind": "ServiceAccount", "name": AUDIT_NAME, "namespace": namespace}]},
     ]
+
+
+def audit_deployment(*, namespace: str, image: str, interval: str, write_reports: bool) -> dict[str, Any]:
+    """``policyguard audit --in-cluster`` every ``interval`` as a one-replica Deployment (the
+    image's entrypoint is ``serve``, so the command is set); hardened like the webhook's."""
+    labels = {"app.kubernetes.io/name": AUDIT_NAME, "app.kubernetes.io/component": "audit"}
+    args = ["audit", "--in-cluster", f"--interval={interval}", "--format=json", "--output=/dev/null"]
+    if write_reports:
+        args.insert(2, "--write-reports")
+    container = {
+        "name": "audit", "image": image, "imagePullPolicy": "IfNotPresent",
+        "command": ["policyguard"], "args": args,
+        "env": [{"name": "TMPDIR", "value": "/tmp"}, {"name": "HOME", "value": "/tmp"},
+                {"name": "POLICYGUARD_CACHE_DIR", "value": "/tmp/policyguard-cache"}],
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi", "ephemeral-storage": "64Mi"},
+                      "limits": {"cpu": "1", "memory": "512Mi", "ephemeral-storage": "256Mi"}},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "allowPrivilegeEscalation": False,
+                            "privileged": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": AUDIT_NAME, "namespace": namespace, "labels": labels},
+        "spec": {
+            "replicas": 1, "revisionHistoryLimit": 3, "selector": {"matchLabels": labels},
+            # never two audits at once: the old pod stops (SIGTERM ends it between runs) first
+            "strategy": {"type": "Recreate"},
+            "template": {"metadata": {"labels": labels}, "spec": {
+                "serviceAccountName": AUDIT_NAME, "automountServiceAccountToken": True,
+                "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "fsGroup": 65532,
+                                    "seccompProfile": {"type": "RuntimeDefault"}},
+                "terminationGracePeriodSeconds": 60,
+                "containers": [container],
+                "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+            }},
+        },
+    }
