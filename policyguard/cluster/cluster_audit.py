@@ -127,7 +127,9 @@ class Auditor:
             for obj in self.client.list_pages(res, limit=self.page_size):
                 meta = obj.get("metadata") or {}
                 ns = str(meta.get("namespace") or "") if res.namespaced else ""
-                if ns and any(fnmatch.fnmatchcase(ns, p) for p in self.cfg.exclude_namespaces):
+                # as the webhook sees it: a Namespace object's request namespace is its own name
+                scope = str(meta.get("name") or "") if (res.group, res.kind) == ("", "Namespace") else ns
+                if scope and any(fnmatch.fnmatchcase(scope, p) for p in self.cfg.exclude_namespaces):
                     run.excluded += 1
                     continue
                 if _controlled_by(meta, listed):

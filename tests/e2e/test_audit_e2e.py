@@ -124,8 +124,9 @@ def test_policyreport_output_matches_the_crd(world: Cluster) -> None:
     fails = [r for r in a["results"] if r["result"] == "fail" and r["policy"] == PRIVILEGED]
     assert {r["resources"][0]["name"] for r in fails} == {"root-shell", "rs-priv"}
     assert a["summary"]["pass"] > 0 and a["summary"]["fail"] == sum(1 for r in a["results"] if r["result"] == "fail")
-    # the server accepts them as they are
-    world.kubectl("apply", "--dry-run=server", "-f", "-", input=p.stdout)
+    # the server accepts them as they are (server-side: a client-side apply would copy each
+    # report into an annotation, which is limited to 256 KiB)
+    world.kubectl("apply", "--server-side", "--dry-run=server", "-f", "-", input=p.stdout)
 
 
 def token_kubeconfig(cluster: Cluster, path: Path, sa: str, namespace: str) -> Path:
@@ -147,7 +148,8 @@ def test_write_reports_with_the_generated_rbac(world: Cluster, tmp_path: Path) -
     p = pg("audit", "--kubeconfig", str(kc), "--write-reports", "-f", "json", "-o", str(tmp_path / "out.json"))
     assert p.returncode == 1, p.stderr  # failures found; the reports were written anyway
     assert "applied" in p.stderr
-    reports = json.loads(world.kubectl("get", "policyreports.wgpolicyk8s.io", "-A", "-o", "json").stdout)["items"]
+    reports = json.loads(world.kubectl("get", "policyreports.wgpolicyk8s.io", "-A", "-o", "json",
+                                       "--show-managed-fields").stdout)["items"]
     by_ns = {r["metadata"]["namespace"]: r for r in reports}
     assert {"audit-a", "audit-b"} <= set(by_ns)
     web = by_ns["audit-b"]
