@@ -241,10 +241,7 @@ def from_document(doc: dict[str, Any], file: str, line: int = 1, *, origin: str 
 
 def schema_problems(doc: Any, lines: dict[tuple[str | int, ...], int], file: str, line: int) -> list[str]:
     """``file:line: key.path: what`` for every schema violation of ``doc``, dates included."""
-    from jsonschema import Draft202012Validator, FormatChecker
-
-    schema = _schema()
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = _validator()
     out = []
     for e in sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
         p = tuple(e.absolute_path)
@@ -269,6 +266,16 @@ def schema_problems(doc: Any, lines: dict[tuple[str | int, ...], int], file: str
 
 
 _SCHEMA: dict[str, Any] = {}
+_VALIDATOR: list[Any] = []
+
+
+def _validator() -> Any:
+    """One validator per process: building it costs more than checking a document."""
+    if not _VALIDATOR:
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        _VALIDATOR.append(Draft202012Validator(_schema(), format_checker=FormatChecker()))
+    return _VALIDATOR[0]
 
 
 def _schema() -> dict[str, Any]:
