@@ -233,3 +233,48 @@ def test_the_audit_deployment_passes_the_pack(tmp_path: Path) -> None:
     scan = subprocess.run([sys.executable, "-m", "policyguard", "scan", "audit.yaml", "--fail-on", "medium"],
                           capture_output=True, text=True, timeout=180, cwd=tmp_path, check=False)
     assert scan.returncode == 0, scan.stdout
+
+
+class FakeClient:
+    """Serves fixed objects per kind (the audit's own paging is tested in test_cluster_client.py)."""
+
+    def __init__(self, objects: dict[str, list[dict]]) -> None:
+        from policyguard.cluster.client import APIResource
+
+        self.objects = objects
+        self.resources = [APIResource("", "v1", "Pod", "pods", True, ("list",)),
+                          APIResource("rbac.authorization.k8s.io", "v1", "Role", "roles", True, ("list",))]
+
+    def discover(self) -> list:
+        return self.resources
+
+    def list_pages(self, res: object, **_: object) -> list[dict]:
+        return [json.loads(json.dumps(o)) for o in self.objects.get(res.plural, [])]  # type: ignore[attr-defined]
+
+
+def test_the_audit_runs_the_webhooks_two_lanes() -> None:
+    """Rego on the compiled VM; an object the VM cannot finish (a Role whose rule repeats "*" 100
+    times reaches its instruction limit) is judged on the interpreter lane, not lost."""
+    from policyguard.cluster.cluster_audit import Auditor
+    from policyguard.commands.serve import build_config
+    from policyguard.gate.config import SuppressionPolicy
+    from policyguard.webhook.evaluation import Judge
+
+    cfg, options = build_config({})
+    from policyguard import engine
+
+    rs = engine.load_ruleset(options.rules, options.evaluation)
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "big", "namespace": "a"},
+            "rules": [{"apiGroups": ["*"] * 100, "resources": ["*"] * 100, "verbs": ["*"]}]}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a", "managedFields": [{"manager": "x"}]},
+           "spec": {"containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": True}}]}}
+    auditor = Auditor(FakeClient({"roles": [role], "pods": [pod]}), Judge(options, rs, lane="audit"), cfg,  # type: ignore[arg-type]
+                      SuppressionPolicy(), heavy=lambda: Judge(options, rs, lane="heavy"))
+    run = auditor.run()
+    assert auditor.interpreter_objects == 1
+    by_obj = {o.ref.name: o for o in run.objects}
+    assert any(f.status.value == "fail" and f.rule_id.startswith("PG-K8S-RBAC") for f in by_obj["big"].findings)
+    assert any(f.rule_id == "PG-K8S-POD-004" and f.status.value == "fail" for f in by_obj["p"].findings)
+    results = auditor.results(run)
+    assert {r.result for r in results} >= {"pass", "fail"}
+    assert all(r.ref.namespace == "a" for r in results)

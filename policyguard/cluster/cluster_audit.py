@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,9 +89,15 @@ class Auditor:
     def __init__(self, client: KubeClient, judge: Judge, cfg: WebhookConfig, policy: SuppressionPolicy, *,
                  file_exceptions: list[exc_mod.PolicyException] | None = None, extra_kinds: tuple[str, ...] = (),
                  page_size: int = 500, trusted_namespaces: tuple[str, ...] = ("policyguard",),
-                 today: _dt.date | None = None) -> None:
+                 today: _dt.date | None = None, heavy: Callable[[], Judge] | None = None) -> None:
+        """``judge``: the webhook's ``audit`` lane (Rego on the compiled VM); ``heavy`` builds
+        the interpreter lane for what the VM cannot finish, once, when first needed (the
+        webhook's two lanes)."""
         self.client = client
         self.judge = judge
+        self.heavy_factory = heavy
+        self.heavy: Judge | None = None
+        self.interpreter_objects = 0
         self.cfg = cfg
         self.policy = policy
         self.file_exceptions = list(file_exceptions or ())
@@ -146,8 +153,18 @@ class Auditor:
         meta.pop("managedFields", None)
         ref = ObjectRef(res.api_version, res.kind, ns, str(meta.get("name") or ""), str(meta.get("uid") or ""))
         where = res.path(ns, ref.name).lstrip("/")
+        from policyguard.engine.rego.compiled import NeedsInterpreter
+
         try:
-            _, findings = self.judge.evaluate(obj, None, time.monotonic() + OBJECT_DEADLINE, problems_only=False)
+            try:
+                _, findings = self.judge.evaluate(obj, None, time.monotonic() + OBJECT_DEADLINE, problems_only=False)
+            except NeedsInterpreter:
+                if self.heavy is None:
+                    if self.heavy_factory is None:
+                        raise
+                    self.heavy = self.heavy_factory()
+                self.interpreter_objects += 1
+                _, findings = self.heavy.evaluate(obj, None, time.monotonic() + OBJECT_DEADLINE, problems_only=False)
         except ObjectError as exc:
             run.errors.append(f"{where}: {exc}")
             return

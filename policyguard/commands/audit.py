@@ -110,8 +110,9 @@ def _setup(kw: dict[str, Any]) -> dict[str, Any] | int:
         return error("no Kubernetes rules loaded (check --rules / --no-builtin-rules): nothing to audit")
     creds = kube.in_cluster() if kw.get("in_cluster") else kube.from_kubeconfig(kw.get("kubeconfig"), kw.get("kube_context"))
     client = kube.KubeClient(creds, timeout=float(kw.get("timeout") or 30.0))
-    judge = Judge(options, ruleset)
-    return {"cfg": cfg, "gate": gate, "files": files, "client": client, "judge": judge}
+    judge = Judge(options, ruleset, lane="audit")
+    return {"cfg": cfg, "gate": gate, "files": files, "client": client, "judge": judge,
+            "heavy": lambda: Judge(options, ruleset, lane="heavy")}
 
 
 def _once(setup: dict[str, Any], kw: dict[str, Any]) -> int:
@@ -128,7 +129,8 @@ def _once(setup: dict[str, Any], kw: dict[str, Any]) -> int:
     auditor = Auditor(setup["client"], setup["judge"], setup["cfg"], setup["gate"].policy,
                       file_exceptions=setup["files"], extra_kinds=tuple(kw.get("kinds") or ()),
                       page_size=int(kw.get("page_size") or 500),
-                      trusted_namespaces=tuple(kw.get("exception_namespaces") or ("policyguard",)))
+                      trusted_namespaces=tuple(kw.get("exception_namespaces") or ("policyguard",)),
+                      heavy=setup["heavy"])
     started = dt.datetime.now(dt.UTC)
     run = auditor.run()
     results = auditor.results(run)

@@ -68,7 +68,7 @@ class Judge:
                  lane: str = "main") -> None:
         """``lane`` ``main``: Rego on the compiled VM only (bounded; what it cannot finish raises
         ``NeedsInterpreter``); ``heavy``: the interpreter in a helper process killed at the
-        deadline. ``supervised``: a supervisor watchdog restarts a stuck worker, so Python rules
+        deadline; ``audit``: as ``main``, with Python rules under their watchdog. ``supervised``: a supervisor watchdog restarts a stuck worker, so Python rules
         run without a trace function."""
 
         self.options = options
@@ -81,6 +81,10 @@ class Judge:
             mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=False)
         elif lane == "heavy":
             mode = EvalMode(rego_guard=True)
+        elif lane == "audit":
+            # the cluster audit (cluster/cluster_audit.py): no supervisor, so Python rules keep
+            # their watchdog; Rego on the bounded VM in-process, the rest to a heavy-lane Judge
+            mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=True)
         else:
             mode = EvalMode()
         self.scanner = Scanner(options.rules, options.evaluation, mode, ruleset=ruleset)
