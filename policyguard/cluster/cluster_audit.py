@@ -39,6 +39,9 @@ WORKLOAD_KINDS: tuple[tuple[str, str], ...] = (
     ("", "Pod"), ("", "ReplicationController"), ("apps", "Deployment"), ("apps", "StatefulSet"),
     ("apps", "DaemonSet"), ("apps", "ReplicaSet"), ("batch", "Job"), ("batch", "CronJob"),
 )
+# the apiserver's bootstrap RBAC (cluster-admin, system:* roles and bindings): it reconciles
+# them back at every start, so findings on them are noise no one can act on
+DEFAULTS_LABEL = ("kubernetes.io/bootstrapping", "rbac-defaults")
 OBJECT_DEADLINE = 10.0  # seconds one object may take (the webhook's default request budget)
 
 
@@ -75,6 +78,7 @@ class AuditRun:
     not_served: list[str] = field(default_factory=list)  # group/Kind the pack judges that the server lacks
     excluded: int = 0  # objects in excluded namespaces
     through_controller: int = 0
+    defaults: int = 0  # the apiserver's own bootstrap objects (DEFAULTS_LABEL), not judged
     exceptions: list[exc_mod.PolicyException] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # objects the parser or an engine could not judge
@@ -89,13 +93,15 @@ class Auditor:
     def __init__(self, client: KubeClient, judge: Judge, cfg: WebhookConfig, policy: SuppressionPolicy, *,
                  file_exceptions: list[exc_mod.PolicyException] | None = None, extra_kinds: tuple[str, ...] = (),
                  page_size: int = 500, trusted_namespaces: tuple[str, ...] = ("policyguard",),
-                 today: _dt.date | None = None, heavy: Callable[[], Judge] | None = None) -> None:
+                 today: _dt.date | None = None, heavy: Callable[[], Judge] | None = None,
+                 include_defaults: bool = False) -> None:
         """``judge``: the webhook's ``audit`` lane (Rego on the compiled VM); ``heavy`` builds
         the interpreter lane for what the VM cannot finish, once, when first needed (the
         webhook's two lanes)."""
         self.client = client
         self.judge = judge
         self.heavy_factory = heavy
+        self.include_defaults = include_defaults
         self.heavy: Judge | None = None
         self.interpreter_objects = 0
         self.cfg = cfg
@@ -138,6 +144,10 @@ class Auditor:
                 scope = str(meta.get("name") or "") if (res.group, res.kind) == ("", "Namespace") else ns
                 if scope and any(fnmatch.fnmatchcase(scope, p) for p in self.cfg.exclude_namespaces):
                     run.excluded += 1
+                    continue
+                labels = meta.get("labels") or {}
+                if not self.include_defaults and labels.get(DEFAULTS_LABEL[0]) == DEFAULTS_LABEL[1]:
+                    run.defaults += 1
                     continue
                 if _controlled_by(meta, listed):
                     run.through_controller += 1

@@ -28,6 +28,7 @@ AUDIT_FORMATS = ["text", "json", "sarif", "policyreport"]
 @click.option("--exception-namespace", "exception_namespaces", multiple=True, metavar="NS", help="Namespace whose PolicyExceptions may excuse objects of any namespace (default: policyguard); elsewhere an exception excuses only its own namespace.")
 @click.option("--kind", "kinds", multiple=True, metavar="[GROUP/]KIND", help="Also list this kind (a CRD carrying a pod template, kinds for rules typed '*'); repeatable.")
 @click.option("--exclude-namespace", "exclude_namespaces", multiple=True, metavar="GLOB", help="Namespaces not audited (default: the webhook's, kube-system).")
+@click.option("--include-defaults", is_flag=True, help="Also judge the apiserver's bootstrap RBAC (label kubernetes.io/bootstrapping=rbac-defaults), which it restores at every start.")
 @click.option("--page-size", type=click.IntRange(1, 5000), default=500, show_default=True, help="Objects per list call (limit/continue).")
 @click.option("--format", "-f", "fmt", type=click.Choice(AUDIT_FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", default="-", metavar="FILE", help="Where the report goes ('-': stdout).")
@@ -130,7 +131,7 @@ def _once(setup: dict[str, Any], kw: dict[str, Any]) -> int:
                       file_exceptions=setup["files"], extra_kinds=tuple(kw.get("kinds") or ()),
                       page_size=int(kw.get("page_size") or 500),
                       trusted_namespaces=tuple(kw.get("exception_namespaces") or ("policyguard",)),
-                      heavy=setup["heavy"])
+                      heavy=setup["heavy"], include_defaults=bool(kw.get("include_defaults")))
     started = dt.datetime.now(dt.UTC)
     run = auditor.run()
     results = auditor.results(run)
@@ -161,5 +162,6 @@ def _once(setup: dict[str, Any], kw: dict[str, Any]) -> int:
     emit(text, str(kw.get("output") or "-"))
     click.echo(f"policyguard: audited {len(run.objects)} object(s) of {len(run.kinds)} kind(s) in {run.seconds:.1f}s "
                f"({run.excluded} in excluded namespaces, {run.through_controller} judged through their controller, "
+               f"{run.defaults} apiserver defaults, "
                f"{len(run.exceptions)} exception(s))", err=True)
     return verdict.exit_code

@@ -104,8 +104,12 @@ def test_audit_judges_what_is_stored(world: Cluster) -> None:
     assert "v1/Pod/audit-a/rs-priv-x1" not in ids  # judged through its controller
     import re
 
-    m = re.search(r"(\d+) in excluded namespaces, (\d+) judged through their controller", err)
-    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1, err
+    m = re.search(r"(\d+) in excluded namespaces, (\d+) judged through their controller, (\d+) apiserver defaults", err)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1 and int(m.group(3)) >= 50, err
+    # the apiserver's bootstrap RBAC (it restores it at every start) only when asked for
+    assert not any(i.endswith("/cluster-admin") for i in ids)
+    _, everything, _ = audit_json(world, "--include-defaults")
+    assert "rbac.authorization.k8s.io/v1/ClusterRole/_cluster/cluster-admin" in failing(everything, "PG-K8S-RBAC-001")
     loc = next(f["location"] for f in report["findings"] if f["resource_id"] == "v1/Pod/audit-a/root-shell")
     assert loc["file"] == "api/v1/namespaces/audit-a/pods/root-shell"
 
