@@ -21,6 +21,14 @@ EXIT_ERROR = 2
 # directory, only READMEs, every file excluded). A gate that looked at nothing must not pass
 # quietly; --allow-empty turns this into EXIT_OK.
 EXIT_EMPTY = 3
+# `policyguard audit`: the cluster could not be reached (connection refused, DNS, timeout, a
+# server certificate the CA does not verify).
+EXIT_CLUSTER_UNREACHABLE = 4
+# `policyguard audit`: the cluster refused the credentials (401) or a permission the audit needs (403).
+EXIT_CLUSTER_FORBIDDEN = 5
+# `policyguard audit`: the cluster does not serve an API the audit was asked to use (the
+# wgpolicyk8s.io PolicyReport CRD for --write-reports).
+EXIT_CLUSTER_UNSERVED = 6
 # Interrupted by Ctrl-C.
 EXIT_INTERRUPTED = 130
 # Ended by SIGTERM (128 + 15, the shell's convention), after every child process was reaped.
@@ -33,4 +41,5 @@ class UsageError(Exception):
     why in one line and exits with ``EXIT_ERROR``."""
 
 
-__all__ = ["EXIT_EMPTY", "EXIT_ERROR", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED"]
+__all__ = ["EXIT_CLUSTER_FORBIDDEN", "EXIT_CLUSTER_UNREACHABLE", "EXIT_CLUSTER_UNSERVED", "EXIT_EMPTY", "EXIT_ERROR",
+           "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED"]

@@ -628,20 +628,24 @@ class RuleMeta:
 class Suppression:
     """Why a finding is suppressed (inline comment, annotation, Metadata, config or baseline)."""
 
-    source: str  # "inline" | "annotation" | "metadata" | "config" | "baseline"
+    source: str  # "inline" | "annotation" | "metadata" | "config" | "exception" | "baseline"
     reason: str = ""
     owner: str = ""
     expires: str = ""  # ISO date
     location: str = ""  # file:line of the suppression itself
+    name: str = ""  # a PolicyException's name (``namespace/name`` in a cluster)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "source": self.source,
             "reason": self.reason,
             "owner": self.owner,
             "expires": self.expires,
             "location": self.location,
         }
+        if self.name:
+            out["name"] = self.name
+        return out
 
 
 @dataclass(slots=True)

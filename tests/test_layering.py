@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("scan", ("policyguard.scan", "policyguard.ruletest", "policyguard.ruledocs")),
     ("gate", ("policyguard.gate", "policyguard.frameworks")),
     ("report", ("policyguard.report",)),
-    ("outputs", ("policyguard.fix", "policyguard.webhook")),
+    ("outputs", ("policyguard.fix", "policyguard.webhook", "policyguard.cluster")),
     ("commands", ("policyguard.__main__", "policyguard.commands")),
 ]
 

@@ -495,6 +495,9 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     if options.evaluation.evaluate:
         check_rule_selection(config, options.rules, kw)
     root = project_root(config, paths=options.read.paths)
+    from policyguard.gate import exceptions
+
+    config.exceptions = exceptions.for_scan(config, root, tuple(kw.get("exception_paths") or ()))
     return config, options, root
 
 

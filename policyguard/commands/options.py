@@ -32,6 +32,7 @@ def scan_options(f: F) -> F:
         click.option("--exclude", "excludes", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Trusted config file (default: the repository's .policyguard.yaml found upward)."),
         click.option("--org-config", type=click.Path(dir_okay=False), help="Trusted organisation config, under --config and the repository's (env POLICYGUARD_ORG_CONFIG)."),
+        click.option("--exceptions", "exception_paths", multiple=True, type=click.Path(exists=True), help="Trusted PolicyException file or directory (repeatable); the repository's own .policyguard/exceptions/ is read too (README \"Exceptions\")."),
         click.option("--untrusted-repo", is_flag=True, help="The scanned repository is untrusted (a pull request): its config may tighten the gate, not loosen it (env POLICYGUARD_UNTRUSTED_REPO=1)."),
         click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory (repeatable)."),
         click.option("--no-builtin-rules", is_flag=True, help="Use only --rules / configured rule dirs."),

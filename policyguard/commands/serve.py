@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 @click.option("--audit-log", type=click.Path(dir_okay=False), help="JSON-lines audit log of decisions ('-' for stdout).")
 @click.option("--audit-include-object", is_flag=True, help="Include object bodies in the audit log.")
 @click.option("--max-body-bytes", type=click.IntRange(1024), default=None, help="Request body limit (default 3 MiB; 413 above).")
+@click.option("--cluster-exceptions", is_flag=True, help="Honour the cluster's PolicyException objects (listed every webhook.exceptions.refresh, 30s by default, with the pod's service account).")
 @click.option("--default-timeout", default=None, metavar="DURATION", help="Deadline when the apiserver sends no ?timeout= (default 10s).")
 def serve(**kw: Any) -> int:
     """Run the Kubernetes admission webhook (/validate, /mutate, /healthz, /readyz, /metrics)."""
@@ -68,6 +69,18 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
         locate_mutation(path, cfg.mutation)
 
     gate = load_config(path) if path is not None else None  # the gate's own rule settings apply here too
+    # PolicyExceptions obey the gate's suppression_policy, here as in `scan` and `audit`
+    from policyguard.gate.config import SuppressionPolicy
+
+    cfg.exceptions.policy = gate.policy if gate is not None else SuppressionPolicy()
+    if path is not None:  # webhook.exceptions.files are relative to the config file
+        cfg.exceptions.files = [str(path.parent / f) for f in cfg.exceptions.files]
+    if cfg.exceptions.files:  # a bad exception file stops serve here, located, before any worker starts
+        from policyguard.gate import exceptions
+
+        for p in cfg.exceptions.files:
+            for f in exceptions.files_in(p):
+                exceptions.load_file(f)
 
     # CLI options override the file
     if kw.get("failure_mode"):
@@ -90,6 +103,8 @@ def build_config(kw: dict[str, Any]) -> tuple[Any, Any]:
         cfg.audit_include_object = True
     if kw.get("max_body_bytes"):
         cfg.max_body_bytes = int(kw["max_body_bytes"])
+    if kw.get("cluster_exceptions"):
+        cfg.exceptions.cluster = True
     if kw.get("default_timeout"):
         from policyguard.webhook.config import parse_duration
 

@@ -39,6 +39,11 @@ def webhook_certs(**kwargs: Any) -> int:
 @click.option("--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True)
 @click.option("--timeout-seconds", default=5, show_default=True, type=click.IntRange(1, 30))
 @click.option("--certs-dir", type=click.Path(exists=True, file_okay=False), help="Directory from `webhook certs`: adds the TLS Secret and caBundle.")
+@click.option("--exceptions", "with_exceptions", is_flag=True, help="Add the PolicyException CRD and let the webhook read PolicyExceptions (serve --cluster-exceptions, read-only RBAC).")
+@click.option("--audit", "audit_only", is_flag=True, help="Print only the read-only RBAC for `policyguard audit --in-cluster` (ServiceAccount, ClusterRole, binding).")
+@click.option("--audit-write-reports", is_flag=True, help="With --audit: also create/patch/delete on PolicyReports and ClusterPolicyReports (audit --write-reports).")
+@click.option("--audit-interval", metavar="DURATION", help="With --audit: also a Deployment running `audit --in-cluster --interval DURATION` (with --audit-write-reports: writing PolicyReports).")
+@click.option("--report-crds", is_flag=True, help="With --audit: also the wgpolicyk8s.io/v1alpha2 PolicyReport CRDs (clusters without Kyverno's).")
 def webhook_manifests(**kwargs: Any) -> int:
     """Print the Kubernetes manifests that deploy the webhook."""
     return run_manifests(**kwargs)
@@ -61,8 +66,47 @@ def run_certs(**kw: Any) -> int:
     return EXIT_OK
 
 
+def run_audit_manifests(kw: dict[str, Any]) -> int:
+    """``webhook manifests --audit``: the audit's RBAC for the kinds the configured pack judges."""
+    from policyguard import engine
+    from policyguard.cluster.policyreport import report_crds
+    from policyguard.commands.serve import build_config
+    from policyguard.gate.config import ConfigError
+    from policyguard.webhook.config import WebhookConfigError
+    from policyguard.webhook.manifests import audit_deployment, audit_rbac, exception_crd, render_yaml
+
+    try:
+        _, options = build_config(kw)
+    except (WebhookConfigError, ConfigError, ValueError) as exc:
+        return error(str(exc))
+    ruleset = engine.load_ruleset(options.rules, options.evaluation)
+    if getattr(ruleset, "errors", None):
+        return error("cannot load rules: " + "; ".join(str(e) for e in ruleset.errors))
+    docs = audit_rbac(list(ruleset.metas), namespace=kw.get("namespace") or "policyguard",
+                      write_reports=bool(kw.get("audit_write_reports")))
+    if kw.get("audit_interval"):
+        from policyguard.webhook.config import parse_duration
+
+        try:
+            parse_duration(str(kw["audit_interval"]))
+        except ValueError as exc:
+            return error(f"--audit-interval: {exc}")
+        docs.append(audit_deployment(namespace=kw.get("namespace") or "policyguard",
+                                     image=kw.get("image") or "ghcr.io/policyguard/policyguard:0.1.0",
+                                     interval=str(kw["audit_interval"]), write_reports=bool(kw.get("audit_write_reports"))))
+    if kw.get("report_crds"):
+        docs = [*report_crds(), *docs]
+    if kw.get("with_exceptions"):
+        docs = [exception_crd(), *docs]
+    sys.stdout.write(render_yaml(docs))
+    return EXIT_OK
+
+
 def run_manifests(**kw: Any) -> int:
-    from policyguard.webhook.manifests import build_manifests, read_ca, render_yaml
+    from policyguard.webhook.manifests import build_manifests, exception_access, read_ca, render_yaml
+
+    if kw.get("audit_only"):
+        return run_audit_manifests(kw)
 
     try:
         ca = read_ca(kw.get("ca_bundle"))
@@ -85,5 +129,8 @@ def run_manifests(**kw: Any) -> int:
         )
     except (OSError, ValueError) as exc:
         return error(str(exc))
+    if kw.get("with_exceptions"):
+        docs = exception_access(docs, namespace=kw.get("namespace") or "policyguard",
+                                service=kw.get("service") or "policyguard-webhook")
     sys.stdout.write(render_yaml(docs))
     return EXIT_OK

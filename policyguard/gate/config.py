@@ -77,6 +77,9 @@ class Config:
     soft_fail_on: list[str] = field(default_factory=list)  # rule ids / globs / severities (gate.soft_fail_on)
     unknown_as: str | None = None
     suppressions: list[ConfigSuppression] = field(default_factory=list)
+    # PolicyException documents the scan honours (gate.exceptions.for_scan; typed loosely: that
+    # module imports this one)
+    exceptions: list[Any] = field(default_factory=list)
     policy: SuppressionPolicy = field(default_factory=SuppressionPolicy)
     # fix.allow_behaviour_changing: (rule id or glob, line in the file) pairs
     fix_allow_behaviour_changing: list[tuple[str, int]] = field(default_factory=list)

@@ -14,6 +14,7 @@ Sources (``Suppression.source``):
 - ``metadata``: CloudFormation resource ``Metadata: {policyguard: {ignore: [{id, reason,
   expires, owner}]}}`` (a string item uses the inline syntax).
 - ``config``: ``suppressions:`` in ``.policyguard.yaml`` scoped by rule, path glob and resource.
+- ``exception``: a ``PolicyException`` document (``gate.exceptions``), scoped by its ``match``.
 
 Policy (``suppression_policy``): a suppression without a required reason or expiry, with an
 expiry too far out, in the past, or inline for a rule/severity that forbids inline suppressions
@@ -35,6 +36,7 @@ import fnmatch
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,6 +49,9 @@ MARKER = "policyguard:ignore"
 ANNOTATION = "policyguard.dev/ignore"
 SUPPRESSIBLE = (Status.FAIL, Status.UNKNOWN)
 KEYS = ("reason", "expires", "owner")
+# sources scoped by their own criteria rather than attached to one resource; written in
+# configuration or exception documents, never inline, so ``forbid_inline`` does not apply
+SCOPED = ("config", "exception")
 
 _COMMENT_MARK = re.compile(r'(#|//|/\*|"(?://|\$comment)"\s*:\s*(?="))')
 _KV = re.compile(r"""([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"']+)""")
@@ -139,7 +144,7 @@ def may_hold_directive(text: str) -> bool:
 @dataclass(slots=True)
 class Directive:
     rules: list[str]
-    source: str  # inline | annotation | metadata | config
+    source: str  # inline | annotation | metadata | config | exception
     file: str
     line: int
     reason: str = ""
@@ -153,6 +158,8 @@ class Directive:
     resource_glob: str = ""  # config scope
     problems: list[str] = field(default_factory=list)  # why it can never apply
     used_rules: set[str] = field(default_factory=set)
+    name: str = ""  # a PolicyException's name
+    scope: Callable[[Resource], bool] | None = None  # a PolicyException's match
 
     @property
     def location(self) -> str:
@@ -160,7 +167,8 @@ class Directive:
 
     def to_suppression(self) -> Suppression:
         return Suppression(
-            source=self.source, reason=self.reason, owner=self.owner, expires=self.expires, location=self.location
+            source=self.source, reason=self.reason, owner=self.owner, expires=self.expires, location=self.location,
+            name=self.name,
         )
 
 
@@ -529,10 +537,15 @@ def _glob_root(d: Directive, default: str | None) -> str | None:
     return default
 
 
-def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]], glob_root: str | None) -> bool:
+def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]], glob_root: str | None,
+                     by_id: dict[str, list[Resource]]) -> bool:
     root = _glob_root(d, glob_root)
     for rule_id, resource_id, file in judged:
         if not (pat == rule_id or fnmatch.fnmatchcase(rule_id, pat)):
+            continue
+        if d.scope is not None:
+            if any(d.scope(r) for r in by_id.get(resource_id, ())):
+                return True
             continue
         if d.resource_id is not None and d.source != "config":
             if resource_id == d.resource_id or resource_id in d.also:
@@ -544,6 +557,14 @@ def _judged_in_scope(d: Directive, pat: str, judged: list[tuple[str, str, str]],
             continue
         return True
     return False
+
+
+def _judged_resources(f: Finding, by_id: dict[str, list[Resource]]) -> list[Resource]:
+    """The resource a finding judged (ids repeat across units: the one in the finding's file,
+    else every resource of that id)."""
+    same = by_id.get(f.resource_id, [])
+    here = [r for r in same if r.span.file == f.span.file]
+    return here or same
 
 
 # --------------------------------------------------------------------------- apply
@@ -572,6 +593,7 @@ def apply(
     policy = config.policy
     directives = collect_inline(resources, cache) + collect_annotations(resources) + collect_metadata(resources)
     directives += collect_config(config)
+    directives += [e.directive() for e in config.exceptions]
     out = SuppressOutcome(directives=directives)
     glob_root = str(config.root.resolve()) if config.root is not None else root  # config path globs
 
@@ -583,7 +605,7 @@ def apply(
     attached: dict[str, list[Directive]] = {}
     scoped: list[Directive] = []
     for d in directives:
-        if d.source == "config":
+        if d.source in SCOPED:
             scoped.append(d)
         elif d.resource_id is not None:
             for rid in (d.resource_id, *d.also):
@@ -618,18 +640,20 @@ def apply(
                 continue
             if d.resource_glob and not fnmatch.fnmatchcase(f.resource_id, d.resource_glob):
                 continue
+            if d.scope is not None and not any(d.scope(r) for r in _judged_resources(f, by_id)):
+                continue
             candidates.append((d, pat))
         applied = None
         for d, pat in candidates:
             d.used_rules.add(pat)
             if d.problems:
                 continue
-            if d.source != "config" and policy.forbid_inline_globs and pat != f.rule_id:
+            if d.source not in SCOPED and policy.forbid_inline_globs and pat != f.rule_id:
                 note("rejected", d, f, f"{d.source} suppression pattern {pat!r} covers {f.rule_id} on {f.resource_id}: "
                      "the repository is untrusted, so an inline suppression must name one rule id "
                      "(a trusted config can allow patterns: repo_config: {may_loosen: [suppressions]})")
                 continue
-            if d.source != "config" and inline_forbidden(f.rule_id, f.severity, policy):
+            if d.source not in SCOPED and inline_forbidden(f.rule_id, f.severity, policy):
                 note("rejected", d, f, f"{d.source} suppression of {f.rule_id} ({f.severity.label}) on {f.resource_id} "
                      "is forbidden by suppression_policy.forbid_inline; suppress it in the config file")
                 continue
@@ -665,7 +689,7 @@ def apply(
                     if not complete_rule_set or any(pat == r or fnmatch.fnmatchcase(r, pat) for r in unrun_rules):
                         continue  # the rule may exist but was filtered out of this scan
                     msg = "names no rule of the loaded rule set"
-                elif _judged_in_scope(d, pat, judged, glob_root):
+                elif _judged_in_scope(d, pat, judged, glob_root, by_id):
                     msg = "matches no failing finding"
                 else:
                     continue  # nothing in its scope was scanned: no evidence either way

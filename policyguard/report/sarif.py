@@ -188,7 +188,8 @@ def _suppression(report: Report, f: Finding) -> Any:
         state="accepted",
         justification=just,
         properties={"source": s.source, "owner": s.owner, "expires": s.expires,
-                    "location": s.location if s.source == "baseline" else report.rel_location(s.location)},
+                    "location": s.location if s.source == "baseline" else report.rel_location(s.location),
+                    **({"name": s.name} if s.name else {})},
     )
 
 

@@ -115,7 +115,8 @@ def _notes(report: Report, f: Finding) -> list[str]:
     if f.status == Status.SUPPRESSED and s is not None:
         where = s.location if s.source == "baseline" else report.rel_location(s.location)
         extra = "".join(f" {k}={v}" for k, v in (("owner", s.owner), ("expires", s.expires)) if v)
-        out.append(f"suppressed by {s.source} ({where}): {s.reason or 'no reason given'}{extra}")
+        by = f"PolicyException {s.name}" if s.name else s.source
+        out.append(f"suppressed by {by} ({where}): {s.reason or 'no reason given'}{extra}")
     return [clean(n) for n in out]
 
 

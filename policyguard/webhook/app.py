@@ -63,6 +63,7 @@ class WebhookApp:
         self.worker = worker
         self.audit = AuditLog(cfg.audit_log, cfg.audit_include_object)
         self.evaluator = EvalThread(options, ruleset, inline=cfg.evaluation == "inline", heartbeat=heartbeat)
+        self.exceptions = exception_store(cfg)
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ ASGI entry
@@ -78,6 +79,8 @@ class WebhookApp:
             msg = await receive()
             if msg["type"] == "lifespan.startup":
                 await self.evaluator.start()
+                if self.exceptions is not None:
+                    self.exceptions.start()
                 _tune_gc()  # this worker's rules and engine are loaded: the long-lived part of the heap
                 if self.evaluator.error:
                     log.error("rules could not be loaded: %s (the webhook answers with its failure mode)", self.evaluator.error)
@@ -93,6 +96,8 @@ class WebhookApp:
                     t.cancel()
                 self.metrics.maybe_flush(force=True)
                 self.evaluator.shutdown()
+                if self.exceptions is not None:
+                    self.exceptions.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -272,11 +277,31 @@ class WebhookApp:
             from policyguard.model import Status
 
             ignore = {(f.rule_id, f.path) for f in j.old_findings if f.status is Status.FAIL}
+        if self.exceptions is not None:
+            self._except(review, obj, j.findings)
         only = op_rules if review.operation in ("DELETE", "CONNECT") else None
         decision = decide(j.findings, ev.metas, self.cfg, only_rules=only, ignore=ignore)
         if mutating:
             return self._mutate_answer(review, decision, j.patch, j.fixed_rules, j.unpatched)
         return self._validate_answer(review, endpoint, decision)
+
+    def _except(self, review: Review, obj: dict[str, Any], findings: list[Any]) -> None:
+        """PolicyExceptions, decided by the gate's function as in `scan` and `audit`; the
+        request's namespace counts (a CREATE's object often states none)."""
+        from policyguard.gate.exceptions import Subject, apply_to_object
+
+        assert self.exceptions is not None
+        excs = self.exceptions.current()
+        if not excs:
+            return
+        from policyguard.gate.config import SuppressionPolicy
+
+        policy = self.cfg.exceptions.policy or SuppressionPolicy()
+        out = apply_to_object(findings, Subject.from_object(obj, namespace=review.namespace or None), excs, policy)
+        if out.excepted:
+            self.metrics.inc("policyguard_webhook_excepted_total", out.excepted)
+        for n in out.notices:
+            log.warning("%s", n.message)
 
     def _count(self, d: Decision) -> None:
         for mode, hits in (("deny", d.deny), ("warn", d.warn), ("audit", d.audit), ("error", d.errors)):
@@ -315,6 +340,16 @@ class WebhookApp:
                 self.metrics.inc("policyguard_webhook_rule_findings_total", rule=rid, outcome="mutated")
         resp = admission.response(review.api_version, review.uid, True, warnings=warnings, patch=patch or None)
         return resp, "mutated" if patch else "allowed"
+
+
+def exception_store(cfg: WebhookConfig) -> Any:
+    """The worker's PolicyException store (None when none are configured); files are read now,
+    so a bad one stops the worker at start with its located message."""
+    if not cfg.exceptions.enabled:
+        return None
+    from policyguard.cluster.exception_source import ExceptionStore
+
+    return ExceptionStore(cfg.exceptions)
 
 
 def _tune_gc() -> None:

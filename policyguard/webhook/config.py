@@ -101,6 +101,26 @@ class Mutation:
 
 
 @dataclass(slots=True)
+class ExceptionSettings:
+    """Where the webhook reads PolicyExceptions (README "Exceptions"): ``files`` (trusted, read
+    once at start) and, with ``cluster: true``, the PolicyException objects of the cluster,
+    listed again every ``refresh`` seconds with the pod's service account. ``trusted_namespaces``:
+    where an exception may excuse objects of any namespace (elsewhere only its own)."""
+
+    cluster: bool = False
+    files: list[str] = field(default_factory=list)
+    refresh: float = 30.0
+    trusted_namespaces: list[str] = field(default_factory=lambda: ["policyguard"])
+    kubeconfig: str = ""  # a server outside the cluster (tests, --url deployments); "" in-cluster
+    # the gate config's suppression_policy (set by `serve` from the config file, not a key here)
+    policy: Any = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.cluster or bool(self.files)
+
+
+@dataclass(slots=True)
 class WebhookConfig:
     enforcement: Enforcement = field(default_factory=Enforcement)
     failure_mode: str = "deny"  # answer on deadline / internal error: deny, or allow with a warning
@@ -136,6 +156,7 @@ class WebhookConfig:
     skip_rules: list[str] = field(default_factory=list)
     only_rules: list[str] = field(default_factory=list)
     mutation: Mutation = field(default_factory=Mutation)
+    exceptions: ExceptionSettings = field(default_factory=ExceptionSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -156,6 +177,9 @@ class WebhookConfig:
                 continue
             if name == "mutation":
                 cfg.mutation = _mutation(value, f"{source}: mutation")
+                continue
+            if name == "exceptions":
+                cfg.exceptions = _exceptions(value, f"{source}: exceptions")
                 continue
             if name in ("default_timeout", "body_timeout", "header_timeout", "keep_alive", "timeout_margin") and isinstance(value, str):
                 try:
@@ -220,6 +244,31 @@ def _enforcement(value: Any, where: str) -> Enforcement:
         else:
             raise WebhookConfigError(f"{where}: unknown key {key!r} (expected default, severity, rules)")
     return enf
+
+
+def _exceptions(value: Any, where: str) -> ExceptionSettings:
+    if not isinstance(value, dict):
+        raise WebhookConfigError(f"{where}: expected a mapping with cluster, files, refresh, trusted_namespaces, kubeconfig")
+    out = ExceptionSettings()
+    for key, v in value.items():
+        if key == "cluster" and isinstance(v, bool):
+            out.cluster = v
+        elif key in ("files", "trusted_namespaces") and isinstance(v, list) and all(isinstance(i, str) for i in v):
+            setattr(out, key, list(v))
+        elif key == "kubeconfig" and isinstance(v, str):
+            out.kubeconfig = v
+        elif key == "refresh" and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+            try:
+                out.refresh = parse_duration(v) if isinstance(v, str) else float(v)
+            except ValueError as exc:
+                raise WebhookConfigError(f"{where}.refresh: {exc}") from None
+            if out.refresh < 1:
+                raise WebhookConfigError(f"{where}.refresh: at least 1s, got {v!r}")
+        elif key in ("cluster", "files", "trusted_namespaces", "kubeconfig", "refresh"):
+            raise WebhookConfigError(f"{where}.{key}: wrong type {v!r}")
+        else:
+            raise WebhookConfigError(f"{where}: unknown key {key!r} (expected cluster, files, kubeconfig, refresh, trusted_namespaces)")
+    return out
 
 
 def _mutation(value: Any, where: str) -> Mutation:

@@ -68,7 +68,7 @@ class Judge:
                  lane: str = "main") -> None:
         """``lane`` ``main``: Rego on the compiled VM only (bounded; what it cannot finish raises
         ``NeedsInterpreter``); ``heavy``: the interpreter in a helper process killed at the
-        deadline. ``supervised``: a supervisor watchdog restarts a stuck worker, so Python rules
+        deadline; ``audit``: as ``main``, with Python rules under their watchdog. ``supervised``: a supervisor watchdog restarts a stuck worker, so Python rules
         run without a trace function."""
 
         self.options = options
@@ -81,6 +81,10 @@ class Judge:
             mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=False)
         elif lane == "heavy":
             mode = EvalMode(rego_guard=True)
+        elif lane == "audit":
+            # the cluster audit (cluster/cluster_audit.py): no supervisor, so Python rules keep
+            # their watchdog; Rego on the bounded VM in-process, the rest to a heavy-lane Judge
+            mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=True)
         else:
             mode = EvalMode()
         self.scanner = Scanner(options.rules, options.evaluation, mode, ruleset=ruleset)
@@ -108,14 +112,16 @@ class Judge:
         except ValueError as exc:
             raise ObjectError(str(exc)) from None
 
-    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None, deadline: float | None = None) -> tuple[Any, list[Finding]]:
+    def evaluate(self, obj: dict[str, Any], admission: dict[str, Any] | None = None, deadline: float | None = None,
+                 *, problems_only: bool = True) -> tuple[Any, list[Finding]]:
+        """``problems_only``: the decision never looks at passes, so the webhook builds none; the
+        cluster audit asks for them (a PolicyReport counts passes)."""
         res = self._resource(obj)
         if admission:
             # rules can tell the admission context apart: input.resource.meta.admission.operation
             res.meta["admission"] = admission
         # the request's deadline bounds the engine (a runaway Rego helper is killed at it)
-        # fail/unknown/error only: the decision never looks at passes
-        return res, self.scanner.evaluate([res], deadline, problems_only=True)
+        return res, self.scanner.evaluate([res], deadline, problems_only=problems_only)
 
     def judge(
         self,

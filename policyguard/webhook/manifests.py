@@ -293,3 +293,140 @@ def read_ca(path: str | None) -> bytes | None:
     if b"-----BEGIN CERTIFICATE-----" not in data:
         raise ValueError(f"{path}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)")
     return data
+
+
+# --------------------------------------------------------------------------- PolicyExceptions and the cluster audit
+# (kept apart from the webhook's own manifests above: `webhook manifests --exceptions / --audit`)
+AUDIT_NAME = "policyguard-audit"
+
+
+def exception_crd() -> dict[str, Any]:
+    """The CustomResourceDefinition ``policyexceptions.policyguard.dev``, its schema generated
+    from ``schemas/policyexception.schema.json`` (the same document a repository holds)."""
+    from policyguard.gate.exceptions import GROUP, KIND, PLURAL, VERSION, openapi_schema
+
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{PLURAL}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {"kind": KIND, "listKind": f"{KIND}List", "plural": PLURAL, "singular": KIND.lower(),
+                      "shortNames": ["pgex"]},
+            "versions": [{
+                "name": VERSION, "served": True, "storage": True,
+                "schema": {"openAPIV3Schema": openapi_schema()},
+                "additionalPrinterColumns": [
+                    {"name": "Rules", "type": "string", "jsonPath": ".spec.rules"},
+                    {"name": "Owner", "type": "string", "jsonPath": ".spec.owner"},
+                    {"name": "Expires", "type": "string", "jsonPath": ".spec.expires"},
+                ],
+            }],
+        },
+    }
+
+
+def exception_access(docs: list[dict[str, Any]], *, namespace: str, service: str) -> list[dict[str, Any]]:
+    """The PolicyException CRD, read access to it for the webhook's ServiceAccount, and the
+    webhook told to list them (``serve --cluster-exceptions``): the pod gets its token and its
+    NetworkPolicy lets it reach the apiserver (TCP 443/6443), nothing else."""
+    for d in docs:
+        if d.get("kind") == "ServiceAccount" and d["metadata"].get("name") == service:
+            d["automountServiceAccountToken"] = True
+        if d.get("kind") == "Deployment":
+            d["spec"]["template"]["spec"]["automountServiceAccountToken"] = True
+            for c in d["spec"]["template"]["spec"].get("containers", []):
+                if "--cluster-exceptions" not in c.get("args", []):
+                    c.setdefault("args", []).append("--cluster-exceptions")
+        if d.get("kind") == "NetworkPolicy" and d["metadata"].get("name") == service:
+            # the one outgoing connection: the apiserver (its Service port, or a node's 6443)
+            d["spec"]["egress"] = [{"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}]
+    from policyguard.gate.exceptions import GROUP, PLURAL
+
+    role = f"{service}-exceptions"
+    return [exception_crd(), *docs,
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": role},
+             "rules": [{"apiGroups": [GROUP], "resources": [PLURAL], "verbs": ["get", "list"]}]},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": role},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+             "subjects": [{"kind": "ServiceAccount", "name": service, "namespace": namespace}]}]
+
+
+def plural(kind: str) -> str:
+    """The resource name of a kind (Ingress -> ingresses, NetworkPolicy -> networkpolicies)."""
+    k = kind.lower()
+    if k.endswith("y"):
+        return k[:-1] + "ies"
+    if k.endswith(("s", "x", "ch", "sh")):
+        return k + "es"
+    return k + "s"
+
+
+def audit_rbac(metas: list[Any], *, namespace: str = "policyguard", write_reports: bool = False,
+               extra_kinds: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """A ServiceAccount, a read-only ClusterRole (get/list on every kind the pack judges, and
+    on PolicyExceptions) and its binding for ``policyguard audit --in-cluster``; with
+    ``write_reports`` also get/list/create/patch/delete on PolicyReports and
+    ClusterPolicyReports, and nothing else."""
+    from policyguard.cluster.cluster_audit import judged_kinds
+    from policyguard.cluster.policyreport import GROUP as REPORT_GROUP
+    from policyguard.gate.exceptions import GROUP, PLURAL
+
+    kinds, _ = judged_kinds(metas, extra_kinds)
+    by_group: dict[str, set[str]] = {}
+    for group, kind in kinds:
+        by_group.setdefault(group, set()).add(plural(kind))
+    by_group.setdefault(GROUP, set()).add(PLURAL)
+    rules: list[dict[str, Any]] = [{"apiGroups": [g], "resources": sorted(r), "verbs": ["get", "list"]}
+                                   for g, r in sorted(by_group.items())]
+    if write_reports:
+        rules.append({"apiGroups": [REPORT_GROUP], "resources": ["policyreports", "clusterpolicyreports"],
+                      "verbs": ["get", "list", "create", "patch", "delete"]})
+    labels = {"app.kubernetes.io/name": AUDIT_NAME, "app.kubernetes.io/component": "audit"}
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": AUDIT_NAME, "namespace": namespace, "labels": labels}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": AUDIT_NAME, "labels": labels},
+         "rules": rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": AUDIT_NAME, "labels": labels},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": AUDIT_NAME},
+         "subjects": [{"kind": "ServiceAccount", "name": AUDIT_NAME, "namespace": namespace}]},
+    ]
+
+
+def audit_deployment(*, namespace: str, image: str, interval: str, write_reports: bool) -> dict[str, Any]:
+    """``policyguard audit --in-cluster`` every ``interval`` as a one-replica Deployment (the
+    image's entrypoint is ``serve``, so the command is set); hardened like the webhook's."""
+    labels = {"app.kubernetes.io/name": AUDIT_NAME, "app.kubernetes.io/component": "audit"}
+    args = ["audit", "--in-cluster", f"--interval={interval}", "--format=json", "--output=/dev/null"]
+    if write_reports:
+        args.insert(2, "--write-reports")
+    container = {
+        "name": "audit", "image": image, "imagePullPolicy": "IfNotPresent",
+        "command": ["policyguard"], "args": args,
+        "env": [{"name": "TMPDIR", "value": "/tmp"}, {"name": "HOME", "value": "/tmp"},
+                {"name": "POLICYGUARD_CACHE_DIR", "value": "/tmp/policyguard-cache"}],
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi", "ephemeral-storage": "64Mi"},
+                      "limits": {"cpu": "1", "memory": "512Mi", "ephemeral-storage": "256Mi"}},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "allowPrivilegeEscalation": False,
+                            "privileged": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": AUDIT_NAME, "namespace": namespace, "labels": labels},
+        "spec": {
+            "replicas": 1, "revisionHistoryLimit": 3, "selector": {"matchLabels": labels},
+            # never two audits at once: the old pod stops (SIGTERM ends it between runs) first
+            "strategy": {"type": "Recreate"},
+            "template": {"metadata": {"labels": labels}, "spec": {
+                "serviceAccountName": AUDIT_NAME, "automountServiceAccountToken": True,
+                "securityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "fsGroup": 65532,
+                                    "seccompProfile": {"type": "RuntimeDefault"}},
+                "terminationGracePeriodSeconds": 60,
+                "containers": [container],
+                "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+            }},
+        },
+    }

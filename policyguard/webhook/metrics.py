@@ -25,6 +25,7 @@ _HELP = {
     "policyguard_webhook_evaluation_errors_total": ("counter", "Evaluations that hit the deadline, an internal error or a rule error."),
     "policyguard_webhook_interpreter_fallbacks_total": ("counter", "Compiled-VM Rego executions re-run on the interpreter (instruction limit, VM error)."),
     "policyguard_webhook_tls_reloads_total": ("counter", "Serving certificate reloads by result."),
+    "policyguard_webhook_excepted_total": ("counter", "Failing findings a PolicyException excused."),
     "policyguard_webhook_request_duration_seconds": ("histogram", "Time from request start to response for admission endpoints."),
 }
 
