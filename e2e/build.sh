@@ -13,15 +13,21 @@ gobin=$(command -v go || echo /usr/local/go/bin/go)
 [ -x "$gobin" ] || { echo "e2e/build.sh: needs Go >= 1.26 (go not on PATH nor /usr/local/go/bin/go)" >&2; exit 1; }
 mkdir -p "$bin"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS=-mod=mod GOCACHE="$cache/build" GOMODCACHE="$cache/mod" CGO_ENABLED=0
-build() {  # name package: build into a temporary name, then rename, so a half-built binary never shows
-    local name=$1 pkg=$2
+# what the apiserver reports at /version (kubectl version, discovery): the pinned release, as the
+# upstream release build stamps it
+version_ldflags=""
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    version_ldflags+=" -X $pkg.gitVersion=v1.37.2 -X $pkg.gitMajor=1 -X $pkg.gitMinor=37 -X $pkg.gitTreeState=clean"
+done
+build() {  # name package [ldflags]: build into a temporary name, then rename, so a half-built binary never shows
+    local name=$1 pkg=$2 ldflags="-s ${3:-}"
     if [ -x "$bin/$name" ]; then echo "e2e/build.sh: $bin/$name present"; return; fi
     local start=$SECONDS
     echo "e2e/build.sh: building $name ($pkg) into $bin"
-    (cd "$here/cluster" && nice -n "${NICE:-10}" "$gobin" build -trimpath -ldflags=-s -o "$bin/.$name.tmp" "$pkg")
+    (cd "$here/cluster" && nice -n "${NICE:-10}" "$gobin" build -trimpath -ldflags="$ldflags" -o "$bin/.$name.tmp" "$pkg")
     mv -f "$bin/.$name.tmp" "$bin/$name"
     echo "e2e/build.sh: $name built in $((SECONDS - start))s"
 }
 build etcd ./cmd/etcd
-build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$version_ldflags"
 echo "$bin"
