@@ -562,8 +562,14 @@ def test_manifests_url_registers_an_outside_server(tmp_path: Path) -> None:
     from policyguard.webhook.certs import make_certs
 
     files = make_certs(tmp_path, days=1)
-    r = CliRunner().invoke(main, ["webhook", "manifests", "--url", "https://127.0.0.1:9443/", "--ca-bundle", str(files.ca_cert),
-                                  "--failure-policy", "Ignore"])
+    url_args = ["webhook", "manifests", "--url", "https://127.0.0.1:9443/", "--ca-bundle", str(files.ca_cert), "--failure-policy", "Ignore"]
+    # no mutation rule configured: /mutate could only ever allow unchanged, so it is not registered
+    r = CliRunner().invoke(main, url_args)
+    assert r.exit_code == 0, r.output
+    assert [d["kind"] for d in yaml.safe_load_all(r.output)] == ["ValidatingWebhookConfiguration"]
+    cfg = tmp_path / "pg.yaml"
+    cfg.write_text("webhook:\n  mutation:\n    rules: [PG-K8S-POD-015]\n", encoding="utf-8")
+    r = CliRunner().invoke(main, [*url_args, "--config", str(cfg)])
     assert r.exit_code == 0, r.output
     docs = list(yaml.safe_load_all(r.output))
     assert sorted(d["kind"] for d in docs) == ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]

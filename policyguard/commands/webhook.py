@@ -48,7 +48,8 @@ def webhook_manifests(**kwargs: Any) -> int:
     """Print the Kubernetes manifests that deploy the webhook.
 
     Cluster-scoped kinds (Namespaces, ClusterRoles, ClusterRoleBindings) are registered only
-    when a rule `serve` would load judges them; pass the same --config/--rules as to `serve`."""
+    when a rule `serve` would load judges them, and the MutatingWebhookConfiguration only when
+    the config's webhook.mutation.rules lists a rule: pass the same --config/--rules as to `serve`."""
     return run_manifests(**kwargs)
 
 
@@ -69,20 +70,21 @@ def run_certs(**kw: Any) -> int:
     return EXIT_OK
 
 
-def judged_types(kw: dict[str, Any]) -> set[str]:
-    """The model types the rules `serve` would load (same config, --rules, --no-builtin-rules) judge."""
+def registration(kw: dict[str, Any]) -> tuple[set[str], bool]:
+    """What `serve` with the same config, --rules and --no-builtin-rules would do: the model
+    types its rules judge, and whether it may mutate anything (``webhook.mutation.rules``)."""
     from policyguard import engine
     from policyguard.commands.serve import build_config
     from policyguard.webhook.manifests import judged_model_types
 
-    _, options = build_config(kw)
+    cfg, options = build_config(kw)
     ruleset = engine.load_ruleset(options.rules, options.evaluation)
     errors = list(getattr(ruleset, "errors", []))
     if errors:
         raise ValueError("cannot load rules: " + "; ".join(str(e) for e in errors))
     if not ruleset.metas:
         raise ValueError("no rules loaded (check --rules / --no-builtin-rules): the webhook would judge nothing")
-    return judged_model_types(ruleset.metas)
+    return judged_model_types(ruleset.metas), bool(cfg.mutation.rules)
 
 
 def run_manifests(**kw: Any) -> int:
@@ -91,7 +93,7 @@ def run_manifests(**kw: Any) -> int:
     from policyguard.webhook.manifests import build_manifests, read_ca, render_yaml
 
     try:
-        judged = judged_types(kw)
+        judged, mutating = registration(kw)
     except (WebhookConfigError, ConfigError, ValueError) as exc:
         return error(str(exc))
     try:
@@ -114,6 +116,7 @@ def run_manifests(**kw: Any) -> int:
             tls_files=tls_files,
             url=kw.get("url"),
             judged_types=judged,
+            mutating=mutating,
         )
     except (OSError, ValueError) as exc:
         return error(str(exc))

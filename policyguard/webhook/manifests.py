@@ -99,10 +99,14 @@ def build_manifests(
     workers: int = 2,
     url: str | None = None,
     judged_types: set[str] | None = None,
+    mutating: bool = True,
 ) -> list[dict[str, Any]]:
     """The manifests; with ``url`` (a server running outside the cluster, ``https://host:port``)
     only the two webhook configurations, calling ``{url}/validate`` and ``{url}/mutate``.
-    ``judged_types`` (from ``judged_model_types``) limits the cluster-scoped kinds registered."""
+    ``judged_types`` (from ``judged_model_types``) limits the cluster-scoped kinds registered;
+    ``mutating`` False (no mutation rule configured) leaves the MutatingWebhookConfiguration out:
+    every call to it would be an allow with no patch, one more round trip and, under
+    failurePolicy Fail, one more way for an outage to block writes."""
     if replicas < 1:
         raise ValueError("replicas must be at least 1")
     if url is not None and not (url.startswith("https://") and len(url) > len("https://")):
@@ -332,14 +336,15 @@ def build_manifests(
             "webhooks": [hook(f"validate.{service}.{namespace}.svc", "/validate", False)],
         }
     )
-    docs.append(
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingWebhookConfiguration",
-            "metadata": {"name": service, "labels": labels},
-            "webhooks": [hook(f"mutate.{service}.{namespace}.svc", "/mutate", True)],
-        }
-    )
+    if mutating:
+        docs.append(
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "MutatingWebhookConfiguration",
+                "metadata": {"name": service, "labels": labels},
+                "webhooks": [hook(f"mutate.{service}.{namespace}.svc", "/mutate", True)],
+            }
+        )
     if url is not None:  # the server runs elsewhere: nothing to deploy, only the registration
         docs = [d for d in docs if d["kind"].endswith("WebhookConfiguration")]
     return docs

@@ -109,7 +109,10 @@ def hook(apiserver: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     })
     try:
         namespace(apiserver, "e2e")
-        docs = manifests("--url", f"https://127.0.0.1:{srv.port}", "--ca-bundle", str(srv.ca), "--failure-policy", "Fail")
+        # the same config as the server's: it has mutation rules, so both configurations are printed
+        docs = manifests("--url", f"https://127.0.0.1:{srv.port}", "--ca-bundle", str(srv.ca), "--failure-policy", "Fail",
+                         "--config", str(tmp / "cwd" / ".policyguard.yaml"))
+        assert {d["kind"] for d in docs} == {"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}
         apiserver.kubectl("apply", "-f", "-", input=scoped(docs, "pg-main", "e2e"))
         wait_registered(apiserver, pod("probe", "e2e", privileged=True), PRIVILEGED_RULE)
         yield srv, audit_log
