@@ -86,7 +86,7 @@ def find_binaries() -> Binaries | None:
 def missing_reason() -> str | None:
     """Why the e2e tests cannot run here, or None when they can."""
     if find_binaries() is None:
-        return f"etcd/kube-apiserver not built in {bin_dir()} (run e2e/build.sh; about 15 minutes cold)"
+        return f"etcd/kube-apiserver not built in {bin_dir()} (run e2e/build.sh: about 8 minutes on 2 idle cores the first time)"
     if shutil.which("kubectl") is None:
         return "kubectl not on PATH"
     return None
