@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real control plane for the end-to-end admission tests (tests/e2e/) from the Go
-# module in e2e/cluster: kube-apiserver (k8s.io/kubernetes v1.37.2) and etcd (embedded
-# go.etcd.io/etcd/server/v3). The binaries land in a bin directory keyed by the pinned version
+# module in e2e/cluster: kube-apiserver (k8s.io/kubernetes v1.37.2), etcd (embedded
+# go.etcd.io/etcd/server/v3) and the matching kubectl (the harness prefers it to one on PATH). The binaries land in a bin directory keyed by the pinned version
 # inside the cache .ci/run shares with its helm/kustomize builds, so a second run rebuilds
 # nothing. Prints the bin directory on its last line.
 #   PG_E2E_BIN  overrides the bin directory;  NICE  the niceness of the build (default 10)
@@ -30,4 +30,5 @@ build() {  # name package [ldflags]: build into a temporary name, then rename, s
 }
 build etcd ./cmd/etcd
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$version_ldflags"
+build kubectl k8s.io/kubernetes/cmd/kubectl "$version_ldflags"
 echo "$bin"
