@@ -24,7 +24,9 @@ def manifests_yaml(*args: str) -> str:
 
 def test_generated_manifests_pass_server_side_validation(apiserver: Cluster, tmp_path: Path) -> None:
     certs = make_certs(tmp_path / "certs")
-    full = manifests_yaml("--certs-dir", str(certs))
+    cfg = tmp_path / "pg.yaml"  # a mutation rule, so the mutating configuration is printed too
+    cfg.write_text("webhook:\n  mutation:\n    rules: [PG-K8S-POD-015]\n", encoding="utf-8")
+    full = manifests_yaml("--certs-dir", str(certs), "--config", str(cfg))
     # a dry run creates nothing, so the namespaced objects need their Namespace for real
     namespace_doc = next(d for d in yaml.safe_load_all(full) if d["kind"] == "Namespace")
     apiserver.kubectl("apply", "-f", "-", input=yaml.safe_dump(namespace_doc))
