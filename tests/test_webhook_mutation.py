@@ -111,8 +111,11 @@ def _check_mutation(judge: Judge, obj: dict[str, Any], enabled: set[str]) -> lis
 
 
 def _same_finding_paths(before: Any, after: Any) -> bool:
-    """A rule can fail for several containers; a fixed one must not fail at a fixed path."""
-    fixed = {(f.rule_id, f.path) for f in before.findings if f.status is Status.FAIL and f.rule_id in before.fixed_rules}
+    """A rule can fail for several containers; a fixed one must not fail at a fixed path. A
+    result that carried no fix (PG-K8S-POD-015 on a privileged container, which the apiserver
+    would refuse with allowPrivilegeEscalation: false) was not fixed there."""
+    fixed = {(f.rule_id, f.path) for f in before.findings
+             if f.status is Status.FAIL and f.rule_id in before.fixed_rules and f.fix is not None}
     return not any((f.rule_id, f.path) in fixed for f in after.findings if f.status is Status.FAIL)
 
 

@@ -500,3 +500,82 @@ def test_manifests_register_every_kind_the_kubernetes_pack_judges() -> None:
         parts = t.split("/")
         group, kind = ("" if len(parts) == 2 else parts[0]), parts[-1]
         assert (group, plural(kind)) in registered, f"{t}: not registered with the apiserver"
+
+
+def _hooks(docs: list[dict[str, object]]) -> dict[str, dict[str, object]]:
+    return {str(d["kind"]): d["webhooks"][0] for d in docs if str(d["kind"]).endswith("WebhookConfiguration")}  # type: ignore[index]
+
+
+def test_manifests_match_conditions_skip_the_control_plane() -> None:
+    """Both webhooks carry CEL matchConditions that keep the apiserver's, controllers',
+    scheduler's, nodes' and kube-system service accounts' writes, leases and events away from
+    the webhook (tests/e2e/test_registration_e2e.py runs them in a real apiserver)."""
+    from policyguard.webhook.manifests import build_manifests
+
+    for hook in _hooks(build_manifests()).values():
+        conds = hook["matchConditions"]
+        assert isinstance(conds, list) and len({c["name"] for c in conds}) == len(conds) <= 64
+        text = " ".join(c["expression"] for c in conds)
+        for needle in ("'system:apiserver'", "'system:kube-controller-manager'", "'system:kube-scheduler'",
+                       "startsWith('system:node:')", "'system:nodes'", "startsWith('system:serviceaccount:kube-system:')",
+                       "'leases'", "'events'"):
+            assert needle in text, needle
+        assert hook["namespaceSelector"]["matchExpressions"][0]["values"] == ["kube-system", "policyguard"]  # type: ignore[index]
+
+
+def test_manifests_cluster_scoped_kinds_only_when_judged(tmp_path: Path) -> None:
+    """A namespaceSelector cannot exclude cluster-scoped writes, so Namespaces, ClusterRoles and
+    ClusterRoleBindings are registered only when a loaded rule judges that kind."""
+    import yaml
+    from click.testing import CliRunner
+
+    from policyguard.commands import main
+    from policyguard.webhook.manifests import build_manifests
+
+    def cluster_scoped(docs: list[dict[str, object]]) -> dict[str, set[str]]:
+        out = {}
+        for kind, hook in _hooks(docs).items():
+            out[kind] = {r for rule in hook["rules"] if rule["scope"] == "Cluster" for r in rule["resources"]}  # type: ignore[attr-defined,index]
+            assert all(rule["scope"] in ("Namespaced", "Cluster") for rule in hook["rules"])  # type: ignore[attr-defined,index]
+        return out
+
+    assert all(not v for v in cluster_scoped(build_manifests(judged_types={"workload"})).values())
+    only_ns = cluster_scoped(build_manifests(judged_types={"workload", "v1/Namespace"}))
+    assert all(v == {"namespaces"} for v in only_ns.values())
+    # the command decides from the rules `serve` would load: the built-in Kubernetes pack judges all three...
+    r = CliRunner().invoke(main, ["webhook", "manifests"])
+    assert r.exit_code == 0, r.output
+    assert all(v == {"namespaces", "clusterroles", "clusterrolebindings"} for v in cluster_scoped(list(yaml.safe_load_all(r.output))).values())
+    # ...a pod-only rule set none
+    r = CliRunner().invoke(main, ["webhook", "manifests", "--no-builtin-rules", "--rules", str(RULES / "kubernetes" / "pod" / "privileged")])
+    assert r.exit_code == 0, r.output
+    assert all(not v for v in cluster_scoped(list(yaml.safe_load_all(r.output))).values())
+    r = CliRunner().invoke(main, ["webhook", "manifests", "--no-builtin-rules"])
+    assert r.exit_code == 2 and "no rules loaded" in r.output
+
+
+def test_manifests_url_registers_an_outside_server(tmp_path: Path) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from policyguard.commands import main
+    from policyguard.webhook.certs import make_certs
+
+    files = make_certs(tmp_path, days=1)
+    url_args = ["webhook", "manifests", "--url", "https://127.0.0.1:9443/", "--ca-bundle", str(files.ca_cert), "--failure-policy", "Ignore"]
+    # no mutation rule configured: /mutate could only ever allow unchanged, so it is not registered
+    r = CliRunner().invoke(main, url_args)
+    assert r.exit_code == 0, r.output
+    assert [d["kind"] for d in yaml.safe_load_all(r.output)] == ["ValidatingWebhookConfiguration"]
+    cfg = tmp_path / "pg.yaml"
+    cfg.write_text("webhook:\n  mutation:\n    rules: [PG-K8S-POD-015]\n", encoding="utf-8")
+    r = CliRunner().invoke(main, [*url_args, "--config", str(cfg)])
+    assert r.exit_code == 0, r.output
+    docs = list(yaml.safe_load_all(r.output))
+    assert sorted(d["kind"] for d in docs) == ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]
+    for kind, hook in _hooks(docs).items():
+        path = "/validate" if kind.startswith("Validating") else "/mutate"
+        assert hook["clientConfig"] == {"url": "https://127.0.0.1:9443" + path, "caBundle": base64.b64encode(files.ca_cert.read_bytes()).decode()}
+        assert hook["failurePolicy"] == "Ignore"
+    r = CliRunner().invoke(main, ["webhook", "manifests", "--url", "http://127.0.0.1:9443"])
+    assert r.exit_code == 2 and "must be an https:// URL" in r.output

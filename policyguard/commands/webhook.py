@@ -36,7 +36,8 @@ def webhook_certs(**kwargs: Any) -> int:
 @click.option("--image", default=f"ghcr.io/policyguard/policyguard:{__version__}", show_default=True)
 @click.option("--replicas", default=2, show_default=True, type=click.IntRange(1))
 @click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False), help="CA certificate (PEM) for caBundle.")
-@click.option("--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True)
+@click.option("--failure-policy", type=click.Choice(["Fail", "Ignore"]), default="Fail", show_default=True,
+              help="What the apiserver does when the webhook cannot answer: Fail rejects the request (nothing unjudged gets in), Ignore admits it unjudged (README: Admission webhook).")
 @click.option("--timeout-seconds", default=5, show_default=True, type=click.IntRange(1, 30))
 @click.option("--certs-dir", type=click.Path(exists=True, file_okay=False), help="Directory from `webhook certs`: adds the TLS Secret and caBundle.")
 @click.option("--exceptions", "with_exceptions", is_flag=True, help="Add the PolicyException CRD and let the webhook read PolicyExceptions (serve --cluster-exceptions, read-only RBAC).")
@@ -44,8 +45,16 @@ def webhook_certs(**kwargs: Any) -> int:
 @click.option("--audit-write-reports", is_flag=True, help="With --audit: also create/patch/delete on PolicyReports and ClusterPolicyReports (audit --write-reports).")
 @click.option("--audit-interval", metavar="DURATION", help="With --audit: also a Deployment running `audit --in-cluster --interval DURATION` (with --audit-write-reports: writing PolicyReports).")
 @click.option("--report-crds", is_flag=True, help="With --audit: also the wgpolicyk8s.io/v1alpha2 PolicyReport CRDs (clusters without Kyverno's).")
+@click.option("--url", metavar="https://HOST:PORT", help="Register a server running outside the cluster at this base URL: prints only the two webhook configurations.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The config `serve` reads: its rule selection decides which cluster-scoped kinds are registered.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True), help="Extra rule directory, as for `serve` (repeatable).")
+@click.option("--no-builtin-rules", is_flag=True, help="As for `serve`: only --rules / the config's rule dirs.")
 def webhook_manifests(**kwargs: Any) -> int:
-    """Print the Kubernetes manifests that deploy the webhook."""
+    """Print the Kubernetes manifests that deploy the webhook.
+
+    Cluster-scoped kinds (Namespaces, ClusterRoles, ClusterRoleBindings) are registered only
+    when a rule `serve` would load judges them, and the MutatingWebhookConfiguration only when
+    the config's webhook.mutation.rules lists a rule: pass the same --config/--rules as to `serve`."""
     return run_manifests(**kwargs)
 
 
@@ -102,12 +111,34 @@ def run_audit_manifests(kw: dict[str, Any]) -> int:
     return EXIT_OK
 
 
+def registration(kw: dict[str, Any]) -> tuple[set[str], bool]:
+    """What `serve` with the same config, --rules and --no-builtin-rules would do: the model
+    types its rules judge, and whether it may mutate anything (``webhook.mutation.rules``)."""
+    from policyguard import engine
+    from policyguard.commands.serve import build_config
+    from policyguard.webhook.manifests import judged_model_types
+
+    cfg, options = build_config(kw)
+    ruleset = engine.load_ruleset(options.rules, options.evaluation)
+    errors = list(getattr(ruleset, "errors", []))
+    if errors:
+        raise ValueError("cannot load rules: " + "; ".join(str(e) for e in errors))
+    if not ruleset.metas:
+        raise ValueError("no rules loaded (check --rules / --no-builtin-rules): the webhook would judge nothing")
+    return judged_model_types(ruleset.metas), bool(cfg.mutation.rules)
+
+
 def run_manifests(**kw: Any) -> int:
+    from policyguard.gate.config import ConfigError
+    from policyguard.webhook.config import WebhookConfigError
     from policyguard.webhook.manifests import build_manifests, exception_access, read_ca, render_yaml
 
     if kw.get("audit_only"):
         return run_audit_manifests(kw)
-
+    try:
+        judged, mutating = registration(kw)
+    except (WebhookConfigError, ConfigError, ValueError) as exc:
+        return error(str(exc))
     try:
         ca = read_ca(kw.get("ca_bundle"))
         tls_files = None
@@ -126,6 +157,9 @@ def run_manifests(**kw: Any) -> int:
             failure_policy=kw.get("failure_policy") or "Fail",
             timeout_seconds=int(kw.get("timeout_seconds") or 5),
             tls_files=tls_files,
+            url=kw.get("url"),
+            judged_types=judged,
+            mutating=mutating,
         )
     except (OSError, ValueError) as exc:
         return error(str(exc))

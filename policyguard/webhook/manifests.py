@@ -16,16 +16,73 @@ from typing import Any
 APP = "policyguard-webhook"
 PORT = 8443
 
-# Resources worth judging at admission; leases/events/etc. are left out on purpose (they are
-# written every few seconds by every node and no rule reads them).
-WEBHOOK_RULES: list[tuple[list[str], list[str]]] = [
-    ([""], ["pods", "replicationcontrollers", "services", "serviceaccounts", "namespaces", "configmaps", "persistentvolumeclaims"]),
-    (["apps"], ["deployments", "statefulsets", "daemonsets", "replicasets"]),
-    (["batch"], ["jobs", "cronjobs"]),
-    (["networking.k8s.io"], ["ingresses", "networkpolicies"]),
-    (["rbac.authorization.k8s.io"], ["roles", "clusterroles", "rolebindings", "clusterrolebindings"]),
-    (["policy"], ["poddisruptionbudgets"]),
+# Resources worth judging at admission, with the model type a rule names to judge them.
+# Leases, events and the like are left out on purpose (written every few seconds by every node
+# and controller; no rule reads them), and the matchConditions below exclude them again should
+# someone widen these rules by hand.
+NAMESPACED_RULES: list[tuple[str, list[tuple[str, str]]]] = [
+    ("", [("pods", "v1/Pod"), ("replicationcontrollers", "v1/ReplicationController"), ("services", "v1/Service"),
+          ("serviceaccounts", "v1/ServiceAccount"), ("configmaps", "v1/ConfigMap"),
+          ("persistentvolumeclaims", "v1/PersistentVolumeClaim")]),
+    ("apps", [("deployments", "apps/v1/Deployment"), ("statefulsets", "apps/v1/StatefulSet"),
+              ("daemonsets", "apps/v1/DaemonSet"), ("replicasets", "apps/v1/ReplicaSet")]),
+    ("batch", [("jobs", "batch/v1/Job"), ("cronjobs", "batch/v1/CronJob")]),
+    ("networking.k8s.io", [("ingresses", "networking.k8s.io/v1/Ingress"), ("networkpolicies", "networking.k8s.io/v1/NetworkPolicy")]),
+    ("rbac.authorization.k8s.io", [("roles", "rbac.authorization.k8s.io/v1/Role"), ("rolebindings", "rbac.authorization.k8s.io/v1/RoleBinding")]),
+    ("policy", [("poddisruptionbudgets", "policy/v1/PodDisruptionBudget")]),
 ]
+# Cluster-scoped kinds: a namespaceSelector cannot exclude them, so every cluster-wide write of
+# such a kind would depend on the webhook. They are registered only when a loaded rule names the
+# kind (a rule for every kind, "*", does not count: it is judged at scan time).
+CLUSTER_RULES: list[tuple[str, list[tuple[str, str]]]] = [
+    ("", [("namespaces", "v1/Namespace")]),
+    ("rbac.authorization.k8s.io", [("clusterroles", "rbac.authorization.k8s.io/v1/ClusterRole"),
+                                   ("clusterrolebindings", "rbac.authorization.k8s.io/v1/ClusterRoleBinding")]),
+]
+# (groups, resources) of every kind the webhook can be registered for (namespaced, then cluster-scoped)
+WEBHOOK_RULES: list[tuple[list[str], list[str]]] = [([g], [r for r, _ in rs]) for g, rs in (*NAMESPACED_RULES, *CLUSTER_RULES)]
+
+# Users the control plane itself writes as: the apiserver (leases, endpoints, its bootstrap
+# objects), the controller-manager and scheduler under their own names, and nodes. Their writes
+# never go through the webhook, so a webhook that is down cannot stall the cluster's own
+# bookkeeping. Workloads the controllers create (a ReplicaSet's Pods) are judged on their
+# template, when the user's Deployment/ReplicaSet/Job is admitted.
+SYSTEM_USERS = ("system:apiserver", "system:kube-controller-manager", "system:kube-scheduler", "system:kube-proxy")
+FAILURE_POLICIES = ("Fail", "Ignore")
+
+
+def match_conditions() -> list[dict[str, str]]:
+    """CEL ``matchConditions`` (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30): the
+    apiserver skips the webhook for a request when any is false, before any network call."""
+    users = ", ".join(f"'{u}'" for u in SYSTEM_USERS)
+    return [
+        {"name": "not-control-plane-users", "expression": f"!(request.userInfo.username in [{users}])"},
+        {"name": "not-nodes",
+         "expression": "!request.userInfo.username.startsWith('system:node:') && !('system:nodes' in request.userInfo.groups)"},
+        {"name": "not-kube-system-serviceaccounts",
+         "expression": "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')"},
+        {"name": "not-leases-or-events",
+         "expression": "!(request.resource.group == 'coordination.k8s.io' && request.resource.resource == 'leases')"
+                       " && !(request.resource.resource == 'events' && request.resource.group in ['', 'events.k8s.io'])"},
+    ]
+
+
+def judged_model_types(metas: Any) -> set[str]:
+    """The model types (``apps/v1/Deployment``, ``workload``...) the loaded rules name; ``*`` left out."""
+    return {t for m in metas for t in m.resource_types.get("kubernetes", ()) if t != "*"}
+
+
+def webhook_rules(judged_types: set[str] | None) -> list[dict[str, Any]]:
+    """The rules of the webhook configurations: every namespaced kind, and the cluster-scoped
+    kinds a loaded rule judges (all of them when ``judged_types`` is None)."""
+    rules = [{"apiGroups": [g], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": [r for r, _ in rs],
+              "scope": "Namespaced"} for g, rs in NAMESPACED_RULES]
+    for g, rs in CLUSTER_RULES:
+        kept = [r for r, t in rs if judged_types is None or t in judged_types]
+        if kept:
+            rules.append({"apiGroups": [g], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": kept,
+                          "scope": "Cluster"})
+    return rules
 
 
 def build_manifests(
@@ -40,10 +97,21 @@ def build_manifests(
     tls_secret: str | None = None,
     tls_files: tuple[bytes, bytes] | None = None,
     workers: int = 2,
+    url: str | None = None,
+    judged_types: set[str] | None = None,
+    mutating: bool = True,
 ) -> list[dict[str, Any]]:
+    """The manifests; with ``url`` (a server running outside the cluster, ``https://host:port``)
+    only the two webhook configurations, calling ``{url}/validate`` and ``{url}/mutate``.
+    ``judged_types`` (from ``judged_model_types``) limits the cluster-scoped kinds registered;
+    ``mutating`` False (no mutation rule configured) leaves the MutatingWebhookConfiguration out:
+    every call to it would be an allow with no patch, one more round trip and, under
+    failurePolicy Fail, one more way for an outage to block writes."""
     if replicas < 1:
         raise ValueError("replicas must be at least 1")
-    if failure_policy not in ("Fail", "Ignore"):
+    if url is not None and not (url.startswith("https://") and len(url) > len("https://")):
+        raise ValueError(f"--url must be an https:// URL (the apiserver only calls webhooks over HTTPS), got {url!r}")
+    if failure_policy not in FAILURE_POLICIES:
         raise ValueError(f"failure policy must be Fail or Ignore, got {failure_policy!r}")
     if not 1 <= timeout_seconds <= 30:
         raise ValueError(f"timeoutSeconds must be 1..30 (the apiserver's range), got {timeout_seconds}")
@@ -231,21 +299,19 @@ def build_manifests(
             },
         }
     )
-    client: dict[str, Any] = {"service": {"namespace": namespace, "name": service, "path": "/validate", "port": 443}}
-    if ca_bundle is not None:
-        client["caBundle"] = base64.b64encode(ca_bundle).decode()
+    ca_field = {} if ca_bundle is None else {"caBundle": base64.b64encode(ca_bundle).decode()}
     ns_selector = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": sorted({namespace, "kube-system"})}]}
-    rules = [
-        {"apiGroups": groups, "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": res, "scope": "*"}
-        for groups, res in WEBHOOK_RULES
-    ]
+    rules = webhook_rules(judged_types)
     # `kubectl debug` adds containers through this subresource: validated (not mutated: a patch
     # there may only touch ephemeral containers), as the server judges it by default
     ephemeral = {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["UPDATE"], "resources": ["pods/ephemeralcontainers"],
                  "scope": "Namespaced"}
 
     def hook(name: str, path: str, mutating: bool) -> dict[str, Any]:
-        cc = {**client, "service": {**client["service"], "path": path}}
+        cc: dict[str, Any] = (
+            {"url": url.rstrip("/") + path} if url is not None
+            else {"service": {"namespace": namespace, "name": service, "path": path, "port": 443}}
+        ) | ca_field
         h: dict[str, Any] = {
             "name": name,
             "clientConfig": cc,
@@ -256,6 +322,7 @@ def build_manifests(
             "timeoutSeconds": timeout_seconds,
             "admissionReviewVersions": ["v1", "v1beta1"],
             "namespaceSelector": ns_selector,
+            "matchConditions": match_conditions(),
         }
         if mutating:
             h["reinvocationPolicy"] = "IfNeeded"
@@ -269,14 +336,17 @@ def build_manifests(
             "webhooks": [hook(f"validate.{service}.{namespace}.svc", "/validate", False)],
         }
     )
-    docs.append(
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingWebhookConfiguration",
-            "metadata": {"name": service, "labels": labels},
-            "webhooks": [hook(f"mutate.{service}.{namespace}.svc", "/mutate", True)],
-        }
-    )
+    if mutating:
+        docs.append(
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "MutatingWebhookConfiguration",
+                "metadata": {"name": service, "labels": labels},
+                "webhooks": [hook(f"mutate.{service}.{namespace}.svc", "/mutate", True)],
+            }
+        )
+    if url is not None:  # the server runs elsewhere: nothing to deploy, only the registration
+        docs = [d for d in docs if d["kind"].endswith("WebhookConfiguration")]
     return docs
 
 

@@ -14,8 +14,8 @@ Public API (other test modules rely on it; change it only with a note to every u
 * ``Cluster``: ``.server`` (``https://127.0.0.1:PORT``), ``.kubeconfig`` (Path),
   ``.ca_pem`` (bytes, the CA that signed the apiserver's serving and client certificates),
   ``.ca_file``, ``.client_cert`` / ``.client_key`` (an admin in ``system:masters``),
-  ``.kubectl(*args, input=None, check=True, timeout=60)`` (the installed kubectl with that
-  kubeconfig; returns ``CompletedProcess[str]``), ``.api(method, path, body=None)`` (raw HTTPS
+  ``.kubectl(*args, input=None, check=True, timeout=60)`` (kubectl v1.37.2 from e2e/build.sh,
+  else the one on PATH, with that kubeconfig; returns ``CompletedProcess[str]``), ``.api(method, path, body=None)`` (raw HTTPS
   with the admin certificate; returns ``(status, json)``), ``.pids``, ``.stop()``.
 
 What a control plane without controllers implies: no service-account token controller (the
@@ -83,12 +83,18 @@ def find_binaries() -> Binaries | None:
     return None
 
 
+def kubectl_path() -> str | None:
+    """The kubectl e2e/build.sh built beside the apiserver (same release), else one on PATH."""
+    built = bin_dir() / "kubectl"
+    return str(built) if os.access(built, os.X_OK) else shutil.which("kubectl")
+
+
 def missing_reason() -> str | None:
     """Why the e2e tests cannot run here, or None when they can."""
     if find_binaries() is None:
-        return f"etcd/kube-apiserver not built in {bin_dir()} (run e2e/build.sh; about 15 minutes cold)"
-    if shutil.which("kubectl") is None:
-        return "kubectl not on PATH"
+        return f"etcd/kube-apiserver not built in {bin_dir()} (run e2e/build.sh: about 8 minutes on 2 idle cores the first time)"
+    if kubectl_path() is None:
+        return f"no kubectl in {bin_dir()} (e2e/build.sh builds it) nor on PATH"
     return None
 
 
@@ -252,12 +258,12 @@ class Cluster:
 
     def kubectl(self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:  # noqa: A002
         """Run kubectl against this cluster; ``check`` raises with stdout/stderr on a non-zero exit."""
-        kubectl = shutil.which("kubectl")
+        kubectl = kubectl_path()
         if kubectl is None:
-            raise ClusterError("kubectl not on PATH")
+            raise ClusterError("no kubectl: run e2e/build.sh")
         env = _child_env()
         env["KUBECONFIG"] = str(self.kubeconfig)
-        env.pop("KUBECTL_KUBERC", None)
+        env["KUBERC"] = "off"  # no user preferences (aliases, default flags) from ~/.kube/kuberc
         res = subprocess.run([kubectl, *args], input=input, capture_output=True, text=True, timeout=timeout, env=env,
                              check=False)
         if check and res.returncode != 0:
