@@ -498,11 +498,13 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     return config, options, root
 
 
-def run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
+def run_scan(options: ScanOptions, quiet: bool, *, full_resources: bool = False) -> ScanResult:
+    """The scan of a gating command. Its resources are gate views (``policyguard.scan.gate_view``)
+    unless ``full_resources`` (``--parse-only`` prints the whole model)."""
     from policyguard.scan import scan
 
     with ScanProgress(sys.stderr.isatty() and not quiet, "policyguard: scanning") as progress:
-        return scan(options, progress)
+        return scan(options, progress, full_resources=full_resources)
 
 
 def complete_rule_set(options: ScanOptions) -> bool:
