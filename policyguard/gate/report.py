@@ -184,6 +184,7 @@ class Report:
     sources: SourceReader | None = None  # where snippets come from (None: no snippets)
     docs_url: str = DEFAULT_DOCS_URL  # a rule's page, ``{id}`` replaced ("" : no links)
     layout_note: str = ""  # why the text report looks as it does, when the reader did not choose it
+    pretty: bool = False  # JSON and SARIF indented for people (--pretty); compact by default
     # --severity: {"severities": [...], "hidden": n, "hidden_failing": n} when findings of other
     # severities are left out of the report (the verdict was computed before, on all of them)
     display_filter: dict[str, Any] | None = None

@@ -69,4 +69,8 @@ def _rule(report: Report, meta: RuleMeta) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return jsontext.dumps(build(report), rows=("findings", "errors", "suppression_notices"))
+    """Compact JSON on one line (tools read it; a third of the indented size), or indented with
+    one finding per line when ``report.pretty`` (``--pretty``): the same value either way."""
+    if report.pretty:
+        return jsontext.dumps(build(report), rows=("findings", "errors", "suppression_notices"))
+    return jsontext.compact(build(report))
