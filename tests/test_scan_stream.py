@@ -4,8 +4,11 @@ JSON/SARIF by default (``--pretty`` indents)."""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -154,3 +157,70 @@ def test_json_and_sarif_compact_by_default_pretty_on_request(tmp_path: Path) -> 
         assert compact.count("\n") == 1 and compact.endswith("\n") and ", " not in compact.split('"$schema"')[0]
         assert pretty.count("\n") > 10 and len(compact) < len(pretty)
         assert json.loads(compact) == json.loads(pretty)
+
+
+def _sample_report(tmp_path: Path) -> Any:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("gate_support", DATA / "gate" / "support.py")
+    assert spec and spec.loader
+    sup = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gate_support", sup)
+    spec.loader.exec_module(sup)
+    return sup.sample_report(tmp_path)
+
+
+class _Watched(list):  # type: ignore[type-arg]
+    """A findings list that records how much of the report was written as each finding is read."""
+
+    def __init__(self, items: list[Any], out: io.StringIO) -> None:
+        super().__init__(items)
+        self.out = out
+        self.written_at: list[int] = []
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in super().__iter__():
+            self.written_at.append(len(self.out.getvalue()))
+            yield item
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+@pytest.mark.parametrize("pretty", [False, True])
+def test_reports_are_written_as_findings_are_encoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     fmt: str, pretty: bool) -> None:
+    from policyguard.report import jsontext, render, write
+
+    report = _sample_report(tmp_path)
+    report.pretty = pretty
+    report.findings = report.findings * 6  # more findings than one batch
+    whole = render(fmt, report)
+    monkeypatch.setattr(jsontext, "BATCH", 2)
+    out = io.StringIO()
+    report.findings = _Watched(list(report.findings), out)
+    write(fmt, report, out)
+    assert out.getvalue() == whole  # the same text, batch size aside
+    produced = report.findings.written_at[-len(report.findings):]  # the pass that encodes the rows
+    assert produced[-1] > produced[0], "findings were written while later ones were still unread"
+    if pretty and fmt == "sarif":
+        assert whole == json.dumps(json.loads(whole), indent=2) + "\n"
+    elif not pretty:
+        assert whole == json.dumps(json.loads(whole), separators=(",", ":")) + "\n"
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_jsontext_write_is_json_dumps_with_rows_inlined(pretty: bool) -> None:
+    from policyguard.report import jsontext
+
+    def doc(rows: bool) -> dict[str, Any]:
+        items: list[Any] = [{"x": [1, {"y": "é\u2028"}], "n": None}, [], "s", 1.5]
+
+        def wrap(v: list[Any], layout: str = "indent") -> Any:
+            return jsontext.Rows(iter(v), layout) if rows else v
+
+        return {"a": {"b": wrap(items)}, "empty": wrap([]), "runs": [{"results": wrap(items), "z": [1]}]}
+
+    out = io.StringIO()
+    jsontext.write(doc(True), out, pretty=pretty)
+    expect = json.dumps(doc(False), indent=2) if pretty else json.dumps(doc(False), separators=(",", ":"))
+    assert out.getvalue() == expect + "\n"

@@ -385,12 +385,19 @@ def lay_out(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], co
 def write_reports(
     report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None
 ) -> None:
-    from policyguard.report import render
+    from policyguard.report import write
 
     if result is not None and any(fmt == "sarif" for fmt, _ in pairs):
         _attach_edits(result, options)
     for fmt, dest in pairs:
-        emit(render(fmt, report, color=_want_color(dest) and fmt == "text"), dest)
+        color = _want_color(dest) and fmt == "text"
+        if dest == "-":
+            write(fmt, report, sys.stdout, color=color)
+            sys.stdout.flush()
+        else:
+            Path(dest).parent.mkdir(parents=True, exist_ok=True)
+            with open(dest, "w", encoding="utf-8") as out:  # streamed: JSON and SARIF write as they encode
+                write(fmt, report, out, color=color)
 
 
 def emit(text: str, dest: str) -> None:
