@@ -224,3 +224,24 @@ def test_jsontext_write_is_json_dumps_with_rows_inlined(pretty: bool) -> None:
     jsontext.write(doc(True), out, pretty=pretty)
     expect = json.dumps(doc(False), indent=2) if pretty else json.dumps(doc(False), separators=(",", ":"))
     assert out.getvalue() == expect + "\n"
+
+
+def test_rule_page_resolved_once_per_rule_not_per_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving whether a rule is built in (its file's real path) was most of the main
+    process's time writing a large report: once per finding."""
+    from policyguard.gate import report as report_mod
+    from policyguard.report import render
+
+    report = _sample_report(tmp_path)
+    report.findings = report.findings * 50
+    calls: list[str] = []
+    real = report_mod.is_builtin
+
+    def counted(meta: Any) -> bool:
+        calls.append(meta.id)
+        return real(meta)
+
+    monkeypatch.setattr(report_mod, "is_builtin", counted)
+    render("json", report)
+    render("sarif", report)
+    assert len(calls) == len(set(calls)) <= len(report.rules)
