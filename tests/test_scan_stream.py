@@ -245,3 +245,13 @@ def test_rule_page_resolved_once_per_rule_not_per_finding(tmp_path: Path, monkey
     render("json", report)
     render("sarif", report)
     assert len(calls) == len(set(calls)) <= len(report.rules)
+
+
+def test_jsontext_dumps_lays_rows_one_per_line() -> None:
+    from policyguard.report import jsontext
+
+    doc = {"a": 1, "findings": [{"x": 1}, {"y": [2, "é"]}], "none": []}
+    text = jsontext.dumps(doc, rows=("findings", "none"))
+    assert text.splitlines()[2:6] == ['  "findings": [', '    {"x": 1},', '    {"y": [2, "\\u00e9"]}', "  ],"]
+    assert json.loads(text) == doc
+    assert jsontext.dumps(doc, rows=("findings",), pretty=False) == json.dumps(doc, separators=(",", ":")) + "\n"

@@ -18,6 +18,17 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 
+def dumps(doc: dict[str, Any], rows: Iterable[str] = (), *, pretty: bool = True) -> str:
+    """``doc`` as text (``write``'s layout), its top-level arrays named in ``rows`` laid out as
+    ``Rows`` (one element per line when ``pretty``): for a report already held whole."""
+    import io
+
+    shell = {k: Rows(v) if k in set(rows) and isinstance(v, list) else v for k, v in doc.items()}
+    buf = io.StringIO()
+    write(shell, buf, pretty=pretty)
+    return buf.getvalue()
+
+
 def _row_encoder() -> Callable[[Any], str]:
     """``json.JSONEncoder().encode`` (no indent, ", " and ": " separators) for many small
     values: the C encoder built once, not once per call as ``encode`` does (144,814 findings:
