@@ -50,6 +50,7 @@ def make_copies(source: Path, where: Path, copies: int) -> list[Path]:
 
 
 def measure(exe: str, paths: list[Path], fmt: str, jobs: int, out: Path) -> dict[str, float]:
+    out.unlink(missing_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, peak_kib, rc, kids = run([exe, "scan", "-f", fmt, "-o", str(out), "-j", str(jobs), *map(str, paths)])
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
