@@ -11,6 +11,7 @@ processes (``jobs``) and cross-resource rules see every resource of their unit.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard import procs
-from policyguard.model import ErrorKind, Finding, ParseError, ParseResult, Reference, Resource, RuleMeta
+from policyguard.model import (
+    ErrorKind,
+    Finding,
+    ParseError,
+    ParseResult,
+    Reference,
+    Resource,
+    RuleMeta,
+    format_path,
+    is_unknown,
+    parse_path,
+)
 from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptions
 
 # called in the scanning process as each unit is judged: (units done, units in all, that unit's path)
@@ -33,6 +45,10 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class ScanResult:
+    """Everything one scan found. ``resources`` are the parsed resources when the scan was asked
+    for them (``full_resources``: ``--parse-only``, ``fix``, the tests); otherwise each is its
+    *gate view* (``gate_view``), what the gate reads of it and nothing more."""
+
     resources: list[Resource] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
@@ -65,6 +81,86 @@ def link_references(resources: list[Resource]) -> None:
             target = by_id.get(ref.target)
             if target is not None and target is not r:
                 target.referenced_by.append(Reference(ref.path, r.id, ref.expression))
+
+
+def gate_view(resource: Resource, paths: set[str]) -> Resource:
+    """What the gate (``policyguard.gate``) reads of ``resource`` once its unit is judged, given
+    the attribute ``paths`` its findings name: identity and span; the attribute values at those
+    paths (fingerprints hash them), with lists kept at their length so an index means the same
+    element; the attribute spans on those paths and their ancestors (a finding is pointed at
+    its attribute), one span per other file the resource reaches (a suppression at the
+    resource's own document covers a finding located in a patch), Kubernetes ``metadata``
+    (annotation suppressions) and the CloudFormation ``Metadata`` (its suppressions).
+    References, evaluated values no finding names and their spans are left out: they were most
+    of a scan's memory, kept until the report was written."""
+    view = copy.copy(resource)  # no __post_init__: the attributes are already escaped
+    attrs: dict[str, Any] = {}
+    full = resource.attributes
+    if resource.platform == "kubernetes" and "metadata" in full:
+        attrs["metadata"] = full["metadata"]
+    for text in paths:
+        try:
+            segs = parse_path(text)
+        except ValueError:
+            continue
+        _copy_path(full, attrs, segs)
+    view.attributes = attrs
+    spans = resource.attribute_spans
+    keep: dict[str, Any] = {}
+    if spans:
+        for text in paths:
+            try:
+                segs = parse_path(text)
+            except ValueError:
+                continue
+            while segs:  # the lookups ``Resource.span_for`` makes
+                key = format_path(segs)
+                if key in spans:
+                    keep[key] = spans[key]
+                segs = segs[:-1]
+        files = {resource.span.file}
+        for key, span in spans.items():
+            if span.file not in files or (resource.platform == "kubernetes" and key.startswith("metadata")):
+                files.add(span.file)
+                keep[key] = span
+    view.attribute_spans = keep
+    md = resource.meta.get("Metadata") if resource.platform == "cloudformation" else None
+    view.meta = {"Metadata": md} if md is not None else {}
+    view.references = []
+    view.referenced_by = []
+    return view
+
+
+def _copy_path(src: Any, dst: Any, segs: tuple[Any, ...]) -> None:
+    """Copy into ``dst`` (a skeleton of ``src``) the containers along ``segs`` and the value at
+    its end, so ``model.get_path`` finds in ``dst`` what it finds in ``src``."""
+    for i, seg in enumerate(segs):
+        if src is dst:  # a subtree already kept whole
+            return
+        if isinstance(seg, int) and isinstance(src, list) and -len(src) <= seg < len(src):
+            nxt = src[seg]
+        elif isinstance(seg, str) and isinstance(src, dict) and seg in src:
+            nxt = src[seg]
+        else:
+            return
+        last = i == len(segs) - 1
+        if last or is_unknown(nxt) or not isinstance(nxt, dict | list):
+            dst[seg] = nxt  # get_path stops at an unknown: it is kept whole
+            return
+        child = dst.get(seg) if isinstance(dst, dict) else dst[seg]
+        if child is None:
+            child = dst[seg] = {} if isinstance(nxt, dict) else [None] * len(nxt)
+        src, dst = nxt, child
+
+
+def _gate_views(parsed: ParseResult, findings: list[Finding]) -> ParseResult:
+    """``parsed`` with every resource replaced by its gate view (``gate_view``)."""
+    paths: dict[str, set[str]] = {}
+    for f in findings:
+        if f.path:
+            paths.setdefault(f.resource_id, set()).add(f.path)
+    parsed.resources = [gate_view(r, paths.get(r.id, set())) for r in parsed.resources]
+    return parsed
 
 
 def parse_unit(unit: Unit, read: ReadOptions, limits: UnitLimits | None = None) -> ParseResult:
@@ -197,27 +293,33 @@ class Scanner:
         findings: list[Finding] = self.evaluator.evaluate(resources, deadline, problems_only=problems_only)
         return findings
 
-    def scan_units(self, units: list[Unit], read: ReadOptions,
-                   progress: Progress | None = None) -> list[tuple[ParseResult, list[Finding]]]:
+    def scan_units(self, units: list[Unit], read: ReadOptions, progress: Progress | None = None, *,
+                   full_resources: bool = True) -> list[tuple[ParseResult, list[Finding]]]:
         """Parse (as ``read`` says) and judge ``units``, in forked workers when ``jobs`` allows,
         each unit under its budget; a unit whose worker dies is an error for that unit.
-        ``progress`` is told of each unit as its outcome arrives (in this process)."""
+        Outcomes are in the order of ``units`` whatever order they complete in; the largest
+        units start first, so no large unit runs alone at the end. ``progress`` is told of each
+        unit as its outcome arrives (in this process). ``full_resources=False``: each unit's
+        resources are cut to their gate views (``gate_view``) in the process that judged them,
+        so neither the pipe from a worker nor this process carries the rest."""
         self.restart_budget()
         jobs = self.evaluation.jobs or os.cpu_count() or 1
         if jobs > 1 and len(units) > 1:
             if self.evaluation.evaluate:
                 _ = self.ruleset  # loaded before the fork: every worker inherits it
-            return _scan_in_pool(units, read, min(jobs, len(units)), self, _Tally(len(units), progress))
+            return _scan_in_pool(units, read, min(jobs, len(units)), self, _Tally(len(units), progress),
+                                 full_resources)
         tally = _Tally(len(units), progress)
         out = []
         for u in units:
-            out.append(_scan_unit(u, read, self))
+            out.append(_scan_unit(u, read, self, full_resources))
             tally.done(u)
         return out
 
-    def scan(self, read: ReadOptions, progress: Progress | None = None) -> ScanResult:
-        """Discover, parse and judge ``read.paths`` (or its stream)."""
-        return _scan(read, self, progress)
+    def scan(self, read: ReadOptions, progress: Progress | None = None, *, full_resources: bool = True) -> ScanResult:
+        """Discover, parse and judge ``read.paths`` (or its stream); ``full_resources``: see
+        ``ScanResult``."""
+        return _scan(read, self, progress, full_resources)
 
 
 @dataclass(slots=True)
@@ -300,11 +402,33 @@ def _limit_memory(limit: int) -> None:
         pass  # no RLIMIT_AS here: the budgets still bound what evaluation allocates
 
 
-def _pooled_unit(index: int, unit: Unit, read: ReadOptions) -> tuple[ParseResult, list[Finding]]:
+def _pooled_unit(index: int, unit: Unit, read: ReadOptions, full_resources: bool) -> tuple[ParseResult, list[Finding]]:
     if _STARTED is not None:
         _STARTED[index] = 1
     assert _WORKER_SCANNER is not None  # set by _forked_worker_init
-    return _scan_unit(unit, read, _WORKER_SCANNER)
+    return _scan_unit(unit, read, _WORKER_SCANNER, full_resources)
+
+
+def unit_cost(unit: Unit) -> int:
+    """A cheap estimate of what judging ``unit`` costs: the bytes of its files (of its text for
+    a stream). Only the order of the estimates matters (largest first)."""
+    if unit.text is not None:
+        return len(unit.text)
+    total = 0
+    for f in unit.files:
+        try:
+            total += os.stat(f).st_size
+        except OSError:
+            pass
+    return total
+
+
+def schedule(units: list[Unit]) -> list[int]:
+    """The order a pool hands ``units`` out in (indexes): the largest first (``unit_cost``), so
+    the long ones start at once and the small ones fill the other workers' time; equal
+    estimates in discovery order."""
+    costs = [unit_cost(u) for u in units]
+    return sorted(range(len(units)), key=lambda i: (-costs[i], i))
 
 
 def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
@@ -313,8 +437,8 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
     return ParseResult(errors=[ParseError(str(unit.path), 1, 1, msg, ErrorKind.LIMIT)]), []
 
 
-def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
-                  scanner: Scanner, tally: _Tally) -> list[tuple[ParseResult, list[Finding]]]:
+def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: Scanner, tally: _Tally,
+                  full_resources: bool = True) -> list[tuple[ParseResult, list[Finding]]]:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
     pool, and each unit that was running when it broke runs again alone, so the one that kills
@@ -323,11 +447,12 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
     On any exception (^C, SIGTERM turned into ``procs.Terminated``) the pending units are
     cancelled and the workers stopped and waited for before it propagates."""
     outcomes: list[tuple[ParseResult, list[Finding]] | None] = [None] * len(units)
-    todo = list(range(len(units)))
+    todo = schedule(units)
+    rank = {i: n for n, i in enumerate(todo)}
     suspects: list[int] = []
     while todo or suspects:
         if todo:
-            broken = _pool_round(units, todo, read, workers, outcomes, scanner, tally)
+            broken = _pool_round(units, todo, read, workers, outcomes, scanner, tally, full_resources)
             if broken and len(broken) == len(todo) and not any(started for _, started in broken):
                 for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
                     outcomes[i] = _crashed(units[i], "the worker pool could not start")
@@ -337,9 +462,10 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
             todo = []
             for i, started in broken:
                 (suspects if started else todo).append(i)
+            todo.sort(key=rank.__getitem__)
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
-        for j, _ in _pool_round(units, [i], read, 1, outcomes, scanner, tally):
+        for j, _ in _pool_round(units, [i], read, 1, outcomes, scanner, tally, full_resources):
             outcomes[j] = _crashed(units[j], "killed by a signal or out of memory")
             tally.done(units[j])
     return [o for o in outcomes if o is not None]
@@ -347,9 +473,9 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int,
 
 def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int,
                 outcomes: list[tuple[ParseResult, list[Finding]] | None], scanner: Scanner,
-                tally: _Tally) -> list[tuple[int, bool]]:
-    """Run ``indexes`` in one pool, filling ``outcomes``; returns the units a broken pool lost,
-    each with whether a worker had started it."""
+                tally: _Tally, full_resources: bool = True) -> list[tuple[int, bool]]:
+    """Run ``indexes`` in one pool (handed out in that order), filling ``outcomes``; returns the
+    units a broken pool lost, each with whether a worker had started it."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed  # here: ~16 ms a one-process hook run skips
@@ -369,7 +495,7 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
         futures = {}
         for i in indexes:
             try:
-                futures[pool.submit(_pooled_unit, i, units[i], read)] = i
+                futures[pool.submit(_pooled_unit, i, units[i], read, full_resources)] = i
             except BrokenProcessPool:  # the pool broke while units were still being handed out
                 lost.append((i, False))
         for fut in as_completed(futures):  # each unit's outcome as it arrives, for the progress
@@ -389,18 +515,21 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
     return lost
 
 
-def _scan_unit(unit: Unit, read: ReadOptions, scanner: Scanner) -> tuple[ParseResult, list[Finding]]:
+def _scan_unit(unit: Unit, read: ReadOptions, scanner: Scanner,
+               full_resources: bool = True) -> tuple[ParseResult, list[Finding]]:
     parsed = parse_unit(unit, read, scanner.evaluation.unit_limits)
     findings: list[Finding] = []
     if scanner.evaluation.evaluate and parsed.resources:
         findings = scanner.evaluate(parsed.resources)
+    if not full_resources:
+        parsed = _gate_views(parsed, findings)
     return parsed, findings
 
 
-def scan(options: ScanOptions, progress: Progress | None = None) -> ScanResult:
+def scan(options: ScanOptions, progress: Progress | None = None, *, full_resources: bool = True) -> ScanResult:
     """One scan with the process's scanner for these rules (``scanner_for``); ``progress``: see
-    ``Scanner.scan_units``."""
-    return scanner_for(options).scan(options.read, progress)
+    ``Scanner.scan_units``; ``full_resources``: see ``ScanResult``."""
+    return scanner_for(options).scan(options.read, progress, full_resources=full_resources)
 
 
 def _not_selected(fmt: str, kinds: tuple[str, ...]) -> str:
@@ -409,7 +538,8 @@ def _not_selected(fmt: str, kinds: tuple[str, ...]) -> str:
     return f"{kind_name(fmt)}: not a selected input kind (--framework {','.join(kind_name(k) for k in kinds)})"
 
 
-def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None) -> ScanResult:
+def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
+          full_resources: bool = True) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
@@ -445,7 +575,8 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None)
         result.skipped += [(str(u.path), _not_selected(u.format, read.kinds))
                            for u in units if u.format != DOCUMENT and u.format not in read.kinds]
         units = [u for u in units if u.format == DOCUMENT or u.format in read.kinds]
-    outcomes = scanner.scan_units(units, read, progress)  # the per-scan time budget starts now
+    # the per-scan time budget starts now
+    outcomes = scanner.scan_units(units, read, progress, full_resources=full_resources)
 
     files: set[str] = set()
     for unit, (parsed, findings) in zip(units, outcomes, strict=True):

@@ -385,12 +385,19 @@ def lay_out(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], co
 def write_reports(
     report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None
 ) -> None:
-    from policyguard.report import render
+    from policyguard.report import write
 
     if result is not None and any(fmt == "sarif" for fmt, _ in pairs):
         _attach_edits(result, options)
     for fmt, dest in pairs:
-        emit(render(fmt, report, color=_want_color(dest) and fmt == "text"), dest)
+        color = _want_color(dest) and fmt == "text"
+        if dest == "-":
+            write(fmt, report, sys.stdout, color=color)
+            sys.stdout.flush()
+        else:
+            Path(dest).parent.mkdir(parents=True, exist_ok=True)
+            with open(dest, "w", encoding="utf-8") as out:  # streamed: JSON and SARIF write as they encode
+                write(fmt, report, out, color=color)
 
 
 def emit(text: str, dest: str) -> None:
@@ -501,11 +508,13 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     return config, options, root
 
 
-def run_scan(options: ScanOptions, quiet: bool) -> ScanResult:
+def run_scan(options: ScanOptions, quiet: bool, *, full_resources: bool = False) -> ScanResult:
+    """The scan of a gating command. Its resources are gate views (``policyguard.scan.gate_view``)
+    unless ``full_resources`` (``--parse-only`` prints the whole model)."""
     from policyguard.scan import scan
 
     with ScanProgress(sys.stderr.isatty() and not quiet, "policyguard: scanning") as progress:
-        return scan(options, progress)
+        return scan(options, progress, full_resources=full_resources)
 
 
 def complete_rule_set(options: ScanOptions) -> bool:

@@ -27,6 +27,7 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
               help="Show only findings of these severities (repeatable, comma lists); what fails the gate is --fail-on, and the report says what the filter hid.")
 @click.option("--unknown-as", type=click.Choice(["fail", "pass", "report"]), default=None, help="How unknown verdicts count (default: report).")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline.")
+@click.option("--pretty", is_flag=True, help="Indent the JSON and SARIF reports for people (default: compact, one line).")
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--parse-only", is_flag=True, help="Parse and print the resource model; evaluate no rules.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every skipped file with the reason (and findings a baseline suppressed).")
@@ -76,7 +77,7 @@ def run_scan_command(**kw: Any) -> int:
     import datetime as dt
 
     started = dt.datetime.now(dt.UTC)
-    result = run_scan(options, bool(kw.get("quiet")))
+    result = run_scan(options, bool(kw.get("quiet")), full_resources=bool(kw.get("parse_only")))
     finished = dt.datetime.now(dt.UTC)
     if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
         from policyguard import procs
@@ -112,6 +113,7 @@ def run_scan_command(**kw: Any) -> int:
         report.show_only(shown)
     report.quiet = bool(kw.get("quiet"))
     report.verbose = bool(kw.get("verbose"))
+    report.pretty = bool(kw.get("pretty"))
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
     lay_out(report, pairs, kw, config, result, options)
     try:

@@ -184,10 +184,12 @@ class Report:
     sources: SourceReader | None = None  # where snippets come from (None: no snippets)
     docs_url: str = DEFAULT_DOCS_URL  # a rule's page, ``{id}`` replaced ("" : no links)
     layout_note: str = ""  # why the text report looks as it does, when the reader did not choose it
+    pretty: bool = False  # JSON and SARIF indented for people (--pretty); compact by default
     # --severity: {"severities": [...], "hidden": n, "hidden_failing": n} when findings of other
     # severities are left out of the report (the verdict was computed before, on all of them)
     display_filter: dict[str, Any] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
+    _doc_cache: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
         """``file`` relative to the source root (posix), or absolute when outside it."""
@@ -275,7 +277,15 @@ class Report:
     def doc_url(self, rule_id: str) -> str:
         """The page documenting ``rule_id`` ("" when there is none). The default template points
         at the built-in pack's generated pages, so it links built-in rules only; a configured
-        template is the organisation's own and links every rule."""
+        template is the organisation's own and links every rule. Computed once per rule (every
+        finding of a report asks: resolving the rule's file took most of writing a report)."""
+        key = (rule_id, self.docs_url)
+        hit = self._doc_cache.get(key)
+        if hit is None:
+            hit = self._doc_cache[key] = self._doc_url(rule_id)
+        return hit
+
+    def _doc_url(self, rule_id: str) -> str:
         meta = self.rules.get(rule_id)
         if meta is None or not self.docs_url:
             return ""

@@ -2,42 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+import io
+from typing import TYPE_CHECKING, Any, TextIO
 
 from policyguard.gate.report import Report
-from policyguard.model import RuleMeta
+from policyguard.model import Finding, ParseError, RuleMeta
 from policyguard.report import jsontext
+
+if TYPE_CHECKING:
+    from policyguard.gate.suppress import Notice
 
 SCHEMA_VERSION = "1.1"
 SCHEMA_ID = "https://policyguard.dev/schemas/report.schema.json"
 
 
 def build(report: Report) -> dict[str, Any]:
-    findings = []
-    for f in report.findings:
-        d = f.to_dict()
-        d["location"]["file"] = report.rel(f.span.file)
-        d["counts_against_gate"] = report.counts_against(f)
-        url = report.doc_url(f.rule_id)
-        if url:
-            d["doc_url"] = url
-        if "suppression" in d and d["suppression"]["source"] != "baseline":
-            d["suppression"]["location"] = report.rel_location(d["suppression"]["location"])
-        if f.edits:
-            d["edits"] = [dict(e.to_dict(), file=report.rel(e.file)) for e in f.edits]
-        for site in d.get("called_from", ()):
-            site["file"] = report.rel(site["file"])
-        findings.append(d)
-    errors = []
-    for e in report.errors:
-        d = e.to_dict()
-        d["file"] = report.rel(e.file)
-        errors.append(d)
-    notices = []
-    for n in report.notices:
-        nd = n.to_dict()
-        nd["file"] = report.rel(n.file)
-        notices.append(nd)
+    """The whole report as one JSON value (``write`` streams the same value)."""
+    doc = document(report)
+    for key, value in doc.items():
+        if isinstance(value, jsontext.Rows):
+            doc[key] = list(value.items)
+    return doc
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Write the report to ``out``, each finding encoded and written as it is produced: the
+    report's memory is that of one finding, whatever their number."""
+    jsontext.write(document(report), out, pretty=report.pretty)
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The report with its findings, errors and notices as ``jsontext.Rows`` (made when written)."""
     doc: dict[str, Any] = {
         "$schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,
@@ -46,9 +41,9 @@ def build(report: Report) -> dict[str, Any]:
         "summary": report.counts(),
         "files": [report.rel(f) for f in report.files],
         "rules": {rid: _rule(report, m) for rid, m in sorted(report.rules.items())},
-        "findings": findings,
-        "errors": errors,
-        "suppression_notices": notices,
+        "findings": jsontext.Rows(_finding(report, f) for f in report.findings),
+        "errors": jsontext.Rows(_error(report, e) for e in report.errors),
+        "suppression_notices": jsontext.Rows(_notice(report, n) for n in report.notices),
     }
     if report.display_filter is not None:
         doc["display_filter"] = dict(report.display_filter)
@@ -60,6 +55,34 @@ def build(report: Report) -> dict[str, Any]:
     return doc
 
 
+def _finding(report: Report, f: Finding) -> dict[str, Any]:
+    d = f.to_dict()
+    d["location"]["file"] = report.rel(f.span.file)
+    d["counts_against_gate"] = report.counts_against(f)
+    url = report.doc_url(f.rule_id)
+    if url:
+        d["doc_url"] = url
+    if "suppression" in d and d["suppression"]["source"] != "baseline":
+        d["suppression"]["location"] = report.rel_location(d["suppression"]["location"])
+    if f.edits:
+        d["edits"] = [dict(e.to_dict(), file=report.rel(e.file)) for e in f.edits]
+    for site in d.get("called_from", ()):
+        site["file"] = report.rel(site["file"])
+    return d
+
+
+def _error(report: Report, e: ParseError) -> dict[str, Any]:
+    d = e.to_dict()
+    d["file"] = report.rel(e.file)
+    return d
+
+
+def _notice(report: Report, n: Notice) -> dict[str, Any]:
+    nd = n.to_dict()
+    nd["file"] = report.rel(n.file)
+    return nd
+
+
 def _rule(report: Report, meta: RuleMeta) -> dict[str, Any]:
     d = meta.to_dict()
     url = report.doc_url(meta.id)
@@ -69,4 +92,8 @@ def _rule(report: Report, meta: RuleMeta) -> dict[str, Any]:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return jsontext.dumps(build(report), rows=("findings", "errors", "suppression_notices"))
+    """Compact JSON on one line (tools read it; a third of the indented size), or indented with
+    one finding per line when ``report.pretty`` (``--pretty``): the same value either way."""
+    buf = io.StringIO()
+    write(report, buf)
+    return buf.getvalue()

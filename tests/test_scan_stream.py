@@ -1,0 +1,257 @@
+"""The scan flow of issue 16: units handed out largest first, outcomes in unit order whatever
+order they complete in, resources cut to their gate views where they were judged, and compact
+JSON/SARIF by default (``--pretty`` indents)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from policyguard import scan as scan_mod
+from policyguard.commands import main
+from policyguard.discover import Unit
+from policyguard.model import Reference, Resource, Span, get_path, parse_path
+from policyguard.options import EvalOptions, ReadOptions, RuleOptions
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+# suppressions of every kind (inline comments, Kubernetes annotations, CloudFormation Metadata),
+# parse errors, modules, plans: what the gate reads of resources
+GATE_INPUTS = [REPO / "fixtures", DATA / "gate", DATA / "kubernetes", DATA / "cloudformation", DATA / "terraform"]
+
+
+def _runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
+def _scan_json(*args: str) -> tuple[int, str]:
+    got = _runner().invoke(main, ["scan", "-f", "json", "--profile", "strict", *args], catch_exceptions=False)
+    return got.exit_code, got.stdout
+
+
+def _resource() -> Resource:
+    attrs = {
+        "metadata": {"name": "web", "annotations": {"policyguard.dev/ignore": "PG-X reason=test"}},
+        "spec": {"containers": [{"name": "a", "image": "a:1"}, {"name": "b", "securityContext": {"privileged": True}}],
+                 "volumes": [{"name": "v", "hostPath": {"path": "/"}}]},
+        "big": {"unrelated": list(range(1000))},
+    }
+    spans = {
+        "metadata": Span("pod.yaml", 2, 1, 4, 1),
+        'metadata.annotations["policyguard.dev/ignore"]': Span("pod.yaml", 4, 5, 4, 40),
+        "spec.containers[1].securityContext.privileged": Span("pod.yaml", 12, 9, 12, 25),
+        "spec.containers[1]": Span("pod.yaml", 10, 7, 13, 1),
+        "spec.volumes[0]": Span("patch.yaml", 3, 3, 5, 1),
+        "spec.volumes[0].hostPath": Span("patch.yaml", 4, 5, 5, 1),
+        "big.unrelated": Span("pod.yaml", 20, 1, 30, 1),
+    }
+    return Resource("v1/Pod/web", "kubernetes", "Pod", "web", attrs, Span("pod.yaml", 1, 1, 40, 1),
+                    source_format="kubernetes", attribute_spans=spans,
+                    references=[Reference("spec", "v1/ServiceAccount/web", "web")])
+
+
+def test_gate_view_keeps_what_the_gate_reads_and_nothing_else() -> None:
+    full = _resource()
+    paths = {"spec.containers[1].securityContext.privileged", "spec.missing.deeper"}
+    view = scan_mod.gate_view(full, paths)
+    for p in paths:  # fingerprints hash the value at each finding's path: the same value
+        assert get_path(view.attributes, parse_path(p)) == get_path(full.attributes, parse_path(p))
+        assert view.span_for(p) == full.span_for(p)  # a finding is pointed at the same attribute
+    assert len(view.attributes["spec"]["containers"]) == 2  # an index means the same element
+    assert view.attributes["spec"]["containers"][0] is None
+    assert "big" not in view.attributes and "volumes" not in view.attributes["spec"]
+    assert view.attributes["metadata"] == full.attributes["metadata"]  # annotation suppressions
+    anno = 'metadata.annotations["policyguard.dev/ignore"]'
+    assert view.span_for(anno) == full.span_for(anno)
+    assert {s.file for s in view.attribute_spans.values()} == {"pod.yaml", "patch.yaml"}  # the files it reaches
+    assert "big.unrelated" not in view.attribute_spans
+    assert view.references == [] and view.referenced_by == []
+    assert (view.id, view.span, view.platform, view.type) == (full.id, full.span, full.platform, full.type)
+    assert full.attributes["big"]["unrelated"][999] == 999 and full.references  # the original is untouched
+
+
+def test_gate_view_keeps_cloudformation_metadata_only() -> None:
+    r = Resource("B", "cloudformation", "AWS::S3::Bucket", "B", {"BucketName": "x", "Tags": [{"Key": "a"}]},
+                 Span("t.yaml", 3, 3, 9, 1), meta={"Metadata": {"policyguard": {"ignore": ["PG-X"]}}, "DependsOn": ["C"]})
+    view = scan_mod.gate_view(r, set())
+    assert view.attributes == {} and view.meta == {"Metadata": {"policyguard": {"ignore": ["PG-X"]}}}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_gate_views_give_the_same_report_as_full_resources(monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """The whole JSON report (fingerprints, spans, suppressions, stale and invalid directives,
+    verdict) is the same whether the gate reads gate views or the full resources."""
+    args = ["-j", jobs, *map(str, GATE_INPUTS)]
+    code_views, views = _scan_json(*args)
+    calls: list[int] = []
+
+    def whole(resource: Resource, paths: set[str]) -> Resource:
+        calls.append(1)
+        return resource
+
+    monkeypatch.setattr(scan_mod, "gate_view", whole)
+    code_full, full = _scan_json(*args)
+    if jobs == "1":
+        assert calls, "the scan path cuts resources to gate views"
+    assert code_views == code_full
+    doc = json.loads(views)
+    assert doc == json.loads(full)
+    assert any(f["status"] == "suppressed" for f in doc["findings"])
+    assert doc["suppression_notices"]
+
+
+def test_parse_only_keeps_full_resources() -> None:
+    got = _runner().invoke(main, ["scan", "--parse-only", str(DATA / "kubernetes" / "workloads.yaml")],
+                           catch_exceptions=False)
+    doc = json.loads(got.stdout)
+    assert any(r["references"] or r["attributes"].get("spec") for r in doc["resources"])
+
+
+def _units(tmp_path: Path, sizes: list[int]) -> list[Unit]:
+    units = []
+    for i, n in enumerate(sizes):
+        f = tmp_path / f"cm{i}.yaml"
+        pad = "x" * n
+        f.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\ndata:\n  pad: \"{pad}\"\n")
+        units.append(Unit("document", f, [f]))
+    return units
+
+
+def test_units_start_largest_first_and_come_back_in_unit_order(tmp_path: Path) -> None:
+    units = _units(tmp_path, [10, 5000, 100, 20000, 1, 100])
+    # the largest first; equal estimates in discovery order
+    assert scan_mod.schedule(units) == [3, 1, 2, 5, 0, 4]
+    seen: list[str] = []
+    scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=2, evaluate=False))
+    outcomes = scanner.scan_units(units, ReadOptions(), lambda done, total, unit: seen.append(unit))
+    assert sorted(seen) == sorted(str(u.path) for u in units)
+    assert [p.resources[0].name for p, _ in outcomes] == [f"cm{i}" for i in range(6)]
+
+
+def test_stream_unit_cost_is_its_text(tmp_path: Path) -> None:
+    from policyguard.discover import stdin_unit
+
+    assert scan_mod.unit_cost(stdin_unit("a: 1\n", "stdin")) == 5
+    assert scan_mod.unit_cost(Unit("document", tmp_path / "gone.yaml", [tmp_path / "gone.yaml"])) == 0
+
+
+def test_json_and_sarif_compact_by_default_pretty_on_request(tmp_path: Path) -> None:
+    target = str(REPO / "fixtures" / "kubernetes")
+    for fmt in ("json", "sarif"):
+        outs = {}
+        for flag in ((), ("--pretty",)):
+            out = tmp_path / f"r{len(flag)}.{fmt}"
+            got = _runner().invoke(main, ["scan", "-f", fmt, "-o", str(out), *flag, target], catch_exceptions=False)
+            assert got.exit_code in (0, 1), got.stderr
+            outs[bool(flag)] = out.read_text()
+        compact, pretty = outs[False], outs[True]
+        assert compact.count("\n") == 1 and compact.endswith("\n") and ", " not in compact.split('"$schema"')[0]
+        assert pretty.count("\n") > 10 and len(compact) < len(pretty)
+        assert json.loads(compact) == json.loads(pretty)
+
+
+def _sample_report(tmp_path: Path) -> Any:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("gate_support", DATA / "gate" / "support.py")
+    assert spec and spec.loader
+    sup = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gate_support", sup)
+    spec.loader.exec_module(sup)
+    return sup.sample_report(tmp_path)
+
+
+class _Watched(list):  # type: ignore[type-arg]
+    """A findings list that records how much of the report was written as each finding is read."""
+
+    def __init__(self, items: list[Any], out: io.StringIO) -> None:
+        super().__init__(items)
+        self.out = out
+        self.written_at: list[int] = []
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in super().__iter__():
+            self.written_at.append(len(self.out.getvalue()))
+            yield item
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+@pytest.mark.parametrize("pretty", [False, True])
+def test_reports_are_written_as_findings_are_encoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     fmt: str, pretty: bool) -> None:
+    from policyguard.report import jsontext, render, write
+
+    report = _sample_report(tmp_path)
+    report.pretty = pretty
+    report.findings = report.findings * 6  # more findings than one batch
+    whole = render(fmt, report)
+    monkeypatch.setattr(jsontext, "BATCH", 2)
+    out = io.StringIO()
+    report.findings = _Watched(list(report.findings), out)
+    write(fmt, report, out)
+    assert out.getvalue() == whole  # the same text, batch size aside
+    produced = report.findings.written_at[-len(report.findings):]  # the pass that encodes the rows
+    assert produced[-1] > produced[0], "findings were written while later ones were still unread"
+    if pretty and fmt == "sarif":
+        assert whole == json.dumps(json.loads(whole), indent=2) + "\n"
+    elif not pretty:
+        assert whole == json.dumps(json.loads(whole), separators=(",", ":")) + "\n"
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_jsontext_write_is_json_dumps_with_rows_inlined(pretty: bool) -> None:
+    from policyguard.report import jsontext
+
+    def doc(rows: bool) -> dict[str, Any]:
+        items: list[Any] = [{"x": [1, {"y": "é\u2028"}], "n": None}, [], "s", 1.5]
+
+        def wrap(v: list[Any], layout: str = "indent") -> Any:
+            return jsontext.Rows(iter(v), layout) if rows else v
+
+        return {"a": {"b": wrap(items)}, "empty": wrap([]), "runs": [{"results": wrap(items), "z": [1]}]}
+
+    out = io.StringIO()
+    jsontext.write(doc(True), out, pretty=pretty)
+    expect = json.dumps(doc(False), indent=2) if pretty else json.dumps(doc(False), separators=(",", ":"))
+    assert out.getvalue() == expect + "\n"
+
+
+def test_rule_page_resolved_once_per_rule_not_per_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving whether a rule is built in (its file's real path) was most of the main
+    process's time writing a large report: once per finding."""
+    from policyguard.gate import report as report_mod
+    from policyguard.report import render
+
+    report = _sample_report(tmp_path)
+    report.findings = report.findings * 50
+    calls: list[str] = []
+    real = report_mod.is_builtin
+
+    def counted(meta: Any) -> bool:
+        calls.append(meta.id)
+        return real(meta)
+
+    monkeypatch.setattr(report_mod, "is_builtin", counted)
+    render("json", report)
+    render("sarif", report)
+    assert len(calls) == len(set(calls)) <= len(report.rules)
+
+
+def test_jsontext_dumps_lays_rows_one_per_line() -> None:
+    from policyguard.report import jsontext
+
+    doc = {"a": 1, "findings": [{"x": 1}, {"y": [2, "é"]}], "none": []}
+    text = jsontext.dumps(doc, rows=("findings", "none"))
+    assert text.splitlines()[2:6] == ['  "findings": [', '    {"x": 1},', '    {"y": [2, "\\u00e9"]}', "  ],"]
+    assert json.loads(text) == doc
+    assert jsontext.dumps(doc, rows=("findings",), pretty=False) == json.dumps(doc, separators=(",", ":")) + "\n"
