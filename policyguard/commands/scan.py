@@ -35,6 +35,8 @@ from policyguard.exitcodes import EXIT_ERROR, EXIT_OK
 @click.option("--stdin-name", metavar="PATH", help="With PATH '-': the file name reports show for the stream (default stdin).")
 @click.option("--stdin-format", type=click.Choice(STDIN_FORMATS), default=None,
               help="With PATH '-': read the stream as this format (default: its content decides, as for a .yaml/.json file).")
+@click.option("--shard", metavar="I/N|auto",
+              help="Judge only shard I of N (units by a stable hash of their path; CI matrix jobs); 'auto' reads GitLab's CI_NODE_INDEX/CI_NODE_TOTAL. Join the JSON reports with `policyguard merge`.")
 @scan_options
 def scan(**kw: Any) -> int:
     """Scan PATHS (files or directories) and gate on the findings."""
@@ -67,8 +69,11 @@ def run_scan_command(**kw: Any) -> int:
         config, options, root = prepare_scan(kw)
         settings = gate_settings(kw, config)
         shown = shown_severities(kw)
+        shard = shard_option(kw, stdin is not None, root)
     except (ConfigError, UsageError, ValueError) as exc:
         return error(str(exc))
+    if shard is not None:
+        options = replace(options, read=replace(options.read, shard=shard))
     if stdin is not None:
         options = replace(options, read=replace(options.read, stdin=stdin))
         kw = {**kw, "paths": (stdin.name,)}  # what an empty scan names
@@ -78,7 +83,7 @@ def run_scan_command(**kw: Any) -> int:
     started = dt.datetime.now(dt.UTC)
     result = run_scan(options, bool(kw.get("quiet")))
     finished = dt.datetime.now(dt.UTC)
-    if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
+    if shard is None and not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes (and shards' edits) re-scan
         from policyguard import procs
 
         procs.close_all()  # the Rego helper exits while the reports are written
@@ -108,6 +113,8 @@ def run_scan_command(**kw: Any) -> int:
     except BaselineError as exc:
         return error(str(exc))
     report.started_at, report.finished_at = started, finished
+    if report.partial is not None:
+        report.partial.update(started_at=started.isoformat(), finished_at=finished.isoformat())
     if shown:
         report.show_only(shown)
     report.quiet = bool(kw.get("quiet"))
@@ -115,9 +122,28 @@ def run_scan_command(**kw: Any) -> int:
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
     lay_out(report, pairs, kw, config, result, options)
     try:
-        write_reports(report, pairs, result, options)
+        write_reports(report, pairs, result, options, edits=shard is not None)
     except BrokenPipeError:  # `scan . | head`: the reader stopped reading; the verdict stands
         quiet_closed_stdout()
     except OSError as exc:
         return error(f"cannot write report: {exc}")
     return report.verdict.exit_code
+
+
+def shard_option(kw: dict[str, Any], stdin: bool, root: str) -> Any:
+    """``--shard I/N`` (or ``auto``) as a ``sharding.Shard`` keyed on the report root, or None.
+    A stream on stdin is one unit: it cannot be split; ``--severity`` would leave findings out
+    of the report merge reads (give it to ``policyguard merge``)."""
+    text = kw.get("shard")
+    if not text:
+        return None
+    from policyguard import sharding
+    from policyguard.exitcodes import UsageError
+
+    index, total = sharding.parse(str(text))
+    if stdin and total > 1:
+        raise UsageError(f"--shard {index}/{total}: a stream on stdin is one unit and cannot be split into shards")
+    if kw.get("show_severities"):
+        raise UsageError("--severity with --shard would leave findings out of the shard's report: "
+                         "give --severity to `policyguard merge`")
+    return sharding.Shard(index, total, root)

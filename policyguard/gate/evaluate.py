@@ -131,6 +131,8 @@ def evaluate_gate(
         notices.append(foreign)
     base_info: dict[str, Any] | None = None
     errors = list(result.errors)
+    # --shard: the statuses before the baseline, so merge can judge the union against its own
+    pre_baseline = [f.status for f in result.findings] if result.shard_log is not None and baseline_path else None
     if baseline_path:
         bl = baseline_mod.load(baseline_path, root)  # BaselineError handled by the caller
         outcome = baseline_mod.apply(result.findings, bl)
@@ -138,7 +140,7 @@ def evaluate_gate(
     unselected = sum(1 for _, why in result.skipped if "not a selected input kind" in why)
     empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
     verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
-    return Report(
+    report = Report(
         findings=result.findings,
         rules=result.rules,
         errors=errors,
@@ -151,6 +153,12 @@ def evaluate_gate(
         skipped=list(result.skipped),
         unconfigured=dict(result.params_skipped),
     )
+    if result.shard_log is not None:  # a shard of a CI matrix: what `policyguard merge` needs
+        from policyguard.gate.merge import partial_block
+
+        report.partial = partial_block(result, report, config, settings, directives=sup.directives,
+                                       pre_baseline=pre_baseline, paths=list(paths or ()), texts=sources)
+    return report
 
 
 def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[str], root: str,
@@ -160,7 +168,17 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
     not been migrated: they are never honoured, and never silently ignored either. ``texts``:
     file texts already read (the suppression stage's cache); the others are read here."""
     from policyguard.gate import migrate
-    from policyguard.gate.suppress import Notice
+
+    ignore_files = migrate.ignore_files_near(paths, root) if paths else []
+    counts, first = migrate.scan_summary(foreign_texts(files, texts), ignore_files, config_rules)
+    if first is None:
+        return None
+    return foreign_summary_notice(counts, first.file, first.line, paths)
+
+
+def foreign_texts(files: list[str], texts: dict[str, str | None]) -> dict[str, str]:
+    """The texts of ``files`` that may hold another tool's suppression (``texts``: already read)."""
+    from policyguard.gate import migrate
 
     seen: dict[str, str] = {}
     for file in files:
@@ -173,13 +191,18 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
                 text = None
         if text and migrate.may_hold(text):
             seen[file] = text
-    ignore_files = migrate.ignore_files_near(paths, root) if paths else []
-    counts, first = migrate.scan_summary(seen, ignore_files, config_rules)
-    if first is None:
-        return None
+    return seen
+
+
+def foreign_summary_notice(counts: dict[str, int], file: str, line: int, paths: list[str]) -> Notice:
+    """The one notice of a scan (or of a merge of shards) about other tools' suppressions:
+    ``counts`` by kind, the first one at ``file``:``line``."""
+    from policyguard.gate import migrate
+    from policyguard.gate.suppress import Notice
+
     total = sum(counts.values())
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-    return Notice("not-honoured", first.file, first.line,
+    return Notice("not-honoured", file, line,
                   f"{total} suppression(s) written for other tools ({kinds}) are not honoured: "
                   f"`{migrate.COMMAND} {' '.join(paths) or '.'}` shows them as policyguard suppressions "
                   "(a dry run; --write applies)", subject="foreign-suppressions")
