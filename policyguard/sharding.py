@@ -43,11 +43,11 @@ def parse(text: str, env: Mapping[str, str] | None = None) -> tuple[int, int]:
     value = text.strip()
     if value.lower() == "auto":
         env = os.environ if env is None else env
-        index, total = env.get(ENV_INDEX, ""), env.get(ENV_TOTAL, "")
-        if not index or not total:
+        env_index, env_total = env.get(ENV_INDEX, ""), env.get(ENV_TOTAL, "")
+        if not env_index or not env_total:
             raise UsageError(f"--shard auto reads {ENV_INDEX} and {ENV_TOTAL} (GitLab `parallel:`), "
                              "and they are not set: pass --shard I/N")
-        value, origin = f"{index}/{total}", f"--shard auto ({ENV_INDEX}={index}, {ENV_TOTAL}={total})"
+        value, origin = f"{env_index}/{env_total}", f"--shard auto ({ENV_INDEX}={env_index}, {ENV_TOTAL}={env_total})"
     else:
         origin = f"--shard {text!r}"
     i_text, sep, n_text = value.partition("/")
