@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -158,6 +159,9 @@ def test_merged_shards_are_the_unsharded_report(scene: dict[str, object], total:
     assert doc["summary"]["skipped_files"] >= 1
     if total > 1:  # the config suppression used in one shard is stale in another on its own
         per_shard = [json.loads(p.read_text()) for p in shards]
+        schema = json.loads((REPO / "policyguard/schemas/report.schema.json").read_text())
+        for d in per_shard:
+            jsonschema.Draft202012Validator(schema).validate(d)
         assert any(n["rule_id"] == "PG-K8S-IMAGE-001" and n["kind"] == "stale"
                    for d in per_shard for n in d["suppression_notices"])
         if total == 8:  # 14 units in 8 shards: a shard with no unit merges too
@@ -177,6 +181,22 @@ def test_merge_recomputes_the_gate_with_its_own_options(scene: dict[str, object]
     assert doc["verdict"]["fail_on"] == "critical" and doc["verdict"]["soft_fail_on"] == ["PG-*"]
     assert "baseline" not in doc and "partial" not in doc
     assert code == 2  # the parse error still fails the gate, whatever the thresholds
+
+
+def test_shards_checked_out_in_different_directories_merge(scene: dict[str, object], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each CI job has its own checkout directory: units are keyed and reported relative to it."""
+    here, there = tmp_path / "a" / "repo", tmp_path / "b" / "elsewhere" / "repo"
+    shutil.copytree(Path(str(scene["repo"])), here, symlinks=True)
+    shutil.copytree(Path(str(scene["repo"])), there, symlinks=True)
+    monkeypatch.chdir(here)
+    full_code, full, _ = _cli("scan", ".", "-j", "1", "-f", "sarif")
+    _cli("scan", ".", "-j", "1", "--shard", "1/2", "-f", "json", "-o", str(tmp_path / "s1.json"))
+    monkeypatch.chdir(there)
+    _cli("scan", ".", "-j", "1", "--shard", "2/2", "-f", "json", "-o", str(tmp_path / "s2.json"))
+    monkeypatch.chdir(here)
+    code, merged, err = _cli("merge", str(tmp_path / "s1.json"), str(tmp_path / "s2.json"), "-f", "sarif")
+    assert (code, merged) == (full_code, full), err
 
 
 @pytest.mark.parametrize("value", ["0/3", "4/3", "x/y", "3", "1/0", "-1/3", "auto"])

@@ -199,10 +199,12 @@ def load(path: str, tool_version: str) -> ShardReport:
     return ShardReport(path, doc)
 
 
-# the parts of a shard report that must be the same in every shard of one scan
-_SAME = (("partial", "root"), ("partial", "paths"), ("partial", "discovered"), ("partial", "settings"),
-         ("partial", "docs_url"), ("partial", "baseline_policy"), ("partial", "unconfigured"),
-         ("partial", "global_skipped"), ("rules",), ("schema_version",))
+# the parts of a shard report that must be the same in every shard of one scan. Not the root:
+# CI jobs may check out into different directories (report paths are relative to it), and the
+# merged report is shard 1's root's; not the rule files' paths either (``_rule_set``)
+_SAME = (("partial", "paths"), ("partial", "discovered"), ("partial", "settings"), ("partial", "docs_url"),
+         ("partial", "baseline_policy", "honoured_in_repository"), ("partial", "unconfigured"),
+         ("partial", "global_skipped"), ("schema_version",))
 
 
 def check_set(shards: list[ShardReport]) -> list[ShardReport]:
@@ -219,8 +221,8 @@ def check_set(shards: list[ShardReport]) -> list[ShardReport]:
         if s.index in by_index:
             raise MergeError(f"{s.path}: shard {s.index}/{s.total} given twice (also {by_index[s.index].path})")
         by_index[s.index] = s
-        for key in _SAME:
-            a, b = _get(first.doc, key), _get(s.doc, key)
+        for key in (*_SAME, ("rules",)):
+            a, b = (_get(first.doc, key), _get(s.doc, key)) if key != ("rules",) else (_rule_set(first), _rule_set(s))
             if a != b:
                 raise MergeError(f"{s.path}: {'.'.join(key)} differs from {first.path}'s: shards of one scan share "
                                  "the rule set, settings, paths and root")
@@ -228,6 +230,14 @@ def check_set(shards: list[ShardReport]) -> list[ShardReport]:
     if missing:
         raise MergeError(f"shard(s) {', '.join(missing)} of {first.total} missing: merge needs every shard's report")
     return [by_index[i] for i in range(1, first.total + 1)]
+
+
+def _rule_set(s: ShardReport) -> Any:
+    rules = s.doc.get("rules")
+    if not isinstance(rules, dict):
+        return rules
+    return {rid: {k: v for k, v in meta.items() if k != "source"} if isinstance(meta, dict) else meta
+            for rid, meta in rules.items()}
 
 
 def _get(doc: dict[str, Any], key: tuple[str, ...]) -> Any:
