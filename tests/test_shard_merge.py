@@ -267,6 +267,12 @@ def test_merge_refuses_bad_shard_sets(two_shards: list[Path], tmp_path: Path) ->
     cut = tmp_path / "cut.json"
     cut.write_text(json.dumps(json.loads(Path(b).read_text()))[:5000])  # compact: one line
     assert f"{cut}:1:" in refused(a, str(cut)) and "shard report is not valid JSON" in refused(a, str(cut))
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    assert f"{deep}:1:" in refused(a, str(deep)) and "nest" in refused(a, str(deep))
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe{")
+    assert "binary.json" in refused(a, str(binary))
     lost = _edited(two_shards[1], tmp_path / "lost.json", lambda d: d["findings"].pop())
     assert "lost.json:1: partial.units does not account" in refused(a, lost)
     weird = _edited(two_shards[1], tmp_path / "weird.json", lambda d: d["partial"].update(units=[["x", 0, 0]]))
