@@ -260,6 +260,8 @@ def test_merge_refuses_bad_shard_sets(two_shards: list[Path], tmp_path: Path) ->
     assert "three.json" in refused(a, three) and "same --shard I/N count" in refused(a, three)
     other_rules = _edited(two_shards[1], tmp_path / "rules.json", lambda d: d["rules"].popitem())
     assert "rules.json: rules differs" in refused(a, other_rules)
+    other_config = _edited(two_shards[1], tmp_path / "config.json", lambda d: d["partial"].update(config="0" * 64))
+    assert "config.json: partial.config differs" in refused(a, other_config)
     old = _edited(two_shards[1], tmp_path / "old.json", lambda d: d["tool"].update(version="0.0.1"))
     assert "old.json:1: written by policyguard 0.0.1" in refused(a, old)
     plain = _edited(two_shards[1], tmp_path / "plain.json", lambda d: d.pop("partial"))

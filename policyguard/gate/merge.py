@@ -109,6 +109,7 @@ def partial_block(result: ScanResult, report: Report, config: Config, settings: 
         "discovered": log.discovered,
         "settings": _settings_dict(settings),
         "docs_url": config.docs_url,
+        "config": _config_digest(config),
         "baseline_policy": {
             "honoured_in_repository": not untrusted or "baseline" in config.may_loosen,
             "repositories": [str(r) for r in repository_roots(paths)] if paths else [],
@@ -126,6 +127,23 @@ def partial_block(result: ScanResult, report: Report, config: Config, settings: 
         "notice_units": [first_unit.get((n.rule_id, n.resource_id), -1) for n in report.notices],
         "foreign": {"files": foreign_files, "ignore_files": ignore},
     }
+
+
+def _config_digest(config: Config) -> str:
+    """What of the configuration decides a shard's findings and suppressions, hashed: shards
+    scanned under different configs are not one scan (merge refuses them). Not where the
+    config file lies: each CI job has its own checkout."""
+    import hashlib
+
+    p = config.policy
+    data = {
+        "suppressions": [[s.rule, s.path, s.resource, s.reason, s.expires, s.owner] for s in config.suppressions],
+        "policy": [p.require_reason, p.require_expiry, p.max_expiry_days, p.forbid_inline_rules,
+                   p.forbid_inline_severities, p.stale, p.forbid_inline_globs],
+        "severity": config.severity_overrides, "params": config.rule_params, "excludes": config.excludes,
+        "untrusted": bool(config.untrusted),
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _settings_dict(s: GateSettings) -> dict[str, Any]:
@@ -220,6 +238,7 @@ def _load_located(path: str, data: bytes) -> Any:
 # CI jobs may check out into different directories (report paths are relative to it), and the
 # merged report is shard 1's root's; not the rule files' paths either (``_rule_set``)
 _SAME = (("partial", "paths"), ("partial", "discovered"), ("partial", "settings"), ("partial", "docs_url"),
+         ("partial", "config"),
          ("partial", "baseline_policy", "honoured_in_repository"), ("partial", "unconfigured"),
          ("partial", "global_skipped"), ("schema_version",))
 
