@@ -136,7 +136,9 @@ def test_merged_shards_are_the_unsharded_report(scene: dict[str, object], total:
     shards = []
     for i in range(1, total + 1):
         path = root / f"n{total}-shard{i}.json"
-        code, _, err = _cli("scan", *common, "--shard", f"{i}/{total}", "-f", "json", "-o", str(path))
+        # a shard writing SARIF renders fixes as edits (a re-scan), and its JSON carries them to merge
+        code, _, err = _cli("scan", *common, "--shard", f"{i}/{total}", "-f", "json", "-o", str(path),
+                            "-f", "sarif", "-o", str(path.with_suffix(".sarif")))
         assert code in (0, 1, 2), err
         shards.append(path)
     merged = root / f"merged{total}"
@@ -168,6 +170,25 @@ def test_merged_shards_are_the_unsharded_report(scene: dict[str, object], total:
             assert any(not d["partial"]["units"] for d in per_shard)
 
 
+def test_shards_without_sarif_merge_to_the_json_of_a_scan_without_sarif(scene: dict[str, object]) -> None:
+    """Fix edits are rendered for SARIF only (a re-scan per fix): a JSON-only shard carries none,
+    and a JSON-only merge drops any, as a JSON-only scan has none."""
+    root = Path(str(scene["root"]))
+    common = list(scene["common"])  # type: ignore[call-overload]
+    full_code, full, _ = _cli("scan", *common, "-f", "json")
+    assert '"edits"' not in full
+    shards = [str(root / f"plain{i}.json") for i in (1, 2)]
+    for i, path in enumerate(shards, 1):
+        _cli("scan", *common, "--shard", f"{i}/2", "-f", "json", "-o", path)
+    code, merged, err = _cli("merge", *shards, "--baseline", str(scene["baseline"]), "-f", "json")
+    assert (code, merged) == (full_code, full), err
+    with_edits = [str(p) for p in sorted(root.glob("n3-shard*.json"))]
+    if with_edits:  # written with SARIF by the N=3 test: edits in the shards, none in a JSON-only merge
+        assert any('"edits"' in Path(p).read_text() for p in with_edits)
+        _, merged3, _ = _cli("merge", *with_edits, "--baseline", str(scene["baseline"]), "-f", "json")
+        assert merged3 == full
+
+
 def test_merge_recomputes_the_gate_with_its_own_options(scene: dict[str, object]) -> None:
     root = Path(str(scene["root"]))
     common = [c for c in scene["common"] if c not in ("--baseline", str(scene["baseline"]))]  # type: ignore[attr-defined]
@@ -191,9 +212,11 @@ def test_shards_checked_out_in_different_directories_merge(scene: dict[str, obje
     shutil.copytree(Path(str(scene["repo"])), there, symlinks=True)
     monkeypatch.chdir(here)
     full_code, full, _ = _cli("scan", ".", "-j", "1", "-f", "sarif")
-    _cli("scan", ".", "-j", "1", "--shard", "1/2", "-f", "json", "-o", str(tmp_path / "s1.json"))
+    _cli("scan", ".", "-j", "1", "--shard", "1/2", "-f", "json", "-o", str(tmp_path / "s1.json"), "-f", "sarif",
+         "-o", os.devnull)
     monkeypatch.chdir(there)
-    _cli("scan", ".", "-j", "1", "--shard", "2/2", "-f", "json", "-o", str(tmp_path / "s2.json"))
+    _cli("scan", ".", "-j", "1", "--shard", "2/2", "-f", "json", "-o", str(tmp_path / "s2.json"), "-f", "sarif",
+         "-o", os.devnull)
     monkeypatch.chdir(here)
     code, merged, err = _cli("merge", str(tmp_path / "s1.json"), str(tmp_path / "s2.json"), "-f", "sarif")
     assert (code, merged) == (full_code, full), err
@@ -292,7 +315,7 @@ def test_corpus_in_three_shards_merges_to_the_unsharded_scan(tmp_path: Path) -> 
     shards = []
     for i in (1, 2, 3):
         path = tmp_path / f"s{i}.json"
-        _cli("scan", *args, "--shard", f"{i}/3", "-f", "json", "-o", str(path))
+        _cli("scan", *args, "--shard", f"{i}/3", "-f", "json", "-o", str(path), "-f", "sarif", "-o", os.devnull)
         shards.append(str(path))
     merged = tmp_path / "merged"
     merged.mkdir()

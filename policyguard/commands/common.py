@@ -383,14 +383,11 @@ def lay_out(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], co
 
 
 def write_reports(
-    report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None,
-    *, edits: bool = False,
+    report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None
 ) -> None:
-    """``edits``: render fixes as edits whatever the formats (a shard's JSON carries them for
-    a merged SARIF)."""
     from policyguard.report import render
 
-    if result is not None and (edits or any(fmt == "sarif" for fmt, _ in pairs)):
+    if result is not None and any(fmt == "sarif" for fmt, _ in pairs):
         _attach_edits(result, options)
     for fmt, dest in pairs:
         emit(render(fmt, report, color=_want_color(dest) and fmt == "text"), dest)

@@ -83,7 +83,7 @@ def run_scan_command(**kw: Any) -> int:
     started = dt.datetime.now(dt.UTC)
     result = run_scan(options, bool(kw.get("quiet")))
     finished = dt.datetime.now(dt.UTC)
-    if shard is None and not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes (and shards' edits) re-scan
+    if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
         from policyguard import procs
 
         procs.close_all()  # the Rego helper exits while the reports are written
@@ -122,7 +122,7 @@ def run_scan_command(**kw: Any) -> int:
     report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
     lay_out(report, pairs, kw, config, result, options)
     try:
-        write_reports(report, pairs, result, options, edits=shard is not None)
+        write_reports(report, pairs, result, options)
     except BrokenPipeError:  # `scan . | head`: the reader stopped reading; the verdict stands
         quiet_closed_stdout()
     except OSError as exc:

@@ -261,7 +261,7 @@ def check_set(shards: list[ShardReport]) -> list[ShardReport]:
             a, b = (_get(first.doc, key), _get(s.doc, key)) if key != ("rules",) else (_rule_set(first), _rule_set(s))
             if a != b:
                 raise MergeError(f"{s.path}: {'.'.join(key)} differs from {first.path}'s: shards of one scan share "
-                                 "the rule set, settings, paths and root")
+                                 "the policyguard version, rules, configuration, gate settings and scanned paths")
     missing = [str(i) for i in range(1, first.total + 1) if i not in by_index]
     if missing:
         raise MergeError(f"shard(s) {', '.join(missing)} of {first.total} missing: merge needs every shard's report")

@@ -190,6 +190,7 @@ class Report:
     # ``scan --shard``: what ``policyguard merge`` needs beyond the report (gate.merge.partial_block)
     partial: dict[str, Any] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
+    _doc_urls: dict[str, str] = field(default_factory=dict, repr=False)  # rule id -> doc_url()
 
     def rel(self, file: str) -> str:
         """``file`` relative to the source root (posix), or absolute when outside it."""
@@ -278,6 +279,13 @@ class Report:
         """The page documenting ``rule_id`` ("" when there is none). The default template points
         at the built-in pack's generated pages, so it links built-in rules only; a configured
         template is the organisation's own and links every rule."""
+        key = f"{self.docs_url}\0{rule_id}"  # asked once per finding: is_builtin resolves paths
+        hit = self._doc_urls.get(key)
+        if hit is None:
+            hit = self._doc_urls[key] = self._doc_url(rule_id)
+        return hit
+
+    def _doc_url(self, rule_id: str) -> str:
         meta = self.rules.get(rule_id)
         if meta is None or not self.docs_url:
             return ""
