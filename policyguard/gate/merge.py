@@ -403,7 +403,8 @@ def _read_shard(k: int, s: ShardReport, absf: Any, per_unit: list[_Unit], fetch_
     """Shard ``k``'s findings and errors by unit, its fetch errors, its notices (with the unit
     that orders them); the errors before the units from shard 1 only."""
     p = s.partial
-    findings = [_finding(d, absf) for d in s.doc["findings"]]
+    spans: dict[tuple[Any, ...], Span] = {}
+    findings = [_finding(d, absf, spans) for d in s.doc["findings"]]
     for i, status in p.get("baselined", ()):
         findings[i].status = Status(status)
         findings[i].suppression = None
@@ -490,14 +491,18 @@ _STATUS = {str(s): s for s in Status}
 _SEVERITY = {s.label: s for s in Severity}
 
 
-def _finding(d: dict[str, Any], absf: Any) -> Finding:
+def _finding(d: dict[str, Any], absf: Any, spans: dict[tuple[Any, ...], Span]) -> Finding:
     """A finding as ``Finding.to_dict`` wrote it (paths made absolute again). On the merge's hot
-    path: ~150,000 findings for a whole corpus, so the keys every finding has are read directly."""
+    path: ~150,000 findings for a whole corpus, so the keys every finding has are read directly,
+    and equal spans (a resource's rules judged at its own span) are one frozen ``Span``."""
     loc = d["location"]
+    key = (loc["file"], loc["start_line"], loc["start_col"], loc["end_line"], loc["end_col"])
+    span = spans.get(key)
+    if span is None:
+        span = spans[key] = Span(absf(key[0]), *key[1:])
     f = Finding(d["rule_id"], _STATUS[d["status"]], _SEVERITY[d["severity"]], d["resource_id"], d["resource_type"],
-                d["platform"], Span(absf(loc["file"]), loc["start_line"], loc["start_col"], loc["end_line"],
-                                    loc["end_col"]),
-                d["message"], d["path"], tuple(d["unknowns"]) if d["unknowns"] else (), None, None, d["fingerprint"])
+                d["platform"], span, d["message"], d["path"], tuple(d["unknowns"]) if d["unknowns"] else (), None, None,
+                d["fingerprint"])
     if len(d) > _PLAIN_KEYS - ("doc_url" not in d):  # a fix, a suppression, edits, a module call chain, a construct, an origin
         _extras(f, d, absf)
     return f
