@@ -459,7 +459,7 @@ def _renumber(findings: list[Finding]) -> None:
     for f in findings:
         if not f.fingerprint:
             continue
-        base = f.fingerprint.split(":", 1)[0]
+        base = f.fingerprint.partition(":")[0]
         n = seen.get(base, 0)
         seen[base] = n + 1
         f.fingerprint = base if n == 0 else f"{base}:{n}"
