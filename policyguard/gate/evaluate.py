@@ -154,7 +154,7 @@ def evaluate_gate(
         unconfigured=dict(result.params_skipped),
     )
     if result.shard_log is not None:  # a shard of a CI matrix: what `policyguard merge` needs
-        from policyguard.gate.merge import partial_block
+        from policyguard.gate.partial import partial_block
 
         report.partial = partial_block(result, report, config, settings, directives=sup.directives,
                                        pre_baseline=pre_baseline, paths=list(paths or ()), texts=sources)
@@ -168,44 +168,13 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
     not been migrated: they are never honoured, and never silently ignored either. ``texts``:
     file texts already read (the suppression stage's cache); the others are read here."""
     from policyguard.gate import migrate
+    from policyguard.gate.foreign import foreign_summary_notice, foreign_texts
 
     ignore_files = migrate.ignore_files_near(paths, root) if paths else []
     counts, first = migrate.scan_summary(foreign_texts(files, texts), ignore_files, config_rules)
     if first is None:
         return None
     return foreign_summary_notice(counts, first.file, first.line, paths)
-
-
-def foreign_texts(files: list[str], texts: dict[str, str | None]) -> dict[str, str]:
-    """The texts of ``files`` that may hold another tool's suppression (``texts``: already read)."""
-    from policyguard.gate import migrate
-
-    seen: dict[str, str] = {}
-    for file in files:
-        text = texts.get(file) if file in texts else None
-        if text is None and file not in texts:
-            try:
-                with open(file, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(migrate.MAX_BYTES)
-            except OSError:
-                text = None
-        if text and migrate.may_hold(text):
-            seen[file] = text
-    return seen
-
-
-def foreign_summary_notice(counts: dict[str, int], file: str, line: int, paths: list[str]) -> Notice:
-    """The one notice of a scan (or of a merge of shards) about other tools' suppressions:
-    ``counts`` by kind, the first one at ``file``:``line``."""
-    from policyguard.gate import migrate
-    from policyguard.gate.suppress import Notice
-
-    total = sum(counts.values())
-    kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-    return Notice("not-honoured", file, line,
-                  f"{total} suppression(s) written for other tools ({kinds}) are not honoured: "
-                  f"`{migrate.COMMAND} {' '.join(paths) or '.'}` shows them as policyguard suppressions "
-                  "(a dry run; --write applies)", subject="foreign-suppressions")
 
 
 def _mask_unknowns(result: ScanResult) -> None:
