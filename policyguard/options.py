@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from policyguard.limits import UnitLimits
+    from policyguard.sharding import Shard
 
 
 def _freeze_sequences(record: Any) -> None:
@@ -96,6 +97,8 @@ class ReadOptions:
     # input formats to scan (policyguard.formats names, ``--framework terraform,kubernetes``);
     # empty: all. Units of other kinds are listed as skipped with the reason
     kinds: tuple[str, ...] = ()
+    # ``scan --shard I/N``: judge only this shard's units (policyguard.sharding); None: all
+    shard: Shard | None = None
 
     def __post_init__(self) -> None:
         _freeze_sequences(self)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyguard import procs
+from policyguard import procs, sharding
 from policyguard.model import (
     ErrorKind,
     Finding,
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from policyguard.discover import Unit
     from policyguard.engine.evaluator import EvalMode
     from policyguard.limits import UnitBudget, UnitLimits
+    from policyguard.sharding import ShardLog
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class ScanResult:
     # the text of scanned files that exist only in memory (a stream), by the name reports show:
     # what the gate reads instead of the file (inline suppressions)
     sources: dict[str, str] = field(default_factory=dict)
+    shard_log: ShardLog | None = None  # ``--shard``: what merge needs to restore the order (policyguard.sharding)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -564,6 +566,8 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
         result.errors.extend(ruleset.errors)
 
     units = found.units
+    if read.shard is not None:  # --shard I/N: this job's units, logged so merge restores the scan's order
+        units, result.shard_log = sharding.select(units, read.shard, len(result.errors), result.skipped)
     if read.modules.download:  # remote Terraform modules, before any parser runs (policyguard.modfetch)
         from policyguard.modfetch.resolve import resolve_units
 
@@ -592,6 +596,8 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
         result.resources.extend(parsed.resources)
         result.errors.extend(parsed.errors)
         result.findings.extend(findings)
+        if result.shard_log is not None:
+            result.shard_log.judged(unit, len(findings), len(parsed.errors))
     result.files = sorted(files)
     result.skipped.sort()
     return result

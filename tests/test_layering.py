@@ -20,7 +20,7 @@ PKG = Path(__file__).resolve().parent.parent / "policyguard"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("policyguard", "policyguard.model", "policyguard.limits", "policyguard.exitcodes", "policyguard.fsread",
               "policyguard.procs", "policyguard.redact", "policyguard.jsonfast", "policyguard.roots", "policyguard.secrets",
-              "policyguard.options")),
+              "policyguard.options", "policyguard.sharding")),
     ("parsers", ("policyguard.parsers", "policyguard.discover", "policyguard.formats", "policyguard.modfetch")),
     ("engine", ("policyguard.engine",)),
     ("scan", ("policyguard.scan", "policyguard.ruletest", "policyguard.ruledocs")),

@@ -11,7 +11,7 @@ import sys
 import click
 
 from policyguard import __version__
-from policyguard.commands import audit, baseline, compliance, fix, migrate, rules, scan, serve, test, webhook
+from policyguard.commands import audit, baseline, compliance, fix, merge, migrate, rules, scan, serve, test, webhook
 from policyguard.exitcodes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 
 
@@ -56,5 +56,5 @@ def main() -> None:
 
 
 for _command in (scan.scan, fix.fix, compliance.compliance, rules.rules, test.test_rules, baseline.baseline,
-                 serve.serve, webhook.webhook, migrate.migrate_suppressions, audit.audit):
+                 serve.serve, webhook.webhook, migrate.migrate_suppressions, audit.audit, merge.merge):
     main.add_command(_command)

@@ -131,6 +131,8 @@ def evaluate_gate(
         notices.append(foreign)
     base_info: dict[str, Any] | None = None
     errors = list(result.errors)
+    # --shard: the statuses before the baseline, so merge can judge the union against its own
+    pre_baseline = [f.status for f in result.findings] if result.shard_log is not None and baseline_path else None
     if baseline_path:
         bl = baseline_mod.load(baseline_path, root)  # BaselineError handled by the caller
         outcome = baseline_mod.apply(result.findings, bl)
@@ -138,7 +140,7 @@ def evaluate_gate(
     unselected = sum(1 for _, why in result.skipped if "not a selected input kind" in why)
     empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
     verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
-    return Report(
+    report = Report(
         findings=result.findings,
         rules=result.rules,
         errors=errors,
@@ -151,6 +153,12 @@ def evaluate_gate(
         skipped=list(result.skipped),
         unconfigured=dict(result.params_skipped),
     )
+    if result.shard_log is not None:  # a shard of a CI matrix: what `policyguard merge` needs
+        from policyguard.gate.partial import partial_block
+
+        report.partial = partial_block(result, report, config, settings, directives=sup.directives,
+                                       pre_baseline=pre_baseline, paths=list(paths or ()), texts=sources)
+    return report
 
 
 def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[str], root: str,
@@ -160,29 +168,13 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
     not been migrated: they are never honoured, and never silently ignored either. ``texts``:
     file texts already read (the suppression stage's cache); the others are read here."""
     from policyguard.gate import migrate
-    from policyguard.gate.suppress import Notice
+    from policyguard.gate.foreign import foreign_summary_notice, foreign_texts
 
-    seen: dict[str, str] = {}
-    for file in files:
-        text = texts.get(file) if file in texts else None
-        if text is None and file not in texts:
-            try:
-                with open(file, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(migrate.MAX_BYTES)
-            except OSError:
-                text = None
-        if text and migrate.may_hold(text):
-            seen[file] = text
     ignore_files = migrate.ignore_files_near(paths, root) if paths else []
-    counts, first = migrate.scan_summary(seen, ignore_files, config_rules)
+    counts, first = migrate.scan_summary(foreign_texts(files, texts), ignore_files, config_rules)
     if first is None:
         return None
-    total = sum(counts.values())
-    kinds = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-    return Notice("not-honoured", first.file, first.line,
-                  f"{total} suppression(s) written for other tools ({kinds}) are not honoured: "
-                  f"`{migrate.COMMAND} {' '.join(paths) or '.'}` shows them as policyguard suppressions "
-                  "(a dry run; --write applies)", subject="foreign-suppressions")
+    return foreign_summary_notice(counts, first.file, first.line, paths)
 
 
 def _mask_unknowns(result: ScanResult) -> None:

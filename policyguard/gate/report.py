@@ -188,6 +188,8 @@ class Report:
     # --severity: {"severities": [...], "hidden": n, "hidden_failing": n} when findings of other
     # severities are left out of the report (the verdict was computed before, on all of them)
     display_filter: dict[str, Any] | None = None
+    # ``scan --shard``: what ``policyguard merge`` needs beyond the report (gate.merge.partial_block)
+    partial: dict[str, Any] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _doc_cache: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 

@@ -325,6 +325,11 @@ def baseline_allowed(baseline: str, scan_paths: list[str], config: Config, untru
         return None
     if not inside(Path(baseline), repository_roots(scan_paths)):
         return None
+    return baseline_rejection(baseline)
+
+
+def baseline_rejection(baseline: str) -> ConfigNotice:
+    """The notice for a baseline inside an untrusted repository (also judged by ``merge``)."""
     return ConfigNotice(
         "rejected", baseline, 1,
         "baseline file inside the scanned repository: in untrusted mode the change under review could "

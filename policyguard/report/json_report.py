@@ -49,6 +49,8 @@ def document(report: Report) -> dict[str, Any]:
         doc["display_filter"] = dict(report.display_filter)
     if report.verbose:
         doc["skipped"] = [{"file": report.rel(f), "reason": why} for f, why in report.skipped]
+    if report.partial is not None:  # --shard: the inputs of `policyguard merge` (gate.merge)
+        doc["partial"] = report.partial
     if report.baseline is not None:
         b = report.baseline
         doc["baseline"] = {"path": b["path"], "matched": b["matched"], "new": b["new"], "absent": b["absent"]}
