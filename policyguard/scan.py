@@ -98,8 +98,8 @@ def gate_view(resource: Resource, paths: set[str]) -> Resource:
     view = copy.copy(resource)  # no __post_init__: the attributes are already escaped
     attrs: dict[str, Any] = {}
     full = resource.attributes
-    if resource.platform == "kubernetes" and "metadata" in full:
-        attrs["metadata"] = full["metadata"]
+    if resource.platform == "kubernetes":  # identity: annotation suppressions, PolicyException matches
+        attrs.update((k, full[k]) for k in ("apiVersion", "kind", "metadata") if k in full)
     for text in paths:
         try:
             segs = parse_path(text)

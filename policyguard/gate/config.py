@@ -220,19 +220,23 @@ def load_config(path: Path) -> Config:
     if errors:
         msgs = []
         for e in errors:
-            p = tuple(e.absolute_path)
-            line = lines.get(p, 1)
-            message = e.message
-            if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-                allowed = sorted((e.schema.get("properties") or {}).keys())
-                extra = sorted(set(e.instance) - set(allowed))
-                if extra:
-                    p = p + (extra[0],)
-                    line = lines.get(p, line)
-                    message = f"unknown key {extra[0]!r} (allowed: {', '.join(allowed)})"
+            p, message = schema_error(e)
+            line = lines.get(p) or lines.get(tuple(e.absolute_path), 1)
             msgs.append(f"{path}:{line}: {_fmt_path(p)}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(msgs))
     return _typed(data, path, lines)
+
+
+def schema_error(e: Any) -> tuple[tuple[str | int, ...], str]:
+    """A jsonschema error's key path and message; an unknown key is named (its path and the
+    allowed keys) instead of jsonschema's "Additional properties are not allowed" sentence."""
+    p = tuple(e.absolute_path)
+    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+        allowed = sorted((e.schema.get("properties") or {}).keys())
+        extra = sorted(set(e.instance) - set(allowed))
+        if extra:
+            return p + (extra[0],), f"unknown key {extra[0]!r} (allowed: {', '.join(allowed)})"
+    return p, e.message
 
 
 def _typed(data: dict[str, Any], path: Path, lines: dict[tuple[str | int, ...], int]) -> Config:

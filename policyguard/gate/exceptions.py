@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyguard.gate.config import ConfigError, ConfigNotice
+from policyguard.gate.config import ConfigError, ConfigNotice, schema_error
 from policyguard.gate.suppress import SUPPRESSIBLE, Directive, Notice, is_expired, policy_problems
 from policyguard.model import Finding, Resource, Status, Suppression
 
@@ -244,14 +244,7 @@ def schema_problems(doc: Any, lines: dict[tuple[str | int, ...], int], file: str
     validator = _validator()
     out = []
     for e in sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
-        p = tuple(e.absolute_path)
-        message = e.message
-        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-            allowed = sorted((e.schema.get("properties") or {}).keys())
-            extra = sorted(set(e.instance) - set(allowed))
-            if extra:
-                p = p + (extra[0],)
-                message = f"unknown key {extra[0]!r} (allowed: {', '.join(allowed)})"
+        p, message = schema_error(e)
         where = lines.get(p) or lines.get(p[:-1]) or line
         key = ".".join(str(k) if isinstance(k, str) else f"[{k}]" for k in p).replace(".[", "[") or "(document)"
         out.append(f"{file}:{where}: {key}: {message}")
