@@ -109,15 +109,16 @@ class EvalMode:
     """How an evaluator runs its rules, fixed when it is built. The defaults are a scan's; the
     webhook's lanes choose others (webhook/evaluation.py).
 
-    ``rego_guard``: regorus in a forked, killable helper (None: the engine default);
-    ``rego_compiled``: rule groups on regorus's compiled VM, one resource per call (needs
-    ``rego_guard`` False); ``interpret_here`` False: what the VM cannot finish raises
+    ``rego_guard``: the regorus interpreter in a forked, killable helper (None: the engine
+    default); ``rego_compiled``: rule groups on regorus's compiled VM in this process, one
+    resource per call, the rest on the interpreter (None: the engine default, on unless
+    ``--rego-engine embedded-interpreter`` or ``POLICYGUARD_REGO_VM=0``); ``interpret_here`` False: what the VM cannot finish raises
     ``NeedsInterpreter`` instead of running on the interpreter in this thread;
     ``python_watchdog``: Python rules bounded by a timer or trace function (False: the caller
     bounds a stuck evaluation itself, e.g. the webhook's request deadline + supervisor)."""
 
     rego_guard: bool | None = None
-    rego_compiled: bool = False
+    rego_compiled: bool | None = None
     interpret_here: bool = True
     python_watchdog: bool = True
 
