@@ -2,7 +2,8 @@
 `fixtures/pass/<case>` gives a pass (and no fail or error) of the rule, `fixtures/fail/<case>` a
 fail (rules/README.md; `expect.yaml` pins exact resource ids).
 
-Backends: embedded (regorus) and opa-golib (real OPA) on every rule; the OPA REST test double
+Backends: embedded (regorus: the compiled VM a scan runs, the rest on its interpreter), the
+regorus interpreter alone (`embedded-interpreter`) and opa-golib (real OPA) on every rule; the OPA REST test double
 on every rule; the `opa` CLI test double (one process per case, ~0.3 s) on every 8th rule unless
 POLICYGUARD_FULL_SHIM=1 runs it on all."""
 
@@ -49,6 +50,11 @@ def _check(rule_dir: Path, **kw: object) -> None:
 @pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
 def test_fixtures_embedded(rule_dir: Path) -> None:
     _check(rule_dir, rego_engine="embedded")
+
+
+@pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
+def test_fixtures_embedded_interpreter(rule_dir: Path) -> None:
+    _check(rule_dir, rego_engine="embedded-interpreter")
 
 
 @pytest.mark.skipif(not have_golib(), reason="opa-golib-python-bindings not installed")

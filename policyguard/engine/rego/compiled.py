@@ -236,6 +236,47 @@ def unbounded_builtin(file: str, source: str) -> str | None:
     return None
 
 
+def conflict_hazard(file: str, source: str) -> str | None:
+    """Why the VM may give a verdict where the interpreter and OPA report a conflict, or None:
+    a complete rule or a function defined by several rule statements. When two of them hold
+    with different values the interpreter raises ``eval_conflict_error`` (an ``error``
+    finding) and the VM silently takes one value (tests/test_rego_vm.py pins it)."""
+    try:
+        ast = _ast(file, source)
+    except Exception as exc:  # pragma: no cover - the interpreter loaded it before
+        return f"{file}: {first_line(exc)}"
+    seen: dict[str, int] = {}
+    for rule in ast.get("rules", []):
+        head = rule.get("Spec", {}).get("head", {}) if isinstance(rule, dict) else {}
+        kind = next(iter(head), None)
+        if kind == "Func" or (kind == "Compr" and isinstance(head["Compr"].get("refr", {}).get("Var"), dict)):
+            name = _base_name(head[kind].get("refr"))
+            if name and name in seen:
+                return (f"{file}:{rule['Spec'].get('span', {}).get('line', '?')}: {name!r} is defined by several rules "
+                        "(where two hold with different values the VM takes one instead of reporting the conflict)")
+            if name:
+                seen[name] = 1
+    return None
+
+
+@cache
+def _verified_roots() -> tuple[Path, ...]:
+    from policyguard.engine.rules import LIBRARY_FILES, builtin_rules_dir
+
+    return (builtin_rules_dir().resolve(), *{p.resolve().parent for p in LIBRARY_FILES})
+
+
+def _verified(file: str) -> bool:
+    """A module of the built-in pack or library: its fixtures run on the VM, the interpreter
+    and OPA (tests/test_rule_pack.py), and its rules defined by several statements hold on
+    exclusive conditions; other modules get ``conflict_hazard``'s screen."""
+    try:
+        path = Path(file).resolve()
+    except (OSError, ValueError):
+        return False
+    return any(path.is_relative_to(root) for root in _verified_roots())
+
+
 def vm_source(file: str, source: str) -> tuple[str, str | None]:
     """``source`` with its body assignments rewritten for the VM, or the source unchanged and
     the reason the rewrite would not be faithful."""
@@ -348,6 +389,11 @@ class CompiledRegorusBackend:
 
     # ------------------------------------------------------------------ programs
     @property
+    def interpreter(self) -> Any:
+        """The backend that judges what the VM does not (the guarded helper in a scan)."""
+        return self._interpreter
+
+    @property
     def interpreted(self) -> dict[str, str]:
         """Group -> why it runs on the interpreter, of the groups prepared so far."""
         with self._lock:
@@ -371,6 +417,8 @@ class CompiledRegorusBackend:
         new, why = vm_source(file, source)
         if why is None:
             why = unbounded_builtin(file, source)
+        if why is None and not _verified(file):
+            why = conflict_hazard(file, source)
         reads = ""
         if _OTHER_INPUT.search(code_only(source)):  # strings and comments blanked
             unit = unit_source(new) if self._unit_data_ok else None
@@ -381,14 +429,18 @@ class CompiledRegorusBackend:
         hit = self._screens[i] = _Screen(new, why, reads)
         return hit
 
-    def _members(self, group: str) -> list[int]:
+    def _members(self, group: str) -> list[int] | None:
         """The modules of ``group``'s program: what its rules reach through ``data.``
         references (the interpreter's load plan), so a helper only some groups use (and its
-        screens) concerns those groups only; all modules when a reference is dynamic."""
+        screens) concerns those groups only. None where a module reads ``data`` dynamically
+        (``data[x]``): it may read any package, and a program of every module passes the VM's
+        source limit, so such a group runs on the interpreter, which loads them all."""
         if self._load_plan is None:
             self._load_plan = LoadPlan(self._policy)
         need = self._load_plan.for_groups([group])
-        return [i for i in range(len(self._modules)) if need is None or f"m{i}" in need]
+        if need is None:
+            return None
+        return [i for i in range(len(self._modules)) if f"m{i}" in need]
 
     def entry_points(self, group: str) -> list[str]:
         return [self.entry(group)] + [e for _r, e in self._param_members.get(group, [])]
@@ -399,6 +451,9 @@ class CompiledRegorusBackend:
             if plan is not None:
                 return plan
             members = self._members(group)
+            if members is None:
+                plan = self._plans[group] = GroupProgram("a module of the group reads data dynamically (data[x]): it may read any package")
+                return plan
             driver = vm_driver(self._driver, [group])
             entries = self.entry_points(group)
             key = None
