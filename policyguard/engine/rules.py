@@ -99,8 +99,10 @@ class RuleSet:
         return {m.id: m for m in self.metas}
 
 
+@lru_cache(maxsize=1)
 def builtin_rules_dir() -> Path:
-    """``<repo>/rules`` in a source checkout, else the copy installed as ``policyguard/builtin_rules``."""
+    """``<repo>/rules`` in a source checkout, else the copy installed as ``policyguard/builtin_rules``
+    (fixed for the process: reports ask once per finding)."""
     pkg = Path(__file__).resolve().parent.parent
     checkout = pkg.parent / "rules"
     if (checkout / "README.md").is_file() and (pkg.parent / "pyproject.toml").is_file():
