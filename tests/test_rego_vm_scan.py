@@ -201,6 +201,27 @@ def test_a_damaged_cache_entry_is_ignored_and_rewritten(tmp_path: Path, damage: 
     assert (healed.compiled, healed.loaded) == (0, 1)
 
 
+def test_an_entry_that_passes_its_checksum_but_does_not_load_is_recompiled(tmp_path: Path) -> None:
+    """The program is deserialized where the VM is made (not twice): a well-formed entry whose
+    program regorus refuses is compiled afresh there, its entry rewritten, and the verdicts are
+    the same."""
+    import hashlib
+    import json
+
+    CompiledRegorusBackend(_policy(), cache=ProgramCache(tmp_path / "vm")).eval_batch(DOC, "", 5.0, ["g0"])
+    (entry,) = (tmp_path / "vm").glob("*.rvm")
+    magic, head, _binary = entry.read_bytes().split(b"\n", 2)
+    bogus = b"not a program" * 10
+    meta = {**json.loads(head), "sha256": hashlib.sha256(bogus).hexdigest()}
+    entry.write_bytes(magic + b"\n" + json.dumps(meta).encode() + b"\n" + bogus)
+    again = CompiledRegorusBackend(_policy(), cache=ProgramCache(tmp_path / "vm"))
+    assert again.eval_batch(DOC, "", 5.0, ["g0"]) == WANT
+    assert (again.loaded, again.compiled, again.interpreted) == (1, 1, {})
+    healed = CompiledRegorusBackend(_policy(), cache=ProgramCache(tmp_path / "vm"))
+    assert healed.eval_batch(DOC, "", 5.0, ["g0"]) == WANT
+    assert (healed.compiled, healed.loaded) == (0, 1)
+
+
 def test_a_screened_group_is_cached_as_such(tmp_path: Path) -> None:
     policy = _policy('fail contains "x" if count(numbers.range(1, input.resource.x)) == 1\n')
     first = CompiledRegorusBackend(policy, cache=ProgramCache(tmp_path / "vm"))

@@ -504,10 +504,37 @@ class CompiledRegorusBackend:
         if vm is None:
             import regorus
 
-            program, _partial = regorus.Program.deserialize_binary(plan.binary)
+            program, partial = regorus.Program.deserialize_binary(plan.binary)
+            if partial:
+                raise ValueError("the program needs recompiling")
             vm = vms[group] = regorus.Rvm()
             vm.load_program(program)
         return vm
+
+    def _load_vm(self, group: str, plan: GroupProgram) -> Any:
+        """``_vm``, or None when the program does not load (a cache entry that passed its
+        checksum but not the deserializer): the group is compiled afresh, once, and the entry
+        rewritten; failing that it runs on the interpreter."""
+        try:
+            return self._vm(group, plan)
+        except BaseException as exc:  # a deserializer panic is a pyo3 PanicException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+        with self._lock:
+            members = self._members(group) or []
+            fresh = self._build(group, members, vm_driver(self._driver, [group]), self.entry_points(group))
+            if self._cache is not None and fresh.why is None:
+                self._cache.put(self._cache.key([self._modules[i] for i in members], vm_driver(self._driver, [group]),
+                                                self.entry_points(group), self._unit_data_ok), fresh)
+            if fresh.why is None:
+                try:
+                    self._plans[group] = fresh
+                    return self._vm(group, fresh)
+                except BaseException as exc:
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
+            self._plans[group] = GroupProgram(fresh.why or "its compiled program does not load")
+        return None
 
     # ------------------------------------------------------------------ evaluation
     def _execute(self, vm: Any, group: str, doc: dict[str, Any], rule_params: Any = None) -> Any:
@@ -543,8 +570,8 @@ class CompiledRegorusBackend:
             group = item.get("group")
             value = None
             plan = self._plan(group) if group in self._groups else None
-            if plan is not None and plan.why is None:
-                vm = self._vm(group, plan)
+            vm = self._load_vm(group, plan) if plan is not None and plan.why is None else None
+            if vm is not None and plan is not None:
                 doc = {"resource": resources[item["id"]]}
                 if plan.with_resources:
                     doc["resources"] = resources
@@ -650,15 +677,9 @@ class ProgramCache:
             if not isinstance(meta, dict) or meta.get("key") != key or meta.get("sha256") != hashlib.sha256(binary).hexdigest():
                 return None
             plan = GroupProgram(meta.get("why"), binary, bool(meta.get("with_resources")), bool(meta.get("unit_data")))
-            if plan.why is None:
-                import regorus
-
-                _program, partial = regorus.Program.deserialize_binary(binary)  # it must load, here and now
-                if partial:
-                    return None
-            elif not isinstance(plan.why, str) or binary:
+            if plan.why is not None and (not isinstance(plan.why, str) or binary):
                 return None
-            return plan
+            return plan  # deserialized where a VM is made (``_vm``), which handles a refusal
         except BaseException as exc:  # unreadable, malformed, a deserializer panic: compile afresh
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
