@@ -511,6 +511,10 @@ class CompiledRegorusBackend:
             vm.load_program(program)
         return vm
 
+    def _thread_vms_fed(self, fed: set[int]) -> list[Any]:
+        """This thread's VMs whose ids are in ``fed``."""
+        return [vm for vm in (getattr(self._local, "vms", None) or {}).values() if id(vm) in fed]
+
     def _load_vm(self, group: str, plan: GroupProgram) -> Any:
         """``_vm``, or None when the program does not load (a cache entry that passed its
         checksum but not the deserializer): the group is compiled afresh, once, and the entry
@@ -587,6 +591,9 @@ class CompiledRegorusBackend:
                 pending.append(item)
             else:
                 out.append({"id": item["id"], "out": value})
+        if fed:  # a VM keeps its data: 43 VMs each holding its last unit held 78 MiB on the CloudFormation corpus
+            for vm in {id(v): v for v in self._thread_vms_fed(fed)}.values():
+                vm.set_data_json("{}")
         for part in (p for p in ([i for i in pending if i.get("group") is not None], [i for i in pending if i.get("group") is None]) if p):
             one: dict[str, Any] = {"resources": resources, "batch": part}
             if rule_params is not None:
