@@ -47,7 +47,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from policyguard.engine.rego.common import LEXEMES_RE, code_only, first_line, module_package
+from policyguard.engine.rego.common import LEXEMES_RE, code_only, first_line, module_package, no_rust_backtraces
 from policyguard.engine.rego.driver import DRIVER_HEADER, DRIVER_PACKAGE, Driver, RegoPolicy
 from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend, make_regorus_engine
 from policyguard.jsonfast import dumps, loads
@@ -355,6 +355,7 @@ class CompiledRegorusBackend:
 
     def __init__(self, policy: RegoPolicy, *, interpret_here: bool = True, interpreter: Any = None,
                  cache: ProgramCache | None = None, eager: bool = False) -> None:
+        no_rust_backtraces()
         driver = policy.driver
         self._driver = driver
         self._groups = driver.group_rules
