@@ -200,8 +200,8 @@ def _assert_same(resources: list[Resource], where: str) -> int:
 def test_builtin_rules_run_on_the_vm() -> None:
     """Every Kubernetes group (what the webhook evaluates) runs on the VM; the rewrite accepts
     every built-in module but the few with a comprehension in an iterating body; the groups that
-    fall back do so for that or because the VM lacks a feature (partial object rules with
-    constant keys)."""
+    fall back do so for that, because the VM lacks a feature (partial object rules with
+    constant keys) or because a module reads data dynamically (203 of 210 groups on the VM)."""
     _, vm = _evaluators()
     backend = vm.backend
     assert isinstance(backend, CompiledRegorusBackend)
@@ -209,7 +209,8 @@ def test_builtin_rules_run_on_the_vm() -> None:
     k8s = {g for g, ids in vm._groups.items() if any(i.startswith("PG-K8S-") for i in ids)}
     assert k8s and not k8s & set(backend.interpreted)
     for why in backend.interpreted.values():
-        assert why.startswith("does not compile for the VM") or "a rule body that iterates" in why, why
+        assert (why.startswith(("does not compile for the VM", "a module of the group reads data dynamically"))
+                or "a rule body that iterates" in why), why
     assert len(backend.interpreted) < len(vm._groups) // 2
 
 
