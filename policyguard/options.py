@@ -145,7 +145,7 @@ class EvalOptions:
     """How the rules are evaluated: the engine, the workers and the budgets."""
 
     jobs: int = 0  # 0: every core
-    rego_engine: str = "embedded"  # embedded | opa | opa-server | opa-golib
+    rego_engine: str = "embedded"  # embedded | embedded-interpreter | opa | opa-server | opa-golib
     opa_path: str | None = None
     opa_url: str | None = None
     rule_timeout: float = 5.0  # seconds per rule x unit

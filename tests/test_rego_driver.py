@@ -74,7 +74,6 @@ group_g1 := {
 }
 
 param_out_0 := {"fail": data.p.b.fail, "unknown": data.p.b.unknown}
-unit_resources := {input.resource.id: input.resource}
 '''
 
 

@@ -2,12 +2,13 @@
 `fixtures/pass/<case>` gives a pass (and no fail or error) of the rule, `fixtures/fail/<case>` a
 fail (rules/README.md; `expect.yaml` pins exact resource ids).
 
-Backends: embedded (regorus) and opa-golib (OPA as a Go library) on every rule. The real `opa`
-binary (tests/opa_fixtures.py): every Rego call of every platform's fixtures answered by
-`opa eval` and by `opa run --server` exactly as by regorus (tests/opa_parity.py: batched, one
-`opa eval` and one server per platform); and end to end, the `opa` CLI backend (one process per
-case, ~0.5 s) and the OPA-server backend (policies pushed over REST) on every 40th rule, or on
-all with POLICYGUARD_FULL_OPA=1."""
+Backends: embedded (regorus: the compiled VM a scan runs, the rest on its interpreter), the
+regorus interpreter alone (`embedded-interpreter`) and opa-golib (OPA as a Go library) on every
+rule. The real `opa` binary (tests/opa_fixtures.py): every Rego call of every platform's fixtures
+answered by `opa eval` and by `opa run --server` exactly as by regorus (tests/opa_parity.py:
+batched, one `opa eval` and one server per platform); and end to end, the `opa` CLI backend (one
+process per case, ~0.5 s) and the OPA-server backend (policies pushed over REST) on every 40th
+rule, or on all with POLICYGUARD_FULL_OPA=1."""
 
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ def _check(rule_dir: Path, **kw: object) -> None:
 @pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
 def test_fixtures_embedded(rule_dir: Path) -> None:
     _check(rule_dir, rego_engine="embedded")
+
+
+@pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
+def test_fixtures_embedded_interpreter(rule_dir: Path) -> None:
+    _check(rule_dir, rego_engine="embedded-interpreter")
 
 
 @pytest.mark.skipif(not have_golib(), reason="opa-golib-python-bindings not installed")

@@ -236,10 +236,17 @@ def test_each_rule_sees_its_own_params_on_every_backend(tmp_path: Path, backend:
 
 def test_the_vm_runs_parameterised_rules_itself(tmp_path: Path) -> None:
     d = _rules_dir(tmp_path)
-    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(d / "A"), str(RULE_DIR)], builtin_rules=False, rule_params={"TEST-PARAM-A": {"word": "w"}, RID: {"registries": ["*"]}}))
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(RULE_DIR)], builtin_rules=False, rule_params={RID: {"registries": ["*"]}}))
     ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation, EvalMode(rego_guard=False, rego_compiled=True))
     assert [f.status for f in ev.evaluate([_pod("web", {"a": "nginx"})]) if f.rule_id == RID] == [Status.PASS]
     assert ev.vm_status() == ({}, 0)
+    # a rule iterating numbers.range over a parameter runs on the interpreter (its cost is not
+    # bounded by the VM's instruction limit), with the same verdicts
+    opts = ScanOptions(rules=RuleOptions(rule_dirs=[str(d / "A"), str(RULE_DIR)], builtin_rules=False, rule_params={"TEST-PARAM-A": {"word": "w"}, RID: {"registries": ["*"]}}))
+    ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation, EvalMode(rego_guard=False, rego_compiled=True))
+    assert [f.status for f in ev.evaluate([_pod("web", {"a": "nginx"})]) if f.rule_id == RID] == [Status.PASS]
+    reasons, fallbacks = ev.vm_status()
+    assert fallbacks == 0 and reasons and all("numbers.range" in why for why in reasons.values())
 
 
 def test_rules_without_params_get_the_same_driver_and_input() -> None:

@@ -109,15 +109,16 @@ class EvalMode:
     """How an evaluator runs its rules, fixed when it is built. The defaults are a scan's; the
     webhook's lanes choose others (webhook/evaluation.py).
 
-    ``rego_guard``: regorus in a forked, killable helper (None: the engine default);
-    ``rego_compiled``: rule groups on regorus's compiled VM, one resource per call (needs
-    ``rego_guard`` False); ``interpret_here`` False: what the VM cannot finish raises
+    ``rego_guard``: the regorus interpreter in a forked, killable helper (None: the engine
+    default); ``rego_compiled``: rule groups on regorus's compiled VM in this process, one
+    resource per call, the rest on the interpreter (None: the engine default, on unless
+    ``--rego-engine embedded-interpreter`` or ``POLICYGUARD_REGO_VM=0``); ``interpret_here`` False: what the VM cannot finish raises
     ``NeedsInterpreter`` instead of running on the interpreter in this thread;
     ``python_watchdog``: Python rules bounded by a timer or trace function (False: the caller
     bounds a stuck evaluation itself, e.g. the webhook's request deadline + supervisor)."""
 
     rego_guard: bool | None = None
-    rego_compiled: bool = False
+    rego_compiled: bool | None = None
     interpret_here: bool = True
     python_watchdog: bool = True
 
@@ -152,11 +153,21 @@ class Evaluator:
                 for wl in (False, True):  # with and without a pod spec (WORKLOAD_TYPE rules)
                     keys.add((plat, "*", wl))
                     keys.update((plat, type_key(plat, t), wl) for t in types if t not in ("*", WORKLOAD_TYPE))
+        # per platform and rule, once: (covers every type, covers pod-spec types, its type keys);
+        # matching every key against every rule's raw types took 0.5-2 s per process at 547 rules
+        covers: dict[str, list[tuple[str, bool, bool, frozenset[str]]]] = {}
+        for m in rego:
+            for plat, types in m.resource_types.items():
+                covers.setdefault(plat, []).append((m.id, "*" in types, WORKLOAD_TYPE in types,
+                                                    frozenset(type_key(plat, t) for t in types)))
         by_members: dict[tuple[str, ...], str] = {}
         groups: dict[str, list[str]] = {}
         group_of: dict[tuple[str, str, bool], str] = {}
+        order = {m.id: i for i, m in enumerate(rego)}
         for plat, typ, wl in sorted(keys):
-            members = tuple(m.id for m in rego if _covers(plat, m.resource_types.get(plat, ()), typ, wl))
+            found = [rid for rid, star, work, tkeys in covers.get(plat, ())
+                     if star or (wl and work) or (typ != "*" and typ in tkeys)]
+            members = tuple(sorted(found, key=order.__getitem__))
             if not members:
                 continue
             name = by_members.get(members)

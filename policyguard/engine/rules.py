@@ -99,8 +99,10 @@ class RuleSet:
         return {m.id: m for m in self.metas}
 
 
+@lru_cache(maxsize=1)
 def builtin_rules_dir() -> Path:
-    """``<repo>/rules`` in a source checkout, else the copy installed as ``policyguard/builtin_rules``."""
+    """``<repo>/rules`` in a source checkout, else the copy installed as ``policyguard/builtin_rules``
+    (fixed for the process: reports ask once per finding)."""
     pkg = Path(__file__).resolve().parent.parent
     checkout = pkg.parent / "rules"
     if (checkout / "README.md").is_file() and (pkg.parent / "pyproject.toml").is_file():
@@ -405,7 +407,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def _code_stamp() -> str:
+def code_stamp() -> str:
     """What a cached load result depends on besides the rule file: the policyguard version, the
     metadata schema, the loader and model code, the Rego parser (regorus) and Python."""
     import importlib.util
@@ -444,13 +446,13 @@ def _plain(value: Any) -> bool:
 class RuleCache:
     """One pickle per set of rule directories: each Rego file's load result keyed by its path,
     size, mtime_ns and inode, plus schema verdicts on Python rule metadata keyed by the metadata
-    itself; the whole file is dropped when ``_code_stamp`` changes. A missing, unreadable,
+    itself; the whole file is dropped when ``code_stamp`` changes. A missing, unreadable,
     corrupt or foreign-owned file is ignored (full load); writes are atomic (temp file + rename)
     and failures to write are ignored. Entries for files modified in the last 2 s are not stored
     (a same-size edit within the file system's mtime granularity would go unnoticed)."""
 
     def __init__(self, directory: Path, dirs: list[Path]) -> None:
-        self.stamp = _code_stamp()
+        self.stamp = code_stamp()
         name = hashlib.sha256(repr([str(d.resolve()) for d in dirs]).encode()).hexdigest()[:24]
         self.path = directory / f"rules-{name}.pickle"
         self.rego: dict[str, tuple[tuple[int, int, int], _RegoLoad]] = {}

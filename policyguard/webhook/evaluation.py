@@ -80,13 +80,13 @@ class Judge:
             # no trace function; Rego on the bounded VM in-process, the rest to the heavy lane
             mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=False)
         elif lane == "heavy":
-            mode = EvalMode(rego_guard=True)
+            mode = EvalMode(rego_guard=True, rego_compiled=False)
         elif lane == "audit":
             # the cluster audit (cluster/cluster_audit.py): no supervisor, so Python rules keep
             # their watchdog; Rego on the bounded VM in-process, the rest to a heavy-lane Judge
             mode = EvalMode(rego_guard=False, rego_compiled=True, interpret_here=False, python_watchdog=True)
         else:
-            mode = EvalMode()
+            mode = EvalMode(rego_compiled=False)
         self.scanner = Scanner(options.rules, options.evaluation, mode, ruleset=ruleset)
         self.ruleset = self.scanner.ruleset
         self.metas: dict[str, RuleMeta] = {m.id: m for m in self.ruleset.metas}

@@ -31,6 +31,9 @@ from policyguard.engine.rego.common import BackendError, data_refs, module_packa
 from policyguard.engine.rego.driver import DRIVER_QUERY, RegoPolicy, group_path
 from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 
+# regorus without its compiled VM: every group on the interpreter (for comparison and audits)
+INTERPRETER_ENGINE = "embedded-interpreter"
+
 
 class BackendUnavailable(BackendError, click.ClickException):
     """The backend cannot run at all here (binary missing, bad --opa-url): a usage error that
@@ -61,8 +64,8 @@ def check_available(name: str, opa_path: str | None, opa_url: str | None) -> Non
                 "--rego-engine opa-golib needs opa-golib-python-bindings "
                 "(pip install --ignore-requires-python opa-golib-python-bindings)"
             ) from None
-    elif name not in ("embedded", "", None):
-        raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
+    elif name not in ("embedded", INTERPRETER_ENGINE, "", None):
+        raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, {INTERPRETER_ENGINE}, opa-golib, opa or opa-server)")
 
 
 def _module_alias(i: int, file: str) -> str:
@@ -470,31 +473,38 @@ class OpaServerBackend:
 
 
 def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url: str | None, timeout: float,
-                 guard: bool | None = None, compiled: bool = False, interpret_here: bool = True) -> Any:
+                 guard: bool | None = None, compiled: bool | None = None, interpret_here: bool = True) -> Any:
     """``policy``: the modules and the driver; the OPA backends load the driver as one module
     (``RegoPolicy.sources``), the embedded engine loads its parts as an evaluation needs them.
-    ``guard`` (embedded engine only): run regorus in a forked helper (None: the
+    ``guard`` (embedded engine only): run the regorus interpreter in a forked helper (None: the
     ``POLICYGUARD_REGO_GUARD`` environment variable, default on). A server that bounds a
     stuck worker by other means (the webhook's supervisor watchdog) passes False.
-    ``compiled`` (embedded, unguarded): run the driver's rule groups on regorus's compiled VM,
-    one resource per execution (compiled.py); ``interpret_here`` False: what the VM cannot
-    finish raises ``NeedsInterpreter`` instead of running on the interpreter."""
-    if name in ("embedded", "", None):
+    ``compiled`` (embedded): run the driver's rule groups on regorus's compiled VM in this
+    process, one resource per execution (compiled.py), what it cannot run on the interpreter
+    (guarded as ``guard`` says); None: on unless the engine is ``embedded-interpreter`` or
+    ``POLICYGUARD_REGO_VM=0``. ``interpret_here`` False: what the VM cannot finish raises
+    ``NeedsInterpreter`` instead of running on the interpreter (and every program is compiled
+    up front)."""
+    if name in ("embedded", INTERPRETER_ENGINE, "", None):
         if guard is None:
             guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
-        if compiled and not guard:
-            from policyguard.engine.rego.compiled import CompiledRegorusBackend
-
-            return CompiledRegorusBackend(policy, interpret_here=interpret_here)
+        if compiled is None:
+            compiled = name != INTERPRETER_ENGINE and os.environ.get("POLICYGUARD_REGO_VM", "1") != "0"
+        interpreter: Any = RegorusBackend(policy)
         if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend
 
-            return GuardedBackend("embedded", lambda: RegorusBackend(policy))
-        return RegorusBackend(policy)
+            interpreter = GuardedBackend("embedded", lambda: RegorusBackend(policy))
+        if compiled:
+            from policyguard.engine.rego.compiled import CompiledRegorusBackend, program_cache
+
+            return CompiledRegorusBackend(policy, interpret_here=interpret_here, interpreter=interpreter,
+                                          cache=program_cache(), eager=not interpret_here)
+        return interpreter
     if name == "opa-golib":
         return OpaGolibBackend(policy.sources())
     if name == "opa":
         return OpaCliBackend(policy, opa_path)
     if name == "opa-server":
         return OpaServerBackend(policy.sources(), opa_url, timeout)
-    raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, opa-golib, opa or opa-server)")
+    raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, {INTERPRETER_ENGINE}, opa-golib, opa or opa-server)")

@@ -22,21 +22,34 @@ handled here, not papered over:
   the interpreter. A rule with parameters (which the batch driver evaluates ``with
   input.params as`` its own) is an entry point of its own here, executed with its parameters
   as the input's ``params``.
+* **Builtins the instruction count does not bound.** One instruction of ``numbers.range`` or
+  of ``sprintf`` with a large width allocates as much as its argument says (``numbers.range(1,
+  1e7)``: 7 s in one instruction). A module that calls them other than with small literal
+  arguments runs on the interpreter, in the guarded helper (``unbounded_builtin``).
 
-A module the screens refuse sends every group that uses it to the interpreter, so verdicts never
-depend on the VM's coverage; ``interpreted`` says which groups and why.
+A scan compiles lazily: each rule group becomes a program of its own (helpers, the group's rule
+modules, a driver of that group) the first time a unit meets it, and the program is kept on disk
+(``ProgramCache``), so a warm run compiles nothing. A module the screens refuse sends every group
+that uses it to the interpreter, so verdicts never depend on the VM's coverage; ``interpreted``
+says which groups and why.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import tempfile
 import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from policyguard.engine.rego.common import LEXEMES_RE, code_only, first_line, module_package
+from policyguard.engine.rego.common import LEXEMES_RE, code_only, first_line, module_package, no_rust_backtraces
 from policyguard.engine.rego.driver import DRIVER_HEADER, DRIVER_PACKAGE, Driver, RegoPolicy
-from policyguard.engine.rego.embedded import RegorusBackend, make_regorus_engine
+from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend, make_regorus_engine
 from policyguard.jsonfast import dumps, loads
 
 # regorus refuses a program of more than 256 source modules ("Program exceeds max sources"): a
@@ -50,16 +63,19 @@ _OTHER_INPUT = re.compile(r"\binput\b(?!\s*\.\s*(?:resource\b(?!s)|params\b))")
 _FREE_INPUT = re.compile(r"\binput\b(?!\s*\.\s*(?:resources?|params)\b)")
 # `input.resources` in code (strings and comments matched first, and kept)
 _RESOURCES_REF = re.compile(LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resources\b)")
-UNIT_RESOURCES = f"data.{DRIVER_PACKAGE}.unit_resources"
+# where a VM execution reads the unit's resources: set as the VM's data once per unit and VM
+# (a rule package of this name would collide: then the module gets the unit as input instead)
+UNIT_DATA_ROOT = "policyguard_vm_unit"
+UNIT_RESOURCES = f"data.{UNIT_DATA_ROOT}.resources"
 
 
 def unit_source(source: str) -> str | None:
-    """``source`` reading ``input.resources`` from the VM driver's ``unit_resources`` (the
-    resource under judgement, by id), or None when the module uses ``input`` in another way
-    (``input[k]``, ``import input...``): then the execution's input carries the unit itself.
+    """``source`` reading ``input.resources`` from ``UNIT_RESOURCES`` (the unit, set as the VM's
+    data once per unit), or None when the module uses ``input`` in another way (``input[k]``,
+    ``import input...``): then each execution's input carries the unit itself.
 
-    One resource per execution (the webhook) means the unit is that resource: deriving the map
-    in Rego instead of shipping a second copy halves the input the VM parses on every review."""
+    Shipping the unit in every resource's input made a unit of n resources cost n^2 parsing;
+    data is parsed once per unit and program."""
     code = code_only(source)
     if _FREE_INPUT.search(code) or re.search(r"^[ \t]*import[ \t]+input\b", code, re.M):
         return None
@@ -133,21 +149,43 @@ def _vm_hazard(rule: dict[str, Any]) -> str | None:
     * a comprehension in a body that iterates, or in the head of such a rule: the VM makes the
       body undefined when the comprehension is empty (the interpreter binds the empty
       collection). Inside a function the body calls, or with the iteration inside the
-      comprehension itself, it is fine.
+      comprehension itself, it is fine. Inside a comprehension that iterates, the same holds
+      for an inner comprehension without iteration of its own (``[{"fix": f | f := g(e)} |
+      some e in es]``: the VM drops every element whose inner comprehension is empty; one that
+      iterates, ``{w: 1 | some w in ws}``, is right).
     * an ``else`` after a body that iterates: when the iteration finds nothing the VM leaves the
       rule undefined instead of taking the ``else``."""
     head_has = any(k in d for d in _walk(rule.get("head")) for k in _COMPREHENSIONS)
     bodies = [b for b in rule.get("bodies", []) if isinstance(b, dict)]
     for n, body in enumerate(bodies):
-        stmts = (body.get("query") or {}).get("stmts") or []
-        literals = [st.get("literal") for st in stmts if isinstance(st, dict) and isinstance(st.get("literal"), dict)]
+        literals = _literals(body.get("query"))
         if not any(_is_iteration(_outside_comprehensions(lit)) for lit in literals):
             continue
         if head_has or any(k in d for lit in literals for d in _walk(lit) for k in _COMPREHENSIONS):
             return "a comprehension in a rule body that iterates (the VM makes the body undefined when the comprehension is empty)"
         if n + 1 < len(bodies):
             return "an else after a rule body that iterates (the VM does not take the else when the iteration finds nothing)"
+    for d in _walk(rule):
+        for kind in _COMPREHENSIONS:
+            compr = d.get(kind)
+            if not isinstance(compr, dict):
+                continue
+            literals = _literals(compr.get("query"))
+            if not any(_is_iteration(_outside_comprehensions(lit)) for lit in literals):
+                continue
+            outputs = [compr.get(k) for k in ("term", "key", "value")]
+            for part in (*outputs, *literals):
+                for x in _walk(part):
+                    inner = next((x[k] for k in _COMPREHENSIONS if isinstance(x.get(k), dict)), None)
+                    if inner is not None and not any(_is_iteration(_outside_comprehensions(lit)) for lit in _literals(inner.get("query"))):
+                        return ("a comprehension without iteration of its own inside a comprehension that iterates "
+                                "(the VM drops the element when the inner one is empty)")
     return None
+
+
+def _literals(query: Any) -> list[dict[str, Any]]:
+    stmts = (query or {}).get("stmts") or [] if isinstance(query, dict) else []
+    return [st["literal"] for st in stmts if isinstance(st, dict) and isinstance(st.get("literal"), dict)]
 
 
 def _outside_comprehensions(node: Any) -> Any:
@@ -169,6 +207,74 @@ def _import_name(imp: dict[str, Any], data: bytes) -> str:
     if isinstance(dot, dict) and isinstance(dot.get("field"), list) and len(dot["field"]) == 2:
         return str(dot["field"][1])
     return _base_name(ref) or ""
+
+
+# builtins whose one instruction allocates as much as an argument says: the VM's instruction
+# limit does not bound them (numbers.range(1, 1e7): 7 s; sprintf("%100000000d"): 100 MB)
+_RANGE_CALL = re.compile(r"\bnumbers\s*\.\s*range(?:_step)?\s*\(")
+_RANGE_LITERAL_ARGS = re.compile(r"\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*(?:,\s*(\d+)\s*)?\)")
+_WIDE_FORMAT = re.compile(r"%[-+ #0]*(?:\d{4,}|\d*\.\d{4,})")
+MAX_LITERAL_RANGE = 10_000
+
+
+def unbounded_builtin(file: str, source: str) -> str | None:
+    """Why ``source`` may allocate without a bound the VM's instruction count sees, or None:
+    ``numbers.range``/``numbers.range_step`` other than with small integer literals, or a string
+    with a ``sprintf`` width or precision of 1,000 or more. Such modules run on the guarded
+    interpreter, where a deadline and a memory budget stop them."""
+    code = code_only(source)
+    for m in _RANGE_CALL.finditer(code):
+        lit = _RANGE_LITERAL_ARGS.match(code, m.end() - 1)
+        if lit is None or abs(int(lit.group(2)) - int(lit.group(1))) > MAX_LITERAL_RANGE:
+            line = code.count("\n", 0, m.start()) + 1
+            return f"{file}:{line}: numbers.range with arguments that are not small literals (its cost is not bounded by the VM's instruction limit)"
+    for m in LEXEMES_RE.finditer(source):
+        text = m.group(0)
+        if text[0] in "\"`" and _WIDE_FORMAT.search(text):
+            line = source.count("\n", 0, m.start()) + 1
+            return f"{file}:{line}: a format width or precision of 1,000 or more (sprintf's allocation is not bounded by the VM's instruction limit)"
+    return None
+
+
+def conflict_hazard(file: str, source: str) -> str | None:
+    """Why the VM may give a verdict where the interpreter and OPA report a conflict, or None:
+    a complete rule or a function defined by several rule statements. When two of them hold
+    with different values the interpreter raises ``eval_conflict_error`` (an ``error``
+    finding) and the VM silently takes one value (tests/test_rego_vm.py pins it)."""
+    try:
+        ast = _ast(file, source)
+    except Exception as exc:  # pragma: no cover - the interpreter loaded it before
+        return f"{file}: {first_line(exc)}"
+    seen: dict[str, int] = {}
+    for rule in ast.get("rules", []):
+        head = rule.get("Spec", {}).get("head", {}) if isinstance(rule, dict) else {}
+        kind = next(iter(head), None)
+        if kind == "Func" or (kind == "Compr" and isinstance(head["Compr"].get("refr", {}).get("Var"), dict)):
+            name = _base_name(head[kind].get("refr"))
+            if name and name in seen:
+                return (f"{file}:{rule['Spec'].get('span', {}).get('line', '?')}: {name!r} is defined by several rules "
+                        "(where two hold with different values the VM takes one instead of reporting the conflict)")
+            if name:
+                seen[name] = 1
+    return None
+
+
+@cache
+def _verified_roots() -> tuple[Path, ...]:
+    from policyguard.engine.rules import LIBRARY_FILES, builtin_rules_dir
+
+    return (builtin_rules_dir().resolve(), *{p.resolve().parent for p in LIBRARY_FILES})
+
+
+def _verified(file: str) -> bool:
+    """A module of the built-in pack or library: its fixtures run on the VM, the interpreter
+    and OPA (tests/test_rule_pack.py), and its rules defined by several statements hold on
+    exclusive conditions; other modules get ``conflict_hazard``'s screen."""
+    try:
+        path = Path(file).resolve()
+    except (OSError, ValueError):
+        return False
+    return any(path.is_relative_to(root) for root in _verified_roots())
 
 
 def vm_source(file: str, source: str) -> tuple[str, str | None]:
@@ -216,15 +322,18 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
     return data.decode("utf-8"), None
 
 
-def vm_driver(driver: Driver) -> str:
-    """The batch driver reduced to its per-group objects (no ``with``), plus ``unit_resources``
-    (see ``unit_source``). Rules with parameters leave the group objects and become entry points
-    of their own, ``param_out_<n>``, reading the execution's ``input.params``."""
+def vm_driver(driver: Driver, only: list[str] | None = None) -> str:
+    """The batch driver reduced to its per-group objects (no ``with``), of every group or of
+    ``only`` those. Rules with parameters leave the group objects and become entry points of
+    their own, ``param_out_<n>``, reading the execution's ``input.params``."""
     by_id, lines = driver.by_id, driver.entries
+    chosen = [(name, ids) for name, ids in driver.groups if only is None or name in only]
     groups = "\n\n".join(f"group_{name} := {{\n" + "".join(lines[r] for r in ids if by_id[r].param_rule is None) + "}"
-                         for name, ids in driver.groups)
-    params = "".join(f"{o.param_rule} := {o.value}\n" for o in driver.outputs if o.param_rule is not None)
-    return DRIVER_HEADER + groups + "\n\n" + params + "unit_resources := {input.resource.id: input.resource}\n"
+                         for name, ids in chosen)
+    members = {r for _name, ids in chosen for r in ids}
+    params = "".join(f"{o.param_rule} := {o.value}\n" for o in driver.outputs
+                     if o.param_rule is not None and (only is None or o.rule_id in members))
+    return DRIVER_HEADER + groups + "\n\n" + params
 
 
 class NeedsInterpreter(Exception):  # noqa: N818 - a request for another lane, not a failure
@@ -234,166 +343,210 @@ class NeedsInterpreter(Exception):  # noqa: N818 - a request for another lane, n
 
 
 class CompiledRegorusBackend:
-    """Rule groups compiled into one VM program (one per group if some do not compile), one
-    resource per execution; groups the VM cannot run faithfully go to the interpreter (reasons
-    in ``interpreted``), and so does an execution the VM refuses to finish (``fallbacks``)."""
+    """Each rule group compiled into a program of its own, lazily (the first time an evaluation
+    meets the group; ``prepare`` compiles all), one resource per execution; groups the VM cannot
+    run faithfully go to the interpreter (reasons in ``interpreted``), and so does an execution
+    the VM refuses to finish (``fallbacks``). What goes to the interpreter in one call goes in
+    one batch. ``interpreter``: the backend that judges it (a scan passes the guarded helper,
+    started only when first needed); ``cache``: compiled programs on disk."""
 
     name = "embedded"
     needs_json = False  # the input is serialised per resource
 
-    def __init__(self, policy: RegoPolicy, *, interpret_here: bool = True) -> None:
+    def __init__(self, policy: RegoPolicy, *, interpret_here: bool = True, interpreter: Any = None,
+                 cache: ProgramCache | None = None, eager: bool = False) -> None:
+        no_rust_backtraces()
         driver = policy.driver
-        groups, packages = driver.group_rules, driver.packages
-        self._interpreter = RegorusBackend(policy)
+        self._driver = driver
+        self._groups = driver.group_rules
+        self._packages = driver.packages
+        self._interpreter = interpreter if interpreter is not None else RegorusBackend(policy)
+        self._cache = cache
         self._local = threading.local()
-        rewritten: list[tuple[str, str]] = []
-        unsafe_packages: dict[str, str] = {}  # package -> why
-        helper_problem: str | None = None
-        rule_packages = set(packages.values())
-        reads_all: set[str] = set()  # packages that may read input.resources ("" for a helper)
-        reads_unit: set[str] = set()  # ... through the driver's unit_resources instead (unit_source)
-        file_of: dict[str, str] = {}  # rule package -> its module (compile errors name the file)
-        module_pkg: list[str] = []
-        for file, source in policy.modules:
-            new, why = vm_source(file, source)
+        self._lock = threading.Lock()
+        rule_packages = set(self._packages.values())
+        self._modules = list(policy.modules)
+        self._module_pkg: list[str] = []  # rule package of each module ("" for helpers)
+        for _file, source in self._modules:
             pkg = ".".join(module_package(source))
-            pkg = pkg if pkg in rule_packages else ""
-            if pkg:
-                file_of[pkg] = file
-            if why is not None:
-                if pkg:
-                    unsafe_packages[pkg] = why
-                else:
-                    helper_problem = why
-            if _OTHER_INPUT.search(code_only(source)):  # strings and comments blanked
-                unit = unit_source(new)
-                if unit is None:
-                    reads_all.add(pkg)
-                else:
-                    new = unit
-                    reads_unit.add(pkg)
-            rewritten.append((file, new))
-            module_pkg.append(pkg)
-        rewritten.append(("policyguard/vm_driver.rego", vm_driver(driver)))
+            self._module_pkg.append(pkg if pkg in rule_packages else "")
+        # a rule package at the unit's data path would collide with it: such a pack ships the unit as input
+        self._unit_data_ok = not any(".".join(module_package(s)).split(".")[0] == UNIT_DATA_ROOT for _f, s in self._modules)
         # group -> (rule id, entry point) of its rules with parameters: one execution each
         self._param_members = {g: [(r, driver.by_id[r].ref) for r in ids if driver.by_id[r].param_rule is not None]
-                               for g, ids in groups.items()}
-        module_pkg.append("")
-        self.modules = rewritten
-        self._module_pkg = module_pkg  # rule package of each module ("" for helpers and the driver)
-        self._group_pkgs = {g: {packages.get(r, "") for r in ids} - {""} for g, ids in groups.items()}
-        self.interpreted: dict[str, str] = {}  # group -> why it runs on the interpreter
+                               for g, ids in self._groups.items()}
+        self._policy = policy
+        self._load_plan: LoadPlan | None = None
+        self._screens: dict[int, _Screen] = {}  # module index -> its VM source and screen verdict
+        self._plans: dict[str, GroupProgram] = {}  # group -> its program (or why it is interpreted)
         self.fallbacks = 0  # executions the VM refused (instruction limit, error): re-run on the interpreter
+        self.compiled = 0  # programs compiled by this process (cache misses)
+        self.loaded = 0  # programs read from the disk cache
         # False: raise NeedsInterpreter instead of interpreting here (the webhook's main lane,
         # where only the VM's bounded executions may run: evaluation.py)
         self.interpret_here = interpret_here
-        def using(pkgs: set[str]) -> set[str]:
-            """Groups with a rule in one of ``pkgs`` ("": a helper module every group loads)."""
-            return {g for g, ids in groups.items() if "" in pkgs or any(packages.get(r) in pkgs for r in ids)}
+        if eager:
+            self.prepare()
 
-        # groups whose rules may read input.resources get the whole unit as input too
-        self._with_resources = using(reads_all)
-        # groups that take input.resources to be the judged resource alone (one-resource units)
-        self._unit_only = using(reads_unit)
-        candidates: list[str] = []
-        for group, ids in sorted(groups.items()):
-            why = helper_problem or next((unsafe_packages[packages[r]] for r in ids if packages.get(r) in unsafe_packages), None)
-            if why is None:
-                candidates.append(group)
+    # ------------------------------------------------------------------ programs
+    @property
+    def interpreter(self) -> Any:
+        """The backend that judges what the VM does not (the guarded helper in a scan)."""
+        return self._interpreter
+
+    @property
+    def interpreted(self) -> dict[str, str]:
+        """Group -> why it runs on the interpreter, of the groups prepared so far."""
+        with self._lock:
+            return {g: p.why for g, p in sorted(self._plans.items()) if p.why is not None}
+
+    @property
+    def modules(self) -> list[tuple[str, str]]:
+        """Every module as the VM compiles it (the screens run on all of them)."""
+        return [(f, self._screen(i).source) for i, (f, _s) in enumerate(self._modules)]
+
+    def prepare(self, groups: list[str] | None = None) -> None:
+        """Compile (or load) the programs of ``groups`` (all) now rather than on first use."""
+        for g in sorted(self._groups) if groups is None else groups:
+            self._plan(g)
+
+    def _screen(self, i: int) -> _Screen:
+        hit = self._screens.get(i)
+        if hit is not None:
+            return hit
+        file, source = self._modules[i]
+        new, why = vm_source(file, source)
+        if why is None:
+            why = unbounded_builtin(file, source)
+        if why is None and not _verified(file):
+            why = conflict_hazard(file, source)
+        reads = ""
+        if _OTHER_INPUT.search(code_only(source)):  # strings and comments blanked
+            unit = unit_source(new) if self._unit_data_ok else None
+            if unit is None:
+                reads = "all"
             else:
-                self.interpreted[group] = why
-        # as few programs as the source limit allows (one parse of their modules each); a compile
-        # error names a module: the groups using it go to the interpreter and the rest is
-        # compiled again
-        self._programs: list[list[str]] = []
-        for chunk in self._chunks(candidates):
-            self._compile(chunk, groups, packages, file_of)
-        self._compiled = {g for gs in self._programs for g in gs}
+                new, reads = unit, "unit"
+        hit = self._screens[i] = _Screen(new, why, reads)
+        return hit
 
-    def _sources(self, pkgs: set[str]) -> list[tuple[str, str]]:
-        """The modules a program for rule packages ``pkgs`` needs: helpers, driver, those rules."""
-        return [m for m, pkg in zip(self.modules, self._module_pkg, strict=True) if not pkg or pkg in pkgs]
+    def _members(self, group: str) -> list[int] | None:
+        """The modules of ``group``'s program: what its rules reach through ``data.``
+        references (the interpreter's load plan), so a helper only some groups use (and its
+        screens) concerns those groups only. None where a module reads ``data`` dynamically
+        (``data[x]``): it may read any package, and a program of every module passes the VM's
+        source limit, so such a group runs on the interpreter, which loads them all."""
+        if self._load_plan is None:
+            self._load_plan = LoadPlan(self._policy)
+        need = self._load_plan.for_groups([group])
+        if need is None:
+            return None
+        return [i for i in range(len(self._modules)) if f"m{i}" in need]
 
-    def _chunks(self, candidates: list[str]) -> list[list[str]]:
-        """``candidates`` in order, cut wherever a program would exceed MAX_PROGRAM_SOURCES."""
-        helpers = sum(1 for pkg in self._module_pkg if not pkg)
-        chunks: list[list[str]] = []
-        pkgs: set[str] = set()
-        for group in candidates:
-            more = pkgs | self._group_pkgs.get(group, set())
-            if chunks and helpers + len(more) <= MAX_PROGRAM_SOURCES:
-                chunks[-1].append(group)
-                pkgs = more
-            else:
-                chunks.append([group])
-                pkgs = set(self._group_pkgs.get(group, set()))
-        return chunks
+    def entry_points(self, group: str) -> list[str]:
+        return [self.entry(group)] + [e for _r, e in self._param_members.get(group, [])]
 
-    def _compile(self, candidates: list[str], groups: dict[str, list[str]], packages: dict[str, str],
-                 file_of: dict[str, str]) -> None:
-        while candidates:
-            why = self._try_compile(candidates)
-            if why is None:
-                self._programs.append(candidates)
-                break
-            culprits = [g for g in candidates if any(file_of.get(packages.get(r, ""), "\0") in why for r in groups[g])]
-            if not culprits:  # not attributable to a rule module: compile group by group
-                for group in candidates:
-                    one = self._try_compile([group])
-                    if one is None:
-                        self._programs.append([group])
-                    else:
-                        self.interpreted[group] = f"does not compile for the VM: {one}"
-                break
-            for g in culprits:
-                self.interpreted[g] = f"does not compile for the VM: {why}"
-            candidates = [g for g in candidates if g not in culprits]
+    def _plan(self, group: str) -> GroupProgram:
+        with self._lock:
+            plan = self._plans.get(group)
+            if plan is not None:
+                return plan
+            members = self._members(group)
+            if members is None:
+                plan = self._plans[group] = GroupProgram("a module of the group reads data dynamically (data[x]): it may read any package")
+                return plan
+            driver = vm_driver(self._driver, [group])
+            entries = self.entry_points(group)
+            key = None
+            if self._cache is not None:
+                key = self._cache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
+                plan = self._cache.get(key)
+                if plan is not None:
+                    self.loaded += 1
+            if plan is None:
+                plan = self._build(group, members, driver, entries)
+                if key is not None and self._cache is not None:
+                    self._cache.put(key, plan)
+            self._plans[group] = plan
+            return plan
+
+    def _build(self, group: str, members: list[int], driver: str, entries: list[str]) -> GroupProgram:
+        import regorus
+
+        if len(members) + 1 > MAX_PROGRAM_SOURCES:
+            return GroupProgram(f"its program would hold {len(members) + 1} modules (the VM takes at most {MAX_PROGRAM_SOURCES})")
+        screens = [self._screen(i) for i in members]
+        helpers_first = sorted(range(len(members)), key=lambda k: bool(self._module_pkg[members[k]]))
+        why = next((screens[k].why for k in helpers_first if screens[k].why is not None), None)
+        if why is not None:
+            return GroupProgram(why)
+        sources = [(self._modules[i][0], sc.source) for i, sc in zip(members, screens, strict=True)]
+        sources.append(("policyguard/vm_driver.rego", driver))
+        self.compiled += 1
+        try:
+            program = regorus.Program.compile_from_modules("{}", sources, entries)
+            binary = bytes(program.serialize_binary())
+        except BaseException as exc:  # a compiler panic (register overflow) is a pyo3 PanicException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            return GroupProgram(f"does not compile for the VM: {first_line(exc)}")
+        return GroupProgram(None, binary, any(sc.reads == "all" for sc in screens), any(sc.reads == "unit" for sc in screens))
 
     @staticmethod
     def entry(group: str) -> str:
         return f"data.{DRIVER_PACKAGE}.group_{group}"
 
-    def _try_compile(self, groups: list[str]) -> str | None:
-        try:
-            self._load(groups)
-        except BaseException as exc:  # a compiler panic (register overflow) is a pyo3 PanicException
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            return first_line(exc)
-        return None
-
-    def _load(self, groups: list[str]) -> None:
-        """Compile ``groups`` into one program and give this thread a VM for each of them."""
-        import regorus
-
-        pkgs = set().union(*(self._group_pkgs.get(g, set()) for g in groups))
-        entry_points = [self.entry(g) for g in groups] + [e for g in groups for _r, e in self._param_members.get(g, [])]
-        program = regorus.Program.compile_from_modules("{}", self._sources(pkgs), entry_points)
-        vm = regorus.Rvm()
-        vm.load_program(program)
-        vms = self._thread_vms()
-        for g in groups:
-            vms[g] = vm
-
-    def _thread_vms(self) -> dict[str, Any]:
+    def _vm(self, group: str, plan: GroupProgram) -> Any:
+        """This thread's VM for ``group`` (regorus programs and VMs cannot cross threads)."""
         vms: dict[str, Any] | None = getattr(self._local, "vms", None)
         if vms is None:
             vms = self._local.vms = {}
-        return vms
+        vm = vms.get(group)
+        if vm is None:
+            import regorus
 
-    def _vm(self, group: str) -> Any:
-        """This thread's VM for ``group`` (regorus programs and VMs cannot cross threads)."""
-        vms = self._thread_vms()
-        if group not in vms:
-            self._load(next(gs for gs in self._programs if group in gs))
-        return vms[group]
+            program, partial = regorus.Program.deserialize_binary(plan.binary)
+            if partial:
+                raise ValueError("the program needs recompiling")
+            vm = vms[group] = regorus.Rvm()
+            vm.load_program(program)
+        return vm
 
-    def _execute(self, group: str, doc: dict[str, Any], rule_params: Any = None) -> Any:
+    def _thread_vms_fed(self, fed: set[int]) -> list[Any]:
+        """This thread's VMs whose ids are in ``fed``."""
+        return [vm for vm in (getattr(self._local, "vms", None) or {}).values() if id(vm) in fed]
+
+    def _load_vm(self, group: str, plan: GroupProgram) -> Any:
+        """``_vm``, or None when the program does not load (a cache entry that passed its
+        checksum but not the deserializer): the group is compiled afresh, once, and the entry
+        rewritten; failing that it runs on the interpreter."""
+        try:
+            return self._vm(group, plan)
+        except BaseException as exc:  # a deserializer panic is a pyo3 PanicException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+        with self._lock:
+            members = self._members(group) or []
+            fresh = self._build(group, members, vm_driver(self._driver, [group]), self.entry_points(group))
+            if self._cache is not None and fresh.why is None:
+                self._cache.put(self._cache.key([self._modules[i] for i in members], vm_driver(self._driver, [group]),
+                                                self.entry_points(group), self._unit_data_ok), fresh)
+            if fresh.why is None:
+                try:
+                    self._plans[group] = fresh
+                    return self._vm(group, fresh)
+                except BaseException as exc:
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
+            self._plans[group] = GroupProgram(fresh.why or "its compiled program does not load")
+        return None
+
+    # ------------------------------------------------------------------ evaluation
+    def _execute(self, vm: Any, group: str, doc: dict[str, Any], rule_params: Any = None) -> Any:
         """The group's output on the VM, or None when the VM refuses to finish (its instruction
         limit of 25,000 per execution is fixed in this regorus build, a large object can reach
         it; any other VM error likewise). Each rule of the group with parameters runs in an
         execution of its own, its parameters (``rule_params[rule id]``) as ``input.params``."""
-        vm = self._vm(group)
         try:
             vm.set_input_json(dumps(doc))
             value = loads(vm.execute_entry_point(self.entry(group)))
@@ -414,21 +567,170 @@ class CompiledRegorusBackend:
                    groups: list[str] | None = None) -> Any:
         out: list[Any] = []
         resources = input_doc.get("resources", {})
+        rule_params = input_doc.get("rule_params")
+        pending: list[dict[str, Any]] = []  # items the interpreter judges, in one call
+        fed: set[int] = set()  # VMs holding this unit as data
+        unit_data: str | None = None
         for item in input_doc.get("batch", []):
             group = item.get("group")
             value = None
-            if group in self._compiled and (len(resources) == 1 or group not in self._unit_only):
+            plan = self._plan(group) if group in self._groups else None
+            vm = self._load_vm(group, plan) if plan is not None and plan.why is None else None
+            if vm is not None and plan is not None:
                 doc = {"resource": resources[item["id"]]}
-                if group in self._with_resources:
+                if plan.with_resources:
                     doc["resources"] = resources
-                value = self._execute(group, doc, input_doc.get("rule_params"))
+                if plan.unit_data and id(vm) not in fed:
+                    if unit_data is None:
+                        unit_data = dumps({UNIT_DATA_ROOT: {"resources": resources}})
+                    vm.set_data_json(unit_data)
+                    fed.add(id(vm))
+                value = self._execute(vm, group, doc, rule_params)
             if value is None:  # the interpreter judges it (the same verdicts, and its own errors)
                 if not self.interpret_here:
                     raise NeedsInterpreter(group or "")
-                one = {"resources": resources, "batch": [item]}
-                if "rule_params" in input_doc:
-                    one["rule_params"] = input_doc["rule_params"]
-                out.extend(self._interpreter.eval_batch(one, dumps(one), timeout, None if group is None else [group]))
+                pending.append(item)
             else:
                 out.append({"id": item["id"], "out": value})
+        if fed:  # a VM keeps its data: 43 VMs each holding its last unit held 78 MiB on the CloudFormation corpus
+            for vm in {id(v): v for v in self._thread_vms_fed(fed)}.values():
+                vm.set_data_json("{}")
+        for part in (p for p in ([i for i in pending if i.get("group") is not None], [i for i in pending if i.get("group") is None]) if p):
+            one: dict[str, Any] = {"resources": resources, "batch": part}
+            if rule_params is not None:
+                one["rule_params"] = rule_params
+            names = sorted({i["group"] for i in part}) if part[0].get("group") is not None else None
+            out.extend(self._interpreter.eval_batch(one, dumps(one), timeout, names))
         return out
+
+    def close(self) -> None:
+        """Stop the interpreter's helper process, if one was started."""
+        close = getattr(self._interpreter, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Screen:
+    source: str  # the module as the VM compiles it
+    why: str | None  # why the VM would not judge it faithfully, or None
+    reads: str  # "": only input.resource/params; "unit": the unit as data; "all": the unit in the input
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProgram:
+    """A group's compiled program (``binary``, from ``serialize_binary``), or why it runs on
+    the interpreter; ``with_resources``: each execution's input carries the unit; ``unit_data``:
+    the unit is set as the VM's data."""
+
+    why: str | None
+    binary: bytes = b""
+    with_resources: bool = False
+    unit_data: bool = False
+
+
+_CACHE_MAGIC = b"policyguard-rvm-1\n"
+MAX_CACHED_PROGRAMS = 4096
+
+
+@cache
+def _engine_stamp() -> str:
+    """What a compiled program depends on besides its sources: the rule cache's stamp
+    (policyguard version, regorus build, Python) and this module (the screens and rewrites)."""
+    from policyguard.engine.rules import code_stamp
+
+    here = Path(__file__)
+    try:
+        st = here.stat()
+        mine: Any = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        mine = None
+    return hashlib.sha256(repr((code_stamp(), mine)).encode()).hexdigest()
+
+
+class ProgramCache:
+    """Compiled group programs on disk, one file each, named by a hash of everything the program
+    is made of: ``_engine_stamp`` and the exact module sources, driver and entry points. The
+    directory is the user's (the rule cache's, ``vm/``), never the scanned repository's. A file
+    that is not this user's, is writable by others, is truncated, fails its checksum or does
+    not deserialize is ignored and rewritten; writes are atomic and their failures ignored."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._pruned = False
+
+    @staticmethod
+    def key(modules: list[tuple[str, str]], driver: str, entries: list[str], unit_data: bool) -> str:
+        h = hashlib.sha256(_engine_stamp().encode())
+        for part in [*(x for m in modules for x in m), driver, *entries, str(unit_data)]:
+            b = part.encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "big"))
+            h.update(b)
+        return h.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key[:48]}.rvm"
+
+    def get(self, key: str) -> GroupProgram | None:
+        try:
+            with open(self._path(key), "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+                    return None
+                data = fh.read()
+            if not data.startswith(_CACHE_MAGIC):
+                return None
+            head, sep, binary = data[len(_CACHE_MAGIC):].partition(b"\n")
+            meta = json.loads(head) if sep else None
+            if not isinstance(meta, dict) or meta.get("key") != key or meta.get("sha256") != hashlib.sha256(binary).hexdigest():
+                return None
+            plan = GroupProgram(meta.get("why"), binary, bool(meta.get("with_resources")), bool(meta.get("unit_data")))
+            if plan.why is not None and (not isinstance(plan.why, str) or binary):
+                return None
+            return plan  # deserialized where a VM is made (``_vm``), which handles a refusal
+        except BaseException as exc:  # unreadable, malformed, a deserializer panic: compile afresh
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            return None
+
+    def put(self, key: str, plan: GroupProgram) -> None:
+        meta = {"key": key, "sha256": hashlib.sha256(plan.binary).hexdigest(), "why": plan.why,
+                "with_resources": plan.with_resources, "unit_data": plan.unit_data}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".rvm-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_CACHE_MAGIC + json.dumps(meta).encode() + b"\n" + plan.binary)
+                os.replace(tmp, self._path(key))
+            except BaseException:
+                os.unlink(tmp)
+                raise
+            self._prune()
+        except OSError:
+            pass
+
+    def _prune(self) -> None:
+        """Once per process: keep the newest ``MAX_CACHED_PROGRAMS`` programs (an edited pack
+        leaves its old programs behind)."""
+        if self._pruned:
+            return
+        self._pruned = True
+        try:
+            files = [(e.stat().st_mtime_ns, e.path) for e in os.scandir(self.directory) if e.name.endswith(".rvm")]
+        except OSError:
+            return
+        for _mtime, old in sorted(files, reverse=True)[MAX_CACHED_PROGRAMS:]:
+            try:
+                os.unlink(old)
+            except OSError:
+                pass
+
+
+def program_cache() -> ProgramCache | None:
+    """The user's program cache (beside the rule cache), or None when caching is off
+    (``POLICYGUARD_NO_CACHE``)."""
+    from policyguard.engine.rules import cache_dir
+
+    directory = cache_dir()
+    return None if directory is None else ProgramCache(directory / "vm")

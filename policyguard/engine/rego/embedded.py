@@ -8,7 +8,7 @@ import os
 import threading
 from typing import Any
 
-from policyguard.engine.rego.common import BackendError, data_refs, first_line, module_package
+from policyguard.engine.rego.common import BackendError, data_refs, first_line, module_package, no_rust_backtraces
 from policyguard.engine.rego.driver import DRIVER_FILE, DRIVER_QUERY, RegoPolicy, group_path
 
 
@@ -18,6 +18,7 @@ def make_regorus_engine() -> Any:
     columns per line, which real policies and generated data tables exceed)."""
     import regorus
 
+    no_rust_backtraces()
     eng = regorus.Engine()
     try:
         eng.set_policy_length_config(max_col=1 << 20, max_file_bytes=64 << 20, max_lines=1 << 20)

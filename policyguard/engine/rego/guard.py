@@ -179,6 +179,12 @@ class GuardedBackend:
         self._factory = factory
         self._local = threading.local()
 
+    @property
+    def running(self) -> bool:
+        """This thread has a live helper process (the scan's VM starts one only when needed)."""
+        helper = getattr(self._local, "helper", None)
+        return helper is not None and not helper.closed and getattr(self._local, "owner", None) == os.getpid()
+
     def close(self) -> None:
         helper = getattr(self._local, "helper", None)
         if helper is not None:

@@ -262,9 +262,13 @@ _fails(ports, all_rule, pools) := {result |
 	count(hits) > 0
 	result := object.union(
 		{"msg": _fail_msg(e, s, xs, hits, ports), "path": s.path},
-		{"fix": f | f := sg_fix(e, s)},
+		_fix_entry(e, s),
 	)
 }
+
+# {"fix": ...} when sg_fix has one, else {}: a function, so the compiled VM (which drops the
+# element of an iterating comprehension whose inner comprehension is empty) judges it as OPA does
+_fix_entry(e, s) := {"fix": f | f := sg_fix(e, s)}
 
 _unknown_unresolved(what, pools) := {result |
 	some e in sg_entries
