@@ -155,6 +155,26 @@ def test_a_custom_rule_that_may_conflict_runs_on_the_interpreter(tmp_path: Path)
     ev.close()
 
 
+def test_rules_a_scanned_repository_supplies_never_run_on_the_in_process_vm(tmp_path: Path) -> None:
+    """A rule directory named by the scanned repository's config (``rego_only_rule_dirs``) is the
+    repository's code: the VM's instruction limit does not bound every allocation, so its groups
+    run on the guarded interpreter only, even when a trusted run of the same sources left a
+    compiled program in the cache."""
+    rule = _rule(tmp_path, "T-VM-REPO", 'fail contains "x" if input.resource.attributes.encrypted == false\n')
+    trusted = _evaluator([rule])
+    assert _by(trusted.evaluate(s3_unit()), "T-VM-REPO")["aws_ebs_volume.w"].status is Status.FAIL
+    assert trusted.vm_status() == ({}, 0)  # compiled, and now in the program cache
+    trusted.close()
+    repo = _evaluator([rule], rego_only_rule_dirs=(rule,))
+    got = _by(repo.evaluate(s3_unit()), "T-VM-REPO")
+    assert got["aws_ebs_volume.w"].status is Status.FAIL and got["aws_ebs_volume.e"].status is Status.PASS
+    interpreted, _ = repo.vm_status()
+    assert interpreted and all("scanned repository's config" in why for why in interpreted.values())
+    backend = repo.backend
+    assert isinstance(backend, CompiledRegorusBackend) and backend.interpreter.running
+    repo.close()
+
+
 # --------------------------------------------------------------------------- program cache
 def _policy(body: str = 'fail contains "x" if input.resource.x == 1\n') -> RegoPolicy:
     modules = (("a.rego", "package r.a\nimport rego.v1\n" + body),)

@@ -199,6 +199,7 @@ class Evaluator:
         return RegoPolicy(
             (*library_modules(), *(m for m in self.ruleset.modules if m[0] not in broken_files)),
             Driver.build(rules, self._groups, set(self._rego_params)),
+            self.ruleset.untrusted_files,
         )
 
     def vm_status(self) -> tuple[dict[str, str], int]:

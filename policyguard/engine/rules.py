@@ -93,6 +93,9 @@ class RuleSet:
     params_skipped: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # each evaluated rule that declares parameters: id -> its parameters, defaults filled in
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Rego files from a directory a scanned repository's config named (``rego_only`` dirs): the
+    # repository's own code, evaluated only where a runaway can be killed (the guarded helper)
+    untrusted_files: frozenset[str] = frozenset()
 
     @property
     def by_id(self) -> dict[str, RuleMeta]:
@@ -607,6 +610,8 @@ def _load_dirs(dirs: list[Path], store: RuleCache | None, rego_only: frozenset[P
                 rs.errors.extend(errs)
                 if module is not None:
                     rs.modules.append(module)
+                    if root in rego_only:
+                        rs.untrusted_files = rs.untrusted_files | {module[0]}
                 if meta is not None and rrule is not None:
                     if meta.id in seen:
                         rs.errors.append(ParseError(str(path), 1, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
@@ -640,7 +645,7 @@ def _matches(rule_id: str, patterns: Sequence[str]) -> bool:
 
 
 def filter_ruleset(rs: RuleSet, options: RuleOptions) -> RuleSet:
-    out = RuleSet(errors=list(rs.errors), modules=list(rs.modules))
+    out = RuleSet(errors=list(rs.errors), modules=list(rs.modules), untrusted_files=rs.untrusted_files)
     wanted_fw = [f.lower() for f in options.frameworks]
     for meta in rs.metas:
         if options.enabled_rules and not _matches(meta.id, options.enabled_rules):

@@ -455,6 +455,14 @@ class CompiledRegorusBackend:
             if members is None:
                 plan = self._plans[group] = GroupProgram("a module of the group reads data dynamically (data[x]): it may read any package")
                 return plan
+            # before the program cache: a program compiled for a trusted copy of the same sources
+            # must not run the repository's copy in this process
+            foreign = next((self._modules[i][0] for i in members if self._modules[i][0] in self._policy.untrusted), None)
+            if foreign is not None:
+                plan = self._plans[group] = GroupProgram(
+                    f"{foreign} comes from a rule directory the scanned repository's config names: its rules run only"
+                    " on the interpreter in the killable helper (the VM cannot bound every allocation)")
+                return plan
             driver = vm_driver(self._driver, [group])
             entries = self.entry_points(group)
             key = None

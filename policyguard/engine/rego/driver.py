@@ -195,6 +195,9 @@ class RegoPolicy:
 
     modules: tuple[tuple[str, str], ...]
     driver: Driver
+    # files of ``modules`` that a scanned repository supplied (engine.rules.RuleSet.untrusted_files):
+    # an in-process engine must not run them (compiled.py sends their groups to the guarded helper)
+    untrusted: frozenset[str] = frozenset()
 
     def sources(self) -> list[tuple[str, str]]:
         """Every module as text, the driver as one module (backends that load it whole)."""
