@@ -40,7 +40,14 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, databas
 
 # --------------------------------------------------------------------------- the worker
 def _init() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    """The parse's budget on top of what the fork already maps: a test process that has loaded
+    OPA's Go runtime or regorus programs maps more than 1.5 GiB of address space before parsing
+    anything, and a fixed cap then fails C allocations (tree-sitter) instead of bounding the parse."""
+    from policyguard import procs
+
+    mapped = procs.address_space_used() or 0
+    limit = max(MEMORY, mapped + MEMORY // 2)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _parse(fmt: str, files: dict[str, str], entry: str) -> dict[str, Any]:

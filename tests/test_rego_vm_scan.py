@@ -59,7 +59,7 @@ def _volume(unit: list[Resource], name: str, **attrs: object) -> Resource:
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYGUARD_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("POLICYGUARD_REGO_VM", raising=False)
+    monkeypatch.setenv("POLICYGUARD_REGO_VM", "1")  # the VM is opt-in for scans (backends.make_backend)
     monkeypatch.delenv("POLICYGUARD_NO_CACHE", raising=False)
 
 

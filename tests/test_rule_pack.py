@@ -2,8 +2,8 @@
 `fixtures/pass/<case>` gives a pass (and no fail or error) of the rule, `fixtures/fail/<case>` a
 fail (rules/README.md; `expect.yaml` pins exact resource ids).
 
-Backends: embedded (regorus: the compiled VM a scan runs, the rest on its interpreter), the
-regorus interpreter alone (`embedded-interpreter`) on every rule, opa-golib (OPA as a Go library)
+Backends: embedded (regorus's interpreter in its guarded helper, the scan default) and
+regorus's compiled VM (`embedded-vm`, opt-in) on every rule, opa-golib (OPA as a Go library)
 on every 4th (POLICYGUARD_FULL_GOLIB=1: all). The real `opa` binary (tests/opa_fixtures.py): every Rego call of every platform's fixtures
 answered by `opa eval` and by `opa run --server` exactly as by regorus (tests/opa_parity.py:
 batched, one `opa eval` and one server per platform); and end to end, the `opa` CLI backend (one
@@ -68,9 +68,20 @@ def test_fixtures_embedded(rule_dir: Path) -> None:
     _check(rule_dir, rego_engine="embedded")
 
 
-@pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
-def test_fixtures_embedded_interpreter(rule_dir: Path) -> None:
-    _check(rule_dir, rego_engine="embedded-interpreter")
+# The compiled VM (opt-in for scans, `--rego-engine embedded-vm`) on every rule. Its known
+# divergence: the CIS monitoring rules built on cis_monitoring.rego give `unknown` on their plan
+# fixtures where the interpreter and OPA give `fail` (not yet screened: issue 16). Strict xfail,
+# so the day the VM or a screen agrees, these fail and the list is dropped.
+VM_DIVERGES = {"aws/monitoring/iam_policy_changes", "aws/monitoring/kms_key_disable_deletion",
+               "aws/monitoring/route_table_changes", "aws/monitoring/security_group_changes",
+               "aws/monitoring/unauthorized_api_calls"}
+
+
+@pytest.mark.parametrize("rule_dir", [
+    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="VM divergence: unknown where the interpreter fails (issue 16)"))
+    if _id(d) in VM_DIVERGES else d for d in RULE_DIRS], ids=_id)
+def test_fixtures_embedded_vm(rule_dir: Path) -> None:
+    _check(rule_dir, rego_engine="embedded-vm")
 
 
 @pytest.mark.skipif(not have_golib(), reason="opa-golib-python-bindings not installed")

@@ -14,7 +14,7 @@ from policyguard.report import COMPLIANCE_FORMATS, REPORTERS
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 FORMATS = list(REPORTERS)
 REPORT_COMPLIANCE_FORMATS = list(COMPLIANCE_FORMATS)
-REGO_ENGINES = ["embedded", "embedded-interpreter", "opa", "opa-server", "opa-golib"]
+REGO_ENGINES = ["embedded", "embedded-interpreter", "embedded-vm", "opa", "opa-server", "opa-golib"]
 PROFILES = ["baseline", "strict"]
 # ``scan -``: the formats a stream can be forced to (the input format registry's names)
 STDIN_FORMATS = ["kubernetes", "cloudformation", "terraform-plan"]

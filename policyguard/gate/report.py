@@ -192,7 +192,7 @@ class Report:
     # ``scan --shard``: what ``policyguard merge`` needs beyond the report (gate.merge.partial_block)
     partial: dict[str, Any] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
-    _doc_cache: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _doc_cache: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
 
     def rel(self, file: str) -> str:
         """``file`` relative to the source root (posix), or absolute when outside it."""
@@ -282,7 +282,8 @@ class Report:
         at the built-in pack's generated pages, so it links built-in rules only; a configured
         template is the organisation's own and links every rule. Computed once per rule (every
         finding of a report asks: resolving the rule's file took most of writing a report)."""
-        key = (rule_id, self.docs_url)
+        meta = self.rules.get(rule_id)
+        key = (rule_id, self.docs_url, meta.source if meta is not None else None)  # a replaced rule is asked afresh
         hit = self._doc_cache.get(key)
         if hit is None:
             hit = self._doc_cache[key] = self._doc_url(rule_id)

@@ -33,6 +33,7 @@ from policyguard.engine.rego.embedded import LoadPlan, RegorusBackend
 
 # regorus without its compiled VM: every group on the interpreter (for comparison and audits)
 INTERPRETER_ENGINE = "embedded-interpreter"
+VM_ENGINE = "embedded-vm"  # regorus's compiled VM for every group it can run (opt-in for scans: make_backend)
 
 
 class BackendUnavailable(BackendError, click.ClickException):
@@ -64,8 +65,8 @@ def check_available(name: str, opa_path: str | None, opa_url: str | None) -> Non
                 "--rego-engine opa-golib needs opa-golib-python-bindings "
                 "(pip install --ignore-requires-python opa-golib-python-bindings)"
             ) from None
-    elif name not in ("embedded", INTERPRETER_ENGINE, "", None):
-        raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, {INTERPRETER_ENGINE}, opa-golib, opa or opa-server)")
+    elif name not in ("embedded", INTERPRETER_ENGINE, VM_ENGINE, "", None):
+        raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, {INTERPRETER_ENGINE}, {VM_ENGINE}, opa-golib, opa or opa-server)")
 
 
 def _module_alias(i: int, file: str) -> str:
@@ -481,15 +482,18 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
     stuck worker by other means (the webhook's supervisor watchdog) passes False.
     ``compiled`` (embedded): run the driver's rule groups on regorus's compiled VM in this
     process, one resource per execution (compiled.py), what it cannot run on the interpreter
-    (guarded as ``guard`` says); None: on unless the engine is ``embedded-interpreter`` or
-    ``POLICYGUARD_REGO_VM=0``. ``interpret_here`` False: what the VM cannot finish raises
+    (guarded as ``guard`` says); None: off unless ``POLICYGUARD_REGO_VM=1`` (and never for
+    ``embedded-interpreter``). Scans stay on the interpreter by default until two VM
+    divergences are screened: a failing builtin is undefined on the VM (a silent pass where the
+    interpreter reports an error) and the CIS monitoring rules' plan fixtures get ``unknown``
+    where the interpreter and OPA give ``fail`` (tests/test_rule_pack.py, xfail sentinels). ``interpret_here`` False: what the VM cannot finish raises
     ``NeedsInterpreter`` instead of running on the interpreter (and every program is compiled
     up front)."""
-    if name in ("embedded", INTERPRETER_ENGINE, "", None):
+    if name in ("embedded", INTERPRETER_ENGINE, VM_ENGINE, "", None):
         if guard is None:
             guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
         if compiled is None:
-            compiled = name != INTERPRETER_ENGINE and os.environ.get("POLICYGUARD_REGO_VM", "1") != "0"
+            compiled = name == VM_ENGINE or (name != INTERPRETER_ENGINE and os.environ.get("POLICYGUARD_REGO_VM", "0") == "1")
         interpreter: Any = RegorusBackend(policy)
         if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend
@@ -507,4 +511,4 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
         return OpaCliBackend(policy, opa_path)
     if name == "opa-server":
         return OpaServerBackend(policy.sources(), opa_url, timeout)
-    raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, {INTERPRETER_ENGINE}, opa-golib, opa or opa-server)")
+    raise BackendUnavailable(f"unknown Rego engine {name!r} (expected embedded, {INTERPRETER_ENGINE}, {VM_ENGINE}, opa-golib, opa or opa-server)")
