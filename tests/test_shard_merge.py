@@ -204,6 +204,15 @@ def test_merge_recomputes_the_gate_with_its_own_options(scene: dict[str, object]
     assert code == 2  # the parse error still fails the gate, whatever the thresholds
 
 
+def test_merge_writes_pretty_json_like_a_pretty_scan(scene: dict[str, object], two_shards: list[Path]) -> None:
+    """`merge` ends as `scan` does (commands.common.present), --pretty included."""
+    common = [c for c in scene["common"] if c not in ("--baseline", str(scene["baseline"]))]  # type: ignore[attr-defined]
+    scan_code, scanned, _ = _cli("scan", *common, "-f", "json", "--pretty")
+    code, merged, err = _cli("merge", *map(str, two_shards), "-f", "json", "--pretty")
+    assert (code, merged) == (scan_code, scanned), err
+    assert merged.startswith("{\n  ")
+
+
 def test_shards_checked_out_in_different_directories_merge(scene: dict[str, object], tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Each CI job has its own checkout directory: units are keyed and reported relative to it."""

@@ -382,6 +382,32 @@ def lay_out(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], co
         report.sources = SourceReader(roots=roots, memory=dict(result.sources))
 
 
+def present(report: Report, pairs: list[tuple[str, str]], kw: dict[str, Any], shown: tuple[Any, ...],
+            config: Config | None, result: ScanResult | None, options: ScanOptions) -> int:
+    """The last step of `scan` and `merge`: the display options (``--severity``, ``--quiet``,
+    ``--verbose``, ``--pretty``, the SARIF category), the layout, the reports written; returns
+    the exit code (the verdict, or 2 when a report cannot be written). ``result`` None (merge):
+    no scan to render fixes from, the findings keep the edits they came with."""
+    import os
+
+    from policyguard.scan import ScanResult
+
+    if shown:
+        report.show_only(shown)
+    report.quiet = bool(kw.get("quiet"))
+    report.verbose = bool(kw.get("verbose"))
+    report.pretty = bool(kw.get("pretty"))
+    report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
+    lay_out(report, pairs, kw, config, result if result is not None else ScanResult(), options)
+    try:
+        write_reports(report, pairs, result, options)
+    except BrokenPipeError:  # `scan . | head`: the reader stopped reading; the verdict stands
+        quiet_closed_stdout()
+    except OSError as exc:
+        return error(f"cannot write report: {exc}")
+    return report.verdict.exit_code
+
+
 def write_reports(
     report: Report, pairs: list[tuple[str, str]], result: ScanResult | None = None, options: ScanOptions | None = None
 ) -> None:

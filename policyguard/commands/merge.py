@@ -3,7 +3,6 @@ the gate verdict of one unsharded scan (policyguard.gate.merge)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
@@ -26,26 +25,18 @@ from policyguard.commands.options import FORMATS, SEVERITIES
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False), help="Fail only on findings not in this baseline (judged on the union).")
 @click.option("--sarif-category", metavar="ID", help="SARIF automationDetails.id (GitHub code scanning category).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every skipped file with the reason.")
+@click.option("--pretty", is_flag=True, help="Indent the JSON and SARIF reports for people (default: compact, one line).")
 @click.option("--compact/--snippets", "compact", default=None, help="Text report without / with the offending lines (snippets need the checkout).")
 def merge(**kw: Any) -> int:
     """Join the JSON reports of `scan --shard I/N` (every shard, once) into one report and one gate
     verdict: the same report, byte for byte, and exit code as the scan without --shard."""
     from policyguard import __version__
-    from policyguard.commands.common import (
-        error,
-        lay_out,
-        pair_outputs,
-        quiet_closed_stdout,
-        shown_severities,
-        split_values,
-        write_reports,
-    )
+    from policyguard.commands.common import error, pair_outputs, present, shown_severities, split_values
     from policyguard.exitcodes import UsageError
     from policyguard.gate.baseline import BaselineError
     from policyguard.gate.merge import MergeError, MergeSettings, load
     from policyguard.gate.merge import merge as merge_reports
     from policyguard.options import ReadOptions, ScanOptions
-    from policyguard.scan import ScanResult
 
     try:
         pairs = pair_outputs(tuple(kw.get("formats") or ()), tuple(kw.get("outputs") or ()))
@@ -60,19 +51,6 @@ def merge(**kw: Any) -> int:
     if not any(fmt == "sarif" for fmt, _ in pairs):  # as a scan: edits are rendered for SARIF only
         for f in report.findings:
             f.edits = ()
-    if shown:
-        report.show_only(shown)
-    report.quiet = bool(kw.get("quiet"))
-    report.verbose = bool(kw.get("verbose"))
-    report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
-    docs_url = report.docs_url
+    # no config: the shards' docs_url already came with their reports (lay_out keeps it)
     paths = tuple(shards[0].partial["paths"])
-    lay_out(report, pairs, kw, None, ScanResult(), ScanOptions(read=ReadOptions(paths=paths)))
-    report.docs_url = docs_url
-    try:
-        write_reports(report, pairs)
-    except BrokenPipeError:
-        quiet_closed_stdout()
-    except OSError as exc:
-        return error(f"cannot write report: {exc}")
-    return report.verdict.exit_code
+    return present(report, pairs, kw, shown, None, None, ScanOptions(read=ReadOptions(paths=paths)))

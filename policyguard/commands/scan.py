@@ -3,7 +3,6 @@ precedence: policyguard.gate.verdict)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -50,14 +49,12 @@ def run_scan_command(**kw: Any) -> int:
         complete_rule_set,
         error,
         gate_settings,
-        lay_out,
         pair_outputs,
         prepare_scan,
-        quiet_closed_stdout,
+        present,
         read_stdin,
         run_scan,
         shown_severities,
-        write_reports,
     )
     from policyguard.exitcodes import UsageError
     from policyguard.gate.baseline import BaselineError
@@ -116,20 +113,7 @@ def run_scan_command(**kw: Any) -> int:
     report.started_at, report.finished_at = started, finished
     if report.partial is not None:
         report.partial.update(started_at=started.isoformat(), finished_at=finished.isoformat())
-    if shown:
-        report.show_only(shown)
-    report.quiet = bool(kw.get("quiet"))
-    report.verbose = bool(kw.get("verbose"))
-    report.pretty = bool(kw.get("pretty"))
-    report.automation_id = str(kw.get("sarif_category") or os.environ.get("POLICYGUARD_SARIF_CATEGORY") or "")
-    lay_out(report, pairs, kw, config, result, options)
-    try:
-        write_reports(report, pairs, result, options)
-    except BrokenPipeError:  # `scan . | head`: the reader stopped reading; the verdict stands
-        quiet_closed_stdout()
-    except OSError as exc:
-        return error(f"cannot write report: {exc}")
-    return report.verdict.exit_code
+    return present(report, pairs, kw, shown, config, result, options)
 
 
 def shard_option(kw: dict[str, Any], stdin: bool, root: str) -> Any:
