@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner
+from cli_support import runner as _runner
 
 from policyguard.commands import main
 from policyguard.discover import discover
@@ -36,13 +36,6 @@ STACK = CDK_OUT / "StorageStack.template.json"
 NESTED = CDK_OUT / "StorageStackNetwork1F6A2C8B.nested.template.json"
 LEGACY = CDK_OUT / "LegacyStack.template.json"
 CDK_TF = CDKTF_OUT / "stacks" / "web" / "cdk.tf.json"
-
-
-def _runner() -> CliRunner:
-    try:  # click 8.1 mixes stderr into stdout unless told not to
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        return CliRunner()
 
 
 def _cli(*args: str) -> tuple[int, str, str]:

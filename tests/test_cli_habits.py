@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.commands import main
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, EXIT_FAIL, EXIT_OK
@@ -33,10 +33,7 @@ spec:
 
 
 def _run(*args: str) -> tuple[int, str, str]:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, list(args), catch_exceptions=False)
     return r.exit_code, r.stdout, r.stderr
 

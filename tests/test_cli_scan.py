@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as _runner
 
 from policyguard.commands import main
 
@@ -24,13 +24,6 @@ HAS_TERRAFORM = importlib.util.find_spec("policyguard.parsers.terraform") is not
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads((REPO / "policyguard" / "schemas" / "resource.schema.json").read_text()))
-
-
-def _runner() -> CliRunner:
-    try:  # click 8.1 mixes stderr into stdout unless told not to; 8.2+ always separates them
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        return CliRunner()
 
 
 def _scan(*args: str) -> tuple[int, str, str]:

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from cli_support import runner as cli_runner
 
 from policyguard.commands.common import gate_settings
 from policyguard.frameworks import CatalogueError, parse
@@ -128,14 +129,10 @@ def test_coverage_table_counts_checkable_controls(report) -> None:
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    from click.testing import CliRunner
 
     from policyguard.commands import main
 
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, list(args), catch_exceptions=False)
     return r.exit_code, r.stdout, r.stderr
 

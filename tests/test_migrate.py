@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as _runner
 
 from policyguard.commands import main
 from policyguard.gate import migrate
@@ -57,13 +57,6 @@ Resources:
     Properties:
       AccessControl: PublicRead
 """
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        return CliRunner()
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.commands import main
 
@@ -18,10 +18,7 @@ NESTED = 'module "inner" {\n  source = "../bucket"\n  acl    = "public-read-writ
 
 
 def _run(*args: str) -> tuple[int, str]:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, ["scan", *args], catch_exceptions=False)
     return r.exit_code, r.stdout
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 from modfetch_support import ConnectProxy, TlsServer, git_repo, head_commit, make_ca, tar_gz, zip_bytes
 
 from policyguard.commands import main
@@ -53,10 +53,7 @@ def scan(repo: Path, certs: tuple[Path, Path, Path], *extra: str, download: bool
             "--module-cache", str(cache or repo.parent / "cache"), *extra]
     if download:
         args.append("--download-modules")
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, args, catch_exceptions=False)
     return r.exit_code, json.loads(r.stdout)
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.commands import main
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, EXIT_FAIL, EXIT_OK
@@ -18,10 +18,7 @@ TF_FAIL = Path(__file__).parent / "data" / "gate" / "terraform" / "main.tf"
 
 
 def _run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     if cwd is not None:
         import os
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.commands import main
 from policyguard.engine.rules import builtin_rules_dir
@@ -36,10 +36,7 @@ spec:
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, list(args), catch_exceptions=False)
     return r.exit_code, r.stdout, r.stderr if hasattr(r, "stderr") else ""
 

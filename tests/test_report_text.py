@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.gate.report import DEFAULT_DOCS_URL, SourceReader, finding_text
 from policyguard.model import Finding, Severity, Span, Status
@@ -286,10 +286,7 @@ def test_untrusted_repository_cannot_change_the_links(tmp_path: Path) -> None:
 def _cli(*args: str) -> Any:
     from policyguard.commands import main
 
-    try:  # click 8.1 mixes stderr into stdout unless told not to; 8.2+ always separates them
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard import ruledocs
 from policyguard.commands import main
@@ -18,10 +18,7 @@ TEST_RULE = REPO / "tests" / "data" / "rules" / "ebs_encrypted"
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
-    try:  # click 8.1 mixes stderr into stdout unless told not to; 8.2+ always separates them
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     res = runner.invoke(main, list(args), catch_exceptions=False)
     return res.exit_code, res.stdout, res.stderr
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as _runner
 
 from policyguard import scan as scan_mod
 from policyguard.commands import main
@@ -24,13 +24,6 @@ DATA = Path(__file__).parent / "data"
 # suppressions of every kind (inline comments, Kubernetes annotations, CloudFormation Metadata),
 # parse errors, modules, plans: what the gate reads of resources
 GATE_INPUTS = [REPO / "fixtures", DATA / "gate", DATA / "kubernetes", DATA / "cloudformation", DATA / "terraform"]
-
-
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        return CliRunner()
 
 
 def _scan_json(*args: str) -> tuple[int, str]:

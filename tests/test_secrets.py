@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as _runner
 
 from policyguard import secrets as S
 from policyguard.commands import main
@@ -210,11 +210,6 @@ def test_mask_text_masks_the_value_line_of_an_env_entry_in_a_diff() -> None:
 
 
 # --------------------------------------------------------------------------- end to end
-def _runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        return CliRunner()
 
 
 def _cli(*args: str) -> tuple[int, str]:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.commands import main
 
@@ -15,10 +15,7 @@ DB = 'resource "aws_db_instance" "db" {\n  engine              = "postgres"\n  p
 
 
 def _scan(path: Path, *args: str) -> tuple[int, str]:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, ["scan", str(path), *args], catch_exceptions=False)
     return r.exit_code, r.stdout
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -360,10 +360,7 @@ def test_legacy_splat_indexes_the_resulting_list(tmp_path: Path) -> None:
 def _gate(tmp_path: Path, files: dict[str, str]) -> tuple[int, dict[str, Any]]:
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     result = runner.invoke(main, ["scan", str(tmp_path), "-f", "json", "--rule", "PG-AWS-S3-003"], catch_exceptions=False)
     return result.exit_code, json.loads(result.stdout)
 

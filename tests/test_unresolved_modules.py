@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import runner as cli_runner
 
 from policyguard.commands import main
 from policyguard.exitcodes import EXIT_FAIL, EXIT_OK
@@ -36,10 +36,7 @@ resource "aws_db_instance" "db" {
 
 
 def _scan(*args: str) -> tuple[int, dict]:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
+    runner = cli_runner()
     r = runner.invoke(main, ["scan", "-f", "json", *args], catch_exceptions=False)
     return r.exit_code, json.loads(r.stdout)
 
