@@ -110,6 +110,11 @@ def _outputs(out: Path) -> list[str]:
     return args
 
 
+def _without_baseline(scene: dict[str, object]) -> list[str]:
+    """The scene's scan arguments without its --baseline (shards whose gate merge recomputes)."""
+    return [c for c in scene["common"] if c not in ("--baseline", str(scene["baseline"]))]  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("shard")
@@ -184,7 +189,7 @@ def test_shards_without_sarif_merge_to_the_json_of_a_scan_without_sarif(scene: d
 
 def test_merge_recomputes_the_gate_with_its_own_options(scene: dict[str, object]) -> None:
     root = Path(str(scene["root"]))
-    common = [c for c in scene["common"] if c not in ("--baseline", str(scene["baseline"]))]  # type: ignore[attr-defined]
+    common = _without_baseline(scene)
     shards = []
     for i in (1, 2):
         path = root / f"soft{i}.json"
@@ -199,7 +204,7 @@ def test_merge_recomputes_the_gate_with_its_own_options(scene: dict[str, object]
 
 def test_merge_writes_pretty_json_like_a_pretty_scan(scene: dict[str, object], two_shards: list[Path]) -> None:
     """`merge` ends as `scan` does (commands.common.present), --pretty included."""
-    common = [c for c in scene["common"] if c not in ("--baseline", str(scene["baseline"]))]  # type: ignore[attr-defined]
+    common = _without_baseline(scene)
     scan_code, scanned, _ = _cli("scan", *common, "-f", "json", "--pretty")
     code, merged, err = _cli("merge", *map(str, two_shards), "-f", "json", "--pretty")
     assert (code, merged) == (scan_code, scanned), err
@@ -254,7 +259,7 @@ def test_shards_cover_every_unit_once_whatever_the_checkout_directory(tmp_path: 
 @pytest.fixture(scope="module")
 def two_shards(scene: dict[str, object]) -> list[Path]:
     root = Path(str(scene["root"]))
-    common = [c for c in scene["common"] if c not in ("--baseline", str(scene["baseline"]))]  # type: ignore[attr-defined]
+    common = _without_baseline(scene)
     out = []
     for i in (1, 2):
         path = root / f"bad-base{i}.json"
