@@ -26,8 +26,9 @@ deletion *request* is still admitted and stored), no scheduler or kubelet (Pods 
 ``Pending`` with no node). ``default``, ``kube-system``, ``kube-public`` and
 ``kube-node-lease`` are created by the apiserver itself.
 
-The child processes are in their own process group and get SIGTERM if the process that started
-them dies (``PR_SET_PDEATHSIG``), so neither a failing test, ^C nor a killed pytest leaves an
+The child processes are in their own process group and get SIGKILL if the process that started
+them dies (``PR_SET_PDEATHSIG``; no one is left to wait for the apiserver's graceful shutdown,
+which took over 20 s on a loaded machine), so neither a failing test, ^C nor a killed pytest leaves an
 etcd or apiserver behind; ``stop()`` terminates, waits and kills what is left.
 """
 
@@ -199,9 +200,9 @@ def make_pki(d: Path) -> Pki:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """SIGTERM this child when the process that started it dies, however it dies."""
+    """SIGKILL this child when the process that started it dies, however it dies."""
     with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _child_env() -> dict[str, str]:
