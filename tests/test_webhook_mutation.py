@@ -88,9 +88,9 @@ def _check_mutation(judge: Judge, obj: dict[str, Any], enabled: set[str]) -> lis
     assert set(j.fixed_rules) <= enabled
     res = judge._resource(obj)
     named: list[Path_] = []
-    for f in j.findings:
-        if f.status is Status.FAIL and f.fix is not None and f.rule_id in j.fixed_rules:
-            named += [parse_path(res.real_path(op.path)) for op in f.fix.ops]
+    for f in j.applied:  # every round's: a fix the first round's failures did not offer counts too
+        assert f.fix is not None and f.rule_id in j.fixed_rules
+        named += [parse_path(res.real_path(op.path)) for op in f.fix.ops]
     patched = jsonpatch.apply_patch(copy.deepcopy(obj), j.patch) if j.patch else obj
     for p in _changed(obj, patched):
         assert any(p[: len(n)] == n for n in named), f"{p} changed, but no enabled rule's fix names it ({j.fixed_rules})"

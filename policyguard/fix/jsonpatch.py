@@ -57,6 +57,11 @@ def _nest(segs: tuple[str | int, ...], value: Any) -> Any:
 
 def json_patch(obj: dict[str, Any], fixes: list[Fix], pod_spec_path: str | None) -> list[dict[str, Any]]:
     """RFC 6902 ops that apply ``fixes`` to ``obj`` (which is not modified)."""
+    return patched(obj, fixes, pod_spec_path)[0]
+
+
+def patched(obj: dict[str, Any], fixes: list[Fix], pod_spec_path: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The ops of :func:`json_patch` and the object they produce."""
     work = copy.deepcopy(obj)
     ops: list[dict[str, Any]] = []
     for fix in fixes:
@@ -74,7 +79,7 @@ def json_patch(obj: dict[str, Any], fixes: list[Fix], pod_spec_path: str | None)
                 _remove(work, segs, ops)
             else:
                 raise ValueError(f"unknown fix op {op.op!r}")
-    return ops
+    return ops, work
 
 
 def _walk(work: Any, segs: tuple[str | int, ...]) -> tuple[Any, int]:

@@ -53,6 +53,7 @@ class Judgement:
     patch: list[dict[str, Any]] = field(default_factory=list)
     fixed_rules: list[str] = field(default_factory=list)
     unpatched: list[tuple[str, str]] = field(default_factory=list)  # (rule id, why its fix was not applied)
+    applied: list[Finding] = field(default_factory=list)  # the failures whose fixes make up ``patch``, every round's
     seconds: float = 0.0
     interpreter_fallbacks: int = 0  # compiled-VM executions re-run on the interpreter (compiled.py)
 
@@ -148,33 +149,65 @@ class Judge:
             except ObjectError as exc:
                 raise ObjectError(f"oldObject: {exc}") from None
         if patch_rules:
-            self._patch(j, obj, res, findings, patch_rules)
+            self._patch(j, obj, res, findings, patch_rules, admission, deadline)
         j.seconds = time.perf_counter() - t0
         j.interpreter_fallbacks = self._fallbacks() - fallbacks
         return j
 
 
-    @staticmethod
-    def _patch(j: Judgement, obj: dict[str, Any], res: Any, findings: list[Finding], patch_rules: set[str]) -> None:
+    # rounds of fixing: one rule's fix can make another's possible (PG-K8S-POD-015 offers none on
+    # a privileged container until PG-K8S-POD-004's fix has removed the privilege)
+    PATCH_ROUNDS = 3
+
+    def _patch(self, j: Judgement, obj: dict[str, Any], res: Any, findings: list[Finding], patch_rules: set[str],
+               admission: dict[str, Any] | None, deadline: float | None) -> None:
         """The JSON Patch of the failing rules in ``patch_rules``. A fix that would touch the
         object's metadata beyond annotations/labels, create another object or point at an object
-        that may not exist is left out whole (a partial fix is no fix), with the reason."""
-        from policyguard.fix.jsonpatch import json_patch, live_object_refusal
+        that may not exist is left out whole (a partial fix is no fix), with the reason. The
+        patched object is judged again, and fixes that only its failures offer are added (at most
+        ``PATCH_ROUNDS`` rounds), so one request gets the whole patch a second admission would."""
+        from policyguard.fix.jsonpatch import patched
+
+        applied: list[Finding] = []
+        seen: set[tuple[str, str]] = set()
+        refused: dict[tuple[str, str], None] = {}  # (rule id, why), in order, once each
+        for round_ in range(self.PATCH_ROUNDS):
+            new = self._fixes(res, findings, patch_rules, seen, refused)
+            if not new:
+                break
+            applied += new
+            ops, after = patched(obj, [f.fix for f in applied if f.fix is not None], res.pod_spec_path)
+            if not ops or round_ == self.PATCH_ROUNDS - 1:
+                break
+            try:
+                res, findings = self.evaluate(after, admission, deadline)
+            except ObjectError:
+                break
+        if applied:
+            j.patch = patched(obj, [f.fix for f in applied if f.fix is not None], res.pod_spec_path)[0]
+            j.fixed_rules = sorted({f.rule_id for f in applied}) if j.patch else []
+            j.applied = applied if j.patch else []
+        j.unpatched.extend(refused)
+
+    @staticmethod
+    def _fixes(res: Any, findings: list[Finding], patch_rules: set[str], seen: set[tuple[str, str]],
+               refused: dict[tuple[str, str], None]) -> list[Finding]:
+        """The failing findings of ``patch_rules`` whose fixes may be applied and were not yet
+        (``seen``: rule id and path); refusals are noted in ``refused``."""
+        from policyguard.fix.jsonpatch import live_object_refusal
         from policyguard.fix.references import dangling
 
-        fixes, fixed = [], set()
+        out = []
         for f in findings:
-            if f.status is not Status.FAIL or f.fix is None or f.rule_id not in patch_rules:
+            if f.status is not Status.FAIL or f.fix is None or f.rule_id not in patch_rules or (f.rule_id, f.path) in seen:
                 continue
+            seen.add((f.rule_id, f.path))
             why = live_object_refusal(f.fix, res.pod_spec_path) or dangling(res, f.fix, {res.id: res})
             if why:
-                j.unpatched.append((f.rule_id, why))
+                refused[(f.rule_id, why)] = None
                 continue
-            fixes.append(f.fix)
-            fixed.add(f.rule_id)
-        if fixes:
-            j.patch = json_patch(obj, fixes, res.pod_spec_path)
-            j.fixed_rules = sorted(fixed) if j.patch else []
+            out.append(f)
+        return out
 
 
 class EvalThread:
