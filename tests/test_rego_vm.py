@@ -17,11 +17,20 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from vm_support import need_vm
 
 from policyguard import engine
 from policyguard.discover import discover
 from policyguard.engine.evaluator import EvalMode
-from policyguard.engine.rego.compiled import UNIT_RESOURCES, CompiledRegorusBackend, unit_source, vm_source
+from policyguard.engine.rego.compiled import (
+    ARITH_FILE,
+    ARITH_MODULE,
+    ARITH_PACKAGE,
+    UNIT_RESOURCES,
+    CompiledRegorusBackend,
+    unit_source,
+    vm_source,
+)
 from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.model import Finding, Resource
 from policyguard.options import RuleOptions, ScanOptions
@@ -40,10 +49,12 @@ def _run_both(src: str, doc: dict[str, Any]) -> tuple[Any, Any]:
     """(VM on the rewritten module, interpreter on the original) for data.t.fail."""
     import regorus
 
+    rvm = need_vm()
     new, why = vm_source("t.rego", src)
     assert why is None, why
-    program = regorus.Program.compile_from_modules("{}", [("t.rego", new)], ["data.t.fail"])
-    vm = regorus.Rvm()
+    mods = [("t.rego", new)] + ([(ARITH_FILE, ARITH_MODULE)] if ARITH_PACKAGE in new else [])
+    program = rvm.Program.compile_from_modules("{}", mods, ["data.t.fail"])
+    vm = rvm.Rvm()
     vm.load_program(program)
     vm.set_input_json(json.dumps(doc))
     interp = regorus.Engine()
@@ -69,10 +80,9 @@ def test_rewritten_assignments_match_the_interpreter(body: str, doc: dict[str, A
 
 
 def _vm_unrewritten(src: str, doc: dict[str, Any]) -> Any:
-    import regorus
-
-    program = regorus.Program.compile_from_modules("{}", [("t.rego", src)], ["data.t.fail"])
-    vm = regorus.Rvm()
+    rvm = need_vm()
+    program = rvm.Program.compile_from_modules("{}", [("t.rego", src)], ["data.t.fail"])
+    vm = rvm.Rvm()
     vm.load_program(program)
     vm.set_input_json(json.dumps(doc))
     return json.loads(vm.execute_entry_point("data.t.fail"))

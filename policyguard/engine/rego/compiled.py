@@ -68,6 +68,22 @@ _RESOURCES_REF = re.compile(LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resou
 UNIT_DATA_ROOT = "policyguard_vm_unit"
 UNIT_RESOURCES = f"data.{UNIT_DATA_ROOT}.resources"
 
+VM_MISSING = ("the compiled VM needs policyguard-rvm (native/rvm: regorus's VM with every builtin failure reported;"
+              " the published regorus VM turns them into silent passes), which is not installed")
+
+
+@cache
+def vm_module() -> Any | None:
+    """``policyguard_rvm`` (native/rvm), or None when it is not installed: then every group runs
+    on the interpreter. The VM of the published ``regorus`` package is never used: a builtin
+    that fails there (``to_number("lots")``) is an undefined value, so a rule passes, or under
+    ``not`` fires, where the interpreter and OPA report an error."""
+    try:
+        import policyguard_rvm
+    except ImportError:
+        return None
+    return policyguard_rvm
+
 
 def unit_source(source: str) -> str | None:
     """``source`` reading ``input.resources`` from ``UNIT_RESOURCES`` (the unit, set as the VM's
@@ -278,9 +294,10 @@ def _verified(file: str) -> bool:
 
 
 def vm_source(file: str, source: str) -> tuple[str, str | None]:
-    """``source`` with its body assignments rewritten for the VM, or the source unchanged and
-    the reason the rewrite would not be faithful."""
+    """``source`` with its operators and body assignments rewritten for the VM, or the source
+    unchanged and the reason the rewrite would not be faithful."""
     try:
+        source = arith_source(file, source)
         ast = _ast(file, source)
     except Exception as exc:  # pragma: no cover - the interpreter loaded it before
         return source, f"{file}: {first_line(exc)}"
@@ -320,6 +337,124 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
             return source, f"{file}: could not locate an assignment operator"
         data[i:i + 2] = b" ="
     return data.decode("utf-8"), None
+
+
+# Operators the interpreter refuses on operands of the wrong type (``"a" + 1``, ``1 / 0``,
+# ``{1} | 2``) are undefined on the VM, whatever its strictness: a silent pass, and
+# under ``not`` a rule that fires. They are not builtins, so the VM's builtin guards
+# (policyguard_rvm) do not see them; each is rewritten into a call of the function of its own
+# below, which fails through a builtin (``to_number`` of the operator) exactly when the
+# operation is undefined with defined operands, which the interpreter makes an error.
+ARITH_PACKAGE = "policyguard_vm_ops"
+ARITH_FILE = "policyguard/vm_ops.rego"
+ARITH_MODULE = f"""package {ARITH_PACKAGE}
+
+import rego.v1
+
+refuse(op) := to_number(op)
+
+add(a, b) := a + b
+
+add(a, b) := refuse("+") if not _add(a, b)
+
+_add(a, b) if _ = a + b
+
+sub(a, b) := a - b
+
+sub(a, b) := refuse("-") if not _sub(a, b)
+
+_sub(a, b) if _ = a - b
+
+mul(a, b) := a * b
+
+mul(a, b) := refuse("*") if not _mul(a, b)
+
+_mul(a, b) if _ = a * b
+
+div(a, b) := a / b
+
+div(a, b) := refuse("/") if not _div(a, b)
+
+_div(a, b) if _ = a / b
+
+rem(a, b) := a % b
+
+rem(a, b) := refuse("%") if not _rem(a, b)
+
+_rem(a, b) if _ = a % b
+
+union(a, b) := a | b
+
+union(a, b) := refuse("|") if not _union(a, b)
+
+_union(a, b) if _ = a | b
+
+intersection(a, b) := a & b
+
+intersection(a, b) := refuse("&") if not _intersection(a, b)
+
+_intersection(a, b) if _ = a & b
+"""
+_ARITH_FN = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Mod": "rem", "Union": "union", "Intersection": "intersection"}
+# unary minus on anything but a number literal is an error on the interpreter and does not
+# compile for the VM (the group runs on the interpreter): left as it is
+_OPERATORS = ("ArithExpr", "BinExpr")
+
+
+def _node_span(node: Any) -> tuple[int, int] | None:
+    """(start, end) of an AST expression ``{"Kind": {"span": ...}}``."""
+    if isinstance(node, dict) and len(node) == 1:
+        inner = next(iter(node.values()))
+        span = inner.get("span") if isinstance(inner, dict) else None
+        if isinstance(span, dict) and "start" in span and "end" in span:
+            return int(span["start"]), int(span["end"])
+    return None
+
+
+def arith_source(file: str, source: str) -> str:
+    """``source`` with every operator that can fail (arithmetic, set union and intersection)
+    called through ``ARITH_PACKAGE``'s functions; unchanged when it has none. Operators
+    on two number literals other than ``/`` and ``%`` cannot fail and stay."""
+    ast = _ast(file, source)
+    data = source.encode("utf-8")
+    ops: list[tuple[int, int, str, list[Any]]] = []  # (start, end, function, operand nodes)
+    for d in _walk(ast):
+        for kind in _OPERATORS:
+            node = d.get(kind)
+            if not isinstance(node, dict):
+                continue
+            parts = [node.get("lhs"), node.get("rhs")]
+            fn = _ARITH_FN.get(str(node.get("op")))
+            if fn is None or any(_node_span(p) is None for p in parts):
+                raise ValueError(f"{file}: an operator of an unknown shape ({kind} {node.get('op')})")
+            if all(isinstance(p, dict) and "Number" in p for p in parts) and fn not in ("div", "rem"):
+                continue
+            span = _node_span(d)
+            assert span is not None
+            ops.append((span[0], span[1], fn, parts))
+    if not ops:
+        return source
+    by_start = sorted(ops, key=lambda o: (o[0], -o[1]))
+
+    def render(start: int, end: int, skip: tuple[int, int, str, list[Any]] | None = None) -> bytes:
+        out, pos = [], start
+        for op in by_start:
+            if op is skip or op[0] < pos or op[1] > end:
+                continue
+            out.append(data[pos:op[0]])
+            out.append(call(op))
+            pos = op[1]
+        out.append(data[pos:end])
+        return b"".join(out)
+
+    def call(op: tuple[int, int, str, list[Any]]) -> bytes:
+        args = []
+        for part in op[3]:
+            a, b = _node_span(part) or (0, 0)
+            args.append(render(a, b))
+        return f"data.{ARITH_PACKAGE}.{op[2]}(".encode() + b", ".join(args) + b")"
+
+    return render(0, len(data)).decode("utf-8")
 
 
 def vm_driver(driver: Driver, only: list[str] | None = None) -> str:
@@ -479,8 +614,9 @@ class CompiledRegorusBackend:
             return plan
 
     def _build(self, group: str, members: list[int], driver: str, entries: list[str]) -> GroupProgram:
-        import regorus
-
+        rvm = vm_module()
+        if rvm is None:
+            return GroupProgram(VM_MISSING)
         if len(members) + 1 > MAX_PROGRAM_SOURCES:
             return GroupProgram(f"its program would hold {len(members) + 1} modules (the VM takes at most {MAX_PROGRAM_SOURCES})")
         screens = [self._screen(i) for i in members]
@@ -489,10 +625,12 @@ class CompiledRegorusBackend:
         if why is not None:
             return GroupProgram(why)
         sources = [(self._modules[i][0], sc.source) for i, sc in zip(members, screens, strict=True)]
+        if any(f"data.{ARITH_PACKAGE}." in src for _f, src in sources):
+            sources.append((ARITH_FILE, ARITH_MODULE))
         sources.append(("policyguard/vm_driver.rego", driver))
         self.compiled += 1
         try:
-            program = regorus.Program.compile_from_modules("{}", sources, entries)
+            program = rvm.Program.compile_from_modules("{}", sources, entries)
             binary = bytes(program.serialize_binary())
         except BaseException as exc:  # a compiler panic (register overflow) is a pyo3 PanicException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -511,12 +649,13 @@ class CompiledRegorusBackend:
             vms = self._local.vms = {}
         vm = vms.get(group)
         if vm is None:
-            import regorus
-
-            program, partial = regorus.Program.deserialize_binary(plan.binary)
+            rvm = vm_module()
+            if rvm is None:
+                raise ValueError(VM_MISSING)
+            program, partial = rvm.Program.deserialize_binary(plan.binary)
             if partial:
                 raise ValueError("the program needs recompiling")
-            vm = vms[group] = regorus.Rvm()
+            vm = vms[group] = rvm.Rvm()
             vm.load_program(program)
         return vm
 
@@ -647,13 +786,15 @@ def _engine_stamp() -> str:
     (policyguard version, regorus build, Python) and this module (the screens and rewrites)."""
     from policyguard.engine.rules import code_stamp
 
-    here = Path(__file__)
-    try:
-        st = here.stat()
-        mine: Any = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        mine = None
-    return hashlib.sha256(repr((code_stamp(), mine)).encode()).hexdigest()
+    stamps: list[Any] = []
+    rvm = vm_module()
+    for path in (__file__, getattr(rvm, "__file__", None)):
+        try:
+            st = Path(path).stat() if path else None
+            stamps.append((st.st_size, st.st_mtime_ns) if st else None)
+        except OSError:
+            stamps.append(None)
+    return hashlib.sha256(repr((code_stamp(), stamps)).encode()).hexdigest()
 
 
 class ProgramCache:
