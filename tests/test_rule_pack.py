@@ -72,14 +72,8 @@ def test_fixtures_embedded(rule_dir: Path) -> None:
 # divergence: the CIS monitoring rules built on cis_monitoring.rego give `unknown` on their plan
 # fixtures where the interpreter and OPA give `fail` (not yet screened: issue 16). Strict xfail,
 # so the day the VM or a screen agrees, these fail and the list is dropped.
-VM_DIVERGES = {"aws/monitoring/iam_policy_changes", "aws/monitoring/kms_key_disable_deletion",
-               "aws/monitoring/route_table_changes", "aws/monitoring/security_group_changes",
-               "aws/monitoring/unauthorized_api_calls"}
 
-
-@pytest.mark.parametrize("rule_dir", [
-    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason="VM divergence: unknown where the interpreter fails (issue 16)"))
-    if _id(d) in VM_DIVERGES else d for d in RULE_DIRS], ids=_id)
+@pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
 def test_fixtures_embedded_vm(rule_dir: Path) -> None:
     _check(rule_dir, rego_engine="embedded-vm")
 

@@ -296,11 +296,12 @@ def _verified(file: str) -> bool:
 def vm_source(file: str, source: str) -> tuple[str, str | None]:
     """``source`` with its operators and body assignments rewritten for the VM, or the source
     unchanged and the reason the rewrite would not be faithful."""
+    original = source
     try:
-        source = arith_source(file, source)
+        source = input_source(file, compr_source(file, arith_source(file, source)))
         ast = _ast(file, source)
     except Exception as exc:  # pragma: no cover - the interpreter loaded it before
-        return source, f"{file}: {first_line(exc)}"
+        return original, f"{file}: {first_line(exc)}"
     all_rules = [r for r in ast.get("rules", []) if isinstance(r, dict)]
     rules = [r["Spec"] for r in all_rules if "Spec" in r]
     reserved = {n for n in (_rule_name(r) for r in all_rules) if n}
@@ -312,7 +313,7 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
     for rule in rules:
         hazard = _vm_hazard(rule)
         if hazard is not None:
-            return source, f"{file}:{rule.get('span', {}).get('line', '?')}: {hazard}"
+            return original, f"{file}:{rule.get('span', {}).get('line', '?')}: {hazard}"
         args: set[str] = set()
         func = rule.get("head", {}).get("Func")
         if isinstance(func, dict):
@@ -325,16 +326,16 @@ def vm_source(file: str, source: str) -> tuple[str, str | None]:
                 names = _vars(a.get("lhs"))
                 clash = names & (reserved | args)
                 if clash:
-                    return source, f"{file}: assignment to {sorted(clash)[0]!r}, a name the rule also sees"
+                    return original, f"{file}: assignment to {sorted(clash)[0]!r}, a name the rule also sees"
                 assigned.extend(names - {"_"})
                 spots.append(_span_end(a.get("lhs")))
         if len(assigned) != len(set(assigned)):
             dup = sorted({n for n in assigned if assigned.count(n) > 1})[0]
-            return source, f"{file}: {dup!r} is assigned twice in one rule"
+            return original, f"{file}: {dup!r} is assigned twice in one rule"
     for end in spots:
         i = data.find(b":=", end)
         if end < 0 or i < 0 or data[end:i].strip():
-            return source, f"{file}: could not locate an assignment operator"
+            return original, f"{file}: could not locate an assignment operator"
         data[i:i + 2] = b" ="
     return data.decode("utf-8"), None
 
@@ -401,23 +402,68 @@ _ARITH_FN = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Mod": "rem
 _OPERATORS = ("ArithExpr", "BinExpr")
 
 
-def _node_span(node: Any) -> tuple[int, int] | None:
-    """(start, end) of an AST expression ``{"Kind": {"span": ...}}``."""
-    if isinstance(node, dict) and len(node) == 1:
-        inner = next(iter(node.values()))
-        span = inner.get("span") if isinstance(inner, dict) else None
-        if isinstance(span, dict) and "start" in span and "end" in span:
-            return int(span["start"]), int(span["end"])
-    return None
+def _node_span(node: Any, data: bytes) -> tuple[int, int] | None:
+    """(start, end) of an AST expression ``{"Kind": {"span": ...}}``. The parser's span of an
+    object literal starts at its last field; its start is the ``{`` before its first field."""
+    if not (isinstance(node, dict) and len(node) == 1):
+        return None
+    kind, inner = next(iter(node.items()))
+    span = inner.get("span") if isinstance(inner, dict) else None
+    if not (isinstance(span, dict) and "start" in span and "end" in span):
+        return None
+    start, end = int(span["start"]), int(span["end"])
+    if kind in ("String", "RawString"):  # the span of a string literal leaves its quotes out
+        return _with_quotes(data, start, end)
+    if kind == "Object" and inner.get("fields"):
+        first = min(int(d["start"]) for d in _walk(inner.get("fields")) if isinstance(d.get("start"), int))
+        i = first - 1
+        if data[i:i + 1] in (b'"', b"`"):  # a string key's span leaves its quotes out
+            i -= 1
+        while i >= 0 and data[i:i + 1] in (b" ", b"\t", b"\n", b"\r"):
+            i -= 1
+        if i < 0 or data[i:i + 1] != b"{":
+            return None
+        start = i
+    return start, end
+
+
+def _with_quotes(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` widened over the quotes of a string literal around it, if any."""
+    if start > 0 and end < len(data) and data[start - 1:start] in (b'"', b"`") and data[end:end + 1] == data[start - 1:start]:
+        return start - 1, end + 1
+    return start, end
+
+
+_Edit = tuple[int, int, Any]  # (start, end, render(edit, render_range) -> bytes)
+
+
+def _rewrite(data: bytes, edits: list[_Edit]) -> bytes:
+    """``data`` with each outermost edit's span replaced by what its function renders; the
+    function renders the ranges inside it (operands, bodies) through ``render_range``, so
+    nested edits apply too."""
+    by_start = sorted(edits, key=lambda e: (e[0], -e[1]))
+
+    def render_range(start: int, end: int, skip: _Edit | None = None) -> bytes:
+        out, pos = [], start
+        for edit in by_start:
+            if edit[0] < pos or edit[1] > end or edit is skip:
+                continue
+            out.append(data[pos:edit[0]])
+            out.append(edit[2](edit, lambda a, b, e=edit: render_range(a, b, e)))
+            pos = edit[1]
+        out.append(data[pos:end])
+        return b"".join(out)
+
+    return render_range(0, len(data))
 
 
 def arith_source(file: str, source: str) -> str:
     """``source`` with every operator that can fail (arithmetic, set union and intersection)
-    called through ``ARITH_PACKAGE``'s functions; unchanged when it has none. Operators
-    on two number literals other than ``/`` and ``%`` cannot fail and stay."""
+    called through ``ARITH_PACKAGE``'s functions; unchanged when it has none. Operators on two
+    number literals other than ``/`` and ``%`` cannot fail and stay."""
     ast = _ast(file, source)
     data = source.encode("utf-8")
-    ops: list[tuple[int, int, str, list[Any]]] = []  # (start, end, function, operand nodes)
+    edits: list[_Edit] = []
     for d in _walk(ast):
         for kind in _OPERATORS:
             node = d.get(kind)
@@ -425,36 +471,102 @@ def arith_source(file: str, source: str) -> str:
                 continue
             parts = [node.get("lhs"), node.get("rhs")]
             fn = _ARITH_FN.get(str(node.get("op")))
-            if fn is None or any(_node_span(p) is None for p in parts):
+            spans = [_node_span(p, data) for p in parts]
+            if fn is None or any(sp is None for sp in spans):
                 raise ValueError(f"{file}: an operator of an unknown shape ({kind} {node.get('op')})")
             if all(isinstance(p, dict) and "Number" in p for p in parts) and fn not in ("div", "rem"):
                 continue
-            span = _node_span(d)
-            assert span is not None
-            ops.append((span[0], span[1], fn, parts))
-    if not ops:
-        return source
-    by_start = sorted(ops, key=lambda o: (o[0], -o[1]))
+            span = _node_span(d, data)
+            if span is None:
+                raise ValueError(f"{file}: an operator of an unknown shape")
 
-    def render(start: int, end: int, skip: tuple[int, int, str, list[Any]] | None = None) -> bytes:
-        out, pos = [], start
-        for op in by_start:
-            if op is skip or op[0] < pos or op[1] > end:
+            def call(edit: _Edit, render: Any, fn: str = fn, spans: list[Any] = spans) -> bytes:
+                args = [render(a, b) for a, b in spans]
+                return f"data.{ARITH_PACKAGE}.{fn}(".encode() + b", ".join(args) + b")"
+
+            edits.append((span[0], span[1], call))
+    return _rewrite(data, edits).decode("utf-8") if edits else source
+
+
+# regorus's VM keeps an element whose term is undefined in an array or object comprehension
+# (``[g.n | some g in gs]`` gains "<undefined>" for a g without n; ``{k: g.n | ...}`` a key
+# mapped to it) where the interpreter and OPA leave the element out. Each comprehension whose
+# outputs are not plain variables gets them bound in its body by unification, which the VM
+# compiles correctly: ``[__pg_o0 | some g in gs\n__pg_o0 = g.n\n]``.
+_TERM_PREFIX = "__pg_o"
+
+
+def compr_source(file: str, source: str) -> str:
+    """``source`` with the outputs of its comprehensions bound in their bodies (above)."""
+    ast = _ast(file, source)
+    data = source.encode("utf-8")
+    edits: list[_Edit] = []
+    counter = [0]
+    for d in _walk(ast):
+        for kind in _COMPREHENSIONS:
+            node = d.get(kind)
+            if not isinstance(node, dict):
                 continue
-            out.append(data[pos:op[0]])
-            out.append(call(op))
-            pos = op[1]
-        out.append(data[pos:end])
-        return b"".join(out)
+            outs = [node.get("key"), node.get("value")] if kind == "ObjectCompr" else [node.get("term")]
+            if all(isinstance(o, dict) and "Var" in o for o in outs):
+                continue
+            spans = [_node_span(o, data) for o in outs]
+            whole = _node_span(d, data)
+            if whole is None or any(sp is None for sp in spans):
+                raise ValueError(f"{file}: a comprehension of an unknown shape")
+            close = whole[1] - 1
+            while close > whole[0] and data[close:close + 1] not in (b"]", b"}"):
+                close -= 1
+            if close <= whole[0]:
+                raise ValueError(f"{file}: could not locate a comprehension's closing bracket")
 
-    def call(op: tuple[int, int, str, list[Any]]) -> bytes:
-        args = []
-        for part in op[3]:
-            a, b = _node_span(part) or (0, 0)
-            args.append(render(a, b))
-        return f"data.{ARITH_PACKAGE}.{op[2]}(".encode() + b", ".join(args) + b")"
+            def bind(edit: _Edit, render: Any, spans: list[Any] = spans, close: int = close, whole: Any = whole) -> bytes:
+                names = []
+                for _ in spans:
+                    names.append(f"{_TERM_PREFIX}{counter[0]}".encode())
+                    counter[0] += 1
+                out, pos = [], whole[0]
+                for name, (a, b) in zip(names, spans, strict=True):
+                    out += [render(pos, a), name]
+                    pos = b
+                out.append(render(pos, close))
+                for name, (a, b) in zip(names, spans, strict=True):
+                    out += [b"\n", name, b" = ", render(a, b)]
+                out.append(b"\n" + data[close:whole[1]])
+                return b"".join(out)
 
-    return render(0, len(data)).decode("utf-8")
+            edits.append((whole[0], whole[1], bind))
+    return _rewrite(data, edits).decode("utf-8") if edits else source
+
+
+# regorus's VM, in a function body, loads ``input`` where the body first reads it: when that is
+# inside a comprehension that never runs (it iterates an empty argument), every later read of
+# ``input`` in the body is undefined (``f(r) := b if { a := {x | some x in r; input.p}; b :=
+# input.q }`` is undefined for r = []). Each function body therefore reads ``input`` first.
+def input_source(file: str, source: str) -> str:
+    """``source`` with ``input`` read at the start of every function body (above)."""
+    ast = _ast(file, source)
+    data = source.encode("utf-8")
+    edits: list[_Edit] = []
+    for rule in ast.get("rules", []):
+        spec = rule.get("Spec") if isinstance(rule, dict) else None
+        if not isinstance(spec, dict) or "Func" not in (spec.get("head") or {}):
+            continue
+        for body in spec.get("bodies", []):
+            query = body.get("query") if isinstance(body, dict) else None
+            span = query.get("span") if isinstance(query, dict) else None
+            if not isinstance(span, dict) or not query.get("stmts"):  # `else := v` has no body of its own
+                continue
+            start, end = int(span["start"]), max(int(span["end"]), _span_end(body.get("query")))
+            if data[end:end + 1] in (b'"', b"`"):  # the body ends with a string literal (its span leaves the quote out)
+                end += 1
+            if start > 0 and data[start - 1:start] in (b'"', b"`"):  # ... or starts with one
+                start -= 1
+            if data[start:start + 1] == b"{":
+                edits.append((start, start + 1, lambda e, r: b"{input\n"))
+            else:  # a body without braces: `f(x) := 1 if x.a`
+                edits.append((start, end, lambda e, r: b"{input\n" + r(e[0], e[1]) + b"\n}"))
+    return _rewrite(data, edits).decode("utf-8") if edits else source
 
 
 def vm_driver(driver: Driver, only: list[str] | None = None) -> str:
