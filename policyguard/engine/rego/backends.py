@@ -473,6 +473,12 @@ class OpaServerBackend:
         return out
 
 
+def _vm_installed() -> bool:
+    from policyguard.engine.rego.compiled import vm_module
+
+    return vm_module() is not None
+
+
 def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url: str | None, timeout: float,
                  guard: bool | None = None, compiled: bool | None = None, interpret_here: bool = True) -> Any:
     """``policy``: the modules and the driver; the OPA backends load the driver as one module
@@ -482,18 +488,17 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
     stuck worker by other means (the webhook's supervisor watchdog) passes False.
     ``compiled`` (embedded): run the driver's rule groups on regorus's compiled VM in this
     process, one resource per execution (compiled.py), what it cannot run on the interpreter
-    (guarded as ``guard`` says); None: off unless ``POLICYGUARD_REGO_VM=1`` (and never for
-    ``embedded-interpreter``). Scans stay on the interpreter by default until two VM
-    divergences are screened: a failing builtin is undefined on the VM (a silent pass where the
-    interpreter reports an error) and the CIS monitoring rules' plan fixtures get ``unknown``
-    where the interpreter and OPA give ``fail`` (tests/test_rule_pack.py, xfail sentinels). ``interpret_here`` False: what the VM cannot finish raises
+    (guarded as ``guard`` says); None: on when policyguard_rvm (native/rvm, the VM with guarded
+    builtins) is installed, unless ``POLICYGUARD_REGO_VM=0`` (and never for
+    ``embedded-interpreter``). ``interpret_here`` False: what the VM cannot finish raises
     ``NeedsInterpreter`` instead of running on the interpreter (and every program is compiled
     up front)."""
     if name in ("embedded", INTERPRETER_ENGINE, VM_ENGINE, "", None):
         if guard is None:
             guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
         if compiled is None:
-            compiled = name == VM_ENGINE or (name != INTERPRETER_ENGINE and os.environ.get("POLICYGUARD_REGO_VM", "0") == "1")
+            compiled = name == VM_ENGINE or (name != INTERPRETER_ENGINE and os.environ.get("POLICYGUARD_REGO_VM", "1") != "0"
+                                             and _vm_installed())
         interpreter: Any = RegorusBackend(policy)
         if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend

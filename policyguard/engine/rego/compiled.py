@@ -555,7 +555,7 @@ def input_source(file: str, source: str) -> str:
         for body in spec.get("bodies", []):
             query = body.get("query") if isinstance(body, dict) else None
             span = query.get("span") if isinstance(query, dict) else None
-            if not isinstance(span, dict) or not query.get("stmts"):  # `else := v` has no body of its own
+            if not isinstance(query, dict) or not isinstance(span, dict) or not query.get("stmts"):  # `else := v`: no body of its own
                 continue
             start, end = int(span["start"]), max(int(span["end"]), _span_end(body.get("query")))
             if data[end:end + 1] in (b'"', b"`"):  # the body ends with a string literal (its span leaves the quote out)
