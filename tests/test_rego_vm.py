@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from vm_support import need_vm
+from vm_support import need_vm, rvm_installed  # noqa: F401 - the fixture below
 
 from policyguard import engine
 from policyguard.discover import discover
@@ -43,6 +43,8 @@ CORPUS = Path(os.environ.get("POLICYGUARD_CORPUS", REPO.parent / "shared" / "cor
 SHARED = Path(os.environ.get("POLICYGUARD_SHARED", REPO.parent / "shared"))
 
 H = "package t\nimport rego.v1\n"
+
+pytestmark = pytest.mark.usefixtures("rvm_installed")  # skip (fail under PG_CI=1) without policyguard_rvm
 
 
 def _run_both(src: str, doc: dict[str, Any]) -> tuple[Any, Any]:

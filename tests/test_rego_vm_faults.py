@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engine_helpers import s3_unit
 from test_rego_vm_scan import _by, _evaluator, _own_cache, _rule  # noqa: F401 - _own_cache: autouse (VM on, own cache)
-from vm_support import need_vm
+from vm_support import need_vm, rvm_installed  # noqa: F401 - the fixture below
 
 from policyguard.engine.rego.compiled import (
     ARITH_FILE,
@@ -57,6 +57,8 @@ FAILING = [
     ('fail contains "x" if { count(input.s | {1}) > 0 }', {"s": "a"}),
     ('f(x) := lower(x)\nfail contains "x" if { not f(input.n) == "a" }', {"n": 5}),
 ]
+
+pytestmark = pytest.mark.usefixtures("rvm_installed")  # skip (fail under PG_CI=1) without policyguard_rvm
 
 
 def _interpreter(src: str, doc: dict[str, Any]) -> Any:

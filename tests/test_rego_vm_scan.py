@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from test_engine_helpers import options, s3_unit
+from vm_support import rvm_installed  # noqa: F401 - the fixture below
 
 from policyguard import engine
 from policyguard.engine.evaluator import EvalMode, Evaluator
+from policyguard.engine.rego import compiled
 from policyguard.engine.rego.compiled import CompiledRegorusBackend, ProgramCache, conflict_hazard, unbounded_builtin
 from policyguard.engine.rego.driver import Driver, RegoPolicy
 from policyguard.engine.rego.guard import GuardedBackend
@@ -30,6 +32,8 @@ package policyguard.test.{pkg}
 import rego.v1
 
 """
+
+pytestmark = pytest.mark.usefixtures("rvm_installed")  # skip (fail under PG_CI=1) without policyguard_rvm
 
 
 def _rule(tmp: Path, rid: str, body: str) -> str:
@@ -61,6 +65,9 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYGUARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("POLICYGUARD_REGO_VM", "1")  # the VM is opt-in for scans (backends.make_backend)
     monkeypatch.delenv("POLICYGUARD_NO_CACHE", raising=False)
+    # no programs kept in the process: these tests count compiles and disk loads
+    monkeypatch.setattr(compiled, "_COMPILED", {})
+    monkeypatch.setattr(compiled, "_COMPILED_MAX", 0)
 
 
 def test_a_scan_judges_rego_on_the_vm_in_process_and_starts_no_helper(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import pytest
 from opa_fixtures import OpaServer, require_opa, start_server
 from opa_parity import Recording, differences, opa_eval_answers, server_answers, write_policy_dir
 from test_engine_helpers import REPO, have_golib
+from vm_support import rvm_installed  # noqa: F401 - the fixture of test_fixtures_embedded_vm
 
 from policyguard.ruletest import find_rule_dirs, run_fixture_cases
 
@@ -65,15 +66,14 @@ def _check(rule_dir: Path, **kw: object) -> None:
 
 @pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
 def test_fixtures_embedded(rule_dir: Path) -> None:
-    _check(rule_dir, rego_engine="embedded")
+    """The interpreter (the default engine without policyguard_rvm; the VM's reference)."""
+    _check(rule_dir, rego_engine="embedded-interpreter")
 
 
-# The compiled VM (opt-in for scans, `--rego-engine embedded-vm`) on every rule. Its known
-# divergence: the CIS monitoring rules built on cis_monitoring.rego give `unknown` on their plan
-# fixtures where the interpreter and OPA give `fail` (not yet screened: issue 16). Strict xfail,
-# so the day the VM or a screen agrees, these fail and the list is dropped.
+# The compiled VM (the default engine with policyguard_rvm installed) on every rule.
 
 @pytest.mark.parametrize("rule_dir", RULE_DIRS, ids=_id)
+@pytest.mark.usefixtures("rvm_installed")
 def test_fixtures_embedded_vm(rule_dir: Path) -> None:
     _check(rule_dir, rego_engine="embedded-vm")
 

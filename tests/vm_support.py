@@ -26,5 +26,5 @@ def need_vm() -> Any:
 
 
 @pytest.fixture
-def rvm() -> Any:
+def rvm_installed() -> Any:
     return need_vm()

@@ -712,16 +712,17 @@ class CompiledRegorusBackend:
                 return plan
             driver = vm_driver(self._driver, [group])
             entries = self.entry_points(group)
-            key = None
-            if self._cache is not None:
-                key = self._cache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
+            key = ProgramCache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
+            plan = _COMPILED.get(key)
+            if plan is None and self._cache is not None:
                 plan = self._cache.get(key)
                 if plan is not None:
                     self.loaded += 1
             if plan is None:
                 plan = self._build(group, members, driver, entries)
-                if key is not None and self._cache is not None:
+                if self._cache is not None:
                     self._cache.put(key, plan)
+            _remember(key, plan)
             self._plans[group] = plan
             return plan
 
@@ -786,10 +787,12 @@ class CompiledRegorusBackend:
                 raise
         with self._lock:
             members = self._members(group) or []
-            fresh = self._build(group, members, vm_driver(self._driver, [group]), self.entry_points(group))
+            driver, entries = vm_driver(self._driver, [group]), self.entry_points(group)
+            fresh = self._build(group, members, driver, entries)
+            key = ProgramCache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
+            _remember(key, fresh)
             if self._cache is not None and fresh.why is None:
-                self._cache.put(self._cache.key([self._modules[i] for i in members], vm_driver(self._driver, [group]),
-                                                self.entry_points(group), self._unit_data_ok), fresh)
+                self._cache.put(key, fresh)
             if fresh.why is None:
                 try:
                     self._plans[group] = fresh
@@ -886,6 +889,22 @@ class GroupProgram:
     binary: bytes = b""
     with_resources: bool = False
     unit_data: bool = False
+
+
+# this process's compiled programs by ProgramCache.key, so every backend made in one process
+# (a test session, a long-running server reloading its rules) compiles a group once; bounded
+_COMPILED: dict[str, GroupProgram] = {}
+_COMPILED_MAX = 1024
+_COMPILED_LOCK = threading.Lock()
+
+
+def _remember(key: str, plan: GroupProgram) -> None:
+    if _COMPILED_MAX <= 0:
+        return
+    with _COMPILED_LOCK:
+        if key not in _COMPILED and len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = plan
 
 
 _CACHE_MAGIC = b"policyguard-rvm-1\n"
