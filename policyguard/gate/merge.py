@@ -219,9 +219,10 @@ def merge(shards: list[ShardReport], options: MergeSettings | None = None) -> Re
     fetch_errors: list[ParseError] = []
     global_errors: list[ParseError] = []
     notices_by_shard: list[list[tuple[Notice, int]]] = []
+    rows: dict[int, dict[str, Any]] = {}
     for k, s in enumerate(shards):
         try:
-            _read_shard(k, s, absf, per_unit, fetch_errors, global_errors, notices_by_shard)
+            _read_shard(k, s, absf, per_unit, fetch_errors, global_errors, notices_by_shard, rows)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise MergeError(f"{s.path}: malformed shard report ({type(exc).__name__}: {exc})") from None
     per_unit.sort(key=lambda t: (t[0], t[1]))
@@ -292,6 +293,7 @@ def merge(shards: list[ShardReport], options: MergeSettings | None = None) -> Re
                     skipped=skipped, unconfigured={rid: tuple(v) for rid, v in head["unconfigured"].items()})
     docs_url = head.get("docs_url")
     report.docs_url = DEFAULT_DOCS_URL if docs_url is None else str(docs_url)
+    report.source_rows = rows
     times = [(s.partial.get("started_at"), s.partial.get("finished_at")) for s in shards]
     starts = [_time(a) for a, _ in times if a]
     ends = [_time(b) for _, b in times if b]
@@ -305,12 +307,14 @@ _Unit = tuple[int, int, list[Finding], list[ParseError]]
 
 
 def _read_shard(k: int, s: ShardReport, absf: Any, per_unit: list[_Unit], fetch_errors: list[ParseError],
-                global_errors: list[ParseError], notices_by_shard: list[list[tuple[Notice, int]]]) -> None:
+                global_errors: list[ParseError], notices_by_shard: list[list[tuple[Notice, int]]],
+                rows: dict[int, dict[str, Any]]) -> None:
     """Shard ``k``'s findings and errors by unit, its fetch errors, its notices (with the unit
     that orders them); the errors before the units from shard 1 only."""
     p = s.partial
     spans: dict[tuple[Any, ...], Span] = {}
     findings = [_finding(d, absf, spans) for d in s.doc["findings"]]
+    rows.update(zip(map(id, findings), s.doc["findings"]))
     for i, status in p.get("baselined", ()):
         findings[i].status = Status(status)
         findings[i].suppression = None

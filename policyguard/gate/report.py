@@ -191,6 +191,10 @@ class Report:
     display_filter: dict[str, Any] | None = None
     # ``scan --shard``: what ``policyguard merge`` needs beyond the report (gate.merge.partial_block)
     partial: dict[str, Any] | None = None
+    # ``policyguard merge``: each finding's JSON row as its shard wrote it, by ``id(finding)``; the
+    # JSON reporter reuses a row whose finding the merge left as it was (only its fingerprint
+    # and gate flag are written afresh), instead of encoding the finding again
+    source_rows: dict[int, dict[str, Any]] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _doc_cache: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
 

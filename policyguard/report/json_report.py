@@ -58,6 +58,12 @@ def document(report: Report) -> dict[str, Any]:
 
 
 def _finding(report: Report, f: Finding) -> dict[str, Any]:
+    row = report.source_rows.get(id(f)) if report.source_rows is not None else None
+    if row is not None and row["status"] == str(f.status) and ("suppression" in row) == (f.suppression is not None):
+        d = dict(row)  # the shard's row, key for key what this function wrote there
+        d["fingerprint"] = f.fingerprint
+        d["counts_against_gate"] = report.counts_against(f)
+        return d
     d = f.to_dict()
     d["location"]["file"] = report.rel(f.span.file)
     d["counts_against_gate"] = report.counts_against(f)
