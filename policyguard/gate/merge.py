@@ -314,7 +314,7 @@ def _read_shard(k: int, s: ShardReport, absf: Any, per_unit: list[_Unit], fetch_
     p = s.partial
     spans: dict[tuple[Any, ...], Span] = {}
     findings = [_finding(d, absf, spans) for d in s.doc["findings"]]
-    rows.update(zip(map(id, findings), s.doc["findings"]))
+    rows.update(zip(map(id, findings), s.doc["findings"], strict=True))
     for i, status in p.get("baselined", ()):
         findings[i].status = Status(status)
         findings[i].suppression = None
