@@ -59,7 +59,8 @@ def document(report: Report) -> dict[str, Any]:
 
 def _finding(report: Report, f: Finding) -> dict[str, Any]:
     row = report.source_rows.get(id(f)) if report.source_rows is not None else None
-    if row is not None and row["status"] == str(f.status) and ("suppression" in row) == (f.suppression is not None):
+    if (row is not None and row["status"] == str(f.status) and ("suppression" in row) == (f.suppression is not None)
+            and ("edits" in row) == bool(f.edits)):  # a JSON-only merge drops the edits a SARIF shard carried
         d = dict(row)  # the shard's row, key for key what this function wrote there
         d["fingerprint"] = f.fingerprint
         d["counts_against_gate"] = report.counts_against(f)
