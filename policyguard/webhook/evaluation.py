@@ -169,6 +169,7 @@ class Judge:
         from policyguard.fix.jsonpatch import patched
 
         applied: list[Finding] = []
+        ops: list[dict[str, Any]] = []  # the patch of every fix in ``applied``
         seen: set[tuple[str, str]] = set()
         refused: dict[tuple[str, str], None] = {}  # (rule id, why), in order, once each
         for round_ in range(self.PATCH_ROUNDS):
@@ -183,10 +184,10 @@ class Judge:
                 res, findings = self.evaluate(after, admission, deadline)
             except ObjectError:
                 break
-        if applied:
-            j.patch = patched(obj, [f.fix for f in applied if f.fix is not None], res.pod_spec_path)[0]
-            j.fixed_rules = sorted({f.rule_id for f in applied}) if j.patch else []
-            j.applied = applied if j.patch else []
+        if ops:
+            j.patch = ops
+            j.fixed_rules = sorted({f.rule_id for f in applied})
+            j.applied = applied
         j.unpatched.extend(refused)
 
     @staticmethod

@@ -712,7 +712,7 @@ class CompiledRegorusBackend:
                 return plan
             driver = vm_driver(self._driver, [group])
             entries = self.entry_points(group)
-            key = ProgramCache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
+            key = self._key(members, driver, entries)
             plan = _COMPILED.get(key)
             if plan is None and self._cache is not None:
                 plan = self._cache.get(key)
@@ -725,6 +725,10 @@ class CompiledRegorusBackend:
             _remember(key, plan)
             self._plans[group] = plan
             return plan
+
+    def _key(self, members: list[int], driver: str, entries: list[str]) -> str:
+        """The program's name in the process's and the disk's caches (``ProgramCache.key``)."""
+        return ProgramCache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
 
     def _build(self, group: str, members: list[int], driver: str, entries: list[str]) -> GroupProgram:
         rvm = vm_module()
@@ -789,7 +793,7 @@ class CompiledRegorusBackend:
             members = self._members(group) or []
             driver, entries = vm_driver(self._driver, [group]), self.entry_points(group)
             fresh = self._build(group, members, driver, entries)
-            key = ProgramCache.key([self._modules[i] for i in members], driver, entries, self._unit_data_ok)
+            key = self._key(members, driver, entries)
             _remember(key, fresh)
             if self._cache is not None and fresh.why is None:
                 self._cache.put(key, fresh)
