@@ -160,42 +160,14 @@ def _is_iteration(literal: dict[str, Any]) -> bool:
 
 def _vm_hazard(rule: dict[str, Any]) -> str | None:
     """Rule shapes the VM evaluates differently from the interpreter and OPA (found by the
-    differential tests, tests/test_rego_vm.py), or None:
-
-    * a comprehension in a body that iterates, or in the head of such a rule: the VM makes the
-      body undefined when the comprehension is empty (the interpreter binds the empty
-      collection). Inside a function the body calls, or with the iteration inside the
-      comprehension itself, it is fine. Inside a comprehension that iterates, the same holds
-      for an inner comprehension without iteration of its own (``[{"fix": f | f := g(e)} |
-      some e in es]``: the VM drops every element whose inner comprehension is empty; one that
-      iterates, ``{w: 1 | some w in ws}``, is right).
-    * an ``else`` after a body that iterates: when the iteration finds nothing the VM leaves the
-      rule undefined instead of taking the ``else``."""
-    head_has = any(k in d for d in _walk(rule.get("head")) for k in _COMPREHENSIONS)
+    differential tests, tests/test_rego_vm.py), or None: an ``else`` after a body that iterates
+    (when the iteration finds nothing the VM leaves the rule undefined instead of taking the
+    ``else``). Comprehensions, in bodies that iterate or not, are right once ``compr_source``
+    has given each an iteration of its own (the screen runs on the rewritten source)."""
     bodies = [b for b in rule.get("bodies", []) if isinstance(b, dict)]
-    for n, body in enumerate(bodies):
-        literals = _literals(body.get("query"))
-        if not any(_is_iteration(_outside_comprehensions(lit)) for lit in literals):
-            continue
-        if head_has or any(k in d for lit in literals for d in _walk(lit) for k in _COMPREHENSIONS):
-            return "a comprehension in a rule body that iterates (the VM makes the body undefined when the comprehension is empty)"
-        if n + 1 < len(bodies):
+    for body in bodies[:-1]:
+        if any(_is_iteration(_outside_comprehensions(lit)) for lit in _literals(body.get("query"))):
             return "an else after a rule body that iterates (the VM does not take the else when the iteration finds nothing)"
-    for d in _walk(rule):
-        for kind in _COMPREHENSIONS:
-            compr = d.get(kind)
-            if not isinstance(compr, dict):
-                continue
-            literals = _literals(compr.get("query"))
-            if not any(_is_iteration(_outside_comprehensions(lit)) for lit in literals):
-                continue
-            outputs = [compr.get(k) for k in ("term", "key", "value")]
-            for part in (*outputs, *literals):
-                for x in _walk(part):
-                    inner = next((x[k] for k in _COMPREHENSIONS if isinstance(x.get(k), dict)), None)
-                    if inner is not None and not any(_is_iteration(_outside_comprehensions(lit)) for lit in _literals(inner.get("query"))):
-                        return ("a comprehension without iteration of its own inside a comprehension that iterates "
-                                "(the VM drops the element when the inner one is empty)")
     return None
 
 
@@ -488,16 +460,24 @@ def arith_source(file: str, source: str) -> str:
     return _rewrite(data, edits).decode("utf-8") if edits else source
 
 
-# regorus's VM keeps an element whose term is undefined in an array or object comprehension
-# (``[g.n | some g in gs]`` gains "<undefined>" for a g without n; ``{k: g.n | ...}`` a key
-# mapped to it) where the interpreter and OPA leave the element out. Each comprehension whose
-# outputs are not plain variables gets them bound in its body by unification, which the VM
-# compiles correctly: ``[__pg_o0 | some g in gs\n__pg_o0 = g.n\n]``.
+# regorus's VM gets two things wrong in comprehensions, both rewritten away here:
+# - it keeps an element whose term is undefined in an array or object comprehension
+#   (``[g.n | some g in gs]`` gains "<undefined>" for a g without n; ``{k: g.n | ...}`` a key
+#   mapped to it) where the interpreter and OPA leave the element out. Each comprehension whose
+#   outputs are not plain variables gets them bound in its body by unification, which the VM
+#   compiles correctly: ``[__pg_o0 | some g in gs\n__pg_o0 = g.n\n]``;
+# - a comprehension whose body iterates nothing and fails (``[v | v = input.a]`` without
+#   ``input.a``, ``[c | c = 1; input.p == "q"]``) leaves the VM in the comprehension's state:
+#   the rest of the rule goes wrong (a later definition of the same rule adds the input as its
+#   value, or the execution loops until the instruction limit). A body that iterates does not,
+#   so every comprehension's body starts with a loop over one element: ``[v | [true][_]\n...]``.
 _TERM_PREFIX = "__pg_o"
+_ONE_ITERATION = b" [true][_]\n"
 
 
 def compr_source(file: str, source: str) -> str:
-    """``source`` with the outputs of its comprehensions bound in their bodies (above)."""
+    """``source`` with a one-element loop opening every comprehension's body and the outputs
+    that are not plain variables bound in it (above)."""
     ast = _ast(file, source)
     data = source.encode("utf-8")
     edits: list[_Edit] = []
@@ -509,10 +489,12 @@ def compr_source(file: str, source: str) -> str:
                 continue
             outs = [node.get("key"), node.get("value")] if kind == "ObjectCompr" else [node.get("term")]
             if all(isinstance(o, dict) and "Var" in o for o in outs):
-                continue
+                outs = []  # plain variables: only the loop
             spans = [_node_span(o, data) for o in outs]
             whole = _node_span(d, data)
-            if whole is None or any(sp is None for sp in spans):
+            query = node.get("query")
+            bar = int(query["span"]["start"]) if isinstance(query, dict) and isinstance(query.get("span"), dict) else -1
+            if whole is None or any(sp is None for sp in spans) or data[bar:bar + 1] != b"|":
                 raise ValueError(f"{file}: a comprehension of an unknown shape")
             close = whole[1] - 1
             while close > whole[0] and data[close:close + 1] not in (b"]", b"}"):
@@ -520,7 +502,8 @@ def compr_source(file: str, source: str) -> str:
             if close <= whole[0]:
                 raise ValueError(f"{file}: could not locate a comprehension's closing bracket")
 
-            def bind(edit: _Edit, render: Any, spans: list[Any] = spans, close: int = close, whole: Any = whole) -> bytes:
+            def bind(edit: _Edit, render: Any, spans: list[Any] = spans, close: int = close, whole: Any = whole,
+                     bar: int = bar) -> bytes:
                 names = []
                 for _ in spans:
                     names.append(f"{_TERM_PREFIX}{counter[0]}".encode())
@@ -529,7 +512,7 @@ def compr_source(file: str, source: str) -> str:
                 for name, (a, b) in zip(names, spans, strict=True):
                     out += [render(pos, a), name]
                     pos = b
-                out.append(render(pos, close))
+                out += [render(pos, bar + 1), _ONE_ITERATION, render(bar + 1, close)]
                 for name, (a, b) in zip(names, spans, strict=True):
                     out += [b"\n", name, b" = ", render(a, b)]
                 out.append(b"\n" + data[close:whole[1]])
