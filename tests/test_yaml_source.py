@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from policyguard.limits import Limits
 from policyguard.model import ErrorKind, format_path, iter_values
+from policyguard.parsers import yaml_source
 from policyguard.parsers.yaml_source import child_path, load_file, load_json, load_yaml
 
 
@@ -281,3 +282,54 @@ def test_child_path_matches_format_path(segments: list[str | int]) -> None:
     for seg in segments:
         built = child_path(built, seg)
     assert built == format_path(tuple(segments))
+
+
+def _event_walk_spans(text: str) -> dict[str, Any]:
+    """The JSON spans as the libyaml event walk gives them (``load_json`` before its fast path)."""
+    limits = Limits()
+    docs, err = yaml_source._Composer(yaml_source._json_for_yaml(text), "h.json", limits, positions_only=True).compose()
+    assert err is None and len(docs) == 1, err
+    (doc,) = docs
+    value = json.loads(text)
+    if doc.value == value:
+        return doc.spans
+    out: dict[str, Any] = {}
+    assert yaml_source._remap(doc.spans, doc.value, value, "", "", out)
+    return out
+
+
+_LAYOUTS = st.sampled_from([(None, (", ", ": ")), (None, (",", ":")), (0, (",", ": ")), (2, (",", ": ")), ("\t", (" ,", " :  "))])
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_json_values, layout=_LAYOUTS, ascii=st.booleans())
+def test_json_fast_spans_equal_the_event_walk(value: Any, layout: Any, ascii: bool) -> None:
+    """The single-pass JSON position reader gives every path the span, and the paths the
+    order, the event walk gives them, whatever the layout (one line, indented, tabs, spaces
+    around separators) and characters (escapes, astral, lone surrogates)."""
+    indent, seps = layout
+    text = " \n" + json.dumps(value, indent=indent, separators=seps, ensure_ascii=ascii) + "\n"
+    fast = yaml_source._json_spans(text, "h.json", Limits())
+    assert fast is not None
+    assert list(fast.items()) == list(_event_walk_spans(text).items())
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1, "a": {"b": 2}}',  # a duplicate key: the event walk's reading
+    '{\r\n "a": [1,\r\n 2]\r\n}',  # CR LF: YAML line breaks
+])
+def test_json_fast_spans_leave_the_odd_cases_to_the_event_walk(text: str) -> None:
+    assert yaml_source._json_spans(text, "h.json", Limits()) is None
+    (doc,), err = load_json(text, "h.json")
+    assert err is None and "" in doc.spans
+
+
+def test_json_fast_spans_leave_limits_to_the_event_walk() -> None:
+    deep = "[" * 30 + "]" * 30
+    assert yaml_source._json_spans(deep, "h.json", Limits(max_depth=20)) is None
+    docs, err = load_json(deep, "h.json", Limits(max_depth=20))
+    assert docs == [] and err is not None and err.kind == ErrorKind.LIMIT
+    wide = json.dumps(list(range(50)))
+    assert yaml_source._json_spans(wide, "h.json", Limits(max_nodes=10)) is None
+    docs, err = load_json(wide, "h.json", Limits(max_nodes=10))
+    assert docs == [] and err is not None and err.kind == ErrorKind.LIMIT and "nodes" in err.message
