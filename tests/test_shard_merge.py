@@ -326,3 +326,57 @@ def test_corpus_in_three_shards_merges_to_the_unsharded_scan(tmp_path: Path) -> 
     mcode, merged, merr = _cli("merge", *shards, "-f", "json")
     assert mcode == code, merr
     assert merged == full
+
+
+
+def _rewritten(src: Path, dest: Path, *, layout: str = "compact", edit: object = None) -> str:
+    """``src`` decoded and written again after ``edit``: ``compact`` as a scan writes it,
+    ``utf-8`` the same without escaping non-ASCII text, or ``pretty`` (indented)."""
+    doc = json.loads(src.read_text())
+    if edit is not None:
+        edit(doc)  # type: ignore[operator]
+    if layout == "pretty":
+        text = json.dumps(doc, indent=2)
+    else:
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=layout == "compact")
+    dest.write_text(text + "\n", encoding="utf-8")
+    return str(dest)
+
+
+@pytest.mark.parametrize("args", [["-f", "json"], ["-f", "json", "--pretty"], ["-f", "sarif"], ["-f", "text"],
+                                  ["-f", "json", "--fail-on", "low", "--soft-fail-on", "PG-K8S-*"]])
+def test_shards_merge_alike_however_they_are_laid_out(scene: dict[str, object], two_shards: list[Path],
+                                                       tmp_path: Path, args: list[str]) -> None:
+    """Merge reads a compact shard's rows without decoding most (and writes them back as they
+    are where the merge left them so); an indented or non-ASCII one is decoded whole: either
+    way the merged reports are the same, and the unsharded scan's with the same options."""
+    a, b = two_shards
+    assert Path(_rewritten(a, tmp_path / "a.json")).read_bytes() == a.read_bytes()  # as the scan writes it
+
+    def odd(doc: dict[str, object]) -> None:  # escapes and non-ASCII text
+        for i, f in enumerate(doc["findings"]):  # type: ignore[attr-defined]
+            f["message"] += ' "quoted" \\ tab\t' if i % 2 else " caf\u00e9 \u2603 \U0001f600"
+    odd_a = Path(_rewritten(a, tmp_path / "odd-a.json", edit=odd))
+    odd_b = Path(_rewritten(b, tmp_path / "odd-b.json", edit=odd))
+    outputs = [_cli("merge", *shards, *args)
+               for shards in ([str(odd_a), str(odd_b)],
+                              [_rewritten(odd_a, tmp_path / "pa.json", layout="pretty"), str(odd_b)],
+                              [_rewritten(odd_a, tmp_path / "ua.json", layout="utf-8"),
+                               _rewritten(odd_b, tmp_path / "pb.json", layout="pretty")])]
+    assert outputs[0][0] in (1, 2) and outputs[0][1], outputs[0][2]
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+    if "sarif" not in args:  # SARIF: a scan renders fixes the JSON-only shards do not carry
+        code, merged, err = _cli("merge", str(a), str(b), *args)
+        assert (code, merged) == _cli("scan", *_without_baseline(scene), *args)[:2], err
+
+
+@pytest.mark.parametrize("bad", ["\x01", "\\x", "\\u12", '"', "\u00e9"])
+def test_a_shard_with_a_broken_row_is_refused_where_it_breaks(two_shards: list[Path], tmp_path: Path,
+                                                               bad: str) -> None:
+    text = two_shards[1].read_text()
+    at = text.index('"message":"', text.index('"status":"pass"')) + len('"message":"')
+    broken = tmp_path / "broken.json"
+    broken.write_text(text[:at] + bad + text[at:], encoding="latin-1")  # a byte that is not UTF-8 too
+    code, _, err = _cli("merge", str(two_shards[0]), str(broken), "-f", "json")
+    assert code == 2 and "broken.json" in err and "Traceback" not in err, err
+    assert f"{broken}:1:" in err and "not valid JSON" in err or "not UTF-8" in err, err

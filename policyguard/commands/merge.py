@@ -30,6 +30,21 @@ from policyguard.commands.options import FORMATS, SEVERITIES
 def merge(**kw: Any) -> int:
     """Join the JSON reports of `scan --shard I/N` (every shard, once) into one report and one gate
     verdict: the same report, byte for byte, and exit code as the scan without --shard."""
+    import gc
+
+    # a whole corpus's shards are ~150,000 findings, made at once and kept until the reports
+    # are written: the cyclic collector's passes over them free nothing and took ~15% of a
+    # merge's CPU (reference counting still frees everything else as it goes)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _merge(kw)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _merge(kw: dict[str, Any]) -> int:
     from policyguard import __version__
     from policyguard.commands.common import error, pair_outputs, present, shown_severities, split_values
     from policyguard.exitcodes import UsageError

@@ -23,13 +23,14 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyguard.gate.partial import PARTIAL_VERSION
-from policyguard.gate.report import DEFAULT_DOCS_URL, Report
+from policyguard.gate.report import DEFAULT_DOCS_URL, LAZY_FIELDS, Report, ShardFinding
 from policyguard.gate.suppress import Notice
 from policyguard.gate.verdict import GateSettings, compute_verdict
 from policyguard.model import (
@@ -59,10 +60,13 @@ class MergeError(Exception):
 # --------------------------------------------------------------------------- reading shard reports
 @dataclass(slots=True)
 class ShardReport:
-    """One shard's JSON report as read (``doc``) and its ``partial`` block."""
+    """One shard's JSON report as read (``doc``) and its ``partial`` block. ``rows``: its
+    findings when ``_read_compact`` read it (``doc["findings"]`` is then empty); None: the rows
+    are ``doc["findings"]``."""
 
     path: str
     doc: dict[str, Any]
+    rows: _Rows | None = None
 
     @property
     def partial(self) -> dict[str, Any]:
@@ -87,10 +91,15 @@ def load(path: str, tool_version: str) -> ShardReport:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise MergeError(f"{path}: cannot read shard report: {exc}") from None
-    try:
-        doc = jsonfast.loads(data)  # orjson when installed: a whole corpus is ~100 MB of reports
-    except jsonfast.DECODE_ERRORS:
-        doc = _load_located(path, data)
+    compact = _read_compact(data)
+    rows: _Rows | None = None
+    if compact is not None:
+        doc, rows = compact
+    else:
+        try:
+            doc = jsonfast.loads(data)  # orjson when installed: a whole corpus is ~100 MB of reports
+        except jsonfast.DECODE_ERRORS:
+            doc = _load_located(path, data)
     if not isinstance(doc, dict) or (doc.get("tool") or {}).get("name") != "policyguard":
         raise MergeError(f"{path}:1: not a policyguard JSON report")
     partial = doc.get("partial")
@@ -112,11 +121,152 @@ def load(path: str, tool_version: str) -> ShardReport:
             and 1 <= shard["index"] <= shard["total"]):
         raise MergeError(f"{path}:1: partial.shard must be {{index, total}} with 1 <= index <= total")
     units = partial.get("units")
-    if not isinstance(units, list) or sum(int(u[1]) for u in units) != len(doc["findings"]) \
+    found = len(doc["findings"]) if rows is None else len(rows.items)
+    if not isinstance(units, list) or sum(int(u[1]) for u in units) != found \
             or sum(int(u[2]) for u in units) > len(doc["errors"]):
         raise MergeError(f"{path}:1: partial.units does not account for the report's findings and errors "
                          "(was the report edited, or written with --severity?)")
-    return ShardReport(path, doc)
+    return ShardReport(path, doc, rows)
+
+
+# ``scan --shard``'s JSON report as ``json_report`` writes it (compact, ASCII): the findings array
+# follows the rules, each row opens with its rule id, and the errors follow the findings
+_FINDINGS_KEY = ',"findings":['
+_ROW_SEP = '},{"rule_id":"'
+_ROWS_END = '}],"errors":['
+# a row as ``json_report`` writes a finding without a fix, a suppression or edits (keys in
+# ``Finding.to_dict``'s order): rule id, status, severity, fingerprint (without escapes) and the
+# gate flag captured. Only valid JSON matches (strings, escapes, integers as JSON has them)
+# (the text is ASCII: a string's characters are space to DEL but for the quote and the backslash)
+_STR = r'"[ !#-\[\]-\x7f]*+(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[ !#-\[\]-\x7f]*+)*+"'
+_PLAIN = r'"([ !#-\[\]-\x7f]*+)"'
+_INT = r'-?+(?:0|[1-9][0-9]*+)'
+_CALL = r'\{"address":%S,"file":%S,"line":%I,"column":%I,"source":%S(?:,"version":%S)?+(?:,"downloaded":true)?+\}'
+_ROW = re.compile(
+    (r'\{"rule_id":%P,"status":%P,"severity":%P,"resource_id":%S,"resource_type":%S,"platform":%S,'
+     r'"location":\{"file":%S,"start_line":%I,"start_col":%I,"end_line":%I,"end_col":%I\},"message":%S,"path":%S,'
+     r'"unknowns":\[(?:%S(?:,%S)*+)?+\],"fingerprint":%P(?:,"construct_path":%S)?+'
+     r'(?:,"called_from":\[%C(?:,%C)*+\])?+(?:,"origin":%S)?+,"counts_against_gate":(true|false)(?:,"doc_url":%S)?+\}')
+    .replace("%C", _CALL).replace("%S", _STR).replace("%P", _PLAIN).replace("%I", _INT))
+
+
+@dataclass(slots=True)
+class _Rows:
+    """A shard's findings as ``_read_compact`` read them: ``items`` in order, each a
+    ``ShardFinding`` or, at the indexes ``decoded``, the row decoded (a dict)."""
+
+    items: list[Any]
+    decoded: list[int]
+    reader: _RowReader
+
+
+class _RowReader:
+    """Sets the fields a ``ShardFinding`` of one shard has not read yet from its row, paths made
+    absolute by ``absf`` (set by ``merge``), equal spans shared."""
+
+    __slots__ = ("absf", "spans")
+
+    def __init__(self) -> None:
+        self.absf: Any = _absolute("")  # until merge sets the root: paths as the report has them
+        self.spans: dict[tuple[Any, ...], Span] = {}
+
+    def __call__(self, f: ShardFinding) -> None:
+        whole = _finding(f.row_value(), self.absf, self.spans)
+        for name in LAZY_FIELDS:
+            try:
+                object.__getattribute__(f, name)
+            except AttributeError:  # not set since the finding was made: the row's
+                object.__setattr__(f, name, getattr(whole, name))
+
+
+def _read_compact(data: bytes) -> tuple[dict[str, Any], _Rows] | None:
+    """The report read without decoding the findings rows that match ``_ROW`` (nearly all: a
+    pass is one): each becomes a ``ShardFinding`` holding its text; the other rows are decoded
+    one by one, then the report around the findings. None when the text is not in the layout
+    ``json_report`` writes (indented, not ASCII) or is not valid JSON: ``load`` then decodes the
+    whole report and locates what is wrong."""
+    from policyguard import jsonfast
+
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if text.count(_FINDINGS_KEY) != 1:  # the report's own key, and no value that spells it
+        return None
+    start = pos = text.index(_FINDINGS_KEY) + len(_FINDINGS_KEY)
+    reader = _RowReader()
+    items: list[Any] = []
+    decoded: list[int] = []
+    append = items.append
+    match = _ROW.match
+    status_of, severity_of = _STATUS.get, _SEVERITY.get
+    ends: list[int] | None = None
+    if text.startswith("]", pos):
+        pos += 1
+    else:
+        while True:
+            m = match(text, pos)
+            status = severity = None
+            if m is not None:
+                rule_id, status_text, severity_text, fingerprint, counts = m.groups()
+                status, severity = status_of(status_text), severity_of(severity_text)
+            if status is not None and severity is not None:
+                append(ShardFinding(rule_id, status, severity, fingerprint, m[0], counts == "true", reader))  # type: ignore[index]
+                pos = m.end()  # type: ignore[union-attr]
+            else:
+                if ends is None:
+                    ends = _positions(text, _ROWS_END, start)
+                got = _decode_row(text, pos, ends)
+                if got is None:
+                    return None
+                pos, row = got
+                decoded.append(len(items))
+                append(row)
+            sep = text[pos:pos + 1]
+            pos += 1
+            if sep == "]":
+                break
+            if sep != ",":
+                return None
+    try:
+        doc = jsonfast.loads(text[:start - 1] + "[]" + text[pos:])
+    except jsonfast.DECODE_ERRORS:
+        return None
+    if not isinstance(doc, dict) or doc.get("findings") != []:
+        return None
+    return doc, _Rows(items, decoded, reader)
+
+
+def _positions(text: str, needle: str, at: int) -> list[int]:
+    out = []
+    at = text.find(needle, at)
+    while at >= 0:
+        out.append(at)
+        at = text.find(needle, at + 1)
+    return out
+
+
+def _decode_row(text: str, pos: int, ends: list[int]) -> tuple[int, dict[str, Any]] | None:
+    """(end, row) of the findings row that starts at ``pos``: the text up to the next row
+    separator or end of the findings (``ends``: where those are), decoded. None when that is not
+    one JSON object: a broken row, or one holding a separator's text in a value (``load`` then
+    decodes the whole report, as it would be without this reader)."""
+    import bisect
+
+    from policyguard import jsonfast
+
+    sep = text.find(_ROW_SEP, pos)
+    i = bisect.bisect_left(ends, pos)
+    last = ends[i] if i < len(ends) else -1
+    if sep < 0 or 0 <= last < sep:
+        sep = last
+    if sep < 0:
+        return None
+    try:
+        row = jsonfast.loads(text[pos:sep + 1])
+    except jsonfast.DECODE_ERRORS:
+        return None
+    return (sep + 1, row) if isinstance(row, dict) else None
 
 
 def _load_located(path: str, data: bytes) -> Any:
@@ -313,8 +463,17 @@ def _read_shard(k: int, s: ShardReport, absf: Any, per_unit: list[_Unit], fetch_
     that orders them); the errors before the units from shard 1 only."""
     p = s.partial
     spans: dict[tuple[Any, ...], Span] = {}
-    findings = [_finding(d, absf, spans) for d in s.doc["findings"]]
-    rows.update(zip(map(id, findings), s.doc["findings"], strict=True))
+    findings: list[Finding]
+    if s.rows is None:
+        findings = [_finding(d, absf, spans) for d in s.doc["findings"]]
+        rows.update(zip(map(id, findings), s.doc["findings"], strict=True))
+    else:  # ShardFindings, and the rows read whole
+        findings = s.rows.items
+        s.rows.reader.absf, s.rows.reader.spans = absf, spans
+        for i in s.rows.decoded:
+            d = findings[i]
+            findings[i] = f = _finding(d, absf, spans)  # type: ignore[arg-type]
+            rows[id(f)] = d  # type: ignore[assignment]
     for i, status in p.get("baselined", ()):
         findings[i].status = Status(status)
         findings[i].suppression = None
@@ -367,12 +526,18 @@ def _renumber(findings: list[Finding]) -> None:
     """Fingerprints repeated across the union get ``:n`` in merged order, as one scan numbers them."""
     seen: dict[str, int] = {}
     for f in findings:
-        if not f.fingerprint:
+        fp = f.fingerprint
+        if not fp:
             continue
-        base = f.fingerprint.partition(":")[0]
-        n = seen.get(base, 0)
-        seen[base] = n + 1
-        f.fingerprint = base if n == 0 else f"{base}:{n}"
+        base = fp.partition(":")[0] if ":" in fp else fp
+        n = seen.get(base)
+        if n is None:  # the first: the base itself (nearly every finding, already so)
+            seen[base] = 1
+            if base is not fp:
+                f.fingerprint = base
+        else:
+            seen[base] = n + 1
+            f.fingerprint = f"{base}:{n}"
 
 
 def _foreign(shards: list[ShardReport], absf: Any) -> tuple[dict[str, int], str, int] | None:

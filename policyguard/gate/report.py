@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import operator
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +18,8 @@ from policyguard.model import Finding, ParseError, RuleMeta, Severity, Span, Sta
 if TYPE_CHECKING:
     from policyguard.gate.suppress import Notice
 
+_STATUS_OF = operator.attrgetter("status")
+
 # where a rule's page is when the config sets no ``docs_url``: the pages ``policyguard rules docs``
 # generates into the repository (docs/rules/), as GitHub shows them
 DEFAULT_DOCS_URL = "https://github.com/policyguard/policyguard/blob/main/docs/rules/{id}.md"
@@ -25,11 +29,15 @@ def counts_against(f: Finding, fail_on: Severity, unknown_as: str, soft_fail_on:
     """The gate's rule for one finding (before ``--soft-fail``): a ``fail`` at or above
     ``fail_on``, or an ``unknown`` at or above it when unknowns count as failures, unless
     ``--soft-fail-on`` names its rule or a severity at or above its own."""
+    status = f.status  # first: most findings pass (every finding of a report is asked)
+    if status != _FAIL and (status != _UNKNOWN or unknown_as != "fail"):
+        return False
     if f.severity < fail_on:
         return False
-    if not (f.status == Status.FAIL or (f.status == Status.UNKNOWN and unknown_as == "fail")):
-        return False
     return not soft_failed(f, soft_fail_on)
+
+
+_FAIL, _UNKNOWN = Status.FAIL, Status.UNKNOWN
 
 
 def soft_failed(f: Finding, patterns: tuple[str, ...]) -> bool:
@@ -136,6 +144,63 @@ class SourceReader:
             return None
 
 
+class ShardFinding(Finding):
+    """A finding ``policyguard merge`` read back from a shard's JSON report (``gate.merge``)
+    without decoding its row: made with what the gate reads of every finding (rule, status,
+    severity, fingerprint) and holding ``row``, the row's JSON text as the shard wrote it
+    (compact). Only rows without a fix, a suppression or edits are read so, so those are set
+    too (None, None, ()). The other fields are read from ``row`` (by ``reader``) the first time
+    any of them is asked: a merge that writes JSON never asks for most, and writes ``row``
+    itself for a finding the merge left as it was (``row_fingerprint``, ``row_counts``: the
+    fingerprint and gate flag the row holds)."""
+
+    __slots__ = ("row", "row_status", "row_fingerprint", "row_counts", "reader")
+
+    row: str
+    row_status: Status
+    row_fingerprint: str
+    row_counts: bool
+    reader: Any  # (ShardFinding) -> None: sets every field still unset from ``row``
+
+    def __init__(self, rule_id: str, status: Status, severity: Severity, fingerprint: str, row: str,
+                 row_counts: bool, reader: Any) -> None:
+        self.rule_id = rule_id
+        self.status = self.row_status = status
+        self.severity = severity
+        self.fingerprint = self.row_fingerprint = fingerprint
+        self.row = row
+        self.row_counts = row_counts
+        self.reader = reader
+        self.fix = None
+        self.suppression = None
+        self.edits = ()
+        self.legacy_fingerprint = ""
+
+    def row_value(self) -> dict[str, Any]:
+        """The row decoded (orjson refuses some valid JSON the standard library reads: a lone
+        surrogate escape, an integer beyond 64 bits)."""
+        import json
+
+        from policyguard import jsonfast
+
+        try:
+            value = jsonfast.loads(self.row)
+        except jsonfast.DECODE_ERRORS:
+            value = json.loads(self.row)
+        return value  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:  # only for a field not set yet (slots)
+        if name not in LAZY_FIELDS:
+            raise AttributeError(name)
+        object.__getattribute__(self, "reader")(self)
+        return object.__getattribute__(self, name)
+
+
+# what a ShardFinding reads from its row when first asked
+LAZY_FIELDS = frozenset({"resource_id", "resource_type", "platform", "span", "message", "path", "unknowns",
+                         "construct_path", "call_chain", "origin"})
+
+
 @dataclass(slots=True)
 class Verdict:
     exit_code: int
@@ -193,7 +258,8 @@ class Report:
     partial: dict[str, Any] | None = None
     # ``policyguard merge``: each finding's JSON row as its shard wrote it, by ``id(finding)``; the
     # JSON reporter reuses a row whose finding the merge left as it was (only its fingerprint
-    # and gate flag are written afresh), instead of encoding the finding again
+    # and gate flag are written afresh), instead of encoding the finding again. Findings read
+    # without decoding their row are ``ShardFinding``s and carry their row text instead
     source_rows: dict[int, dict[str, Any]] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _doc_cache: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
@@ -237,9 +303,10 @@ class Report:
         return rel.replace(os.sep, "/")
 
     def counts(self) -> dict[str, int]:
-        c = {str(s): 0 for s in Status}
-        for f in self.findings:
-            c[str(f.status)] += 1
+        by_status = Counter(map(_STATUS_OF, self.findings))
+        c = {str(s): by_status.pop(s, 0) for s in Status}
+        if by_status:  # not a Status: as indexing ``c`` with it always did
+            raise KeyError(str(next(iter(by_status))))
         c["errors"] = len(self.errors)
         c["stale_suppressions"] = sum(1 for n in self.notices if n.kind == "stale")
         c["suppression_problems"] = sum(1 for n in self.notices if n.kind != "stale" and n.subject in ("suppression", "config"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from policyguard.gate.report import Report
+from policyguard.gate.report import Report, ShardFinding, counts_against
 from policyguard.model import Finding, ParseError, RuleMeta
 from policyguard.report import jsontext
 
@@ -21,7 +23,7 @@ def build(report: Report) -> dict[str, Any]:
     doc = document(report)
     for key, value in doc.items():
         if isinstance(value, jsontext.Rows):
-            doc[key] = list(value.items)
+            doc[key] = [json.loads(v) if value.raw and type(v) is str else v for v in value.items]
     return doc
 
 
@@ -41,7 +43,7 @@ def document(report: Report) -> dict[str, Any]:
         "summary": report.counts(),
         "files": [report.rel(f) for f in report.files],
         "rules": {rid: _rule(report, m) for rid, m in sorted(report.rules.items())},
-        "findings": jsontext.Rows(_finding(report, f) for f in report.findings),
+        "findings": jsontext.Rows(_findings(report), raw=True),
         "errors": jsontext.Rows(_error(report, e) for e in report.errors),
         "suppression_notices": jsontext.Rows(_notice(report, n) for n in report.notices),
     }
@@ -57,14 +59,42 @@ def document(report: Report) -> dict[str, Any]:
     return doc
 
 
+def _findings(report: Report) -> Iterator[dict[str, Any] | str]:
+    """Each finding's row: a dict, or (``policyguard merge``) the row's JSON text as its shard
+    wrote it, when the merge left the finding and the row as they were (a ShardFinding: one
+    whose row merge did not decode, with no fix, suppression or edits; nearly every pass)."""
+    if report.source_rows is None:  # a scan
+        for f in report.findings:
+            yield _finding(report, f)
+        return
+    v = report.verdict
+    fail_on, unknown_as, soft_fail_on, compact = v.fail_on, v.unknown_as, v.soft_fail_on, not report.pretty
+    for f in report.findings:
+        if type(f) is ShardFinding and f.status is f.row_status and f.suppression is None and not f.edits:
+            counts = counts_against(f, fail_on, unknown_as, soft_fail_on)
+            if compact and counts == f.row_counts and f.fingerprint == f.row_fingerprint:
+                yield f.row  # compact, as _finding wrote it in the shard
+                continue
+            d = f.row_value()
+            d["fingerprint"] = f.fingerprint
+            d["counts_against_gate"] = counts
+            yield d
+        else:
+            yield _finding(report, f)
+
+
 def _finding(report: Report, f: Finding) -> dict[str, Any]:
-    row = report.source_rows.get(id(f)) if report.source_rows is not None else None
+    row = report.source_rows.get(id(f)) if report.source_rows is not None and type(f) is not ShardFinding else None
     if (row is not None and row["status"] == str(f.status) and ("suppression" in row) == (f.suppression is not None)
             and ("edits" in row) == bool(f.edits)):  # a JSON-only merge drops the edits a SARIF shard carried
         d = dict(row)  # the shard's row, key for key what this function wrote there
         d["fingerprint"] = f.fingerprint
         d["counts_against_gate"] = report.counts_against(f)
         return d
+    return _encoded(report, f)
+
+
+def _encoded(report: Report, f: Finding) -> dict[str, Any]:
     d = f.to_dict()
     d["location"]["file"] = report.rel(f.span.file)
     d["counts_against_gate"] = report.counts_against(f)

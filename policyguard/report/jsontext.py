@@ -15,6 +15,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TextIO
 
 
@@ -48,10 +49,13 @@ class Rows:
     """An array of a document written as its elements are produced (``write``): a report's
     findings are encoded and written one by one, never held as one list of dicts and one
     string. ``layout`` is how ``write(pretty=True)`` lays it out: ``"lines"`` one compact
-    element per line (the JSON report), ``"indent"`` every element indented (SARIF)."""
+    element per line (the JSON report), ``"indent"`` every element indented (SARIF). ``raw``:
+    an element that is a ``str`` is JSON text already, written as it is (its producer lays it
+    out as this array's elements are)."""
 
     items: Iterable[Any]
     layout: str = "lines"
+    raw: bool = False
 
 
 BATCH = 512  # elements encoded between two writes
@@ -110,9 +114,14 @@ def _write_rows(rows: Rows, out: TextIO, pretty: bool, indent: int) -> None:
 
         sep, head, tail = ",\n" + pad, "[\n" + pad, "\n" + " " * indent + "]"
     out.write(head)
-    out.write(encode(first))
-    for batch in _batches(items):
-        out.write(sep + sep.join(encode(v) for v in batch))
+    if rows.raw:  # a str is JSON text already
+        out.write(first if type(first) is str else encode(first))
+        for batch in _batches(items):
+            out.write(sep + sep.join([v if type(v) is str else encode(v) for v in batch]))
+    else:
+        out.write(encode(first))
+        for batch in _batches(items):
+            out.write(sep + sep.join([encode(v) for v in batch]))
     out.write(tail)
 
 
@@ -120,13 +129,7 @@ _END = object()
 
 
 def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
+    while batch := list(islice(items, BATCH)):
         yield batch
 
 

@@ -47,6 +47,7 @@ _ALWAYS = {"Result": ("kind", "level"), "Notification": ("level",)}
 
 
 _FIELDS: dict[type, list[tuple[str, str, Any, bool]]] = {}
+_PLAIN = frozenset({str, int, float, bool})  # returned as they are (the common case, tested first)
 _NO_DEFAULT = object()
 
 
@@ -80,13 +81,14 @@ def to_jsonable(obj: Any) -> Any:
     placeholders, not values to emit). sarif-om names the suppression status ``state``; SARIF
     2.1.0 calls it ``status``, so it is renamed here.
     """
-    if obj is None or isinstance(obj, str | int | float | bool):
+    t = type(obj)
+    if t in _PLAIN or obj is None or isinstance(obj, str | int | float | bool):
         return obj
     if isinstance(obj, dict):
         return {k: to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [to_jsonable(v) for v in obj]
-    spec = _fields(type(obj))
+    spec = _FIELDS.get(t) or _fields(t)
     if spec is None:
         return obj
     out: dict[str, Any] = {}
@@ -94,7 +96,7 @@ def to_jsonable(obj: Any) -> Any:
         value = getattr(obj, attr_name)
         if value is None or (not explicit and default is not _NO_DEFAULT and value == default):
             continue
-        out[name] = to_jsonable(value)
+        out[name] = value if type(value) in _PLAIN else to_jsonable(value)
     return out
 
 
