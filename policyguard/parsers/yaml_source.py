@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from policyguard.limits import DEFAULT_LIMITS, Limits, depth_message, json_too_deep
 from policyguard.model import ErrorKind, ParseError, Span
@@ -674,11 +675,13 @@ def _json_spans(text: str, file: str, limits: Limits) -> dict[str, Span] | None:
     builds a Python object per event and mark). None where it would not be the same: a
     duplicate key, a carriage return (a YAML line break, not a JSON one), or a node or depth
     limit reached, which the event walk reports with its own located error."""
-    from json.decoder import scanstring
+    from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner, not in typeshed
 
     if "\r" in text:
         return None
-    ws, scalar, child, span_of = _JSON_WS.match, _JSON_SCALAR.match, child_path, Span
+    # _JSON_WS matches everywhere (it may match nothing): never None
+    ws = cast("Callable[[str, int], re.Match[str]]", _JSON_WS.match)
+    scalar, child, span_of = _JSON_SCALAR.match, child_path, Span
     count, rfind = text.count, text.rfind
     line, seen, nl = 1, 0, -1  # positions are asked for in increasing order: lines counted as they pass
 

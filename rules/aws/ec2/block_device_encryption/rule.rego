@@ -68,10 +68,15 @@ devices contains {"label": sprintf("block device %v", [object.get(m, "DeviceName
 	is_object(m.Ebs)
 }
 
-cfn_mappings[""] := input.resource.attributes.BlockDeviceMappings if input.resource.type == "AWS::EC2::Instance"
+# keys bound in the body: the compiled VM does not take a partial object rule with a constant key
+cfn_mappings[prefix] := input.resource.attributes.BlockDeviceMappings if {
+	input.resource.type == "AWS::EC2::Instance"
+	prefix := ""
+}
 
-cfn_mappings["LaunchTemplateData."] := input.resource.attributes.LaunchTemplateData.BlockDeviceMappings if {
+cfn_mappings[prefix] := input.resource.attributes.LaunchTemplateData.BlockDeviceMappings if {
 	input.resource.type == "AWS::EC2::LaunchTemplate"
+	prefix := "LaunchTemplateData."
 }
 
 describe(dev) := "encrypted is not set" if dev.value == null

@@ -99,12 +99,15 @@ fail contains result if {
 	}
 }
 
-tls_policy["domain_endpoint_options[0].tls_security_policy"] := input.resource.attributes.domain_endpoint_options[0].tls_security_policy if {
+# keys bound in the body: the compiled VM does not take a partial object rule with a constant key
+tls_policy[path] := input.resource.attributes.domain_endpoint_options[0].tls_security_policy if {
 	input.resource.platform == "terraform"
+	path := "domain_endpoint_options[0].tls_security_policy"
 }
 
-tls_policy["DomainEndpointOptions.TLSSecurityPolicy"] := input.resource.attributes.DomainEndpointOptions.TLSSecurityPolicy if {
+tls_policy[path] := input.resource.attributes.DomainEndpointOptions.TLSSecurityPolicy if {
 	input.resource.platform == "cloudformation"
+	path := "DomainEndpointOptions.TLSSecurityPolicy"
 }
 
 describe(vs) := "not set" if count(vs) == 0
