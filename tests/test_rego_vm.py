@@ -204,6 +204,21 @@ def test_a_rule_reading_input_resources_gets_them_on_the_vm() -> None:
     assert backend.fallbacks == 0
 
 
+def test_a_function_reading_the_unit_after_an_empty_comprehension_gets_it_on_the_vm() -> None:
+    """The VM loads a data root where a function body first reads it: first read inside a
+    comprehension that does not run, the unit is undefined for the rest of the body (the
+    CIS monitoring rules' cross-resource checks answered ``unknown``). A module reading the
+    unit from data has every function body read it first."""
+    rule = ("package r.d\nimport rego.v1\n"
+            "f(l) := n if { a := {x | some x in l; input.resources[x]}; n := count(input.resources) }\n"
+            'fail contains msg if { msg := sprintf("%d", [f([])]) }\n')
+    backend = CompiledRegorusBackend(RegoPolicy((("d.rego", rule),), Driver.build([("D", "r.d", False)], {"g0": ["D"]})), eager=True)
+    assert backend.interpreted == {}
+    doc = {"resources": {"x": {"id": "x"}, "y": {"id": "y"}}, "batch": [{"id": "x", "group": "g0"}]}
+    assert backend.eval_batch(doc, "", 5.0, ["g0"]) == [{"id": "x", "out": {"D": {"fail": ["2"]}}}]
+    assert backend.fallbacks == 0
+
+
 def test_unit_source_leaves_other_input_uses_alone() -> None:
     assert unit_source('package p\nx := input["resources"]\n') is None
     assert unit_source("package p\nimport input.resources\nx := resources\n") is None

@@ -265,12 +265,13 @@ def _verified(file: str) -> bool:
     return any(path.is_relative_to(root) for root in _verified_roots())
 
 
-def vm_source(file: str, source: str) -> tuple[str, str | None]:
+def vm_source(file: str, source: str, *, unit_data: bool = False) -> tuple[str, str | None]:
     """``source`` with its operators and body assignments rewritten for the VM, or the source
-    unchanged and the reason the rewrite would not be faithful."""
+    unchanged and the reason the rewrite would not be faithful. ``unit_data``: the module reads
+    the unit from the VM's data (``unit_source``)."""
     original = source
     try:
-        source = input_source(file, compr_source(file, arith_source(file, source)))
+        source = input_source(file, compr_source(file, arith_source(file, source)), unit_data=unit_data)
         ast = _ast(file, source)
     except Exception as exc:  # pragma: no cover - the interpreter loaded it before
         return original, f"{file}: {first_line(exc)}"
@@ -525,9 +526,13 @@ def compr_source(file: str, source: str) -> str:
 # regorus's VM, in a function body, loads ``input`` where the body first reads it: when that is
 # inside a comprehension that never runs (it iterates an empty argument), every later read of
 # ``input`` in the body is undefined (``f(r) := b if { a := {x | some x in r; input.p}; b :=
-# input.q }`` is undefined for r = []). Each function body therefore reads ``input`` first.
-def input_source(file: str, source: str) -> str:
-    """``source`` with ``input`` read at the start of every function body (above)."""
+# input.q }`` is undefined for r = []). Each function body therefore reads ``input`` first. The
+# same holds for the unit read from the VM's data (``UNIT_RESOURCES``): a module reading it has
+# every function body read that first too.
+def input_source(file: str, source: str, *, unit_data: bool = False) -> str:
+    """``source`` with ``input`` (and with ``unit_data`` the unit in the VM's data) read at the
+    start of every function body (above)."""
+    first = b"{input\n" + (f"data.{UNIT_DATA_ROOT}\n".encode() if unit_data else b"")
     ast = _ast(file, source)
     data = source.encode("utf-8")
     edits: list[_Edit] = []
@@ -546,9 +551,9 @@ def input_source(file: str, source: str) -> str:
             if start > 0 and data[start - 1:start] in (b'"', b"`"):  # ... or starts with one
                 start -= 1
             if data[start:start + 1] == b"{":
-                edits.append((start, start + 1, lambda e, r: b"{input\n"))
+                edits.append((start, start + 1, lambda e, r: first))
             else:  # a body without braces: `f(x) := 1 if x.a`
-                edits.append((start, end, lambda e, r: b"{input\n" + r(e[0], e[1]) + b"\n}"))
+                edits.append((start, end, lambda e, r: first + r(e[0], e[1]) + b"\n}"))
     return _rewrite(data, edits).decode("utf-8") if edits else source
 
 
@@ -645,18 +650,21 @@ class CompiledRegorusBackend:
         if hit is not None:
             return hit
         file, source = self._modules[i]
-        new, why = vm_source(file, source)
+        # where the module reads the unit, decided on its own text: the VM rewrites below add
+        # reads of ``input`` as a whole (every function body reads it first), which would ship
+        # the unit in every execution's input (n^2 in the unit's size)
+        reads, base = "", source
+        if _OTHER_INPUT.search(code_only(source)):  # strings and comments blanked
+            unit = unit_source(source) if self._unit_data_ok else None
+            if unit is None:
+                reads = "all"
+            else:
+                base, reads = unit, "unit"
+        new, why = vm_source(file, base, unit_data=reads == "unit")
         if why is None:
             why = unbounded_builtin(file, source)
         if why is None and not _verified(file):
             why = conflict_hazard(file, source)
-        reads = ""
-        if _OTHER_INPUT.search(code_only(source)):  # strings and comments blanked
-            unit = unit_source(new) if self._unit_data_ok else None
-            if unit is None:
-                reads = "all"
-            else:
-                new, reads = unit, "unit"
         hit = self._screens[i] = _Screen(new, why, reads)
         return hit
 
