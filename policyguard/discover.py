@@ -422,6 +422,8 @@ class _Walker:
         kustomization of the scan builds on (a base, a component) is rendered only through it;
         the others are units. Returns the files the units render (real path -> unit), which
         are then no standalone manifests."""
+        if not self.kust_dirs:
+            return {}
         from policyguard.parsers.kustomize_tree import walk
         from policyguard.roots import repository_roots
 
@@ -459,6 +461,8 @@ class _Walker:
         chart's ``charts/`` is rendered only through it, one a kustomization of the scan renders
         (``helmCharts``) only through that; every other chart is a unit. Returns each chart
         directory (real path) -> the unit that renders it."""
+        if not self.chart_dirs:
+            return {}
         from policyguard.parsers.helm_chart import load_chart
 
         parents = {}

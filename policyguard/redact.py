@@ -12,6 +12,7 @@ files (fix diffs, parse errors, fix replacement text) and must keep its shape; `
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -20,30 +21,43 @@ MAX_TOKEN = 120  # characters of one unbroken run kept before it is cut
 MAX_MESSAGE = 1000
 _KEEP = 4
 
+# The patterns below are compiled on first use (functools.cache): most messages and texts need
+# none of them, and compiling them all took ~4 ms of every run's start-up (the pre-commit hook's).
+
 # credential shapes with a recognisable prefix or framing (the detectors of the secrets rule
 # family, policyguard/secrets.py, know the same formats in more detail)
-_SHAPED = re.compile(
-    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"
-    r"|\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
-    r"|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{20,}\b"
-    r"|\bglpat-[A-Za-z0-9_\-]{20,}\b"
-    r"|\bxox[abposr]-[A-Za-z0-9\-]{10,}\b"
-    r"|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]{8,}"
-    r"|\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b"
-    r"|\bAIza[0-9A-Za-z_\-]{35}\b"
-    r"|(?<=AccountKey=)[A-Za-z0-9+/=]{8,}|(?<=SharedAccessKey=)[A-Za-z0-9+/=]{8,}"
-    r"|(?<=://)[^\s:/@\"'*]{1,64}:[^\s:/@\"'*]{1,128}(?=@)"
-    r"|\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-    re.DOTALL,
-)
+@functools.cache
+def _shaped() -> re.Pattern[str]:
+    return re.compile(
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"
+        r"|\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
+        r"|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{20,}\b"
+        r"|\bglpat-[A-Za-z0-9_\-]{20,}\b"
+        r"|\bxox[abposr]-[A-Za-z0-9\-]{10,}\b"
+        r"|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]{8,}"
+        r"|\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b"
+        r"|\bAIza[0-9A-Za-z_\-]{35}\b"
+        r"|(?<=AccountKey=)[A-Za-z0-9+/=]{8,}|(?<=SharedAccessKey=)[A-Za-z0-9+/=]{8,}"
+        r"|(?<=://)[^\s:/@\"'*]{1,64}:[^\s:/@\"'*]{1,128}(?=@)"
+        r"|\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+        re.DOTALL,
+    )
+
+
 # name=value / "name": "value" where the name says secret
-_NAMED = re.compile(
-    r"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|"
-    r"auth|credential)s?[\"']?\s*[:=]\s*[\"']?)(?!(?:true|false|null|none|enabled|disabled)\b)(?![^\s\"',;}]{0,4}\*\*\*\*#)"
-    r"([^\s\"',;}]{6,})"
-)
+@functools.cache
+def _named() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|"
+        r"auth|credential)s?[\"']?\s*[:=]\s*[\"']?)(?!(?:true|false|null|none|enabled|disabled)\b)(?![^\s\"',;}]{0,4}\*\*\*\*#)"
+        r"([^\s\"',;}]{6,})"
+    )
+
+
 # long unbroken base64/base62-ish runs: masked when their character entropy says random
-_LONG = re.compile(r"[A-Za-z0-9+/=_\-]{32,}")
+@functools.cache
+def _long() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/=_\-]{32,}")
 
 
 _SHOW_PREFIX_FROM = 16  # shorter values show no character at all: 4 of 8 is half a password
@@ -78,7 +92,13 @@ def _random_looking(token: str) -> bool:
 
 
 _RUN16 = re.compile(r"[A-Za-z0-9_\-]{16}")
-_OVERLONG = re.compile(r"\S{%d,}" % (MAX_TOKEN + 1))  # noqa: UP031 - a regex quantifier
+
+
+@functools.cache
+def _overlong() -> re.Pattern[str]:
+    return re.compile(r"\S{%d,}" % (MAX_TOKEN + 1))  # noqa: UP031 - a regex quantifier
+
+
 _NAME_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
 
 
@@ -88,21 +108,31 @@ def redact(message: str) -> str:
         return message
     out = message
     if "-----BEGIN" in out or _RUN16.search(out) or "://" in out or "Key=" in out:  # every shape has one
-        out = _SHAPED.sub(lambda m: _mask(m.group(0)), out)
-        out = _LONG.sub(lambda m: _mask(m.group(0)) if _random_looking(m.group(0)) else m.group(0), out)
+        out = _shaped().sub(lambda m: _mask(m.group(0)), out)
+        out = _long().sub(lambda m: _mask(m.group(0)) if _random_looking(m.group(0)) else m.group(0), out)
     low = out.lower()
     if any(w in low for w in _NAME_WORDS):
-        out = _NAMED.sub(lambda m: m.group(1) + _mask(m.group(2)), out)
+        out = _named().sub(lambda m: m.group(1) + _mask(m.group(2)), out)
     if len(out) > MAX_TOKEN:
-        out = _OVERLONG.sub(lambda m: m.group(0)[:MAX_TOKEN] + f"…({len(m.group(0)) - MAX_TOKEN} more)", out)
+        out = _overlong().sub(lambda m: m.group(0)[:MAX_TOKEN] + f"…({len(m.group(0)) - MAX_TOKEN} more)", out)
     if len(out) > MAX_MESSAGE:
         out = out[:MAX_MESSAGE] + f"…({len(out) - MAX_MESSAGE} more characters)"
     return out
 
 
-_NEXT_VALUE = re.compile(r"^(\s*-?\s*[\"']?value[\"']?\s*:\s*[\"']?)([^\s\"']{1,})", re.IGNORECASE)
-_ENV_NAME = re.compile(r"[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z0-9_.\-]+)", re.IGNORECASE)
-_ENV_WORDS = re.compile(r"(?i)pass|pwd|secret|token|api_?key|private_?key|credential")
+@functools.cache
+def _next_value() -> re.Pattern[str]:
+    return re.compile(r"^(\s*-?\s*[\"']?value[\"']?\s*:\s*[\"']?)([^\s\"']{1,})", re.IGNORECASE)
+
+
+@functools.cache
+def _env_name() -> re.Pattern[str]:
+    return re.compile(r"[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z0-9_.\-]+)", re.IGNORECASE)
+
+
+@functools.cache
+def _env_words() -> re.Pattern[str]:
+    return re.compile(r"(?i)pass|pwd|secret|token|api_?key|private_?key|credential")
 
 
 def mask_text(text: str) -> str:
@@ -114,21 +144,21 @@ def mask_text(text: str) -> str:
         return text
     out = text
     if "-----BEGIN" in out or _RUN16.search(out) or "://" in out or "Key=" in out:
-        out = _SHAPED.sub(lambda m: _mask(m.group(0)), out)
-        out = _LONG.sub(lambda m: _mask(m.group(0)) if _random_looking(m.group(0)) else m.group(0), out)
+        out = _shaped().sub(lambda m: _mask(m.group(0)), out)
+        out = _long().sub(lambda m: _mask(m.group(0)) if _random_looking(m.group(0)) else m.group(0), out)
     low = out.lower()
     if any(w in low for w in _NAME_WORDS):
-        out = _NAMED.sub(lambda m: m.group(1) + _mask(m.group(2)), out)
+        out = _named().sub(lambda m: m.group(1) + _mask(m.group(2)), out)
         lines = out.split("\n")
         for i, line in enumerate(lines[:-1]):
-            m = _ENV_NAME.search(line)
-            if not m or not _ENV_WORDS.search(m.group(1)):
+            m = _env_name().search(line)
+            if not m or not _env_words().search(m.group(1)):
                 continue
             for j in (i + 1, i + 2):  # the value line follows the name (a diff may put a marker first)
                 if j >= len(lines):
                     break
                 body = lines[j][1:] if lines[j][:1] in ("+", "-", " ") and lines[j][1:2].isspace() else lines[j]
-                v = _NEXT_VALUE.match(body)
+                v = _next_value().match(body)
                 if v and "****#" not in v.group(2):
                     start = len(lines[j]) - len(body) + v.start(2)
                     lines[j] = lines[j][:start] + _mask(v.group(2)) + lines[j][start + len(v.group(2)):]
@@ -138,7 +168,9 @@ def mask_text(text: str) -> str:
 
 
 
-_QUOTED_TOKEN = re.compile(r"(unexpected |token )(['\"])([^'\"\n]{8,})\2")
+@functools.cache
+def _quoted_token() -> re.Pattern[str]:
+    return re.compile(r"(unexpected |token )(['\"])([^'\"\n]{8,})\2")
 
 
 def mask_error(message: str) -> str:
@@ -147,5 +179,5 @@ def mask_error(message: str) -> str:
     its line and column still say where to look."""
     out = mask_text(message)
     if "unexpected " in out or "token " in out:
-        out = _QUOTED_TOKEN.sub(lambda m: m.group(1) + m.group(2) + (m.group(3) if "****#" in m.group(3) else _mask(m.group(3))) + m.group(2), out)
+        out = _quoted_token().sub(lambda m: m.group(1) + m.group(2) + (m.group(3) if "****#" in m.group(3) else _mask(m.group(3))) + m.group(2), out)
     return out

@@ -40,7 +40,17 @@ MAX_VALUE = 256 * 1024  # characters of one string scanned; the rest is ignored
 MAX_DECODED = 1024 * 1024  # bytes a base64/gzip payload may decode to
 MAX_NESTING = 3  # strings inside strings (JSON in base64 in an attribute...)
 MIN_LEN = 8  # shorter strings are only judged as literal passwords
-_LINES = re.compile(r"\r?\n|\\n")  # real newlines, and the escaped ones of a quoted expression
+# Most patterns below are compiled on first use (functools.cache): the strings of most files
+# need few of them, and compiling them all took ~5 ms of every run's start-up (the pre-commit
+# hook's); the prefilters every string meets (_SHAPE_HINT, _CAMEL) are compiled at import.
+
+
+# real newlines, and the escaped ones of a quoted expression
+@functools.cache
+def _lines() -> re.Pattern[str]:
+    return re.compile(r"\r?\n|\\n")
+
+
 _MAX_LINE = 4096  # characters of one line searched for NAME=value assignments
 _MAX_DEPTH = 100
 
@@ -58,26 +68,41 @@ PASSWORD = "password-literal"
 ENTROPY = "high-entropy-secret"
 SHAPED = (AWS_KEY_ID, AWS_SECRET, GCP_SA_KEY, AZURE_KEY, GIT_TOKEN, SLACK, STRIPE, PRIVATE_KEY, JWT)
 
-_SHAPES = re.compile(
-    r"(?P<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))"
-    r"|(?P<pem>-----BEGIN (?P<pem_kind>[A-Z0-9 ]{0,40}?)PRIVATE KEY(?: BLOCK)?-----)"
-    r"|(?P<git>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,251}|glpat-[A-Za-z0-9_\-]{20,64})(?![A-Za-z0-9_]))"
-    r"|(?P<slack>(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9\-]{10,250}|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_\-]{4,}/[A-Za-z0-9/_\-]{10,})"
-    r"|(?P<stripe>(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9]))"
-    r"|(?P<azconn>(?:AccountKey|SharedAccessKey)=(?P<azconn_v>[^;\s\"']{1,200}))"
-    r"|(?P<azkey>(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=]))"
-    r"|(?P<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
-    r"|(?P<gcp>\\?\"type\\?\"\s*:\s*\\?\"service_account\\?\")"
-    r"|(?P<url>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"'?#]{1,64}:(?P<url_pw>[^\s:/@\"'?#]{1,128})@)"
-)
+@functools.cache
+def _shapes() -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))"
+        r"|(?P<pem>-----BEGIN (?P<pem_kind>[A-Z0-9 ]{0,40}?)PRIVATE KEY(?: BLOCK)?-----)"
+        r"|(?P<git>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,251}|glpat-[A-Za-z0-9_\-]{20,64})(?![A-Za-z0-9_]))"
+        r"|(?P<slack>(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9\-]{10,250}|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_\-]{4,}/[A-Za-z0-9/_\-]{10,})"
+        r"|(?P<stripe>(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9]))"
+        r"|(?P<azconn>(?:AccountKey|SharedAccessKey)=(?P<azconn_v>[^;\s\"']{1,200}))"
+        r"|(?P<azkey>(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=]))"
+        r"|(?P<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
+        r"|(?P<gcp>\\?\"type\\?\"\s*:\s*\\?\"service_account\\?\")"
+        r"|(?P<url>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"'?#]{1,64}:(?P<url_pw>[^\s:/@\"'?#]{1,128})@)"
+    )
+
+
 _SHAPE_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|-----BEGIN|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|k_live_|Key=|==|eyJ|service_account|://")
-_AWS_SECRET_VALUE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
-_AWS_SECRET_NAME = re.compile(r"(?i)(aws)?_?secret_?(access)?_?key|secretaccesskey|secret_access_key")
+
+
+@functools.cache
+def _aws_secret_value() -> re.Pattern[str]:
+    return re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
+
+
+@functools.cache
+def _aws_secret_name() -> re.Pattern[str]:
+    return re.compile(r"(?i)(aws)?_?secret_?(access)?_?key|secretaccesskey|secret_access_key")
+
 
 # NAME=value, name: value, "name": "value" inside scripts and config files
-_ASSIGN = re.compile(
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,80})[\"']?[ \t]*(?:=|:(?!//))[ \t]*(?P<q>[\"']?)(?P<value>[^\s\"'`,;}{)(]{1,512})"
-)
+@functools.cache
+def _assign() -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,80})[\"']?[ \t]*(?:=|:(?!//))[ \t]*(?P<q>[\"']?)(?P<value>[^\s\"'`,;}{)(]{1,512})"
+    )
 
 # words in an attribute or variable name
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -110,12 +135,20 @@ PLACEHOLDERS = frozenset({
     "required", "optional", "sample", "notset", "unset", "xxx", "foo", "bar", "foobar", "mypassword", "mysecret",
     "yoursecret", "yourtoken", "yourapikey", "secretvalue", "insertpasswordhere", "enterpassword",
 })
-_REFERENCE = re.compile(
-    r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^>]*>$"
-    r"|^arn:|^(?:file|s3|ssm|secretsmanager|vault|gs|azurekeyvault|kms)://|^/[^\s]*$|^@Microsoft\.KeyVault\(",
-    re.IGNORECASE,
-)
-_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+@functools.cache
+def _reference() -> re.Pattern[str]:
+    return re.compile(
+        r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^>]*>$"
+        r"|^arn:|^(?:file|s3|ssm|secretsmanager|vault|gs|azurekeyvault|kms)://|^/[^\s]*$|^@Microsoft\.KeyVault\(",
+        re.IGNORECASE,
+    )
+
+
+@functools.cache
+def _separators() -> re.Pattern[str]:
+    return re.compile(r"[\s_\-.]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +200,11 @@ def is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'")
     if not v:
         return True
-    if "EXAMPLE" in v or _REFERENCE.search(v):
+    if "EXAMPLE" in v or _reference().search(v):
         return True
     if len(set(v)) == 1 or set(v) <= set("*xX#.-_0"):
         return True
-    return _SEPARATORS.sub("", v.lower()) in PLACEHOLDERS
+    return _separators().sub("", v.lower()) in PLACEHOLDERS
 
 
 def entropy(s: str) -> float:
@@ -183,9 +216,20 @@ def entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-_HEX = re.compile(r"[0-9a-fA-F]+")
-_B64ISH = re.compile(r"[A-Za-z0-9+/=_\-.~]+")
-_LOWER_PATH = re.compile(r"[a-z0-9_.\-]+(?:/[a-z0-9_.\-]+)+")  # google/gemma-3-27b-it: a name, not a key
+@functools.cache
+def _hex() -> re.Pattern[str]:
+    return re.compile(r"[0-9a-fA-F]+")
+
+
+@functools.cache
+def _b64ish() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/=_\-.~]+")
+
+
+# google/gemma-3-27b-it: a name, not a key
+@functools.cache
+def _lower_path() -> re.Pattern[str]:
+    return re.compile(r"[a-z0-9_.\-]+(?:/[a-z0-9_.\-]+)+")
 
 
 def high_entropy(v: str) -> bool:
@@ -194,9 +238,9 @@ def high_entropy(v: str) -> bool:
     or a dashed name stays below). Whitespace means prose, not a token."""
     if len(v) < 16 or len(v) > 4096 or any(c.isspace() for c in v):
         return False
-    if _HEX.fullmatch(v):
+    if _hex().fullmatch(v):
         return len(v) >= 32 and entropy(v) >= 3.0
-    if not _B64ISH.fullmatch(v) or _LOWER_PATH.fullmatch(v):
+    if not _b64ish().fullmatch(v) or _lower_path().fullmatch(v):
         return False
     classes = sum(1 for pat in (str.islower, str.isupper, str.isdigit) if any(pat(c) for c in v))
     return classes >= 2 and entropy(v) >= 3.3
@@ -272,7 +316,7 @@ class _Walk:
             self.password(v, path, name, where)
         if len(v) < MIN_LEN:
             return
-        if kind == "secret" and _AWS_SECRET_NAME.search(name) and _AWS_SECRET_VALUE.fullmatch(v.strip()):
+        if kind == "secret" and _aws_secret_name().search(name) and _aws_secret_value().fullmatch(v.strip()):
             self.aws_secret(v.strip(), path, where)
         shaped = self.shapes(v, path, where, name) if _SHAPE_HINT.search(v) else False
         if kind == "secret" and not shaped:
@@ -304,7 +348,7 @@ class _Walk:
 
     def shapes(self, v: str, path: _Path, where: str, name: str) -> bool:
         found = False
-        for m in _SHAPES.finditer(v):
+        for m in _shapes().finditer(v):
             g = m.lastgroup
             tok = m.group(0)
             if g == "aws":
@@ -365,13 +409,13 @@ class _Walk:
 
     def assignments(self, v: str, path: _Path, where: str) -> None:
         """``NAME=value`` / ``name: value`` lines of a script or config file held in a string."""
-        lines = _LINES.split(v)
+        lines = _lines().split(v)
         for number, text in enumerate(lines, 1):
             if "=" in text or ":" in text:
                 self.line_assignments(text[:_MAX_LINE], path, _inner(where, f"line {number}") if len(lines) > 1 else where)
 
     def line_assignments(self, text: str, path: _Path, at: str) -> None:
-        for m in _ASSIGN.finditer(text):
+        for m in _assign().finditer(text):
             name, val = m.group("name"), m.group("value")
             last = name.rsplit(".", 1)[-1]
             kind = name_kind(last) if last.lower() != "passwd" else ""  # nsswitch/PAM "passwd: files"
@@ -379,7 +423,7 @@ class _Walk:
                 continue
             if is_placeholder(val) or val.startswith(("$", "{")):
                 continue
-            if _AWS_SECRET_NAME.search(name) and _AWS_SECRET_VALUE.fullmatch(val) and self.aws_secret(val, path, at):
+            if _aws_secret_name().search(name) and _aws_secret_value().fullmatch(val) and self.aws_secret(val, path, at):
                 continue
             if kind == "password":
                 self.add(PASSWORD, path, val, at, f"assigned to {name}")
@@ -387,14 +431,16 @@ class _Walk:
                 self.add(ENTROPY, path, val, at, f"assigned to {name}")
 
 
-_DOTTED = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+@functools.cache
+def _dotted() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
 
 
 def _code_value(val: str, text: str, end: int) -> bool:
     """In a script or program (inline Lambda code, a ConfigMap's Python file) ``x = obj.attr``,
     ``x = f(...)`` and ``x = d[k]`` name another value; they are not literals."""
     if not (val[:1] in ("'", '"') or text[end - len(val) - 1:end - len(val)] in ("'", '"')):
-        if _DOTTED.fullmatch(val) or text[end:end + 1] in ("(", "[", ".") or "[" in val:
+        if _dotted().fullmatch(val) or text[end:end + 1] in ("(", "[", ".") or "[" in val:
             return True
     return False
 
@@ -403,13 +449,15 @@ def _inner(where: str, what: str) -> str:
     return f"{where}, {what}" if where else what
 
 
-_B64_VALUE = re.compile(r"[A-Za-z0-9+/\r\n]+={0,2}")
+@functools.cache
+def _b64_value() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/\r\n]+={0,2}")
 
 
 def _decode(v: str) -> str | None:
     """The text a base64 (or gzip+base64) string carries, or None when it is not that."""
     s = v.strip()
-    if len(s) < 24 or len(s) > MAX_DECODED * 2 or not _B64_VALUE.fullmatch(s):
+    if len(s) < 24 or len(s) > MAX_DECODED * 2 or not _b64_value().fullmatch(s):
         return None
     compact = s.replace("\n", "").replace("\r", "")
     if len(compact) % 4:
@@ -444,6 +492,8 @@ def _jwt_header(tok: str) -> bool:
 
 # --------------------------------------------------------------------------- the API
 _CACHE: OrderedDict[int, tuple[Any, list[Hit]]] = OrderedDict()
+
+
 _CACHE_SIZE = 512
 
 

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from policyguard.options import ModuleFetchOptions, StdinSource
     from policyguard.scan import ScanResult
 
+# gate.exceptions.REPO_DIR, named here so a scan without exception files need not import that module
+EXCEPTIONS_DIR = ".policyguard/exceptions"
+
 
 def options_from_cli(kw: dict[str, Any], config: Config | None = None) -> ScanOptions:
     variables = {}
@@ -528,9 +531,13 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     if options.evaluation.evaluate:
         check_rule_selection(config, options.rules, kw)
     root = project_root(config, paths=options.read.paths)
-    from policyguard.gate import exceptions
+    trusted = tuple(kw.get("exception_paths") or ())
+    if trusted or os.path.isdir(os.path.join(root, EXCEPTIONS_DIR)):
+        from policyguard.gate import exceptions
 
-    config.exceptions = exceptions.for_scan(config, root, tuple(kw.get("exception_paths") or ()))
+        config.exceptions = exceptions.for_scan(config, root, trusted)
+    else:  # none to read (the usual pre-commit run): the exceptions module is not even imported
+        config.exceptions = []
     return config, options, root
 
 

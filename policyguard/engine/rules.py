@@ -359,28 +359,103 @@ def load_python_file(path: Path, cache: RuleCache | None = None) -> tuple[list[t
 
 
 # --------------------------------------------------------------------------- directory walk
-def _rule_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    out = []
+_Stamp = tuple[int, int, int]  # a file's (size, mtime_ns, inode)
+_DirStamp = tuple[int, int, int]  # a directory's (inode, mtime_ns, ctime_ns)
+# what the walk of one rule directory found and looked at (``RuleCache.listing``): every directory
+# walked with its stamp, every candidate entry (a .rego or .py name the walk could take as a rule
+# file) with its stamp (None: not there), and the rule files in load order
+_Listing = tuple[tuple[tuple[str, _DirStamp], ...], tuple[tuple[str, _Stamp | None], ...], tuple[str, ...]]
+_RULE_SUFFIXES = (".rego", ".py")
+_NOT_PY_RULES = ("conftest.py", "setup.py", "__init__.py")
+
+
+def _file_stamp(file: str) -> _Stamp | None:
+    try:
+        st = os.stat(file)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _dir_stamp(directory: str) -> _DirStamp | None:
+    # ctime too: it changes with the mtime (an entry added, removed or renamed) and also with a
+    # permission change, which decides whether the walk can list the directory at all
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _walk_rule_dir(root: Path) -> tuple[list[str], _Listing | None]:
+    """The rule files under the directory ``root`` in load order, and the listing that lets the
+    next run skip this walk while nothing it looked at changed (None: not reusable, because a
+    directory or file could not be read or changed too recently to tell a further change)."""
     candidates: list[Path] = []
+    walked: list[tuple[str, _DirStamp]] = []
+    watched: dict[str, _Stamp | None] = {}
+    reusable = True
+
+    def unreadable(_exc: OSError) -> None:
+        nonlocal reusable
+        reusable = False
+
     # os.walk pruning fixtures/, __pycache__/ and dot directories: the pack's fixture trees hold
     # most of its files (rglob + filter walked all of them: ~50 ms per scan)
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        stamp = _dir_stamp(dirpath)
+        if stamp is None:
+            reusable = False
+        else:
+            walked.append((dirpath, stamp))
+        # an entry named like a rule file that the walk took for a directory (a symlink to one)
+        # becomes a candidate if it turns into a file, which its directory's mtime does not show
+        for d in dirnames:
+            if d.endswith(_RULE_SUFFIXES):
+                watched[os.path.join(dirpath, d)] = _file_stamp(os.path.join(dirpath, d))
         dirnames[:] = [d for d in dirnames if d not in ("fixtures", "__pycache__") and not d.startswith(".")]
         base = Path(dirpath)
-        candidates.extend(base / f for f in filenames if f.endswith((".rego", ".py")))
+        candidates.extend(base / f for f in filenames if f.endswith(_RULE_SUFFIXES))
+    out: list[str] = []
     for p in sorted(candidates):
-        if p.suffix == ".rego" and not p.name.endswith("_test.rego") and p.is_file():
-            out.append(p)
-        elif p.suffix == ".py" and p.is_file() and p.name not in ("conftest.py", "setup.py", "__init__.py"):
+        file = str(p)
+        if p.suffix == ".rego" and not p.name.endswith("_test.rego"):
+            watched[file] = _file_stamp(file)
+            if p.is_file():
+                out.append(file)
+        elif p.suffix == ".py" and p.name not in _NOT_PY_RULES:
+            watched[file] = _file_stamp(file)
+            if not p.is_file():
+                continue
             try:
                 text = p.read_text(encoding="utf-8", errors="replace")
             except OSError:
+                reusable = False
                 continue
             if "python_rules" in text:
-                out.append(p)
-    return out
+                out.append(file)
+    if not reusable:
+        return out, None
+    recent = time.time_ns() - _RACY_NS
+    if any(s[1] > recent or s[2] > recent for _, s in walked) or any(s is not None and s[1] > recent for s in watched.values()):
+        return out, None
+    return out, (tuple(walked), tuple(watched.items()), tuple(out))
+
+
+def _listing_stamps(listing: _Listing) -> dict[str, _Stamp | None] | None:
+    """The stamps of a stored listing's candidates when nothing it looked at changed (so its
+    rule files are still the walk's), else None."""
+    walked, watched, _files = listing
+    for directory, dstamp in walked:
+        if _dir_stamp(directory) != dstamp:
+            return None
+    now: dict[str, _Stamp | None] = {}
+    for file, stamp in watched:
+        st = _file_stamp(file)
+        if st != stamp:
+            return None
+        now[file] = st
+    return now
 
 
 # --------------------------------------------------------------------------- on-disk cache
@@ -402,14 +477,6 @@ def cache_dir() -> Path | None:
     return base / "policyguard"
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
 def code_stamp() -> str:
     """What a cached load result depends on besides the rule file: the policyguard version, the
     metadata schema, the loader and model code, the Rego parser (regorus) and Python."""
@@ -420,7 +487,7 @@ def code_stamp() -> str:
     here = Path(__file__)
     parts: list[Any] = [_CACHE_FORMAT, __version__, sys.version_info[:3],
                         hashlib.sha256(SCHEMA_PATH.read_bytes()).hexdigest()]
-    parts += [_stamp(p) for p in (here, here.parent.parent / "model.py")]
+    parts += [_file_stamp(str(p)) for p in (here, here.parent.parent / "model.py")]
     try:
         spec = importlib.util.find_spec("regorus")
     except (ImportError, ValueError):
@@ -449,19 +516,24 @@ def _plain(value: Any) -> bool:
 class RuleCache:
     """One pickle per set of rule directories: each Rego file's load result keyed by its path,
     size, mtime_ns and inode, plus schema verdicts on Python rule metadata keyed by the metadata
-    itself; the whole file is dropped when ``code_stamp`` changes. A missing, unreadable,
-    corrupt or foreign-owned file is ignored (full load); writes are atomic (temp file + rename)
-    and failures to write are ignored. Entries for files modified in the last 2 s are not stored
-    (a same-size edit within the file system's mtime granularity would go unnoticed)."""
+    itself, plus each rule directory's listing (``_walk_rule_dir``: its rule files, valid while
+    every directory walked keeps its inode, mtime and ctime and every candidate file its stamp,
+    so a run stats the pack instead of walking it); the whole file is dropped when
+    ``code_stamp`` changes. A missing, unreadable, corrupt or foreign-owned file is ignored (full
+    load); writes are atomic (temp file + rename) and failures to write are ignored. Entries for
+    files (and listings of directories) modified in the last 2 s are not stored (a same-size edit
+    within the file system's mtime granularity would go unnoticed)."""
 
     def __init__(self, directory: Path, dirs: list[Path]) -> None:
         self.stamp = code_stamp()
         name = hashlib.sha256(repr([str(d.resolve()) for d in dirs]).encode()).hexdigest()[:24]
         self.path = directory / f"rules-{name}.pickle"
-        self.rego: dict[str, tuple[tuple[int, int, int], _RegoLoad]] = {}
+        self.rego: dict[str, tuple[_Stamp, _RegoLoad]] = {}
         self.schema: dict[str, list[ParseError]] = {}
+        self.listing: dict[str, _Listing] = {}
         self._seen_rego: set[str] = set()
         self._seen_schema: set[str] = set()
+        self._seen_listing: set[str] = set()
         self.dirty = False
         self.hits = 0
         self.misses = 0
@@ -477,24 +549,47 @@ class RuleCache:
                 doc = pickle.load(fh)
             if not isinstance(doc, dict) or doc.get("stamp") != self.stamp:
                 return
-            rego, schema = doc["rego"], doc["schema"]
-            if isinstance(rego, dict) and isinstance(schema, dict):
-                self.rego, self.schema = rego, schema
+            rego, schema, listing = doc["rego"], doc["schema"], doc.get("listing", {})
+            if isinstance(rego, dict) and isinstance(schema, dict) and isinstance(listing, dict):
+                self.rego, self.schema, self.listing = rego, schema, listing
         except Exception:  # noqa: BLE001 - any unreadable cache means a full load, never a failure
-            self.rego, self.schema = {}, {}
+            self.rego, self.schema, self.listing = {}, {}, {}
 
-    def load_rego(self, path: Path) -> _RegoLoad:
-        file = str(path)
+    def rule_files(self, root: Path) -> tuple[list[str], dict[str, _Stamp | None]]:
+        """The rule files of the directory ``root`` in load order (``_walk_rule_dir``), from the
+        stored listing while it is valid, and the stamps taken of its files (empty after a walk)."""
+        key = str(root)
+        self._seen_listing.add(key)
+        listing = self.listing.get(key)
+        if listing is not None:
+            try:
+                stamps = _listing_stamps(listing)
+            except Exception:  # noqa: BLE001 - a malformed entry is a miss
+                stamps = None
+            if stamps is not None:
+                return list(listing[2]), stamps
+        files, fresh = _walk_rule_dir(root)
+        if fresh is not None:
+            self.listing[key] = fresh
+            self.dirty = True
+        elif listing is not None:
+            del self.listing[key]
+            self.dirty = True
+        return files, {}
+
+    def load_rego(self, file: str, stamp: _Stamp | None = None) -> _RegoLoad:
+        """``file``'s load result (``stamp``: its stamp if just taken)."""
         self._seen_rego.add(file)
-        stamp = _stamp(path)
+        if stamp is None:
+            stamp = _file_stamp(file)
         hit = self.rego.get(file)
         if stamp is not None and hit is not None and hit[0] == stamp:
             self.hits += 1
             meta, rrule, module, errs = hit[1]
             return meta, rrule, module, list(errs)
         self.misses += 1
-        result = load_rego_file(path)
-        if stamp is not None and stamp == _stamp(path) and time.time_ns() - stamp[1] > _RACY_NS:
+        result = load_rego_file(Path(file))
+        if stamp is not None and stamp == _file_stamp(file) and time.time_ns() - stamp[1] > _RACY_NS:
             self.rego[file] = (stamp, (result[0], result[1], result[2], list(result[3])))
             self.dirty = True
         elif file in self.rego:
@@ -521,18 +616,21 @@ class RuleCache:
         """Write back when anything changed (entries of files no longer present are dropped)."""
         stale_rego = set(self.rego) - self._seen_rego
         stale_schema = set(self.schema) - self._seen_schema
-        if not (self.dirty or stale_rego or stale_schema):
+        stale_listing = set(self.listing) - self._seen_listing
+        if not (self.dirty or stale_rego or stale_schema or stale_listing):
             return
         for k in stale_rego:
             del self.rego[k]
         for k in stale_schema:
             del self.schema[k]
+        for k in stale_listing:
+            del self.listing[k]
         tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".tmp", dir=self.path.parent)
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"stamp": self.stamp, "rego": self.rego, "schema": self.schema}, fh,
+                pickle.dump({"stamp": self.stamp, "rego": self.rego, "schema": self.schema, "listing": self.listing}, fh,
                             protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
             tmp = None
@@ -604,9 +702,21 @@ def _load_dirs(dirs: list[Path], store: RuleCache | None, rego_only: frozenset[P
         if not root.exists():
             rs.errors.append(ParseError(str(root), 1, 1, "rule directory does not exist", ErrorKind.RULE_LOAD))
             continue
-        for path in _rule_files(root):
-            if path.suffix == ".rego":
-                meta, rrule, module, errs = store.load_rego(path) if store is not None else load_rego_file(path)
+        stamps: dict[str, _Stamp | None] = {}
+        root_is_file = root.is_file()
+        if root_is_file:
+            files = [str(root)]
+        elif store is not None:
+            files, stamps = store.rule_files(root)
+        else:
+            files = _walk_rule_dir(root)[0]
+        # a listed file named *.rego is a Rego file (the walk took no other); a root given as a
+        # file is one by its suffix, as Path.suffix has it (not a hidden file named ".rego")
+        as_rego = os.path.splitext(files[0])[1] == ".rego" if root_is_file else True
+        for file in files:
+            if file.endswith(".rego") and as_rego:
+                meta, rrule, module, errs = store.load_rego(file, stamps.get(file)) if store is not None \
+                    else load_rego_file(Path(file))
                 rs.errors.extend(errs)
                 if module is not None:
                     rs.modules.append(module)
@@ -614,27 +724,27 @@ def _load_dirs(dirs: list[Path], store: RuleCache | None, rego_only: frozenset[P
                         rs.untrusted_files = rs.untrusted_files | {module[0]}
                 if meta is not None and rrule is not None:
                     if meta.id in seen:
-                        rs.errors.append(ParseError(str(path), 1, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
+                        rs.errors.append(ParseError(file, 1, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
                         rs.modules.pop()
                         continue
                     if rrule.package in packages:
-                        rs.errors.append(ParseError(str(path), 1, 1, f"package {rrule.package} is also used by {packages[rrule.package]}; each rule needs its own package", ErrorKind.RULE_LOAD))
+                        rs.errors.append(ParseError(file, 1, 1, f"package {rrule.package} is also used by {packages[rrule.package]}; each rule needs its own package", ErrorKind.RULE_LOAD))
                         rs.modules.pop()
                         continue
-                    seen[meta.id] = str(path)
-                    packages[rrule.package] = str(path)
+                    seen[meta.id] = file
+                    packages[rrule.package] = file
                     rs.metas.append(meta)
                     rs.rego[meta.id] = rrule
             elif root in rego_only:
-                rs.errors.append(_not_imported(path))
+                rs.errors.append(_not_imported(Path(file)))
             else:
-                found, errs = load_python_file(path, store)
+                found, errs = load_python_file(Path(file), store)
                 rs.errors.extend(errs)
                 for meta, prule in found:
                     if meta.id in seen:
-                        rs.errors.append(ParseError(str(path), prule.line, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
+                        rs.errors.append(ParseError(file, prule.line, 1, f"duplicate rule id {meta.id} (also in {seen[meta.id]})", ErrorKind.RULE_LOAD))
                         continue
-                    seen[meta.id] = str(path)
+                    seen[meta.id] = file
                     rs.metas.append(meta)
                     rs.python[meta.id] = prule
     return rs

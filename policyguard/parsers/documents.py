@@ -26,6 +26,7 @@ Everything skipped carries its reason in ``ParseResult.skipped``.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,41 +48,86 @@ _PLAN_BODY = ("planned_values", "resource_changes", "values", "prior_state")
 
 # --------------------------------------------------------------------------- text heuristics
 # Used only for files the loader cannot read (a template, a syntax error) and for the reason
-# a skipped file gives: they never decide that a readable file is not IaC.
-_CFN_JSON = re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"(?:AWS|Alexa)::|"Transform"\s*:\s*\[?\s*"AWS::Serverless')
-_PLAN_JSON = re.compile(r'"format_version"\s*:')
-_PLAN_JSON_BODY = re.compile(r'"(?:planned_values|resource_changes|terraform_version|prior_state)"\s*:')
-_K8S_JSON_API = re.compile(r'"apiVersion"\s*:\s*"')
-_K8S_JSON_KIND = re.compile(r'"kind"\s*:\s*"')
-_CFN_YAML = re.compile(
-    r"^(?:AWSTemplateFormatVersion\s*:|Transform\s*:\s*\[?\s*['\"]?AWS::Serverless)|"
-    r"^\s+Type\s*:\s*['\"]?(?:AWS|Alexa)::\w+::",
-    re.MULTILINE,
-)
-_K8S_YAML_API = re.compile(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
-_K8S_YAML_KIND = re.compile(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
-_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
+# a skipped file gives: they never decide that a readable file is not IaC. Compiled on first use
+# (functools.cache): most scans, the pre-commit hook's included, need none of them.
+@functools.cache
+def _cfn_json() -> re.Pattern[str]:
+    return re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"(?:AWS|Alexa)::|"Transform"\s*:\s*\[?\s*"AWS::Serverless')
 
 
-_WORKFLOW_JOBS = re.compile(r"^jobs\s*:", re.MULTILINE)
-_WORKFLOW_ON = re.compile(r"^['\"]?on['\"]?\s*:", re.MULTILINE)
-_COMPOSE = re.compile(r"^services\s*:", re.MULTILINE)
+@functools.cache
+def _plan_json() -> re.Pattern[str]:
+    return re.compile(r'"format_version"\s*:')
+
+
+@functools.cache
+def _plan_json_body() -> re.Pattern[str]:
+    return re.compile(r'"(?:planned_values|resource_changes|terraform_version|prior_state)"\s*:')
+
+
+@functools.cache
+def _k8s_json_api() -> re.Pattern[str]:
+    return re.compile(r'"apiVersion"\s*:\s*"')
+
+
+@functools.cache
+def _k8s_json_kind() -> re.Pattern[str]:
+    return re.compile(r'"kind"\s*:\s*"')
+
+
+@functools.cache
+def _cfn_yaml() -> re.Pattern[str]:
+    return re.compile(
+        r"^(?:AWSTemplateFormatVersion\s*:|Transform\s*:\s*\[?\s*['\"]?AWS::Serverless)|"
+        r"^\s+Type\s*:\s*['\"]?(?:AWS|Alexa)::\w+::",
+        re.MULTILINE,
+    )
+
+
+@functools.cache
+def _k8s_yaml_api() -> re.Pattern[str]:
+    return re.compile(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
+
+
+@functools.cache
+def _k8s_yaml_kind() -> re.Pattern[str]:
+    return re.compile(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
+
+
+@functools.cache
+def _template() -> re.Pattern[str]:
+    return re.compile(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
+
+
+@functools.cache
+def _workflow_jobs() -> re.Pattern[str]:
+    return re.compile(r"^jobs\s*:", re.MULTILINE)
+
+
+@functools.cache
+def _workflow_on() -> re.Pattern[str]:
+    return re.compile(r"^['\"]?on['\"]?\s*:", re.MULTILINE)
+
+
+@functools.cache
+def _compose() -> re.Pattern[str]:
+    return re.compile(r"^services\s*:", re.MULTILINE)
 
 
 def guess_from_text(text: str) -> str | None:
     """The format an unreadable (broken or templated) file was meant to be, from its text."""
     if text.lstrip().startswith(("{", "[")):
-        if _PLAN_JSON.search(text) and _PLAN_JSON_BODY.search(text):
+        if _plan_json().search(text) and _plan_json_body().search(text):
             return TERRAFORM_PLAN
-        if _CFN_JSON.search(text):
+        if _cfn_json().search(text):
             return CLOUDFORMATION
-        if _K8S_JSON_API.search(text) and _K8S_JSON_KIND.search(text):
+        if _k8s_json_api().search(text) and _k8s_json_kind().search(text):
             return KUBERNETES
-    if _CFN_YAML.search(text):
+    if _cfn_yaml().search(text):
         return CLOUDFORMATION
-    if _K8S_YAML_API.search(text) and _K8S_YAML_KIND.search(text):
+    if _k8s_yaml_api().search(text) and _k8s_yaml_kind().search(text):
         return KUBERNETES
-    if "{{" in text and _TEMPLATE.search(text) and (_K8S_YAML_API.search(text) or _K8S_YAML_KIND.search(text)):
+    if "{{" in text and _template().search(text) and (_k8s_yaml_api().search(text) or _k8s_yaml_kind().search(text)):
         return KUBERNETES  # a Helm template: the Kubernetes parser reports "template, not rendered"
     return None
 
@@ -91,10 +137,10 @@ def why_not_iac(name: str, text: str, values: list[Any]) -> str:
     low = name.lower()
     maps = [v for v in values if isinstance(v, dict)]
     if any("jobs" in m and "on" in m for m in maps) or (
-        _WORKFLOW_JOBS.search(text) and _WORKFLOW_ON.search(text)
+        _workflow_jobs().search(text) and _workflow_on().search(text)
     ):
         return "not IaC: CI workflow (GitHub Actions style)"
-    if any("services" in m and "apiVersion" not in m for m in maps) or _COMPOSE.search(text):
+    if any("services" in m and "apiVersion" not in m for m in maps) or _compose().search(text):
         return "not IaC: docker-compose file"
     if low in ("values.yaml", "values.yml") or low.startswith("values-"):
         return "not IaC: Helm values file"

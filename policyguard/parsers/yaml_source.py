@@ -27,6 +27,7 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -618,7 +619,13 @@ def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS, *,
 # allow, and U+0085/U+2028/U+2029 (line breaks to YAML, not to JSON). Keys read this way can
 # differ from the JSON keys: ``_remap`` carries the spans over by shape.
 _JSON_ESCAPES = re.compile(r"\\(?:[\\/]|u[dD][89a-fA-F][0-9a-fA-F]{2})")
-_JSON_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _json_not_yaml() -> re.Pattern[str]:
+    # compiled on first use: a class over most of Unicode takes ~10 ms to compile, and only JSON
+    # that the one-pass scanner leaves to the event walk (_json_for_yaml) needs it
+    return re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _escape_stand_in(m: re.Match[str]) -> str:
@@ -631,7 +638,7 @@ def _escape_stand_in(m: re.Match[str]) -> str:
 def _json_for_yaml(text: str) -> str:
     text = _JSON_ESCAPES.sub(_escape_stand_in, text)
     # one character for one character, distinct ones staying distinct (plane-15 private use)
-    return _JSON_NOT_YAML.sub(lambda m: chr(0xF0000 + ord(m.group())), text)
+    return _json_not_yaml().sub(lambda m: chr(0xF0000 + ord(m.group())), text)
 
 
 def _remap(spans: dict[str, Span], yv: Any, jv: Any, ypath: str, jpath: str, out: dict[str, Span]) -> bool:
