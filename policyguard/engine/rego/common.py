@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 
 
 class BackendError(Exception):
@@ -62,7 +63,13 @@ def code_only(source: str) -> str:
 
 def module_package(source: str) -> tuple[str, ...]:
     """The package path of a module (``()`` without a package statement). The statement
-    precedes any string, and comment lines start with ``#``, so the raw text is searched."""
+    precedes any string, and comment lines start with ``#``, so the raw text is searched.
+    Memoised: three backends ask it of every module of the pack in every process."""
+    return _module_package(source)
+
+
+@lru_cache(maxsize=4096)
+def _module_package(source: str) -> tuple[str, ...]:
     m = MODULE_PACKAGE_RE.search(source)
     return tuple(m.group(1).split(".")) if m else ()
 
