@@ -12,10 +12,11 @@ files (fix diffs, parse errors, fix replacement text) and must keep its shape; `
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import re
+
+from policyguard import lazyre
 
 MAX_TOKEN = 120  # characters of one unbroken run kept before it is cut
 MAX_MESSAGE = 1000
@@ -26,38 +27,32 @@ _KEEP = 4
 
 # credential shapes with a recognisable prefix or framing (the detectors of the secrets rule
 # family, policyguard/secrets.py, know the same formats in more detail)
-@functools.cache
-def _shaped() -> re.Pattern[str]:
-    return re.compile(
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"
-        r"|\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
-        r"|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{20,}\b"
-        r"|\bglpat-[A-Za-z0-9_\-]{20,}\b"
-        r"|\bxox[abposr]-[A-Za-z0-9\-]{10,}\b"
-        r"|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]{8,}"
-        r"|\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b"
-        r"|\bAIza[0-9A-Za-z_\-]{35}\b"
-        r"|(?<=AccountKey=)[A-Za-z0-9+/=]{8,}|(?<=SharedAccessKey=)[A-Za-z0-9+/=]{8,}"
-        r"|(?<=://)[^\s:/@\"'*]{1,64}:[^\s:/@\"'*]{1,128}(?=@)"
-        r"|\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
-        re.DOTALL,
-    )
+_shaped = lazyre.lazy(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"
+    r"|\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
+    r"|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{20,}\b"
+    r"|\bglpat-[A-Za-z0-9_\-]{20,}\b"
+    r"|\bxox[abposr]-[A-Za-z0-9\-]{10,}\b"
+    r"|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]{8,}"
+    r"|\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b"
+    r"|\bAIza[0-9A-Za-z_\-]{35}\b"
+    r"|(?<=AccountKey=)[A-Za-z0-9+/=]{8,}|(?<=SharedAccessKey=)[A-Za-z0-9+/=]{8,}"
+    r"|(?<=://)[^\s:/@\"'*]{1,64}:[^\s:/@\"'*]{1,128}(?=@)"
+    r"|\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    re.DOTALL,
+)
 
 
 # name=value / "name": "value" where the name says secret
-@functools.cache
-def _named() -> re.Pattern[str]:
-    return re.compile(
-        r"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|"
-        r"auth|credential)s?[\"']?\s*[:=]\s*[\"']?)(?!(?:true|false|null|none|enabled|disabled)\b)(?![^\s\"',;}]{0,4}\*\*\*\*#)"
-        r"([^\s\"',;}]{6,})"
-    )
+_named = lazyre.lazy(
+    r"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|"
+    r"auth|credential)s?[\"']?\s*[:=]\s*[\"']?)(?!(?:true|false|null|none|enabled|disabled)\b)(?![^\s\"',;}]{0,4}\*\*\*\*#)"
+    r"([^\s\"',;}]{6,})"
+)
 
 
 # long unbroken base64/base62-ish runs: masked when their character entropy says random
-@functools.cache
-def _long() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9+/=_\-]{32,}")
+_long = lazyre.lazy(r"[A-Za-z0-9+/=_\-]{32,}")
 
 
 _SHOW_PREFIX_FROM = 16  # shorter values show no character at all: 4 of 8 is half a password
@@ -94,9 +89,7 @@ def _random_looking(token: str) -> bool:
 _RUN16 = re.compile(r"[A-Za-z0-9_\-]{16}")
 
 
-@functools.cache
-def _overlong() -> re.Pattern[str]:
-    return re.compile(r"\S{%d,}" % (MAX_TOKEN + 1))  # noqa: UP031 - a regex quantifier
+_overlong = lazyre.lazy(r"\S{%d,}" % (MAX_TOKEN + 1))  # noqa: UP031 - a regex quantifier
 
 
 _NAME_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential")
@@ -120,19 +113,13 @@ def redact(message: str) -> str:
     return out
 
 
-@functools.cache
-def _next_value() -> re.Pattern[str]:
-    return re.compile(r"^(\s*-?\s*[\"']?value[\"']?\s*:\s*[\"']?)([^\s\"']{1,})", re.IGNORECASE)
+_next_value = lazyre.lazy(r"^(\s*-?\s*[\"']?value[\"']?\s*:\s*[\"']?)([^\s\"']{1,})", re.IGNORECASE)
 
 
-@functools.cache
-def _env_name() -> re.Pattern[str]:
-    return re.compile(r"[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z0-9_.\-]+)", re.IGNORECASE)
+_env_name = lazyre.lazy(r"[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z0-9_.\-]+)", re.IGNORECASE)
 
 
-@functools.cache
-def _env_words() -> re.Pattern[str]:
-    return re.compile(r"(?i)pass|pwd|secret|token|api_?key|private_?key|credential")
+_env_words = lazyre.lazy(r"(?i)pass|pwd|secret|token|api_?key|private_?key|credential")
 
 
 def mask_text(text: str) -> str:
@@ -168,9 +155,7 @@ def mask_text(text: str) -> str:
 
 
 
-@functools.cache
-def _quoted_token() -> re.Pattern[str]:
-    return re.compile(r"(unexpected |token )(['\"])([^'\"\n]{8,})\2")
+_quoted_token = lazyre.lazy(r"(unexpected |token )(['\"])([^'\"\n]{8,})\2")
 
 
 def mask_error(message: str) -> str:

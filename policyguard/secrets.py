@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from policyguard import lazyre
 from policyguard.model import format_path
 from policyguard.redact import mask
 
@@ -46,9 +47,7 @@ MIN_LEN = 8  # shorter strings are only judged as literal passwords
 
 
 # real newlines, and the escaped ones of a quoted expression
-@functools.cache
-def _lines() -> re.Pattern[str]:
-    return re.compile(r"\r?\n|\\n")
+_lines = lazyre.lazy(r"\r?\n|\\n")
 
 
 _MAX_LINE = 4096  # characters of one line searched for NAME=value assignments
@@ -68,41 +67,33 @@ PASSWORD = "password-literal"
 ENTROPY = "high-entropy-secret"
 SHAPED = (AWS_KEY_ID, AWS_SECRET, GCP_SA_KEY, AZURE_KEY, GIT_TOKEN, SLACK, STRIPE, PRIVATE_KEY, JWT)
 
-@functools.cache
-def _shapes() -> re.Pattern[str]:
-    return re.compile(
-        r"(?P<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))"
-        r"|(?P<pem>-----BEGIN (?P<pem_kind>[A-Z0-9 ]{0,40}?)PRIVATE KEY(?: BLOCK)?-----)"
-        r"|(?P<git>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,251}|glpat-[A-Za-z0-9_\-]{20,64})(?![A-Za-z0-9_]))"
-        r"|(?P<slack>(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9\-]{10,250}|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_\-]{4,}/[A-Za-z0-9/_\-]{10,})"
-        r"|(?P<stripe>(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9]))"
-        r"|(?P<azconn>(?:AccountKey|SharedAccessKey)=(?P<azconn_v>[^;\s\"']{1,200}))"
-        r"|(?P<azkey>(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=]))"
-        r"|(?P<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
-        r"|(?P<gcp>\\?\"type\\?\"\s*:\s*\\?\"service_account\\?\")"
-        r"|(?P<url>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"'?#]{1,64}:(?P<url_pw>[^\s:/@\"'?#]{1,128})@)"
-    )
+_shapes = lazyre.lazy(
+    r"(?P<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))"
+    r"|(?P<pem>-----BEGIN (?P<pem_kind>[A-Z0-9 ]{0,40}?)PRIVATE KEY(?: BLOCK)?-----)"
+    r"|(?P<git>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,251}|glpat-[A-Za-z0-9_\-]{20,64})(?![A-Za-z0-9_]))"
+    r"|(?P<slack>(?<![A-Za-z0-9])xox[baprs]-[A-Za-z0-9\-]{10,250}|hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_\-]{4,}/[A-Za-z0-9/_\-]{10,})"
+    r"|(?P<stripe>(?<![A-Za-z0-9])[sr]k_live_[A-Za-z0-9]{20,247}(?![A-Za-z0-9]))"
+    r"|(?P<azconn>(?:AccountKey|SharedAccessKey)=(?P<azconn_v>[^;\s\"']{1,200}))"
+    r"|(?P<azkey>(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=]))"
+    r"|(?P<jwt>(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
+    r"|(?P<gcp>\\?\"type\\?\"\s*:\s*\\?\"service_account\\?\")"
+    r"|(?P<url>(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s:/@\"'?#]{1,64}:(?P<url_pw>[^\s:/@\"'?#]{1,128})@)"
+)
 
 
 _SHAPE_HINT = re.compile(r"AKIA|ASIA|ABIA|ACCA|-----BEGIN|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|k_live_|Key=|==|eyJ|service_account|://")
 
 
-@functools.cache
-def _aws_secret_value() -> re.Pattern[str]:
-    return re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
+_aws_secret_value = lazyre.lazy(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])")
 
 
-@functools.cache
-def _aws_secret_name() -> re.Pattern[str]:
-    return re.compile(r"(?i)(aws)?_?secret_?(access)?_?key|secretaccesskey|secret_access_key")
+_aws_secret_name = lazyre.lazy(r"(?i)(aws)?_?secret_?(access)?_?key|secretaccesskey|secret_access_key")
 
 
 # NAME=value, name: value, "name": "value" inside scripts and config files
-@functools.cache
-def _assign() -> re.Pattern[str]:
-    return re.compile(
-        r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,80})[\"']?[ \t]*(?:=|:(?!//))[ \t]*(?P<q>[\"']?)(?P<value>[^\s\"'`,;}{)(]{1,512})"
-    )
+_assign = lazyre.lazy(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]{1,80})[\"']?[ \t]*(?:=|:(?!//))[ \t]*(?P<q>[\"']?)(?P<value>[^\s\"'`,;}{)(]{1,512})"
+)
 
 # words in an attribute or variable name
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -137,18 +128,14 @@ PLACEHOLDERS = frozenset({
 })
 
 
-@functools.cache
-def _reference() -> re.Pattern[str]:
-    return re.compile(
-        r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^>]*>$"
-        r"|^arn:|^(?:file|s3|ssm|secretsmanager|vault|gs|azurekeyvault|kms)://|^/[^\s]*$|^@Microsoft\.KeyVault\(",
-        re.IGNORECASE,
-    )
+_reference = lazyre.lazy(
+    r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^>]*>$"
+    r"|^arn:|^(?:file|s3|ssm|secretsmanager|vault|gs|azurekeyvault|kms)://|^/[^\s]*$|^@Microsoft\.KeyVault\(",
+    re.IGNORECASE,
+)
 
 
-@functools.cache
-def _separators() -> re.Pattern[str]:
-    return re.compile(r"[\s_\-.]+")
+_separators = lazyre.lazy(r"[\s_\-.]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,20 +203,14 @@ def entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-@functools.cache
-def _hex() -> re.Pattern[str]:
-    return re.compile(r"[0-9a-fA-F]+")
+_hex = lazyre.lazy(r"[0-9a-fA-F]+")
 
 
-@functools.cache
-def _b64ish() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9+/=_\-.~]+")
+_b64ish = lazyre.lazy(r"[A-Za-z0-9+/=_\-.~]+")
 
 
 # google/gemma-3-27b-it: a name, not a key
-@functools.cache
-def _lower_path() -> re.Pattern[str]:
-    return re.compile(r"[a-z0-9_.\-]+(?:/[a-z0-9_.\-]+)+")
+_lower_path = lazyre.lazy(r"[a-z0-9_.\-]+(?:/[a-z0-9_.\-]+)+")
 
 
 def high_entropy(v: str) -> bool:
@@ -431,9 +412,7 @@ class _Walk:
                 self.add(ENTROPY, path, val, at, f"assigned to {name}")
 
 
-@functools.cache
-def _dotted() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
+_dotted = lazyre.lazy(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+")
 
 
 def _code_value(val: str, text: str, end: int) -> bool:
@@ -449,9 +428,7 @@ def _inner(where: str, what: str) -> str:
     return f"{where}, {what}" if where else what
 
 
-@functools.cache
-def _b64_value() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9+/\r\n]+={0,2}")
+_b64_value = lazyre.lazy(r"[A-Za-z0-9+/\r\n]+={0,2}")
 
 
 def _decode(v: str) -> str | None:

@@ -26,11 +26,11 @@ Everything skipped carries its reason in ``ParseResult.skipped``.
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyguard import lazyre
 from policyguard.formats import CLOUDFORMATION, KUBERNETES, TERRAFORM_PLAN
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError, ParseResult
@@ -50,68 +50,44 @@ _PLAN_BODY = ("planned_values", "resource_changes", "values", "prior_state")
 # Used only for files the loader cannot read (a template, a syntax error) and for the reason
 # a skipped file gives: they never decide that a readable file is not IaC. Compiled on first use
 # (functools.cache): most scans, the pre-commit hook's included, need none of them.
-@functools.cache
-def _cfn_json() -> re.Pattern[str]:
-    return re.compile(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"(?:AWS|Alexa)::|"Transform"\s*:\s*\[?\s*"AWS::Serverless')
+_cfn_json = lazyre.lazy(r'"AWSTemplateFormatVersion"\s*:|"Type"\s*:\s*"(?:AWS|Alexa)::|"Transform"\s*:\s*\[?\s*"AWS::Serverless')
 
 
-@functools.cache
-def _plan_json() -> re.Pattern[str]:
-    return re.compile(r'"format_version"\s*:')
+_plan_json = lazyre.lazy(r'"format_version"\s*:')
 
 
-@functools.cache
-def _plan_json_body() -> re.Pattern[str]:
-    return re.compile(r'"(?:planned_values|resource_changes|terraform_version|prior_state)"\s*:')
+_plan_json_body = lazyre.lazy(r'"(?:planned_values|resource_changes|terraform_version|prior_state)"\s*:')
 
 
-@functools.cache
-def _k8s_json_api() -> re.Pattern[str]:
-    return re.compile(r'"apiVersion"\s*:\s*"')
+_k8s_json_api = lazyre.lazy(r'"apiVersion"\s*:\s*"')
 
 
-@functools.cache
-def _k8s_json_kind() -> re.Pattern[str]:
-    return re.compile(r'"kind"\s*:\s*"')
+_k8s_json_kind = lazyre.lazy(r'"kind"\s*:\s*"')
 
 
-@functools.cache
-def _cfn_yaml() -> re.Pattern[str]:
-    return re.compile(
-        r"^(?:AWSTemplateFormatVersion\s*:|Transform\s*:\s*\[?\s*['\"]?AWS::Serverless)|"
-        r"^\s+Type\s*:\s*['\"]?(?:AWS|Alexa)::\w+::",
-        re.MULTILINE,
-    )
+_cfn_yaml = lazyre.lazy(
+    r"^(?:AWSTemplateFormatVersion\s*:|Transform\s*:\s*\[?\s*['\"]?AWS::Serverless)|"
+    r"^\s+Type\s*:\s*['\"]?(?:AWS|Alexa)::\w+::",
+    re.MULTILINE,
+)
 
 
-@functools.cache
-def _k8s_yaml_api() -> re.Pattern[str]:
-    return re.compile(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
+_k8s_yaml_api = lazyre.lazy(r"^(?:['\"]?apiVersion['\"]?)\s*:\s*\S", re.MULTILINE)
 
 
-@functools.cache
-def _k8s_yaml_kind() -> re.Pattern[str]:
-    return re.compile(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
+_k8s_yaml_kind = lazyre.lazy(r"^(?:['\"]?kind['\"]?)\s*:\s*\S", re.MULTILINE)
 
 
-@functools.cache
-def _template() -> re.Pattern[str]:
-    return re.compile(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
+_template = lazyre.lazy(r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s|template\s|toYaml|tpl\s|if\s|range\s|with\s|define\s|end\s*-?\}\})")
 
 
-@functools.cache
-def _workflow_jobs() -> re.Pattern[str]:
-    return re.compile(r"^jobs\s*:", re.MULTILINE)
+_workflow_jobs = lazyre.lazy(r"^jobs\s*:", re.MULTILINE)
 
 
-@functools.cache
-def _workflow_on() -> re.Pattern[str]:
-    return re.compile(r"^['\"]?on['\"]?\s*:", re.MULTILINE)
+_workflow_on = lazyre.lazy(r"^['\"]?on['\"]?\s*:", re.MULTILINE)
 
 
-@functools.cache
-def _compose() -> re.Pattern[str]:
-    return re.compile(r"^services\s*:", re.MULTILINE)
+_compose = lazyre.lazy(r"^services\s*:", re.MULTILINE)
 
 
 def guess_from_text(text: str) -> str | None:

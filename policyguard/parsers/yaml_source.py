@@ -27,7 +27,6 @@ Conventions:
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from policyguard import lazyre
 from policyguard.limits import DEFAULT_LIMITS, Limits, depth_message, json_too_deep
 from policyguard.model import ErrorKind, ParseError, Span
 from policyguard.parsers import numbers
@@ -621,11 +621,9 @@ def load_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS, *,
 _JSON_ESCAPES = re.compile(r"\\(?:[\\/]|u[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
-@functools.cache
-def _json_not_yaml() -> re.Pattern[str]:
-    # compiled on first use: a class over most of Unicode takes ~10 ms to compile, and only JSON
-    # that the one-pass scanner leaves to the event walk (_json_for_yaml) needs it
-    return re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# compiled on first use: a class over most of Unicode takes ~10 ms to compile, and only JSON
+# that the one-pass scanner leaves to the event walk (_json_for_yaml) needs it
+_json_not_yaml = lazyre.lazy("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _escape_stand_in(m: re.Match[str]) -> str:
