@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from policyguard import procs, sharding
 from policyguard.model import (
@@ -36,6 +36,21 @@ from policyguard.options import EvalOptions, ReadOptions, RuleOptions, ScanOptio
 
 # called in the scanning process as each unit is judged: (units done, units in all, that unit's path)
 Progress = Callable[[int, int, str], None]
+# takes each unit's outcome in the scanning process as it arrives: (the unit's index, its outcome)
+Deliver = Callable[[int, tuple[ParseResult, list[Finding]]], None]
+
+
+class UnitSink(Protocol):
+    """Takes a scan's judged units as they arrive (``Scanner.scan(sink=...)``), so the scan
+    keeps none of their resources and findings: the gate judges each unit at once
+    (``policyguard.gate.evaluate.GateRun``) and the ``ScanResult`` holds only files, errors
+    and what was skipped."""
+
+    def begin(self, result: ScanResult) -> None:
+        """Before the first unit: the scan's rule set is in ``result``."""
+
+    def unit(self, order: int, resources: list[Resource], findings: list[Finding]) -> None:
+        """One unit's resources and findings (``order``: its place among the scan's units)."""
 
 if TYPE_CHECKING:
     from policyguard.discover import Unit
@@ -296,32 +311,40 @@ class Scanner:
         return findings
 
     def scan_units(self, units: list[Unit], read: ReadOptions, progress: Progress | None = None, *,
-                   full_resources: bool = True) -> list[tuple[ParseResult, list[Finding]]]:
+                   full_resources: bool = True, deliver: Deliver | None = None) -> list[tuple[ParseResult, list[Finding]]]:
         """Parse (as ``read`` says) and judge ``units``, in forked workers when ``jobs`` allows,
         each unit under its budget; a unit whose worker dies is an error for that unit.
         Outcomes are in the order of ``units`` whatever order they complete in; the largest
         units start first, so no large unit runs alone at the end. ``progress`` is told of each
         unit as its outcome arrives (in this process). ``full_resources=False``: each unit's
         resources are cut to their gate views (``gate_view``) in the process that judged them,
-        so neither the pipe from a worker nor this process carries the rest."""
+        so neither the pipe from a worker nor this process carries the rest. ``deliver``: each
+        unit's outcome is handed to it (with the unit's index) as it arrives, in any order, and
+        not kept (the list returned is then empty)."""
         self.restart_budget()
+        outcomes: list[tuple[ParseResult, list[Finding]] | None] = [None] * len(units)
+
+        def keep(i: int, outcome: tuple[ParseResult, list[Finding]]) -> None:
+            outcomes[i] = outcome
+
+        take = deliver or keep
         jobs = self.evaluation.jobs or os.cpu_count() or 1
+        tally = _Tally(len(units), progress)
         if jobs > 1 and len(units) > 1:
             if self.evaluation.evaluate:
                 _ = self.ruleset  # loaded before the fork: every worker inherits it
-            return _scan_in_pool(units, read, min(jobs, len(units)), self, _Tally(len(units), progress),
-                                 full_resources)
-        tally = _Tally(len(units), progress)
-        out = []
-        for u in units:
-            out.append(_scan_unit(u, read, self, full_resources))
-            tally.done(u)
-        return out
+            _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take)
+        else:
+            for i, u in enumerate(units):
+                take(i, _scan_unit(u, read, self, full_resources))
+                tally.done(u)
+        return [o for o in outcomes if o is not None]
 
-    def scan(self, read: ReadOptions, progress: Progress | None = None, *, full_resources: bool = True) -> ScanResult:
+    def scan(self, read: ReadOptions, progress: Progress | None = None, *, full_resources: bool = True,
+             sink: UnitSink | None = None) -> ScanResult:
         """Discover, parse and judge ``read.paths`` (or its stream); ``full_resources``: see
-        ``ScanResult``."""
-        return _scan(read, self, progress, full_resources)
+        ``ScanResult``; ``sink``: see ``UnitSink``."""
+        return _scan(read, self, progress, full_resources, sink)
 
 
 @dataclass(slots=True)
@@ -440,24 +463,24 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
 
 
 def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: Scanner, tally: _Tally,
-                  full_resources: bool = True) -> list[tuple[ParseResult, list[Finding]]]:
+                  full_resources: bool, deliver: Deliver) -> None:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
     pool, and each unit that was running when it broke runs again alone, so the one that kills
     its worker is found and becomes an error for that unit, never a lost report.
 
     On any exception (^C, SIGTERM turned into ``procs.Terminated``) the pending units are
-    cancelled and the workers stopped and waited for before it propagates."""
-    outcomes: list[tuple[ParseResult, list[Finding]] | None] = [None] * len(units)
+    cancelled and the workers stopped and waited for before it propagates. Each outcome goes to
+    ``deliver`` as it arrives."""
     todo = schedule(units)
     rank = {i: n for n, i in enumerate(todo)}
     suspects: list[int] = []
     while todo or suspects:
         if todo:
-            broken = _pool_round(units, todo, read, workers, outcomes, scanner, tally, full_resources)
+            broken = _pool_round(units, todo, read, workers, deliver, scanner, tally, full_resources)
             if broken and len(broken) == len(todo) and not any(started for _, started in broken):
                 for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
-                    outcomes[i] = _crashed(units[i], "the worker pool could not start")
+                    deliver(i, _crashed(units[i], "the worker pool could not start"))
                     tally.done(units[i])
                 todo = []
                 continue
@@ -467,17 +490,15 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
             todo.sort(key=rank.__getitem__)
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
-        for j, _ in _pool_round(units, [i], read, 1, outcomes, scanner, tally, full_resources):
-            outcomes[j] = _crashed(units[j], "killed by a signal or out of memory")
+        for j, _ in _pool_round(units, [i], read, 1, deliver, scanner, tally, full_resources):
+            deliver(j, _crashed(units[j], "killed by a signal or out of memory"))
             tally.done(units[j])
-    return [o for o in outcomes if o is not None]
 
 
-def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int,
-                outcomes: list[tuple[ParseResult, list[Finding]] | None], scanner: Scanner,
-                tally: _Tally, full_resources: bool = True) -> list[tuple[int, bool]]:
-    """Run ``indexes`` in one pool (handed out in that order), filling ``outcomes``; returns the
-    units a broken pool lost, each with whether a worker had started it."""
+def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int, deliver: Deliver,
+                scanner: Scanner, tally: _Tally, full_resources: bool = True) -> list[tuple[int, bool]]:
+    """Run ``indexes`` in one pool (handed out in that order), each outcome to ``deliver``;
+    returns the units a broken pool lost, each with whether a worker had started it."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed  # here: ~16 ms a one-process hook run skips
@@ -503,10 +524,13 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
         for fut in as_completed(futures):  # each unit's outcome as it arrives, for the progress
             i = futures[fut]
             try:
-                outcomes[i] = fut.result()
+                outcome = fut.result()
             except BrokenProcessPool:
                 lost.append((i, bool(started[i])))
                 continue
+            del futures[fut]  # the outcome is ``deliver``'s: this process keeps nothing of it
+            deliver(i, outcome)
+            del outcome
             tally.done(units[i])
         lost.sort()
     except BaseException:
@@ -528,10 +552,11 @@ def _scan_unit(unit: Unit, read: ReadOptions, scanner: Scanner,
     return parsed, findings
 
 
-def scan(options: ScanOptions, progress: Progress | None = None, *, full_resources: bool = True) -> ScanResult:
+def scan(options: ScanOptions, progress: Progress | None = None, *, full_resources: bool = True,
+         sink: UnitSink | None = None) -> ScanResult:
     """One scan with the process's scanner for these rules (``scanner_for``); ``progress``: see
-    ``Scanner.scan_units``; ``full_resources``: see ``ScanResult``."""
-    return scanner_for(options).scan(options.read, progress, full_resources=full_resources)
+    ``Scanner.scan_units``; ``full_resources``: see ``ScanResult``; ``sink``: see ``UnitSink``."""
+    return scanner_for(options).scan(options.read, progress, full_resources=full_resources, sink=sink)
 
 
 def _not_selected(fmt: str, kinds: tuple[str, ...]) -> str:
@@ -541,7 +566,7 @@ def _not_selected(fmt: str, kinds: tuple[str, ...]) -> str:
 
 
 def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
-          full_resources: bool = True) -> ScanResult:
+          full_resources: bool = True, sink: UnitSink | None = None) -> ScanResult:
     from policyguard import discover
     from policyguard.roots import repository_roots
 
@@ -579,25 +604,42 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
         result.skipped += [(str(u.path), _not_selected(u.format, read.kinds))
                            for u in units if u.format != DOCUMENT and u.format not in read.kinds]
         units = [u for u in units if u.format == DOCUMENT or u.format in read.kinds]
-    # the per-scan time budget starts now
-    outcomes = scanner.scan_units(units, read, progress, full_resources=full_resources)
-
+    if sink is not None:
+        if result.shard_log is not None:
+            raise ValueError("a scan into a UnitSink cannot log a shard (its units arrive in any order)")
+        sink.begin(result)
     files: set[str] = set()
-    for unit, (parsed, findings) in zip(units, outcomes, strict=True):
+    unit_errors: dict[int, list[ParseError]] = {}
+
+    def take(i: int, outcome: tuple[ParseResult, list[Finding]]) -> None:
+        unit, (parsed, findings) = units[i], outcome
         if read.kinds and unit.format not in read.kinds:  # a document: its content decided its kind
             other = sorted({r.source_format for r in parsed.resources} - set(read.kinds))
             if other and not parsed.errors:
                 result.skipped.append((str(unit.path), _not_selected(other[0], read.kinds)))
-                continue
+                return
         if parsed.skipped:  # the parse found no IaC in this candidate file
             result.skipped.append((str(unit.path), parsed.skipped))
         else:
             files.update(str(f) for f in unit.files)
+        if sink is not None:
+            unit_errors[i] = parsed.errors
+            sink.unit(i, parsed.resources, findings)
+            return
         result.resources.extend(parsed.resources)
         result.errors.extend(parsed.errors)
         result.findings.extend(findings)
         if result.shard_log is not None:
             result.shard_log.judged(unit, len(findings), len(parsed.errors))
+
+    # the per-scan time budget starts now
+    if sink is not None:
+        scanner.scan_units(units, read, progress, full_resources=full_resources, deliver=take)
+        for i in sorted(unit_errors):
+            result.errors.extend(unit_errors[i])
+    else:
+        for i, outcome in enumerate(scanner.scan_units(units, read, progress, full_resources=full_resources)):
+            take(i, outcome)
     result.files = sorted(files)
     result.skipped.sort()
     return result

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from policyguard.gate.verdict import GateSettings
     from policyguard.limits import UnitLimits
     from policyguard.options import ModuleFetchOptions, StdinSource
-    from policyguard.scan import ScanResult
+    from policyguard.scan import ScanResult, UnitSink
 
 # gate.exceptions.REPO_DIR, named here so a scan without exception files need not import that module
 EXCEPTIONS_DIR = ".policyguard/exceptions"
@@ -541,13 +541,14 @@ def prepare_scan(kw: dict[str, Any]) -> tuple[Config, ScanOptions, str]:
     return config, options, root
 
 
-def run_scan(options: ScanOptions, quiet: bool, *, full_resources: bool = False) -> ScanResult:
+def run_scan(options: ScanOptions, quiet: bool, *, full_resources: bool = False, sink: UnitSink | None = None) -> ScanResult:
     """The scan of a gating command. Its resources are gate views (``policyguard.scan.gate_view``)
-    unless ``full_resources`` (``--parse-only`` prints the whole model)."""
+    unless ``full_resources`` (``--parse-only`` prints the whole model); ``sink``: takes each
+    judged unit instead of the result (``policyguard.scan.UnitSink``)."""
     from policyguard.scan import scan
 
     with ScanProgress(sys.stderr.isatty() and not quiet, "policyguard: scanning") as progress:
-        return scan(options, progress, full_resources=full_resources)
+        return scan(options, progress, full_resources=full_resources, sink=sink)
 
 
 def complete_rule_set(options: ScanOptions) -> bool:

@@ -78,8 +78,33 @@ def run_scan_command(**kw: Any) -> int:
 
     import datetime as dt
 
+    baseline_path = None if kw.get("parse_only") else kw.get("baseline")
+    if baseline_path:
+        from policyguard.gate import trust
+
+        rejected = trust.baseline_allowed(baseline_path, list(options.read.paths), config, config.untrusted)
+        if rejected is not None:
+            config.notices.append(rejected)
+            baseline_path = None
+    # the gate judges each unit as it arrives and keeps its findings in a spool (memory, then
+    # disk), unless the scan's whole result is needed: the model printed, fixes rendered for
+    # SARIF (they re-scan the resources), a shard's log of units in order
+    run = None
+    if not kw.get("parse_only") and shard is None and not any(fmt == "sarif" for fmt, _ in pairs):
+        from policyguard.gate.evaluate import GateRun
+
+        bl = None
+        if baseline_path:
+            from policyguard.gate.baseline import load as load_baseline
+
+            try:
+                bl = load_baseline(baseline_path, root)
+            except BaselineError as exc:
+                return error(str(exc))
+        run = GateRun(config, settings, root=root, baseline=bl, tool_version=__version__,
+                      complete_rule_set=complete_rule_set(options), paths=list(kw.get("paths") or ()))
     started = dt.datetime.now(dt.UTC)
-    result = run_scan(options, bool(kw.get("quiet")), full_resources=bool(kw.get("parse_only")))
+    result = run_scan(options, bool(kw.get("quiet")), full_resources=bool(kw.get("parse_only")), sink=run)
     finished = dt.datetime.now(dt.UTC)
     if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
         from policyguard import procs
@@ -96,18 +121,13 @@ def run_scan_command(**kw: Any) -> int:
         if not result.files and not result.errors:  # not a gate: say it, but the model is the answer
             print(f"policyguard: {empty_scan_reason(list(kw.get('paths') or ()), len(result.skipped))}", file=sys.stderr)
         return EXIT_ERROR if result.errors else EXIT_OK
-    baseline_path = kw.get("baseline")
-    if baseline_path:
-        from policyguard.gate import trust
-
-        rejected = trust.baseline_allowed(baseline_path, list(options.read.paths), config, config.untrusted)
-        if rejected is not None:
-            config.notices.append(rejected)
-            baseline_path = None
     try:
-        report = evaluate_gate(result, config, settings, root=root, baseline_path=baseline_path,
-                               tool_version=__version__, complete_rule_set=complete_rule_set(options),
-                               paths=list(kw.get("paths") or ()))
+        if run is not None:
+            report = run.finish(result)
+        else:
+            report = evaluate_gate(result, config, settings, root=root, baseline_path=baseline_path,
+                                   tool_version=__version__, complete_rule_set=complete_rule_set(options),
+                                   paths=list(kw.get("paths") or ()))
     except BaselineError as exc:
         return error(str(exc))
     report.started_at, report.finished_at = started, finished

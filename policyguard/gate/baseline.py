@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class BaselineOutcome:
     absent: list[dict[str, Any]] = field(default_factory=list)  # in the baseline, gone now (fixed)
 
 
-def build(findings: list[Finding], rel: Any = str) -> dict[str, Any]:
+def build(findings: Iterable[Finding], rel: Any = str) -> dict[str, Any]:
     entries = []
     for f in sorted(findings, key=lambda f: (f.span.file, f.rule_id, f.resource_id, f.path, f.fingerprint)):
         if f.status not in BASELINED and not (f.status == Status.SUPPRESSED and f.suppression and f.suppression.source == "baseline"):
@@ -66,7 +67,7 @@ def build(findings: list[Finding], rel: Any = str) -> dict[str, Any]:
     }
 
 
-def write(path: str, findings: list[Finding], rel: Any = str) -> int:
+def write(path: str, findings: Iterable[Finding], rel: Any = str) -> int:
     doc = build(findings, rel)
     text = json.dumps(doc, indent=2) + "\n"
     if path == "-":
@@ -124,20 +125,58 @@ def load(path: str, root: str | None = None) -> Baseline:
 
 def apply(findings: list[Finding], baseline: Baseline) -> BaselineOutcome:
     """Mark findings present in the baseline as suppressed (source ``baseline``)."""
-    outcome = BaselineOutcome()
-    seen: set[str] = set()
+    matcher = Matcher(baseline)
     for f in findings:
+        matcher.apply(f)
+    return matcher.outcome()
+
+
+@dataclass(slots=True)
+class Matcher:
+    """The baseline stage one finding at a time (a scan judged unit by unit)."""
+
+    baseline: Baseline
+    matched: int = 0
+    new: int = 0
+    seen: dict[str, int] = field(default_factory=dict)  # baseline entry -> findings it matched
+
+    def key(self, f: Finding) -> str | None:
+        """The baseline entry ``f`` matches (None: none)."""
+        entries = self.baseline.entries
+        if f.fingerprint in entries:
+            return f.fingerprint
+        if f.legacy_fingerprint in entries:
+            return f.legacy_fingerprint  # written before callers were part of module fingerprints
+        return None
+
+    def apply(self, f: Finding) -> None:
         if f.status not in BASELINED:
-            continue
-        key = f.fingerprint
-        if key not in baseline.entries and f.legacy_fingerprint in baseline.entries:
-            key = f.legacy_fingerprint  # written before callers were part of module fingerprints
-        if key in baseline.entries:
-            seen.add(key)
+            return
+        key = self.key(f)
+        if key is not None:
+            self.seen[key] = self.seen.get(key, 0) + 1
             f.status = Status.SUPPRESSED
-            f.suppression = Suppression(source="baseline", reason="present in baseline", location=baseline.path)
-            outcome.matched += 1
+            f.suppression = Suppression(source="baseline", reason="present in baseline", location=self.baseline.path)
+            self.matched += 1
         else:
-            outcome.new += 1
-    outcome.absent = [e for fp, e in baseline.entries.items() if fp not in seen]
-    return outcome
+            self.new += 1
+
+    def undo(self, f: Finding, status: Status, key: str | None) -> None:
+        """Take back ``apply`` on ``f`` (``status``: its status before; ``key``: the entry it
+        matched then), e.g. before its fingerprint changes."""
+        if status not in BASELINED:
+            return
+        if key is None:
+            self.new -= 1
+            return
+        self.matched -= 1
+        left = self.seen[key] - 1
+        if left:
+            self.seen[key] = left
+        else:
+            del self.seen[key]
+        f.status, f.suppression = status, None
+
+    def outcome(self) -> BaselineOutcome:
+        seen = self.seen
+        return BaselineOutcome(self.matched, self.new, [e for fp, e in self.baseline.entries.items() if fp not in seen])

@@ -6,16 +6,18 @@ webhook's audit) goes through ``evaluate_gate``."""
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from policyguard.gate.report import Report
-from policyguard.gate.verdict import GateSettings, compute_verdict
-from policyguard.model import Resource, Severity
+from policyguard.gate.verdict import GateSettings
+from policyguard.model import Finding, Resource, RuleMeta, Severity, Status
 
 if TYPE_CHECKING:
+    from policyguard.gate.baseline import Baseline, Matcher
     from policyguard.gate.config import Config
-    from policyguard.gate.suppress import Notice
+    from policyguard.gate.suppress import Notice, Suppressor
     from policyguard.scan import ScanResult
 
 
@@ -28,19 +30,7 @@ def _resource_index(resources: list[Resource]) -> tuple[dict[tuple[str, str], Re
     return exact, by_id
 
 
-def apply_severity_overrides(result: ScanResult, overrides: dict[str, str]) -> None:
-    if not overrides:
-        return
-    sev = {rid: Severity.parse(s) for rid, s in overrides.items()}
-    for f in result.findings:
-        if f.rule_id in sev:
-            f.severity = sev[f.rule_id]
-    for rid, s in sev.items():
-        if rid in result.rules:
-            result.rules[rid] = replace(result.rules[rid], severity=s)
-
-
-def honoured_overrides(result: ScanResult, config: Config, notices: list[Notice]) -> dict[str, str]:
+def honoured_overrides(rules: dict[str, RuleMeta], config: Config, notices: list[Notice]) -> dict[str, str]:
     """The severity overrides to apply: an untrusted repository's may raise a rule's severity,
     never lower it (a rejected lowering becomes a notice)."""
     if not config.severity_raise_only:
@@ -49,7 +39,7 @@ def honoured_overrides(result: ScanResult, config: Config, notices: list[Notice]
 
     out: dict[str, str] = {}
     for rid, sev in config.severity_overrides.items():
-        meta = result.rules.get(rid)
+        meta = rules.get(rid)
         if rid in config.severity_raise_only and meta is not None and Severity.parse(sev) < meta.severity:
             file, line = config.severity_raise_only[rid]
             notices.append(Notice(
@@ -62,11 +52,11 @@ def honoured_overrides(result: ScanResult, config: Config, notices: list[Notice]
     return out
 
 
-def refine_spans(result: ScanResult) -> None:
+def refine_spans(resources: list[Resource], findings: list[Finding]) -> None:
     """Point a finding at its attribute, not the whole resource, whenever the parser knows the
     attribute's span (an engine that reports the resource span loses nothing)."""
-    exact, by_id = _resource_index(result.resources)
-    for f in result.findings:
+    exact, by_id = _resource_index(resources)
+    for f in findings:
         if not f.path:
             continue
         res = exact.get((f.resource_id, f.span.file)) or by_id.get(f.resource_id)
@@ -104,84 +94,262 @@ def evaluate_gate(
 ) -> Report:
     """Every post-scan stage on an in-memory ScanResult; returns the Report the reporters read.
     Mutates the findings (span, severity, fingerprint, status, suppression). ``paths``: the scanned
-    paths, to judge (and name) an empty scan; None for in-memory results."""
+    paths, to judge (and name) an empty scan; None for in-memory results. The whole result is
+    judged as one unit of a ``GateRun`` whose findings stay in memory: the report's findings are
+    the result's (the fix stage renders edits into them)."""
     from policyguard.gate import baseline as baseline_mod
-    from policyguard.gate import suppress
-    from policyguard.gate.fingerprint import assign_fingerprints
-    from policyguard.gate.suppress import Notice
 
-    sources: dict[str, str | None] = dict(result.sources)  # streams: their text, not a file to read
-    config_notices = [Notice(n.kind, n.file, n.line, n.message, subject="config") for n in config.notices]
-    overrides = honoured_overrides(result, config, config_notices)
-    apply_severity_overrides(result, overrides)
-    refine_spans(result)
-    assign_fingerprints(result.findings, result.resources, root)
-    _mask_unknowns(result)
-    sup = suppress.apply(
-        result.findings, result.resources, config, root=root, today=today, cache=sources,
-        evaluated_rules=set(result.rules), complete_rule_set=complete_rule_set, unrun_rules=result.profile_skipped,
-    )
-    notices = config_notices + list(sup.notices)
-    if settings.stale == "ignore":
-        notices = [n for n in notices if n.kind != "stale"]
-    # scans of a repository's paths (not in-memory results): the peers' suppressions found there
-    foreign = foreign_notice(result.files, sources, paths, root, {s.rule for s in config.suppressions}) \
-        if paths is not None else None
-    if foreign is not None:
-        notices.append(foreign)
-    base_info: dict[str, Any] | None = None
-    errors = list(result.errors)
-    # --shard: the statuses before the baseline, so merge can judge the union against its own
-    pre_baseline = [f.status for f in result.findings] if result.shard_log is not None and baseline_path else None
-    if baseline_path:
-        bl = baseline_mod.load(baseline_path, root)  # BaselineError handled by the caller
-        outcome = baseline_mod.apply(result.findings, bl)
-        base_info = {"path": bl.path, "matched": outcome.matched, "new": outcome.new, "absent": outcome.absent}
-    unselected = sum(1 for _, why in result.skipped if "not a selected input kind" in why)
-    empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
-    verdict = compute_verdict(result.findings, errors, notices, settings, empty=empty)
-    report = Report(
-        findings=result.findings,
-        rules=result.rules,
-        errors=errors,
-        verdict=verdict,
-        notices=notices,
-        files=result.files,
-        root=root,
-        baseline=base_info,
-        tool_version=tool_version,
-        skipped=list(result.skipped),
-        unconfigured=dict(result.params_skipped),
-    )
-    if result.shard_log is not None:  # a shard of a CI matrix: what `policyguard merge` needs
-        from policyguard.gate.partial import partial_block
+    bl = baseline_mod.load(baseline_path, root) if baseline_path else None  # BaselineError: the caller's
+    run = GateRun(config, settings, root=root, baseline=bl, today=today, tool_version=tool_version,
+                  complete_rule_set=complete_rule_set, paths=paths, keep=sys.maxsize, keep_texts=True,
+                  pre_baseline=result.shard_log is not None and bl is not None)
+    run.begin(result)
+    run.unit(0, result.resources, result.findings)
+    return run.finish(result)
 
-        report.partial = partial_block(result, report, config, settings, directives=sup.directives,
-                                       pre_baseline=pre_baseline, paths=list(paths or ()), texts=sources)
-    return report
+
+class GateRun:
+    """The gate's stages for one scan, unit by unit as the units are judged (``unit``), then
+    over the whole scan (``finish``): a scan never needs every unit's resources and findings
+    at once. ``begin`` takes the scan's rule set before the first unit.
+
+    Per unit: severity overrides, precise regions, fingerprints, masked unknowns,
+    suppressions, baseline and the verdict's counts; the findings then go to a ``FindingSpool``
+    (memory, then disk) in scan order, and the unit's resources are dropped. Over the scan:
+    fingerprints repeated in a numbering scope that two units share (two kustomize overlays of
+    one base) are numbered again in scan order, with their baseline match and counts redone;
+    the suppressions' notices (stale needs every unit); other tools' suppressions; the verdict.
+    ``keep_texts``: keep the file texts read for inline suppressions (one in-memory unit:
+    the notices and a shard's partial block read them again); ``pre_baseline``: record every
+    finding's status before the baseline (``scan --shard``)."""
+
+    def __init__(self, config: Config, settings: GateSettings, *, root: str, baseline: Baseline | None = None,
+                 today: _dt.date | None = None, tool_version: str = "", complete_rule_set: bool = True,
+                 paths: list[str] | None = None, keep: int | None = None, keep_texts: bool = False,
+                 pre_baseline: bool = False) -> None:
+        from policyguard.gate.spool import KEEP, FindingSpool
+        from policyguard.gate.suppress import Notice
+        from policyguard.gate.verdict import Tally
+
+        self.config, self.settings, self.root = config, settings, root
+        self.today, self.tool_version, self.paths = today, tool_version, paths
+        self.complete_rule_set = complete_rule_set
+        self.config_notices = [Notice(n.kind, n.file, n.line, n.message, subject="config") for n in config.notices]
+        self.spool = FindingSpool(KEEP if keep is None else keep)
+        self.tally = Tally(settings)
+        self.matcher: Matcher | None = None
+        if baseline is not None:
+            from policyguard.gate.baseline import Matcher
+
+            self.matcher = Matcher(baseline)
+        self.texts: dict[str, str | None] = {}  # streams' texts, and (keep_texts) the files read
+        self.keep_texts = keep_texts
+        self.pre_baseline: dict[int, list[Status]] | None = {} if pre_baseline else None
+        self._severity: dict[str, Severity] = {}
+        self._suppressor: Suppressor | None = None
+        self._scopes: dict[int, int] = {}  # hash of a numbering scope -> the first unit it was in
+        self._shared: dict[int, set[int]] = {}  # scopes in more than one unit -> those units
+        self._baselined: dict[tuple[int, int], Status] = {}  # (unit, place) -> status before the baseline
+        self._foreign: dict[str, Summary | None] = {}  # file -> other tools' suppressions there
+        self._config_rules = {s.rule for s in config.suppressions}
+
+    def begin(self, result: ScanResult) -> None:
+        """The scan's rule set (before any unit): severity overrides and the suppression stage."""
+        from policyguard.gate.suppress import Suppressor
+
+        rules = result.rules
+        overrides = honoured_overrides(rules, self.config, self.config_notices)
+        self._severity = {rid: Severity.parse(s) for rid, s in overrides.items()}
+        for rid, sev in self._severity.items():
+            if rid in rules:
+                rules[rid] = replace(rules[rid], severity=sev)
+        self._suppressor = Suppressor(self.config, root=self.root, today=self.today, evaluated_rules=set(rules),
+                                      complete_rule_set=self.complete_rule_set, unrun_rules=result.profile_skipped)
+        self.texts = dict(result.sources)  # streams: their text, not a file to read
+
+    def unit(self, order: int, resources: list[Resource], findings: list[Finding]) -> None:
+        """Judge the findings of the unit at place ``order`` of the scan (units arrive in any
+        order, each once) and keep them in the spool; ``resources`` are not kept."""
+        from policyguard.gate.fingerprint import assign_fingerprints
+        from policyguard.redact import mask_text
+
+        assert self._suppressor is not None, "GateRun.begin first"
+        sev = self._severity
+        if sev:
+            for f in findings:
+                if f.rule_id in sev:
+                    f.severity = sev[f.rule_id]
+        refine_spans(resources, findings)
+        scopes: list[str] = []
+        assign_fingerprints(findings, resources, self.root, scopes)
+        self._track(order, scopes)
+        for f in findings:
+            if f.unknowns:  # scanned text (``!Sub "...DB_PASSWORD=..."``) every report prints: masked
+                f.unknowns = tuple(mask_text(u) for u in f.unknowns)
+        texts = self.texts if self.keep_texts else dict(self.texts)
+        self._suppressor.unit(order, findings, resources, texts)
+        if not self.keep_texts and self.paths is not None:  # the texts go with the unit: summarised now
+            foreign_summary(texts, self._config_rules, self._foreign)
+        if self.pre_baseline is not None:
+            self.pre_baseline[order] = [f.status for f in findings]
+        matcher, add = self.matcher, self.tally.add
+        for i, f in enumerate(findings):
+            if matcher is not None:
+                before = f.status
+                matcher.apply(f)
+                if f.status is not before:
+                    self._baselined[(order, i)] = before
+            add(f)
+        self.spool.add(order, findings)
+
+    def _track(self, order: int, scopes: list[str]) -> None:
+        """Note the unit's numbering scopes; a scope another unit had is shared. Hashes stand
+        for the scopes (a collision only renumbers more findings, in the same order)."""
+        first, shared = self._scopes, self._shared
+        for key in {hash(s) for s in scopes}:
+            had = first.setdefault(key, order)
+            if had != order:
+                shared.setdefault(key, {had}).add(order)
+
+    def _renumber(self) -> None:
+        """Fingerprints of the shared scopes numbered again over their units in scan order;
+        a finding whose fingerprint changes is taken out of the counts and the baseline match,
+        and judged again."""
+        from policyguard.gate.fingerprint import scope
+
+        shared = self._shared
+        units = sorted(set().union(*shared.values()))
+        seen: dict[str, int] = {}
+        cache: dict[tuple[str, str], str] = {}
+        matcher, tally = self.matcher, self.tally
+        for order in units:
+            findings = self.spool.segment(order)
+            changed = False
+            for i, f in enumerate(findings):
+                fp = f.fingerprint
+                if not fp or hash(scope(f, self.root, cache)) not in shared:
+                    continue
+                base = fp.partition(":")[0]
+                n = seen.get(base, 0)
+                seen[base] = n + 1
+                want = base if n == 0 else f"{base}:{n}"
+                if want == fp:
+                    continue
+                changed = True
+                tally.add(f, -1)
+                if matcher is not None:
+                    before = self._baselined.pop((order, i), None)
+                    if before is not None:
+                        matcher.undo(f, before, matcher.key(f))
+                    else:
+                        matcher.undo(f, f.status, None)
+                f.fingerprint = want
+                if matcher is not None:
+                    before = f.status
+                    matcher.apply(f)
+                    if f.status is not before:
+                        self._baselined[(order, i)] = before
+                tally.add(f)
+            if changed:
+                self.spool.put(order, findings)
+
+    def finish(self, result: ScanResult) -> Report:
+        """The Report over every unit judged (``result``: the scan's files, errors, skipped)."""
+        from policyguard.gate.verdict import verdict_of
+
+        assert self._suppressor is not None, "GateRun.begin first"
+        if self._shared:
+            self._renumber()
+        sup = self._suppressor.finish()
+        notices = self.config_notices + list(sup.notices)
+        if self.settings.stale == "ignore":
+            notices = [n for n in notices if n.kind != "stale"]
+        paths = self.paths
+        # scans of a repository's paths (not in-memory results): the peers' suppressions found there
+        foreign = foreign_notice(result.files, self.texts, paths, self.root, self._config_rules,
+                                 None if self.keep_texts else self._foreign) if paths is not None else None
+        if foreign is not None:
+            notices.append(foreign)
+        base_info: dict[str, Any] | None = None
+        if self.matcher is not None:
+            outcome = self.matcher.outcome()
+            base_info = {"path": self.matcher.baseline.path, "matched": outcome.matched, "new": outcome.new,
+                         "absent": outcome.absent}
+        errors = list(result.errors)
+        unselected = sum(1 for _, why in result.skipped if "not a selected input kind" in why)
+        empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
+        verdict = verdict_of(self.tally, errors, notices, empty=empty)
+        held = self.spool.as_list()
+        report = Report(
+            findings=held if held is not None else self.spool,
+            rules=result.rules,
+            errors=errors,
+            verdict=verdict,
+            notices=notices,
+            files=result.files,
+            root=self.root,
+            baseline=base_info,
+            tool_version=self.tool_version,
+            skipped=list(result.skipped),
+            unconfigured=dict(result.params_skipped),
+            status_counts=dict(self.tally.statuses) if held is None else None,
+        )
+        if held is not None:
+            self.spool.close()
+        if result.shard_log is not None:  # a shard of a CI matrix: what `policyguard merge` needs
+            from policyguard.gate.partial import partial_block
+
+            pre = self.pre_baseline
+            flat = [s for order in sorted(pre) for s in pre[order]] if pre is not None else None
+            report.partial = partial_block(result, report, self.config, self.settings, directives=sup.directives,
+                                           pre_baseline=flat, paths=list(paths or ()), texts=self.texts)
+        return report
 
 
 def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[str], root: str,
-                   config_rules: set[str]) -> Notice | None:
+                   config_rules: set[str], summaries: dict[str, Summary | None] | None = None) -> Notice | None:
     """One notice per scan for the suppressions written for other tools (``checkov:skip``,
     ``trivy:ignore``, ``tfsec:ignore``, ``.trivyignore``, ``.checkov.yaml`` skip-check) that have
     not been migrated: they are never honoured, and never silently ignored either. ``texts``:
-    file texts already read (the suppression stage's cache); the others are read here."""
+    file texts already read (the suppression stage's cache); ``summaries``: files already
+    summarised (``foreign_summary``; a file read for a unit whose text is gone); the others are
+    read here, one at a time."""
     from policyguard.gate import migrate
     from policyguard.gate.foreign import foreign_summary_notice, foreign_texts
 
+    known = summaries or {}
+    counts: dict[str, int] = {}
+    first: Any = None
+    for file in sorted(files):
+        if file in known:
+            got: Summary | None = known[file]
+        else:
+            got = next((migrate.scan_summary({f: t}, [], config_rules) for f, t in foreign_texts([file], texts)), None)
+        if got is not None and got[1] is not None:
+            for kind, n in got[0].items():
+                counts[kind] = counts.get(kind, 0) + n
+            first = first or got[1]
     ignore_files = migrate.ignore_files_near(paths, root) if paths else []
-    counts, first = migrate.scan_summary(foreign_texts(files, texts), ignore_files, config_rules)
+    if ignore_files:
+        more, first_ignored = migrate.scan_summary({}, ignore_files, config_rules)
+        for kind, n in more.items():
+            counts[kind] = counts.get(kind, 0) + n
+        first = first or first_ignored
     if first is None:
         return None
     return foreign_summary_notice(counts, first.file, first.line, paths)
 
 
-def _mask_unknowns(result: ScanResult) -> None:
-    """An unresolved expression is scanned text (``!Sub "...DB_PASSWORD=..."``): every report
-    prints it, so it is masked like a message."""
-    from policyguard.redact import mask_text
+# other tools' suppressions in one file: (count by kind, the first), ``migrate.scan_summary``'s
+Summary = tuple[dict[str, int], Any]
 
-    for f in result.findings:
-        if f.unknowns:
-            f.unknowns = tuple(mask_text(u) for u in f.unknowns)
+
+def foreign_summary(texts: dict[str, str | None], config_rules: set[str], into: dict[str, Summary | None]) -> None:
+    """Summarise into ``into`` the other tools' suppressions of every file in ``texts`` not
+    summarised yet (None: none there), while a unit's texts are still in memory."""
+    from policyguard.gate import migrate
+
+    for file, text in texts.items():
+        if file in into or text is None:
+            continue
+        into[file] = migrate.scan_summary({file: text}, [], config_rules) if migrate.may_hold(text) else None

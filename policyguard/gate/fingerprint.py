@@ -80,8 +80,12 @@ def _caller(item: Finding | Resource) -> str:
     return item.call_chain[0].file if item.call_chain else ""
 
 
-def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resource], root: str | None = None) -> None:
+def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resource], root: str | None = None,
+                        scopes: list[str] | None = None) -> None:
     """Fill ``Finding.fingerprint``; identical keys (two results of one rule at one path) get ``:n``.
+    ``scopes``: given, each finding's numbering scope is appended to it (``unit`` and caller
+    unit: two findings can share a fingerprint only within one scope), so fingerprints numbered
+    unit by unit can be renumbered where two units share a scope (``renumber``).
 
     A resource inside a called module also hashes the unit of the root module that called it:
     one module called from two roots gives each of its resources twice, with the same id in the
@@ -96,19 +100,54 @@ def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resourc
     units: dict[tuple[str, str], str] = {}  # (file, platform): a scan has ~100 findings per file
     for f in findings:
         res = index.get((f.resource_id, f.span.file, _caller(f))) or by_id.get(f.resource_id)
-        file = unit_file(f)
-        key = (file, f.platform)
-        unit = units.get(key)
-        if unit is None:
-            unit = units[key] = finding_unit(file, f.platform, root)
+        unit, caller_unit = _units(f, root, units)
         fp = fingerprint(f, res, root, unit=unit)
         if f.call_chain:
             f.legacy_fingerprint = fp
-            caller_key = (_caller(f), f.platform)
-            caller_unit = units.get(caller_key)
-            if caller_unit is None:
-                caller_unit = units[caller_key] = finding_unit(_caller(f), f.platform, root)
             fp = hashlib.sha256(f"{fp}\x1fcalled-from\x1f{caller_unit}".encode()).hexdigest()[:32]
+        if scopes is not None:
+            scopes.append(f"{unit}\x1f{caller_unit}")
         n = seen.get(fp, 0)
         seen[fp] = n + 1
         f.fingerprint = fp if n == 0 else f"{fp}:{n}"
+
+
+def _units(f: Finding, root: str | None, cache: dict[tuple[str, str], str]) -> tuple[str, str]:
+    """The unit of a finding's fingerprint and the unit of the root module that called it
+    ("" outside modules); ``cache``: by (file, platform)."""
+    key = (unit_file(f), f.platform)
+    unit = cache.get(key)
+    if unit is None:
+        unit = cache[key] = finding_unit(key[0], f.platform, root)
+    if not f.call_chain:
+        return unit, ""
+    key = (_caller(f), f.platform)
+    called = cache.get(key)
+    if called is None:
+        called = cache[key] = finding_unit(key[0], f.platform, root)
+    return unit, called
+
+
+def scope(f: Finding, root: str | None, cache: dict[tuple[str, str], str]) -> str:
+    """The numbering scope ``assign_fingerprints`` gives ``f`` (``scopes``)."""
+    unit, caller_unit = _units(f, root, cache)
+    return f"{unit}\x1f{caller_unit}"
+
+
+def renumber(findings: Iterable[Finding], seen: dict[str, int]) -> list[Finding]:
+    """Number repeated fingerprints ``:n`` again, in order, continuing the counts in ``seen``
+    (fingerprint without suffix -> how many so far); returns the findings whose fingerprint
+    changed."""
+    changed: list[Finding] = []
+    for f in findings:
+        fp = f.fingerprint
+        if not fp:
+            continue
+        base = fp.partition(":")[0]
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        want = base if n == 0 else f"{base}:{n}"
+        if want != fp:
+            f.fingerprint = want
+            changed.append(f)
+    return changed

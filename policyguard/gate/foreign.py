@@ -3,14 +3,16 @@ that may hold them and the one notice a scan, or a merge of shards, gives about 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from policyguard.gate.suppress import Notice
 
 
-def foreign_texts(files: list[str], texts: dict[str, str | None]) -> dict[str, str]:
-    """The texts of ``files`` that may hold another tool's suppression (``texts``: already read)."""
+def foreign_texts(files: Iterable[str], texts: dict[str, str | None]) -> Iterator[tuple[str, str]]:
+    """(file, text) of each of ``files`` (in their order) that may hold another tool's
+    suppression, read one at a time (``texts``: already read)."""
     from policyguard.gate import migrate
 
-    seen: dict[str, str] = {}
     for file in files:
         text = texts.get(file) if file in texts else None
         if text is None and file not in texts:
@@ -20,8 +22,7 @@ def foreign_texts(files: list[str], texts: dict[str, str | None]) -> dict[str, s
             except OSError:
                 text = None
         if text and migrate.may_hold(text):
-            seen[file] = text
-    return seen
+            yield file, text
 
 
 def foreign_summary_notice(counts: dict[str, int], file: str, line: int, paths: list[str]) -> Notice:

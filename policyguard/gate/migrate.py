@@ -29,7 +29,9 @@ import fnmatch
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -370,7 +372,14 @@ def ignore_files_near(paths: list[str], root: str) -> list[Path]:
     return sorted(d / n for d in dirs for n in IGNORE_FILES if (d / n).is_file())
 
 
-def scan_summary(texts: dict[str, str], ignore_files: list[Path], config_rules: set[str]) -> tuple[dict[str, int], Foreign | None]:
+@lru_cache(maxsize=1)
+def _peer_ids() -> PeerIds:
+    """The peers' rule id tables, read once per process (a scan summarises file by file)."""
+    return PeerIds.load()
+
+
+def scan_summary(texts: dict[str, str] | Iterable[tuple[str, str]], ignore_files: list[Path],
+                 config_rules: set[str]) -> tuple[dict[str, int], Foreign | None]:
     """For the scan's notice: how many not-yet-migrated peer suppressions of each kind there are
     (``checkov:skip``, ``trivy:ignore``, ``.trivyignore``...) and the first one. A comment is
     migrated when a policyguard:ignore sits right above it; an ignore file's entry when config
@@ -380,9 +389,9 @@ def scan_summary(texts: dict[str, str], ignore_files: list[Path], config_rules: 
     first: Foreign | None = None
     items: list[Foreign] = []
     ids: PeerIds | None = None
-    for file, text in sorted(texts.items()):
+    for file, text in sorted(texts.items()) if isinstance(texts, dict) else texts:  # pairs: in file order
         for f in find_in_text(text, file):
-            ids = ids or PeerIds.load()
+            ids = ids or _peer_ids()
             rules = ids.rules(f.tool, f.peer_id)
             if f.form == "cfn-json" and rules and set(rules) <= config_rules:
                 continue  # migrated to config entries
@@ -394,7 +403,7 @@ def scan_summary(texts: dict[str, str], ignore_files: list[Path], config_rules: 
         except MigrateError:
             items.append(Foreign("unknown", "", str(path), 1, path.name))
             continue
-        ids = ids or PeerIds.load()
+        ids = ids or _peer_ids()
         for f in entries:
             rules = ids.rules(f.tool, f.peer_id)
             if not rules or not set(rules) <= config_rules:

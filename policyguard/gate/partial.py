@@ -52,7 +52,7 @@ def partial_block(result: ScanResult, report: Report, config: Config, settings: 
         at += n
     config_rules = {s.rule for s in config.suppressions}
     foreign_files = []
-    for file, text in sorted(foreign_texts(result.files, texts).items()):
+    for file, text in foreign_texts(sorted(result.files), texts):
         counts, first = migrate.scan_summary({file: text}, [], config_rules)
         if first is not None:
             foreign_files.append([rel(file), first.line, counts])

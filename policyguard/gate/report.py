@@ -8,6 +8,7 @@ import fnmatch
 import operator
 import os
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -225,9 +226,14 @@ class Verdict:
         }
 
 
+# a report's findings: a list, or (a large scan) a ``gate.spool.FindingSpool`` that reads them
+# back from disk unit by unit, in the same order, each time it is iterated
+Findings = Collection[Finding]
+
+
 @dataclass(slots=True)
 class Report:
-    findings: list[Finding]
+    findings: Findings
     rules: dict[str, RuleMeta]
     errors: list[ParseError]
     verdict: Verdict
@@ -261,6 +267,9 @@ class Report:
     # and gate flag are written afresh), instead of encoding the finding again. Findings read
     # without decoding their row are ``ShardFinding``s and carry their row text instead
     source_rows: dict[int, dict[str, Any]] | None = None
+    # findings of each status, counted as the gate judged them (a spooled report: ``counts``
+    # need not read every finding back); None: counted from ``findings``
+    status_counts: dict[Status, int] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _doc_cache: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
 
@@ -303,7 +312,8 @@ class Report:
         return rel.replace(os.sep, "/")
 
     def counts(self) -> dict[str, int]:
-        by_status = Counter(map(_STATUS_OF, self.findings))
+        by_status = Counter(self.status_counts) if self.status_counts is not None else Counter(map(_STATUS_OF, self.findings))
+        by_status = +by_status  # statuses counted to zero are not there
         c = {str(s): by_status.pop(s, 0) for s in Status}
         if by_status:  # not a Status: as indexing ``c`` with it always did
             raise KeyError(str(next(iter(by_status))))
@@ -327,13 +337,27 @@ class Report:
         """Leave findings of other severities out of the report (``--severity``): what is shown,
         never what fails; the filter and what it hides (failures included) are recorded so every
         report can say so."""
-        hidden = [f for f in self.findings if f.severity not in severities]
+        hidden = failing = 0
+        shown: Counter[Status] = Counter()
+        for f in self.findings:
+            if f.severity in severities:
+                shown[f.status] += 1
+            else:
+                hidden += 1
+                failing += self.counts_against(f)
         self.display_filter = {
             "severities": [s.label for s in sorted(severities, reverse=True)],
-            "hidden": len(hidden),
-            "hidden_failing": sum(1 for f in hidden if self.counts_against(f)),
+            "hidden": hidden,
+            "hidden_failing": failing,
         }
-        self.findings = [f for f in self.findings if f.severity in severities]
+        if isinstance(self.findings, list):
+            self.findings = [f for f in self.findings if f.severity in severities]
+        else:  # spooled: filtered as it is read
+            from policyguard.gate.spool import FindingsView
+
+            self.findings = FindingsView(self.findings, lambda f: f.severity in severities)
+        if self.status_counts is not None:
+            self.status_counts = dict(shown)
 
     def filter_text(self) -> str:
         """One line about an active ``--severity`` filter ("" when none)."""

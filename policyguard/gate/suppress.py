@@ -588,94 +588,191 @@ def apply(
     there needed suppressing, or when it names no rule at all (``complete_rule_set``: no
     ``--rule``/``--skip-rule``/``--framework`` filter hid the others, and it names no rule
     the profile left out, ``unrun_rules``). Without
-    ``evaluated_rules`` every unused directive is stale."""
-    today = today or _dt.datetime.now(_dt.UTC).date()
-    policy = config.policy
-    directives = collect_inline(resources, cache) + collect_annotations(resources) + collect_metadata(resources)
-    directives += collect_config(config)
-    directives += [e.directive() for e in config.exceptions]
-    out = SuppressOutcome(directives=directives)
-    glob_root = str(config.root.resolve()) if config.root is not None else root  # config path globs
+    ``evaluated_rules`` every unused directive is stale. One call is one unit of a
+    ``Suppressor``."""
+    sup = Suppressor(config, root=root, today=today, evaluated_rules=evaluated_rules,
+                     complete_rule_set=complete_rule_set, unrun_rules=unrun_rules)
+    sup.unit(0, findings, resources, cache)
+    return sup.finish()
 
-    for d in directives:
-        if d.problems:
-            out.notices.append(Notice("invalid", d.file, d.line, f"{d.source} suppression {'; '.join(d.problems)}",
-                                      ",".join(d.rules), d.resource_id or ""))
-    policy_probs = {id(d): policy_problems(d, policy, today) for d in directives}
-    attached: dict[str, list[Directive]] = {}
-    scoped: list[Directive] = []
-    for d in directives:
-        if d.source in SCOPED:
-            scoped.append(d)
-        elif d.resource_id is not None:
-            for rid in (d.resource_id, *d.also):
-                attached.setdefault(rid, []).append(d)
 
-    by_id: dict[str, list[Resource]] = {}
-    for r in resources:
-        by_id.setdefault(r.id, []).append(r)
-    reported: set[tuple[int, str, str]] = set()
+class Suppressor:
+    """The suppression stage unit by unit (``unit``), then the notices over the whole scan
+    (``finish``), so a scan need not hold every unit's findings at once.
 
-    def note(kind: str, d: Directive, f: Finding, msg: str) -> None:
+    A unit's inline, annotation and metadata directives are collected from that unit's
+    resources and cover that unit's findings; the config's suppressions and the exception
+    documents cover every unit. A file that belongs to two units (a base two kustomize overlays
+    render) yields its directives in both: they are one directive (keyed by source, file, line
+    and place among that line's directives), used when either unit uses it, attached first to
+    the resource of the earliest unit. A directive is stale only with evidence from a unit it
+    belongs to (its rule judged something in its scope there)."""
+
+    def __init__(self, config: Config, *, root: str | None = None, today: _dt.date | None = None,
+                 evaluated_rules: set[str] | None = None, complete_rule_set: bool = True,
+                 unrun_rules: set[str] | frozenset[str] = frozenset()) -> None:
+        self.today = today or _dt.datetime.now(_dt.UTC).date()
+        self.policy = config.policy
+        self.glob_root = str(config.root.resolve()) if config.root is not None else root  # config path globs
+        self.evaluated_rules = evaluated_rules
+        self.complete_rule_set = complete_rule_set
+        self.unrun_rules = unrun_rules
+        self.scoped = [*collect_config(config), *(e.directive() for e in config.exceptions)]
+        # unit-collected directives by key, each with the unit order it was first attached in
+        self.collected: dict[tuple[str, str, int, int], tuple[int, Directive]] = {}
+        self.evidence: set[tuple[int, str]] = set()  # (id(directive), pattern) judged in scope
+        self.notices: list[tuple[Notice, int, int]] = []  # rejected, expired: (notice, unit, place)
+        self.suppressed = 0
+        self._policy_probs: dict[int, list[str]] = {}
+        self._reported: set[tuple[int, str, str]] = set()
+        self._stale_wanted = self.policy.stale != "ignore" and evaluated_rules is not None
+
+    def _canonical(self, found: list[Directive], order: int) -> list[Directive]:
+        """The scan's directive for each of a unit's (``found``, in collection order)."""
+        out: list[Directive] = []
+        ordinal: dict[tuple[str, str, int], int] = {}
+        for d in found:
+            at = (d.source, d.file, d.line)
+            n = ordinal[at] = ordinal.get(at, -1) + 1
+            key = (*at, n)
+            held = self.collected.get(key)
+            if held is None:
+                self.collected[key] = (order, d)
+                out.append(d)
+                continue
+            first, c = held
+            ids = (d.resource_id, *d.also, c.resource_id, *c.also) if order < first else \
+                (c.resource_id, *c.also, d.resource_id, *d.also)
+            unique = [i for i in dict.fromkeys(ids) if i is not None]
+            if unique:
+                c.resource_id, c.also = unique[0], tuple(unique[1:])
+            if order < first:
+                self.collected[key] = (order, c)
+            out.append(c)
+        return out
+
+    def _note(self, kind: str, d: Directive, f: Finding, msg: str, order: int) -> None:
         key = (id(d), f.rule_id, f.resource_id + kind)
-        if key not in reported:
-            reported.add(key)
-            out.notices.append(Notice(kind, d.file, d.line, msg, f.rule_id, f.resource_id))
+        if key not in self._reported:
+            self._reported.add(key)
+            self.notices.append((Notice(kind, d.file, d.line, msg, f.rule_id, f.resource_id), order, len(self.notices)))
 
-    for f in findings:
-        if f.status not in SUPPRESSIBLE:
-            continue
-        candidates: list[tuple[Directive, str]] = []
-        for d in attached.get(f.resource_id, []):
-            if d.file != f.span.file and d.file not in _home_files(f, by_id):
+    def unit(self, order: int, findings: list[Finding], resources: list[Resource],
+             cache: dict[str, str | None] | None = None) -> None:
+        """Suppress the findings of one unit (``order``: its place in the scan) with its
+        resources' directives and the scan-wide ones. ``cache``: file texts already read."""
+        local = collect_inline(resources, cache) + collect_annotations(resources) + collect_metadata(resources)
+        mine: list[tuple[Directive, Directive]] = list(zip(local, self._canonical(local, order), strict=True))
+        attached: dict[str, list[Directive]] = {}
+        for d, c in mine:
+            if d.resource_id is not None:
+                for rid in (d.resource_id, *d.also):
+                    attached.setdefault(rid, []).append(c)
+        by_id: dict[str, list[Resource]] = {}
+        for r in resources:
+            by_id.setdefault(r.id, []).append(r)
+        policy, today, scoped, glob_root = self.policy, self.today, self.scoped, self.glob_root
+        probs = self._policy_probs
+        for f in findings:
+            if f.status not in SUPPRESSIBLE:
                 continue
-            pat = _rule_match(d, f.rule_id)
-            if pat is not None:
+            candidates: list[tuple[Directive, str]] = []
+            for d in attached.get(f.resource_id, ()):
+                if d.file != f.span.file and d.file not in _home_files(f, by_id):
+                    continue
+                pat = _rule_match(d, f.rule_id)
+                if pat is not None:
+                    candidates.append((d, pat))
+            for d in scoped:
+                pat = _rule_match(d, f.rule_id)
+                if pat is None:
+                    continue
+                if d.path_glob and not _path_match(d.path_glob, _rel(f.span.file, _glob_root(d, glob_root))):
+                    continue
+                if d.resource_glob and not fnmatch.fnmatchcase(f.resource_id, d.resource_glob):
+                    continue
+                if d.scope is not None and not any(d.scope(r) for r in _judged_resources(f, by_id)):
+                    continue
                 candidates.append((d, pat))
-        for d in scoped:
-            pat = _rule_match(d, f.rule_id)
-            if pat is None:
-                continue
-            if d.path_glob and not _path_match(d.path_glob, _rel(f.span.file, _glob_root(d, glob_root))):
-                continue
-            if d.resource_glob and not fnmatch.fnmatchcase(f.resource_id, d.resource_glob):
-                continue
-            if d.scope is not None and not any(d.scope(r) for r in _judged_resources(f, by_id)):
-                continue
-            candidates.append((d, pat))
-        applied = None
-        for d, pat in candidates:
-            d.used_rules.add(pat)
+            applied = None
+            for d, pat in candidates:
+                d.used_rules.add(pat)
+                if d.problems:
+                    continue
+                if d.source not in SCOPED and policy.forbid_inline_globs and pat != f.rule_id:
+                    self._note("rejected", d, f, f"{d.source} suppression pattern {pat!r} covers {f.rule_id} on {f.resource_id}: "
+                               "the repository is untrusted, so an inline suppression must name one rule id "
+                               "(a trusted config can allow patterns: repo_config: {may_loosen: [suppressions]})", order)
+                    continue
+                if d.source not in SCOPED and inline_forbidden(f.rule_id, f.severity, policy):
+                    self._note("rejected", d, f, f"{d.source} suppression of {f.rule_id} ({f.severity.label}) on {f.resource_id} "
+                               "is forbidden by suppression_policy.forbid_inline; suppress it in the config file", order)
+                    continue
+                why = probs.get(id(d))
+                if why is None:
+                    why = probs[id(d)] = policy_problems(d, policy, today)
+                if why:
+                    self._note("rejected", d, f, f"{d.source} suppression of {f.rule_id} on {f.resource_id} " + "; ".join(why), order)
+                    continue
+                if is_expired(d, today):
+                    self._note("expired", d, f, f"{d.source} suppression of {f.rule_id} on {f.resource_id} expired on "
+                               f"{d.expires}: the finding counts again", order)
+                    continue
+                applied = d
+                break
+            if applied is not None:
+                f.status = Status.SUPPRESSED
+                f.suppression = applied.to_suppression()
+                self.suppressed += 1
+        if self._stale_wanted:
+            self._gather_evidence(findings, [c for _, c in mine] + scoped, by_id)
+
+    def _gather_evidence(self, findings: list[Finding], directives: list[Directive],
+                         by_id: dict[str, list[Resource]]) -> None:
+        """For each pattern not used yet: did its rule judge something in the directive's scope
+        in this unit (evidence that an unused suppression is stale)?"""
+        judged: list[tuple[str, str, str]] | None = None
+        evaluated = self.evaluated_rules or set()
+        for d in directives:
             if d.problems:
                 continue
-            if d.source not in SCOPED and policy.forbid_inline_globs and pat != f.rule_id:
-                note("rejected", d, f, f"{d.source} suppression pattern {pat!r} covers {f.rule_id} on {f.resource_id}: "
-                     "the repository is untrusted, so an inline suppression must name one rule id "
-                     "(a trusted config can allow patterns: repo_config: {may_loosen: [suppressions]})")
-                continue
-            if d.source not in SCOPED and inline_forbidden(f.rule_id, f.severity, policy):
-                note("rejected", d, f, f"{d.source} suppression of {f.rule_id} ({f.severity.label}) on {f.resource_id} "
-                     "is forbidden by suppression_policy.forbid_inline; suppress it in the config file")
-                continue
-            if policy_probs[id(d)]:
-                note("rejected", d, f, f"{d.source} suppression of {f.rule_id} on {f.resource_id} "
-                     + "; ".join(policy_probs[id(d)]))
-                continue
-            if is_expired(d, today):
-                note("expired", d, f, f"{d.source} suppression of {f.rule_id} on {f.resource_id} expired on "
-                     f"{d.expires}: the finding counts again")
-                continue
-            applied = d
-            break
-        if applied is not None:
-            f.status = Status.SUPPRESSED
-            f.suppression = applied.to_suppression()
-            out.suppressed += 1
+            for pat in d.rules:
+                if pat in d.used_rules or (id(d), pat) in self.evidence:
+                    continue
+                if pat not in evaluated and not any(fnmatch.fnmatchcase(r, pat) for r in evaluated):
+                    continue  # decided without evidence (finish)
+                if judged is None:
+                    judged = [(f.rule_id, f.resource_id, f.span.file) for f in findings]
+                if _judged_in_scope(d, pat, judged, self.glob_root, by_id):
+                    self.evidence.add((id(d), pat))
 
-    if policy.stale != "ignore":
-        judged: list[tuple[str, str, str]] = []  # (rule id, resource id, file) of every finding
-        if evaluated_rules is not None:
-            judged = [(f.rule_id, f.resource_id, f.span.file) for f in findings]
+    def directives(self) -> list[Directive]:
+        """Every directive of the scan: the units' in the order of their first unit, then the
+        config's and the exception documents'."""
+        units = sorted(self.collected.values(), key=lambda held: held[0])
+        return [d for _, d in units] + self.scoped
+
+    def finish(self) -> SuppressOutcome:
+        """The outcome over every unit: invalid, rejected, expired and stale notices."""
+        directives = self.directives()
+        out = SuppressOutcome(directives=directives, suppressed=self.suppressed)
+        # ties (same place, kind and rule) in the order one scan of the units in order gives:
+        # directives in their order, rejections in the order of the findings they concern
+        ranked: list[tuple[Notice, tuple[int, ...]]] = []
+        for i, d in enumerate(directives):
+            if d.problems:
+                ranked.append((Notice("invalid", d.file, d.line, f"{d.source} suppression {'; '.join(d.problems)}",
+                                      ",".join(d.rules), d.resource_id or ""), (i,)))
+        ranked += [(n, (order, seq)) for n, order, seq in self.notices]
+        if self.policy.stale != "ignore":
+            ranked += [(n, (i,)) for i, n in enumerate(self._stale(directives))]
+        ranked.sort(key=lambda t: (t[0].file, t[0].line, t[0].kind, t[0].rule_id, t[1]))
+        out.notices = [n for n, _ in ranked]
+        return out
+
+    def _stale(self, directives: list[Directive]) -> list[Notice]:
+        evaluated_rules, unrun_rules = self.evaluated_rules, self.unrun_rules
+        out: list[Notice] = []
         for d in directives:
             if d.problems:
                 continue
@@ -686,14 +783,13 @@ def apply(
                 if evaluated_rules is None:
                     msg = "matches no failing finding"
                 elif not any(pat == r or fnmatch.fnmatchcase(r, pat) for r in evaluated_rules):
-                    if not complete_rule_set or any(pat == r or fnmatch.fnmatchcase(r, pat) for r in unrun_rules):
+                    if not self.complete_rule_set or any(pat == r or fnmatch.fnmatchcase(r, pat) for r in unrun_rules):
                         continue  # the rule may exist but was filtered out of this scan
                     msg = "names no rule of the loaded rule set"
-                elif _judged_in_scope(d, pat, judged, glob_root, by_id):
+                elif (id(d), pat) in self.evidence:
                     msg = "matches no failing finding"
                 else:
                     continue  # nothing in its scope was scanned: no evidence either way
-                out.notices.append(Notice("stale", d.file, d.line, f"{d.source} suppression of {pat}{where} {msg}; remove it",
-                                          pat, d.resource_id or ""))
-    out.notices.sort(key=lambda n: (n.file, n.line, n.kind, n.rule_id))
-    return out
+                out.append(Notice("stale", d.file, d.line, f"{d.source} suppression of {pat}{where} {msg}; remove it",
+                                  pat, d.resource_id or ""))
+        return out

@@ -18,7 +18,8 @@ Command-line options override the config file, which overrides the defaults
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from policyguard.exitcodes import EXIT_EMPTY, EXIT_ERROR, EXIT_FAIL, EXIT_OK
@@ -41,23 +42,55 @@ class GateSettings:
     allow_empty: bool = False  # a scan that found no IaC file passes (exit 0) instead of exit 3
     soft_fail_on: tuple[str, ...] = ()  # rule ids, globs, severities: reported, not failing the gate
 
+@dataclass(slots=True)
+class Tally:
+    """What the verdict needs of the findings, counted as they are judged (``add``) so a scan
+    need not hold them: failures that count, failures ``--soft-fail-on`` kept from counting,
+    rule errors, and the findings of each status (the reports' totals)."""
+
+    settings: GateSettings
+    failing: int = 0
+    soft_failed: int = 0
+    rule_errors: int = 0
+    statuses: dict[Status, int] = field(default_factory=dict)
+
+    def add(self, f: Finding, sign: int = 1) -> None:
+        """Count ``f`` (``sign`` -1: take back a count made before the finding changed)."""
+        s = self.settings
+        if counts_against(f, s.fail_on, s.unknown_as):
+            if s.soft_fail_on and soft_failed(f, s.soft_fail_on):
+                self.soft_failed += sign
+            else:
+                self.failing += sign
+        status = f.status
+        if status == Status.ERROR:
+            self.rule_errors += sign
+        self.statuses[status] = self.statuses.get(status, 0) + sign
+
+
 def compute_verdict(
-    findings: list[Finding], errors: list[ParseError], notices: list[Notice], settings: GateSettings,
+    findings: Iterable[Finding], errors: list[ParseError], notices: list[Notice], settings: GateSettings,
     *, empty: str = "",
 ) -> Verdict:
     """``empty``: the reason when the scan found no IaC file at all (exit 3 unless allow_empty)."""
+    tally = Tally(settings)
+    for f in findings:
+        tally.add(f)
+    return verdict_of(tally, errors, notices, empty=empty)
+
+
+def verdict_of(tally: Tally, errors: list[ParseError], notices: list[Notice], *, empty: str = "") -> Verdict:
+    """The verdict from the counted findings (``Tally``), the scan's errors and the notices."""
+    settings = tally.settings
     v = Verdict(exit_code=EXIT_OK, fail_on=settings.fail_on, soft_fail=settings.soft_fail,
                 unknown_as=settings.unknown_as, reason="", soft_fail_on=settings.soft_fail_on)
-    failing = [f for f in findings if counts_against(f, settings.fail_on, settings.unknown_as)]
-    if settings.soft_fail_on:
-        v.soft_failed = sum(1 for f in failing if soft_failed(f, settings.soft_fail_on))
-        failing = [f for f in failing if not soft_failed(f, settings.soft_fail_on)]
-    v.failing = len(failing)
-    stale = [n for n in notices if n.kind == "stale"] if settings.stale == "fail" else []
-    rule_errors = [f for f in findings if f.status == Status.ERROR]
+    v.soft_failed = tally.soft_failed
+    failing = v.failing = tally.failing
+    rule_errors = tally.rule_errors
+    stale = sum(1 for n in notices if n.kind == "stale") if settings.stale == "fail" else 0
     if errors or rule_errors:
         kinds = sorted({str(e.kind) for e in errors} | ({"rule-error"} if rule_errors else set()))
-        n = len(errors) + len(rule_errors)
+        n = len(errors) + rule_errors
         v.exit_code = EXIT_ERROR
         v.reason = f"{n} error(s) ({', '.join(kinds)}): results are incomplete, the gate cannot pass"
     elif empty:
@@ -65,15 +98,15 @@ def compute_verdict(
         v.reason = empty + (" (--allow-empty)" if settings.allow_empty else
                             ": nothing was checked (pass --allow-empty if that is expected)")
     elif settings.soft_fail:
-        v.reason = (f"--soft-fail: {len(failing)} finding(s) at or above {settings.fail_on.label} reported, not enforced"
+        v.reason = (f"--soft-fail: {failing} finding(s) at or above {settings.fail_on.label} reported, not enforced"
                     if failing or stale else f"no findings at or above {settings.fail_on.label}")
     elif failing or stale:
         v.exit_code = EXIT_FAIL
         parts = []
         if failing:
-            parts.append(f"{len(failing)} finding(s) at or above {settings.fail_on.label}")
+            parts.append(f"{failing} finding(s) at or above {settings.fail_on.label}")
         if stale:
-            parts.append(f"{len(stale)} stale suppression(s) (suppression_policy.stale: fail)")
+            parts.append(f"{stale} stale suppression(s) (suppression_policy.stale: fail)")
         v.reason = " and ".join(parts)
     else:
         v.reason = f"no findings at or above {settings.fail_on.label}"

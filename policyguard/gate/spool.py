@@ -1,0 +1,135 @@
+"""A scan's findings in scan order, held in memory up to a bound and in a temporary file beyond
+it, so a scan of any size keeps about one bound's worth of findings in memory.
+
+Findings arrive unit by unit, in whatever order the workers finish them (``add`` with the unit's
+place in the scan); reading (``iter``) gives them in scan order. Past ``keep`` findings in memory,
+every unit held in memory is pickled to the file and dropped; reading unpickles one unit at a
+time. Reports read the findings more than once (the text report's groups, the JSON rows): each
+read unpickles again rather than keeping anything.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from policyguard.model import Finding
+
+# findings kept in memory before units go to disk: about 1 KiB each in a scanning process, so
+# ~150 MiB; a scan this size (the shared corpus once: 145,000) never touches the disk
+KEEP = 150_000
+
+
+class FindingSpool:
+    """Findings by unit, readable in unit order (``__iter__``) as often as needed."""
+
+    def __init__(self, keep: int = KEEP) -> None:
+        self.keep = keep
+        self._memory: dict[int, list[Finding]] = {}
+        self._disk: dict[int, tuple[int, int]] = {}  # unit -> (offset, length) in ``_file``
+        self._held = 0  # findings in ``_memory``
+        self._count = 0
+        self._file: IO[bytes] | None = None
+
+    def add(self, unit: int, findings: list[Finding]) -> None:
+        """The findings of the unit at place ``unit`` of the scan (each unit once)."""
+        if unit in self._memory or unit in self._disk:
+            raise ValueError(f"unit {unit} is already in the spool")
+        self._memory[unit] = findings
+        self._held += len(findings)
+        self._count += len(findings)
+        if self._held > self.keep:
+            self._spill()
+
+    @property
+    def on_disk(self) -> bool:
+        return bool(self._disk)
+
+    def units(self) -> list[int]:
+        return sorted([*self._memory, *self._disk])
+
+    def segment(self, unit: int) -> list[Finding]:
+        """One unit's findings (unpickled afresh from disk: changes to them are not kept unless
+        ``put`` back)."""
+        held = self._memory.get(unit)
+        if held is not None:
+            return held
+        at = self._disk.get(unit)
+        if at is None:
+            return []
+        assert self._file is not None
+        self._file.seek(at[0])
+        findings: list[Finding] = pickle.loads(self._file.read(at[1]))
+        return findings
+
+    def put(self, unit: int, findings: list[Finding]) -> None:
+        """Store a unit's findings again after changing them (same unit, same count)."""
+        if unit in self._memory:
+            self._memory[unit] = findings
+        else:
+            self._write(unit, findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        for unit in self.units():
+            yield from self.segment(unit)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, item: object) -> bool:
+        return any(f is item for f in self)
+
+    def as_list(self) -> list[Finding] | None:
+        """Every finding as one list when none went to disk (None otherwise)."""
+        if self._disk:
+            return None
+        out: list[Finding] = []
+        for unit in sorted(self._memory):
+            out += self._memory[unit]
+        return out
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._memory.clear()
+        self._disk.clear()
+
+    def _spill(self) -> None:
+        for unit in sorted(self._memory):
+            self._write(unit, self._memory.pop(unit))
+        self._held = 0
+
+    def _write(self, unit: int, findings: list[Finding]) -> None:
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
+        blob = pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.seek(0, 2)
+        self._disk[unit] = (self._file.tell(), len(blob))
+        self._file.write(blob)
+
+
+class FindingsView:
+    """The findings of a spool that a predicate keeps (``--severity``), read like the spool."""
+
+    def __init__(self, source: Any, keep: Callable[[Finding], bool]) -> None:
+        self.source = source
+        self.keep = keep
+        self._len: int | None = None
+
+    def __iter__(self) -> Iterator[Finding]:
+        keep = self.keep
+        for f in self.source:
+            if keep(f):
+                yield f
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(1 for _ in self)
+        return self._len
+
+    def __contains__(self, item: object) -> bool:
+        return any(f is item for f in self)

@@ -1,0 +1,260 @@
+"""The gate unit by unit (``gate.evaluate.GateRun``) and its spool (``gate.spool``): the same
+report as judging the whole scan at once, whatever order the units arrive in and whether the
+findings stay in memory or go to disk."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import policyguard.gate.spool as spool_mod
+from policyguard.commands import main
+from policyguard.gate.baseline import Baseline
+from policyguard.gate.baseline import load as load_baseline
+from policyguard.gate.config import Config
+from policyguard.gate.evaluate import GateRun, evaluate_gate
+from policyguard.gate.spool import FindingSpool
+from policyguard.gate.verdict import GateSettings, Tally, compute_verdict
+from policyguard.model import Finding, Resource, RuleMeta, Severity, Span, Status
+from policyguard.report import json_report
+from policyguard.scan import ScanResult
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BASE = """\
+# a base two overlays render
+# policyguard:ignore PG-T-001 reason="reviewed"
+# policyguard:ignore PG-T-003 reason="never needed"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  hostNetwork: true
+"""
+
+
+def _rules() -> dict[str, RuleMeta]:
+    return {rid: RuleMeta(id=rid, title=rid, severity=Severity.HIGH) for rid in ("PG-T-001", "PG-T-002", "PG-T-003")}
+
+
+def _unit(base: Path, overlay: Path) -> tuple[list[Resource], list[Finding]]:
+    """One overlay's render of the base, unpatched: the resource and its attribute are in the
+    base file, so every overlay's findings are numbered in one scope (the base file)."""
+    span = Span(str(base), 4, 1, 9, 20)
+    res = Resource(id="Pod/default/web", platform="kubernetes", type="Pod", name="web",
+                   attributes={"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                               "spec": {"hostNetwork": True}},
+                   span=span, attribute_spans={"spec.hostNetwork": Span(str(base), 9, 3, 9, 20)})
+
+    def finding(rule: str, status: Status) -> Finding:
+        return Finding(rule, status, Severity.HIGH, res.id, "Pod", "kubernetes", span, f"{rule} says so",
+                       "spec.hostNetwork")
+
+    return [res], [finding("PG-T-001", Status.FAIL), finding("PG-T-002", Status.FAIL),
+                   finding("PG-T-002", Status.FAIL), finding("PG-T-003", Status.PASS)]
+
+
+def _tree(tmp_path: Path) -> tuple[Path, list[Path]]:
+    base = tmp_path / "base" / "pod.yaml"
+    base.parent.mkdir(exist_ok=True)
+    base.write_text(BASE)
+    overlays = []
+    for name in ("dev", "prod", "stage"):
+        o = tmp_path / name / "patch.yaml"
+        o.parent.mkdir(exist_ok=True)
+        o.write_text("spec:\n  template:\n    hostNetwork: true\n")
+        overlays.append(o)
+    return base, overlays
+
+
+def _result(tmp_path: Path, files: list[str]) -> ScanResult:
+    return ScanResult(rules=_rules(), files=files)
+
+
+def _render(report: object) -> str:
+    out = io.StringIO()
+    json_report.write(report, out)  # type: ignore[arg-type]
+    doc = json.loads(out.getvalue())
+    doc.pop("tool", None)
+    return json.dumps(doc, sort_keys=True)
+
+
+def _whole(tmp_path: Path, baseline: Baseline | None = None) -> str:
+    """The reference: every unit's resources and findings in one result, judged at once."""
+    base, overlays = _tree(tmp_path)
+    result = _result(tmp_path, [str(base), *map(str, overlays)])
+    for o in overlays:
+        res, fs = _unit(base, o)
+        result.resources += res
+        result.findings += fs
+    bl_path = None
+    if baseline is not None:
+        bl_path = tmp_path / "baseline.json"
+        bl_path.write_text(json.dumps({"policyguard_baseline": 1, "findings": [
+            {"fingerprint": fp} for fp in baseline.entries]}))
+    report = evaluate_gate(result, Config(), GateSettings(), root=str(tmp_path),
+                           baseline_path=str(bl_path) if bl_path else None, paths=[str(tmp_path)])
+    return _render(report)
+
+
+def _streamed(tmp_path: Path, order: list[int], keep: int, baseline: Baseline | None = None) -> str:
+    base, overlays = _tree(tmp_path)
+    result = _result(tmp_path, [str(base), *map(str, overlays)])
+    if baseline is not None:
+        path = tmp_path / "baseline.json"
+        path.write_text(json.dumps({"policyguard_baseline": 1, "findings": [{"fingerprint": fp} for fp in baseline.entries]}))
+        baseline = load_baseline(str(path), str(tmp_path))
+    run = GateRun(Config(), GateSettings(), root=str(tmp_path), baseline=baseline, paths=[str(tmp_path)], keep=keep)
+    run.begin(result)
+    for i in order:
+        res, fs = _unit(base, overlays[i])
+        run.unit(i, res, fs)
+    return _render(run.finish(result))
+
+
+@pytest.mark.parametrize("order", [[2, 1, 0], [1, 2, 0], [0, 1, 2]])
+@pytest.mark.parametrize("keep", [0, 3, 1000])
+def test_units_sharing_a_file_give_one_report_whatever_their_order(tmp_path: Path, order: list[int], keep: int) -> None:
+    reference = _whole(tmp_path)
+    doc = json.loads(reference)
+    fps = [f["fingerprint"] for f in doc["findings"]]
+    assert len(set(fps)) == len(fps), "repeated fingerprints are numbered over the scan"
+    assert any(fp.endswith(":5") for fp in fps)  # PG-T-002 twice in each of three overlays
+    stale = [n for n in doc["suppression_notices"] if n["kind"] == "stale"]
+    assert [n["rule_id"] for n in stale] == ["PG-T-003"], "one directive, stale once, used in no unit"
+    assert all(f["status"] == "suppressed" for f in doc["findings"] if f["rule_id"] == "PG-T-001")
+    assert _streamed(tmp_path, order, keep) == reference
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [2, 0, 1]])
+@pytest.mark.parametrize("which", [1, 2])
+def test_baseline_matches_the_fingerprints_numbered_over_the_scan(tmp_path: Path, order: list[int], which: int) -> None:
+    """``which`` 1: dev's second ``:1``, which every unit numbers so on its own (three matches
+    taken back to one); 2: prod's first ``:2``, which no unit numbers so on its own."""
+    reference = json.loads(_whole(tmp_path))
+    second = [f["fingerprint"] for f in reference["findings"] if f["rule_id"] == "PG-T-002"][which]
+    assert second.endswith(f":{which}")
+    bl = Baseline("baseline.json", {second: {"fingerprint": second}})
+    expected = _whole(tmp_path, bl)
+    doc = json.loads(expected)
+    assert doc["baseline"]["matched"] == 1 and doc["baseline"]["absent"] == []
+    assert [f["fingerprint"] for f in doc["findings"] if f["status"] == "suppressed" and f["rule_id"] == "PG-T-002"] \
+        == [second]
+    assert _streamed(tmp_path, order, 0, bl) == expected
+
+
+def test_spool_reads_units_in_order_from_memory_and_disk() -> None:
+    span = Span("f.tf", 1, 1, 1, 2)
+
+    def fs(unit: int, n: int) -> list[Finding]:
+        return [Finding(f"R-{unit}-{k}", Status.PASS, Severity.LOW, "r", "t", "terraform", span) for k in range(n)]
+
+    spool = FindingSpool(keep=5)
+    spool.add(2, fs(2, 3))
+    spool.add(0, fs(0, 2))
+    assert not spool.on_disk and spool.as_list() is not None
+    spool.add(1, fs(1, 4))  # past the bound: every unit held goes to disk
+    assert spool.on_disk and spool.as_list() is None
+    spool.add(3, fs(3, 1))
+    ids = [f.rule_id for f in spool]
+    assert ids == [f"R-{u}-{k}" for u, n in ((0, 2), (1, 4), (2, 3), (3, 1)) for k in range(n)]
+    assert len(spool) == 10 and [f.rule_id for f in spool] == ids  # read again: the same
+    seg = spool.segment(1)
+    seg[0].status = Status.FAIL
+    assert next(iter(spool.segment(1))).status == Status.PASS  # a copy, until put back
+    spool.put(1, seg)
+    assert spool.segment(1)[0].status == Status.FAIL
+    with pytest.raises(ValueError):
+        spool.add(0, [])
+    spool.close()
+
+
+def test_findings_pickle_round_trip_keeps_every_field() -> None:
+    from policyguard.model import CallSite, Suppression
+
+    f = Finding("R", Status.SUPPRESSED, Severity.CRITICAL, "module.a.x", "t", "terraform", Span("a.tf", 1, 2, 3, 4),
+                "m", "a.b[0]", ("var.x",), suppression=Suppression(source="inline", reason="r"),
+                fingerprint="ab:1", call_chain=(CallSite("module.a", "main.tf", 3, 1),), origin="chart")
+    assert pickle.loads(pickle.dumps([f], protocol=pickle.HIGHEST_PROTOCOL)) == [f]
+
+
+@pytest.mark.parametrize("soft_fail_on", [(), ("PG-T-002",), ("medium",)])
+def test_tally_is_compute_verdict(soft_fail_on: tuple[str, ...]) -> None:
+    span = Span("f", 1, 1, 1, 1)
+    findings = [Finding(f"PG-T-00{i % 3}", status, sev, "r", "t", "terraform", span)
+                for i, (status, sev) in enumerate((s, v) for s in Status for v in Severity)]
+    settings = GateSettings(unknown_as="fail", soft_fail_on=soft_fail_on)
+    tally = Tally(settings)
+    for f in findings:
+        tally.add(f)
+    v = compute_verdict(findings, [], [], settings)
+    assert (tally.failing, tally.soft_failed) == (v.failing, v.soft_failed)
+    assert sum(tally.statuses.values()) == len(findings)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_scan_through_the_spool_writes_the_same_reports(fmt: str, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    """The CLI's scan with every unit's findings on disk (the bound at 0) against the bound never
+    reached: byte for byte the same report and exit code."""
+    args = ["scan", "-j", "2", "-f", fmt, "--compact", str(ROOT / "fixtures")]
+    outs = []
+    for keep in (10**9, 0):
+        monkeypatch.setattr(spool_mod, "KEEP", keep)
+        out = tmp_path / f"{keep}.{fmt}"
+        res = CliRunner().invoke(main, [*args, "-o", str(out)])
+        outs.append((res.exit_code, out.read_text()))
+    assert outs[0][1] and outs[0] == outs[1]
+
+
+TF = """\
+resource "aws_s3_bucket" "logs" {
+  #checkov:skip=CKV_AWS_18:access logs go elsewhere
+  # policyguard:ignore PG-AWS-S3-999 reason="a rule that does not exist"
+  bucket = "logs"
+}
+"""
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  annotations:
+    checkov.io/skip1: CKV_K8S_20=reviewed
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+"""
+
+
+@pytest.mark.parametrize("keep", [0, 10**9])
+def test_streamed_scan_reports_what_the_whole_result_reports(keep: int, monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    """The streamed gate (JSON alone) against the gate on the whole result (JSON with SARIF,
+    whose fixes need it): the same JSON, other tools' suppressions and stale ones included."""
+    repo = tmp_path / "repo"
+    (repo / "tf").mkdir(parents=True)
+    (repo / "tf" / "main.tf").write_text(TF)
+    (repo / "k8s").mkdir()
+    (repo / "k8s" / "pod.yaml").write_text(POD)
+    (repo / ".trivyignore").write_text("AVD-AWS-0086\n")
+    monkeypatch.setattr(spool_mod, "KEEP", keep)
+    outs = []
+    for extra in ([], ["-f", "sarif", "-o", str(tmp_path / "r.sarif")]):
+        out = tmp_path / "r.json"
+        res = CliRunner().invoke(main, ["scan", "-j", "2", "-f", "json", "-o", str(out), *extra, str(repo)])
+        doc = json.loads(out.read_text())
+        edits = [f.pop("edits") for f in doc["findings"] if "edits" in f]  # SARIF's fixes, in every report
+        assert bool(edits) == bool(extra)
+        outs.append((res.exit_code, doc))
+    assert outs[0] == outs[1]
+    notices = outs[0][1]["suppression_notices"]
+    assert {n["subject"] for n in notices} >= {"foreign-suppressions", "suppression"}
