@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyguard.gate.fingerprint import renumber
 from policyguard.gate.partial import PARTIAL_VERSION
 from policyguard.gate.report import DEFAULT_DOCS_URL, LAZY_FIELDS, Report, ShardFinding
 from policyguard.gate.suppress import Notice
@@ -378,7 +379,7 @@ def merge(shards: list[ShardReport], options: MergeSettings | None = None) -> Re
     per_unit.sort(key=lambda t: (t[0], t[1]))
     findings = [f for u in per_unit for f in u[2]]
     errors = global_errors + fetch_errors + [e for u in per_unit for e in u[3]]
-    _renumber(findings)
+    renumber(findings, {})  # fingerprints repeated across the union: ``:n`` in merged order, as one scan numbers them
 
     files = sorted({absf(f) for s in shards for f in s.doc["files"]})
     skipped = [(absf(f), why) for f, why in head["global_skipped"]]
@@ -520,24 +521,6 @@ def _gate_settings(recorded: dict[str, Any], o: MergeSettings) -> GateSettings:
         allow_empty=o.allow_empty or bool(recorded["allow_empty"]),
         soft_fail_on=tuple(dict.fromkeys([*o.soft_fail_on, *recorded["soft_fail_on"]])),
     )
-
-
-def _renumber(findings: list[Finding]) -> None:
-    """Fingerprints repeated across the union get ``:n`` in merged order, as one scan numbers them."""
-    seen: dict[str, int] = {}
-    for f in findings:
-        fp = f.fingerprint
-        if not fp:
-            continue
-        base = fp.partition(":")[0] if ":" in fp else fp
-        n = seen.get(base)
-        if n is None:  # the first: the base itself (nearly every finding, already so)
-            seen[base] = 1
-            if base is not fp:
-                f.fingerprint = base
-        else:
-            seen[base] = n + 1
-            f.fingerprint = f"{base}:{n}"
 
 
 def _foreign(shards: list[ShardReport], absf: Any) -> tuple[dict[str, int], str, int] | None:

@@ -3,8 +3,8 @@ it, so a scan of any size keeps about one bound's worth of findings in memory.
 
 Findings arrive unit by unit, in whatever order the workers finish them (``add`` with the unit's
 place in the scan); reading (``iter``) gives them in scan order. Past ``keep`` findings in memory,
-every unit held in memory is pickled to the file and dropped; reading unpickles one unit at a
-time. Reports read the findings more than once (the text report's groups, the JSON rows): each
+every unit held in memory is written to the file (``encode``) and dropped; reading decodes one
+unit at a time. Reports read the findings more than once (the text report's groups, the JSON rows): each
 read unpickles again rather than keeping anything.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import IO, Any
 
 from policyguard.model import Finding
@@ -60,8 +61,7 @@ class FindingSpool:
             return []
         assert self._file is not None
         self._file.seek(at[0])
-        findings: list[Finding] = pickle.loads(self._file.read(at[1]))
-        return findings
+        return decode(self._file.read(at[1]))
 
     def put(self, unit: int, findings: list[Finding]) -> None:
         """Store a unit's findings again after changing them (same unit, same count)."""
@@ -106,10 +106,33 @@ class FindingSpool:
             import tempfile
 
             self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
-        blob = pickle.dumps(findings, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = encode(findings)
         self._file.seek(0, 2)
         self._disk[unit] = (self._file.tell(), len(blob))
         self._file.write(blob)
+
+
+def encode(findings: list[Finding]) -> bytes:
+    """Findings as the pickle of their field tuples: several times faster both ways than
+    pickling the objects (a slotted dataclass pickles through Python-level state methods)."""
+    fields = _fields()
+    return pickle.dumps([fields(f) for f in findings], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(blob: bytes) -> list[Finding]:
+    return [Finding(*row) for row in pickle.loads(blob)]
+
+
+@lru_cache(maxsize=1)
+def _fields() -> Callable[[Finding], tuple[Any, ...]]:
+    """Every field of a Finding, in ``__init__``'s order."""
+    import dataclasses
+    from operator import attrgetter
+
+    names = [f.name for f in dataclasses.fields(Finding) if f.init]
+    if len(names) != len(dataclasses.fields(Finding)):
+        raise TypeError("every Finding field must be an __init__ argument (the spool rebuilds findings so)")
+    return attrgetter(*names)
 
 
 class FindingsView:

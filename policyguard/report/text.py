@@ -75,11 +75,49 @@ def _visible(f: Finding, report: Report) -> bool:
     return True
 
 
-def _groups(report: Report, status: Status) -> list[_Group]:
-    by_rule: dict[str, _Group] = {}
+_LISTED = (Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.SUPPRESSED)
+
+
+@dataclass(slots=True)
+class _Read:
+    """What the text report needs of the findings, read in one pass (a large scan's findings
+    are read back from disk each time they are iterated): the listed ones by status, and the
+    summary's counts."""
+
+    listed: dict[Status, list[Finding]]
+    sev_counts: dict[Severity, dict[str, int]]
+    rule_counts: dict[str, dict[str, int]]
+    rule_sev: dict[str, Severity]
+    rule_errors: int
+
+
+_COLS = ("fail", "unknown", "suppressed", "pass")
+
+
+def _read(report: Report) -> _Read:
+    listed: dict[Status, list[Finding]] = {s: [] for s in _LISTED}
+    sev_counts = {s: dict.fromkeys(_COLS, 0) for s in Severity}
+    rule_counts: dict[str, dict[str, int]] = {}
+    rule_sev: dict[str, Severity] = {}
+    rule_errors = 0
     for f in report.findings:
-        if f.status != status or not _visible(f, report):
+        status = f.status
+        if status != Status.PASS and _visible(f, report):
+            listed[status].append(f)
+        if status == Status.ERROR:
+            rule_errors += 1
             continue
+        key = str(status)
+        sev_counts[f.severity][key] += 1
+        rule_counts.setdefault(f.rule_id, dict.fromkeys(_COLS, 0))[key] += 1
+        rule_sev[f.rule_id] = max(rule_sev.get(f.rule_id, Severity.INFO), f.severity)
+    return _Read(listed, sev_counts, rule_counts, rule_sev, rule_errors)
+
+
+def _groups(report: Report, findings: list[Finding]) -> list[_Group]:
+    """``findings`` (of one status, all visible) grouped by rule."""
+    by_rule: dict[str, _Group] = {}
+    for f in findings:
         g = by_rule.get(f.rule_id)
         if g is None:
             meta = report.rule(f.rule_id)
@@ -241,20 +279,9 @@ def _table(rows: list[list[str]], st: Style, numeric_from: int) -> list[str]:
     return out
 
 
-def _summary(report: Report, st: Style) -> list[str]:
-    cols = ("fail", "unknown", "suppressed", "pass")
-    sev_counts = {s: dict.fromkeys(cols, 0) for s in Severity}
-    rule_counts: dict[str, dict[str, int]] = {}
-    rule_sev: dict[str, Severity] = {}
-    rule_errors = 0
-    for f in report.findings:
-        if f.status == Status.ERROR:
-            rule_errors += 1
-            continue
-        key = str(f.status)
-        sev_counts[f.severity][key] += 1
-        rule_counts.setdefault(f.rule_id, dict.fromkeys(cols, 0))[key] += 1
-        rule_sev[f.rule_id] = max(rule_sev.get(f.rule_id, Severity.INFO), f.severity)
+def _summary(report: Report, st: Style, read: _Read) -> list[str]:
+    cols = _COLS
+    sev_counts, rule_counts, rule_sev, rule_errors = read.sev_counts, read.rule_counts, read.rule_sev, read.rule_errors
     header = ["failed", "unknown", "suppressed", "passed"]
     out = [_section("Summary", st)]
     rows = [["severity", *header]]
@@ -307,8 +334,9 @@ def render(report: Report, *, color: bool = False) -> str:
         (Status.ERROR, "Rule errors", ": these rules crashed on these resources", "errors"),
         (Status.SUPPRESSED, "Suppressed", "", "suppressed"),
     )
+    read = _read(report)
     for status, title, why, label in sections:
-        groups = _groups(report, status)
+        groups = _groups(report, read.listed[status])
         if not groups:
             continue
         count = sum(len(g.findings) for g in groups)
@@ -336,7 +364,7 @@ def render(report: Report, *, color: bool = False) -> str:
 
     if report.layout_note:
         out += [st(report.layout_note, dim=True), ""]
-    out += _summary(report, st)
+    out += _summary(report, st, read)
     if report.display_filter is not None:  # a hidden failure must not read as a pass
         out.append(st(report.filter_text(), fg="yellow", bold=True))
     if report.baseline is not None:
