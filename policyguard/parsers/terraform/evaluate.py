@@ -786,6 +786,8 @@ def _parse_template(path: str, text: str) -> Expr:
             expr.parts.pop()
     if isinstance(expr, Tmpl) and len(expr.parts) == 1 and isinstance(expr.parts[0], Expr):
         expr.parts.insert(0, "")  # a template file always renders to a string
+    if len(_TEMPLATE_CACHE) >= 1_000:  # a scan worker's lifetime of templates: keep it bounded
+        _TEMPLATE_CACHE.clear()
     _TEMPLATE_CACHE[key] = expr
     return expr
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,44 @@ MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", 
 
 
 # --------------------------------------------------------------------------- files
-_FILE_CACHE: dict[tuple[str, int, int], Body | HclSyntaxError] = {}
+class SourceCache:
+    """Parsed sources kept for reuse (a module called from several roots is parsed once), least
+    recently used first out, holding at most ``budget`` bytes of source text: a scan worker
+    judges unit after unit of a repository of any size, and a cache bounded by entries held
+    every file's syntax tree (tens of times its text) until thousands had been parsed."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.weight = 0
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        hit = self._items.get(key)
+        if hit is None:
+            return None
+        self._items.move_to_end(key)
+        return hit[0]
+
+    def put(self, key: Any, value: Any, weight: int) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        self._items[key] = (value, weight)
+        self.weight += weight
+        while self.weight > self.budget and len(self._items) > 1:
+            _, (_, w) = self._items.popitem(last=False)
+            self.weight -= w
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.weight = 0
+
+
+# parsed files and modules: 4 MiB of source each (their trees are ~10x that in memory)
+_FILE_CACHE = SourceCache(4 * 1024 * 1024)
 
 
 def load_file(path: Path) -> Body:
@@ -71,9 +109,7 @@ def load_file(path: Path) -> Body:
             hit = exc
         except ReadError as exc:
             hit = HclSyntaxError(sp, exc.line, exc.column, exc.message, exc.kind)
-        if len(_FILE_CACHE) > 20_000:
-            _FILE_CACHE.clear()
-        _FILE_CACHE[key] = hit
+        _FILE_CACHE.put(key, hit, st.st_size + 256)
     if isinstance(hit, HclSyntaxError):
         raise hit
     return hit
@@ -207,24 +243,25 @@ def load_module(directory: Path, files: list[Path] | None = None) -> ModuleDef:
     return mdef
 
 
-_MODULE_CACHE: dict[str, ModuleDef] = {}
+_MODULE_CACHE = SourceCache(4 * 1024 * 1024)
 
 
 def cached_module(directory: Path) -> ModuleDef:
     files = tf_files(directory)
     key_parts = [str(directory)]
+    size = 256
     for f in files:
         try:
             st = f.stat()
             key_parts.append(f"{f.name}:{st.st_mtime_ns}:{st.st_size}")
+            size += st.st_size
         except OSError:
             key_parts.append(f.name)
     key = "|".join(key_parts)
-    hit = _MODULE_CACHE.get(key)
+    hit: ModuleDef | None = _MODULE_CACHE.get(key)
     if hit is None:
-        if len(_MODULE_CACHE) > 2_000:
-            _MODULE_CACHE.clear()
-        hit = _MODULE_CACHE[key] = load_module(directory, files)
+        hit = load_module(directory, files)
+        _MODULE_CACHE.put(key, hit, size)
     return hit
 
 
