@@ -9,15 +9,17 @@ The copies are made once under a temporary directory: the first with ``cp -rL`` 
 may hold symlinks), the others as hard links of the first (no disk space); all are deleted at
 the end unless ``--keep``. Each run's peak is the sum of VmRSS over the scan process and every
 descendant (workers, Rego helpers), sampled every 20 ms from /proc (``bench/peers.py``'s
-sampler; shared copy-on-write pages count once per process, so the figure is an upper bound);
-CPU is user + system of the scan and every child it waited for (``RUSAGE_CHILDREN``). Printed
-as a Markdown table for BENCHMARKS.md, with bytes per input byte and findings in the report.
+sampler; shared copy-on-write pages count once per process, so the figure is an upper bound),
+and the sum of Pss over the same processes, sampled every 100 ms (each shared page split
+between the processes sharing it: the memory the tree really holds; workers and helpers are
+forks sharing most of their parent's pages). CPU is user + system of the scan and every child
+it waited for (``RUSAGE_CHILDREN``). Printed as a Markdown table for BENCHMARKS.md, with
+bytes per input byte and findings in the report (counted in the compact report file).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import shutil
 import subprocess
@@ -28,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from peers import run  # noqa: E402 - bench scripts import their sibling by path
+from peers import run_measured  # noqa: E402 - bench scripts import their sibling by path
 
 
 def tree_bytes(root: Path) -> int:
@@ -49,19 +51,31 @@ def make_copies(source: Path, where: Path, copies: int) -> list[Path]:
     return out
 
 
+def count_in(path: Path, needle: bytes) -> int:
+    """Occurrences of ``needle`` in a file read in chunks (a 64x report is gigabytes: never
+    decoded whole)."""
+    n, tail = 0, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            data = tail + chunk
+            n += data.count(needle)
+            tail = data[-(len(needle) - 1):]
+            n -= tail.count(needle)  # counted again with the next chunk
+    return n + tail.count(needle)
+
+
 def measure(exe: str, paths: list[Path], fmt: str, jobs: int, out: Path) -> dict[str, float]:
     out.unlink(missing_ok=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, peak_kib, rc, kids = run([exe, "scan", "-f", fmt, "-o", str(out), "-j", str(jobs), *map(str, paths)])
+    got = run_measured([exe, "scan", "-f", fmt, "-o", str(out), "-j", str(jobs), *map(str, paths)], pss=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     findings = 0
-    if out.exists() and fmt == "json":
-        findings = len(json.loads(out.read_text())["findings"])
-    elif out.exists() and fmt == "sarif":
-        findings = sum(len(r.get("results", ())) for r in json.loads(out.read_text())["runs"])
-    return {"wall": wall, "cpu": cpu, "peak_mib": peak_kib / 1024, "rc": rc, "children": kids,
-            "findings": findings, "report_mib": out.stat().st_size / 2**20 if out.exists() else 0.0}
+    if out.exists():  # compact reports: one finding row opens with its rule id, a SARIF result names it
+        findings = count_in(out, b'{"rule_id":' if fmt == "json" else b'"ruleId":')
+    return {"wall": got["wall"], "cpu": cpu, "peak_mib": got["peak_kib"] / 1024, "pss_mib": got["peak_pss_kib"] / 1024,
+            "rc": got["rc"], "children": got["children"], "findings": findings,
+            "report_mib": out.stat().st_size / 2**20 if out.exists() else 0.0}
 
 
 def main() -> int:
@@ -81,16 +95,17 @@ def main() -> int:
         size = tree_bytes(all_copies[0])
         print(f"input: {args.source} ({size / 2**20:.1f} MiB a copy), jobs {args.jobs or 'all'}, {args.policyguard}")
         print()
-        print("| copies | input MiB | format | wall s | CPU s | peak tree RSS MiB | peak / input | findings | report MiB | exit |")
-        print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| copies | input MiB | format | wall s | CPU s | peak tree RSS MiB | peak tree PSS MiB | PSS / input "
+              "| findings | report MiB | exit |")
+        print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for n in counts:
             for fmt in args.formats.split(","):
                 got = measure(args.policyguard, all_copies[:n], fmt, args.jobs, work / f"report-{n}.{fmt}")
                 (work / f"report-{n}.{fmt}").unlink(missing_ok=True)
                 inp = size * n / 2**20
                 print(f"| {n} | {inp:.0f} | {fmt} | {got['wall']:.1f} | {got['cpu']:.1f} | {got['peak_mib']:.0f} | "
-                      f"{got['peak_mib'] / inp:.1f}x | {got['findings']:,} | {got['report_mib']:.0f} | {got['rc']:.0f} |",
-                      flush=True)
+                      f"{got['pss_mib']:.0f} | {got['pss_mib'] / inp:.1f}x | {got['findings']:,} | "
+                      f"{got['report_mib']:.0f} | {got['rc']:.0f} |", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -448,12 +448,36 @@ def unit_cost(unit: Unit) -> int:
     return total
 
 
-def schedule(units: list[Unit]) -> list[int]:
+def schedule(units: list[Unit], costs: list[int] | None = None) -> list[int]:
     """The order a pool hands ``units`` out in (indexes): the largest first (``unit_cost``), so
     the long ones start at once and the small ones fill the other workers' time; equal
     estimates in discovery order."""
-    costs = [unit_cost(u) for u in units]
+    costs = costs if costs is not None else [unit_cost(u) for u in units]
     return sorted(range(len(units)), key=lambda i: (-costs[i], i))
+
+
+# input bytes a worker judges before it is replaced by a fresh fork of the scanning process: a
+# long-lived worker's memory creeps as it parses unit after unit (allocator fragmentation under
+# its caches' churn), so a repository of any size is judged in rounds of fresh workers; the
+# shared corpus 8 times over (98 MiB) is still one round on two workers
+RECYCLE_BYTES = 64 * 1024 * 1024
+
+
+def rounds(order: list[int], costs: list[int], budget: int) -> list[list[int]]:
+    """``order`` cut into consecutive rounds of at most ``budget`` bytes (``costs``; a unit
+    larger than that is a round of its own)."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for i in order:
+        if current and total + costs[i] > budget:
+            out.append(current)
+            current, total = [], 0
+        current.append(i)
+        total += costs[i]
+    if current:
+        out.append(current)
+    return out
 
 
 def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
@@ -472,22 +496,25 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
     On any exception (^C, SIGTERM turned into ``procs.Terminated``) the pending units are
     cancelled and the workers stopped and waited for before it propagates. Each outcome goes to
     ``deliver`` as it arrives."""
-    todo = schedule(units)
+    costs = [unit_cost(u) for u in units]
+    todo = schedule(units, costs)
     rank = {i: n for n, i in enumerate(todo)}
     suspects: list[int] = []
     while todo or suspects:
-        if todo:
-            broken = _pool_round(units, todo, read, workers, deliver, scanner, tally, full_resources)
-            if broken and len(broken) == len(todo) and not any(started for _, started in broken):
-                for i, _ in broken:  # the pool broke before any worker started a unit: no retry can help
+        if todo:  # the next round of fresh workers (``RECYCLE_BYTES`` each)
+            batch = rounds(todo, costs, RECYCLE_BYTES * workers)[0]
+            rest = todo[len(batch):]
+            broken = _pool_round(units, batch, read, workers, deliver, scanner, tally, full_resources)
+            if broken and len(broken) == len(batch) and not any(started for _, started in broken):
+                for i in [i for i, _ in broken] + rest:  # the pool broke before any worker started a unit: no retry can help
                     deliver(i, _crashed(units[i], "the worker pool could not start"))
                     tally.done(units[i])
                 todo = []
                 continue
-            todo = []
+            again: list[int] = []
             for i, started in broken:
-                (suspects if started else todo).append(i)
-            todo.sort(key=rank.__getitem__)
+                (suspects if started else again).append(i)
+            todo = sorted(again + rest, key=rank.__getitem__)
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
         for j, _ in _pool_round(units, [i], read, 1, deliver, scanner, tally, full_resources):

@@ -248,3 +248,32 @@ def test_jsontext_dumps_lays_rows_one_per_line() -> None:
     assert text.splitlines()[2:6] == ['  "findings": [', '    {"x": 1},', '    {"y": [2, "\\u00e9"]}', "  ],"]
     assert json.loads(text) == doc
     assert jsontext.dumps(doc, rows=("findings",), pretty=False) == json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def test_rounds_cut_the_schedule_by_bytes() -> None:
+    assert scan_mod.rounds([3, 1, 2, 0], [10, 50, 30, 200], 80) == [[3], [1, 2], [0]]
+    assert scan_mod.rounds([], [], 10) == []
+    assert scan_mod.rounds([0, 1], [1, 1], 10) == [[0, 1]]
+
+
+def test_a_large_scan_is_judged_by_rounds_of_fresh_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``RECYCLE_BYTES`` a worker judges no more: the next units go to a fresh pool. Every
+    unit's outcome arrives once, in unit order, and more workers than ``--jobs`` were used."""
+    import os
+
+    units = _units(tmp_path, [3000, 2500, 2000, 1500, 1000, 500, 400, 300])
+    monkeypatch.setattr(scan_mod, "RECYCLE_BYTES", 2000)  # 2 workers: 4000 bytes a round
+    pids: set[int] = set()
+    real = scan_mod._scan_unit
+
+    def judged_by(unit: Unit, read: ReadOptions, scanner: scan_mod.Scanner, full: bool = True) -> tuple:  # type: ignore[type-arg]
+        parsed, findings = real(unit, read, scanner, full)
+        parsed.resources[0].meta["pid"] = os.getpid()
+        return parsed, findings
+
+    monkeypatch.setattr(scan_mod, "_scan_unit", judged_by)
+    scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=2, evaluate=False))
+    outcomes = scanner.scan_units(units, ReadOptions())
+    assert [p.resources[0].name for p, _ in outcomes] == [f"cm{i}" for i in range(8)]
+    pids = {p.resources[0].meta["pid"] for p, _ in outcomes}
+    assert len(pids) > 2 and os.getpid() not in pids
