@@ -401,6 +401,9 @@ def _forked_worker_init(started: Any, memory: int, scanner: Scanner) -> None:
     runaway allocation is a ``MemoryError`` for one unit, not the machine's OOM killer taking
     the scan."""
     global _STARTED, _WORKER_SCANNER
+    import gc
+
+    gc.freeze()  # what the worker inherited is never collected here: those pages stay shared
     _STARTED = started
     _WORKER_SCANNER = scanner
     scanner.drop_evaluator()
@@ -527,6 +530,7 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
     """Run ``indexes`` in one pool (handed out in that order), each outcome to ``deliver``;
     returns the units a broken pool lost, each with whether a worker had started it."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed  # here: ~16 ms a one-process hook run skips
     from concurrent.futures.process import BrokenProcessPool
@@ -536,6 +540,10 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
 
     procs.become_subreaper()  # a helper whose worker died is re-parented to us, not to init
     before = {p.pid for p in multiprocessing.active_children()}
+    # the objects the workers inherit are set aside from this process's collections until the
+    # round ends: a collection here would not free them, and one in a worker (see
+    # _forked_worker_init) would copy every page it touched (Python's advice for fork)
+    gc.freeze()
     started = RawArray("b", len(units))
     memory = (scanner.evaluation.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
     pool = ProcessPoolExecutor(max_workers=min(workers, len(indexes)), mp_context=multiprocessing.get_context("fork"),
@@ -564,6 +572,8 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
         pool.shutdown(wait=False, cancel_futures=True)
         procs.stop_processes([p for p in multiprocessing.active_children() if p.pid not in before])
         raise
+    finally:
+        gc.unfreeze()
     pool.shutdown(wait=True)
     return lost
 

@@ -52,6 +52,9 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _child(rfd: int, wfd: int, factory: Callable[[], Any]) -> None:
+    import gc
+
+    gc.freeze()  # the parent's objects, never collected here: their pages stay shared with it
     procs.limit_address_space(MEMORY_LIMIT)  # what the parent maps + the budget
     try:  # an abort here (allocation failure under the limit) is reported by the parent
         import faulthandler
