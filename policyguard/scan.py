@@ -409,6 +409,11 @@ def _forked_worker_init(started: Any, memory: int, scanner: Scanner) -> None:
     scanner.drop_evaluator()
     _limit_memory(memory)
     procs.worker_init()
+    if scanner.evaluation.evaluate:
+        try:  # the engine and its helper process while this worker still shares its parent's pages
+            scanner.evaluator.warm()
+        except Exception:  # noqa: BLE001 - the first unit builds them again and reports what fails
+            scanner.drop_evaluator()
 
 
 def _limit_memory(limit: int) -> None:
@@ -462,8 +467,8 @@ def schedule(units: list[Unit], costs: list[int] | None = None) -> list[int]:
 # input bytes a worker judges before it is replaced by a fresh fork of the scanning process: a
 # long-lived worker's memory creeps as it parses unit after unit (allocator fragmentation under
 # its caches' churn), so a repository of any size is judged in rounds of fresh workers; the
-# shared corpus 8 times over (98 MiB) is still one round on two workers
-RECYCLE_BYTES = 64 * 1024 * 1024
+# shared corpus once (12 MiB) is one round, 8 times over (98 MiB) two rounds on two workers
+RECYCLE_BYTES = 32 * 1024 * 1024
 
 
 def rounds(order: list[int], costs: list[int], budget: int) -> list[list[int]]:

@@ -245,6 +245,14 @@ class Evaluator:
         if close is not None:
             close()
 
+    def warm(self) -> None:
+        """Build the Rego backend and start its helper process now (a scan worker, while it is
+        a fresh fork: see ``GuardedBackend.warm``)."""
+        if self._rego_ids:
+            warm = getattr(self.backend, "warm", None)
+            if warm is not None:
+                warm()
+
     @property
     def backend(self) -> Any:
         """The backend, built on first use and checked with one empty evaluation. A rule that

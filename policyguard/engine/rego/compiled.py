@@ -866,6 +866,12 @@ class CompiledRegorusBackend:
         if close is not None:
             close()
 
+    def warm(self) -> None:
+        """Start the interpreter's helper process now (``GuardedBackend.warm``)."""
+        warm = getattr(self._interpreter, "warm", None)
+        if warm is not None:
+            warm()
+
 
 @dataclass(frozen=True, slots=True)
 class _Screen:

@@ -194,6 +194,14 @@ class GuardedBackend:
             helper.kill()
             self._local.helper = None
 
+    def warm(self) -> None:
+        """Start this thread's helper now rather than at the first batch: a scan worker calls
+        this while it is a fresh fork, so the helper shares the worker's pages instead of
+        keeping its own copy of a heap the worker has grown and churned since."""
+        if not self.running:
+            self._local.helper, self._local.owner = _Helper(self._factory), os.getpid()
+            self._local.fresh = True
+
     def eval_batch(self, input_doc: dict[str, Any], input_json: str, timeout: float,
                    groups: list[str] | None = None) -> Any:
         helper = getattr(self._local, "helper", None)
@@ -202,7 +210,10 @@ class GuardedBackend:
         if helper is None or helper.closed or getattr(self._local, "owner", None) != os.getpid():
             helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
             self._local.helper, self._local.owner = helper, os.getpid()
+            self._local.fresh = True
+        if getattr(self._local, "fresh", False):
             # a new helper builds the engine and compiles the modules first: not the rules' time
+            self._local.fresh = False
             timeout += STARTUP_ALLOWANCE
         try:
             got = helper.call(json.dumps(groups).encode() + b"\x00" + input_json.encode(), timeout)
