@@ -471,21 +471,19 @@ def schedule(units: list[Unit], costs: list[int] | None = None) -> list[int]:
 RECYCLE_BYTES = 32 * 1024 * 1024
 
 
-def rounds(order: list[int], costs: list[int], budget: int) -> list[list[int]]:
+def rounds(order: list[int], costs: list[int], budget: int) -> Iterator[list[int]]:
     """``order`` cut into consecutive rounds of at most ``budget`` bytes (``costs``; a unit
-    larger than that is a round of its own)."""
-    out: list[list[int]] = []
+    larger than that is a round of its own), each made when it is asked for."""
     current: list[int] = []
     total = 0
     for i in order:
         if current and total + costs[i] > budget:
-            out.append(current)
+            yield current
             current, total = [], 0
         current.append(i)
         total += costs[i]
     if current:
-        out.append(current)
-    return out
+        yield current
 
 
 def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
@@ -510,7 +508,7 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
     suspects: list[int] = []
     while todo or suspects:
         if todo:  # the next round of fresh workers (``RECYCLE_BYTES`` each)
-            batch = rounds(todo, costs, RECYCLE_BYTES * workers)[0]
+            batch = next(rounds(todo, costs, RECYCLE_BYTES * workers))
             rest = todo[len(batch):]
             broken = _pool_round(units, batch, read, workers, deliver, scanner, tally, full_resources)
             if broken and len(broken) == len(batch) and not any(started for _, started in broken):

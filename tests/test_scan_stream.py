@@ -251,9 +251,9 @@ def test_jsontext_dumps_lays_rows_one_per_line() -> None:
 
 
 def test_rounds_cut_the_schedule_by_bytes() -> None:
-    assert scan_mod.rounds([3, 1, 2, 0], [10, 50, 30, 200], 80) == [[3], [1, 2], [0]]
-    assert scan_mod.rounds([], [], 10) == []
-    assert scan_mod.rounds([0, 1], [1, 1], 10) == [[0, 1]]
+    assert list(scan_mod.rounds([3, 1, 2, 0], [10, 50, 30, 200], 80)) == [[3], [1, 2], [0]]
+    assert list(scan_mod.rounds([], [], 10)) == []
+    assert list(scan_mod.rounds([0, 1], [1, 1], 10)) == [[0, 1]]
 
 
 def test_a_large_scan_is_judged_by_rounds_of_fresh_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -89,8 +89,9 @@ def run_scan_command(**kw: Any) -> int:
     # the gate judges each unit as it arrives and keeps its findings in a spool (memory, then
     # disk), unless the scan's whole result is needed: the model printed, fixes rendered for
     # SARIF (they re-scan the resources), a shard's log of units in order
+    sarif = any(fmt == "sarif" for fmt, _ in pairs)
     run = None
-    if not kw.get("parse_only") and shard is None and not any(fmt == "sarif" for fmt, _ in pairs):
+    if not kw.get("parse_only") and shard is None and not sarif:
         from policyguard.gate.evaluate import GateRun
 
         bl = None
@@ -106,7 +107,7 @@ def run_scan_command(**kw: Any) -> int:
     started = dt.datetime.now(dt.UTC)
     result = run_scan(options, bool(kw.get("quiet")), full_resources=bool(kw.get("parse_only")), sink=run)
     finished = dt.datetime.now(dt.UTC)
-    if not any(fmt == "sarif" for fmt, _ in pairs):  # SARIF fixes re-scan; otherwise no more evaluation
+    if not sarif:  # SARIF fixes re-scan; otherwise no more evaluation
         from policyguard import procs
 
         procs.close_all()  # the Rego helper exits while the reports are written

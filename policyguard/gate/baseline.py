@@ -140,11 +140,13 @@ class Matcher:
     new: int = 0
     seen: dict[str, int] = field(default_factory=dict)  # baseline entry -> findings it matched
 
-    def key(self, f: Finding) -> str | None:
-        """The baseline entry ``f`` matches (None: none)."""
+    def key(self, f: Finding, fingerprint: str | None = None) -> str | None:
+        """The baseline entry ``f`` matches (None: none); ``fingerprint``: the one it had then,
+        when it has changed since."""
         entries = self.baseline.entries
-        if f.fingerprint in entries:
-            return f.fingerprint
+        fp = f.fingerprint if fingerprint is None else fingerprint
+        if fp in entries:
+            return fp
         if f.legacy_fingerprint in entries:
             return f.legacy_fingerprint  # written before callers were part of module fingerprints
         return None

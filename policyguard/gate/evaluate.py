@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -192,15 +193,20 @@ class GateRun:
             foreign_summary(texts, self._config_rules, self._foreign)
         if self.pre_baseline is not None:
             self.pre_baseline[order] = [f.status for f in findings]
-        matcher, add = self.matcher, self.tally.add
+        add = self.tally.add
         for i, f in enumerate(findings):
-            if matcher is not None:
-                before = f.status
-                matcher.apply(f)
-                if f.status is not before:
-                    self._baselined[(order, i)] = before
+            if self.matcher is not None:
+                self._baseline(order, i, f)
             add(f)
         self.spool.add(order, findings)
+
+    def _baseline(self, order: int, place: int, f: Finding) -> None:
+        """The baseline stage on one finding, remembering the status it replaced."""
+        assert self.matcher is not None
+        before = f.status
+        self.matcher.apply(f)
+        if f.status is not before:
+            self._baselined[(order, place)] = before
 
     def _track(self, order: int, scopes: list[str]) -> None:
         """Note the unit's numbering scopes; a scope another unit had is shared. Hashes stand
@@ -215,40 +221,27 @@ class GateRun:
         """Fingerprints of the shared scopes numbered again over their units in scan order;
         a finding whose fingerprint changes is taken out of the counts and the baseline match,
         and judged again."""
-        from policyguard.gate.fingerprint import scope
+        from policyguard.gate.fingerprint import renumber, scope
 
         shared = self._shared
-        units = sorted(set().union(*shared.values()))
         seen: dict[str, int] = {}
         cache: dict[tuple[str, str], str] = {}
         matcher, tally = self.matcher, self.tally
-        for order in units:
+        for order in sorted(set().union(*shared.values())):
             findings = self.spool.segment(order)
-            changed = False
-            for i, f in enumerate(findings):
-                fp = f.fingerprint
-                if not fp or hash(scope(f, self.root, cache)) not in shared:
-                    continue
-                base = fp.partition(":")[0]
-                n = seen.get(base, 0)
-                seen[base] = n + 1
-                want = base if n == 0 else f"{base}:{n}"
-                if want == fp:
-                    continue
-                changed = True
+            places = [i for i, f in enumerate(findings) if hash(scope(f, self.root, cache)) in shared]
+            changed = renumber([findings[i] for i in places], seen)
+            for k, old in changed:
+                i = places[k]
+                f = findings[i]
                 tally.add(f, -1)
                 if matcher is not None:
                     before = self._baselined.pop((order, i), None)
                     if before is not None:
-                        matcher.undo(f, before, matcher.key(f))
+                        matcher.undo(f, before, matcher.key(f, old))
                     else:
                         matcher.undo(f, f.status, None)
-                f.fingerprint = want
-                if matcher is not None:
-                    before = f.status
-                    matcher.apply(f)
-                    if f.status is not before:
-                        self._baselined[(order, i)] = before
+                    self._baseline(order, i, f)
                 tally.add(f)
             if changed:
                 self.spool.put(order, findings)
@@ -317,24 +310,25 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
     from policyguard.gate import migrate
     from policyguard.gate.foreign import foreign_summary_notice, foreign_texts
 
-    known = summaries or {}
+    def summaries_in_order() -> Iterator[Summary]:
+        known = summaries or {}
+        for file in sorted(files):
+            if file in known:
+                got = known[file]
+                if got is not None:
+                    yield got
+            else:
+                yield from (migrate.scan_summary({f: t}, [], config_rules) for f, t in foreign_texts([file], texts))
+        ignore_files = migrate.ignore_files_near(paths, root) if paths else []
+        if ignore_files:
+            yield migrate.scan_summary({}, ignore_files, config_rules)
+
     counts: dict[str, int] = {}
     first: Any = None
-    for file in sorted(files):
-        if file in known:
-            got: Summary | None = known[file]
-        else:
-            got = next((migrate.scan_summary({f: t}, [], config_rules) for f, t in foreign_texts([file], texts)), None)
-        if got is not None and got[1] is not None:
-            for kind, n in got[0].items():
-                counts[kind] = counts.get(kind, 0) + n
-            first = first or got[1]
-    ignore_files = migrate.ignore_files_near(paths, root) if paths else []
-    if ignore_files:
-        more, first_ignored = migrate.scan_summary({}, ignore_files, config_rules)
-        for kind, n in more.items():
+    for got_counts, got_first in summaries_in_order():
+        for kind, n in got_counts.items():
             counts[kind] = counts.get(kind, 0) + n
-        first = first or first_ignored
+        first = first or got_first
     if first is None:
         return None
     return foreign_summary_notice(counts, first.file, first.line, paths)

@@ -134,12 +134,12 @@ def scope(f: Finding, root: str | None, cache: dict[tuple[str, str], str]) -> st
     return f"{unit}\x1f{caller_unit}"
 
 
-def renumber(findings: Iterable[Finding], seen: dict[str, int]) -> list[Finding]:
+def renumber(findings: Iterable[Finding], seen: dict[str, int]) -> list[tuple[int, str]]:
     """Number repeated fingerprints ``:n`` again, in order, continuing the counts in ``seen``
-    (fingerprint without suffix -> how many so far); returns the findings whose fingerprint
-    changed."""
-    changed: list[Finding] = []
-    for f in findings:
+    (fingerprint without suffix -> how many so far); returns (place in ``findings``, fingerprint
+    before) of each finding whose fingerprint changed."""
+    changed: list[tuple[int, str]] = []
+    for i, f in enumerate(findings):
         fp = f.fingerprint
         if not fp:
             continue
@@ -149,5 +149,5 @@ def renumber(findings: Iterable[Finding], seen: dict[str, int]) -> list[Finding]
         want = base if n == 0 else f"{base}:{n}"
         if want != fp:
             f.fingerprint = want
-            changed.append(f)
+            changed.append((i, fp))
     return changed

@@ -36,7 +36,7 @@ import fnmatch
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -503,6 +503,11 @@ def _rule_match(d: Directive, rule_id: str) -> str | None:
     return None
 
 
+def _names_rule(pat: str, rules: Iterable[str]) -> bool:
+    """Does the rule id or glob ``pat`` name one of ``rules``?"""
+    return any(pat == r or fnmatch.fnmatchcase(r, pat) for r in rules)
+
+
 def _home_files(f: Finding, by_id: dict[str, list[Resource]]) -> set[str]:
     """The files that declare the resource a finding judged, when the finding is located in
     another file of that resource (a rendered kustomize object: a field set by a patch), so a
@@ -626,6 +631,7 @@ class Suppressor:
         self._policy_probs: dict[int, list[str]] = {}
         self._reported: set[tuple[int, str, str]] = set()
         self._stale_wanted = self.policy.stale != "ignore" and evaluated_rules is not None
+        self._names: dict[str, bool] = {}  # pattern -> names an evaluated rule
 
     def _canonical(self, found: list[Directive], order: int) -> list[Directive]:
         """The scan's directive for each of a unit's (``found``, in collection order)."""
@@ -732,19 +738,25 @@ class Suppressor:
         """For each pattern not used yet: did its rule judge something in the directive's scope
         in this unit (evidence that an unused suppression is stale)?"""
         judged: list[tuple[str, str, str]] | None = None
-        evaluated = self.evaluated_rules or set()
         for d in directives:
             if d.problems:
                 continue
             for pat in d.rules:
                 if pat in d.used_rules or (id(d), pat) in self.evidence:
                     continue
-                if pat not in evaluated and not any(fnmatch.fnmatchcase(r, pat) for r in evaluated):
+                if not self._evaluated(pat):
                     continue  # decided without evidence (finish)
                 if judged is None:
                     judged = [(f.rule_id, f.resource_id, f.span.file) for f in findings]
                 if _judged_in_scope(d, pat, judged, self.glob_root, by_id):
                     self.evidence.add((id(d), pat))
+
+    def _evaluated(self, pat: str) -> bool:
+        """Does ``pat`` name a rule this scan evaluated? Once per pattern: every unit asks."""
+        hit = self._names.get(pat)
+        if hit is None:
+            hit = self._names[pat] = _names_rule(pat, self.evaluated_rules or ())
+        return hit
 
     def directives(self) -> list[Directive]:
         """Every directive of the scan: the units' in the order of their first unit, then the
@@ -782,8 +794,8 @@ class Suppressor:
                 where = f" on {d.resource_id}" if d.resource_id else ""
                 if evaluated_rules is None:
                     msg = "matches no failing finding"
-                elif not any(pat == r or fnmatch.fnmatchcase(r, pat) for r in evaluated_rules):
-                    if not self.complete_rule_set or any(pat == r or fnmatch.fnmatchcase(r, pat) for r in unrun_rules):
+                elif not self._evaluated(pat):
+                    if not self.complete_rule_set or _names_rule(pat, unrun_rules):
                         continue  # the rule may exist but was filtered out of this scan
                     msg = "names no rule of the loaded rule set"
                 elif (id(d), pat) in self.evidence:

@@ -207,10 +207,9 @@ class GuardedBackend:
         helper = getattr(self._local, "helper", None)
         if helper is not None and helper.closed and getattr(self._local, "owner", None) == os.getpid():
             procs.reap(helper.pid)  # closed by procs.close_all (the command thought it was done): it is exiting
-        if helper is None or helper.closed or getattr(self._local, "owner", None) != os.getpid():
-            helper = _Helper(self._factory)  # (re)start; a forked scan worker gets its own
-            self._local.helper, self._local.owner = helper, os.getpid()
-            self._local.fresh = True
+        if not self.running:
+            self.warm()  # (re)start; a forked scan worker gets its own
+        helper = self._local.helper
         if getattr(self._local, "fresh", False):
             # a new helper builds the engine and compiles the modules first: not the rules' time
             self._local.fresh = False
