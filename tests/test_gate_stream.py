@@ -198,11 +198,12 @@ def test_tally_is_compute_verdict(soft_fail_on: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
-def test_scan_through_the_spool_writes_the_same_reports(fmt: str, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("extra", [[], ["--severity", "high,critical"]])
+def test_scan_through_the_spool_writes_the_same_reports(fmt: str, extra: list[str], monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
     """The CLI's scan with every unit's findings on disk (the bound at 0) against the bound never
-    reached: byte for byte the same report and exit code."""
-    args = ["scan", "-j", "2", "-f", fmt, "--compact", str(ROOT / "fixtures")]
+    reached: byte for byte the same report and exit code, with and without a display filter."""
+    args = ["scan", "-j", "2", "-f", fmt, "--compact", *extra, str(ROOT / "fixtures")]
     outs = []
     for keep in (10**9, 0):
         monkeypatch.setattr(spool_mod, "KEEP", keep)
