@@ -55,7 +55,7 @@ class _Child:
     owner: int  # the pid that forked it: only that process may wait for it
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered by a worker's SIGTERM handler (``worker_init``)
 _children: dict[int, _Child] = {}
 _atexit_registered = False
 _scope: int | None = None  # the pid of the process running a command (``command_scope``)
@@ -273,11 +273,39 @@ def _raise_terminated(signum: int, frame: Any) -> None:
     raise Terminated(signum)
 
 
+_FORK_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Around forking scan workers: SIGINT and SIGTERM wait until the fork is done. A forked
+    child starts with its parent's handlers (raise ``Terminated``, raise KeyboardInterrupt) and
+    the blocked mask; ``worker_init`` installs the worker's own handlers, then unblocks, so a
+    signal never meets a half-started worker."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _worker_terminated(signum: int, frame: Any) -> None:
+    """A worker's SIGTERM (the parent stopping the pool): reap this worker's own children and
+    exit at once. Unwinding instead would surface wherever the signal landed (in the pool's
+    initializer it is logged as a traceback) and could keep the worker in the pool's loop."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        reap_all()
+    finally:
+        os._exit(EXIT_TERMINATED)
+
+
 def worker_init() -> None:
-    """In a forked scan worker: ^C is the parent's to handle; SIGTERM (the parent stopping the
-    pool) exits quietly; the worker's own children are reaped before it exits."""
+    """In a forked scan worker: ^C is the parent's to handle; SIGTERM exits quietly after
+    reaping; on a normal exit the worker's own children are reaped too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(EXIT_TERMINATED))
+    signal.signal(signal.SIGTERM, _worker_terminated)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_SIGNALS)  # held by ``signals_held`` across the fork
     from multiprocessing import util  # runs the finalizer in Process._bootstrap before os._exit
 
     util.Finalize(None, reap_all, exitpriority=100)

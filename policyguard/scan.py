@@ -403,12 +403,12 @@ def _forked_worker_init(started: Any, memory: int, scanner: Scanner) -> None:
     global _STARTED, _WORKER_SCANNER
     import gc
 
+    procs.worker_init()  # first: the signals held across the fork are delivered to its handlers
     gc.freeze()  # what the worker inherited is never collected here: those pages stay shared
     _STARTED = started
     _WORKER_SCANNER = scanner
     scanner.drop_evaluator()
     _limit_memory(memory)
-    procs.worker_init()
     if scanner.evaluation.evaluate:
         try:  # the engine and its helper process while this worker still shares its parent's pages
             scanner.evaluator.warm()
@@ -554,9 +554,13 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
     lost: list[tuple[int, bool]] = []
     try:
         futures = {}
-        for i in indexes:
+        for n, i in enumerate(indexes):
             try:
-                futures[pool.submit(_pooled_unit, i, units[i], read, full_resources)] = i
+                if n:
+                    futures[pool.submit(_pooled_unit, i, units[i], read, full_resources)] = i
+                else:
+                    with procs.signals_held():  # the first submit forks every worker
+                        futures[pool.submit(_pooled_unit, i, units[i], read, full_resources)] = i
             except BrokenProcessPool:  # the pool broke while units were still being handed out
                 lost.append((i, False))
         for fut in as_completed(futures):  # each unit's outcome as it arrives, for the progress

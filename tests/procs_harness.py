@@ -13,6 +13,8 @@ command. After CMD exits, the report (one JSON object on stdout) says:
 - ``descendants_seen``: how many distinct descendants CMD had while it ran (sampled).
 ``--term-when-busy S``: once CMD has a descendant whose CPU time is growing (a busy helper or
 worker), wait S seconds more and send CMD the signal (default SIGTERM).
+``--term-at-descendants N``: send the signal as soon as CMD has N descendants at once (workers
+just forked, still starting).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def _descendants(root: int, table: dict[int, tuple[int, int]]) -> dict[int, int]
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--term-when-busy", type=float, default=None)
+    ap.add_argument("--term-at-descendants", type=int, default=None)
     ap.add_argument("--signal", default="SIGTERM")
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
@@ -89,10 +92,13 @@ def main() -> int:
             if busy_since is not None and time.monotonic() - busy_since >= args.term_when_busy:
                 os.kill(proc.pid, getattr(signal, args.signal))
                 signalled = True
+        if args.term_at_descendants is not None and not signalled and len(desc) >= args.term_at_descendants:
+            os.kill(proc.pid, getattr(signal, args.signal))
+            signalled = True
         last = desc
         if time.monotonic() > deadline:
             proc.kill()
-        time.sleep(0.02)
+        time.sleep(0.002 if args.term_at_descendants is not None and not signalled else 0.02)
     proc.returncode = os.waitstatus_to_exitcode(status)
     # Anything alive now was re-parented to us: it outlived the command.
     orphans = sorted(_descendants(os.getpid(), _ppids()))

@@ -30,10 +30,13 @@ BURN = ["--no-builtin-rules", "--rules", str(DATA / "burn_rule")]
 HELPER_MIB = 64  # the burn rule's helper peaks near 100 MiB; the scan process alone stays near 40
 
 
-def _harness(*cli: str, term_when_busy: float | None = None, sig: str = "SIGTERM", env: dict[str, str] | None = None) -> dict:
-    cmd = [sys.executable, str(HARNESS)]
+def _harness(*cli: str, term_when_busy: float | None = None, term_at: int | None = None, sig: str = "SIGTERM",
+             env: dict[str, str] | None = None) -> dict:
+    cmd = [sys.executable, str(HARNESS), "--signal", sig]
     if term_when_busy is not None:
-        cmd += ["--term-when-busy", str(term_when_busy), "--signal", sig]
+        cmd += ["--term-when-busy", str(term_when_busy)]
+    if term_at is not None:
+        cmd += ["--term-at-descendants", str(term_at)]
     cmd += ["--", sys.executable, "-m", "policyguard", *cli]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO,
                          env=env or {**os.environ, "POLICYGUARD_NO_CACHE": "1"})
@@ -98,6 +101,20 @@ def test_sigterm_during_worker_pool_reaps_workers_and_their_helpers():
     assert got["signalled"], got
     assert got["rc"] == procs.EXIT_TERMINATED, got
     assert "Traceback" not in got["stderr"]
+    _assert_reaped(got)
+
+
+@pytest.mark.parametrize("sig,rc", [("SIGTERM", procs.EXIT_TERMINATED), ("SIGINT", 130)])
+@pytest.mark.parametrize("term_at", [1, 2, 3])
+def test_signal_while_workers_start_is_quiet_and_reaps(sig, rc, term_at):
+    # the signal meets the pool while it forks and its workers start their engines (1: the
+    # first worker forked; 2: both; 3: a worker's helper started): no traceback from the
+    # pool's initializer or a half-started worker, and nothing outlives the command
+    got = _harness("scan", *BURN, "-j", "2", str(DATA / "tf"), str(DATA / "tf2"), term_at=term_at, sig=sig)
+    assert got["signalled"], got
+    assert got["rc"] == rc, got
+    assert "Traceback" not in got["stderr"], got["stderr"]
+    assert "Exception in" not in got["stderr"], got["stderr"]
     _assert_reaped(got)
 
 
