@@ -32,10 +32,11 @@ could add ``__unknown__: x`` next to ``privileged: true`` and turn the failure i
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -715,3 +716,30 @@ def iter_values(value: Any, prefix: AttrPath = ()) -> Iterator[tuple[AttrPath, A
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from iter_values(v, prefix + (i,))
+
+
+def pack_findings(findings: list[Finding]) -> bytes:
+    """Findings as bytes (a worker's to the scanning process, the spool's on disk): the pickle
+    of their field tuples, several times faster both ways than pickling the objects (a slotted
+    dataclass pickles through Python-level state methods)."""
+    import pickle
+
+    fields = _finding_fields()
+    return pickle.dumps([fields(f) for f in findings], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_findings(blob: bytes) -> list[Finding]:
+    import pickle
+
+    return [Finding(*row) for row in pickle.loads(blob)]
+
+
+@functools.lru_cache(maxsize=1)
+def _finding_fields() -> Callable[[Finding], tuple[Any, ...]]:
+    """Every field of a Finding, in ``__init__``'s order."""
+    from operator import attrgetter
+
+    names = [f.name for f in dataclasses.fields(Finding) if f.init]
+    if len(names) != len(dataclasses.fields(Finding)):
+        raise TypeError("every Finding field must be an __init__ argument (findings are rebuilt from them)")
+    return attrgetter(*names)

@@ -174,13 +174,19 @@ def test_spool_reads_units_in_order_from_memory_and_disk() -> None:
     spool.close()
 
 
-def test_spool_encoding_keeps_every_field() -> None:
-    from policyguard.model import CallSite, Suppression
+def test_packed_findings_keep_every_field() -> None:
+    # the spool's disk form and a worker's findings on their way to the scanning process
+    from policyguard.model import CallSite, Fix, FixOp, Suppression, TextEdit, pack_findings, unpack_findings
 
     f = Finding("R", Status.SUPPRESSED, Severity.CRITICAL, "module.a.x", "t", "terraform", Span("a.tf", 1, 2, 3, 4),
                 "m", "a.b[0]", ("var.x",), suppression=Suppression(source="inline", reason="r"),
                 fingerprint="ab:1", call_chain=(CallSite("module.a", "main.tf", 3, 1),), origin="chart")
-    assert spool_mod.decode(spool_mod.encode([f, f])) == [f, f]
+    g = Finding("S", Status.FAIL, Severity.LOW, "b", "t", "kubernetes", Span("b.yaml", 5, 1, 9, 2), "n",
+                fix=Fix("set it", (FixOp("set", "spec.x", True),)), edits=(TextEdit("b.yaml", 5, 1, 5, 1, "y"),),
+                construct_path="Stack/B", legacy_fingerprint="old")
+    back = unpack_findings(pack_findings([f, g, f]))
+    assert back == [f, g, f]
+    assert [type(x.status) for x in back] == [Status] * 3 and [type(x.severity) for x in back] == [Severity] * 3
 
 
 @pytest.mark.parametrize("soft_fail_on", [(), ("PG-T-002",), ("medium",)])

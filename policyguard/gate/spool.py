@@ -3,19 +3,17 @@ it, so a scan of any size keeps about one bound's worth of findings in memory.
 
 Findings arrive unit by unit, in whatever order the workers finish them (``add`` with the unit's
 place in the scan); reading (``iter``) gives them in scan order. Past ``keep`` findings in memory,
-every unit held in memory is written to the file (``encode``) and dropped; reading decodes one
+every unit held in memory is written to the file (``model.pack_findings``) and dropped; reading decodes one
 unit at a time. Reports read the findings more than once (the text report's groups, the JSON rows): each
 read unpickles again rather than keeping anything.
 """
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import IO, Any
 
-from policyguard.model import Finding
+from policyguard.model import Finding, pack_findings, unpack_findings
 
 # findings kept in memory before units go to disk: about 1 KiB each in a scanning process, so
 # ~150 MiB; a scan this size (the shared corpus once: 145,000) never touches the disk
@@ -61,7 +59,7 @@ class FindingSpool:
             return []
         assert self._file is not None
         self._file.seek(at[0])
-        return decode(self._file.read(at[1]))
+        return unpack_findings(self._file.read(at[1]))
 
     def put(self, unit: int, findings: list[Finding]) -> None:
         """Store a unit's findings again after changing them (same unit, same count)."""
@@ -106,33 +104,10 @@ class FindingSpool:
             import tempfile
 
             self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
-        blob = encode(findings)
+        blob = pack_findings(findings)
         self._file.seek(0, 2)
         self._disk[unit] = (self._file.tell(), len(blob))
         self._file.write(blob)
-
-
-def encode(findings: list[Finding]) -> bytes:
-    """Findings as the pickle of their field tuples: several times faster both ways than
-    pickling the objects (a slotted dataclass pickles through Python-level state methods)."""
-    fields = _fields()
-    return pickle.dumps([fields(f) for f in findings], protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def decode(blob: bytes) -> list[Finding]:
-    return [Finding(*row) for row in pickle.loads(blob)]
-
-
-@lru_cache(maxsize=1)
-def _fields() -> Callable[[Finding], tuple[Any, ...]]:
-    """Every field of a Finding, in ``__init__``'s order."""
-    import dataclasses
-    from operator import attrgetter
-
-    names = [f.name for f in dataclasses.fields(Finding) if f.init]
-    if len(names) != len(dataclasses.fields(Finding)):
-        raise TypeError("every Finding field must be an __init__ argument (the spool rebuilds findings so)")
-    return attrgetter(*names)
 
 
 class FindingsView:
