@@ -333,3 +333,44 @@ def test_json_fast_spans_leave_limits_to_the_event_walk() -> None:
     assert yaml_source._json_spans(wide, "h.json", Limits(max_nodes=10)) is None
     docs, err = load_json(wide, "h.json", Limits(max_nodes=10))
     assert docs == [] and err is not None and err.kind == ErrorKind.LIMIT and "nodes" in err.message
+
+
+def _plan_text(resources: int, depth: int = 0) -> str:
+    nested: Any = "v"
+    for _ in range(depth):
+        nested = {"n": nested}
+    body = [{"address": f"aws_s3_bucket.b{i}", "mode": "managed", "type": "aws_s3_bucket", "name": f"b{i}",
+             "values": {"bucket": f"b{i}", "tags": nested}} for i in range(resources)]
+    return json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": body}}})
+
+
+@pytest.mark.parametrize("layout", ["compact", "indented"])
+def test_plan_json_is_parsed_without_node_positions_and_the_same(layout: str) -> None:
+    # a plan locates its resources by their "address" entries: the node positions are not
+    # computed for it, and the resources come out as with them
+    from policyguard.parsers.documents import parse_document_text
+    from policyguard.parsers.terraform.plan import parse_plan_document
+
+    text = _plan_text(5)
+    if layout == "indented":
+        text = json.dumps(json.loads(text), indent=2)
+    value, err = yaml_source.decode_json(text, "p.json")
+    assert err is None
+    doc = yaml_source.json_unplaced(text, "p.json", value)
+    assert doc is not None and list(doc.spans) == [""] and doc.span == yaml_source.load_json(text, "p.json")[0][0].span
+    got = parse_document_text(text, "p.json", Path("p.json"))
+    want = parse_plan_document(value, Path("p.json"), text)
+    assert [(r.id, r.span, r.attributes) for r in got.resources] == [(r.id, r.span, r.attributes) for r in want.resources]
+    assert len(got.resources) == 5 and not got.errors
+
+
+@pytest.mark.parametrize("limits,word", [(Limits(max_nodes=30), "nodes"), (Limits(max_depth=8), "nesting")])
+def test_plan_json_over_a_limit_is_still_a_located_limit_error(limits: Limits, word: str) -> None:
+    from policyguard.parsers.documents import parse_document_text
+
+    text = _plan_text(4, depth=10)
+    value, _ = yaml_source.decode_json(text, "p.json")
+    assert yaml_source.json_unplaced(text, "p.json", value, limits) is None
+    got = parse_document_text(text, "p.json", Path("p.json"), limits=limits)
+    assert not got.resources and len(got.errors) == 1
+    assert got.errors[0].kind == ErrorKind.LIMIT and word in got.errors[0].message and got.errors[0].file == "p.json"

@@ -201,7 +201,7 @@ def parse_document_text(text: str, file: str, path: Path | None = None, *, limit
                         expect: str | None = None) -> ParseResult:
     """Classify and parse the text of a candidate file (``path``: where a plan looks for its
     configuration; ``expect``: the format to parse it as whatever its content looks like)."""
-    from policyguard.parsers.yaml_source import Document, load_json, load_yaml
+    from policyguard.parsers.yaml_source import Document, decode_json, json_document, json_unplaced, load_yaml
 
     name = Path(file).name
     if not might_be_iac(text):
@@ -209,7 +209,12 @@ def parse_document_text(text: str, file: str, path: Path | None = None, *, limit
     docs: list[Document] = []
     err: ParseError | None = None
     if text.lstrip().startswith(("{", "[")):
-        docs, err = load_json(text, file, limits)
+        value, err = decode_json(text, file, limits)
+        if err is None:
+            # a plan reads no node positions (``_parse`` finds each address in the text)
+            plan = (expect or classify([value])) == TERRAFORM_PLAN
+            unplaced = json_unplaced(text, file, value, limits) if plan else None
+            docs, err = ([unplaced], None) if unplaced is not None else json_document(text, file, value, limits)
         if err is not None and err.kind != ErrorKind.LIMIT:
             ydocs, yerr = load_yaml(text, file, limits, yn_marker=True)
             if yerr is None:  # YAML flow syntax (unquoted keys...), not JSON

@@ -765,27 +765,61 @@ def _json_spans(text: str, file: str, limits: Limits) -> dict[str, Span] | None:
 
 def load_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
     """A JSON file as one document: values from ``json`` (exact semantics), spans from the event walk."""
+    value, err = decode_json(text, file, limits)
+    if err is not None:
+        return [], err
+    return json_document(text, file, value, limits)
+
+
+def decode_json(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, ParseError | None]:
+    """The value of a JSON text, or the located error (``json``'s own, or a limit's)."""
     try:
-        value = numbers.json_loads(text)
+        return numbers.json_loads(text), None
     except (json.JSONDecodeError, RecursionError) as exc:
         # the decoder may stop a nesting bomb itself (RecursionError): locate it independently
         deep = json_too_deep(text, limits.max_depth)
         if deep is not None:
-            return [], ParseError(file, deep[0], deep[1], depth_message(limits.max_depth), ErrorKind.LIMIT)
+            return None, ParseError(file, deep[0], deep[1], depth_message(limits.max_depth), ErrorKind.LIMIT)
         if isinstance(exc, json.JSONDecodeError):
-            return [], ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
-        return [], ParseError(file, 1, 1, "JSON nesting too deep for the decoder", ErrorKind.LIMIT)
+            return None, ParseError(file, exc.lineno, exc.colno, f"JSON: {exc.msg}")
+        return None, ParseError(file, 1, 1, "JSON nesting too deep for the decoder", ErrorKind.LIMIT)
     except numbers.NumberError as exc:
-        return [], ParseError(file, *numbers.locate(text, exc.text), exc.message,
-                              ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE)
+        return None, ParseError(file, *numbers.locate(text, exc.text), exc.message,
+                                ErrorKind.LIMIT if exc.limit else ErrorKind.PARSE)
+
+
+def json_unplaced(text: str, file: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> Document | None:
+    """``value`` (decoded from ``text``) as a document with only the whole text's span, for a
+    format that never reads node positions (a Terraform plan locates resources by their
+    ``address`` entries): most of a JSON load's time is the positions. None when ``value`` is
+    over the node or depth limits, which ``json_document`` reports with their location."""
+    nodes, stack = 0, [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        nodes += 1
+        if nodes > limits.max_nodes or depth > limits.max_depth:
+            return None
+        if type(v) is dict:
+            stack.extend((c, depth + 1) for c in v.values())
+        elif type(v) is list:
+            stack.extend((c, depth + 1) for c in v)
+    whole = _whole_span(text, file)
+    return Document(value, {"": whole}, whole, 0)
+
+
+def _whole_span(text: str, file: str) -> Span:
+    return Span(file, 1, 1, text.count("\n") + 1, len(text) - (text.rfind("\n") + 1) + 1)
+
+
+def json_document(text: str, file: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
+    """``value`` (decoded from ``text``) with the spans of its node paths; a limit's error."""
     fast = _json_spans(text, file, limits)
     if fast is not None:
         return [Document(value, fast, fast[""], 0)], None
     docs, err = _Composer(_json_for_yaml(text), file, limits, positions_only=True).compose()
     if err is not None and err.kind == ErrorKind.LIMIT:
         return [], err
-    end_line = text.count("\n") + 1
-    whole = Span(file, 1, 1, end_line, len(text) - (text.rfind("\n") + 1) + 1)
+    whole = _whole_span(text, file)
     if err is not None or len(docs) != 1:
         return [Document(value, {"": whole}, whole, 0)], None
     doc = docs[0]
