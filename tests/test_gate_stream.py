@@ -264,3 +264,44 @@ def test_streamed_scan_reports_what_the_whole_result_reports(keep: int, monkeypa
     assert outs[0] == outs[1]
     notices = outs[0][1]["suppression_notices"]
     assert {n["subject"] for n in notices} >= {"foreign-suppressions", "suppression"}
+
+
+def test_spool_that_cannot_read_back_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    span = Span("f", 1, 1, 1, 1)
+    spool = FindingSpool(keep=1)
+    spool.add(0, [Finding("R", Status.PASS, Severity.LOW, "r", "t", "terraform", span)] * 2)
+    assert spool.on_disk
+
+    def broken(*_: object) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(spool._file, "read", broken)
+    with pytest.raises(spool_mod.SpoolError, match="cannot read back the scan's findings kept on disk.*Input/output"):
+        list(spool)
+    spool.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs RLIMIT_FSIZE")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_scan_whose_spool_cannot_be_written_fails_with_a_clear_error(jobs: str, tmp_path: Path) -> None:
+    # a temporary directory without room (here: a file size limit): exit 2, the reason in one
+    # line, no report and no traceback, every child reaped
+    import resource
+    import subprocess
+    import sys
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # Python ignores SIGXFSZ: writes fail
+
+    script = ("import sys, policyguard.gate.spool as s; s.KEEP = 5; from policyguard.commands import main; "
+              "sys.argv[0] = 'policyguard'; main()")
+    out = subprocess.run([sys.executable, "-c", script, "scan", "-j", jobs, "-f", "json",
+                          str(ROOT / "fixtures")],
+                         capture_output=True, text=True, timeout=300, preexec_fn=small_files,
+                         env={**__import__("os").environ, "TMPDIR": str(tmp_path)})
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and "internal error" not in out.stderr
+    assert "cannot write the scan's findings kept on disk" in out.stderr and str(tmp_path) in out.stderr
+    assert out.stdout == ""

@@ -44,6 +44,17 @@ def scan(**kw: Any) -> int:
 
 
 def run_scan_command(**kw: Any) -> int:
+    from policyguard.gate.spool import SpoolError
+
+    try:
+        return _scan_command(**kw)
+    except SpoolError as exc:  # the findings could not be kept: no report rather than a short one
+        from policyguard.commands.common import error
+
+        return error(str(exc))
+
+
+def _scan_command(**kw: Any) -> int:
     from policyguard import __version__
     from policyguard.commands.common import (
         complete_rule_set,

@@ -20,6 +20,21 @@ from policyguard.model import Finding, pack_findings, unpack_findings
 KEEP = 150_000
 
 
+class SpoolError(Exception):
+    """The spool's temporary file could not be created, written or read back (a full or
+    read-only temporary directory): the scan cannot keep its findings, so it stops with this
+    message rather than report fewer of them."""
+
+
+def _failed(action: str, exc: OSError, keep: int) -> SpoolError:
+    import tempfile
+
+    return SpoolError(
+        f"cannot {action} the scan's findings kept on disk (a temporary file in {tempfile.gettempdir()}: "
+        f"{exc.strerror or exc}); past {keep:,} findings a scan keeps them there, about 100 bytes each: "
+        "point TMPDIR at a file system with room")
+
+
 class FindingSpool:
     """Findings by unit, readable in unit order (``__iter__``) as often as needed."""
 
@@ -58,8 +73,14 @@ class FindingSpool:
         if at is None:
             return []
         assert self._file is not None
-        self._file.seek(at[0])
-        return unpack_findings(self._file.read(at[1]))
+        try:
+            self._file.seek(at[0])
+            blob = self._file.read(at[1])
+        except OSError as exc:
+            raise _failed("read back", exc, self.keep) from exc
+        if len(blob) != at[1]:
+            raise SpoolError(f"the findings kept on disk were cut short ({len(blob)} of {at[1]} bytes read back)")
+        return unpack_findings(blob)
 
     def put(self, unit: int, findings: list[Finding]) -> None:
         """Store a unit's findings again after changing them (same unit, same count)."""
@@ -100,14 +121,19 @@ class FindingSpool:
         self._held = 0
 
     def _write(self, unit: int, findings: list[Finding]) -> None:
-        if self._file is None:
-            import tempfile
+        try:
+            if self._file is None:
+                import tempfile
 
-            self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
-        blob = pack_findings(findings)
-        self._file.seek(0, 2)
-        self._disk[unit] = (self._file.tell(), len(blob))
-        self._file.write(blob)
+                self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
+            blob = pack_findings(findings)
+            self._file.seek(0, 2)
+            at = self._file.tell()
+            self._file.write(blob)
+            self._file.flush()  # a full disk shows now, not at a later read
+        except OSError as exc:
+            raise _failed("write", exc, self.keep) from exc
+        self._disk[unit] = (at, len(blob))
 
 
 class FindingsView:
