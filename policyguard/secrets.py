@@ -130,9 +130,24 @@ PLACEHOLDERS = frozenset({
 
 _reference = lazyre.lazy(
     r"\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^>]*>$"
-    r"|^arn:|^(?:file|s3|ssm|secretsmanager|vault|gs|azurekeyvault|kms)://|^/[^\s]*$|^@Microsoft\.KeyVault\(",
+    r"|^arn:|^(?:file|s3|ssm|secretsmanager|vault|gs|azurekeyvault|kms)://|^@Microsoft\.KeyVault\(",
     re.IGNORECASE,
 )
+
+
+_path = lazyre.lazy(r"/\S*")
+
+
+# a path segment no one names a directory or file: 16+ characters mixing upper case, lower case
+# and digits, or a base64 '+' (a 40-character AWS secret key may begin with '/')
+_random_segment = lazyre.lazy(r"\+|(?=[^/]*[A-Z])(?=[^/]*[a-z])(?=[^/]*[0-9])(?<![^/])[A-Za-z0-9]{16,}(?![^/])")
+
+
+def _aws_shaped(v: str) -> bool:
+    """40 characters of base64 mixing upper case, lower case and digits: an AWS secret access
+    key (a fifth of them hold a '/', one in 64 begins with it), not a path."""
+    return (_aws_secret_value().fullmatch(v) is not None and not v.islower() and not v.isupper()
+            and any(c.isdigit() for c in v))
 
 
 _separators = lazyre.lazy(r"[\s_\-.]+")
@@ -189,6 +204,8 @@ def is_placeholder(value: str) -> bool:
         return True
     if "EXAMPLE" in v or _reference().search(v):
         return True
+    if v.startswith("/") and _path().fullmatch(v) and not _random_segment().search(v) and not _aws_shaped(v):
+        return True  # an absolute path (/run/secrets/db): where the secret is, not the secret
     if len(set(v)) == 1 or set(v) <= set("*xX#.-_0"):
         return True
     return _separators().sub("", v.lower()) in PLACEHOLDERS

@@ -157,6 +157,8 @@ def test_family_reports_a_value_once() -> None:
     {"password": "dummy"}, {"password": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db"},
     {"password_length": "32", "password_file": "/run/secrets/db", "token_ttl": "3600", "secret_arn": "arn:aws:x"},
     {"DB_PASSWORD_FILE": "/run/secrets/db_password", "api_key_name": "payments-key"},
+    {"password": "/var/run/secrets/kubernetes.io/serviceaccount/token", "secret": "/home/Deploy/Keys/prod2/api"},
+    {"aws_secret_access_key": "/run/secrets/aws/secret_access_key/current"},
     {"annotations": {"checksum/secret": "5f2b8c1e9d4a7b3c6e0f1a2d5b8c9e3f4a7b0c1d2e5f8a9b6c3d0e7f1a4b5c8d"}},
     {"image": "registry.example.com/app@sha256:" + "ab12" * 16, "description": "rotate the api token monthly"},
     {"token": "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "hook": "https://hooks.slack.com/services/TXXXXXXXX/BXXXXXXXX/XXXXXXXXXXXXXXXXXXXXXXXX"},
@@ -173,6 +175,18 @@ def test_family_reports_a_value_once() -> None:
 ])
 def test_references_and_placeholders_are_not_findings(attrs: dict[str, Any]) -> None:
     assert S.scan(attrs) == []
+
+
+@pytest.mark.parametrize("secret", [
+    # AWS secret access keys are base64: one in 64 begins with '/', as a path does
+    "/qlvctNkk35cT5yUFl3c6cBiKj5dy2pwK/Jjy8d5", "/a/b/c9XyZ/Qr7Kt2mWv8Lp4Ns6Hd1Fg3Jb5Ce0A", "/x7/Kp2/Wq9/Zr4/Bn8/Tv3/Hm6/Jd1/Lc5/Fs0G",
+])
+@pytest.mark.parametrize("form", ["attribute", "script"])
+def test_aws_secret_key_beginning_with_a_slash_is_not_taken_for_a_path(secret: str, form: str) -> None:
+    assert len(secret) == 40
+    attrs = ({"aws_secret_access_key": secret} if form == "attribute"
+             else {"UserData": {"Fn::Base64": f"#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={secret}\n"}})
+    assert S.AWS_SECRET in [h.detector for h in S.scan(attrs)]
 
 
 def test_last_applied_configuration_of_a_secret_is_skipped_but_other_objects_are_scanned() -> None:
