@@ -102,24 +102,38 @@ def _whole(tmp_path: Path, baseline: Baseline | None = None) -> str:
     return _render(report)
 
 
-def _streamed(tmp_path: Path, order: list[int], keep: int, baseline: Baseline | None = None) -> str:
+def _streamed(tmp_path: Path, order: list[int], keep: int, baseline: Baseline | None = None, rows: bool = False) -> str:
     base, overlays = _tree(tmp_path)
     result = _result(tmp_path, [str(base), *map(str, overlays)])
     if baseline is not None:
         path = tmp_path / "baseline.json"
         path.write_text(json.dumps({"policyguard_baseline": 1, "findings": [{"fingerprint": fp} for fp in baseline.entries]}))
         baseline = load_baseline(str(path), str(tmp_path))
-    run = GateRun(Config(), GateSettings(), root=str(tmp_path), baseline=baseline, paths=[str(tmp_path)], keep=keep)
+    render = None
+    if rows:  # each unit rendered to JSON rows as it is judged; renumbered units rendered again
+        from functools import partial
+
+        from policyguard.gate.report import DEFAULT_DOCS_URL
+
+        s = GateSettings()
+        render = partial(json_report.row_renderer, root=str(tmp_path), docs_url=DEFAULT_DOCS_URL, fail_on=s.fail_on,
+                         unknown_as=s.unknown_as, soft_fail_on=s.soft_fail_on)
+    run = GateRun(Config(), GateSettings(), root=str(tmp_path), baseline=baseline, paths=[str(tmp_path)], keep=keep,
+                  render=render)
     run.begin(result)
     for i in order:
         res, fs = _unit(base, overlays[i])
         run.unit(i, res, fs)
-    return _render(run.finish(result))
+    report = run.finish(result)
+    assert (report.rows is not None) == rows
+    return _render(report)
 
 
+@pytest.mark.parametrize("rows", [False, True])
 @pytest.mark.parametrize("order", [[2, 1, 0], [1, 2, 0], [0, 1, 2]])
 @pytest.mark.parametrize("keep", [0, 3, 1000])
-def test_units_sharing_a_file_give_one_report_whatever_their_order(tmp_path: Path, order: list[int], keep: int) -> None:
+def test_units_sharing_a_file_give_one_report_whatever_their_order(tmp_path: Path, order: list[int], keep: int,
+                                                                   rows: bool) -> None:
     reference = _whole(tmp_path)
     doc = json.loads(reference)
     fps = [f["fingerprint"] for f in doc["findings"]]
@@ -128,12 +142,14 @@ def test_units_sharing_a_file_give_one_report_whatever_their_order(tmp_path: Pat
     stale = [n for n in doc["suppression_notices"] if n["kind"] == "stale"]
     assert [n["rule_id"] for n in stale] == ["PG-T-003"], "one directive, stale once, used in no unit"
     assert all(f["status"] == "suppressed" for f in doc["findings"] if f["rule_id"] == "PG-T-001")
-    assert _streamed(tmp_path, order, keep) == reference
+    assert _streamed(tmp_path, order, keep, rows=rows) == reference
 
 
+@pytest.mark.parametrize("rows", [False, True])
 @pytest.mark.parametrize("order", [[0, 1, 2], [2, 0, 1]])
 @pytest.mark.parametrize("which", [1, 2])
-def test_baseline_matches_the_fingerprints_numbered_over_the_scan(tmp_path: Path, order: list[int], which: int) -> None:
+def test_baseline_matches_the_fingerprints_numbered_over_the_scan(tmp_path: Path, order: list[int], which: int,
+                                                                  rows: bool) -> None:
     """``which`` 1: dev's second ``:1``, which every unit numbers so on its own (three matches
     taken back to one); 2: prod's first ``:2``, which no unit numbers so on its own."""
     reference = json.loads(_whole(tmp_path))
@@ -145,7 +161,7 @@ def test_baseline_matches_the_fingerprints_numbered_over_the_scan(tmp_path: Path
     assert doc["baseline"]["matched"] == 1 and doc["baseline"]["absent"] == []
     assert [f["fingerprint"] for f in doc["findings"] if f["status"] == "suppressed" and f["rule_id"] == "PG-T-002"] \
         == [second]
-    assert _streamed(tmp_path, order, 0, bl) == expected
+    assert _streamed(tmp_path, order, 0, bl, rows=rows) == expected
 
 
 def test_spool_reads_units_in_order_from_memory_and_disk() -> None:
@@ -216,6 +232,38 @@ def test_scan_through_the_spool_writes_the_same_reports(fmt: str, extra: list[st
         out = tmp_path / f"{keep}.{fmt}"
         res = CliRunner().invoke(main, [*args, "-o", str(out)])
         outs.append((res.exit_code, out.read_text()))
+    assert outs[0][1] and outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("keep", [0, 10**9])
+@pytest.mark.parametrize("extra", [[], ["--fail-on", "low", "--soft-fail-on", "PG-K8S-*", "--unknown-as", "fail"],
+                                   ["-f", "text", "-o", "{tmp}/r.txt"]])
+def test_json_rows_rendered_per_unit_are_the_report_written_at_the_end(keep: int, extra: list[str], tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compact JSON rows rendered as each unit is judged against the rows the reporter writes
+    from the findings at the end: byte for byte, in memory and on disk, with the gate settings
+    the rows depend on, and beside another report."""
+    import policyguard.commands.scan as scan_cmd
+
+    monkeypatch.setattr(spool_mod, "KEEP", keep)
+    extra = [a.replace("{tmp}", str(tmp_path)) for a in extra]
+    rendered = []
+    real = json_report.row_renderer
+
+    def spy(*a: object, **k: object) -> object:
+        render, key = real(*a, **k)  # type: ignore[arg-type]
+        return (lambda fs: rendered.append(len(fs)) or render(fs)), key
+
+    monkeypatch.setattr(json_report, "row_renderer", spy)
+    outs = []
+    for rows in (True, False):
+        if not rows:
+            monkeypatch.setattr(scan_cmd, "json_rows", lambda *a: None)
+        out = tmp_path / f"{rows}.json"
+        res = CliRunner().invoke(main, ["scan", "-j", "2", "-f", "json", "-o", str(out), *extra, str(ROOT / "fixtures")])
+        outs.append((res.exit_code, out.read_text()))
+        assert bool(rendered) == rows and (not rows or sum(rendered) >= outs[0][1].count('"rule_id"') - 1)
+        rendered.clear()
     assert outs[0][1] and outs[0] == outs[1]
 
 

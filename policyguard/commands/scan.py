@@ -114,7 +114,8 @@ def _scan_command(**kw: Any) -> int:
             except BaselineError as exc:
                 return error(str(exc))
         run = GateRun(config, settings, root=root, baseline=bl, tool_version=__version__,
-                      complete_rule_set=complete_rule_set(options), paths=list(kw.get("paths") or ()))
+                      complete_rule_set=complete_rule_set(options), paths=list(kw.get("paths") or ()),
+                      render=json_rows(pairs, kw, shown, config, settings, root))
     started = dt.datetime.now(dt.UTC)
     result = run_scan(options, bool(kw.get("quiet")), full_resources=bool(kw.get("parse_only")), sink=run)
     finished = dt.datetime.now(dt.UTC)
@@ -146,6 +147,22 @@ def _scan_command(**kw: Any) -> int:
     if report.partial is not None:
         report.partial.update(started_at=started.isoformat(), finished_at=finished.isoformat())
     return present(report, pairs, kw, shown, config, result, options)
+
+
+def json_rows(pairs: list[tuple[str, str]], kw: dict[str, Any], shown: tuple[Any, ...], config: Any,
+              settings: Any, root: str) -> Any:
+    """For a compact JSON report of every finding: the factory that renders each unit's rows as
+    the unit is judged (``GateRun(render=)``), so writing the report only copies them; None
+    otherwise."""
+    if not any(fmt == "json" for fmt, _ in pairs) or kw.get("pretty") or shown:
+        return None
+    from functools import partial
+
+    from policyguard.gate.report import DEFAULT_DOCS_URL
+    from policyguard.report.json_report import row_renderer
+
+    return partial(row_renderer, root=root, docs_url=config.docs_url if config.docs_url is not None else DEFAULT_DOCS_URL,
+                   fail_on=settings.fail_on, unknown_as=settings.unknown_as, soft_fail_on=settings.soft_fail_on)
 
 
 def shard_option(kw: dict[str, Any], stdin: bool, root: str) -> Any:

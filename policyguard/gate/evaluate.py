@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -122,12 +122,14 @@ class GateRun:
     the suppressions' notices (stale needs every unit); other tools' suppressions; the verdict.
     ``keep_texts``: keep the file texts read for inline suppressions (one in-memory unit:
     the notices and a shard's partial block read them again); ``pre_baseline``: record every
-    finding's status before the baseline (``scan --shard``)."""
+    finding's status before the baseline (``scan --shard``); ``render``: given the scan's rules,
+    a renderer of report rows and its settings' key (``report.json_report.row_renderer``):
+    each unit's findings are rendered as the unit is judged (``Report.rows``)."""
 
     def __init__(self, config: Config, settings: GateSettings, *, root: str, baseline: Baseline | None = None,
                  today: _dt.date | None = None, tool_version: str = "", complete_rule_set: bool = True,
                  paths: list[str] | None = None, keep: int | None = None, keep_texts: bool = False,
-                 pre_baseline: bool = False) -> None:
+                 pre_baseline: bool = False, render: RenderFactory | None = None) -> None:
         from policyguard.gate.spool import KEEP, FindingSpool
         from policyguard.gate.suppress import Notice
         from policyguard.gate.verdict import Tally
@@ -137,6 +139,8 @@ class GateRun:
         self.complete_rule_set = complete_rule_set
         self.config_notices = [Notice(n.kind, n.file, n.line, n.message, subject="config") for n in config.notices]
         self.spool = FindingSpool(KEEP if keep is None else keep)
+        self._render = render
+        self._rows_key: tuple[Any, ...] | None = None
         self.tally = Tally(settings)
         self.matcher: Matcher | None = None
         if baseline is not None:
@@ -164,6 +168,8 @@ class GateRun:
         for rid, sev in self._severity.items():
             if rid in rules:
                 rules[rid] = replace(rules[rid], severity=sev)
+        if self._render is not None:
+            self.spool.render, self._rows_key = self._render(rules)
         self._suppressor = Suppressor(self.config, root=self.root, today=self.today, evaluated_rules=set(rules),
                                       complete_rule_set=self.complete_rule_set, unrun_rules=result.profile_skipped)
         self.texts = dict(result.sources)  # streams: their text, not a file to read
@@ -273,6 +279,7 @@ class GateRun:
         empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
         verdict = verdict_of(self.tally, errors, notices, empty=empty)
         held = self.spool.as_list()
+        rows = self.spool.rows_list() if held is not None else self.spool.rows_view()
         report = Report(
             findings=held if held is not None else self.spool,
             rules=result.rules,
@@ -286,6 +293,8 @@ class GateRun:
             skipped=list(result.skipped),
             unconfigured=dict(result.params_skipped),
             status_counts=dict(self.tally.statuses) if held is None else None,
+            rows=rows,
+            rows_key=self._rows_key,
         )
         if held is not None:
             self.spool.close()
@@ -332,6 +341,10 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
     if first is None:
         return None
     return foreign_summary_notice(counts, first.file, first.line, paths)
+
+
+# the scan's rules -> (findings -> their report rows, the settings the rows depend on)
+RenderFactory = Callable[[dict[str, RuleMeta]], tuple[Callable[[list[Finding]], list[str]], tuple[Any, ...]]]
 
 
 # other tools' suppressions in one file: (count by kind, the first), ``migrate.scan_summary``'s

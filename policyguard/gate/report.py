@@ -8,7 +8,7 @@ import fnmatch
 import operator
 import os
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -270,6 +270,10 @@ class Report:
     # findings of each status, counted as the gate judged them (a spooled report: ``counts``
     # need not read every finding back); None: counted from ``findings``
     status_counts: dict[Status, int] | None = None
+    # a scan's findings already rendered as JSON report rows, in order, as their units were
+    # judged (``report.json_report.row_renderer``), with the settings they were rendered with
+    rows: Iterable[str] | None = None
+    rows_key: tuple[Any, ...] | None = None
     _rel_cache: dict[str, str] = field(default_factory=dict, repr=False)
     _doc_cache: dict[tuple[str, str, str | None], str] = field(default_factory=dict, repr=False)
 

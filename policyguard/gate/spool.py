@@ -35,14 +35,25 @@ def _failed(action: str, exc: OSError, keep: int) -> SpoolError:
         "point TMPDIR at a file system with room")
 
 
-class FindingSpool:
-    """Findings by unit, readable in unit order (``__iter__``) as often as needed."""
+# what a unit's findings are rendered to as they are judged (``FindingSpool(render=)``): one
+# report row each, JSON text without a line break
+Render = Callable[[list[Finding]], list[str]]
 
-    def __init__(self, keep: int = KEEP) -> None:
+
+class FindingSpool:
+    """Findings by unit, readable in unit order (``__iter__``) as often as needed. ``render``:
+    each unit's findings are also rendered to report rows when the unit arrives (the JSON
+    report's, while the workers still judge other units: the report then only copies them),
+    kept and read (``rows``) like the findings; a row counts as half a finding of ``keep``."""
+
+    def __init__(self, keep: int = KEEP, render: Render | None = None) -> None:
         self.keep = keep
+        self.render = render
         self._memory: dict[int, list[Finding]] = {}
         self._disk: dict[int, tuple[int, int]] = {}  # unit -> (offset, length) in ``_file``
-        self._held = 0  # findings in ``_memory``
+        self._rows: dict[int, list[str]] = {}
+        self._rows_disk: dict[int, tuple[int, int]] = {}
+        self._held = 0  # findings in ``_memory`` (rows: half each)
         self._count = 0
         self._file: IO[bytes] | None = None
 
@@ -53,8 +64,32 @@ class FindingSpool:
         self._memory[unit] = findings
         self._held += len(findings)
         self._count += len(findings)
+        if self.render is not None:
+            self._rows[unit] = self.render(findings)
+            self._held += len(findings) // 2
         if self._held > self.keep:
             self._spill()
+
+    def rows(self) -> Iterator[str] | None:
+        """Every finding's rendered row in scan order (None without ``render``)."""
+        if self.render is None:
+            return None
+        return self._iter_rows()
+
+    def rows_view(self) -> RowsView | None:
+        """The rows, readable as often as needed, read back from disk each time (None
+        without ``render``)."""
+        return RowsView(self) if self.render is not None else None
+
+    def _iter_rows(self) -> Iterator[str]:
+        for unit in self.units():
+            held = self._rows.get(unit)
+            if held is not None:
+                yield from held
+            elif unit in self._rows_disk:
+                blob = self._read(*self._rows_disk[unit])
+                if blob:
+                    yield from blob.decode("utf-8", "surrogatepass").split("\n")
 
     @property
     def on_disk(self) -> bool:
@@ -72,20 +107,26 @@ class FindingSpool:
         at = self._disk.get(unit)
         if at is None:
             return []
+        return unpack_findings(self._read(*at))
+
+    def _read(self, offset: int, length: int) -> bytes:
         assert self._file is not None
         try:
-            self._file.seek(at[0])
-            blob = self._file.read(at[1])
+            self._file.seek(offset)
+            blob = self._file.read(length)
         except OSError as exc:
             raise _failed("read back", exc, self.keep) from exc
-        if len(blob) != at[1]:
-            raise SpoolError(f"the findings kept on disk were cut short ({len(blob)} of {at[1]} bytes read back)")
-        return unpack_findings(blob)
+        if len(blob) != length:
+            raise SpoolError(f"the findings kept on disk were cut short ({len(blob)} of {length} bytes read back)")
+        return blob
 
     def put(self, unit: int, findings: list[Finding]) -> None:
-        """Store a unit's findings again after changing them (same unit, same count)."""
+        """Store a unit's findings again after changing them (same unit, same count); their
+        rows are rendered again."""
         if unit in self._memory:
             self._memory[unit] = findings
+            if self.render is not None:
+                self._rows[unit] = self.render(findings)
         else:
             self._write(unit, findings)
 
@@ -114,26 +155,55 @@ class FindingSpool:
             self._file = None
         self._memory.clear()
         self._disk.clear()
+        self._rows.clear()
+        self._rows_disk.clear()
+
+    def rows_list(self) -> list[str] | None:
+        """Every row as one list when nothing went to disk (None otherwise, or without ``render``)."""
+        if self.render is None or self._disk:
+            return None
+        out: list[str] = []
+        for unit in sorted(self._rows):
+            out += self._rows[unit]
+        return out
 
     def _spill(self) -> None:
         for unit in sorted(self._memory):
-            self._write(unit, self._memory.pop(unit))
+            self._write(unit, self._memory.pop(unit), self._rows.pop(unit, None))
         self._held = 0
 
-    def _write(self, unit: int, findings: list[Finding]) -> None:
+    def _write(self, unit: int, findings: list[Finding], rows: list[str] | None = None) -> None:
+        """Append a unit's findings (and rows: rendered now when not given) to the file."""
+        if self.render is not None and rows is None:
+            rows = self.render(findings)
         try:
             if self._file is None:
                 import tempfile
 
                 self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
             blob = pack_findings(findings)
+            text = "\n".join(rows).encode("utf-8", "surrogatepass") if rows is not None else b""
             self._file.seek(0, 2)
             at = self._file.tell()
             self._file.write(blob)
+            self._file.write(text)
             self._file.flush()  # a full disk shows now, not at a later read
         except OSError as exc:
             raise _failed("write", exc, self.keep) from exc
         self._disk[unit] = (at, len(blob))
+        if rows is not None:
+            self._rows_disk[unit] = (at + len(blob), len(text))
+
+
+class RowsView:
+    """A spool's rows in scan order (``FindingSpool.rows_view``)."""
+
+    def __init__(self, spool: FindingSpool) -> None:
+        self.spool = spool
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self.spool.rows()
+        return rows if rows is not None else iter(())
 
 
 class FindingsView:

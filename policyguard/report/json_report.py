@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from policyguard.gate.report import Report, ShardFinding, counts_against
-from policyguard.model import Finding, ParseError, RuleMeta
+from policyguard.gate.report import Report, ShardFinding, Verdict, counts_against
+from policyguard.model import Finding, ParseError, RuleMeta, Severity
 from policyguard.report import jsontext
 
 if TYPE_CHECKING:
@@ -59,10 +59,37 @@ def document(report: Report) -> dict[str, Any]:
     return doc
 
 
+def row_renderer(rules: dict[str, RuleMeta], *, root: str, docs_url: str, fail_on: Severity, unknown_as: str,
+                 soft_fail_on: tuple[str, ...]) -> tuple[Callable[[list[Finding]], list[str]], tuple[Any, ...]]:
+    """Render findings to the compact rows ``write`` would give them in a report with these
+    settings, before the report exists (a scan renders each unit as it is judged, while the
+    workers judge the next ones); returns the renderer and the settings' key, which the report
+    must match for ``write`` to copy the rows (``Report.rows``)."""
+    ctx = Report(findings=[], rules=rules, errors=[], verdict=Verdict(0, fail_on, False, unknown_as, "", soft_fail_on=soft_fail_on),
+                 root=root, docs_url=docs_url)
+    encode = jsontext.compact_encoder()
+
+    def render(findings: list[Finding]) -> list[str]:
+        return [encode(_encoded(ctx, f)) for f in findings]
+
+    return render, _rows_key(ctx)
+
+
+def _rows_key(report: Report) -> tuple[Any, ...]:
+    v = report.verdict
+    return (report.root, report.docs_url, v.fail_on, v.unknown_as, v.soft_fail_on)
+
+
 def _findings(report: Report) -> Iterator[dict[str, Any] | str]:
     """Each finding's row: a dict, or (``policyguard merge``) the row's JSON text as its shard
     wrote it, when the merge left the finding and the row as they were (a ShardFinding: one
-    whose row merge did not decode, with no fix, suppression or edits; nearly every pass)."""
+    whose row merge did not decode, with no fix, suppression or edits; nearly every pass), or
+    (a scan) the rows rendered as its units were judged, when this report's settings are the
+    ones they were rendered with."""
+    if (report.rows is not None and report.source_rows is None and not report.pretty and report.display_filter is None
+            and report.rows_key == _rows_key(report)):
+        yield from report.rows
+        return
     if report.source_rows is None:  # a scan
         for f in report.findings:
             yield _finding(report, f)

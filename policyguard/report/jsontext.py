@@ -102,7 +102,7 @@ def _write_rows(rows: Rows, out: TextIO, pretty: bool, indent: int) -> None:
         out.write("[]")
         return
     if not pretty:
-        encode, sep, head, tail = _compact_encoder(), ",", "[", "]"
+        encode, sep, head, tail = compact_encoder(), ",", "[", "]"
     elif rows.layout == "lines":
         encode, pad = _row_encoder(), " " * (indent + 2)
         sep, head, tail = ",\n" + pad, "[\n" + pad, "\n" + " " * indent + "]"
@@ -133,7 +133,7 @@ def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
         yield batch
 
 
-def _compact_encoder() -> Callable[[Any], str]:
+def compact_encoder() -> Callable[[Any], str]:
     """``json.dumps(value, separators=(",", ":"))`` with the C encoder built once."""
     from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
