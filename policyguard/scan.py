@@ -396,7 +396,7 @@ _STARTED: Any = None
 _WORKER_SCANNER: Scanner | None = None
 
 
-def _forked_worker_init(started: Any, memory: int, scanner: Scanner) -> None:
+def _forked_worker_init(started: Any, memory: int, scanner: Scanner, warm: bool) -> None:
     """A forked worker must not share the parent's engine (or its guard helper's pipes): the
     scanner builds the worker's own evaluator on first use. The worker reaps the helper it
     starts before it exits (``procs.worker_init``). ``memory``: its address-space limit, so a
@@ -411,7 +411,7 @@ def _forked_worker_init(started: Any, memory: int, scanner: Scanner) -> None:
     _WORKER_SCANNER = scanner
     scanner.drop_evaluator()
     _limit_memory(memory)
-    if scanner.evaluation.evaluate:
+    if warm and scanner.evaluation.evaluate:
         try:  # the engine and its helper process while this worker still shares its parent's pages
             scanner.evaluator.warm()
         except Exception:  # noqa: BLE001 - the first unit builds them again and reports what fails
@@ -474,6 +474,10 @@ def schedule(units: list[Unit], costs: list[int] | None = None) -> list[int]:
 # its caches' churn), so a repository of any size is judged in rounds of fresh workers; the
 # shared corpus once (12 MiB) is one round, 8 times over (98 MiB) two rounds on two workers
 RECYCLE_BYTES = 32 * 1024 * 1024
+# input bytes per worker from which a round's workers start their Rego helper while they are
+# fresh forks (``GuardedBackend.warm``): a long-lived worker's helper then shares its pages;
+# below it a helper starts only when a group needs the interpreter (most small scans: never)
+WARM_BYTES = RECYCLE_BYTES // 4
 
 
 def rounds(order: list[int], costs: list[int], budget: int) -> Iterator[list[int]]:
@@ -515,7 +519,8 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
         if todo:  # the next round of fresh workers (``RECYCLE_BYTES`` each)
             batch = next(rounds(todo, costs, RECYCLE_BYTES * workers))
             rest = todo[len(batch):]
-            broken = _pool_round(units, batch, read, workers, deliver, scanner, tally, full_resources)
+            warm = sum(costs[i] for i in batch) >= WARM_BYTES * workers
+            broken = _pool_round(units, batch, read, workers, deliver, scanner, tally, full_resources, warm)
             if broken and len(broken) == len(batch) and not any(started for _, started in broken):
                 for i in [i for i, _ in broken] + rest:  # the pool broke before any worker started a unit: no retry can help
                     deliver(i, _crashed(units[i], "the worker pool could not start"))
@@ -534,9 +539,10 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
 
 
 def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int, deliver: Deliver,
-                scanner: Scanner, tally: _Tally, full_resources: bool = True) -> list[tuple[int, bool]]:
+                scanner: Scanner, tally: _Tally, full_resources: bool = True, warm: bool = False) -> list[tuple[int, bool]]:
     """Run ``indexes`` in one pool (handed out in that order), each outcome to ``deliver``;
-    returns the units a broken pool lost, each with whether a worker had started it."""
+    returns the units a broken pool lost, each with whether a worker had started it. ``warm``:
+    each worker starts its engine's helper at once (``WARM_BYTES``)."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import gc
     import multiprocessing
@@ -555,7 +561,7 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
     started = RawArray("b", len(units))
     memory = (scanner.evaluation.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
     pool = ProcessPoolExecutor(max_workers=min(workers, len(indexes)), mp_context=multiprocessing.get_context("fork"),
-                               initializer=_forked_worker_init, initargs=(started, memory, scanner))
+                               initializer=_forked_worker_init, initargs=(started, memory, scanner, warm))
     lost: list[tuple[int, bool]] = []
     try:
         futures = {}
