@@ -22,6 +22,7 @@ from vm_support import need_vm, rvm_installed  # noqa: F401 - the fixture below
 from policyguard import engine
 from policyguard.discover import discover
 from policyguard.engine.evaluator import EvalMode
+from policyguard.engine.rego import compiled
 from policyguard.engine.rego.compiled import (
     ARITH_FILE,
     ARITH_MODULE,
@@ -202,6 +203,41 @@ def test_a_rule_reading_input_resources_gets_them_on_the_vm() -> None:
     assert backend.eval_batch(both, "", 5.0, ["g0"]) == [{"id": "x", "out": {"C": {"fail": ["#2 x"]}}},
                                                          {"id": "y", "out": {"C": {"fail": ["#2 y"]}}}]
     assert backend.fallbacks == 0
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_groups_reading_the_unit_share_one_parse_of_it(shared: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every VM that reads the unit as data takes the one ``policyguard_rvm.Data`` parsed for
+    the batch (not the unit's text once per group), and is emptied after it; a VM module
+    without ``Data`` (built before it) is given the text: the same verdicts either way."""
+    from types import SimpleNamespace
+
+    real = compiled.vm_module()
+    parsed: list[str] = []
+    if shared:
+        class Data:  # counts the parses, hands out the real thing
+            @staticmethod
+            def from_json(text: str) -> object:
+                parsed.append(text)
+                return real.Data.from_json(text)
+
+        module = SimpleNamespace(Program=real.Program, Rvm=real.Rvm, BuiltinError=real.BuiltinError, Data=Data)
+    else:
+        module = SimpleNamespace(Program=real.Program, Rvm=real.Rvm, BuiltinError=real.BuiltinError)
+    monkeypatch.setattr(compiled, "vm_module", lambda: module)
+    rules = [(f"r.u{i}", f'package r.u{i}\nimport rego.v1\nfail contains msg if {{ msg := sprintf("{i} %v", [count(input.resources)]) }}\n')
+             for i in range(3)]
+    driver = Driver.build([(f"U{i}", pkg, False) for i, (pkg, _) in enumerate(rules)], {f"g{i}": [f"U{i}"] for i in range(3)})
+    backend = CompiledRegorusBackend(RegoPolicy(tuple((f"u{i}.rego", src) for i, (_, src) in enumerate(rules)), driver), eager=True)
+    doc = {"resources": {"x": {"id": "x"}, "y": {"id": "y"}},
+           "batch": [{"id": r, "group": f"g{i}"} for r in ("x", "y") for i in range(3)]}
+    out = backend.eval_batch(doc, "", 5.0, ["g0", "g1", "g2"])
+    assert out == [{"id": r, "out": {f"U{i}": {"fail": [f"{i} 2"]}}} for r in ("x", "y") for i in range(3)]
+    assert backend.fallbacks == 0
+    if shared:
+        assert len(parsed) == 2 and parsed[1] == "{}"  # the unit once for three VMs, then the empty data
+    one = {"resources": {"z": {"id": "z"}}, "batch": [{"id": "z", "group": "g1"}]}  # the next unit: its own data
+    assert backend.eval_batch(one, "", 5.0, ["g1"]) == [{"id": "z", "out": {"U1": {"fail": ["1 1"]}}}]
 
 
 def test_a_function_reading_the_unit_after_an_empty_comprehension_gets_it_on_the_vm() -> None:

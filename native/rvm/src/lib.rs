@@ -131,6 +131,22 @@ impl Program {
 
 /// One VM: load a program, set data and input, execute entry points. Not shared between
 /// threads (each evaluation thread makes its own).
+/// A document parsed once and handed to any number of VMs as their data (`Rvm.set_data`):
+/// the value is shared, not copied, so a unit that several groups read as data is parsed once
+/// rather than once per group's VM.
+#[pyclass(frozen, module = "policyguard_rvm")]
+struct Data {
+    value: Value,
+}
+
+#[pymethods]
+impl Data {
+    #[staticmethod]
+    fn from_json(data_json: &str) -> PyResult<Self> {
+        Ok(Data { value: Value::from_json_str(data_json).map_err(err)? })
+    }
+}
+
 #[pyclass(unsendable, module = "policyguard_rvm")]
 struct Rvm {
     vm: RegoVM,
@@ -160,6 +176,10 @@ impl Rvm {
         self.vm.set_data(data).map_err(err)
     }
 
+    fn set_data(&mut self, data: &Data) -> PyResult<()> {
+        self.vm.set_data(data.value.clone()).map_err(err)
+    }
+
     fn set_input_json(&mut self, input_json: &str) -> PyResult<()> {
         let input = Value::from_json_str(input_json).map_err(err)?;
         self.vm.set_input(input);
@@ -182,6 +202,7 @@ impl Rvm {
 #[pymodule]
 fn policyguard_rvm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Program>()?;
+    m.add_class::<Data>()?;
     m.add_class::<Rvm>()?;
     m.add("BuiltinError", m.py().get_type::<BuiltinError>())?;
     m.add("REGORUS_VERSION", "0.14.1")?;
