@@ -22,7 +22,7 @@ from vm_support import need_vm, rvm_installed  # noqa: F401 - the fixture below
 from policyguard import engine
 from policyguard.discover import discover
 from policyguard.engine.evaluator import EvalMode
-from policyguard.engine.rego import compiled
+from policyguard.engine.rego import compiled as compiled_mod
 from policyguard.engine.rego.compiled import (
     ARITH_FILE,
     ARITH_MODULE,
@@ -212,7 +212,7 @@ def test_groups_reading_the_unit_share_one_parse_of_it(shared: bool, monkeypatch
     without ``Data`` (built before it) is given the text: the same verdicts either way."""
     from types import SimpleNamespace
 
-    real = compiled.vm_module()
+    real = compiled_mod.vm_module()
     parsed: list[str] = []
     if shared:
         class Data:  # counts the parses, hands out the real thing
@@ -224,7 +224,7 @@ def test_groups_reading_the_unit_share_one_parse_of_it(shared: bool, monkeypatch
         module = SimpleNamespace(Program=real.Program, Rvm=real.Rvm, BuiltinError=real.BuiltinError, Data=Data)
     else:
         module = SimpleNamespace(Program=real.Program, Rvm=real.Rvm, BuiltinError=real.BuiltinError)
-    monkeypatch.setattr(compiled, "vm_module", lambda: module)
+    monkeypatch.setattr(compiled_mod, "vm_module", lambda: module)
     rules = [(f"r.u{i}", f'package r.u{i}\nimport rego.v1\nfail contains msg if {{ msg := sprintf("{i} %v", [count(input.resources)]) }}\n')
              for i in range(3)]
     driver = Driver.build([(f"U{i}", pkg, False) for i, (pkg, _) in enumerate(rules)], {f"g{i}": [f"U{i}"] for i in range(3)})
