@@ -151,7 +151,7 @@ def main() -> int:
             samples: dict[str, list[tuple[float, int, int, int]]] = {k: [] for k in tools}
             for rnd in range(args.rounds):
                 for name, (cmd, stdout) in tools.items():
-                    wall, peak, rc, kids = run(cmd, env, stdout)
+                    wall, peak, rc, kids, _ = run(cmd, env, stdout)
                     samples[name].append((wall, peak, rc, kids))
                     print(f"{folder} round {rnd + 1} {name}: {wall:.2f} s, {peak / 1024:.0f} MiB, {kids} children, exit {rc}",
                           file=sys.stderr)

@@ -102,20 +102,23 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, stdout: str 
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
-    rc = proc.wait()
+    _, status, usage = os.wait4(proc.pid, 0)  # CPU of the command and every child it waited for
     wall = time.perf_counter() - start
+    rc = proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     t.join()
     if stdout:
         out.close()  # type: ignore[union-attr]
-    return {"wall": wall, "peak_kib": peak, "peak_pss_kib": peak_pss, "rc": rc, "children": len(kids)}
+    return {"wall": wall, "peak_kib": peak, "peak_pss_kib": peak_pss, "rc": rc, "children": len(kids),
+            "cpu": usage.ru_utime + usage.ru_stime}
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None, stdout: str | None = None) -> tuple[float, int, int, int]:
-    """(wall seconds, peak tree RSS KiB, exit code, child processes seen). ``stdout``: a file
-    that gets the command's output (default: discarded)."""
+def run(cmd: list[str], env: dict[str, str] | None = None, stdout: str | None = None) -> tuple[float, int, int, int, float]:
+    """(wall seconds, peak tree RSS KiB, exit code, child processes seen, CPU seconds of the
+    command and the children it waited for). ``stdout``: a file that gets the command's output
+    (default: discarded)."""
     m = run_measured(cmd, env, stdout)
-    return m["wall"], int(m["peak_kib"]), int(m["rc"]), int(m["children"])
+    return m["wall"], int(m["peak_kib"]), int(m["rc"]), int(m["children"]), m["cpu"]
 
 
 def main() -> int:
@@ -148,22 +151,27 @@ def main() -> int:
         if "trivy" not in skip:
             tools["trivy"] = [args.trivy, "config", target, "--skip-check-update", "--quiet", "-f", "json",
                               "--cache-dir", cache]
-        samples: dict[str, list[tuple[float, int, int]]] = {k: [] for k in tools}
+        samples: dict[str, list[tuple[float, int, int, float]]] = {k: [] for k in tools}
         for rnd in range(args.rounds):
             for name, cmd in tools.items():
-                wall, peak, rc, _ = run(cmd, env)
-                samples[name].append((wall, peak, rc))
-                print(f"{sub} round {rnd + 1} {name}: {wall:.2f} s, {peak / 1024:.0f} MiB, exit {rc}", file=sys.stderr)
-        med = {k: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v), [s[2] for s in v])
-               for k, v in samples.items()}
-        base_wall, base_mem, _ = med["policyguard"]
-        for name, (wall, mem, rcs) in med.items():
+                wall, peak, rc, _, cpu = run(cmd, env)
+                samples[name].append((wall, peak, rc, cpu))
+                print(f"{sub} round {rnd + 1} {name}: {wall:.2f} s, {cpu:.2f} s CPU, {peak / 1024:.0f} MiB, exit {rc}",
+                      file=sys.stderr)
+        med = {k: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v), [s[2] for s in v],
+                   statistics.median(s[3] for s in v)) for k, v in samples.items()}
+        base_wall, base_mem, _, base_cpu = med["policyguard"]
+        for name, (wall, mem, rcs, cpu) in med.items():
             ratio = "1.0x" if name == "policyguard" else f"{wall / base_wall:.1f}x slower"
-            rows.append(f"| {sub} | {name} | {wall:.2f} | {mem / 1024:.0f} | {ratio} | {mem / base_mem:.1f}x | {rcs} |")
+            cpu_ratio = "1.0x" if name == "policyguard" else f"{cpu / base_cpu:.1f}x more"
+            rows.append(f"| {sub} | {name} | {wall:.2f} | {cpu:.2f} | {mem / 1024:.0f} | {ratio} | {cpu_ratio} "
+                        f"| {mem / base_mem:.1f}x | {rcs} |")
     shutil.rmtree(cache, ignore_errors=True)
-    print(f"\nrounds: {args.rounds} (interleaved), median of each; peak RSS = whole process tree")
-    print("| corpus | tool | wall s (median) | peak RSS MiB (median) | time vs policyguard | memory vs policyguard | exit codes |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\nrounds: {args.rounds} (interleaved), median of each; CPU = user + sys of the command and the "
+          "children it waited for; peak RSS = whole process tree")
+    print("| corpus | tool | wall s (median) | CPU s (median) | peak RSS MiB (median) | time vs policyguard "
+          "| CPU vs policyguard | memory vs policyguard | exit codes |")
+    print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 

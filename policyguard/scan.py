@@ -12,6 +12,7 @@ processes (``jobs``) and cross-resource rules see every resource of their unit.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from policyguard import procs, sharding
+from policyguard.formats import TERRAFORM
 from policyguard.model import (
     ErrorKind,
     Finding,
@@ -55,6 +57,8 @@ class UnitSink(Protocol):
         """One unit's resources and findings (``order``: its place among the scan's units)."""
 
 if TYPE_CHECKING:
+    import re
+
     from policyguard.discover import Unit
     from policyguard.engine.evaluator import EvalMode
     from policyguard.limits import UnitBudget, UnitLimits
@@ -437,14 +441,89 @@ def _limit_memory(limit: int) -> None:
         pass  # no RLIMIT_AS here: the budgets still bound what evaluation allocates
 
 
-def _pooled_unit(index: int, unit: Unit, read: ReadOptions, full_resources: bool) -> tuple[ParseResult, bytes]:
-    """One unit in a worker; its findings travel packed (``pack_findings``): pickling the
-    objects cost about 3x more, in the worker and again in the scanning process."""
-    if _STARTED is not None:
-        _STARTED[index] = 1
+def _pooled_task(indexes: list[int], units: list[Unit], read: ReadOptions,
+                 full_resources: bool) -> list[tuple[ParseResult, bytes]]:
+    """A task's units in a worker, in order, each marked started as it starts; their findings
+    travel packed (``pack_findings``): pickling the objects cost about 3x more, in the worker
+    and again in the scanning process."""
     assert _WORKER_SCANNER is not None  # set by _forked_worker_init
-    parsed, findings = _scan_unit(unit, read, _WORKER_SCANNER, full_resources)
-    return parsed, pack_findings(findings)
+    out = []
+    for index, unit in zip(indexes, units, strict=True):
+        if _STARTED is not None:
+            _STARTED[index] = 1
+        parsed, findings = _scan_unit(unit, read, _WORKER_SCANNER, full_resources)
+        out.append((parsed, pack_findings(findings)))
+    return out
+
+
+def affinity_tasks(units: list[Unit], costs: list[int], workers: int) -> list[list[int]]:
+    """The units (indexes) each task of a pool judges in one worker. Terraform units that call
+    the same local module (``source = "../modules/vpc"``, ``examples/*`` calling ``../..``), or
+    call each other, read the same module files: one worker parses them once for all of them
+    (its source cache), two workers twice (on the shared corpus, 27% more HCL parses at
+    ``-j 2`` than at ``-j 1``). Such a group (found from the local ``source`` strings of the
+    units' files) is one task, cut in path order into tasks of at most 1/8 of a worker's share
+    of the scan's bytes (4 MiB at most), so the pool still has tasks enough to balance; every
+    other unit is a task of its own. Tasks, and the units in each, are in discovery order."""
+    tf = {u.path: i for i, u in enumerate(units) if u.format == TERRAFORM and u.text is None}
+    parent = list(range(len(units)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_dir = {os.path.normpath(str(p)): i for p, i in tf.items()}
+    for path, i in tf.items():
+        for called in _local_module_calls(units[i]):
+            j = by_dir.get(os.path.normpath(os.path.join(str(path), called)))
+            if j is None:  # a module directory that is no unit of this scan: its callers still share it
+                j = by_dir.setdefault(os.path.normpath(os.path.join(str(path), called)), i)
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in tf.values():
+        groups.setdefault(find(i), []).append(i)
+    cap = min(max(sum(costs) // (workers * 8), 1), 4 * 1024 * 1024)
+    tasks: list[list[int]] = []
+    grouped: set[int] = set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        grouped.update(members)
+        chunk: list[int] = []
+        size = 0
+        for i in sorted(members, key=lambda i: str(units[i].path)):
+            if chunk and size + costs[i] > cap:
+                tasks.append(sorted(chunk))
+                chunk, size = [], 0
+            chunk.append(i)
+            size += costs[i]
+        tasks.append(sorted(chunk))
+    tasks += [[i] for i in range(len(units)) if i not in grouped]
+    return sorted(tasks)
+
+
+@functools.cache
+def _local_source() -> re.Pattern[bytes]:
+    import re
+
+    return re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
+
+
+def _local_module_calls(unit: Unit) -> set[str]:
+    """The relative ``source`` paths written in a Terraform unit's files (read raw, 1 MiB each
+    at most; a file that cannot be read calls nothing here: the parser reports it)."""
+    out: set[str] = set()
+    for f in unit.files:
+        try:
+            with open(f, "rb") as fh:
+                data = fh.read(1 << 20)
+        except OSError:
+            continue
+        if b"source" in data:
+            out.update(m.group(1).decode("utf-8", "replace").split("//")[0] for m in _local_source().finditer(data))
+    return out
 
 
 def unit_cost(unit: Unit) -> int:
@@ -512,17 +591,22 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
     cancelled and the workers stopped and waited for before it propagates. Each outcome goes to
     ``deliver`` as it arrives."""
     costs = [unit_cost(u) for u in units]
-    todo = schedule(units, costs)
-    rank = {i: n for n, i in enumerate(todo)}
+    tasks = affinity_tasks(units, costs, workers)
+    task_costs = [sum(costs[i] for i in t) for t in tasks]
+    # the largest first, as ``schedule`` orders units; equal estimates in discovery order
+    todo = [tasks[k] for k in sorted(range(len(tasks)), key=lambda k: (-task_costs[k], k))]
+    rank = {i: n for n, i in enumerate(i for t in todo for i in t)}
     suspects: list[int] = []
     while todo or suspects:
         if todo:  # the next round of fresh workers (``RECYCLE_BYTES`` each)
-            batch = next(rounds(todo, costs, RECYCLE_BYTES * workers))
+            sizes = [sum(costs[i] for i in t) for t in todo]
+            batch = todo[:len(next(rounds(list(range(len(todo))), sizes, RECYCLE_BYTES * workers)))]
             rest = todo[len(batch):]
-            warm = sum(costs[i] for i in batch) >= WARM_BYTES * workers
+            warm = sum(sizes[:len(batch)]) >= WARM_BYTES * workers
             broken = _pool_round(units, batch, read, workers, deliver, scanner, tally, full_resources, warm)
-            if broken and len(broken) == len(batch) and not any(started for _, started in broken):
-                for i in [i for i, _ in broken] + rest:  # the pool broke before any worker started a unit: no retry can help
+            if broken and len(broken) == sum(map(len, batch)) and not any(started for _, started in broken):
+                # the pool broke before any worker started a unit: no retry can help
+                for i in [i for i, _ in broken] + [i for t in rest for i in t]:
                     deliver(i, _crashed(units[i], "the worker pool could not start"))
                     tally.done(units[i])
                 todo = []
@@ -530,19 +614,20 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
             again: list[int] = []
             for i, started in broken:
                 (suspects if started else again).append(i)
-            todo = sorted(again + rest, key=rank.__getitem__)
+            todo = sorted([[i] for i in again] + rest, key=lambda t: rank[t[0]])
             continue
         i = suspects.pop(0)  # alone in a pool of its own: if that breaks too, this unit did it
-        for j, _ in _pool_round(units, [i], read, 1, deliver, scanner, tally, full_resources):
+        for j, _ in _pool_round(units, [[i]], read, 1, deliver, scanner, tally, full_resources):
             deliver(j, _crashed(units[j], "killed by a signal or out of memory"))
             tally.done(units[j])
 
 
-def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, workers: int, deliver: Deliver,
+def _pool_round(units: list[Unit], tasks: list[list[int]], read: ReadOptions, workers: int, deliver: Deliver,
                 scanner: Scanner, tally: _Tally, full_resources: bool = True, warm: bool = False) -> list[tuple[int, bool]]:
-    """Run ``indexes`` in one pool (handed out in that order), each outcome to ``deliver``;
-    returns the units a broken pool lost, each with whether a worker had started it. ``warm``:
-    each worker starts its engine's helper at once (``WARM_BYTES``)."""
+    """Run ``tasks`` (lists of unit indexes, ``affinity_tasks``) in one pool, handed out in that
+    order, each unit's outcome to ``deliver``; returns the units a broken pool lost, each with
+    whether a worker had started it. ``warm``: each worker starts its engine's helper at once
+    (``WARM_BYTES``)."""
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import gc
     import multiprocessing
@@ -560,31 +645,32 @@ def _pool_round(units: list[Unit], indexes: list[int], read: ReadOptions, worker
     gc.freeze()
     started = RawArray("b", len(units))
     memory = (scanner.evaluation.unit_limits or DEFAULT_UNIT_LIMITS).worker_memory
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(indexes)), mp_context=multiprocessing.get_context("fork"),
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork"),
                                initializer=_forked_worker_init, initargs=(started, memory, scanner, warm))
     lost: list[tuple[int, bool]] = []
     try:
         futures = {}
-        for n, i in enumerate(indexes):
+        for n, task in enumerate(tasks):
             try:
                 if n:
-                    futures[pool.submit(_pooled_unit, i, units[i], read, full_resources)] = i
+                    futures[pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)] = task
                 else:
                     with procs.signals_held():  # the first submit forks every worker
-                        futures[pool.submit(_pooled_unit, i, units[i], read, full_resources)] = i
+                        futures[pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)] = task
             except BrokenProcessPool:  # the pool broke while units were still being handed out
-                lost.append((i, False))
-        for fut in as_completed(futures):  # each unit's outcome as it arrives, for the progress
-            i = futures[fut]
+                lost += [(i, False) for i in task]
+        for fut in as_completed(futures):  # each task's outcomes as they arrive, for the progress
+            task = futures[fut]
             try:
-                parsed, packed = fut.result()
+                outcomes = fut.result()
             except BrokenProcessPool:
-                lost.append((i, bool(started[i])))
+                lost += [(i, bool(started[i])) for i in task]
                 continue
-            del futures[fut]  # the outcome is ``deliver``'s: this process keeps nothing of it
-            deliver(i, (parsed, unpack_findings(packed)))
-            del parsed, packed
-            tally.done(units[i])
+            del futures[fut]  # the outcomes are ``deliver``'s: this process keeps nothing of them
+            for i, (parsed, packed) in zip(task, outcomes, strict=True):
+                deliver(i, (parsed, unpack_findings(packed)))
+                tally.done(units[i])
+            del outcomes, parsed, packed
         lost.sort()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -250,6 +250,53 @@ def test_jsontext_dumps_lays_rows_one_per_line() -> None:
     assert jsontext.dumps(doc, rows=("findings",), pretty=False) == json.dumps(doc, separators=(",", ":")) + "\n"
 
 
+def _tf_tree(tmp_path: Path, calls: dict[str, list[str]]) -> list[Unit]:
+    """A Terraform unit per directory, each calling the local modules listed for it."""
+    units = []
+    for d, sources in calls.items():
+        path = tmp_path / d
+        path.mkdir(parents=True, exist_ok=True)
+        body = "".join(f'module "m{k}" {{\n  source = "{src}"\n}}\n' for k, src in enumerate(sources))
+        (path / "main.tf").write_text(body + 'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+        units.append(Unit("terraform", path, [path / "main.tf"]))
+    return units
+
+
+def test_units_calling_the_same_local_module_are_one_task(tmp_path: Path) -> None:
+    """Terraform units that share a module directory (called by both, or one calling the other)
+    go to one worker as one task, so the module is parsed once; the rest are tasks alone, and
+    every unit is in exactly one task."""
+    units = _tf_tree(tmp_path, {
+        "repo": [],                                   # 0: a root module its examples call
+        "repo/examples/a": ["../.."],                 # 1
+        "repo/examples/b": ["../../"],                # 2
+        "live/prod": ["../../shared/vpc"],            # 3: calls a directory that is no unit
+        "live/dev": ["../../shared/vpc//sub"],        # 4: the same module (a subdirectory form)
+        "other": ["./local", "git::https://x/y.git"],  # 5: alone (its module is no unit, nobody shares it)
+    })
+    cm = tmp_path / "cm.yaml"
+    cm.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    units.append(Unit("document", cm, [cm]))  # 6
+    costs = [100] * (len(units) - 1) + [10**5]  # a task may hold 1/16 of the scan's bytes (2 workers)
+    tasks = scan_mod.affinity_tasks(units, costs, 2)
+    assert tasks == [[0, 1, 2], [3, 4], [5], [6]]
+    assert sorted(i for t in tasks for i in t) == list(range(len(units)))
+    # a group larger than its share of the scan is cut in path order (the pool keeps work to balance)
+    small = scan_mod.affinity_tasks(units, [10**6] * len(units), 2)
+    assert sorted(map(len, small)) == [1] * len(units)
+    assert scan_mod.affinity_tasks(units, [100, 100, 100, 10**6, 100, 100, 10**6], 2)[0] == [0, 1, 2]
+
+
+def test_a_task_of_several_units_delivers_each_in_unit_order(tmp_path: Path) -> None:
+    units = _tf_tree(tmp_path, {"repo": [], "repo/examples/a": ["../.."], "repo/examples/b": ["../.."], "solo": []})
+    seen: list[str] = []
+    scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=2, evaluate=False))
+    outcomes = scanner.scan_units(units, ReadOptions(), lambda done, total, unit: seen.append(unit))
+    assert sorted(seen) == sorted(str(u.path) for u in units)
+    assert [next(r.span.file for r in p.resources if r.id == "aws_sqs_queue.q") for p, _ in outcomes] \
+        == [str(u.files[0]) for u in units]
+
+
 def test_rounds_cut_the_schedule_by_bytes() -> None:
     assert list(scan_mod.rounds([3, 1, 2, 0], [10, 50, 30, 200], 80)) == [[3], [1, 2], [0]]
     assert list(scan_mod.rounds([], [], 10)) == []
