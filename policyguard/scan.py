@@ -556,7 +556,7 @@ RECYCLE_BYTES = 32 * 1024 * 1024
 # input bytes per worker from which a round's workers start their Rego helper while they are
 # fresh forks (``GuardedBackend.warm``): a long-lived worker's helper then shares its pages;
 # below it a helper starts only when a group needs the interpreter (most small scans: never)
-WARM_BYTES = RECYCLE_BYTES // 4
+WARM_BYTES = RECYCLE_BYTES // 8
 
 
 def rounds(order: list[int], costs: list[int], budget: int) -> Iterator[list[int]]:

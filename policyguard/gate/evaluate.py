@@ -279,7 +279,7 @@ class GateRun:
         empty = empty_scan_reason(paths, len(result.skipped), unselected) if paths is not None and not result.files else ""
         verdict = verdict_of(self.tally, errors, notices, empty=empty)
         held = self.spool.as_list()
-        rows = self.spool.rows_list() if held is not None else self.spool.rows_view()
+        rows = self.spool.rows_in_memory() if held is not None else self.spool.rows_view()
         report = Report(
             findings=held if held is not None else self.spool,
             rules=result.rules,

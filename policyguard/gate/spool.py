@@ -44,14 +44,14 @@ class FindingSpool:
     """Findings by unit, readable in unit order (``__iter__``) as often as needed. ``render``:
     each unit's findings are also rendered to report rows when the unit arrives (the JSON
     report's, while the workers still judge other units: the report then only copies them),
-    kept and read (``rows``) like the findings; a row counts as half a finding of ``keep``."""
+    kept and read (``rows``) like the findings; a row counts as a finding of ``keep``."""
 
     def __init__(self, keep: int = KEEP, render: Render | None = None) -> None:
         self.keep = keep
         self.render = render
         self._memory: dict[int, list[Finding]] = {}
         self._disk: dict[int, tuple[int, int]] = {}  # unit -> (offset, length) in ``_file``
-        self._rows: dict[int, list[str]] = {}
+        self._rows: dict[int, str] = {}  # a unit's rows joined by line breaks: one allocation a unit
         self._rows_disk: dict[int, tuple[int, int]] = {}
         self._held = 0  # findings in ``_memory`` (rows: half each)
         self._count = 0
@@ -65,8 +65,8 @@ class FindingSpool:
         self._held += len(findings)
         self._count += len(findings)
         if self.render is not None:
-            self._rows[unit] = self.render(findings)
-            self._held += len(findings) // 2
+            self._rows[unit] = "\n".join(self.render(findings))
+            self._held += len(findings)  # a row (~550 bytes) weighs about what its finding does in memory
         if self._held > self.keep:
             self._spill()
 
@@ -84,12 +84,10 @@ class FindingSpool:
     def _iter_rows(self) -> Iterator[str]:
         for unit in self.units():
             held = self._rows.get(unit)
-            if held is not None:
-                yield from held
-            elif unit in self._rows_disk:
-                blob = self._read(*self._rows_disk[unit])
-                if blob:
-                    yield from blob.decode("utf-8", "surrogatepass").split("\n")
+            if held is None and unit in self._rows_disk:
+                held = self._read(*self._rows_disk[unit]).decode("utf-8", "surrogatepass")
+            if held:
+                yield from held.split("\n")
 
     @property
     def on_disk(self) -> bool:
@@ -126,7 +124,7 @@ class FindingSpool:
         if unit in self._memory:
             self._memory[unit] = findings
             if self.render is not None:
-                self._rows[unit] = self.render(findings)
+                self._rows[unit] = "\n".join(self.render(findings))
         else:
             self._write(unit, findings)
 
@@ -158,31 +156,29 @@ class FindingSpool:
         self._rows.clear()
         self._rows_disk.clear()
 
-    def rows_list(self) -> list[str] | None:
-        """Every row as one list when nothing went to disk (None otherwise, or without ``render``)."""
+    def rows_in_memory(self) -> RowsView | None:
+        """Every row, readable as often as needed, when nothing went to disk (they then outlive
+        ``close``); None otherwise, or without ``render``."""
         if self.render is None or self._disk:
             return None
-        out: list[str] = []
-        for unit in sorted(self._rows):
-            out += self._rows[unit]
-        return out
+        return RowsView([self._rows[unit] for unit in sorted(self._rows)])
 
     def _spill(self) -> None:
         for unit in sorted(self._memory):
             self._write(unit, self._memory.pop(unit), self._rows.pop(unit, None))
         self._held = 0
 
-    def _write(self, unit: int, findings: list[Finding], rows: list[str] | None = None) -> None:
-        """Append a unit's findings (and rows: rendered now when not given) to the file."""
+    def _write(self, unit: int, findings: list[Finding], rows: str | None = None) -> None:
+        """Append a unit's findings (and rows, joined: rendered now when not given) to the file."""
         if self.render is not None and rows is None:
-            rows = self.render(findings)
+            rows = "\n".join(self.render(findings))
         try:
             if self._file is None:
                 import tempfile
 
                 self._file = tempfile.TemporaryFile(prefix="policyguard-findings-")  # noqa: SIM115 - closed by close()
             blob = pack_findings(findings)
-            text = "\n".join(rows).encode("utf-8", "surrogatepass") if rows is not None else b""
+            text = rows.encode("utf-8", "surrogatepass") if rows is not None else b""
             self._file.seek(0, 2)
             at = self._file.tell()
             self._file.write(blob)
@@ -196,14 +192,17 @@ class FindingSpool:
 
 
 class RowsView:
-    """A spool's rows in scan order (``FindingSpool.rows_view``)."""
+    """Rows in scan order, read as often as needed: a spool's (``FindingSpool.rows_view``, read
+    back from disk each time), or units' joined rows kept in memory (``rows_in_memory``)."""
 
-    def __init__(self, spool: FindingSpool) -> None:
-        self.spool = spool
+    def __init__(self, source: FindingSpool | list[str]) -> None:
+        self.source = source
 
     def __iter__(self) -> Iterator[str]:
-        rows = self.spool.rows()
-        return rows if rows is not None else iter(())
+        if isinstance(self.source, FindingSpool):
+            rows = self.source.rows()
+            return rows if rows is not None else iter(())
+        return (row for text in self.source if text for row in text.split("\n"))
 
 
 class FindingsView:
