@@ -557,6 +557,8 @@ RECYCLE_BYTES = 32 * 1024 * 1024
 # fresh forks (``GuardedBackend.warm``): a long-lived worker's helper then shares its pages;
 # below it a helper starts only when a group needs the interpreter (most small scans: never)
 WARM_BYTES = RECYCLE_BYTES // 8
+# tasks handed out per worker ahead of the gate (``_pool_round``)
+WINDOW = 3
 
 
 def rounds(order: list[int], costs: list[int], budget: int) -> Iterator[list[int]]:
@@ -631,7 +633,11 @@ def _pool_round(units: list[Unit], tasks: list[list[int]], read: ReadOptions, wo
     # fork start: workers inherit imported modules; each builds its own engine lazily
     import gc
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed  # here: ~16 ms a one-process hook run skips
+    from concurrent.futures import (  # here: ~16 ms a one-process hook run skips
+        FIRST_COMPLETED,
+        ProcessPoolExecutor,
+        wait,
+    )
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing.sharedctypes import RawArray
 
@@ -649,28 +655,42 @@ def _pool_round(units: list[Unit], tasks: list[list[int]], read: ReadOptions, wo
                                initializer=_forked_worker_init, initargs=(started, memory, scanner, warm))
     lost: list[tuple[int, bool]] = []
     try:
-        futures = {}
-        for n, task in enumerate(tasks):
-            try:
-                if n:
-                    futures[pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)] = task
-                else:
-                    with procs.signals_held():  # the first submit forks every worker
-                        futures[pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)] = task
-            except BrokenProcessPool:  # the pool broke while units were still being handed out
-                lost += [(i, False) for i in task]
-        for fut in as_completed(futures):  # each task's outcomes as they arrive, for the progress
-            task = futures[fut]
-            try:
-                outcomes = fut.result()
-            except BrokenProcessPool:
-                lost += [(i, bool(started[i])) for i in task]
-                continue
-            del futures[fut]  # the outcomes are ``deliver``'s: this process keeps nothing of them
-            for i, (parsed, packed) in zip(task, outcomes, strict=True):
-                deliver(i, (parsed, unpack_findings(packed)))
-                tally.done(units[i])
-            del outcomes, parsed, packed
+        # at most WINDOW tasks a worker handed out ahead of the gate: a worker's outcome waits in
+        # this process until the gate takes it, so when the gate is slower than the workers (a
+        # busy machine) an unbounded queue of outcomes would grow with the repository
+        window = workers * WINDOW
+        pending = iter(tasks)
+        futures: dict[Any, list[int]] = {}
+        first = True
+        while True:
+            while len(futures) < window:
+                task = next(pending, None)
+                if task is None:
+                    break
+                try:
+                    if first:
+                        first = False
+                        with procs.signals_held():  # the first submit forks every worker
+                            fut = pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)
+                    else:
+                        fut = pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)
+                    futures[fut] = task
+                except BrokenProcessPool:  # the pool broke while units were still being handed out
+                    lost += [(i, False) for i in task]
+            if not futures:
+                break
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for fut in done:  # each task's outcomes as they arrive, for the progress
+                task = futures.pop(fut)  # the outcomes are ``deliver``'s: this process keeps nothing of them
+                try:
+                    outcomes = fut.result()
+                except BrokenProcessPool:
+                    lost += [(i, bool(started[i])) for i in task]
+                    continue
+                for i, (parsed, packed) in zip(task, outcomes, strict=True):
+                    deliver(i, (parsed, unpack_findings(packed)))
+                    tally.done(units[i])
+                del outcomes, parsed, packed
         lost.sort()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)

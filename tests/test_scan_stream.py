@@ -324,3 +324,33 @@ def test_a_large_scan_is_judged_by_rounds_of_fresh_workers(tmp_path: Path, monke
     assert [p.resources[0].name for p, _ in outcomes] == [f"cm{i}" for i in range(8)]
     pids = {p.resources[0].meta["pid"] for p, _ in outcomes}
     assert len(pids) > 2 and os.getpid() not in pids
+
+
+def test_a_slow_gate_holds_the_workers_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks are handed out at most ``WINDOW`` per worker ahead of the gate: when the gate (here
+    a slow ``deliver``) cannot keep up, the workers wait instead of their outcomes piling up in
+    the scanning process, whatever the number of units."""
+    import concurrent.futures
+    import time
+
+    units = _units(tmp_path, [10] * 40)
+    submitted: list[int] = []
+    real_submit = concurrent.futures.ProcessPoolExecutor.submit
+
+    def counting(self: Any, *a: Any, **k: Any) -> Any:
+        submitted.append(1)
+        return real_submit(self, *a, **k)
+
+    monkeypatch.setattr(concurrent.futures.ProcessPoolExecutor, "submit", counting)
+    ahead: list[int] = []
+    delivered: list[int] = []
+
+    def slow(i: int, outcome: Any) -> None:
+        ahead.append(len(submitted) - len(delivered))
+        delivered.append(i)
+        time.sleep(0.01)
+
+    scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=2, evaluate=False))
+    scanner.scan_units(units, ReadOptions(), deliver=slow)
+    assert sorted(delivered) == list(range(40))
+    assert max(ahead) <= 2 * scan_mod.WINDOW
