@@ -72,7 +72,6 @@ VM_MISSING = ("the compiled VM needs policyguard-rvm (native/rvm: regorus's VM w
               " the published regorus VM turns them into silent passes), which is not installed")
 
 
-@cache
 def _shared_data(text: str) -> Any:
     """``text`` parsed once for every VM that takes it as data (``policyguard_rvm.Data``: 0.42 s
     of 1.1 s of VM time on the CloudFormation folder went to parsing each unit once per group);
@@ -81,6 +80,7 @@ def _shared_data(text: str) -> Any:
     return data.from_json(text) if data is not None else text
 
 
+@cache
 def vm_module() -> Any | None:
     """``policyguard_rvm`` (native/rvm), or None when it is not installed: then every group runs
     on the interpreter. The VM of the published ``regorus`` package is never used: a builtin
