@@ -135,7 +135,7 @@ def test_every_operator_on_generated_operands_errs_or_agrees(op: str, a: Any, b:
     right = conv % "b" if isinstance(b, list) else "input.b"
     src = H + f"fail contains x if {{ x := {left} {op} {right} }}\nfail contains \"neg\" if {{ not {left} {op} {right} }}\n"
     doc = {"a": a, "b": b}
-    rvm = need_vm()
+    need_vm()
     try:
         want = _interpreter(src, doc)
     except Exception:  # noqa: BLE001
