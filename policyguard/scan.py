@@ -15,7 +15,7 @@ import copy
 import functools
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -477,9 +477,8 @@ def affinity_tasks(units: list[Unit], costs: list[int], workers: int) -> list[li
     by_dir = {os.path.normpath(str(p)): i for p, i in tf.items()}
     for path, i in tf.items():
         for called in _local_module_calls(units[i]):
-            j = by_dir.get(os.path.normpath(os.path.join(str(path), called)))
-            if j is None:  # a module directory that is no unit of this scan: its callers still share it
-                j = by_dir.setdefault(os.path.normpath(os.path.join(str(path), called)), i)
+            # a module directory that is no unit of this scan stands for its first caller
+            j = by_dir.setdefault(os.path.normpath(os.path.join(str(path), called)), i)
             parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in tf.values():
@@ -668,12 +667,9 @@ def _pool_round(units: list[Unit], tasks: list[list[int]], read: ReadOptions, wo
                 if task is None:
                     break
                 try:
-                    if first:
-                        first = False
-                        with procs.signals_held():  # the first submit forks every worker
-                            fut = pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)
-                    else:
+                    with procs.signals_held() if first else nullcontext():  # the first submit forks every worker
                         fut = pool.submit(_pooled_task, task, [units[i] for i in task], read, full_resources)
+                    first = False
                     futures[fut] = task
                 except BrokenProcessPool:  # the pool broke while units were still being handed out
                     lost += [(i, False) for i in task]

@@ -53,7 +53,7 @@ class FindingSpool:
         self._disk: dict[int, tuple[int, int]] = {}  # unit -> (offset, length) in ``_file``
         self._rows: dict[int, str] = {}  # a unit's rows joined by line breaks: one allocation a unit
         self._rows_disk: dict[int, tuple[int, int]] = {}
-        self._held = 0  # findings in ``_memory`` (rows: half each)
+        self._held = 0  # findings and rows in memory
         self._count = 0
         self._file: IO[bytes] | None = None
 
@@ -65,21 +65,20 @@ class FindingSpool:
         self._held += len(findings)
         self._count += len(findings)
         if self.render is not None:
-            self._rows[unit] = "\n".join(self.render(findings))
+            self._rows[unit] = self._rendered(findings)
             self._held += len(findings)  # a row (~550 bytes) weighs about what its finding does in memory
         if self._held > self.keep:
             self._spill()
-
-    def rows(self) -> Iterator[str] | None:
-        """Every finding's rendered row in scan order (None without ``render``)."""
-        if self.render is None:
-            return None
-        return self._iter_rows()
 
     def rows_view(self) -> RowsView | None:
         """The rows, readable as often as needed, read back from disk each time (None
         without ``render``)."""
         return RowsView(self) if self.render is not None else None
+
+    def _rendered(self, findings: list[Finding]) -> str:
+        """A unit's rows joined by line breaks (a row holds none: compact JSON escapes them)."""
+        assert self.render is not None
+        return "\n".join(self.render(findings))
 
     def _iter_rows(self) -> Iterator[str]:
         for unit in self.units():
@@ -124,7 +123,7 @@ class FindingSpool:
         if unit in self._memory:
             self._memory[unit] = findings
             if self.render is not None:
-                self._rows[unit] = "\n".join(self.render(findings))
+                self._rows[unit] = self._rendered(findings)
         else:
             self._write(unit, findings)
 
@@ -171,7 +170,7 @@ class FindingSpool:
     def _write(self, unit: int, findings: list[Finding], rows: str | None = None) -> None:
         """Append a unit's findings (and rows, joined: rendered now when not given) to the file."""
         if self.render is not None and rows is None:
-            rows = "\n".join(self.render(findings))
+            rows = self._rendered(findings)
         try:
             if self._file is None:
                 import tempfile
@@ -200,8 +199,7 @@ class RowsView:
 
     def __iter__(self) -> Iterator[str]:
         if isinstance(self.source, FindingSpool):
-            rows = self.source.rows()
-            return rows if rows is not None else iter(())
+            return self.source._iter_rows()
         return (row for text in self.source if text for row in text.split("\n"))
 
 

@@ -80,6 +80,14 @@ def _shared_data(text: str) -> Any:
     return data.from_json(text) if data is not None else text
 
 
+def _feed(vm: Any, data: Any) -> None:
+    """Set ``data`` (``_shared_data``'s: parsed, or the text) as the VM's data."""
+    if isinstance(data, str):
+        vm.set_data_json(data)
+    else:
+        vm.set_data(data)
+
+
 @cache
 def vm_module() -> Any | None:
     """``policyguard_rvm`` (native/rvm), or None when it is not installed: then every group runs
@@ -848,10 +856,7 @@ class CompiledRegorusBackend:
                 if plan.unit_data and id(vm) not in fed:
                     if unit_data is None:
                         unit_data = _shared_data(dumps({UNIT_DATA_ROOT: {"resources": resources}}))
-                    if isinstance(unit_data, str):
-                        vm.set_data_json(unit_data)
-                    else:
-                        vm.set_data(unit_data)
+                    _feed(vm, unit_data)
                     fed.add(id(vm))
                 value = self._execute(vm, group, doc, rule_params)
             if value is None:  # the interpreter judges it (the same verdicts, and its own errors)
@@ -863,10 +868,7 @@ class CompiledRegorusBackend:
         if fed:  # a VM keeps its data: 43 VMs each holding its last unit held 78 MiB on the CloudFormation corpus
             empty = _shared_data("{}")
             for vm in {id(v): v for v in self._thread_vms_fed(fed)}.values():
-                if isinstance(empty, str):
-                    vm.set_data_json(empty)
-                else:
-                    vm.set_data(empty)
+                _feed(vm, empty)
         for part in (p for p in ([i for i in pending if i.get("group") is not None], [i for i in pending if i.get("group") is None]) if p):
             one: dict[str, Any] = {"resources": resources, "batch": part}
             if rule_params is not None:
