@@ -511,14 +511,16 @@ def _local_source() -> re.Pattern[bytes]:
 
 
 def _local_module_calls(unit: Unit) -> set[str]:
-    """The relative ``source`` paths written in a Terraform unit's files (read raw, 1 MiB each
-    at most; a file that cannot be read calls nothing here: the parser reports it)."""
+    """The relative ``source`` paths written in a Terraform unit's files (read raw, up to 1 MiB
+    a file; a file that cannot be read, is larger, or is no longer a regular file, such as a
+    FIFO swapped in since discovery, calls nothing here: the parser reports it)."""
+    from policyguard.fsread import ReadError, read_regular
+
     out: set[str] = set()
     for f in unit.files:
         try:
-            with open(f, "rb") as fh:
-                data = fh.read(1 << 20)
-        except OSError:
+            data = read_regular(f, 1 << 20)
+        except ReadError:
             continue
         if b"source" in data:
             out.update(m.group(1).decode("utf-8", "replace").split("//")[0] for m in _local_source().finditer(data))

@@ -287,6 +287,18 @@ def test_units_calling_the_same_local_module_are_one_task(tmp_path: Path) -> Non
     assert scan_mod.affinity_tasks(units, [100, 100, 100, 10**6, 100, 100, 10**6], 2)[0] == [0, 1, 2]
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+def test_a_module_file_swapped_for_a_fifo_does_not_block_the_grouping(tmp_path: Path) -> None:
+    # discovery keeps FIFOs out of units; one swapped in since must not hang the scanning process
+    import os
+
+    units = _tf_tree(tmp_path, {"repo": [], "repo/examples/a": ["../.."]})
+    fifo = tmp_path / "repo" / "examples" / "a" / "main.tf"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    assert scan_mod.affinity_tasks(units, [100, 100], 2) == [[0], [1]]
+
+
 def test_a_task_of_several_units_delivers_each_in_unit_order(tmp_path: Path) -> None:
     units = _tf_tree(tmp_path, {"repo": [], "repo/examples/a": ["../.."], "repo/examples/b": ["../.."], "solo": []})
     seen: list[str] = []
