@@ -73,10 +73,11 @@ def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
     return st
 
 
-def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most ``max_bytes`` (ReadError otherwise)."""
+def read_regular(path: str | os.PathLike[str], max_bytes: int, *, prefix: bool = False) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (ReadError otherwise); ``prefix``:
+    its first ``max_bytes`` bytes whatever its size."""
     st = check_regular(path)
-    if st.st_size > max_bytes:
+    if st.st_size > max_bytes and not prefix:
         raise ReadError(f"file is {st.st_size} bytes, above the {max_bytes}-byte limit", ErrorKind.LIMIT)
     try:
         fd = os.open(path, _OPEN_FLAGS)
@@ -95,12 +96,29 @@ def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
+                if prefix:
+                    return b"".join(chunks)[:max_bytes]
                 raise ReadError(f"file grew above the {max_bytes}-byte limit while being read", ErrorKind.LIMIT)
     except OSError as exc:
         raise ReadError(f"cannot read file: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+def read_text(path: str | os.PathLike[str], max_bytes: int) -> str | None:
+    """The text of a file the scan already read once (the gate reads it again for comments),
+    or None when it is no longer a readable regular file: a file swapped for a FIFO after
+    discovery must not block the gate, nor a grown one exhaust it. Undecodable bytes are
+    replaced; the first ``max_bytes`` bytes are read."""
+    try:
+        data = read_regular(path, max_bytes, prefix=True)
+    except ReadError:
+        return None
+    try:
+        return decode_text(data)
+    except ReadError:
+        return data.decode("utf-8", errors="replace")
 
 
 def decode_text(data: bytes) -> str:

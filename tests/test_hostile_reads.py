@@ -100,3 +100,57 @@ def test_no_report_format_carries_outside_content(tmp_path: Path) -> None:
     assert p.returncode in (0, 1), p.stderr
     blob = p.stdout + p.stderr + "".join(f.read_text() for f in out.iterdir())
     assert SECRET not in blob
+
+
+def _returns_within(seconds: float, fn: object) -> list[object]:
+    """Runs ``fn`` in a daemon thread: a read that blocks fails the test instead of hanging it."""
+    import threading
+
+    out: list[object] = []
+    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)  # type: ignore[operator]
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), "blocked reading a FIFO"
+    return out
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_gate_rereads_never_block_on_a_file_swapped_for_a_fifo(tmp_path: Path) -> None:
+    """The gate reads a scanned file again after its unit was judged (inline suppressions, other
+    tools' suppressions). A file replaced by a FIFO in between (or grown past the limit) is not
+    read there: no directive from it, no hang."""
+    from policyguard.gate.exceptions import ExceptionFileError, load_file
+    from policyguard.gate.foreign import foreign_texts
+    from policyguard.gate.suppress import collect_inline
+    from policyguard.model import Resource, Span
+
+    fifo = tmp_path / "main.tf"
+    os.mkfifo(fifo)
+    res = Resource(id="aws_s3_bucket.b", platform="terraform", type="aws_s3_bucket", name="b", attributes={},
+                   span=Span(str(fifo), 1, 1, 3, 2))
+    cache: dict[str, str | None] = {}
+    assert _returns_within(10, lambda: collect_inline([res], cache)) == [[]]
+    assert cache == {str(fifo): None}
+    assert _returns_within(10, lambda: list(foreign_texts([str(fifo)], {}))) == [[]]
+    exc = tmp_path / "exceptions.yaml"
+    os.mkfifo(exc)
+
+    def load() -> str:
+        with pytest.raises(ExceptionFileError) as info:
+            load_file(str(exc))
+        return str(info.value)
+
+    (message,) = _returns_within(10, load)
+    assert str(exc) in str(message) and "a FIFO" in str(message)
+
+
+def test_gate_reads_a_prefix_of_a_file_that_grew(tmp_path: Path) -> None:
+    """Other tools' suppressions are looked for in the first MAX_BYTES of a file, whatever its size."""
+    from policyguard.fsread import read_text
+
+    big = tmp_path / "big.tf"
+    big.write_bytes(b"# checkov:skip=CKV_AWS_1\n" + b"x" * 4096 + b"\xff")
+    text = read_text(big, 64)
+    assert text is not None and text.startswith("# checkov:skip=CKV_AWS_1\n") and len(text) == 64
+    assert read_text(big, 1 << 20) is not None  # undecodable bytes replaced, never an error
+    assert read_text(tmp_path / "gone.tf", 64) is None

@@ -315,13 +315,16 @@ def load_file(path: str, *, origin: str = "trusted") -> list[PolicyException]:
 
     from policyguard.parsers.yaml_source import yaml_limit_error
 
+    from policyguard.fsread import ReadError, read_regular
+
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
             raise ExceptionFileError(f"{path}:1: exception file larger than {MAX_FILE_BYTES} bytes")
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")  # non-blocking: never a FIFO swapped in
     except (OSError, UnicodeDecodeError) as exc:
         raise ExceptionFileError(f"{path}: cannot read exception file: {exc}") from None
+    except ReadError as exc:
+        raise ExceptionFileError(f"{path}: cannot read exception file: {exc.message}") from None
     limit = yaml_limit_error(text, path)
     if limit is not None:
         raise ExceptionFileError(f"{path}:{limit.line}: {limit.message}")

@@ -11,16 +11,13 @@ from policyguard.gate.suppress import Notice
 def foreign_texts(files: Iterable[str], texts: dict[str, str | None]) -> Iterator[tuple[str, str]]:
     """(file, text) of each of ``files`` (in their order) that may hold another tool's
     suppression, read one at a time (``texts``: already read)."""
+    from policyguard.fsread import read_text
     from policyguard.gate import migrate
 
     for file in files:
         text = texts.get(file) if file in texts else None
         if text is None and file not in texts:
-            try:
-                with open(file, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read(migrate.MAX_BYTES)
-            except OSError:
-                text = None
+            text = read_text(file, migrate.MAX_BYTES)
         if text and migrate.may_hold(text):
             yield file, text
 

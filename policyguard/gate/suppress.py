@@ -299,11 +299,10 @@ def _comment_block_above(lines: list[str], start_line: int) -> range:
 
 def _read(file: str, cache: dict[str, str | None]) -> str | None:
     if file not in cache:
-        try:
-            with open(file, encoding="utf-8", errors="replace") as fh:
-                cache[file] = fh.read()
-        except OSError:
-            cache[file] = None
+        from policyguard.fsread import read_text
+        from policyguard.limits import DEFAULT_LIMITS
+
+        cache[file] = read_text(file, DEFAULT_LIMITS.max_file_bytes)
     return cache[file]
 
 
