@@ -313,9 +313,8 @@ def load_file(path: str, *, origin: str = "trusted") -> list[PolicyException]:
     ``ExceptionFileError`` naming the file and line of the first problem."""
     import yaml
 
-    from policyguard.parsers.yaml_source import yaml_limit_error
-
     from policyguard.fsread import ReadError, read_regular
+    from policyguard.parsers.yaml_source import yaml_limit_error
 
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
