@@ -485,7 +485,7 @@ def _jwt_header(tok: str) -> bool:
 
 
 # --------------------------------------------------------------------------- the API
-_CACHE: OrderedDict[int, tuple[Any, list[Hit]]] = OrderedDict()
+_CACHE: OrderedDict[int, tuple[Any, dict[str, list[Hit]]]] = OrderedDict()
 
 
 _CACHE_SIZE = 512
@@ -507,21 +507,31 @@ def hits(resource: Any, detector: str) -> Iterator[Hit]:
     key = id(resource)
     entry = _CACHE.get(key)
     if entry is None or entry[0] is not resource:
-        entry = (resource, scan(resource.get("attributes")))
+        entry = (resource, _by_detector(scan(resource.get("attributes"))))
         _CACHE[key] = entry
         if len(_CACHE) > _CACHE_SIZE:
             try:
                 _CACHE.popitem(last=False)
             except KeyError:  # another evaluation thread emptied it first
                 pass
-    found = entry[1]
-    if detector == PRIVATE_KEY:  # the key of a service-account key file is that rule's finding
-        whole = {h.path for h in found if h.detector == GCP_SA_KEY}
-        return (h for h in found if h.detector == detector and h.path not in whole)
-    if detector in (PASSWORD, ENTROPY):  # a value a format detector named is reported once, there
-        shaped = {(h.path, h.masked) for h in found if h.detector in SHAPED}
-        return (h for h in found if h.detector == detector and (h.path, h.masked) not in shaped)
-    return (h for h in found if h.detector == detector)
+    return iter(entry[1].get(detector, ()))
+
+
+def _by_detector(found: list[Hit]) -> dict[str, list[Hit]]:
+    """Each detector's hits, in order, as ``hits`` reports them (nearly every resource has none:
+    the rules of the family then ask an empty dict)."""
+    if not found:
+        return {}
+    whole = {h.path for h in found if h.detector == GCP_SA_KEY}
+    shaped = {(h.path, h.masked) for h in found if h.detector in SHAPED}
+    out: dict[str, list[Hit]] = {}
+    for h in found:
+        if h.detector == PRIVATE_KEY and h.path in whole:
+            continue  # the key of a service-account key file is that rule's finding
+        if h.detector in (PASSWORD, ENTROPY) and (h.path, h.masked) in shaped:
+            continue  # a value a format detector named is reported once, there
+        out.setdefault(h.detector, []).append(h)
+    return out
 
 
 def mask_values(value: Any) -> Any:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import policyguard.gate.spool as spool_mod
 from policyguard.commands import main
@@ -353,3 +355,33 @@ def test_scan_whose_spool_cannot_be_written_fails_with_a_clear_error(jobs: str, 
     assert "Traceback" not in out.stderr and "internal error" not in out.stderr
     assert "cannot write the scan's findings kept on disk" in out.stderr and str(tmp_path) in out.stderr
     assert out.stdout == ""
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(findings=st.lists(st.builds(
+    lambda rule, status, sev, rid, rtype, platform, file, lines, message, path, unknowns, fp: Finding(
+        rule_id=rule, status=status, severity=sev, resource_id=rid, resource_type=rtype, platform=platform,
+        span=Span(file, *lines), message=message, path=path, unknowns=tuple(unknowns), fingerprint=fp),
+    st.sampled_from(["PG-AWS-S3-001", "PG-K8S-001", "CKV_X\u00e9", 'r"q']), st.sampled_from(list(Status)),
+    st.sampled_from(list(Severity)), _TEXT, _TEXT, st.sampled_from(["terraform", "kubernetes", "cloudformation"]),
+    st.sampled_from(["a.tf", "d\u00e9j\u00e0/b.yaml", 'q"x.json', "/elsewhere/c.tf"]),
+    st.tuples(*[st.integers(0, 10**6)] * 4), _TEXT, _TEXT, st.lists(_TEXT, max_size=3),
+    st.sampled_from(["", "0123abcd", "0123abcd:2"])), max_size=8))
+def test_rows_written_from_parts_equal_the_encoded_findings(tmp_path: Path, findings: list[Finding]) -> None:
+    """The renderer's fast path (a finding without fix, suppression, module call, origin or
+    edits) gives the same text as encoding the finding's full row, for any strings."""
+    from policyguard.gate.report import DEFAULT_DOCS_URL, Report, Verdict
+    from policyguard.report.json_report import _encoded, row_renderer
+    from policyguard.report.jsontext import compact_encoder
+
+    rules = {"PG-AWS-S3-001": RuleMeta(id="PG-AWS-S3-001", title="t", severity=Severity.HIGH, source=str(ROOT / "rules" / "x.rego"))}
+    for soft in ((), ("PG-K8S-001",)):
+        render, _ = row_renderer(rules, root=str(tmp_path), docs_url=DEFAULT_DOCS_URL, fail_on=Severity.MEDIUM,
+                                 unknown_as="fail", soft_fail_on=soft)
+        ctx = Report(findings=[], rules=rules, errors=[], root=str(tmp_path), docs_url=DEFAULT_DOCS_URL,
+                     verdict=Verdict(0, Severity.MEDIUM, False, "fail", "", soft_fail_on=soft))
+        encode = compact_encoder()
+        assert render(findings) == [encode(_encoded(ctx, f)) for f in findings]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from policyguard.gate.report import Report, ShardFinding, Verdict, counts_against
-from policyguard.model import Finding, ParseError, RuleMeta, Severity
+from policyguard.model import Finding, ParseError, RuleMeta, Severity, Span
 from policyguard.report import jsontext
 
 if TYPE_CHECKING:
@@ -68,9 +68,46 @@ def row_renderer(rules: dict[str, RuleMeta], *, root: str, docs_url: str, fail_o
     ctx = Report(findings=[], rules=rules, errors=[], verdict=Verdict(0, fail_on, False, unknown_as, "", soft_fail_on=soft_fail_on),
                  root=root, docs_url=docs_url)
     encode = jsontext.compact_encoder()
+    from json.encoder import encode_basestring_ascii as q  # type: ignore[attr-defined]
+
+    heads: dict[tuple[str, Any, Severity], str] = {}  # (rule, status, severity) -> the row's opening
+    tails: dict[str, str] = {}  # rule -> the row's close (its doc_url)
 
     def render(findings: list[Finding]) -> list[str]:
-        return [encode(_encoded(ctx, f)) for f in findings]
+        """Most findings (a pass, a plain fail) hold no fix, suppression, module call, origin or
+        edit: their row is written from parts, the parts a rule and a resource share made once,
+        the same text ``encode(_encoded(ctx, f))`` gives (a test holds them equal); the others
+        take that path."""
+        out = []
+        places: dict[tuple[str, str, str, Span], str] = {}  # a unit's resources: their middle part
+        for f in findings:
+            if (f.fix is not None or f.suppression is not None or f.call_chain or f.edits or f.construct_path
+                    or f.origin or (f.unknowns and not all(type(u) is str for u in f.unknowns))):
+                out.append(encode(_encoded(ctx, f)))
+                continue
+            key = (f.rule_id, f.status, f.severity)
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = (f'{{"rule_id":{q(f.rule_id)},"status":{q(str(f.status))},'
+                                     f'"severity":{q(f.severity.label)},"resource_id":')
+            span = f.span
+            where = (f.resource_id, f.resource_type, f.platform, span)
+            middle = places.get(where)
+            if middle is None:
+                middle = places[where] = (
+                    f'{q(f.resource_id)},"resource_type":{q(f.resource_type)},"platform":{q(f.platform)},'
+                    f'"location":{{"file":{q(ctx.rel(span.file))},"start_line":{int(span.start_line)},'
+                    f'"start_col":{int(span.start_col)},"end_line":{int(span.end_line)},"end_col":{int(span.end_col)}}},'
+                    '"message":')
+            tail = tails.get(f.rule_id)
+            if tail is None:
+                url = ctx.doc_url(f.rule_id)
+                tail = tails[f.rule_id] = f',"doc_url":{q(url)}}}' if url else "}"
+            unknowns = ",".join([q(u) for u in f.unknowns]) if f.unknowns else ""
+            out.append(f'{head}{middle}{q(f.message)},"path":{q(f.path)},"unknowns":[{unknowns}],'
+                       f'"fingerprint":{q(f.fingerprint)},"counts_against_gate":'
+                       f'{"true" if ctx.counts_against(f) else "false"}{tail}')
+        return out
 
     return render, _rows_key(ctx)
 
