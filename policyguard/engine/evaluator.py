@@ -352,12 +352,21 @@ class Evaluator:
             self._eval_python(per_resource, envs, raw)
 
         findings: list[Finding] = []
+        append, PASS = findings.append, Status.PASS
         for r, metas in per_resource:
+            origin: str | None = None
             for m in metas:
                 outcome = raw.get((r.id, m.id))
                 if outcome is None:
                     outcome = ("error", "rule produced no result")
-                if problems_only and outcome[0] == "ok" and _no_results(outcome[1]):
+                if outcome[0] == "ok" and _no_results(outcome[1]):  # most: the pass ``_findings`` gives
+                    if problems_only:
+                        continue
+                    if origin is None:
+                        origin = str(r.meta.get("origin") or "")
+                    append(Finding(rule_id=m.id, status=PASS, severity=m.severity, resource_id=r.id, resource_type=r.type,
+                                   platform=r.platform, span=r.span, construct_path=r.construct_path,
+                                   call_chain=r.call_chain, origin=origin))
                     continue
                 findings.extend(self._findings(r, m, outcome))
         return findings

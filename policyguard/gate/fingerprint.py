@@ -52,6 +52,8 @@ def unit_file(finding: Finding) -> str:
     """The file whose unit keys ``finding``: its own, unless its module was downloaded into the
     cache (a path that differs per machine), where the repository's module block that called the
     download keys it instead (the resource id already names the module address)."""
+    if not finding.call_chain:  # nearly every finding (asked once per finding of a scan)
+        return finding.span.file
     site = next((c for c in finding.call_chain if c.downloaded), None)
     return site.file if site is not None else finding.span.file
 

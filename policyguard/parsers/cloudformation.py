@@ -224,11 +224,16 @@ class _Resolver:
     # -- values
     def value(self, node: Any, path: str) -> Any:
         """The resolved ``node``; ``path`` is its attribute path text (for edges and span moves)."""
-        self.budget.tick()  # a template's aliases can make a small file a large walk
+        tick = self.budget.tick
+        tick()  # a template's aliases can make a small file a large walk
         if isinstance(node, list):
             out: list[Any] = []
             for i, item in enumerate(node):
-                v = self.value(item, child_path(path, len(out)))
+                if isinstance(item, (dict, list)):
+                    v = self.value(item, child_path(path, len(out)))
+                else:  # a scalar is itself: the step, without the call and its child path
+                    tick()
+                    v = item
                 if v is not _NOVALUE:
                     out.append(v)
                 if len(out) - 1 != i and v is not _NOVALUE:
@@ -252,9 +257,13 @@ class _Resolver:
                 return unknown(f"!{k} {render(v)}", "Rain directive: package the template with `rain pkg`")
         out_d: dict[str, Any] = {}
         for k, v in node.items():
-            rv = self.value(v, child_path(path, k))
-            if rv is not _NOVALUE:
-                out_d[k] = rv
+            if isinstance(v, (dict, list)):
+                rv = self.value(v, child_path(path, k))
+                if rv is not _NOVALUE:
+                    out_d[k] = rv
+            else:  # a scalar is itself (as in the list above)
+                tick()
+                out_d[k] = v
         return out_d
 
     def intrinsic(self, fn: str, arg: Any, node: dict[str, Any], path: str) -> Any:
