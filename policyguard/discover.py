@@ -55,7 +55,7 @@ from policyguard.formats import (
     directory_suffixes,
     format_of_file,
 )
-from policyguard.fsread import file_type, on_pseudo_fs
+from policyguard.fsread import PSEUDO_MESSAGE, file_type, is_pseudo
 from policyguard.limits import DEFAULT_LIMITS, Limits
 from policyguard.model import ErrorKind, ParseError
 
@@ -390,8 +390,8 @@ class _Walker:
                 if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
                     self.error(f, f"not a regular file ({file_type(st.st_mode)}): not read")
                     continue
-                if on_pseudo_fs(os.path.realpath(f)):
-                    self.error(f, "not a regular file (a /proc, /sys or /dev entry): not read")
+                if is_pseudo(f, st):
+                    self.error(f, PSEUDO_MESSAGE)
                     continue
                 if st.st_size > limit:
                     self.error(f, f"file is {st.st_size} bytes, above the {limit}-byte limit", ErrorKind.LIMIT)

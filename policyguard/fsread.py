@@ -60,6 +60,50 @@ def on_pseudo_fs(real: str) -> bool:
     return any(real == p or real.startswith(p + "/") for p in PSEUDO_FS)
 
 
+# kernel filesystems whose files report a size they do not hold (or produce data forever)
+PSEUDO_TYPES = frozenset({
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs", "securityfs",
+    "configfs", "pstore", "bpf", "efivarfs", "fusectl", "mqueue", "binfmt_misc", "selinuxfs", "nsfs",
+    "rpc_pipefs", "autofs",
+})  # fmt: skip
+PSEUDO_MESSAGE = "not a regular file (a /proc, /sys or /dev entry): not read"
+_PSEUDO_DEVICES: list[frozenset[int] | None] = []
+
+
+def _pseudo_devices() -> frozenset[int] | None:
+    """The ``st_dev`` of every mounted kernel pseudo filesystem (``/proc/self/mountinfo``, read
+    once a process), or None where there is no mount table to read."""
+    if not _PSEUDO_DEVICES:
+        devices: frozenset[int] | None = None
+        try:
+            with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+                found = set()
+                for line in fh:
+                    fields = line.split()
+                    if "-" not in fields:
+                        continue
+                    fstype = fields[fields.index("-") + 1]
+                    major, _, minor = fields[2].partition(":")
+                    if fstype in PSEUDO_TYPES and major.isdigit() and minor.isdigit():
+                        found.add(os.makedev(int(major), int(minor)))
+                devices = frozenset(found) if found else None
+        except (OSError, IndexError, ValueError):
+            devices = None
+        _PSEUDO_DEVICES.append(devices)
+    return _PSEUDO_DEVICES[0]
+
+
+def is_pseudo(path: str | os.PathLike[str], st: os.stat_result) -> bool:
+    """Does ``path`` (``st``: its ``stat``) live on a kernel pseudo filesystem? By the device it
+    is on (every procfs, sysfs, cgroup... mount, wherever it is bound); where the mount table
+    cannot be read, by its resolved path (``on_pseudo_fs``). The device costs no system call:
+    resolving every file's path (an ``lstat`` per component) was 4% of a scan."""
+    devices = _pseudo_devices()
+    if devices is not None:
+        return st.st_dev in devices
+    return on_pseudo_fs(os.path.realpath(path))
+
+
 def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
     """``stat`` of ``path`` (following symlinks) if it is a regular file that may be opened."""
     try:
@@ -68,8 +112,8 @@ def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
         raise ReadError(f"cannot read file: {exc.strerror or exc}") from None
     if not stat.S_ISREG(st.st_mode):
         raise ReadError(f"not a regular file ({file_type(st.st_mode)}): not read")
-    if on_pseudo_fs(os.path.realpath(path)):
-        raise ReadError("not a regular file (a /proc, /sys or /dev entry): not read")
+    if is_pseudo(path, st):
+        raise ReadError(PSEUDO_MESSAGE)
     return st
 
 

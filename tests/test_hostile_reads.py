@@ -154,3 +154,34 @@ def test_gate_reads_a_prefix_of_a_file_that_grew(tmp_path: Path) -> None:
     assert text is not None and text.startswith("# checkov:skip=CKV_AWS_1\n") and len(text) == 64
     assert read_text(big, 1 << 20) is not None  # undecodable bytes replaced, never an error
     assert read_text(tmp_path / "gone.tf", 64) is None
+
+
+def _kernel_files() -> list[str]:
+    import glob
+
+    found = [p for p in ("/proc/self/status", "/proc/sys/kernel/hostname", "/sys/kernel/mm/transparent_hugepage/enabled")
+             if os.path.isfile(p)]
+    found += [p for p in glob.glob("/sys/fs/cgroup/**/cgroup.procs", recursive=True)[:1] if os.path.isfile(p)]
+    return found
+
+
+@pytest.mark.skipif(not os.path.isfile("/proc/self/status"), reason="needs procfs")
+@pytest.mark.parametrize("mount_table", [True, False])
+def test_kernel_pseudo_files_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mount_table: bool) -> None:
+    """procfs, sysfs and cgroup files (which report sizes they do not hold) are refused, reached
+    directly or through a symlink, by the device they are on or, without a mount table, by their
+    resolved path; ordinary files are read."""
+    from policyguard import fsread
+
+    if not mount_table:
+        monkeypatch.setattr(fsread, "_PSEUDO_DEVICES", [None])
+    ordinary = tmp_path / "main.tf"
+    ordinary.write_text("x")
+    assert fsread.read_regular(ordinary, 10) == b"x"
+    for i, path in enumerate(_kernel_files()):
+        link = tmp_path / f"link{i}.yaml"
+        link.symlink_to(path)
+        for p in (path, link):
+            with pytest.raises(fsread.ReadError, match="/proc, /sys or /dev"):
+                fsread.read_regular(p, 1 << 20)
+            assert fsread.read_text(p, 1 << 20) is None
