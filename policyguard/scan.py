@@ -337,8 +337,12 @@ class Scanner:
         jobs = self.evaluation.jobs or os.cpu_count() or 1
         tally = _Tally(len(units), progress)
         if jobs > 1 and len(units) > 1:
+            from policyguard import engine, parsers
+
             if self.evaluation.evaluate:
                 _ = self.ruleset  # loaded before the fork: every worker inherits it
+                engine.preload(self.evaluation)  # and the modules every worker would import
+            parsers.preload(units)
             _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take)
         else:
             for i, u in enumerate(units):

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from policyguard.engine.rules import RuleSet
     from policyguard.options import EvalOptions, RuleOptions
 
-__all__ = ["builtin_rules_dir", "load_ruleset", "make_evaluator"]
+__all__ = ["builtin_rules_dir", "load_ruleset", "make_evaluator", "preload"]
 
 
 def builtin_rules_dir() -> Any:
@@ -37,3 +37,16 @@ def make_evaluator(ruleset: RuleSet, evaluation: EvalOptions, mode: EvalMode | N
     from policyguard.engine.evaluator import Evaluator as _Evaluator
 
     return _Evaluator(ruleset, evaluation, mode)
+
+
+def preload(evaluation: EvalOptions) -> None:
+    """Import what an evaluator for ``evaluation`` imports on first use (its modules, the
+    compiled VM's library, the JSON codec), without making one: a scan calls it before forking
+    its workers, so each worker does not import them again (~50 ms of CPU a worker)."""
+    from policyguard.engine import evaluator  # noqa: F401
+    from policyguard.engine.rego import backends, guard  # noqa: F401
+
+    if evaluation.rego_engine in ("", "auto", "embedded", "embedded-vm"):
+        from policyguard.engine.rego.compiled import vm_module
+
+        vm_module()
