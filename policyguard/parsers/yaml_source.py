@@ -193,6 +193,9 @@ def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- the composer
+_PLACEHOLDER = Span("", 0, 0, 0, 0)  # a collection's span until its end
+
+
 class _Frame:
     __slots__ = ("kind", "value", "path", "start", "flow", "anchor", "key", "key_start", "index",
                  "span_from", "last_end", "merges", "explicit", "size", "tag", "child_base", "node_start")  # fmt: skip
@@ -479,7 +482,7 @@ class _Composer:
             container: Any = {} if kind == "map" else []
             frame = _Frame(kind, container, path, start, bool(ev.flow_style), ev.anchor, len(spans), cfn_tag)
             frame.node_start = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-            spans.append((path, self._span(start, start)))  # placeholder, fixed in _finish
+            spans.append((path, _PLACEHOLDER))  # replaced in _finish, before anything reads it
             stack.append(frame)
 
     def _check_read_ahead(self, exc: Any, depth: int, seen: int) -> None:
