@@ -344,9 +344,10 @@ class Scanner:
                 engine.preload(self.evaluation)  # and the modules every worker would import
             parsers.preload(units)
             _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take)
-        else:
+        else:  # a unit handed on (``deliver``) is dropped after: cutting it to its gate views would be waste
+            whole = full_resources or deliver is not None
             for i, u in enumerate(units):
-                take(i, _scan_unit(u, read, self, full_resources))
+                take(i, _scan_unit(u, read, self, whole))
                 tally.done(u)
         return [o for o in outcomes if o is not None]
 
