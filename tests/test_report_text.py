@@ -397,3 +397,24 @@ def test_terminal_default_leaves_snippets_out_of_a_long_report(tmp_path: Path, m
     report = sup.sample_report(tmp_path)
     common.lay_out(report, [("text", "-")], {}, None, ScanResult(), options)
     assert not report.snippets and not report.layout_note  # a pipe: compact, as documented
+
+
+def test_builtin_rule_files_are_known_with_or_without_resolving(tmp_path: Path) -> None:
+    """Reports link the built-in pack's pages for its own rules only: a rule file under the
+    pack's directory (as the loader names it, or reached through a symlink) is built in; a
+    copy elsewhere, or a path that leaves the directory through '..', is not."""
+    from policyguard.engine.rules import builtin_rules_dir
+    from policyguard.gate import report as report_mod
+
+    pack = Path(builtin_rules_dir())
+    rule = next(pack.rglob("rule.rego"))
+    copy = tmp_path / "rule.rego"
+    copy.write_text(rule.read_text())
+    link = tmp_path / "link.rego"
+    link.symlink_to(rule)
+    report_mod._builtin_source.cache_clear()
+    assert report_mod._builtin_source(str(rule))
+    assert report_mod._builtin_source(str(link))
+    assert not report_mod._builtin_source(str(copy))
+    assert not report_mod._builtin_source(str(pack / ".." / "README.md"))
+    assert not report_mod._builtin_source(str(pack) + "-other/x/rule.rego")
