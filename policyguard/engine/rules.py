@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyguard.model import ErrorKind, ParseError, RuleMeta, Severity
+from policyguard.model import ErrorKind, ParseError, RuleMeta, Severity, fast_pickle
 
 if TYPE_CHECKING:
     from policyguard.engine.python_rules import PythonRule
@@ -69,6 +69,7 @@ _RESERVED_PACKAGES = (
 )
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class RegoRule:
     id: str
