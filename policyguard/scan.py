@@ -303,6 +303,21 @@ class Scanner:
         builds a new one. The rule set is kept."""
         self._evaluator = None
 
+    def before_fork(self) -> None:
+        """In the process about to fork workers: its evaluator made now, without a backend, so
+        every worker inherits it (``adopt_evaluator``) instead of making its own."""
+        if self.evaluation.evaluate:
+            self.evaluator.before_fork()
+
+    def adopt_evaluator(self) -> None:
+        """In a forked worker: the parent's evaluator becomes this process's when it has no
+        backend yet (``Evaluator.adopt``); otherwise it is forgotten and the worker makes its own."""
+        inherited = self._evaluator
+        if inherited is not None and inherited.adopt():
+            self._evaluator_pid = os.getpid()
+        else:
+            self._evaluator = None
+
     def restart_budget(self) -> None:
         """Start the per-scan time budget (``scan_timeout``) now: an evaluator outlives one scan
         (a pre-commit run's repeated scans, a fixture case each, a fix's re-scans)."""
@@ -342,6 +357,7 @@ class Scanner:
             if self.evaluation.evaluate:
                 _ = self.ruleset  # loaded before the fork: every worker inherits it
                 engine.preload(self.evaluation)  # and the modules every worker would import
+                self.before_fork()  # and the evaluator's plain parts
             parsers.preload(units)
             _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take)
         else:  # a unit handed on (``deliver``) is dropped after: cutting it to its gate views would be waste
@@ -406,8 +422,9 @@ _WORKER_SCANNER: Scanner | None = None
 
 
 def _forked_worker_init(started: Any, memory: int, scanner: Scanner, warm: bool) -> None:
-    """A forked worker must not share the parent's engine (or its guard helper's pipes): the
-    scanner builds the worker's own evaluator on first use. The worker reaps the helper it
+    """A forked worker must not share the parent's engine (or its guard helper's pipes): it
+    keeps the evaluator the parent made before forking only when that has no backend yet, and
+    builds its own backend on first use. The worker reaps the helper it
     starts before it exits (``procs.worker_init``). ``memory``: its address-space limit, so a
     runaway allocation is a ``MemoryError`` for one unit, not the machine's OOM killer taking
     the scan."""
@@ -418,7 +435,7 @@ def _forked_worker_init(started: Any, memory: int, scanner: Scanner, warm: bool)
     gc.freeze()  # what the worker inherited is never collected here: those pages stay shared
     _STARTED = started
     _WORKER_SCANNER = scanner
-    scanner.drop_evaluator()
+    scanner.adopt_evaluator()
     _limit_memory(memory)
     if warm and scanner.evaluation.evaluate:
         try:  # the engine and its helper process while this worker still shares its parent's pages

@@ -152,6 +152,7 @@ class Evaluator:
         self._deadline = time.monotonic() + max(0.0, evaluation.scan_timeout)
         self._backend: Any = None
         self._backend_lock = threading.Lock()
+        self._policy: tuple[frozenset[str], RegoPolicy] | None = None
 
     # ------------------------------------------------------------------ set-up
     def _make_groups(self) -> tuple[dict[str, list[str]], dict[tuple[str, str, bool], str]]:
@@ -228,14 +229,36 @@ class Evaluator:
         return g if g is not None else self._group_of.get((resource.platform, "*", wl))
 
     def policy(self) -> RegoPolicy:
-        """What a Rego backend loads: lib, rules (and helpers), and the driver of the rules."""
+        """What a Rego backend loads: lib, rules (and helpers), and the driver of the rules
+        (made once for each set of rules set aside as broken)."""
+        key = frozenset(self._broken)
+        if self._policy is not None and self._policy[0] == key:
+            return self._policy[1]
         rules = [(rid, self.ruleset.rego[rid].package, self.ruleset.rego[rid].has_unknown) for rid in sorted(self._rego_ids)]
         broken_files = {self.ruleset.rego[rid].file for rid in self._broken if rid in self.ruleset.rego}
-        return RegoPolicy(
+        made = RegoPolicy(
             (*library_modules(), *(m for m in self.ruleset.modules if m[0] not in broken_files)),
             Driver.build(rules, self._groups, set(self._rego_params)),
             self.ruleset.untrusted_files,
         )
+        self._policy = (key, made)
+        return made
+
+    def before_fork(self) -> None:
+        """Make now what every forked worker would make again before its first unit (the
+        policy its backend loads); the backend itself is the worker's own (``adopt``)."""
+        if self._rego_ids:
+            self.policy()
+
+    def adopt(self) -> bool:
+        """In a forked child: keep this evaluator, inherited from the parent, when the parent
+        never built its backend (then everything it holds is plain data, copied by the fork),
+        with a lock of its own; False when it has a backend (its engines and helper process
+        are the parent's): the child must make its own evaluator."""
+        if self._backend is not None:
+            return False
+        self._backend_lock = threading.Lock()
+        return True
 
     def vm_status(self) -> tuple[dict[str, str], int]:
         """On the compiled VM (``mode.rego_compiled``): the groups that run on the interpreter
