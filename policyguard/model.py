@@ -643,7 +643,9 @@ class RuleMeta:
         return tuple(sorted(n for n, spec in self.params.items() if "default" not in spec))
 
     def applies_to(self, resource: Resource) -> bool:
-        types = self.resource_types.get(resource.platform, ())
+        types = self.resource_types.get(resource.platform)
+        if not types:  # most rules are another platform's
+            return False
         if "*" in types or resource.type in types:
             return True
         if WORKLOAD_TYPE in types and resource.pod_spec_path is not None:

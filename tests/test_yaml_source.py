@@ -374,3 +374,36 @@ def test_plan_json_over_a_limit_is_still_a_located_limit_error(limits: Limits, w
     got = parse_document_text(text, "p.json", Path("p.json"), limits=limits)
     assert not got.resources and len(got.errors) == 1
     assert got.errors[0].kind == ErrorKind.LIMIT and word in got.errors[0].message and got.errors[0].file == "p.json"
+
+
+def _size_and_depth(value: Any, depth: int = 1) -> tuple[int, int]:
+    """Nodes (every value, keys not counted) and the depth of the deepest one, root at 1."""
+    children = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    nodes, deepest = 1, depth
+    for c in children:
+        n, d = _size_and_depth(c, depth + 1)
+        nodes, deepest = nodes + n, max(deepest, d)
+    return nodes, deepest
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(alphabet=',[]{}"\\ab', max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet=",[{a", max_size=3), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON_VALUES, max_depth=st.integers(1, 7), max_nodes=st.integers(1, 40), indent=st.sampled_from([None, 1]))
+def test_json_unplaced_refuses_exactly_the_values_over_the_limits(value: Any, max_depth: int, max_nodes: int,
+                                                                   indent: int | None) -> None:
+    """A plan's JSON is read without positions only when it is within the node and depth limits
+    (decided on the text when it can be, by walking the value otherwise): the same answer as
+    counting the value's nodes and levels, whatever commas and brackets its strings hold."""
+    text = json.dumps(value, indent=indent)
+    limits = Limits(max_depth=max_depth, max_nodes=max_nodes)
+    nodes, depth = _size_and_depth(value)
+    got = yaml_source.json_unplaced(text, "plan.json", value, limits)
+    assert (got is None) == (nodes > max_nodes or depth > max_depth)
+    if got is not None:
+        assert got.value is value and set(got.spans) == {""}

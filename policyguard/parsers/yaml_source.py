@@ -796,6 +796,13 @@ def json_unplaced(text: str, file: str, value: Any, limits: Limits = DEFAULT_LIM
     format that never reads node positions (a Terraform plan locates resources by their
     ``address`` entries): most of a JSON load's time is the positions. None when ``value`` is
     over the node or depth limits, which ``json_document`` reports with their location."""
+    if (text.count(",") + text.count("[") + text.count("{") + 1 <= limits.max_nodes
+            and json_too_deep(text, limits.max_depth - 1) is None):
+        # within both limits, shown on the text at C speed: a JSON text has at most one value
+        # more than its commas and non-empty collections, and a value lies one level below the
+        # brackets around it (commas and brackets in strings only raise these bounds)
+        whole = _whole_span(text, file)
+        return Document(value, {"": whole}, whole, 0)
     nodes, stack = 0, [(value, 1)]
     while stack:
         v, depth = stack.pop()
