@@ -312,3 +312,23 @@ def test_guarded_helper_works_under_a_parent_that_already_maps_more_than_the_bud
     r = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)], capture_output=True, text=True,
                        timeout=120, env=env, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_applicable_rules_are_the_rules_that_apply() -> None:
+    """The evaluator's index gives, for every type the pack names (and its Kubernetes versions
+    and kin, types nobody names, with and without a pod spec), exactly the rules whose
+    ``applies_to`` holds, in rule order."""
+    from policyguard.engine import load_ruleset, make_evaluator
+    from policyguard.model import Resource, Span
+    from policyguard.options import EvalOptions, RuleOptions
+
+    ev = make_evaluator(load_ruleset(RuleOptions(), EvalOptions(evaluate=False)), EvalOptions(evaluate=False))
+    kinds = {(p, t) for m in ev.metas for p, ts in m.resource_types.items() for t in ts}
+    kinds |= {("kubernetes", "extensions/v1beta1/Deployment"), ("kubernetes", "batch/v1beta1/CronJob"),
+              ("kubernetes", "v1/Pod"), ("kubernetes", "example.com/v1/Widget"), ("terraform", "aws_nothing"),
+              ("cloudformation", "AWS::No::Such"), ("dockerfile", "stage"), ("nowhere", "x")}
+    for plat, typ in sorted(kinds):
+        for pod in (None, "spec"):
+            r = Resource(id="r", platform=plat, type=typ, name="r", attributes={}, span=Span("f", 1, 1, 1, 1),
+                         pod_spec_path=pod)
+            assert [m.id for m in ev.applicable(r)] == [m.id for m in ev.metas if m.applies_to(r)], (plat, typ, pod)

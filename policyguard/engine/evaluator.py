@@ -147,6 +147,7 @@ class Evaluator:
         self._rego_params = {rid: v for rid, v in self._params.items() if rid in ruleset.rego}
         self._contexts = {m.id: RuleContext(MappingProxyType(self._params.get(m.id, {}))) for m, _ in self._python_rules}
         self._applicable: dict[tuple[str, str, bool], list[RuleMeta]] = {}
+        self._type_index = self._index_types()
         self._broken: dict[str, str] = {}  # rule id -> why it cannot run on this backend
         self._groups, self._group_of = self._make_groups()
         self._deadline = time.monotonic() + max(0.0, evaluation.scan_timeout)
@@ -332,12 +333,39 @@ class Evaluator:
         return culprits
 
     def applicable(self, resource: Resource) -> list[RuleMeta]:
+        """The rules that apply to ``resource`` (``RuleMeta.applies_to``), in rule order: per
+        new (platform, type, pod spec), the union of the index's sets that can hold one."""
         key = (resource.platform, resource.type, resource.pod_spec_path is not None)
         hit = self._applicable.get(key)
         if hit is None:
-            hit = [m for m in self.metas if m.applies_to(resource)]
+            plat, typ, workload = key
+            index = self._type_index
+            found = set(index.get((plat, "*", "*"), ()))
+            found.update(index.get((plat, "type", typ), ()))
+            if workload:
+                found.update(index.get((plat, "*", WORKLOAD_TYPE), ()))
+            tkey = type_key(plat, typ)
+            if tkey != typ:
+                found.update(index.get((plat, "key", tkey), ()))
+            hit = [self.metas[i] for i in sorted(found)]
             self._applicable[key] = hit
         return hit
+
+    def _index_types(self) -> dict[tuple[str, str, str], list[int]]:
+        """Where each rule (its place in ``metas``) may apply, by what ``applies_to`` tests:
+        every type of a platform, its pod-spec types, a type as named, a type's key. Testing
+        all 546 rules for each new type was 2-4% of a worker's time."""
+        index: dict[tuple[str, str, str], list[int]] = {}
+        for i, m in enumerate(self.metas):
+            for plat, types in m.resource_types.items():
+                marks = {(plat, "type", t) for t in types} | {(plat, "key", type_key(plat, t)) for t in types}
+                if "*" in types:
+                    marks.add((plat, "*", "*"))
+                if WORKLOAD_TYPE in types:
+                    marks.add((plat, "*", WORKLOAD_TYPE))
+                for mark in marks:
+                    index.setdefault(mark, []).append(i)
+        return index
 
     # ------------------------------------------------------------------ evaluation
     def restart_budget(self) -> None:
