@@ -350,8 +350,8 @@ class Scanner:
 
         take = deliver or keep
         jobs = self.evaluation.jobs or os.cpu_count() or 1
-        if not self.evaluation.jobs and jobs > 1 and len(units) > 1 and _small(units):
-            jobs = 1  # every core by default, but a small scan is judged in this process
+        if not self.evaluation.jobs and jobs > 1 and len(units) > 1 and not pool_pays(units, min(jobs, len(units))):
+            jobs = 1  # every core by default, but a scan too small to pay for workers is judged here
         tally = _Tally(len(units), progress)
         if jobs > 1 and len(units) > 1:
             from policyguard import engine, parsers
@@ -555,22 +555,40 @@ def _local_module_calls(unit: Unit) -> set[str]:
     return out
 
 
-# Below this much input a scan with the default ``--jobs`` judges its units in the scanning
-# process: forked workers (each taking its engine and programs, its results pickled back) cost
-# more CPU than they save time. On the shared 2-core machine, -j 2 against -j 1: 1.4 MiB of
-# Kubernetes YAML 0.63 s / 0.86 s CPU against 0.59 s / 0.59 s; 3.2 MiB of plan JSON 1.14 s /
-# 1.73 s against 1.13 s / 1.11 s; 4.1 MiB of YAML 1.50 s / 2.25 s against 1.60 s / 1.59 s;
-# 4.9 MiB of CloudFormation 2.9 s / 5.1 s against 3.7 s / 3.7 s. An explicit ``-j N`` is obeyed.
-POOL_MIN_BYTES = 4 * 1024 * 1024
+# A scan with the default ``--jobs`` forks its workers only when they pay: each worker takes its
+# own engine and programs, its results are pickled back, and two busy workers slow each other
+# (a shared core's caches), ~0.9 s of the scan's time on the shared 2-core machine. The work is
+# estimated from what the units hold, in seconds of one process there: per file, per MiB of
+# JSON (a C decoder), of YAML (an event walk), of anything else (HCL), per rendered chart or
+# overlay (a subprocess). Measured there, -j 2 against -j 1 (wall / CPU): 1.3 MiB of
+# Kubernetes YAML in 629 files 1.50 / 2.25 s against 1.60 / 1.59 s; 2.4 MiB of plan JSON 1.14
+# / 1.73 s against 1.13 / 1.11 s; the Kubernetes corpus 1.99 / 3.20 s against 2.19 / 2.18 s;
+# CloudFormation (3.7 MiB) 2.9 / 5.1 s against 3.7 / 3.7 s. An explicit ``-j N`` is obeyed.
+_WORK_PER_FILE, _WORK_PER_MIB = 0.001, {".json": 0.3, ".yaml": 0.7, ".yml": 0.7}
+_WORK_OTHER_MIB, _WORK_PER_RENDER, _POOL_OVERHEAD = 1.0, 0.15, 0.9
 
 
-def _small(units: list[Unit]) -> bool:
-    total = 0
+def pool_pays(units: list[Unit], workers: int) -> bool:
+    """Is the scan's estimated work, spread over ``workers``, worth more than a pool costs?"""
+    from policyguard.formats import HELM, KUSTOMIZE
+
+    need = _POOL_OVERHEAD / (1 - 1 / workers) if workers > 1 else float("inf")
+    work = 0.0
     for u in units:
-        total += unit_cost(u)
-        if total >= POOL_MIN_BYTES:
-            return False
-    return True
+        if u.format in (HELM, KUSTOMIZE):
+            work += _WORK_PER_RENDER
+        if u.text is not None:
+            work += len(u.text) / 2**20 * _WORK_PER_MIB[".yaml"]
+            continue
+        for f in u.files:
+            try:
+                size = os.stat(f).st_size
+            except OSError:
+                continue
+            work += _WORK_PER_FILE + size / 2**20 * _WORK_PER_MIB.get(f.suffix.lower(), _WORK_OTHER_MIB)
+        if work >= need:
+            return True
+    return False
 
 
 def unit_cost(unit: Unit) -> int:

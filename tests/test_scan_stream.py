@@ -367,3 +367,28 @@ def test_a_slow_gate_holds_the_workers_back(tmp_path: Path, monkeypatch: pytest.
     scanner.scan_units(units, ReadOptions(), deliver=slow)
     assert sorted(delivered) == list(range(40))
     assert max(ahead) <= 2 * scan_mod.WINDOW
+
+
+def test_default_jobs_fork_workers_only_when_they_pay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the default --jobs a few small files are judged in the scanning process (forking
+    workers would cost more than it saves), a large input goes to workers, more cores lower the
+    bar, and an explicit -j 2 always forks."""
+    for name in ("small", "big", "medium"):
+        (tmp_path / name).mkdir()
+    small = _units(tmp_path / "small", [100, 200, 300])
+    big = _units(tmp_path / "big", [3 * 2**20, 2**20])
+    assert not scan_mod.pool_pays(small, 2) and not scan_mod.pool_pays(small, 64)
+    assert scan_mod.pool_pays(big, 2)
+    medium = _units(tmp_path / "medium", [800 * 1024, 800 * 1024])  # ~1.1 s of YAML: worth 8 workers, not 2
+    assert not scan_mod.pool_pays(medium, 2) and scan_mod.pool_pays(medium, 8)
+    assert not scan_mod.pool_pays(big, 1)
+
+    pools: list[int] = []
+    real = scan_mod._scan_in_pool
+    monkeypatch.setattr(scan_mod, "_scan_in_pool", lambda *a, **k: pools.append(a[2]) or real(*a, **k))
+    monkeypatch.setattr(scan_mod.os, "cpu_count", lambda: 2)
+    for jobs, want in ((0, []), (2, [2])):
+        pools.clear()
+        scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=jobs, evaluate=False))
+        got = scanner.scan_units(small, ReadOptions(paths=(str(tmp_path),)))
+        assert pools == want and len(got) == len(small)
