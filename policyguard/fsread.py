@@ -13,6 +13,7 @@ starts with their byte order mark. Problems are ``ReadError`` with a message and
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 
@@ -67,30 +68,26 @@ PSEUDO_TYPES = frozenset({
     "rpc_pipefs", "autofs",
 })  # fmt: skip
 PSEUDO_MESSAGE = "not a regular file (a /proc, /sys or /dev entry): not read"
-_PSEUDO_DEVICES: list[frozenset[int] | None] = []
 
 
+@functools.cache
 def _pseudo_devices() -> frozenset[int] | None:
     """The ``st_dev`` of every mounted kernel pseudo filesystem (``/proc/self/mountinfo``, read
     once a process), or None where there is no mount table to read."""
-    if not _PSEUDO_DEVICES:
-        devices: frozenset[int] | None = None
-        try:
-            with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
-                found = set()
-                for line in fh:
-                    fields = line.split()
-                    if "-" not in fields:
-                        continue
-                    fstype = fields[fields.index("-") + 1]
-                    major, _, minor = fields[2].partition(":")
-                    if fstype in PSEUDO_TYPES and major.isdigit() and minor.isdigit():
-                        found.add(os.makedev(int(major), int(minor)))
-                devices = frozenset(found) if found else None
-        except (OSError, IndexError, ValueError):
-            devices = None
-        _PSEUDO_DEVICES.append(devices)
-    return _PSEUDO_DEVICES[0]
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            found = set()
+            for line in fh:
+                fields = line.split()
+                if "-" not in fields:
+                    continue
+                fstype = fields[fields.index("-") + 1]
+                major, _, minor = fields[2].partition(":")
+                if fstype in PSEUDO_TYPES and major.isdigit() and minor.isdigit():
+                    found.add(os.makedev(int(major), int(minor)))
+    except (OSError, IndexError, ValueError):
+        return None
+    return frozenset(found) if found else None
 
 
 def is_pseudo(path: str | os.PathLike[str], st: os.stat_result) -> bool:

@@ -174,7 +174,7 @@ def test_kernel_pseudo_files_are_never_read(tmp_path: Path, monkeypatch: pytest.
     from policyguard import fsread
 
     if not mount_table:
-        monkeypatch.setattr(fsread, "_PSEUDO_DEVICES", [None])
+        monkeypatch.setattr(fsread, "_pseudo_devices", lambda: None)
     ordinary = tmp_path / "main.tf"
     ordinary.write_text("x")
     assert fsread.read_regular(ordinary, 10) == b"x"

@@ -44,9 +44,10 @@ def preload(evaluation: EvalOptions) -> None:
     compiled VM's library, the JSON codec), without making one: a scan calls it before forking
     its workers, so each worker does not import them again (~50 ms of CPU a worker)."""
     from policyguard.engine import evaluator  # noqa: F401
-    from policyguard.engine.rego import backends, guard  # noqa: F401
+    from policyguard.engine.rego import guard  # noqa: F401
+    from policyguard.engine.rego.backends import VM_ENGINE
 
-    if evaluation.rego_engine in ("", "auto", "embedded", "embedded-vm"):
+    if evaluation.rego_engine in ("", "embedded", VM_ENGINE):  # the engines make_backend may run on the VM
         from policyguard.engine.rego.compiled import vm_module
 
         vm_module()

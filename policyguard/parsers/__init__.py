@@ -39,7 +39,6 @@ def parse_unit(
     return load_parser(fmt)(unit, context)
 
 
-
 def preload(units: list[Unit]) -> None:
     """Import the parsers of these units' formats (and PyYAML when a file is YAML) now: a scan
     calls it before forking its workers, so each worker does not import them again (PyYAML alone
