@@ -54,7 +54,7 @@ def load_expect(case: Path) -> tuple[dict[str, Any], str | None]:
                 return {}, f"{p}:{limit.line}:{limit.column}: {limit.message}"
             try:
                 doc = yaml.safe_load(text) or {}
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, ValueError) as exc:  # ValueError: `0x_` matches PyYAML's int pattern
                 return {}, f"{p}: invalid YAML: {exc}"
             if not isinstance(doc, dict):
                 return {}, f"{p}: expected a mapping with fail:/unknown: lists"
@@ -211,7 +211,7 @@ def fixture_params(rule_dirs: list[Path], rules: RuleOptions) -> tuple[dict[str,
             continue
         try:
             doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: `0x_` matches PyYAML's int pattern
             mark = getattr(exc, "problem_mark", None)
             errors.append(ParseError(str(path), mark.line + 1 if mark else 1, 1, f"invalid YAML: {exc}", ErrorKind.CONFIG))
             continue

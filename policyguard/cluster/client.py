@@ -114,7 +114,7 @@ def from_kubeconfig(path: str | None = None, context: str | None = None) -> Cred
             continue
         except (OSError, UnicodeDecodeError) as exc:
             raise ClusterError(f"{f}: cannot read kubeconfig: {exc}") from None
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: `0x_` matches PyYAML's int pattern
             mark = getattr(exc, "problem_mark", None)
             raise ClusterError(f"{f}:{mark.line + 1 if mark else 1}: invalid kubeconfig YAML") from None
         if not isinstance(doc, dict):

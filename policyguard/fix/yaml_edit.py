@@ -109,7 +109,7 @@ def render_scalar(value: Any, quote: str = '"', force_quote: str | None = None) 
         try:
             if yaml.safe_load(s) == s:
                 return s
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # ValueError: `0x_` matches PyYAML's int pattern
             pass
     if quote == "'" and "\n" not in s:
         return "'" + s.replace("'", "''") + "'"

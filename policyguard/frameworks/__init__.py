@@ -92,7 +92,7 @@ def load_file(path: Path) -> Framework:
 
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
         raise CatalogueError(f"{path}: cannot read framework catalogue: {exc}") from None
     return parse(data, str(path))
 

@@ -304,7 +304,7 @@ def _yaml(text: str, path: Path) -> tuple[dict[str, Any], dict[tuple[str | int, 
         raise MigrateError(f"{path}:{limit.line}: {limit.message}")
     try:
         doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: `0x_` matches PyYAML's int pattern
         mark = getattr(exc, "problem_mark", None)
         raise MigrateError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: "
                            f"{getattr(exc, 'problem', None) or exc}") from None

@@ -321,7 +321,7 @@ def _origin(obj: dict[str, Any], keep: bool) -> dict[str, Any]:
         del md["annotations"]
     try:
         origin = yaml.safe_load(raw) if isinstance(raw, str) and len(raw) < 65536 else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: `0x_` matches PyYAML's int pattern
         origin = None
     return origin if isinstance(origin, dict) else {}
 

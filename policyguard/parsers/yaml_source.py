@@ -23,10 +23,14 @@ Conventions:
   objects (bounded by ``Limits.max_alias_nodes``): treat loaded values as read-only.
 * JSON is decoded with ``json`` (exact JSON semantics and error positions) and positioned
   with the same event walk (JSON is YAML flow syntax).
+
+With ``native/yaml`` installed, the composer below is the reference and the error path: the
+same walk in Rust (``NATIVE``) reads every file that loads cleanly.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -228,6 +232,74 @@ or ``"python"`` (PyYAML's pure-Python parser, also the fallback without libyaml)
 iterative; the tests run the limits against each."""
 
 
+NATIVE = True
+"""Compose with ``policyguard_yaml`` (``native/yaml``, the same composer in Rust over a port of
+libyaml's parser) when it is installed. It covers documents that load cleanly and hands
+everything else (a syntax error, a limit, a scalar it cannot construct) back to the composer
+below, which then reads the file from the start and reports what it always reports."""
+
+
+@functools.cache
+def _native() -> Any:
+    """The native composer, configured with this module's resolvers and tags; None without it."""
+    try:
+        import policyguard_yaml
+    except ImportError:
+        return None
+    from policyguard.model import Span as span_class
+
+    cons, plain = _setup(False)
+    _, kubectl = _setup(True)
+
+    def construct(tag: str, raw: str, implicit: bool) -> Any:
+        # raising hands the file to the Python composer, which reports the error
+        if not implicit:
+            return _construct_scalar(tag, raw, cons)
+        try:
+            return _construct_scalar(tag, raw, cons)
+        except numbers.NumberError:
+            raise
+        except ValueError:
+            return raw  # as the Python composer reads it (see _run)
+
+    return policyguard_yaml.Composer(_rust_rows(plain), _rust_rows(kubectl), YN_BOOL, set(CFN_TAGS),
+                                     construct, span_class, YN)  # fmt: skip
+
+
+def _rust_rows(resolvers: dict[str | None, list[tuple[str, Any]]]) -> list[tuple[str, str, str]]:
+    """The resolver table as (first character, tag, pattern in the syntax of Rust's ``regex``),
+    in order. Only string keys: ``_run`` looks resolvers up by a scalar's first character."""
+    return [(first, tag, _rust_pattern(rx)) for first, rows in resolvers.items() if isinstance(first, str) for tag, rx in rows]
+
+
+def _rust_pattern(rx: re.Pattern[str]) -> str:
+    """``rx`` for Rust's ``regex``, matching what ``rx.match`` matches: verbose whitespace is
+    dropped outside classes (Rust's verbose mode drops it inside them too), and the closing
+    ``$`` (which in Python also matches before a final newline) is spelled out."""
+    pattern = rx.pattern
+    if rx.flags & re.VERBOSE:
+        out: list[str] = []
+        in_class = escaped = False
+        for c in pattern:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif in_class:
+                in_class = c != "]"
+            elif c == "[":
+                in_class = True
+            elif c.isspace():
+                continue
+            elif c == "#":
+                raise ValueError(f"comment in resolver pattern {pattern!r}")
+            out.append(c)
+        pattern = "".join(out)
+    if not pattern.startswith("^") or not pattern.endswith("$") or pattern.endswith("\\$"):
+        raise ValueError(f"resolver pattern {pattern!r} is not anchored at both ends")
+    return pattern[:-1] + r"\n?\z"
+
+
 def _event_loader_class(name: str) -> tuple[Any, bool]:
     """The loader class for ``name`` and whether it is libyaml's."""
     import yaml
@@ -284,6 +356,16 @@ class _Composer:
     def compose(self) -> tuple[list[Document], ParseError | None]:
         import yaml
 
+        if NATIVE and not self.positions_only:
+            native = _native()
+            if native is not None:
+                lim = self.limits
+                rows = native.compose(self.text, self.file, lim.max_documents, lim.max_nodes, lim.max_depth,
+                                      lim.max_alias_nodes, self.kubectl_booleans, self.yn_marker)  # fmt: skip
+                if rows is not None:
+                    file = self.file
+                    return [Document(value, spans, Span(file, a, b, c, d), i, yn)
+                            for i, (value, spans, a, b, c, d, yn) in enumerate(rows)], None  # fmt: skip
         cons, resolvers = _setup(self.kubectl_booleans)
         loader_cls, self.libyaml = _event_loader_class(self.loader)
         loader = loader_cls(self.text)
@@ -427,6 +509,8 @@ class _Composer:
                                         value = raw in ("y", "Y")
                                 except numbers.NumberError as exc:
                                     raise self._err(ev.start_mark, exc.message, ErrorKind.LIMIT) from None
+                                except ValueError:
+                                    value = raw  # PyYAML's int pattern is loose: `0x_` is text to YAML readers
                                 break
                     else:
                         value = raw

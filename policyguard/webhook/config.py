@@ -323,7 +323,7 @@ def load_file_section(path: Path) -> dict[str, Any]:
         raise WebhookConfigError(f"{path}:{limit.line}:{limit.column}: {limit.message}")
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: `0x_` matches PyYAML's int pattern
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise WebhookConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
