@@ -290,3 +290,65 @@ def test_generated_plain_scalars_resolve_alike(raw: str) -> None:
     """PyYAML's resolver patterns, carried to Rust's regex, decide every plain scalar as in Python."""
     compare(f"k: {raw}\n", yn_marker=True)
     compare(f"- {raw}\n", kubectl_booleans=True)
+
+
+# --------------------------------------------------------------------------- JSON positions
+def compare_json(text: str, limits: Limits = yaml_source.DEFAULT_LIMITS) -> bool:
+    """Assert the native ``json_spans`` gives what ``_json_spans`` gives; True when it gave spans."""
+    native = yaml_source._native().json_spans(text, "f.json", limits.max_nodes, limits.max_depth)
+    python = yaml_source._json_spans(text, "f.json", limits)
+    if native is not None:
+        assert python is not None and list(native.items()) == list(python.items()), text
+    else:
+        # the native pass also stops at a lone surrogate, escaped or not (a Rust string cannot hold it)
+        assert python is None or "\\ud" in text.lower() or any("\ud800" <= c <= "\udfff" for c in text), text
+    return native is not None
+
+
+JSON_KEYS = st.text(st.sampled_from(list('ab."\\ /é日\U0001f600\n\t') + ["\ud800"]), max_size=4)
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False, allow_infinity=False),
+              st.text(st.sampled_from(list('x"\\/é\n\u2028') + ["\udc00"]), max_size=4)),
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(JSON_KEYS, c, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from([None, 0, 2, "\t"]), st.booleans(), st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]))
+def test_generated_json_is_positioned_alike(value: Any, indent: Any, ascii_only: bool, separators: tuple[str, str]) -> None:
+    import json
+
+    compare_json(json.dumps(value, indent=indent, ensure_ascii=ascii_only, separators=separators))
+
+
+def test_json_positions_stop_where_the_python_pass_stops() -> None:
+    assert compare_json('{"a": [1, 2.5e3, -0, true, null, "x"], "b": {"c": {}}, "d": []}\n')
+    for text in ('{"a": 1, "a": 2}', '{"a":\r\n1}', '["\\ud800"]', '{"\\udc00": 1}', "[" * 300 + "]" * 300):
+        compare_json(text)
+    assert not compare_json('{"a": 1, "a": 2}')
+    for limits in (Limits(max_nodes=3), Limits(max_depth=2)):
+        compare_json('{"a": [1, [2, [3]]], "b": 4}', limits)
+
+
+def test_spans_are_model_spans_however_they_are_made() -> None:
+    """The native composer makes ``Span`` instances directly (not through ``__init__``) when the
+    class allows it: they must be the same objects to everything that reads them."""
+    import pickle
+
+    from policyguard.model import Span
+
+    docs, _ = yaml_source.load_yaml("a: [1, 2]\n", "f.yaml")
+    span = docs[0].spans["a[1]"]
+    assert type(span) is Span and span == Span("f.yaml", 1, 8, 1, 9) and hash(span) == hash(Span("f.yaml", 1, 8, 1, 9))
+    assert pickle.loads(pickle.dumps(span)) == span and span.to_dict()["end_col"] == 9
+
+    class Plain:  # no slots: made through its constructor
+        def __init__(self, *args: Any) -> None:
+            self.args = args
+
+    import policyguard_yaml
+
+    composer = policyguard_yaml.Composer([], [], "x", set(), lambda tag, raw, implicit: raw, Plain, str)
+    rows = composer.compose("a: b\n", "f.yaml", 10, 100, 10, 10, False, False)
+    assert rows is not None and rows[0][1]["a"].args == ("f.yaml", 1, 1, 1, 5)

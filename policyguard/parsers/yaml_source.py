@@ -234,7 +234,7 @@ iterative; the tests run the limits against each."""
 
 NATIVE = True
 """Compose with ``policyguard_yaml`` (``native/yaml``, the same composer in Rust over a port of
-libyaml's parser) when it is installed. It covers documents that load cleanly and hands
+libyaml's parser, and ``_json_spans`` in Rust) when it is installed. It covers documents that load cleanly and hands
 everything else (a syntax error, a limit, a scalar it cannot construct) back to the composer
 below, which then reads the file from the start and reports what it always reports."""
 
@@ -907,6 +907,11 @@ def _whole_span(text: str, file: str) -> Span:
 
 def json_document(text: str, file: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
     """``value`` (decoded from ``text``) with the spans of its node paths; a limit's error."""
+    native = _native() if NATIVE else None
+    if native is not None:
+        fast = native.json_spans(text, file, limits.max_nodes, limits.max_depth)
+        if fast is not None:
+            return [Document(value, fast, fast[""], 0)], None
     fast = _json_spans(text, file, limits)
     if fast is not None:
         return [Document(value, fast, fast[""], 0)], None

@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 mod events;
+mod json;
 
 use events::{Event, EventData, Events, Mark};
 use pyo3::prelude::*;
@@ -52,7 +53,7 @@ struct Resolver {
 /// 1-based line and column.
 type Pos = (usize, usize);
 /// start line, start column, end line, end column (end column exclusive).
-type SpanT = (usize, usize, usize, usize);
+pub(crate) type SpanT = (usize, usize, usize, usize);
 
 fn int(py: Python<'_>, n: usize) -> Bound<'_, PyAny> {
     match n.into_pyobject(py) {
@@ -73,6 +74,8 @@ struct Composer {
     construct: Py<PyAny>,
     span: Py<PyAny>,
     yn: Py<PyAny>,
+    // the span class's field names, when its instances can be made directly (see make_span)
+    direct: Option<Vec<Py<PyString>>>,
 }
 
 fn table(rows: Vec<(String, String, String)>, yn_bool: &str) -> PyResult<HashMap<String, Vec<Resolver>>> {
@@ -112,14 +115,30 @@ impl Composer {
         span: Py<PyAny>,
         yn: Py<PyAny>,
     ) -> PyResult<Self> {
-        Ok(Composer {
+        let mut composer = Composer {
             plain: table(plain, &yn_bool)?,
             kubectl: table(kubectl, &yn_bool)?,
             cfn_tags,
             construct,
             span,
             yn,
-        })
+            direct: None,
+        };
+        Python::attach(|py| -> PyResult<()> {
+            let names = ["file", "start_line", "start_col", "end_line", "end_col"].map(|n| PyString::intern(py, n).unbind());
+            let file = PyString::new(py, "f.yaml");
+            let probe = composer.span.bind(py).call1((&file, 1, 2, 3, 4))?;
+            composer.direct = Some(names.into_iter().collect());
+            let same = match composer.make_span(py, &file, (1, 2, 3, 4)) {
+                Ok(made) => made.get_type().is(probe.get_type()) && made.eq(&probe)?,
+                Err(_) => false,
+            };
+            if !same {
+                composer.direct = None;
+            }
+            Ok(())
+        })?;
+        Ok(composer)
     }
 
     /// Every document of `text` as `(value, spans, start_line, start_col, end_line, end_col,
@@ -159,6 +178,56 @@ impl Composer {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run.all())) {
             Ok(Ok(docs)) => Ok(Some(docs)),
             Ok(Err(Stop)) | Err(_) => Ok(None),
+        }
+    }
+
+    /// `yaml_source._json_spans` of `text` (a JSON text `json` has decoded): `{path: Span}`, or
+    /// None wherever that function returns None and for a key holding a lone surrogate.
+    fn json_spans<'py>(
+        &self,
+        py: Python<'py>,
+        text: &Bound<'py, PyString>,
+        file: &Bound<'py, PyString>,
+        max_nodes: usize,
+        max_depth: usize,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Ok(source) = text.to_str() else { return Ok(None) };
+        let limits = json::Limits { max_nodes, max_depth };
+        let found = std::panic::catch_unwind(|| json::spans(source, &limits)).ok().flatten();
+        let Some(found) = found else { return Ok(None) };
+        let out = PyDict::new(py);
+        for (path, s) in found {
+            out.set_item(path, self.make_span(py, file, s)?)?;
+        }
+        Ok(Some(out))
+    }
+}
+
+impl Composer {
+    /// A `Span`. A scan makes one per YAML or JSON node, and the class's Python `__init__` is
+    /// most of that cost: when the class is a plain slotted one (checked at start against an
+    /// instance its constructor made), the instance is allocated and its slots set directly.
+    fn make_span<'py>(&self, py: Python<'py>, file: &Bound<'py, PyString>, s: SpanT) -> PyResult<Bound<'py, PyAny>> {
+        let Some(names) = &self.direct else {
+            return self.span.bind(py).call1((file, s.0, s.1, s.2, s.3));
+        };
+        let values = [file.clone().into_any(), int(py, s.0), int(py, s.1), int(py, s.2), int(py, s.3)];
+        // SAFETY: `span` is a type (its constructor made the probe); PyType_GenericAlloc returns a
+        // new reference or NULL with an exception set; PyObject_GenericSetAttr sets a slot
+        // through the class's member descriptor (a frozen dataclass's own __setattr__ refuses)
+        unsafe {
+            let tp = self.span.as_ptr().cast::<pyo3::ffi::PyTypeObject>();
+            let raw = pyo3::ffi::PyType_GenericAlloc(tp, 0);
+            if raw.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            let obj = Bound::from_owned_ptr(py, raw);
+            for (name, value) in names.iter().zip(values.iter()) {
+                if pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), name.as_ptr(), value.as_ptr()) < 0 {
+                    return Err(PyErr::fetch(py));
+                }
+            }
+            Ok(obj)
         }
     }
 }
@@ -229,7 +298,7 @@ fn is_ident(s: &str) -> bool {
 }
 
 /// `yaml_source.child_path(parent, key)`.
-fn child_key(parent: &str, seg: &str) -> String {
+pub(crate) fn child_key(parent: &str, seg: &str) -> String {
     if is_ident(seg) {
         if parent.is_empty() {
             seg.to_string()
@@ -243,7 +312,7 @@ fn child_key(parent: &str, seg: &str) -> String {
 }
 
 /// `yaml_source.child_path(parent, index)`.
-fn child_index(parent: &str, index: usize) -> String {
+pub(crate) fn child_index(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
 }
 
@@ -344,7 +413,7 @@ impl<'a, 'py> Run<'a, 'py> {
     }
 
     fn span(&self, s: SpanT) -> PyResult<Bound<'py, PyAny>> {
-        self.cfg.span.bind(self.py).call1((&self.file, s.0, s.1, s.2, s.3))
+        self.cfg.make_span(self.py, &self.file, s)
     }
 
     fn end_collection(&mut self, ev: &Event, stack: &mut Vec<Frame<'py>>, doc: &mut Doc<'py>) -> Done<()> {
