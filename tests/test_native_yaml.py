@@ -349,6 +349,6 @@ def test_spans_are_model_spans_however_they_are_made() -> None:
 
     import policyguard_yaml
 
-    composer = policyguard_yaml.Composer([], [], "x", set(), lambda tag, raw, implicit: raw, Plain, str)
+    composer = policyguard_yaml.Composer([], [], [], "x", set(), lambda tag, raw, implicit: raw, Plain, str)
     rows = composer.compose("a: b\n", "f.yaml", 10, 100, 10, 10, False, False)
     assert rows is not None and rows[0][1]["a"].args == ("f.yaml", 1, 1, 1, 5)

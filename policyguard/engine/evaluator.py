@@ -540,8 +540,11 @@ class Evaluator:
                         results = _run_traced(prule, envs[r.id], envs, time.monotonic() + budget, ctx)
                     else:  # the caller bounds a stuck evaluation (see ``python_watchdog``)
                         results = prule.run(envs[r.id], envs, ctx)
-                    raw[(r.id, m.id)] = ("ok", {"fail": [x.to_dict() for x in results if x.kind == "fail"],
-                                                "unknown": [x.to_dict() for x in results if x.kind == "unknown"]})
+                    if not results:
+                        raw[(r.id, m.id)] = _NO_RESULTS
+                    else:
+                        raw[(r.id, m.id)] = ("ok", {"fail": [x.to_dict() for x in results if x.kind == "fail"],
+                                                    "unknown": [x.to_dict() for x in results if x.kind == "unknown"]})
                 except _RuleTimeout:
                     timeouts += 1
                     raw[(r.id, m.id)] = ("error", f"rule exceeded its time budget ({budget:g}s) on this resource")
@@ -625,6 +628,10 @@ def _run_traced(prule: Any, resource: Any, resources: Any, until: float, ctx: Ru
         return prule.run(resource, resources, ctx)
     finally:
         sys.settrace(old)
+
+
+# a rule's outcome with nothing to report (most): one shared value, read only
+_NO_RESULTS: tuple[str, Any] = ("ok", {"fail": [], "unknown": []})
 
 
 def _no_results(out: Any) -> bool:

@@ -262,14 +262,18 @@ def _native() -> Any:
         except ValueError:
             return raw  # as the Python composer reads it (see _run)
 
-    return policyguard_yaml.Composer(_rust_rows(plain), _rust_rows(kubectl), YN_BOOL, set(CFN_TAGS),
+    patterns: dict[re.Pattern[str], int] = {}  # each distinct pattern once (PyYAML files one under many first characters)
+    rows = [_rust_rows(plain, patterns), _rust_rows(kubectl, patterns)]
+    return policyguard_yaml.Composer([_rust_pattern(rx) for rx in patterns], *rows, YN_BOOL, set(CFN_TAGS),
                                      construct, span_class, YN)  # fmt: skip
 
 
-def _rust_rows(resolvers: dict[str | None, list[tuple[str, Any]]]) -> list[tuple[str, str, str]]:
-    """The resolver table as (first character, tag, pattern in the syntax of Rust's ``regex``),
-    in order. Only string keys: ``_run`` looks resolvers up by a scalar's first character."""
-    return [(first, tag, _rust_pattern(rx)) for first, rows in resolvers.items() if isinstance(first, str) for tag, rx in rows]
+def _rust_rows(resolvers: dict[str | None, list[tuple[str, Any]]],
+               patterns: dict[re.Pattern[str], int]) -> list[tuple[str, str, int]]:
+    """The resolver table as (first character, tag, index of the pattern in ``patterns``), in
+    order. Only string keys: ``_run`` looks resolvers up by a scalar's first character."""
+    return [(first, tag, patterns.setdefault(rx, len(patterns)))
+            for first, rows in resolvers.items() if isinstance(first, str) for tag, rx in rows]  # fmt: skip
 
 
 def _rust_pattern(rx: re.Pattern[str]) -> str:

@@ -78,9 +78,9 @@ struct Composer {
     direct: Option<Vec<Py<PyString>>>,
 }
 
-fn table(rows: Vec<(String, String, String)>, yn_bool: &str) -> PyResult<HashMap<String, Vec<Resolver>>> {
+fn table(rows: Vec<(String, String, usize)>, patterns: &[Regex], yn_bool: &str) -> PyResult<HashMap<String, Vec<Resolver>>> {
     let mut out: HashMap<String, Vec<Resolver>> = HashMap::new();
-    for (first, tag, pattern) in rows {
+    for (first, tag, index) in rows {
         let kind = if tag == yn_bool {
             Kind::YnBool
         } else {
@@ -91,8 +91,10 @@ fn table(rows: Vec<(String, String, String)>, yn_bool: &str) -> PyResult<HashMap
                 _ => Kind::Raw,
             }
         };
-        let pattern = Regex::new(&pattern)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("resolver {tag}: {e}")))?;
+        let pattern = patterns
+            .get(index)
+            .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("resolver {tag}: no pattern {index}")))?
+            .clone();
         out.entry(first).or_default().push(Resolver { tag, kind, pattern });
     }
     Ok(out)
@@ -100,24 +102,29 @@ fn table(rows: Vec<(String, String, String)>, yn_bool: &str) -> PyResult<HashMap
 
 #[pymethods]
 impl Composer {
-    /// `plain` and `kubectl`: resolver rows (first character, tag, pattern in Rust's syntax),
-    /// in PyYAML's order; `yn_bool`: the tag of the kubectl y/n resolver; `construct(tag, raw,
+    /// `patterns`: the resolvers' patterns in Rust's syntax, each once; `plain` and `kubectl`:
+    /// resolver rows (first character, tag, index in `patterns`), in PyYAML's order; `yn_bool`: the tag of the kubectl y/n resolver; `construct(tag, raw,
     /// implicit)` makes an int, a float or an explicitly tagged scalar (raising when it cannot); `span`
     /// is `model.Span`; `yn` the `YN` string class.
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        plain: Vec<(String, String, String)>,
-        kubectl: Vec<(String, String, String)>,
+        patterns: Vec<String>,
+        plain: Vec<(String, String, usize)>,
+        kubectl: Vec<(String, String, usize)>,
         yn_bool: String,
         cfn_tags: HashSet<String>,
         construct: Py<PyAny>,
         span: Py<PyAny>,
         yn: Py<PyAny>,
     ) -> PyResult<Self> {
+        let patterns = patterns
+            .iter()
+            .map(|p| Regex::new(p).map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("resolver pattern {p}: {e}"))))
+            .collect::<PyResult<Vec<Regex>>>()?;
         let mut composer = Composer {
-            plain: table(plain, &yn_bool)?,
-            kubectl: table(kubectl, &yn_bool)?,
+            plain: table(plain, &patterns, &yn_bool)?,
+            kubectl: table(kubectl, &patterns, &yn_bool)?,
             cfn_tags,
             construct,
             span,
