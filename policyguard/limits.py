@@ -8,13 +8,15 @@ corpus is under 1 MiB and nests fewer than 30 levels.
 
 from __future__ import annotations
 
+import functools
 import re
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any, cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,17 @@ _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # read as signed bytes: 
 _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[{]|[\]}]')
 
 
+@functools.cache
+def _native_too_deep() -> Callable[[str, int], Any] | None:
+    """``policyguard_yaml.json_too_deep`` (``native/yaml``: the same two passes over the text's
+    bytes, ~40x faster on a plan), or None when the extension is not installed."""
+    try:
+        from policyguard_yaml import json_too_deep as native
+    except ImportError:
+        return None
+    return cast("Callable[[str, int], Any]", native)
+
+
 def json_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
     """Line and column (1-based) of the bracket that opens level ``max_depth + 1`` of a JSON
     text, or None when it nests no deeper (brackets inside strings do not count).
@@ -59,6 +72,12 @@ def json_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
     """
     if text.count("[") + text.count("{") <= max_depth:
         return None
+    native = _native_too_deep()
+    if native is not None:
+        try:
+            return cast("tuple[int, int] | None", native(text, max_depth))
+        except ValueError:  # a lone surrogate: not UTF-8, read below
+            pass
     skeleton = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).encode("ascii")
     if max(accumulate(array("b", skeleton.translate(_STEPS))), default=0) <= max_depth:
         return None

@@ -352,3 +352,31 @@ def test_spans_are_model_spans_however_they_are_made() -> None:
     composer = policyguard_yaml.Composer([], [], [], "x", set(), lambda tag, raw, implicit: raw, Plain, str)
     rows = composer.compose("a: b\n", "f.yaml", 10, 100, 10, 10, False, False)
     assert rows is not None and rows[0][1]["a"].args == ("f.yaml", 1, 1, 1, 5)
+
+
+# --------------------------------------------------------------------------- JSON nesting
+def _python_too_deep(text: str, max_depth: int) -> tuple[int, int] | None:
+    from policyguard import limits
+
+    saved = limits._native_too_deep
+    limits._native_too_deep = lambda: None  # type: ignore[assignment]
+    try:
+        return limits.json_too_deep(text, max_depth)
+    finally:
+        limits._native_too_deep = saved
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list('[]{}"\\\n x,:é') + ["\U0001f600"]), max_size=40), st.integers(0, 6))
+def test_json_nesting_is_located_alike(text: str, max_depth: int) -> None:
+    """Valid or not (strings left open, escapes before line breaks, closers before openers)."""
+    import policyguard_yaml
+
+    assert policyguard_yaml.json_too_deep(text, max_depth) == _python_too_deep(text, max_depth), text
+
+
+def test_json_nesting_of_a_bomb_is_located_alike() -> None:
+    from policyguard.limits import json_too_deep
+
+    text = '{"a": "[[[", "b":\n  ' + "[" * 250 + "1" + "]" * 250 + "}"
+    assert json_too_deep(text, 200) == _python_too_deep(text, 200) == (2, 3 + 199)

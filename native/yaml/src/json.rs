@@ -224,3 +224,54 @@ pub fn spans(text: &str, limits: &Limits) -> Option<Vec<(String, SpanT)>> {
         }
     }
 }
+
+/// `limits.json_too_deep`: (line, column in characters) of the bracket that opens level
+/// `max_depth + 1` outside strings, or None. The same two steps as the Python function, so the
+/// same answer on any text, valid JSON or not: the running sum of the brackets (not floored at
+/// zero) decides whether to look, the walk (floored) finds the place. A string runs from a quote
+/// to the next unescaped quote or to the end; an escape is a backslash and any character but a
+/// line feed (the Python pattern's `\\.`).
+pub fn too_deep(text: &str, max_depth: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let max = max_depth as i64;
+    let walk = |floor: bool| -> Option<usize> {
+        let (mut i, mut depth) = (0usize, 0i64);
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    while i < b.len() {
+                        match b[i] {
+                            b'"' => {
+                                i += 1;
+                                break;
+                            }
+                            b'\\' if b.get(i + 1).is_some_and(|c| *c != b'\n') => {
+                                // the escaped character, whole (a continuation byte is never special)
+                                i += 2;
+                            }
+                            b'\\' => break,
+                            _ => i += 1,
+                        }
+                    }
+                    continue;
+                }
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > max {
+                        return Some(i);
+                    }
+                }
+                b']' | b'}' => depth = if floor { (depth - 1).max(0) } else { depth - 1 },
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    };
+    walk(false)?;
+    let pos = walk(true)?;
+    let line = b[..pos].iter().filter(|c| **c == b'\n').count() + 1;
+    let start = b[..pos].iter().rposition(|c| *c == b'\n').map_or(0, |n| n + 1);
+    Some((line, text[start..pos].chars().count() + 1))
+}

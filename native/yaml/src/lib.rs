@@ -781,8 +781,17 @@ impl<'a, 'py> Run<'a, 'py> {
     }
 }
 
+/// `limits.json_too_deep` of `text`: `(line, column)` or None; a text that is not UTF-8 (a lone
+/// surrogate) raises ValueError (the caller then runs the Python function).
+#[pyfunction]
+fn json_too_deep(text: &Bound<'_, PyString>, max_depth: usize) -> PyResult<Option<(usize, usize)>> {
+    let source = text.to_str().map_err(|_| pyo3::exceptions::PyValueError::new_err("not UTF-8"))?;
+    Ok(json::too_deep(source, max_depth))
+}
+
 #[pymodule]
 fn policyguard_yaml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Composer>()?;
+    m.add_function(wrap_pyfunction!(json_too_deep, m)?)?;
     Ok(())
 }
