@@ -559,12 +559,14 @@ def _local_module_calls(unit: Unit) -> set[str]:
 # own engine and programs, its results are pickled back, and two busy workers slow each other
 # (a shared core's caches), ~0.9 s of the scan's time on the shared 2-core machine. The work is
 # estimated from what the units hold, in seconds of one process there: per file, per MiB of
-# JSON (a C decoder), of YAML (an event walk), of anything else (HCL), per rendered chart or
-# overlay (a subprocess). Measured there, -j 2 against -j 1 (wall / CPU): 1.3 MiB of
-# Kubernetes YAML in 629 files 1.50 / 2.25 s against 1.60 / 1.59 s; 2.4 MiB of plan JSON 1.14
-# / 1.73 s against 1.13 / 1.11 s; the Kubernetes corpus 1.99 / 3.20 s against 2.19 / 2.18 s;
-# CloudFormation (3.7 MiB) 2.9 / 5.1 s against 3.7 / 3.7 s. An explicit ``-j N`` is obeyed.
-_WORK_PER_FILE, _WORK_PER_MIB = 0.001, {".json": 0.3, ".yaml": 0.7, ".yml": 0.7}
+# JSON (a C decoder), of YAML (the native composer and, above all, the heavier evaluation of
+# CloudFormation and Kubernetes resources per byte), of anything else (HCL), per rendered chart
+# or overlay (a subprocess). Fitted to -j 1 against -j 2 (wall / CPU) with the native
+# composer: the Kubernetes corpus (1.56 MiB of YAML in 925 files) 1.81 / 1.80 s against 1.99 /
+# 3.02 s (the pool no longer pays); CloudFormation (1.62 MiB JSON, 2.11 MiB YAML, 361 files)
+# 2.66 / 2.66 s against 2.23 / 3.77 s; plans (2.4 MiB JSON) 1.13 / 1.11 s against 1.14 / 1.73
+# s. An explicit ``-j N`` is obeyed.
+_WORK_PER_FILE, _WORK_PER_MIB = 0.0002, {".json": 0.3, ".yaml": 0.8, ".yml": 0.8}
 _WORK_OTHER_MIB, _WORK_PER_RENDER, _POOL_OVERHEAD = 1.0, 0.15, 0.9
 
 
