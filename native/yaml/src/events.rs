@@ -18,10 +18,9 @@ pub enum EventData {
     Alias { anchor: String },
     // block: literal (`|`) or folded (`>`) style
     Scalar { anchor: Option<String>, tag: Option<String>, value: String, plain_implicit: bool, block: bool },
-    SequenceStart { anchor: Option<String>, tag: Option<String>, flow: bool },
-    SequenceEnd,
-    MappingStart { anchor: Option<String>, tag: Option<String>, flow: bool },
-    MappingEnd,
+    // a collection's start (a mapping's when `map`) and end
+    Start { map: bool, anchor: Option<String>, tag: Option<String>, flow: bool },
+    End,
 }
 
 pub struct Event {
@@ -102,24 +101,18 @@ impl<'a> Events<'a> {
                     ),
                 }
             }
-            YAML_SEQUENCE_START_EVENT => {
-                let s = ev.data.sequence_start;
-                EventData::SequenceStart {
-                    anchor: c_str(s.anchor)?,
-                    tag: c_str(s.tag)?,
-                    flow: s.style == sys::yaml_sequence_style_t::YAML_FLOW_SEQUENCE_STYLE,
-                }
+            YAML_SEQUENCE_START_EVENT | YAML_MAPPING_START_EVENT => {
+                let map = ev.type_ == YAML_MAPPING_START_EVENT;
+                let (anchor, tag, flow) = if map {
+                    let s = ev.data.mapping_start;
+                    (s.anchor, s.tag, s.style == sys::yaml_mapping_style_t::YAML_FLOW_MAPPING_STYLE)
+                } else {
+                    let s = ev.data.sequence_start;
+                    (s.anchor, s.tag, s.style == sys::yaml_sequence_style_t::YAML_FLOW_SEQUENCE_STYLE)
+                };
+                EventData::Start { map, anchor: c_str(anchor)?, tag: c_str(tag)?, flow }
             }
-            YAML_SEQUENCE_END_EVENT => EventData::SequenceEnd,
-            YAML_MAPPING_START_EVENT => {
-                let s = ev.data.mapping_start;
-                EventData::MappingStart {
-                    anchor: c_str(s.anchor)?,
-                    tag: c_str(s.tag)?,
-                    flow: s.style == sys::yaml_mapping_style_t::YAML_FLOW_MAPPING_STYLE,
-                }
-            }
-            YAML_MAPPING_END_EVENT => EventData::MappingEnd,
+            YAML_SEQUENCE_END_EVENT | YAML_MAPPING_END_EVENT => EventData::End,
             _ => return Err(()),
         })
     }

@@ -412,7 +412,7 @@ impl<'a, 'py> Run<'a, 'py> {
                     docs.append(row)?;
                     self.yn_seen = false;
                 }
-                EventData::MappingEnd | EventData::SequenceEnd => self.end_collection(&ev, &mut stack, &mut doc)?,
+                EventData::End => self.end_collection(&ev, &mut stack, &mut doc)?,
                 _ => self.node(&ev, &mut stack, &mut doc)?,
             }
         }
@@ -550,11 +550,8 @@ impl<'a, 'py> Run<'a, 'py> {
                 };
                 self.finish(stack, doc, value, path, start, end, size, from, None, false, Some(copied))
             }
-            EventData::MappingStart { anchor, tag, flow } => {
-                self.start_collection(ev, stack, doc, path, start, true, anchor, tag, *flow)
-            }
-            EventData::SequenceStart { anchor, tag, flow } => {
-                self.start_collection(ev, stack, doc, path, start, false, anchor, tag, *flow)
+            EventData::Start { map, anchor, tag, flow } => {
+                self.start_collection(ev, stack, doc, path, start, *map, anchor, tag, *flow)
             }
             _ => Err(Stop),
         }
