@@ -379,7 +379,7 @@ def test_default_jobs_fork_workers_only_when_they_pay(tmp_path: Path, monkeypatc
     big = _units(tmp_path / "big", [3 * 2**20, 2**20])
     assert not scan_mod.pool_pays(small, 2) and not scan_mod.pool_pays(small, 64)
     assert scan_mod.pool_pays(big, 2)
-    medium = _units(tmp_path / "medium", [800 * 1024, 800 * 1024])  # ~1.25 s of YAML: worth 8 workers, not 2
+    medium = _units(tmp_path / "medium", [2**20, 2**20])  # ~1.6 s of YAML: worth 8 workers, not 2
     assert not scan_mod.pool_pays(medium, 2) and scan_mod.pool_pays(medium, 8)
     assert not scan_mod.pool_pays(big, 1)
 
