@@ -233,10 +233,11 @@ iterative; the tests run the limits against each."""
 
 
 NATIVE = True
-"""Compose with ``policyguard_yaml`` (``native/yaml``, the same composer in Rust over a port of
-libyaml's parser, and ``_json_spans`` in Rust) when it is installed. It covers documents that load cleanly and hands
-everything else (a syntax error, a limit, a scalar it cannot construct) back to the composer
-below, which then reads the file from the start and reports what it always reports."""
+"""Compose with ``policyguard_yaml`` (``native/yaml``: the same walk in Rust over libyaml's
+parser translated to Rust, and ``_json_spans`` in Rust) when it is installed. It covers the
+documents that load cleanly and hands everything else (a syntax error, a limit, a scalar it
+cannot construct) back to the composer below, which then reads the file from the start and
+reports what it always reports."""
 
 
 @functools.cache
