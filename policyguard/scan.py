@@ -765,8 +765,15 @@ def _pool_round(units: list[Unit], tasks: list[list[int]], read: ReadOptions, wo
                 del outcomes, parsed, packed
         lost.sort()
     except BaseException:
+        # the pool's manager thread closes its wake-up pipe as it ends, and the interpreter's exit
+        # hook (concurrent.futures' _python_exit) writes to that pipe: the two are not locked
+        # against each other (CPython 3.11), so on ^C or SIGTERM they could cross and print an
+        # "OSError: Bad file descriptor" traceback at exit. The thread is waited for here.
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         procs.stop_processes([p for p in multiprocessing.active_children() if p.pid not in before])
+        if manager is not None:
+            manager.join(procs.GRACE)
         raise
     finally:
         gc.unfreeze()
