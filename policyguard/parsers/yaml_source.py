@@ -196,6 +196,18 @@ def _construct_scalar(tag: str, value: str, cons: Any) -> Any:
     return value  # str, timestamp, binary, merge marker handled by caller, anything else
 
 
+def _construct_implicit(tag: str, raw: str, cons: Any) -> Any:
+    """A plain scalar a resolver matched: PyYAML's int pattern is loose (``0x_``, ``0b_``), and
+    what it cannot construct is text, as YAML readers (kubectl's go-yaml, CloudFormation) read
+    it. ``numbers.NumberError`` (a number the model cannot hold) still raises."""
+    try:
+        return _construct_scalar(tag, raw, cons)
+    except numbers.NumberError:
+        raise
+    except ValueError:
+        return raw
+
+
 # --------------------------------------------------------------------------- the composer
 _PLACEHOLDER = Span("", 0, 0, 0, 0)  # a collection's span until its end
 
@@ -254,14 +266,7 @@ def _native() -> Any:
 
     def construct(tag: str, raw: str, implicit: bool) -> Any:
         # raising hands the file to the Python composer, which reports the error
-        if not implicit:
-            return _construct_scalar(tag, raw, cons)
-        try:
-            return _construct_scalar(tag, raw, cons)
-        except numbers.NumberError:
-            raise
-        except ValueError:
-            return raw  # as the Python composer reads it (see _run)
+        return (_construct_implicit if implicit else _construct_scalar)(tag, raw, cons)
 
     patterns: dict[re.Pattern[str], int] = {}  # each distinct pattern once (PyYAML files one under many first characters)
     rows = [_rust_rows(plain, patterns), _rust_rows(kubectl, patterns)]
@@ -506,7 +511,7 @@ class _Composer:
                             if regexp.match(raw):
                                 try:
                                     if rtag != YN_BOOL:
-                                        value = _construct_scalar(rtag, raw, cons)
+                                        value = _construct_implicit(rtag, raw, cons)
                                     elif self.yn_marker:
                                         value = YN(raw)
                                         self.yn_seen = True
@@ -514,8 +519,6 @@ class _Composer:
                                         value = raw in ("y", "Y")
                                 except numbers.NumberError as exc:
                                     raise self._err(ev.start_mark, exc.message, ErrorKind.LIMIT) from None
-                                except ValueError:
-                                    value = raw  # PyYAML's int pattern is loose: `0x_` is text to YAML readers
                                 break
                     else:
                         value = raw
@@ -913,11 +916,9 @@ def _whole_span(text: str, file: str) -> Span:
 def json_document(text: str, file: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Document], ParseError | None]:
     """``value`` (decoded from ``text``) with the spans of its node paths; a limit's error."""
     native = _native() if NATIVE else None
-    if native is not None:
-        fast = native.json_spans(text, file, limits.max_nodes, limits.max_depth)
-        if fast is not None:
-            return [Document(value, fast, fast[""], 0)], None
-    fast = _json_spans(text, file, limits)
+    fast = native.json_spans(text, file, limits.max_nodes, limits.max_depth) if native is not None else None
+    if fast is None:  # the Python pass also takes what Rust cannot hold (a lone surrogate)
+        fast = _json_spans(text, file, limits)
     if fast is not None:
         return [Document(value, fast, fast[""], 0)], None
     docs, err = _Composer(_json_for_yaml(text), file, limits, positions_only=True).compose()

@@ -520,16 +520,11 @@ impl<'a, 'py> Run<'a, 'py> {
                     let s = pos(&ev.start_mark);
                     let inner = Some((s.0, s.1, end.0, end.1));
                     let base = child_key(&path, &cfn_key(tag));
+                    // `_cfn_subpaths`: the long form's key, then the items of GetAtt's list
                     let items = if tag == "GetAtt" { if raw.contains('.') { 2 } else { 1 } } else { 0 };
-                    for i in 0..items {
-                        if i == 0 {
-                            doc.spans.push((base.clone(), inner));
-                        }
-                        doc.spans.push((child_index(&base, i), inner));
-                    }
-                    if items == 0 {
-                        doc.spans.push((base, inner));
-                    }
+                    let children: Vec<String> = (0..items).map(|i| child_index(&base, i)).collect();
+                    doc.spans.push((base, inner));
+                    doc.spans.extend(children.into_iter().map(|c| (c, inner)));
                 }
                 Ok(())
             }
