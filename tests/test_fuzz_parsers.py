@@ -33,7 +33,7 @@ from policyguard.parsers.terraform.functions import FUNCTIONS  # noqa: E402
 EXAMPLES = int(os.environ.get("POLICYGUARD_FUZZ_EXAMPLES", "12"))
 EXAMPLE_SECONDS = 10.0  # wall clock per example (the unit deadline below is 4 s)
 MEMORY = 1536 * 1024 * 1024  # the worker's address-space limit
-RSS_BOUND_MB = 1024
+RSS_BOUND_MB = 1024  # what one example may add to the worker's resident set
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 
@@ -50,6 +50,31 @@ def _init() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def _peak_start() -> int | None:
+    """Reset this process's peak resident set to its current size and return that size (kB).
+
+    ``ru_maxrss`` cannot measure one example: it never goes down, so the worker's peak over every
+    earlier example counts, and a forked worker starts with its parent's resident set (a test
+    process several hundred MiB large after the rest of the suite). Linux resets ``VmHWM`` on
+    a write of 5 to ``clear_refs``; where it cannot, None (the address-space limit still holds)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return _status_kb("VmRSS")
+    except (OSError, LookupError, ValueError):
+        return None
+
+
+def _peak_growth_mb(start_kb: int | None) -> int:
+    return 0 if start_kb is None else max(0, _status_kb("VmHWM") - start_kb) // 1024
+
+
 def _parse(fmt: str, files: dict[str, str], entry: str) -> dict[str, Any]:
     """In the worker: write ``files``, parse the unit at ``entry`` as ``fmt``, report the outcome."""
     from policyguard.discover import Unit
@@ -59,6 +84,7 @@ def _parse(fmt: str, files: dict[str, str], entry: str) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        start_kb = _peak_start()
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)
@@ -70,7 +96,7 @@ def _parse(fmt: str, files: dict[str, str], entry: str) -> dict[str, Any]:
         return {
             "resources": len(result.resources),
             "errors": [(e.file.replace(tmp, "<tmp>"), e.line, e.kind.value, e.message[:300]) for e in result.errors],
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "rss_mb": _peak_growth_mb(start_kb),
         }
 
 
@@ -302,3 +328,23 @@ def test_plan_json(worker: Any, files: dict[str, str]) -> None:
 def test_the_worker_survived(worker: Any) -> None:
     """No example killed the worker (a dead worker fails every later example with BrokenProcessPool)."""
     assert worker.submit(int, "7").result(timeout=30) == 7
+
+
+def _grow(mb: int) -> tuple[int, int]:
+    """In the worker: one example's measure around touching ``mb`` MiB, then one around nothing."""
+    start = _peak_start()
+    block = bytearray(mb * 1024 * 1024)
+    block[::4096] = b"\1" * len(block[::4096])
+    grown = _peak_growth_mb(start)
+    del block
+    return grown, _peak_growth_mb(_peak_start())
+
+
+def test_the_memory_measure_is_per_example(worker: Any) -> None:
+    """The bound above measures what one example adds: it sees a 300 MiB block, and the next
+    example does not inherit that peak (nor the parent's resident set)."""
+    if _peak_start() is None:
+        pytest.skip("this kernel cannot reset the peak resident set")
+    grown, after = worker.submit(_grow, 300).result(timeout=60)
+    assert grown >= 290, grown
+    assert after < 50, after
