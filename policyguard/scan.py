@@ -227,10 +227,18 @@ def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
     """The unit's deadline as a wall-clock alarm too, for code that spends no evaluation steps
     (a parser, a loop without a budget check): the alarm stops the unit where it is, and repeats
     every second until the unit returns, in case a broad ``except`` swallowed it. Only on the
-    main thread (the CLI and the scan workers); elsewhere the budget's own checks remain."""
+    main thread (the CLI and the scan workers); elsewhere the budget's own checks remain.
+
+    An alarm that lands in a finaliser (a ``__del__``, a weakref or gc callback) cannot stop
+    anything there: Python reports the exception as unraisable, which would print a traceback on
+    stderr. While the alarm is armed such a report of the deadline is dropped; the next alarm
+    comes a second later in ordinary code."""
     import signal
+    import sys
     import threading
     import time
+
+    from policyguard.limits import LimitExceeded
 
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
@@ -239,13 +247,21 @@ def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
     def on_alarm(signum: int, frame: Any) -> None:
         budget.expired()
 
+    previous_hook = sys.unraisablehook
+
+    def unraisable(report: Any) -> None:
+        if not isinstance(report.exc_value, LimitExceeded):
+            previous_hook(report)
+
     left = max(budget.deadline - time.monotonic(), 0.001)
     old = signal.signal(signal.SIGALRM, on_alarm)
+    sys.unraisablehook = unraisable
     outer = signal.setitimer(signal.ITIMER_REAL, left, 1.0)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGALRM, old)
         if outer[0] > 0:  # someone else's timer: give it back what it had left
             signal.setitimer(signal.ITIMER_REAL, *outer)

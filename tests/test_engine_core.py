@@ -109,6 +109,46 @@ def test_python_rule_that_loops_forever_is_an_error_and_the_rest_completes():
     assert _by(findings, "TEST-EBS-001")["aws_ebs_volume.w"].status is Status.FAIL
 
 
+def test_a_rule_timeout_that_lands_in_a_finaliser_still_stops_the_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The watchdog's tick fires while a ``__del__`` runs: the timeout cannot leave a finaliser
+    (Python would print it as "Exception ignored"). The rule is stopped at the next tick and nothing is printed."""
+    import sys
+
+    rule = tmp_path / "slow_del" / "rule.py"
+    rule.parent.mkdir()
+    rule.write_text('''import time
+
+from policyguard.engine.python_rules import fail, rule
+
+
+class SlowToDie:
+    def __del__(self):
+        end = time.monotonic() + 0.8
+        while time.monotonic() < end:
+            pass
+
+
+@rule(id="TEST-PY-DEL", title="spins in a finaliser", severity="low", resource_types={"terraform": ["aws_ebs_volume"]})
+def check(resource, resources):
+    started = time.monotonic()
+    SlowToDie()
+    while time.monotonic() < started + 6:
+        pass
+    yield fail("the rule was not stopped")
+''')
+    reported: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: reported.append(report.exc_value))
+    opts = options([], rule_dirs=[str(rule.parent)], rule_timeout=0.3)
+    rs = engine.load_ruleset(opts.rules, opts.evaluation)
+    assert rs.errors == []
+    unit = [r for r in s3_unit() if r.type == "aws_ebs_volume"][:1]
+    started = time.monotonic()
+    findings = engine.make_evaluator(rs, opts.evaluation).evaluate(unit)
+    assert time.monotonic() - started < 3
+    assert [(f.status, "time budget" in f.message) for f in findings if f.rule_id == "TEST-PY-DEL"] == [(Status.ERROR, True)]
+    assert reported == []
+
+
 def test_python_rule_that_raises_is_an_error_naming_the_line():
     opts = options(["py_raise"])
     ev = engine.make_evaluator(engine.load_ruleset(opts.rules, opts.evaluation), opts.evaluation)

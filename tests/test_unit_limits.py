@@ -211,6 +211,39 @@ def test_the_deadline_alarm_stops_code_that_spends_no_steps(tmp_path: Path, monk
     assert took < 5
 
 
+def test_a_deadline_that_lands_in_a_finaliser_prints_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alarm fires while a ``__del__`` runs: Python cannot raise it there and would print
+    "Exception ignored in ..." with a traceback. Nothing is printed, and the next alarm stops the unit."""
+    import sys
+    import time
+
+    from policyguard import parsers
+    from policyguard.discover import Unit
+    from policyguard.options import ReadOptions
+    from policyguard.scan import parse_unit
+
+    reported: list[BaseException | None] = []  # what Python's default hook would have printed
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: reported.append(report.exc_value))
+
+    class SlowToDie:
+        def __del__(self) -> None:
+            end = time.monotonic() + 0.6
+            while time.monotonic() < end:
+                pass
+
+    def parse(*args: object, **kwargs: object) -> ParseResult:
+        SlowToDie()  # dropped at once: its finaliser spins past the 0.3 s deadline
+        while True:
+            pass
+
+    monkeypatch.setattr(parsers, "parse_unit", parse)
+    d = _tf(tmp_path, "")
+    result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), ReadOptions(paths=[str(d)]), UnitLimits(timeout=0.3))
+    assert [e.file for e in result.errors if e.kind is ErrorKind.LIMIT] == [str(d)]
+    assert took < 5
+    assert reported == []
+
+
 def test_budget_defaults_sit_far_above_the_corpus() -> None:
     # the largest corpus unit: 19,970 steps, 240 instances (README "Unit limits")
     assert DEFAULT_UNIT_LIMITS.max_steps >= 50 * 19_970

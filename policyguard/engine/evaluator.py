@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -67,6 +68,20 @@ def _on_alarm(signum: int, frame: Any) -> None:
     if time.monotonic() >= _WATCH[0]:
         _WATCH[0] = math.inf
         raise _RuleTimeout()
+
+
+def _rearm_if_swallowed(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    """An ``sys.unraisablehook`` for a batch: a timeout raised while a finaliser ran (a ``__del__``,
+    a weakref or gc callback) cannot leave it, and Python would print it as "Exception ignored".
+    The rule is still running: the watch is re-armed so the next tick stops it, and nothing is printed."""
+
+    def hook(report: Any) -> None:
+        if isinstance(report.exc_value, _RuleTimeout):
+            _WATCH[0] = time.monotonic()
+        else:
+            previous(report)
+
+    return hook
 
 
 def envelope(resource: Resource) -> dict[str, Any]:
@@ -504,14 +519,17 @@ class Evaluator:
         applicable_ids = [(r, {x.id for x in metas}) for r, metas in per_resource]
         # the SIGALRM handler and its repeating timer are set once per batch (``_TICK``)
         old_handler = signal.signal(signal.SIGALRM, _on_alarm) if use_timer else None
+        old_hook = sys.unraisablehook
         try:
             if use_timer:
                 _WATCH[0] = math.inf
+                sys.unraisablehook = _rearm_if_swallowed(old_hook)
                 signal.setitimer(signal.ITIMER_REAL, _TICK, _TICK)
             self._run_python(python, applicable_ids, envs, raw, use_timer, traced)
         finally:
             if use_timer:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+                sys.unraisablehook = old_hook
                 _WATCH[0] = math.inf
                 if old_handler is not None:
                     signal.signal(signal.SIGALRM, old_handler)
