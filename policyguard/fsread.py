@@ -16,6 +16,9 @@ from __future__ import annotations
 import functools
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from policyguard.model import ErrorKind
 
@@ -114,9 +117,42 @@ def check_regular(path: str | os.PathLike[str]) -> os.stat_result:
     return st
 
 
+# the files read whole in this context, by the path they were read under (``recording``)
+_RECORDER: ContextVar[dict[str, bytes] | None] = ContextVar("policyguard_fsread_recorder", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, bytes]]:
+    """The bytes of every file ``read_regular`` reads whole in this context (this thread or
+    task), by the path it was given. A parse of a unit hands them to the gate, which then reads
+    its comments (suppressions) from the very bytes the parser judged, without a second read
+    that a file changed in between would make disagree with the findings' lines."""
+    got: dict[str, bytes] = {}
+    token = _RECORDER.set(got)
+    try:
+        yield got
+    finally:
+        _RECORDER.reset(token)
+
+
+def note_read(path: str | os.PathLike[str], data: bytes) -> None:
+    """Count ``data`` as read from ``path`` in this context (``recording``): a reader that
+    answers from its own cache of what an earlier read gave."""
+    recorder = _RECORDER.get()
+    if recorder is not None:
+        recorder[os.fspath(path)] = data
+
+
 def read_regular(path: str | os.PathLike[str], max_bytes: int, *, prefix: bool = False) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (ReadError otherwise); ``prefix``:
     its first ``max_bytes`` bytes whatever its size."""
+    data = _read_regular(path, max_bytes, prefix)
+    if not prefix:
+        note_read(path, data)
+    return data
+
+
+def _read_regular(path: str | os.PathLike[str], max_bytes: int, prefix: bool) -> bytes:
     st = check_regular(path)
     if st.st_size > max_bytes and not prefix:
         raise ReadError(f"file is {st.st_size} bytes, above the {max_bytes}-byte limit", ErrorKind.LIMIT)
@@ -156,6 +192,12 @@ def read_text(path: str | os.PathLike[str], max_bytes: int) -> str | None:
         data = read_regular(path, max_bytes, prefix=True)
     except ReadError:
         return None
+    return lenient_text(data)
+
+
+def lenient_text(data: bytes) -> str:
+    """``decode_text``, with undecodable bytes replaced instead of an error (comments are read
+    from whatever text a file holds)."""
     try:
         return decode_text(data)
     except ReadError:

@@ -462,6 +462,9 @@ class ParseResult:
     errors: list[ParseError] = field(default_factory=list)
     format: str = ""  # set when the parse decided the format (``parsers.documents``)
     skipped: str = ""  # non-empty: the file is not IaC, and why
+    # the bytes of each file the parse read whole, by the path it read (``fsread.recording``):
+    # the gate reads suppression comments from them (``scan.parse_unit`` fills it)
+    read: dict[str, bytes] = field(default_factory=dict)
 
     def extend(self, other: ParseResult) -> None:
         self.resources.extend(other.resources)

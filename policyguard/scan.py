@@ -53,8 +53,9 @@ class UnitSink(Protocol):
     def begin(self, result: ScanResult) -> None:
         """Before the first unit: the scan's rule set is in ``result``."""
 
-    def unit(self, order: int, resources: list[Resource], findings: list[Finding]) -> None:
-        """One unit's resources and findings (``order``: its place among the scan's units)."""
+    def unit(self, order: int, resources: list[Resource], findings: list[Finding], read: dict[str, bytes]) -> None:
+        """One unit's resources and findings (``order``: its place among the scan's units);
+        ``read``: the bytes of the files its parse read (``ParseResult.read``)."""
 
 if TYPE_CHECKING:
     import re
@@ -191,12 +192,13 @@ def parse_unit(unit: Unit, read: ReadOptions, limits: UnitLimits | None = None) 
     ``DEFAULT_UNIT_LIMITS``: deadline, steps, sizes). Never raises: failures become errors for
     this unit only."""
     from policyguard import parsers
+    from policyguard.fsread import recording
     from policyguard.limits import DEFAULT_UNIT_LIMITS, LimitExceeded, unit_budget
     from policyguard.parsers.errors import limit_error
 
     path = str(unit.path)
     limits = limits or DEFAULT_UNIT_LIMITS
-    with unit_budget(limits) as budget:
+    with unit_budget(limits) as budget, recording() as files_read:
         try:
             with _deadline_alarm(budget):
                 result = parsers.parse_unit(unit, var_files=list(read.var_files), variables=dict(read.variables),
@@ -212,6 +214,7 @@ def parse_unit(unit: Unit, read: ReadOptions, limits: UnitLimits | None = None) 
             result = ParseResult(
                 errors=[ParseError(path, 1, 1, f"internal parser error: {type(exc).__name__}: {exc}")]
             )
+    result.read = files_read
     link_references(result.resources)
     return result
 
@@ -880,7 +883,7 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
             files.update(str(f) for f in unit.files)
         if sink is not None:
             unit_errors[i] = parsed.errors
-            sink.unit(i, parsed.resources, findings)
+            sink.unit(i, parsed.resources, findings, parsed.read)
             return
         result.resources.extend(parsed.resources)
         result.errors.extend(parsed.errors)

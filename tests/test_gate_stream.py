@@ -385,3 +385,75 @@ def test_rows_written_from_parts_equal_the_encoded_findings(tmp_path: Path, find
                      verdict=Verdict(0, Severity.MEDIUM, False, "fail", "", soft_fail_on=soft))
         encode = compact_encoder()
         assert render(findings) == [encode(_encoded(ctx, f)) for f in findings]
+
+
+HOST_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  hostNetwork: true
+  containers:
+    - name: web
+      image: nginx:1.27
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_suppressions_are_read_from_the_bytes_the_parser_judged(jobs: str, monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """A file rewritten after its parse (here: given a suppression comment) cannot change the
+    gate's verdict on the text that was judged: its comments are read from the parse's bytes,
+    not from the file again."""
+    import policyguard.scan as scan_mod
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n")
+    pod = repo / "pod.yaml"
+    pod.write_text(HOST_POD)
+    real = scan_mod.parse_unit
+
+    def parse_then_swap(unit: object, *a: object, **k: object) -> object:
+        out = real(unit, *a, **k)  # type: ignore[arg-type]
+        if getattr(unit, "path", None) == pod and pod.read_text() == HOST_POD:
+            pod.write_text("# policyguard:ignore PG-K8S-POD-001 reason=\"swapped in after the parse\"\n" + HOST_POD)
+        return out
+
+    monkeypatch.setattr(scan_mod, "parse_unit", parse_then_swap)
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["scan", "-j", jobs, "-f", "json", "-o", str(out), "--rule", "PG-K8S-POD-001", str(repo)])
+    assert pod.read_text() != HOST_POD  # the swap happened
+    report = json.loads(out.read_text())
+    statuses = [f["status"] for f in report["findings"] if f["rule_id"] == "PG-K8S-POD-001"]
+    assert statuses == ["fail"], (res.output, report["findings"])
+    assert res.exit_code == 1
+
+
+def test_the_gate_reads_no_file_the_parse_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every file the gate needs (suppression comments, other tools' suppressions) comes from the
+    parse's bytes, including files a parser answered from its cache (a Terraform module two
+    units call, parsed once)."""
+    import policyguard.fsread as fsread
+
+    repo = tmp_path / "repo"
+    for unit in ("a", "b"):
+        (repo / unit).mkdir(parents=True)
+        (repo / unit / "main.tf").write_text(f'module "shared" {{\n  source = "../modules/s3"\n  name = "{unit}"\n}}\n')
+    (repo / "modules" / "s3").mkdir(parents=True)
+    (repo / "modules" / "s3" / "main.tf").write_text(
+        'variable "name" {}\n# policyguard:ignore PG-AWS-S3-999 reason="not a rule"\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = var.name\n}\n')
+    (repo / "modules" / "s3" / "outputs.tf").write_text('output "id" {\n  value = aws_s3_bucket.b.id\n}\n')
+    (repo / "k8s.yaml").write_text(POD)
+    gate_reads: list[str] = []
+    real = fsread.read_text
+    monkeypatch.setattr(fsread, "read_text", lambda path, n: gate_reads.append(str(path)) or real(path, n))
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["scan", "-j", "1", "-f", "json", "-o", str(out), str(repo)])
+    assert res.exit_code in (0, 1), res.output
+    report = json.loads(out.read_text())
+    assert report["summary"]["stale_suppressions"] + report["summary"]["suppression_problems"] >= 1  # the comment was read
+    assert report["summary"]["foreign_suppressions"] == 1  # so were the other tool's annotations
+    assert gate_reads == []

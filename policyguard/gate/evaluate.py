@@ -174,9 +174,12 @@ class GateRun:
                                       complete_rule_set=self.complete_rule_set, unrun_rules=result.profile_skipped)
         self.texts = dict(result.sources)  # streams: their text, not a file to read
 
-    def unit(self, order: int, resources: list[Resource], findings: list[Finding]) -> None:
+    def unit(self, order: int, resources: list[Resource], findings: list[Finding],
+             read: dict[str, bytes] | None = None) -> None:
         """Judge the findings of the unit at place ``order`` of the scan (units arrive in any
-        order, each once) and keep them in the spool; ``resources`` are not kept."""
+        order, each once) and keep them in the spool; ``resources`` are not kept. ``read``: the
+        bytes its parse read, by file: its suppression comments are read from those, not from
+        the files again (which could have changed since)."""
         from policyguard.gate.fingerprint import assign_fingerprints
         from policyguard.redact import mask_text
 
@@ -194,6 +197,13 @@ class GateRun:
             if f.unknowns:  # scanned text (``!Sub "...DB_PASSWORD=..."``) every report prints: masked
                 f.unknowns = tuple(mask_text(u) for u in f.unknowns)
         texts = self.texts if self.keep_texts else dict(self.texts)
+        if read:
+            from policyguard.fsread import lenient_text
+            from policyguard.limits import DEFAULT_LIMITS
+
+            for file, data in read.items():
+                if file not in texts:  # as ``fsread.read_text`` reads it: the first bytes, decoded leniently
+                    texts[file] = lenient_text(data[:DEFAULT_LIMITS.max_file_bytes])
         self._suppressor.unit(order, findings, resources, texts)
         if not self.keep_texts and self.paths is not None:  # the texts go with the unit: summarised now
             foreign_summary(texts, self._config_rules, self._foreign)

@@ -86,8 +86,9 @@ _FILE_CACHE = SourceCache(4 * 1024 * 1024)
 
 
 def load_file(path: Path) -> Body:
-    """Parse one .tf (or .tf.json) file, cached per process; raises HclSyntaxError."""
-    from policyguard.fsread import ReadError, check_regular, read_regular
+    """Parse one .tf (or .tf.json) file, cached per process with the bytes it was parsed from
+    (a cached parse counts as a read of them: ``fsread.note_read``); raises HclSyntaxError."""
+    from policyguard.fsread import ReadError, check_regular, note_read, read_regular
 
     sp = str(path)
     try:
@@ -95,8 +96,10 @@ def load_file(path: Path) -> Body:
     except ReadError as exc:
         raise HclSyntaxError(sp, 1, 1, exc.message, exc.kind) from None
     key = (sp, st.st_mtime_ns, st.st_size)
-    hit = _FILE_CACHE.get(key)
-    if hit is None:
+    cached = _FILE_CACHE.get(key)
+    hit: Body | HclSyntaxError
+    if cached is None:
+        data = b""
         try:
             data = read_regular(path, DEFAULT_LIMITS.max_file_bytes)
             if sp.endswith(".json"):
@@ -109,7 +112,11 @@ def load_file(path: Path) -> Body:
             hit = exc
         except ReadError as exc:
             hit = HclSyntaxError(sp, exc.line, exc.column, exc.message, exc.kind)
-        _FILE_CACHE.put(key, hit, st.st_size + 256)
+        _FILE_CACHE.put(key, (hit, data), st.st_size + 256)  # the bytes add a tenth to the tree
+    else:
+        hit, data = cached
+        if data:
+            note_read(path, data)
     if isinstance(hit, HclSyntaxError):
         raise hit
     return hit
@@ -258,10 +265,16 @@ def cached_module(directory: Path) -> ModuleDef:
         except OSError:
             key_parts.append(f.name)
     key = "|".join(key_parts)
-    hit: ModuleDef | None = _MODULE_CACHE.get(key)
-    if hit is None:
-        hit = load_module(directory, files)
-        _MODULE_CACHE.put(key, hit, size)
+    from policyguard.fsread import note_read, recording
+
+    cached: tuple[ModuleDef, dict[str, bytes]] | None = _MODULE_CACHE.get(key)
+    if cached is None:
+        with recording() as read:  # kept with the module: a cached module counts as read again
+            cached = (load_module(directory, files), read)
+        _MODULE_CACHE.put(key, cached, size)
+    hit, read = cached
+    for path, data in read.items():
+        note_read(path, data)
     return hit
 
 
