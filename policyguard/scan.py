@@ -365,6 +365,7 @@ class Scanner:
         outcomes: list[tuple[ParseResult, list[Finding]] | None] = [None] * len(units)
 
         def keep(i: int, outcome: tuple[ParseResult, list[Finding]]) -> None:
+            outcome[0].read = {}  # a whole result is judged later, from the files: not kept in memory till then
             outcomes[i] = outcome
 
         take = deliver or keep
