@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from policyguard import procs, sharding
+from policyguard import procs
 from policyguard.formats import TERRAFORM
 from policyguard.model import (
     ErrorKind,
@@ -852,6 +852,8 @@ def _scan(read: ReadOptions, scanner: Scanner, progress: Progress | None = None,
 
     units = found.units
     if read.shard is not None:  # --shard I/N: this job's units, logged so merge restores the scan's order
+        from policyguard import sharding
+
         units, result.shard_log = sharding.select(units, read.shard, len(result.errors), result.skipped)
     if read.modules.download:  # remote Terraform modules, before any parser runs (policyguard.modfetch)
         from policyguard.modfetch.resolve import resolve_units

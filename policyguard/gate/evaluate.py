@@ -16,6 +16,8 @@ from policyguard.gate.verdict import GateSettings
 from policyguard.model import Finding, Resource, RuleMeta, Severity, Status
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from policyguard.gate.baseline import Baseline, Matcher
     from policyguard.gate.config import Config
     from policyguard.gate.suppress import Notice, Suppressor
@@ -326,8 +328,12 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
     file texts already read (the suppression stage's cache); ``summaries``: files already
     summarised (``foreign_summary``; a file read for a unit whose text is gone); the others are
     read here, one at a time."""
-    from policyguard.gate import migrate
-    from policyguard.gate.foreign import foreign_summary_notice, foreign_texts
+    from policyguard.gate.foreign import foreign_summary_notice, foreign_texts, ignore_files_near
+
+    def summary(found: dict[str, str], ignore_files: list[Path]) -> Summary:
+        from policyguard.gate import migrate  # only for a text or an ignore file that may hold one
+
+        return migrate.scan_summary(found, ignore_files, config_rules)
 
     def summaries_in_order() -> Iterator[Summary]:
         known = summaries or {}
@@ -337,10 +343,10 @@ def foreign_notice(files: list[str], texts: dict[str, str | None], paths: list[s
                 if got is not None:
                     yield got
             else:
-                yield from (migrate.scan_summary({f: t}, [], config_rules) for f, t in foreign_texts([file], texts))
-        ignore_files = migrate.ignore_files_near(paths, root) if paths else []
+                yield from (summary({f: t}, []) for f, t in foreign_texts([file], texts))
+        ignore_files = ignore_files_near(paths, root) if paths else []
         if ignore_files:
-            yield migrate.scan_summary({}, ignore_files, config_rules)
+            yield summary({}, ignore_files)
 
     counts: dict[str, int] = {}
     first: Any = None
@@ -364,9 +370,14 @@ Summary = tuple[dict[str, int], Any]
 def foreign_summary(texts: dict[str, str | None], config_rules: set[str], into: dict[str, Summary | None]) -> None:
     """Summarise into ``into`` the other tools' suppressions of every file in ``texts`` not
     summarised yet (None: none there), while a unit's texts are still in memory."""
-    from policyguard.gate import migrate
+    from policyguard.gate.foreign import may_hold
 
     for file, text in texts.items():
         if file in into or text is None:
             continue
-        into[file] = migrate.scan_summary({file: text}, [], config_rules) if migrate.may_hold(text) else None
+        if may_hold(text):
+            from policyguard.gate import migrate
+
+            into[file] = migrate.scan_summary({file: text}, [], config_rules)
+        else:
+            into[file] = None

@@ -35,15 +35,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyguard.gate.foreign import COMMAND, IGNORE_FILES, MAX_BYTES, ignore_files_near, may_hold
+
 if TYPE_CHECKING:
     from policyguard.gate.config import SuppressionPolicy
 
 PEER_IDS = Path(__file__).resolve().parent.parent / "data" / "peer_ids.yaml"
-IGNORE_FILES = (".trivyignore", ".trivyignore.yaml", ".trivyignore.yml", ".checkov.yaml", ".checkov.yml")
 TEXT_SUFFIXES = (".tf", ".tf.json", ".yaml", ".yml", ".json", ".template", ".hcl")
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
-MAX_BYTES = 8 * 1024 * 1024
-COMMAND = "policyguard migrate-suppressions"
 MARKER = "policyguard:ignore"
 
 _CHECKOV = re.compile(r"(#|//)\s*checkov:skip=([A-Za-z0-9_]+)(?::(.*))?")
@@ -51,7 +50,6 @@ _TRIVY = re.compile(r"(#|//)\s*(trivy|tfsec):ignore:([^\s]+)")
 _CFN_KEY = re.compile(r"^(\s*)checkov:\s*$")
 _K8S_ANNOTATION = re.compile(r"""^\s*["']?checkov\.io/skip\d*["']?\s*:\s*["']?([A-Za-z0-9_]+)(?:=(.*?))?["']?\s*$""")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
-_HINTS = ("checkov", "trivy:ignore", "tfsec:ignore")
 
 
 class MigrateError(Exception):
@@ -126,9 +124,6 @@ def _trivy_key(peer_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- finding them
-def may_hold(text: str) -> bool:
-    """Cheap test before the per-line scan (the peers' markers are lower-case, as they read them)."""
-    return any(h in text for h in _HINTS)
 
 
 def _clean_reason(text: str) -> str:
@@ -363,13 +358,6 @@ def _files(top: Path) -> list[Path]:
         # a symlinked file is not read (and so never written through: --write edits files in place)
         out.extend(Path(d) / n for n in sorted(names) if not (Path(d) / n).is_symlink())
     return out
-
-
-def ignore_files_near(paths: list[str], root: str) -> list[Path]:
-    """The peers' ignore files a scan of ``paths`` would have used: in each scanned directory, in
-    the directories of the scanned files, and at the project root."""
-    dirs = {Path(root).resolve()} | {(Path(p) if Path(p).is_dir() else Path(p).parent).resolve() for p in paths}
-    return sorted(d / n for d in dirs for n in IGNORE_FILES if (d / n).is_file())
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ def partial_block(result: ScanResult, report: Report, config: Config, settings: 
                   texts: dict[str, str | None]) -> dict[str, Any]:
     """The ``partial`` block of a shard's JSON report (README "Sharded scans in CI")."""
     from policyguard.gate import migrate
-    from policyguard.gate.foreign import foreign_texts
+    from policyguard.gate.foreign import foreign_texts, ignore_files_near
     from policyguard.roots import repository_roots
 
     log = result.shard_log
@@ -58,7 +58,7 @@ def partial_block(result: ScanResult, report: Report, config: Config, settings: 
             foreign_files.append([rel(file), first.line, counts])
     ignore = None
     if paths:
-        counts, first = migrate.scan_summary({}, migrate.ignore_files_near(paths, report.root), config_rules)
+        counts, first = migrate.scan_summary({}, ignore_files_near(paths, report.root), config_rules)
         if first is not None:
             ignore = [rel(first.file), first.line, counts]
     untrusted = bool(getattr(config, "untrusted", False))
