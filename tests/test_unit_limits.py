@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -190,10 +191,6 @@ def test_the_unit_deadline_stops_evaluation(tmp_path: Path) -> None:
 
 def test_the_deadline_alarm_stops_code_that_spends_no_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A parser loop outside the evaluator (no budget checks) is stopped by the wall-clock alarm."""
-    from policyguard import parsers
-    from policyguard.discover import Unit
-    from policyguard.options import ReadOptions
-    from policyguard.scan import parse_unit
 
     def spin(*args: object, **kwargs: object) -> ParseResult:
         try:
@@ -204,7 +201,17 @@ def test_the_deadline_alarm_stops_code_that_spends_no_steps(tmp_path: Path, monk
         while True:
             pass
 
-    monkeypatch.setattr(parsers, "parse_unit", spin)
+    _assert_the_alarm_stops(spin, tmp_path, monkeypatch)
+
+
+def _assert_the_alarm_stops(parse: Callable[..., ParseResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``parse`` in place of the parsers, under a 0.3 s unit deadline: the unit ends in a limit error, soon."""
+    from policyguard import parsers
+    from policyguard.discover import Unit
+    from policyguard.options import ReadOptions
+    from policyguard.scan import parse_unit
+
+    monkeypatch.setattr(parsers, "parse_unit", parse)
     d = _tf(tmp_path, "")
     result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), ReadOptions(paths=[str(d)]), UnitLimits(timeout=0.3))
     assert [e.file for e in result.errors if e.kind is ErrorKind.LIMIT] == [str(d)]
@@ -216,11 +223,6 @@ def test_a_deadline_that_lands_in_a_finaliser_prints_nothing(tmp_path: Path, mon
     "Exception ignored in ..." with a traceback. Nothing is printed, and the next alarm stops the unit."""
     import sys
     import time
-
-    from policyguard import parsers
-    from policyguard.discover import Unit
-    from policyguard.options import ReadOptions
-    from policyguard.scan import parse_unit
 
     reported: list[BaseException | None] = []  # what Python's default hook would have printed
     monkeypatch.setattr(sys, "unraisablehook", lambda report: reported.append(report.exc_value))
@@ -236,11 +238,7 @@ def test_a_deadline_that_lands_in_a_finaliser_prints_nothing(tmp_path: Path, mon
         while True:
             pass
 
-    monkeypatch.setattr(parsers, "parse_unit", parse)
-    d = _tf(tmp_path, "")
-    result, took = _timed(parse_unit, Unit("terraform", d, [d / "main.tf"]), ReadOptions(paths=[str(d)]), UnitLimits(timeout=0.3))
-    assert [e.file for e in result.errors if e.kind is ErrorKind.LIMIT] == [str(d)]
-    assert took < 5
+    _assert_the_alarm_stops(parse, tmp_path, monkeypatch)
     assert reported == []
 
 
