@@ -499,11 +499,13 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
         if compiled is None:
             compiled = name == VM_ENGINE or (name != INTERPRETER_ENGINE and os.environ.get("POLICYGUARD_REGO_VM", "1") != "0"
                                              and _vm_installed())
-        interpreter: Any = RegorusBackend(policy)
+        interpreter: Any
         if guard and hasattr(os, "fork"):
             from policyguard.engine.rego.guard import GuardedBackend
 
             interpreter = GuardedBackend("embedded", lambda: RegorusBackend(policy))
+        else:
+            interpreter = RegorusBackend(policy)
         if compiled:
             from policyguard.engine.rego.compiled import CompiledRegorusBackend, program_cache
 

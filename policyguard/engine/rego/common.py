@@ -70,8 +70,20 @@ def module_package(source: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4096)
 def _module_package(source: str) -> tuple[str, ...]:
-    m = MODULE_PACKAGE_RE.search(source)
-    return tuple(m.group(1).split(".")) if m else ()
+    """``MODULE_PACKAGE_RE.search``, found by ``str.find``: a multi-line anchor makes the regular
+    expression engine try every position of the (long) metadata comment above the statement."""
+    pos = 0
+    while (at := source.find("package", pos)) >= 0:
+        line = source.rfind("\n", 0, at) + 1
+        if not source[line:at].strip(" \t"):
+            m = _PACKAGE_AT.match(source, at)
+            if m:
+                return tuple(m.group(1).split("."))
+        pos = at + 1
+    return ()
+
+
+_PACKAGE_AT = re.compile(r"package[ \t]+([A-Za-z_][\w.]*)")
 
 
 def data_refs(source: str) -> tuple[tuple[str, ...], ...] | None:

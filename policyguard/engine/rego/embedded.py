@@ -146,11 +146,19 @@ class RegorusBackend:
 
     def __init__(self, policy: RegoPolicy, lazy: bool | None = None) -> None:
         self._policy = policy
-        self._modules = policy.sources()
+        self._sources: list[tuple[str, str]] | None = None
         self._local = threading.local()
         self._lazy = os.environ.get("POLICYGUARD_REGO_LAZY", "1") != "0" if lazy is None else lazy
         self._plan: LoadPlan | None = None
         self._plan_lock = threading.Lock()
+
+    @property
+    def _modules(self) -> list[tuple[str, str]]:
+        """Every module, the driver's text included: built on first use (a lazy load plan, the
+        default, reads the policy itself; a VM scan may never need the interpreter at all)."""
+        if self._sources is None:
+            self._sources = self._policy.sources()
+        return self._sources
 
     def _load_plan(self) -> LoadPlan | None:
         if not self._lazy:
