@@ -149,7 +149,10 @@ class EvalOptions:
     opa_path: str | None = None
     opa_url: str | None = None
     rule_timeout: float = 5.0  # seconds per rule x unit
-    scan_timeout: float = 600.0  # seconds for the whole scan
+    # seconds for the whole scan's evaluation: this, plus scan_timeout_per_mib for every MiB of
+    # input (a large repository is not cut short; a hostile one of many slow units is still bounded)
+    scan_timeout: float = 600.0
+    scan_timeout_per_mib: float = 10.0
     evaluate: bool = True  # False: parse only (``--parse-only``, benchmarks)
     # what one unit may cost to parse and evaluate, and each worker's memory (None: the defaults
     # of policyguard.limits.UnitLimits; --unit-timeout, --unit-memory)

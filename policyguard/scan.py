@@ -292,6 +292,7 @@ class Scanner:
         self._ruleset: Any = ruleset
         self._evaluator: Any = None
         self._evaluator_pid = 0
+        self._allowance = 0.0  # the running scan's budget beyond scan_timeout (``restart_budget``)
 
     @property
     def ruleset(self) -> Any:
@@ -308,6 +309,8 @@ class Scanner:
 
             self._evaluator = engine.make_evaluator(self.ruleset, self.evaluation, self.mode)
             self._evaluator_pid = os.getpid()
+            if self._allowance:
+                self._evaluator.restart_budget(self._allowance)
         return self._evaluator
 
     def close(self) -> None:
@@ -337,11 +340,15 @@ class Scanner:
         else:
             self._evaluator = None
 
-    def restart_budget(self) -> None:
-        """Start the per-scan time budget (``scan_timeout``) now: an evaluator outlives one scan
-        (a pre-commit run's repeated scans, a fixture case each, a fix's re-scans)."""
+    def restart_budget(self, input_bytes: int = 0) -> None:
+        """Start the per-scan time budget now: ``scan_timeout``, plus ``scan_timeout_per_mib``
+        for each MiB of the scan's input (``input_bytes``), so the budget grows with the
+        repository. An evaluator outlives one scan (a pre-commit run's repeated scans, a fixture
+        case each, a fix's re-scans); one made later in this scan (or adopted by a forked
+        worker) keeps this scan's deadline."""
+        self._allowance = self.evaluation.scan_timeout_per_mib * input_bytes / 2**20
         if self._evaluator is not None and self._evaluator_pid == os.getpid():
-            self._evaluator.restart_budget()
+            self._evaluator.restart_budget(self._allowance)
 
     def evaluate(self, resources: list[Resource], deadline: float | None = None, *,
                  problems_only: bool = False) -> list[Finding]:
@@ -361,7 +368,8 @@ class Scanner:
         so neither the pipe from a worker nor this process carries the rest. ``deliver``: each
         unit's outcome is handed to it (with the unit's index) as it arrives, in any order, and
         not kept (the list returned is then empty)."""
-        self.restart_budget()
+        costs = [unit_cost(u) for u in units]
+        self.restart_budget(sum(costs))
         outcomes: list[tuple[ParseResult, list[Finding]] | None] = [None] * len(units)
 
         def keep(i: int, outcome: tuple[ParseResult, list[Finding]]) -> None:
@@ -381,7 +389,7 @@ class Scanner:
                 engine.preload(self.evaluation)  # and the modules every worker would import
                 self.before_fork()  # and the evaluator's plain parts
             parsers.preload(units)
-            _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take)
+            _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take, costs)
         else:  # a unit handed on (``deliver``) is dropped after: cutting it to its gate views would be waste
             whole = full_resources or deliver is not None
             for i, u in enumerate(units):
@@ -677,7 +685,7 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
 
 
 def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: Scanner, tally: _Tally,
-                  full_resources: bool, deliver: Deliver) -> None:
+                  full_resources: bool, deliver: Deliver, costs: list[int] | None = None) -> None:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
     pool, and each unit that was running when it broke runs again alone, so the one that kills
@@ -686,7 +694,7 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
     On any exception (^C, SIGTERM turned into ``procs.Terminated``) the pending units are
     cancelled and the workers stopped and waited for before it propagates. Each outcome goes to
     ``deliver`` as it arrives."""
-    costs = [unit_cost(u) for u in units]
+    costs = costs if costs is not None else [unit_cost(u) for u in units]
     tasks = affinity_tasks(units, costs, workers)
     task_costs = [sum(costs[i] for i in t) for t in tasks]
     # the largest first, as ``schedule`` orders units; equal estimates in discovery order

@@ -372,3 +372,27 @@ def test_applicable_rules_are_the_rules_that_apply() -> None:
             r = Resource(id="r", platform=plat, type=typ, name="r", attributes={}, span=Span("f", 1, 1, 1, 1),
                          pod_spec_path=pod)
             assert [m.id for m in ev.applicable(r)] == [m.id for m in ev.metas if m.applies_to(r)], (plat, typ, pod)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_scan_budget_grows_with_the_input(jobs: int):
+    """The whole-scan budget is ``scan_timeout`` plus ``scan_timeout_per_mib`` a MiB of input,
+    in this process and in forked workers: a large repository is not turned into errors for
+    its size (before: 600 s flat, and a 64x corpus's last third was judged "scan time budget
+    exceeded"), while a zero budget still stops every evaluation."""
+    from policyguard.options import ReadOptions, ScanOptions
+    from policyguard.scan import forget_scanners, scan
+
+    def statuses(per_mib: float) -> set[Status]:
+        forget_scanners()
+        opts = ScanOptions(read=ReadOptions(paths=[str(REPO / "fixtures" / "kubernetes")]),
+                           evaluation=EvalOptions(jobs=jobs, scan_timeout=0.0, scan_timeout_per_mib=per_mib))
+        result = scan(opts)
+        budget = {f.status for f in result.findings if "scan time budget" in f.message}
+        return budget or {f.status for f in result.findings}
+
+    try:
+        assert statuses(0.0) == {Status.ERROR}
+        assert Status.ERROR not in statuses(1e9) and Status.PASS in statuses(1e9)
+    finally:
+        forget_scanners()

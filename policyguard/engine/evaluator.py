@@ -383,10 +383,11 @@ class Evaluator:
         return index
 
     # ------------------------------------------------------------------ evaluation
-    def restart_budget(self) -> None:
+    def restart_budget(self, allowance: float = 0.0) -> None:
         """Start a new scan-wide time budget (a process that runs several scans with one
-        evaluator, like ``policyguard test``)."""
-        self._deadline = time.monotonic() + max(0.0, self.evaluation.scan_timeout)
+        evaluator, like ``policyguard test``): ``scan_timeout`` plus ``allowance`` seconds (the
+        scan's share for its input's size, ``Scanner.restart_budget``)."""
+        self._deadline = time.monotonic() + max(0.0, self.evaluation.scan_timeout) + max(0.0, allowance)
 
     def evaluate(self, resources: list[Resource], deadline: float | None = None, *, problems_only: bool = False) -> list[Finding]:
         """Findings for one unit. ``deadline`` (a ``time.monotonic()`` value) bounds this call
