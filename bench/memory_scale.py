@@ -7,7 +7,7 @@ corpus) scanned by one ``policyguard scan``, for each N and report format.
 
 The copies are made once under a temporary directory: the first with ``cp -rL`` (the corpus
 may hold symlinks), the others as hard links of the first (no disk space); all are deleted at
-the end unless ``--keep``. Each run's peak is the sum of VmRSS over the scan process and every
+the end unless ``--keep`` (which keeps each report as well). Each run's peak is the sum of VmRSS over the scan process and every
 descendant (workers, Rego helpers), sampled every 20 ms from /proc (``bench/peers.py``'s
 sampler; shared copy-on-write pages count once per process, so the figure is an upper bound),
 and the sum of Pss over the same processes, sampled every 100 ms (each shared page split
@@ -101,7 +101,8 @@ def main() -> int:
         for n in counts:
             for fmt in args.formats.split(","):
                 got = measure(args.policyguard, all_copies[:n], fmt, args.jobs, work / f"report-{n}.{fmt}")
-                (work / f"report-{n}.{fmt}").unlink(missing_ok=True)
+                if not args.keep:  # --keep: the reports stay too (the errors say what a count misses)
+                    (work / f"report-{n}.{fmt}").unlink(missing_ok=True)
                 inp = size * n / 2**20
                 print(f"| {n} | {inp:.0f} | {fmt} | {got['wall']:.1f} | {got['cpu']:.1f} | {got['peak_mib']:.0f} | "
                       f"{got['pss_mib']:.0f} | {got['pss_mib'] / inp:.1f}x | {got['findings']:,} | "
