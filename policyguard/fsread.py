@@ -192,12 +192,14 @@ def read_text(path: str | os.PathLike[str], max_bytes: int) -> str | None:
         data = read_regular(path, max_bytes, prefix=True)
     except ReadError:
         return None
-    return lenient_text(data)
+    return lenient_text(data, max_bytes)
 
 
-def lenient_text(data: bytes) -> str:
-    """``decode_text``, with undecodable bytes replaced instead of an error (comments are read
-    from whatever text a file holds)."""
+def lenient_text(data: bytes, max_bytes: int) -> str:
+    """The text ``read_text`` gives for a file holding ``data``: its first ``max_bytes`` bytes,
+    decoded as ``decode_text`` does, with undecodable bytes replaced instead of an error
+    (comments are read from whatever text a file holds)."""
+    data = data[:max_bytes]
     try:
         return decode_text(data)
     except ReadError:

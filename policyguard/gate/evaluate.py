@@ -204,8 +204,8 @@ class GateRun:
             from policyguard.limits import DEFAULT_LIMITS
 
             for file, data in read.items():
-                if file not in texts:  # as ``fsread.read_text`` reads it: the first bytes, decoded leniently
-                    texts[file] = lenient_text(data[:DEFAULT_LIMITS.max_file_bytes])
+                if file not in texts:
+                    texts[file] = lenient_text(data, DEFAULT_LIMITS.max_file_bytes)
         self._suppressor.unit(order, findings, resources, texts)
         if not self.keep_texts and self.paths is not None:  # the texts go with the unit: summarised now
             foreign_summary(texts, self._config_rules, self._foreign)

@@ -254,6 +254,8 @@ _MODULE_CACHE = SourceCache(4 * 1024 * 1024)
 
 
 def cached_module(directory: Path) -> ModuleDef:
+    from policyguard.fsread import note_read, recording
+
     files = tf_files(directory)
     key_parts = [str(directory)]
     size = 256
@@ -265,8 +267,6 @@ def cached_module(directory: Path) -> ModuleDef:
         except OSError:
             key_parts.append(f.name)
     key = "|".join(key_parts)
-    from policyguard.fsread import note_read, recording
-
     cached: tuple[ModuleDef, dict[str, bytes]] | None = _MODULE_CACHE.get(key)
     if cached is None:
         with recording() as read:  # kept with the module: a cached module counts as read again
