@@ -8,6 +8,7 @@ around a scanned path, else the scanned directory itself (a file's directory). A
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -29,6 +30,26 @@ def inside(path: Path, roots: tuple[Path, ...] | list[Path]) -> bool:
     real = Path(os.path.realpath(path))
     return any(real == r or r in real.parents for r in roots)
 
+
+
+def relative(file: str, root: str) -> str:
+    """``os.path.relpath(os.path.abspath(file), root)`` (ValueError across Windows drives), without
+    relpath's walk over both paths when ``file`` lies under ``root``: the case of nearly every
+    file of a scan, asked once per file by the report and the fingerprints."""
+    ab = os.path.abspath(file)
+    prefix = _plain_prefix(root)
+    if prefix is not None and ab.startswith(prefix):
+        return ab[len(prefix):]
+    return os.path.relpath(ab, root)
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_prefix(root: str) -> str | None:
+    """``root`` and a separator when ``root`` is absolute and normal (what relpath would make
+    of it), so a path starting with it is inside it; else None."""
+    if root and os.path.isabs(root) and root == os.path.normpath(root) and not root.endswith(os.sep):
+        return root + os.sep
+    return None
 
 
 def report_root(paths: list[str] | tuple[str, ...], config_dir: Path | None = None) -> str | None:

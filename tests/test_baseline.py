@@ -69,6 +69,19 @@ def test_duplicate_keys_get_distinct_fingerprints(tmp_path: Path) -> None:
     assert fs[0].fingerprint != fs[1].fingerprint and fs[1].fingerprint.endswith(":1")
 
 
+def test_assigned_fingerprints_are_the_fingerprint_of_each_finding(tmp_path: Path) -> None:
+    """``assign_fingerprints`` hashes a finding without a path inline: the same digest as
+    ``fingerprint``, which every other reader of a fingerprint (baselines, merge) computes."""
+    f = tmp_path / "main.tf"
+    f.write_text('resource "aws_s3_bucket" "a" {\n  acl = "public-read"\n}\n')
+    (r,) = sup.build_resources(f, [sup.Spec("aws_s3_bucket.a", "resource", {"acl": "public-read"}, {"acl": "acl"})])
+    fs = [sup.finding(r, "PG-1"), sup.finding(r, "PG-2", "acl"), sup.finding(r, "PG-3", "missing")]
+    for root in (None, str(tmp_path), str(tmp_path.parent)):
+        assign_fingerprints(fs, [r], root)
+        assert [x.fingerprint for x in fs] == [fingerprint(x, r, root) for x in fs]
+        assert len({x.fingerprint for x in fs}) == 3
+
+
 def test_fingerprints_survive_moves_and_unrelated_edits(ready: None, tmp_path: Path) -> None:
     f = tmp_path / "main.tf"
     f.write_text(BASE)

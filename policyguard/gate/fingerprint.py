@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from policyguard.model import Finding, Resource, get_path, is_unknown, parse_path
+from policyguard.roots import relative
 
 _ABSENT = "<absent>"
 
@@ -42,7 +43,7 @@ def finding_unit(file: str, platform: str, root: str | None = None) -> str:
     """The unit part of a fingerprint: ``file`` relative to ``root``, a Terraform file's directory."""
     if root:
         try:
-            file = os.path.relpath(os.path.abspath(file), root)
+            file = relative(file, root)
         except ValueError:  # different drive (Windows)
             pass
     return unit_key(file, platform)
@@ -93,17 +94,22 @@ def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resourc
     one module called from two roots gives each of its resources twice, with the same id in the
     same file, and only the caller tells those findings apart, whichever roots a scan covers.
     Such a finding keeps its earlier fingerprint in ``legacy_fingerprint`` for old baselines."""
-    index: dict[tuple[str, str, str], Resource] = {}
+    index: dict[tuple[str, str, str], Resource] | None = None
     by_id: dict[str, Resource] = {}
-    for r in resources:
-        index.setdefault((r.id, r.span.file, _caller(r)), r)
-        by_id.setdefault(r.id, r)
     seen: dict[str, int] = {}
     units: dict[tuple[str, str], str] = {}  # (file, platform): a scan has ~100 findings per file
     for f in findings:
-        res = index.get((f.resource_id, f.span.file, _caller(f))) or by_id.get(f.resource_id)
         unit, caller_unit = _units(f, root, units)
-        fp = fingerprint(f, res, root, unit=unit)
+        if f.path:
+            if index is None:
+                index = {}
+                for r in resources:
+                    index.setdefault((r.id, r.span.file, _caller(r)), r)
+                    by_id.setdefault(r.id, r)
+            res = index.get((f.resource_id, f.span.file, _caller(f))) or by_id.get(f.resource_id)
+            fp = fingerprint(f, res, root, unit=unit)
+        else:  # most findings (every pass): no value to read, ``fingerprint``'s parts without a call
+            fp = hashlib.sha256(f"v1\x1f{f.rule_id}\x1f{unit}\x1f{f.resource_id}\x1f\x1f{_ABSENT}".encode()).hexdigest()[:32]
         if f.call_chain:
             f.legacy_fingerprint = fp
             fp = hashlib.sha256(f"{fp}\x1fcalled-from\x1f{caller_unit}".encode()).hexdigest()[:32]

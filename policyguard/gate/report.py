@@ -306,13 +306,14 @@ class Report:
     def _rel(self, file: str) -> str:
         if not self.root:
             return file.replace(os.sep, "/")
-        ab = os.path.abspath(file)
+        from policyguard.roots import relative
+
         try:
-            rel = os.path.relpath(ab, self.root)
+            rel = relative(file, self.root)
         except ValueError:
-            return ab
+            return os.path.abspath(file)
         if rel.startswith(".."):
-            return ab.replace(os.sep, "/")
+            return os.path.abspath(file).replace(os.sep, "/")
         return rel.replace(os.sep, "/")
 
     def counts(self) -> dict[str, int]:
