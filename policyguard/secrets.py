@@ -274,6 +274,9 @@ class _Walk:
         point at the attribute holding the string, ``path``."""
         if depth > _MAX_DEPTH:
             return
+        # a string child is judged here, not through a call of this method: ``string`` does
+        # nothing with one shorter than MIN_LEN unless its name says password (most strings)
+        deeper = depth + 1
         if isinstance(value, str):
             self.string(value, path if where else segs, name, nest, where)
         elif isinstance(value, dict):
@@ -299,12 +302,19 @@ class _Walk:
                 if secret_object and k == "metadata" and isinstance(v, dict):
                     v = {kk: vv for kk, vv in v.items() if kk != "annotations"}
                 child_name = label if (k in ("value", "Value") and label) else k
-                if isinstance(v, (str, dict, list)):
-                    self.node(v, (*segs, k), child_name, depth + 1, nest, where, path)
+                if isinstance(v, str):
+                    if deeper <= _MAX_DEPTH and (len(v) >= MIN_LEN or name_kind(child_name) == "password"):
+                        self.string(v, path if where else (*segs, k), child_name, nest, where)
+                elif isinstance(v, (dict, list)):
+                    self.node(v, (*segs, k), child_name, deeper, nest, where, path)
         elif isinstance(value, list):
+            password = name_kind(name) == "password"
             for i, v in enumerate(value):
-                if isinstance(v, (str, dict, list)):
-                    self.node(v, (*segs, i), name, depth + 1, nest, where, path)
+                if isinstance(v, str):
+                    if deeper <= _MAX_DEPTH and (len(v) >= MIN_LEN or password):
+                        self.string(v, path if where else (*segs, i), name, nest, where)
+                elif isinstance(v, (dict, list)):
+                    self.node(v, (*segs, i), name, deeper, nest, where, path)
 
     # -- one string
     def string(self, value: str, path: _Path, name: str, nest: int, where: str) -> None:
