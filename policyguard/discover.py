@@ -91,6 +91,8 @@ def stdin_unit(text: str, name: str, expect: str | None = None) -> Unit:
 
 @dataclass
 class Discovery:
+    """What a walk of the scanned paths found: the parse units, the errors and the files left out."""
+
     units: list[Unit] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not scanned)
@@ -112,12 +114,16 @@ def _inside(real: str, root_real: str) -> bool:
 
 @dataclass
 class _Root:
+    """A scanned directory."""
+
     path: Path  # as given: excludes match paths relative to it
     real: str  # its resolved path: symlinks must not lead out of it
 
 
 @dataclass
 class _TfDir:
+    """A directory holding Terraform files (one unit), and how it was reached."""
+
     rank: int  # 0: reached without a symlinked directory on the way, 1: through one
     path: Path
     names: set[str] = field(default_factory=set)

@@ -35,6 +35,9 @@ class ParseContext:
 
 @dataclass(frozen=True, slots=True)
 class InputFormat:
+    """One input format: how discovery recognises its files, how they group into units, who parses
+    them and how fixes are written back."""
+
     name: str  # the unit kind, and Resource.source_format of what its parser makes
     # the rule platform of its resources (rule metadata ``resource_types`` keys); None: each
     # parsed document decides (a sniffed .yaml/.json file)

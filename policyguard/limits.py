@@ -21,6 +21,8 @@ from typing import Any, cast
 
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """Size and shape bounds on what one file may make the parser build."""
+
     max_file_bytes: int = 20 * 1024 * 1024
     """Files above this size are not read (LIMIT error)."""
     max_depth: int = 200

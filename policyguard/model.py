@@ -458,6 +458,8 @@ class ParseError:
 
 @dataclass(slots=True)
 class ParseResult:
+    """What parsing one unit gave: its resources, its errors, the format it decided and the bytes it read."""
+
     resources: list[Resource] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     format: str = ""  # set when the parse decided the format (``parsers.documents``)

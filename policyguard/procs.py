@@ -49,6 +49,8 @@ class Terminated(KeyboardInterrupt):
 
 @dataclass(slots=True)
 class _Child:
+    """A child process this process started and must reap."""
+
     pid: int
     name: str
     close: Callable[[], None] | None  # asks the child to exit (closes the pipes it reads)

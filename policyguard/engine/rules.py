@@ -72,6 +72,8 @@ _RESERVED_PACKAGES = (
 @fast_pickle
 @dataclass(frozen=True, slots=True)
 class RegoRule:
+    """A Rego rule of the loaded pack: its id, its package and the file it came from."""
+
     id: str
     package: str  # e.g. policyguard.rules.aws.s3.encryption
     has_unknown: bool

@@ -33,12 +33,16 @@ class BaselineError(Exception):
 
 @dataclass(slots=True)
 class Baseline:
+    """A baseline file: the accepted findings by fingerprint."""
+
     path: str
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)  # fingerprint -> entry
 
 
 @dataclass(slots=True)
 class BaselineOutcome:
+    """How the findings of a scan met the baseline."""
+
     matched: int = 0
     new: int = 0
     absent: list[dict[str, Any]] = field(default_factory=list)  # in the baseline, gone now (fixed)

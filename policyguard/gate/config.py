@@ -25,6 +25,8 @@ class ConfigError(Exception):
 
 @dataclass(slots=True)
 class ConfigSuppression:
+    """One ``suppressions:`` entry of a config file."""
+
     rule: str
     path: str = ""
     resource: str = ""
@@ -37,6 +39,8 @@ class ConfigSuppression:
 
 @dataclass(slots=True)
 class SuppressionPolicy:
+    """What a suppression must carry to be honoured (``suppression_policy:``)."""
+
     require_reason: bool = True
     require_expiry: bool = False
     max_expiry_days: int | None = None
@@ -58,6 +62,8 @@ class ConfigNotice:
 
 @dataclass(slots=True)
 class Config:
+    """A ``.policyguard.yaml``, or the defaults where there is none."""
+
     path: Path | None = None  # the file it came from (None: defaults)
     rule_dirs: list[str] = field(default_factory=list)  # absolute or relative to cwd
     builtin_rules: bool = True

@@ -204,6 +204,8 @@ LAZY_FIELDS = frozenset({"resource_id", "resource_type", "platform", "span", "me
 
 @dataclass(slots=True)
 class Verdict:
+    """The gate's decision: the exit code, the settings that made it and why."""
+
     exit_code: int
     fail_on: Severity
     soft_fail: bool
@@ -233,6 +235,8 @@ Findings = Collection[Finding]
 
 @dataclass(slots=True)
 class Report:
+    """Everything a reporter reads: the findings, the rules they name, the errors and the verdict."""
+
     findings: Findings
     rules: dict[str, RuleMeta]
     errors: list[ParseError]

@@ -143,6 +143,8 @@ def may_hold_directive(text: str) -> bool:
 
 @dataclass(slots=True)
 class Directive:
+    """One suppression, wherever it was written: the rules it names, where and why."""
+
     rules: list[str]
     source: str  # inline | annotation | metadata | config | exception
     file: str
@@ -202,6 +204,8 @@ class Notice:
 
 @dataclass(slots=True)
 class SuppressOutcome:
+    """What the suppression stage did: the directives it read, its notices and how many findings it suppressed."""
+
     directives: list[Directive] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     suppressed: int = 0

@@ -35,6 +35,8 @@ DEFAULT_UNKNOWN_AS = "report"
 
 @dataclass(slots=True)
 class GateSettings:
+    """What fails the gate (``--fail-on``, ``--soft-fail``, ``--unknown-as``...)."""
+
     fail_on: Severity = Severity.HIGH
     soft_fail: bool = False
     unknown_as: str = DEFAULT_UNKNOWN_AS

@@ -156,6 +156,8 @@ def _put(out: list[str], left: list[int], text: str) -> None:
 # --------------------------------------------------------------------------- the evaluator
 @dataclass
 class _Context:
+    """What intrinsics of one template resolve against: parameters, mappings, conditions and resource names."""
+
     params: dict[str, Any]  # name -> value or unknown marker
     mappings: dict[str, Any]
     conditions: dict[str, Any]  # raw condition definitions
@@ -652,6 +654,8 @@ def _node_count(value: Any, cap: int = 10_000_000) -> int:
 
 @dataclass
 class _Def:
+    """A resource definition after ``Fn::ForEach`` expansion."""
+
     logical_id: str
     body: Any
     source_path: str  # where the definition sits in the document (for spans)

@@ -77,6 +77,8 @@ class Document:
 
 @dataclass(slots=True)
 class LoadResult:
+    """The documents of a YAML stream and its errors."""
+
     documents: list[Document] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
 

@@ -892,6 +892,8 @@ class CompiledRegorusBackend:
 
 @dataclass(frozen=True, slots=True)
 class _Screen:
+    """What the faithfulness screen made of one module for the compiled VM."""
+
     source: str  # the module as the VM compiles it
     why: str | None  # why the VM would not judge it faithfully, or None
     reads: str  # "": only input.resource/params; "unit": the unit as data; "all": the unit in the input

@@ -236,6 +236,8 @@ def _distinct(items: list[Any]) -> list[Any]:
 # --------------------------------------------------------------------------- string functions
 @dataclass
 class _Verb:
+    """One ``%`` verb of a ``format()`` specification."""
+
     raw: str
     offset: int
     arg: int

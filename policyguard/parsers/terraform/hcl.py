@@ -148,6 +148,8 @@ class Tmpl(Expr):
 
 @dataclass(slots=True)
 class TIf:
+    """A template ``%{ if }`` directive."""
+
     cond: Expr
     then: list[Any]
     other: list[Any]
@@ -155,6 +157,8 @@ class TIf:
 
 @dataclass(slots=True)
 class TFor:
+    """A template ``%{ for }`` directive."""
+
     kname: str | None
     vname: str
     coll: Expr
@@ -281,6 +285,8 @@ class UnOp(Expr):
 
 @dataclass(slots=True)
 class Attribute:
+    """``name = expression`` in a body."""
+
     name: str
     expr: Expr
     span: Span
@@ -288,6 +294,8 @@ class Attribute:
 
 @dataclass(slots=True)
 class Block:
+    """A block: its type, labels and body."""
+
     type: str
     labels: list[str]
     body: Body
@@ -298,6 +306,8 @@ class Block:
 
 @dataclass(slots=True)
 class Body:
+    """The attributes and nested blocks of a file or block."""
+
     attrs: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
 
@@ -805,6 +815,8 @@ _HEREDOC = re.compile(rb"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 
 @dataclass(slots=True)
 class _Open:
+    """A bracket or quote the recovery scan saw opened and not yet closed."""
+
     char: str  # { [ ( ${ or " (a quoted string)
     pos: int
     line: int

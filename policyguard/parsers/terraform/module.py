@@ -138,6 +138,8 @@ def tf_files(directory: Path) -> list[Path]:
 # --------------------------------------------------------------------------- module definition
 @dataclass(slots=True)
 class ModuleDef:
+    """A Terraform module directory's declarations, by kind."""
+
     dir: Path
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, Attribute] = field(default_factory=dict)
