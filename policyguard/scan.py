@@ -270,6 +270,38 @@ def _deadline_alarm(budget: UnitBudget) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, *outer)
 
 
+# the cyclic garbage collector during a scan (``_scan_heap``): its youngest generation is
+# collected after this many allocations (Python's default: 700), each older one after this many
+# collections of the one below it (default: 10 and 10)
+SCAN_GC_THRESHOLD = (10_000, 10, 10)
+
+
+@contextmanager
+def _scan_heap() -> Iterator[None]:
+    """The collector's settings while a scan judges its units. What the process holds when the
+    scan starts (its modules, the loaded rule pack) lives as long as the scan, so it is frozen
+    out of the collector's sight (``gc.freeze``), and the youngest generation is collected less
+    often (``SCAN_GC_THRESHOLD``). With Python's defaults the collector took 4% of a Kubernetes
+    or CloudFormation scan, re-walking the rule pack at each full collection, and 14% of a
+    Terraform one, where module evaluation does make cycles (~180,000 objects on the corpus):
+    those are still collected, in larger and fewer passes. Both settings are put back after;
+    a process that froze objects itself (the webhook's server) keeps what it froze."""
+    import gc
+
+    before = gc.get_threshold()
+    froze = gc.isenabled() and gc.get_freeze_count() == 0
+    if froze:
+        gc.freeze()
+    if before[0] < SCAN_GC_THRESHOLD[0]:
+        gc.set_threshold(*SCAN_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        if froze:
+            gc.unfreeze()
+
+
 class Scanner:
     """The scan core for one rule configuration and one way of evaluating it: it owns the loaded
     rule set, the evaluator built from it and the worker pool that judges units. Every front door
@@ -381,20 +413,24 @@ class Scanner:
         if not self.evaluation.jobs and jobs > 1 and len(units) > 1 and not pool_pays(units, min(jobs, len(units))):
             jobs = 1  # every core by default, but a scan too small to pay for workers is judged here
         tally = _Tally(len(units), progress)
-        if jobs > 1 and len(units) > 1:
-            from policyguard import engine, parsers
+        if self.evaluation.evaluate and units:
+            # loaded now: the collector sets it aside with the rest of the start-up (``_scan_heap``)
+            # and, before a fork, every worker inherits it
+            _ = self.ruleset
+        with _scan_heap():
+            if jobs > 1 and len(units) > 1:
+                from policyguard import engine, parsers
 
-            if self.evaluation.evaluate:
-                _ = self.ruleset  # loaded before the fork: every worker inherits it
-                engine.preload(self.evaluation)  # and the modules every worker would import
-                self.before_fork()  # and the evaluator's plain parts
-            parsers.preload(units)
-            _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take, costs)
-        else:  # a unit handed on (``deliver``) is dropped after: cutting it to its gate views would be waste
-            whole = full_resources or deliver is not None
-            for i, u in enumerate(units):
-                take(i, _scan_unit(u, read, self, whole))
-                tally.done(u)
+                if self.evaluation.evaluate:
+                    engine.preload(self.evaluation)  # the modules every worker would import
+                    self.before_fork()  # and the evaluator's plain parts
+                parsers.preload(units)
+                _scan_in_pool(units, read, min(jobs, len(units)), self, tally, full_resources, take, costs)
+            else:  # a unit handed on (``deliver``) is dropped after: cutting it to its gate views would be waste
+                whole = full_resources or deliver is not None
+                for i, u in enumerate(units):
+                    take(i, _scan_unit(u, read, self, whole))
+                    tally.done(u)
         return [o for o in outcomes if o is not None]
 
     def scan(self, read: ReadOptions, progress: Progress | None = None, *, full_resources: bool = True,

@@ -392,3 +392,33 @@ def test_default_jobs_fork_workers_only_when_they_pay(tmp_path: Path, monkeypatc
         scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=jobs, evaluate=False))
         got = scanner.scan_units(small, ReadOptions(paths=(str(tmp_path),)))
         assert pools == want and len(got) == len(small)
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_a_scan_sets_the_collector_aside_and_puts_it_back(tmp_path: Path, frozen_before: bool) -> None:
+    """While units are judged, what the process held at the start (the rule pack) is frozen out
+    of the collector's sight and the youngest generation is collected less often; afterwards
+    both are as they were, and a process that had frozen objects itself keeps them frozen."""
+    import gc
+
+    units = _units(tmp_path, [10, 20, 30])
+    scanner = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=1))
+    scanner.scan_units(units[:1], ReadOptions())  # the rule pack and the engine are built
+    before_threshold = gc.get_threshold()
+    if frozen_before:
+        gc.freeze()
+    before_frozen = gc.get_freeze_count()
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    try:
+        outcomes = scanner.scan_units(units, ReadOptions(),
+                                      lambda done, total, unit: seen.append((gc.get_threshold(), gc.get_freeze_count())))
+        assert len(seen) == 3 and all(t[0] >= scan_mod.SCAN_GC_THRESHOLD[0] for t, _ in seen)
+        assert all(n >= 1000 for _, n in seen)  # the rule pack among them
+        assert gc.get_threshold() == before_threshold
+        # (a frozen object that is freed leaves the count: what the process froze may shrink a little)
+        after = gc.get_freeze_count()
+        assert after > before_frozen * 0.9 if frozen_before else after == 0
+        assert all(findings for _, findings in outcomes)  # the rules ran
+    finally:
+        if frozen_before:
+            gc.unfreeze()
