@@ -21,7 +21,7 @@ from policyguard.gate.config import Config
 from policyguard.gate.evaluate import GateRun, evaluate_gate
 from policyguard.gate.spool import FindingSpool
 from policyguard.gate.verdict import GateSettings, Tally, compute_verdict
-from policyguard.model import Finding, Resource, RuleMeta, Severity, Span, Status
+from policyguard.model import CallSite, Finding, Resource, RuleMeta, Severity, Span, Status
 from policyguard.report import json_report
 from policyguard.scan import ScanResult
 
@@ -360,19 +360,27 @@ def test_scan_whose_spool_cannot_be_written_fails_with_a_clear_error(jobs: str, 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
+_SITES = st.lists(st.builds(
+    CallSite, _TEXT, st.sampled_from(["main.tf", "m\u00f6d/main.tf", "/elsewhere/m.tf"]), st.integers(0, 10**6),
+    st.integers(0, 10**6), _TEXT, st.sampled_from(["", "1.2.0"]), st.booleans()), max_size=2).map(tuple)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(findings=st.lists(st.builds(
-    lambda rule, status, sev, rid, rtype, platform, file, lines, message, path, unknowns, fp: Finding(
+    lambda rule, status, sev, rid, rtype, platform, file, lines, message, path, unknowns, fp, sites, construct, origin: Finding(
         rule_id=rule, status=status, severity=sev, resource_id=rid, resource_type=rtype, platform=platform,
-        span=Span(file, *lines), message=message, path=path, unknowns=tuple(unknowns), fingerprint=fp),
+        span=Span(file, *lines), message=message, path=path, unknowns=tuple(unknowns), fingerprint=fp,
+        call_chain=sites, construct_path=construct, origin=origin),
     st.sampled_from(["PG-AWS-S3-001", "PG-K8S-001", "CKV_X\u00e9", 'r"q']), st.sampled_from(list(Status)),
     st.sampled_from(list(Severity)), _TEXT, _TEXT, st.sampled_from(["terraform", "kubernetes", "cloudformation"]),
     st.sampled_from(["a.tf", "d\u00e9j\u00e0/b.yaml", 'q"x.json', "/elsewhere/c.tf"]),
     st.tuples(*[st.integers(0, 10**6)] * 4), _TEXT, _TEXT, st.lists(_TEXT, max_size=3),
-    st.sampled_from(["", "0123abcd", "0123abcd:2"])), max_size=8))
+    st.sampled_from(["", "0123abcd", "0123abcd:2"]), _SITES, st.sampled_from(["", "App/Bucket"]),
+    st.sampled_from(["", "chart web-1.2.0, values.yaml"])), max_size=8))
 def test_rows_written_from_parts_equal_the_encoded_findings(tmp_path: Path, findings: list[Finding]) -> None:
-    """The renderer's fast path (a finding without fix, suppression, module call, origin or
-    edits) gives the same text as encoding the finding's full row, for any strings."""
+    """The renderer's fast path (a finding without fix, suppression or edits, module calls,
+    construct paths and origins included) gives the same text as encoding the finding's full
+    row, for any strings."""
     from policyguard.gate.report import DEFAULT_DOCS_URL, Report, Verdict
     from policyguard.report.json_report import _encoded, row_renderer
     from policyguard.report.jsontext import compact_encoder

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from policyguard.gate.report import Report, ShardFinding, Verdict, counts_against
-from policyguard.model import Finding, ParseError, RuleMeta, Severity, Span
+from policyguard.model import CallSite, Finding, ParseError, RuleMeta, Severity, Span
 from policyguard.report import jsontext
 
 if TYPE_CHECKING:
@@ -72,17 +72,31 @@ def row_renderer(rules: dict[str, RuleMeta], *, root: str, docs_url: str, fail_o
 
     heads: dict[tuple[str, Any, Severity], str] = {}  # (rule, status, severity) -> the row's opening
     tails: dict[str, str] = {}  # rule -> the row's close (its doc_url)
+    # what a resource adds after the fingerprint (construct path, module calls, origin), by those
+    extras: dict[tuple[str, tuple[CallSite, ...], str], str] = {}
+
+    def extra(f: Finding) -> str:
+        key = (f.construct_path, f.call_chain, f.origin)
+        text = extras.get(key)
+        if text is None:
+            parts = [f',"construct_path":{q(f.construct_path)}' if f.construct_path else ""]
+            if f.call_chain:
+                parts.append(f',"called_from":{encode([dict(c.to_dict(), file=ctx.rel(c.file)) for c in f.call_chain])}')
+            if f.origin:
+                parts.append(f',"origin":{q(f.origin)}')
+            text = extras[key] = "".join(parts)
+        return text
 
     def render(findings: list[Finding]) -> list[str]:
-        """Most findings (a pass, a plain fail) hold no fix, suppression, module call, origin or
+        """Most findings (a pass, a plain fail, one in a module) hold no fix, suppression or
         edit: their row is written from parts, the parts a rule and a resource share made once,
         the same text ``encode(_encoded(ctx, f))`` gives (a test holds them equal); the others
         take that path."""
         out = []
         places: dict[tuple[str, str, str, Span], str] = {}  # a unit's resources: their middle part
         for f in findings:
-            if (f.fix is not None or f.suppression is not None or f.call_chain or f.edits or f.construct_path
-                    or f.origin or (f.unknowns and not all(type(u) is str for u in f.unknowns))):
+            if (f.fix is not None or f.suppression is not None or f.edits
+                    or (f.unknowns and not all(type(u) is str for u in f.unknowns))):
                 out.append(encode(_encoded(ctx, f)))
                 continue
             key = (f.rule_id, f.status, f.severity)
@@ -104,8 +118,9 @@ def row_renderer(rules: dict[str, RuleMeta], *, root: str, docs_url: str, fail_o
                 url = ctx.doc_url(f.rule_id)
                 tail = tails[f.rule_id] = f',"doc_url":{q(url)}}}' if url else "}"
             unknowns = ",".join([q(u) for u in f.unknowns]) if f.unknowns else ""
+            more = extra(f) if (f.construct_path or f.call_chain or f.origin) else ""
             out.append(f'{head}{middle}{q(f.message)},"path":{q(f.path)},"unknowns":[{unknowns}],'
-                       f'"fingerprint":{q(f.fingerprint)},"counts_against_gate":'
+                       f'"fingerprint":{q(f.fingerprint)}{more},"counts_against_gate":'
                        f'{"true" if ctx.counts_against(f) else "false"}{tail}')
         return out
 
