@@ -422,3 +422,32 @@ def test_a_scan_sets_the_collector_aside_and_puts_it_back(tmp_path: Path, frozen
     finally:
         if frozen_before:
             gc.unfreeze()
+
+
+def test_small_units_travel_to_the_workers_together(tmp_path: Path) -> None:
+    """Units that are tasks of their own and small are handed out in batches (discovery order,
+    up to ``BATCH_BYTES`` and an eighth of a worker's share), so the pool's round trip per task
+    is not paid per small file; a large unit and a group of units that share a module stay as
+    they were, and every unit is in exactly one task."""
+    assert scan_mod.BATCH_BYTES == 64 * 1024
+    costs = [100, 100, 1_100_000, 100, 30_000, 40_000, 100]  # an eighth of a worker's share: 73,150
+    tasks = [[0], [1], [2], [3, 6], [4], [5]]
+    got = scan_mod.small_batches(tasks, costs, 2)
+    assert got == [[0, 1, 4], [2], [3, 6], [5]]
+    assert sorted(i for t in got for i in t) == list(range(len(costs)))
+    # a scan too small to fill the workers keeps its units apart (1/8 of a worker's share)
+    assert scan_mod.small_batches([[0], [1], [2]], [100, 100, 100], 2) == [[0], [1], [2]]
+
+
+def test_a_scan_in_batches_gives_the_findings_of_one_process(tmp_path: Path) -> None:
+    """The same outcomes, unit by unit and in unit order, with 2 workers and small units
+    batched as with one process."""
+    units = _units(tmp_path, [10 * i for i in range(40)])
+    one = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=1)).scan_units(units, ReadOptions())
+    two = scan_mod.Scanner(RuleOptions(), EvalOptions(jobs=2)).scan_units(units, ReadOptions())
+
+    def digest(outcomes: list[Any]) -> list[Any]:
+        return [([r.id for r in p.resources], [(f.rule_id, f.resource_id, str(f.status)) for f in fs]) for p, fs in outcomes]
+
+    assert digest(two) == digest(one)
+    assert all(fs for _, fs in one)
