@@ -244,6 +244,21 @@ def test_dynamic_data_reference_loads_everything() -> None:
     assert plan.for_groups(["g1"]) is None  # c.rego reads data dynamically: load all
 
 
+def test_a_field_named_data_is_no_data_reference() -> None:
+    """``sel.data`` and ``input.data.x`` are fields of objects: the module reads no package
+    through them, and does not read the data document dynamically (which would send its
+    group to the interpreter with every module loaded)."""
+    from policyguard.engine.rego.common import data_refs
+
+    src = ('package policyguard.rules.d\nimport rego.v1\nimport data.policyguard.lib\n'
+           'keys := {"data": "data_resource"}\n'
+           'fail contains x if { some sel in input.resource.attributes.selectors; x := sel.data; lib.truthy(x) }\n'
+           'fail contains "y" if input.data.policyguard.flag\n')
+    assert data_refs(src) == (("policyguard", "lib"),)
+    assert data_refs(src.replace("sel.data", "data[sel]")) is None
+    assert data_refs(src.replace("input.data.policyguard", "data.policyguard")) == (("policyguard", "lib"), ("policyguard", "flag"))
+
+
 def test_lazy_and_eager_give_identical_findings() -> None:
     ev = _pack_evaluator()
     resources = [*s3_unit(), k8s_deployment(True), k8s_deployment(False, "ok")]

@@ -51,10 +51,12 @@ LEXEMES_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*')
 MODULE_PACKAGE_RE = re.compile(r"^[ \t]*package[ \t]+([A-Za-z_][\w.]*)", re.M)
 
 
-DATA_REF_RE = re.compile(r"\bdata((?:\.[A-Za-z_]\w*)+)")
+# `data` after a dot is a field of some object (``sel.data``, ``input.data``), not the data
+# document: it neither reads a package nor reads data dynamically
+DATA_REF_RE = re.compile(r"(?<!\.)\bdata((?:\.[A-Za-z_]\w*)+)")
 
 
-DYNAMIC_DATA_RE = re.compile(r"\bdata\b(?!\.[A-Za-z_])")  # `data[x]`, `import data`, `x := data`
+DYNAMIC_DATA_RE = re.compile(r"(?<!\.)\bdata\b(?!\.[A-Za-z_])")  # `data[x]`, `import data`, `x := data`
 
 
 def code_only(source: str) -> str:

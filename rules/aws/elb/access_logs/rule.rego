@@ -70,10 +70,15 @@ cfn_v2_logging if {
 	lib.truthy(a.Value)
 }
 
-cfn_v2_path := sprintf("LoadBalancerAttributes[%d].Value", [i]) if {
+# the first entry that sets access_logs.s3.enabled (one value, however many do), else the list
+cfn_v2_path := sprintf("LoadBalancerAttributes[%d].Value", [cfn_v2_entries[0]]) if {
+	count(cfn_v2_entries) > 0
+} else := "LoadBalancerAttributes"
+
+cfn_v2_entries := [i |
 	some i, a in lib.coll(input.resource.attributes.LoadBalancerAttributes)
 	a.Key == "access_logs.s3.enabled"
-} else := "LoadBalancerAttributes"
+]
 
 # portable: bind optional values through a default (OPA leaves `not f(undefined)` undefined)
 alb_logging_enabled := v if {

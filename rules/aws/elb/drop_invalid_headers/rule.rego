@@ -47,21 +47,27 @@ fail contains result if {
 	result := cfn_result
 }
 
-# portable: null when the attribute is absent (OPA leaves `not f(undefined)` undefined)
-cfn_attribute(key) := value if {
-	some a in lib.arr(input.resource.attributes.LoadBalancerAttributes)
-	a.Key == key
-	value := a.Value
+# portable: null when the attribute is absent (OPA leaves `not f(undefined)` undefined); the
+# first entry that sets it when several do
+cfn_attribute(key) := values[0] if {
+	values := [a.Value | some a in lib.arr(input.resource.attributes.LoadBalancerAttributes); a.Key == key]
+	count(values) > 0
 } else := null
+
+# [index, value] of each LoadBalancerAttributes entry that sets the header attribute
+cfn_header_entries := [[i, a.Value] |
+	some i, a in lib.arr(input.resource.attributes.LoadBalancerAttributes)
+	a.Key == "routing.http.drop_invalid_header_fields.enabled"
+]
 
 cfn_result := {
 	"msg": sprintf("%s: invalid HTTP header fields are forwarded to targets (routing.http.drop_invalid_header_fields.enabled is %v)", [input.resource.id, v]),
 	"path": sprintf("LoadBalancerAttributes[%d].Value", [i]),
 	"fix": {"description": "Drop invalid HTTP header fields", "ops": [{"op": "set", "path": sprintf("LoadBalancerAttributes[%d].Value", [i]), "value": "true"}]},
 } if {
-	some i, a in lib.arr(input.resource.attributes.LoadBalancerAttributes)
-	a.Key == "routing.http.drop_invalid_header_fields.enabled"
-	v := a.Value
+	count(cfn_header_entries) > 0
+	i := cfn_header_entries[0][0]
+	v := cfn_header_entries[0][1]
 } else := {
 	"msg": sprintf("%s: invalid HTTP header fields are forwarded to targets (routing.http.drop_invalid_header_fields.enabled is not set)", [input.resource.id]),
 	"path": "LoadBalancerAttributes",
