@@ -296,3 +296,29 @@ def test_regorus_errors_capture_no_backtrace_under_rust_backtrace(tmp_path: Path
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["fallbacks"] == 1 and got["out"] == [{"id": "x", "out": {"A": {"fail": []}}}]
     assert got["grew_kib"] < 20 * 1024, got
+
+
+def test_a_scan_lets_the_vm_finish_what_the_webhook_hands_on(tmp_path: Path) -> None:
+    """An execution past regorus's 25,000 instructions but within a scan's budget
+    (``SCAN_VM_INSTRUCTIONS``) finishes on a scan's VM: no helper process is started for it.
+    The webhook's main lane (``interpret_here=False``) keeps the small limit and hands it on."""
+    from policyguard.engine.evaluator import envelope
+    from policyguard.engine.rego.backends import make_backend
+    from policyguard.engine.rego.compiled import NeedsInterpreter
+
+    pairs = _rule(tmp_path, "T-VM-PAIRS", "fail contains n if {\n\txs := object.get(input.resource.attributes, \"xs\", [])\n"
+                  "\tsome a in xs\n\tsome b in xs\n\tn := a + b\n\tn < 0\n}\n")
+    ev = _evaluator([pairs], rule_timeout=5.0)
+    unit = s3_unit()
+    big = _volume(unit, "big", xs=list(range(150)))  # 22,500 pairs: well past 25,000 instructions
+    got = _by(ev.evaluate([big, *unit]), "T-VM-PAIRS")
+    assert got["aws_ebs_volume.big"].status is Status.PASS
+    assert ev.vm_status() == ({}, 0)  # nothing went to the interpreter
+    assert not ev.backend.interpreter.running
+    lane = make_backend("embedded", ev.policy(), opa_path=None, opa_url=None, timeout=5.0, guard=False,
+                        compiled=True, interpret_here=False)
+    group = ev.group_for(big)
+    envs = {big.id: envelope(big)}
+    with pytest.raises(NeedsInterpreter):
+        lane.eval_batch({"resources": envs, "batch": [{"id": big.id, "group": group}]}, "", 5.0, [group])
+    ev.close()

@@ -492,7 +492,8 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
     builtins) is installed, unless ``POLICYGUARD_REGO_VM=0`` (and never for
     ``embedded-interpreter``). ``interpret_here`` False: what the VM cannot finish raises
     ``NeedsInterpreter`` instead of running on the interpreter (and every program is compiled
-    up front)."""
+    up front, and an execution stops at regorus's 25,000 instructions rather than a scan's
+    ``SCAN_VM_INSTRUCTIONS``)."""
     if name in ("embedded", INTERPRETER_ENGINE, VM_ENGINE, "", None):
         if guard is None:
             guard = os.environ.get("POLICYGUARD_REGO_GUARD", "1") != "0"
@@ -507,10 +508,11 @@ def make_backend(name: str, policy: RegoPolicy, *, opa_path: str | None, opa_url
         else:
             interpreter = RegorusBackend(policy)
         if compiled:
-            from policyguard.engine.rego.compiled import CompiledRegorusBackend, program_cache
+            from policyguard.engine.rego.compiled import SCAN_VM_INSTRUCTIONS, CompiledRegorusBackend, program_cache
 
             return CompiledRegorusBackend(policy, interpret_here=interpret_here, interpreter=interpreter,
-                                          cache=program_cache(), eager=not interpret_here)
+                                          cache=program_cache(), eager=not interpret_here,
+                                          max_instructions=SCAN_VM_INSTRUCTIONS if interpret_here else None)
         return interpreter
     if name == "opa-golib":
         return OpaGolibBackend(policy.sources())

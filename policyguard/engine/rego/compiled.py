@@ -18,8 +18,9 @@ handled here, not papered over:
 * **No ``with``, no partial object rules with constant keys, an instruction limit.** The batch
   driver rebinds ``input.resource`` with ``with``, so this backend evaluates one resource per
   execution through a driver of its own (``group_<name>`` objects only); a group that does not
-  compile, and an execution that stops at the VM's fixed 25,000-instruction limit, are judged by
-  the interpreter. A rule with parameters (which the batch driver evaluates ``with
+  compile, and an execution that stops at the VM's instruction limit (``SCAN_VM_INSTRUCTIONS``
+  in a scan; regorus's 25,000 where the caller hands such work on, the webhook's main lane), are
+  judged by the interpreter. A rule with parameters (which the batch driver evaluates ``with
   input.params as`` its own) is an entry point of its own here, executed with its parameters
   as the input's ``params``.
 * **Builtins the instruction count does not bound.** One instruction of ``numbers.range`` or
@@ -67,6 +68,15 @@ _RESOURCES_REF = re.compile(LEXEMES_RE.pattern + r"|(?P<ref>\binput\s*\.\s*resou
 # (a rule package of this name would collide: then the module gets the unit as input instead)
 UNIT_DATA_ROOT = "policyguard_vm_unit"
 UNIT_RESOURCES = f"data.{UNIT_DATA_ROOT}.resources"
+
+# instructions one VM execution (one resource, one rule group) may take in a scan, where what
+# stops there is judged again by the interpreter in its helper process, slower: a group of unit
+# rules (the CloudTrail and CIS monitoring group reads every resource of the template) took
+# 100,000-200,000 on a CloudTrail trail of the corpus (8 ms), and starting the helper for it cost
+# more than the scan's other Rego work. At ~25 million instructions a second this bounds one
+# execution at ~40 ms. The webhook's main lane keeps regorus's 25,000 (~2 ms): it hands what
+# stops there to its heavy lane at once.
+SCAN_VM_INSTRUCTIONS = 1_000_000
 
 VM_MISSING = ("the compiled VM needs policyguard-rvm (native/rvm: regorus's VM with every builtin failure reported;"
               " the published regorus VM turns them into silent passes), which is not installed")
@@ -605,8 +615,9 @@ class CompiledRegorusBackend:
     needs_json = False  # the input is serialised per resource
 
     def __init__(self, policy: RegoPolicy, *, interpret_here: bool = True, interpreter: Any = None,
-                 cache: ProgramCache | None = None, eager: bool = False) -> None:
+                 cache: ProgramCache | None = None, eager: bool = False, max_instructions: int | None = None) -> None:
         no_rust_backtraces()
+        self._max_instructions = max_instructions
         driver = policy.driver
         self._driver = driver
         self._groups = driver.group_rules
@@ -779,7 +790,7 @@ class CompiledRegorusBackend:
             program, partial = rvm.Program.deserialize_binary(plan.binary)
             if partial:
                 raise ValueError("the program needs recompiling")
-            vm = vms[group] = rvm.Rvm()
+            vm = vms[group] = rvm.Rvm(self._max_instructions)
             vm.load_program(program)
         return vm
 
@@ -816,9 +827,8 @@ class CompiledRegorusBackend:
 
     # ------------------------------------------------------------------ evaluation
     def _execute(self, vm: Any, group: str, doc: dict[str, Any], rule_params: Any = None) -> Any:
-        """The group's output on the VM, or None when the VM refuses to finish (its instruction
-        limit of 25,000 per execution is fixed in this regorus build, a large object can reach
-        it; any other VM error likewise). Each rule of the group with parameters runs in an
+        """The group's output on the VM, or None when the VM refuses to finish (at its instruction
+        limit, ``max_instructions``, which a large object can reach; any other VM error likewise). Each rule of the group with parameters runs in an
         execution of its own, its parameters (``rule_params[rule id]``) as ``input.params``."""
         try:
             vm.set_input_json(dumps(doc))
