@@ -235,7 +235,8 @@ def test_groups_reading_the_unit_share_one_parse_of_it(shared: bool, monkeypatch
     assert out == [{"id": r, "out": {f"U{i}": {"fail": [f"{i} 2"]}}} for r in ("x", "y") for i in range(3)]
     assert backend.fallbacks == 0
     if shared:
-        assert len(parsed) == 2 and parsed[1] == "{}"  # the unit once for three VMs, then the empty data
+        # the unit once for three VMs; the empty data they are given after it is made once a process
+        assert parsed[0] != "{}" and parsed.count(parsed[0]) == 1 and set(parsed[1:]) <= {"{}"}
     one = {"resources": {"z": {"id": "z"}}, "batch": [{"id": "z", "group": "g1"}]}  # the next unit: its own data
     assert backend.eval_batch(one, "", 5.0, ["g1"]) == [{"id": "z", "out": {"U1": {"fail": ["1 1"]}}}]
 
