@@ -582,15 +582,7 @@ def affinity_tasks(units: list[Unit], costs: list[int], workers: int) -> list[li
         if len(members) < 2:
             continue
         grouped.update(members)
-        chunk: list[int] = []
-        size = 0
-        for i in sorted(members, key=lambda i: str(units[i].path)):
-            if chunk and size + costs[i] > cap:
-                tasks.append(sorted(chunk))
-                chunk, size = [], 0
-            chunk.append(i)
-            size += costs[i]
-        tasks.append(sorted(chunk))
+        tasks += [sorted(chunk) for chunk in rounds(sorted(members, key=lambda i: str(units[i].path)), costs, cap)]
     tasks += [[i] for i in range(len(units)) if i not in grouped]
     return sorted(tasks)
 
@@ -606,22 +598,9 @@ def small_batches(tasks: list[list[int]], costs: list[int], workers: int) -> lis
     pickled call, the worker's reply, a wake-up of the scanning process): on the corpus, whose
     2,700 units average 6 KiB, that plumbing was more work than many of the units."""
     limit = min(BATCH_BYTES, max(sum(costs) // (workers * 8), 1))
-    out: list[list[int]] = []
-    chunk: list[int] = []
-    size = 0
-    for task in tasks:
-        if len(task) != 1 or costs[task[0]] >= limit:
-            out.append(task)
-            continue
-        i = task[0]
-        if chunk and size + costs[i] > limit:
-            out.append(chunk)
-            chunk, size = [], 0
-        chunk.append(i)
-        size += costs[i]
-    if chunk:
-        out.append(chunk)
-    return sorted(out)
+    small = [t[0] for t in tasks if len(t) == 1 and costs[t[0]] < limit]
+    kept = [t for t in tasks if len(t) != 1 or costs[t[0]] >= limit]
+    return sorted(kept + list(rounds(small, costs, limit)))
 
 
 @functools.cache
@@ -750,7 +729,7 @@ def _crashed(unit: Unit, how: str) -> tuple[ParseResult, list[Finding]]:
 
 
 def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: Scanner, tally: _Tally,
-                  full_resources: bool, deliver: Deliver, costs: list[int] | None = None) -> None:
+                  full_resources: bool, deliver: Deliver, costs: list[int]) -> None:
     """Units in forked worker processes. A worker that dies (a segfault, the memory limit, the
     OOM killer, ``os._exit``) breaks the pool: the units it never started run again in a new
     pool, and each unit that was running when it broke runs again alone, so the one that kills
@@ -759,7 +738,6 @@ def _scan_in_pool(units: list[Unit], read: ReadOptions, workers: int, scanner: S
     On any exception (^C, SIGTERM turned into ``procs.Terminated``) the pending units are
     cancelled and the workers stopped and waited for before it propagates. Each outcome goes to
     ``deliver`` as it arrives."""
-    costs = costs if costs is not None else [unit_cost(u) for u in units]
     tasks = small_batches(affinity_tasks(units, costs, workers), costs, workers)
     task_costs = [sum(costs[i] for i in t) for t in tasks]
     # the largest first, as ``schedule`` orders units; equal estimates in discovery order

@@ -67,15 +67,13 @@ def fingerprint(finding: Finding, resource: Resource | None, root: str | None = 
             value = get_path(resource.attributes, parse_path(finding.path))
         except ValueError:
             value = finding.path
-    parts = [
-        "v1",
-        finding.rule_id,
-        unit if unit is not None else finding_unit(unit_file(finding), finding.platform, root),
-        finding.resource_id,
-        finding.path,
-        normalise_value(value) if finding.path else _ABSENT,
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return _digest(finding.rule_id, unit if unit is not None else finding_unit(unit_file(finding), finding.platform, root),
+                   finding.resource_id, finding.path, normalise_value(value) if finding.path else _ABSENT)
+
+
+def _digest(rule_id: str, unit: str, resource_id: str, path: str, value: str) -> str:
+    """The fingerprint of these parts (``fingerprint`` computes them from a finding)."""
+    return hashlib.sha256(f"v1\x1f{rule_id}\x1f{unit}\x1f{resource_id}\x1f{path}\x1f{value}".encode()).hexdigest()[:32]
 
 
 def _caller(item: Finding | Resource) -> str:
@@ -108,8 +106,8 @@ def assign_fingerprints(findings: Iterable[Finding], resources: Iterable[Resourc
                     by_id.setdefault(r.id, r)
             res = index.get((f.resource_id, f.span.file, _caller(f))) or by_id.get(f.resource_id)
             fp = fingerprint(f, res, root, unit=unit)
-        else:  # most findings (every pass): no value to read, ``fingerprint``'s parts without a call
-            fp = hashlib.sha256(f"v1\x1f{f.rule_id}\x1f{unit}\x1f{f.resource_id}\x1f\x1f{_ABSENT}".encode()).hexdigest()[:32]
+        else:  # most findings (every pass): no value to read, and no resource to find
+            fp = _digest(f.rule_id, unit, f.resource_id, "", _ABSENT)
         if f.call_chain:
             f.legacy_fingerprint = fp
             fp = hashlib.sha256(f"{fp}\x1fcalled-from\x1f{caller_unit}".encode()).hexdigest()[:32]

@@ -81,7 +81,7 @@ def row_renderer(rules: dict[str, RuleMeta], *, root: str, docs_url: str, fail_o
         if text is None:
             parts = [f',"construct_path":{q(f.construct_path)}' if f.construct_path else ""]
             if f.call_chain:
-                parts.append(f',"called_from":{encode([dict(c.to_dict(), file=ctx.rel(c.file)) for c in f.call_chain])}')
+                parts.append(f',"called_from":{encode(_called_from(ctx, f.call_chain))}')
             if f.origin:
                 parts.append(f',"origin":{q(f.origin)}')
             text = extras[key] = "".join(parts)
@@ -184,9 +184,14 @@ def _encoded(report: Report, f: Finding) -> dict[str, Any]:
         d["suppression"]["location"] = report.rel_location(d["suppression"]["location"])
     if f.edits:
         d["edits"] = [dict(e.to_dict(), file=report.rel(e.file)) for e in f.edits]
-    for site in d.get("called_from", ()):
-        site["file"] = report.rel(site["file"])
+    if f.call_chain:
+        d["called_from"] = _called_from(report, f.call_chain)
     return d
+
+
+def _called_from(report: Report, chain: tuple[CallSite, ...]) -> list[dict[str, Any]]:
+    """A finding's module calls as its row writes them: each file relative like ``report.rel``."""
+    return [dict(c.to_dict(), file=report.rel(c.file)) for c in chain]
 
 
 def _error(report: Report, e: ParseError) -> dict[str, Any]:
